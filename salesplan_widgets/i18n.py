@@ -1,0 +1,104 @@
+"""Two languages: message translation (gettext catalogues kept with Babel) and locale-aware formatting.
+
+English text is the message id; Simplified Chinese lives in `locale/zh_CN/LC_MESSAGES/salesplan.po`,
+refreshed with `pybabel extract -F babel.cfg` (see README). The active locale is set once when a workbook
+opens (from its plan) and read by `_`; numbers, money, percentages and dates go through Babel so they
+follow the locale. This module must never import pandas or anything heavy: errors and the CLI use it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+LOCALES = ("en", "zh_CN")
+_LOCALE_DIR = Path(__file__).parent / "locale"
+_active: contextvars.ContextVar[str] = contextvars.ContextVar("salesplan_locale", default="en")
+
+
+def set_locale(locale: str) -> None:
+    """Make `locale` the language of every message and figure from now on."""
+    if locale not in LOCALES:
+        raise ValueError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
+    _active.set(locale)
+
+
+def get_locale() -> str:
+    return _active.get()
+
+
+@cache
+def _catalogue(locale: str) -> dict[str, str]:
+    """msgid -> translation for one locale, read from its .po file (empty for English)."""
+    po = _LOCALE_DIR / locale / "LC_MESSAGES" / "salesplan.po"
+    if not po.exists():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+def gettext(message: str, locale: str | None = None) -> str:
+    """The message in `locale` (default: the active one); English when no translation exists."""
+    return _catalogue(locale or get_locale()).get(message, message)
+
+
+_ = gettext
+
+
+def translator(locale: str):
+    """A `_` bound to one locale, for code that renders in a language other than the active one."""
+    return lambda message: gettext(message, locale)
+
+
+def _babel_locale(locale: str | None) -> Locale:
+    return Locale.parse(locale or get_locale())
+
+
+def fmt_money(amount: float, currency: str, locale: str | None = None, digits: bool = True) -> str:
+    """Money in the locale's format, e.g. ¥1,234.50 / CN¥1,234.50; `digits=False` drops the minor unit."""
+    fmt = None if digits else "¤#,##0"
+    return babel_numbers.format_currency(
+        amount, currency, format=fmt, locale=_babel_locale(locale), currency_digits=digits
+    )
+
+
+def fmt_number(value: float, locale: str | None = None, decimals: int = 0) -> str:
+    return babel_numbers.format_decimal(
+        round(value, decimals), format="#,##0" + ("." + "0" * decimals if decimals else ""),
+        locale=_babel_locale(locale),
+    )
+
+
+def fmt_compact(value: float, locale: str | None = None) -> str:
+    """Short figures for chart labels: 1.2M in English, 120万 in Chinese."""
+    return babel_numbers.format_compact_decimal(
+        value, format_type="short", fraction_digits=1, locale=_babel_locale(locale)
+    )
+
+
+def fmt_percent(value: float, locale: str | None = None, decimals: int = 0) -> str:
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return babel_numbers.format_percent(value, format=fmt, locale=_babel_locale(locale))
+
+
+def fmt_date(value: dt.date, locale: str | None = None) -> str:
+    return babel_dates.format_date(value, format="medium", locale=_babel_locale(locale))
+
+
+def fmt_month(year: int, month: int, locale: str | None = None) -> str:
+    """A month label: 'Oct 2026' / '2026年10月'."""
+    return babel_dates.format_skeleton("yMMM", dt.date(year, month, 1), locale=_babel_locale(locale))
+
+
+def minor_unit(currency: str) -> int:
+    """Digits of the currency's minor unit (2 for CNY and USD, 0 for JPY), from Babel's CLDR data."""
+    return babel_numbers.get_currency_precision(currency)

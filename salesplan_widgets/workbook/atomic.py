@@ -1,0 +1,87 @@
+"""Atomic, version-checked writes: the only way salesplan puts bytes on disk.
+
+A write goes to a temporary file in the target's folder and is renamed over the target, so a reader
+never sees half a file and a crash leaves the old one intact. `save_checked` also refuses to write when
+the file changed since the caller read it (identified by a content hash), under a lock so two savers
+cannot both pass the check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from salesplan_widgets.errors import ConflictError
+from salesplan_widgets.i18n import _
+
+
+def content_version(data: bytes) -> str:
+    """The version of a file is the hash of its bytes: editors, git and clocks cannot fake it."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def file_version(path: Path) -> str | None:
+    try:
+        return content_version(Path(path).read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it replaces `target`, on error it vanishes."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def atomic_write(target: Path, data: bytes | str) -> str:
+    """Write `data` to `target` atomically and return the new version."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(raw)
+    return content_version(raw)
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    lock = target.with_name(f".{target.name}.lock")
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def save_checked(target: Path, data: bytes | str, read_version: str | None) -> str:
+    """Atomically replace `target` only if it is still the version the caller read; return the new version.
+
+    `read_version=None` means the caller believes the file does not exist yet.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(target):
+        current = file_version(target)
+        if current != read_version:
+            raise ConflictError(
+                _(
+                    "{file} was changed by someone else since you opened it; your changes were not saved. "
+                    "Reload the plan (open_workbook again), re-apply your change, and save."
+                ).format(file=target)
+            )
+        return atomic_write(target, data)

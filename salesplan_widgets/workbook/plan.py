@@ -1,0 +1,159 @@
+"""Read and write the plan file (YAML), keeping the analyst's comments and layout so a plan diffs cleanly.
+
+Validation errors name the key path and the YAML line. Saving merges changed sections into the
+round-trip document and goes through `atomic.save_checked`, so a save never overwrites a plan that
+someone else changed since it was read.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from salesplan_widgets.errors import PlanError, Problem
+from salesplan_widgets.i18n import _
+from salesplan_widgets.workbook.atomic import content_version, save_checked
+from salesplan_widgets.workbook.schema import Plan
+
+PLAN_FILE = "plan.yaml"
+
+
+def _yaml() -> YAML:
+    yaml = YAML()  # round-trip: keeps comments, key order and quoting
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    return yaml
+
+
+def _line_of(doc: Any, loc: tuple) -> int | None:
+    """1-based YAML line of the deepest key in `loc` that exists in the document."""
+    line, node = None, doc
+    for key in loc:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0] + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+            line = node.lc.item(key)[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        key = ".".join(str(p) for p in loc) or _("(top level)")
+        if err["type"] == "extra_forbidden":
+            expected = _("no key '{key}' (not part of the plan format)").format(key=key)
+            fix = _("remove it or correct its spelling; see docs/plan.schema.json for the allowed keys")
+        elif err["type"] == "missing":
+            expected = _("the key '{key}'").format(key=key)
+            fix = _("add it; see docs/plan.schema.json")
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            expected = _("'{key}': {message}").format(key=key, message=message)
+            fix = _("correct the value of '{key}'").format(key=key)
+        value = err.get("input")
+        found = repr(value)[:60] if isinstance(value, str | int | float | bool) else None
+        problems.append(Problem(file=file, row=_line_of(doc, loc), column=key, expected=expected, fix=fix,
+                                found=found))
+    return problems
+
+
+def parse_plan(text: str, file: str = PLAN_FILE) -> tuple[Plan, Any]:
+    """Validate plan text; return the model and the round-trip document. Raises PlanError."""
+    try:
+        doc = _yaml().load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PlanError(Problem(file=file, row=mark.line + 1 if mark else None,
+                                expected=_("valid YAML"), found=str(getattr(exc, "problem", exc)),
+                                fix=_("check indentation and quoting on that line"))) from None
+    if not isinstance(doc, dict):
+        raise PlanError(Problem(file=file, expected=_("a YAML mapping of plan sections"),
+                                fix=_("start from `salesplan init` or workbooks/demo/plan.yaml")))
+    try:
+        plan = Plan.model_validate(_plain(doc))
+    except ValidationError as exc:
+        raise PlanError(_problems(exc, doc, file)) from None
+    return plan, doc
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts/lists (pydantic wants plain data)."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _merge(doc: Any, data: Any) -> Any:
+    """Write `data` into the round-trip `doc`, keeping comments on keys that survive."""
+    if isinstance(doc, CommentedMap) and isinstance(data, dict):
+        for key in [k for k in doc if k not in data]:
+            del doc[key]
+        for key, value in data.items():
+            doc[key] = _merge(doc[key], value) if key in doc else value
+        return doc
+    return data
+
+
+@dataclass
+class PlanFile:
+    """A plan as read from disk: the validated model, its YAML document, and the version it was read at."""
+
+    path: Path
+    plan: Plan
+    version: str | None
+    _doc: Any = field(repr=False, default=None)
+
+    @classmethod
+    def read(cls, path: Path) -> PlanFile:
+        path = Path(path)
+        if not path.exists():
+            raise PlanError(Problem(file=str(path), expected=_("a plan file"),
+                                    fix=_("create one with `salesplan init DIR` or point to the workbook folder")))
+        raw = path.read_bytes()
+        plan, doc = parse_plan(raw.decode("utf-8"), file=str(path))
+        return cls(path=path, plan=plan, version=content_version(raw), _doc=doc)
+
+    def save(self, plan: Plan | None = None, **sections: BaseModel | dict | None) -> str:
+        """Save `plan` (or this plan with some sections replaced) if the file is unchanged since read."""
+        new = plan or self.plan
+        if sections:
+            new = new.model_copy(update={k: _as_model(new, k, v) for k, v in sections.items()})
+        data = json.loads(new.model_dump_json(exclude_none=True, exclude_defaults=False))
+        Plan.model_validate(data)  # a save never writes a plan that would not load again
+        doc = _merge(self._doc if self._doc is not None else CommentedMap(), data)
+        buf = io.StringIO()
+        _yaml().dump(doc, buf)
+        self.version = save_checked(self.path, buf.getvalue(), self.version)
+        self.plan, self._doc = new, doc
+        return self.version
+
+
+def _as_model(plan: Plan, name: str, value: Any) -> Any:
+    if value is None or isinstance(value, BaseModel):
+        return value
+    annotation = type(plan).model_fields[name].annotation
+    return plan.__pydantic_validator__.validate_assignment(plan.model_copy(), name, value).__dict__[name] \
+        if annotation else value
+
+
+def json_schema() -> dict:
+    """The published JSON Schema of the plan file (docs/plan.schema.json)."""
+    schema = Plan.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "salesplan plan file"
+    return schema

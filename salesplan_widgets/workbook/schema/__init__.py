@@ -1,0 +1,123 @@
+"""The plan file's schema (pydantic): what a plan may say, with types, defaults and helpful descriptions.
+
+Pure declarations: no file access. `plan.py` reads YAML into these models and maps validation errors
+back to the line of the YAML they came from. The JSON Schema in docs/plan.schema.json is generated
+from `Plan` (see `salesplan schema`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePosixPath
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from salesplan_widgets.workbook.schema.base import PlanModel
+from salesplan_widgets.workbook.schema.goal import GoalSection
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.workbook.schema.split import SplitSection
+from salesplan_widgets.workbook.schema.tracking import TrackingSection
+
+CanonicalColumn = Literal[
+    "date", "amount", "rep", "team", "territory", "segment", "channel", "product", "account", "quantity"
+]
+REQUIRED_COLUMNS: tuple[str, ...] = ("date", "amount", "rep")
+DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel", "product", "account")
+
+
+class Calendar(PlanModel):
+    grain: Literal["month", "week"] = Field("month", description="Planning grain: monthly, or weekly.")
+    fiscal_year_start: int = Field(1, ge=1, le=12, description="Month the fiscal year starts (1 = January).")
+    start: dt.date | None = Field(None, description="First date the data may hold; earlier dates are errors.")
+    end: dt.date | None = Field(None, description="Last date the data may hold; later dates are errors.")
+    country: str = Field("CN", description="ISO country code whose public holidays shape working days.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Calendar:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("calendar.start must be on or before calendar.end")
+        return self
+
+
+class Source(PlanModel):
+    path: str = Field(description="File path relative to the workbook folder (CSV, .xlsx, Parquet or DuckDB).")
+    format: Literal["csv", "excel", "parquet", "duckdb"] | None = Field(
+        None, description="File format; inferred from the suffix when omitted."
+    )
+    table: str | None = Field(None, description="Table name, for a DuckDB database file.")
+    sheet: str | None = Field(None, description="Worksheet name, for an Excel file (default: the first).")
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = Field(
+        "auto", description="Text encoding of a CSV file; 'auto' tells UTF-8 (with or without BOM) from GB18030."
+    )
+    columns: dict[CanonicalColumn, str] = Field(
+        description="Canonical column -> the column name in your file, e.g. {date: 下单日期, amount: 金额}."
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _inside_workbook(cls, value: str) -> str:
+        p = PurePosixPath(value)
+        if p.is_absolute() or ".." in p.parts:
+            raise ValueError("a source path must be relative to the workbook folder and stay inside it")
+        return value
+
+    @property
+    def resolved_format(self) -> str:
+        if self.format:
+            return self.format
+        suffix = PurePosixPath(self.path).suffix.lower()
+        return {".csv": "csv", ".txt": "csv", ".xlsx": "excel", ".parquet": "parquet", ".pq": "parquet",
+                ".duckdb": "duckdb", ".db": "duckdb"}.get(suffix, "csv")
+
+
+class SalesSource(Source):
+    @model_validator(mode="after")
+    def _required_columns(self) -> SalesSource:
+        missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
+        if missing:
+            raise ValueError(f"columns must map {', '.join(missing)} (required for sales history)")
+        return self
+
+
+class Sources(PlanModel):
+    sales: SalesSource = Field(description="Sales transactions: one row per invoice line, returns negative.")
+    accounts: Source | None = Field(
+        None, description="Optional account master: account, segment, potential (estimated yearly value)."
+    )
+
+
+class Reports(PlanModel):
+    templates: list[str] = Field(
+        default_factory=lambda: ["sales_overview"],
+        description="Template notebooks that `salesplan run` executes for the period report, in order.",
+    )
+    dashboards: list[str] = Field(
+        default_factory=lambda: ["overview"],
+        description="Dashboard notebooks that `salesplan serve` publishes through Voila.",
+    )
+
+
+class Plan(PlanModel):
+    """A sales plan: who, in what currency and language, from which data, and each capability's settings."""
+
+    schema_version: Literal[1] = Field(1, description="Version of this plan format.")
+    name: str = Field(description="Company or plan name shown on reports.")
+    currency: str = Field("CNY", min_length=3, max_length=3, description="ISO 4217 currency code.")
+    locale: Literal["en", "zh_CN"] = Field("en", description="Language of labels and reports.")
+    calendar: Calendar = Field(default_factory=Calendar)
+    sources: Sources
+    reports: Reports = Field(default_factory=Reports)
+    goal: GoalSection | None = None
+    split: SplitSection | None = None
+    incentives: IncentivesSection | None = None
+    tracking: TrackingSection | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        from babel.numbers import is_currency
+
+        if not is_currency(value.upper()):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. CNY, USD, EUR)")
+        return value.upper()

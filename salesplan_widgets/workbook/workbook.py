@@ -1,0 +1,123 @@
+"""A workbook: one folder holding a plan, its data sources, computed tables and period reports.
+
+This is the object every widget, template and command holds. It owns all storage access: reading the
+plan, validating and aggregating sources (through `sources`/`cube`), caching the cube beside the plan,
+and saving plan sections atomically with a version check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _, set_locale
+from salesplan_widgets.workbook.atomic import atomic_path
+from salesplan_widgets.workbook.plan import PLAN_FILE, PlanFile
+from salesplan_widgets.workbook.schema import Plan, Source
+
+CACHE_DIR = ".cache"
+REPORTS_DIR = "reports"
+
+
+class Workbook:
+    """A plan plus its data, opened from a folder (or a plan.yaml inside one)."""
+
+    def __init__(self, path: str | Path):
+        path = Path(path).expanduser().resolve()
+        self.path = path.parent if path.is_file() else path
+        self.plan_file = PlanFile.read(self.path / PLAN_FILE)
+        set_locale(self.plan.locale)
+
+    def __repr__(self) -> str:
+        return f"Workbook({str(self.path)!r}, plan={self.plan.name!r}, version={self.version})"
+
+    # -- the plan -------------------------------------------------------------------------------
+    @property
+    def plan(self) -> Plan:
+        return self.plan_file.plan
+
+    @property
+    def version(self) -> str | None:
+        return self.plan_file.version
+
+    @property
+    def locale(self) -> str:
+        return self.plan.locale
+
+    @property
+    def currency(self) -> str:
+        return self.plan.currency
+
+    def reload(self) -> Workbook:
+        self.plan_file = PlanFile.read(self.path / PLAN_FILE)
+        set_locale(self.plan.locale)
+        return self
+
+    def save(self, plan: Plan | None = None, **sections) -> str:
+        """Save the plan or some of its sections; refuses (ConflictError) if the file changed since read."""
+        return self.plan_file.save(plan, **sections)
+
+    # -- data -----------------------------------------------------------------------------------
+    def source(self, name: str = "sales") -> Source:
+        source = getattr(self.plan.sources, name)
+        if source is None:
+            raise InputError(Problem(file=str(self.path / PLAN_FILE), column=f"sources.{name}",
+                                     expected=_("a '{name}' source in the plan").format(name=name),
+                                     fix=_("add sources.{name} with its path and columns").format(name=name)))
+        return source
+
+    def source_path(self, name: str = "sales") -> Path:
+        return self.path / self.source(name).path
+
+    def validate(self) -> list[Problem]:
+        """Every problem with every data source, all at once (empty when clean)."""
+        from salesplan_widgets.workbook.sources import validate_source
+
+        problems: list[Problem] = []
+        for name in type(self.plan.sources).model_fields:
+            if getattr(self.plan.sources, name) is not None:
+                problems += validate_source(self.source(name), self.path, self.plan.calendar, kind=name)
+        return problems
+
+    def data_fingerprint(self) -> str:
+        """Identifies the data a result was computed from: file sizes, times and the column mapping."""
+        h = hashlib.sha256()
+        for name in type(self.plan.sources).model_fields:
+            source = getattr(self.plan.sources, name)
+            if source is None:
+                continue
+            stat = (self.path / source.path).stat()
+            h.update(f"{name}|{source.model_dump_json()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        h.update(self.plan.calendar.model_dump_json().encode())
+        return h.hexdigest()[:16]
+
+    def cube(self, by_product: bool = False) -> pd.DataFrame:
+        """The sales cube (period × rep × team × territory × segment × channel [× product]), cached on disk.
+
+        Validates the source first, so a bad file raises InputError and nothing is cached.
+        """
+        from salesplan_widgets.workbook.cube import build_cube, read_cube, write_cube
+
+        cache = self.path / CACHE_DIR / f"cube-{'product-' if by_product else ''}{self.data_fingerprint()}.parquet"
+        if cache.exists():
+            return read_cube(cache)
+        problems = self.validate()
+        if problems:
+            raise InputError(problems)
+        cube = build_cube(self.source("sales"), self.path, self.plan.calendar, by_product=by_product)
+        for stale in cache.parent.glob(f"cube-{'product-' if by_product else ''}*.parquet"):
+            stale.unlink(missing_ok=True)
+        with atomic_path(cache) as tmp:
+            write_cube(cube, tmp)
+        return cube
+
+    def reports_dir(self, period: str | pd.Period) -> Path:
+        return self.path / REPORTS_DIR / str(period)
+
+
+def open_workbook(path: str | Path = ".") -> Workbook:
+    """Open the workbook in `path` (a folder holding plan.yaml, or the plan file itself)."""
+    return Workbook(path)
