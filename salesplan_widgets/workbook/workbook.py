@@ -20,6 +20,7 @@ from salesplan_widgets.workbook.schema import Plan, Source
 
 CACHE_DIR = ".cache"
 REPORTS_DIR = "reports"
+TABLES_DIR = "tables"
 
 
 class Workbook:
@@ -113,6 +114,31 @@ class Workbook:
         with atomic_path(cache) as tmp:
             write_cube(cube, tmp)
         return cube
+
+    # -- computed tables (targets, commits, feedback ...): CSV beside the plan, so they diff in git ---------
+    def table_path(self, name: str) -> Path:
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"table names are letters, digits and underscores, not {name!r}")
+        return self.path / TABLES_DIR / f"{name}.csv"
+
+    def read_table(self, name: str) -> pd.DataFrame | None:
+        """A computed table saved with `write_table`, or None if it was never written."""
+        path = self.table_path(name)
+        if not path.exists():
+            return None
+        table = pd.read_csv(path, dtype={"rep": str, "team": str, "territory": str, "segment": str,
+                                         "channel": str, "product": str, "account": str})
+        if "period" in table.columns:
+            freq = "W-SUN" if self.plan.calendar.grain == "week" else "M"
+            table["period"] = pd.PeriodIndex(table["period"], freq=freq)
+        return table
+
+    def write_table(self, name: str, table: pd.DataFrame) -> Path:
+        """Write a computed table atomically (CSV, UTF-8, periods as text)."""
+        path = self.table_path(name)
+        with atomic_path(path) as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        return path
 
     def reports_dir(self, period: str | pd.Period) -> Path:
         return self.path / REPORTS_DIR / str(period)
