@@ -1,0 +1,32 @@
+# The README's two commands. `make demo`: install and run the demo company's period report, then serve its
+# dashboard. `make test`: install what the tests need (Debian's Chromium included) and run the whole suite.
+PYTHON ?= python3
+PERIOD ?= 2026-10
+APT_PACKAGES = chromium fonts-noto-cjk
+
+.PHONY: demo install test-deps test lint bench
+
+install:
+	$(PYTHON) -m pip install -e .
+
+demo: install
+	salesplan run workbooks/demo --period $(PERIOD)
+	salesplan serve workbooks/demo
+
+test-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	$(PYTHON) -m pip install -e ".[test]"
+
+lint:
+	ruff check .
+	ruff format --check salesplan_widgets tests benchmarks
+
+test: test-deps lint
+	$(PYTHON) -m pytest --nbval-lax tests templates
+
+bench:
+	$(PYTHON) benchmarks/run_all.py

@@ -1,0 +1,44 @@
+"""Atomic writes: a reader never sees half a file; a failed write leaves the old file intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from salesplan_widgets.errors import ConflictError
+from salesplan_widgets.workbook.atomic import atomic_path, atomic_write, file_version, save_checked
+
+
+def test_failed_write_leaves_previous_content_and_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "targets.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half a fi")
+        raise RuntimeError("disk full")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_write_returns_the_version_of_what_is_on_disk(tmp_path: Path) -> None:
+    target = tmp_path / "plan.yaml"
+    version = atomic_write(target, "name: x\n")
+    assert version == file_version(target)
+    assert atomic_write(target, "name: y\n") != version
+
+
+def test_checked_save_refuses_a_stale_version(tmp_path: Path) -> None:
+    target = tmp_path / "plan.yaml"
+    first = save_checked(target, "a", None)
+    save_checked(target, "b", first)
+    with pytest.raises(ConflictError):
+        save_checked(target, "c", first)
+    assert target.read_text() == "b"
+
+
+def test_checked_save_refuses_to_create_over_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "plan.yaml"
+    target.write_text("someone else's")
+    with pytest.raises(ConflictError):
+        save_checked(target, "mine", None)
+    assert target.read_text() == "someone else's"
