@@ -61,7 +61,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="salesplan", description=_("Set sales targets and run them through the year."))
+    parser = argparse.ArgumentParser(
+        prog="salesplan", description=_("Set sales targets and run them through the year.")
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help=_("write the demo company's workbook"))

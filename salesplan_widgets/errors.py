@@ -65,7 +65,9 @@ class RunError(SalesplanError):
 
     def __init__(self, template: str, message: str, cell: int | None = None, notebook: str | None = None):
         self.template, self.cell, self.notebook = template, cell, notebook
-        where = template if cell is None else _("{template}, cell {cell}").format(template=template, cell=cell)
+        where = (
+            template if cell is None else _("{template}, cell {cell}").format(template=template, cell=cell)
+        )
         text = _("Period run failed in {where}: {message}").format(where=where, message=message)
         if notebook:
             text += "\n" + _("The failed notebook is kept at {path}").format(path=notebook)

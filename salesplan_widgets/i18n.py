@@ -73,7 +73,8 @@ def fmt_money(amount: float, currency: str, locale: str | None = None, digits: b
 
 def fmt_number(value: float, locale: str | None = None, decimals: int = 0) -> str:
     return babel_numbers.format_decimal(
-        round(value, decimals), format="#,##0" + ("." + "0" * decimals if decimals else ""),
+        round(value, decimals),
+        format="#,##0" + ("." + "0" * decimals if decimals else ""),
         locale=_babel_locale(locale),
     )
 

@@ -108,7 +108,7 @@ def test_a_save_that_would_not_load_again_writes_nothing(workbook_dir: Path) -> 
     wb = open_workbook(workbook_dir)
     before = (workbook_dir / "plan.yaml").read_bytes()
     bad = wb.plan.model_construct(**{**wb.plan.__dict__, "currency": "NOPE"})
-    with pytest.raises(Exception):
+    with pytest.raises(PlanError, match="currency"):
         wb.save(bad)
     assert (workbook_dir / "plan.yaml").read_bytes() == before
     assert [p.name for p in workbook_dir.iterdir() if p.name.endswith(".tmp")] == []

@@ -66,7 +66,9 @@ def seasonality(cube: pd.DataFrame) -> pd.DataFrame:
     return index.rename("index").rename_axis("month").reset_index()
 
 
-def mix(cube: pd.DataFrame, by: str, start: pd.Period | None = None, end: pd.Period | None = None) -> pd.DataFrame:
+def mix(
+    cube: pd.DataFrame, by: str, start: pd.Period | None = None, end: pd.Period | None = None
+) -> pd.DataFrame:
     """Actual and share of total by one dimension over [start, end], largest first."""
     rows = cube
     if start is not None:
@@ -99,9 +101,16 @@ class Headline:
         return self.ytd / self.ytd_last_year - 1 if self.ytd_last_year > 0 else None
 
     def as_dict(self) -> dict:
-        return {"period": str(self.period), "actual": self.actual, "actual_last_year": self.actual_last_year,
-                "yoy_growth": self.yoy_growth, "ytd": self.ytd, "ytd_last_year": self.ytd_last_year,
-                "ytd_growth": self.ytd_growth, "active_reps": self.active_reps}
+        return {
+            "period": str(self.period),
+            "actual": self.actual,
+            "actual_last_year": self.actual_last_year,
+            "yoy_growth": self.yoy_growth,
+            "ytd": self.ytd,
+            "ytd_last_year": self.ytd_last_year,
+            "ytd_growth": self.ytd_growth,
+            "active_reps": self.active_reps,
+        }
 
 
 def fiscal_year_start_period(period: pd.Period, fiscal_year_start: int = 1) -> pd.Period:

@@ -65,8 +65,9 @@ def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
             fix = _("correct the value of '{key}'").format(key=key)
         value = err.get("input")
         found = repr(value)[:60] if isinstance(value, str | int | float | bool) else None
-        problems.append(Problem(file=file, row=_line_of(doc, loc), column=key, expected=expected, fix=fix,
-                                found=found))
+        problems.append(
+            Problem(file=file, row=_line_of(doc, loc), column=key, expected=expected, fix=fix, found=found)
+        )
     return problems
 
 
@@ -76,12 +77,23 @@ def parse_plan(text: str, file: str = PLAN_FILE) -> tuple[Plan, Any]:
         doc = _yaml().load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise PlanError(Problem(file=file, row=mark.line + 1 if mark else None,
-                                expected=_("valid YAML"), found=str(getattr(exc, "problem", exc)),
-                                fix=_("check indentation and quoting on that line"))) from None
+        raise PlanError(
+            Problem(
+                file=file,
+                row=mark.line + 1 if mark else None,
+                expected=_("valid YAML"),
+                found=str(getattr(exc, "problem", exc)),
+                fix=_("check indentation and quoting on that line"),
+            )
+        ) from None
     if not isinstance(doc, dict):
-        raise PlanError(Problem(file=file, expected=_("a YAML mapping of plan sections"),
-                                fix=_("start from `salesplan init` or workbooks/demo/plan.yaml")))
+        raise PlanError(
+            Problem(
+                file=file,
+                expected=_("a YAML mapping of plan sections"),
+                fix=_("start from `salesplan init` or workbooks/demo/plan.yaml"),
+            )
+        )
     try:
         plan = Plan.model_validate(_plain(doc))
     except ValidationError as exc:
@@ -122,8 +134,13 @@ class PlanFile:
     def read(cls, path: Path) -> PlanFile:
         path = Path(path)
         if not path.exists():
-            raise PlanError(Problem(file=str(path), expected=_("a plan file"),
-                                    fix=_("create one with `salesplan init DIR` or point to the workbook folder")))
+            raise PlanError(
+                Problem(
+                    file=str(path),
+                    expected=_("a plan file"),
+                    fix=_("create one with `salesplan init DIR` or point to the workbook folder"),
+                )
+            )
         raw = path.read_bytes()
         plan, doc = parse_plan(raw.decode("utf-8"), file=str(path))
         return cls(path=path, plan=plan, version=content_version(raw), _doc=doc)
@@ -134,7 +151,10 @@ class PlanFile:
         if sections:
             new = new.model_copy(update={k: _as_model(new, k, v) for k, v in sections.items()})
         data = json.loads(new.model_dump_json(exclude_none=True, exclude_defaults=False))
-        Plan.model_validate(data)  # a save never writes a plan that would not load again
+        try:  # a save never writes a plan that would not load again
+            Plan.model_validate(data)
+        except ValidationError as exc:
+            raise PlanError(_problems(exc, self._doc, str(self.path))) from None
         doc = _merge(self._doc if self._doc is not None else CommentedMap(), data)
         buf = io.StringIO()
         _yaml().dump(doc, buf)
@@ -147,8 +167,11 @@ def _as_model(plan: Plan, name: str, value: Any) -> Any:
     if value is None or isinstance(value, BaseModel):
         return value
     annotation = type(plan).model_fields[name].annotation
-    return plan.__pydantic_validator__.validate_assignment(plan.model_copy(), name, value).__dict__[name] \
-        if annotation else value
+    return (
+        plan.__pydantic_validator__.validate_assignment(plan.model_copy(), name, value).__dict__[name]
+        if annotation
+        else value
+    )
 
 
 def json_schema() -> dict:

@@ -65,9 +65,14 @@ class Workbook:
     def source(self, name: str = "sales") -> Source:
         source = getattr(self.plan.sources, name)
         if source is None:
-            raise InputError(Problem(file=str(self.path / PLAN_FILE), column=f"sources.{name}",
-                                     expected=_("a '{name}' source in the plan").format(name=name),
-                                     fix=_("add sources.{name} with its path and columns").format(name=name)))
+            raise InputError(
+                Problem(
+                    file=str(self.path / PLAN_FILE),
+                    column=f"sources.{name}",
+                    expected=_("a '{name}' source in the plan").format(name=name),
+                    fix=_("add sources.{name} with its path and columns").format(name=name),
+                )
+            )
         return source
 
     def source_path(self, name: str = "sales") -> Path:
@@ -102,7 +107,11 @@ class Workbook:
         """
         from salesplan_widgets.workbook.cube import build_cube, read_cube, write_cube
 
-        cache = self.path / CACHE_DIR / f"cube-{'product-' if by_product else ''}{self.data_fingerprint()}.parquet"
+        cache = (
+            self.path
+            / CACHE_DIR
+            / f"cube-{'product-' if by_product else ''}{self.data_fingerprint()}.parquet"
+        )
         if cache.exists():
             return read_cube(cache)
         problems = self.validate()
@@ -126,8 +135,18 @@ class Workbook:
         path = self.table_path(name)
         if not path.exists():
             return None
-        table = pd.read_csv(path, dtype={"rep": str, "team": str, "territory": str, "segment": str,
-                                         "channel": str, "product": str, "account": str})
+        table = pd.read_csv(
+            path,
+            dtype={
+                "rep": str,
+                "team": str,
+                "territory": str,
+                "segment": str,
+                "channel": str,
+                "product": str,
+                "account": str,
+            },
+        )
         if "period" in table.columns:
             freq = "W-SUN" if self.plan.calendar.grain == "week" else "M"
             table["period"] = pd.PeriodIndex(table["period"], freq=freq)

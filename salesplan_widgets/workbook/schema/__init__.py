@@ -41,14 +41,17 @@ class Calendar(PlanModel):
 
 
 class Source(PlanModel):
-    path: str = Field(description="File path relative to the workbook folder (CSV, .xlsx, Parquet or DuckDB).")
+    path: str = Field(
+        description="File path relative to the workbook folder (CSV, .xlsx, Parquet or DuckDB)."
+    )
     format: Literal["csv", "excel", "parquet", "duckdb"] | None = Field(
         None, description="File format; inferred from the suffix when omitted."
     )
     table: str | None = Field(None, description="Table name, for a DuckDB database file.")
     sheet: str | None = Field(None, description="Worksheet name, for an Excel file (default: the first).")
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = Field(
-        "auto", description="Text encoding of a CSV file; 'auto' tells UTF-8 (with or without BOM) from GB18030."
+        "auto",
+        description="Text encoding of a CSV file; 'auto' tells UTF-8 (with or without BOM) from GB18030.",
     )
     columns: dict[CanonicalColumn, str] = Field(
         description="Canonical column -> the column name in your file, e.g. {date: 下单日期, amount: 金额}."
@@ -67,8 +70,15 @@ class Source(PlanModel):
         if self.format:
             return self.format
         suffix = PurePosixPath(self.path).suffix.lower()
-        return {".csv": "csv", ".txt": "csv", ".xlsx": "excel", ".parquet": "parquet", ".pq": "parquet",
-                ".duckdb": "duckdb", ".db": "duckdb"}.get(suffix, "csv")
+        return {
+            ".csv": "csv",
+            ".txt": "csv",
+            ".xlsx": "excel",
+            ".parquet": "parquet",
+            ".pq": "parquet",
+            ".duckdb": "duckdb",
+            ".db": "duckdb",
+        }.get(suffix, "csv")
 
 
 class SalesSource(Source):
