@@ -147,15 +147,17 @@ class PlanFile:
 
     def save(self, plan: Plan | None = None, **sections: BaseModel | dict | None) -> str:
         """Save `plan` (or this plan with some sections replaced) if the file is unchanged since read."""
-        new = plan or self.plan
-        if sections:
-            new = new.model_copy(update={k: _as_model(new, k, v) for k, v in sections.items()})
-        data = json.loads(new.model_dump_json(exclude_none=True, exclude_defaults=False))
+        data = _data(plan or self.plan)
+        for name, section in sections.items():
+            if section is None:
+                data.pop(name, None)
+            else:
+                data[name] = _data(section) if isinstance(section, BaseModel) else section
         try:  # a save never writes a plan that would not load again
-            Plan.model_validate(data)
+            new = Plan.model_validate(data)
         except ValidationError as exc:
             raise PlanError(_problems(exc, self._doc, str(self.path))) from None
-        doc = _merge(self._doc if self._doc is not None else CommentedMap(), data)
+        doc = _merge(self._doc if self._doc is not None else CommentedMap(), _data(new))
         buf = io.StringIO()
         _yaml().dump(doc, buf)
         self.version = save_checked(self.path, buf.getvalue(), self.version)
@@ -163,15 +165,9 @@ class PlanFile:
         return self.version
 
 
-def _as_model(plan: Plan, name: str, value: Any) -> Any:
-    if value is None or isinstance(value, BaseModel):
-        return value
-    annotation = type(plan).model_fields[name].annotation
-    return (
-        plan.__pydantic_validator__.validate_assignment(plan.model_copy(), name, value).__dict__[name]
-        if annotation
-        else value
-    )
+def _data(model: BaseModel) -> dict:
+    """A model as plain YAML-ready data (dates as ISO text), leaving out unset optional sections."""
+    return json.loads(model.model_dump_json(exclude_none=True))
 
 
 def json_schema() -> dict:
