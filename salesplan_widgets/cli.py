@@ -15,6 +15,18 @@ from salesplan_widgets.errors import InputError, SalesplanError
 from salesplan_widgets.i18n import _
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from salesplan_widgets.workbook.scaffold import init_workbook
+
+    path = init_workbook(Path(args.directory), locale=args.locale, currency=args.currency, name=args.name)
+    print(
+        _("New workbook in {path}: put your sales history in data/, then open 0_start.ipynb.").format(
+            path=path
+        )
+    )
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from salesplan_widgets.demo import create_demo
 
@@ -65,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="salesplan", description=_("Set sales targets and run them through the year.")
     )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help=_("create a new workbook"))
+    p.add_argument("directory")
+    p.add_argument("--locale", choices=["en", "zh_CN"], default="en")
+    p.add_argument("--currency", default="CNY")
+    p.add_argument("--name", help=_("company or plan name (default: the folder's name)"))
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser("demo", help=_("write the demo company's workbook"))
     p.add_argument("directory")

@@ -15,7 +15,9 @@ ROOT = Path(__file__).parents[1]
 
 def _messages_in_code() -> set[str]:
     found = extract_from_dir(
-        str(ROOT / "salesplan_widgets"), method_map=[("**.py", "python")], keywords={"_": None, "gettext": None}
+        str(ROOT / "salesplan_widgets"),
+        method_map=[("**.py", "python")],
+        keywords={"_": None, "gettext": None},
     )
     return {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
 
