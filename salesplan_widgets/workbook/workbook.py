@@ -95,8 +95,11 @@ class Workbook:
             source = getattr(self.plan.sources, name)
             if source is None:
                 continue
-            stat = (self.path / source.path).stat()
-            h.update(f"{name}|{source.model_dump_json()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+            path = self.path / source.path
+            stat = path.stat() if path.exists() else None  # a missing file is validate()'s to report
+            h.update(
+                f"{name}|{source.model_dump_json()}|{stat and stat.st_size}|{stat and stat.st_mtime_ns}".encode()
+            )
         h.update(self.plan.calendar.model_dump_json().encode())
         return h.hexdigest()[:16]
 

@@ -20,7 +20,17 @@ from salesplan_widgets.workbook.schema.split import SplitSection
 from salesplan_widgets.workbook.schema.tracking import TrackingSection
 
 CanonicalColumn = Literal[
-    "date", "amount", "rep", "team", "territory", "segment", "channel", "product", "account", "quantity"
+    "date",
+    "amount",
+    "rep",
+    "team",
+    "territory",
+    "segment",
+    "channel",
+    "product",
+    "account",
+    "quantity",
+    "potential",
 ]
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "amount", "rep")
 DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel", "product", "account")

@@ -1,0 +1,202 @@
+"""The sales cube: transactions aggregated inside DuckDB into period × rep × team × territory × segment ×
+channel (× product), plus per-account summaries for the overview's top-accounts table.
+
+The aggregation is one plain SQL query (GROUP BY, date_trunc, SUM, COUNT) built by `cube_sql` over a
+relation of canonical columns, so the same text can run through Ibis on another engine later. Only the
+small result comes to pandas. This module must never load raw transactions into pandas, and writes
+nothing except through `write_cube` (which the Workbook calls atomically).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _
+from salesplan_widgets.workbook.schema import Calendar, Source
+from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
+
+CUBE_DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel")
+MEASURES: tuple[str, ...] = ("actual", "quantity", "lines")
+_FREQ_KEY = b"salesplan.period_freq"
+
+
+def period_freq(calendar: Calendar) -> str:
+    """The pandas Period frequency of the plan's grain: months, or weeks from Monday to Sunday."""
+    return "W-SUN" if calendar.grain == "week" else "M"
+
+
+def cube_sql(
+    relation: str, grain: str, group_by: Sequence[str], constants: Sequence[str] = (), quantity: bool = True
+) -> str:
+    """The cube query over `relation` (columns date, amount, [quantity] and the `group_by` dimensions).
+
+    Portable SQL: plain GROUP BY with date_trunc, SUM and COUNT. `constants` are dimensions the plan does
+    not map, returned as 'all'; without `quantity` the quantity column is 0.
+    """
+    unit = "week" if grain == "week" else "month"
+    period = f"date_trunc('{unit}', {ident('date')})"
+    dims = [ident(d) for d in group_by]
+    select = [f"CAST({period} AS DATE) AS period_start", *dims]
+    select += [f"{literal(ALL)} AS {ident(d)}" for d in constants]
+    select += [
+        f"SUM(CAST({ident('amount')} AS DOUBLE)) AS actual",
+        f"SUM(CAST({ident('quantity')} AS DOUBLE)) AS quantity"
+        if quantity
+        else "CAST(0 AS DOUBLE) AS quantity",
+        "COUNT(*) AS lines",
+    ]
+    return (
+        f"SELECT {', '.join(select)} FROM ({relation}) AS sales WHERE {ident('date')} IS NOT NULL "
+        f"GROUP BY {', '.join([period, *dims])}"
+    )
+
+
+def _empty_cube(dimensions: Sequence[str], freq: str) -> pd.DataFrame:
+    frame = pd.DataFrame({d: pd.Series([], dtype=str) for d in dimensions})
+    frame.insert(0, "period", pd.PeriodIndex([], freq=freq))
+    return frame.assign(
+        actual=pd.Series([], dtype=float),
+        quantity=pd.Series([], dtype=float),
+        lines=pd.Series([], dtype="int64"),
+    )
+
+
+def build_cube(source: Source, base_dir: Path, calendar: Calendar, by_product: bool = False) -> pd.DataFrame:
+    """The cube of a (validated) sales source: one row per period × dimensions, with actual, quantity, lines.
+
+    DuckDB groups the raw values; the small result is then tidied in pandas (values trimmed, blanks named
+    'unknown', rows that became equal merged), which keeps the scan as fast as a bare query.
+    """
+    dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
+    mapped = [d for d in dimensions if d in source.columns]
+    constants = [d for d in dimensions if d not in source.columns]
+    has_quantity = "quantity" in source.columns
+    measures = ["date", "amount", *(["quantity"] if has_quantity else []), *mapped]
+    freq = period_freq(calendar)
+
+    def aggregate(con, scan):
+        relation = normalised_sql(scan, source, tuple(measures), clean_dimensions=False)
+        return con.sql(cube_sql(relation, calendar.grain, mapped, constants, has_quantity)).df()
+
+    raw = run_on_source(source, Path(base_dir), aggregate)
+    if raw.empty:
+        return _empty_cube(dimensions, freq)
+    cube = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in dimensions:
+        values = raw[d].astype(str).where(raw[d].notna(), "").str.strip()
+        cube[d] = values.where(values != "", UNKNOWN).astype(str)
+    cube["actual"] = raw["actual"].astype(float).fillna(0.0).to_numpy()
+    cube["quantity"] = raw["quantity"].astype(float).fillna(0.0).to_numpy()
+    cube["lines"] = raw["lines"].astype("int64").to_numpy()
+    cube = cube.groupby(["period", *dimensions], sort=True, as_index=False)[list(MEASURES)].sum()
+    return cube.astype({"actual": float, "quantity": float, "lines": "int64"})
+
+
+def write_cube(df: pd.DataFrame, path: Path) -> None:
+    """Write a cube as Parquet: periods stored as their first day, the frequency kept in the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    periods = pd.PeriodIndex(df["period"])
+    frame = df.assign(period=periods.start_time.date if len(df) else pd.Series([], dtype="datetime64[s]"))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), _FREQ_KEY: periods.freqstr.encode()}
+    )
+    pq.write_table(table, path)
+
+
+def read_cube(path: Path) -> pd.DataFrame:
+    """A cube written by `write_cube`, with its period column as pandas Periods again."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    freq = (table.schema.metadata or {}).get(_FREQ_KEY, b"M").decode()
+    frame = table.to_pandas()
+    frame["period"] = pd.PeriodIndex(pd.to_datetime(frame["period"]), freq=freq)
+    return frame
+
+
+# -- accounts ----------------------------------------------------------------------------------------------
+def _require_account(source: Source) -> None:
+    if "account" not in source.columns:
+        raise InputError(
+            Problem(
+                file=source.path,
+                column="account",
+                expected=_("a column mapped to account"),
+                fix=_("add account: <your column name> under the source's columns in plan.yaml"),
+            )
+        )
+
+
+def _date_filter(start: dt.date | None, end: dt.date | None) -> str:
+    conds = [f"{ident('date')} IS NOT NULL"]
+    if start is not None:
+        conds.append(f"{ident('date')} >= DATE {literal(start.isoformat())}")
+    if end is not None:
+        conds.append(f"{ident('date')} <= DATE {literal(end.isoformat())}")
+    return " AND ".join(conds)
+
+
+def top_accounts(
+    source: Source, base_dir: Path, n: int = 10, start: dt.date | None = None, end: dt.date | None = None
+) -> pd.DataFrame:
+    """The `n` accounts with the highest sales between `start` and `end` (inclusive): account, actual, lines."""
+    _require_account(source)
+
+    def query(con, scan):
+        relation = normalised_sql(scan, source, ("date", "amount", "account"))
+        return con.sql(
+            f"SELECT account, SUM(amount) AS actual, COUNT(*) AS lines FROM ({relation}) AS sales "
+            f"WHERE {_date_filter(start, end)} GROUP BY account ORDER BY actual DESC, account LIMIT {int(n)}"
+        ).df()
+
+    frame = run_on_source(source, Path(base_dir), query)
+    return frame.astype({"account": str, "actual": float, "lines": "int64"}).reset_index(drop=True)
+
+
+def account_summary(
+    source: Source,
+    base_dir: Path,
+    calendar: Calendar,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
+    """One row per account: its usual rep and segment (most lines; ties to the first name), actual, lines,
+    first and last sale date. The window defaults to the plan's calendar.
+    """
+    _require_account(source)
+    start = start or calendar.start
+    end = end or calendar.end
+
+    def usual(dim: str) -> str:
+        # the value on most of the account's lines, ties broken alphabetically so reruns agree
+        return (
+            f"SELECT account, {dim} FROM (SELECT account, {dim}, ROW_NUMBER() OVER (PARTITION BY account "
+            f"ORDER BY COUNT(*) DESC, {dim}) AS rank FROM filtered GROUP BY account, {dim}) AS ranked "
+            f"WHERE rank = 1"
+        )
+
+    def query(con, scan):
+        relation = normalised_sql(scan, source, ("date", "amount", "account", "rep", "segment"))
+        return con.sql(
+            f"WITH filtered AS (SELECT * FROM ({relation}) AS sales WHERE {_date_filter(start, end)}), "
+            f"totals AS (SELECT account, SUM(amount) AS actual, COUNT(*) AS lines, MIN({ident('date')}) AS "
+            f"first_date, MAX({ident('date')}) AS last_date FROM filtered GROUP BY account), "
+            f"reps AS ({usual('rep')}), segments AS ({usual('segment')}) "
+            f"SELECT totals.account, reps.rep, segments.segment, actual, lines, first_date, last_date "
+            f"FROM totals JOIN reps USING (account) JOIN segments USING (account) "
+            f"ORDER BY actual DESC, totals.account"
+        ).df()
+
+    frame = run_on_source(source, Path(base_dir), query)
+    frame = frame.astype({"account": str, "rep": str, "segment": str, "actual": float, "lines": "int64"})
+    for col in ("first_date", "last_date"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame.reset_index(drop=True)
