@@ -42,3 +42,14 @@ def test_checked_save_refuses_to_create_over_an_existing_file(tmp_path: Path) ->
     with pytest.raises(ConflictError):
         save_checked(target, "mine", None)
     assert target.read_text() == "someone else's"
+
+
+def test_written_files_get_ordinary_permissions_not_mkstemps_0600(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    target = tmp_path / "plan.yaml"
+    atomic_write(target, "name: x\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask

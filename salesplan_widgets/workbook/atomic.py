@@ -32,6 +32,12 @@ def file_version(path: Path) -> str | None:
         return None
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target`, on error it vanishes."""
@@ -40,6 +46,7 @@ def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the permissions open() would
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
