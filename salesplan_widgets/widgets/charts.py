@@ -1,0 +1,122 @@
+"""bqplot chart factories shared by the dashboards: figures built once, with locale-aware axes.
+
+Each factory returns the figure and the marks a view keeps; views update `mark.x`/`mark.y` inside
+`with mark.hold_sync():` and never rebuild a figure. Marks hold the model's numbers unchanged (formatting
+belongs to the axis: `set_value_ticks` labels it with Babel), so a chart can be checked against the model. No business arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from bqplot import Axis, Bars, Figure, LinearScale, Lines, OrdinalScale, Tooltip
+
+from salesplan_widgets.i18n import fmt_compact, fmt_month
+
+ACTUAL_COLOUR = "#2f6fae"
+LAST_YEAR_COLOUR = "#e08a2c"
+MIX_COLOUR = "#4c9a6a"
+_FIGURE_LAYOUT = {"width": "100%", "height": "320px"}
+_MARGIN = {"top": 50, "bottom": 55, "left": 75, "right": 20}
+
+
+def value_ticks(values: Iterable[float], locale: str | None = None, count: int = 5) -> dict[float | int, str]:
+    """Round tick values from 0 to just above the largest value, labelled the locale's short way.
+
+    Babel's compact format reads naturally in each language (20M / 2000万), which d3's formats cannot.
+    """
+    top = float(np.nanmax(np.asarray(list(values), dtype=float), initial=0.0))
+    if top <= 0:
+        top = 1.0
+    raw_step = top / count
+    magnitude = 10 ** np.floor(np.log10(raw_step))
+    step = magnitude * min((m for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step), default=10)
+    ticks = np.round(np.arange(0.0, top + step * 0.999, step), 9)
+    # bqplot looks labels up by the tick's JavaScript text, which writes 2e7 as "20000000", not "20000000.0".
+    return {(int(t) if float(t).is_integer() else float(t)): fmt_compact(float(t), locale) for t in ticks}
+
+
+def set_value_ticks(axis: Axis, values: Iterable[float], locale: str | None = None) -> None:
+    """Put round, locale-labelled ticks on a value axis and end its scale at the top tick."""
+    ticks = value_ticks(values, locale)
+    with axis.hold_sync():
+        axis.tick_values = np.array(list(ticks))
+        axis.tick_labels = ticks
+    axis.scale.max = float(max(ticks))
+
+
+def month_labels(periods: Iterable[pd.Period], locale: str | None = None) -> list[str]:
+    """Month names for an ordinal axis: 'Oct 2026' / '2026年10月'."""
+    return [fmt_month(p.year, p.month, locale) for p in periods]
+
+
+def _value_axis(scale: LinearScale, label: str) -> Axis:
+    return Axis(
+        scale=scale,
+        side="left",
+        label=label,
+        label_offset="60px",
+        grid_lines="dashed",
+    )
+
+
+def trend_figure(
+    title: str, actual_label: str, last_year_label: str, value_label: str
+) -> tuple[Figure, Bars, Lines]:
+    """Monthly bars of the actual with a line for the same month last year, on one ordinal month axis.
+
+    No legend box: inside the plot it hides the first bars, so the title names bars and line.
+    """
+    x_scale, y_scale = OrdinalScale(), LinearScale(min=0.0)
+    bars = Bars(
+        x=[],
+        y=[],
+        scales={"x": x_scale, "y": y_scale},
+        colors=[ACTUAL_COLOUR],
+        padding=0.25,
+        labels=[actual_label],
+        tooltip=Tooltip(fields=["x", "y"], formats=["", ",.0f"]),
+    )
+    line = Lines(
+        x=[],
+        y=[],
+        scales={"x": x_scale, "y": y_scale},
+        colors=[LAST_YEAR_COLOUR],
+        stroke_width=2.5,
+        marker="circle",
+        marker_size=24,
+        labels=[last_year_label],
+    )
+    figure = Figure(
+        marks=[bars, line],
+        axes=[Axis(scale=x_scale, tick_rotate=-30), _value_axis(y_scale, value_label)],
+        title=title,
+        fig_margin=dict(_MARGIN),
+        layout=dict(_FIGURE_LAYOUT),
+        animation_duration=0,
+    )
+    return figure, bars, line
+
+
+def bar_figure(title: str, value_label: str, colour: str = MIX_COLOUR) -> tuple[Figure, Bars]:
+    """One series of vertical bars over named categories (segments, channels, reps)."""
+    x_scale, y_scale = OrdinalScale(), LinearScale(min=0.0)
+    bars = Bars(
+        x=[],
+        y=[],
+        scales={"x": x_scale, "y": y_scale},
+        colors=[colour],
+        padding=0.3,
+        tooltip=Tooltip(fields=["x", "y"], formats=["", ",.0f"]),
+    )
+    figure = Figure(
+        marks=[bars],
+        axes=[Axis(scale=x_scale, tick_rotate=-30), _value_axis(y_scale, value_label)],
+        title=title,
+        fig_margin=dict(_MARGIN),
+        layout=dict(_FIGURE_LAYOUT),
+        animation_duration=0,
+    )
+    return figure, bars

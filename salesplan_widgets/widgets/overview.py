@@ -1,0 +1,249 @@
+"""The sales-history overview dashboard: headline figures, the monthly trend against last year, and the mix.
+
+A manager picks a team, a month and a breakdown; the view asks `model.history` for the figures and moves
+the existing bqplot marks (built once, updated inside `hold_sync`). The selection and the figures shown
+are traits (`team`, `period`, `mix_by`, `headline`, `trend_table`, `mix_table`), so the view can be driven
+and checked without a browser. It reads the workbook and never writes; it does no arithmetic of its own.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+from traitlets import Dict, Enum, Instance, TraitError, Tuple, Unicode, observe, validate
+
+from salesplan_widgets.errors import InputError, Problem, SalesplanError
+from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.history import (
+    filter_cube,
+    fiscal_year_start_period,
+    headline,
+    mix,
+    trend,
+)
+from salesplan_widgets.widgets.charts import bar_figure, month_labels, set_value_ticks, trend_figure
+from salesplan_widgets.widgets.query import parse_query, request_query_string
+from salesplan_widgets.workbook import Workbook, open_workbook
+
+MIX_DIMENSIONS = ("segment", "channel", "rep")
+TREND_MONTHS = 12
+_ALL = "all"  # a dimension the plan does not map holds this value in the cube
+
+
+def _mix_labels() -> dict[str, str]:
+    return {"segment": _("Segment"), "channel": _("Channel"), "rep": _("Rep")}
+
+
+def _notice_box(messages: tuple[str, ...] | list[str], kind: str = "notice") -> str:
+    """Escaped messages in a quiet box; `kind` 'error' draws it red."""
+    colour = "#a33" if kind == "error" else "#7a5b00"
+    background = "#fdeeee" if kind == "error" else "#fff8e1"
+    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
+    return (
+        f'<div class="salesplan-{kind}" style="padding:6px 10px;border-left:4px solid {colour};'
+        f'background:{background};color:{colour};margin:4px 0">{items}</div>'
+    )
+
+
+class SalesOverview(widgets.VBox):
+    """Headline, trend and mix of one team's (or every team's) sales up to a chosen month."""
+
+    team = Unicode("", help="Team shown; empty means every team.")
+    period = Unicode(help="Month reported, YYYY-MM; one of the months in the data.")
+    mix_by = Enum(MIX_DIMENSIONS, default_value="segment", help="Dimension of the mix chart.")
+    headline = Dict(help="The month's and the fiscal year-to-date's figures (model.history.Headline).")
+    trend_table = Instance(pd.DataFrame, allow_none=True, help="Rows behind the trend chart.")
+    mix_table = Instance(pd.DataFrame, allow_none=True, help="Rows behind the mix chart.")
+    notices = Tuple(help="Polite notices shown above the dashboard (e.g. ignored query values).")
+
+    def __init__(
+        self,
+        workbook: Workbook | str | Path,
+        period: str | None = None,
+        team: str | None = None,
+        mix_by: str = "segment",
+        notices: tuple[str, ...] = (),
+    ):
+        self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        self.locale = self.workbook.locale
+        set_locale(self.locale)
+        self.cube = self.workbook.cube()
+        if self.cube.empty:
+            raise InputError(
+                Problem(
+                    file=self.workbook.source("sales").path,
+                    expected=_("at least one sale"),
+                    fix=_("check the sales source's path and date range in plan.yaml"),
+                )
+            )
+        self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
+        self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))
+        self.teams = tuple(sorted(t for t in self.cube["team"].unique() if t != _ALL))
+
+        currency = self.workbook.currency
+        value_label = _("Sales ({currency})").format(currency=currency)
+        self.trend_chart, self.trend_bars, self.last_year_line = trend_figure(
+            _("Monthly sales (bars) and the same month last year (line)"),
+            _("This year"),
+            _("Last year"),
+            value_label,
+        )
+        self.mix_chart, self.mix_bars = bar_figure(_("Fiscal year to date"), value_label)
+
+        self.team_control = widgets.Dropdown(
+            description=_("Team"),
+            options=[(_("All teams"), ""), *[(t, t) for t in self.teams]],
+            value="",
+        )
+        self.period_control = widgets.Dropdown(
+            description=_("Month"),
+            options=[(fmt_month(int(p[:4]), int(p[5:]), self.locale), p) for p in reversed(self.periods)],
+            value=self.periods[-1],
+        )
+        labels = _mix_labels()
+        self.mix_control = widgets.ToggleButtons(
+            description=_("Mix by"),
+            options=[(labels[d], d) for d in MIX_DIMENSIONS],
+            value="segment",
+            style={"button_width": "90px"},
+        )
+        self.headline_panel = widgets.HTML()
+        self.notice_panel = widgets.HTML()
+        super().__init__(
+            children=[
+                widgets.HTML(
+                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Sales overview'))}</h2>"
+                ),
+                self.notice_panel,
+                widgets.HBox([self.team_control, self.period_control]),
+                self.headline_panel,
+                self.trend_chart,
+                self.mix_control,
+                self.mix_chart,
+            ],
+            layout=widgets.Layout(max_width="1100px"),
+        )
+        self.add_class("salesplan-overview")
+        # Controls and traits move together; the traits' validators guard both directions.
+        widgets.link((self.team_control, "value"), (self, "team"))
+        widgets.link((self.period_control, "value"), (self, "period"))
+        widgets.link((self.mix_control, "value"), (self, "mix_by"))
+        with self.hold_trait_notifications():
+            self.notices = tuple(notices)
+            self.period = period or self.periods[-1]
+            self.team = team or ""
+            self.mix_by = mix_by
+        self.refresh()
+
+    # -- the query string ---------------------------------------------------------------------------
+    @classmethod
+    def from_query(cls, workbook: Workbook | str | Path, query_string: str | None = None) -> SalesOverview:
+        """The overview with the period and team the page address asks for, if they are known values."""
+        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        cube = workbook.cube()
+        choices = {
+            "period": {str(p) for p in cube["period"].unique()},
+            "team": {t for t in cube["team"].unique() if t != _ALL},
+        }
+        query = parse_query(request_query_string() if query_string is None else query_string, choices)
+        return cls(workbook, period=query.get("period"), team=query.get("team"), notices=query.notices)
+
+    @classmethod
+    def dashboard(cls, workbook: Workbook | str | Path) -> widgets.Widget:
+        """What the Voila page shows: the overview for the request, or a plain message if the data is bad.
+
+        A viewer must never see a traceback, so a SalesplanError becomes an escaped message box.
+        """
+        try:
+            return cls.from_query(workbook)
+        except SalesplanError as exc:
+            return widgets.HTML(_notice_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
+
+    # -- invariants -----------------------------------------------------------------------------------
+    @validate("period")
+    def _known_period(self, proposal):
+        if proposal["value"] not in self.periods:
+            raise TraitError(_("{value!r} is not a month with data").format(value=proposal["value"]))
+        return proposal["value"]
+
+    @validate("team")
+    def _known_team(self, proposal):
+        if proposal["value"] not in ("", *self.teams):
+            raise TraitError(_("{value!r} is not one of the teams").format(value=proposal["value"]))
+        return proposal["value"]
+
+    @observe("notices")
+    def _show_notices(self, change) -> None:
+        self.notice_panel.value = _notice_box(change["new"]) if change["new"] else ""
+
+    @observe("team", "period", "mix_by")
+    def _selection_changed(self, change) -> None:
+        if self.trend_table is not None:  # not before the first full refresh in __init__
+            self.refresh()
+
+    # -- figures ---------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute the figures for the selection and move the marks (no figure is rebuilt)."""
+        set_locale(self.locale)
+        selected = filter_cube(self.cube, team=self.team or None)
+        period = pd.Period(self.period, freq="M")
+        months = trend(selected)
+        months = months[(months["period"] > period - TREND_MONTHS) & (months["period"] <= period)]
+        fy_start = fiscal_year_start_period(period, self.fiscal_year_start)
+        breakdown = mix(selected, self.mix_by, start=fy_start, end=period)
+        figures = headline(selected, period, self.fiscal_year_start)
+
+        labels = month_labels(months["period"], self.locale)
+        with self.trend_bars.hold_sync():
+            self.trend_bars.x = labels
+            self.trend_bars.y = months["actual"].to_numpy(dtype=float)
+        with self.last_year_line.hold_sync():
+            self.last_year_line.x = labels
+            self.last_year_line.y = months["actual_last_year"].to_numpy(dtype=float)
+        with self.mix_bars.hold_sync():
+            self.mix_bars.x = breakdown[self.mix_by].astype(str).tolist()
+            self.mix_bars.y = breakdown["actual"].to_numpy(dtype=float)
+        set_value_ticks(self.trend_chart.axes[1], [*self.trend_bars.y, *self.last_year_line.y], self.locale)
+        set_value_ticks(self.mix_chart.axes[1], self.mix_bars.y, self.locale)
+        self.mix_chart.axes[0].tick_rotate = -30 if len(breakdown) > 8 else 0  # many reps' names overlap
+        self.mix_chart.title = _("{dimension}, fiscal year to date").format(
+            dimension=_mix_labels()[self.mix_by]
+        )
+        self.trend_table, self.mix_table = months.reset_index(drop=True), breakdown
+        self.headline = figures.as_dict()
+        self.headline_panel.value = self._headline_html()
+
+    def _headline_html(self) -> str:
+        h, currency, locale = self.headline, self.workbook.currency, self.locale
+
+        def growth(value: float | None) -> str:
+            if value is None:
+                return "—"
+            return ("+" if value > 0 else "") + fmt_percent(value, locale, decimals=1)
+
+        cards = [
+            (
+                _("Month"),
+                fmt_money(h["actual"], currency, locale, digits=False),
+                _("vs last year"),
+                growth(h["yoy_growth"]),
+            ),
+            (
+                _("Year to date"),
+                fmt_money(h["ytd"], currency, locale, digits=False),
+                _("vs last year"),
+                growth(h["ytd_growth"]),
+            ),
+            (_("Active reps"), fmt_number(h["active_reps"], locale), _("with sales this month"), ""),
+        ]
+        cells = "".join(
+            '<div style="flex:1;padding:8px 12px;border:1px solid #ddd;border-radius:6px;min-width:180px">'
+            f'<div style="color:#555;font-size:90%">{html.escape(title)}</div>'
+            f'<div style="font-size:150%;font-weight:600">{html.escape(value)}</div>'
+            f'<div style="color:#555;font-size:90%">{html.escape(change)} {html.escape(note)}</div></div>'
+            for title, value, note, change in cards
+        )
+        return f'<div class="salesplan-headline" style="display:flex;gap:12px;margin:8px 0">{cells}</div>'
