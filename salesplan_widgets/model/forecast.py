@@ -1,0 +1,495 @@
+"""The goal's baseline: a monthly sales forecast per series (e.g. segment × channel) with prediction intervals.
+
+Each series the user asked for is forecast with statsmodels' ETS (additive error, additive trend,
+multiplicative yearly seasonality, heuristic initial states) when it has at least two years of history and
+few empty months; otherwise with an explainable fallback, *the same month last year × the trailing
+year-on-year trend*, computed for all such series at once on a numpy matrix. Every series says which
+method was used and why (`Forecast.methods`). When a request has more series than it is sensible to fit
+one by one (e.g. 500 reps × 3 segments × 3 channels), the forecast is fitted on their aggregates (segment ×
+channel) and split top-down by each series' share of the parent's last 12 months.
+
+Pure functions on the cube: no files, no widgets. The only Python loop is over the fitted series
+(at most `MAX_FITTED_SERIES`), never over reps or rows.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _
+
+ETS = "ets"
+LAST_YEAR_TREND = "last_year_trend"
+TOP_DOWN = "top_down"
+ACTUALS = "actuals"  # a horizon already over: nothing is forecast
+METHODS = (ETS, LAST_YEAR_TREND, TOP_DOWN, ACTUALS)
+
+MIN_ETS_MONTHS = 24  # two full seasonal cycles: ETS needs them for its seasonal start values
+MAX_EMPTY_SHARE = 0.25  # more empty months than this in the last two years makes a series sparse
+MAX_FITTED_SERIES = 60  # above this many series, fit their aggregates and split top-down
+GROWTH_LIMITS = (-0.5, 1.0)  # the fallback's trend is clipped: one odd year must not run away
+INTERVAL_LEVEL = 0.8
+SIMULATIONS = 1000  # paths behind the interval of a multiplicative-season ETS
+SEED = 20261127
+METRICS = {"revenue": "actual", "quantity": "quantity", "lines": "lines"}
+# dimensions dropped first when a request has too many series to fit one by one
+_COARSEN_ORDER = ("rep", "account", "territory", "team", "product", "channel", "segment")
+
+
+def z_value(level: float) -> float:
+    """Half-width of a central `level` normal interval in standard deviations (1.2816 for 80%)."""
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def select_scope(cube: pd.DataFrame, scope: Mapping[str, Sequence[str]] | None) -> pd.DataFrame:
+    """Rows of the cube inside the scope, e.g. {"team": ["East"], "segment": ["A", "B"]}; empty = all."""
+    if not scope:
+        return cube
+    mask = np.ones(len(cube), dtype=bool)
+    for dim, members in scope.items():
+        if members:
+            if dim not in cube.columns:
+                raise InputError(
+                    Problem(
+                        file="cube",
+                        column=dim,
+                        expected=_("a dimension of the sales cube"),
+                        fix=_("map the column in plan.yaml or remove it from the goal's scope"),
+                    )
+                )
+            mask &= cube[dim].astype(str).isin([str(m) for m in members]).to_numpy()
+    return cube[mask]
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A baseline forecast over a horizon, with its history and how each series was forecast.
+
+    `monthly`: period, <by dims>, forecast, lower, upper, sigma, closed (closed months are actuals).
+    `history`: period, <by dims>, actual (every month, empty months as zero).
+    `methods`: <by dims>, method, reason, months (of history used).
+    `fitted`: period, <fit dims>, forecast, sigma — the series actually fitted; totals and their
+    uncertainty come from these (series fitted separately are taken as independent; the months of one
+    series as perfectly correlated, which errs on the wide side).
+    """
+
+    by: tuple[str, ...]
+    fit_by: tuple[str, ...]
+    start: pd.Period
+    end: pd.Period
+    last_actual: pd.Period
+    level: float
+    metric: str
+    monthly: pd.DataFrame
+    history: pd.DataFrame
+    methods: pd.DataFrame
+    fitted: pd.DataFrame
+
+    @property
+    def total(self) -> float:
+        """Expected total over the horizon (closed months at their actuals)."""
+        return float(self.monthly["forecast"].sum())
+
+    @property
+    def total_sigma(self) -> float:
+        """Standard deviation of the horizon total: sqrt(Σ_series (Σ_months σ)²)."""
+        per_series = (
+            self.fitted.groupby(list(self.fit_by), observed=True)["sigma"].sum()
+            if self.fit_by
+            else (pd.Series([self.fitted["sigma"].sum()]))
+        )
+        return float(np.sqrt((per_series.to_numpy() ** 2).sum()))
+
+    @property
+    def total_interval(self) -> tuple[float, float]:
+        """The `level` prediction interval of the horizon total (normal)."""
+        half = z_value(self.level) * self.total_sigma
+        return self.total - half, self.total + half
+
+    def by_period(self) -> pd.DataFrame:
+        """Horizon months summed over series: period, forecast, lower, upper (series independent)."""
+        fitted = self.fitted.groupby("period")
+        out = pd.DataFrame(
+            {
+                "forecast": self.monthly.groupby("period")["forecast"].sum(),
+                "sigma": np.sqrt(fitted["sigma"].apply(lambda s: float((s**2).sum()))),
+            }
+        )
+        out["sigma"] = out["sigma"].fillna(0.0)  # closed months are actuals: certain
+        half = z_value(self.level) * out["sigma"]
+        out["lower"], out["upper"] = out["forecast"] - half, out["forecast"] + half
+        return out.rename_axis("period").reset_index()[["period", "forecast", "lower", "upper", "sigma"]]
+
+    def cumulative(self) -> pd.DataFrame:
+        """Running total over the horizon: period, forecast, lower, upper (σ of a running total as for the total)."""
+        months = self.monthly.groupby("period")["forecast"].sum().cumsum()
+        fitted = self.fitted.sort_values("period")
+        if self.fit_by:
+            running = fitted.groupby(list(self.fit_by), observed=True)["sigma"].cumsum()
+        else:
+            running = fitted["sigma"].cumsum()
+        sigma = (running**2).groupby(fitted["period"]).sum().pow(0.5)
+        out = pd.DataFrame({"forecast": months})
+        # closed months carry no uncertainty; a running total's σ holds from its first open month on
+        out["sigma"] = sigma.reindex(out.index).fillna(0.0)
+        half = z_value(self.level) * out["sigma"]
+        out["lower"], out["upper"] = out["forecast"] - half, out["forecast"] + half
+        return out.rename_axis("period").reset_index()[["period", "forecast", "lower", "upper"]]
+
+    def history_by_period(self) -> pd.DataFrame:
+        """Monthly actual summed over series: period, actual."""
+        return self.history.groupby("period")["actual"].sum().rename_axis("period").reset_index()
+
+    def method_summary(self) -> dict[str, int]:
+        """How many series each method forecast, e.g. {"ets": 7, "last_year_trend": 2}."""
+        return {str(k): int(v) for k, v in self.methods["method"].value_counts().items()}
+
+
+def _history_matrix(
+    cube: pd.DataFrame, keys: tuple[str, ...], column: str, months: pd.PeriodIndex
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Series keys and a (series × months) matrix of the metric, empty months as zero."""
+    if keys:
+        grouped = cube.groupby([*keys, "period"], observed=True)[column].sum()
+        wide = grouped.unstack("period").reindex(columns=months, fill_value=0.0).fillna(0.0)
+        index = wide.index.to_frame(index=False)
+        index = index.astype(str)
+        return index, wide.to_numpy(dtype=float)
+    grouped = cube.groupby("period", observed=True)[column].sum().reindex(months, fill_value=0.0)
+    return pd.DataFrame(index=[0]), grouped.to_numpy(dtype=float)[None, :]
+
+
+def _first_active(values: np.ndarray) -> np.ndarray:
+    """Index of each series' first non-zero month (its length of history starts there)."""
+    active = values != 0
+    first = active.argmax(axis=1)
+    first[~active.any(axis=1)] = values.shape[1]
+    return first
+
+
+def _last_year_trend(values: np.ndarray, first: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fallback for every row at once: same month last year × (1 + trailing 12-month growth)^years ahead.
+
+    σ is the root-mean-square error of that rule over the last 12 months (× √years ahead); with less than
+    two years of history the growth is 0 and σ is the spread of the months seen. With less than a year,
+    the forecast is the average month seen.
+    """
+    n, t = values.shape
+    months_seen = t - first
+    last12 = values[:, t - 12 :].sum(axis=1) if t >= 12 else values.sum(axis=1)
+    prior12 = values[:, t - 24 : t - 12].sum(axis=1) if t >= 24 else np.zeros(n)
+    two_years = (months_seen >= 24) & (prior12 > 0)
+    growth = np.where(two_years, last12 / np.where(prior12 > 0, prior12, 1.0) - 1, 0.0)
+    growth = np.clip(growth, *GROWTH_LIMITS)
+
+    h = np.arange(1, steps + 1)
+    years_ahead = np.ceil(h / 12).astype(int)
+    source = t - 1 + h - 12 * years_ahead  # most recent same calendar month seen
+    same_month = values[:, np.clip(source, 0, max(t - 1, 0))] if t else np.zeros((n, steps))
+    forecast = same_month * (1 + growth[:, None]) ** years_ahead[None, :]
+
+    # months actually seen, as a mask, for the spread of short series
+    seen = np.arange(t)[None, :] >= first[:, None]
+    count = np.maximum(seen.sum(axis=1), 1)
+    mean = np.where(seen, values, 0.0).sum(axis=1) / count
+    spread = np.sqrt(np.where(seen, (values - mean[:, None]) ** 2, 0.0).sum(axis=1) / count)
+    under_a_year = months_seen < 12
+    forecast = np.where(under_a_year[:, None], mean[:, None], forecast)
+
+    if t >= 24:
+        predicted = values[:, t - 24 : t - 12] * (1 + growth[:, None])
+        rmse = np.sqrt(((values[:, t - 12 :] - predicted) ** 2).mean(axis=1))
+    else:
+        rmse = spread
+    sigma1 = np.where(two_years, rmse, spread)
+    sigma = sigma1[:, None] * np.sqrt(years_ahead)[None, :]
+    return np.maximum(forecast, 0.0), sigma
+
+
+def _ets(values: np.ndarray, steps: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """ETS(A,A,M) fitted by maximum likelihood (ETS(A,A,A) if a month is not positive); next months' mean, σ.
+
+    Multiplicative seasonality fits growing sales best; its intervals are simulated (fixed seed, so the
+    same data always gives the same forecast).
+    """
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter; a failed fit raises and falls back
+        model = ETSModel(
+            pd.Series(values),  # a Series: get_prediction needs an index
+            error="add",
+            trend="add",
+            damped_trend=False,
+            seasonal="mul" if (values > 0).all() else "add",
+            seasonal_periods=12,
+            initialization_method="heuristic",
+        )
+        fit = model.fit(disp=False, maxiter=400)
+        prediction = fit.get_prediction(
+            start=len(values),
+            end=len(values) + steps - 1,
+            simulate_repetitions=SIMULATIONS,
+            rng=np.random.default_rng(SEED),
+        )
+        frame = prediction.summary_frame(alpha=1 - level)
+    mean = np.asarray(frame["mean"], dtype=float)
+    sigma = (np.asarray(frame["pi_upper"], dtype=float) - np.asarray(frame["pi_lower"], dtype=float)) / (
+        2 * z_value(level)
+    )
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sigma))):
+        raise ValueError("non-finite forecast")
+    return np.maximum(mean, 0.0), sigma
+
+
+def _fit_level(cube: pd.DataFrame, by: tuple[str, ...], max_series: int) -> tuple[str, ...]:
+    """The dimensions to fit on: `by`, coarsened (reps first) until at most `max_series` series remain."""
+    fit_by = list(by)
+    for dim in _COARSEN_ORDER:
+        if not fit_by or len(cube.groupby(fit_by, observed=True).size()) <= max_series:
+            break
+        if dim in fit_by:
+            fit_by.remove(dim)
+    while fit_by and len(cube.groupby(fit_by, observed=True).size()) > max_series:
+        fit_by.pop()
+    return tuple(fit_by)
+
+
+def baseline_forecast(
+    cube: pd.DataFrame,
+    start: pd.Period | str,
+    end: pd.Period | str,
+    by: Sequence[str] = ("segment", "channel"),
+    *,
+    scope: Mapping[str, Sequence[str]] | None = None,
+    metric: str = "revenue",
+    last_actual: pd.Period | str | None = None,
+    level: float = INTERVAL_LEVEL,
+    max_fitted_series: int = MAX_FITTED_SERIES,
+) -> Forecast:
+    """Forecast each series of `by` within `scope` for the months start..end, from history to `last_actual`.
+
+    Months of the horizon up to `last_actual` are closed: they count at their actual with no uncertainty.
+    """
+    by = tuple(by)
+    column = METRICS.get(metric, metric)
+    start, end = pd.Period(start, freq="M"), pd.Period(end, freq="M")
+    if end < start:
+        raise InputError(
+            Problem(
+                file="goal",
+                column="end",
+                expected=_("a horizon end on or after its start"),
+                found=str(end),
+                fix=_("choose an end month after {start}").format(start=start),
+            )
+        )
+    if column not in cube.columns:
+        raise InputError(
+            Problem(
+                file="cube",
+                column=column,
+                expected=_("a measure of the sales cube (revenue, quantity or lines)"),
+                fix=_("choose revenue, quantity or lines as the goal's metric"),
+            )
+        )
+    rows = select_scope(cube, scope)
+    if rows.empty:
+        raise InputError(
+            Problem(
+                file="cube",
+                expected=_("sales inside the goal's scope"),
+                found=str(dict(scope or {})),
+                fix=_("widen the scope: these teams, segments and channels have no sales"),
+            )
+        )
+    last = pd.Period(last_actual, freq="M") if last_actual is not None else rows["period"].max()
+    rows = rows[rows["period"] <= last]
+    months = pd.period_range(rows["period"].min(), last, freq="M")
+    steps = max(int((end - last).n), 0)
+
+    fit_by = _fit_level(rows, by, max_fitted_series)
+    fit_keys, values = _history_matrix(rows, fit_by, column, months)
+    first = _first_active(values)
+    months_seen = len(months) - first
+    recent = values[:, -min(24, len(months)) :]
+    empty_recent = (recent <= 0).sum(axis=1)
+    sparse = empty_recent > MAX_EMPTY_SHARE * recent.shape[1]
+    use_ets = (months_seen >= MIN_ETS_MONTHS) & ~sparse
+
+    mean = np.zeros((len(values), steps))
+    sigma = np.zeros((len(values), steps))
+    reasons: list[str] = [""] * len(values)
+    method = np.where(use_ets, ETS, LAST_YEAR_TREND).astype(object)
+    if steps:
+        fb_mean, fb_sigma = _last_year_trend(values, first, steps)
+        mean[:], sigma[:] = fb_mean, fb_sigma
+        for i in np.flatnonzero(use_ets):  # one fit per fitted series (≤ max_fitted_series)
+            try:
+                mean[i], sigma[i] = _ets(values[i, first[i] :], steps, level)
+                reasons[i] = _("ETS (trend and yearly seasonality) on {n} months of history").format(
+                    n=int(months_seen[i])
+                )
+            except Exception as exc:  # noqa: BLE001 - any numerical failure means: use the fallback
+                method[i] = LAST_YEAR_TREND
+                reasons[i] = _("same month last year × trend: the ETS fit failed ({error})").format(
+                    error=type(exc).__name__
+                )
+    for i in np.flatnonzero(method == LAST_YEAR_TREND):
+        if reasons[i]:
+            continue
+        if months_seen[i] < MIN_ETS_MONTHS:
+            reasons[i] = _(
+                "same month last year × trend: only {n} months of history (ETS needs {needed})"
+            ).format(n=int(months_seen[i]), needed=MIN_ETS_MONTHS)
+        else:
+            reasons[i] = _(
+                "same month last year × trend: {empty} of the last {window} months had no sales"
+            ).format(empty=int(empty_recent[i]), window=recent.shape[1])
+    if not steps:
+        method[:] = ACTUALS
+        reasons = [_("the horizon is closed: actuals only")] * len(values)
+
+    future = pd.period_range(last + 1, periods=steps, freq="M") if steps else pd.PeriodIndex([], freq="M")
+    fitted = _long(fit_keys, fit_by, future, mean=mean, sigma=sigma)
+    fitted = fitted.rename(columns={"mean": "forecast"})
+    fit_methods = fit_keys.assign(method=method, reason=reasons, months=months_seen.astype(int))
+
+    series_keys, series_values = _history_matrix(rows, by, column, months)
+    history = _long(series_keys, by, months, actual=series_values)
+    if fit_by == by:
+        series_forecast, methods = fitted.copy(), fit_methods
+    else:
+        series_forecast, methods = _split_top_down(history, fitted, fit_methods, by, fit_by, last)
+    series_forecast = series_forecast[
+        (series_forecast["period"] >= start) & (series_forecast["period"] <= end)
+    ]
+    fitted = fitted[(fitted["period"] >= start) & (fitted["period"] <= end)]
+    closed = history[(history["period"] >= start) & (history["period"] <= end)]
+    closed = closed.rename(columns={"actual": "forecast"}).assign(sigma=0.0)
+    monthly = pd.concat([closed.assign(closed=True), series_forecast.assign(closed=False)], ignore_index=True)
+    half = z_value(level) * monthly["sigma"]
+    monthly["lower"], monthly["upper"] = monthly["forecast"] - half, monthly["forecast"] + half
+    monthly = monthly[["period", *by, "forecast", "lower", "upper", "sigma", "closed"]]
+    monthly = monthly.sort_values(["period", *by], ignore_index=True)
+    return Forecast(
+        by=by,
+        fit_by=fit_by,
+        start=start,
+        end=end,
+        last_actual=last,
+        level=level,
+        metric=metric,
+        monthly=monthly,
+        history=history,
+        methods=methods.reset_index(drop=True),
+        fitted=fitted.reset_index(drop=True),
+    )
+
+
+def _long(
+    keys: pd.DataFrame, dims: tuple[str, ...], months: pd.PeriodIndex, **matrices: np.ndarray
+) -> pd.DataFrame:
+    """Series keys × months matrices as a tidy table: period, <dims>, <one column per matrix>."""
+    n, t = len(keys), len(months)
+    out = pd.DataFrame({"period": np.tile(np.asarray(months), n) if t else pd.PeriodIndex([], freq="M")})
+    out["period"] = pd.PeriodIndex(out["period"], freq="M")
+    for dim in dims:
+        out[dim] = np.repeat(keys[dim].to_numpy(), t)
+    for name, matrix in matrices.items():
+        out[name] = matrix.reshape(-1)
+    return out
+
+
+def _split_top_down(
+    history: pd.DataFrame,
+    fitted: pd.DataFrame,
+    fit_methods: pd.DataFrame,
+    by: tuple[str, ...],
+    fit_by: tuple[str, ...],
+    last: pd.Period,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each series' forecast = its share of its parent's last 12 months × the parent's forecast (and σ)."""
+    recent = history[history["period"] > last - 12]
+    weight = recent.groupby(list(by), observed=True)["actual"].sum().clip(lower=0.0).rename("weight")
+    weight = weight.reset_index()
+    if fit_by:
+        parent_total = weight.groupby(list(fit_by))["weight"].transform("sum")
+        siblings = weight.groupby(list(fit_by))["weight"].transform("size")
+    else:
+        parent_total = pd.Series(weight["weight"].sum(), index=weight.index)
+        siblings = pd.Series(len(weight), index=weight.index)
+    weight["share"] = np.where(
+        parent_total > 0, weight["weight"] / parent_total.where(parent_total > 0, 1), 1 / siblings
+    )
+    children = (
+        weight.merge(fitted, on=list(fit_by), how="inner") if fit_by else weight.merge(fitted, how="cross")
+    )
+    children["forecast"] *= children["share"]
+    children["sigma"] *= children["share"]
+    parent_names = ", ".join(fit_by) if fit_by else _("the total")
+    methods = weight.drop(columns=["weight"])
+    methods = (
+        methods.merge(fit_methods, on=list(fit_by), how="left")
+        if fit_by
+        else methods.assign(method=fit_methods["method"].iloc[0], months=fit_methods["months"].iloc[0])
+    )
+    methods["reason"] = [
+        _("top-down: {share} of the {parent} forecast ({parent_method})").format(
+            share=f"{share:.1%}", parent=parent_names, parent_method=parent_method
+        )
+        for share, parent_method in zip(methods["share"], methods["method"], strict=True)
+    ]
+    methods["method"] = TOP_DOWN
+    return (
+        children[["period", *by, "forecast", "sigma"]],
+        methods[[*by, "method", "reason", "months"]],
+    )
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The forecast of the last complete 12 months from the history before them, against what happened."""
+
+    monthly: pd.DataFrame  # period, actual, forecast, lower, upper
+    mape: float  # mean absolute percentage error over months with sales (0.08 = 8%)
+    methods: dict[str, int]
+    start: pd.Period
+    end: pd.Period
+
+
+def backtest(
+    cube: pd.DataFrame,
+    by: Sequence[str] = ("segment", "channel"),
+    *,
+    scope: Mapping[str, Sequence[str]] | None = None,
+    metric: str = "revenue",
+    last_actual: pd.Period | str | None = None,
+    level: float = INTERVAL_LEVEL,
+) -> Backtest:
+    """MAPE of the monthly total over the 12 months to `last_actual`, forecast as if they had not happened.
+
+    MAPE = mean over months of |actual − forecast| / |actual| (months without sales left out).
+    """
+    rows = select_scope(cube, scope)
+    last = pd.Period(last_actual, freq="M") if last_actual is not None else rows["period"].max()
+    cut = last - 12
+    forecast = baseline_forecast(
+        rows[rows["period"] <= last], cut + 1, last, by, metric=metric, last_actual=cut, level=level
+    )
+    column = METRICS.get(metric, metric)
+    actual = rows[(rows["period"] > cut) & (rows["period"] <= last)].groupby("period")[column].sum()
+    monthly = forecast.by_period().drop(columns="sigma")
+    monthly.insert(1, "actual", monthly["period"].map(actual).fillna(0.0).to_numpy(dtype=float))
+    with_sales = monthly["actual"] != 0
+    errors = (monthly["actual"] - monthly["forecast"]).abs() / monthly["actual"].abs()
+    mape = float(errors[with_sales].mean()) if with_sales.any() else math.nan
+    return Backtest(monthly=monthly, mape=mape, methods=forecast.method_summary(), start=cut + 1, end=last)

@@ -1,0 +1,299 @@
+"""Target-setting methods on a baseline forecast, and how likely a target is.
+
+Each method returns a `TargetProposal`: the total, its shape by month × the forecast's series (e.g.
+segment × channel), the baseline it is measured against, the stretch it implies and its probability of
+being reached at the current trend. Methods: growth over last year, forecast plus stretch, share of a
+market (size and growth per segment), bottom-up from the reps' commits, and a blend of a top-down and the
+bottom-up with a stated weight, whose gap is reported, not hidden.
+
+Probability is a normal approximation: the horizon total is taken as normal with the forecast's mean and
+the σ implied by its prediction interval, σ = (upper − lower) / (2·z), z the interval's normal quantile;
+P(achieve T) = 1 − Φ((T − mean) / σ). Pure functions: no files, no widgets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _
+from salesplan_widgets.model.forecast import Forecast, z_value
+
+GROWTH = "growth"
+STRETCH = "stretch"
+MARKET_SHARE = "market_share"
+BOTTOM_UP = "bottom_up"
+BLEND = "blend"
+TARGET_METHODS = (GROWTH, STRETCH, MARKET_SHARE, BOTTOM_UP, BLEND)
+TOP_DOWN_METHODS = (GROWTH, STRETCH, MARKET_SHARE)
+
+
+def probability_of_achieving(target: float, mean: float, lower: float, upper: float, level: float) -> float:
+    """P(total ≥ target) for a normal total with this mean and central `level` interval [lower, upper]."""
+    sigma = (upper - lower) / (2 * z_value(level))
+    if sigma <= 0:
+        return 1.0 if mean >= target else 0.0
+    return 1.0 - NormalDist(mean, sigma).cdf(target)
+
+
+def implied_stretch(target: float, baseline: float) -> float:
+    """How far the target reaches above the baseline forecast: target / baseline − 1."""
+    return target / baseline - 1 if baseline > 0 else math.inf if target > 0 else 0.0
+
+
+def forecast_probability(forecast: Forecast, target: float) -> float:
+    """Probability the horizon total reaches `target` at the current trend (see module docstring)."""
+    lower, upper = forecast.total_interval
+    return probability_of_achieving(target, forecast.total, lower, upper, forecast.level)
+
+
+@dataclass(frozen=True)
+class TargetProposal:
+    """A target: its total, monthly × series shape (`shape`: period, <dims>, target) and what it implies."""
+
+    method: str
+    total: float
+    shape: pd.DataFrame
+    baseline: float
+    probability: float
+    detail: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def stretch(self) -> float:
+        return implied_stretch(self.total, self.baseline)
+
+    def by_period(self) -> pd.DataFrame:
+        return self.shape.groupby("period")["target"].sum().rename_axis("period").reset_index()
+
+    def as_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "target": self.total,
+            "baseline": self.baseline,
+            "stretch": self.stretch,
+            "probability": self.probability,
+            **{k: float(v) for k, v in self.detail.items()},
+        }
+
+
+def _proposal(forecast: Forecast, method: str, shape: pd.DataFrame, **detail: float) -> TargetProposal:
+    shape = shape[["period", *forecast.by, "target"]].reset_index(drop=True)
+    total = float(shape["target"].sum())
+    return TargetProposal(
+        method=method,
+        total=total,
+        shape=shape,
+        baseline=forecast.total,
+        probability=forecast_probability(forecast, total),
+        detail=detail,
+    )
+
+
+def _keys(forecast: Forecast) -> list[str]:
+    return ["period", *forecast.by]
+
+
+def last_year_actuals(forecast: Forecast) -> pd.DataFrame:
+    """Each horizon cell's actual twelve months earlier: period (the horizon month), <dims>, actual."""
+    grid = forecast.monthly[_keys(forecast)]
+    history = forecast.history.assign(period=forecast.history["period"] + 12)
+    out = grid.merge(history, on=_keys(forecast), how="left")
+    out["actual"] = out["actual"].fillna(0.0)
+    return out
+
+
+def growth_target(forecast: Forecast, growth: float) -> TargetProposal:
+    """Last year's same months × (1 + growth), cell by cell."""
+    last_year = last_year_actuals(forecast)
+    shape = last_year.assign(target=last_year["actual"] * (1 + growth))
+    return _proposal(forecast, GROWTH, shape, growth=growth, last_year=float(last_year["actual"].sum()))
+
+
+def stretch_target(forecast: Forecast, stretch: float) -> TargetProposal:
+    """The baseline forecast × (1 + stretch), cell by cell."""
+    shape = forecast.monthly.assign(target=forecast.monthly["forecast"] * (1 + stretch))
+    return _proposal(forecast, STRETCH, shape, stretch_input=stretch)
+
+
+@dataclass(frozen=True)
+class MarketInput:
+    """One segment's market over the same months last year, its growth, and the share aimed for.
+
+    Without a share the company keeps its current share (last year's sales / last year's market).
+    """
+
+    size: float
+    growth: float = 0.0
+    share: float | None = None
+
+
+def market_share_target(forecast: Forecast, markets: Mapping[str, MarketInput]) -> TargetProposal:
+    """Per segment: market size × (1 + market growth) × share, shaped like the segment's forecast.
+
+    Segments without a market input keep their baseline forecast (said in `detail`). `detail` also gives
+    the share the company's own trend (its baseline forecast) would hold of the grown market.
+    """
+    if "segment" not in forecast.by:
+        raise InputError(
+            Problem(
+                file="goal",
+                column="by",
+                expected=_("a forecast by segment for the market-share method"),
+                fix=_("forecast by segment (the default) to use market sizes per segment"),
+            )
+        )
+    last_year = last_year_actuals(forecast).groupby("segment")["actual"].sum()
+    monthly = forecast.monthly
+    segment_forecast = monthly.groupby("segment")["forecast"].transform("sum")
+    weight = np.where(
+        segment_forecast > 0,
+        monthly["forecast"] / segment_forecast.where(segment_forecast > 0, 1.0),
+        1.0 / monthly.groupby("segment")["forecast"].transform("size"),
+    )
+    totals: dict[str, float] = {}
+    detail: dict[str, float] = {}
+    for segment in monthly["segment"].unique():  # a handful of segments, each with its own market input
+        market = markets.get(str(segment))
+        if market is None:
+            totals[segment] = float(monthly.loc[monthly["segment"] == segment, "forecast"].sum())
+            detail[f"share_{segment}"] = math.nan
+            continue
+        share = (
+            market.share
+            if market.share is not None
+            else (last_year.get(segment, 0.0) / market.size if market.size > 0 else 0.0)
+        )
+        totals[segment] = market.size * (1 + market.growth) * share
+        detail[f"share_{segment}"] = share
+        detail[f"market_{segment}"] = market.size * (1 + market.growth)
+        # the company's own trend, seen against the market: the share the baseline forecast would hold
+        baseline = float(monthly.loc[monthly["segment"] == segment, "forecast"].sum())
+        grown = market.size * (1 + market.growth)
+        detail[f"trend_share_{segment}"] = baseline / grown if grown > 0 else math.nan
+    shape = monthly.assign(target=monthly["segment"].map(totals).to_numpy(dtype=float) * weight)
+    return _proposal(forecast, MARKET_SHARE, shape, **detail)
+
+
+def _share_within(values: pd.Series, frame: pd.DataFrame, within: list[str]) -> np.ndarray:
+    """Each value's share of its group's total (equal shares where the group sums to nothing)."""
+    if within:
+        groups = frame.groupby(within, observed=True)[values.name]
+        total, count = groups.transform("sum"), groups.transform("size")
+    else:
+        total = pd.Series(values.sum(), index=values.index)
+        count = pd.Series(len(values), index=values.index)
+    return np.where(total > 0, values / total.where(total > 0, 1.0), 1.0 / count)
+
+
+def bottom_up_target(
+    forecast: Forecast, commits: pd.DataFrame, reps: list[str] | None = None
+) -> TargetProposal:
+    """Sum of the reps' commits (rep, segment, channel, [period], commit) inside the forecast's scope.
+
+    Commits without a month are spread over the horizon like the forecast of their cell (e.g. segment ×
+    channel); commits finer or coarser than the forecast's series follow the forecast's shape too. Dated
+    commits outside the horizon, and commits of segments or channels outside the scope, are left out.
+    `reps` limits the commits to the scope's reps.
+    """
+    missing = [c for c in ("rep", "commit") if c not in commits.columns]
+    if missing:
+        raise InputError(
+            Problem(
+                file="commits",
+                column=missing[0],
+                expected=_("columns rep, segment, channel, [period], commit"),
+                fix=_("import the reps' commits with these columns"),
+            )
+        )
+    rows = commits.copy()
+    if reps is not None:
+        rows = rows[rows["rep"].astype(str).isin(reps)]
+    cells = [d for d in forecast.by if d in rows.columns]
+    rows[cells] = rows[cells].astype(str)
+    grid = forecast.monthly[_keys(forecast)].assign(forecast=forecast.monthly["forecast"])
+    # the forecast at the commits' grain: period × their dimensions
+    cell_forecast = grid.groupby(["period", *cells], observed=True)["forecast"].sum().reset_index()
+    parts = []
+    if "period" in rows.columns and rows["period"].notna().any():
+        dated = rows[rows["period"].notna()]
+        dated = dated.assign(period=pd.PeriodIndex(dated["period"].astype(str), freq="M"))
+        dated = dated[(dated["period"] >= forecast.start) & (dated["period"] <= forecast.end)]
+        parts.append(dated[["period", *cells, "commit"]])
+        undated = rows[rows["period"].isna()]
+    else:
+        undated = rows
+    if cells:
+        per_cell = undated.groupby(cells, observed=True)["commit"].sum().reset_index()
+        spread = cell_forecast.merge(per_cell, on=cells, how="inner")
+    else:
+        spread = cell_forecast.assign(commit=float(undated["commit"].sum()))
+    spread["commit"] *= _share_within(spread["forecast"], spread, cells)
+    parts.append(spread[["period", *cells, "commit"]])
+    committed = pd.concat([p for p in parts if len(p)]) if any(len(p) for p in parts) else parts[-1]
+    committed = committed.groupby(["period", *cells], observed=True)["commit"].sum().reset_index()
+    # down to the forecast's series, shaped like the forecast within each cell
+    shape = grid.merge(committed, on=["period", *cells], how="inner")
+    shape["target"] = shape["commit"] * _share_within(shape["forecast"], shape, ["period", *cells])
+    shape = grid[_keys(forecast)].merge(shape[[*_keys(forecast), "target"]], on=_keys(forecast), how="left")
+    shape["target"] = shape["target"].fillna(0.0)
+    return _proposal(forecast, BOTTOM_UP, shape, reps=float(rows["rep"].nunique()))
+
+
+def blend_target(
+    forecast: Forecast, top_down: TargetProposal, bottom_up: TargetProposal, weight: float
+) -> TargetProposal:
+    """weight × top-down + (1 − weight) × bottom-up, cell by cell; the gap top-down − bottom-up is kept."""
+    if not 0.0 <= weight <= 1.0:
+        raise InputError(
+            Problem(
+                file="goal",
+                column="blend_weight",
+                expected=_("a weight between 0 and 1"),
+                found=str(weight),
+                fix=_("give the top-down method's weight, e.g. 0.6"),
+            )
+        )
+    keys = _keys(forecast)
+    both = top_down.shape.merge(bottom_up.shape, on=keys, how="outer", suffixes=("_top", "_bottom")).fillna(
+        {"target_top": 0.0, "target_bottom": 0.0}
+    )
+    shape = both.assign(target=weight * both["target_top"] + (1 - weight) * both["target_bottom"])
+    gap = top_down.total - bottom_up.total
+    return _proposal(
+        forecast,
+        BLEND,
+        shape,
+        weight=weight,
+        top_down=top_down.total,
+        bottom_up=bottom_up.total,
+        gap=gap,
+        gap_share=gap / bottom_up.total if bottom_up.total else math.nan,
+    )
+
+
+def target_for_probability(forecast: Forecast, probability: float) -> float:
+    """The target reached with `probability` at the current trend: mean + σ·Φ⁻¹(1 − probability)."""
+    lower, upper = forecast.total_interval
+    sigma = (upper - lower) / (2 * z_value(forecast.level))
+    if sigma <= 0:
+        return forecast.total
+    return forecast.total + sigma * NormalDist().inv_cdf(1 - probability)
+
+
+def goal_standing(forecast: Forecast, target: float) -> dict[str, float]:
+    """Where a saved target stands against the forecast to its deadline (closed months at their actuals)."""
+    closed = forecast.monthly.loc[forecast.monthly["closed"], "forecast"].sum()
+    return {
+        "target": target,
+        "forecast": forecast.total,
+        "actual_to_date": float(closed),
+        "gap": target - forecast.total,
+        "probability": forecast_probability(forecast, target),
+        "stretch": implied_stretch(target, forecast.total),
+    }

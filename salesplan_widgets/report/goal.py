@@ -1,0 +1,222 @@
+"""The goal section of the period report: the plan's target against the forecast to its deadline, the
+chance of reaching it, and the SMART verdicts.
+
+`GoalReport.open(workbook, period)` re-forecasts the goal's scope from the data up to the report month
+(closed months count at their actuals) and returns displayable `Html` parts; the template
+templates/report_goal.ipynb is one call per cell. Charts are static SVG (report.charts), so the page opens
+offline. Figures come from model.forecast / model.goal / model.smart; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+from matplotlib import rc_context
+
+from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.forecast import Forecast, baseline_forecast
+from salesplan_widgets.model.goal import goal_standing, target_for_probability
+from salesplan_widgets.model.history import fiscal_year_start_period
+from salesplan_widgets.model.smart import SmartCheck, smart_check
+from salesplan_widgets.report import blocks, charts
+from salesplan_widgets.report.metrics import publish_metrics
+from salesplan_widgets.report.overview import parse_period
+from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.schema.goal import GoalSection
+
+TARGET_COLOUR = "#c0392b"
+FORECAST_COLOUR = "#7a7a7a"
+
+
+@dataclass
+class GoalReport:
+    """One period's view of the plan's goal (or of the baseline, while no goal is saved)."""
+
+    workbook: Workbook
+    period: pd.Period
+    goal: GoalSection | None
+    forecast: Forecast
+    cube: pd.DataFrame
+
+    @classmethod
+    def open(
+        cls, workbook: str | Path | Workbook, period: str | None, locale: str | None = None
+    ) -> GoalReport:
+        """The goal as of `period` (YYYY-MM; None: the last month with data); `locale` overrides the plan."""
+        wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        if locale:
+            set_locale(locale)
+        cube = wb.cube()
+        month = parse_period(period) if period is not None else cube["period"].max()
+        cube = cube[cube["period"] <= month]
+        goal = wb.plan.goal
+        if goal is not None and goal.start and goal.end:
+            start, end = pd.Period(goal.start, freq="M"), pd.Period(goal.end, freq="M")
+            scope, metric, level = goal.scope.as_filter(), goal.metric or "revenue", goal.interval_level
+        else:
+            goal = goal if goal is not None and goal.target is not None else None
+            start = fiscal_year_start_period(month + 1, wb.plan.calendar.fiscal_year_start)
+            start = start + 12 if start <= month else start
+            end, scope, metric, level = start + 11, None, "revenue", 0.8
+        last = min(month, cube["period"].max())
+        forecast = baseline_forecast(
+            cube, start, end, scope=scope, metric=metric, last_actual=last, level=level
+        )
+        return cls(workbook=wb, period=month, goal=goal, forecast=forecast, cube=cube)
+
+    @property
+    def has_target(self) -> bool:
+        return self.goal is not None and self.goal.target is not None
+
+    def _figure(self, value: float) -> str:
+        if self.forecast.metric == "revenue":
+            return fmt_money(value, self.workbook.currency, digits=False)
+        return fmt_number(value)
+
+    def _horizon(self) -> str:
+        f = self.forecast
+        return _("{start} – {end}").format(
+            start=fmt_month(f.start.year, f.start.month), end=fmt_month(f.end.year, f.end.month)
+        )
+
+    # -- parts ------------------------------------------------------------------------------------------
+    def title(self) -> blocks.Html:
+        return blocks.title(
+            _("Sales goal"),
+            _("{plan} · {month}").format(
+                plan=self.workbook.plan.name, month=fmt_month(self.period.year, self.period.month)
+            ),
+        )
+
+    def headline(self) -> blocks.Html:
+        lower, upper = self.forecast.total_interval
+        interval = _("{level} interval {lower} – {upper}").format(
+            level=fmt_percent(self.forecast.level), lower=self._figure(lower), upper=self._figure(upper)
+        )
+        if not self.has_target:
+            return blocks.section(
+                _("Goal"),
+                blocks.Html(
+                    "<p>"
+                    + escape(
+                        _("No goal in the plan yet: set one with the goal wizard (goal_setting notebook).")
+                    )
+                    + "</p>"
+                ),
+                blocks.cards(
+                    [
+                        blocks.Card(
+                            _("Baseline forecast {horizon}").format(horizon=self._horizon()),
+                            self._figure(self.forecast.total),
+                            interval,
+                        )
+                    ]
+                ),  # fmt: skip
+            )
+        s = goal_standing(self.forecast, self.goal.target)
+        return blocks.section(
+            _("Goal"),
+            blocks.Html(f"<p>{escape(self.goal.name or '')}</p>"),
+            blocks.cards(
+                [
+                    blocks.Card(
+                        _("Target {horizon}").format(horizon=self._horizon()), self._figure(s["target"])
+                    ),
+                    blocks.Card(_("Forecast to the deadline"), self._figure(s["forecast"]), interval),
+                    blocks.Card(_("Actual to date"), self._figure(s["actual_to_date"])),
+                    blocks.Card(_("Gap to target"), self._figure(s["gap"])),
+                    blocks.Card(
+                        _("Chance of reaching it"),
+                        fmt_percent(s["probability"]),
+                        _("at the current trend"),
+                    ),
+                ]
+            ),
+        )
+
+    def chart(self) -> blocks.Html:
+        running = self.forecast.cumulative()
+        fig = charts.new_figure()
+        ax = fig.axes[0]
+        x = range(len(running))
+        with rc_context(charts._style()):
+            ax.fill_between(
+                x, running["lower"], running["upper"], color=FORECAST_COLOUR, alpha=0.2, linewidth=0
+            )
+            ax.plot(x, running["forecast"], color=charts.ACTUAL_COLOUR, marker="o", markersize=3,
+                    label=_("Actual, then forecast (running total)"))  # fmt: skip
+            if self.has_target:
+                ax.axhline(self.goal.target, color=TARGET_COLOUR, linewidth=2, label=_("Target"))
+            ax.set_xticks(list(x), charts.month_labels(list(running["period"])), rotation=45, ha="right")
+            ax.set_ylim(bottom=0)
+            charts.money_axis(ax)
+            ax.grid(axis="y", color=charts.GRID_COLOUR)
+            ax.legend(loc="upper left")
+            ax.set_title(
+                _("Running total to the deadline, with its {level} interval").format(
+                    level=fmt_percent(self.forecast.level)
+                )
+            )
+        return blocks.section(_("Target against forecast"), blocks.figure(charts.to_svg(fig)))
+
+    def smart_check(self) -> SmartCheck | None:
+        if not self.has_target:
+            return None
+        s = goal_standing(self.forecast, self.goal.target)
+        return smart_check(
+            self.goal,
+            self.cube,
+            probability=s["probability"],
+            stretch=s["stretch"],
+            target_at_threshold=target_for_probability(self.forecast, self.goal.probability_threshold),
+        )
+
+    def smart(self) -> blocks.Html:
+        check = self.smart_check()
+        if check is None:
+            return blocks.section(_("SMART check"), _("No goal to check yet."))
+        rows = [
+            (f"{v.letter} · {v.name}", _("pass") if v.passed else _("fail"), v.sentence)
+            for v in check.verdicts
+        ]
+        parts = [blocks.table([_("Check"), _("Verdict"), _("What it means")], rows)]
+        if self.goal.override_reason.strip():
+            parts.append(
+                blocks.Html(
+                    "<p>"
+                    + escape(_("Saved despite a failed check because: {reason}").format(
+                        reason=self.goal.override_reason.strip()))
+                    + "</p>"
+                )
+            )  # fmt: skip
+        return blocks.section(_("SMART check"), *parts)
+
+    def metrics(self) -> dict:
+        lower, upper = self.forecast.total_interval
+        out = {
+            "goal_start": str(self.forecast.start),
+            "goal_end": str(self.forecast.end),
+            "goal_metric": self.forecast.metric,
+            "goal_forecast": self.forecast.total,
+            "goal_forecast_lower": lower,
+            "goal_forecast_upper": upper,
+            "currency": self.workbook.currency,
+            "goal_target": None,
+        }
+        if self.has_target:
+            s = goal_standing(self.forecast, self.goal.target)
+            check = self.smart_check()
+            out.update(
+                goal_target=s["target"],
+                goal_gap=s["gap"],
+                goal_probability=s["probability"],
+                goal_actual_to_date=s["actual_to_date"],
+                goal_smart_failed="".join(check.failed),
+            )
+        return out
+
+    def publish_metrics(self) -> None:
+        publish_metrics(self.metrics())

@@ -1,0 +1,218 @@
+"""The baseline forecast: ETS where history allows, the explainable fallback where not, top-down at scale."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesplan_widgets.model.forecast import (
+    ETS,
+    LAST_YEAR_TREND,
+    TOP_DOWN,
+    backtest,
+    baseline_forecast,
+    z_value,
+)
+
+END = pd.Period("2026-10", freq="M")
+SEGMENTS = ("A", "B", "C")
+CHANNELS = ("offline", "online", "partner")
+
+
+def synthetic_cube(
+    reps: int = 4,
+    months: int = 36,
+    end: pd.Period = END,
+    yearly_growth: float = 0.10,
+    noise: float = 0.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """A cube per the cube contract: reps × segments × channels, seasonal sales growing `yearly_growth` a year.
+
+    Rep r sells (r + 1) × the base, segment A twice B, B twice C; the season peaks in March.
+    """
+    rng = np.random.default_rng(seed)
+    periods = pd.period_range(end=end, periods=months, freq="M")
+    grid = pd.MultiIndex.from_product(
+        [periods, [f"rep{r}" for r in range(reps)], SEGMENTS, CHANNELS],
+        names=["period", "rep", "segment", "channel"],
+    ).to_frame(index=False)
+    age = np.asarray([(p - periods[0]).n for p in grid["period"]])
+    rep_index = grid["rep"].str[3:].astype(int).to_numpy()
+    segment_scale = grid["segment"].map({"A": 4.0, "B": 2.0, "C": 1.0}).to_numpy()
+    season = 1 + 0.3 * np.cos(2 * np.pi * (grid["period"].dt.month.to_numpy() - 3) / 12)
+    amount = 1000.0 * (rep_index + 1) * segment_scale * season * (1 + yearly_growth) ** (age / 12)
+    amount *= 1 + noise * rng.standard_normal(len(grid))
+    grid["team"] = np.where(rep_index % 2 == 0, "East", "North")
+    grid["territory"] = "all"
+    grid["actual"] = amount
+    grid["quantity"] = np.round(amount / 100)
+    grid["lines"] = 1
+    return grid[["period", "rep", "team", "territory", "segment", "channel", "actual", "quantity", "lines"]]
+
+
+def test_regular_two_year_series_are_forecast_with_ets_and_said_so():
+    forecast = baseline_forecast(synthetic_cube(noise=0.02), "2027-01", "2027-12")
+    assert forecast.method_summary() == {ETS: 9}
+    assert forecast.methods["reason"].str.contains("36").all()
+
+
+def test_ets_follows_season_and_trend_of_a_clean_series():
+    cube = synthetic_cube(noise=0.01)
+    forecast = baseline_forecast(cube, "2026-11", "2027-10")
+    last_year = cube[cube["period"] > END - 12]["actual"].sum()
+    # growth 10% a year: next year's total ≈ last year's × 1.1
+    assert forecast.total == pytest.approx(last_year * 1.10, rel=0.04)
+    months = forecast.by_period()
+    peak = months.loc[months["forecast"].idxmax(), "period"]
+    assert peak.month == 3
+
+
+def test_intervals_hold_the_forecast_at_the_stated_level():
+    forecast = baseline_forecast(synthetic_cube(noise=0.05), "2027-01", "2027-06")
+    m = forecast.monthly
+    assert (m["lower"] < m["forecast"]).all() and (m["forecast"] < m["upper"]).all()
+    assert np.allclose(m["upper"] - m["forecast"], z_value(0.8) * m["sigma"])
+    lower, upper = forecast.total_interval
+    assert lower < forecast.total < upper
+
+
+def test_a_year_of_history_falls_back_to_same_month_last_year_and_says_why():
+    cube = synthetic_cube(months=12)
+    forecast = baseline_forecast(cube, "2026-11", "2027-04")
+    assert forecast.method_summary() == {LAST_YEAR_TREND: 9}
+    assert forecast.methods["reason"].str.contains("only 12 months").all()
+    expected = cube.assign(period=cube["period"] + 12).groupby("period")["actual"].sum()
+    months = forecast.by_period().set_index("period")["forecast"]
+    assert np.allclose(months, expected.reindex(months.index))  # no trend measurable from one year
+
+
+def test_sparse_series_use_same_month_last_year_times_the_yearly_trend():
+    cube = synthetic_cube(months=36, yearly_growth=0.0)
+    year = np.asarray([(p - cube["period"].min()).n // 12 for p in cube["period"]])
+    cube = cube.assign(actual=cube["actual"] * 1.2**year)  # exactly +20% each year
+    cube = cube[cube["period"].dt.month % 3 != 0]  # every third month without sales: sparse
+    forecast = baseline_forecast(cube, "2026-11", "2027-10")
+    assert forecast.method_summary() == {LAST_YEAR_TREND: 9}
+    assert forecast.methods["reason"].str.contains("had no sales").all()
+    last_year = cube.assign(period=cube["period"] + 12).groupby("period")["actual"].sum()
+    months = forecast.by_period().set_index("period")["forecast"]
+    assert np.allclose(months, (last_year * 1.2).reindex(months.index, fill_value=0.0))
+    # the rule was exact over the last year, so it claims no uncertainty
+    assert np.allclose(forecast.monthly["sigma"], 0.0)
+
+
+def test_closed_months_of_the_horizon_count_at_their_actuals():
+    cube = synthetic_cube(noise=0.02)
+    forecast = baseline_forecast(cube, "2026-01", "2026-12")
+    closed = forecast.monthly[forecast.monthly["closed"]]
+    assert closed["period"].max() == END and closed["sigma"].eq(0).all()
+    assert closed["forecast"].sum() == pytest.approx(cube[cube["period"] >= "2026-01"]["actual"].sum())
+    assert set(forecast.monthly.loc[~forecast.monthly["closed"], "period"].astype(str)) == {
+        "2026-11",
+        "2026-12",
+    }
+    months = forecast.by_period()
+    closed_months = months["period"] <= END
+    assert (months.loc[closed_months, "lower"] == months.loc[closed_months, "forecast"]).all()
+    assert (months.loc[~closed_months, "lower"] < months.loc[~closed_months, "forecast"]).all()
+
+
+def test_scope_forecasts_only_the_chosen_teams_and_segments():
+    cube = synthetic_cube(noise=0.02)
+    scoped = baseline_forecast(cube, "2027-01", "2027-03", scope={"team": ["East"], "segment": ["A"]})
+    by_hand = baseline_forecast(
+        cube[(cube["team"] == "East") & (cube["segment"] == "A")], "2027-01", "2027-03"
+    )
+    assert set(scoped.monthly["segment"]) == {"A"}
+    assert scoped.total == pytest.approx(by_hand.total)
+
+
+def test_too_many_series_are_fitted_on_aggregates_and_split_by_recent_share():
+    cube = synthetic_cube(reps=6, noise=0.02)
+    by_rep = baseline_forecast(
+        cube, "2027-01", "2027-12", by=("rep", "segment", "channel"), max_fitted_series=10
+    )
+    aggregate = baseline_forecast(cube, "2027-01", "2027-12")
+    assert by_rep.fit_by == ("segment", "channel")
+    assert by_rep.method_summary() == {TOP_DOWN: 6 * 9}
+    assert by_rep.total == pytest.approx(aggregate.total)
+    assert by_rep.total_sigma == pytest.approx(aggregate.total_sigma)
+    recent = cube[cube["period"] > END - 12]
+    share = recent.groupby("rep")["actual"].sum() / recent["actual"].sum()
+    rep_total = by_rep.monthly.groupby("rep")["forecast"].sum() / by_rep.total
+    assert np.allclose(rep_total.sort_index(), share.sort_index(), atol=0.01)
+
+
+def test_backtest_reports_the_error_of_the_last_complete_year():
+    exact = synthetic_cube(yearly_growth=0.0)
+    year = np.asarray([(p - exact["period"].min()).n // 12 for p in exact["period"]])
+    exact = exact.assign(actual=exact["actual"] * 1.2**year)
+    exact = exact[exact["period"].dt.month % 3 != 0]  # fallback, exact for a constant yearly growth
+    result = backtest(exact)
+    assert (result.start, result.end) == (END - 11, END)
+    assert result.mape == pytest.approx(0.0, abs=1e-9)
+
+    noisy = backtest(synthetic_cube(noise=0.05, seed=4))
+    assert noisy.methods == {ETS: 9}
+    errors = (noisy.monthly["actual"] - noisy.monthly["forecast"]).abs() / noisy.monthly["actual"]
+    assert noisy.mape == pytest.approx(errors.mean())
+    assert 0 < noisy.mape < 0.15
+
+
+def test_running_total_ends_at_the_horizon_total_and_its_interval():
+    forecast = baseline_forecast(synthetic_cube(noise=0.05), "2026-07", "2027-06")
+    running = forecast.cumulative()
+    assert running["forecast"].iloc[-1] == pytest.approx(forecast.total)
+    assert (running["lower"].iloc[-1], running["upper"].iloc[-1]) == pytest.approx(forecast.total_interval)
+    closed = running["period"] <= END
+    assert (running.loc[closed, "lower"] == running.loc[closed, "forecast"]).all()  # actuals are certain
+    assert running["forecast"].is_monotonic_increasing
+
+
+def test_backtest_on_the_demo_company_reports_its_error_for_the_last_complete_year(tmp_path):
+    from salesplan_widgets import open_workbook
+    from salesplan_widgets.demo import create_demo
+
+    cube = open_workbook(create_demo(tmp_path / "demo", end="2026-10")).cube()
+    result = backtest(cube)
+    assert (str(result.start), str(result.end)) == ("2025-11", "2026-10")
+    assert result.methods == {ETS: 9}
+    actual = cube[cube["period"] > END - 12].groupby("period")["actual"].sum()
+    assert result.monthly["actual"].to_numpy() == pytest.approx(actual.to_numpy())
+    errors = (result.monthly["actual"] - result.monthly["forecast"]).abs() / result.monthly["actual"]
+    assert result.mape == pytest.approx(errors.mean())
+    # the demo's Spring Festival moves between January and February: about 10% a month is what ETS does
+    assert 0.02 < result.mape < 0.2
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    growth=st.floats(min_value=-0.4, max_value=0.9),
+    scale=st.floats(min_value=0.01, max_value=1e6),
+    season=st.lists(st.floats(min_value=0.2, max_value=3.0), min_size=12, max_size=12),
+)
+def test_the_fallback_carries_any_season_forward_at_the_years_growth(growth, scale, season):
+    periods = pd.period_range(end=END, periods=36, freq="M")
+    year = np.arange(36) // 12
+    amount = scale * np.asarray(season)[periods.month - 1] * (1 + growth) ** year
+    cube = pd.DataFrame(
+        {"period": periods, "rep": "r", "team": "t", "territory": "all", "segment": "A", "channel": "online"}
+    ).assign(actual=amount, quantity=0.0, lines=1)
+    cube = cube[periods.month % 3 != 0]  # sparse, so the fallback rule is used
+    forecast = baseline_forecast(cube, END + 1, END + 12, by=())
+    assert forecast.method_summary() == {LAST_YEAR_TREND: 1}
+    expected = amount[24:] * (1 + growth) * (periods[24:].month % 3 != 0)
+    assert forecast.by_period()["forecast"].to_numpy() == pytest.approx(expected, rel=1e-9, abs=1e-9 * scale)
+
+
+def test_a_horizon_already_over_is_its_actuals_with_no_uncertainty():
+    cube = synthetic_cube(noise=0.02)
+    forecast = baseline_forecast(cube, "2026-01", "2026-06")
+    assert forecast.method_summary() == {"actuals": 9}
+    first_half = cube[(cube["period"] >= "2026-01") & (cube["period"] <= "2026-06")]["actual"].sum()
+    assert forecast.total == pytest.approx(first_half)
+    assert forecast.total_interval == pytest.approx((first_half, first_half))
