@@ -1,0 +1,249 @@
+"""Pacing: where a target should stand by a given day, how fast the rest must come, and where it will land.
+
+Working days come from the maintained `holidays` package for the plan's country (China by default),
+including the weekend make-up working days (调休) it publishes. The expected-to-date of a window (month,
+quarter or year) is each month's target — which already carries the plan's seasonal shape — times the
+share of that month's working days elapsed. Projections to the window's end: a working-day run-rate and a
+seasonal projection (the rest of the plan at today's pace) with a range from the spread of past months'
+attainment. Pure functions on DataFrames: no files, no widgets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _
+
+DEFAULT_COUNTRY = "CN"
+BAND = (0.1, 0.9)  # quantiles of past monthly attainment that bound the projection range
+
+
+@lru_cache(maxsize=64)
+def _country_calendar(
+    country: str, first_year: int, last_year: int
+) -> tuple[frozenset, frozenset, frozenset]:
+    """(holidays, make-up working days, weekend weekdays) of a country over some years."""
+    import holidays
+
+    try:
+        calendar = holidays.country_holidays(country, years=range(first_year, last_year + 1))
+    except NotImplementedError as exc:
+        raise InputError(
+            Problem(
+                file="plan.yaml",
+                column="calendar.country",
+                expected=_("a country code the holidays library knows (e.g. CN, US, DE)"),
+                found=country,
+                fix=_("set calendar.country (or tracking.country) to an ISO country code"),
+            )
+        ) from exc
+    holiday_days = frozenset(calendar.keys())
+    makeup = frozenset(
+        d for d in getattr(calendar, "weekend_workdays", set()) if first_year <= d.year <= last_year
+    )
+    return holiday_days, makeup, frozenset(calendar.weekend)
+
+
+def working_days(start: dt.date, end: dt.date, country: str = DEFAULT_COUNTRY) -> pd.DataFrame:
+    """One row per calendar day from `start` to `end`: date, period (month), working (bool).
+
+    A working day is a weekday that is not a public holiday, or a weekend day the government made a
+    working day to make up for a bridged holiday.
+    """
+    dates = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
+    holiday_days, makeup, weekend = _country_calendar(country, dates[0].year, dates[-1].year)
+    is_holiday = dates.isin(pd.DatetimeIndex(sorted(holiday_days)))
+    is_makeup = dates.isin(pd.DatetimeIndex(sorted(makeup)))
+    working = (~np.isin(dates.weekday, list(weekend)) & ~is_holiday) | is_makeup
+    return pd.DataFrame({"date": dates, "period": dates.to_period("M"), "working": working})
+
+
+def working_days_by_period(periods: Sequence[pd.Period], country: str = DEFAULT_COUNTRY) -> pd.Series:
+    """Number of working days in each month, indexed by period."""
+    index = pd.PeriodIndex(periods, freq="M")
+    days = working_days(index.min().start_time.date(), index.max().end_time.date(), country)
+    counts = days.groupby("period")["working"].sum()
+    return counts.reindex(index, fill_value=0).astype(int)
+
+
+def elapsed_share(periods: Sequence[pd.Period], as_of: dt.date, country: str = DEFAULT_COUNTRY) -> pd.Series:
+    """Share of each month's working days that have passed by the end of `as_of` (1 before, 0 after)."""
+    index = pd.PeriodIndex(periods, freq="M").unique().sort_values()
+    days = working_days(index.min().start_time.date(), index.max().end_time.date(), country)
+    passed = days["working"] & (days["date"] <= pd.Timestamp(as_of))
+    by_period = pd.DataFrame({"period": days["period"], "working": days["working"], "passed": passed})
+    totals = by_period.groupby("period")[["working", "passed"]].sum()
+    share = (totals["passed"] / totals["working"].where(totals["working"] > 0)).fillna(
+        pd.Series((totals.index.end_time < pd.Timestamp(as_of)).astype(float), index=totals.index)
+    )
+    return share.reindex(index).rename("elapsed_share")
+
+
+@dataclass(frozen=True)
+class PaceWindow:
+    """The stretch of months being paced (a month, a quarter or a year) and the day we stand on."""
+
+    first: pd.Period
+    last: pd.Period
+    as_of: dt.date
+    country: str = DEFAULT_COUNTRY
+
+    @property
+    def periods(self) -> pd.PeriodIndex:
+        return pd.period_range(self.first, self.last, freq="M")
+
+    def calendar(self) -> pd.DataFrame:
+        """Per month of the window: working days, days elapsed, elapsed share (cached: a tracker asks often)."""
+        return _window_calendar(self).copy()
+
+    def days_left(self) -> int:
+        """Working days after `as_of` up to the window's end."""
+        cal = self.calendar()
+        return int(round((cal["working_days"] - cal["elapsed_days"]).sum()))
+
+
+@lru_cache(maxsize=128)
+def _window_calendar(window: PaceWindow) -> pd.DataFrame:
+    periods = window.periods
+    total = working_days_by_period(periods, window.country)
+    share = elapsed_share(periods, window.as_of, window.country)
+    return pd.DataFrame(
+        {"working_days": total.to_numpy(), "elapsed_share": share.to_numpy()}, index=periods
+    ).assign(elapsed_days=lambda f: f["working_days"] * f["elapsed_share"])
+
+
+def expected_to_date(targets: pd.DataFrame, window: PaceWindow, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Expected-to-date per group: Σ_months target_m × elapsed working-day share_m, over the window.
+
+    `targets` holds `period`, `target` and the `by` columns. Returns by + target (window total) + expected.
+    """
+    by = list(by)
+    cal = window.calendar()
+    inside = targets[targets["period"].between(window.first, window.last)]
+    share = inside["period"].map(cal["elapsed_share"]).astype(float).fillna(0.0)
+    frame = inside.assign(expected=inside["target"].to_numpy() * share.to_numpy())
+    if not by:
+        return pd.DataFrame(
+            {"target": [float(frame["target"].sum())], "expected": [float(frame["expected"].sum())]}
+        )
+    return frame.groupby(by, observed=True, sort=True, as_index=False)[["target", "expected"]].sum()
+
+
+def pace(
+    frame: pd.DataFrame,
+    window: PaceWindow,
+    by: Sequence[str] = (),
+    at_risk_below: float = 0.9,
+    band: tuple[float, float] = BAND,
+) -> pd.DataFrame:
+    """Pace and projection per group over the window.
+
+    `frame` holds period, target, actual and the `by` columns (e.g. from `tracking.plan_vs_actual`).
+    Formulas, per group:
+      expected        = Σ target_m × elapsed share_m
+      pace_index      = actual to date ÷ expected
+      required_rate   = max(target − actual, 0) ÷ working days left
+      run_rate        = actual ÷ working days elapsed × working days in the window
+      seasonal        = actual + (target − expected) × pace_index   (the rest of the plan at today's pace)
+      low / high      = actual + (target − expected) × the band quantiles of past months' attainment
+      at_risk         = seasonal ÷ target < at_risk_below;  ahead = pace_index ≥ 1
+    """
+    by = list(by)
+    cal = window.calendar()
+    inside = frame[frame["period"].between(window.first, window.last)]
+    share = inside["period"].map(cal["elapsed_share"]).astype(float).fillna(0.0).to_numpy()
+    inside = inside.assign(
+        expected=inside["target"].to_numpy() * share,
+        actual_to_date=np.where(share > 0, inside["actual"].to_numpy(), 0.0),
+        closed_target=np.where(share >= 1, inside["target"].to_numpy(), 0.0),
+    )
+    if not by:
+        inside = inside.assign(_window="all")
+    keys = by or ["_window"]
+    grouped = inside.groupby(keys, observed=True, sort=True)
+    result = (
+        grouped[["target", "expected", "actual_to_date"]].sum().rename(columns={"actual_to_date": "actual"})
+    )
+    if not by:  # the whole selection is one row, even when nothing falls in the window
+        result = result.reindex(pd.Index(["all"], name="_window"), fill_value=0.0)
+
+    # past months' attainment spread, per group, for the projection range
+    closed = inside[share >= 1]
+    ratio = closed["actual"] / closed["target"].where(closed["target"] > 0)
+    closed = closed.assign(month_attainment=ratio)
+    spread = (
+        closed.groupby(keys, observed=True)["month_attainment"].quantile(list(band)).unstack()
+        if len(closed)
+        else pd.DataFrame(columns=list(band))
+    )
+    spread = spread.reindex(result.index)
+
+    elapsed_days = float(cal["elapsed_days"].sum())
+    total_days = float(cal["working_days"].sum())
+    days_left = max(total_days - elapsed_days, 0.0)
+    target, expected, actual = result["target"], result["expected"], result["actual"]
+    remaining_plan = target - expected
+    pace_index = actual / expected.where(expected > 0)
+    result["gap"] = actual - target
+    result["attainment"] = actual / target.where(target > 0)
+    result["pace_index"] = pace_index
+    result["required_rate"] = (target - actual).clip(lower=0) / days_left if days_left else np.nan
+    result["current_rate"] = actual / elapsed_days if elapsed_days else np.nan
+    result["run_rate_projection"] = actual / elapsed_days * total_days if elapsed_days else np.nan
+    seasonal = actual + remaining_plan * pace_index.fillna(1.0)
+    result["seasonal_projection"] = seasonal
+    low_q = spread[band[0]].fillna(pace_index).fillna(1.0)
+    high_q = spread[band[1]].fillna(pace_index).fillna(1.0)
+    low = actual + remaining_plan * low_q
+    high = actual + remaining_plan * high_q
+    result["projection_low"] = np.minimum(np.minimum(low, high), seasonal)
+    result["projection_high"] = np.maximum(np.maximum(low, high), seasonal)
+    result["projected_attainment"] = seasonal / target.where(target > 0)
+    result["projected_gap"] = seasonal - target
+    result["at_risk"] = (result["projected_attainment"] < at_risk_below).fillna(False).astype(bool)
+    result["ahead"] = (pace_index >= 1.0).fillna(False).astype(bool)
+    result = result.reset_index()
+    return result if by else result.drop(columns="_window")
+
+
+def cumulative_pace(frame: pd.DataFrame, window: PaceWindow) -> pd.DataFrame:
+    """Month by month over the window: cumulative target (the plan line), expected-to-date and actual.
+
+    Expected and actual stop at the month holding `as_of` (NaN after it), so a chart shows where the
+    plan says we should be today next to where we are.
+    """
+    cal = window.calendar()
+    inside = frame[frame["period"].between(window.first, window.last)]
+    monthly = (
+        inside.groupby("period", observed=True)[["target", "actual"]].sum().reindex(cal.index, fill_value=0.0)
+    )
+    current = pd.Period(window.as_of, freq="M")
+    started = cal.index <= current
+    out = pd.DataFrame(index=cal.index)
+    out["target"] = monthly["target"].cumsum()
+    out["expected"] = (monthly["target"] * cal["elapsed_share"]).cumsum().where(started)
+    out["actual"] = monthly["actual"].cumsum().where(started)
+    out.index.name = "period"
+    return out.reset_index()
+
+
+def pace_status(pace_index: pd.Series, at_risk_below: float = 0.9, ahead_at: float = 1.0) -> pd.Series:
+    """'ahead' (pace ≥ ahead_at), 'watch' (≥ at_risk_below) or 'behind', for colouring and lists."""
+    values = np.select(
+        [pace_index >= ahead_at, pace_index >= at_risk_below], ["ahead", "watch"], default="behind"
+    )
+    return pd.Series(values, index=pace_index.index, name="status")
+
+
+def as_of_date(period: pd.Period, data_end: dt.date | None = None) -> dt.date:
+    """The day a month is paced at: its last day, or the data's last day when the data stops before it
+    (a month not yet started is paced at the data's end: nothing of it is expected yet)."""
+    end = pd.Period(period, freq="M").end_time.date()
+    return data_end if data_end is not None and data_end < end else end

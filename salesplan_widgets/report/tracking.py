@@ -1,0 +1,370 @@
+"""The tracking section of the period report — the meeting pack: headline KPIs, pace, wins and champions,
+at-risk reps with their projected gap, variance drivers, feedback received and decisions to take.
+
+`TrackingReport.open(workbook, period)` lines up the targets in force with the cube once; each method
+returns one `Html` part built from model functions (tracking, pacing, variance), with labels through `_()`
+and figures through the locale's formatters; charts are static SVG (matplotlib, deterministic) so the page
+opens offline. The template templates/report_tracking.ipynb is one call per cell. No arithmetic of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.i18n import _, fmt_date, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.pacing import PaceWindow, as_of_date, cumulative_pace, pace
+from salesplan_widgets.model.replan import period_review
+from salesplan_widgets.model.tracking import attainment, plan_vs_actual, window_bounds
+from salesplan_widgets.model.variance import variance_drivers, waterfall, waterfall_floor, waterfall_labels
+from salesplan_widgets.report import blocks, charts
+from salesplan_widgets.report.metrics import publish_metrics
+from salesplan_widgets.report.period import parse_period
+from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.feedback import read_feedback
+from salesplan_widgets.workbook.schema.tracking import TrackingSection
+from salesplan_widgets.workbook.versions import list_versions, targets_for_tracking
+
+TARGET_COLOUR = "#999999"
+EXPECTED_COLOUR = "#e08a2c"
+UP_COLOUR = "#4c9a6a"
+DOWN_COLOUR = "#c0392b"
+CHAMPIONS = 5
+AT_RISK_ROWS = 15
+
+
+def _pct(value) -> str:
+    return "–" if value is None or pd.isna(value) else fmt_percent(float(value), decimals=1)
+
+
+def _ratio(value) -> str:
+    return "–" if value is None or pd.isna(value) else fmt_number(float(value), decimals=2)
+
+
+@dataclass
+class TrackingReport:
+    """One period's tracking pack for one workbook."""
+
+    workbook: Workbook
+    period: pd.Period
+    frame: pd.DataFrame
+    window: PaceWindow
+    settings: TrackingSection
+    notice: str = ""
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, workbook: str | Path | Workbook, period: str, locale: str | None = None) -> TrackingReport:
+        """Open the workbook, line up the targets in force with actuals; `locale` overrides the plan's."""
+        wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        if locale:
+            set_locale(locale)
+        month = parse_period(period)
+        cube = wb.cube()
+        targets, notice = targets_for_tracking(wb, cube[cube["period"] <= month])
+        settings = wb.plan.tracking or TrackingSection()
+        calendar = wb.plan.calendar
+        first, last = window_bounds(month, settings.pace_window, calendar.fiscal_year_start)
+        window = PaceWindow(
+            first, last, as_of_date(month, calendar.end), settings.country or calendar.country
+        )
+        frame = plan_vs_actual(targets, cube[cube["period"] <= month])
+        return cls(workbook=wb, period=month, frame=frame, window=window, settings=settings, notice=notice)
+
+    # -- figures (from the model) ---------------------------------------------------------------------
+    def _pace(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
+        if by not in self._cache:
+            s = self.settings
+            self._cache[by] = pace(
+                self.frame, self.window, list(by), s.at_risk_threshold, tuple(s.projection_band)
+            )
+        return self._cache[by]
+
+    @property
+    def to_date(self) -> pd.DataFrame:
+        return self.frame[self.frame["period"].between(self.window.first, self.period)]
+
+    def _money(self, amount: float) -> str:
+        return fmt_money(float(amount), self.workbook.currency, digits=False)
+
+    # -- parts ------------------------------------------------------------------------------------------
+    def title(self) -> blocks.Html:
+        subtitle = _("{plan} · {month} · as of {day}").format(
+            plan=self.workbook.plan.name,
+            month=fmt_month(self.period.year, self.period.month),
+            day=fmt_date(self.window.as_of),
+        )
+        head = blocks.title(_("Tracking: where the plan stands"), subtitle)
+        if not self.notice:
+            return head
+        return blocks.Html(f'{head}<p class="salesplan-section salesplan-notice">{escape(self.notice)}</p>')
+
+    def headline(self) -> blocks.Html:
+        total = self._pace().iloc[0]
+        month = attainment(self.frame, self.period, (), "month").iloc[0]
+        return blocks.section(
+            _("Headline"),
+            blocks.cards(
+                [
+                    blocks.Card(
+                        _("Month attainment"),
+                        _pct(month["attainment"]),
+                        _("{actual} of {target}").format(
+                            actual=self._money(month["actual"]), target=self._money(month["target"])
+                        ),
+                    ),
+                    blocks.Card(
+                        _("Year to date"),
+                        self._money(total["actual"]),
+                        _("{share} of the year's target {target}").format(
+                            share=_pct(total["attainment"]), target=self._money(total["target"])
+                        ),
+                    ),
+                    blocks.Card(
+                        _("Pace index"),
+                        _ratio(total["pace_index"]),
+                        _("expected by now: {expected}").format(expected=self._money(total["expected"])),
+                    ),
+                    blocks.Card(
+                        _("Projected at year end"),
+                        self._money(total["seasonal_projection"]),
+                        _("range {low} – {high}").format(
+                            low=self._money(total["projection_low"]),
+                            high=self._money(total["projection_high"]),
+                        ),
+                    ),
+                    blocks.Card(
+                        _("Needed per working day"),
+                        "–" if pd.isna(total["required_rate"]) else self._money(total["required_rate"]),
+                        _("{days} working days left").format(days=self.window.days_left()),
+                    ),
+                ]
+            ),
+        )
+
+    def pace_chart(self) -> blocks.Html:
+        path = cumulative_pace(self.frame, self.window)
+        fig = charts.new_figure()
+        ax = fig.axes[0]
+        x = np.arange(len(path))
+        ax.plot(x, path["target"], color=TARGET_COLOUR, linestyle="--", label=_("Target"))
+        ax.plot(x, path["expected"], color=EXPECTED_COLOUR, label=_("Expected to date"))
+        ax.plot(x, path["actual"], color=charts.ACTUAL_COLOUR, marker="o", markersize=3, label=_("Actual"))
+        ax.set_xticks(list(x), charts.month_labels(list(path["period"])), rotation=45, ha="right")
+        charts.money_axis(ax)
+        ax.grid(axis="y", color=charts.GRID_COLOUR)
+        ax.legend(loc="upper left", ncols=3)
+        ax.set_title(_("Cumulative actual, expected to date and target"))
+        return blocks.section(_("Pace"), blocks.figure(charts.to_svg(fig)))
+
+    def champions(self) -> blocks.Html:
+        reps = self._pace(("rep",))
+        # ranked by pace (actual against what the plan expected by now), fair to late-year-heavy targets
+        reps = reps[reps["target"] > 0].sort_values(
+            ["pace_index", "attainment"], ascending=False, kind="stable", na_position="last"
+        )
+        best = reps.head(CHAMPIONS)
+        rows = [
+            (str(i + 1), r.rep, _pct(r.attainment), _ratio(r.pace_index), self._money(r.gap))
+            for i, r in enumerate(best.itertuples())
+        ]
+        ahead = int(reps["ahead"].sum())
+        return blocks.section(
+            _("Wins and champions"),
+            _("{ahead} of {reps} reps are ahead of pace.").format(ahead=ahead, reps=len(reps)),
+            blocks.table(
+                ["#", _("Rep"), _("Attainment"), _("Pace index"), _("Gap to year target")],
+                rows,
+                numeric=[True, False, True, True, True],
+            ),
+        )
+
+    def _latest_notes(self) -> pd.Series:
+        notes = read_feedback(self.workbook, period=self.period)
+        return notes.drop_duplicates("rep").set_index("rep")["text"] if len(notes) else pd.Series(dtype=str)
+
+    def at_risk(self) -> blocks.Html:
+        reps = self._pace(("rep",))
+        risky = reps[reps["at_risk"] & (reps["target"] > 0)].sort_values("projected_gap", kind="stable")
+        notes = self._latest_notes()
+        rows = [
+            (
+                r.rep,
+                _pct(r.projected_attainment),
+                self._money(r.projected_gap),
+                self._money(r.required_rate) if pd.notna(r.required_rate) else "–",
+                str(notes.get(r.rep, "")),
+            )
+            for r in risky.head(AT_RISK_ROWS).itertuples()
+        ]
+        heading = _("At risk (projected under {threshold})").format(
+            threshold=_pct(self.settings.at_risk_threshold)
+        )
+        if not rows:
+            return blocks.section(heading, _("No rep is projected under the threshold."))
+        return blocks.section(
+            heading,
+            blocks.table(
+                [
+                    _("Rep"),
+                    _("Projected attainment"),
+                    _("Projected gap"),
+                    _("Needed per working day"),
+                    _("Feedback"),
+                ],
+                rows,
+                numeric=[False, True, True, True, False],
+            ),
+        )
+
+    def drivers(self) -> blocks.Html:
+        to_date = self.to_date
+        steps = waterfall(to_date, "segment", top=8)
+        fig = charts.new_figure()
+        ax = fig.axes[0]
+        is_total = (steps["kind"] == "total").to_numpy()
+        floor = waterfall_floor(steps)
+        low = np.where(is_total, floor, np.minimum(steps["base"], steps["end"]))
+        height = np.where(is_total, steps["value"] - floor, np.abs(steps["value"]))
+        colours = np.where(
+            is_total, charts.ACTUAL_COLOUR, np.where(steps["value"] >= 0, UP_COLOUR, DOWN_COLOUR)
+        )
+        labels = waterfall_labels(steps, {"target": _("Target"), "actual": _("Actual"), "other": _("Other")})
+        ax.bar(np.arange(len(steps)), height, bottom=low, color=list(colours))
+        ax.set_xticks(list(np.arange(len(steps))), labels)
+        charts.money_axis(ax)
+        ax.grid(axis="y", color=charts.GRID_COLOUR)
+        ax.set_ylim(bottom=floor)
+        ax.set_title(_("From target to actual by segment, year to date"))
+        drivers = variance_drivers(to_date, ("segment", "channel", "rep"), top=5)
+        names = {"segment": _("Segment"), "channel": _("Channel"), "rep": _("Rep")}
+        rows = [
+            (
+                names[d.dimension],
+                str(d.member),
+                self._money(d.target),
+                self._money(d.actual),
+                self._money(d.contribution),
+            )
+            for d in drivers.itertuples()
+        ]
+        return blocks.section(
+            _("Variance drivers"),
+            blocks.figure(charts.to_svg(fig)),
+            blocks.table(
+                [_("By"), _("Member"), _("Target"), _("Actual"), _("Contribution to the gap")],
+                rows,
+                numeric=[False, False, True, True, True],
+            ),
+        )
+
+    def review(self, reps: int = 3) -> blocks.Html:
+        """What worked and what fell short, year to date: every segment and channel, the best and worst reps."""
+        review = period_review(self.frame, self.window.first, self.period)
+        verdicts = {
+            "exceeded": _("exceeded"),
+            "met": _("met"),
+            "short": _("fell short"),
+            "no target": _("no target"),
+        }
+        names = {"segment": _("Segment"), "channel": _("Channel"), "rep": _("Rep"), "strategy": _("Strategy")}
+        by_rep = review[review["dimension"] == "rep"]
+        shown = pd.concat(
+            [
+                review[review["dimension"] != "rep"],
+                by_rep.head(reps),
+                by_rep.iloc[max(reps, len(by_rep) - reps) :],
+            ]
+        )
+        rows = [
+            (
+                names.get(r.dimension, r.dimension),
+                str(r.member),
+                _pct(r.attainment),
+                self._money(r.gap),
+                verdicts[r.verdict],
+            )
+            for r in shown.itertuples()
+        ]
+        return blocks.section(
+            _("What worked and what fell short"),
+            blocks.table(
+                [_("By"), _("Member"), _("Attainment"), _("Gap"), _("Verdict")],
+                rows,
+                numeric=[False, False, True, True, False],
+            ),
+        )
+
+    def feedback(self) -> blocks.Html:
+        notes = read_feedback(self.workbook, period=self.period)
+        heading = _("Feedback received")
+        if notes.empty:
+            return blocks.section(heading, _("No feedback for this month yet."))
+        rows = [(n.rep, n.author, n.source, str(n.date), n.text) for n in notes.itertuples()]
+        return blocks.section(
+            heading, blocks.table([_("Rep"), _("Author"), _("Source"), _("Date"), _("Note")], rows)
+        )
+
+    def decision_list(self) -> list[str]:
+        """The questions the meeting should settle, from the figures (each a plain sentence)."""
+        total = self._pace().iloc[0]
+        reps = self._pace(("rep",))
+        items: list[str] = []
+        if pd.notna(total["projected_gap"]) and total["projected_gap"] < 0:
+            items.append(
+                _(
+                    "Close a projected shortfall of {gap}: re-plan the remaining months or add pipeline."
+                ).format(gap=self._money(-total["projected_gap"]))
+            )
+        risky = reps[reps["at_risk"] & (reps["target"] > 0)]
+        if len(risky):
+            items.append(
+                _("Agree a recovery plan with {n} reps at risk (largest gap: {rep}).").format(
+                    n=len(risky), rep=risky.sort_values("projected_gap").iloc[0]["rep"]
+                )
+            )
+        worst = variance_drivers(self.to_date, ("segment", "channel"))
+        worst = worst[worst["contribution"] < 0].sort_values("contribution", kind="stable")
+        if len(worst):
+            w = worst.iloc[0]
+            items.append(
+                _("Decide how to recover {member} ({dimension}), {gap} behind plan.").format(
+                    member=w["member"], dimension=w["dimension"], gap=self._money(-w["contribution"])
+                )
+            )
+        if not items:
+            items.append(_("On plan: confirm targets and recognise the champions."))
+        return items
+
+    def decisions(self) -> blocks.Html:
+        versions = list_versions(self.workbook)
+        text = "".join(f"<li>{escape(item)}</li>" for item in self.decision_list())
+        note = (
+            _("Targets in force: plan version {n}.").format(n=int(versions["version"].max()))
+            if len(versions)
+            else _("Targets in force: the original plan.")
+        )
+        return blocks.section(_("Decisions to take"), blocks.Html(f"<ol>{text}</ol><p>{escape(note)}</p>"))
+
+    def publish_metrics(self) -> None:
+        """The headline figures, for metrics.json (not shown on the page)."""
+        total = self._pace().iloc[0]
+        reps = self._pace(("rep",))
+        publish_metrics(
+            {
+                "tracking_target_year": total["target"],
+                "tracking_actual_ytd": total["actual"],
+                "tracking_expected_ytd": total["expected"],
+                "tracking_pace_index": total["pace_index"],
+                "tracking_projection": total["seasonal_projection"],
+                "tracking_projection_low": total["projection_low"],
+                "tracking_projection_high": total["projection_high"],
+                "tracking_reps_at_risk": int((reps["at_risk"] & (reps["target"] > 0)).sum()),
+                "tracking_reps_ahead": int(reps["ahead"].sum()),
+                "currency": self.workbook.currency,
+            }
+        )

@@ -1,0 +1,738 @@
+"""The tracker: where the plan stands, why, who is at risk, what reps say, and a re-plan saved as a new version.
+
+Built once per workbook: targets in force and the cube are lined up a single time (`plan_vs_actual`) and
+kept with integer codes per dimension, so a filter change is a boolean mask plus a few group-bys in the
+model (`pacing`, `variance`), and bqplot marks move inside `hold_sync` — no figure is ever rebuilt. The
+selection and every figure shown are traits, so the view can be driven and checked without a browser.
+It writes only through `workbook.versions` (a re-plan) and `workbook.feedback` (a note), and shows a
+refused save (ConflictError) as a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from bqplot import Axis, Bars, ColorScale, Figure, LinearScale, Lines, OrdinalScale, Tooltip
+from traitlets import Dict, Enum, Instance, TraitError, Unicode, observe, validate
+
+from salesplan_widgets.errors import InputError, Problem, SalesplanError
+from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.pacing import PaceWindow, as_of_date, cumulative_pace, pace, pace_status
+from salesplan_widgets.model.replan import (
+    MarketShock,
+    QuotaMove,
+    RepJoins,
+    RepLeaves,
+    apply_event,
+    recent_sales_weights,
+    replan,
+)
+from salesplan_widgets.model.tracking import plan_vs_actual, window_bounds
+from salesplan_widgets.model.variance import waterfall, waterfall_floor, waterfall_labels
+from salesplan_widgets.widgets.charts import month_labels
+from salesplan_widgets.widgets.query import parse_query, request_query_string
+from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.feedback import add_note, read_feedback
+from salesplan_widgets.workbook.schema.tracking import TrackingSection
+from salesplan_widgets.workbook.versions import save_version, targets_for_tracking
+
+FILTERS = ("team", "rep", "segment", "channel")
+VARIANCE_DIMENSIONS = ("segment", "channel", "rep", "team")
+STATUS_COLOURS = {"ahead": "#4c9a6a", "watch": "#e0a32c", "behind": "#c0392b"}
+STATUS_CODE = {"behind": 0, "watch": 1, "ahead": 2}
+_LAYOUT = {"width": "100%", "height": "320px"}
+_MARGIN = {"top": 50, "bottom": 90, "left": 80, "right": 20}
+
+
+def _box(messages: list[str], kind: str = "notice") -> str:
+    colour, background = ("#a33", "#fdeeee") if kind == "error" else ("#7a5b00", "#fff8e1")
+    if kind == "ok":
+        colour, background = "#2d6a3e", "#eaf6ee"
+    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
+    return (
+        f'<div class="salesplan-{kind}" style="padding:6px 10px;border-left:4px solid {colour};'
+        f'background:{background};color:{colour};margin:4px 0">{items}</div>'
+    )
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(c)}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table class='salesplan-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class Tracker(widgets.VBox):
+    """Attainment, pace, variance, at-risk reps and feedback for a selection; a re-plan panel."""
+
+    team = Unicode("", help="Team shown; empty means all.")
+    rep = Unicode("", help="Rep shown; empty means all.")
+    segment = Unicode("", help="Segment shown; empty means all.")
+    channel = Unicode("", help="Channel shown; empty means all.")
+    period = Unicode(help="Month we stand in, YYYY-MM.")
+    variance_by = Enum(VARIANCE_DIMENSIONS, default_value="segment", help="Dimension of the waterfall.")
+    summary = Dict(help="Headline figures of the selection over the pace window (model.pacing.pace).")
+    rep_pace = Instance(pd.DataFrame, allow_none=True, help="Pace and projection per rep.")
+    path = Instance(pd.DataFrame, allow_none=True, help="Cumulative target, expected and actual by month.")
+    variance = Instance(pd.DataFrame, allow_none=True, help="Waterfall steps from target to actual.")
+    at_risk = Instance(pd.DataFrame, allow_none=True, help="Reps projected under the at-risk threshold.")
+    preview = Instance(pd.DataFrame, allow_none=True, help="Effect on every quota of the re-plan previewed.")
+
+    def __init__(
+        self,
+        workbook: Workbook | str | Path,
+        period: str | None = None,
+        as_of: dt.date | None = None,
+        notices: tuple[str, ...] = (),
+        **selection: str,
+    ):
+        self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        self.locale = self.workbook.locale
+        set_locale(self.locale)
+        self.settings = self.workbook.plan.tracking or TrackingSection()
+        self.country = self.settings.country or self.workbook.plan.calendar.country
+        self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
+        self._as_of = as_of
+        self.cube = self.workbook.cube()
+        if self.cube.empty:
+            raise InputError(
+                Problem(
+                    file=self.workbook.source("sales").path,
+                    expected=_("at least one sale"),
+                    fix=_("check the sales source's path and date range in plan.yaml"),
+                )
+            )
+        self.notices = list(notices)
+        self._load_targets()
+        if period and period not in self.periods:
+            self.notices.append(_("The month asked for has no targets; the latest month is shown."))
+            period = None
+        self._build_view()
+        with self.hold_trait_notifications():
+            self.period = period or self._default_period()
+            for name in FILTERS:
+                setattr(self, name, selection.get(name, "") or "")
+        self.refresh()
+
+    # -- data, prepared once ------------------------------------------------------------------------------
+    def _load_targets(self) -> None:
+        targets, notice = targets_for_tracking(self.workbook, self.cube)
+        if notice and notice not in self.notices:
+            self.notices.append(notice)
+        self.targets = targets
+        frame = plan_vs_actual(self.targets, self.cube)
+        for name in FILTERS:
+            if name in frame.columns:
+                frame[name] = frame[name].astype(str).astype("category")
+        self.frame = frame
+        self.choices = {n: tuple(frame[n].cat.categories) for n in FILTERS if n in frame.columns}
+        self._window_frames: dict[tuple, tuple[pd.DataFrame, dict]] = {}
+        self.periods = tuple(str(p) for p in sorted(self.targets["period"].unique()))
+        self.feedback = read_feedback(self.workbook)
+
+    def _default_period(self) -> str:
+        last = str(self.cube["period"].max())
+        known = [p for p in self.periods if p <= last]
+        return known[-1] if known else self.periods[0]
+
+    def _window(self) -> PaceWindow:
+        period = pd.Period(self.period, freq="M")
+        first, last = window_bounds(period, self.settings.pace_window, self.fiscal_year_start)
+        as_of = self._as_of or as_of_date(period, self.workbook.plan.calendar.end)
+        return PaceWindow(first, last, as_of, self.country)
+
+    def _window_frame(self, window: PaceWindow) -> tuple[pd.DataFrame, dict]:
+        """The window's rows, narrowed to what the view needs, with integer codes per filter (kept)."""
+        key = (window.first, window.last)
+        if key not in self._window_frames:
+            columns = ["period", *self.choices, "target", "actual"]
+            rows = self.frame.loc[self.frame["period"].between(window.first, window.last), columns]
+            rows = rows.reset_index(drop=True)
+            codes = {n: rows[n].cat.codes.to_numpy() for n in self.choices}
+            self._window_frames[key] = (rows, codes)
+        return self._window_frames[key]
+
+    def _selected(self, window: PaceWindow | None = None) -> pd.DataFrame:
+        rows, codes = self._window_frame(window or self._window())
+        mask = None
+        for name, value in ((n, getattr(self, n)) for n in self.choices):
+            if value:
+                hit = codes[name] == self.choices[name].index(value)
+                mask = hit if mask is None else mask & hit
+        return rows if mask is None else rows[mask]
+
+    # -- the view ---------------------------------------------------------------------------------------
+    def _dropdown(self, name: str, label: str, everything: str) -> widgets.Dropdown:
+        options = [(everything, ""), *[(v, v) for v in self.choices.get(name, ())]]
+        control = widgets.Dropdown(description=label, options=options, value="")
+        control.layout.width = "230px"
+        return control
+
+    def _build_view(self) -> None:
+        currency = self.workbook.currency
+        self.controls = {
+            "team": self._dropdown("team", _("Team"), _("All teams")),
+            "rep": self._dropdown("rep", _("Rep"), _("All reps")),
+            "segment": self._dropdown("segment", _("Segment"), _("All segments")),
+            "channel": self._dropdown("channel", _("Channel"), _("All channels")),
+        }
+        self.controls["period"] = widgets.Dropdown(
+            description=_("Month"),
+            options=[(fmt_month(int(p[:4]), int(p[5:]), self.locale), p) for p in reversed(self.periods)],
+        )
+        self.controls["period"].layout.width = "230px"
+        value_label = _("Sales ({currency})").format(currency=currency)
+
+        # cumulative actual vs target vs expected
+        x, y = OrdinalScale(), LinearScale(min=0.0)
+        self.plan_line = Lines(
+            x=[],
+            y=[],
+            scales={"x": x, "y": y},
+            colors=["#999999"],
+            line_style="dashed",
+            labels=[_("Target")],
+            display_legend=True,
+        )
+        self.expected_line = Lines(
+            x=[],
+            y=[],
+            scales={"x": x, "y": y},
+            colors=["#e08a2c"],
+            labels=[_("Expected to date")],
+            display_legend=True,
+        )
+        self.actual_line = Lines(
+            x=[],
+            y=[],
+            scales={"x": x, "y": y},
+            colors=["#2f6fae"],
+            stroke_width=3,
+            marker="circle",
+            marker_size=20,
+            labels=[_("Actual")],
+            display_legend=True,
+        )
+        self.pace_chart = Figure(
+            marks=[self.plan_line, self.expected_line, self.actual_line],
+            axes=[
+                Axis(scale=x),
+                Axis(
+                    scale=y,
+                    orientation="vertical",
+                    tick_format=",.3~s",
+                    label=value_label,
+                    label_offset="65px",
+                    grid_lines="dashed",
+                ),
+            ],
+            title=_("Cumulative actual, expected to date and target"),
+            legend_location="top-left",
+            fig_margin=dict(_MARGIN),
+            layout=dict(_LAYOUT),
+            animation_duration=0,
+        )
+        # attainment by rep, coloured by pace
+        rx, ry = OrdinalScale(), LinearScale(min=0.0)
+        colour = ColorScale(
+            min=0, max=2, colors=[STATUS_COLOURS["behind"], STATUS_COLOURS["watch"], STATUS_COLOURS["ahead"]]
+        )
+        self.rep_bars = Bars(
+            x=[],
+            y=[],
+            color=[],
+            scales={"x": rx, "y": ry, "color": colour},
+            padding=0.2,
+            tooltip=Tooltip(fields=["x", "y"], formats=["", ".0%"]),
+        )
+        self.rep_chart = Figure(
+            marks=[self.rep_bars],
+            axes=[
+                Axis(scale=rx, tick_rotate=-45),
+                Axis(
+                    scale=ry,
+                    orientation="vertical",
+                    tick_format=".0%",
+                    label=_("Attainment"),
+                    grid_lines="dashed",
+                ),
+            ],
+            title=_("Attainment by rep (green ahead of pace, amber on watch, red behind)"),
+            fig_margin=dict(_MARGIN),
+            layout=dict(_LAYOUT),
+            animation_duration=0,
+        )
+        # variance waterfall: an invisible base under each visible step
+        wx, wy = OrdinalScale(), LinearScale()
+        self.waterfall_bars = Bars(
+            x=[],
+            y=[[], [], [], []],
+            scales={"x": wx, "y": wy},
+            type="stacked",
+            padding=0.25,
+            colors=["#ffffff", "#7f8c9a", STATUS_COLOURS["ahead"], STATUS_COLOURS["behind"]],
+            opacities=[0.0, 1.0, 1.0, 1.0],
+        )
+        self.waterfall_chart = Figure(
+            marks=[self.waterfall_bars],
+            axes=[
+                Axis(scale=wx, tick_rotate=-30),
+                Axis(
+                    scale=wy,
+                    orientation="vertical",
+                    tick_format=",.3~s",
+                    label=value_label,
+                    label_offset="65px",
+                    grid_lines="dashed",
+                ),
+            ],
+            title=_("From target to actual, year to date"),
+            fig_margin=dict(_MARGIN),
+            layout=dict(_LAYOUT),
+            animation_duration=0,
+        )
+        self.variance_control = widgets.ToggleButtons(
+            description=_("Explain by"),
+            options=[
+                (_("Segment"), "segment"),
+                (_("Channel"), "channel"),
+                (_("Rep"), "rep"),
+                (_("Team"), "team"),
+            ],
+            style={"button_width": "90px"},
+        )
+        self.notice_panel = widgets.HTML(_box(self.notices) if self.notices else "")
+        self.headline_panel = widgets.HTML()
+        self.risk_panel = widgets.HTML()
+        self.leader_panel = widgets.HTML()
+        self.feedback_panel = widgets.HTML()
+        self.note_text = widgets.Textarea(placeholder=_("Note on the selected rep and month"))
+        self.note_author = widgets.Text(description=_("Author"))
+        self.note_button = widgets.Button(description=_("Add note"))
+        self.note_message = widgets.HTML()
+        self.note_button.on_click(lambda _b: self.add_note())
+
+        self.goal_input = widgets.FloatText(description=_("New goal"))
+        self.share_by = widgets.Dropdown(
+            description=_("Share by"),
+            options=[(_("Current targets"), "target"), (_("Last 12 months' sales"), "sales")],
+        )
+        self.reason_input = widgets.Text(description=_("Reason"))
+        self.author_input = widgets.Text(description=_("Author"))
+        self.preview_button = widgets.Button(description=_("Preview re-plan"))
+        self.save_button = widgets.Button(description=_("Save as new version"), disabled=True)
+        self.replan_panel = widgets.HTML()
+        self.preview_button.on_click(lambda _b: self.preview_replan())
+        self.save_button.on_click(lambda _b: self.save_replan())
+        # events: a rep leaves or joins, an account or territory moves, a market shock
+        self.event_kind = widgets.Dropdown(
+            description=_("Event"),
+            options=[
+                (_("Rep leaves"), "leaves"),
+                (_("Rep joins"), "joins"),
+                (_("Account or territory moves"), "move"),
+                (_("Market shock"), "shock"),
+            ],
+        )
+        self.event_rep = widgets.Dropdown(
+            description=_("Rep"), options=[("", ""), *self.choices.get("rep", ())]
+        )
+        self.event_other = widgets.Text(
+            description=_("Other"), placeholder=_("successor, receiving rep, or new rep's team")
+        )
+        self.event_new_rep = widgets.Text(description=_("New rep"))
+        self.event_amount = widgets.FloatText(
+            value=1.0, description=_("Share"), tooltip=_("share moved, ramp of a new rep, or shock factor")
+        )
+        self.event_segment = widgets.Dropdown(
+            description=_("Segment"), options=[(_("All segments"), ""), *self.choices.get("segment", ())]
+        )
+        self.event_from = widgets.Dropdown(description=_("From"), options=list(self.periods))
+        self.event_button = widgets.Button(description=_("Preview event"))
+        self.event_button.on_click(lambda _b: self.preview_event())
+
+        tabs = widgets.Tab(
+            children=[
+                widgets.VBox([self.pace_chart, self.rep_chart]),
+                widgets.VBox([self.variance_control, self.waterfall_chart]),
+                widgets.HBox([self.risk_panel, self.leader_panel]),
+                widgets.VBox(
+                    [
+                        self.feedback_panel,
+                        self.note_text,
+                        widgets.HBox([self.note_author, self.note_button]),
+                        self.note_message,
+                    ]
+                ),
+                widgets.VBox(
+                    [
+                        widgets.HBox([self.goal_input, self.share_by, self.preview_button]),
+                        widgets.HBox([self.event_kind, self.event_rep, self.event_other]),
+                        widgets.HBox(
+                            [self.event_new_rep, self.event_amount, self.event_segment, self.event_from]
+                        ),
+                        self.event_button,
+                        widgets.HBox([self.reason_input, self.author_input, self.save_button]),
+                        self.replan_panel,
+                    ]
+                ),
+            ]
+        )
+        for i, title in enumerate([_("Pace"), _("Variance"), _("At risk"), _("Feedback"), _("Re-plan")]):
+            tabs.set_title(i, title)
+        self.tabs = tabs
+        super().__init__(
+            children=[
+                widgets.HTML(
+                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Tracker'))}</h2>"
+                ),
+                self.notice_panel,
+                widgets.HBox(
+                    [self.controls[n] for n in (*FILTERS, "period")],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+                self.headline_panel,
+                tabs,
+            ],
+            layout=widgets.Layout(max_width="1200px"),
+        )
+        self.add_class("salesplan-tracker")
+        for name in (*FILTERS, "period"):
+            widgets.link((self.controls[name], "value"), (self, name))
+        widgets.link((self.variance_control, "value"), (self, "variance_by"))
+
+    # -- the address -------------------------------------------------------------------------------------
+    @classmethod
+    def from_query(cls, workbook: Workbook | str | Path, query_string: str | None = None) -> Tracker:
+        """The tracker with the team, rep and period the page address asks for, when they are known values."""
+        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        cube = workbook.cube()
+        choices = {
+            "period": {str(p) for p in cube["period"].unique()},
+            "team": {str(t) for t in cube["team"].unique()},
+            "rep": {str(r) for r in cube["rep"].unique()},
+        }
+        query = parse_query(request_query_string() if query_string is None else query_string, choices)
+        return cls(
+            workbook,
+            period=query.get("period"),
+            team=query.get("team") or "",
+            rep=query.get("rep") or "",
+            notices=query.notices,
+        )
+
+    @classmethod
+    def dashboard(cls, workbook: Workbook | str | Path) -> widgets.Widget:
+        """The Voila page: the tracker for the request, or a plain message (never a traceback)."""
+        try:
+            return cls.from_query(workbook)
+        except SalesplanError as exc:
+            return widgets.HTML(_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
+
+    # -- invariants --------------------------------------------------------------------------------------
+    @validate("period")
+    def _known_period(self, proposal):
+        if proposal["value"] not in self.periods:
+            raise TraitError(_("{value!r} is not a month with targets").format(value=proposal["value"]))
+        return proposal["value"]
+
+    @validate(*FILTERS)
+    def _known_member(self, proposal):
+        name, value = proposal["trait"].name, proposal["value"]
+        if value and value not in self.choices.get(name, ()):
+            raise TraitError(_("{value!r} is not one of the {name} values").format(value=value, name=name))
+        return value
+
+    @observe(*FILTERS, "period", "variance_by")
+    def _selection_changed(self, change) -> None:
+        if self.summary:  # not before the first refresh
+            self.refresh()
+
+    # -- figures -----------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute the selection's figures with the model and move the marks (no figure is rebuilt)."""
+        set_locale(self.locale)
+        window = self._window()
+        period = pd.Period(self.period, freq="M")
+        selected = self._selected(window)
+        threshold, ahead = self.settings.at_risk_threshold, self.settings.ahead_threshold
+        band = tuple(self.settings.projection_band)
+        total = pace(selected, window, (), threshold, band)
+        by_rep = pace(selected, window, ["rep"], threshold, band)
+        by_rep = by_rep[by_rep["target"] > 0].assign(
+            status=lambda f: pace_status(f["pace_index"], threshold, ahead)
+        )
+        path = cumulative_pace(selected, window)
+        to_date = selected[selected["period"].between(window.first, period)]
+        steps = waterfall(to_date, self.variance_by, top=8)
+
+        labels = month_labels(path["period"], self.locale)
+        with self.plan_line.hold_sync():
+            self.plan_line.x, self.plan_line.y = labels, path["target"].to_numpy(dtype=float)
+        started = path["actual"].notna().to_numpy()
+        with self.expected_line.hold_sync():
+            self.expected_line.x = [lab for lab, s in zip(labels, started, strict=True) if s]
+            self.expected_line.y = path.loc[started, "expected"].to_numpy(dtype=float)
+        with self.actual_line.hold_sync():
+            self.actual_line.x = self.expected_line.x
+            self.actual_line.y = path.loc[started, "actual"].to_numpy(dtype=float)
+        ordered = by_rep.sort_values("attainment", ascending=False, kind="stable")
+        with self.rep_bars.hold_sync():
+            self.rep_bars.x = ordered["rep"].astype(str).tolist()
+            self.rep_bars.y = ordered["attainment"].fillna(0.0).to_numpy(dtype=float)
+            self.rep_bars.color = ordered["status"].map(STATUS_CODE).to_numpy(dtype=float)
+        value = steps["value"].to_numpy(dtype=float)
+        is_total = (steps["kind"] == "total").to_numpy()
+        floor = waterfall_floor(steps)  # the totals start there too, so the steps show
+        low = np.where(is_total, floor, np.minimum(steps["base"], steps["end"]))
+        self.waterfall_bars.scales["y"].min = floor
+        with self.waterfall_bars.hold_sync():
+            self.waterfall_bars.x = waterfall_labels(
+                steps, {"target": _("Target"), "actual": _("Actual"), "other": _("Other")}
+            )
+            self.waterfall_bars.y = np.vstack(
+                [
+                    low,
+                    np.where(is_total, value - floor, 0.0),
+                    np.where(~is_total & (value > 0), value, 0.0),
+                    np.where(~is_total & (value < 0), -value, 0.0),
+                ]
+            )
+
+        self.path, self.variance = path, steps
+        self.rep_pace = by_rep.reset_index(drop=True)
+        self.at_risk = (
+            by_rep[by_rep["at_risk"]].sort_values("projected_gap", kind="stable").reset_index(drop=True)
+        )
+        self.summary = {
+            k: (v.item() if hasattr(v, "item") else v) for k, v in total.iloc[0].to_dict().items()
+        } | {
+            "days_left": window.days_left(),
+            "as_of": window.as_of.isoformat(),
+            "reps_at_risk": int(len(self.at_risk)),
+            "reps_ahead": int(by_rep["ahead"].sum()),
+        }
+        if not self.goal_input.value:
+            self.goal_input.value = round(float(self.targets["target"].sum()), 2)
+        self._render_text()
+
+    def _money(self, amount: float) -> str:
+        return fmt_money(amount, self.workbook.currency, self.locale, digits=False)
+
+    def _render_text(self) -> None:
+        s, loc = self.summary, self.locale
+        pct = lambda v: "—" if v is None or pd.isna(v) else fmt_percent(v, loc, decimals=1)  # noqa: E731
+        cards = [
+            (
+                _("Actual to date"),
+                self._money(s["actual"]),
+                _("of target {target}").format(target=self._money(s["target"])),
+            ),
+            (
+                _("Attainment"),
+                pct(s["attainment"]),
+                _("expected by now {share}").format(
+                    share=pct(s["expected"] / s["target"] if s["target"] else None)
+                ),
+            ),
+            (
+                _("Pace index"),
+                "—" if pd.isna(s["pace_index"]) else fmt_number(s["pace_index"], loc, 2),
+                _("actual ÷ expected to date"),
+            ),
+            (
+                _("Projected"),
+                self._money(s["seasonal_projection"]),
+                f"{self._money(s['projection_low'])} – {self._money(s['projection_high'])}",
+            ),
+            (
+                _("Needed per working day"),
+                "—" if pd.isna(s["required_rate"]) else self._money(s["required_rate"]),
+                _("{days} working days left").format(days=s["days_left"]),
+            ),
+            (
+                _("Reps at risk"),
+                fmt_number(s["reps_at_risk"], loc),
+                _("{ahead} ahead of pace").format(ahead=s["reps_ahead"]),
+            ),
+        ]
+        self.headline_panel.value = (
+            "<div style='display:flex;flex-wrap:wrap;gap:8px'>"
+            + "".join(
+                f"<div class='salesplan-card' style='border:1px solid #ddd;padding:6px 12px;min-width:150px'>"
+                f"<div style='color:#666'>{html.escape(a)}</div><div style='font-size:1.4em'>{html.escape(b)}</div>"
+                f"<div style='color:#666;font-size:0.85em'>{html.escape(c)}</div></div>"
+                for a, b, c in cards
+            )
+            + "</div>"
+        )
+        notes = self._notes()
+        latest = notes.drop_duplicates("rep").set_index("rep")["text"] if len(notes) else pd.Series(dtype=str)
+        risk_rows = [
+            [r.rep, pct(r.projected_attainment), self._money(r.projected_gap), str(latest.get(r.rep, ""))]
+            for r in self.at_risk.head(25).itertuples()
+        ]
+        self.risk_panel.value = f"<h4>{html.escape(_('At risk'))}</h4>" + (
+            _table([_("Rep"), _("Projected attainment"), _("Projected gap"), _("Latest feedback")], risk_rows)
+            if risk_rows
+            else html.escape(_("No rep is projected under the threshold."))
+        )
+        leaders = self.rep_pace.sort_values(
+            ["pace_index", "attainment"], ascending=False, kind="stable", na_position="last"
+        ).head(self.settings.leaderboard_size)
+        self.leader_panel.value = f"<h4>{html.escape(_('Leaderboard'))}</h4>" + _table(
+            [_("Rep"), _("Attainment"), _("Pace index")],
+            [
+                [r.rep, pct(r.attainment), "—" if pd.isna(r.pace_index) else fmt_number(r.pace_index, loc, 2)]
+                for r in leaders.itertuples()
+            ],
+        )
+        rows = [[str(n.period), n.rep, n.author, n.source, n.text] for n in notes.head(30).itertuples()]
+        self.feedback_panel.value = f"<h4>{html.escape(_('Feedback'))}</h4>" + (
+            _table([_("Month"), _("Rep"), _("Author"), _("Source"), _("Note")], rows)
+            if rows
+            else html.escape(_("No feedback for this selection yet."))
+        )
+
+    def _notes(self) -> pd.DataFrame:
+        notes = self.feedback[self.feedback["period"].astype(str) == self.period]
+        if self.rep:
+            notes = notes[notes["rep"].astype(str) == self.rep]
+        elif self.team:
+            notes = notes[
+                notes["rep"].isin(self.choices["rep"])
+                & notes["rep"].isin(self._selected()["rep"].astype(str).unique())
+            ]
+        return notes
+
+    # -- writing: notes and re-plans ----------------------------------------------------------------------
+    def add_note(self) -> None:
+        """Append the typed note (for the selected rep and month) to the workbook's feedback log."""
+        try:
+            self.feedback = add_note(
+                self.workbook, self.period, self.rep, self.note_author.value, self.note_text.value
+            )
+        except SalesplanError as exc:
+            self.note_message.value = _box([str(exc)], kind="error")
+            return
+        self.note_text.value = ""
+        self.note_message.value = _box([_("Note saved.")], kind="ok")
+        self._render_text()
+
+    def _last_closed(self) -> pd.Period:
+        period = pd.Period(self.period, freq="M")
+        return period if self._window().as_of >= period.end_time.date() else period - 1
+
+    def _show_pending(self, head: str, effect: pd.DataFrame) -> None:
+        self.preview = effect
+        rows = [
+            [e.rep, self._money(e.before), self._money(e.after), self._money(e.change)]
+            for e in effect.head(20).itertuples()
+        ]
+        self.replan_panel.value = _box([head]) + _table(
+            [_("Rep"), _("Before"), _("After"), _("Change")], rows
+        )
+        self.save_button.disabled = False
+
+    def _refuse(self, exc: SalesplanError) -> None:
+        self._pending = None
+        self.replan_panel.value = _box([str(exc)], kind="error")
+        self.save_button.disabled = True
+
+    def preview_replan(self) -> None:
+        """Show what a re-plan to the goal typed would do to every quota; nothing is saved yet."""
+        try:
+            weights = (
+                recent_sales_weights(self.cube, self._last_closed())
+                if self.share_by.value == "sales"
+                else None
+            )
+            result = replan(
+                self.targets,
+                self.cube,
+                self._last_closed(),
+                goal=self.goal_input.value or None,
+                rep_weights=weights,
+            )
+        except SalesplanError as exc:
+            self._refuse(exc)
+            return
+        head = _(
+            "Goal {goal}; closed through {closed}: {actual} sold; {remaining} to spread over the months left."
+        ).format(
+            goal=self._money(result.goal),
+            closed=self._last_closed(),
+            actual=self._money(result.closed_actual),
+            remaining=self._money(result.remaining_goal),
+        )
+        self._pending = (result.targets, self._last_closed() + 1, (head,))
+        self._show_pending(head, result.effect)
+
+    def _event(self):
+        kind, rep, other = self.event_kind.value, self.event_rep.value, self.event_other.value.strip()
+        start, amount = pd.Period(self.event_from.value, freq="M"), float(self.event_amount.value)
+        if kind == "leaves":
+            return RepLeaves(rep, start, successor=other or None, reason=self.reason_input.value)
+        if kind == "joins":
+            return RepJoins(
+                self.event_new_rep.value.strip(), other, start, ramp=amount, reason=self.reason_input.value
+            )
+        if kind == "move":
+            return QuotaMove(
+                rep,
+                other,
+                start,
+                share=amount,
+                segment=self.event_segment.value or None,
+                reason=self.reason_input.value,
+            )
+        return MarketShock(
+            amount, start, segment=self.event_segment.value or None, reason=self.reason_input.value
+        )
+
+    def preview_event(self) -> None:
+        """Show what the event described would do to every quota; nothing is saved yet."""
+        try:
+            change = apply_event(self.targets, self._event())
+        except SalesplanError as exc:
+            self._refuse(exc)
+            return
+        self._pending = (change.targets, pd.Period(self.event_from.value, freq="M"), (change.description,))
+        self._show_pending(change.description, change.effect)
+
+    def save_replan(self) -> None:
+        """Save the previewed re-plan or event as a new plan version, in force from its first month."""
+        if getattr(self, "_pending", None) is None:
+            return
+        targets, effective_from, changes = self._pending
+        try:
+            entry = save_version(
+                self.workbook,
+                targets,
+                self.reason_input.value,
+                self.author_input.value,
+                effective_from,
+                changes,
+            )
+        except SalesplanError as exc:
+            self.replan_panel.value = _box([str(exc)], kind="error")
+            return
+        self._pending = None
+        self.save_button.disabled = True
+        self._load_targets()
+        self.replan_panel.value = _box(
+            [
+                _("Saved as version {n}, in force from {period}.").format(
+                    n=entry.version, period=entry.effective_from
+                )
+            ],
+            kind="ok",
+        )
+        self.refresh()

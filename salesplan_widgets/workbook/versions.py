@@ -1,0 +1,216 @@
+"""Plan versions of the targets: every re-plan is kept, with its reason, author, time and first month in force.
+
+Version N lives in `tables/targets_v<N>.csv`; `tables/targets_versions.json` indexes them and is replaced
+atomically with a version check, so two analysts saving at once cannot lose a version. The first re-plan
+registers the splitter's `targets` table as version 1 (the original plan). `targets_in_force` gives, for
+each month, the targets of the newest version effective by then — what tracking and payouts must use.
+This module only stores and looks up; the arithmetic of a re-plan is `model.replan`'s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _
+from salesplan_widgets.model.replan import quota_effect
+from salesplan_widgets.workbook.atomic import file_version, save_checked
+from salesplan_widgets.workbook.workbook import Workbook
+
+INDEX = "targets_versions.json"
+TARGETS = "targets"
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One saved version of the targets."""
+
+    version: int
+    effective_from: str
+    reason: str
+    author: str
+    saved_at: str
+    table: str
+    total: float
+    changes: tuple[str, ...] = ()
+
+
+def _index_path(workbook: Workbook):
+    return workbook.table_path(TARGETS).with_name(INDEX)
+
+
+def _read_index(workbook: Workbook) -> tuple[list[PlanVersion], str | None]:
+    path = _index_path(workbook)
+    read_version = file_version(path)
+    if read_version is None:
+        return [], None
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        versions = [
+            PlanVersion(**{**item, "changes": tuple(item.get("changes", ()))}) for item in raw["versions"]
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            Problem(
+                file=str(path),
+                expected=_("the plan-version index written by salesplan"),
+                fix=_("restore the file from git; do not edit it by hand"),
+            )
+        ) from exc
+    return versions, read_version
+
+
+def list_versions(workbook: Workbook) -> pd.DataFrame:
+    """The saved versions, oldest first (empty when the targets were never re-planned)."""
+    versions, _read = _read_index(workbook)
+    columns = [f.name for f in PlanVersion.__dataclass_fields__.values()]
+    return pd.DataFrame([asdict(v) for v in versions], columns=columns)
+
+
+def read_version(workbook: Workbook, version: int) -> pd.DataFrame:
+    """The targets table of one version."""
+    versions, _read = _read_index(workbook)
+    match = [v for v in versions if v.version == int(version)]
+    table = workbook.read_table(match[0].table) if match else None
+    if table is None:
+        raise InputError(
+            Problem(
+                file=str(_index_path(workbook)),
+                expected=_("a saved plan version {version}").format(version=version),
+                found=str(version),
+                fix=_("pick one of the versions listed by list_versions()"),
+            )
+        )
+    return table
+
+
+def _require(value: str, what: str) -> str:
+    if not str(value or "").strip():
+        raise InputError(
+            Problem(
+                file=str(INDEX),
+                column=what,
+                expected=_("a {what} for the new plan version").format(what=what),
+                fix=_("say who changes the plan and why, so the change can be explained later"),
+            )
+        )
+    return str(value).strip()
+
+
+def save_version(
+    workbook: Workbook,
+    targets: pd.DataFrame,
+    reason: str,
+    author: str,
+    effective_from: pd.Period | str,
+    changes: Sequence[str] = (),
+    now: dt.datetime | None = None,
+) -> PlanVersion:
+    """Save `targets` as the next version, in force from `effective_from`. Raises ConflictError if someone
+    else saved a version since this workbook's index was read (nothing is lost: reload and save again)."""
+    reason, author = _require(reason, "reason"), _require(author, "author")
+    effective = pd.Period(effective_from, freq="M")
+    versions, read_version_id = _read_index(workbook)
+    stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+    if not versions:
+        original = workbook.read_table(TARGETS)
+        if original is not None and len(original):
+            workbook.write_table(f"{TARGETS}_v1", original)
+            versions.append(
+                PlanVersion(
+                    version=1,
+                    effective_from=str(original["period"].min()),
+                    reason=_("original plan"),
+                    author=_("task splitter"),
+                    saved_at=stamp,
+                    table=f"{TARGETS}_v1",
+                    total=round(float(original["target"].sum()), 2),
+                )
+            )
+    number = max((v.version for v in versions), default=0) + 1
+    entry = PlanVersion(
+        version=number,
+        effective_from=str(effective),
+        reason=reason,
+        author=author,
+        saved_at=stamp,
+        table=f"{TARGETS}_v{number}",
+        total=round(float(targets["target"].sum()), 2),
+        changes=tuple(changes),
+    )
+    workbook.write_table(entry.table, targets)
+    payload = {"versions": [asdict(v) | {"changes": list(v.changes)} for v in [*versions, entry]]}
+    save_checked(
+        _index_path(workbook), json.dumps(payload, ensure_ascii=False, indent=2) + "\n", read_version_id
+    )
+    return entry
+
+
+def targets_in_force(workbook: Workbook) -> pd.DataFrame | None:
+    """For each month, the targets of the newest version effective by then (column `version` says which).
+
+    Without any saved version this is the `targets` table as written by the splitter (version 1).
+    """
+    versions, _read = _read_index(workbook)
+    if not versions:
+        table = workbook.read_table(TARGETS)
+        return None if table is None else table.assign(version=1)
+    frames = [workbook.read_table(v.table).assign(version=v.version) for v in versions]
+    every = pd.concat(frames, ignore_index=True)
+    periods = pd.PeriodIndex(every["period"].unique(), freq="M").sort_values()
+    starts = pd.DataFrame(
+        {
+            "version": [v.version for v in versions],
+            "effective_from": pd.PeriodIndex([v.effective_from for v in versions], freq="M"),
+        }
+    ).sort_values(["effective_from", "version"])
+    # the first version also covers the months before its start (nothing older exists to cover them)
+    starts.iloc[0, starts.columns.get_loc("effective_from")] = min(
+        periods.min(), starts["effective_from"].min()
+    )
+    # the newest version (by effective month, then number) whose start is on or before each month
+    grid = pd.DataFrame({"period": periods}).merge(starts, how="cross")
+    grid = grid[grid["effective_from"] <= grid["period"]]
+    in_force = grid.sort_values(["period", "effective_from", "version"]).groupby("period").tail(1)
+    chosen = every.merge(in_force[["period", "version"]], on=["period", "version"], how="inner")
+    return chosen.sort_values(["period", "rep"], kind="stable").reset_index(drop=True)
+
+
+def compare_versions(
+    workbook: Workbook, before: int, after: int, by: Sequence[str] = ("rep", "segment")
+) -> pd.DataFrame:
+    """Two versions side by side: by + before, after, change, change_pct (largest change first)."""
+    return quota_effect(read_version(workbook, before), read_version(workbook, after), list(by))
+
+
+def targets_for_tracking(
+    workbook: Workbook, cube: pd.DataFrame, growth: float = 0.1
+) -> tuple[pd.DataFrame, str]:
+    """The targets in force, or — before any exist — last year's sales + growth, with a notice saying so.
+
+    Returns (targets without the `version` column, notice or ''). Raises InputError when there is
+    neither a targets table nor a year of history to derive one from.
+    """
+    from salesplan_widgets.model.tracking import provisional_targets, window_bounds
+
+    targets = targets_in_force(workbook)
+    if targets is not None and len(targets):
+        return targets.drop(columns="version"), ""
+    first, last = window_bounds(cube["period"].max(), "year", workbook.plan.calendar.fiscal_year_start)
+    provisional = provisional_targets(cube, first, last, growth)
+    if provisional.empty:
+        raise InputError(
+            Problem(
+                file=str(workbook.table_path(TARGETS)),
+                expected=_("a targets table, or a year of sales history to derive a provisional one"),
+                fix=_("split the goal into targets with the task splitter, then open the tracker"),
+            )
+        )
+    return provisional, _(
+        "No targets saved yet: showing last year's sales + {growth} as a provisional target."
+    ).format(growth=f"{growth:.0%}")

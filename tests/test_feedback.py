@@ -1,0 +1,64 @@
+"""The feedback log: managers' notes appended to the workbook's feedback table, read back per period and rep."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_versions import make_workbook
+
+from salesplan_widgets.errors import ConflictError, InputError
+from salesplan_widgets.workbook.feedback import add_note, read_feedback
+
+
+def test_notes_are_appended_and_read_back_newest_first(tmp_path):
+    workbook = make_workbook(tmp_path / "wb")
+    assert read_feedback(workbook).empty
+    add_note(workbook, "2026-09", "Bo", "Li Na", "Lost the Hangzhou tender", date=dt.date(2026, 9, 30))
+    add_note(workbook, "2026-10", "Bo", "Li Na", "Two deals slipped to November", date=dt.date(2026, 10, 12))
+    add_note(
+        workbook,
+        "2026-10",
+        "Ann",
+        "Wang Fang",
+        "客户反馈良好",
+        source="task sheet",
+        date=dt.date(2026, 10, 9),
+    )
+    log = read_feedback(workbook)
+    assert list(log["text"]) == ["Two deals slipped to November", "客户反馈良好", "Lost the Hangzhou tender"]
+    assert list(read_feedback(workbook, period="2026-10", rep="Bo")["text"]) == [
+        "Two deals slipped to November"
+    ]
+    assert (tmp_path / "wb" / "tables" / "feedback.csv").read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_a_blank_note_is_refused_and_nothing_is_written(tmp_path):
+    workbook = make_workbook(tmp_path / "wb")
+    with pytest.raises(InputError, match="text"):
+        add_note(workbook, "2026-10", "Bo", "Li Na", "   ")
+    with pytest.raises(InputError, match="period"):
+        add_note(workbook, "October", "Bo", "Li Na", "note")
+    assert not (tmp_path / "wb" / "tables" / "feedback.csv").exists()
+
+
+def test_a_note_saved_meanwhile_by_someone_else_is_not_overwritten(tmp_path, monkeypatch):
+    workbook = make_workbook(tmp_path / "wb")
+    add_note(workbook, "2026-10", "Bo", "Li Na", "first")
+    path = tmp_path / "wb" / "tables" / "feedback.csv"
+    import salesplan_widgets.workbook.feedback as feedback_module
+
+    real_read = workbook.read_table
+
+    def read_while_someone_writes(name):
+        table = real_read(name)
+        path.write_text(
+            path.read_text(encoding="utf-8") + "2026-10,Ann,Wang Fang,manager,2026-10-02,theirs\n",
+            encoding="utf-8",
+        )
+        return table
+
+    monkeypatch.setattr(workbook, "read_table", read_while_someone_writes)
+    with pytest.raises(ConflictError):
+        feedback_module.add_note(workbook, "2026-10", "Bo", "Li Na", "mine")
+    assert "theirs" in path.read_text(encoding="utf-8")

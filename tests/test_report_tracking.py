@@ -1,0 +1,116 @@
+"""The tracking meeting pack: KPIs, champions, at-risk reps with their gap, drivers, feedback, decisions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures.tracking_data import write_tracking_workbook
+
+from salesplan_widgets.model.pacing import PaceWindow, pace
+from salesplan_widgets.model.tracking import plan_vs_actual
+from salesplan_widgets.report.tracking import TrackingReport
+from salesplan_widgets.workbook.feedback import add_note
+from salesplan_widgets.workbook.versions import save_version
+
+ATTAINMENT = {"Ann": 1.2, "Bo": 0.5, "Cy": 0.95}
+TEMPLATE = Path(__file__).parents[1] / "templates" / "report_tracking.ipynb"
+
+
+@pytest.fixture
+def workbook(tmp_path):
+    return write_tracking_workbook(tmp_path / "wb", ATTAINMENT)
+
+
+def test_headline_shows_the_models_year_to_date_and_projection(workbook):
+    report = TrackingReport.open(workbook, "2026-09")
+    frame = plan_vs_actual(workbook.read_table("targets"), workbook.cube())
+    model = pace(
+        frame,
+        PaceWindow(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"), pd.Timestamp("2026-09-30").date()),
+    ).iloc[0]
+    text = str(report.headline())
+    assert report._money(model["actual"]) in text
+    assert report._money(model["seasonal_projection"]) in text
+
+
+def test_at_risk_names_the_laggard_with_projected_gap_and_feedback(workbook):
+    add_note(workbook, "2026-09", "Bo", "Li Na", "Lost the Hangzhou tender")
+    report = TrackingReport.open(workbook, "2026-09")
+    text = str(report.at_risk())
+    assert "Bo" in text and "Ann" not in text
+    assert "Lost the Hangzhou tender" in text
+    assert "Lost the Hangzhou tender" in str(report.feedback())
+    assert "Ann" in str(report.champions()).split("Bo")[0]  # Ann ranks above Bo
+
+
+def test_decisions_follow_from_the_figures(workbook):
+    report = TrackingReport.open(workbook, "2026-09")
+    decisions = report.decision_list()
+    assert any("Bo" in d for d in decisions)
+    assert any("shortfall" in d for d in decisions)
+    on_plan = TrackingReport.open(
+        write_tracking_workbook(workbook.path.parent / "good", {"Ann": 1.1, "Bo": 1.1, "Cy": 1.1}), "2026-09"
+    )
+    assert on_plan.decision_list() == ["On plan: confirm targets and recognise the champions."]
+
+
+def test_charts_are_inline_svg_and_identical_on_a_second_run(workbook):
+    first = TrackingReport.open(workbook, "2026-09")
+    second = TrackingReport.open(workbook, "2026-09")
+    assert "<svg" in str(first.pace_chart()) and "<svg" in str(first.drivers())
+    assert str(first.pace_chart()) == str(second.pace_chart())
+    assert str(first.drivers()) == str(second.drivers())
+    assert "<script" not in str(first.drivers()) and 'src="http' not in str(first.drivers())
+
+
+def test_the_pack_reads_in_chinese(workbook):
+    report = TrackingReport.open(workbook, "2026-09", locale="zh_CN")
+    assert "¥" in str(report.headline())
+
+
+@pytest.mark.slow
+def test_two_consecutive_periods_with_a_replan_between_them(workbook, tmp_path):
+    import papermill as pm
+
+    def run(period: str) -> str:
+        out = tmp_path / f"report_{period}.ipynb"
+        pm.execute_notebook(
+            str(TEMPLATE),
+            str(out),
+            parameters={"workbook": str(workbook.path), "period": period},
+            progress_bar=False,
+            kernel_name="python3",
+        )
+        return out.read_text(encoding="utf-8")
+
+    august = run("2026-08")
+    assert "the original plan" in august
+    revised = workbook.read_table("targets")
+    revised.loc[revised["period"] >= "2026-09", "target"] *= 0.5
+    save_version(workbook, revised, "market shock", "Li Na", "2026-09")
+    september = run("2026-09")
+    assert "plan version 2" in september
+    metrics = [
+        json.loads(json.dumps(o["data"]["application/vnd.salesplan.metrics+json"]))
+        for c in json.loads(september)["cells"]
+        for o in c.get("outputs", [])
+        if "application/vnd.salesplan.metrics+json" in o.get("data", {})
+    ]
+    frame = plan_vs_actual(
+        revised.where(revised["period"] >= "2026-09", workbook.read_table("targets_v1")), workbook.cube()
+    )
+    expected = pace(
+        frame,
+        PaceWindow(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"), pd.Timestamp("2026-09-30").date()),
+    ).iloc[0]
+    assert metrics[0]["tracking_target_year"] == pytest.approx(expected["target"])
+
+
+def test_review_says_what_worked_and_what_fell_short(workbook):
+    text = str(TrackingReport.open(workbook, "2026-09").review())
+    ann, bo = text.index("Ann"), text.index("Bo")
+    assert "exceeded" in text[ann:] and "fell short" in text[bo:]
+    assert "Segment" in text and "Channel" in text

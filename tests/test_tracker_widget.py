@@ -1,0 +1,200 @@
+"""The tracker driven headlessly: filters move the same marks to the model's figures; notes and re-plans save."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures.tracking_data import write_tracking_workbook
+
+from salesplan_widgets.errors import ConflictError, InputError
+from salesplan_widgets.model.pacing import PaceWindow, pace
+from salesplan_widgets.model.tracking import plan_vs_actual
+from salesplan_widgets.widgets import tracker as tracker_module
+from salesplan_widgets.widgets.tracker import Tracker
+from salesplan_widgets.workbook.feedback import read_feedback
+from salesplan_widgets.workbook.versions import list_versions, targets_in_force
+
+ATTAINMENT = {"Ann": 1.2, "Bo": 0.5, "Cy": 0.95}
+
+
+@pytest.fixture
+def workbook(tmp_path):
+    return write_tracking_workbook(tmp_path / "wb", ATTAINMENT)
+
+
+def expected_pace(workbook, by=(), **filters):
+    frame = plan_vs_actual(workbook.read_table("targets"), workbook.cube())
+    for name, value in filters.items():
+        frame = frame[frame[name] == value]
+    window = PaceWindow(
+        pd.Period("2026-01", "M"), pd.Period("2026-12", "M"), pd.Timestamp("2026-09-30").date()
+    )
+    return pace(frame, window, list(by), at_risk_below=0.9)
+
+
+def test_opens_on_the_last_month_with_the_models_figures(workbook):
+    view = Tracker(workbook)
+    assert view.period == "2026-09"
+    model = expected_pace(workbook).iloc[0]
+    assert view.summary["actual"] == pytest.approx(model["actual"])
+    assert view.summary["pace_index"] == pytest.approx(model["pace_index"])
+    assert view.summary["seasonal_projection"] == pytest.approx(model["seasonal_projection"])
+    # the cumulative chart ends at today's actual and expected, and runs the plan to December
+    assert view.actual_line.y[-1] == pytest.approx(model["actual"])
+    assert view.expected_line.y[-1] == pytest.approx(model["expected"])
+    assert len(view.plan_line.x) == 12
+
+
+def test_a_filter_moves_the_same_marks_and_never_rebuilds_a_figure(workbook):
+    view = Tracker(workbook)
+    figures, marks = (view.pace_chart, view.rep_chart), (view.actual_line, view.rep_bars, view.waterfall_bars)
+    view.controls["team"].value = "East"
+    assert view.team == "East"
+    assert sorted(view.rep_bars.x) == ["Ann", "Bo"]
+    east = expected_pace(workbook, team="East").iloc[0]
+    assert view.summary["actual"] == pytest.approx(east["actual"])
+    assert (view.pace_chart, view.rep_chart) == figures
+    assert (view.actual_line, view.rep_bars, view.waterfall_bars) == marks
+    assert view.pace_chart.marks[2] is view.actual_line
+
+
+def test_reps_are_coloured_by_pace_and_the_at_risk_list_names_the_laggard(workbook):
+    view = Tracker(workbook)
+    colours = dict(zip(view.rep_bars.x, view.rep_bars.color, strict=True))
+    assert colours["Ann"] == 2 and colours["Cy"] == 1 and colours["Bo"] == 0  # ahead, watch, behind
+    assert list(view.at_risk["rep"]) == ["Bo"]
+    model = expected_pace(workbook, ["rep"]).set_index("rep")
+    assert view.at_risk.iloc[0]["projected_gap"] == pytest.approx(model.loc["Bo", "projected_gap"])
+    assert "Bo" in view.risk_panel.value
+
+
+def test_waterfall_explains_the_gap_by_the_chosen_dimension(workbook):
+    view = Tracker(workbook)
+    view.variance_by = "rep"
+    labels = list(view.variance["label"])
+    assert labels[0] == "target" and labels[-1] == "actual"
+    assert set(labels[1:-1]) == {"Ann", "Bo", "Cy"}
+    steps = view.variance.iloc[1:-1]
+    assert steps["value"].sum() == pytest.approx(
+        view.variance["value"].iloc[-1] - view.variance["value"].iloc[0]
+    )
+    assert len(view.waterfall_bars.x) == len(view.variance)
+
+
+def test_a_note_is_saved_and_shown_beside_the_numbers(workbook):
+    view = Tracker(workbook, rep="Bo")
+    view.note_author.value = "Li Na"
+    view.note_text.value = "Two deals slipped to October"
+    view.note_button.click()
+    assert list(read_feedback(workbook)["text"]) == ["Two deals slipped to October"]
+    assert "Two deals slipped to October" in view.feedback_panel.value
+    view.rep = ""
+    assert "Two deals slipped to October" in view.risk_panel.value  # beside Bo in the at-risk list
+
+
+def test_replan_preview_then_save_makes_a_new_version_in_force_next_month(workbook):
+    view = Tracker(workbook)
+    view.goal_input.value = 1_000_000.0
+    view.preview_button.click()
+    assert view.save_button.disabled is False
+    pending_targets = view._pending[0]
+    later = pending_targets[pending_targets["period"] > "2026-09"]["target"].sum()
+    assert later == pytest.approx(1_000_000.0 - view.summary["actual"], abs=0.005)
+    assert list(list_versions(workbook)["version"]) == []  # a preview saves nothing
+    view.reason_input.value = "Bo's region lost a key account"
+    view.author_input.value = "Li Na"
+    view.save_button.click()
+    versions = list_versions(workbook)
+    assert list(versions["version"]) == [1, 2] and versions.iloc[1]["effective_from"] == "2026-10"
+    in_force = targets_in_force(workbook)
+    assert set(in_force.loc[in_force["period"] == "2026-10", "version"]) == {2}
+    assert "version 2" in view.replan_panel.value
+
+
+def test_a_refused_save_is_a_message_not_a_traceback(workbook, monkeypatch):
+    view = Tracker(workbook)
+    view.preview_button.click()
+
+    def refused(*args, **kwargs):
+        raise ConflictError("targets_versions.json was changed by someone else since you opened it")
+
+    monkeypatch.setattr(tracker_module, "save_version", refused)
+    view.reason_input.value, view.author_input.value = "why", "who"
+    view.save_button.click()
+    assert "changed by someone else" in view.replan_panel.value
+    assert "salesplan-error" in view.replan_panel.value
+
+
+def test_the_address_picks_team_and_ignores_unknown_values(workbook):
+    view = Tracker.from_query(workbook, "team=West&rep=<script>&period=1999-01")
+    assert view.team == "West" and view.rep == ""
+    assert view.period == "2026-09"
+    assert "<script>" not in view.notice_panel.value
+
+
+def test_without_targets_or_history_the_tracker_says_what_to_do(workbook):
+    workbook.table_path("targets").unlink()
+    with pytest.raises(InputError, match="task splitter"):
+        Tracker(workbook)
+    page = Tracker.dashboard(workbook)
+    assert "salesplan-error" in page.value and "Traceback" not in page.value
+
+
+def test_without_targets_the_demo_shows_last_years_sales_plus_growth(tmp_path):
+    demo = Path(__file__).parents[1] / "workbooks" / "demo"
+    (tmp_path / "plan.yaml").write_bytes((demo / "plan.yaml").read_bytes())
+    shutil.copytree(demo / "data", tmp_path / "data")  # the demo's sales, without any targets table
+    view = Tracker(tmp_path)
+    assert "provisional" in view.notice_panel.value
+    assert view.summary["target"] > 0
+
+
+def test_an_event_is_previewed_for_every_quota_then_saved_with_its_description(workbook):
+    view = Tracker(workbook)
+    view.event_kind.value = "leaves"
+    view.event_rep.value = "Bo"
+    view.event_from.value = "2026-11"
+    view.reason_input.value = "Bo resigned"
+    view.event_button.click()
+    effect = view.preview.set_index("rep")
+    assert effect.loc["Bo", "change"] == pytest.approx(-effect.loc["Ann", "change"])  # Ann is Bo's team mate
+    assert "Bo leaves" in view.replan_panel.value
+    view.author_input.value = "Li Na"
+    view.save_button.click()
+    versions = list_versions(workbook)
+    assert versions.iloc[-1]["effective_from"] == "2026-11"
+    assert "Bo leaves" in versions.iloc[-1]["changes"][0]
+    in_force = targets_in_force(workbook)
+    assert in_force.loc[(in_force["rep"] == "Bo") & (in_force["period"] >= "2026-11")].empty
+    assert not in_force.loc[(in_force["rep"] == "Bo") & (in_force["period"] == "2026-10")].empty
+
+
+def test_an_event_naming_an_unknown_rep_is_a_message(workbook):
+    view = Tracker(workbook)
+    view.event_kind.value = "move"
+    view.event_rep.value = "Ann"
+    view.event_other.value = "Nobody"
+    view.event_button.click()
+    assert "salesplan-error" in view.replan_panel.value and "Nobody" in view.replan_panel.value
+    assert view.save_button.disabled
+
+
+def test_the_tracker_speaks_chinese_when_the_plan_does(tmp_path):
+    workbook = write_tracking_workbook(tmp_path / "zh", ATTAINMENT, locale="zh_CN")
+    view = Tracker(workbook)
+    assert "¥" in view.headline_panel.value
+    assert view.controls["period"].options[0][0] == "2026年12月"
+
+
+def test_replan_can_share_the_rest_by_recent_sales(workbook):
+    view = Tracker(workbook)
+    view.goal_input.value = 800_000.0
+    view.share_by.value = "sales"
+    view.preview_button.click()
+    after = view.preview.set_index("rep")["after"]
+    before = view.preview.set_index("rep")["before"]
+    # Ann sold most lately, so her share of what is left grows; Bo's shrinks
+    assert after["Ann"] - before["Ann"] > after["Bo"] - before["Bo"]
