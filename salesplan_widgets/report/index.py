@@ -1,0 +1,63 @@
+"""The period report's index page: what the report is, which data it came from, and links to its pages.
+
+Plain, self-contained HTML (inline CSS, no scripts), in the plan's language. No timestamp: the same
+period run twice must give the same bytes, so the page names the data fingerprint and plan version
+instead of a time. This module only renders text; the run writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from salesplan_widgets.i18n import _, get_locale
+from salesplan_widgets.report.blocks import STYLE
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One page of the report: its file name (relative to the index) and its title."""
+
+    href: str
+    title: str
+    notebook: str
+
+
+def html_lang(locale: str | None = None) -> str:
+    """The BCP 47 tag for <html lang>: en, zh-CN."""
+    return (locale or get_locale()).replace("_", "-")
+
+
+def index_page(
+    plan_name: str, period: str, pages: Sequence[PageLink], data_fingerprint: str, plan_version: str | None
+) -> str:
+    """The index.html text of one period's report."""
+    heading = _("{plan}: report for {period}").format(plan=plan_name, period=period)
+    notebook = escape(_("notebook"))
+    items = "\n".join(
+        f'<li><a href="{escape(page.href)}">{escape(page.title)}</a> '
+        f'<small>(<a href="{escape(page.notebook)}">{notebook}</a>)</small></li>'
+        for page in pages
+    )
+    provenance = _("Generated from data {fingerprint}, plan version {version}.").format(
+        fingerprint=data_fingerprint, version=plan_version or "–"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="{html_lang()}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{escape(heading)}</title>
+{STYLE}
+</head>
+<body class="salesplan-section" style="margin:1.5em">
+<h1 class="salesplan-title">{escape(heading)}</h1>
+<ul class="salesplan-pages">
+{items}
+</ul>
+<p class="salesplan-subtitle">{escape(provenance)}
+<a href="metrics.json">metrics.json</a></p>
+</body>
+</html>
+"""
