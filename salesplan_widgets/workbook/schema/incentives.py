@@ -1,7 +1,409 @@
-"""The plan's `incentives` section. Filled by its capability; empty until then (still strict: unknown keys fail)."""
+"""The plan's `incentives` section: the commission plan, bonuses, non-cash rewards and recognition.
 
+Pure declarations with their consistency rules: an invalid plan (gapped or overlapping bands, a cap below
+the threshold, crediting shares not summing to 100%) fails with a message naming the rule and the fix.
+Every key has a default, so an empty section is a valid plan that pays nothing. No file access here.
+
+Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
+
+    incentives:
+      measurement: monthly          # monthly | quarterly | yearly
+      cumulative: true              # year-to-date calculation, minus what was already paid
+      negative: carry_forward       # or clawback
+      commission:
+        base_rate: 0.04
+        overrides: [{segment: A, rate: 0.05}, {channel: offline, rate: 0.045}]
+        tiers:
+          basis: attainment         # or amount (money)
+          mode: marginal            # or retroactive
+          bands:                    # half-open: at_least <= x < below; the last band has no `below`
+            - {at_least: 0.0, below: 1.0, rate: 0.04}
+            - {at_least: 1.0, below: 1.5, rate: 0.06}
+            - {at_least: 1.5, rate: 0.08}
+        accelerators: [{at_least: 1.2, multiplier: 1.5}]      # a multiplier < 1 below 100% is a decelerator
+        threshold: 0.5              # below 50% attainment nothing is paid
+        caps: {attainment: 2.0, rate: 0.1, payout: 80000}
+      target_incentive:             # for companies that pay a share of a target incentive instead
+        amount: 10000
+        curve: [{attainment: 0.5, payout: 0}, {attainment: 1.0, payout: 1.0}, {attainment: 1.5, payout: 2.0}]
+      milestones: [{name: H1, by: 2026-06, share: 0.5, bonus: 5000}]
+      spifs: [{name: Autumn push, product: Pumps, rate: 0.02, start: 2026-09, end: 2026-10}]
+      rewards: [{name: Sales academy, kind: training, cost: 3000, metric: attainment, at_least: 1.2}]
+      recognition:
+        leaderboards: [{name: Top attainment, metric: attainment, top: 10}]
+        badges: [{name: First to quota, rule: first_to_quota}, {name: On a roll, rule: streak, months: 3}]
+      crediting: [{rep: Wang Fang, segment: A, shares: {Wang Fang: 0.6, Li Wei: 0.4}}]
+      relief: [{rep: Zhao Lei, joined: 2026-10-12, reason: new hire}]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook.schema.base import PlanModel
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+SHARE_TOLERANCE = 1e-9
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:g}%"
+
+
+class Band(PlanModel):
+    """One tier band: values x with at_least <= x < below earn `rate` (half-open, so edges are unambiguous)."""
+
+    at_least: float = Field(0.0, ge=0, description="Lower edge, included (attainment fraction or money).")
+    below: float | None = Field(None, description="Upper edge, excluded; omit on the last band (no limit).")
+    rate: float = Field(0.0, ge=0, description="Commission rate on sales in this band, e.g. 0.05 for 5%.")
+
+
+class Tiers(PlanModel):
+    basis: Literal["attainment", "amount"] = Field(
+        "attainment", description="Band edges are attainment (actual ÷ quota) or sales amounts (money)."
+    )
+    mode: Literal["marginal", "retroactive"] = Field(
+        "marginal",
+        description="marginal: each band's rate on the sales inside it; "
+        "retroactive: the rate of the highest band reached, on all sales.",
+    )
+    bands: list[Band] = Field(
+        default_factory=list, description="Contiguous bands from 0 upward; empty means the base rate."
+    )
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> Tiers:
+        bands = self.bands
+        for i, band in enumerate(bands, start=1):
+            if band.below is not None and band.below <= band.at_least:
+                raise ValueError(
+                    _(
+                        "tiers rule: band {i} must end above where it starts ({lo:g}); "
+                        "fix: set its 'below' above {lo:g}"
+                    ).format(i=i, lo=band.at_least)
+                )
+        if bands and bands[0].at_least != 0:
+            raise ValueError(
+                _(
+                    "tiers rule: the first band must start at 0, not {lo:g} (sales below it would fall "
+                    "through); fix: set band 1's 'at_least' to 0 and use 'threshold' for a minimum"
+                ).format(lo=bands[0].at_least)
+            )
+        for i, (band, nxt) in enumerate(zip(bands, bands[1:], strict=False), start=1):
+            if band.below is None:
+                raise ValueError(
+                    _(
+                        "tiers rule: band {i} has no upper edge but band {j} follows it (they overlap); "
+                        "fix: give band {i} 'below: {lo:g}' or remove band {j}"
+                    ).format(i=i, j=i + 1, lo=nxt.at_least)
+                )
+            if nxt.at_least > band.below:
+                raise ValueError(
+                    _(
+                        "tiers rule: gap between band {i} (below {hi:g}) and band {j} (from {lo:g}); "
+                        "fix: set band {j}'s 'at_least' to {hi:g}"
+                    ).format(i=i, j=i + 1, hi=band.below, lo=nxt.at_least)
+                )
+            if nxt.at_least < band.below:
+                raise ValueError(
+                    _(
+                        "tiers rule: band {i} (below {hi:g}) overlaps band {j} (from {lo:g}); "
+                        "fix: set band {j}'s 'at_least' to {hi:g}"
+                    ).format(i=i, j=i + 1, hi=band.below, lo=nxt.at_least)
+                )
+        if bands and bands[-1].below is not None:
+            raise ValueError(
+                _(
+                    "tiers rule: the last band ends at {hi:g}, so higher sales would fall through; "
+                    "fix: remove 'below' from the last band"
+                ).format(hi=bands[-1].below)
+            )
+        return self
+
+
+class RateOverride(PlanModel):
+    """A different commission rate for a slice of sales (the first matching override wins)."""
+
+    segment: str | None = Field(None, description="Customer segment the rate applies to.")
+    channel: str | None = Field(None, description="Channel the rate applies to.")
+    product: str | None = Field(None, description="Product line the rate applies to.")
+    rate: float = Field(0.0, ge=0, description="The slice's rate (replaces the base rate).")
+
+    @model_validator(mode="after")
+    def _names_a_slice(self) -> RateOverride:
+        if self.segment is None and self.channel is None and self.product is None:
+            raise ValueError(
+                _(
+                    "rate override rule: an override must name a segment, channel or product; "
+                    "fix: add one of them, or change base_rate instead"
+                )
+            )
+        return self
+
+
+class Accelerator(PlanModel):
+    """A multiplier on the commission earned on sales whose attainment lies in [at_least, below)."""
+
+    at_least: float = Field(1.0, ge=0, description="Attainment where the multiplier starts (included).")
+    below: float | None = Field(None, description="Attainment where it stops (excluded); omit for no end.")
+    multiplier: float = Field(1.0, ge=0, description="Above 1 accelerates (e.g. 1.5), below 1 decelerates.")
+
+    @model_validator(mode="after")
+    def _range(self) -> Accelerator:
+        if self.below is not None and self.below <= self.at_least:
+            raise ValueError(
+                _(
+                    "accelerator rule: 'below' ({hi:g}) must be above 'at_least' ({lo:g}); "
+                    "fix: raise 'below' or remove it"
+                ).format(hi=self.below, lo=self.at_least)
+            )
+        return self
+
+
+class Caps(PlanModel):
+    attainment: float | None = Field(None, gt=0, description="Sales above this attainment earn nothing.")
+    rate: float | None = Field(
+        None, gt=0, description="Highest effective commission rate (commission ÷ sales)."
+    )
+    payout: float | None = Field(None, gt=0, description="Most one rep can earn in one measurement period.")
+
+
+class Commission(PlanModel):
+    base_rate: float = Field(0.0, ge=0, description="Commission rate when no band or override applies.")
+    overrides: list[RateOverride] = Field(default_factory=list, description="Rates for named slices.")
+    tiers: Tiers = Field(default_factory=Tiers)
+    accelerators: list[Accelerator] = Field(
+        default_factory=list, description="Accelerators (multiplier > 1) and decelerators (< 1)."
+    )
+    threshold: float = Field(0.0, ge=0, description="Attainment below which no commission is paid.")
+    caps: Caps = Field(default_factory=Caps)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Commission:
+        if self.caps.attainment is not None and self.caps.attainment <= self.threshold:
+            raise ValueError(
+                _(
+                    "cap rule: the attainment cap ({cap}) is not above the threshold ({threshold}), so "
+                    "nothing could ever be paid; fix: raise caps.attainment above {threshold} or lower "
+                    "the threshold"
+                ).format(cap=_pct(self.caps.attainment), threshold=_pct(self.threshold))
+            )
+        ranges = sorted(self.accelerators, key=lambda a: a.at_least)
+        for a, b in zip(ranges, ranges[1:], strict=False):
+            if a.below is None or a.below > b.at_least:
+                raise ValueError(
+                    _(
+                        "accelerator rule: the ranges starting at {a} and {b} overlap; "
+                        "fix: end the first with 'below: {bv:g}'"
+                    ).format(a=_pct(a.at_least), b=_pct(b.at_least), bv=b.at_least)
+                )
+        return self
+
+
+class CurvePoint(PlanModel):
+    attainment: float = Field(ge=0, description="Attainment (1.0 = 100% of quota).")
+    payout: float = Field(ge=0, description="Share of the target incentive paid there (1.0 = 100%).")
+
+
+class TargetIncentive(PlanModel):
+    """Pay a share of a target incentive read off a curve over attainment (linear between points)."""
+
+    amount: float = Field(0.0, ge=0, description="Target incentive for one measurement period, at 100%.")
+    curve: list[CurvePoint] = Field(
+        default_factory=list,
+        description="Points by rising attainment; nothing below the first, the last slope continues above.",
+    )
+
+    @model_validator(mode="after")
+    def _rising(self) -> TargetIncentive:
+        points = self.curve
+        for i, (a, b) in enumerate(zip(points, points[1:], strict=False), start=1):
+            if b.attainment <= a.attainment:
+                raise ValueError(
+                    _(
+                        "payout curve rule: point {j} ({b}) must lie above point {i} ({a}); "
+                        "fix: list the points by rising attainment, each once"
+                    ).format(i=i, j=i + 1, a=_pct(a.attainment), b=_pct(b.attainment))
+                )
+        if self.amount > 0 and not points:
+            raise ValueError(
+                _("payout curve rule: a target incentive needs a curve; fix: add at least two points")
+            )
+        return self
+
+
+class Milestone(PlanModel):
+    """A bonus when cumulative fiscal-year sales reach a checkpoint by the end of `by`.
+
+    The checkpoint is `share` of the year's quota, or without a share the rep's own cumulative target
+    through `by`: the task splitter's milestone for that month (seasonal and ramped like their targets).
+    """
+
+    name: str
+    by: str = Field(pattern=MONTH_PATTERN, description="Month the checkpoint is due, YYYY-MM.")
+    share: float | None = Field(
+        None,
+        gt=0,
+        description="Share of the fiscal year's quota to have sold, e.g. 0.5; omit to use the rep's "
+        "cumulative target through `by` (the task splitter's milestone).",
+    )
+    bonus: float = Field(0.0, ge=0, description="Fixed bonus when met.")
+    rate: float = Field(0.0, ge=0, description="Or a rate on the cumulative sales when met.")
+
+
+class Spif(PlanModel):
+    """A sales push: an extra rate on one product, segment or channel, inside a window of months."""
+
+    name: str
+    rate: float = Field(ge=0)
+    segment: str | None = None
+    channel: str | None = None
+    product: str | None = None
+    start: str = Field(pattern=MONTH_PATTERN, description="First month of the window, YYYY-MM.")
+    end: str = Field(pattern=MONTH_PATTERN, description="Last month of the window, YYYY-MM (included).")
+
+    @model_validator(mode="after")
+    def _window(self) -> Spif:
+        if self.end < self.start:
+            raise ValueError(
+                _("SPIF rule: '{name}' ends ({end}) before it starts ({start}); fix: swap the months").format(
+                    name=self.name, end=self.end, start=self.start
+                )
+            )
+        return self
+
+
+class Reward(PlanModel):
+    """A non-cash reward (training place, team event …): the rule that earns it and what it costs."""
+
+    name: str
+    kind: Literal["training", "event", "trip", "gift", "other"] = "other"
+    cost: float = Field(0.0, ge=0, description="Cost to the company of one reward.")
+    metric: Literal["attainment", "sales"] = "attainment"
+    at_least: float = Field(1.0, ge=0, description="Earned when the metric reaches this value.")
+
+
+class Leaderboard(PlanModel):
+    name: str
+    metric: str = Field(
+        "attainment", description="attainment, sales, growth, payout, or any metric column supplied."
+    )
+    top: int = Field(10, ge=1)
+
+
+class Badge(PlanModel):
+    name: str
+    rule: Literal["first_to_quota", "streak", "attainment"] = Field(
+        "attainment",
+        description="first_to_quota: earliest to 100% year to date; streak: `months` in a row at `level`; "
+        "attainment: this period at `level`.",
+    )
+    level: float = Field(1.0, gt=0, description="Attainment the rule asks for.")
+    months: int = Field(3, ge=1, description="Months in a row, for a streak.")
+
+
+class Recognition(PlanModel):
+    leaderboards: list[Leaderboard] = Field(
+        default_factory=lambda: [Leaderboard(name="Attainment", metric="attainment", top=10)]
+    )
+    badges: list[Badge] = Field(default_factory=list)
+
+
+class CreditSplit(PlanModel):
+    """Sales booked to `rep` (optionally only a segment/channel) credited to several reps in shares."""
+
+    rep: str
+    segment: str | None = None
+    channel: str | None = None
+    shares: dict[str, float] = Field(description="Rep -> share, e.g. {Wang: 0.6, Li: 0.4}; sums to 1.")
+
+    @model_validator(mode="after")
+    def _hundred_percent(self) -> CreditSplit:
+        if any(v < 0 for v in self.shares.values()):
+            raise ValueError(
+                _(
+                    "crediting rule: shares of {rep}'s sales cannot be negative; fix: use shares from 0 to 1"
+                ).format(rep=self.rep)
+            )
+        total = sum(self.shares.values())
+        if not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
+            raise ValueError(
+                _(
+                    "crediting rule: shares of {rep}'s sales add up to {total}, not 100%; "
+                    "fix: make the shares sum to 1"
+                ).format(rep=self.rep, total=f"{total * 100:g}%")
+            )
+        return self
+
+
+class Relief(PlanModel):
+    """Quota relief for a rep who joins or leaves mid-period: quota prorated by days active."""
+
+    rep: str
+    joined: dt.date | None = Field(None, description="First working day; earlier days carry no quota.")
+    left: dt.date | None = Field(None, description="Last working day; later days carry no quota.")
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> Relief:
+        if self.joined is None and self.left is None:
+            raise ValueError(
+                _("relief rule: relief for {rep} needs 'joined' or 'left'; fix: add the date").format(
+                    rep=self.rep
+                )
+            )
+        if self.joined and self.left and self.left < self.joined:
+            raise ValueError(
+                _("relief rule: {rep} leaves before joining; fix: check 'joined' and 'left'").format(
+                    rep=self.rep
+                )
+            )
+        return self
 
 
 class IncentivesSection(PlanModel):
-    """Settings of the incentives capability."""
+    """Settings of the incentives capability: how reps are paid, rewarded and recognised."""
+
+    measurement: Literal["monthly", "quarterly", "yearly"] = Field(
+        "monthly", description="Length of one measurement (and payment) period."
+    )
+    cumulative: bool = Field(
+        False, description="Calculate on fiscal year-to-date figures and deduct what was already paid."
+    )
+    negative: Literal["carry_forward", "clawback"] = Field(
+        "carry_forward",
+        description="A negative result: carried forward against later earnings, or clawed back (paid back).",
+    )
+    commission: Commission = Field(default_factory=Commission)
+    target_incentive: TargetIncentive | None = None
+    milestones: list[Milestone] = Field(default_factory=list)
+    spifs: list[Spif] = Field(default_factory=list)
+    rewards: list[Reward] = Field(default_factory=list)
+    recognition: Recognition = Field(default_factory=Recognition)
+    crediting: list[CreditSplit] = Field(default_factory=list)
+    relief: list[Relief] = Field(default_factory=list)
+    provisional_growth: float = Field(
+        0.1,
+        description="Until a targets table exists, dashboards use last year's sales × (1 + this) as quota.",
+    )
+
+    @field_validator("crediting")
+    @classmethod
+    def _one_split_per_slice(cls, splits: list[CreditSplit]) -> list[CreditSplit]:
+        seen = set()
+        for split in splits:
+            key = (split.rep, split.segment, split.channel)
+            if key in seen:
+                raise ValueError(
+                    _(
+                        "crediting rule: {rep}'s sales are split twice for the same slice; "
+                        "fix: keep one split per rep, segment and channel"
+                    ).format(rep=split.rep)
+                )
+            seen.add(key)
+        return splits

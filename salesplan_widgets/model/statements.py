@@ -1,0 +1,480 @@
+"""Payout statements: one line per component of each rep's pay, with its rule, base, rate and amount.
+
+`payout_statements` lays the fiscal year's sales and quotas out as reps × months arrays, sums them over
+each measurement period (or year to date), runs the commission engine once over every period and rep,
+applies the true-up (what was already paid deducted; a negative result carried forward or clawed back),
+and rounds with the largest-remainder method to the currency's minor unit, so a statement's lines add up
+exactly to the rep's payout and the reps exactly to the plan total. Pure: no files, no widgets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _, fmt_number, minor_unit
+from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+COLUMNS = ["period", "rep", "team", "line", "component", "rule", "base", "rate", "amount", "reference"]
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The statements of one payment run: lines, per-rep totals, earned non-cash rewards."""
+
+    lines: pd.DataFrame
+    reps: pd.DataFrame
+    rewards: pd.DataFrame
+    currency: str
+
+    @property
+    def total(self) -> float:
+        return float(self.reps["payout"].sum())
+
+    def statement(self, rep: str, period: pd.Period | str | None = None) -> pd.DataFrame:
+        """One rep's lines (for the latest period unless one is named)."""
+        lines = self.lines[self.lines["rep"] == rep]
+        period = pd.Period(period, "M") if period is not None else self.reps["period"].max()
+        return lines[lines["period"] == period].reset_index(drop=True)
+
+
+def fiscal_year_first(period: pd.Period, fiscal_year_start: int = 1) -> pd.Period:
+    year = period.year if period.month >= fiscal_year_start else period.year - 1
+    return pd.Period(year=year, month=fiscal_year_start, freq="M")
+
+
+def _month_index(periods: pd.Series, first: pd.Period) -> np.ndarray:
+    p = pd.PeriodIndex(periods)
+    return np.asarray(p.year * 12 + p.month - (first.year * 12 + first.month))
+
+
+def largest_remainder(exact_minor: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Integers per cell of each row, summing to `target[row]`, each within 1 of its exact value.
+
+    Floors everything, then gives the missing units to the cells with the largest remainders (a stable
+    sort along each row, so ties go to the earlier cell).
+    """
+    exact = np.round(np.asarray(exact_minor, dtype=float), 6)
+    floor = np.floor(exact)
+    remainder = exact - floor
+    need = np.asarray(target, dtype=float) - floor.sum(axis=1)
+    order = np.argsort(-remainder, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(exact.shape[1])[None, :].repeat(len(exact), 0), axis=1)
+    return (floor + (rank < need[:, None])).astype(np.int64)
+
+
+def _problem(column: str, expected: str, fix: str) -> InputError:
+    return InputError(Problem(file="plan.yaml", column=column, expected=expected, fix=fix))
+
+
+def _slice_mask(frame: pd.DataFrame, rule, column: str) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for dim in ("segment", "channel", "product"):
+        value = getattr(rule, dim, None)
+        if value is None:
+            continue
+        if dim not in frame.columns:
+            raise _problem(
+                column,
+                _("sales by {dim} for this rule").format(dim=dim),
+                _("use the cube by product (Workbook.cube(by_product=True)) or remove '{dim}'").format(
+                    dim=dim
+                ),
+            )
+        mask = mask & (frame[dim] == value).to_numpy()
+    return mask
+
+
+def _relief_factor(section: IncentivesSection, reps: pd.Index, months: pd.PeriodIndex) -> np.ndarray:
+    """Share of each month's days a rep was on the team (1 without relief): joined/left prorate by days."""
+    factor = np.ones((len(reps), len(months)))
+    entries = [r for r in section.relief if r.rep in reps]
+    if not entries:
+        return factor
+    start = np.array([m.start_time.date().toordinal() for m in months])
+    days = np.array([m.days_in_month for m in months])
+    rows = reps.get_indexer([r.rep for r in entries])
+    joined = np.array([(r.joined or dt.date.min).toordinal() for r in entries])[:, None]
+    left = np.array([(r.left or dt.date.max).toordinal() for r in entries])[:, None]
+    first = np.maximum(start, joined)
+    last = np.minimum(start + days - 1, left)
+    active = np.clip(last - first + 1, 0, days) / days
+    np.multiply.at(factor, rows, active)
+    return factor
+
+
+def _rates(values: np.ndarray) -> str:
+    return "/".join(f"{v * 100:g}%" for v in np.atleast_1d(values))
+
+
+def _edge(value: float, basis: str) -> str:
+    if not np.isfinite(value):
+        return "∞"
+    return f"{value * 100:g}%" if basis == "attainment" else fmt_number(value)
+
+
+def _rule_labels(plan: CompiledPlan, currency: str) -> dict[str, list[str]]:
+    """Each rule's label, once per rule (not per line): statements hold them as categories."""
+    s = plan.section
+    c = s.commission
+    band = [
+        _("Band {lo} to {hi} at {rate}").format(
+            lo=_edge(lo, plan.basis), hi=_edge(hi, plan.basis), rate=_rates(rate)
+        )
+        for lo, hi, rate in zip(plan.band_lo, plan.band_hi, plan.band_rate, strict=True)
+    ]
+    if not c.tiers.bands:
+        band = [_("Commission at the base rate {rate}").format(rate=_rates(c.base_rate))]
+    elif c.tiers.mode == "retroactive":
+        band = [b + " " + _("(retroactive: on all sales)") for b in band]
+    override = [
+        _("Rate for {slice}: {rate} instead of {base}").format(
+            slice=", ".join(v for v in (o.segment, o.channel, o.product) if v is not None),
+            rate=_rates(o.rate),
+            base=_rates(c.base_rate),
+        )
+        for o in c.overrides
+    ]
+    accel = [
+        (_("Accelerator ×{m:g} from {lo} to {hi} attainment") if a.multiplier >= 1 else
+         _("Decelerator ×{m:g} from {lo} to {hi} attainment")).format(
+            m=a.multiplier, lo=_edge(a.at_least, "attainment"),
+            hi=_edge(np.inf if a.below is None else a.below, "attainment"))
+        for a in c.accelerators
+    ]  # fmt: skip
+    ti = []
+    if s.target_incentive and s.target_incentive.curve:
+        lo, hi, _slope = plan.curve_segments
+        ti = [
+            _("Target incentive: {share} at {lo} attainment").format(
+                share=f"{plan.curve_pay[0] * 100:g}%", lo=_edge(lo[0], "attainment")
+            )
+        ]
+        ti += [_("Target incentive: {lo} to {hi} attainment").format(
+            lo=_edge(a, "attainment"), hi=_edge(b, "attainment")) for a, b in zip(lo, hi, strict=True)]  # fmt: skip
+    return {
+        "band": band,
+        "override": override,
+        "accelerator": accel,
+        "cap_attainment": [
+            _("Cap: sales above {cap} attainment earn nothing").format(
+                cap=_edge(plan.cap_attainment, "attainment")
+            )
+        ],
+        "cap_rate": [_("Cap: effective commission rate at most {cap}").format(cap=_rates(plan.cap_rate))],
+        "target_incentive": ti,
+        "threshold": [
+            _("Threshold: below {t} attainment no commission is paid").format(
+                t=_edge(c.threshold, "attainment")
+            )
+        ],
+        "spif": [
+            _("SPIF {name} ({start} to {end})").format(name=p.name, start=p.start, end=p.end) for p in s.spifs
+        ],
+        "milestone": [
+            (
+                _("Milestone {name}: {share} of the year's quota by {by}").format(
+                    name=m.name, share=f"{m.share * 100:g}%", by=m.by
+                )
+                if m.share is not None
+                else _("Milestone {name}: the cumulative target by {by}").format(name=m.name, by=m.by)
+            )
+            for m in s.milestones
+        ],
+        "cap_payout": [
+            _("Cap: at most {cap} {currency} per period").format(
+                cap=fmt_number(plan.cap_payout) if np.isfinite(plan.cap_payout) else "∞", currency=currency
+            )
+        ],
+        "relief": [_("Quota relief: quota prorated by days on the team")],
+        "true_up": [
+            _("Paid earlier this year (true-up)")
+            if s.cumulative
+            else _("Balance carried in from earlier periods")
+        ],
+        "carry_forward": [_("Negative result carried forward to later periods")],
+    }
+
+
+def payout_statements(
+    section: IncentivesSection,
+    cube: pd.DataFrame,
+    quotas: pd.DataFrame,
+    period: pd.Period | str,
+    currency: str = "CNY",
+    fiscal_year_start: int = 1,
+    paid_to_date: pd.Series | None = None,
+    all_periods: bool = False,
+) -> Statements:
+    """Statements for the measurement period holding `period` (every period of the year so far if asked).
+
+    `cube` holds actuals (period, rep, [team], segment, channel, [product], actual); `quotas` holds
+    (period, rep, [team], target). `paid_to_date` (rep -> amount) overrides what the plan itself would have
+    paid earlier in the fiscal year. Quotas are prorated by relief; deals are credited by the plan's splits.
+    """
+    plan = compile_plan(section)
+    period = pd.Period(period, "M")
+    first = fiscal_year_first(period, fiscal_year_start)
+    months = pd.period_range(first, periods=12, freq="M")
+    upto = (period.year - first.year) * 12 + period.month - first.month
+    length = PERIOD_MONTHS[section.measurement]
+
+    sales = credit_sales(cube, section)
+    sales = sales[(sales["period"] >= first) & (sales["period"] <= period)]
+    quotas = quotas[(quotas["period"] >= first) & (quotas["period"] <= months[-1])]
+    reps = pd.Index(
+        np.sort(pd.unique(np.concatenate([quotas["rep"].to_numpy(str), sales["rep"].to_numpy(str)]))),
+        name="rep",
+    )
+    n_reps = len(reps)
+    team = _teams(reps, sales, quotas)
+
+    def monthly(frame: pd.DataFrame, values: np.ndarray, n_rules: int = 0, rule: np.ndarray | None = None):
+        rows = reps.get_indexer(frame["rep"]) * 12 + _month_index(frame["period"], first)
+        if n_rules == 0:
+            return np.bincount(rows, weights=values, minlength=n_reps * 12).reshape(n_reps, 12)
+        keep = rule >= 0
+        cells = rows[keep] * n_rules + rule[keep]
+        flat = np.bincount(cells, weights=values[keep], minlength=n_reps * 12 * n_rules)
+        return flat.reshape(n_reps, 12, n_rules)
+
+    actual = sales["actual"].to_numpy(dtype=float)
+    s_month = monthly(sales, actual)
+    q_plain = monthly(quotas, quotas["target"].to_numpy(dtype=float))
+    q_month = q_plain * _relief_factor(section, reps, months)
+
+    overrides = section.commission.overrides
+    o_rule = np.full(len(sales), -1)
+    for i, override in reversed(list(enumerate(overrides))):  # few rules; the first match wins
+        o_rule[_slice_mask(sales, override, f"incentives.commission.overrides[{i}]")] = i
+    o_month = monthly(sales, actual, len(overrides), o_rule) if overrides else np.zeros((n_reps, 12, 0))
+
+    spifs = section.spifs
+    p_month = np.zeros((n_reps, 12, len(spifs)))
+    sale_month = _month_index(sales["period"], first)
+    for i, spif in enumerate(spifs):  # over the plan's few SPIFs
+        lo = (pd.Period(spif.start, "M") - first).n
+        hi = (pd.Period(spif.end, "M") - first).n
+        mask = _slice_mask(sales, spif, f"incentives.spifs[{i}]") & (sale_month >= lo) & (sale_month <= hi)
+        p_month[:, :, i] = monthly(sales[mask], actual[mask])
+
+    # Measurement windows t = 0..t_now: months [start, end] (from month 0 when year-to-date).
+    t_now = upto // length
+    ts = np.arange(t_now + 1)
+    ends = np.minimum((ts + 1) * length - 1, upto)
+    starts = np.zeros_like(ts) if section.cumulative else ts * length
+
+    def window(values: np.ndarray, starts: np.ndarray = starts) -> np.ndarray:
+        cum = np.concatenate([np.zeros((*values.shape[:1], 1, *values.shape[2:])), np.cumsum(values, 1)], 1)
+        return np.moveaxis(cum[:, ends + 1] - cum[:, starts], 1, 0)  # (T, R, ...)
+
+    s_win, q_win, q_plain_win = window(s_month), window(q_month), window(q_plain)
+    o_win, p_win = window(o_month), window(p_month)
+
+    milestones = section.milestones
+    by = np.array([(pd.Period(m.by, "M") - first).n for m in milestones], dtype=int)
+    cum_sales = np.concatenate([np.zeros((n_reps, 1)), np.cumsum(s_month, 1)], 1)
+    valid = (by >= 0) & (by <= upto)
+    m_sales = np.broadcast_to(cum_sales[:, np.clip(by, 0, 11) + 1], (len(ts), n_reps, len(by)))
+    shares = np.array([np.nan if m.share is None else m.share for m in milestones], dtype=float)
+    cum_quota = np.concatenate([np.zeros((n_reps, 1)), np.cumsum(q_month, 1)], 1)[:, np.clip(by, 0, 11) + 1]
+    m_target = np.where(np.isnan(shares), cum_quota, q_month.sum(1)[:, None] * np.nan_to_num(shares))
+    if section.cumulative:
+        due_t = (by[None, :] <= ends[:, None]) & valid
+    else:
+        due_t = (by[None, :] >= (ts * length)[:, None]) & (by[None, :] <= ends[:, None]) & valid
+    m_due = np.broadcast_to(due_t[:, None, :], m_sales.shape)
+    n_periods = (ts + 1.0) if section.cumulative else np.ones(len(ts))
+
+    e = earn(
+        plan,
+        s_win,
+        q_win,
+        override_sales=o_win,
+        spif_sales=p_win,
+        milestone_sales=m_sales,
+        milestone_target=np.broadcast_to(m_target, m_sales.shape),
+        milestone_due=m_due,
+        periods=n_periods[:, None],
+    )
+
+    # True-up: E is what the plan owes for the year so far; what was paid before each period is the sum of
+    # the earlier periods' rounded payments, so a year's payments add up to the cent. Carry-forward pays
+    # max(E - paid, 0); clawback pays E - paid (negative means the rep pays back).
+    earned_ytd = e.total if section.cumulative else np.cumsum(e.total, axis=0)
+    scale = 10 ** minor_unit(currency)
+    pay = np.zeros_like(earned_ytd)
+    pay_minor = np.zeros(earned_ytd.shape, dtype=np.int64)
+    paid_before = np.zeros_like(earned_ytd)
+    paid = np.zeros(n_reps)
+    for t in range(len(ts)):  # over the year's few periods; each step covers all reps at once
+        if t == len(ts) - 1 and paid_to_date is not None:
+            paid = paid_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float)
+        paid_before[t] = paid
+        owed = earned_ytd[t] - paid
+        pay[t] = owed if section.negative == "clawback" else np.maximum(owed, 0.0)
+        pay_minor[t] = largest_remainder(pay[t][None, :] * scale, np.round([pay[t].sum() * scale]))[0]
+        paid = paid + pay_minor[t] / scale
+    earned_before = np.concatenate([np.zeros((1, n_reps)), earned_ytd[:-1]], 0)
+    true_up = -paid_before if section.cumulative else earned_before - paid_before
+    carry = pay - (e.total + true_up)
+
+    sl = slice(0, t_now + 1) if all_periods else slice(t_now, t_now + 1)
+    labels = _rule_labels(plan, currency)
+    n_t = len(ts[sl])
+
+    def block(name, base, rate, amount, keep=None, reference=None):
+        amount = np.asarray(amount)[sl]
+        base = np.broadcast_to(np.asarray(base)[sl], amount.shape)
+        rate = np.asarray(rate, dtype=float)
+        rate = np.broadcast_to(rate[sl] if rate.ndim == 3 else rate, amount.shape)
+        keep = (amount != 0) if keep is None else np.asarray(keep)[sl]
+        ref = np.broadcast_to(np.nan if reference is None else np.asarray(reference)[sl], amount.shape)
+        return name, base, rate, amount, np.broadcast_to(keep, amount.shape), ref
+
+    nan = np.nan
+    blocks = [
+        block("band", e.band_base, plan.band_rate, e.band_amount, keep=e.band_base != 0),
+        block("override", e.override_base, plan.override_rate - plan.base_rate, e.override_amount),
+        block("accelerator", e.accel_base, plan.accel_mult - 1.0, e.accel_amount),
+        block("cap_attainment", e.cap_attainment_base[..., None], nan, e.cap_attainment[..., None]),
+        block("cap_rate", s_win[..., None], plan.cap_rate if np.isfinite(plan.cap_rate) else nan,
+              e.cap_rate[..., None]),
+        block("target_incentive", e.ti_base, e.ti_rate, e.ti_amount),
+        block("threshold", s_win[..., None], nan, e.threshold[..., None],
+              reference=(plan.threshold * q_win)[..., None]),
+        block("spif", e.spif_base, plan.spif_rate, e.spif_amount),
+        block("milestone", e.milestone_base, plan.milestone_rate, e.milestone_amount, keep=m_due,
+              reference=np.broadcast_to(m_target, m_sales.shape)),
+        block("cap_payout", (e.total - e.cap_payout)[..., None], nan, e.cap_payout[..., None]),
+        block("relief", q_plain_win[..., None], attainment(q_win, q_plain_win)[..., None],
+              np.zeros((*s_win.shape, 1)), keep=(q_win < q_plain_win)[..., None]),
+        # sub-cent residues of earlier roundings are settled silently, not shown as 0.00 lines
+        block("true_up", paid_before[..., None], nan, true_up[..., None],
+              keep=np.abs(true_up[..., None]) * scale >= 0.5),
+        block("carry_forward", (e.total + true_up)[..., None], nan, carry[..., None],
+              keep=np.abs(carry[..., None]) * scale >= 0.5),
+    ]  # fmt: skip
+    rules, components = [], []
+    for name, _base, _rate, block_amount, _keep, _ref in blocks:
+        n = block_amount.shape[-1]
+        components += [
+            "decelerator" if name == "accelerator" and plan.accel_mult[i] < 1 else name for i in range(n)
+        ]
+        rules += list(labels[name][:n])
+    base = np.concatenate([b[1] for b in blocks], axis=-1)
+    rate = np.concatenate([b[2] for b in blocks], axis=-1)
+    amount = np.concatenate([b[3] for b in blocks], axis=-1)
+    keep = np.concatenate([b[4] for b in blocks], axis=-1)
+    reference = np.concatenate([b[5] for b in blocks], axis=-1)
+    n_lines = amount.shape[-1]
+
+    # Rounding: plan total per period → reps (largest remainder, above) → lines (largest remainder).
+    pay_now = pay[sl]
+    rep_minor = pay_minor[sl].ravel()
+    flat_keep = keep.reshape(-1, n_lines)
+    flat_amount = np.where(flat_keep, amount.reshape(-1, n_lines), 0.0)
+    all_lines_minor = largest_remainder(flat_amount * scale, rep_minor)
+    cell, line = np.nonzero(flat_keep)
+    line_minor = all_lines_minor[cell, line]
+
+    t_of_cell, r_of_cell = np.divmod(cell, n_reps)
+    period_of_t = months[ends[sl]]
+    rep_names = pd.Index(reps.astype(str))
+    team_names = pd.Index(pd.unique(team))
+    team_code = team_names.get_indexer(team)
+    lines = pd.DataFrame(
+        {
+            "period": period_of_t[t_of_cell],
+            "rep": pd.Categorical.from_codes(r_of_cell, categories=rep_names),
+            "team": pd.Categorical.from_codes(team_code[r_of_cell], categories=team_names),
+            "line": line,
+            "component": pd.Categorical(np.array(components, dtype=object)[line]),
+            "rule": pd.Categorical.from_codes(*_codes(rules, line)),
+            "base": base.reshape(-1, n_lines)[cell, line],
+            "rate": rate.reshape(-1, n_lines)[cell, line],
+            "amount": line_minor / scale,
+            "reference": reference.reshape(-1, n_lines)[cell, line],
+        }
+    )
+    t_idx = np.arange(n_t).repeat(n_reps)
+    r_idx = np.tile(np.arange(n_reps), n_t)
+    rep_table = pd.DataFrame(
+        {
+            "period": period_of_t[t_idx],
+            "rep": pd.Categorical.from_codes(r_idx, categories=rep_names),
+            "team": pd.Categorical.from_codes(team_code[r_idx], categories=team_names),
+            "sales": s_win[sl].ravel(),
+            "period_sales": window(s_month, ts * length)[sl].ravel(),
+            "quota": q_win[sl].ravel(),
+            "attainment": e.attainment[sl].ravel(),
+            "earned": e.total[sl].ravel(),
+            "paid_before": paid_before[sl].ravel(),
+            "owed": pay_now.ravel(),
+            "payout": rep_minor / scale,
+        }
+    )
+    rewards = _rewards(section, rep_table)
+    return Statements(lines=lines, reps=rep_table, rewards=rewards, currency=currency)
+
+
+def _codes(rules: list[str], line: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Category codes of each line's rule label (labels can repeat between rules)."""
+    categories = list(dict.fromkeys(rules))
+    lookup = np.array([categories.index(r) for r in rules], dtype=int)
+    return lookup[line], categories
+
+
+def _teams(reps: pd.Index, sales: pd.DataFrame, quotas: pd.DataFrame) -> np.ndarray:
+    """Each rep's team: from the quota table when it has one, else their latest sales."""
+    team = pd.Series("all", index=reps, dtype=object)
+    if "team" in sales.columns and not sales.empty:
+        latest = sales.sort_values("period").drop_duplicates("rep", keep="last").set_index("rep")["team"]
+        team.update(latest)
+    if "team" in quotas.columns and not quotas.empty:
+        team.update(quotas.drop_duplicates("rep", keep="last").set_index("rep")["team"])
+    return team.to_numpy()
+
+
+def _rewards(section: IncentivesSection, reps: pd.DataFrame) -> pd.DataFrame:
+    """Non-cash rewards earned in each period: one row per rep and reward whose rule is met."""
+    frames = []
+    for reward in section.rewards:  # over the plan's few rewards
+        value = reps["attainment"] if reward.metric == "attainment" else reps["sales"]
+        won = reps[value.to_numpy() >= reward.at_least]
+        frames.append(
+            won[["period", "rep", "team"]].assign(reward=reward.name, kind=reward.kind, cost=reward.cost)
+        )
+    if not frames:
+        return pd.DataFrame(columns=["period", "rep", "team", "reward", "kind", "cost"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def provisional_quotas(cube: pd.DataFrame, growth: float = 0.1) -> pd.DataFrame:
+    """Stand-in quotas until the task splitter writes targets: same month last year × (1 + growth).
+
+    A rep without last year's month gets the median of their team's reps for that month, so new reps are
+    measured against a typical colleague rather than against nothing.
+    """
+    monthly = cube.groupby(["period", "rep", "team"], observed=True, as_index=False)["actual"].sum()
+    if monthly.empty:
+        return pd.DataFrame({"period": pd.PeriodIndex([], freq="M"), "rep": [], "team": [], "target": []})
+    periods = pd.period_range(monthly["period"].min() + 12, monthly["period"].max() + 12, freq="M")
+    latest_team = monthly.sort_values("period").drop_duplicates("rep", keep="last")[["rep", "team"]]
+    grid = pd.MultiIndex.from_product([periods, latest_team["rep"]], names=["period", "rep"]).to_frame(
+        index=False
+    )
+    grid = grid.merge(latest_team, on="rep")
+    last_year = monthly.assign(period=monthly["period"] + 12)[["period", "rep", "actual"]]
+    grid = grid.merge(last_year, on=["period", "rep"], how="left")
+    grid["target"] = grid["actual"].clip(lower=0) * (1 + growth)
+    team_median = grid.groupby(["period", "team"])["target"].transform("median")
+    grid["target"] = grid["target"].where(grid["target"] > 0, team_median).fillna(0.0)
+    return grid[["period", "rep", "team", "target"]]

@@ -1,0 +1,605 @@
+"""The incentive calculator: design a commission plan, see what it pays and costs, and save it to the plan.
+
+Bands sit in an editable table (each band's upper edge is the next band's start, so the table cannot
+produce a gap); the payout curve (bqplot) compares the design with the saved plan; a rep's statement is
+explained line by line; the estimator answers "if I close X more"; a seeded simulation compares both
+designs on the same outcomes; the leaderboard and badges follow the plan's recognition rules. Every
+figure comes from `model/`; this view holds traits (`section`, `statements`, `statement_table`, `estimate`,
+`simulation_table`, `leaderboard_table`, `message`) so it can be driven and tested without a browser.
+Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from bqplot import Axis, Bars, Figure, LinearScale, Lines, OrdinalScale
+from pydantic import ValidationError
+from traitlets import Any, Float, Instance, Unicode, observe
+
+from salesplan_widgets.errors import ConflictError, SalesplanError
+from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.commission import payout
+from salesplan_widgets.model.estimator import Estimate, estimate_earnings, plan_cost
+from salesplan_widgets.model.recognition import badges, leaderboard, monthly_attainment, rep_metrics
+from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
+from salesplan_widgets.model.statements import Statements, payout_statements
+from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+
+CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%
+SIM_DRAWS = 2_000
+DESIGN_COLOUR, SAVED_COLOUR = "#2f6fae", "#e08a2c"
+
+
+def _box(messages: list[str], kind: str = "notice") -> str:
+    colour = {"error": "#a33", "ok": "#2b7a3d"}.get(kind, "#7a5b00")
+    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
+    return f'<div class="salesplan-{kind}" style="padding:6px 10px;border-left:4px solid {colour};color:{colour}">{items}</div>'
+
+
+def _validation_messages(exc: ValidationError) -> list[str]:
+    return [
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}".lstrip(": ")
+        for e in exc.errors()
+    ]
+
+
+def _html_table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    head = "".join(
+        f'<th style="text-align:{"right" if i in numeric else "left"};padding:2px 10px">{html.escape(h)}</th>'
+        for i, h in enumerate(header)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:{"right" if i in numeric else "left"};padding:2px 10px">{html.escape(v)}</td>'
+            for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f'<table class="salesplan-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+class BandRow(widgets.HBox):
+    """One editable band: where it starts and its rate (its end is the next band's start)."""
+
+    def __init__(self, at_least: float, rate: float, on_change, on_remove):
+        self.at_least = widgets.FloatText(value=at_least, layout=widgets.Layout(width="110px"))
+        self.until = widgets.Label(layout=widgets.Layout(width="90px"))
+        self.rate = widgets.FloatText(value=rate, step=0.005, layout=widgets.Layout(width="110px"))
+        self.remove = widgets.Button(description=_("Remove"), layout=widgets.Layout(width="80px"))
+        self.at_least.observe(on_change, "value")
+        self.rate.observe(on_change, "value")
+        self.remove.on_click(lambda _b: on_remove(self))
+        super().__init__([self.at_least, self.until, self.rate, self.remove])
+
+
+class IncentiveCalculator(widgets.VBox):
+    """Design, explain, estimate, simulate and save the workbook's incentive plan."""
+
+    section = Instance(IncentivesSection, help="The plan being designed (valid; invalid edits are refused).")
+    period = Unicode(help="Month the statements are for, YYYY-MM.")
+    rep = Unicode(help="Rep whose statement and estimate are shown.")
+    extra = Float(0.0, help="Extra sales for the estimator, on top of what is closed.")
+    statements = Instance(Statements, allow_none=True, help="All reps' statements for the period.")
+    statement_table = Instance(pd.DataFrame, allow_none=True, help="The rep's statement lines.")
+    curve_table = Instance(pd.DataFrame, allow_none=True, help="Payout vs attainment, design and saved.")
+    estimate = Any(None, help="The estimator's result (model.estimator.Estimate).")
+    simulation_table = Instance(pd.DataFrame, allow_none=True, help="Both designs on the same draws.")
+    leaderboard_table = Instance(pd.DataFrame, allow_none=True, help="The first leaderboard of the plan.")
+    badge_table = Instance(pd.DataFrame, allow_none=True, help="Badges earned by the period.")
+    message = Unicode("", help="The last validation, save or data message shown to the user.")
+
+    def __init__(self, workbook: Workbook | str | Path, period: str | None = None, rep: str | None = None):
+        self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        self.locale, self.currency = self.workbook.locale, self.workbook.currency
+        set_locale(self.locale)
+        self.saved = incentives_of(self.workbook)
+        quotas = load_quotas(self.workbook, allow_provisional=True)
+        self.quotas, self.provisional = quotas.table, quotas.provisional
+        self.cube = self.workbook.cube(by_product=needs_products(self.saved))
+        self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
+        self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))
+        self.reps = tuple(sorted(self.cube["rep"].unique()))
+
+        # -- plan controls
+        c = self.saved.commission
+        self.mode_control = widgets.ToggleButtons(
+            description=_("Tiers"),
+            options=[(_("Marginal"), "marginal"), (_("Retroactive"), "retroactive")],
+            value=c.tiers.mode,
+        )
+        self.basis_control = widgets.Dropdown(
+            description=_("Bands on"),
+            options=[(_("Attainment"), "attainment"), (_("Sales amount"), "amount")],
+            value=c.tiers.basis,
+        )
+        self.base_rate_control = widgets.FloatText(description=_("Base rate"), value=c.base_rate, step=0.005)
+        self.threshold_control = widgets.FloatText(description=_("Threshold"), value=c.threshold, step=0.05)
+        self.cap_control = widgets.FloatText(
+            description=_("Attainment cap"), value=c.caps.attainment or 0.0, step=0.1
+        )
+        self.payout_cap_control = widgets.FloatText(
+            description=_("Payout cap"), value=c.caps.payout or 0.0, step=1_000
+        )
+        first = c.accelerators[0] if c.accelerators else None
+        self.accelerator_from_control = widgets.FloatText(
+            description=_("Accelerate from"), value=first.at_least if first else 1.0, step=0.1
+        )
+        self.accelerator_control = widgets.FloatText(
+            description=_("Multiplier"), value=first.multiplier if first else 1.0, step=0.1
+        )
+        # One accelerator is edited here; a plan with several keeps them as written in plan.yaml.
+        self.accelerator_from_control.disabled = self.accelerator_control.disabled = len(c.accelerators) > 1
+        self.cumulative_control = widgets.Checkbox(
+            description=_("Year to date with true-up"), value=self.saved.cumulative
+        )
+        self.band_rows = widgets.VBox()
+        self.add_band_button = widgets.Button(description=_("Add band"))
+        self.add_band_button.on_click(lambda _b: self.add_band())
+        self.save_button = widgets.Button(description=_("Save to plan"), button_style="primary")
+        self.save_button.on_click(lambda _b: self.save())
+        self.message_panel = widgets.HTML()
+        bands = c.tiers.bands or []
+        for band in bands:
+            self._append_band(band.at_least, band.rate)
+        for control in (
+            self.mode_control,
+            self.basis_control,
+            self.base_rate_control,
+            self.threshold_control,
+            self.cap_control,
+            self.payout_cap_control,
+            self.accelerator_from_control,
+            self.accelerator_control,
+            self.cumulative_control,
+        ):
+            control.observe(self._controls_changed, "value")
+
+        # -- charts (built once; marks move)
+        x, y = LinearScale(min=0.0, max=2.0), LinearScale(min=0.0)
+        self.design_line = Lines(
+            x=[], y=[], scales={"x": x, "y": y}, colors=[DESIGN_COLOUR], stroke_width=2.5
+        )
+        self.saved_line = Lines(
+            x=[], y=[], scales={"x": x, "y": y}, colors=[SAVED_COLOUR], line_style="dashed", stroke_width=2
+        )
+        self.curve_figure = Figure(
+            marks=[self.saved_line, self.design_line],
+            axes=[
+                Axis(scale=x, label=_("Attainment"), tick_format=".0%"),
+                Axis(scale=y, orientation="vertical", label=_("Payout ({currency})").format(currency=self.currency),
+                     tick_format=",.0f", label_offset="60px"),
+            ],
+            title=_("Payout vs attainment for a typical quota: design (solid), saved plan (dashed)"),
+            fig_margin={"top": 50, "bottom": 50, "left": 80, "right": 20},
+            layout={"width": "100%", "height": "300px"},
+            animation_duration=0,
+        )  # fmt: skip
+        hx, hy = OrdinalScale(), LinearScale(min=0.0)
+        self.attainment_bars = Bars(x=[], y=[], scales={"x": hx, "y": hy}, colors=[DESIGN_COLOUR])
+        self.histogram_figure = Figure(
+            marks=[self.attainment_bars],
+            axes=[
+                Axis(scale=hx, label=_("Attainment")),
+                Axis(scale=hy, orientation="vertical", tick_format=".0%"),
+            ],
+            title=_("Simulated attainment next month (share of rep outcomes)"),
+            layout={"width": "100%", "height": "260px"},
+            animation_duration=0,
+        )
+        cx, cy = OrdinalScale(), LinearScale(min=0.0)
+        self.cost_bars = Bars(
+            x=[], y=[], scales={"x": cx, "y": cy}, colors=[DESIGN_COLOUR, SAVED_COLOUR], type="grouped"
+        )
+        self.cost_figure = Figure(
+            marks=[self.cost_bars],
+            axes=[
+                Axis(scale=cx, label=_("Total payout")),
+                Axis(scale=cy, orientation="vertical", tick_format=".0%"),
+            ],
+            title=_("Simulated payout cost: design (blue) and saved plan (orange)"),
+            layout={"width": "100%", "height": "260px"},
+            animation_duration=0,
+        )
+
+        # -- statement, estimator, simulation, leaderboard
+        self.period_control = widgets.Dropdown(description=_("Month"), options=list(reversed(self.periods)))
+        self.rep_control = widgets.Dropdown(description=_("Rep"), options=list(self.reps))
+        self.summary_panel = widgets.HTML()
+        self.statement_panel = widgets.HTML()
+        self.extra_control = widgets.FloatText(description=_("Close more"), value=0.0, step=10_000)
+        self.estimate_button = widgets.Button(description=_("Estimate"))
+        self.estimate_button.on_click(lambda _b: self.run_estimate())
+        self.estimate_panel = widgets.HTML()
+        self.simulate_button = widgets.Button(description=_("Simulate next month"))
+        self.simulate_button.on_click(lambda _b: self.simulate())
+        self.simulation_panel = widgets.HTML()
+        self.leaderboard_panel = widgets.HTML()
+        widgets.link((self.period_control, "value"), (self, "period"))
+        widgets.link((self.rep_control, "value"), (self, "rep"))
+        widgets.link((self.extra_control, "value"), (self, "extra"))
+
+        header = [_("From"), _("Below"), _("Rate"), ""]
+        band_header = widgets.HBox(
+            [widgets.Label(h, layout=widgets.Layout(width=w)) for h, w in zip(header, ("110px", "90px", "110px", "80px"), strict=True)]
+        )  # fmt: skip
+        design = widgets.VBox(
+            [
+                widgets.HBox([self.mode_control, self.basis_control]),
+                widgets.HBox([self.base_rate_control, self.threshold_control, self.cap_control]),
+                widgets.HBox(
+                    [self.payout_cap_control, self.accelerator_from_control, self.accelerator_control]
+                ),
+                self.cumulative_control,
+                widgets.HTML(f"<b>{html.escape(_('Bands'))}</b>"),
+                band_header,
+                self.band_rows,
+                widgets.HBox([self.add_band_button, self.save_button]),
+            ]
+        )
+        tabs = widgets.Tab(
+            children=[
+                widgets.VBox([widgets.HBox([self.period_control, self.rep_control]), self.summary_panel,
+                              self.statement_panel]),
+                widgets.VBox([widgets.HBox([self.extra_control, self.estimate_button]), self.estimate_panel]),
+                widgets.VBox([self.simulate_button, self.simulation_panel, self.histogram_figure, self.cost_figure]),
+                self.leaderboard_panel,
+            ]
+        )  # fmt: skip
+        for i, title in enumerate([_("Statement"), _("Estimator"), _("Simulation"), _("Leaderboard")]):
+            tabs.set_title(i, title)
+        notice = (
+            _box([_("No targets table yet: quotas are provisional (last year's sales plus growth).")])
+            if self.provisional
+            else ""
+        )
+        super().__init__(
+            children=[
+                widgets.HTML(
+                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Incentives'))}</h2>"
+                ),
+                widgets.HTML(notice),
+                self.message_panel,
+                design,
+                self.curve_figure,
+                tabs,
+            ],
+            layout=widgets.Layout(max_width="1100px"),
+        )
+        self.add_class("salesplan-incentives")
+        self._ready = False
+        with self.hold_trait_notifications():
+            self.section = self.saved
+            self.period = period or self.periods[-1]
+            self.rep = rep or self.reps[0]
+        self._ready = True
+        self._label_bands()
+        self.refresh()
+
+    # -- editing the design --------------------------------------------------------------------------
+    def _append_band(self, at_least: float, rate: float) -> None:
+        row = BandRow(at_least, rate, self._controls_changed, self.remove_band)
+        self.band_rows.children = [*self.band_rows.children, row]
+
+    def add_band(self) -> None:
+        """A new band above the last one (50 points of attainment higher, same rate)."""
+        rows = self.band_rows.children
+        last = rows[-1] if rows else None
+        step = 0.5 if self.basis_control.value == "attainment" else 100_000.0
+        self._append_band(
+            last.at_least.value + step if last else 0.0,
+            last.rate.value if last else self.base_rate_control.value,
+        )
+        self._controls_changed()
+
+    def remove_band(self, row: BandRow) -> None:
+        self.band_rows.children = [r for r in self.band_rows.children if r is not row]
+        self._controls_changed()
+
+    def set_bands(self, bands: list[tuple[float, float]]) -> None:
+        """Replace the bands by (at_least, rate) pairs, as typed in the table."""
+        self._ready = False
+        self.band_rows.children = []
+        for at_least, rate in bands:
+            self._append_band(at_least, rate)
+        self._ready = True
+        self._controls_changed()
+
+    def _label_bands(self) -> None:
+        rows = self.band_rows.children
+        for row, nxt in zip(rows, [*rows[1:], None], strict=False):
+            row.until.value = "∞" if nxt is None else f"{nxt.at_least.value:g}"
+
+    def design_from_controls(self) -> IncentivesSection:
+        """The plan the controls describe; raises ValidationError naming the broken rule."""
+        rows = self.band_rows.children
+        bands = [
+            {"at_least": r.at_least.value, "rate": r.rate.value}
+            | ({"below": nxt.at_least.value} if nxt is not None else {})
+            for r, nxt in zip(rows, [*rows[1:], None], strict=False)
+        ]
+        data = self.section.model_dump(exclude_none=True) if self.section else {}
+        commission = data.setdefault("commission", {})
+        commission["base_rate"] = self.base_rate_control.value
+        commission["threshold"] = self.threshold_control.value
+        commission.setdefault("caps", {})["attainment"] = self.cap_control.value or None
+        commission["caps"]["payout"] = self.payout_cap_control.value or None
+        if not self.accelerator_control.disabled:
+            multiplier = self.accelerator_control.value
+            commission["accelerators"] = (
+                []
+                if multiplier == 1
+                else [{"at_least": self.accelerator_from_control.value, "multiplier": multiplier}]
+            )
+        commission["tiers"] = {
+            "mode": self.mode_control.value,
+            "basis": self.basis_control.value,
+            "bands": bands,
+        }
+        data["cumulative"] = self.cumulative_control.value
+        return IncentivesSection.model_validate(data)
+
+    def _controls_changed(self, change=None) -> None:
+        if not getattr(self, "_ready", False):
+            return
+        self._label_bands()
+        try:
+            design = self.design_from_controls()
+        except ValidationError as exc:
+            self.message = "\n".join(_validation_messages(exc))
+            self.message_panel.value = _box(self.message.split("\n"), kind="error")
+            return
+        self.message, self.message_panel.value = "", ""
+        self.section = design
+
+    @observe("section", "period")
+    def _design_or_period_changed(self, change) -> None:
+        if getattr(self, "_ready", False):
+            self.refresh()
+
+    @observe("rep")
+    def _rep_changed(self, change) -> None:
+        if getattr(self, "_ready", False) and self.statements is not None:
+            self._show_statement()
+
+    # -- figures --------------------------------------------------------------------------------------
+    def _typical_quota(self) -> float:
+        month = self.quotas[self.quotas["period"] == pd.Period(self.period, "M")]["target"]
+        return float(month.median()) if len(month) else 1.0
+
+    def refresh(self) -> None:
+        """Recompute statements, curve and leaderboard for the design and period; move the marks."""
+        set_locale(self.locale)
+        try:
+            self.statements = payout_statements(
+                self.section, self.cube, self.quotas, self.period, self.currency, self.fiscal_year_start
+            )
+        except SalesplanError as exc:
+            self.message = str(exc)
+            self.message_panel.value = _box([self.message], kind="error")
+            return
+        quota = self._typical_quota()
+        design = payout(self.section, CURVE_POINTS * quota, np.full_like(CURVE_POINTS, quota))
+        saved = payout(self.saved, CURVE_POINTS * quota, np.full_like(CURVE_POINTS, quota))
+        self.curve_table = pd.DataFrame({"attainment": CURVE_POINTS, "design": design, "saved": saved})
+        with self.design_line.hold_sync():
+            self.design_line.x, self.design_line.y = CURVE_POINTS, design
+        with self.saved_line.hold_sync():
+            self.saved_line.x, self.saved_line.y = CURVE_POINTS, saved
+        self._show_summary()
+        self._show_statement()
+        self._show_leaderboard()
+
+    def _money(self, value: float) -> str:
+        return fmt_money(value, self.currency, self.locale)
+
+    def _show_summary(self) -> None:
+        cost = plan_cost(self.statements)
+        share = cost.cost_of_sales
+        items = [
+            (_("Payouts"), self._money(cost.payout)),
+            (_("Non-cash rewards"), self._money(cost.non_cash)),
+            (_("Cost of sales"), "—" if share is None else fmt_percent(share, self.locale, decimals=2)),
+        ]
+        self.summary_panel.value = " · ".join(f"<b>{html.escape(k)}</b> {html.escape(v)}" for k, v in items)
+
+    def explain(self, line: pd.Series) -> str:
+        """One line in words: what it is for and how its amount comes about."""
+        component = str(line["component"])
+        amount, base, rate = line["amount"], line["base"], line["rate"]
+        if component in ("band", "override", "accelerator", "decelerator", "spif", "target_incentive"):
+            return _("{base} × {rate} = {amount}").format(
+                base=self._money(base),
+                rate=fmt_percent(rate, self.locale, decimals=2),
+                amount=self._money(amount),
+            )
+        if component == "milestone":
+            met = amount > 0
+            return (_("met: {sales} sold, {needed} needed") if met else _("missed: {sales} sold, {needed} needed")).format(
+                sales=self._money(base), needed=self._money(line["reference"])
+            )  # fmt: skip
+        if component == "threshold":
+            return _("sales {sales} are below the threshold of {needed}").format(
+                sales=self._money(base), needed=self._money(line["reference"])
+            )
+        if component == "relief":
+            return _("quota {quota} × {share} of the days").format(
+                quota=self._money(base), share=fmt_percent(rate, self.locale, decimals=1)
+            )
+        if component == "true_up" and self.section.cumulative:
+            return _("already paid this year: {paid}").format(paid=self._money(base))
+        if component == "true_up":
+            return _("negative balance left from earlier periods: {amount}").format(
+                amount=self._money(amount)
+            )
+        if component == "carry_forward":
+            return _("a negative result of {amount} is carried forward, not paid back").format(
+                amount=self._money(base)
+            )
+        return _("adjustment of {amount}").format(amount=self._money(amount))
+
+    def _show_statement(self) -> None:
+        lines = self.statements.statement(self.rep, self.period)
+        self.statement_table = lines
+        rep = self.statements.reps[self.statements.reps["rep"] == self.rep]
+        rows = [
+            [str(line["rule"]), self.explain(line), self._money(line["amount"])]
+            for _i, line in lines.iterrows()
+        ]  # one rep's dozen lines, for display
+        total = float(rep["payout"].sum())
+        rows.append([_("Payout"), "", self._money(total)])
+        head = ""
+        if len(rep):
+            r = rep.iloc[0]
+            head = _("{rep}: sales {sales}, quota {quota}, attainment {attainment}").format(
+                rep=self.rep,
+                sales=self._money(r["sales"]),
+                quota=self._money(r["quota"]),
+                attainment=fmt_percent(r["attainment"], self.locale, decimals=1),
+            )
+        self.statement_panel.value = f"<p>{html.escape(head)}</p>" + _html_table(
+            [_("Rule"), _("How"), _("Amount")], rows, numeric={2}
+        )
+
+    def _show_leaderboard(self) -> None:
+        metrics = rep_metrics(self.cube, self.quotas, self.period, self.fiscal_year_start)
+        pays = self.statements.reps.assign(rep=self.statements.reps["rep"].astype(str))
+        metrics = metrics.merge(pays[["rep", "payout"]], on="rep", how="left")
+        parts = []
+        tables = []
+        for board in self.section.recognition.leaderboards:
+            if board.metric not in metrics.columns:
+                parts.append(_box([_("Leaderboard {name}: no metric '{metric}' in the data").format(
+                    name=board.name, metric=board.metric)]))  # fmt: skip
+                continue
+            table = leaderboard(metrics, board)
+            tables.append(table)
+            value = (lambda v: fmt_percent(v, self.locale, decimals=1)) if board.metric in (
+                "attainment", "ytd_attainment", "growth") else (lambda v: fmt_number(v, self.locale))  # fmt: skip
+            rows = [[str(r["rank"]), r["rep"], r["team"], value(r["value"])] for _i, r in table.iterrows()]
+            parts.append(f"<h4>{html.escape(board.name)}</h4>" + _html_table(
+                [_("Rank"), _("Rep"), _("Team"), _("Value")], rows, numeric={0, 3}))  # fmt: skip
+        self.leaderboard_table = tables[0] if tables else None
+        history = monthly_attainment(self.cube, self.quotas, self.period, self.fiscal_year_start)
+        self.badge_table = badges(history, self.section.recognition.badges, self.period)
+        if len(self.badge_table):
+            won = self.badge_table.groupby("badge")["rep"].apply(lambda reps: ", ".join(map(str, reps)))
+            parts.append(f"<h4>{html.escape(_('Badges'))}</h4>" + _html_table(
+                [_("Badge"), _("Reps")], [[b, r] for b, r in won.items()]))  # fmt: skip
+        self.leaderboard_panel.value = "".join(parts)
+
+    # -- estimator and simulation ---------------------------------------------------------------------
+    def run_estimate(self) -> Estimate:
+        """What the rep earns if they close `extra` more this period, line by line."""
+        self.estimate = estimate_earnings(
+            self.section, self.cube, self.quotas, self.period, self.rep, self.extra,
+            currency=self.currency, fiscal_year_start=self.fiscal_year_start,
+        )  # fmt: skip
+        e = self.estimate
+        rows = [[r["rule"], self._money(r["now"]), self._money(r["then"]), self._money(r["increment"])]
+                for _i, r in e.lines.iterrows() if r["increment"] != 0]  # fmt: skip
+        text = _("If {rep} closes {extra} more, the payout goes from {now} to {then} ({increment} more).").format(
+            rep=e.rep, extra=self._money(e.extra), now=self._money(e.payout_now), then=self._money(e.payout_then),
+            increment=self._money(e.increment),
+        )  # fmt: skip
+        self.estimate_panel.value = f"<p>{html.escape(text)}</p>" + _html_table(
+            [_("Rule"), _("Now"), _("Then"), _("Difference")], rows, numeric={1, 2, 3}
+        )
+        return e
+
+    def simulate(self, draws: int = SIM_DRAWS, seed: int = 0) -> pd.DataFrame:
+        """Next month under the design and the saved plan, on the same seeded draws."""
+        period = pd.Period(self.period, "M")
+        nxt = self.quotas[self.quotas["period"] == period + 1].groupby("rep")["target"].sum()
+        if nxt.empty:
+            nxt = self.quotas[self.quotas["period"] == period].groupby("rep")["target"].sum()
+        nxt = nxt[nxt > 0]
+        if nxt.empty:
+            self.message = _("No quotas for next month: nothing to simulate.")
+            self.simulation_panel.value = _box([self.message])
+            self.simulation_table = pd.DataFrame()
+            return self.simulation_table
+        history = self.cube[self.cube["period"] <= period]
+        sim = simulate_sales(history, nxt, draws=draws, seed=seed)
+        self.simulation_table = compare_designs(sim, {_("Design"): self.section, _("Saved plan"): self.saved})
+        edges = np.arange(0.0, 2.01, 0.1)
+        counts, _e = np.histogram(np.clip(sim.attainment, 0, 2.0 - 1e-9), bins=edges)
+        with self.attainment_bars.hold_sync():
+            self.attainment_bars.x = [f"{e:.0%}" for e in edges[:-1]]
+            self.attainment_bars.y = counts / max(counts.sum(), 1)
+        design_cost = payout_cost(sim, self.section).cost
+        saved_cost = payout_cost(sim, self.saved).cost
+        cost_edges = np.linspace(
+            min(design_cost.min(), saved_cost.min()), max(design_cost.max(), saved_cost.max()) + 1e-9, 13
+        )
+        hist_d, _e = np.histogram(design_cost, bins=cost_edges)
+        hist_s, _e = np.histogram(saved_cost, bins=cost_edges)
+        with self.cost_bars.hold_sync():
+            self.cost_bars.x = [fmt_number(v, self.locale) for v in cost_edges[:-1]]
+            self.cost_bars.y = np.vstack([hist_d / len(design_cost), hist_s / len(saved_cost)])
+        rows = [
+            [r["design"], fmt_percent(r["share_at_quota"], self.locale, decimals=1), self._money(r["cost_median"]),
+             self._money(r["cost_p90"]),
+             "—" if not math.isfinite(r["cost_of_sales"]) else fmt_percent(r["cost_of_sales"], self.locale, decimals=2)]
+            for _i, r in self.simulation_table.iterrows()
+        ]  # fmt: skip
+        self.simulation_panel.value = _html_table(
+            [
+                _("Design"),
+                _("Reps at quota"),
+                _("Cost, median"),
+                _("Cost, 90th percentile"),
+                _("Cost of sales"),
+            ],
+            rows,
+            numeric={1, 2, 3, 4},
+        )
+        return self.simulation_table
+
+    # -- saving ---------------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Save the design into the plan; a conflict or invalid plan becomes a message, not a traceback."""
+        try:
+            self.workbook.save(incentives=self.section)
+        except ConflictError as exc:
+            self.message = str(exc)
+            self.message_panel.value = _box([self.message], kind="error")
+            return False
+        except SalesplanError as exc:
+            self.message = str(exc)
+            self.message_panel.value = _box(self.message.split("\n"), kind="error")
+            return False
+        self.saved = self.section
+        self.message = _("Saved to the plan.")
+        self.message_panel.value = _box([self.message], kind="ok")
+        self.refresh()
+        return True
+
+
+def incentives_dashboard(workbook: Workbook | str | Path, period: str | None = None) -> widgets.Widget:
+    """The read-only Voila view: payout summary, cost of sales, leaderboard, badges and champions.
+
+    It shows the report's own sections (nothing is recomputed here) and never a traceback: a
+    SalesplanError becomes an escaped message box.
+    """
+    from salesplan_widgets.report.incentives import IncentivesReport
+
+    try:
+        wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        month = period or str(wb.cube()["period"].max())
+        report = IncentivesReport.open(wb, month)
+        return widgets.VBox(
+            [widgets.HTML(str(report.title())), widgets.HTML(str(report.summary())), widgets.HTML(str(report.leaderboard()))],
+            layout=widgets.Layout(max_width="1100px"),
+        )  # fmt: skip
+    except SalesplanError as exc:
+        return widgets.HTML(_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))

@@ -1,0 +1,221 @@
+"""Payout statements from a workbook, and their files: CSV and a formatted Excel workbook.
+
+`load_quotas` reads the task splitter's "targets" table (or, for dashboards only, provisional quotas from
+last year); `period_statements` runs the model on the workbook's cube; `write_payouts` writes the period's
+statements as CSV and as Excel (a summary sheet and one sheet per team), each atomically, and is what
+`salesplan payouts WORKBOOK --period P` calls. This is storage code: no business arithmetic here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem, SalesplanError
+from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.estimator import plan_cost
+from salesplan_widgets.model.statements import Statements, payout_statements, provisional_quotas
+from salesplan_widgets.workbook.atomic import atomic_path
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook
+
+TARGETS = "targets"
+PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PAYOUTS_DIR = "payouts"
+
+
+def incentives_of(workbook: Workbook) -> IncentivesSection:
+    """The plan's incentives section (an empty one, which pays nothing, if the plan has none)."""
+    return workbook.plan.incentives or IncentivesSection()
+
+
+def needs_products(section: IncentivesSection) -> bool:
+    """Whether a rule names a product line, so the cube must be broken down by product."""
+    rules = [*section.commission.overrides, *section.spifs]
+    return any(getattr(r, "product", None) for r in rules)
+
+
+@dataclass(frozen=True)
+class Quotas:
+    table: pd.DataFrame  # period, rep, team, target
+    provisional: bool
+
+
+def load_quotas(workbook: Workbook, allow_provisional: bool = False) -> Quotas:
+    """Quota per period and rep from the "targets" table; without one, provisional quotas if allowed."""
+    targets = workbook.read_table(TARGETS)
+    if targets is not None:
+        if "target" not in targets.columns or "rep" not in targets.columns:
+            raise InputError(
+                Problem(
+                    file=str(workbook.table_path(TARGETS)),
+                    expected=_("columns period, rep and target"),
+                    fix=_("re-create the targets with the task splitter"),
+                )
+            )
+        keys = ["period", "rep", *(["team"] if "team" in targets.columns else [])]
+        table = targets.groupby(keys, as_index=False, observed=True)["target"].sum()
+        return Quotas(table=table, provisional=False)
+    if not allow_provisional:
+        raise InputError(
+            Problem(
+                file=str(workbook.path / TABLES_DIR / f"{TARGETS}.csv"),
+                expected=_("a targets table (quota per period and rep)"),
+                fix=_(
+                    "split the goal with the task splitter, or write tables/targets.csv with period, rep, target"
+                ),
+            )
+        )
+    growth = incentives_of(workbook).provisional_growth
+    return Quotas(table=provisional_quotas(workbook.cube(), growth), provisional=True)
+
+
+def period_statements(
+    workbook: Workbook,
+    period: str | pd.Period,
+    section: IncentivesSection | None = None,
+    quotas: Quotas | None = None,
+    all_periods: bool = False,
+) -> Statements:
+    """The model's statements for `period` from the workbook's cube, plan and quotas."""
+    section = section or incentives_of(workbook)
+    quotas = quotas or load_quotas(workbook)
+    cube = workbook.cube(by_product=needs_products(section))
+    return payout_statements(
+        section,
+        cube,
+        quotas.table,
+        period,
+        currency=workbook.currency,
+        fiscal_year_start=workbook.plan.calendar.fiscal_year_start,
+        all_periods=all_periods,
+    )
+
+
+def _columns() -> dict[str, str]:
+    return {
+        "period": _("Period"),
+        "team": _("Team"),
+        "rep": _("Rep"),
+        "component": _("Component"),
+        "rule": _("Rule"),
+        "base": _("Base"),
+        "rate": _("Rate"),
+        "amount": _("Amount"),
+        "reference": _("Reference"),
+    }
+
+
+def statement_table(statements: Statements) -> pd.DataFrame:
+    """The lines as one flat table, team → rep → line order, with the currency on every row."""
+    lines = statements.lines.sort_values(["team", "rep", "line"], kind="stable")
+    table = lines.drop(columns="line").assign(currency=statements.currency)
+    for column in ("period", "team", "rep", "component", "rule"):
+        table[column] = table[column].astype(str)
+    return table.reset_index(drop=True)
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", str(name))[:31] or "_"
+    candidate, n = base, 2
+    while candidate.lower() in taken:
+        suffix = f" ({n})"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def write_payouts(workbook: Workbook | str | Path, period: str) -> list[Path]:
+    """Write the period's payout statements as CSV and Excel under reports/<period>/payouts/; return the paths."""
+    from salesplan_widgets.workbook.workbook import open_workbook
+
+    wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+    if not isinstance(period, str) or not PERIOD_PATTERN.match(period.strip()):
+        raise SalesplanError(
+            _("The period must be a month written YYYY-MM, e.g. 2026-10, not {text!r}.").format(text=period)
+        )
+    period = period.strip()
+    statements = period_statements(wb, period)
+    folder = wb.reports_dir(period) / PAYOUTS_DIR
+    csv_path = folder / f"payouts-{period}.csv"
+    xlsx_path = folder / f"payouts-{period}.xlsx"
+    table = statement_table(statements)
+    with atomic_path(csv_path) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")  # BOM: Excel opens Chinese names correctly
+    with atomic_path(xlsx_path) as tmp:
+        _write_excel(statements, table, tmp, wb.plan.name, period)
+    return [csv_path, xlsx_path]
+
+
+def _write_excel(
+    statements: Statements, table: pd.DataFrame, path: Path, plan_name: str, period: str
+) -> None:
+    from openpyxl import Workbook as ExcelBook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    digits = minor_unit(statements.currency)
+    money = "#,##0" + ("." + "0" * digits if digits else "")
+    bold = Font(bold=True)
+    book = ExcelBook()
+    summary = book.active
+    taken: set[str] = set()
+    summary.title = _sheet_name(_("Summary"), taken)
+    cost = plan_cost(statements)
+    latest = statements.reps[statements.reps["period"] == statements.reps["period"].max()]
+    teams = (
+        latest.groupby("team", observed=True)
+        .agg(reps=("rep", "nunique"), sales=("period_sales", "sum"), payout=("payout", "sum"))
+        .reset_index()
+    )
+    summary.append([plan_name])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append(
+        [_("Payout statements, {period} ({currency})").format(period=period, currency=statements.currency)]
+    )
+    summary.append([])
+    header = [_("Team"), _("Reps"), _("Sales"), _("Payout"), _("Cost of sales")]
+    summary.append(header)
+    for cell in summary[4]:
+        cell.font = bold
+    for row in teams.itertuples(index=False):
+        summary.append([row.team, int(row.reps), float(row.sales), float(row.payout),
+                        float(row.payout / row.sales) if row.sales > 0 else None])  # fmt: skip
+    summary.append([_("Total"), int(teams["reps"].sum()), cost.revenue, cost.payout, cost.cost_of_sales])
+    for cell in summary[summary.max_row]:
+        cell.font = bold
+    summary.append([_("Non-cash rewards"), None, None, cost.non_cash])
+    summary.append([_("Total cost"), None, None, cost.total_cost, cost.total_cost_of_sales])
+    for row in summary.iter_rows(min_row=5, max_row=summary.max_row):
+        for cell in row[2:4]:
+            cell.number_format = money
+        row[4].number_format = "0.0%"
+    for column, width in zip("ABCDE", (24, 8, 16, 16, 14), strict=True):
+        summary.column_dimensions[column].width = width
+
+    columns = _columns()
+    shown = ["rep", "component", "rule", "base", "rate", "amount"]
+    for team, lines in table.groupby("team", sort=True):
+        sheet = book.create_sheet(_sheet_name(team, taken))
+        sheet.append([columns[c] for c in shown])
+        for cell in sheet[1]:
+            cell.font = bold
+        for values in lines[shown].itertuples(index=False):  # rows of one sheet: openpyxl writes cell by cell
+            sheet.append([None if isinstance(v, float) and v != v else v for v in values])
+        for row in sheet.iter_rows(min_row=2):
+            row[3].number_format = money
+            row[4].number_format = "0.00%"
+            row[5].number_format = money
+        sheet.append([_("Total"), None, None, None, None, round(float(lines["amount"].sum()), digits)])
+        sheet.cell(sheet.max_row, 1).font = bold
+        sheet.cell(sheet.max_row, 6).font = bold
+        sheet.cell(sheet.max_row, 6).number_format = money
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = f"A1:F{max(sheet.max_row - 1, 1)}"
+        for i, width in enumerate((18, 16, 56, 16, 10, 14), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+    book.save(path)

@@ -1,0 +1,187 @@
+"""The incentive calculator driven headlessly: edits re-pay the statements, bad bands are refused with the
+rule, the estimator and simulation answer from the model, and saving writes the plan (or says why not)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_payouts_export import write_workbook
+
+from salesplan_widgets.model.statements import payout_statements
+from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.payouts import load_quotas
+
+
+@pytest.fixture
+def calculator(tmp_path):
+    folder = write_workbook(tmp_path / "wb")
+    return IncentiveCalculator(folder, period="2026-10", rep="Li")
+
+
+def test_statement_shown_is_the_models_and_reconciles(calculator):
+    wb = calculator.workbook
+    expected = payout_statements(
+        wb.plan.incentives, wb.cube(), load_quotas(wb).table, "2026-10", "CNY"
+    ).statement("Li")
+    shown = calculator.statement_table
+    assert shown["amount"].tolist() == expected["amount"].tolist()
+    payout = calculator.statements.reps.set_index("rep").loc["Li", "payout"]
+    assert shown["amount"].sum() == pytest.approx(payout)
+    assert "Li" in calculator.statement_panel.value
+
+
+def test_editing_bands_repays_the_statements_and_moves_the_curve(calculator):
+    before = calculator.statements.total
+    calculator.set_bands([(0.0, 0.05), (1.0, 0.12)])
+    bands = calculator.section.commission.tiers.bands
+    assert [(b.at_least, b.below, b.rate) for b in bands] == [(0.0, 1.0, 0.05), (1.0, None, 0.12)]
+    assert calculator.statements.total > before
+    assert calculator.design_line.y[-1] == pytest.approx(calculator.curve_table["design"].iloc[-1])
+    calculator.mode_control.value = "retroactive"
+    assert calculator.section.commission.tiers.mode == "retroactive"
+
+
+def test_an_invalid_band_table_is_refused_with_the_rule(calculator):
+    good = calculator.section
+    calculator.set_bands([(0.5, 0.05), (1.0, 0.08)])  # does not start at 0
+    assert "tiers rule" in calculator.message and "first band must start at 0" in calculator.message
+    assert calculator.section == good
+    assert "salesplan-error" in calculator.message_panel.value
+
+
+def test_estimator_adds_on_top_of_what_is_closed(calculator):
+    calculator.extra = 50_000
+    estimate = calculator.run_estimate()
+    assert estimate.rep == "Li" and estimate.increment > 0
+    assert estimate.lines["increment"].sum() == pytest.approx(estimate.increment)
+    assert "50,000" in calculator.estimate_panel.value
+
+
+def test_simulation_compares_design_and_saved_plan_on_the_same_draws(calculator):
+    calculator.set_bands([(0.0, 0.06), (1.0, 0.12)])
+    table = calculator.simulate(draws=500, seed=1).set_index("design")
+    assert table.loc["Design", "share_at_quota"] == table.loc["Saved plan", "share_at_quota"]
+    assert table.loc["Design", "cost_median"] > table.loc["Saved plan", "cost_median"]
+    assert sum(calculator.attainment_bars.y) == pytest.approx(1.0)
+    assert calculator.simulate(draws=500, seed=1).equals(calculator.simulation_table)
+
+
+def test_leaderboard_ranks_by_attainment(calculator):
+    board = calculator.leaderboard_table
+    assert list(board["rank"]) == sorted(board["rank"])
+    values = board["value"].tolist()
+    assert values == sorted(values, reverse=True)
+    assert "Attainment" in calculator.leaderboard_panel.value
+
+
+def test_save_writes_the_design_into_the_plan(calculator):
+    calculator.set_bands([(0.0, 0.04), (0.8, 0.07)])
+    assert calculator.save()
+    reread = open_workbook(calculator.workbook.path).plan.incentives
+    assert [b.rate for b in reread.commission.tiers.bands] == [0.04, 0.07]
+    assert reread.milestones[0].name == "H1"  # the rest of the section is kept
+
+
+def test_a_conflicting_save_is_a_message_not_a_traceback(calculator):
+    other = open_workbook(calculator.workbook.path)
+    other.save(incentives=other.plan.incentives.model_copy(update={"cumulative": False}))
+    calculator.set_bands([(0.0, 0.04)])
+    assert calculator.save() is False
+    assert "changed by someone else" in calculator.message
+    assert open_workbook(calculator.workbook.path).plan.incentives.cumulative is False
+
+
+def test_works_with_provisional_quotas_before_the_split(tmp_path):
+    folder = write_workbook(tmp_path / "wb", targets=False)
+    calc = IncentiveCalculator(folder)
+    assert calc.provisional and "provisional" in calc.children[1].value
+    assert isinstance(calc.statements.reps, pd.DataFrame) and len(calc.statements.reps) == 5
+
+
+def test_dashboard_shows_the_reports_payout_summary_and_leaderboard(tmp_path):
+    from salesplan_widgets.report.incentives import IncentivesReport
+    from salesplan_widgets.widgets.incentive_calculator import incentives_dashboard
+
+    folder = write_workbook(tmp_path / "wb")
+    view = incentives_dashboard(folder, "2026-10")
+    report = IncentivesReport.open(folder, "2026-10")
+    html = "".join(child.value for child in view.children)
+    assert str(report.summary()) in html and str(report.leaderboard()) in html
+    assert "Champions" in html
+
+
+def test_dashboard_turns_bad_input_into_a_message(tmp_path):
+    from salesplan_widgets.widgets.incentive_calculator import incentives_dashboard
+
+    folder = write_workbook(tmp_path / "wb")
+    (folder / "data" / "sales.csv").write_text("nonsense\n1\n", encoding="utf-8")
+    view = incentives_dashboard(folder)
+    assert "salesplan-error" in view.value and "Traceback" not in view.value
+
+
+@pytest.mark.browser
+def test_served_dashboard_shows_payout_summary_and_leaderboard(tmp_path):
+    """The read-only view under Voila in headless Chromium: payout panel and leaderboard, no errors."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+    from playwright.sync_api import sync_playwright
+
+    from salesplan_widgets.report.incentives import IncentivesReport
+    from salesplan_widgets.serve import ServeSettings, free_port, start_voila, stop_voila
+
+    folder = write_workbook(tmp_path / "wb")
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    code = (
+        "from salesplan_widgets.widgets.incentive_calculator import incentives_dashboard\n"
+        f"incentives_dashboard({str(folder)!r}, '2026-10')"
+    )
+    notebook = new_notebook(cells=[new_code_cell(code)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, staging / "incentives.ipynb")
+    champion = IncentivesReport.open(folder, "2026-10").metrics.sort_values("attainment").iloc[-1]["rep"]
+    settings = ServeSettings(port=free_port())
+    process = start_voila(staging, settings, timeout=90)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            )  # fmt: skip
+            try:
+                page = browser.new_page(viewport={"width": 1200, "height": 1000})
+                page.goto(f"http://127.0.0.1:{settings.port}/voila/render/incentives.ipynb", timeout=120_000)
+                page.wait_for_selector("text=Recognition", timeout=120_000)
+                text = page.inner_text("body")
+                assert "Payout summary" in text and "Cost of sales" in text and "Champions" in text
+                assert champion in text
+                assert page.locator("svg.salesplan-chart").first.is_visible()
+                assert page.locator('[data-mime-type*="error"], [data-mime-type*="stderr"]').count() == 0
+            finally:
+                browser.close()
+    finally:
+        stop_voila(process)
+
+
+def test_cap_and_accelerator_controls_shape_the_plan(calculator):
+    calculator.accelerator_from_control.value = 1.1
+    calculator.accelerator_control.value = 2.0
+    accelerators = calculator.section.commission.accelerators
+    assert [(a.at_least, a.multiplier) for a in accelerators] == [(1.1, 2.0)]
+    calculator.payout_cap_control.value = 1_000.0
+    assert calculator.section.commission.caps.payout == 1_000.0
+    # year to date in October: ten periods' caps
+    assert calculator.statements.reps["earned"].max() == pytest.approx(10 * 1_000.0)
+    calculator.threshold_control.value = 3.0
+    calculator.cap_control.value = 2.0  # a cap below the threshold is refused, with the rule
+    assert "cap rule" in calculator.message
+    assert calculator.section.commission.caps.attainment is None
+
+
+def test_statement_lines_are_explained_in_words(calculator):
+    html = calculator.statement_panel.value
+    band = calculator.statement_table.query("component == 'band'").iloc[0]
+    assert str(band["rule"]) in html
+    assert " × " in html and " = " in html
