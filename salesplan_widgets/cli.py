@@ -59,6 +59,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_payouts(args: argparse.Namespace) -> int:
+    from salesplan_widgets.workbook.payouts import write_payouts
+
+    for path in write_payouts(Path(args.workbook), args.period):
+        print(_("Payout statements written to {path}").format(path=path))
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from salesplan_widgets.serve import serve
 
@@ -102,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", required=True, help=_("the period to report, e.g. 2026-10"))
     p.add_argument("--template", action="append", help=_("run only this template (repeatable)"))
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("payouts", help=_("write the period's payout statements (CSV and Excel)"))
+    p.add_argument("workbook")
+    p.add_argument("--period", required=True, help=_("the period to pay, e.g. 2026-10"))
+    p.set_defaults(func=_cmd_payouts)
 
     p = sub.add_parser("serve", help=_("publish the dashboards read-only with Voila"))
     p.add_argument("workbook")

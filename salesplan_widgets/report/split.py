@@ -1,0 +1,285 @@
+"""The split section of the period report: the year's targets by level, the month's targets, milestones
+and fairness flags, as HTML with inline SVG charts.
+
+`SplitReport.open(workbook, period)` reads the saved targets table (or, when none is saved yet, splits the
+plan's goal the way the plan says, without saving). Each method returns one displayable `Html` part; the
+template templates/report_split.ipynb is one call per cell. Figures come from the model; this module only
+arranges, formats and draws them, and never writes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import rc_context
+
+from salesplan_widgets.i18n import (
+    _,
+    fmt_date,
+    fmt_money,
+    fmt_month,
+    fmt_number,
+    fmt_percent,
+    minor_unit,
+    set_locale,
+)
+from salesplan_widgets.model.allocation import default_goal, last_year_sales, plan_months, split_goal
+from salesplan_widgets.model.fairness import fairness
+from salesplan_widgets.model.milestones import milestones
+from salesplan_widgets.model.segmentation import abc_classes, segment_summary, value_potential_grid
+from salesplan_widgets.report import blocks, charts
+from salesplan_widgets.report.metrics import publish_metrics
+from salesplan_widgets.report.period import parse_period
+from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.schema.split import SplitSection
+
+
+def _dimension_names() -> dict[str, str]:
+    return {
+        "segment": _("Segment"),
+        "channel": _("Channel"),
+        "territory": _("Territory"),
+        "team": _("Team"),
+        "rep": _("Rep"),
+    }
+
+
+def plan_targets(workbook: Workbook, cube: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """The saved targets table, or the plan's split computed on the fly; and whether it was saved."""
+    saved = workbook.read_table("targets")
+    if saved is not None and len(saved):
+        return saved, True
+    section = workbook.plan.split or SplitSection()
+    goal = section.goal
+    if goal is None:
+        goal = getattr(workbook.plan.goal, "target", None)
+    if goal is None:
+        goal = default_goal(cube, section.basis_months)
+    split = split_goal(
+        goal,
+        section.levels_for_model(),
+        cube,
+        plan_months(cube, section.start, section.months, workbook.plan.calendar.fiscal_year_start),
+        unit=section.unit or 10.0 ** -minor_unit(workbook.currency),
+        locks=section.locks_for_model(),
+        basis_months=section.basis_months,
+        ramp_months=section.ramp_months,
+    )
+    return split.targets, False
+
+
+@dataclass
+class SplitReport:
+    """The split of one workbook's plan, seen from one report period."""
+
+    workbook: Workbook
+    period: pd.Period
+    cube: pd.DataFrame
+    targets: pd.DataFrame
+    saved: bool
+
+    @classmethod
+    def open(cls, workbook: str | Path | Workbook, period: str, locale: str | None = None) -> SplitReport:
+        wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        if locale:
+            set_locale(locale)
+        cube = wb.cube()
+        targets, saved = plan_targets(wb, cube)
+        return cls(workbook=wb, period=parse_period(period), cube=cube, targets=targets, saved=saved)
+
+    @property
+    def section(self) -> SplitSection:
+        return self.workbook.plan.split or SplitSection()
+
+    @property
+    def checkpoints(self) -> pd.DataFrame:
+        return milestones(self.targets, every=self.section.milestones)
+
+    @property
+    def fairness_table(self) -> pd.DataFrame:
+        return fairness(self.targets, last_year_sales(self.cube, self.section.basis_months))
+
+    def _money(self, amount: float) -> str:
+        return fmt_money(amount, self.workbook.currency, digits=False)
+
+    def _month(self, period: pd.Period) -> str:
+        return fmt_month(period.year, period.month)
+
+    # -- parts ------------------------------------------------------------------------------------------
+    def title(self) -> blocks.Html:
+        return blocks.title(
+            _("Targets and milestones"),
+            _("{plan} · {month}").format(plan=self.workbook.plan.name, month=self._month(self.period)),
+        )
+
+    def headline(self) -> blocks.Html:
+        periods = pd.PeriodIndex(self.targets["period"])
+        month_target = float(self.targets.loc[periods == self.period, "target"].sum())
+        flagged = int((self.fairness_table["flag"] != "").sum())
+        note = "" if self.saved else _("Not saved yet: computed from the plan's split settings.")
+        return blocks.section(
+            _("The split"),
+            blocks.cards(
+                [
+                    blocks.Card(_("Year's target"), self._money(self.targets["target"].sum()), note),
+                    blocks.Card(
+                        _("Plan months"), f"{self._month(periods.min())} – {self._month(periods.max())}"
+                    ),
+                    blocks.Card(
+                        _("Target in {month}").format(month=self._month(self.period)),
+                        self._money(month_target) if self.period in set(periods) else "–",
+                    ),
+                    blocks.Card(_("Reps with a target"), fmt_number(self.targets["rep"].nunique())),
+                    blocks.Card(_("Quotas flagged as unfair"), fmt_number(flagged)),
+                ]
+            ),
+        )
+
+    def breakdown(self, by: str = "segment") -> blocks.Html:
+        """Targets and share by one dimension, as a table and a share chart."""
+        totals = self.targets.groupby(by, observed=True)["target"].sum().sort_values(ascending=False)
+        shares = totals / totals.sum() if totals.sum() else totals * 0.0
+        table = blocks.table(
+            [_dimension_names().get(by, by), _("Target"), _("Share")],
+            [
+                (str(k), self._money(v), fmt_percent(s))
+                for k, v, s in zip(totals.index, totals, shares, strict=True)
+            ],
+            numeric=[False, True, True],
+        )
+        mix = pd.DataFrame({by: totals.index.astype(str), "share": shares.to_numpy()})
+        svg = charts.share_chart(mix, by, _("Share of the year's target"))
+        name = _dimension_names().get(by, by)
+        return blocks.section(
+            _("Targets by {dimension}").format(dimension=name.lower()), blocks.row(table, svg)
+        )
+
+    def milestones(self) -> blocks.Html:
+        """The company's cumulative target at each checkpoint, with due dates and the monthly shape."""
+        company = milestones(
+            self.targets.assign(company="all"), every=self.section.milestones, by=("company",)
+        )
+        table = blocks.table(
+            [_("Checkpoint"), _("Due"), _("Cumulative target"), _("Share of year")],
+            [
+                (str(r.number), fmt_date(r.due), self._money(r.cumulative_target), fmt_percent(r.share))
+                for r in company.itertuples()
+            ],
+            numeric=[False, False, True, True],
+        )
+        monthly = self.targets.groupby("period", observed=True)["target"].sum().sort_index()
+        fig = charts.new_figure()
+        ax = fig.axes[0]
+        x = np.arange(len(monthly))
+        position = {p: i for i, p in enumerate(monthly.index)}
+        with rc_context(charts._style()):
+            ax.bar(x, monthly.to_numpy(), color=charts.MIX_COLOUR, label=_("Monthly target"))
+            ax2 = ax.twinx()
+            ax2.plot(x, monthly.cumsum().to_numpy(), color=charts.ACTUAL_COLOUR, label=_("Cumulative"))
+            ax2.scatter([position[p] for p in company["period"]], company["cumulative_target"],
+                        color=charts.LAST_YEAR_COLOUR, zorder=3, label=_("Milestones"))  # fmt: skip
+            ax.set_xticks(list(x), charts.month_labels(list(monthly.index)), rotation=45, ha="right")
+            charts.money_axis(ax)
+            charts.money_axis(ax2)
+            ax2.set_ylim(bottom=0)
+            ax.set_title(_("Monthly targets and cumulative milestones"))
+        return blocks.section(_("Milestones"), blocks.row(table, charts.to_svg(fig)))
+
+    def fairness(self) -> blocks.Html:
+        """Reps whose quota per unit of last year's sales stands out, or a line saying none does."""
+        table = self.fairness_table
+        flagged = table[table["flag"] != ""].sort_values("quota_per_last_year", ascending=False)
+        if flagged.empty:
+            return blocks.section(_("Fairness"), _("No rep's quota stands out against last year's sales."))
+        flag_text = {"high": _("high"), "low": _("low")}
+        return blocks.section(
+            _("Fairness"),
+            blocks.table(
+                [_("Rep"), _("Quota"), _("Last year"), _("Quota ÷ last year"), _("Flag")],
+                [
+                    (
+                        r.rep,
+                        self._money(r.quota),
+                        self._money(r.last_year),
+                        "–" if pd.isna(r.quota_per_last_year) else fmt_percent(r.quota_per_last_year),
+                        flag_text[r.flag],
+                    )
+                    for r in flagged.itertuples()
+                ],
+                numeric=[False, True, True, True, False],
+            ),
+        )
+
+    def account_segments(self) -> pd.DataFrame:
+        """Each account's ABC class and grid cell from its last 12 months of sales to the report period and
+        their growth on the 12 months before (the plan's thresholds)."""
+        from salesplan_widgets.workbook.cube import account_summary
+
+        source, calendar = self.workbook.source(), self.workbook.plan.calendar
+        end = self.period.end_time.date()
+        recent_start = (self.period - 11).start_time.date()
+        prior_start, prior_end = (self.period - 23).start_time.date(), (self.period - 12).end_time.date()
+        recent = account_summary(source, self.workbook.path, calendar, recent_start, end)
+        prior = account_summary(source, self.workbook.path, calendar, prior_start, prior_end)
+        before = prior.set_index("account")["actual"].reindex(recent["account"]).to_numpy()
+        accounts = pd.DataFrame(
+            {
+                "account": recent["account"],
+                "value": recent["actual"],
+                "growth": np.where(before > 0, recent["actual"] / np.where(before > 0, before, 1) - 1, 0.0),
+            }
+        )
+        t = self.section.thresholds
+        return value_potential_grid(abc_classes(accounts, (t.a, t.b, t.c)))
+
+    def segments(self) -> blocks.Html:
+        """ABC classes and the value × growth grid of the accounts, beside the plan's segment strategies."""
+        from salesplan_widgets.errors import InputError
+
+        try:
+            accounts = self.account_segments()
+        except InputError:  # no account column mapped: the strategies still stand
+            accounts = None
+        parts = []
+        if accounts is not None and len(accounts):
+            names = {"grow": _("grow"), "keep": _("keep"), "develop": _("develop"), "maintain": _("maintain")}
+            for by, header in (("abc", _("ABC class")), ("grid", _("Value × growth"))):
+                summary = segment_summary(accounts, by)
+                parts.append(
+                    blocks.table(
+                        [header, _("Accounts"), _("Sales, last 12 months"), _("Share")],
+                        [
+                            (
+                                names.get(r.segment, r.segment),
+                                fmt_number(r.accounts),
+                                self._money(r.value),
+                                fmt_percent(r.share),
+                            )
+                            for r in summary.itertuples()
+                        ],  # fmt: skip
+                        numeric=[False, True, True, True],
+                    )
+                )
+        strategies = self.section.strategies
+        parts.append(
+            blocks.table(
+                [_("Segment"), _("Strategy"), _("Growth assumption")],
+                [(k, v.strategy, fmt_percent(v.growth, decimals=1)) for k, v in sorted(strategies.items())],
+            )
+        )
+        return blocks.section(_("Customer segments"), blocks.row(*parts))
+
+    def publish_metrics(self) -> None:
+        periods = pd.PeriodIndex(self.targets["period"])
+        publish_metrics(
+            {
+                "split_target_year": float(self.targets["target"].sum()),
+                "split_target_month": float(self.targets.loc[periods == self.period, "target"].sum()),
+                "split_reps": int(self.targets["rep"].nunique()),
+                "split_flagged_reps": int((self.fairness_table["flag"] != "").sum()),
+                "split_saved": bool(self.saved),
+            }
+        )

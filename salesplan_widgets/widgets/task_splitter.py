@@ -1,0 +1,553 @@
+"""The task splitter: choose how the goal is broken down, fix cells by hand, see the split and its fairness,
+save it to the plan and export the reps' task sheets.
+
+Holds a workbook and calls the model (allocation, milestones, fairness) and the workbook layer (tables,
+task sheets); it does no business arithmetic itself. Its result is exposed as traits (`result`,
+`milestone_table`, `fairness_table`, `message`) so it can be driven and tested without a browser. Charts
+are built once and their marks updated in place.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+from bqplot import Axis, Figure, LinearScale, Lines, OrdinalScale, Scatter
+from traitlets import Float, Instance, Unicode
+
+from salesplan_widgets.errors import ConflictError, SalesplanError
+from salesplan_widgets.i18n import _, fmt_date, fmt_money, fmt_percent, minor_unit, set_locale
+from salesplan_widgets.model.allocation import (
+    METHODS,
+    Split,
+    default_goal,
+    last_year_sales,
+    plan_months,
+    split_goal,
+    unit_decimals,
+)
+from salesplan_widgets.model.fairness import fairness
+from salesplan_widgets.model.milestones import milestones
+from salesplan_widgets.widgets.charts import bar_figure, month_labels, set_value_ticks
+from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.schema.split import SplitLevel, SplitLock, SplitSection
+from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets
+
+LEVEL_DIMENSIONS = ("segment", "channel", "territory", "team", "rep", "period")
+OVERRIDE_DEPTH = 2  # cells of the first two levels can be fixed by hand in the table
+
+
+def _method_labels() -> dict[str, str]:
+    return {
+        "historical": _("Historical share"),
+        "potential": _("Potential share"),
+        "equal": _("Equal"),
+        "capacity": _("Capacity (tenure, ramp)"),
+        "seasonality": _("Seasonality"),
+        "manual": _("Manual weights"),
+    }
+
+
+def _dimension_labels() -> dict[str, str]:
+    return {
+        "segment": _("Segment"),
+        "channel": _("Channel"),
+        "territory": _("Territory"),
+        "team": _("Team"),
+        "rep": _("Rep"),
+        "period": _("Month"),
+    }
+
+
+def _cell_label(cell: dict[str, str]) -> str:
+    return " / ".join(cell.values())
+
+
+class TaskSplitter(widgets.VBox):
+    """Split the plan's goal into targets by level; fix cells; save; export task sheets."""
+
+    section = Instance(
+        SplitSection, help="The split settings being edited (saved as the plan's split section)."
+    )
+    goal = Float(0.0, help="The total being split.")
+    result = Instance(Split, allow_none=True, help="The current split (targets table and how it was made).")
+    milestone_table = Instance(pd.DataFrame, allow_none=True, help="Cumulative checkpoints per rep.")
+    fairness_table = Instance(pd.DataFrame, allow_none=True, help="Quota per potential / last year, flags.")
+    message = Unicode("", help="The last error or confirmation shown to the user.")
+
+    def __init__(self, workbook: Workbook | str | Path, potential: pd.DataFrame | None = None):
+        """`potential`: accounts with rep (and segment, territory ...) and `potential`; by default the
+        workbook's account master when it offers one (`Workbook.accounts()`).
+        """
+        self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        self.locale = self.workbook.locale
+        set_locale(self.locale)
+        self.cube = self.workbook.cube()
+        self.potential = potential if potential is not None else self._account_potential()
+        section = self.workbook.plan.split or SplitSection()
+        goal = section.goal
+        if goal is None:
+            goal = getattr(self.workbook.plan.goal, "target", None)
+        if goal is None:
+            goal = default_goal(self.cube, section.basis_months)
+        value_label = _("Target ({currency})").format(currency=self.workbook.currency)
+
+        self.goal_control = widgets.FloatText(description=_("Goal"), value=float(goal))
+        self.unit_control = widgets.FloatText(description=_("Round to"), value=float(self._unit(section)))
+        self.level_box = widgets.VBox()
+        self.add_level_button = widgets.Button(description=_("Add level"))
+        self.remove_level_button = widgets.Button(description=_("Remove last level"))
+        self.override_box = widgets.VBox()
+        self.message_panel = widgets.HTML()
+        self.fairness_panel = widgets.HTML()
+        self.save_button = widgets.Button(description=_("Save to plan"), button_style="primary")
+        self.export_button = widgets.Button(description=_("Export task sheets"))
+        self.top_chart, self.top_bars = bar_figure(_("Targets by first level"), value_label)
+        self.rep_chart, self.rep_bars = bar_figure(_("Targets by rep"), value_label, colour="#2f6fae")
+        self.month_chart, self.cumulative_line, self.milestone_marks = self._month_figure(value_label)
+
+        super().__init__(
+            children=[
+                widgets.HTML(
+                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Task splitter'))}</h2>"
+                ),
+                widgets.HBox([self.goal_control, self.unit_control]),
+                widgets.HTML(f"<b>{html.escape(_('Levels, top first'))}</b>"),
+                self.level_box,
+                widgets.HBox([self.add_level_button, self.remove_level_button]),
+                self.message_panel,
+                widgets.HTML(f"<b>{html.escape(_('Fix a cell: type a target and tick Lock'))}</b>"),
+                self.override_box,
+                self.top_chart,
+                self.rep_chart,
+                self.month_chart,
+                self.fairness_panel,
+                widgets.HBox([self.save_button, self.export_button]),
+            ],
+            layout=widgets.Layout(max_width="1100px"),
+        )
+        self.add_class("salesplan-task-splitter")
+        self.goal_control.observe(self._controls_changed, "value")
+        self.unit_control.observe(self._controls_changed, "value")
+        self.add_level_button.on_click(lambda _b: self._add_level())
+        self.remove_level_button.on_click(lambda _b: self._remove_level())
+        self.save_button.on_click(lambda _b: self.save())
+        self.export_button.on_click(lambda _b: self.export())
+        self.goal = float(goal)
+        self.section = section.model_copy(update={"goal": float(goal)})
+        self._build_level_rows()
+        self.recalculate()
+
+    # -- settings ---------------------------------------------------------------------------------------
+    def _account_potential(self) -> pd.DataFrame | None:
+        reader = getattr(self.workbook, "accounts", None)
+        if not callable(reader) or self.workbook.plan.sources.accounts is None:
+            return None
+        try:
+            accounts = reader()
+        except SalesplanError:
+            return None
+        return accounts if accounts is not None and {"rep", "potential"} <= set(accounts.columns) else None
+
+    def _unit(self, section: SplitSection) -> float:
+        return section.unit or 10.0 ** -minor_unit(self.workbook.currency)
+
+    @property
+    def periods(self) -> pd.PeriodIndex:
+        return plan_months(
+            self.cube, self.section.start, self.section.months, self.workbook.plan.calendar.fiscal_year_start
+        )
+
+    def set_levels(self, levels: list[dict]) -> None:
+        """Replace the levels (e.g. [{"dimension": "segment"}, {"dimension": "period", "method": "seasonality"}])."""
+        try:
+            new = [SplitLevel.model_validate(lv) for lv in levels]
+            self.section = self._with(levels=new, locks=[])
+        except (ValueError, SalesplanError) as exc:
+            self._show_error(exc)
+            return
+        self._build_level_rows()
+        self.recalculate()
+
+    def lock(self, cell: dict[str, str], target: float) -> None:
+        """Fix one cell (named by the first levels) at `target`; its siblings rebalance."""
+        others = [lk for lk in self.section.locks if lk.cell != cell]
+        before = self.section
+        try:
+            self.section = self._with(locks=[*others, SplitLock(cell=cell, target=target)])
+        except ValueError as exc:
+            self._show_error(exc)
+            return
+        if not self.recalculate():  # an impossible lock is shown and not kept
+            message = self.message
+            self.section = before
+            self.recalculate()
+            self._show_error(message)
+
+    def unlock(self, cell: dict[str, str]) -> None:
+        self.section = self._with(locks=[lk for lk in self.section.locks if lk.cell != cell])
+        self.recalculate()
+
+    def _with(self, **changes) -> SplitSection:
+        data = self.section.model_dump() | {k: [m.model_dump() for m in v] for k, v in changes.items()}
+        return SplitSection.model_validate(data)
+
+    def _controls_changed(self, _change) -> None:
+        self.goal = float(self.goal_control.value)
+        try:
+            self.section = self.section.model_copy(
+                update={"goal": self.goal, "unit": float(self.unit_control.value)}
+            )
+            SplitSection.model_validate(self.section.model_dump())
+        except ValueError as exc:
+            self._show_error(exc)
+            return
+        self.recalculate()
+
+    # -- level rows -------------------------------------------------------------------------------------
+    def _build_level_rows(self) -> None:
+        dims, methods = _dimension_labels(), _method_labels()
+        rows = []
+        for i, level in enumerate(self.section.levels):
+            dim = widgets.Dropdown(
+                options=[(dims[d], d) for d in LEVEL_DIMENSIONS],
+                value=level.dimension,
+                layout={"width": "180px"},
+            )
+            method = widgets.Dropdown(
+                options=[(methods[m], m) for m in METHODS], value=level.method, layout={"width": "220px"}
+            )
+            dim.observe(lambda change, i=i: self._level_changed(i, dimension=change["new"]), "value")
+            method.observe(lambda change, i=i: self._level_changed(i, method=change["new"]), "value")
+            rows.append(widgets.HBox([widgets.Label(f"{i + 1}."), dim, method]))
+        self.level_box.children = rows
+
+    def _level_changed(self, index: int, **change) -> None:
+        levels = [lv.model_dump() for lv in self.section.levels]
+        levels[index].update(change)
+        if "dimension" in change:
+            levels[index]["method"] = {"period": "seasonality", "rep": "capacity"}.get(
+                change["dimension"], "historical"
+            )
+            levels[index]["params"] = {}
+        self.set_levels(levels)
+
+    def _add_level(self) -> None:
+        used = {lv.dimension for lv in self.section.levels}
+        free = [d for d in LEVEL_DIMENSIONS if d not in used and d in self.cube.columns]
+        if not free:
+            return
+        levels = [lv.model_dump() for lv in self.section.levels]
+        levels.insert(len(levels) - 1, {"dimension": free[0]})
+        self.set_levels(levels)
+
+    def _remove_level(self) -> None:
+        levels = [lv.model_dump() for lv in self.section.levels]
+        removable = [i for i, lv in enumerate(levels) if lv["dimension"] != "period"]
+        if removable:
+            levels.pop(removable[-1])
+            self.set_levels(levels)
+
+    # -- the split --------------------------------------------------------------------------------------
+    def recalculate(self) -> bool:
+        """Split the goal with the current settings and refresh the table, charts and fairness."""
+        section = self.section
+        try:
+            result = split_goal(
+                self.goal,
+                section.levels_for_model(),
+                self.cube,
+                self.periods,
+                unit=self._unit(section),
+                locks=section.locks_for_model(),
+                potential=self.potential,
+                basis_months=section.basis_months,
+                ramp_months=section.ramp_months,
+            )
+        except SalesplanError as exc:
+            self._show_error(exc)
+            return False
+        self.result = result
+        self.milestone_table = milestones(result.targets, every=section.milestones)
+        self.fairness_table = fairness(
+            result.targets[result.targets["rep"] != "all"],  # no rep level: nothing to compare
+            last_year_sales(self.cube, section.basis_months),
+            self.potential,
+        )
+        self.message = ""
+        self.message_panel.value = ""
+        self._refresh_overrides()
+        self._refresh_charts()
+        self._refresh_fairness()
+        return True
+
+    def _show_error(self, exc: Exception | str) -> None:
+        self.message = str(exc)
+        self.message_panel.value = (
+            "<div style='color:#a4262c;white-space:pre-wrap'>" + html.escape(self.message) + "</div>"
+        )
+
+    def _refresh_overrides(self) -> None:
+        dims = [lv.dimension for lv in self.section.levels][:OVERRIDE_DEPTH]
+        dims = dims[: dims.index("period")] if "period" in dims else dims
+        locked = {tuple(lk.cell.items()): lk.target for lk in self.section.locks}
+        rows = []
+        cells = [  # each subtotal followed by its own children: A, A / online, A / offline, B ...
+            ({d: str(record[d]) for d in dims[:depth]}, record["target"])
+            for depth in range(1, len(dims) + 1)
+            for record in self.result.subtotals(dims[:depth]).to_dict("records")
+        ]
+        for cell, target in sorted(cells, key=lambda item: tuple(item[0].values())):
+            depth = len(cell)
+            value = widgets.FloatText(value=float(target), layout={"width": "170px"})
+            lock = widgets.Checkbox(value=tuple(cell.items()) in locked, description=_("Lock"), indent=False)
+            value.observe(lambda ch, c=cell, box=lock: self._override_typed(c, ch["new"], box), "value")
+            lock.observe(lambda ch, c=cell, box=value: self._lock_ticked(c, ch["new"], box), "value")
+            indent = "&nbsp;" * 4 * (depth - 1)
+            rows.append(widgets.HBox([widgets.HTML(f"{indent}{html.escape(_cell_label(cell))}",
+                                                   layout={"width": "220px"}), value, lock]))  # fmt: skip
+        self.override_box.children = rows
+
+    def _override_typed(self, cell: dict[str, str], value: float, lock_box: widgets.Checkbox) -> None:
+        self.lock(cell, value)
+
+    def _lock_ticked(self, cell: dict[str, str], ticked: bool, value_box: widgets.FloatText) -> None:
+        if ticked:
+            self.lock(cell, float(value_box.value))
+        else:
+            self.unlock(cell)
+
+    def _month_figure(self, value_label: str) -> tuple[Figure, Lines, Scatter]:
+        x, y = OrdinalScale(), LinearScale(min=0.0)
+        line = Lines(x=[], y=[], scales={"x": x, "y": y}, colors=["#2f6fae"], stroke_width=2.5)
+        marks = Scatter(x=[], y=[], scales={"x": x, "y": y}, colors=["#e08a2c"], default_size=90)
+        figure = Figure(
+            marks=[line, marks],
+            axes=[
+                Axis(scale=x, tick_rotate=-30),
+                Axis(
+                    scale=y,
+                    orientation="vertical",
+                    label=value_label,
+                    label_offset="60px",
+                    grid_lines="dashed",
+                ),
+            ],  # fmt: skip
+            title=_("Cumulative target by month (points: milestones)"),
+            fig_margin={"top": 50, "bottom": 55, "left": 75, "right": 20},
+            layout={"width": "100%", "height": "320px"},
+            animation_duration=0,
+        )
+        return figure, line, marks
+
+    def _refresh_charts(self) -> None:
+        first = self.result.dimensions[0]
+        top = self.result.subtotals([first])
+        reps = self.result.subtotals(["rep"]) if "rep" in self.result.targets else top.iloc[0:0]
+        monthly = self.result.subtotals(["period"])
+        labels = month_labels(monthly["period"], self.locale)
+        cumulative = monthly["target"].cumsum().to_numpy()
+        checkpoints = self.milestone_table.groupby("period")["cumulative_target"].sum()
+        checkpoint_labels = month_labels(checkpoints.index, self.locale)
+        self.top_chart.title = _("Targets by {level}").format(level=_dimension_labels().get(first, first))
+        with self.top_bars.hold_sync():
+            self.top_bars.x, self.top_bars.y = top[first].astype(str).to_numpy(), top["target"].to_numpy()
+        with self.rep_bars.hold_sync():
+            self.rep_bars.x, self.rep_bars.y = reps["rep"].astype(str).to_numpy(), reps["target"].to_numpy()
+        with self.cumulative_line.hold_sync():
+            self.cumulative_line.x, self.cumulative_line.y = labels, cumulative
+        with self.milestone_marks.hold_sync():
+            self.milestone_marks.x, self.milestone_marks.y = checkpoint_labels, checkpoints.to_numpy()
+        set_value_ticks(self.top_chart.axes[1], top["target"], self.locale)
+        set_value_ticks(self.rep_chart.axes[1], reps["target"], self.locale)
+
+    def _refresh_fairness(self) -> None:
+        table = self.fairness_table
+        flagged = table[table["flag"] != ""]
+        if flagged.empty:
+            self.fairness_panel.value = (
+                "<p>" + html.escape(_("Fairness: no rep's quota stands out.")) + "</p>"
+            )
+            return
+        head = [_("Rep"), _("Quota"), _("Last year"), _("Quota ÷ last year"), _("Flag")]
+        flag_text = {"high": _("high"), "low": _("low")}
+        body = "".join(
+            "<tr>"
+            + f"<td>{html.escape(r.rep)}</td>"
+            + f"<td>{html.escape(fmt_money(r.quota, self.workbook.currency, digits=False))}</td>"
+            + f"<td>{html.escape(fmt_money(r.last_year, self.workbook.currency, digits=False))}</td>"
+            + f"<td>{'' if pd.isna(r.quota_per_last_year) else fmt_percent(r.quota_per_last_year)}</td>"
+            + f"<td>{html.escape(flag_text[r.flag])}</td></tr>"
+            for r in flagged.itertuples()
+        )
+        self.fairness_panel.value = (
+            f"<p><b>{html.escape(_('Fairness: quotas far from the team’s norm'))}</b></p><table>"
+            + "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + body + "</table>"
+        )  # fmt: skip
+
+    # -- save and export --------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Save the split settings to the plan (version-checked) and the targets table beside it."""
+        if self.result is None:
+            return False
+        try:
+            self.workbook.save(split=self.section)
+        except ConflictError as exc:
+            self._show_error(exc)
+            return False
+        except SalesplanError as exc:
+            self._show_error(exc)
+            return False
+        targets = self.result.targets
+        table = targets.assign(
+            **{c: targets[c].astype(str) for c in targets.columns if c not in ("period", "target")}
+        )
+        self.workbook.write_table("targets", table)
+        self.message = _("Saved the split and {rows} targets.").format(rows=len(table))
+        self.message_panel.value = f"<div style='color:#107c10'>{html.escape(self.message)}</div>"
+        return True
+
+    def export(self, folder: str | Path | None = None) -> list[Path]:
+        """Write the task sheets (one per rep and per team) under the workbook's task_sheets folder."""
+        if self.result is None:
+            return []
+        folder = Path(folder) if folder else self.workbook.path / SHEETS_DIR
+        strategies = {k: v.model_dump() for k, v in self.section.strategies.items()}
+        decimals = unit_decimals(self._unit(self.section))
+        paths = export_task_sheets(self.result.targets, self.milestone_table, folder, strategies=strategies,
+                                   plan_name=self.workbook.plan.name, locale=self.locale, decimals=decimals)  # fmt: skip
+        self.message = _("Exported {count} task sheets to {folder}.").format(count=len(paths), folder=folder)
+        self.message_panel.value = f"<div style='color:#107c10'>{html.escape(self.message)}</div>"
+        return paths
+
+
+class MyTargets(widgets.VBox):
+    """Read-only "my targets" view for managers: a team's or a rep's targets by month, segment and channel,
+    with milestones; the team and rep come from the page address (validated) or the dropdowns.
+    """
+
+    team = Unicode("", help="Team shown; empty means every team.")
+    rep = Unicode("", help="Rep shown; empty means every rep of the team.")
+    targets = Instance(pd.DataFrame, help="The targets of the selection (rows of the targets table).")
+
+    def __init__(self, workbook: Workbook | str | Path, team: str | None = None, rep: str | None = None,
+                 notices: tuple[str, ...] = ()):  # fmt: skip
+        from salesplan_widgets.report.split import plan_targets
+
+        self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        self.locale = self.workbook.locale
+        set_locale(self.locale)
+        table, saved = plan_targets(self.workbook, self.workbook.cube())
+        self.all_targets = table.assign(rep=table["rep"].astype(str), team=table["team"].astype(str))
+        self.section = self.workbook.plan.split or SplitSection()
+        notes = list(notices) + (
+            [] if saved else [_("No split has been saved yet: these targets are a preview.")]
+        )
+        value_label = _("Target ({currency})").format(currency=self.workbook.currency)
+        self.month_chart, self.month_bars = bar_figure(_("Target by month"), value_label, colour="#2f6fae")
+        self.rep_chart, self.rep_bars = bar_figure(_("Target by rep"), value_label)
+        self.summary_panel = widgets.HTML()
+        self.milestone_panel = widgets.HTML()
+        teams = sorted(t for t in self.all_targets["team"].unique() if t != "all")
+        self.team_control = widgets.Dropdown(
+            description=_("Team"), options=[(_("All teams"), ""), *[(t, t) for t in teams]], value=""
+        )
+        self.rep_control = widgets.Dropdown(description=_("Rep"), options=[(_("All reps"), "")], value="")
+        notice_html = "".join(f"<p>{html.escape(n)}</p>" for n in notes)
+        super().__init__(
+            children=[
+                widgets.HTML(
+                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('My targets'))}</h2>"
+                ),
+                widgets.HTML(notice_html),
+                widgets.HBox([self.team_control, self.rep_control]),
+                self.summary_panel,
+                self.month_chart,
+                self.rep_chart,
+                self.milestone_panel,
+            ],
+            layout=widgets.Layout(max_width="1100px"),
+        )
+        widgets.link((self.team_control, "value"), (self, "team"))
+        widgets.link((self.rep_control, "value"), (self, "rep"))
+        self.observe(self._selection_changed, ["team", "rep"])
+        self.team = team or ""
+        self._set_rep_options()
+        self.rep = rep or ""
+        self.refresh()
+
+    @classmethod
+    def from_query(cls, workbook: Workbook | str | Path, query_string: str | None = None) -> MyTargets:
+        """The view for the team and rep the page address asks for, if they are known values."""
+        from salesplan_widgets.widgets.query import parse_query, request_query_string
+
+        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        cube = workbook.cube()
+        choices = {
+            "team": set(cube["team"].astype(str)) - {"all"},
+            "rep": set(cube["rep"].astype(str)) - {"all"},
+        }
+        query = parse_query(request_query_string() if query_string is None else query_string, choices)
+        return cls(workbook, team=query.get("team"), rep=query.get("rep"), notices=query.notices)
+
+    @classmethod
+    def dashboard(cls, workbook: Workbook | str | Path) -> widgets.Widget:
+        """What the Voila page shows; a viewer never sees a traceback, only an escaped message."""
+        try:
+            return cls.from_query(workbook)
+        except SalesplanError as exc:
+            text = html.escape(_("The dashboard cannot be shown.") + " " + str(exc))
+            return widgets.HTML(f"<div style='color:#a4262c'>{text}</div>")
+
+    def _set_rep_options(self) -> None:
+        rows = self.all_targets if not self.team else self.all_targets[self.all_targets["team"] == self.team]
+        reps = sorted(r for r in rows["rep"].unique() if r != "all")
+        self.rep_control.options = [(_("All reps"), ""), *[(r, r) for r in reps]]
+
+    def _selection_changed(self, change) -> None:
+        if change["name"] == "team":
+            self._set_rep_options()
+            if self.rep and self.rep not in {v for _l, v in self.rep_control.options}:
+                self.rep = ""
+        self.refresh()
+
+    def refresh(self) -> None:
+        rows = self.all_targets
+        if self.team:
+            rows = rows[rows["team"] == self.team]
+        if self.rep:
+            rows = rows[rows["rep"] == self.rep]
+        self.targets = rows
+        monthly = rows.groupby("period", observed=True)["target"].sum().sort_index()
+        by_rep = rows.groupby("rep", observed=True)["target"].sum().sort_values(ascending=False)
+        with self.month_bars.hold_sync():
+            self.month_bars.x, self.month_bars.y = (
+                month_labels(monthly.index, self.locale),
+                monthly.to_numpy(),
+            )
+        with self.rep_bars.hold_sync():
+            self.rep_bars.x, self.rep_bars.y = by_rep.index.astype(str).to_numpy(), by_rep.to_numpy()
+        set_value_ticks(self.month_chart.axes[1], monthly, self.locale)
+        set_value_ticks(self.rep_chart.axes[1], by_rep, self.locale)
+        money = lambda v: html.escape(fmt_money(v, self.workbook.currency, digits=False))  # noqa: E731
+        mix = rows.groupby(["segment", "channel"], observed=True)["target"].sum()
+        self.summary_panel.value = (
+            f"<p><b>{html.escape(_('Year target'))}:</b> {money(rows['target'].sum())}</p><table>"
+            + "".join(
+                f"<tr><td>{html.escape(s)} / {html.escape(c)}</td><td>{money(v)}</td></tr>"
+                for (s, c), v in mix.items()
+            )  # fmt: skip
+            + "</table>"
+        )
+        checkpoints = milestones(rows.assign(scope="all"), every=self.section.milestones, by=("scope",))
+        self.milestone_panel.value = (
+            f"<p><b>{html.escape(_('Milestones'))}</b></p><table>"
+            + "".join(
+                f"<tr><td>{html.escape(fmt_date(r.due))}</td><td>{money(r.cumulative_target)}</td>"
+                f"<td>{html.escape(fmt_percent(r.share))}</td></tr>"
+                for r in checkpoints.itertuples()
+            )
+            + "</table>"
+        )
