@@ -139,6 +139,7 @@ ACCOUNT_COLUMNS = {
     "rep": "rep",
     "team": "team",
     "territory": "territory",
+    "potential": "potential",
 }
 
 SALES_SCHEMA = pa.schema(

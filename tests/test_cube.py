@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from salesplan_widgets import open_workbook
+from salesplan_widgets.errors import InputError
 from salesplan_widgets.i18n import set_locale
 from salesplan_widgets.workbook.cube import (
     account_summary,
@@ -26,6 +27,7 @@ from salesplan_widgets.workbook.cube import (
     write_cube,
 )
 from salesplan_widgets.workbook.schema import Calendar, SalesSource
+from salesplan_widgets.workbook.sources import validate_source
 
 HEADER = ["下单日期", "净额 (元)", "销售代表", "团队", "客户分层", "渠道", "产品线", "客户", "数量"]
 MAPPING = {
@@ -356,3 +358,102 @@ def test_account_summary_takes_the_usual_rep_and_segment(tmp_path: Path) -> None
     ]  # ties go to the first name
     assert summary["first_date"].dt.date.tolist() == [dt.date(2026, 1, 5), dt.date(2026, 4, 5)]
     assert summary["last_date"].dt.date.tolist() == [dt.date(2026, 3, 5), dt.date(2026, 4, 6)]
+
+
+# -- validating in the same scan ---------------------------------------------------------------------------
+def _bad_sales_files(rows: list[list[str]]) -> dict[str, list[list[str]]]:
+    """Sales files each with one kind of bad cell, at known rows."""
+    cases = {}
+    for name, column, value in [
+        ("unparsable date", 0, "31/02/2026"),
+        ("blank date", 0, ""),
+        ("date outside the calendar", 0, "2024-12-31"),
+        ("unparsable amount", 1, "12 元"),
+        ("blank amount", 1, "  "),
+        ("blank rep", 2, "   "),
+        ("unparsable quantity", 8, "a dozen"),
+    ]:
+        bad = [list(r) for r in rows]
+        for i in (3, 17, 18, 40, 41, 42, 43, 44):  # more than MAX_EXAMPLES, so the rest are counted
+            bad[i][column] = value
+        cases[name] = bad
+    return cases
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unparsable date",
+        "blank date",
+        "date outside the calendar",
+        "unparsable amount",
+        "blank amount",
+        "blank rep",
+        "unparsable quantity",
+    ],
+)
+def test_validating_cube_raises_exactly_what_validate_source_reports(tmp_path: Path, rows, case) -> None:
+    write_csv(tmp_path / "sales.csv", _bad_sales_files(rows)[case])
+    expected = validate_source(source_for("sales.csv"), tmp_path, CALENDAR)
+    assert expected  # the file is bad
+    with pytest.raises(InputError) as raised:
+        build_cube(source_for("sales.csv"), tmp_path, CALENDAR, validate=True)
+    assert raised.value.problems == expected
+
+
+@pytest.mark.parametrize("by_product", [False, True])
+def test_validating_cube_of_a_clean_file_is_the_plain_cube(tmp_path: Path, rows, by_product) -> None:
+    rows[5][8] = ""  # a blank optional quantity is not a problem
+    write_csv(tmp_path / "sales.csv", rows)
+    assert validate_source(source_for("sales.csv"), tmp_path, CALENDAR) == []
+    checked = build_cube(source_for("sales.csv"), tmp_path, CALENDAR, by_product=by_product, validate=True)
+    plain = build_cube(source_for("sales.csv"), tmp_path, CALENDAR, by_product=by_product)
+    pd.testing.assert_frame_equal(checked, plain)
+
+
+def test_validating_cube_reports_structure_and_empty_files(tmp_path: Path, rows) -> None:
+    write_csv(tmp_path / "sales.csv", [])  # a header and no rows
+    source = source_for("sales.csv")
+    with pytest.raises(InputError) as raised:
+        build_cube(source, tmp_path, CALENDAR, validate=True)
+    assert raised.value.problems == validate_source(source, tmp_path, CALENDAR)
+    assert "no data rows" in str(raised.value)
+    wrong = SalesSource(path="sales.csv", columns={**MAPPING, "channel": "销售渠道"})
+    with pytest.raises(InputError) as raised:
+        build_cube(wrong, tmp_path, CALENDAR, validate=True)
+    assert raised.value.problems == validate_source(wrong, tmp_path, CALENDAR)
+    assert raised.value.problems[0].column == "销售渠道"
+
+
+def test_validating_cube_checks_typed_parquet_numbers(tmp_path: Path) -> None:
+    """NaN or infinite amounts and quantities are problems in a typed file; a missing quantity is not."""
+    table = pa.table(
+        {
+            "date": pa.array([dt.date(2026, 1, 5), dt.date(2026, 1, 6), dt.date(2026, 2, 1)]),
+            "amount": pa.array([10.0, float("nan"), 5.0]),
+            "rep": pa.array(["Li", "Li", "Wu"]),
+            "qty": pa.array([1.0, None, float("inf")]),
+        }
+    )
+    pq.write_table(table, tmp_path / "sales.parquet")
+    source = SalesSource(
+        path="sales.parquet", columns={"date": "date", "amount": "amount", "rep": "rep", "quantity": "qty"}
+    )
+    expected = validate_source(source, tmp_path, CALENDAR)
+    assert [(p.row, p.column) for p in expected] == [(2, "amount"), (3, "qty")]
+    with pytest.raises(InputError) as raised:
+        build_cube(source, tmp_path, CALENDAR, validate=True)
+    assert raised.value.problems == expected
+
+
+def test_account_master_comes_in_canonical_columns_with_numeric_potential(tmp_path):
+    from salesplan_widgets import open_workbook
+    from salesplan_widgets.demo import create_demo
+
+    create_demo(tmp_path / "demo", end="2026-10")
+    master = open_workbook(tmp_path / "demo").accounts()
+    raw = pd.read_csv(tmp_path / "demo" / "data" / "accounts.csv", dtype={"account": str})
+    assert list(master.columns) == ["account", "rep", "team", "territory", "segment", "potential"]
+    assert len(master) == len(raw)
+    by_account = master.set_index("account")["potential"]
+    assert by_account.loc[raw["account"]].to_numpy() == pytest.approx(raw["potential"].to_numpy())

@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -475,13 +475,18 @@ def number_sql(column: str, sql_type: str) -> str:
 
 
 def normalised_sql(
-    scan: Scan, source: Source, columns: tuple[str, ...], clean_dimensions: bool = True
+    scan: Scan,
+    source: Source,
+    columns: tuple[str, ...],
+    clean_dimensions: bool = True,
+    extra: Sequence[str] = (),
 ) -> str:
     """SELECT the canonical `columns` (date, amount, rep ...) from the source, parsed and typed.
 
     Unmapped dimensions are the constant 'all', unmapped quantities 0. With `clean_dimensions`, dimension
     values are trimmed and blanks become 'unknown'; without, they are the raw values (the cube cleans its
-    small result instead, which keeps the scan as fast as a bare query).
+    small result instead, which keeps the scan as fast as a bare query). `extra` are further expressions
+    over the file's own columns (the checks' raw_/val_ columns, see `check_columns_sql`).
     """
     parts = []
     for name in columns:
@@ -503,26 +508,30 @@ def normalised_sql(
             else:
                 expr = col if _is_text(sql_type) else f"CAST({col} AS VARCHAR)"
         parts.append(f"{expr} AS {ident(name)}")
-    return f"SELECT {', '.join(parts)} FROM {scan.relation}"
+    return f"SELECT {', '.join([*parts, *extra])} FROM {scan.relation}"
 
 
 # -- validation --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Check:
+class Check:
+    """One validation rule: the rows where `bad` holds are problems in `column`."""
+
     column: str  # canonical
     bad: str  # SQL condition over the checked relation (columns raw_<c>, val_<c>)
     expected: str
     fix: str
+    per_value: bool = False  # `bad` reads only raw_<column>: it can be decided once per distinct value
 
 
-def _checks(source: Source, calendar: Calendar, kind: str) -> list[_Check]:
+def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[Check]:
+    """The row checks `validate_source` runs on a source of this kind (after its structure is sound)."""
     mapped = source.columns
-    checks: list[_Check] = []
+    checks: list[Check] = []
     required = REQUIRED.get(kind, ())
     if "date" in mapped:
-        bad = "val_date IS NULL" if "date" in required else "raw_date IS NOT NULL AND val_date IS NULL"
+        bad = "val_date IS NULL" if "date" in required else "val_date IS NULL AND has_date"
         checks.append(
-            _Check(
+            Check(
                 "date",
                 bad,
                 _("a date such as 2026-10-03 or 2026/10/03"),
@@ -536,7 +545,7 @@ def _checks(source: Source, calendar: Calendar, kind: str) -> list[_Check]:
             if calendar.end:
                 conds.append(f"val_date > DATE {literal(calendar.end.isoformat())}")
             checks.append(
-                _Check(
+                Check(
                     "date",
                     " OR ".join(conds),
                     _("a date from {start} to {end} (the plan's calendar)").format(
@@ -549,30 +558,44 @@ def _checks(source: Source, calendar: Calendar, kind: str) -> list[_Check]:
         if name in mapped:
             bad = f"val_{name} IS NULL OR NOT isfinite(val_{name})"
             if name not in required:
-                bad = f"raw_{name} IS NOT NULL AND ({bad})"
+                # = raw IS NOT NULL AND (val IS NULL OR NOT isfinite(val)), as a parsed value always has
+                # text; has_<c> tells a filled cell without casting a typed column to text
+                bad = f"(val_{name} IS NULL AND has_{name}) OR NOT isfinite(val_{name})"
             example = (
                 _("a number such as 1234.50 or -80 (returns are negative)")
                 if name == "amount"
                 else _("a number such as 12 or 1.5")
             )
             checks.append(
-                _Check(name, bad, example, _("write a plain number, without currency symbols or units"))
+                Check(name, bad, example, _("write a plain number, without currency symbols or units"))
             )
     for name in required:
         if name not in ("date", *NUMERIC_COLUMNS) and name in mapped:
             checks.append(
-                _Check(
+                Check(
                     name,
                     f"raw_{name} IS NULL",
                     _("a value in every row (it is required)"),
                     _("fill in the {column} of every row").format(column=name),
+                    per_value=True,
                 )
             )
     return checks
 
 
-def _checked_relation(scan: Scan, source: Source, checks: list[_Check], with_row: bool) -> str:
-    parts = [f"{scan.row_number} AS __line"] if with_row else []
+def _filled_sql(column: str, sql_type: str) -> str:
+    """TRUE when the cell is not blank: `raw_text_sql(...) IS NOT NULL`, without casting numbers and dates
+    to text (their text is never blank), which is most of a check's cost on a typed 10M-row column."""
+    t = sql_type.upper()
+    if _is_number(t) or t == "DATE" or t.startswith("TIMESTAMP"):
+        return f"{column} IS NOT NULL"
+    return f"{raw_text_sql(column, sql_type)} IS NOT NULL"
+
+
+def check_columns_sql(scan: Scan, source: Source, checks: Sequence[Check]) -> list[str]:
+    """The columns the `checks` conditions read: raw_<c> (trimmed text, NULL when blank), and for dates
+    and numbers val_<c> (the parsed value) and has_<c> (the cell is filled)."""
+    parts = []
     for name in sorted({c.column for c in checks}):
         col, sql_type = scan.sql_column(source.columns[name])
         parts.append(f"{raw_text_sql(col, sql_type)} AS raw_{name}")
@@ -580,10 +603,18 @@ def _checked_relation(scan: Scan, source: Source, checks: list[_Check], with_row
             parts.append(f"{date_sql(col, sql_type)} AS val_date")
         elif name in NUMERIC_COLUMNS:
             parts.append(f"{number_sql(col, sql_type)} AS val_{name}")
+        if name == "date" or name in NUMERIC_COLUMNS:
+            parts.append(f"{_filled_sql(col, sql_type)} AS has_{name}")
+    return parts
+
+
+def _checked_relation(scan: Scan, source: Source, checks: list[Check], with_row: bool) -> str:
+    parts = [f"{scan.row_number} AS __line"] if with_row else []
+    parts += check_columns_sql(scan, source, checks)
     return f"SELECT {', '.join(parts) or '1 AS one'} FROM {scan.relation}"
 
 
-def _structure_problems(scan: Scan, source: Source, kind: str) -> list[Problem]:
+def structure_problems(scan: Scan, source: Source, kind: str) -> list[Problem]:
     """Duplicate headers and mapped columns the file lacks: checked before any row is read."""
     problems: list[Problem] = []
     header_row = 1 if source.resolved_format in ("csv", "excel") else None
@@ -632,13 +663,14 @@ def _structure_problems(scan: Scan, source: Source, kind: str) -> list[Problem]:
     return problems
 
 
-def _validate(
+def located_problems(
     con: duckdb.DuckDBPyConnection, scan: Scan, source: Source, calendar: Calendar, kind: str
 ) -> list[Problem]:
-    problems = _structure_problems(scan, source, kind)
+    """Every problem of an opened source, each bad row located (what `validate_source` reports)."""
+    problems = structure_problems(scan, source, kind)
     if problems:
         return problems
-    checks = _checks(source, calendar, kind)
+    checks = checks_for(source, calendar, kind)
     counts = ", ".join([f"count(*) FILTER (WHERE {c.bad}) AS bad{i}" for i, c in enumerate(checks)])
     row = con.execute(
         f"SELECT count(*){', ' + counts if counts else ''} "
@@ -697,7 +729,7 @@ def validate_source(source: Source, base_dir: Path, calendar: Calendar, kind: st
     """
     try:
         return run_on_source(
-            source, Path(base_dir), lambda con, scan: _validate(con, scan, source, calendar, kind)
+            source, Path(base_dir), lambda con, scan: located_problems(con, scan, source, calendar, kind)
         )
     except InputError as exc:
         return exc.problems

@@ -162,6 +162,17 @@ class Workbook:
             table.to_csv(tmp, index=False, encoding="utf-8")
         return path
 
+    def accounts(self) -> pd.DataFrame | None:
+        """The account master (account, rep, team, territory, segment, potential), or None without one."""
+        from salesplan_widgets.workbook.cube import account_master
+
+        if self.plan.sources.accounts is None:
+            return None
+        problems = self.validate()
+        if problems:
+            raise InputError(problems)
+        return account_master(self.source("accounts"), self.path)
+
     def reports_dir(self, period: str | pd.Period) -> Path:
         return self.path / REPORTS_DIR / str(period)
 
