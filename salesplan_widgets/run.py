@@ -65,6 +65,19 @@ def run_period(
     when stderr is a terminal). Raises SalesplanError/InputError before anything runs when the period,
     plan or data are bad, and RunError when a template fails.
     """
+    from salesplan_widgets.workbook.runlog import logged_run
+
+    with logged_run(workbook_path, period, templates):
+        return _run_period(workbook_path, period, templates, templates_dir, progress)
+
+
+def _run_period(
+    workbook_path: Path,
+    period: str,
+    templates: Sequence[str] | None,
+    templates_dir: Path | None,
+    progress: bool | None,
+) -> Path:
     from salesplan_widgets.report.period import parse_period
     from salesplan_widgets.workbook import open_workbook
 

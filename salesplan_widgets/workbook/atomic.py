@@ -65,7 +65,7 @@ def atomic_write(target: Path, data: bytes | str) -> str:
 
 
 @contextlib.contextmanager
-def _locked(target: Path) -> Iterator[None]:
+def locked(target: Path) -> Iterator[None]:
     lock = target.with_name(f".{target.name}.lock")
     with open(lock, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -82,7 +82,7 @@ def save_checked(target: Path, data: bytes | str, read_version: str | None) -> s
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(target):
+    with locked(target):
         current = file_version(target)
         if current != read_version:
             raise ConflictError(
