@@ -393,6 +393,8 @@ def run_on_source(
         encoding = sniff_encoding(source_file(source, base_dir))
     for attempt in (1, 2):
         con = duckdb.connect(":memory:")
+        # scans of large sources (over 2 s) show DuckDB's progress bar: a widget in notebooks, text in a terminal
+        con.execute("SET enable_progress_bar = true")
         try:
             return work(con, _open(con, source, base_dir, encoding))
         except duckdb.Error as exc:
