@@ -138,3 +138,18 @@ def test_a_bad_period_is_a_clear_error_and_writes_nothing(tmp_path, period):
     with pytest.raises(SalesplanError, match="YYYY-MM"):
         write_payouts(folder, period)
     assert not (folder / "reports").exists()
+
+
+def test_quotas_follow_the_targets_version_in_force_for_each_month(tmp_path):
+    from salesplan_widgets.workbook.payouts import load_quotas
+    from salesplan_widgets.workbook.versions import save_version
+
+    wb = open_workbook(write_workbook(tmp_path / "wb"))
+    original = wb.read_table("targets")
+    revised = original.assign(target=original["target"] * 2)
+    save_version(wb, revised, reason="market shock", author="lead", effective_from="2026-07")
+    quotas = load_quotas(wb).table.groupby("period")["target"].sum()
+    planned = original.groupby("period")["target"].sum()
+    june, july = pd.Period("2026-06", "M"), pd.Period("2026-07", "M")
+    assert quotas[june] == pytest.approx(planned[june])
+    assert quotas[july] == pytest.approx(2 * planned[july])

@@ -45,8 +45,11 @@ class Quotas:
 
 
 def load_quotas(workbook: Workbook, allow_provisional: bool = False) -> Quotas:
-    """Quota per period and rep from the "targets" table; without one, provisional quotas if allowed."""
-    targets = workbook.read_table(TARGETS)
+    """Quota per period and rep from the targets version in force for each month (re-plans included);
+    without any targets, provisional quotas if allowed."""
+    from salesplan_widgets.workbook.versions import targets_in_force
+
+    targets = targets_in_force(workbook)
     if targets is not None:
         if "target" not in targets.columns or "rep" not in targets.columns:
             raise InputError(
