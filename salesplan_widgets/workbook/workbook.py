@@ -106,9 +106,10 @@ class Workbook:
     def cube(self, by_product: bool = False) -> pd.DataFrame:
         """The sales cube (period × rep × team × territory × segment × channel [× product]), cached on disk.
 
-        Validates the source first, so a bad file raises InputError and nothing is cached.
+        Checks every source (the sales file inside the cube's own scan), so a bad file raises InputError and
         """
         from salesplan_widgets.workbook.cube import build_cube, read_cube, write_cube
+        from salesplan_widgets.workbook.sources import validate_source
 
         cache = (
             self.path
@@ -117,10 +118,22 @@ class Workbook:
         )
         if cache.exists():
             return read_cube(cache)
-        problems = self.validate()
+        # the sales source is checked inside the cube's own scan (one pass over the file, not two);
+        # the other sources are small and checked on their own
+        problems = [
+            problem
+            for name in type(self.plan.sources).model_fields
+            if name != "sales" and getattr(self.plan.sources, name) is not None
+            for problem in validate_source(self.source(name), self.path, self.plan.calendar, kind=name)
+        ]
+        try:
+            cube = build_cube(
+                self.source("sales"), self.path, self.plan.calendar, by_product=by_product, validate=True
+            )
+        except InputError as exc:
+            raise InputError([*exc.problems, *problems]) from None
         if problems:
             raise InputError(problems)
-        cube = build_cube(self.source("sales"), self.path, self.plan.calendar, by_product=by_product)
         for stale in cache.parent.glob(f"cube-{'product-' if by_product else ''}*.parquet"):
             stale.unlink(missing_ok=True)
         with atomic_path(cache) as tmp:
