@@ -107,6 +107,7 @@ class Workbook:
         """The sales cube (period × rep × team × territory × segment × channel [× product]), cached on disk.
 
         Checks every source (the sales file inside the cube's own scan), so a bad file raises InputError and
+        nothing is cached.
         """
         from salesplan_widgets.workbook.cube import build_cube, read_cube, write_cube
         from salesplan_widgets.workbook.sources import validate_source
