@@ -3,10 +3,14 @@
 Huaxin Industrial sells five product lines to a few thousand business accounts through ~40 reps in four
 Chinese regions, online, offline and through partners. Three years of daily invoice lines carry a yearly
 trend, Spring Festival dip (on the real lunar new year), 618 and Double 11 online peaks, a Q4 push,
-reps of different skill, new hires ramping up, one leaver and ~2.5% returns. The same seed always gives
-byte-identical files. Generation is vectorised per month and written in row-group chunks, so `rows=10M`
-runs in bounded memory. It only ever writes into a folder that holds no plan yet, each file atomically,
-the plan last.
+reps of different skill, new hires ramping up, one leaver and ~2.5% returns. On top of the history sits a
+complete plan for the fiscal year the data ends in, computed by the library's own models from the sales
+before that year: a SMART goal (forecast + stretch), its split into monthly targets per rep (tables/
+targets.csv), a commission plan, tracking settings, the report and dashboard lists, and the step
+notebooks. The same seed always gives byte-identical files (no clock is read). Generation is vectorised
+per month and written in row-group chunks, and the plan is computed from the cube DuckDB builds, so
+`rows=10M` runs in bounded memory. It only ever writes into a folder that holds no plan yet, each file
+atomically, the plan last.
 """
 
 from __future__ import annotations
@@ -23,8 +27,21 @@ import pyarrow.parquet as pq
 
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import LOCALES, _
+from salesplan_widgets.model.allocation import split_goal
+from salesplan_widgets.model.forecast import baseline_forecast
+from salesplan_widgets.model.goal import stretch_target, target_for_probability
+from salesplan_widgets.model.smart import smart_check
+from salesplan_widgets.paths import templates_dir
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
-from salesplan_widgets.workbook.plan import PLAN_FILE, parse_plan
+from salesplan_widgets.workbook.cube import account_master, build_cube
+from salesplan_widgets.workbook.plan import PLAN_FILE, PlanFile, parse_plan
+from salesplan_widgets.workbook.scaffold import STEPS, instantiate_notebook
+from salesplan_widgets.workbook.schema import Plan
+from salesplan_widgets.workbook.schema.goal import GoalSection
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.workbook.schema.split import SegmentStrategy, SplitLevel, SplitSection
+from salesplan_widgets.workbook.schema.tracking import TrackingSection
+from salesplan_widgets.workbook.workbook import TABLES_DIR
 
 DEFAULT_ROWS = 120_000  # about 2-3 MB of Parquet: small enough to commit
 N_REPS = 40
@@ -37,6 +54,10 @@ RAMP_MONTHS = 6
 LINES_GROWTH = 1.035  # yearly growth in order lines ...
 PRICE_GROWTH = 1.03  # ... and in prices: ~10% revenue growth a year
 ROW_GROUP = 1_000_000
+GOAL_STRETCH = 0.06  # the goal: baseline forecast + 6%
+SPLIT_UNIT = 100.0  # targets in whole hundreds of CNY
+REPORT_TEMPLATES = ("sales_overview", "report_goal", "report_split", "report_incentives", "report_tracking")
+DASHBOARDS = ("overview", "tracker", "incentives", "my_targets", "goal")
 
 CHANNELS = ("offline", "online", "partner")
 CHANNEL_SHARE = np.array([0.50, 0.28, 0.22])
@@ -73,6 +94,23 @@ LABELS = {
         "kinds": ("Trading", "Manufacturing", "Technology", "Electric", "Machinery", "Supply Chain")
         + ("Engineering", "Equipment"),
         "account_name": "{city} {brand} {kind}",
+        "goal_name": "Grow FY{year} net sales of all teams to {target} CNY",
+        "rationale": "The baseline forecast from the sales history to {last} plus a {stretch} stretch: the "
+        "new hires reach full capacity and B accounts are cross-sold the next product line.",
+        "objective": "Keep double-digit growth and lift our share of industrial automation in China",
+        "override": "The stretch is deliberate: the board's growth objective asks more than the trend gives, "
+        "and the new hires' ramp and the cross-selling programme are planned to close the gap.",
+        "strategies": {
+            "A": "Protect and expand key accounts: quarterly business reviews.",
+            "B": "Grow share of wallet: cross-sell the next product line.",
+            "C": "Serve efficiently online; qualify the promising ones.",
+        },
+        "milestone": "First half on plan",
+        "spif": "Autumn sensor push",
+        "reward": "Sales academy place",
+        "event": "Team dinner",
+        "boards": ("Top attainment", "Top sales", "Top growth"),
+        "badges": ("First to quota", "On a roll", "Star month"),
     },
     "zh_CN": {
         "name": "华信工业（演示）",
@@ -93,6 +131,22 @@ LABELS = {
         ),
         "kinds": _words("贸易 制造 科技 电气 机械 供应链 工程 设备"),
         "account_name": "{city}{brand}{kind}",
+        "goal_name": "{year}财年全体团队净销售额达到 {target} 元",
+        "rationale": "以截至 {last} 的销售历史得出的基线预测，再加 {stretch} 的挑战：新人达到满产能，"
+        "并向 B 类客户交叉销售下一条产品线。",
+        "objective": "保持两位数增长，提升在中国工业自动化市场的份额",
+        "override": "挑战是有意为之：董事会的增长目标高于趋势，新人爬坡和交叉销售计划用来弥补差距。",
+        "strategies": {
+            "A": "守住并扩大重点客户：每季度业务回顾。",
+            "B": "提高钱包份额：交叉销售下一条产品线。",
+            "C": "线上高效服务；筛选有潜力的客户。",
+        },
+        "milestone": "上半年达标",
+        "spif": "秋季传感器冲刺",
+        "reward": "销售学院培训名额",
+        "event": "团队聚餐",
+        "boards": ("达成率榜", "销售额榜", "增长榜"),
+        "badges": ("率先达标", "连续达标", "明星月"),
     },
 }
 
@@ -527,9 +581,178 @@ sources:
     columns:
 {accounts}
 reports:
-  templates: [sales_overview]
-  dashboards: [overview]
+  templates: [{", ".join(REPORT_TEMPLATES)}]
+  dashboards: [{", ".join(DASHBOARDS)}]
 """
+
+
+# -- the plan: goal, split, incentives and tracking, computed by the library's own models ------------------
+def _goal_section(cube: pd.DataFrame, year: int, labels: dict, unit: float) -> GoalSection:
+    """FY `year`'s goal: the baseline forecast from the history before the year plus a stretch, as the goal
+    wizard would set it (SMART-checked; an explicit override reason where the stretch is not 'achievable')."""
+    first = pd.Period(f"{year}-01", freq="M")
+    history = cube[cube["period"] < first]
+    settings = GoalSection()
+    forecast = baseline_forecast(
+        history, first, first + 11, last_actual=first - 1, level=settings.interval_level
+    )
+    proposal = stretch_target(forecast, GOAL_STRETCH)
+    target = float(round(proposal.total / unit) * unit)  # a round figure the split can share out exactly
+    goal = settings.model_copy(
+        update={
+            "name": labels["goal_name"].format(year=year, target=f"{target:,.0f}"),
+            "metric": "revenue",
+            "start": first.start_time.date(),
+            "end": (first + 11).end_time.date(),
+            "review_dates": [(first + m).start_time.date() for m in (3, 6, 9)],
+            "method": "stretch",
+            "stretch": GOAL_STRETCH,
+            "target": target,
+            "baseline": round(forecast.total, 2),
+            "probability": round(proposal.probability, 4),
+            "rationale": labels["rationale"].format(last=first - 1, stretch=f"{GOAL_STRETCH:.0%}"),
+            "business_objective": labels["objective"],
+        }
+    )
+    check = smart_check(
+        goal,
+        history,
+        probability=proposal.probability,
+        stretch=proposal.stretch,
+        target_at_threshold=target_for_probability(forecast, goal.probability_threshold),
+    )
+    if not check.passed:
+        goal = goal.model_copy(update={"override_reason": labels["override"]})
+    return GoalSection.model_validate(goal.model_dump())
+
+
+def _split_section(
+    cube: pd.DataFrame, goal: GoalSection, roster: pd.DataFrame, potential: pd.DataFrame, labels: dict
+) -> tuple[SplitSection, pd.DataFrame]:
+    """Split the goal segment → channel → team → rep → month on the history before the year; return the
+    section and the targets table (period, rep, team, territory, segment, channel, target) that the
+    tracker and the incentives read."""
+    first = pd.Period(goal.start, freq="M")
+    section = SplitSection(
+        goal=goal.target,
+        start=str(first),
+        months=12,
+        levels=[
+            SplitLevel(dimension="segment", method="potential"),
+            SplitLevel(dimension="channel", method="historical", params={"months": 12}),
+            SplitLevel(dimension="team", method="historical", params={"months": 12}),
+            # one quota per head within a team, ramped for new hires and ending for the leaver: a rep's
+            # own short history (a new hire's first months) would otherwise set a tiny quota
+            SplitLevel(dimension="rep", method="capacity", params={"base": "equal"}),
+            SplitLevel(dimension="period", method="seasonality", params={"by": ["channel"]}),
+        ],
+        unit=SPLIT_UNIT,
+        ramp_months=RAMP_MONTHS,
+        strategies={
+            k: SegmentStrategy(strategy=labels["strategies"][k], growth=v.growth)
+            for k, v in SplitSection().strategies.items()
+        },
+        milestones="quarter",
+    )
+    split = split_goal(
+        section.goal,
+        section.levels_for_model(),
+        cube[cube["period"] < first],
+        pd.period_range(first, periods=section.months, freq="M"),
+        unit=section.unit,
+        potential=potential,
+        roster=roster,
+        basis_months=section.basis_months,
+        ramp_months=section.ramp_months,
+    )
+    targets = split.targets
+    text = [c for c in targets.columns if c not in ("period", "target")]
+    return section, targets.assign(**{c: targets[c].astype(str) for c in text})
+
+
+def _incentives_section(year: int, labels: dict) -> IncentivesSection:
+    """A realistic commission plan: ~3% base, richer on key accounts, marginal tiers with an accelerator
+    above quota, a 50% threshold, a cap, quarterly year-to-date true-up, a milestone bonus, one SPIF."""
+    boards, badges = labels["boards"], labels["badges"]
+    return IncentivesSection.model_validate(
+        {
+            "measurement": "quarterly",
+            "cumulative": True,
+            "negative": "carry_forward",
+            "commission": {
+                "base_rate": 0.03,
+                "overrides": [{"segment": "A", "rate": 0.035}, {"channel": "partner", "rate": 0.02}],
+                "tiers": {
+                    "basis": "attainment",
+                    "mode": "marginal",
+                    "bands": [
+                        {"at_least": 0.0, "below": 0.8, "rate": 0.025},
+                        {"at_least": 0.8, "below": 1.0, "rate": 0.03},
+                        {"at_least": 1.0, "below": 1.2, "rate": 0.04},
+                        {"at_least": 1.2, "below": 1.5, "rate": 0.05},
+                        {"at_least": 1.5, "rate": 0.02},
+                    ],
+                },
+                "accelerators": [{"at_least": 1.0, "multiplier": 1.25}],
+                "threshold": 0.5,
+                "caps": {"attainment": 2.0, "payout": 150_000},
+            },
+            "milestones": [{"name": labels["milestone"], "by": f"{year}-06", "bonus": 5_000}],
+            "spifs": [
+                {
+                    "name": labels["spif"],
+                    "product": labels["products"][2],
+                    "rate": 0.01,
+                    "start": f"{year}-09",
+                    "end": f"{year}-10",
+                }
+            ],
+            "rewards": [
+                {"name": labels["reward"], "kind": "training", "cost": 6_000, "at_least": 1.2},
+                {"name": labels["event"], "kind": "event", "cost": 800, "at_least": 1.0},
+            ],
+            "recognition": {
+                "leaderboards": [
+                    {"name": boards[0], "metric": "attainment", "top": 10},
+                    {"name": boards[1], "metric": "sales", "top": 10},
+                    {"name": boards[2], "metric": "growth", "top": 5},
+                ],
+                "badges": [
+                    {"name": badges[0], "rule": "first_to_quota"},
+                    {"name": badges[1], "rule": "streak", "level": 1.0, "months": 3},
+                    {"name": badges[2], "rule": "attainment", "level": 1.3},
+                ],
+            },
+        }
+    )
+
+
+def _tracking_section() -> TrackingSection:
+    """Flag reps projected below 90% of the year's plan; pace the year against the Chinese calendar."""
+    return TrackingSection(
+        at_risk_threshold=0.9, ahead_threshold=1.0, country="CN", pace_window="year", leaderboard_size=10
+    )
+
+
+def _write_plan(
+    directory: Path, plan: Plan, doc, roster: pd.DataFrame, labels: dict, last: pd.Period
+) -> None:
+    """Compute the plan's sections from the cube (built in DuckDB, so 10M rows stay out of pandas), write
+    the targets table and the step notebooks, then the plan file itself, last."""
+    cube = build_cube(plan.sources.sales, directory, plan.calendar)
+    potential = account_master(plan.sources.accounts, directory)
+    year = last.year  # the fiscal year the data ends in (January fiscal years)
+    goal = _goal_section(cube, year, labels, SPLIT_UNIT)
+    split, targets = _split_section(cube, goal, roster, potential, labels)
+    with atomic_path(directory / TABLES_DIR / "targets.csv") as tmp:  # as Workbook.write_table writes it
+        targets.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    source = templates_dir()
+    for template, notebook in STEPS:
+        if (source / f"{template}.ipynb").exists():
+            instantiate_notebook(source / f"{template}.ipynb", directory / f"{notebook}.ipynb")
+    PlanFile(path=directory / PLAN_FILE, plan=plan, version=None, _doc=doc).save(
+        goal=goal, split=split, incentives=_incentives_section(year, labels), tracking=_tracking_section()
+    )
 
 
 def create_demo(
@@ -561,7 +784,7 @@ def create_demo(
     start, stop = months[0].start_time.date(), months[-1].end_time.date()
     labels = LABELS[locale]
     text = _plan_text(labels["name"], locale, start, stop)
-    parse_plan(text)  # the plan must be valid before anything is written
+    plan, doc = parse_plan(text)  # the plan must be valid before anything is written
 
     company_seed, sales_seed, account_seed = np.random.SeedSequence(seed).spawn(3)
     company = _make_company(np.random.default_rng(company_seed), months, labels)
@@ -572,8 +795,7 @@ def create_demo(
         )
     accounts = _accounts_table(company, np.random.default_rng(account_seed), trailing, labels, locale)
     atomic_write(data / "accounts.csv", accounts.to_csv(index=False, lineterminator="\n"))
-    atomic_write(
-        data / "reps.csv", _reps_table(company, labels, locale).to_csv(index=False, lineterminator="\n")
-    )
-    atomic_write(directory / PLAN_FILE, text)  # last: a workbook exists only once it is complete
+    roster = _reps_table(company, labels, locale)
+    atomic_write(data / "reps.csv", roster.to_csv(index=False, lineterminator="\n"))
+    _write_plan(directory, plan, doc, roster, labels, last)  # the plan last: complete, or nothing
     return directory

@@ -44,7 +44,7 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tmp_path:
     first = create_demo(tmp_path / "a", seed=3, end=END, rows=20_000)
     again = create_demo(tmp_path / "b", seed=3, end=END, rows=20_000)
     other = create_demo(tmp_path / "c", seed=4, end=END, rows=20_000)
-    files = ["plan.yaml", "data/sales.parquet", "data/accounts.csv", "data/reps.csv"]
+    files = ["plan.yaml", "data/sales.parquet", "data/accounts.csv", "data/reps.csv", "tables/targets.csv"]
     for name in files:
         assert (first / name).read_bytes() == (again / name).read_bytes(), name
     for name in ["data/sales.parquet", "data/accounts.csv", "data/reps.csv"]:
@@ -276,7 +276,7 @@ def test_salesplan_demo_command_writes_a_workbook(tmp_path: Path) -> None:
 def test_committed_demo_workbook_is_what_the_generator_writes(tmp_path: Path) -> None:
     committed = Path(__file__).resolve().parents[1] / "workbooks" / "demo"
     fresh = create_demo(tmp_path / "demo", end=END)
-    for name in ["plan.yaml", "data/accounts.csv", "data/reps.csv"]:
+    for name in ["plan.yaml", "data/accounts.csv", "data/reps.csv", "tables/targets.csv"]:
         assert (committed / name).read_bytes() == (fresh / name).read_bytes(), (
             f"workbooks/demo/{name} is stale: regenerate it with create_demo('workbooks/demo', end='{END}')"
         )
