@@ -9,11 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesplan_widgets.model.forecast import (
+    BACKTEST_WIDTH,
     ETS,
     LAST_YEAR_TREND,
+    MODEL_WIDTH,
     TOP_DOWN,
     backtest,
+    backtest_errors,
+    backtest_origins,
     baseline_forecast,
+    calibrate_interval,
     z_value,
 )
 
@@ -216,3 +221,119 @@ def test_a_horizon_already_over_is_its_actuals_with_no_uncertainty():
     first_half = cube[(cube["period"] >= "2026-01") & (cube["period"] <= "2026-06")]["actual"].sum()
     assert forecast.total == pytest.approx(first_half)
     assert forecast.total_interval == pytest.approx((first_half, first_half))
+
+
+# -- the interval's width checked against past forecast errors ---------------------------------------------
+
+
+def seasonal_years(yearly_factors: list[float], months: int) -> np.ndarray:
+    """A monthly series whose every month is the same month a year earlier × that year's factor."""
+    season = 100.0 * (1 + 0.3 * np.cos(2 * np.pi * np.arange(12) / 12))
+    year = np.arange(months) // 12
+    level = np.cumprod([1.0, *yearly_factors])[year]
+    return season[np.arange(months) % 12] * level
+
+
+def test_backtest_errors_are_the_root_mean_square_of_window_and_month_errors():
+    # two windows of two months, planted: window totals miss by +10% and −20%
+    errors = pd.DataFrame(
+        {
+            "origin": [12, 12, 13, 13],
+            "lead": [1, 2, 1, 2],
+            "method": LAST_YEAR_TREND,
+            "forecast": [50.0, 50.0, 100.0, 100.0],
+            "actual": [60.0, 50.0, 80.0, 80.0],
+        }
+    )
+    total, month = backtest_errors(errors)
+    assert total == pytest.approx(np.sqrt((0.1**2 + 0.2**2) / 2))
+    assert month == pytest.approx(np.sqrt((0.2**2 + 0 + 0.2**2 + 0.2**2) / 4))
+
+
+def test_backtest_origins_prefer_two_years_of_history_and_cut_windows_at_the_data_end():
+    # 36 months, 12-month windows: origins need a year before and six months after; ETS needs two years
+    assert backtest_origins(36, 12) == list(range(30, 23, -1))  # seven with two years: only those
+    assert backtest_origins(26, 12) == list(range(20, 11, -1))  # none with two years: the fallback's
+    assert backtest_origins(40, 2) == list(range(39, 27, -1))  # at most the latest twelve
+    assert backtest_origins(14, 12) == []
+
+
+def test_a_planted_yearly_error_sets_the_width_by_the_widening_rule():
+    # 26 months growing exactly 20% a year: the backtests (fallback, no trend from one year) miss by 20%
+    series = seasonal_years([1.2, 1.2], 26)
+    calibration = calibrate_interval(series, 12, model_sigma=1.0, open_total=1000.0)
+    assert calibration.origins == 9
+    assert calibration.total_error == pytest.approx(0.2)
+    assert calibration.month_error == pytest.approx(0.2)
+    assert calibration.method == BACKTEST_WIDTH
+    assert "20.0%" in calibration.reason and "widened" in calibration.reason
+    # the model already wider than the backtest: its width stands, said so
+    wide = calibrate_interval(series, 12, model_sigma=300.0, open_total=1000.0)
+    assert wide.method == MODEL_WIDTH and "within the model's own 30.0%" in wide.reason
+
+
+def test_a_planted_error_distribution_gives_its_root_mean_square():
+    # years grow +20%, −10%: each window's error is its actual over the same months a year earlier, by hand
+    # 26 months: no origin has two years before it, so every backtest is the fallback (no trend from a year)
+    series = seasonal_years([1.2, 0.9], 26)
+    calibration = calibrate_interval(series, 6, model_sigma=0.0, open_total=1.0)
+    origins = list(range(23, 11, -1))  # a year before; at least 3 of 6 months after; the latest 12
+    by_hand = []
+    for n in origins:
+        window = np.arange(n, min(n + 6, 26))
+        by_hand.append(series[window].sum() / series[window - 12].sum() - 1)
+    assert calibration.origins == len(origins)
+    assert calibration.total_error == pytest.approx(np.sqrt(np.mean(np.square(by_hand))))
+    assert min(by_hand) < 0 < 0.15 < max(by_hand)  # windows into the falling year miss the other way
+
+
+def test_the_scope_total_is_widened_to_the_backtest_error_and_months_and_running_total_follow():
+    cube = synthetic_cube(months=26, yearly_growth=0.0)
+    year = np.asarray([(p - cube["period"].min()).n // 12 for p in cube["period"]])
+    cube = cube.assign(actual=cube["actual"] * 1.2**year)  # exactly +20% a year
+    forecast = baseline_forecast(cube, END + 1, END + 12)
+    assert forecast.method_summary() == {ETS: 9}  # 26 months: ETS forecasts, the backtest uses the fallback
+    assert forecast.interval_method == BACKTEST_WIDTH
+    assert "ETS itself cannot be backtested yet" in forecast.interval_reason
+    assert forecast.total_sigma == pytest.approx(0.2 * forecast.open_total)
+    assert forecast.total_sigma > forecast.model_total_sigma
+    lower, upper = forecast.total_interval
+    assert upper - lower == pytest.approx(2 * z_value(0.8) * 0.2 * forecast.total)
+    months = forecast.by_period()
+    assert np.allclose(months["sigma"], 0.2 * months["forecast"])
+    running = forecast.cumulative()
+    assert (running["lower"].iloc[-1], running["upper"].iloc[-1]) == pytest.approx((lower, upper))
+    # each series keeps the model's own width: the calibration is of the scope's total
+    assert (forecast.monthly["sigma"] < 0.2 * forecast.monthly["forecast"]).all()
+
+
+def test_big_out_of_sample_errors_make_the_interval_wider_than_ets_claims():
+    cube = synthetic_cube(months=40, noise=0.02, seed=3)
+    # a shock shared by every series each month (a market swing): separately fitted series cannot see it
+    shock = pd.Series(np.random.default_rng(5).lognormal(0, 0.15, 40), index=sorted(cube["period"].unique()))
+    cube = cube.assign(actual=cube["actual"] * cube["period"].map(shock).to_numpy())
+    forecast = baseline_forecast(cube, END + 1, END + 12)
+    own = baseline_forecast(cube, END + 1, END + 12, calibrate=False)
+    assert forecast.calibration.errors["method"].eq(ETS).all()  # 40 months: ETS at every origin
+    assert forecast.interval_method == BACKTEST_WIDTH
+    assert "widened to match past forecast errors" in forecast.interval_reason
+    assert "cannot be backtested" not in forecast.interval_reason
+    width = np.subtract(*forecast.total_interval[::-1])
+    assert width > np.subtract(*own.total_interval[::-1])
+    assert own.total_sigma == pytest.approx(forecast.model_total_sigma)
+    assert forecast.total == pytest.approx(own.total)  # only the width changes
+
+
+def test_an_accurate_model_keeps_its_own_width():
+    cube = synthetic_cube(months=26, yearly_growth=0.0)  # the same every year: past forecasts were exact
+    forecast = baseline_forecast(cube, END + 1, END + 12)
+    assert forecast.calibration.total_error == pytest.approx(0.0, abs=1e-12)
+    assert forecast.interval_method == MODEL_WIDTH
+    assert forecast.total_sigma == pytest.approx(forecast.model_total_sigma)
+
+
+def test_too_short_a_history_leaves_the_models_width_unchecked_and_says_so():
+    forecast = baseline_forecast(synthetic_cube(months=14), END + 1, END + 12)
+    assert forecast.interval_method == MODEL_WIDTH
+    assert forecast.calibration.origins < 3 and "too few to backtest" in forecast.interval_reason
+    assert forecast.total_sigma == pytest.approx(forecast.model_total_sigma)

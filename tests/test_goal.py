@@ -211,3 +211,30 @@ def test_a_blend_lies_between_its_sides_and_its_cells_add_up(weight, stretch):
     assert low - 1e-6 <= blend.total <= high + 1e-6
     assert blend.shape["target"].sum() == pytest.approx(blend.total)
     assert blend.detail["gap"] == pytest.approx(top.total - bottom.total)
+
+
+def _widened_forecast():
+    """26 months growing exactly 20% a year: past forecasts missed the year by 20%, ETS claims far less."""
+    cube = synthetic_cube(months=26, yearly_growth=0.0)
+    year = ((cube["period"] - cube["period"].min()).map(lambda d: d.n) // 12).to_numpy()
+    cube = cube.assign(actual=cube["actual"] * 1.2**year)
+    return (
+        baseline_forecast(cube, "2026-11", "2027-10"),
+        baseline_forecast(cube, "2026-11", "2027-10", calibrate=False),
+    )
+
+
+def test_probability_and_its_inverse_use_the_interval_widened_to_past_errors():
+    forecast, own = _widened_forecast()
+    assert forecast.interval_method == "backtest"
+    sigma = 0.2 * forecast.open_total  # the backtest's 20% root mean square error of the year's total
+    target = forecast.total * 1.06
+    assert forecast_probability(forecast, target) == pytest.approx(norm.sf(target, forecast.total, sigma))
+    # the model alone would call a 6% stretch close to hopeless; past errors say it is not
+    assert forecast_probability(forecast, target) > 0.3 > forecast_probability(own, target)
+    for p in (0.1, 0.5, 0.8):
+        assert forecast_probability(forecast, target_for_probability(forecast, p)) == pytest.approx(
+            p, abs=1e-9
+        )
+    assert target_for_probability(forecast, 0.5) == pytest.approx(forecast.total)
+    assert stretch_target(forecast, 0.06).probability == pytest.approx(forecast_probability(forecast, target))

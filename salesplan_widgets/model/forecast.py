@@ -8,6 +8,12 @@ method was used and why (`Forecast.methods`). When a request has more series tha
 one by one (e.g. 500 reps × 3 segments × 3 channels), the forecast is fitted on their aggregates (segment ×
 channel) and split top-down by each series' share of the parent's last 12 months.
 
+The width of the scope's intervals is checked against what past forecasts actually missed by
+(`calibrate_interval`): the scope's total series is forecast again from each of its last months (a
+rolling-origin backtest, one aggregated series, so it stays cheap), and where those forecasts missed by
+more than the model's own interval allows, the interval is widened to match — never narrowed.
+`Forecast.interval_reason` says which set the width and why.
+
 Pure functions on the cube: no files, no widgets. The only Python loop is over the fitted series
 (at most `MAX_FITTED_SERIES`), never over reps or rows.
 """
@@ -24,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _
+from salesplan_widgets.i18n import _, fmt_percent
 
 ETS = "ets"
 LAST_YEAR_TREND = "last_year_trend"
@@ -40,6 +46,11 @@ INTERVAL_LEVEL = 0.8
 SIMULATIONS = 1000  # paths behind the interval of a multiplicative-season ETS
 SEED = 20261127
 METRICS = {"revenue": "actual", "quantity": "quantity", "lines": "lines"}
+MODEL_WIDTH = "model"  # the interval is the model's own
+BACKTEST_WIDTH = "backtest"  # the interval was widened to the backtest's errors
+MIN_BACKTEST_HISTORY = 12  # months of history before a backtest origin (the fallback needs a year)
+BACKTEST_ORIGINS = 12  # at most this many rolling origins, the latest ones
+MIN_BACKTEST_ORIGINS = 3  # fewer past errors than this say too little to set a width
 # dimensions dropped first when a request has too many series to fit one by one
 _COARSEN_ORDER = ("rep", "account", "territory", "team", "product", "channel", "segment")
 
@@ -70,15 +81,36 @@ def select_scope(cube: pd.DataFrame, scope: Mapping[str, Sequence[str]] | None) 
 
 
 @dataclass(frozen=True)
+class IntervalCalibration:
+    """What past forecasts of the scope's total missed by, and whether that or the model set the width.
+
+    Rule: σ_total = max(σ_model, e_total × open forecast total), where e_total is the root mean square of the
+    relative errors (actual / forecast − 1) of the backtest's window totals; a month's σ of the scope total
+    likewise = max(σ_model, e_month × its forecast). `errors`: origin (months of history the forecast was made
+    from), lead (1 = the month after them), method, forecast, actual — one row per backtest month.
+    """
+
+    method: str  # MODEL_WIDTH or BACKTEST_WIDTH
+    reason: str
+    total_error: float  # RMS relative error of the window totals (nan: no backtest possible)
+    month_error: float  # RMS relative error of single months (nan: no backtest possible)
+    window: int  # months in each backtest window (the open horizon's length, at most 12)
+    origins: int
+    errors: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class Forecast:
     """A baseline forecast over a horizon, with its history and how each series was forecast.
 
-    `monthly`: period, <by dims>, forecast, lower, upper, sigma, closed (closed months are actuals).
+    `monthly`: period, <by dims>, forecast, lower, upper, sigma, closed (closed months are actuals) — each
+    series at the model's own width.
     `history`: period, <by dims>, actual (every month, empty months as zero).
     `methods`: <by dims>, method, reason, months (of history used).
-    `fitted`: period, <fit dims>, forecast, sigma — the series actually fitted; totals and their
-    uncertainty come from these (series fitted separately are taken as independent; the months of one
+    `fitted`: period, <fit dims>, forecast, sigma — the series actually fitted; the model's uncertainty of
+    totals comes from these (series fitted separately are taken as independent; the months of one
     series as perfectly correlated, which errs on the wide side).
+    `calibration`: the backtest that may widen the scope's intervals (totals, months, running totals).
     """
 
     by: tuple[str, ...]
@@ -92,6 +124,7 @@ class Forecast:
     history: pd.DataFrame
     methods: pd.DataFrame
     fitted: pd.DataFrame
+    calibration: IntervalCalibration | None = None
 
     @property
     def total(self) -> float:
@@ -99,14 +132,33 @@ class Forecast:
         return float(self.monthly["forecast"].sum())
 
     @property
+    def open_total(self) -> float:
+        """Expected total of the months not closed yet: the part that is uncertain."""
+        return float(self.monthly.loc[~self.monthly["closed"].astype(bool), "forecast"].sum())
+
+    @property
+    def model_total_sigma(self) -> float:
+        """The model's own σ of the horizon total: sqrt(Σ_series (Σ_months σ)²)."""
+        return _model_total_sigma(self.fitted, self.fit_by)
+
+    @property
     def total_sigma(self) -> float:
-        """Standard deviation of the horizon total: sqrt(Σ_series (Σ_months σ)²)."""
-        per_series = (
-            self.fitted.groupby(list(self.fit_by), observed=True)["sigma"].sum()
-            if self.fit_by
-            else (pd.Series([self.fitted["sigma"].sum()]))
+        """σ of the horizon total: max(the model's own, backtest RMS relative error × open total)."""
+        return max(self.model_total_sigma, _backtest_error(self.calibration, "total_error") * self.open_total)
+
+    @property
+    def interval_method(self) -> str:
+        """MODEL_WIDTH or BACKTEST_WIDTH: what set the width of the scope's intervals."""
+        return self.calibration.method if self.calibration is not None else MODEL_WIDTH
+
+    @property
+    def interval_reason(self) -> str:
+        """One sentence for the user: what set the interval's width and why."""
+        return (
+            self.calibration.reason
+            if self.calibration is not None
+            else _("The model's own interval (not checked against past forecasts).")
         )
-        return float(np.sqrt((per_series.to_numpy() ** 2).sum()))
 
     @property
     def total_interval(self) -> tuple[float, float]:
@@ -115,8 +167,13 @@ class Forecast:
         return self.total - half, self.total + half
 
     def by_period(self) -> pd.DataFrame:
-        """Horizon months summed over series: period, forecast, lower, upper (series independent)."""
+        """Horizon months summed over series: period, forecast, lower, upper, sigma.
+
+        σ of a month = max(the model's (series independent), backtest RMS monthly relative error × the
+        month's open forecast).
+        """
         fitted = self.fitted.groupby("period")
+        open_months = self.monthly[~self.monthly["closed"].astype(bool)]
         out = pd.DataFrame(
             {
                 "forecast": self.monthly.groupby("period")["forecast"].sum(),
@@ -124,12 +181,19 @@ class Forecast:
             }
         )
         out["sigma"] = out["sigma"].fillna(0.0)  # closed months are actuals: certain
+        open_forecast = open_months.groupby("period")["forecast"].sum().reindex(out.index, fill_value=0.0)
+        out["sigma"] = np.maximum(
+            out["sigma"], _backtest_error(self.calibration, "month_error") * open_forecast
+        )
         half = z_value(self.level) * out["sigma"]
         out["lower"], out["upper"] = out["forecast"] - half, out["forecast"] + half
         return out.rename_axis("period").reset_index()[["period", "forecast", "lower", "upper", "sigma"]]
 
     def cumulative(self) -> pd.DataFrame:
-        """Running total over the horizon: period, forecast, lower, upper (σ of a running total as for the total)."""
+        """Running total over the horizon: period, forecast, lower, upper.
+
+        σ of a running total as for the total: max(the model's, backtest RMS total error × its open part).
+        """
         months = self.monthly.groupby("period")["forecast"].sum().cumsum()
         fitted = self.fitted.sort_values("period")
         if self.fit_by:
@@ -140,6 +204,11 @@ class Forecast:
         out = pd.DataFrame({"forecast": months})
         # closed months carry no uncertainty; a running total's σ holds from its first open month on
         out["sigma"] = sigma.reindex(out.index).fillna(0.0)
+        open_months = self.monthly[~self.monthly["closed"].astype(bool)]
+        open_running = open_months.groupby("period")["forecast"].sum().reindex(out.index, fill_value=0.0)
+        out["sigma"] = np.maximum(
+            out["sigma"], _backtest_error(self.calibration, "total_error") * open_running.cumsum()
+        )
         half = z_value(self.level) * out["sigma"]
         out["lower"], out["upper"] = out["forecast"] - half, out["forecast"] + half
         return out.rename_axis("period").reset_index()[["period", "forecast", "lower", "upper"]]
@@ -151,6 +220,21 @@ class Forecast:
     def method_summary(self) -> dict[str, int]:
         """How many series each method forecast, e.g. {"ets": 7, "last_year_trend": 2}."""
         return {str(k): int(v) for k, v in self.methods["method"].value_counts().items()}
+
+
+def _model_total_sigma(fitted: pd.DataFrame, fit_by: tuple[str, ...]) -> float:
+    """sqrt(Σ_series (Σ_months σ)²): series independent, months of one series perfectly correlated."""
+    if fit_by:
+        per_series = fitted.groupby(list(fit_by), observed=True)["sigma"].sum().to_numpy()
+    else:
+        per_series = np.asarray([fitted["sigma"].sum()])
+    return float(np.sqrt((per_series**2).sum()))
+
+
+def _backtest_error(calibration: IntervalCalibration | None, name: str) -> float:
+    """A backtest error of the calibration, 0 where there is none (so max() keeps the model's width)."""
+    value = getattr(calibration, name) if calibration is not None else math.nan
+    return value if math.isfinite(value) else 0.0
 
 
 def _history_matrix(
@@ -214,26 +298,31 @@ def _last_year_trend(values: np.ndarray, first: np.ndarray, steps: int) -> tuple
     return np.maximum(forecast, 0.0), sigma
 
 
+def _ets_model(values: np.ndarray):
+    """ETS(A,A,M) (ETS(A,A,A) if a month is not positive) on one series, fitted by maximum likelihood."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    model = ETSModel(
+        pd.Series(values),  # a Series: get_prediction needs an index
+        error="add",
+        trend="add",
+        damped_trend=False,
+        seasonal="mul" if (values > 0).all() else "add",
+        seasonal_periods=12,
+        initialization_method="heuristic",
+    )
+    return model.fit(disp=False, maxiter=400)
+
+
 def _ets(values: np.ndarray, steps: int, level: float) -> tuple[np.ndarray, np.ndarray]:
     """ETS(A,A,M) fitted by maximum likelihood (ETS(A,A,A) if a month is not positive); next months' mean, σ.
 
     Multiplicative seasonality fits growing sales best; its intervals are simulated (fixed seed, so the
     same data always gives the same forecast).
     """
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter; a failed fit raises and falls back
-        model = ETSModel(
-            pd.Series(values),  # a Series: get_prediction needs an index
-            error="add",
-            trend="add",
-            damped_trend=False,
-            seasonal="mul" if (values > 0).all() else "add",
-            seasonal_periods=12,
-            initialization_method="heuristic",
-        )
-        fit = model.fit(disp=False, maxiter=400)
+        fit = _ets_model(values)
         prediction = fit.get_prediction(
             start=len(values),
             end=len(values) + steps - 1,
@@ -248,6 +337,154 @@ def _ets(values: np.ndarray, steps: int, level: float) -> tuple[np.ndarray, np.n
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sigma))):
         raise ValueError("non-finite forecast")
     return np.maximum(mean, 0.0), sigma
+
+
+def _ets_mean(values: np.ndarray, steps: int) -> np.ndarray:
+    """The ETS point forecast only (no simulated interval): what a backtest compares with the actuals."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mean = np.asarray(_ets_model(values).forecast(steps), dtype=float)
+    if not np.all(np.isfinite(mean)):
+        raise ValueError("non-finite forecast")
+    return np.maximum(mean, 0.0)
+
+
+def backtest_origins(months: int, window: int) -> list[int]:
+    """Months of history at each rolling origin of a backtest, latest first.
+
+    An origin needs a year of history (`MIN_BACKTEST_HISTORY`) and at least half its `window` of months
+    after it (windows are cut at the data's end). When at least `MIN_BACKTEST_ORIGINS` origins have two
+    years of history (enough for ETS, the method the baseline uses), only those are taken, so the errors
+    are those of the method in use; then the latest `BACKTEST_ORIGINS`.
+    """
+    latest = months - math.ceil(window / 2)
+    candidates = list(range(latest, MIN_BACKTEST_HISTORY - 1, -1)) if window > 0 else []
+    with_ets = [n for n in candidates if n >= MIN_ETS_MONTHS]
+    chosen = with_ets if len(with_ets) >= MIN_BACKTEST_ORIGINS else candidates
+    return chosen[:BACKTEST_ORIGINS]
+
+
+def rolling_backtest(values: np.ndarray, window: int) -> pd.DataFrame:
+    """Forecast one series' next `window` months from each origin of `backtest_origins`, as the baseline would.
+
+    ETS from two years of history (the fallback if its fit fails), the fallback rule before that. Returns
+    one row per backtest month: origin (months of history), lead, method, forecast, actual.
+    """
+    values = np.asarray(values, dtype=float)
+    frames = []
+    for n in backtest_origins(len(values), window):  # ≤ BACKTEST_ORIGINS fits of one aggregated series
+        steps = min(window, len(values) - n)
+        history = values[:n]
+        try:  # as in the baseline: ETS from two years, a failed fit means the fallback
+            if n < MIN_ETS_MONTHS:
+                raise ValueError("too short for ETS")
+            forecast, method = _ets_mean(history, steps), ETS
+        except Exception:  # noqa: BLE001
+            forecast = _last_year_trend(history[None, :], np.zeros(1, dtype=int), steps)[0][0]
+            method = LAST_YEAR_TREND
+        frames.append(
+            pd.DataFrame(
+                {
+                    "origin": n,
+                    "lead": np.arange(1, steps + 1),
+                    "method": method,
+                    "forecast": forecast,
+                    "actual": values[n : n + steps],
+                }
+            )
+        )
+    columns = ["origin", "lead", "method", "forecast", "actual"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def backtest_errors(errors: pd.DataFrame) -> tuple[float, float]:
+    """Root mean square relative error (actual / forecast − 1) of the windows' totals and of single months.
+
+    Bias counts as error: a method that keeps missing one way is as uncertain as one that scatters.
+    Windows and months forecast at zero are left out; nan when nothing is left.
+    """
+    if errors.empty:
+        return math.nan, math.nan
+    windows = errors.groupby("origin")[["forecast", "actual"]].sum()
+    windows = windows[windows["forecast"] > 0]
+    months = errors[errors["forecast"] > 0]
+    total = (
+        math.sqrt(((windows["actual"] / windows["forecast"] - 1) ** 2).mean()) if len(windows) else math.nan
+    )
+    month = math.sqrt(((months["actual"] / months["forecast"] - 1) ** 2).mean()) if len(months) else math.nan
+    return total, month
+
+
+def calibrate_interval(
+    total_history: np.ndarray, window: int, model_sigma: float, open_total: float
+) -> IntervalCalibration:
+    """Check the model's σ of the horizon total against a rolling-origin backtest of the scope's total.
+
+    σ_total = max(σ_model, e_total × open total), e_total = `backtest_errors` of the backtest's windows
+    of `window` months: wider when past forecasts missed by more, never narrower. With fewer than
+    `MIN_BACKTEST_ORIGINS` origins the model's width stands, and the reason says it is unchecked.
+    """
+    values = np.asarray(total_history, dtype=float)
+    active = np.flatnonzero(values != 0)
+    values = values[active[0] :] if len(active) else values[:0]
+    window = min(int(window), 12)
+    errors = rolling_backtest(values, window)
+    origins = int(errors["origin"].nunique()) if len(errors) else 0
+    total_error, month_error = backtest_errors(errors)
+    if origins < MIN_BACKTEST_ORIGINS or not math.isfinite(total_error):
+        return IntervalCalibration(
+            method=MODEL_WIDTH,
+            reason=_(
+                "The model's own interval, unchecked: {n} months of history are too few to backtest "
+                "the total against past forecasts (it needs {needed})."
+            ).format(
+                n=len(values), needed=MIN_BACKTEST_HISTORY + math.ceil(window / 2) + MIN_BACKTEST_ORIGINS - 1
+            ),
+            total_error=math.nan,
+            month_error=math.nan,
+            window=window,
+            origins=origins,
+            errors=errors,
+        )
+    methods = errors.drop_duplicates("origin")["method"].value_counts()
+    labels = {ETS: _("ETS"), LAST_YEAR_TREND: _("same month last year × trend")}
+    used = ", ".join(f"{labels.get(m, m)} {int(c)}" for m, c in methods.items())
+    model_share = model_sigma / open_total if open_total > 0 else 0.0
+    values_for_text = dict(
+        origins=origins,
+        methods=used,
+        window=window,
+        error=fmt_percent(total_error, decimals=1),
+        model=fmt_percent(model_share, decimals=1),
+    )
+    if total_error * open_total > model_sigma:
+        method = BACKTEST_WIDTH
+        reason = _(
+            "Interval widened to match past forecast errors: forecast at {origins} earlier month-ends "
+            "({methods}), the scope's {window}-month total missed by {error} (root mean square), more "
+            "than the model's own {model} (one standard deviation)."
+        ).format(**values_for_text)
+    else:
+        method = MODEL_WIDTH
+        reason = _(
+            "The model's own interval: forecast at {origins} earlier month-ends ({methods}), the scope's "
+            "{window}-month total missed by {error} (root mean square), within the model's own {model} "
+            "(one standard deviation)."
+        ).format(**values_for_text)
+    if len(values) >= MIN_ETS_MONTHS > errors["origin"].max():
+        reason += " " + _(
+            "ETS itself cannot be backtested yet (no origin has two years of history before it), so "
+            "these are the errors of the simpler rule, which sees no trend in one year."
+        )
+    return IntervalCalibration(
+        method=method,
+        reason=reason,
+        total_error=total_error,
+        month_error=month_error,
+        window=window,
+        origins=origins,
+        errors=errors,
+    )
 
 
 def _fit_level(cube: pd.DataFrame, by: tuple[str, ...], max_series: int) -> tuple[str, ...]:
@@ -274,10 +511,13 @@ def baseline_forecast(
     last_actual: pd.Period | str | None = None,
     level: float = INTERVAL_LEVEL,
     max_fitted_series: int = MAX_FITTED_SERIES,
+    calibrate: bool = True,
 ) -> Forecast:
     """Forecast each series of `by` within `scope` for the months start..end, from history to `last_actual`.
 
     Months of the horizon up to `last_actual` are closed: they count at their actual with no uncertainty.
+    With `calibrate`, the scope's intervals are widened where a rolling-origin backtest of its total
+    missed by more than the model claims (`calibrate_interval`, windows as long as the open horizon).
     """
     by = tuple(by)
     column = METRICS.get(metric, metric)
@@ -380,6 +620,15 @@ def baseline_forecast(
     monthly["lower"], monthly["upper"] = monthly["forecast"] - half, monthly["forecast"] + half
     monthly = monthly[["period", *by, "forecast", "lower", "upper", "sigma", "closed"]]
     monthly = monthly.sort_values(["period", *by], ignore_index=True)
+    calibration = None
+    open_months = int(fitted["period"].nunique())
+    if calibrate and open_months:
+        calibration = calibrate_interval(
+            values.sum(axis=0),
+            open_months,
+            _model_total_sigma(fitted, fit_by),
+            float(series_forecast["forecast"].sum()),
+        )
     return Forecast(
         by=by,
         fit_by=fit_by,
@@ -392,6 +641,7 @@ def baseline_forecast(
         history=history,
         methods=methods.reset_index(drop=True),
         fitted=fitted.reset_index(drop=True),
+        calibration=calibration,
     )
 
 
@@ -483,7 +733,14 @@ def backtest(
     last = pd.Period(last_actual, freq="M") if last_actual is not None else rows["period"].max()
     cut = last - 12
     forecast = baseline_forecast(
-        rows[rows["period"] <= last], cut + 1, last, by, metric=metric, last_actual=cut, level=level
+        rows[rows["period"] <= last],
+        cut + 1,
+        last,
+        by,
+        metric=metric,
+        last_actual=cut,
+        level=level,
+        calibrate=False,  # its own monthly errors are what it reports
     )
     column = METRICS.get(metric, metric)
     actual = rows[(rows["period"] > cut) & (rows["period"] <= last)].groupby("period")[column].sum()

@@ -7,8 +7,11 @@ market (size and growth per segment), bottom-up from the reps' commits, and a bl
 bottom-up with a stated weight, whose gap is reported, not hidden.
 
 Probability is a normal approximation: the horizon total is taken as normal with the forecast's mean and
-the σ implied by its prediction interval, σ = (upper − lower) / (2·z), z the interval's normal quantile;
-P(achieve T) = 1 − Φ((T − mean) / σ). Pure functions: no files, no widgets.
+the σ of its prediction interval, σ = (upper − lower) / (2·z), z the interval's normal quantile;
+P(achieve T) = 1 − Φ((T − mean) / σ), and `target_for_probability` is its exact inverse. That σ is the
+model's own unless past forecasts missed by more (`Forecast.total_sigma`: widened to the rolling-origin
+backtest's errors, `Forecast.interval_reason` says which), so a stretch is not shown as hopeless merely
+because the model is overconfident. Pure functions: no files, no widgets.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def implied_stretch(target: float, baseline: float) -> float:
 
 def forecast_probability(forecast: Forecast, target: float) -> float:
     """Probability the horizon total reaches `target` at the current trend (see module docstring)."""
-    lower, upper = forecast.total_interval
+    lower, upper = forecast.total_interval  # the calibrated width: see Forecast.interval_reason
     return probability_of_achieving(target, forecast.total, lower, upper, forecast.level)
 
 
@@ -278,7 +281,10 @@ def blend_target(
 
 
 def target_for_probability(forecast: Forecast, probability: float) -> float:
-    """The target reached with `probability` at the current trend: mean + σ·Φ⁻¹(1 − probability)."""
+    """The target reached with `probability` at the current trend: mean + σ·Φ⁻¹(1 − probability).
+
+    The inverse of `forecast_probability`: both read σ from the same (calibrated) total interval.
+    """
     lower, upper = forecast.total_interval
     sigma = (upper - lower) / (2 * z_value(forecast.level))
     if sigma <= 0:
