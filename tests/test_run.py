@@ -29,6 +29,23 @@ PERIOD = "2026-10"
 REPS = (("Li Wei", "East"), ("Zhang Min", "North"), ("Wang Fang", "East"))
 
 
+def assert_nothing_ran(workbook: Path) -> None:
+    """No report, staging folder or notebook was written; only the run log records the refused run."""
+    from salesplan_widgets.workbook.runlog import read_run_log
+
+    reports = workbook / "reports"
+    assert not reports.exists() or report_folders(reports) == []
+    log = read_run_log(workbook)
+    assert list(log["outcome"]) == ["failed"]
+
+
+def report_folders(reports: Path) -> list[str]:
+    """What a run left in reports/ besides the run log: the period folders (no staging or set-aside copies)."""
+    from salesplan_widgets.workbook.runlog import RUN_LOG
+
+    return sorted(p.name for p in reports.iterdir() if p.name not in (RUN_LOG, f".{RUN_LOG}.lock"))
+
+
 def write_small_workbook(directory: Path, locale: str = "en") -> Path:
     """A plan and a CSV of invoice lines, Jan 2024 to Oct 2026, three reps, two segments, a return."""
     (directory / "data").mkdir(parents=True)
@@ -97,7 +114,7 @@ def test_period_run_writes_notebook_page_index_and_metrics(small_run):
     assert "locale = 'en'" in injected[0].source.replace('"', "'")
     assert not any(o.output_type == "error" for c in executed.cells for o in c.get("outputs", []))
     # no staging or failed folders left behind
-    assert [p.name for p in small_run.parent.iterdir()] == [PERIOD]
+    assert report_folders(small_run.parent) == [PERIOD]
 
 
 @pytest.mark.parametrize("run", ["small_run", "demo_run"])
@@ -204,7 +221,7 @@ def test_failed_template_exits_non_zero_names_template_and_cell_and_keeps_the_la
     errors = [o for c in failed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert [e.evalue for e in errors] == ["the forecast exploded"]
     assert report_files(good) == before  # the previous good report is untouched
-    assert sorted(p.name for p in (workbook / "reports").iterdir()) == [PERIOD, f"{PERIOD}.failed"]
+    assert report_folders(workbook / "reports") == [PERIOD, f"{PERIOD}.failed"]
 
 
 def test_run_error_carries_template_cell_and_kept_notebook(tmp_path):
@@ -224,7 +241,7 @@ def test_a_later_good_run_clears_the_failed_notebook(tmp_path):
         run_period(workbook, PERIOD, templates=["broken"], templates_dir=templates, progress=False)
     assert (workbook / "reports" / f"{PERIOD}.failed").exists()
     run_period(workbook, PERIOD, templates_dir=templates, progress=False)
-    assert sorted(p.name for p in (workbook / "reports").iterdir()) == [PERIOD]
+    assert report_folders(workbook / "reports") == [PERIOD]
 
 
 @pytest.mark.parametrize("period", ["2026-13", "Oct 2026", "2026/10", "26-10", ""])
@@ -233,14 +250,14 @@ def test_bad_period_text_is_refused_with_a_clear_message_before_anything_runs(tm
     result = cli("run", str(workbook), "--period", period)
     assert result.returncode == 1
     assert "YYYY-MM" in result.stderr and "Traceback" not in result.stderr
-    assert not (workbook / "reports").exists()
+    assert_nothing_ran(workbook)
 
 
 def test_a_period_outside_the_data_is_refused(tmp_path):
     workbook = write_small_workbook(tmp_path / "wb")
     with pytest.raises(SalesplanError, match="2024-01 to 2026-10"):
         run_period(workbook, "2027-03", progress=False)
-    assert not (workbook / "reports").exists()
+    assert_nothing_ran(workbook)
 
 
 def test_bad_data_aborts_before_any_notebook_runs(tmp_path):
@@ -250,14 +267,14 @@ def test_bad_data_aborts_before_any_notebook_runs(tmp_path):
     with pytest.raises(InputError) as caught:
         run_period(workbook, PERIOD, progress=False)
     assert [(p.column, p.found) for p in caught.value.problems] == [("Amount", "twelve")]
-    assert not (workbook / "reports").exists()
+    assert_nothing_ran(workbook)
 
 
 def test_an_unknown_template_is_refused_naming_the_available_ones(tmp_path):
     workbook = write_small_workbook(tmp_path / "wb")
     with pytest.raises(SalesplanError, match="no report template named 'nope'.*sales_overview"):
         run_period(workbook, PERIOD, templates=["nope"], progress=False)
-    assert not (workbook / "reports").exists()
+    assert_nothing_ran(workbook)
 
 
 CHROMIUM_ARGS = [
@@ -322,7 +339,7 @@ def test_leftovers_of_a_killed_run_are_tidied_and_a_set_aside_report_restored(tm
             progress=False,
         )
     assert (reports / PERIOD / "index.html").read_text() == "last good report"
-    assert sorted(p.name for p in reports.iterdir()) == [PERIOD, f"{PERIOD}.failed"]
+    assert report_folders(reports) == [PERIOD, f"{PERIOD}.failed"]
 
 
 def test_a_plan_with_no_report_templates_is_refused(tmp_path):
@@ -331,4 +348,4 @@ def test_a_plan_with_no_report_templates_is_refused(tmp_path):
     plan.write_text(plan.read_text().replace("templates: [sales_overview]", "templates: []"))
     with pytest.raises(SalesplanError, match="no report templates"):
         run_period(workbook, PERIOD, progress=False)
-    assert not (workbook / "reports").exists()
+    assert_nothing_ran(workbook)
