@@ -73,6 +73,18 @@ def open_dashboard(browser, url: str):
     return page
 
 
+def screenshot(page, path: Path) -> None:
+    """The whole dashboard: Voila scrolls inside #rendered_cells, so `full_page` alone stops at the window;
+    the window grows to the content's height first."""
+    height = page.evaluate(
+        "() => (document.getElementById('rendered_cells') || document.documentElement).scrollHeight"
+    )
+    page.set_viewport_size({"width": 1200, "height": max(1000, int(height) + 20)})
+    page.wait_for_timeout(500)  # let bqplot lay its figures out again
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
 def test_dashboard_shows_charts_and_controls_without_errors(browser, dashboard_url: str) -> None:
     page = open_dashboard(browser, dashboard_url)
     try:
@@ -81,8 +93,7 @@ def test_dashboard_shows_charts_and_controls_without_errors(browser, dashboard_u
         assert page.locator(".salesplan-headline").is_visible()
         assert page.locator(ERRORS).count() == 0
         assert "Traceback" not in page.content() and "There was an error" not in page.inner_text("body")
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        screenshot(page, SCREENSHOT)
     finally:
         page.close()
 

@@ -239,6 +239,63 @@ def test_the_dashboard_goal_panel_shows_the_saved_goal_or_a_plain_message(
     assert "cannot be shown" in message and "Traceback" not in message
 
 
+def test_the_goal_panel_is_titled_with_the_plan_and_month_and_carries_its_css_once(
+    wizard: GoalWizard,
+) -> None:
+    from salesplan_widgets.i18n import fmt_month
+    from salesplan_widgets.widgets.goal_wizard import goal_panel
+
+    fill_smart_texts(wizard)
+    wizard.override_reason = "ok"
+    assert wizard.save(), wizard.status
+    value = goal_panel(wizard.workbook.path, "2026-09").value
+    assert 'class="salesplan-title"' in value
+    assert f"{wizard.workbook.plan.name} · {fmt_month(2026, 9)}" in value
+    assert value.count("<style>") == 1 and value.index("<style>") < value.index("salesplan-section")
+
+
+def test_the_goal_panel_chart_leaves_room_above_the_target_for_its_legend(
+    wizard: GoalWizard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from salesplan_widgets.report import charts
+    from salesplan_widgets.widgets.goal_wizard import PANEL_CHART_HEADROOM, goal_panel
+
+    fill_smart_texts(wizard)
+    wizard.override_reason = "ok"
+    assert wizard.save(), wizard.status
+    drawn = []
+    to_svg = charts.to_svg
+    monkeypatch.setattr(charts, "to_svg", lambda fig: drawn.append(fig) or to_svg(fig))
+    goal_panel(wizard.workbook.path)
+    (figure,) = drawn
+    top = figure.axes[0].get_ylim()[1]
+    highest = max(wizard.workbook.plan.goal.target, float(np.nanmax(figure.axes[0].lines[0].get_ydata())))
+    assert top >= highest * (1 + PANEL_CHART_HEADROOM * 0.9)  # the legend's two rows sit above the lines
+
+
+def test_the_history_chart_names_every_third_month_starting_with_the_horizon(wizard: GoalWizard) -> None:
+    from salesplan_widgets.widgets.charts import named_ticks
+
+    axis = wizard.chart.axes[0]
+    domain = list(axis.scale.domain)
+    named = named_ticks(axis)
+    assert len(domain) > 24 and named == domain[domain.index(wizard.target_line.x[0]) % 3 :: 3]
+    assert wizard.target_line.x[0] in named and len(named) <= len(domain) // 3 + 1
+    assert set(axis.tick_labels) == set(domain) - set(named) and set(axis.tick_labels.values()) == {""}
+    wizard.start = wizard.months[wizard.months.index(wizard.start) + 1]  # a new horizon moves the names
+    domain = list(axis.scale.domain)
+    assert named_ticks(axis) == domain[domain.index(wizard.target_line.x[0]) % 3 :: 3] != named
+
+
+def test_the_wizard_builds_its_chart_without_deprecation_warnings(workbook_dir: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        wizard = GoalWizard(workbook_dir)
+    assert wizard.chart.axes[1].side == "left"
+
+
 def test_a_chinese_plan_gets_a_chinese_wizard(tmp_path: Path) -> None:
     from salesplan_widgets.i18n import set_locale
 

@@ -8,6 +8,7 @@ import pytest
 from test_payouts_export import write_workbook
 
 from salesplan_widgets.model.statements import payout_statements
+from salesplan_widgets.report import blocks
 from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.payouts import load_quotas
@@ -107,8 +108,34 @@ def test_dashboard_shows_the_reports_payout_summary_and_leaderboard(tmp_path):
     view = incentives_dashboard(folder, "2026-10")
     report = IncentivesReport.open(folder, "2026-10")
     html = "".join(child.value for child in view.children)
-    assert str(report.summary()) in html and str(report.leaderboard()) in html
+    # the report's own sections, unchanged but for the shared <style>, which the view carries once
+    section = lambda part: str(part).replace(blocks.STYLE, "").strip()  # noqa: E731
+    assert section(report.summary()) in html and section(report.leaderboard()) in html
     assert "Champions" in html
+    assert html.count("<style>") == 1 and section(report.title()) in html
+
+
+def test_dashboard_says_when_the_month_has_no_quotas_instead_of_showing_zero_attainment(tmp_path):
+    from salesplan_widgets.i18n import fmt_month
+    from salesplan_widgets.widgets.incentive_calculator import incentives_dashboard
+
+    folder = write_workbook(tmp_path / "wb")  # quotas for 2026 only; sales from November 2024
+    html = "".join(child.value for child in incentives_dashboard(folder, "2025-10").children)
+    assert f"No quotas for {fmt_month(2025, 10)}" in html
+    assert f"{fmt_month(2026, 1)} – {fmt_month(2026, 12)}" in html and "salesplan-notice" in html
+    assert "Payout summary" not in html and "Reps at quota" not in html
+    assert "Payout summary" in "".join(c.value for c in incentives_dashboard(folder, "2026-10").children)
+
+
+def test_the_calculator_builds_its_charts_without_deprecation_warnings(tmp_path):
+    import warnings
+
+    folder = write_workbook(tmp_path / "wb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        calc = IncentiveCalculator(folder, period="2026-10")
+    figures = (calc.curve_figure, calc.histogram_figure, calc.cost_figure)
+    assert all(figure.axes[1].side == "left" for figure in figures)
 
 
 def test_dashboard_turns_bad_input_into_a_message(tmp_path):

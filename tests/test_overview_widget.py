@@ -176,3 +176,30 @@ def test_a_workbook_with_bad_data_shows_a_message_not_a_traceback(tmp_path: Path
     shown = SalesOverview.dashboard(tmp_path)
     assert not isinstance(shown, SalesOverview)
     assert "cannot be shown" in shown.value and "Traceback" not in shown.value
+
+
+def test_building_the_chart_figures_emits_no_deprecation_warning() -> None:
+    """bqplot 0.13 deprecates Axis(orientation=...); JupyterLab prints such warnings on stderr."""
+    import warnings
+
+    from bqplot import LinearScale
+
+    from salesplan_widgets.widgets.charts import bar_figure, trend_figure, value_axis
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _figure, *_marks = trend_figure("Monthly sales", "Sales", "Last year", "Sales (CNY)")
+        _figure, _bars = bar_figure("Segment", "Sales (CNY)")
+        axis = value_axis(LinearScale(), "Payout", tick_format=",.0f")
+    assert axis.orientation == "vertical" and axis.side == "left"
+
+
+def test_the_overview_dashboard_builds_without_deprecation_warnings(workbook_dir: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        view = SalesOverview(workbook_dir)
+    assert all(
+        axis.side == "left" for figure in (view.trend_chart, view.mix_chart) for axis in figure.axes[1:]
+    )

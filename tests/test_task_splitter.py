@@ -209,3 +209,40 @@ def test_my_targets_previews_the_plan_when_nothing_is_saved(demo):
     view = MyTargets.from_query(demo, "")
     assert "preview" in view.children[1].value
     assert len(view.month_bars.x) == 12
+
+
+def test_my_targets_tables_have_headers_and_right_aligned_figures_and_its_own_class(splitter, demo):
+    import re
+
+    from salesplan_widgets.widgets.task_splitter import MyTargets
+
+    splitter.save()
+    view = MyTargets.from_query(demo, "rep=<b>x</b>")
+    assert "salesplan-my-targets" in view._dom_classes
+    notice = view.children[1].value
+    assert 'class="salesplan-notice"' in notice and "rep in the address" in notice
+    summary, checkpoints = view.summary_panel.value, view.milestone_panel.value
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", summary) == ["Segment", "Channel", "Target"]
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", checkpoints) == [
+        "Due",
+        "Cumulative target",
+        "Share of the year",
+    ]
+    for table, figures_from in ((summary, 2), (checkpoints, 1)):
+        first_row = re.search(r"<tbody><tr>(.*?)</tr>", table).group(1)
+        aligns = re.findall(r"text-align:(\w+)", first_row)
+        assert aligns == ["left"] * figures_from + ["right"] * (len(aligns) - figures_from)
+    mix = view.targets.groupby(["segment", "channel"])["target"].sum()
+    assert summary.count("<tr>") == len(mix) + 1  # header row and one row per segment × channel
+
+
+def test_the_splitter_and_my_targets_build_without_deprecation_warnings(demo):
+    import warnings
+
+    from salesplan_widgets.widgets.task_splitter import MyTargets
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        splitter = TaskSplitter(demo)
+        view = MyTargets.from_query(demo, "")
+    assert splitter.month_chart.axes[1].side == "left" and view.month_chart.axes[1].side == "left"

@@ -52,13 +52,43 @@ def month_labels(periods: Iterable[pd.Period], locale: str | None = None) -> lis
     return [fmt_month(p.year, p.month, locale) for p in periods]
 
 
-def _value_axis(scale: LinearScale, label: str) -> Axis:
+def thin_month_ticks(axis: Axis, labels: list[str], every: int = 3, anchor: str | None = None) -> None:
+    """Name every `every`-th month of an ordinal axis (counting from `anchor`, which is always named), so two
+    or three years of month names do not overlap; the other months keep their tick mark without a name.
+
+    bqplot draws an ordinal axis's ticks at its whole domain (it ignores `tick_values` there), so the
+    months left out get an empty tick label instead.
+    """
+    start = labels.index(anchor) % every if anchor in labels else 0
+    shown = set(labels[start::every])
+    axis.tick_labels = {label: "" for label in labels if label not in shown}
+
+
+def named_ticks(axis: Axis) -> list[str]:
+    """The ordinal axis's months that carry a name (see `thin_month_ticks`), in axis order."""
+    return [label for label in axis.scale.domain if axis.tick_labels.get(label, label) != ""]
+
+
+def static_sections(*parts: object) -> str:
+    """Report parts (salesplan_widgets.report blocks) as one dashboard fragment with their CSS once.
+
+    Each block carries the shared <style> so it stands alone in a report page; shown together in one
+    view, the copies would repeat it once per section.
+    """
+    from salesplan_widgets.report.blocks import STYLE
+
+    return STYLE + "\n" + "\n".join(str(part).replace(STYLE, "").strip() for part in parts)
+
+
+def value_axis(scale: LinearScale, label: str = "", tick_format: str | None = None) -> Axis:
+    """A left-hand value axis (bqplot 0.13 places it with `side`; `orientation=` is deprecated)."""
     return Axis(
         scale=scale,
         side="left",
         label=label,
         label_offset="60px",
         grid_lines="dashed",
+        tick_format=tick_format,
     )
 
 
@@ -91,7 +121,7 @@ def trend_figure(
     )
     figure = Figure(
         marks=[bars, line],
-        axes=[Axis(scale=x_scale, tick_rotate=-30), _value_axis(y_scale, value_label)],
+        axes=[Axis(scale=x_scale, tick_rotate=-30), value_axis(y_scale, value_label)],
         title=title,
         fig_margin=dict(_MARGIN),
         layout=dict(_FIGURE_LAYOUT),
@@ -113,7 +143,7 @@ def bar_figure(title: str, value_label: str, colour: str = MIX_COLOUR) -> tuple[
     )
     figure = Figure(
         marks=[bars],
-        axes=[Axis(scale=x_scale, tick_rotate=-30), _value_axis(y_scale, value_label)],
+        axes=[Axis(scale=x_scale, tick_rotate=-30), value_axis(y_scale, value_label)],
         title=title,
         fig_margin=dict(_MARGIN),
         layout=dict(_FIGURE_LAYOUT),

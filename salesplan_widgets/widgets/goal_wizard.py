@@ -40,7 +40,13 @@ from salesplan_widgets.model.goal import (
 )
 from salesplan_widgets.model.history import fiscal_year_start_period
 from salesplan_widgets.model.smart import SmartCheck, letter_names, metric_names, smart_check
-from salesplan_widgets.widgets.charts import month_labels, set_value_ticks
+from salesplan_widgets.widgets.charts import (
+    month_labels,
+    set_value_ticks,
+    static_sections,
+    thin_month_ticks,
+    value_axis,
+)
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.schema.goal import GoalScope, GoalSection
 from salesplan_widgets.workbook.schema.goal import MarketInput as MarketSetting
@@ -49,6 +55,8 @@ HISTORY_MONTHS = 24
 HORIZON_CHOICES = 24  # months after the last actual the horizon may reach
 _ALL = "all"
 HISTORY_COLOUR, FORECAST_COLOUR, TARGET_COLOUR = "#2f6fae", "#7a7a7a", "#c0392b"
+# Room above the highest line of the panel's chart, so its top-left legend stays clear of the target line.
+PANEL_CHART_HEADROOM = 0.3
 
 
 def method_labels() -> dict[str, str]:
@@ -327,7 +335,7 @@ class GoalWizard(widgets.VBox):
             marks=[self.band, self.history_line, self.forecast_line, self.target_line],
             axes=[
                 Axis(scale=x_scale, tick_rotate=-30),
-                Axis(scale=y_scale, orientation="vertical", grid_lines="dashed"),
+                value_axis(y_scale),
             ],
             title=_("History, baseline and target by month"),
             legend_location="top-left",
@@ -623,8 +631,10 @@ class GoalWizard(widgets.VBox):
                 months["upper"].to_numpy(dtype=float),
             ]
         self._rescale()
-        # the x scale's order: history months first, then the horizon's
-        self.chart.axes[0].scale.domain = list(dict.fromkeys([*self.history_line.x, *labels]))
+        # the x scale's order: history months first, then the horizon's; a quarter's first month labelled
+        domain = list(dict.fromkeys([*self.history_line.x, *labels]))
+        self.chart.axes[0].scale.domain = domain
+        thin_month_ticks(self.chart.axes[0], domain, anchor=labels[0] if labels else None)
 
     def _move_target(self) -> None:
         with self.target_line.hold_sync():
@@ -785,11 +795,15 @@ def goal_panel(workbook: Workbook | str | Path, period: str | None = None) -> wi
 
     A viewer never sees a traceback: a SalesplanError becomes a plain message.
     """
+    from matplotlib import rc_context
+
     from salesplan_widgets.report.goal import GoalReport
 
     try:
         report = GoalReport.open(workbook, period)
-        panel = widgets.HTML(f"{report.headline()}{report.chart()}{report.smart()}")
+        with rc_context({"axes.ymargin": PANEL_CHART_HEADROOM}):
+            chart = report.chart()
+        panel = widgets.HTML(static_sections(report.title(), report.headline(), chart, report.smart()))
     except SalesplanError as exc:
         panel = widgets.HTML(
             GoalWizard._message(_("The goal cannot be shown: {error}").format(error=str(exc)), ok=False)

@@ -34,10 +34,12 @@ def validation_summary(workbook: Workbook) -> str:
         problems = workbook.validate()
     except InputError as exc:
         problems = exc.problems
+    # Words, not emoji: without an emoji font the marks render as empty boxes.
     if not problems:
-        return "✅ " + _("Plan and data are valid.")
+        return "**" + _("OK") + "** — " + _("Plan and data are valid.")
     lines = [f"- {p}" for p in problems]
-    return "⚠️ " + _("{n} problem(s) found.").format(n=len(problems)) + "\n\n" + "\n".join(lines)
+    head = "**" + _("Problems") + "** — " + _("{n} problem(s) found.").format(n=len(problems))
+    return head + "\n\n" + "\n".join(lines)
 
 
 def start_page(workbook: Workbook) -> Markdown:

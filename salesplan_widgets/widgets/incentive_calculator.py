@@ -23,12 +23,13 @@ from pydantic import ValidationError
 from traitlets import Any, Float, Instance, Unicode, observe
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
-from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
 from salesplan_widgets.model.commission import payout
 from salesplan_widgets.model.estimator import Estimate, estimate_earnings, plan_cost
 from salesplan_widgets.model.recognition import badges, leaderboard, monthly_attainment, rep_metrics
 from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
 from salesplan_widgets.model.statements import Statements, payout_statements
+from salesplan_widgets.widgets.charts import static_sections
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
@@ -66,6 +67,19 @@ def _html_table(header: list[str], rows: list[list[str]], numeric: set[int] = fr
         for row in rows
     )
     return f'<table class="salesplan-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _no_quota_notice(month: pd.Period, periods: pd.Series) -> str:
+    """Why a month's payouts are not shown: its quotas are missing, and which months have them."""
+    name = fmt_month(month.year, month.month)
+    if periods.empty:
+        return _("No quotas for {month}: the targets table is empty, so attainment and payouts cannot be "
+                 "worked out. Split the goal with the task splitter and save it.").format(month=name)  # fmt: skip
+    first, last = periods.min(), periods.max()
+    return _(
+        "No quotas for {month}: the targets table covers {first} – {last}, so attainment and payouts cannot "
+        "be worked out for this month. Pick a month in that range, or save a split that covers it."
+    ).format(month=name, first=fmt_month(first.year, first.month), last=fmt_month(last.year, last.month))
 
 
 class BandRow(widgets.HBox):
@@ -176,7 +190,7 @@ class IncentiveCalculator(widgets.VBox):
             marks=[self.saved_line, self.design_line],
             axes=[
                 Axis(scale=x, label=_("Attainment"), tick_format=".0%"),
-                Axis(scale=y, orientation="vertical", label=_("Payout ({currency})").format(currency=self.currency),
+                Axis(scale=y, side="left", label=_("Payout ({currency})").format(currency=self.currency),
                      tick_format=",.0f", label_offset="60px"),
             ],
             title=_("Payout vs attainment for a typical quota: design (solid), saved plan (dashed)"),
@@ -190,7 +204,7 @@ class IncentiveCalculator(widgets.VBox):
             marks=[self.attainment_bars],
             axes=[
                 Axis(scale=hx, label=_("Attainment")),
-                Axis(scale=hy, orientation="vertical", tick_format=".0%"),
+                Axis(scale=hy, side="left", tick_format=".0%"),
             ],
             title=_("Simulated attainment next month (share of rep outcomes)"),
             layout={"width": "100%", "height": "260px"},
@@ -204,7 +218,7 @@ class IncentiveCalculator(widgets.VBox):
             marks=[self.cost_bars],
             axes=[
                 Axis(scale=cx, label=_("Total payout")),
-                Axis(scale=cy, orientation="vertical", tick_format=".0%"),
+                Axis(scale=cy, side="left", tick_format=".0%"),
             ],
             title=_("Simulated payout cost: design (blue) and saved plan (orange)"),
             layout={"width": "100%", "height": "260px"},
@@ -588,8 +602,9 @@ class IncentiveCalculator(widgets.VBox):
 def incentives_dashboard(workbook: Workbook | str | Path, period: str | None = None) -> widgets.Widget:
     """The read-only Voila view: payout summary, cost of sales, leaderboard, badges and champions.
 
-    It shows the report's own sections (nothing is recomputed here) and never a traceback: a
-    SalesplanError becomes an escaped message box.
+    It shows the report's own sections (nothing is recomputed here, their shared CSS once) and never a
+    traceback: a SalesplanError becomes an escaped message box. A month the targets table gives no quota
+    for gets a notice instead of 0% attainment and no payouts.
     """
     from salesplan_widgets.report.incentives import IncentivesReport
 
@@ -597,9 +612,13 @@ def incentives_dashboard(workbook: Workbook | str | Path, period: str | None = N
         wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         month = period or str(wb.cube()["period"].max())
         report = IncentivesReport.open(wb, month)
+        quotas = report.quotas.table
+        if not quotas.loc[quotas["period"] == report.period, "target"].gt(0).any():
+            parts = [report.title(), _box([_no_quota_notice(report.period, quotas["period"])])]
+        else:
+            parts = [report.title(), report.summary(), report.leaderboard()]
         return widgets.VBox(
-            [widgets.HTML(str(report.title())), widgets.HTML(str(report.summary())), widgets.HTML(str(report.leaderboard()))],
-            layout=widgets.Layout(max_width="1100px"),
-        )  # fmt: skip
+            [widgets.HTML(static_sections(*parts))], layout=widgets.Layout(max_width="1100px")
+        )
     except SalesplanError as exc:
         return widgets.HTML(_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))

@@ -30,7 +30,7 @@ from salesplan_widgets.model.allocation import (
 )
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
-from salesplan_widgets.widgets.charts import bar_figure, month_labels, set_value_ticks
+from salesplan_widgets.widgets.charts import bar_figure, month_labels, set_value_ticks, value_axis
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets
@@ -327,13 +327,7 @@ class TaskSplitter(widgets.VBox):
             marks=[line, marks],
             axes=[
                 Axis(scale=x, tick_rotate=-30),
-                Axis(
-                    scale=y,
-                    orientation="vertical",
-                    label=value_label,
-                    label_offset="60px",
-                    grid_lines="dashed",
-                ),
+                value_axis(y, value_label),
             ],  # fmt: skip
             title=_("Cumulative target by month (points: milestones)"),
             fig_margin={"top": 50, "bottom": 55, "left": 75, "right": 20},
@@ -423,6 +417,36 @@ class TaskSplitter(widgets.VBox):
         return paths
 
 
+def _notice_box(messages: list[str]) -> str:
+    """Escaped notices in the quiet box the overview dashboard uses (class salesplan-notice)."""
+    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
+    return (
+        '<div class="salesplan-notice" style="padding:6px 10px;border-left:4px solid #7a5b00;'
+        f'background:#fff8e1;color:#7a5b00;margin:4px 0">{items}</div>'
+    )
+
+
+def _figure_table(header: list[str], rows: list[list[str]], figures_from: int) -> str:
+    """A small table with column headers; columns from `figures_from` on hold figures and are right-aligned.
+    Cells arrive escaped."""
+    cell = "padding:2px 12px;border-bottom:1px solid #eee;text-align:{align}"
+    align = lambda i: "right" if i >= figures_from else "left"  # noqa: E731
+    head = "".join(
+        f'<th style="{cell.format(align=align(i))};border-bottom-color:#bbb">{html.escape(h)}</th>'
+        for i, h in enumerate(header)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td style="{cell.format(align=align(i))}">{v}</td>' for i, v in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        '<table class="salesplan-table" style="border-collapse:collapse;font-variant-numeric:tabular-nums">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 class MyTargets(widgets.VBox):
     """Read-only "my targets" view for managers: a team's or a rep's targets by month, segment and channel,
     with milestones; the team and rep come from the page address (validated) or the dropdowns.
@@ -455,7 +479,7 @@ class MyTargets(widgets.VBox):
             description=_("Team"), options=[(_("All teams"), ""), *[(t, t) for t in teams]], value=""
         )
         self.rep_control = widgets.Dropdown(description=_("Rep"), options=[(_("All reps"), "")], value="")
-        notice_html = "".join(f"<p>{html.escape(n)}</p>" for n in notes)
+        notice_html = _notice_box(notes) if notes else ""
         super().__init__(
             children=[
                 widgets.HTML(
@@ -470,6 +494,7 @@ class MyTargets(widgets.VBox):
             ],
             layout=widgets.Layout(max_width="1100px"),
         )
+        self.add_class("salesplan-my-targets")
         widgets.link((self.team_control, "value"), (self, "team"))
         widgets.link((self.rep_control, "value"), (self, "rep"))
         self.observe(self._selection_changed, ["team", "rep"])
@@ -533,21 +558,15 @@ class MyTargets(widgets.VBox):
         set_value_ticks(self.rep_chart.axes[1], by_rep, self.locale)
         money = lambda v: html.escape(fmt_money(v, self.workbook.currency, digits=False))  # noqa: E731
         mix = rows.groupby(["segment", "channel"], observed=True)["target"].sum()
+        mix_rows = [[html.escape(str(s)), html.escape(str(c)), money(v)] for (s, c), v in mix.items()]
         self.summary_panel.value = (
-            f"<p><b>{html.escape(_('Year target'))}:</b> {money(rows['target'].sum())}</p><table>"
-            + "".join(
-                f"<tr><td>{html.escape(s)} / {html.escape(c)}</td><td>{money(v)}</td></tr>"
-                for (s, c), v in mix.items()
-            )  # fmt: skip
-            + "</table>"
+            f"<p><b>{html.escape(_('Year target'))}:</b> {money(rows['target'].sum())}</p>"
+            + _figure_table([_("Segment"), _("Channel"), _("Target")], mix_rows, figures_from=2)
         )
         checkpoints = milestones(rows.assign(scope="all"), every=self.section.milestones, by=("scope",))
-        self.milestone_panel.value = (
-            f"<p><b>{html.escape(_('Milestones'))}</b></p><table>"
-            + "".join(
-                f"<tr><td>{html.escape(fmt_date(r.due))}</td><td>{money(r.cumulative_target)}</td>"
-                f"<td>{html.escape(fmt_percent(r.share))}</td></tr>"
-                for r in checkpoints.itertuples()
-            )
-            + "</table>"
-        )
+        self.milestone_panel.value = f"<p><b>{html.escape(_('Milestones'))}</b></p>" + _figure_table(
+            [_("Due"), _("Cumulative target"), _("Share of the year")],
+            [[html.escape(fmt_date(r.due)), money(r.cumulative_target), html.escape(fmt_percent(r.share))]
+             for r in checkpoints.itertuples()],
+            figures_from=1,
+        )  # fmt: skip
