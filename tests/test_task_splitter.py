@@ -46,10 +46,11 @@ def test_the_default_split_adds_up_to_the_goal_and_draws_its_charts(splitter):
 
 def test_typing_a_new_goal_resplits_and_updates_the_same_marks(splitter):
     bars = splitter.top_bars
-    splitter.goal_control.value = 123_456_789.0
+    unit = splitter.unit_control.value  # the demo rounds to 100 CNY: type a goal it can split exactly
+    splitter.goal_control.value = 1_234_567 * unit
     assert splitter.top_bars is bars
-    assert cents(splitter.result.targets["target"]) == 12_345_678_900
-    assert sum(bars.y) == pytest.approx(123_456_789.0)
+    assert cents(splitter.result.targets["target"]) == round(1_234_567 * unit * 100)
+    assert sum(bars.y) == pytest.approx(1_234_567 * unit)
 
 
 def test_a_locked_segment_keeps_its_value_and_the_others_rebalance(splitter):
@@ -78,7 +79,7 @@ def test_changing_levels_and_methods_from_the_dropdowns(splitter):
     method = splitter.level_box.children[0].children[2]
     method.value = "equal"
     shares = splitter.result.subtotals(["channel"])["target"]
-    assert shares.max() - shares.min() <= 0.01
+    assert shares.max() - shares.min() <= splitter.unit_control.value  # equal up to one rounding unit
 
 
 def test_save_writes_the_split_section_and_the_targets_table(splitter, demo):
@@ -119,7 +120,8 @@ def test_the_period_report_shows_the_saved_split_and_its_milestones(splitter, de
     splitter.save()
     published = {}
     monkeypatch.setattr(split_report, "publish_metrics", published.update)
-    report = split_report.SplitReport.open(demo, "2027-03")
+    month = str(splitter.result.targets["period"].min() + 2)  # the third month of the split
+    report = split_report.SplitReport.open(demo, month)
     assert report.saved
     month_target = splitter.result.subtotals(["period"]).set_index("period")["target"][report.period]
     headline = str(report.headline())

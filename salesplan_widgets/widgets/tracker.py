@@ -226,7 +226,7 @@ class Tracker(widgets.VBox):
                 Axis(scale=x),
                 Axis(
                     scale=y,
-                    orientation="vertical",
+                    side="left",
                     tick_format=",.3~s",
                     label=value_label,
                     label_offset="65px",
@@ -258,7 +258,7 @@ class Tracker(widgets.VBox):
                 Axis(scale=rx, tick_rotate=-45),
                 Axis(
                     scale=ry,
-                    orientation="vertical",
+                    side="left",
                     tick_format=".0%",
                     label=_("Attainment"),
                     grid_lines="dashed",
@@ -286,7 +286,7 @@ class Tracker(widgets.VBox):
                 Axis(scale=wx, tick_rotate=-30),
                 Axis(
                     scale=wy,
-                    orientation="vertical",
+                    side="left",
                     tick_format=",.3~s",
                     label=value_label,
                     label_offset="65px",
