@@ -21,17 +21,9 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.serve import ServeSettings, free_port, stage_dashboards, start_voila, stop_voila
+from salesplan_widgets.testing import launch_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHART_DRAWN = """() => {
     const figure = document.querySelector('.bqplot.figure svg');
     if (!figure || figure.getBoundingClientRect().height === 0) return false;
@@ -94,7 +86,7 @@ def main() -> None:
                 urls[name] = f"http://127.0.0.1:{settings.port}/voila/render/{notebook}"
             times: dict[str, list[float]] = {name: [] for name in urls}
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = launch_chromium(p)
                 try:
                     for url in urls.values():  # warm-up: first imports, compiled bytecode
                         time_to_chart(browser, url)

@@ -22,15 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 DASHBOARDS = ["goal", "my_targets", "incentives"]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOAD_MS = 120_000
 ERRORS = '.jp-OutputArea-output[data-mime-type*="error"], .jp-RenderedText[data-mime-type*="stderr"]'
 PLAN_YEAR = ("2026-01", "2026-12")  # the year in progress: the demo's sales run to October 2026
@@ -129,18 +120,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workbook,
         yield workbook, f"http://127.0.0.1:{settings.port}/voila/render"
     finally:
         stop_voila(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_page(browser, url: str, ready: str, dialogs: list[str] | None = None):

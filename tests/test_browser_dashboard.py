@@ -13,15 +13,6 @@ from salesplan_widgets.serve import ServeSettings, free_port, stage_dashboards, 
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "dashboard_overview.png"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOAD_MS = 120_000
 ERRORS = '.jp-OutputArea-output[data-mime-type*="error"], .jp-RenderedText[data-mime-type*="stderr"]'
 TREND_BARS = """() => Array.from(document.querySelectorAll('.bqplot.figure')[0].querySelectorAll('rect.bar'))
@@ -48,18 +39,6 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{settings.port}/voila/render/overview.ipynb"
     finally:
         stop_voila(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_dashboard(browser, url: str):

@@ -9,6 +9,7 @@ from test_payouts_export import write_workbook
 
 from salesplan_widgets.model.statements import payout_statements
 from salesplan_widgets.report import blocks
+from salesplan_widgets.testing import launch_chromium
 from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.payouts import load_quotas
@@ -172,11 +173,7 @@ def test_served_dashboard_shows_payout_summary_and_leaderboard(tmp_path):
     process = start_voila(staging, settings, timeout=90)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            )  # fmt: skip
+            browser = launch_chromium(p)
             try:
                 page = browser.new_page(viewport={"width": 1200, "height": 1000})
                 page.goto(f"http://127.0.0.1:{settings.port}/voila/render/incentives.ipynb", timeout=120_000)

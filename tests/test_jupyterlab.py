@@ -31,15 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 DEMO = ROOT / "workbooks" / "demo"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_S = 120  # JupyterLab on a busy 2-core machine takes 20-40 s to answer
 RUN_MS = 240_000  # building the demo cube on first use and running every cell
 UI_MS = 90_000
@@ -173,18 +164,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
         yield url, workbook
     finally:
         stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 # Every code cell has its number, or the run stopped at a cell that failed (nothing queued, a traceback shown).

@@ -21,6 +21,7 @@ from salesplan_widgets.errors import InputError, RunError, SalesplanError
 from salesplan_widgets.model.history import headline
 from salesplan_widgets.paths import templates_dir
 from salesplan_widgets.run import run_period
+from salesplan_widgets.testing import launch_chromium
 from salesplan_widgets.workbook import open_workbook
 
 pytestmark = pytest.mark.slow
@@ -277,15 +278,6 @@ def test_an_unknown_template_is_refused_naming_the_available_ones(tmp_path):
     assert_nothing_ran(workbook)
 
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHART_SIZES = """() => Array.from(document.querySelectorAll('svg.salesplan-chart'))
     .map(svg => { const box = svg.getBoundingClientRect(); return [box.width, box.height,
                   svg.querySelectorAll('path, rect, use').length]; })"""
@@ -302,7 +294,7 @@ def test_report_opens_offline_in_a_browser_with_every_chart_visible(demo_run):
         route.abort()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
             page = browser.new_context(offline=True).new_page()
             page.route(re.compile(r"^(?!file:).*"), offline)

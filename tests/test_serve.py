@@ -25,18 +25,10 @@ from salesplan_widgets.serve import (
     stop_voila,
     voila_command,
 )
+from salesplan_widgets.testing import launch_chromium
 
 CULL_IDLE_SECONDS = 6
 CULL_INTERVAL_SECONDS = 2
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -182,7 +174,7 @@ def test_kernels_of_closed_pages_are_reclaimed(server) -> None:
     floor = len(kernel_processes(voila))
     views = 3
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
             pages = [browser.new_page() for _ in range(views)]
             for page in pages:
