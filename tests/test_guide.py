@@ -26,3 +26,26 @@ def test_problems_are_listed_under_a_plain_heading(tmp_path: Path) -> None:
     summary = validation_summary(open_workbook(folder))
     assert summary.startswith("**Problems** — ") and "problem(s) found." in summary
     assert summary.count("\n- ") >= 1 and not any(mark in summary for mark in EMOJI)
+
+
+def test_every_step_notebook_opens_with_the_data_check() -> None:
+    import nbformat
+
+    from salesplan_widgets.paths import templates_dir
+    from salesplan_widgets.workbook.scaffold import STEPS
+
+    for template, _notebook in STEPS[1:]:
+        cells = nbformat.read(templates_dir() / f"{template}.ipynb", as_version=4).cells
+        first = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
+        assert "check_workbook(workbook)" in cells[first + 1].source, template
+
+
+def test_the_check_reports_a_plan_that_does_not_load_instead_of_raising(tmp_path: Path) -> None:
+    from salesplan_widgets.widgets.guide import check_workbook
+
+    folder = write_sales_workbook(tmp_path / "wb")
+    plan = folder / "plan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8") + "bogus_section: 1\n", encoding="utf-8")
+    shown = check_workbook(str(folder)).data
+    assert shown.startswith("**Problems** — ") and "bogus_section" in shown
+    assert check_workbook(str(write_sales_workbook(tmp_path / "ok"))).data.startswith("**OK** — ")

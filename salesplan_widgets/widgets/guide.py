@@ -5,11 +5,13 @@ Display only: it reads the workbook and writes nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from IPython.display import Markdown
 
 from salesplan_widgets.errors import InputError
 from salesplan_widgets.i18n import _
-from salesplan_widgets.workbook import Workbook
+from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.scaffold import STEPS
 
 
@@ -34,12 +36,29 @@ def validation_summary(workbook: Workbook) -> str:
         problems = workbook.validate()
     except InputError as exc:
         problems = exc.problems
+    return _summary(problems)
+
+
+def _summary(problems: list) -> str:
     # Words, not emoji: without an emoji font the marks render as empty boxes.
     if not problems:
         return "**" + _("OK") + "** — " + _("Plan and data are valid.")
     lines = [f"- {p}" for p in problems]
     head = "**" + _("Problems") + "** — " + _("{n} problem(s) found.").format(n=len(problems))
     return head + "\n\n" + "\n".join(lines)
+
+
+def check_workbook(workbook: str | Path | Workbook) -> Markdown:
+    """The data check each step notebook opens with: the plan and every source, all problems at once.
+
+    A plan that does not even load is reported the same way, so the notebook shows what to fix instead
+    of a traceback.
+    """
+    try:
+        opened = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+    except InputError as exc:
+        return Markdown(_summary(exc.problems))
+    return Markdown(validation_summary(opened))
 
 
 def start_page(workbook: Workbook) -> Markdown:
