@@ -109,7 +109,7 @@ LABELS = {
         "spif": "Autumn sensor push",
         "reward": "Sales academy place",
         "event": "Team dinner",
-        "boards": ("Top attainment", "Top sales", "Top growth"),
+        "boards": ("Top attainment", "Top sales", "Top growth", "New accounts won"),
         "badges": ("First to quota", "On a roll", "Star month"),
     },
     "zh_CN": {
@@ -145,7 +145,7 @@ LABELS = {
         "spif": "秋季传感器冲刺",
         "reward": "销售学院培训名额",
         "event": "团队聚餐",
-        "boards": ("达成率榜", "销售额榜", "增长榜"),
+        "boards": ("达成率榜", "销售额榜", "增长榜", "新客户开拓榜"),
         "badges": ("率先达标", "连续达标", "明星月"),
     },
 }
@@ -716,6 +716,7 @@ def _incentives_section(year: int, labels: dict) -> IncentivesSection:
                     {"name": boards[0], "metric": "attainment", "top": 10},
                     {"name": boards[1], "metric": "sales", "top": 10},
                     {"name": boards[2], "metric": "growth", "top": 5},
+                    {"name": boards[3], "metric": "ytd_new_accounts", "top": 5},
                 ],
                 "badges": [
                     {"name": badges[0], "rule": "first_to_quota"},

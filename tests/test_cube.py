@@ -22,6 +22,7 @@ from salesplan_widgets.workbook.cube import (
     account_summary,
     build_cube,
     cube_sql,
+    new_accounts,
     read_cube,
     top_accounts,
     write_cube,
@@ -457,3 +458,69 @@ def test_account_master_comes_in_canonical_columns_with_numeric_potential(tmp_pa
     assert len(master) == len(raw)
     by_account = master.set_index("account")["potential"]
     assert by_account.loc[raw["account"]].to_numpy() == pytest.approx(raw["potential"].to_numpy())
+
+
+def test_an_account_is_new_once_in_the_period_of_its_first_ever_sale(tmp_path: Path) -> None:
+    lines = [
+        ["2024-11-20", "80", "王芳", "华东", "A", "online", "P1", "C0", "1"],  # before the plan's window
+        ["2025-03-10", "90", "王芳", "华东", "A", "online", "P1", "C0", "1"],  # C0 is not new in March
+        ["2025-03-05", "100", "张伟", "华东", "A", "online", "P1", "C1", "1"],  # C1 first bought in March
+        ["2025-04-10", "100", "张伟", "华东", "A", "online", "P1", "C1", "1"],  # ... not new again in April
+        ["2025-04-12", "100", "王芳", "华东", "A", "online", "P1", "C1", "1"],  # nor for another rep
+        ["2025-04-02", "-20", "李娜", "华北", "B", "online", "P1", "C2", "1"],  # a return is a first contact
+        ["2025-05-02", "60", "张伟", "华东", "B", "online", "P1", "C2", "1"],
+        ["2025-04-20", "70", "张伟", "华东", "B", "online", "P1", "C3", "1"],
+        ["2025-04-21", "70", "张伟", "华东", "B", "online", "P1", "", "1"],  # no account: not counted
+    ]
+    write_csv(tmp_path / "sales.csv", lines)
+    won = new_accounts(source_for("sales.csv"), tmp_path, CALENDAR)
+    assert list(won.columns) == ["period", "rep", "new_accounts"]
+    assert won["period"].dtype == pd.PeriodDtype("M")
+    got = {(str(p), r): n for p, r, n in won.itertuples(index=False)}
+    assert got == {
+        ("2024-11", "王芳"): 1,
+        ("2025-03", "张伟"): 1,
+        ("2025-04", "李娜"): 1,
+        ("2025-04", "张伟"): 1,
+    }
+    accounts = {line[7] for line in lines if line[7]}
+    assert won["new_accounts"].sum() == len(accounts)  # every account is new exactly once
+
+
+def test_new_accounts_follow_a_weekly_grain(tmp_path: Path) -> None:
+    lines = [
+        ["2025-03-02", "100", "张伟", "华东", "A", "online", "P1", "C1", "1"],  # a Sunday: week of 24 Feb
+        ["2025-03-03", "100", "张伟", "华东", "A", "online", "P1", "C2", "1"],  # a Monday: week of 3 Mar
+    ]
+    write_csv(tmp_path / "sales.csv", lines)
+    weekly = CALENDAR.model_copy(update={"grain": "week"})
+    won = new_accounts(source_for("sales.csv"), tmp_path, weekly)
+    assert [p.start_time.date() for p in won["period"]] == [dt.date(2025, 2, 24), dt.date(2025, 3, 3)]
+    assert won["new_accounts"].tolist() == [1, 1]
+
+
+def test_new_accounts_need_the_account_column(tmp_path: Path) -> None:
+    write_csv(tmp_path / "sales.csv", [["2025-03-05", "100", "张伟", "华东", "A", "online", "P1", "C1", "1"]])
+    mapping = {k: v for k, v in MAPPING.items() if k != "account"}
+    with pytest.raises(InputError) as raised:
+        new_accounts(SalesSource(path="sales.csv", columns=mapping), tmp_path, CALENDAR)
+    assert raised.value.problems[0].column == "account"
+
+
+def test_workbook_new_accounts_match_each_accounts_first_sale_in_the_demo(tmp_path):
+    from salesplan_widgets.demo import create_demo
+
+    create_demo(tmp_path / "demo", end="2026-10")
+    wb = open_workbook(tmp_path / "demo")
+    won = wb.new_accounts()
+    raw = pd.read_parquet(tmp_path / "demo" / "data" / "sales.parquet")
+    columns = wb.source("sales").columns
+    date, account, rep = columns["date"], columns["account"], columns["rep"]
+    firsts = raw.sort_values([date, rep]).drop_duplicates(account)
+    by_hand = firsts.groupby([pd.PeriodIndex(pd.to_datetime(firsts[date]), freq="M"), rep]).size()
+    assert won.set_index(["period", "rep"])["new_accounts"].sort_index().to_dict() == by_hand.to_dict()
+
+    sales = wb.plan.sources.sales
+    unmapped = sales.model_copy(update={"columns": {k: v for k, v in columns.items() if k != "account"}})
+    wb.save(sources=wb.plan.sources.model_copy(update={"sales": unmapped}))
+    assert open_workbook(tmp_path / "demo").new_accounts() is None

@@ -209,3 +209,56 @@ def test_statement_lines_are_explained_in_words(calculator):
     band = calculator.statement_table.query("component == 'band'").iloc[0]
     assert str(band["rule"]) in html
     assert " × " in html and " = " in html
+
+
+def _with_new_accounts_boards(folder):
+    """The workbook's plan with leaderboards on accounts won this month and year to date added."""
+    from salesplan_widgets.workbook.schema.incentives import Leaderboard
+
+    wb = open_workbook(folder)
+    section = wb.plan.incentives
+    boards = [
+        *section.recognition.leaderboards,
+        Leaderboard(name="New accounts", metric="new_accounts", top=3),
+        Leaderboard(name="New accounts this year", metric="ytd_new_accounts", top=3),
+    ]
+    recognition = section.recognition.model_copy(update={"leaderboards": boards})
+    wb.save(incentives=section.model_copy(update={"recognition": recognition}))
+    return open_workbook(folder)
+
+
+def test_demo_incentives_report_ranks_reps_by_new_accounts(tmp_path):
+    from salesplan_widgets.demo import create_demo
+    from salesplan_widgets.report.incentives import IncentivesReport
+    from salesplan_widgets.widgets.incentive_calculator import incentives_dashboard
+
+    folder = create_demo(tmp_path / "demo", end="2026-10")
+    wb = _with_new_accounts_boards(folder)
+    won = wb.new_accounts()
+    october = won[won["period"] == pd.Period("2026-10", "M")].groupby("rep")["new_accounts"].sum()
+    assert october.max() > 0  # the demo wins accounts in the month, so the board has a leader
+    leaders = october[october == october.max()].index
+    report = IncentivesReport.open(folder, "2026-10")
+    html = str(report.leaderboard())
+    assert "<h3>New accounts</h3>" in html and "<h3>New accounts this year</h3>" in html
+    board = html.split("<h3>New accounts</h3>")[1].split("<h3>")[0]
+    assert any(str(rep) in board for rep in leaders)
+    assert report.metrics.set_index("rep")["new_accounts"].max() == october.max()
+    dashboard = "".join(child.value for child in incentives_dashboard(folder, "2026-10").children)
+    assert "New accounts" in dashboard and "no metric" not in dashboard
+    panel = IncentiveCalculator(folder, period="2026-10").leaderboard_panel.value
+    assert "<h4>New accounts</h4>" in panel and "no metric" not in panel
+    assert any(str(rep) in panel.split("<h4>New accounts</h4>")[1].split("<h4>")[0] for rep in leaders)
+
+
+def test_calculator_shows_a_new_accounts_board_or_says_the_data_has_no_accounts(tmp_path):
+    # the small workbook maps no account column: the board is named with a notice, not dropped silently
+    folder = write_workbook(tmp_path / "wb")
+    _with_new_accounts_boards(folder)
+    calc = IncentiveCalculator(folder, period="2026-10")
+    assert "no metric &#x27;new_accounts&#x27;" in calc.leaderboard_panel.value
+    assert "Attainment" in calc.leaderboard_panel.value  # the other boards still show
+    from salesplan_widgets.report.incentives import IncentivesReport
+
+    report = str(IncentivesReport.open(folder, "2026-10").leaderboard())
+    assert "no metric &#x27;new_accounts&#x27;" in report and "Champions" in report

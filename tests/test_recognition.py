@@ -10,6 +10,7 @@ from salesplan_widgets.model.recognition import (
     champions,
     leaderboard,
     monthly_attainment,
+    needs_new_accounts,
     rep_metrics,
 )
 from salesplan_widgets.workbook.schema.incentives import Badge, Leaderboard
@@ -75,3 +76,35 @@ def test_champions_are_the_first_of_each_board():
     boards = [Leaderboard(name="Attainment", metric="attainment"), Leaderboard(name="Sales", metric="sales")]
     champs = champions(metrics, boards).set_index("board")["rep"].to_dict()
     assert champs == {"Attainment": "Chen", "Sales": "Chen"}
+
+
+def won_accounts() -> pd.DataFrame:
+    """Accounts won: Wu 3 in March; Chen 1 in Jan, 2 in March; Li 4 in Feb and 5 last December."""
+    rows = [("2025-12", "Li", 5), ("2026-01", "Chen", 1), ("2026-02", "Li", 4), ("2026-03", "Wu", 3)]
+    rows += [("2026-03", "Chen", 2), ("2026-04", "Wu", 9)]  # April is after the period
+    frame = pd.DataFrame(rows, columns=["period", "rep", "new_accounts"])
+    return frame.assign(period=pd.PeriodIndex(frame["period"], freq="M"))
+
+
+def test_leaderboard_ranks_reps_by_accounts_won_in_the_period_and_year_to_date():
+    metrics = rep_metrics(cube(), quotas(), "2026-03", new_accounts=won_accounts())
+    by_rep = metrics.set_index("rep")
+    assert by_rep["new_accounts"].to_dict() == {"Li": 0, "Chen": 2, "Wu": 3}
+    assert by_rep["ytd_new_accounts"].to_dict() == {"Li": 4, "Chen": 3, "Wu": 3}  # December is last year
+    month = leaderboard(metrics, Leaderboard(name="New accounts", metric="new_accounts", top=2))
+    assert month["rep"].tolist() == ["Wu", "Chen"] and month["value"].tolist() == [3, 2]
+    year = leaderboard(metrics, Leaderboard(name="New accounts YTD", metric="ytd_new_accounts", top=3))
+    assert year["rank"].tolist() == [1, 2, 2] and year["rep"].tolist() == ["Li", "Chen", "Wu"]
+
+
+def test_new_accounts_year_follows_the_fiscal_year_start():
+    metrics = rep_metrics(cube(), quotas(), "2026-03", fiscal_year_start=12, new_accounts=won_accounts())
+    assert metrics.set_index("rep")["ytd_new_accounts"].to_dict() == {"Li": 9, "Chen": 3, "Wu": 3}
+
+
+def test_without_the_accounts_table_there_is_no_new_accounts_metric():
+    metrics = rep_metrics(cube(), quotas(), "2026-03")
+    assert "new_accounts" not in metrics.columns
+    boards = [Leaderboard(name="A", metric="attainment"), Leaderboard(name="N", metric="new_accounts")]
+    assert champions(metrics, boards)["board"].tolist() == ["A"]
+    assert needs_new_accounts(boards) and not needs_new_accounts(boards[:1])

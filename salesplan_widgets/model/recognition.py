@@ -1,7 +1,7 @@
 """Public recognition: leaderboards on any metric, badges with rules, and the period's champions.
 
-Works on a per-rep metrics table (rep, team, attainment, sales, growth, payout … any column a plan names)
-and on the monthly attainment history for badges. Pure pandas: no files, no widgets.
+Works on a per-rep metrics table (rep, team, attainment, sales, growth, payout, new accounts … any column
+a plan names) and on the monthly attainment history for badges. Pure pandas: no files, no widgets.
 """
 
 from __future__ import annotations
@@ -31,10 +31,26 @@ def monthly_attainment(
     return table
 
 
+NEW_ACCOUNT_METRICS: frozenset[str] = frozenset({"new_accounts", "ytd_new_accounts"})
+
+
+def needs_new_accounts(boards: list[Leaderboard]) -> bool:
+    """Whether any board ranks on accounts won, so callers read that table only when it is used."""
+    return any(board.metric in NEW_ACCOUNT_METRICS for board in boards)
+
+
 def rep_metrics(
-    cube: pd.DataFrame, quotas: pd.DataFrame, period: pd.Period | str, fiscal_year_start: int = 1
+    cube: pd.DataFrame,
+    quotas: pd.DataFrame,
+    period: pd.Period | str,
+    fiscal_year_start: int = 1,
+    new_accounts: pd.DataFrame | None = None,
 ):
-    """The period's metrics per rep: sales, quota, attainment, YTD attainment, growth on the same month last year."""
+    """The period's metrics per rep: sales, quota, attainment, YTD attainment, growth on the same month last year.
+
+    With `new_accounts` (period, rep, new_accounts: the accounts each rep won, see the workbook's
+    `new_accounts`), also the accounts won this period and in the fiscal year to it (0 for a rep who won none).
+    """
     period = pd.Period(period, "M")
     months = monthly_attainment(cube, quotas, period, fiscal_year_start)
     now = months[months["period"] == period].drop(columns="period")
@@ -43,7 +59,15 @@ def rep_metrics(
     out = now.merge(last_year, left_on="rep", right_index=True, how="left")
     out["growth"] = out["sales"] / out["last_year"].where(out["last_year"] > 0) - 1
     out["team"] = out["rep"].map(teams).fillna("all")
-    return out.drop(columns="last_year").reset_index(drop=True)
+    out = out.drop(columns="last_year")
+    if new_accounts is not None:
+        first = fiscal_year_first(period, fiscal_year_start)
+        year = new_accounts[(new_accounts["period"] >= first) & (new_accounts["period"] <= period)]
+        this = year[year["period"] == period].groupby("rep")["new_accounts"].sum()
+        ytd = year.groupby("rep")["new_accounts"].sum()
+        out["new_accounts"] = out["rep"].map(this).fillna(0).astype("int64")
+        out["ytd_new_accounts"] = out["rep"].map(ytd).fillna(0).astype("int64")
+    return out.reset_index(drop=True)
 
 
 def leaderboard(metrics: pd.DataFrame, board: Leaderboard) -> pd.DataFrame:

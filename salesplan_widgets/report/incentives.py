@@ -21,6 +21,7 @@ from salesplan_widgets.model.recognition import (
     champions,
     leaderboard,
     monthly_attainment,
+    needs_new_accounts,
     rep_metrics,
 )
 from salesplan_widgets.model.statements import Statements
@@ -62,7 +63,8 @@ class IncentivesReport:
         quotas = load_quotas(wb, allow_provisional=True)
         statements = period_statements(wb, month, section, quotas)
         cube = wb.cube(by_product=needs_products(section))
-        metrics = rep_metrics(cube, quotas.table, month, wb.plan.calendar.fiscal_year_start)
+        won = wb.new_accounts() if needs_new_accounts(section.recognition.leaderboards) else None
+        metrics = rep_metrics(cube, quotas.table, month, wb.plan.calendar.fiscal_year_start, won)
         pays = statements.reps.assign(rep=statements.reps["rep"].astype(str))[["rep", "payout"]]
         metrics = metrics.merge(pays, on="rep", how="left")
         return cls(wb, month, section, quotas, statements, metrics)
@@ -146,7 +148,11 @@ class IncentivesReport:
         parts: list[blocks.Html | str] = []
         percent = {"attainment", "ytd_attainment", "growth"}
         for board in self.section.recognition.leaderboards:
-            if board.metric not in self.metrics.columns:
+            if board.metric not in self.metrics.columns:  # e.g. new accounts from sales without accounts
+                note = _("Leaderboard {name}: no metric '{metric}' in the data").format(
+                    name=board.name, metric=board.metric
+                )
+                parts.append(f'<p class="salesplan-subtitle">{blocks.escape(note)}</p>')
                 continue
             table = leaderboard(self.metrics, board)
             show = (lambda v: fmt_percent(v, decimals=1)) if board.metric in percent else fmt_number

@@ -26,7 +26,13 @@ from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
 from salesplan_widgets.model.commission import payout
 from salesplan_widgets.model.estimator import Estimate, estimate_earnings, plan_cost
-from salesplan_widgets.model.recognition import badges, leaderboard, monthly_attainment, rep_metrics
+from salesplan_widgets.model.recognition import (
+    badges,
+    leaderboard,
+    monthly_attainment,
+    needs_new_accounts,
+    rep_metrics,
+)
 from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.widgets.charts import static_sections
@@ -120,6 +126,7 @@ class IncentiveCalculator(widgets.VBox):
         quotas = load_quotas(self.workbook, allow_provisional=True)
         self.quotas, self.provisional = quotas.table, quotas.provisional
         self.cube = self.workbook.cube(by_product=needs_products(self.saved))
+        self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
         self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))
         self.reps = tuple(sorted(self.cube["rep"].unique()))
@@ -485,7 +492,10 @@ class IncentiveCalculator(widgets.VBox):
         )
 
     def _show_leaderboard(self) -> None:
-        metrics = rep_metrics(self.cube, self.quotas, self.period, self.fiscal_year_start)
+        boards = self.section.recognition.leaderboards
+        if needs_new_accounts(boards) and self._new_accounts is None:
+            self._new_accounts = self.workbook.new_accounts()  # read once, only when a board ranks on it
+        metrics = rep_metrics(self.cube, self.quotas, self.period, self.fiscal_year_start, self._new_accounts)
         pays = self.statements.reps.assign(rep=self.statements.reps["rep"].astype(str))
         metrics = metrics.merge(pays[["rep", "payout"]], on="rep", how="left")
         parts = []

@@ -1,5 +1,6 @@
 """The sales cube: transactions aggregated inside DuckDB into period × rep × team × territory × segment ×
-channel (× product), plus per-account summaries for the overview's top-accounts table.
+channel (× product), plus per-account summaries for the overview's top-accounts table and the accounts
+each rep won per period.
 
 The aggregation is one plain SQL query (GROUP BY, date_trunc, SUM, COUNT) built by `cube_sql` over a
 relation of canonical columns, so the same text can run through Ibis on another engine later; with
@@ -280,6 +281,41 @@ def account_summary(
     for col in ("first_date", "last_date"):
         frame[col] = pd.to_datetime(frame[col])
     return frame.reset_index(drop=True)
+
+
+def new_accounts(source: Source, base_dir: Path, calendar: Calendar) -> pd.DataFrame:
+    """Per period and rep, the accounts won: those whose first ever line (over the whole file, not the
+    plan's window) falls in the period, credited to the rep on that first line.
+
+    Any dated line counts as the account's first contact, a return too, so an account that only shows a
+    return before the window is not new when it buys again. Lines without an account are left out; reps
+    on the same first day are tied alphabetically so reruns agree. Counted in DuckDB; only the small
+    result (period, rep, new_accounts) comes to pandas.
+    """
+    _require_account(source)
+    unit = "week" if calendar.grain == "week" else "month"
+    date = ident("date")
+
+    def query(con, scan):
+        relation = normalised_sql(scan, source, ("date", "account", "rep"))
+        return con.sql(
+            f"WITH firsts AS (SELECT account, rep, {date} AS first_date, ROW_NUMBER() OVER (PARTITION BY "
+            f"account ORDER BY {date}, rep) AS pick FROM ({relation}) AS sales WHERE {date} IS NOT NULL "
+            f"AND account <> {literal(UNKNOWN)}) "
+            f"SELECT CAST(date_trunc('{unit}', first_date) AS DATE) AS period_start, rep, "
+            f"COUNT(*) AS new_accounts FROM firsts WHERE pick = 1 GROUP BY period_start, rep "
+            f"ORDER BY period_start, rep"
+        ).df()
+
+    raw = run_on_source(source, Path(base_dir), query)
+    freq = period_freq(calendar)
+    return pd.DataFrame(
+        {
+            "period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq),
+            "rep": raw["rep"].astype(str).to_numpy(),
+            "new_accounts": raw["new_accounts"].astype("int64").to_numpy(),
+        }
+    )
 
 
 ACCOUNT_COLUMNS = ("account", "rep", "team", "territory", "segment", "potential")

@@ -187,6 +187,13 @@ class Workbook:
             raise InputError(problems)
         return account_master(self.source("accounts"), self.path)
 
+    def new_accounts(self) -> pd.DataFrame | None:
+        """Accounts won per period and rep (period, rep, new_accounts), or None when sales name no account."""
+        from salesplan_widgets.workbook.cube import new_accounts
+
+        sales = self.source("sales")
+        return new_accounts(sales, self.path, self.plan.calendar) if "account" in sales.columns else None
+
     def reports_dir(self, period: str | pd.Period) -> Path:
         return self.path / REPORTS_DIR / str(period)
 

@@ -291,7 +291,8 @@ class Reward(PlanModel):
 class Leaderboard(PlanModel):
     name: str
     metric: str = Field(
-        "attainment", description="attainment, sales, growth, payout, or any metric column supplied."
+        "attainment",
+        description="attainment, sales, growth, payout, new_accounts, ytd_new_accounts, or any metric column supplied.",
     )
     top: int = Field(10, ge=1)
 
