@@ -32,11 +32,13 @@ class Problem:
             where.append(_("row {row}").format(row=self.row))
         if self.column is not None:
             where.append(_("column '{column}'").format(column=self.column))
-        text = ", ".join(where) + ": " + _("expected {expected}").format(expected=self.expected)
+        # the punctuation between the parts is translated too: Chinese text takes full-width marks
+        location = _(", ").join(where)
+        text = _("{location}: expected {expected}").format(location=location, expected=self.expected)
         if self.found is not None:
             text += _(", found {found!r}").format(found=self.found)
         if self.fix:
-            text += ". " + _("Fix: {fix}").format(fix=self.fix)
+            text = _("{problem}. Fix: {fix}").format(problem=text, fix=self.fix)
         return text
 
 

@@ -82,7 +82,7 @@ def _scope_text(goal: GoalSection) -> str:
         if scope.channels
         else _("every channel"),
     ]
-    return "; ".join(parts)
+    return _("; ").join(parts)
 
 
 def _specific(goal: GoalSection) -> tuple[bool, str]:

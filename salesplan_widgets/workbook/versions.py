@@ -89,13 +89,13 @@ def read_version(workbook: Workbook, version: int) -> pd.DataFrame:
     return table
 
 
-def _require(value: str, what: str) -> str:
+def _require(value: str, what: str, expected: str) -> str:
     if not str(value or "").strip():
         raise InputError(
             Problem(
                 file=str(INDEX),
                 column=what,
-                expected=_("a {what} for the new plan version").format(what=what),
+                expected=expected,
                 fix=_("say who changes the plan and why, so the change can be explained later"),
             )
         )
@@ -113,7 +113,8 @@ def save_version(
 ) -> PlanVersion:
     """Save `targets` as the next version, in force from `effective_from`. Raises ConflictError if someone
     else saved a version since this workbook's index was read (nothing is lost: reload and save again)."""
-    reason, author = _require(reason, "reason"), _require(author, "author")
+    reason = _require(reason, "reason", _("a reason for the new plan version"))
+    author = _require(author, "author", _("an author for the new plan version"))
     effective = pd.Period(effective_from, freq="M")
     versions, read_version_id = _read_index(workbook)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
