@@ -59,6 +59,18 @@ def translator(locale: str):
     return lambda message: gettext(message, locale)
 
 
+def dimension_labels() -> dict[str, str]:
+    """Names of the table vocabulary's dimensions (DESIGN.md) in the active language, for titles and menus."""
+    return {
+        "segment": _("Segment"),
+        "channel": _("Channel"),
+        "territory": _("Territory"),
+        "team": _("Team"),
+        "rep": _("Rep"),
+        "period": _("Month"),
+    }
+
+
 def _babel_locale(locale: str | None) -> Locale:
     return Locale.parse(locale or get_locale())
 

@@ -18,6 +18,7 @@ from matplotlib import rc_context
 
 from salesplan_widgets.i18n import (
     _,
+    dimension_labels,
     fmt_date,
     fmt_money,
     fmt_month,
@@ -35,16 +36,6 @@ from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.schema.split import SplitSection
-
-
-def _dimension_names() -> dict[str, str]:
-    return {
-        "segment": _("Segment"),
-        "channel": _("Channel"),
-        "territory": _("Territory"),
-        "team": _("Team"),
-        "rep": _("Rep"),
-    }
 
 
 def plan_targets(workbook: Workbook, cube: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
@@ -143,7 +134,7 @@ class SplitReport:
         totals = self.targets.groupby(by, observed=True)["target"].sum().sort_values(ascending=False)
         shares = totals / totals.sum() if totals.sum() else totals * 0.0
         table = blocks.table(
-            [_dimension_names().get(by, by), _("Target"), _("Share")],
+            [dimension_labels().get(by, by), _("Target"), _("Share")],
             [
                 (str(k), self._money(v), fmt_percent(s))
                 for k, v, s in zip(totals.index, totals, shares, strict=True)
@@ -152,7 +143,7 @@ class SplitReport:
         )
         mix = pd.DataFrame({by: totals.index.astype(str), "share": shares.to_numpy()})
         svg = charts.share_chart(mix, by, _("Share of the year's target"))
-        name = _dimension_names().get(by, by)
+        name = dimension_labels().get(by, by)
         return blocks.section(
             _("Targets by {dimension}").format(dimension=name.lower()), blocks.row(table, svg)
         )

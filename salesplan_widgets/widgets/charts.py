@@ -7,6 +7,7 @@ belongs to the axis: `set_value_ticks` labels it with Babel), so a chart can be 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 
 import numpy as np
@@ -150,3 +151,19 @@ def bar_figure(title: str, value_label: str, colour: str = MIX_COLOUR) -> tuple[
         animation_duration=0,
     )
     return figure, bars
+
+
+def message_box(messages: list[str] | tuple[str, ...], kind: str = "notice") -> str:
+    """Escaped messages in a quiet box (class salesplan-<kind>): 'notice' amber, 'error' red, 'ok' green.
+
+    Everything shown to a viewer goes through html.escape, so text from a URL or a file can never inject
+    markup.
+    """
+    colour, background = {"error": ("#a33", "#fdeeee"), "ok": ("#2d6a3e", "#eaf6ee")}.get(
+        kind, ("#7a5b00", "#fff8e1")
+    )
+    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
+    return (
+        f'<div class="salesplan-{kind}" style="padding:6px 10px;border-left:4px solid {colour};'
+        f'background:{background};color:{colour};margin:4px 0">{items}</div>'
+    )

@@ -35,7 +35,7 @@ from salesplan_widgets.model.recognition import (
 )
 from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
 from salesplan_widgets.model.statements import Statements, payout_statements
-from salesplan_widgets.widgets.charts import static_sections
+from salesplan_widgets.widgets.charts import message_box, static_sections
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
@@ -43,12 +43,6 @@ from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%
 SIM_DRAWS = 2_000
 DESIGN_COLOUR, SAVED_COLOUR = "#2f6fae", "#e08a2c"
-
-
-def _box(messages: list[str], kind: str = "notice") -> str:
-    colour = {"error": "#a33", "ok": "#2b7a3d"}.get(kind, "#7a5b00")
-    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
-    return f'<div class="salesplan-{kind}" style="padding:6px 10px;border-left:4px solid {colour};color:{colour}">{items}</div>'
 
 
 def _validation_messages(exc: ValidationError) -> list[str]:
@@ -279,7 +273,7 @@ class IncentiveCalculator(widgets.VBox):
         for i, title in enumerate([_("Statement"), _("Estimator"), _("Simulation"), _("Leaderboard")]):
             tabs.set_title(i, title)
         notice = (
-            _box([_("No targets table yet: quotas are provisional (last year's sales plus growth).")])
+            message_box([_("No targets table yet: quotas are provisional (last year's sales plus growth).")])
             if self.provisional
             else ""
         )
@@ -377,7 +371,7 @@ class IncentiveCalculator(widgets.VBox):
             design = self.design_from_controls()
         except ValidationError as exc:
             self.message = "\n".join(_validation_messages(exc))
-            self.message_panel.value = _box(self.message.split("\n"), kind="error")
+            self.message_panel.value = message_box(self.message.split("\n"), kind="error")
             return
         self.message, self.message_panel.value = "", ""
         self.section = design
@@ -406,7 +400,7 @@ class IncentiveCalculator(widgets.VBox):
             )
         except SalesplanError as exc:
             self.message = str(exc)
-            self.message_panel.value = _box([self.message], kind="error")
+            self.message_panel.value = message_box([self.message], kind="error")
             return
         quota = self._typical_quota()
         design = payout(self.section, CURVE_POINTS * quota, np.full_like(CURVE_POINTS, quota))
@@ -502,7 +496,7 @@ class IncentiveCalculator(widgets.VBox):
         tables = []
         for board in self.section.recognition.leaderboards:
             if board.metric not in metrics.columns:
-                parts.append(_box([_("Leaderboard {name}: no metric '{metric}' in the data").format(
+                parts.append(message_box([_("Leaderboard {name}: no metric '{metric}' in the data").format(
                     name=board.name, metric=board.metric)]))  # fmt: skip
                 continue
             table = leaderboard(metrics, board)
@@ -549,7 +543,7 @@ class IncentiveCalculator(widgets.VBox):
         nxt = nxt[nxt > 0]
         if nxt.empty:
             self.message = _("No quotas for next month: nothing to simulate.")
-            self.simulation_panel.value = _box([self.message])
+            self.simulation_panel.value = message_box([self.message])
             self.simulation_table = pd.DataFrame()
             return self.simulation_table
         history = self.cube[self.cube["period"] <= period]
@@ -596,15 +590,15 @@ class IncentiveCalculator(widgets.VBox):
             self.workbook.save(incentives=self.section)
         except ConflictError as exc:
             self.message = str(exc)
-            self.message_panel.value = _box([self.message], kind="error")
+            self.message_panel.value = message_box([self.message], kind="error")
             return False
         except SalesplanError as exc:
             self.message = str(exc)
-            self.message_panel.value = _box(self.message.split("\n"), kind="error")
+            self.message_panel.value = message_box(self.message.split("\n"), kind="error")
             return False
         self.saved = self.section
         self.message = _("Saved to the plan.")
-        self.message_panel.value = _box([self.message], kind="ok")
+        self.message_panel.value = message_box([self.message], kind="ok")
         self.refresh()
         return True
 
@@ -624,11 +618,11 @@ def incentives_dashboard(workbook: Workbook | str | Path, period: str | None = N
         report = IncentivesReport.open(wb, month)
         quotas = report.quotas.table
         if not quotas.loc[quotas["period"] == report.period, "target"].gt(0).any():
-            parts = [report.title(), _box([_no_quota_notice(report.period, quotas["period"])])]
+            parts = [report.title(), message_box([_no_quota_notice(report.period, quotas["period"])])]
         else:
             parts = [report.title(), report.summary(), report.leaderboard()]
         return widgets.VBox(
             [widgets.HTML(static_sections(*parts))], layout=widgets.Layout(max_width="1100px")
         )
     except SalesplanError as exc:
-        return widgets.HTML(_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
+        return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))

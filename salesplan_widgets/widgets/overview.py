@@ -16,7 +16,15 @@ import pandas as pd
 from traitlets import Dict, Enum, Instance, TraitError, Tuple, Unicode, observe, validate
 
 from salesplan_widgets.errors import InputError, Problem, SalesplanError
-from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import (
+    _,
+    dimension_labels,
+    fmt_money,
+    fmt_month,
+    fmt_number,
+    fmt_percent,
+    set_locale,
+)
 from salesplan_widgets.model.history import (
     filter_cube,
     fiscal_year_start_period,
@@ -24,28 +32,19 @@ from salesplan_widgets.model.history import (
     mix,
     trend,
 )
-from salesplan_widgets.widgets.charts import bar_figure, month_labels, set_value_ticks, trend_figure
+from salesplan_widgets.widgets.charts import (
+    bar_figure,
+    message_box,
+    month_labels,
+    set_value_ticks,
+    trend_figure,
+)
 from salesplan_widgets.widgets.query import parse_query, request_query_string
 from salesplan_widgets.workbook import Workbook, open_workbook
 
 MIX_DIMENSIONS = ("segment", "channel", "rep")
 TREND_MONTHS = 12
 _ALL = "all"  # a dimension the plan does not map holds this value in the cube
-
-
-def _mix_labels() -> dict[str, str]:
-    return {"segment": _("Segment"), "channel": _("Channel"), "rep": _("Rep")}
-
-
-def _notice_box(messages: tuple[str, ...] | list[str], kind: str = "notice") -> str:
-    """Escaped messages in a quiet box; `kind` 'error' draws it red."""
-    colour = "#a33" if kind == "error" else "#7a5b00"
-    background = "#fdeeee" if kind == "error" else "#fff8e1"
-    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
-    return (
-        f'<div class="salesplan-{kind}" style="padding:6px 10px;border-left:4px solid {colour};'
-        f'background:{background};color:{colour};margin:4px 0">{items}</div>'
-    )
 
 
 class SalesOverview(widgets.VBox):
@@ -103,7 +102,7 @@ class SalesOverview(widgets.VBox):
             options=[(fmt_month(int(p[:4]), int(p[5:]), self.locale), p) for p in reversed(self.periods)],
             value=self.periods[-1],
         )
-        labels = _mix_labels()
+        labels = dimension_labels()
         self.mix_control = widgets.ToggleButtons(
             description=_("Mix by"),
             options=[(labels[d], d) for d in MIX_DIMENSIONS],
@@ -160,7 +159,7 @@ class SalesOverview(widgets.VBox):
         try:
             return cls.from_query(workbook)
         except SalesplanError as exc:
-            return widgets.HTML(_notice_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
+            return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
 
     # -- invariants -----------------------------------------------------------------------------------
     @validate("period")
@@ -177,7 +176,7 @@ class SalesOverview(widgets.VBox):
 
     @observe("notices")
     def _show_notices(self, change) -> None:
-        self.notice_panel.value = _notice_box(change["new"]) if change["new"] else ""
+        self.notice_panel.value = message_box(change["new"]) if change["new"] else ""
 
     @observe("team", "period", "mix_by")
     def _selection_changed(self, change) -> None:
@@ -210,7 +209,7 @@ class SalesOverview(widgets.VBox):
         set_value_ticks(self.mix_chart.axes[1], self.mix_bars.y, self.locale)
         self.mix_chart.axes[0].tick_rotate = -30 if len(breakdown) > 8 else 0  # many reps' names overlap
         self.mix_chart.title = _("{dimension}, fiscal year to date").format(
-            dimension=_mix_labels()[self.mix_by]
+            dimension=dimension_labels()[self.mix_by]
         )
         self.trend_table, self.mix_table = months.reset_index(drop=True), breakdown
         self.headline = figures.as_dict()

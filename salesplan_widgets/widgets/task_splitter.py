@@ -18,7 +18,15 @@ from bqplot import Axis, Figure, LinearScale, Lines, OrdinalScale, Scatter
 from traitlets import Float, Instance, Unicode
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
-from salesplan_widgets.i18n import _, fmt_date, fmt_money, fmt_percent, minor_unit, set_locale
+from salesplan_widgets.i18n import (
+    _,
+    dimension_labels,
+    fmt_date,
+    fmt_money,
+    fmt_percent,
+    minor_unit,
+    set_locale,
+)
 from salesplan_widgets.model.allocation import (
     METHODS,
     Split,
@@ -30,7 +38,13 @@ from salesplan_widgets.model.allocation import (
 )
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
-from salesplan_widgets.widgets.charts import bar_figure, month_labels, set_value_ticks, value_axis
+from salesplan_widgets.widgets.charts import (
+    bar_figure,
+    message_box,
+    month_labels,
+    set_value_ticks,
+    value_axis,
+)
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets
@@ -47,17 +61,6 @@ def _method_labels() -> dict[str, str]:
         "capacity": _("Capacity (tenure, ramp)"),
         "seasonality": _("Seasonality"),
         "manual": _("Manual weights"),
-    }
-
-
-def _dimension_labels() -> dict[str, str]:
-    return {
-        "segment": _("Segment"),
-        "channel": _("Channel"),
-        "territory": _("Territory"),
-        "team": _("Team"),
-        "rep": _("Rep"),
-        "period": _("Month"),
     }
 
 
@@ -208,7 +211,7 @@ class TaskSplitter(widgets.VBox):
 
     # -- level rows -------------------------------------------------------------------------------------
     def _build_level_rows(self) -> None:
-        dims, methods = _dimension_labels(), _method_labels()
+        dims, methods = dimension_labels(), _method_labels()
         rows = []
         for i, level in enumerate(self.section.levels):
             dim = widgets.Dropdown(
@@ -345,7 +348,7 @@ class TaskSplitter(widgets.VBox):
         cumulative = monthly["target"].cumsum().to_numpy()
         checkpoints = self.milestone_table.groupby("period")["cumulative_target"].sum()
         checkpoint_labels = month_labels(checkpoints.index, self.locale)
-        self.top_chart.title = _("Targets by {level}").format(level=_dimension_labels().get(first, first))
+        self.top_chart.title = _("Targets by {level}").format(level=dimension_labels().get(first, first))
         with self.top_bars.hold_sync():
             self.top_bars.x, self.top_bars.y = top[first].astype(str).to_numpy(), top["target"].to_numpy()
         with self.rep_bars.hold_sync():
@@ -417,15 +420,6 @@ class TaskSplitter(widgets.VBox):
         return paths
 
 
-def _notice_box(messages: list[str]) -> str:
-    """Escaped notices in the quiet box the overview dashboard uses (class salesplan-notice)."""
-    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
-    return (
-        '<div class="salesplan-notice" style="padding:6px 10px;border-left:4px solid #7a5b00;'
-        f'background:#fff8e1;color:#7a5b00;margin:4px 0">{items}</div>'
-    )
-
-
 def _figure_table(header: list[str], rows: list[list[str]], figures_from: int) -> str:
     """A small table with column headers; columns from `figures_from` on hold figures and are right-aligned.
     Cells arrive escaped."""
@@ -479,7 +473,7 @@ class MyTargets(widgets.VBox):
             description=_("Team"), options=[(_("All teams"), ""), *[(t, t) for t in teams]], value=""
         )
         self.rep_control = widgets.Dropdown(description=_("Rep"), options=[(_("All reps"), "")], value="")
-        notice_html = _notice_box(notes) if notes else ""
+        notice_html = message_box(notes) if notes else ""
         super().__init__(
             children=[
                 widgets.HTML(

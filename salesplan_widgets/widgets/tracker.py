@@ -34,7 +34,7 @@ from salesplan_widgets.model.replan import (
 )
 from salesplan_widgets.model.tracking import plan_vs_actual, window_bounds
 from salesplan_widgets.model.variance import waterfall, waterfall_floor, waterfall_labels
-from salesplan_widgets.widgets.charts import month_labels
+from salesplan_widgets.widgets.charts import message_box, month_labels
 from salesplan_widgets.widgets.query import parse_query, request_query_string
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
@@ -47,17 +47,6 @@ STATUS_COLOURS = {"ahead": "#4c9a6a", "watch": "#e0a32c", "behind": "#c0392b"}
 STATUS_CODE = {"behind": 0, "watch": 1, "ahead": 2}
 _LAYOUT = {"width": "100%", "height": "320px"}
 _MARGIN = {"top": 50, "bottom": 90, "left": 80, "right": 20}
-
-
-def _box(messages: list[str], kind: str = "notice") -> str:
-    colour, background = ("#a33", "#fdeeee") if kind == "error" else ("#7a5b00", "#fff8e1")
-    if kind == "ok":
-        colour, background = "#2d6a3e", "#eaf6ee"
-    items = "".join(f"<div>{html.escape(m)}</div>" for m in messages)
-    return (
-        f'<div class="salesplan-{kind}" style="padding:6px 10px;border-left:4px solid {colour};'
-        f'background:{background};color:{colour};margin:4px 0">{items}</div>'
-    )
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -308,7 +297,7 @@ class Tracker(widgets.VBox):
             ],
             style={"button_width": "90px"},
         )
-        self.notice_panel = widgets.HTML(_box(self.notices) if self.notices else "")
+        self.notice_panel = widgets.HTML(message_box(self.notices) if self.notices else "")
         self.headline_panel = widgets.HTML()
         self.risk_panel = widgets.HTML()
         self.leader_panel = widgets.HTML()
@@ -434,7 +423,7 @@ class Tracker(widgets.VBox):
         try:
             return cls.from_query(workbook)
         except SalesplanError as exc:
-            return widgets.HTML(_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
+            return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
 
     # -- invariants --------------------------------------------------------------------------------------
     @validate("period")
@@ -620,10 +609,10 @@ class Tracker(widgets.VBox):
                 self.workbook, self.period, self.rep, self.note_author.value, self.note_text.value
             )
         except SalesplanError as exc:
-            self.note_message.value = _box([str(exc)], kind="error")
+            self.note_message.value = message_box([str(exc)], kind="error")
             return
         self.note_text.value = ""
-        self.note_message.value = _box([_("Note saved.")], kind="ok")
+        self.note_message.value = message_box([_("Note saved.")], kind="ok")
         self._render_text()
 
     def _last_closed(self) -> pd.Period:
@@ -636,14 +625,14 @@ class Tracker(widgets.VBox):
             [e.rep, self._money(e.before), self._money(e.after), self._money(e.change)]
             for e in effect.head(20).itertuples()
         ]
-        self.replan_panel.value = _box([head]) + _table(
+        self.replan_panel.value = message_box([head]) + _table(
             [_("Rep"), _("Before"), _("After"), _("Change")], rows
         )
         self.save_button.disabled = False
 
     def _refuse(self, exc: SalesplanError) -> None:
         self._pending = None
-        self.replan_panel.value = _box([str(exc)], kind="error")
+        self.replan_panel.value = message_box([str(exc)], kind="error")
         self.save_button.disabled = True
 
     def preview_replan(self) -> None:
@@ -722,12 +711,12 @@ class Tracker(widgets.VBox):
                 changes,
             )
         except SalesplanError as exc:
-            self.replan_panel.value = _box([str(exc)], kind="error")
+            self.replan_panel.value = message_box([str(exc)], kind="error")
             return
         self._pending = None
         self.save_button.disabled = True
         self._load_targets()
-        self.replan_panel.value = _box(
+        self.replan_panel.value = message_box(
             [
                 _("Saved as version {n}, in force from {period}.").format(
                     n=entry.version, period=entry.effective_from
