@@ -4,7 +4,7 @@ PYTHON ?= python3
 PERIOD ?= 2026-10
 APT_PACKAGES = chromium fonts-noto-cjk
 
-.PHONY: demo install test-deps test lint bench catalog
+.PHONY: demo install test-deps test lint bench catalog screenshots
 
 install:
 	$(PYTHON) -m pip install -e .
@@ -27,6 +27,10 @@ lint:
 
 test: test-deps lint
 	$(PYTHON) -m pytest --nbval-lax tests templates
+
+# Redraw the guide's screenshots (an ordinary test run writes them to a scratch folder, never into docs/).
+screenshots: test-deps
+	SALESPLAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PYTHON) -m pytest -m browser tests/test_jupyterlab.py tests/test_browser_dashboard.py tests/test_browser_capabilities.py
 
 bench:
 	$(PYTHON) benchmarks/run_all.py

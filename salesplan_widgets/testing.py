@@ -7,6 +7,10 @@ from reaching for the network.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
     "--headless",
@@ -22,3 +26,16 @@ CHROMIUM_ARGS = (
 def launch_chromium(playwright):
     """A headless Chromium browser from a running `sync_playwright()`."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+
+
+def screenshots_dir() -> Path:
+    """Where browser tests save their screenshots: a scratch folder, unless `make screenshots` asks for docs/.
+
+    A test run must leave the checkout as it found it, so the guide's pictures in docs/screenshots/ are
+    redrawn only on purpose (SALESPLAN_SCREENSHOTS names the folder).
+    """
+    folder = Path(
+        os.environ.get("SALESPLAN_SCREENSHOTS") or Path(tempfile.gettempdir()) / "salesplan-screenshots"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -14,13 +14,14 @@ import pytest
 
 from salesplan_widgets.i18n import fmt_money, fmt_percent, set_locale
 from salesplan_widgets.serve import ServeSettings, free_port, stage_dashboards, start_voila, stop_voila
+from salesplan_widgets.testing import screenshots_dir
 from salesplan_widgets.workbook import Workbook, open_workbook
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 DASHBOARDS = ["goal", "my_targets", "incentives"]
 LOAD_MS = 120_000
 ERRORS = '.jp-OutputArea-output[data-mime-type*="error"], .jp-RenderedText[data-mime-type*="stderr"]'

@@ -9,10 +9,11 @@ import pytest
 from test_overview_widget import write_sales_workbook
 
 from salesplan_widgets.serve import ServeSettings, free_port, stage_dashboards, start_voila, stop_voila
+from salesplan_widgets.testing import screenshots_dir
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "dashboard_overview.png"
+SCREENSHOT = screenshots_dir() / "dashboard_overview.png"
 LOAD_MS = 120_000
 ERRORS = '.jp-OutputArea-output[data-mime-type*="error"], .jp-RenderedText[data-mime-type*="stderr"]'
 TREND_BARS = """() => Array.from(document.querySelectorAll('.bqplot.figure')[0].querySelectorAll('rect.bar'))

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from salesplan_widgets.serve import free_port
+from salesplan_widgets.testing import screenshots_dir
 from salesplan_widgets.workbook.scaffold import STEPS, instantiate_notebook
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 DEMO = ROOT / "workbooks" / "demo"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 START_S = 120  # JupyterLab on a busy 2-core machine takes 20-40 s to answer
 RUN_MS = 240_000  # building the demo cube on first use and running every cell
 UI_MS = 90_000
