@@ -3,7 +3,7 @@
 `compile_plan` turns the plan section into edge and rate arrays; `earn` takes sales and quota arrays of any
 shape (reps, periods × reps, draws × reps …) and returns each component of the earnings as an array, so
 statements, the estimator and the simulation share one calculation. Order of the rules: tier bands →
-rate overrides → accelerators → attainment cap → rate cap → target incentive → threshold → SPIFs and
+rate overrides (a slice's sales leave the bands and earn the override rate instead) → accelerators → attainment cap → rate cap → target incentive → threshold → SPIFs and
 milestones → payout cap. Pure numpy: no loops over reps, no files, no widgets.
 """
 
@@ -154,29 +154,51 @@ def _band_bases(sales: np.ndarray, lo: np.ndarray, hi: np.ndarray, mode: str) ->
     return base
 
 
-def _tiered(plan: CompiledPlan, sales: np.ndarray, quota: np.ndarray):
-    """Band bases and amounts, and accelerator bases/amounts, for sales at position `sales`."""
+def _tiered(plan: CompiledPlan, sales: np.ndarray, quota: np.ndarray, share: np.ndarray | None = None):
+    """Band bases and amounts, and accelerator bases/amounts, for sales at position `sales`.
+
+    `share` (trailing override axis) is each override slice's share of the sales: that share is taken out
+    of every band (it is paid at the override rate instead), and accelerators multiply the commission
+    earned in their range whether it came from a band or from an override.
+    """
+    if share is None:
+        share = np.zeros((*sales.shape, len(plan.override_rate)))
+    rest = np.clip(1.0 - share.sum(-1), 0.0, 1.0)
+    slice_rate = (share * plan.override_rate).sum(-1)  # override commission per unit of sales
     lo = _money_edges(plan.band_lo, quota, plan.basis)
     hi = _money_edges(plan.band_hi, quota, plan.basis)
-    band_base = _band_bases(sales, lo, hi, plan.mode)
+    band_base = _band_bases(sales, lo, hi, plan.mode) * rest[..., None]
     band_amount = band_base * plan.band_rate
     if len(plan.accel_mult):
         a_lo = _money_edges(plan.accel_lo, quota, "attainment")
         a_hi = _money_edges(plan.accel_hi, quota, "attainment")
         s = np.maximum(sales, 0.0)[..., None]
         top, bottom = np.minimum(s, a_hi), np.minimum(s, a_lo)
+        span = np.maximum(top - bottom, 0.0)
         if plan.mode == "retroactive":
-            rate = (band_amount.sum(-1) / np.where(sales != 0, sales, 1.0))[..., None]
-            accel_base = rate * np.maximum(top - bottom, 0.0)
+            full = _band_bases(sales, lo, hi, plan.mode) * plan.band_rate
+            rate = (full.sum(-1) / np.where(sales != 0, sales, 1.0))[..., None]
+            accel_base = rate * span * rest[..., None]
         else:  # commission earned between the two edges = C(top) - C(bottom), C the cumulative commission
-            accel_base = _cumulative_commission(plan, top, quota, lo, hi) - _cumulative_commission(
-                plan, bottom, quota, lo, hi
-            )
+            accel_base = (
+                _cumulative_commission(plan, top, quota, lo, hi)
+                - _cumulative_commission(plan, bottom, quota, lo, hi)
+            ) * rest[..., None]
+        accel_base = accel_base + slice_rate[..., None] * span
         accel_base = np.where(np.isfinite(accel_base), accel_base, 0.0)
     else:
         accel_base = np.zeros((*sales.shape, 0))
     accel_amount = accel_base * (plan.accel_mult - 1.0)
     return band_base, band_amount, accel_base, accel_amount
+
+
+def override_share(sales: np.ndarray, override_sales: np.ndarray) -> np.ndarray:
+    """Each override slice's share of a rep's sales (0 when net sales are not positive: then returns and
+    sales all go through the bands, so nothing is paid twice)."""
+    positive = (sales > 0)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = override_sales / np.where(positive, sales[..., None], 1.0)
+    return np.where(positive, np.clip(share, 0.0, 1.0), 0.0)
 
 
 def _cumulative_commission(plan, x, quota, lo, hi):
@@ -225,21 +247,25 @@ def earn(
     periods = np.broadcast_to(np.asarray(periods, dtype=float), sales.shape)
     att = attainment(sales, quota)
 
-    band_base, band_amount, accel_base, accel_amount = _tiered(plan, sales, quota)
     n_over = len(plan.override_rate)
     if override_sales is None:
         override_sales = np.zeros((*sales.shape, n_over))
-    override_amount = override_sales * (plan.override_rate - plan.base_rate)
+    share = override_share(sales, np.asarray(override_sales, dtype=float))
+    band_base, band_amount, accel_base, accel_amount = _tiered(plan, sales, quota, share)
+    # An override replaces the band rate for its slice: those sales are paid at the override rate only.
+    override_base = share * sales[..., None]
+    override_amount = override_base * plan.override_rate
 
     ti_base, ti_rate, ti_amount = _target_incentive(plan, att, plan.ti_amount * periods)
     # Attainment cap: the difference between paying on capped and uncapped sales, as one adjustment line.
     if np.isfinite(plan.cap_attainment):
         capped = np.minimum(sales, np.where(quota > 0, plan.cap_attainment * quota, INF))
-        _, c_band, _, c_accel = _tiered(plan, capped, quota)
+        _, c_band, _, c_accel = _tiered(plan, capped, quota, share)
+        c_over = share * capped[..., None] * plan.override_rate
         _, _, c_ti = _target_incentive(plan, np.minimum(att, plan.cap_attainment), plan.ti_amount * periods)
         cap_attainment = (
-            c_band.sum(-1) + c_accel.sum(-1) + c_ti.sum(-1)
-            - band_amount.sum(-1) - accel_amount.sum(-1) - ti_amount.sum(-1)
+            c_band.sum(-1) + c_accel.sum(-1) + c_over.sum(-1) + c_ti.sum(-1)
+            - band_amount.sum(-1) - accel_amount.sum(-1) - override_amount.sum(-1) - ti_amount.sum(-1)
         )  # fmt: skip
     else:
         capped, cap_attainment = sales, np.zeros(sales.shape)
@@ -270,7 +296,7 @@ def earn(
         attainment=att,
         band_base=band_base,
         band_amount=band_amount,
-        override_base=override_sales,
+        override_base=override_base,
         override_amount=override_amount,
         accel_base=accel_base,
         accel_amount=accel_amount,

@@ -9,7 +9,6 @@ exactly to the rep's payout and the reps exactly to the plan total. Pure: no fil
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,20 +92,34 @@ def _slice_mask(frame: pd.DataFrame, rule, column: str) -> np.ndarray:
 
 
 def _relief_factor(section: IncentivesSection, reps: pd.Index, months: pd.PeriodIndex) -> np.ndarray:
-    """Share of each month's days a rep was on the team (1 without relief): joined/left prorate by days."""
+    """Share of each month's days a rep was on the team (1 without relief).
+
+    Relief entries combine by time, not by product: each `joined` starts and each `left` ends a stretch on
+    the team, taken in date order, so "left 15 March" and "joined 1 June" is leave-and-return. A rep whose
+    first dated event is a `joined` was away before it.
+    """
     factor = np.ones((len(reps), len(months)))
     entries = [r for r in section.relief if r.rep in reps]
     if not entries:
         return factor
-    start = np.array([m.start_time.date().toordinal() for m in months])
-    days = np.array([m.days_in_month for m in months])
-    rows = reps.get_indexer([r.rep for r in entries])
-    joined = np.array([(r.joined or dt.date.min).toordinal() for r in entries])[:, None]
-    left = np.array([(r.left or dt.date.max).toordinal() for r in entries])[:, None]
-    first = np.maximum(start, joined)
-    last = np.minimum(start + days - 1, left)
-    active = np.clip(last - first + 1, 0, days) / days
-    np.multiply.at(factor, rows, active)
+    first_day = months[0].start_time.date().toordinal()
+    day = np.arange(first_day, months[-1].end_time.date().toordinal() + 1)
+    month_of_day = np.repeat(np.arange(len(months)), [m.days_in_month for m in months])
+    days = np.array([m.days_in_month for m in months], dtype=float)
+    by_rep: dict[str, list[tuple[int, bool]]] = {}
+    for r in entries:  # over the plan's few relief entries: (first day of the new state, on the team?)
+        events = by_rep.setdefault(r.rep, [])
+        if r.joined is not None:
+            events.append((r.joined.toordinal(), True))
+        if r.left is not None:
+            events.append((r.left.toordinal() + 1, False))
+    for rep, events in by_rep.items():
+        events.sort()
+        when = np.array([e[0] for e in events])
+        state = np.array([e[1] for e in events])
+        last = np.searchsorted(when, day, side="right") - 1  # the latest event on or before each day
+        active = np.where(last >= 0, state[np.maximum(last, 0)], not state[0])
+        factor[reps.get_loc(rep)] = np.bincount(month_of_day, weights=active, minlength=len(months)) / days
     return factor
 
 
@@ -134,11 +147,16 @@ def _rule_labels(plan: CompiledPlan, currency: str) -> dict[str, list[str]]:
         band = [_("Commission at the base rate {rate}").format(rate=_rates(c.base_rate))]
     elif c.tiers.mode == "retroactive":
         band = [b + " " + _("(retroactive: on all sales)") for b in band]
+    # the override replaces the band (or base) rate for its slice; the label says so, and earn() pays so
+    replaces = (
+        _("{rate} on these sales instead of the band rates (they are left out of the bands)")
+        if c.tiers.bands
+        else _("{rate} instead of the base rate {base}")
+    )
     override = [
-        _("Rate for {slice}: {rate} instead of {base}").format(
+        _("Rate for {slice}: {rule}").format(
             slice=", ".join(v for v in (o.segment, o.channel, o.product) if v is not None),
-            rate=_rates(o.rate),
-            base=_rates(c.base_rate),
+            rule=replaces.format(rate=_rates(o.rate), base=_rates(c.base_rate)),
         )
         for o in c.overrides
     ]
@@ -305,26 +323,30 @@ def payout_statements(
         periods=n_periods[:, None],
     )
 
-    # True-up: E is what the plan owes for the year so far; what was paid before each period is the sum of
-    # the earlier periods' rounded payments, so a year's payments add up to the cent. Carry-forward pays
-    # max(E - paid, 0); clawback pays E - paid (negative means the rep pays back).
-    earned_ytd = e.total if section.cumulative else np.cumsum(e.total, axis=0)
+    # True-up, in whole minor units so that no rounding residue is ever carried (no phantom 0.01 lines):
+    # each period's earnings are rounded first (largest remainder, so the reps add up to the period's
+    # rounded total); E is what the plan owes for the year so far, and what was paid before each period is
+    # the sum of the earlier periods' payments. Carry-forward pays max(E - paid, 0); clawback pays E - paid
+    # (negative means the rep pays back).
     scale = 10 ** minor_unit(currency)
-    pay = np.zeros_like(earned_ytd)
+    earned_minor = largest_remainder(e.total * scale, np.round(e.total.sum(1) * scale))
+    earned_ytd = earned_minor if section.cumulative else np.cumsum(earned_minor, axis=0)
     pay_minor = np.zeros(earned_ytd.shape, dtype=np.int64)
-    paid_before = np.zeros_like(earned_ytd)
-    paid = np.zeros(n_reps)
+    paid_before = np.zeros(earned_ytd.shape, dtype=np.int64)
+    paid = np.zeros(n_reps, dtype=np.int64)
     for t in range(len(ts)):  # over the year's few periods; each step covers all reps at once
         if t == len(ts) - 1 and paid_to_date is not None:
-            paid = paid_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float)
+            recorded = paid_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float)
+            paid = np.round(recorded * scale).astype(np.int64)
         paid_before[t] = paid
         owed = earned_ytd[t] - paid
-        pay[t] = owed if section.negative == "clawback" else np.maximum(owed, 0.0)
-        pay_minor[t] = largest_remainder(pay[t][None, :] * scale, np.round([pay[t].sum() * scale]))[0]
-        paid = paid + pay_minor[t] / scale
-    earned_before = np.concatenate([np.zeros((1, n_reps)), earned_ytd[:-1]], 0)
-    true_up = -paid_before if section.cumulative else earned_before - paid_before
-    carry = pay - (e.total + true_up)
+        pay_minor[t] = owed if section.negative == "clawback" else np.maximum(owed, 0)
+        paid = paid + pay_minor[t]
+    earned_before = np.concatenate([np.zeros((1, n_reps), dtype=np.int64), earned_ytd[:-1]], 0)
+    true_up_minor = -paid_before if section.cumulative else earned_before - paid_before
+    carry_minor = pay_minor - (earned_minor + true_up_minor)
+    pay, true_up, carry = pay_minor / scale, true_up_minor / scale, carry_minor / scale
+    paid_before = paid_before / scale
 
     sl = slice(0, t_now + 1) if all_periods else slice(t_now, t_now + 1)
     labels = _rule_labels(plan, currency)
@@ -342,7 +364,7 @@ def payout_statements(
     nan = np.nan
     blocks = [
         block("band", e.band_base, plan.band_rate, e.band_amount, keep=e.band_base != 0),
-        block("override", e.override_base, plan.override_rate - plan.base_rate, e.override_amount),
+        block("override", e.override_base, plan.override_rate, e.override_amount),
         block("accelerator", e.accel_base, plan.accel_mult - 1.0, e.accel_amount),
         block("cap_attainment", e.cap_attainment_base[..., None], nan, e.cap_attainment[..., None]),
         block("cap_rate", s_win[..., None], plan.cap_rate if np.isfinite(plan.cap_rate) else nan,
@@ -356,11 +378,8 @@ def payout_statements(
         block("cap_payout", (e.total - e.cap_payout)[..., None], nan, e.cap_payout[..., None]),
         block("relief", q_plain_win[..., None], attainment(q_win, q_plain_win)[..., None],
               np.zeros((*s_win.shape, 1)), keep=(q_win < q_plain_win)[..., None]),
-        # sub-cent residues of earlier roundings are settled silently, not shown as 0.00 lines
-        block("true_up", paid_before[..., None], nan, true_up[..., None],
-              keep=np.abs(true_up[..., None]) * scale >= 0.5),
-        block("carry_forward", (e.total + true_up)[..., None], nan, carry[..., None],
-              keep=np.abs(carry[..., None]) * scale >= 0.5),
+        block("true_up", paid_before[..., None], nan, true_up[..., None]),
+        block("carry_forward", (earned_minor / scale + true_up)[..., None], nan, carry[..., None]),
     ]  # fmt: skip
     rules, components = [], []
     for name, _base, _rate, block_amount, _keep, _ref in blocks:
@@ -398,10 +417,11 @@ def payout_statements(
             "line": line,
             "component": pd.Categorical(np.array(components, dtype=object)[line]),
             "rule": pd.Categorical.from_codes(*_codes(rules, line)),
-            "base": base.reshape(-1, n_lines)[cell, line],
+            # bases and references are money: exact in the minor unit, no float noise in exports
+            "base": np.round(base.reshape(-1, n_lines)[cell, line], minor_unit(currency)),
             "rate": rate.reshape(-1, n_lines)[cell, line],
             "amount": line_minor / scale,
-            "reference": reference.reshape(-1, n_lines)[cell, line],
+            "reference": np.round(reference.reshape(-1, n_lines)[cell, line], minor_unit(currency)),
         }
     )
     t_idx = np.arange(n_t).repeat(n_reps)
