@@ -355,11 +355,9 @@ class IncentiveCalculator(widgets.VBox):
                 if multiplier == 1
                 else [{"at_least": self.accelerator_from_control.value, "multiplier": multiplier}]
             )
-        commission["tiers"] = {
-            "mode": self.mode_control.value,
-            "basis": self.basis_control.value,
-            "bands": bands,
-        }
+        commission["tiers"] = {"mode": self.mode_control.value, "basis": self.basis_control.value}
+        if bands:  # no band rows: the base rate on all sales
+            commission["tiers"]["bands"] = bands
         data["cumulative"] = self.cumulative_control.value
         return IncentivesSection.model_validate(data)
 

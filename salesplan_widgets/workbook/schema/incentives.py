@@ -40,19 +40,53 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook.schema.base import PlanModel
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 SHARE_TOLERANCE = 1e-9
+MAX_RATE = 1.0  # a commission rate above 100% of sales is a typo for a percent (rate: 5 meant 5%)
+MAX_ATTAINMENT = 10.0  # attainment above 1000% of quota is a typo for a percent (threshold: 50 meant 50%)
 
 
 def _pct(value: float) -> str:
     return f"{value * 100:g}%"
+
+
+def _at_most_100_percent(value: float) -> float:
+    if value > MAX_RATE:
+        raise ValueError(
+            _(
+                "rate rule: {value:g} would pay {pct} of sales (rates are fractions: 0.05 = 5%); "
+                "fix: write {fixed:g} for {value:g}%"
+            ).format(value=value, pct=_pct(value), fixed=value / 100)
+        )
+    return value
+
+
+def check_attainment(value: float | None) -> float | None:
+    """An attainment edge must be a fraction of quota: 50 is refused with the fix 0.5."""
+    if value is not None and value > MAX_ATTAINMENT:
+        raise ValueError(
+            _(
+                "attainment rule: {value:g} means {pct} of quota (attainment is a fraction: 1.0 = 100%); "
+                "fix: write {fixed:g} for {value:g}%"
+            ).format(value=value, pct=_pct(value), fixed=value / 100)
+        )
+    return value
+
+
+# A rate: a fraction of sales from 0 to 1. An attainment: a fraction of quota from 0 to 10.
+Rate = Annotated[
+    float, Field(ge=0, json_schema_extra={"maximum": MAX_RATE}), AfterValidator(_at_most_100_percent)
+]
+Attainment = Annotated[
+    float, Field(ge=0, json_schema_extra={"maximum": MAX_ATTAINMENT}), AfterValidator(check_attainment)
+]
 
 
 class Band(PlanModel):
@@ -60,7 +94,7 @@ class Band(PlanModel):
 
     at_least: float = Field(0.0, ge=0, description="Lower edge, included (attainment fraction or money).")
     below: float | None = Field(None, description="Upper edge, excluded; omit on the last band (no limit).")
-    rate: float = Field(0.0, ge=0, description="Commission rate on sales in this band, e.g. 0.05 for 5%.")
+    rate: Rate = Field(0.0, description="Commission rate on sales in this band, e.g. 0.05 for 5%.")
 
 
 class Tiers(PlanModel):
@@ -72,13 +106,24 @@ class Tiers(PlanModel):
         description="marginal: each band's rate on the sales inside it; "
         "retroactive: the rate of the highest band reached, on all sales.",
     )
-    bands: list[Band] = Field(
-        default_factory=list, description="Contiguous bands from 0 upward; empty means the base rate."
+    bands: list[Band] | None = Field(
+        None, description="Contiguous bands from 0 upward; leave out to pay the base rate on all sales."
     )
 
     @model_validator(mode="after")
     def _contiguous(self) -> Tiers:
-        bands = self.bands
+        if self.bands is not None and not self.bands:
+            raise ValueError(
+                _(
+                    "tiers rule: the band list is empty, so the bands would pay nothing; "
+                    "fix: add at least one band, or remove 'bands' to pay the base rate on all sales"
+                )
+            )
+        bands = self.bands or []
+        if self.basis == "attainment":
+            for band in bands:
+                check_attainment(band.at_least)
+                check_attainment(band.below)
         for i, band in enumerate(bands, start=1):
             if band.below is not None and band.below <= band.at_least:
                 raise ValueError(
@@ -132,7 +177,7 @@ class RateOverride(PlanModel):
     segment: str | None = Field(None, description="Customer segment the rate applies to.")
     channel: str | None = Field(None, description="Channel the rate applies to.")
     product: str | None = Field(None, description="Product line the rate applies to.")
-    rate: float = Field(0.0, ge=0, description="The slice's rate (replaces the base rate).")
+    rate: Rate = Field(0.0, description="The slice's rate: its sales earn it instead of the band rates.")
 
     @model_validator(mode="after")
     def _names_a_slice(self) -> RateOverride:
@@ -149,8 +194,10 @@ class RateOverride(PlanModel):
 class Accelerator(PlanModel):
     """A multiplier on the commission earned on sales whose attainment lies in [at_least, below)."""
 
-    at_least: float = Field(1.0, ge=0, description="Attainment where the multiplier starts (included).")
-    below: float | None = Field(None, description="Attainment where it stops (excluded); omit for no end.")
+    at_least: Attainment = Field(1.0, description="Attainment where the multiplier starts (included).")
+    below: Attainment | None = Field(
+        None, description="Attainment where it stops (excluded); omit for no end."
+    )
     multiplier: float = Field(1.0, ge=0, description="Above 1 accelerates (e.g. 1.5), below 1 decelerates.")
 
     @model_validator(mode="after")
@@ -166,21 +213,21 @@ class Accelerator(PlanModel):
 
 
 class Caps(PlanModel):
-    attainment: float | None = Field(None, gt=0, description="Sales above this attainment earn nothing.")
-    rate: float | None = Field(
+    attainment: Attainment | None = Field(None, gt=0, description="Sales above this attainment earn nothing.")
+    rate: Rate | None = Field(
         None, gt=0, description="Highest effective commission rate (commission ÷ sales)."
     )
     payout: float | None = Field(None, gt=0, description="Most one rep can earn in one measurement period.")
 
 
 class Commission(PlanModel):
-    base_rate: float = Field(0.0, ge=0, description="Commission rate when no band or override applies.")
+    base_rate: Rate = Field(0.0, description="Commission rate when no band or override applies.")
     overrides: list[RateOverride] = Field(default_factory=list, description="Rates for named slices.")
     tiers: Tiers = Field(default_factory=Tiers)
     accelerators: list[Accelerator] = Field(
         default_factory=list, description="Accelerators (multiplier > 1) and decelerators (< 1)."
     )
-    threshold: float = Field(0.0, ge=0, description="Attainment below which no commission is paid.")
+    threshold: Attainment = Field(0.0, description="Attainment below which no commission is paid.")
     caps: Caps = Field(default_factory=Caps)
 
     @model_validator(mode="after")
@@ -192,6 +239,15 @@ class Commission(PlanModel):
                     "nothing could ever be paid; fix: raise caps.attainment above {threshold} or lower "
                     "the threshold"
                 ).format(cap=_pct(self.caps.attainment), threshold=_pct(self.threshold))
+            )
+        accelerating = [a.at_least for a in self.accelerators if a.multiplier > 1]
+        if accelerating and self.threshold > min(accelerating):
+            raise ValueError(
+                _(
+                    "threshold rule: the threshold ({threshold}) lies above the first accelerator ({start}), "
+                    "so accelerated sales from {start} pay nothing until {threshold}; fix: lower the "
+                    "threshold to {start} or less, or start the accelerator at {threshold}"
+                ).format(threshold=_pct(self.threshold), start=_pct(min(accelerating)))
             )
         ranges = sorted(self.accelerators, key=lambda a: a.at_least)
         for a, b in zip(ranges, ranges[1:], strict=False):
@@ -206,7 +262,7 @@ class Commission(PlanModel):
 
 
 class CurvePoint(PlanModel):
-    attainment: float = Field(ge=0, description="Attainment (1.0 = 100% of quota).")
+    attainment: Attainment = Field(description="Attainment (1.0 = 100% of quota).")
     payout: float = Field(ge=0, description="Share of the target incentive paid there (1.0 = 100%).")
 
 
@@ -253,14 +309,14 @@ class Milestone(PlanModel):
         "cumulative target through `by` (the task splitter's milestone).",
     )
     bonus: float = Field(0.0, ge=0, description="Fixed bonus when met.")
-    rate: float = Field(0.0, ge=0, description="Or a rate on the cumulative sales when met.")
+    rate: Rate = Field(0.0, description="Or a rate on the cumulative sales when met.")
 
 
 class Spif(PlanModel):
     """A sales push: an extra rate on one product, segment or channel, inside a window of months."""
 
     name: str
-    rate: float = Field(ge=0)
+    rate: Rate = Field(description="Extra rate on the slice's sales in the window, e.g. 0.02 for 2%.")
     segment: str | None = None
     channel: str | None = None
     product: str | None = None
@@ -304,7 +360,7 @@ class Badge(PlanModel):
         description="first_to_quota: earliest to 100% year to date; streak: `months` in a row at `level`; "
         "attainment: this period at `level`.",
     )
-    level: float = Field(1.0, gt=0, description="Attainment the rule asks for.")
+    level: Attainment = Field(1.0, gt=0, description="Attainment the rule asks for.")
     months: int = Field(3, ge=1, description="Months in a row, for a streak.")
 
 
