@@ -38,9 +38,22 @@ from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.widgets.charts import message_box, static_sections
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
+from salesplan_widgets.workbook.plan_checks import cliff_warnings
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%
+PERCENT = 100.0  # rates and attainments are typed and shown as percents: 5 means 5%
+
+
+def _shown(fraction: float) -> float:
+    """A fraction as the percent typed in a control (0.05 -> 5), without float noise."""
+    return round(fraction * PERCENT, 9)
+
+
+def _fraction(percent: float) -> float:
+    return round(percent / PERCENT, 12)
+
+
 SIM_DRAWS = 2_000
 DESIGN_COLOUR, SAVED_COLOUR = "#2f6fae", "#e08a2c"
 
@@ -83,12 +96,15 @@ def _no_quota_notice(month: pd.Period, periods: pd.Series) -> str:
 
 
 class BandRow(widgets.HBox):
-    """One editable band: where it starts and its rate (its end is the next band's start)."""
+    """One editable band, as typed: where it starts (percent of quota or money) and its rate in percent.
+
+    Its end is the next band's start.
+    """
 
     def __init__(self, at_least: float, rate: float, on_change, on_remove):
         self.at_least = widgets.FloatText(value=at_least, layout=widgets.Layout(width="110px"))
         self.until = widgets.Label(layout=widgets.Layout(width="90px"))
-        self.rate = widgets.FloatText(value=rate, step=0.005, layout=widgets.Layout(width="110px"))
+        self.rate = widgets.FloatText(value=rate, step=0.5, layout=widgets.Layout(width="110px"))
         self.remove = widgets.Button(description=_("Remove"), layout=widgets.Layout(width="80px"))
         self.at_least.observe(on_change, "value")
         self.rate.observe(on_change, "value")
@@ -137,17 +153,21 @@ class IncentiveCalculator(widgets.VBox):
             options=[(_("Attainment"), "attainment"), (_("Sales amount"), "amount")],
             value=c.tiers.basis,
         )
-        self.base_rate_control = widgets.FloatText(description=_("Base rate"), value=c.base_rate, step=0.005)
-        self.threshold_control = widgets.FloatText(description=_("Threshold"), value=c.threshold, step=0.05)
+        self.base_rate_control = widgets.FloatText(
+            description=_("Base rate (%)"), value=_shown(c.base_rate), step=0.5
+        )
+        self.threshold_control = widgets.FloatText(
+            description=_("Threshold (%)"), value=_shown(c.threshold), step=5
+        )
         self.cap_control = widgets.FloatText(
-            description=_("Attainment cap"), value=c.caps.attainment or 0.0, step=0.1
+            description=_("Attainment cap (%)"), value=_shown(c.caps.attainment or 0.0), step=10
         )
         self.payout_cap_control = widgets.FloatText(
             description=_("Payout cap"), value=c.caps.payout or 0.0, step=1_000
         )
         first = c.accelerators[0] if c.accelerators else None
         self.accelerator_from_control = widgets.FloatText(
-            description=_("Accelerate from"), value=first.at_least if first else 1.0, step=0.1
+            description=_("Accelerate from (%)"), value=_shown(first.at_least if first else 1.0), step=10
         )
         self.accelerator_control = widgets.FloatText(
             description=_("Multiplier"), value=first.multiplier if first else 1.0, step=0.1
@@ -165,7 +185,7 @@ class IncentiveCalculator(widgets.VBox):
         self.message_panel = widgets.HTML()
         bands = c.tiers.bands or []
         for band in bands:
-            self._append_band(band.at_least, band.rate)
+            self._append_band(self._edge_shown(band.at_least, c.tiers.basis), _shown(band.rate))
         for control in (
             self.mode_control,
             self.basis_control,
@@ -243,10 +263,14 @@ class IncentiveCalculator(widgets.VBox):
         widgets.link((self.rep_control, "value"), (self, "rep"))
         widgets.link((self.extra_control, "value"), (self, "extra"))
 
-        header = [_("From"), _("Below"), _("Rate"), ""]
+        header = [self._from_header(c.tiers.basis), _("Below"), _("Rate (%)"), ""]
         band_header = widgets.HBox(
             [widgets.Label(h, layout=widgets.Layout(width=w)) for h, w in zip(header, ("110px", "90px", "110px", "80px"), strict=True)]
         )  # fmt: skip
+        self.from_header = band_header.children[0]
+        self.basis_control.observe(
+            lambda change: setattr(self.from_header, "value", self._from_header(change["new"])), "value"
+        )
         design = widgets.VBox(
             [
                 widgets.HBox([self.mode_control, self.basis_control]),
@@ -298,9 +322,22 @@ class IncentiveCalculator(widgets.VBox):
             self.rep = rep or self.reps[0]
         self._ready = True
         self._label_bands()
+        self._flag_cliffs(self.section)
         self.refresh()
 
     # -- editing the design --------------------------------------------------------------------------
+    @staticmethod
+    def _from_header(basis: str) -> str:
+        return _("From (% of quota)") if basis == "attainment" else _("From (amount)")
+
+    @staticmethod
+    def _edge_shown(edge: float, basis: str) -> float:
+        """A band edge as typed: percent of quota on an attainment basis, money otherwise."""
+        return _shown(edge) if basis == "attainment" else edge
+
+    def _edge_value(self, typed: float) -> float:
+        return _fraction(typed) if self.basis_control.value == "attainment" else typed
+
     def _append_band(self, at_least: float, rate: float) -> None:
         row = BandRow(at_least, rate, self._controls_changed, self.remove_band)
         self.band_rows.children = [*self.band_rows.children, row]
@@ -309,7 +346,7 @@ class IncentiveCalculator(widgets.VBox):
         """A new band above the last one (50 points of attainment higher, same rate)."""
         rows = self.band_rows.children
         last = rows[-1] if rows else None
-        step = 0.5 if self.basis_control.value == "attainment" else 100_000.0
+        step = 50.0 if self.basis_control.value == "attainment" else 100_000.0
         self._append_band(
             last.at_least.value + step if last else 0.0,
             last.rate.value if last else self.base_rate_control.value,
@@ -321,7 +358,8 @@ class IncentiveCalculator(widgets.VBox):
         self._controls_changed()
 
     def set_bands(self, bands: list[tuple[float, float]]) -> None:
-        """Replace the bands by (at_least, rate) pairs, as typed in the table."""
+        """Replace the bands by (at_least, rate) pairs, as typed in the table: percents, so (100, 8) is a
+        band from 100% of quota at 8% (from 100 of money on an amount basis)."""
         self._ready = False
         self.band_rows.children = []
         for at_least, rate in bands:
@@ -331,29 +369,30 @@ class IncentiveCalculator(widgets.VBox):
 
     def _label_bands(self) -> None:
         rows = self.band_rows.children
+        unit = "%" if self.basis_control.value == "attainment" else ""
         for row, nxt in zip(rows, [*rows[1:], None], strict=False):
-            row.until.value = "∞" if nxt is None else f"{nxt.at_least.value:g}"
+            row.until.value = "∞" if nxt is None else f"{nxt.at_least.value:g}{unit}"
 
     def design_from_controls(self) -> IncentivesSection:
         """The plan the controls describe; raises ValidationError naming the broken rule."""
         rows = self.band_rows.children
         bands = [
-            {"at_least": r.at_least.value, "rate": r.rate.value}
-            | ({"below": nxt.at_least.value} if nxt is not None else {})
+            {"at_least": self._edge_value(r.at_least.value), "rate": _fraction(r.rate.value)}
+            | ({"below": self._edge_value(nxt.at_least.value)} if nxt is not None else {})
             for r, nxt in zip(rows, [*rows[1:], None], strict=False)
         ]
         data = self.section.model_dump(exclude_none=True) if self.section else {}
         commission = data.setdefault("commission", {})
-        commission["base_rate"] = self.base_rate_control.value
-        commission["threshold"] = self.threshold_control.value
-        commission.setdefault("caps", {})["attainment"] = self.cap_control.value or None
+        commission["base_rate"] = _fraction(self.base_rate_control.value)
+        commission["threshold"] = _fraction(self.threshold_control.value)
+        commission.setdefault("caps", {})["attainment"] = _fraction(self.cap_control.value) or None
         commission["caps"]["payout"] = self.payout_cap_control.value or None
         if not self.accelerator_control.disabled:
             multiplier = self.accelerator_control.value
             commission["accelerators"] = (
                 []
                 if multiplier == 1
-                else [{"at_least": self.accelerator_from_control.value, "multiplier": multiplier}]
+                else [{"at_least": _fraction(self.accelerator_from_control.value), "multiplier": multiplier}]
             )
         commission["tiers"] = {"mode": self.mode_control.value, "basis": self.basis_control.value}
         if bands:  # no band rows: the base rate on all sales
@@ -371,8 +410,14 @@ class IncentiveCalculator(widgets.VBox):
             self.message = "\n".join(_validation_messages(exc))
             self.message_panel.value = message_box(self.message.split("\n"), kind="error")
             return
-        self.message, self.message_panel.value = "", ""
+        self._flag_cliffs(design)
         self.section = design
+
+    def _flag_cliffs(self, design: IncentivesSection) -> None:
+        """A valid plan can still pay less for selling more: flagged with the fix, not refused."""
+        cliffs = [f"{p.expected}. {p.fix}" for p in cliff_warnings(design)]
+        self.message = "\n".join(cliffs)
+        self.message_panel.value = message_box(cliffs, kind="notice") if cliffs else ""
 
     @observe("section", "period")
     def _design_or_period_changed(self, change) -> None:
