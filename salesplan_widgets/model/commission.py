@@ -291,7 +291,8 @@ def earn(
     milestone_amount = np.where(met, plan.milestone_bonus + plan.milestone_rate * milestone_sales, 0.0)
 
     before_cap = paid_on_performance + threshold + spif_amount.sum(-1) + milestone_amount.sum(-1)
-    cap_payout = np.minimum(0.0, plan.cap_payout * periods - before_cap)
+    limit = plan.cap_payout * periods if np.isfinite(plan.cap_payout) else INF  # inf × 0 periods is no cap
+    cap_payout = np.minimum(0.0, limit - before_cap)
     return Earnings(
         attainment=att,
         band_base=band_base,

@@ -230,13 +230,23 @@ def payout_statements(
     fiscal_year_start: int = 1,
     paid_to_date: pd.Series | None = None,
     all_periods: bool = False,
+    earned_to_date: pd.Series | None = None,
+    share: pd.DataFrame | None = None,
 ) -> Statements:
     """Statements for the measurement period holding `period` (every period of the year so far if asked).
 
     `cube` holds actuals (period, rep, [team], segment, channel, [product], actual); `quotas` holds
     (period, rep, [team], target). `paid_to_date` (rep -> amount) overrides what the plan itself would have
-    paid earlier in the fiscal year. Quotas are prorated by relief; deals are credited by the plan's splits.
+    paid earlier in the fiscal year; with it, `earned_to_date` (rep -> amount) is what earlier periods earned
+    under the rules in force then, so a period-by-period plan carries only a real negative balance. `share`
+    (period, rep, share) is the part of each month a rep was on this plan (role plans): their sales, quota,
+    target incentive and payout cap are prorated by it. Quotas are prorated by relief; deals are credited by
+    the plan's splits. A section with role plans is paid plan by plan (`role_statements`).
     """
+    if section.plans or section.assignments:
+        from salesplan_widgets.model.role_plans import role_statements
+
+        return role_statements(section, cube, quotas, period, currency, fiscal_year_start, all_periods)
     plan = compile_plan(section)
     period = pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)
@@ -266,6 +276,10 @@ def payout_statements(
     actual = sales["actual"].to_numpy(dtype=float)
     s_month = monthly(sales, actual)
     q_plain = monthly(quotas, quotas["target"].to_numpy(dtype=float))
+    if share is not None:  # on this plan for part of the year: sales and quota prorated by days
+        share = share[share["rep"].isin(reps) & (share["period"] >= first) & (share["period"] <= months[-1])]
+        on_plan = monthly(share, share["share"].to_numpy(dtype=float))
+        s_month, q_plain = s_month * on_plan, q_plain * on_plan
     q_month = q_plain * _relief_factor(section, reps, months)
 
     overrides = section.commission.overrides
@@ -273,6 +287,8 @@ def payout_statements(
     for i, override in reversed(list(enumerate(overrides))):  # few rules; the first match wins
         o_rule[_slice_mask(sales, override, f"incentives.commission.overrides[{i}]")] = i
     o_month = monthly(sales, actual, len(overrides), o_rule) if overrides else np.zeros((n_reps, 12, 0))
+    if share is not None:
+        o_month = o_month * on_plan[..., None]
 
     spifs = section.spifs
     p_month = np.zeros((n_reps, 12, len(spifs)))
@@ -281,7 +297,7 @@ def payout_statements(
         lo = (pd.Period(spif.start, "M") - first).n
         hi = (pd.Period(spif.end, "M") - first).n
         mask = _slice_mask(sales, spif, f"incentives.spifs[{i}]") & (sale_month >= lo) & (sale_month <= hi)
-        p_month[:, :, i] = monthly(sales[mask], actual[mask])
+        p_month[:, :, i] = monthly(sales[mask], actual[mask]) * (1.0 if share is None else on_plan)
 
     # Measurement windows t = 0..t_now: months [start, end] (from month 0 when year-to-date).
     t_now = upto // length
@@ -309,7 +325,10 @@ def payout_statements(
     else:
         due_t = (by[None, :] >= (ts * length)[:, None]) & (by[None, :] <= ends[:, None]) & valid
     m_due = np.broadcast_to(due_t[:, None, :], m_sales.shape)
-    n_periods = (ts + 1.0) if section.cumulative else np.ones(len(ts))
+    n_periods = ((ts + 1.0) if section.cumulative else np.ones(len(ts)))[:, None]
+    if share is not None:  # a target incentive and a payout cap for the part of the period on this plan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n_periods = n_periods * np.nan_to_num(window(on_plan) / window(np.ones_like(on_plan)))
 
     e = earn(
         plan,
@@ -320,7 +339,7 @@ def payout_statements(
         milestone_sales=m_sales,
         milestone_target=np.broadcast_to(m_target, m_sales.shape),
         milestone_due=m_due,
-        periods=n_periods[:, None],
+        periods=n_periods,
     )
 
     # True-up, in whole minor units so that no rounding residue is ever carried (no phantom 0.01 lines):
@@ -331,6 +350,9 @@ def payout_statements(
     scale = 10 ** minor_unit(currency)
     earned_minor = largest_remainder(e.total * scale, np.round(e.total.sum(1) * scale))
     earned_ytd = earned_minor if section.cumulative else np.cumsum(earned_minor, axis=0)
+    if earned_to_date is not None and not section.cumulative:  # earlier periods as earned under their rules
+        recorded = np.round(earned_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float) * scale)
+        earned_ytd[-1] = recorded.astype(np.int64) + earned_minor[-1]
     pay_minor = np.zeros(earned_ytd.shape, dtype=np.int64)
     paid_before = np.zeros(earned_ytd.shape, dtype=np.int64)
     paid = np.zeros(n_reps, dtype=np.int64)
@@ -343,6 +365,8 @@ def payout_statements(
         pay_minor[t] = owed if section.negative == "clawback" else np.maximum(owed, 0)
         paid = paid + pay_minor[t]
     earned_before = np.concatenate([np.zeros((1, n_reps), dtype=np.int64), earned_ytd[:-1]], 0)
+    if earned_to_date is not None and not section.cumulative:
+        earned_before[-1] = earned_ytd[-1] - earned_minor[-1]
     true_up_minor = -paid_before if section.cumulative else earned_before - paid_before
     carry_minor = pay_minor - (earned_minor + true_up_minor)
     pay, true_up, carry = pay_minor / scale, true_up_minor / scale, carry_minor / scale

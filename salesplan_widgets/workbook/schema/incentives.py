@@ -423,8 +423,8 @@ class Relief(PlanModel):
         return self
 
 
-class IncentivesSection(PlanModel):
-    """Settings of the incentives capability: how reps are paid, rewarded and recognised."""
+class PlanRules(PlanModel):
+    """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
     measurement: Literal["monthly", "quarterly", "yearly"] = Field(
         "monthly", description="Length of one measurement (and payment) period."
@@ -440,6 +440,70 @@ class IncentivesSection(PlanModel):
     target_incentive: TargetIncentive | None = None
     milestones: list[Milestone] = Field(default_factory=list)
     spifs: list[Spif] = Field(default_factory=list)
+
+
+class PlanVersion(PlanRules):
+    """A plan's rules from an effective month on, until the next version (closed periods keep theirs)."""
+
+    effective: str = Field(pattern=MONTH_PATTERN, description="First month the version is in force, YYYY-MM.")
+    reason: str = Field("", description="Why the plan changed, for the statement and the audit trail.")
+
+
+class RolePlan(PlanModel):
+    """An incentive plan for one role (account executive, key-account manager …), in dated versions."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short name the assignments use, e.g. kam.")
+    name: str = Field(description="The plan's name on statements, e.g. Key-account manager.")
+    versions: list[PlanVersion] = Field(min_length=1, description="Versions by rising effective month.")
+
+    @model_validator(mode="after")
+    def _rising(self) -> RolePlan:
+        for a, b in zip(self.versions, self.versions[1:], strict=False):
+            if b.effective <= a.effective:
+                raise ValueError(
+                    _(
+                        "plan version rule: plan {plan}'s version effective {b} must come after {a}; "
+                        "fix: list the versions by rising effective month, each month once"
+                    ).format(plan=self.id, a=a.effective, b=b.effective)
+                )
+        return self
+
+    def in_force(self, month: str) -> PlanVersion | None:
+        """The version in force in `month` (YYYY-MM); None before the first."""
+        current = None
+        for version in self.versions:  # a plan's few versions
+            if version.effective <= month:
+                current = version
+        return current
+
+
+class Assignment(PlanModel):
+    """A rep on a role plan from `start` to `end` (both included); days outside are paid by the section's
+    own rules. A mid-month change prorates that month's sales and quota by days."""
+
+    rep: str
+    plan: str = Field(description="The id of a plan in `plans`.")
+    start: dt.date | None = Field(None, description="First day on the plan; omit for since always.")
+    end: dt.date | None = Field(None, description="Last day on the plan; omit for no end.")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Assignment:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(
+                _(
+                    "assignment rule: {rep}'s assignment to {plan} ends before it starts; fix: swap the dates"
+                ).format(rep=self.rep, plan=self.plan)
+            )
+        return self
+
+
+class IncentivesSection(PlanRules):
+    """Settings of the incentives capability: how reps are paid, rewarded and recognised.
+
+    The rules at the top are the plan for everyone; `plans` adds role plans (each with dated versions) and
+    `assignments` puts reps on them for a stretch of days.
+    """
+
     rewards: list[Reward] = Field(default_factory=list)
     recognition: Recognition = Field(default_factory=Recognition)
     crediting: list[CreditSplit] = Field(default_factory=list)
@@ -448,6 +512,59 @@ class IncentivesSection(PlanModel):
         0.1,
         description="Until a targets table exists, dashboards use last year's sales × (1 + this) as quota.",
     )
+    plans: list[RolePlan] = Field(
+        default_factory=list,
+        description="Plans by role, each in dated versions; reps join them by assignment.",
+    )
+    assignments: list[Assignment] = Field(
+        default_factory=list, description="Which rep is on which role plan, from when to when."
+    )
+
+    @model_validator(mode="after")
+    def _assignments(self) -> IncentivesSection:
+        ids = [p.id for p in self.plans]
+        if len(set(ids)) != len(ids):
+            raise ValueError(
+                _("plan rule: two plans share an id; fix: give every plan its own id ({ids})").format(
+                    ids=", ".join(ids)
+                )
+            )
+        by_rep: dict[str, list[Assignment]] = {}
+        for a in self.assignments:
+            if a.plan not in ids:
+                raise ValueError(
+                    _(
+                        "assignment rule: {rep} is assigned to {plan}, which is not a plan; fix: use one of {ids}"
+                    ).format(rep=a.rep, plan=a.plan, ids=", ".join(ids) or "—")
+                )
+            by_rep.setdefault(a.rep, []).append(a)
+        for rep, stretches in by_rep.items():
+            stretches = sorted(stretches, key=lambda a: a.start or dt.date.min)
+            for a, b in zip(stretches, stretches[1:], strict=False):
+                if a.end is None or a.end >= (b.start or dt.date.min):
+                    raise ValueError(
+                        _(
+                            "assignment rule: {rep} is on {a} and {b} at the same time; "
+                            "fix: end the first assignment the day before the second starts"
+                        ).format(rep=rep, a=a.plan, b=b.plan)
+                    )
+        return self
+
+    def rules_in_force(self, plan: str, month: str) -> IncentivesSection | None:
+        """Plan `plan`'s version in force in `month`, as a section with this one's workbook-wide parts
+        (crediting, relief, rewards, recognition); None before its first version."""
+        version = next(p for p in self.plans if p.id == plan).in_force(month)
+        if version is None:
+            return None
+        rules = version.model_dump(exclude={"effective", "reason"})
+        shared = self.model_dump(
+            include={"rewards", "recognition", "crediting", "relief", "provisional_growth"}
+        )
+        return IncentivesSection.model_validate(rules | shared)
+
+    def without_role_plans(self) -> IncentivesSection:
+        """The rules at the top: the plan for everyone not assigned to a role plan."""
+        return self.model_copy(update={"plans": [], "assignments": []})
 
     @field_validator("crediting")
     @classmethod

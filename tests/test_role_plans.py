@@ -1,0 +1,164 @@
+"""Several plans by role: reps assigned with effective dates (a mid-month promotion prorated by days), plan
+versions with an effective month, and each period paid under the version in force for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesplan_widgets.model.role_plans import plan_shares
+from salesplan_widgets.model.statements import payout_statements
+from salesplan_widgets.workbook.plan import parse_plan
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+
+
+def cube_of(monthly: dict[str, list[float]], year: int = 2026) -> pd.DataFrame:
+    """rep -> twelve months of sales, as a cube."""
+    months = pd.period_range(f"{year}-01", periods=12, freq="M")
+    return pd.concat(
+        [
+            pd.DataFrame({"period": months, "rep": rep, "team": "East", "segment": "A", "channel": "online",
+                          "actual": np.array(values, dtype=float)})
+            for rep, values in monthly.items()
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+
+
+def quotas_of(reps: list[str], monthly: float = 1_000.0, year: int = 2026) -> pd.DataFrame:
+    months = pd.period_range(f"{year}-01", periods=12, freq="M")
+    return pd.DataFrame(
+        {"period": months.repeat(len(reps)), "rep": reps * 12, "team": "East", "target": monthly}
+    )
+
+
+def roles(cumulative: bool = False, **extra) -> IncentivesSection:
+    """Everyone on 5%; key-account managers on 8%, raised to 10% from July."""
+    return IncentivesSection.model_validate(
+        {
+            "cumulative": cumulative,
+            "commission": {"base_rate": 0.05},
+            "plans": [
+                {
+                    "id": "kam",
+                    "name": "Key-account manager",
+                    "versions": [
+                        {"effective": "2026-01", "cumulative": cumulative, "commission": {"base_rate": 0.08}},
+                        {"effective": "2026-07", "cumulative": cumulative, "commission": {"base_rate": 0.10},
+                         "reason": "new rate for H2"},
+                    ],
+                }
+            ],
+            "assignments": [{"rep": "Wang", "plan": "kam"}, {"rep": "Li", "plan": "kam", "start": "2026-07-16"}],
+        }
+        | extra
+    )  # fmt: skip
+
+
+FLAT = {"Wang": [1_000.0] * 12, "Li": [1_000.0] * 12, "Chen": [1_000.0] * 12}
+REPS = ["Wang", "Li", "Chen"]
+
+
+def paid(plan: IncentivesSection, sales=FLAT, period: str = "2026-12") -> pd.DataFrame:
+    result = payout_statements(plan, cube_of(sales), quotas_of(REPS), period, all_periods=True)
+    return result.reps.assign(rep=result.reps["rep"].astype(str))
+
+
+def test_each_period_is_paid_under_the_version_in_force_for_it():
+    reps = paid(roles())
+    wang = reps[reps["rep"] == "Wang"].set_index("period")["payout"]
+    assert wang.tolist() == [80.0] * 6 + [100.0] * 6  # 8% to June, 10% from July
+    assert set(reps.loc[reps["rep"] == "Wang", "plan"]) == {"Key-account manager"}
+    chen = reps[reps["rep"] == "Chen"]
+    assert chen["payout"].tolist() == [50.0] * 12 and set(chen["plan"]) == {""}
+
+
+def test_a_mid_month_promotion_is_prorated_by_days():
+    july = payout_statements(roles(), cube_of(FLAT), quotas_of(REPS), "2026-07")
+    li = july.reps[july.reps["rep"] == "Li"].set_index("plan")
+    # 1–15 July (15 of 31 days) on the plan for everyone at 5%; 16–31 July on the KAM plan at 10%
+    assert li.loc["", "payout"] == pytest.approx(round(1_000 * 15 / 31 * 0.05, 2))
+    assert li.loc["Key-account manager", "payout"] == pytest.approx(round(1_000 * 16 / 31 * 0.10, 2))
+    assert li.loc["", "quota"] == pytest.approx(1_000 * 15 / 31)
+    lines = july.statement("Li")
+    assert set(lines["plan"]) == {"", "Key-account manager"}
+    assert lines["amount"].sum() == pytest.approx(li["payout"].sum())
+
+
+def test_a_years_true_up_deducts_what_earlier_versions_paid():
+    reps = paid(roles(cumulative=True))
+    wang = reps[reps["rep"] == "Wang"].set_index("period")["payout"]
+    assert wang.iloc[:6].tolist() == [80.0] * 6  # 8% year to date, each month's share
+    # July under the new version: 7,000 × 10% = 700 year to date, minus the 480 actually paid
+    assert wang.iloc[6] == pytest.approx(220.0)
+    assert wang.iloc[7] == pytest.approx(100.0)
+
+
+def test_a_negative_balance_is_carried_across_a_version_change_as_it_was_earned():
+    sales = FLAT | {"Wang": [1_000.0] * 5 + [-500.0] + [1_000.0] * 6}
+    reps = paid(roles(), sales)
+    wang = reps[reps["rep"] == "Wang"].set_index("period")["payout"]
+    # June: -500 × 8% = -40 carried (not -50 as the July version would say); July: 100 - 40
+    assert wang.iloc[5] == 0.0 and wang.iloc[6] == pytest.approx(60.0)
+    july = payout_statements(roles(), cube_of(sales), quotas_of(REPS), "2026-07").statement("Wang")
+    assert july.loc[july["component"] == "true_up", "amount"].tolist() == [-40.0]
+
+
+def test_without_role_plans_the_section_pays_as_before():
+    plain = IncentivesSection.model_validate({"commission": {"base_rate": 0.05}})
+    result = payout_statements(plain, cube_of(FLAT), quotas_of(REPS), "2026-03")
+    assert "plan" not in result.reps.columns and result.reps["payout"].tolist() == [50.0] * 3
+
+
+@given(
+    day=st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    leave=st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31))),
+)
+@settings(max_examples=40, deadline=None)
+def test_plan_shares_of_a_month_add_up_to_one(day, leave):
+    end = None if leave is None or leave < day else leave
+    section = roles(assignments=[{"rep": "Li", "plan": "kam", "start": day.isoformat(),
+                                  "end": None if end is None else end.isoformat()}])  # fmt: skip
+    months = pd.period_range("2026-01", periods=12, freq="M")
+    shares = plan_shares(section, ["Li", "Chen"], months)
+    totals = shares.groupby(["period", "rep"])["share"].sum()
+    assert len(totals) == 24 and np.allclose(totals, 1.0)
+    on_kam = shares[shares["plan"] == "kam"]
+    days_on = (on_kam["share"] * on_kam["period"].map(lambda p: p.days_in_month)).sum()
+    last = end or dt.date(2026, 12, 31)
+    assert days_on == pytest.approx((last - day).days + 1)
+
+
+@given(day=st.dates(dt.date(2026, 1, 2), dt.date(2026, 12, 31)))
+@settings(max_examples=15, deadline=None)
+def test_a_promotion_between_plans_with_equal_rates_pays_what_one_plan_would(day):
+    same = IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.05},
+            "plans": [{"id": "ae", "name": "AE", "versions": [{"effective": "2026-01", "commission": {"base_rate": 0.05}}]}],
+            "assignments": [{"rep": "Li", "plan": "ae", "start": day.isoformat()}],
+        }
+    )  # fmt: skip
+    reps = paid(same, {"Li": [1_234.57] * 12})
+    assert reps["payout"].sum() == pytest.approx(12 * 1_234.57 * 0.05, abs=0.01 * 12)
+
+
+def test_plans_and_assignments_are_checked():
+    head = "name: X\nsources: {sales: {path: s.csv, columns: {date: d, amount: a, rep: r}}}\nincentives:\n"
+    bad = {
+        "  plans: [{id: kam, name: KAM, versions: [{effective: 2026-07}, {effective: 2026-01}]}]\n": "rising effective",
+        "  assignments: [{rep: Li, plan: kam}]\n": "not a plan",
+        "  plans: [{id: kam, name: KAM, versions: [{effective: 2026-01}]}]\n"
+        "  assignments: [{rep: Li, plan: kam, start: 2026-01-01, end: 2026-08-01}, {rep: Li, plan: kam, start: 2026-07-01}]\n": "same time",
+    }  # fmt: skip
+    from salesplan_widgets.errors import PlanError
+
+    for text, words in bad.items():
+        with pytest.raises(PlanError) as err:
+            parse_plan(head + text)
+        assert words in str(err.value), str(err.value)
