@@ -162,3 +162,11 @@ def test_plans_and_assignments_are_checked():
         with pytest.raises(PlanError) as err:
             parse_plan(head + text)
         assert words in str(err.value), str(err.value)
+
+
+def test_the_estimator_adds_a_deal_on_the_plan_in_force():
+    from salesplan_widgets.model.estimator import estimate_earnings
+
+    estimate = estimate_earnings(roles(), cube_of(FLAT), quotas_of(REPS), "2026-08", "Wang", 1_000.0)
+    assert estimate.increment == pytest.approx(100.0)  # 10%: the KAM version in force in August
+    assert estimate.lines["increment"].sum() == pytest.approx(100.0)

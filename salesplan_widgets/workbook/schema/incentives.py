@@ -2,7 +2,9 @@
 
 Pure declarations with their consistency rules: an invalid plan (gapped or overlapping bands, a cap below
 the threshold, crediting shares not summing to 100%) fails with a message naming the rule and the fix.
-Every key has a default, so an empty section is a valid plan that pays nothing. No file access here.
+Every key has a default, so an empty section is a valid plan that pays nothing. Rates are fractions of
+sales up to 1 (100%) and attainments fractions of quota up to 10 (1000%), so a percent written as a number
+(`rate: 5`, `threshold: 50`) is refused with its fix. No file access here.
 
 Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
 
@@ -34,6 +36,13 @@ Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
         badges: [{name: First to quota, rule: first_to_quota}, {name: On a roll, rule: streak, months: 3}]
       crediting: [{rep: Wang Fang, segment: A, shares: {Wang Fang: 0.6, Li Wei: 0.4}}]
       relief: [{rep: Zhao Lei, joined: 2026-10-12, reason: new hire}]
+      plans:                        # plans by role, in dated versions; everyone else is on the rules above
+        - id: kam
+          name: Key-account manager
+          versions:
+            - {effective: 2026-01, commission: {base_rate: 0.05}}
+            - {effective: 2026-07, commission: {base_rate: 0.06}, reason: H2 rates}
+      assignments: [{rep: Li Wei, plan: kam, start: 2026-07-16}]   # promoted mid-July: prorated by days
 """
 
 from __future__ import annotations
