@@ -74,6 +74,13 @@ incentives:
   commission:
     tiers: {{mode: retroactive, bands: [{{at_least: 0, below: 1.0, rate: 0.1}}, {{at_least: 1.0, rate: 0.05}}]}}
   crediting: [{{rep: Wang, shares: {{Wang: 0.5, Lii: 0.5}}}}, {{rep: Zhou, shares: {{Li: 1.0}}}}]
+  plans:
+    - id: kam
+      name: KAM
+      versions:
+        - {{effective: 2026-01, commission: {{base_rate: 0.05}}}}
+        - {{effective: 2026-07, commission: {{tiers: {{mode: retroactive, bands: [{{at_least: 0, below: 1.2, rate: 0.08}}, {{at_least: 1.2, rate: 0.06}}]}}}}}}
+  assignments: [{{rep: Li, plan: kam}}, {{rep: Wnag, plan: kam, start: 2026-03-01}}]
 """
 
 
@@ -89,8 +96,13 @@ def workbook(folder: Path, locale: str = "en") -> Path:
 def test_credit_shares_naming_reps_not_in_the_data_are_listed(tmp_path):
     warnings = plan_warnings(open_workbook(workbook(tmp_path)))
     found = sorted((w.column, w.found) for w in warnings if w.found is not None)
-    assert found == [("incentives.crediting[0].shares", "Lii"), ("incentives.crediting[1]", "Zhou")]
-    assert any("cliff" in w.expected for w in warnings)
+    assert found == [
+        ("incentives.assignments[1]", "Wnag"),
+        ("incentives.crediting[0].shares", "Lii"),
+        ("incentives.crediting[1]", "Zhou"),
+    ]
+    cliffs = [w.column for w in warnings if "cliff" in w.expected]
+    assert cliffs == ["incentives.commission", "incentives.plans[0].versions[1].commission"]
 
 
 def _validate(folder: Path) -> subprocess.CompletedProcess:
@@ -104,7 +116,7 @@ def test_validate_lists_the_warnings_with_their_fix_and_still_passes(tmp_path):
     done = _validate(workbook(tmp_path))
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("- warning:")]
-    assert len(lines) == 3, done.stderr
+    assert len(lines) == 5, done.stderr
     assert any("Lii" in line and "Fix: check the spelling" in line for line in lines)
     assert any("falls from 10,000 to 5,000 at 100% attainment" in line for line in lines), lines
 
@@ -112,4 +124,4 @@ def test_validate_lists_the_warnings_with_their_fix_and_still_passes(tmp_path):
 def test_validate_warns_in_the_plans_language(tmp_path):
     done = _validate(workbook(tmp_path, "zh_CN"))
     assert done.returncode == 0, done.stderr
-    assert done.stderr.count("- 警告：") == 3 and "断崖" in done.stderr, done.stderr
+    assert done.stderr.count("- 警告：") == 5 and "断崖" in done.stderr, done.stderr

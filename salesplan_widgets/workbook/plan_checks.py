@@ -92,7 +92,27 @@ def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]
 def plan_warnings(workbook: Workbook) -> list[Problem]:
     """Every warning about the workbook's incentive plan (empty when none)."""
     section = incentives_of(workbook)
-    problems = cliff_warnings(section)
-    if section.crediting:
-        problems += credit_warnings(section, _known_reps(workbook))
+    problems = cliff_warnings(section.without_role_plans())
+    for i, plan in enumerate(section.plans):  # every version of every role plan, at its own key
+        for j, version in enumerate(plan.versions):
+            rules = section.rules_in_force(plan.id, version.effective)
+            problems += cliff_warnings(rules, f"incentives.plans[{i}].versions[{j}].commission")
+    if section.crediting or section.assignments:
+        reps = _known_reps(workbook)
+        problems += credit_warnings(section, reps)
+        problems += [
+            Problem(
+                file=PLAN_FILE,
+                column=f"incentives.assignments[{i}]",
+                expected=_("a rep who is in the data; {rep} is in neither the sales nor the targets").format(
+                    rep=a.rep
+                ),
+                fix=_("check the spelling against the sales data, or give a target to {rep}").format(
+                    rep=a.rep
+                ),
+                found=a.rep,
+            )
+            for i, a in enumerate(section.assignments)
+            if a.rep not in reps
+        ]
     return problems
