@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _, fmt_number, minor_unit
+from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
+from salesplan_widgets.model.components import COMPONENTS, StatementInputs
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -123,98 +124,15 @@ def _relief_factor(section: IncentivesSection, reps: pd.Index, months: pd.Period
     return factor
 
 
-def _rates(values: np.ndarray) -> str:
-    return "/".join(f"{v * 100:g}%" for v in np.atleast_1d(values))
-
-
-def _edge(value: float, basis: str) -> str:
-    if not np.isfinite(value):
-        return "∞"
-    return f"{value * 100:g}%" if basis == "attainment" else fmt_number(value)
-
-
-def _rule_labels(plan: CompiledPlan, currency: str) -> dict[str, list[str]]:
-    """Each rule's label, once per rule (not per line): statements hold them as categories."""
-    s = plan.section
-    c = s.commission
-    band = [
-        _("Band {lo} to {hi} at {rate}").format(
-            lo=_edge(lo, plan.basis), hi=_edge(hi, plan.basis), rate=_rates(rate)
-        )
-        for lo, hi, rate in zip(plan.band_lo, plan.band_hi, plan.band_rate, strict=True)
-    ]
-    if not c.tiers.bands:
-        band = [_("Commission at the base rate {rate}").format(rate=_rates(c.base_rate))]
-    elif c.tiers.mode == "retroactive":
-        band = [b + " " + _("(retroactive: on all sales)") for b in band]
-    # the override replaces the band (or base) rate for its slice; the label says so, and earn() pays so
-    replaces = (
-        _("{rate} on these sales instead of the band rates (they are left out of the bands)")
-        if c.tiers.bands
-        else _("{rate} instead of the base rate {base}")
-    )
-    override = [
-        _("Rate for {slice}: {rule}").format(
-            slice=", ".join(v for v in (o.segment, o.channel, o.product) if v is not None),
-            rule=replaces.format(rate=_rates(o.rate), base=_rates(c.base_rate)),
-        )
-        for o in c.overrides
-    ]
-    accel = [
-        (_("Accelerator ×{m:g} from {lo} to {hi} attainment") if a.multiplier >= 1 else
-         _("Decelerator ×{m:g} from {lo} to {hi} attainment")).format(
-            m=a.multiplier, lo=_edge(a.at_least, "attainment"),
-            hi=_edge(np.inf if a.below is None else a.below, "attainment"))
-        for a in c.accelerators
-    ]  # fmt: skip
-    ti = []
-    if s.target_incentive and s.target_incentive.curve:
-        lo, hi, _slope = plan.curve_segments
-        ti = [
-            _("Target incentive: {share} at {lo} attainment").format(
-                share=f"{plan.curve_pay[0] * 100:g}%", lo=_edge(lo[0], "attainment")
-            )
-        ]
-        ti += [_("Target incentive: {lo} to {hi} attainment").format(
-            lo=_edge(a, "attainment"), hi=_edge(b, "attainment")) for a, b in zip(lo, hi, strict=True)]  # fmt: skip
-    return {
-        "band": band,
-        "override": override,
-        "accelerator": accel,
-        "cap_attainment": [
-            _("Cap: sales above {cap} attainment earn nothing").format(
-                cap=_edge(plan.cap_attainment, "attainment")
-            )
-        ],
-        "cap_rate": [_("Cap: effective commission rate at most {cap}").format(cap=_rates(plan.cap_rate))],
-        "target_incentive": ti,
-        "threshold": [
-            _("Threshold: below {t} attainment no commission is paid").format(
-                t=_edge(c.threshold, "attainment")
-            )
-        ],
-        "spif": [
-            _("SPIF {name} ({start} to {end})").format(name=p.name, start=p.start, end=p.end) for p in s.spifs
-        ],
-        "milestone": [
-            (
-                _("Milestone {name}: {share} of the year's quota by {by}").format(
-                    name=m.name, share=f"{m.share * 100:g}%", by=m.by
-                )
-                if m.share is not None
-                else _("Milestone {name}: the cumulative target by {by}").format(name=m.name, by=m.by)
-            )
-            for m in s.milestones
-        ],
-        "cap_payout": [
-            _("Cap: at most {cap} {currency} per period").format(
-                cap=fmt_number(plan.cap_payout) if np.isfinite(plan.cap_payout) else "∞", currency=currency
-            )
-        ],
+def _labels(plan: CompiledPlan, currency: str) -> dict[str, list[str]]:
+    """Each rule's label, once per rule (not per line): statements hold them as categories. The components
+    label their own rules; relief and the true-up are the statement's own lines."""
+    labels = {c.name: c.labels(plan, currency) for c in COMPONENTS.values()}
+    return labels | {
         "relief": [_("Quota relief: quota prorated by days on the team")],
         "true_up": [
             _("Paid earlier this year (true-up)")
-            if s.cumulative
+            if plan.section.cumulative
             else _("Balance carried in from earlier periods")
         ],
         "carry_forward": [_("Negative result carried forward to later periods")],
@@ -373,7 +291,7 @@ def payout_statements(
     paid_before = paid_before / scale
 
     sl = slice(0, t_now + 1) if all_periods else slice(t_now, t_now + 1)
-    labels = _rule_labels(plan, currency)
+    labels = _labels(plan, currency)
     n_t = len(ts[sl])
 
     def block(name, base, rate, amount, keep=None, reference=None):
@@ -386,20 +304,11 @@ def payout_statements(
         return name, base, rate, amount, np.broadcast_to(keep, amount.shape), ref
 
     nan = np.nan
-    blocks = [
-        block("band", e.band_base, plan.band_rate, e.band_amount, keep=e.band_base != 0),
-        block("override", e.override_base, plan.override_rate, e.override_amount),
-        block("accelerator", e.accel_base, plan.accel_mult - 1.0, e.accel_amount),
-        block("cap_attainment", e.cap_attainment_base[..., None], nan, e.cap_attainment[..., None]),
-        block("cap_rate", s_win[..., None], plan.cap_rate if np.isfinite(plan.cap_rate) else nan,
-              e.cap_rate[..., None]),
-        block("target_incentive", e.ti_base, e.ti_rate, e.ti_amount),
-        block("threshold", s_win[..., None], nan, e.threshold[..., None],
-              reference=(plan.threshold * q_win)[..., None]),
-        block("spif", e.spif_base, plan.spif_rate, e.spif_amount),
-        block("milestone", e.milestone_base, plan.milestone_rate, e.milestone_amount, keep=m_due,
-              reference=np.broadcast_to(m_target, m_sales.shape)),
-        block("cap_payout", (e.total - e.cap_payout)[..., None], nan, e.cap_payout[..., None]),
+    shown = StatementInputs(plan=plan, sales=s_win, quota=q_win, milestone_due=m_due,
+                            milestone_target=np.broadcast_to(m_target, m_sales.shape))  # fmt: skip
+    exports = [(c, c.export(e, shown)) for c in COMPONENTS.values()]
+    blocks = [block(c.name, x.base, x.rate, x.amount, keep=x.keep, reference=x.reference) for c, x in exports]
+    blocks += [
         block("relief", q_plain_win[..., None], attainment(q_win, q_plain_win)[..., None],
               np.zeros((*s_win.shape, 1)), keep=(q_win < q_plain_win)[..., None]),
         block("true_up", paid_before[..., None], nan, true_up[..., None]),
@@ -408,9 +317,7 @@ def payout_statements(
     rules, components = [], []
     for name, _base, _rate, block_amount, _keep, _ref in blocks:
         n = block_amount.shape[-1]
-        components += [
-            "decelerator" if name == "accelerator" and plan.accel_mult[i] < 1 else name for i in range(n)
-        ]
+        components += COMPONENTS[name].line_names(plan, n) if name in COMPONENTS else [name] * n
         rules += list(labels[name][:n])
     base = np.concatenate([b[1] for b in blocks], axis=-1)
     rate = np.concatenate([b[2] for b in blocks], axis=-1)

@@ -25,6 +25,8 @@ from traitlets import Any, Float, Instance, Unicode, observe
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
 from salesplan_widgets.model.commission import payout
+from salesplan_widgets.model.components import COMPONENTS, Explain
+from salesplan_widgets.model.components.registry import component as registered
 from salesplan_widgets.model.estimator import Estimate, estimate_earnings, plan_cost
 from salesplan_widgets.model.recognition import (
     badges,
@@ -474,21 +476,9 @@ class IncentiveCalculator(widgets.VBox):
         """One line in words: what it is for and how its amount comes about."""
         component = str(line["component"])
         amount, base, rate = line["amount"], line["base"], line["rate"]
-        if component in ("band", "override", "accelerator", "decelerator", "spif", "target_incentive"):
-            return _("{base} × {rate} = {amount}").format(
-                base=self._money(base),
-                rate=fmt_percent(rate, self.locale, decimals=2),
-                amount=self._money(amount),
-            )
-        if component == "milestone":
-            met = amount > 0
-            return (_("met: {sales} sold, {needed} needed") if met else _("missed: {sales} sold, {needed} needed")).format(
-                sales=self._money(base), needed=self._money(line["reference"])
-            )  # fmt: skip
-        if component == "threshold":
-            return _("sales {sales} are below the threshold of {needed}").format(
-                sales=self._money(base), needed=self._money(line["reference"])
-            )
+        if component in COMPONENTS or component == "decelerator":  # a rule: its component says it in words
+            fmt = Explain(money=self._money, percent=lambda v: fmt_percent(v, self.locale, decimals=2))
+            return registered(component).explain(line, fmt)
         if component == "relief":
             return _("quota {quota} × {share} of the days").format(
                 quota=self._money(base), share=fmt_percent(rate, self.locale, decimals=1)
