@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from salesplan_widgets.model.commission import credit_sales
 from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
@@ -29,21 +30,31 @@ def plan_shares(section: IncentivesSection, reps: list[str], months: pd.PeriodIn
     """
     month_start = np.array([m.start_time.date().toordinal() for m in months])
     days = np.array([m.days_in_month for m in months], dtype=float)
-    rows = []
-    covered = pd.DataFrame(0.0, index=pd.Index(reps, name="rep"), columns=months)
-    for a in section.assignments:  # over the plan's assignments (a few per rep), all months at once
-        if a.rep not in covered.index:
-            continue
-        first = np.maximum(month_start, a.start.toordinal() if a.start else month_start[0])
-        last = np.minimum(month_start + days - 1, a.end.toordinal() if a.end else month_start[-1] + 366)
-        on = np.clip(last - first + 1, 0, days) / days
-        covered.loc[a.rep] += on
-        rows.append(pd.DataFrame({"plan": a.plan, "period": months, "rep": a.rep, "share": on}))
-    rest = (1.0 - covered).clip(lower=0.0).stack().rename("share").reset_index()
-    rows.append(rest.rename(columns={"level_1": "period"}).assign(plan=EVERYONE))
-    shares = pd.concat(rows, ignore_index=True)[["plan", "period", "rep", "share"]]
-    shares = shares.groupby(["plan", "period", "rep"], as_index=False, sort=False)["share"].sum()
-    return shares[shares["share"] > 0].reset_index(drop=True)
+    known = set(reps)
+    chosen = [a for a in section.assignments if a.rep in known]
+    start = np.array([a.start.toordinal() if a.start else month_start[0] for a in chosen], dtype=float)
+    end = np.array([a.end.toordinal() if a.end else month_start[-1] + 366 for a in chosen], dtype=float)
+    # days on the plan in each month, all assignments × months at once
+    first = np.maximum(month_start[None, :], start[:, None])
+    last = np.minimum((month_start + days - 1)[None, :], end[:, None])
+    on = np.clip(last - first + 1, 0, days) / days
+    n = len(months)
+    # month positions (not Periods) while grouping: the groupbys stay numeric and fast
+    assigned = pd.DataFrame(
+        {
+            "plan": np.repeat([a.plan for a in chosen], n),
+            "month": np.tile(np.arange(n), len(chosen)),
+            "rep": np.repeat([a.rep for a in chosen], n),
+            "share": on.ravel(),
+        }
+    )
+    covered = assigned.groupby(["rep", "month"])["share"].sum()
+    grid = pd.MultiIndex.from_product([reps, np.arange(n)], names=["rep", "month"])
+    rest = (1.0 - covered.reindex(grid, fill_value=0.0)).clip(lower=0.0).rename("share").reset_index()
+    shares = pd.concat([assigned, rest.assign(plan=EVERYONE)], ignore_index=True)
+    shares = shares.groupby(["plan", "month", "rep"], as_index=False, sort=False)["share"].sum()
+    shares = shares[shares["share"] > 0].reset_index(drop=True)
+    return shares.assign(period=months[shares["month"].to_numpy()])[["plan", "period", "rep", "share"]]
 
 
 def _period_ends(measurement: str, first: pd.Period, period: pd.Period) -> list[pd.Period]:
@@ -83,17 +94,36 @@ def owed_under_versions(
     pay = dict(currency=currency, fiscal_year_start=fiscal_year_start, share=share)
     if all(v == current for v in versions):  # one version all year: one run of the engine
         return payout_statements(current, cube, quotas, period, all_periods=all_periods, **pay)
+    # Runs of periods under one version are paid in one run of the engine each; every run starts from
+    # what the earlier runs paid and carried, under their own versions.
     paid = pd.Series(dtype=float)
     earned = pd.Series(dtype=float)
     runs = []
-    for end, rules in zip(ends, versions, strict=True):  # over the year's few periods, all reps at once
+    t = 0
+    while t < len(ends):  # over the year's few versions
+        rules, since = versions[t], ends[t]
+        while t + 1 < len(ends) and versions[t + 1] == rules:
+            t += 1
+        t += 1
         if rules is None:
             continue
-        result = payout_statements(rules, cube, quotas, end, paid_to_date=paid, earned_to_date=earned, **pay)
-        paid = paid.add(result.reps.set_index(result.reps["rep"].astype(str))["payout"], fill_value=0.0)
-        earned = paid.sub(_carried(result), fill_value=0.0)
+        result = payout_statements(rules, cube, quotas, ends[t - 1], paid_to_date=paid, earned_to_date=earned,
+                                   since=since, all_periods=True, **pay)  # fmt: skip
+        by_rep = result.reps.groupby(result.reps["rep"].astype(str), observed=True)["payout"].sum()
+        paid = paid.add(by_rep, fill_value=0.0)
+        last = result.lines["period"] == ends[t - 1]
+        earned = paid.sub(_carried(Statements(result.lines[last], result.reps, result.rewards, currency)),
+                          fill_value=0.0)  # fmt: skip
         runs.append(result)
-    return combine(runs if all_periods else runs[-1:])
+    if not all_periods:
+        last = runs[-1]
+        return Statements(
+            lines=last.lines[last.lines["period"] == period].reset_index(drop=True),
+            reps=last.reps[last.reps["period"] == period].reset_index(drop=True),
+            rewards=last.rewards[last.rewards["period"] == period].reset_index(drop=True),
+            currency=currency,
+        )
+    return combine(runs)
 
 
 def combine(parts: list[Statements], plans: list[str] | None = None) -> Statements:
@@ -108,18 +138,29 @@ def combine(parts: list[Statements], plans: list[str] | None = None) -> Statemen
             )
             for p, name in zip(parts, plans, strict=True)
         ]
-    lines = pd.concat([p.lines for p in parts], ignore_index=True)
-    reps = pd.concat([p.reps for p in parts], ignore_index=True)
-    for frame in (lines, reps):
-        for column in ("rep", "team", "component", "rule"):
-            if column in frame:
-                frame[column] = frame[column].astype(str).astype("category")
+
+    def stack(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+        """Concatenated, categorical columns joined as categoricals (pd.concat would make them text)."""
+        labels = [c for c in ("rep", "team", "component", "rule") if c in pieces[0]]
+        frame = pd.concat([piece.drop(columns=labels) for piece in pieces], ignore_index=True)
+        for column in labels:
+            frame[column] = union_categoricals([piece[column] for piece in pieces], ignore_order=True)
+        return frame[list(pieces[0].columns)]
+
+    lines = stack([p.lines for p in parts])
+    reps = stack([p.reps for p in parts])
     rewards = pd.concat([p.rewards for p in parts], ignore_index=True).drop_duplicates(
         ["period", "rep", "reward"]
     )
     return Statements(
         lines=lines, reps=reps, rewards=rewards.reset_index(drop=True), currency=parts[0].currency
     )
+
+
+def _of_reps(reps: pd.Categorical, names: np.ndarray) -> np.ndarray:
+    """Rows whose rep is one of `names`."""
+    wanted = reps.categories.get_indexer(names)
+    return np.isin(reps.codes, wanted[wanted >= 0])
 
 
 def role_statements(
@@ -144,11 +185,13 @@ def role_statements(
     shares = plan_shares(section, reps, months)
     everyone = section.without_role_plans().model_copy(update={"crediting": []})
     names = {p.id: p.name for p in section.plans}
+    cube_rep = pd.Categorical(cube["rep"].astype(str))  # once: each plan picks its reps by category code
+    quota_rep = pd.Categorical(quotas["rep"].astype(str))
     parts, plans = [], []
     for plan in [EVERYONE, *names]:  # over the workbook's few plans
         share = shares[shares["plan"] == plan]
-        on = set(share["rep"])
-        if not on:
+        on = pd.unique(share["rep"])
+        if not len(on):
             continue
 
         def rules_at(month: str, plan: str = plan) -> IncentivesSection | None:
@@ -159,8 +202,8 @@ def role_statements(
 
         result = owed_under_versions(
             rules_at,
-            cube[cube["rep"].astype(str).isin(on)],
-            quotas[quotas["rep"].astype(str).isin(on)],
+            cube[_of_reps(cube_rep, on)],
+            quotas[_of_reps(quota_rep, on)],
             period,
             currency,
             fiscal_year_start,

@@ -150,6 +150,7 @@ def payout_statements(
     all_periods: bool = False,
     earned_to_date: pd.Series | None = None,
     share: pd.DataFrame | None = None,
+    since: pd.Period | str | None = None,
 ) -> Statements:
     """Statements for the measurement period holding `period` (every period of the year so far if asked).
 
@@ -159,7 +160,9 @@ def payout_statements(
     under the rules in force then, so a period-by-period plan carries only a real negative balance. `share`
     (period, rep, share) is the part of each month a rep was on this plan (role plans): their sales, quota,
     target incentive and payout cap are prorated by it. Quotas are prorated by relief; deals are credited by
-    the plan's splits. A section with role plans is paid plan by plan (`role_statements`).
+    the plan's splits. A section with role plans is paid plan by plan (`role_statements`). `since` (a month)
+    moves where `paid_to_date` and `earned_to_date` apply from the current period to the period holding
+    that month; the periods from there on are computed (and, with `all_periods`, shown) on top of them.
     """
     if section.plans or section.assignments:
         from salesplan_widgets.model.role_plans import role_statements
@@ -268,14 +271,15 @@ def payout_statements(
     scale = 10 ** minor_unit(currency)
     earned_minor = largest_remainder(e.total * scale, np.round(e.total.sum(1) * scale))
     earned_ytd = earned_minor if section.cumulative else np.cumsum(earned_minor, axis=0)
+    t_given = len(ts) - 1 if since is None else (pd.Period(since, "M") - first).n // length
     if earned_to_date is not None and not section.cumulative:  # earlier periods as earned under their rules
         recorded = np.round(earned_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float) * scale)
-        earned_ytd[-1] = recorded.astype(np.int64) + earned_minor[-1]
+        earned_ytd[t_given:] = recorded.astype(np.int64) + np.cumsum(earned_minor[t_given:], axis=0)
     pay_minor = np.zeros(earned_ytd.shape, dtype=np.int64)
     paid_before = np.zeros(earned_ytd.shape, dtype=np.int64)
     paid = np.zeros(n_reps, dtype=np.int64)
     for t in range(len(ts)):  # over the year's few periods; each step covers all reps at once
-        if t == len(ts) - 1 and paid_to_date is not None:
+        if t == t_given and paid_to_date is not None:
             recorded = paid_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float)
             paid = np.round(recorded * scale).astype(np.int64)
         paid_before[t] = paid
@@ -284,13 +288,13 @@ def payout_statements(
         paid = paid + pay_minor[t]
     earned_before = np.concatenate([np.zeros((1, n_reps), dtype=np.int64), earned_ytd[:-1]], 0)
     if earned_to_date is not None and not section.cumulative:
-        earned_before[-1] = earned_ytd[-1] - earned_minor[-1]
+        earned_before[t_given] = earned_ytd[t_given] - earned_minor[t_given]
     true_up_minor = -paid_before if section.cumulative else earned_before - paid_before
     carry_minor = pay_minor - (earned_minor + true_up_minor)
     pay, true_up, carry = pay_minor / scale, true_up_minor / scale, carry_minor / scale
     paid_before = paid_before / scale
 
-    sl = slice(0, t_now + 1) if all_periods else slice(t_now, t_now + 1)
+    sl = slice(0 if since is None else t_given, t_now + 1) if all_periods else slice(t_now, t_now + 1)
     labels = _labels(plan, currency)
     n_t = len(ts[sl])
 
