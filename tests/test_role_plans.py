@@ -170,3 +170,18 @@ def test_the_estimator_adds_a_deal_on_the_plan_in_force():
     estimate = estimate_earnings(roles(), cube_of(FLAT), quotas_of(REPS), "2026-08", "Wang", 1_000.0)
     assert estimate.increment == pytest.approx(100.0)  # 10%: the KAM version in force in August
     assert estimate.lines["increment"].sum() == pytest.approx(100.0)
+
+
+def test_the_simulation_pays_each_rep_under_the_plan_in_force_in_the_month():
+    from salesplan_widgets.model.simulation import Simulation, payout_cost
+
+    sim = Simulation(reps=pd.Index(["Wang", "Li", "Chen"]), quota=np.full(3, 1_000.0),
+                     sales=np.array([[1_000.0, 2_000.0, 4_000.0], [500.0, 0.0, 100.0]]), seed=0)  # fmt: skip
+    # August: Wang and Li on the KAM plan at 10% (its July version), Chen on the plan for everyone at 5%
+    assert payout_cost(sim, roles(), month="2026-08").cost.tolist() == pytest.approx(
+        [100 + 200 + 200, 50 + 0 + 5]
+    )
+    # March: Wang on KAM at 8%, Li (not yet promoted) and Chen at 5%
+    assert payout_cost(sim, roles(), month="2026-03").cost.tolist() == pytest.approx(
+        [80 + 100 + 200, 40 + 0 + 5]
+    )
