@@ -287,3 +287,16 @@ def test_calculator_shows_a_new_accounts_board_or_says_the_data_has_no_accounts(
 
     report = str(IncentivesReport.open(folder, "2026-10").leaderboard())
     assert "no metric &#x27;new_accounts&#x27;" in report and "Champions" in report
+
+
+def test_a_chinese_workbooks_plan_errors_are_shown_in_chinese(tmp_path):
+    calc = IncentiveCalculator(write_workbook(tmp_path / "wb", locale="zh_CN"), period="2026-10", rep="Li")
+    try:
+        calc.base_rate_control.value = 500  # typed as 500%: refused
+        assert "费率规则" in calc.message and "salesplan-error" in calc.message_panel.value
+        calc.payout_cap_control.value = -5  # pydantic's own check, translated
+        assert "大于 0 的数字" in calc.message and "Input should be" not in calc.message
+    finally:
+        from salesplan_widgets.i18n import set_locale
+
+        set_locale("en")

@@ -40,6 +40,7 @@ from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.widgets.charts import message_box, static_sections
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
+from salesplan_widgets.workbook.plan import builtin_message
 from salesplan_widgets.workbook.plan_checks import cliff_warnings
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
@@ -61,10 +62,8 @@ DESIGN_COLOUR, SAVED_COLOUR = "#2f6fae", "#e08a2c"
 
 
 def _validation_messages(exc: ValidationError) -> list[str]:
-    return [
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}".lstrip(": ")
-        for e in exc.errors()
-    ]
+    """Each broken rule with its key, in the workbook's language (pydantic's own checks translated too)."""
+    return [f"{'.'.join(str(p) for p in e['loc'])}: {builtin_message(e)}".lstrip(": ") for e in exc.errors()]
 
 
 def _html_table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
@@ -581,14 +580,16 @@ class IncentiveCalculator(widgets.VBox):
             return self.simulation_table
         history = self.cube[self.cube["period"] <= period]
         sim = simulate_sales(history, nxt, draws=draws, seed=seed)
-        self.simulation_table = compare_designs(sim, {_("Design"): self.section, _("Saved plan"): self.saved})
+        month = str(period + 1)  # role plans: each rep under the plan and version in force next month
+        designs = {_("Design"): self.section, _("Saved plan"): self.saved}
+        self.simulation_table = compare_designs(sim, designs, month=month)
         edges = np.arange(0.0, 2.01, 0.1)
         counts, _e = np.histogram(np.clip(sim.attainment, 0, 2.0 - 1e-9), bins=edges)
         with self.attainment_bars.hold_sync():
             self.attainment_bars.x = [f"{e:.0%}" for e in edges[:-1]]
             self.attainment_bars.y = counts / max(counts.sum(), 1)
-        design_cost = payout_cost(sim, self.section).cost
-        saved_cost = payout_cost(sim, self.saved).cost
+        design_cost = payout_cost(sim, self.section, month=month).cost
+        saved_cost = payout_cost(sim, self.saved, month=month).cost
         cost_edges = np.linspace(
             min(design_cost.min(), saved_cost.min()), max(design_cost.max(), saved_cost.max()) + 1e-9, 13
         )

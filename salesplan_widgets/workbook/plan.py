@@ -48,7 +48,7 @@ def _line_of(doc: Any, loc: tuple) -> int | None:
     return line
 
 
-def _builtin_message(err: dict) -> str:
+def builtin_message(err: dict) -> str:
     """pydantic's own check (type, bound, choice) in the active language; its English text otherwise."""
     messages = {
         "greater_than_equal": _("a number of at least {ge}"),
@@ -93,7 +93,7 @@ def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
             expected = _("the key '{key}'").format(key=key)
             fix = _("add it; see docs/plan.schema.json")
         else:
-            message = _builtin_message(err)
+            message = builtin_message(err)
             expected = _("'{key}': {message}").format(key=key, message=message)
             fix = _("correct the value of '{key}'").format(key=key)
         value = err.get("input")
