@@ -185,3 +185,15 @@ def test_the_simulation_pays_each_rep_under_the_plan_in_force_in_the_month():
     assert payout_cost(sim, roles(), month="2026-03").cost.tolist() == pytest.approx(
         [80 + 100 + 200, 40 + 0 + 5]
     )
+
+
+def test_what_the_ledger_recorded_as_paid_is_what_the_true_up_deducts():
+    recorded = pd.Series({("kam", "Wang"): 500.0, ("", "Chen"): 300.0, ("", "Li"): 300.0})
+    july = payout_statements(
+        roles(cumulative=True), cube_of(FLAT), quotas_of(REPS), "2026-07", paid_to_date=recorded
+    )
+    reps = july.reps.assign(rep=july.reps["rep"].astype(str)).set_index(["plan", "rep"])["payout"]
+    assert reps[("Key-account manager", "Wang")] == pytest.approx(7_000 * 0.10 - 500)
+    assert reps[("", "Chen")] == pytest.approx(7_000 * 0.05 - 300)
+    # Li's KAM days have nothing recorded: owed in full for 16–31 July, under the July version
+    assert reps[("Key-account manager", "Li")] == pytest.approx(round(1_000 * 16 / 31 * 0.10, 2))

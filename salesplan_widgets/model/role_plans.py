@@ -78,11 +78,15 @@ def owed_under_versions(
     fiscal_year_start: int = 1,
     share: pd.DataFrame | None = None,
     all_periods: bool = False,
+    paid_to_date: pd.Series | None = None,
+    earned_to_date: pd.Series | None = None,
 ) -> Statements | None:
     """Statements of one plan whose rules depend on the month (`rules_at('YYYY-MM')`, None: not in force).
 
     Each period is owed under the rules in force in its last month; earlier periods count as paid what
-    they paid under their own rules (the true-up of a year-to-date plan deducts exactly that).
+    they paid under their own rules (the true-up of a year-to-date plan deducts exactly that). Given
+    `paid_to_date` (and for a period-by-period plan `earned_to_date`) from the payment ledger, the current
+    period is owed under its version on top of those recorded facts instead.
     """
     period = pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)
@@ -92,6 +96,9 @@ def owed_under_versions(
     ends = _period_ends(current.measurement, first, period)
     versions = [rules_at(str(end)) for end in ends]
     pay = dict(currency=currency, fiscal_year_start=fiscal_year_start, share=share)
+    if paid_to_date is not None and not all_periods:  # the ledger knows what was paid: owed for P only
+        return payout_statements(current, cube, quotas, period, paid_to_date=paid_to_date,
+                                 earned_to_date=earned_to_date, **pay)  # fmt: skip
     if all(v == current for v in versions):  # one version all year: one run of the engine
         return payout_statements(current, cube, quotas, period, all_periods=all_periods, **pay)
     # Runs of periods under one version are paid in one run of the engine each; every run starts from
@@ -157,6 +164,15 @@ def combine(parts: list[Statements], plans: list[str] | None = None) -> Statemen
     )
 
 
+def _of_plan(recorded: pd.Series | None, plan: str) -> pd.Series | None:
+    """One plan's part of a (plan, rep)-indexed series of recorded amounts (empty if it has none)."""
+    if recorded is None:
+        return None
+    if plan in recorded.index.get_level_values(0):
+        return recorded.xs(plan, level=0)
+    return pd.Series(dtype=float)
+
+
 def _of_reps(reps: pd.Categorical, names: np.ndarray) -> np.ndarray:
     """Rows whose rep is one of `names`."""
     wanted = reps.categories.get_indexer(names)
@@ -171,11 +187,15 @@ def role_statements(
     currency: str = "CNY",
     fiscal_year_start: int = 1,
     all_periods: bool = False,
+    paid_to_date: pd.Series | None = None,
+    earned_to_date: pd.Series | None = None,
 ) -> Statements:
     """Statements of every plan for the period: each rep's lines under each plan they were on this year.
 
     Lines and rep rows carry a `plan` column (the role plan's name; empty for the section's own rules).
-    Deals are credited by the section's splits once, before the plans are paid.
+    Deals are credited by the section's splits once, before the plans are paid. `paid_to_date` and
+    `earned_to_date`, indexed by (plan id, rep) — plan id "" for the section's own rules — are what the
+    ledger recorded before the period.
     """
     period = pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)
@@ -209,6 +229,8 @@ def role_statements(
             fiscal_year_start,
             share=share,
             all_periods=all_periods,
+            paid_to_date=_of_plan(paid_to_date, plan),
+            earned_to_date=_of_plan(earned_to_date, plan),
         )
         if result is not None:
             parts.append(result)

@@ -160,14 +160,25 @@ def payout_statements(
     under the rules in force then, so a period-by-period plan carries only a real negative balance. `share`
     (period, rep, share) is the part of each month a rep was on this plan (role plans): their sales, quota,
     target incentive and payout cap are prorated by it. Quotas are prorated by relief; deals are credited by
-    the plan's splits. A section with role plans is paid plan by plan (`role_statements`). `since` (a month)
+    the plan's splits. A section with role plans is paid plan by plan (`role_statements`; there the recorded
+    amounts are indexed by plan id and rep). `since` (a month)
     moves where `paid_to_date` and `earned_to_date` apply from the current period to the period holding
     that month; the periods from there on are computed (and, with `all_periods`, shown) on top of them.
     """
     if section.plans or section.assignments:
         from salesplan_widgets.model.role_plans import role_statements
 
-        return role_statements(section, cube, quotas, period, currency, fiscal_year_start, all_periods)
+        return role_statements(
+            section,
+            cube,
+            quotas,
+            period,
+            currency,
+            fiscal_year_start,
+            all_periods,
+            paid_to_date,
+            earned_to_date,
+        )
     plan = compile_plan(section)
     period = pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)
