@@ -197,3 +197,34 @@ def test_what_the_ledger_recorded_as_paid_is_what_the_true_up_deducts():
     assert reps[("", "Chen")] == pytest.approx(7_000 * 0.05 - 300)
     # Li's KAM days have nothing recorded: owed in full for 16–31 July, under the July version
     assert reps[("Key-account manager", "Li")] == pytest.approx(round(1_000 * 16 / 31 * 0.10, 2))
+
+
+def test_a_workbook_with_role_plans_writes_payouts_reports_and_opens_the_calculator(tmp_path):
+    import csv
+
+    from test_payouts_export import write_workbook
+
+    from salesplan_widgets.report.incentives import IncentivesReport
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook import open_workbook
+    from salesplan_widgets.workbook.payouts import write_payouts
+
+    folder = write_workbook(tmp_path / "wb")
+    wb = open_workbook(folder)
+    section = wb.plan.incentives.model_dump(exclude_none=True) | {
+        "plans": [{"id": "kam", "name": "KAM", "versions": [
+            {"effective": "2026-01", "commission": {"base_rate": 0.05}},
+            {"effective": "2026-07", "commission": {"base_rate": 0.06}}]}],
+        "assignments": [{"rep": "Li", "plan": "kam", "start": "2026-07-16"}, {"rep": "Chen", "plan": "kam"}],
+    }  # fmt: skip
+    wb.save(incentives=IncentivesSection.model_validate(section))
+    csv_path, _xlsx = write_payouts(folder, "2026-10")
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8-sig")))
+    assert {row["plan"] for row in rows if row["rep"] == "Chen"} == {"KAM"}
+    report = IncentivesReport.open(folder, "2026-10")
+    assert report.metrics["rep"].is_unique and len(report.metrics) == 5
+    calc = IncentiveCalculator(folder, period="2026-10", rep="Chen")
+    chen = calc.statements.reps[calc.statements.reps["rep"] == "Chen"]
+    # October under the KAM plan's July version: 6% of Chen's October sales, no tiers
+    assert chen["payout"].sum() == pytest.approx(round(chen["period_sales"].sum() * 0.06, 2), abs=0.01)
+    assert calc.leaderboard_table["rep"].is_unique

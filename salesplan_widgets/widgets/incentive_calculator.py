@@ -523,7 +523,8 @@ class IncentiveCalculator(widgets.VBox):
             self._new_accounts = self.workbook.new_accounts()  # read once, only when a board ranks on it
         metrics = rep_metrics(self.cube, self.quotas, self.period, self.fiscal_year_start, self._new_accounts)
         pays = self.statements.reps.assign(rep=self.statements.reps["rep"].astype(str))
-        metrics = metrics.merge(pays[["rep", "payout"]], on="rep", how="left")
+        pays = pays.groupby("rep", as_index=False)["payout"].sum()  # a rep on two role plans: one row
+        metrics = metrics.merge(pays, on="rep", how="left")
         parts = []
         tables = []
         for board in self.section.recognition.leaderboards:
