@@ -51,7 +51,7 @@ import datetime as dt
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_serializer, model_validator
 
 from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook.schema.base import PlanModel
@@ -558,6 +558,15 @@ class IncentivesSection(PlanRules):
                         ).format(rep=rep, a=a.plan, b=b.plan)
                     )
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_role_plans(self, handler):
+        """A plan without role plans is written as before: no empty `plans:`/`assignments:` keys."""
+        data = handler(self)
+        for key in ("plans", "assignments"):
+            if isinstance(data, dict) and not data.get(key):
+                data.pop(key, None)
+        return data
 
     def rules_in_force(self, plan: str, month: str) -> IncentivesSection | None:
         """Plan `plan`'s version in force in `month`, as a section with this one's workbook-wide parts
