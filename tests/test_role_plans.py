@@ -74,6 +74,7 @@ def test_each_period_is_paid_under_the_version_in_force_for_it():
     wang = reps[reps["rep"] == "Wang"].set_index("period")["payout"]
     assert wang.tolist() == [80.0] * 6 + [100.0] * 6  # 8% to June, 10% from July
     assert set(reps.loc[reps["rep"] == "Wang", "plan"]) == {"Key-account manager"}
+    assert reps.loc[reps["rep"] == "Wang", "version"].tolist() == ["2026-01"] * 6 + ["2026-07"] * 6
     chen = reps[reps["rep"] == "Chen"]
     assert chen["payout"].tolist() == [50.0] * 12 and set(chen["plan"]) == {""}
 

@@ -164,6 +164,26 @@ def combine(parts: list[Statements], plans: list[str] | None = None) -> Statemen
     )
 
 
+def _with_version(result: Statements, section: IncentivesSection, plan: str) -> Statements:
+    """Each line and rep row with the effective month of the version it was paid under (the ledger keeps
+    it; empty for the section's own, unversioned rules)."""
+    if plan == EVERYONE:
+        version = lambda frame: ""  # noqa: E731
+    else:
+        role = next(p for p in section.plans if p.id == plan)
+        effective = {}
+        for period in pd.unique(result.reps["period"]):  # the year's few periods
+            in_force = role.in_force(str(period))
+            effective[period] = "" if in_force is None else in_force.effective
+        version = lambda frame: frame["period"].map(effective).astype(str)  # noqa: E731
+    return Statements(
+        lines=result.lines.assign(version=version(result.lines)),
+        reps=result.reps.assign(version=version(result.reps)),
+        rewards=result.rewards,
+        currency=result.currency,
+    )
+
+
 def _of_plan(recorded: pd.Series | None, plan: str) -> pd.Series | None:
     """One plan's part of a (plan, rep)-indexed series of recorded amounts (empty if it has none)."""
     if recorded is None:
@@ -192,7 +212,8 @@ def role_statements(
 ) -> Statements:
     """Statements of every plan for the period: each rep's lines under each plan they were on this year.
 
-    Lines and rep rows carry a `plan` column (the role plan's name; empty for the section's own rules).
+    Lines and rep rows carry a `plan` column (the role plan's name; empty for the section's own rules) and a
+    `version` column (the effective month of the version in force for the period).
     Deals are credited by the section's splits once, before the plans are paid. `paid_to_date` and
     `earned_to_date`, indexed by (plan id, rep) — plan id "" for the section's own rules — are what the
     ledger recorded before the period.
@@ -233,7 +254,7 @@ def role_statements(
             earned_to_date=_of_plan(earned_to_date, plan),
         )
         if result is not None:
-            parts.append(result)
+            parts.append(_with_version(result, section, plan))
             plans.append(names.get(plan, EVERYONE))
     if not parts:  # nobody on any plan: the section's own (empty) statements
         return payout_statements(
