@@ -229,3 +229,4 @@ def test_a_workbook_with_role_plans_writes_payouts_reports_and_opens_the_calcula
     # October under the KAM plan's July version: 6% of Chen's October sales, no tiers
     assert chen["payout"].sum() == pytest.approx(round(chen["period_sales"].sum() * 0.06, 2), abs=0.01)
     assert calc.leaderboard_table["rep"].is_unique
+    assert "KAM: Commission at the base rate 6%" in calc.statement_panel.value

@@ -494,12 +494,18 @@ class IncentiveCalculator(widgets.VBox):
             )
         return _("adjustment of {amount}").format(amount=self._money(amount))
 
+    @staticmethod
+    def _rule(line: pd.Series) -> str:
+        """The line's rule, after its role plan's name when the rep is on one."""
+        plan = str(line.get("plan", "") or "")
+        return f"{plan}: {line['rule']}" if plan else str(line["rule"])
+
     def _show_statement(self) -> None:
         lines = self.statements.statement(self.rep, self.period)
         self.statement_table = lines
         rep = self.statements.reps[self.statements.reps["rep"] == self.rep]
         rows = [
-            [str(line["rule"]), self.explain(line), self._money(line["amount"])]
+            [self._rule(line), self.explain(line), self._money(line["amount"])]
             for _i, line in lines.iterrows()
         ]  # one rep's dozen lines, for display
         total = float(rep["payout"].sum())
