@@ -14,7 +14,6 @@ from salesplan_widgets.model.allocation import (
     Level,
     Lock,
     capacity,
-    largest_remainder,
     plan_months,
     split_goal,
 )
@@ -126,34 +125,6 @@ def test_a_locked_segment_keeps_its_target_and_the_others_share_the_rest_in_prop
     expected = (goal_units - lock_units) * rest / rest.sum()
     got = by_segment.reindex([f"S{i}" for i in range(1, len(seg_w))]).to_numpy()
     assert np.all(np.abs(got - expected) < 1 + 1e-6)
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    totals=st.lists(st.integers(0, 10**12), min_size=1, max_size=5),
-    data=st.data(),
-)
-def test_largest_remainder_gives_whole_units_that_add_up_for_any_weights(totals, data):
-    n_groups = len(totals)
-    group = np.array(data.draw(st.lists(st.integers(0, n_groups - 1), min_size=n_groups, max_size=40)))
-    group = np.r_[np.arange(n_groups), group]  # every group has an item
-    w = np.array(data.draw(st.lists(st.floats(0, 1e9), min_size=len(group), max_size=len(group))))
-    out = largest_remainder(np.array(totals), group, w)
-    assert (out >= 0).all()
-    assert np.array_equal(
-        np.bincount(group, weights=out, minlength=n_groups).astype(np.int64), np.array(totals)
-    )
-
-
-def test_largest_remainder_gives_leftover_units_to_the_largest_fractions():
-    # 10 units over weights 1:1:1 → 3.33 each; one leftover unit goes to the first of the tied items
-    out = largest_remainder(np.array([10, 7]), np.array([0, 0, 0, 1, 1]), np.array([1.0, 1.0, 1.0, 0.5, 0.2]))
-    assert out.tolist() == [4, 3, 3, 5, 2]
-    # the same items interleaved (groups not laid out one after another) get the same units
-    shuffled = largest_remainder(
-        np.array([10, 7]), np.array([1, 0, 1, 0, 0]), np.array([0.5, 1.0, 0.2, 1.0, 1.0])
-    )
-    assert shuffled.tolist() == [5, 4, 2, 3, 3]
 
 
 def test_months_follow_last_years_seasonal_shape():

@@ -18,6 +18,7 @@ import pandas as pd
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, fmt_number, minor_unit
 from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
+from salesplan_widgets.model.rounding import round_rows
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -52,22 +53,6 @@ def fiscal_year_first(period: pd.Period, fiscal_year_start: int = 1) -> pd.Perio
 def _month_index(periods: pd.Series, first: pd.Period) -> np.ndarray:
     p = pd.PeriodIndex(periods)
     return np.asarray(p.year * 12 + p.month - (first.year * 12 + first.month))
-
-
-def largest_remainder(exact_minor: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Integers per cell of each row, summing to `target[row]`, each within 1 of its exact value.
-
-    Floors everything, then gives the missing units to the cells with the largest remainders (a stable
-    sort along each row, so ties go to the earlier cell).
-    """
-    exact = np.round(np.asarray(exact_minor, dtype=float), 6)
-    floor = np.floor(exact)
-    remainder = exact - floor
-    need = np.asarray(target, dtype=float) - floor.sum(axis=1)
-    order = np.argsort(-remainder, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(exact.shape[1])[None, :].repeat(len(exact), 0), axis=1)
-    return (floor + (rank < need[:, None])).astype(np.int64)
 
 
 def _problem(column: str, expected: str, fix: str) -> InputError:
@@ -320,7 +305,7 @@ def payout_statements(
         paid_before[t] = paid
         owed = earned_ytd[t] - paid
         pay[t] = owed if section.negative == "clawback" else np.maximum(owed, 0.0)
-        pay_minor[t] = largest_remainder(pay[t][None, :] * scale, np.round([pay[t].sum() * scale]))[0]
+        pay_minor[t] = round_rows(pay[t][None, :] * scale, np.round([pay[t].sum() * scale]))[0]
         paid = paid + pay_minor[t] / scale
     earned_before = np.concatenate([np.zeros((1, n_reps)), earned_ytd[:-1]], 0)
     true_up = -paid_before if section.cumulative else earned_before - paid_before
@@ -381,7 +366,7 @@ def payout_statements(
     rep_minor = pay_minor[sl].ravel()
     flat_keep = keep.reshape(-1, n_lines)
     flat_amount = np.where(flat_keep, amount.reshape(-1, n_lines), 0.0)
-    all_lines_minor = largest_remainder(flat_amount * scale, rep_minor)
+    all_lines_minor = round_rows(flat_amount * scale, rep_minor)
     cell, line = np.nonzero(flat_keep)
     line_minor = all_lines_minor[cell, line]
 
