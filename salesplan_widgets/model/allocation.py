@@ -193,6 +193,14 @@ def _level(level: Level | Mapping[str, Any]) -> Level:
     return Level(level["dimension"], level.get("method", "historical"), dict(level.get("params") or {}))
 
 
+def _finite_at_least(value: Any, floor: float) -> bool:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(number) and number >= floor)
+
+
 def _check_levels(levels: Sequence[Level], history: pd.DataFrame) -> None:
     problems = []
     dims = [lv.dimension for lv in levels]
@@ -251,6 +259,21 @@ def _check_levels(levels: Sequence[Level], history: pd.DataFrame) -> None:
                     column="params",
                 )  # fmt: skip
             )
+        for key in ("weights", "growth"):
+            table = lv.params.get(key)
+            if not isinstance(table, Mapping):
+                continue
+            floor = 0.0 if key == "weights" else -1.0
+            for name, value in table.items():
+                if not _finite_at_least(value, floor):
+                    problems.append(
+                        Problem(
+                            where,
+                            _("a finite number of at least {floor:g}").format(floor=floor),
+                            column=f"params.{key}.{name}",
+                            found=str(value),
+                        )  # fmt: skip
+                    )
     if len(set(dims)) != len(dims):
         problems.append(Problem(LEVELS, _("each dimension once"), found=", ".join(dims)))
     if "period" not in dims:
@@ -575,7 +598,10 @@ def _weights(lv: Level, path: dict[str, np.ndarray], path_dims: list[str], ctx: 
         table = {str(k): float(v) for k, v in params["weights"].items()}
         w = np.clip(_by_value(table, d, ctx, 0.0), 0, None)[path[d]]
 
-    w = np.clip(np.nan_to_num(np.asarray(w, dtype=np.float64), nan=0.0), 0.0, None)
+    # no history is no weight; net returns weigh nothing; an infinite weight stays, for largest_remainder
+    # to refuse by name
+    w = np.asarray(w, dtype=np.float64)
+    w = np.where(np.isnan(w), 0.0, np.clip(w, 0.0, None))
     if lv.method in ("historical", "potential") and isinstance(params.get("growth"), Mapping):
         factor = 1.0 + _by_value({str(k): float(v) for k, v in params["growth"].items()}, d, ctx, 0.0)
         w = w * np.clip(factor, 0, None)[path[d]]

@@ -24,10 +24,9 @@ from salesplan_widgets.i18n import (
     fmt_month,
     fmt_number,
     fmt_percent,
-    minor_unit,
     set_locale,
 )
-from salesplan_widgets.model.allocation import default_goal, last_year_sales, plan_months, split_goal
+from salesplan_widgets.model.allocation import last_year_sales
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
 from salesplan_widgets.model.segmentation import abc_classes, segment_summary, value_potential_grid
@@ -35,6 +34,7 @@ from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.plan_checks import split_from_plan
 from salesplan_widgets.workbook.schema.split import SplitSection
 
 
@@ -43,23 +43,7 @@ def plan_targets(workbook: Workbook, cube: pd.DataFrame) -> tuple[pd.DataFrame, 
     saved = workbook.read_table("targets")
     if saved is not None and len(saved):
         return saved, True
-    section = workbook.plan.split or SplitSection()
-    goal = section.goal
-    if goal is None:
-        goal = getattr(workbook.plan.goal, "target", None)
-    if goal is None:
-        goal = default_goal(cube, section.basis_months)
-    split = split_goal(
-        goal,
-        section.levels_for_model(),
-        cube,
-        plan_months(cube, section.start, section.months, workbook.plan.calendar.fiscal_year_start),
-        unit=section.unit or 10.0 ** -minor_unit(workbook.currency),
-        locks=section.locks_for_model(),
-        basis_months=section.basis_months,
-        ramp_months=section.ramp_months,
-    )
-    return split.targets, False
+    return split_from_plan(workbook, cube).targets, False
 
 
 @dataclass
