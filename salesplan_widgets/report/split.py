@@ -113,8 +113,23 @@ class SplitReport:
             ),
         )
 
+    def _in_sales(self, dimension: str) -> bool:
+        """Whether the sales source maps this dimension (only date, amount and rep must be there)."""
+        return dimension in self.workbook.source("sales").columns
+
+    def _absent(self, dimension: str) -> blocks.Html:
+        name = dimension_labels().get(dimension, dimension)
+        return blocks.section(
+            _("Targets by {dimension}").format(dimension=name.lower()),
+            _("The sales data have no {dimension} column, so targets are not split by {dimension}.").format(
+                dimension=name.lower()
+            ),
+        )
+
     def breakdown(self, by: str = "segment") -> blocks.Html:
-        """Targets and share by one dimension, as a table and a share chart."""
+        """Targets and share by one dimension, as a table and a share chart (a note when the data lack it)."""
+        if by not in self.targets.columns or not self._in_sales(by):
+            return self._absent(by)
         totals = self.targets.groupby(by, observed=True)["target"].sum().sort_values(ascending=False)
         shares = totals / totals.sum() if totals.sum() else totals * 0.0
         table = blocks.table(
@@ -238,6 +253,11 @@ class SplitReport:
                         numeric=[False, True, True, True],
                     )
                 )
+        if not parts and not self._in_sales("segment"):
+            return blocks.section(
+                _("Customer segments"),
+                _("The sales data name no customer or segment, so there are no customer segments to show."),
+            )
         strategies = self.section.strategies
         parts.append(
             blocks.table(
