@@ -58,63 +58,88 @@ def apportion(
     totals: int | np.ndarray,
     groups: np.ndarray | None = None,
     eligible: np.ndarray | None = None,
+    *,
+    overwrite: bool = False,
 ) -> np.ndarray:
     """Whole units near each exact quota (within one unit when the quotas add up), each group summing
     exactly to its total; the rules are in the module docstring. Quotas may be negative (clawbacks).
+    `overwrite` lets it use `quotas` as scratch space (a split's leaf level has millions of them).
     """
-    quotas = np.asarray(quotas, dtype=np.float64)
+    quotas = np.array(quotas, dtype=np.float64, copy=not overwrite)
     totals = _as_totals(totals)
     group = _groups(groups, len(quotas))
     n_groups = len(totals)
-    ok = np.ones(len(quotas), dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
-    if not np.isfinite(quotas[ok]).all():
+    ok = None if eligible is None else np.asarray(eligible, dtype=bool)
+    if ok is not None:
+        quotas[~ok] = 0.0
+    if not np.isfinite(quotas).all():
         raise InputError(
             Problem(_("rounding"), _("finite amounts"), found=str(quotas[~np.isfinite(quotas)][0]))
         )
-    quotas = np.where(ok, quotas, 0.0)
-    nearest = np.rint(quotas)  # float noise (2.9999999999) is not a fraction of a unit
-    quotas = np.where(np.abs(quotas - nearest) <= 1e-9, nearest, quotas)
-    base = np.floor(quotas)
-    key = np.where(ok, np.round(quotas - base, TIE_DECIMALS), -1.0)
-    base = base.astype(np.int64)
-    n_ok = np.bincount(group, weights=ok, minlength=n_groups).astype(np.int64)
-    left = totals - np.bincount(group, weights=base, minlength=n_groups).astype(np.int64)
+    base = np.rint(quotas)  # float noise (2.9999999999) is not a fraction of a unit
+    noise = np.abs(quotas - base) <= 1e-9
+    quotas[noise] = base[noise]
+    del noise
+    np.floor(quotas, out=base)
+    quotas -= base  # now the fractional part, in [0, 1)
+    key = np.round(quotas, TIE_DECIMALS, out=quotas)
+    if ok is not None:
+        key[~ok] = -1.0
+    units = base.astype(np.int64)
+    del base
+    n_ok = (
+        np.bincount(group, minlength=n_groups)
+        if ok is None
+        else np.bincount(group, weights=ok, minlength=n_groups).astype(np.int64)
+    )
+    left = totals - np.bincount(group, weights=units, minlength=n_groups).astype(np.int64)
     if ((left != 0) & (n_ok == 0)).any():
         raise InputError(
             Problem(_("rounding"), _("an item that can take the total"), found=str(left[n_ok == 0][0]))
         )
     if not left.any():
-        return base
+        return units
     # whole rounds first (only when the quotas do not add up to the total), then the remainder
     rounds = np.where(n_ok > 0, left // np.maximum(n_ok, 1), 0)
-    base += np.where(ok, rounds[group], 0)
+    if rounds.any():
+        units += rounds[group] if ok is None else np.where(ok, rounds[group], 0)
     rest = left - rounds * n_ok  # 0 <= rest < n_ok
-    return base + _bumps(group, key, ok, rest, n_groups)
+    _add_bumps(units, group, key, rest, n_groups)
+    return units
 
 
-def _bumps(group: np.ndarray, key: np.ndarray, ok: np.ndarray, rest: np.ndarray, n_groups: int) -> np.ndarray:
-    """One unit to each of the `rest` largest fractions per group, a straddling tie spread evenly."""
+def _add_bumps(
+    units: np.ndarray, group: np.ndarray, key: np.ndarray, rest: np.ndarray, n_groups: int
+) -> None:
+    """One unit more to each of the `rest` largest fractions per group, a straddling tie spread evenly.
+
+    Ineligible items carry key -1 and rank last, so they are never reached (rest < eligible items).
+    """
     rank = rank_within_groups(group, key, n_groups)
     r = rest[group]
-    last = (rank == r - 1) & (r > 0)  # the last item that gets a unit by rank: its key marks the cut
+    last = np.flatnonzero((rank == r - 1) & (r > 0))  # the last item a unit reaches by rank: the cut
+    del r
     cut = np.full(n_groups, np.inf)
     cut[group[last]] = key[last]
     at_cut = cut[group]
-    above = ok & (key > at_cut)
-    tied = ok & (key == at_cut)
+    above = key > at_cut
+    units += above
+    tied = np.flatnonzero(key == at_cut)  # usually one item per group: only they need the even spread
+    del at_cut
     n_above = np.bincount(group, weights=above, minlength=n_groups).astype(np.int64)
-    n_tied = np.bincount(group, weights=tied, minlength=n_groups).astype(np.int64)
-    m = (rest - n_above)[group]  # units the tie gets
-    q = rank - n_above[group]  # position in the tie, in item order (the rank is stable)
-    n_t = np.maximum(n_tied[group], 1)
+    del above
+    tie_group = group[tied]
+    n_tied = np.bincount(tie_group, minlength=n_groups)
+    m_of_group = rest - n_above  # units each group's tie gets
     # each group's tie goes on where the previous group's left off, as one long Bresenham line
-    step_of_group = np.where(n_tied > 0, (rest - n_above) / np.maximum(n_tied, 1), 0.0)
-    phase = ((0.5 + np.cumsum(step_of_group) - step_of_group) % 1.0)[group]
+    step_of_group = np.where(n_tied > 0, m_of_group / np.maximum(n_tied, 1), 0.0)
+    phase = ((0.5 + np.cumsum(step_of_group) - step_of_group) % 1.0)[tie_group]
+    m, n_t = m_of_group[tie_group], n_tied[tie_group]
+    q = rank[tied] - n_above[tie_group]  # position in the tie, in item order (the rank is stable)
     # units given up to each tied item; the last one closes on exactly m whatever the float rounding did
     given = np.minimum(np.floor(q * m / n_t + phase), m)
     upto = np.where(q + 1 >= n_t, m, np.minimum(np.floor((q + 1) * m / n_t + phase), m))
-    step = upto - given
-    return np.where(above, 1, np.where(tied, step.astype(np.int64), 0))
+    units[tied] += (upto - given).astype(np.int64)
 
 
 def rank_within_groups(group: np.ndarray, key: np.ndarray, n_groups: int) -> np.ndarray:
@@ -137,7 +162,7 @@ def rank_within_groups(group: np.ndarray, key: np.ndarray, n_groups: int) -> np.
             ranks = np.empty_like(order)
             np.put_along_axis(ranks, order, np.arange(width, dtype=np.int32)[None, :], axis=1)
             del order
-            return ranks[group, pos].astype(np.int64)
+            return ranks[group, pos]
     order = np.lexsort((-key, group))  # stable: equal keys keep item order
     rank = np.empty(n, dtype=np.int64)
     sorted_group = group[order]
@@ -176,13 +201,13 @@ def largest_remainder(
     w[~ok] = 0.0
     top = np.zeros(n_groups)
     np.maximum.at(top, group, w)
-    flat = ok & (top[group] == 0)  # no weight anywhere in the group: equal shares
-    w[flat] = 1.0
-    top[top == 0] = 1.0
+    if (top == 0).any():  # no weight anywhere in the group: equal shares
+        w[ok & (top[group] == 0)] = 1.0
+        top[top == 0] = 1.0
     w /= top[group]  # in (0, 1]: the sum cannot overflow, the shares do not depend on the scale
     wsum = np.bincount(group, weights=w, minlength=n_groups)
-    quotas = w / np.where(wsum > 0, wsum, 1.0)[group] * totals[group]
-    return apportion(quotas, totals, group, ok)
+    w *= (totals / np.where(wsum > 0, wsum, 1.0))[group]  # the quotas, in place: the leaf level is big
+    return apportion(w, totals, group, None if eligible is None else ok, overwrite=True)
 
 
 def round_rows(exact: np.ndarray, totals: np.ndarray) -> np.ndarray:
