@@ -103,3 +103,16 @@ def test_validate_and_the_splitter_agree_on_a_valid_plan(minimal):
     )
     assert split.targets["target"].sum() == pytest.approx(5000)
     assert split.targets["target"].tolist() == direct.targets["target"].tolist()
+
+
+def test_a_level_on_a_dimension_the_sales_lack_is_refused_with_its_reason(minimal, capsys):
+    with_plan(minimal, split={"levels": [{"dimension": "product"}, {"dimension": "period"}]})
+    code, text = validate(minimal, capsys)
+    assert code == 1
+    assert "split.levels[0]" in text and "found 'product'" in text and "drop the level" in text
+
+
+def test_a_level_order_without_period_is_refused_by_the_plan_schema(minimal, capsys):
+    with_plan(minimal, split={"levels": [{"dimension": "rep"}]})
+    code, text = validate(minimal, capsys)
+    assert code == 1 and "levels must include period" in text
