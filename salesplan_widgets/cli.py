@@ -37,7 +37,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from salesplan_widgets.workbook import open_workbook
-    from salesplan_widgets.workbook.plan_checks import plan_warnings
+    from salesplan_widgets.workbook.plan_warnings import plan_warnings
 
     warnings = []
     try:

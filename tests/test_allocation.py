@@ -14,7 +14,6 @@ from salesplan_widgets.model.allocation import (
     Level,
     Lock,
     capacity,
-    largest_remainder,
     plan_months,
     split_goal,
 )
@@ -128,34 +127,6 @@ def test_a_locked_segment_keeps_its_target_and_the_others_share_the_rest_in_prop
     assert np.all(np.abs(got - expected) < 1 + 1e-6)
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    totals=st.lists(st.integers(0, 10**12), min_size=1, max_size=5),
-    data=st.data(),
-)
-def test_largest_remainder_gives_whole_units_that_add_up_for_any_weights(totals, data):
-    n_groups = len(totals)
-    group = np.array(data.draw(st.lists(st.integers(0, n_groups - 1), min_size=n_groups, max_size=40)))
-    group = np.r_[np.arange(n_groups), group]  # every group has an item
-    w = np.array(data.draw(st.lists(st.floats(0, 1e9), min_size=len(group), max_size=len(group))))
-    out = largest_remainder(np.array(totals), group, w)
-    assert (out >= 0).all()
-    assert np.array_equal(
-        np.bincount(group, weights=out, minlength=n_groups).astype(np.int64), np.array(totals)
-    )
-
-
-def test_largest_remainder_gives_leftover_units_to_the_largest_fractions():
-    # 10 units over weights 1:1:1 → 3.33 each; one leftover unit goes to the first of the tied items
-    out = largest_remainder(np.array([10, 7]), np.array([0, 0, 0, 1, 1]), np.array([1.0, 1.0, 1.0, 0.5, 0.2]))
-    assert out.tolist() == [4, 3, 3, 5, 2]
-    # the same items interleaved (groups not laid out one after another) get the same units
-    shuffled = largest_remainder(
-        np.array([10, 7]), np.array([1, 0, 1, 0, 0]), np.array([0.5, 1.0, 0.2, 1.0, 1.0])
-    )
-    assert shuffled.tolist() == [5, 4, 2, 3, 3]
-
-
 def test_months_follow_last_years_seasonal_shape():
     season = np.arange(1, 13, dtype=float)
     history = history_from([1.0], [1.0], [1.0], season=season)
@@ -246,3 +217,83 @@ def test_plan_months_start_with_the_first_fiscal_year_after_the_data():
     assert str(plan_months(history, fiscal_year_start=4)[0]) == "2027-04"
     assert str(plan_months(history, fiscal_year_start=11)[0]) == "2026-11"
     assert str(plan_months(history, start="2027-07", months=6)[-1]) == "2027-12"
+
+
+# -- a split engine that cannot be broken by its input ------------------------------------------------------
+SPLIT_DIMENSIONS = ("segment", "channel", "rep", "period")
+METHODS_BY_DIMENSION = {
+    "segment": ("historical", "equal", "potential"),
+    "channel": ("historical", "equal", "manual"),
+    "rep": ("capacity", "historical", "equal"),
+    "period": ("seasonality", "historical", "equal"),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    order=st.permutations(SPLIT_DIMENSIONS).flatmap(
+        lambda dims: st.integers(1, len(dims)).map(lambda k: dims[:k] if "period" in dims[:k] else dims)
+    ),
+    data=st.data(),
+    goal_units=st.integers(0, 10**9),
+)
+def test_any_level_order_gives_targets_that_add_up_or_a_clear_error(order, data, goal_units):
+    levels = [
+        Level(d, m, {"weights": {"ch0": 2, "ch1": 1}} if m == "manual" else {})
+        for d in order
+        for m in [data.draw(st.sampled_from(METHODS_BY_DIMENSION[d]))]
+    ]
+    history = history_from([3.0, 1.0], [2.0, 1.0], [1.0, 2.0, 0.5], season=np.arange(1, 13))
+    split = split_goal(goal_units / 100, levels, history, PLAN_YEAR, unit=0.01)
+    leaf = units(split.targets["target"], 0.01)
+    assert (leaf >= 0).all()
+    assert leaf.sum() == goal_units
+    assert set(split.targets["period"]) == set(PLAN_YEAR)
+
+
+def test_a_rep_level_capacity_split_works_without_a_parent_level():
+    history = history_from([1.0], [1.0], [1.0, 3.0])
+    split = split_goal(
+        400, [Level("rep", "capacity"), Level("period", "equal")], history, PLAN_YEAR, unit=1.0
+    )
+    by_rep = split.subtotals(["rep"]).set_index("rep")["target"]
+    assert by_rep.to_dict() == {"rep0": 100.0, "rep1": 300.0}
+
+
+def test_a_split_with_only_a_period_level_follows_the_seasonal_shape():
+    history = history_from([1.0, 1.0], [1.0], [1.0, 1.0], season=np.arange(1, 13))
+    split = split_goal(78_000, [Level("period", "seasonality")], history, PLAN_YEAR, unit=1.0)
+    assert split.targets["target"].tolist() == [1000.0 * m for m in range(1, 13)]
+
+
+def test_twelve_equal_months_of_one_rep_give_equal_quarters():
+    history = history_from([1.0], [1.0], [1.0])
+    split = split_goal(100, [Level("rep"), Level("period", "seasonality")], history, PLAN_YEAR, unit=0.01)
+    quarters = split.targets.groupby(split.targets["period"].dt.quarter)["target"].sum()
+    assert quarters.round(2).tolist() == [25.0, 25.0, 25.0, 25.0]
+
+
+def test_a_goal_too_large_for_its_unit_asks_for_a_larger_unit_instead_of_going_negative():
+    history = history_from([1.0], [1.0], [1.0, 1.0])
+    with pytest.raises(InputError, match="rounding unit of at least 100"):
+        split_goal(1e17, [Level("rep"), Level("period", "equal")], history, PLAN_YEAR, unit=0.01)
+    split = split_goal(1e17, [Level("rep"), Level("period", "equal")], history, PLAN_YEAR, unit=100)
+    assert (split.targets["target"] >= 0).all()
+    assert units(split.targets["target"], 100).sum() == 10**15
+
+
+@pytest.mark.parametrize("weight", [float("inf"), float("nan"), -1.0, "lots"])
+def test_a_manual_weight_that_is_not_a_finite_number_is_refused_by_name(weight):
+    history = history_from([1.0], [1.0, 1.0], [1.0])
+    levels = [Level("channel", "manual", {"weights": {"ch0": weight, "ch1": 1}}), Level("period", "equal")]
+    with pytest.raises(InputError, match=r"params\.weights\.ch0"):
+        split_goal(100, levels, history, PLAN_YEAR, unit=1.0)
+
+
+def test_manual_weights_spanning_six_hundred_orders_of_magnitude_still_add_up():
+    history = history_from([1.0], [1.0, 1.0, 1.0], [1.0])
+    weights = {"ch0": 1e-300, "ch1": 1e300, "ch2": 1e299}
+    levels = [Level("channel", "manual", {"weights": weights}), Level("period", "equal")]
+    split = split_goal(1_100_000, levels, history, PLAN_YEAR, unit=1.0)
+    by_channel = split.subtotals(["channel"]).set_index("channel")["target"]
+    assert by_channel.to_dict() == {"ch0": 0.0, "ch1": 1_000_000.0, "ch2": 100_000.0}

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesplan_widgets.model.estimator import estimate_earnings, plan_cost
-from salesplan_widgets.model.statements import largest_remainder, payout_statements, provisional_quotas
+from salesplan_widgets.model.rounding import round_rows
+from salesplan_widgets.model.statements import payout_statements, provisional_quotas
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 TWO_BANDS = [{"at_least": 0, "below": 1.0, "rate": 0.05}, {"at_least": 1.0, "rate": 0.10}]
@@ -162,9 +163,9 @@ def test_quarterly_measurement_pays_on_the_quarter():
     assert result.total == pytest.approx(300 * 0.05 + 30 * 0.10)
 
 
-def test_largest_remainder_keeps_group_totals():
+def test_round_rows_keeps_group_totals():
     exact = np.array([[33.333, 33.333, 33.334], [10.5, 10.5, 0.0]])
-    out = largest_remainder(exact, np.array([100, 21]))
+    out = round_rows(exact, np.array([100, 21]))
     assert out.tolist() == [[33, 33, 34], [11, 10, 0]]
 
 

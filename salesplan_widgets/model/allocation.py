@@ -21,6 +21,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.rounding import MAX_UNITS, largest_remainder
 
 DIMENSIONS = ("segment", "channel", "territory", "team", "rep", "account", "product", "period")
 METHODS = ("historical", "potential", "equal", "capacity", "seasonality", "manual")
@@ -74,6 +75,11 @@ def _decimals(unit: float) -> int:
     return 10
 
 
+def _unit_for(goal: float) -> float:
+    """The smallest power of ten that keeps `goal` within MAX_UNITS units."""
+    return float(10.0 ** np.ceil(np.log10(max(goal, 1.0) / MAX_UNITS)))
+
+
 def unit_decimals(unit: float) -> int:
     """Decimals a target rounded to `unit` shows (0.01 → 2, 1000 → 0)."""
     return _decimals(unit)
@@ -85,17 +91,6 @@ def _money(units: np.ndarray, unit: float) -> np.ndarray:
 
 def _to_units(amount: float | np.ndarray, unit: float) -> np.ndarray:
     return np.rint(np.asarray(amount, dtype=np.float64) / unit).astype(np.int64)
-
-
-def _encode(values: pd.Series, categories: pd.Index) -> np.ndarray:
-    """Integer code of each value in `categories` (-1 when absent), fast for categorical columns."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        lookup = categories.get_indexer(values.cat.categories.astype(str))
-        codes = values.cat.codes.to_numpy()
-        return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1)
-    codes, uniques = pd.factorize(values.astype(str), sort=False)
-    lookup = categories.get_indexer(pd.Index(uniques))
-    return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1) if len(lookup) else codes
 
 
 def _joint_key(columns: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
@@ -133,76 +128,6 @@ def _sum_by_key(item_keys: np.ndarray, source_keys: np.ndarray, values: np.ndarr
     totals = np.bincount(codes, weights=values, minlength=len(uniques))
     where = pd.Index(uniques).get_indexer(item_keys)
     return np.where(where >= 0, totals[np.maximum(where, 0)], 0.0)
-
-
-def largest_remainder(
-    totals: np.ndarray, group: np.ndarray, weights: np.ndarray, eligible: np.ndarray | None = None
-) -> np.ndarray:
-    """Share each group's integer total among its eligible items in proportion to weight, in whole units.
-
-    Each item gets floor(total × w / Σw); the units left over go one each to the items with the largest
-    fractional parts (ties to the first item), so every group sums exactly to its total. A group whose
-    weights are all zero is shared equally. Items not eligible get 0.
-    """
-    totals = np.asarray(totals, dtype=np.int64)
-    n_groups = len(totals)
-    w = np.clip(np.nan_to_num(np.asarray(weights, dtype=np.float64), nan=0.0, posinf=0.0), 0.0, None)
-    if eligible is not None:
-        w[~eligible] = 0.0
-    wsum = np.bincount(group, weights=w, minlength=n_groups)
-    if (wsum <= 0).any():  # no weight anywhere in the group: equal shares
-        flat = wsum[group] <= 0
-        if eligible is not None:
-            flat &= eligible
-        w[flat] = 1.0
-        wsum = np.bincount(group, weights=w, minlength=n_groups)
-    raw = w / np.where(wsum > 0, wsum, 1.0)[group]  # the share first: tiny weights must not overflow
-    del w
-    raw *= totals[group]
-    base = raw.astype(np.int64)  # raw >= 0: truncation is floor
-    raw -= base  # now the fractional part
-    left = totals - np.bincount(group, weights=base, minlength=n_groups).astype(np.int64)
-    if not left.any():
-        return base
-    frac = np.where(eligible, raw, -1.0) if eligible is not None else raw
-    rank = _rank_within_groups(group, frac, n_groups)
-    count = np.bincount(group, weights=(frac >= 0), minlength=n_groups).astype(np.int64)
-    lg = left[group]
-    # float error can leave a group one unit over: take it back from its smallest fractions
-    bump = (rank < lg).astype(np.int64)
-    if (left < 0).any():
-        bump -= (lg < 0) & (count[group] - 1 - rank < -lg) & (base > 0) & (frac >= 0)
-    base += bump
-    return base
-
-
-def _rank_within_groups(group: np.ndarray, frac: np.ndarray, n_groups: int) -> np.ndarray:
-    """Each item's rank in its group by fraction, largest first (0), ties to the earlier item.
-
-    Groups laid out one after another (as the split's levels are) are ranked row by row in a small padded
-    matrix, far cheaper than sorting millions of keys; otherwise one stable sort of group + fraction.
-    """
-    n = len(group)
-    if n and np.all(group[1:] >= group[:-1]):
-        counts = np.bincount(group, minlength=n_groups)
-        width = int(counts.max())
-        if n_groups * width <= 4 * n + 1024:
-            starts = np.cumsum(counts) - counts
-            pos = np.arange(n) - starts[group]
-            padded = np.full((n_groups, width), np.inf)
-            padded[group, pos] = -frac
-            order = np.argsort(padded, axis=1, kind="stable").astype(np.int32)
-            del padded
-            ranks = np.empty_like(order)
-            np.put_along_axis(ranks, order, np.arange(width, dtype=np.int32)[None, :], axis=1)
-            del order
-            return ranks[group, pos]
-    order = np.argsort(group + (1.0 - np.clip(frac, -1.0, 1.0)) * 0.25, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    sorted_group = group[order]
-    first = np.r_[0, np.flatnonzero(np.diff(sorted_group)) + 1] if n else np.zeros(0, np.int64)
-    rank[order] = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
-    return rank
 
 
 # -- roster: who sells in the plan's months, and at what capacity ----------------------------------------
@@ -268,6 +193,14 @@ def _level(level: Level | Mapping[str, Any]) -> Level:
     return Level(level["dimension"], level.get("method", "historical"), dict(level.get("params") or {}))
 
 
+def _finite_at_least(value: Any, floor: float) -> bool:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(number) and number >= floor)
+
+
 def _check_levels(levels: Sequence[Level], history: pd.DataFrame) -> None:
     problems = []
     dims = [lv.dimension for lv in levels]
@@ -326,6 +259,21 @@ def _check_levels(levels: Sequence[Level], history: pd.DataFrame) -> None:
                     column="params",
                 )  # fmt: skip
             )
+        for key in ("weights", "growth"):
+            table = lv.params.get(key)
+            if not isinstance(table, Mapping):
+                continue
+            floor = 0.0 if key == "weights" else -1.0
+            for name, value in table.items():
+                if not _finite_at_least(value, floor):
+                    problems.append(
+                        Problem(
+                            where,
+                            _("a finite number of at least {floor:g}").format(floor=floor),
+                            column=f"params.{key}.{name}",
+                            found=str(value),
+                        )  # fmt: skip
+                    )
     if len(set(dims)) != len(dims):
         problems.append(Problem(LEVELS, _("each dimension once"), found=", ".join(dims)))
     if "period" not in dims:
@@ -431,8 +379,17 @@ def split_goal(
     _check_levels(levels, history)
     if not np.isfinite(goal) or goal < 0:
         raise InputError(Problem(_("split goal"), _("a goal of zero or more"), found=str(goal)))
-    if not unit > 0:
+    if not (np.isfinite(unit) and unit > 0):
         raise InputError(Problem(_("split unit"), _("a rounding unit above zero"), found=str(unit)))
+    if goal / unit > MAX_UNITS:  # float64 targets could not tell every unit apart
+        raise InputError(
+            Problem(
+                _("split goal"),
+                _("a goal of at most {max:,} rounding units").format(max=MAX_UNITS),
+                found=f"{goal:,.0f} / {unit:g}",
+                fix=_("use a rounding unit of at least {unit:g}").format(unit=_unit_for(goal)),
+            )
+        )
     periods = pd.PeriodIndex(periods if isinstance(periods, pd.PeriodIndex) else list(periods))
     dims = [lv.dimension for lv in levels]
     cell_dims = [d for d in dims if d != "period"]
@@ -467,7 +424,7 @@ def split_goal(
             cells = _with_roster(cells, roster, cell_dims, periods)
     else:
         cells = pd.DataFrame(index=[0])
-    if cells.empty:
+    if len(cells) == 0:  # (a period-only split has one cell and no columns: not empty)
         raise InputError(
             Problem(
                 _("sales history"),
@@ -498,7 +455,8 @@ def split_goal(
     )
     for d in cell_dims:  # rows whose raw code was -1 (missing) stay outside
         coded.codes[d][raw[d][0] < 0] = -1
-    _sum_window(coded, cell_dims, sizes, in_window)
+    if cell_dims:  # a period-only split has no level above the months to weigh
+        _sum_window(coded, cell_dims, sizes, in_window)
     del raw, history_periods
 
     # leaf codes: every cell × every plan month
@@ -625,10 +583,14 @@ def _weights(lv: Level, path: dict[str, np.ndarray], path_dims: list[str], ctx: 
         fraction = ctx.cap[path["rep"]].mean(axis=1) if ctx.cap is not None else np.ones(n_nodes)
         # a rep with no history counts as the average rep of their parent: a full quota, then ramped
         parents = path_dims[:-1]
-        pcodes, uniq = pd.factorize(_joint_key([path[x] for x in parents], [sizes[x] for x in parents]))
+        if parents:
+            pcodes, uniq = pd.factorize(_joint_key([path[x] for x in parents], [sizes[x] for x in parents]))
+            n_parents = len(uniq)
+        else:  # the rep level at the top: one parent, the goal
+            pcodes, n_parents = np.zeros(n_nodes, dtype=np.int64), 1
         has = base > 0
-        mean = np.bincount(pcodes, weights=base, minlength=len(uniq)) / np.maximum(
-            np.bincount(pcodes, weights=has.astype(float), minlength=len(uniq)), 1
+        mean = np.bincount(pcodes, weights=base, minlength=n_parents) / np.maximum(
+            np.bincount(pcodes, weights=has.astype(float), minlength=n_parents), 1
         )
         base = np.where(has, base, np.where(mean[pcodes] > 0, mean[pcodes], 1.0))
         w = base * fraction
@@ -636,7 +598,10 @@ def _weights(lv: Level, path: dict[str, np.ndarray], path_dims: list[str], ctx: 
         table = {str(k): float(v) for k, v in params["weights"].items()}
         w = np.clip(_by_value(table, d, ctx, 0.0), 0, None)[path[d]]
 
-    w = np.clip(np.nan_to_num(np.asarray(w, dtype=np.float64), nan=0.0), 0.0, None)
+    # no history is no weight; net returns weigh nothing; an infinite weight stays, for largest_remainder
+    # to refuse by name
+    w = np.asarray(w, dtype=np.float64)
+    w = np.where(np.isnan(w), 0.0, np.clip(w, 0.0, None))
     if lv.method in ("historical", "potential") and isinstance(params.get("growth"), Mapping):
         factor = 1.0 + _by_value({str(k): float(v) for k, v in params["growth"].items()}, d, ctx, 0.0)
         w = w * np.clip(factor, 0, None)[path[d]]
@@ -745,7 +710,7 @@ def _apportion(
     """Children's units: locked ones fixed, the rest of each parent shared by weight (largest remainder)."""
     n_parents = len(parent_units)
     if len(locked) == 0:  # the common case, and the big leaf level: no bookkeeping arrays
-        return largest_remainder(parent_units, parent, weights)
+        return largest_remainder(parent_units, weights, parent)
     is_locked = np.zeros(len(parent), dtype=bool)
     fixed = np.zeros(len(parent), dtype=np.int64)
     is_locked[locked] = True
@@ -777,7 +742,7 @@ def _apportion(
                 )  # fmt: skip
             )
         raise InputError(problems)
-    shared = largest_remainder(np.clip(remaining, 0, None), parent, weights, eligible=~is_locked)
+    shared = largest_remainder(np.clip(remaining, 0, None), weights, parent, eligible=~is_locked)
     return np.where(is_locked, fixed, shared)
 
 

@@ -18,6 +18,7 @@ from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
 from salesplan_widgets.model.components import COMPONENTS, StatementInputs
+from salesplan_widgets.model.rounding import round_rows
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -52,22 +53,6 @@ def fiscal_year_first(period: pd.Period, fiscal_year_start: int = 1) -> pd.Perio
 def _month_index(periods: pd.Series, first: pd.Period) -> np.ndarray:
     p = pd.PeriodIndex(periods)
     return np.asarray(p.year * 12 + p.month - (first.year * 12 + first.month))
-
-
-def largest_remainder(exact_minor: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Integers per cell of each row, summing to `target[row]`, each within 1 of its exact value.
-
-    Floors everything, then gives the missing units to the cells with the largest remainders (a stable
-    sort along each row, so ties go to the earlier cell).
-    """
-    exact = np.round(np.asarray(exact_minor, dtype=float), 6)
-    floor = np.floor(exact)
-    remainder = exact - floor
-    need = np.asarray(target, dtype=float) - floor.sum(axis=1)
-    order = np.argsort(-remainder, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(exact.shape[1])[None, :].repeat(len(exact), 0), axis=1)
-    return (floor + (rank < need[:, None])).astype(np.int64)
 
 
 def _problem(column: str, expected: str, fix: str) -> InputError:
@@ -280,7 +265,7 @@ def payout_statements(
     # the sum of the earlier periods' payments. Carry-forward pays max(E - paid, 0); clawback pays E - paid
     # (negative means the rep pays back).
     scale = 10 ** minor_unit(currency)
-    earned_minor = largest_remainder(e.total * scale, np.round(e.total.sum(1) * scale))
+    earned_minor = round_rows(e.total * scale, np.round(e.total.sum(1) * scale))
     earned_ytd = earned_minor if section.cumulative else np.cumsum(earned_minor, axis=0)
     t_given = len(ts) - 1 if since is None else (pd.Period(since, "M") - first).n // length
     if earned_to_date is not None and not section.cumulative:  # earlier periods as earned under their rules
@@ -346,7 +331,7 @@ def payout_statements(
     rep_minor = pay_minor[sl].ravel()
     flat_keep = keep.reshape(-1, n_lines)
     flat_amount = np.where(flat_keep, amount.reshape(-1, n_lines), 0.0)
-    all_lines_minor = largest_remainder(flat_amount * scale, rep_minor)
+    all_lines_minor = round_rows(flat_amount * scale, rep_minor)
     cell, line = np.nonzero(flat_keep)
     line_minor = all_lines_minor[cell, line]
 

@@ -14,29 +14,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from salesplan_widgets.model.rounding import apportion
+
 DRIVER_DIMENSIONS: tuple[str, ...] = ("segment", "channel", "rep")
 
 
 def round_exact(values: np.ndarray | pd.Series, digits: int = 2) -> np.ndarray:
-    """Round to `digits` so the parts add up exactly to their rounded total (largest remainder).
-
-    Each value is floored in minor units; the units the floors lost go one each to the largest remainders.
-    """
+    """Round to `digits` so the parts add up exactly to their rounded total (largest remainder,
+    model.rounding)."""
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         return values
     scale = 10.0**digits
     scaled = values * scale
-    total = int(round(float(scaled.sum())))
-    floors = np.floor(scaled + 1e-9)
-    short = total - int(floors.sum())
-    order = np.argsort(-(scaled - floors), kind="stable")
-    extra = np.zeros_like(floors)
-    if short > 0:
-        extra[order[:short]] = 1.0
-    elif short < 0:  # only through float noise; take back from the smallest remainders
-        extra[order[short:]] = -1.0
-    return (floors + extra) / scale
+    return apportion(scaled, round(float(scaled.sum()))) / scale
 
 
 def contributions(frame: pd.DataFrame, by: str | Sequence[str], digits: int = 2) -> pd.DataFrame:

@@ -112,6 +112,8 @@ class IncentivesReport:
             blocks.Card(_("Reps at quota"), "–" if share is None else fmt_percent(share, decimals=0)),
         ]
         notes = "".join(f'<p class="salesplan-subtitle">{blocks.escape(n)}</p>' for n in self.notes())
+        if not self._has_teams():  # sales without a team column: one team of everyone says nothing
+            return blocks.section(_("Payout summary"), blocks.cards(cards), blocks.Html(notes), self._chart())
         teams = (
             self.statements.reps.groupby("team", observed=True)
             .agg(reps=("rep", "nunique"), sales=("period_sales", "sum"), payout=("payout", "sum"))
@@ -127,6 +129,9 @@ class IncentivesReport:
         return blocks.section(
             _("Payout summary"), blocks.cards(cards), blocks.Html(notes), table, self._chart()
         )
+
+    def _has_teams(self) -> bool:
+        return "team" in self.workbook.source().columns
 
     def _chart(self) -> blocks.Html:
         """Each rep's payout against attainment: the plan's curve as the reps lived it."""
@@ -157,20 +162,28 @@ class IncentivesReport:
                 continue
             table = leaderboard(self.metrics, board)
             show = (lambda v: fmt_percent(v, decimals=1)) if board.metric in percent else fmt_number
+            team = self._has_teams()  # without a team column, no column of "all"
             rows = [
-                (str(r.rank), str(r.rep), str(r.team), show(r.value)) for r in table.itertuples(index=False)
+                (str(r.rank), str(r.rep), *([str(r.team)] if team else []), show(r.value))
+                for r in table.itertuples(index=False)
             ]
             parts.append(f"<h3>{blocks.escape(board.name)}</h3>")
             parts.append(
                 blocks.table(
-                    [_("Rank"), _("Rep"), _("Team"), _("Value")], rows, numeric=[True, False, False, True]
+                    [_("Rank"), _("Rep"), *([_("Team")] if team else []), _("Value")],
+                    rows,
+                    numeric=[True, False, *([False] if team else []), True],
                 )
             )
         champs = champions(self.metrics, self.section.recognition.leaderboards)
         if len(champs):
-            rows = [(str(c.board), str(c.rep), str(c.team)) for c in champs.itertuples(index=False)]
+            team = self._has_teams()
+            rows = [
+                (str(c.board), str(c.rep), *([str(c.team)] if team else []))
+                for c in champs.itertuples(index=False)
+            ]
             parts.append(f"<h3>{blocks.escape(_('Champions'))}</h3>")
-            parts.append(blocks.table([_("Leaderboard"), _("Rep"), _("Team")], rows))
+            parts.append(blocks.table([_("Leaderboard"), _("Rep"), *([_("Team")] if team else [])], rows))
         cube = self.workbook.cube()
         history = monthly_attainment(
             cube, self.quotas.table, self.period, self.workbook.plan.calendar.fiscal_year_start

@@ -131,13 +131,21 @@ class SalesOverview:
         return blocks.Html(f"{blocks.figure(charts.share_chart(shares, by, chart_title))}{table}")
 
     def mix(self) -> blocks.Html:
-        return blocks.section(
-            _("Mix"),
-            blocks.row(
-                self._mix_part("segment", _("Segment"), _("Share of year-to-date sales by segment")),
-                self._mix_part("channel", _("Channel"), _("Share of year-to-date sales by channel")),
-            ),
-        )
+        """Shares by segment and by channel, for the ones the sales data have (a note when neither)."""
+        mapped = self.workbook.source().columns
+        parts = [
+            self._mix_part(dim, label, title)
+            for dim, label, title in (
+                ("segment", _("Segment"), _("Share of year-to-date sales by segment")),
+                ("channel", _("Channel"), _("Share of year-to-date sales by channel")),
+            )
+            if dim in mapped
+        ]
+        if not parts:
+            return blocks.section(
+                _("Mix"), _("The sales data have no segment or channel column, so there is no mix to show.")
+            )
+        return blocks.section(_("Mix"), blocks.row(*parts))
 
     def top_accounts(self, n: int = TOP_ACCOUNTS) -> blocks.Html:
         from salesplan_widgets.workbook.cube import top_accounts

@@ -24,10 +24,9 @@ from salesplan_widgets.i18n import (
     fmt_month,
     fmt_number,
     fmt_percent,
-    minor_unit,
     set_locale,
 )
-from salesplan_widgets.model.allocation import default_goal, last_year_sales, plan_months, split_goal
+from salesplan_widgets.model.allocation import last_year_sales
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
 from salesplan_widgets.model.segmentation import abc_classes, segment_summary, value_potential_grid
@@ -35,6 +34,7 @@ from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.plan_checks import split_from_plan
 from salesplan_widgets.workbook.schema.split import SplitSection
 
 
@@ -43,23 +43,7 @@ def plan_targets(workbook: Workbook, cube: pd.DataFrame) -> tuple[pd.DataFrame, 
     saved = workbook.read_table("targets")
     if saved is not None and len(saved):
         return saved, True
-    section = workbook.plan.split or SplitSection()
-    goal = section.goal
-    if goal is None:
-        goal = getattr(workbook.plan.goal, "target", None)
-    if goal is None:
-        goal = default_goal(cube, section.basis_months)
-    split = split_goal(
-        goal,
-        section.levels_for_model(),
-        cube,
-        plan_months(cube, section.start, section.months, workbook.plan.calendar.fiscal_year_start),
-        unit=section.unit or 10.0 ** -minor_unit(workbook.currency),
-        locks=section.locks_for_model(),
-        basis_months=section.basis_months,
-        ramp_months=section.ramp_months,
-    )
-    return split.targets, False
+    return split_from_plan(workbook, cube).targets, False
 
 
 @dataclass
@@ -129,8 +113,23 @@ class SplitReport:
             ),
         )
 
+    def _in_sales(self, dimension: str) -> bool:
+        """Whether the sales source maps this dimension (only date, amount and rep must be there)."""
+        return dimension in self.workbook.source("sales").columns
+
+    def _absent(self, dimension: str) -> blocks.Html:
+        name = dimension_labels().get(dimension, dimension)
+        return blocks.section(
+            _("Targets by {dimension}").format(dimension=name.lower()),
+            _("The sales data have no {dimension} column, so targets are not split by {dimension}.").format(
+                dimension=name.lower()
+            ),
+        )
+
     def breakdown(self, by: str = "segment") -> blocks.Html:
-        """Targets and share by one dimension, as a table and a share chart."""
+        """Targets and share by one dimension, as a table and a share chart (a note when the data lack it)."""
+        if by not in self.targets.columns or not self._in_sales(by):
+            return self._absent(by)
         totals = self.targets.groupby(by, observed=True)["target"].sum().sort_values(ascending=False)
         shares = totals / totals.sum() if totals.sum() else totals * 0.0
         table = blocks.table(
@@ -254,6 +253,11 @@ class SplitReport:
                         numeric=[False, True, True, True],
                     )
                 )
+        if not parts and not self._in_sales("segment"):
+            return blocks.section(
+                _("Customer segments"),
+                _("The sales data name no customer or segment, so there are no customer segments to show."),
+            )
         strategies = self.section.strategies
         parts.append(
             blocks.table(

@@ -16,7 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesplan_widgets.i18n import _, fmt_date, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import (
+    _,
+    dimension_labels,
+    fmt_date,
+    fmt_money,
+    fmt_month,
+    fmt_number,
+    fmt_percent,
+    set_locale,
+)
 from salesplan_widgets.model.pacing import PaceWindow, as_of_date, cumulative_pace, pace
 from salesplan_widgets.model.replan import period_review
 from salesplan_widgets.model.tracking import attainment, plan_vs_actual, window_bounds
@@ -221,9 +230,15 @@ class TrackingReport:
             ),
         )
 
+    def _dimensions(self, wanted: tuple[str, ...]) -> list[str]:
+        """The wanted dimensions this workbook's sales have (a minimal workbook has rep only)."""
+        return [d for d in wanted if d in self.to_date.columns]
+
     def drivers(self) -> blocks.Html:
         to_date = self.to_date
-        steps = waterfall(to_date, "segment", top=8)
+        by = self._dimensions(("segment", "channel", "territory", "team", "rep"))[0]
+        names = dimension_labels()
+        steps = waterfall(to_date, by, top=8)
         fig = charts.new_figure()
         ax = fig.axes[0]
         is_total = (steps["kind"] == "total").to_numpy()
@@ -239,9 +254,10 @@ class TrackingReport:
         charts.money_axis(ax)
         ax.grid(axis="y", color=charts.GRID_COLOUR)
         ax.set_ylim(bottom=floor)
-        ax.set_title(_("From target to actual by segment, year to date"))
-        drivers = variance_drivers(to_date, ("segment", "channel", "rep"), top=5)
-        names = {"segment": _("Segment"), "channel": _("Channel"), "rep": _("Rep")}
+        ax.set_title(
+            _("From target to actual by {dimension}, year to date").format(dimension=names[by].lower())
+        )
+        drivers = variance_drivers(to_date, self._dimensions(("segment", "channel", "rep")), top=5)
         rows = [
             (
                 names[d.dimension],
@@ -327,7 +343,7 @@ class TrackingReport:
                     n=len(risky), rep=risky.sort_values("projected_gap").iloc[0]["rep"]
                 )
             )
-        worst = variance_drivers(self.to_date, ("segment", "channel"))
+        worst = variance_drivers(self.to_date, self._dimensions(("segment", "channel")))
         worst = worst[worst["contribution"] < 0].sort_values("contribution", kind="stable")
         if len(worst):
             w = worst.iloc[0]

@@ -41,7 +41,7 @@ from salesplan_widgets.widgets.charts import message_box, static_sections
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 from salesplan_widgets.workbook.plan import builtin_message
-from salesplan_widgets.workbook.plan_checks import cliff_warnings
+from salesplan_widgets.workbook.plan_warnings import cliff_warnings
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%

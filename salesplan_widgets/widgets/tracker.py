@@ -287,14 +287,11 @@ class Tracker(widgets.VBox):
             layout=dict(_LAYOUT),
             animation_duration=0,
         )
+        names = {"segment": _("Segment"), "channel": _("Channel"), "rep": _("Rep"), "team": _("Team")}
         self.variance_control = widgets.ToggleButtons(
             description=_("Explain by"),
-            options=[
-                (_("Segment"), "segment"),
-                (_("Channel"), "channel"),
-                (_("Rep"), "rep"),
-                (_("Team"), "team"),
-            ],
+            # only the dimensions this workbook's data has: a minimal one explains by rep alone
+            options=[(names[d], d) for d in VARIANCE_DIMENSIONS if d in self.choices],
             style={"button_width": "90px"},
         )
         self.notice_panel = widgets.HTML(message_box(self.notices) if self.notices else "")
@@ -384,7 +381,7 @@ class Tracker(widgets.VBox):
                 ),
                 self.notice_panel,
                 widgets.HBox(
-                    [self.controls[n] for n in (*FILTERS, "period")],
+                    [self.controls[n] for n in (*FILTERS, "period") if n in self.choices or n == "period"],
                     layout=widgets.Layout(flex_flow="row wrap"),
                 ),
                 self.headline_panel,
@@ -430,6 +427,14 @@ class Tracker(widgets.VBox):
     def _known_period(self, proposal):
         if proposal["value"] not in self.periods:
             raise TraitError(_("{value!r} is not a month with targets").format(value=proposal["value"]))
+        return proposal["value"]
+
+    @validate("variance_by")
+    def _dimension_in_data(self, proposal):
+        if proposal["value"] not in self.choices:
+            raise TraitError(
+                _("{value!r} is not a dimension of this workbook's sales").format(value=proposal["value"])
+            )
         return proposal["value"]
 
     @validate(*FILTERS)

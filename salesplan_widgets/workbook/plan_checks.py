@@ -1,118 +1,84 @@
-"""Warnings about the incentive plan that need the data or the payout curve: `salesplan validate` lists them.
+"""The checks behind `salesplan validate` beyond the data: everything `run` or the splitter would fail on.
 
-Credit splits that name reps nobody in the sales or the targets is called, and payout cliffs (payout that
-falls as attainment rises, from model/plan_checks.py). A warning does not stop a run: the plan is valid,
-but probably not what was meant. Storage code: reads the cube and the targets, no arithmetic of its own.
+Report templates and dashboards the plan names must exist; the plan's split must go through on the
+workbook's own cube (impossible level orders, locks that cannot hold, a goal too large for its rounding
+unit). The split is the real one, dry: it is computed and thrown away, so validate can never disagree
+with the splitter. Reads the plan, the cube and the template folder; never writes.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _, fmt_number
-from salesplan_widgets.model.plan_checks import payout_cliffs
-from salesplan_widgets.workbook.payouts import incentives_of
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
-from salesplan_widgets.workbook.workbook import Workbook
+from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.allocation import Split, default_goal, plan_months, split_goal
+from salesplan_widgets.paths import templates_dir
+from salesplan_widgets.workbook.plan import PLAN_FILE
+from salesplan_widgets.workbook.schema.split import SplitSection
 
-PLAN_FILE = "plan.yaml"
+if TYPE_CHECKING:
+    from salesplan_widgets.workbook.workbook import Workbook
 
-
-def cliff_warnings(section: IncentivesSection, column: str = "incentives.commission") -> list[Problem]:
-    """One warning per place where the plan pays less for selling more."""
-    return [
-        Problem(
-            file=PLAN_FILE,
-            column=column,
-            expected=_(
-                "a payout that never falls as attainment rises; on a quota of {quota} it falls from {before} "
-                "to {after} at {at} attainment (a cliff: reps would hold deals back)"
-            ).format(
-                quota=fmt_number(cliff.quota),
-                before=fmt_number(cliff.before),
-                after=fmt_number(cliff.after),
-                at=f"{cliff.attainment * 100:.4g}%",
-            ),
-            fix=_(
-                "in retroactive mode give each higher band a rate at least as high as the band below, "
-                "or use marginal tiers; keep the payout curve rising"
-            ),
-        )
-        for cliff in payout_cliffs(section)
-    ]
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
-def _known_reps(workbook: Workbook) -> set[str]:
-    from salesplan_widgets.workbook.versions import targets_in_force
+def split_from_plan(workbook: Workbook, cube: pd.DataFrame) -> Split:
+    """The plan's split as the plan says it (goal: split.goal, else the goal's target, else last year)."""
+    section = workbook.plan.split or SplitSection()
+    goal = section.goal
+    if goal is None:
+        goal = getattr(workbook.plan.goal, "target", None)
+    if goal is None:
+        goal = default_goal(cube, section.basis_months)
+    return split_goal(
+        goal,
+        section.levels_for_model(),
+        cube,
+        plan_months(cube, section.start, section.months, workbook.plan.calendar.fiscal_year_start),
+        unit=section.unit or 10.0 ** -minor_unit(workbook.currency),
+        locks=section.locks_for_model(),
+        basis_months=section.basis_months,
+        ramp_months=section.ramp_months,
+    )
 
-    reps = set(workbook.cube()["rep"].astype(str))
-    try:
-        targets = targets_in_force(workbook)
-    except InputError:
-        targets = None
-    if targets is not None and "rep" in targets.columns:
-        reps |= set(targets["rep"].astype(str))
-    return reps
 
-
-def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]:
-    """Credit splits naming reps who are in neither the sales nor the targets."""
+def template_problems(workbook: Workbook) -> list[Problem]:
+    """A problem for each report template or dashboard the plan names that does not exist."""
+    folder = templates_dir()
     problems = []
-    for i, split in enumerate(section.crediting):
-        column = f"incentives.crediting[{i}]"
-        if split.rep not in reps:
-            problems.append(
-                Problem(
-                    file=PLAN_FILE,
-                    column=column,
-                    expected=_(
-                        "a rep who has sales; nobody in the data is called {rep}, so this split does nothing"
-                    ).format(rep=split.rep),
-                    fix=_("check the spelling against the sales data, or remove the split"),
-                    found=split.rep,
-                )
-            )
-        for name in split.shares:
-            if name not in reps:
+    for column, names, where in (
+        ("reports.templates", workbook.plan.reports.templates, folder),
+        ("reports.dashboards", workbook.plan.reports.dashboards, folder / "dashboards"),
+    ):
+        available = sorted(p.stem for p in where.glob("*.ipynb"))
+        for row, name in enumerate(names, start=1):
+            if not (_NAME.match(name) and (where / f"{name}.ipynb").is_file()):
                 problems.append(
                     Problem(
-                        file=PLAN_FILE,
-                        column=f"{column}.shares",
-                        expected=_(
-                            "a share for a rep in the data; {rep} is in neither the sales nor the targets"
-                        ).format(rep=name),
-                        fix=_("check the spelling against the sales data, or give a target to {rep}").format(
-                            rep=name
-                        ),
+                        PLAN_FILE,
+                        _("one of {names}").format(names=", ".join(available) or "–"),
+                        row=row,
+                        column=column,
                         found=name,
+                        fix=_("remove '{name}' from {column} or add the template").format(
+                            name=name, column=column
+                        ),
                     )
                 )
     return problems
 
 
-def plan_warnings(workbook: Workbook) -> list[Problem]:
-    """Every warning about the workbook's incentive plan (empty when none)."""
-    section = incentives_of(workbook)
-    problems = cliff_warnings(section.without_role_plans())
-    for i, plan in enumerate(section.plans):  # every version of every role plan, at its own key
-        for j, version in enumerate(plan.versions):
-            rules = section.rules_in_force(plan.id, version.effective)
-            problems += cliff_warnings(rules, f"incentives.plans[{i}].versions[{j}].commission")
-    if section.crediting or section.assignments:
-        reps = _known_reps(workbook)
-        problems += credit_warnings(section, reps)
-        problems += [
-            Problem(
-                file=PLAN_FILE,
-                column=f"incentives.assignments[{i}]",
-                expected=_("a rep who is in the data; {rep} is in neither the sales nor the targets").format(
-                    rep=a.rep
-                ),
-                fix=_("check the spelling against the sales data, or give a target to {rep}").format(
-                    rep=a.rep
-                ),
-                found=a.rep,
-            )
-            for i, a in enumerate(section.assignments)
-            if a.rep not in reps
-        ]
-    return problems
+def split_problems(workbook: Workbook, cube: pd.DataFrame) -> list[Problem]:
+    """What the splitter would refuse in the plan's split section, located in the plan file."""
+    if cube.empty:
+        return []  # no sales: the data checks say so, and there is nothing to split yet
+    try:
+        split_from_plan(workbook, cube)
+    except InputError as exc:
+        return [replace(p, file=f"{PLAN_FILE} {p.file}") for p in exc.problems]
+    return []

@@ -78,7 +78,18 @@ class Workbook:
     def source_path(self, name: str = "sales") -> Path:
         return self.path / self.source(name).path
 
-    def validate(self) -> list[Problem]:
+    def validate(self, templates: bool = True) -> list[Problem]:
+        """Every problem with every data source, all at once, and when the data are clean, every problem
+        `run` or the splitter would meet in the plan: impossible levels and locks, and (unless
+        `templates` is off, as for a run that checks its own template folder) unknown template names."""
+        from salesplan_widgets.workbook.plan_checks import split_problems, template_problems
+
+        problems = self.validate_sources()
+        if problems:
+            return problems
+        return (template_problems(self) if templates else []) + split_problems(self, self.cube())
+
+    def validate_sources(self) -> list[Problem]:
         """Every problem with every data source, all at once (empty when clean)."""
         from salesplan_widgets.workbook.sources import validate_source
 
@@ -182,7 +193,7 @@ class Workbook:
 
         if self.plan.sources.accounts is None:
             return None
-        problems = self.validate()
+        problems = self.validate_sources()
         if problems:
             raise InputError(problems)
         return account_master(self.source("accounts"), self.path)
