@@ -1,0 +1,301 @@
+"""The payment ledger's arithmetic: what to pay in the open period, given what closed periods already paid.
+
+A closed period's payments are facts. The statements engine says what every period is owed under the data,
+quotas and plan as they are now; for each closed period and rep, owed-now minus paid-so-far becomes a
+prior-period adjustment line in the open period, with its cause found by comparing the facts the period was
+last paid on (measured sales, quota, plan version) with today's. Money is integer minor units (cents), so
+"paid = owed" holds exactly. Pure: frames in, frames out; no files, no clock, no user names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+
+# Ledger line columns: `period` is when the line is paid, `for_period` the period it belongs to.
+COLUMNS = [
+    "period",
+    "for_period",
+    "rep",
+    "team",
+    "kind",
+    "component",
+    "rule",
+    "amount_minor",
+    "cause",
+    "sales",
+    "quota",
+    "plan_version",
+]
+PAYMENT, ADJUSTMENT = "payment", "adjustment"
+CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
+
+
+def cause_labels() -> dict[str, str]:
+    """Each cause code in the active language (codes are stored, so statements render in any language)."""
+    return {
+        "late_transaction": _("late or corrected transaction"),
+        "return": _("return or reduced transaction"),
+        "quota_change": _("quota change"),
+        "plan_change": _("plan change effective in the past"),
+        "recalculation": _("recalculation"),
+    }
+
+
+def describe_cause(cause: str) -> str:
+    """'late_transaction+quota_change' → 'late or corrected transaction, quota change' (active language)."""
+    labels = cause_labels()
+    return _(", ").join(labels.get(code, code) for code in str(cause).split("+") if code)
+
+
+def to_minor(amount: pd.Series | np.ndarray, currency: str) -> np.ndarray:
+    """Money to integer minor units (the statements engine already rounded, so this is exact)."""
+    return np.round(np.asarray(amount, dtype=float) * 10 ** minor_unit(currency)).astype(np.int64)
+
+
+def next_period(period: pd.Period, measurement: str = "monthly") -> pd.Period:
+    """The period after `period`: the end month of the next measurement window."""
+    return period + PERIOD_MONTHS[measurement]
+
+
+def ends_a_measurement_period(period: pd.Period, measurement: str, fiscal_year_start: int = 1) -> bool:
+    """Whether `period` is the last month of a monthly / quarterly / yearly window (only those are paid)."""
+    length = PERIOD_MONTHS[measurement]
+    months = (period - fiscal_year_first(period, fiscal_year_start)).n
+    return (months + 1) % length == 0
+
+
+def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.DataFrame:
+    """What each rep is owed for each period of an all-periods statements run, with the facts behind it.
+
+    `plan_version` is one id for every period or a Series period -> id (plans versioned by effective month).
+    """
+    reps = statements.reps
+    owed = pd.DataFrame(
+        {
+            "for_period": reps["period"].to_numpy(),
+            "rep": reps["rep"].astype(str).to_numpy(),
+            "team": reps["team"].astype(str).to_numpy(),
+            "owed_minor": to_minor(reps["payout"], statements.currency),
+            "sales": np.round(reps["sales"].to_numpy(dtype=float), minor_unit(statements.currency)),
+            "quota": np.round(reps["quota"].to_numpy(dtype=float), minor_unit(statements.currency)),
+        }
+    )
+    if isinstance(plan_version, pd.Series):
+        owed["plan_version"] = owed["for_period"].map(plan_version).astype(str)
+    else:
+        owed["plan_version"] = str(plan_version)
+    return owed
+
+
+def paid_by_period(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per rep and period: the total paid so far, and the facts it was last paid on (latest line wins)."""
+    if ledger.empty:
+        return pd.DataFrame(
+            columns=["for_period", "rep", "team", "paid_minor", "sales", "quota", "plan_version"]
+        )
+    keys = ["for_period", "rep"]
+    paid = ledger.groupby(keys, as_index=False, sort=False)["amount_minor"].sum()
+    last = ledger.drop_duplicates(keys, keep="last")[[*keys, "team", "sales", "quota", "plan_version"]]
+    return paid.rename(columns={"amount_minor": "paid_minor"}).merge(last, on=keys, how="left")
+
+
+def _causes(frame: pd.DataFrame) -> pd.Series:
+    """Cause codes of each adjustment: which fact (sales, quota, plan version) changed since last paid."""
+    sales_now, sales_then = frame["sales_now"].fillna(0.0), frame["sales_then"].fillna(0.0)
+    flags = {
+        "late_transaction": sales_now > sales_then,
+        "return": sales_now < sales_then,
+        "quota_change": frame["quota_now"].fillna(0.0) != frame["quota_then"].fillna(0.0),
+        "plan_change": frame["plan_now"].fillna("") != frame["plan_then"].fillna(""),
+    }
+    cause = pd.Series("", index=frame.index, dtype=object)
+    for code, flag in flags.items():  # four causes, each a vectorised column
+        cause = cause.where(~flag.to_numpy(), cause + "+" + code)
+    cause = cause.str.lstrip("+")
+    return cause.where(cause != "", "recalculation")
+
+
+def prior_period_adjustments(
+    owed: pd.DataFrame, ledger: pd.DataFrame, open_period: pd.Period
+) -> pd.DataFrame:
+    """Adjustment lines for the open period: for each closed period and rep, owed now minus paid so far.
+
+    `owed` comes from `owed_by_period` over the closed periods; `ledger` is every line paid so far. A rep
+    who is gone from today's data is owed 0 for the periods they were paid, so an overpayment is recovered.
+    """
+    closed = set(ledger["for_period"]) if not ledger.empty else set()
+    owed = owed[owed["for_period"].isin(closed)]
+    paid = paid_by_period(ledger)
+    both = owed.merge(paid, on=["for_period", "rep"], how="outer", suffixes=("_now", "_then"))
+    both["owed_minor"] = both["owed_minor"].fillna(0).astype(np.int64)
+    both["paid_minor"] = both["paid_minor"].fillna(0).astype(np.int64)
+    delta = both["owed_minor"] - both["paid_minor"]
+    both = both[delta != 0].assign(amount_minor=delta[delta != 0])
+    if both.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    both = both.rename(columns={"plan_version_now": "plan_now", "plan_version_then": "plan_then"})
+    cause = _causes(both)
+    team = both["team_now"].fillna(both["team_then"]).astype(str)
+    adjustments = pd.DataFrame(
+        {
+            "period": open_period,
+            "for_period": both["for_period"].to_numpy(),
+            "rep": both["rep"].astype(str).to_numpy(),
+            "team": team.to_numpy(),
+            "kind": ADJUSTMENT,
+            "component": ADJUSTMENT,
+            "rule": [
+                _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
+                for p, c in zip(both["for_period"], cause, strict=True)
+            ],
+            "amount_minor": both["amount_minor"].to_numpy(dtype=np.int64),
+            "cause": cause.to_numpy(),
+            "sales": both["sales_now"].fillna(0.0).to_numpy(),
+            "quota": both["quota_now"].fillna(0.0).to_numpy(),
+            "plan_version": both["plan_now"].fillna("").to_numpy(),
+        }
+    )
+    return adjustments.sort_values(["rep", "for_period"], kind="stable").reset_index(drop=True)
+
+
+def fiscal_year_paid(lines: pd.DataFrame, open_period: pd.Period, fiscal_year_start: int, currency: str):
+    """Per rep, what the ledger lines (paid and adjusted) hold for the open period's fiscal year before it."""
+    first = fiscal_year_first(open_period, fiscal_year_start)
+    mask = (lines["for_period"] >= first) & (lines["for_period"] < open_period)
+    minor = lines[mask].groupby("rep")["amount_minor"].sum()
+    return (minor / 10 ** minor_unit(currency)).rename("paid")
+
+
+def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFrame:
+    """The open period's own statement lines as ledger lines (one per component line, in minor units)."""
+    lines = statements.lines
+    reps = statements.reps.assign(rep=statements.reps["rep"].astype(str))[["rep", "sales", "quota"]]
+    digits = minor_unit(statements.currency)
+    table = pd.DataFrame(
+        {
+            "period": lines["period"].to_numpy(),
+            "for_period": lines["period"].to_numpy(),
+            "rep": lines["rep"].astype(str).to_numpy(),
+            "team": lines["team"].astype(str).to_numpy(),
+            "kind": PAYMENT,
+            "component": lines["component"].astype(str).to_numpy(),
+            "rule": lines["rule"].astype(str).to_numpy(),
+            "amount_minor": to_minor(lines["amount"], statements.currency),
+            "cause": "",
+        }
+    ).merge(reps, on="rep", how="left")
+    table["sales"] = table["sales"].round(digits)
+    table["quota"] = table["quota"].round(digits)
+    table["plan_version"] = plan_version
+    return table[table["amount_minor"] != 0][COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PeriodPayments:
+    """Everything the open period pays: its own statement lines, then prior-period adjustments."""
+
+    period: pd.Period
+    lines: pd.DataFrame  # COLUMNS
+    currency: str
+
+    @property
+    def total_minor(self) -> int:
+        return int(self.lines["amount_minor"].sum())
+
+    def per_rep(self) -> pd.Series:
+        return self.lines.groupby("rep")["amount_minor"].sum()
+
+    def figures(self, ledger_head: str = "") -> str:
+        """A hash of exactly these figures (and the ledger they build on): what finance approves."""
+        shown = ["for_period", "rep", "kind", "component", "amount_minor", "cause"]
+        text = self.lines[shown].astype(str).to_csv(index=False)
+        digest = hashlib.sha256(f"{self.period}|{self.currency}|{ledger_head}\n{text}".encode())
+        return digest.hexdigest()[:20]
+
+
+def period_payments(
+    open_statements: Statements, adjustments: pd.DataFrame, plan_version: str
+) -> PeriodPayments:
+    """The open period's payments: its statement lines (true-up from the ledger) plus the adjustments."""
+    own = period_payment_lines(open_statements, plan_version)
+    period = pd.Period(open_statements.reps["period"].max(), "M")
+    lines = pd.concat([own, adjustments[COLUMNS]], ignore_index=True) if len(adjustments) else own
+    lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)  # own lines first
+    return PeriodPayments(period=period, lines=lines, currency=open_statements.currency)
+
+
+def owed_schedule(
+    section: IncentivesSection,
+    cube: pd.DataFrame,
+    quotas: pd.DataFrame,
+    periods: list[pd.Period],
+    plan_version: str,
+    currency: str,
+    fiscal_year_start: int = 1,
+) -> pd.DataFrame:
+    """`owed_by_period` for every period in `periods` (closed ones), one engine run per fiscal year."""
+    if not periods:
+        return owed_by_period_empty()
+    frames = []
+    by_year: dict[pd.Period, pd.Period] = {}
+    for period in periods:  # the few fiscal years the ledger spans: run each through its last closed period
+        first = fiscal_year_first(period, fiscal_year_start)
+        by_year[first] = max(by_year.get(first, period), period)
+    for last in by_year.values():
+        run = payout_statements(
+            section,
+            cube,
+            quotas,
+            last,
+            currency=currency,
+            fiscal_year_start=fiscal_year_start,
+            all_periods=True,
+        )
+        frames.append(owed_by_period(run, plan_version))
+    owed = pd.concat(frames, ignore_index=True)
+    return owed[owed["for_period"].isin(set(periods))].reset_index(drop=True)
+
+
+def owed_by_period_empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["for_period", "rep", "team", "owed_minor", "sales", "quota", "plan_version"])
+
+
+def open_period_payments(
+    section: IncentivesSection,
+    cube: pd.DataFrame,
+    quotas: pd.DataFrame,
+    ledger: pd.DataFrame,
+    open_period: pd.Period,
+    plan_version: str,
+    currency: str,
+    fiscal_year_start: int = 1,
+) -> tuple[PeriodPayments, Statements]:
+    """What closing `open_period` pays: adjustments for the closed periods, then the period's statement,
+    whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation."""
+    closed = sorted(set(ledger["for_period"])) if not ledger.empty else []
+    first = fiscal_year_first(open_period, fiscal_year_start)
+    before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
+    owed = owed_schedule(section, cube, quotas, [*closed, *before], plan_version, currency, fiscal_year_start)
+    adjustments = prior_period_adjustments(owed, ledger, open_period)
+    # "Paid earlier" is the ledger (paid and adjusted); months of the year before the ledger began were paid
+    # outside it, as the plan says they were owed.
+    pre_ledger = owed[owed["for_period"].isin(set(before))].rename(columns={"owed_minor": "amount_minor"})
+    parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
+    paid = (
+        fiscal_year_paid(pd.concat(parts, ignore_index=True), open_period, fiscal_year_start, currency)
+        if parts
+        else None
+    )
+    statements = payout_statements(
+        section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
+        paid_to_date=paid if parts else None,
+    )  # fmt: skip
+    return period_payments(statements, adjustments, plan_version), statements
