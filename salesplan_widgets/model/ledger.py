@@ -131,8 +131,9 @@ def prior_period_adjustments(
     `owed` comes from `owed_by_period` over the closed periods; `ledger` is every line paid so far. A rep
     who is gone from today's data is owed 0 for the periods they were paid, so an overpayment is recovered.
     """
-    closed = set(ledger["for_period"]) if not ledger.empty else set()
-    owed = owed[owed["for_period"].isin(closed)]
+    if ledger.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    owed = owed[owed["for_period"].isin(set(ledger["for_period"]))]
     paid = paid_by_period(ledger)
     both = owed.merge(paid, on=["for_period", "rep"], how="outer", suffixes=("_now", "_then"))
     both["owed_minor"] = both["owed_minor"].fillna(0).astype(np.int64)
