@@ -77,7 +77,7 @@ def write_workbook(folder: Path, locale: str = "en", targets: bool = True, seed:
 def test_payouts_are_written_as_csv_and_excel_that_add_up(tmp_path):
     folder = write_workbook(tmp_path / "wb")
     paths = write_payouts(folder, "2026-10")
-    csv_path, xlsx_path = paths
+    csv_path, xlsx_path = paths[:2]
     assert csv_path.suffix == ".csv" and xlsx_path.suffix == ".xlsx"
     assert csv_path.parent == folder / "reports" / "2026-10" / "payouts"
     lines = pd.read_csv(csv_path, encoding="utf-8-sig")
@@ -121,7 +121,7 @@ def test_report_summary_matches_the_written_payouts(tmp_path):
     from salesplan_widgets.report.incentives import IncentivesReport
 
     folder = write_workbook(tmp_path / "wb")
-    csv_path, _ = write_payouts(folder, "2026-10")
+    csv_path = write_payouts(folder, "2026-10")[0]
     report = IncentivesReport.open(folder, "2026-10")
     written = pd.read_csv(csv_path, encoding="utf-8-sig")["amount"].sum()
     assert report.cost.payout == pytest.approx(written)

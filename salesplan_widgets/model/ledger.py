@@ -28,6 +28,9 @@ COLUMNS = [
     "kind",
     "component",
     "rule",
+    "base",
+    "rate",
+    "reference",
     "amount_minor",
     "cause",
     "sales",
@@ -124,7 +127,7 @@ def _causes(frame: pd.DataFrame) -> pd.Series:
 
 
 def prior_period_adjustments(
-    owed: pd.DataFrame, ledger: pd.DataFrame, open_period: pd.Period
+    owed: pd.DataFrame, ledger: pd.DataFrame, open_period: pd.Period, currency: str = "CNY"
 ) -> pd.DataFrame:
     """Adjustment lines for the open period: for each closed period and rep, owed now minus paid so far.
 
@@ -133,6 +136,7 @@ def prior_period_adjustments(
     """
     if ledger.empty:
         return pd.DataFrame(columns=COLUMNS)
+    digits = minor_unit(currency)
     owed = owed[owed["for_period"].isin(set(ledger["for_period"]))]
     paid = paid_by_period(ledger)
     both = owed.merge(paid, on=["for_period", "rep"], how="outer", suffixes=("_now", "_then"))
@@ -157,6 +161,9 @@ def prior_period_adjustments(
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(both["for_period"], cause, strict=True)
             ],
+            "base": both["paid_minor"].to_numpy(dtype=float) / 10**digits,  # what was paid for it so far
+            "rate": np.nan,
+            "reference": both["owed_minor"].to_numpy(dtype=float) / 10**digits,  # what it is owed now
             "amount_minor": both["amount_minor"].to_numpy(dtype=np.int64),
             "cause": cause.to_numpy(),
             "sales": both["sales_now"].fillna(0.0).to_numpy(),
@@ -189,6 +196,9 @@ def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFr
             "kind": PAYMENT,
             "component": lines["component"].astype(str).to_numpy(),
             "rule": lines["rule"].astype(str).to_numpy(),
+            "base": np.round(lines["base"].to_numpy(dtype=float), digits),  # money: exact in the minor unit
+            "rate": lines["rate"].to_numpy(dtype=float),
+            "reference": np.round(lines["reference"].to_numpy(dtype=float), digits),
             "amount_minor": to_minor(lines["amount"], statements.currency),
             "cause": "",
         }
@@ -285,7 +295,7 @@ def open_period_payments(
     first = fiscal_year_first(open_period, fiscal_year_start)
     before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
     owed = owed_schedule(section, cube, quotas, [*closed, *before], plan_version, currency, fiscal_year_start)
-    adjustments = prior_period_adjustments(owed, ledger, open_period)
+    adjustments = prior_period_adjustments(owed, ledger, open_period, currency)
     # "Paid earlier" is the ledger (paid and adjusted); months of the year before the ledger began were paid
     # outside it, as the plan says they were owed.
     pre_ledger = owed[owed["for_period"].isin(set(before))].rename(columns={"owed_minor": "amount_minor"})

@@ -285,6 +285,10 @@ def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None
 
 def close_period(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
     """Append every paid line of `period` to the ledger; refused unless exactly these figures were approved."""
+    return _close(workbook, period, by)[0]
+
+
+def _close(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple[pd.Series, Prepared]:
     period = _period(period)
     with locked(_journal_path(workbook)):
         state = read_ledger(workbook)
@@ -322,7 +326,7 @@ def close_period(workbook: Workbook, period: str | pd.Period, by: str | None = N
             "approved_at": approval["at"],
         }
         try:
-            return _append(workbook, state, row)
+            return _append(workbook, state, row), now
         except BaseException:
             target.unlink(missing_ok=True)  # the journal never named it: not part of the ledger
             raise
@@ -339,3 +343,16 @@ def closing_summary(row: pd.Series) -> str:
         by=row["by"],
         at=row["at"],
     )
+
+
+def close_and_publish(
+    workbook: Workbook, period: str | pd.Period, by: str | None = None
+) -> tuple[pd.Series, list[Path]]:
+    """Close the period, then write its final statements (payout files and each rep's documents)."""
+    from salesplan_widgets.workbook.payouts import write_payment_files
+
+    row, prepared = _close(workbook, period, by)
+    status = _("Closed {at} by {by}; approved by {approved_by} at {approved_at}").format(
+        at=row["at"], by=row["by"], approved_by=row["approved_by"], approved_at=row["approved_at"]
+    )
+    return row, write_payment_files(workbook, prepared.payments, prepared.statements, status)
