@@ -231,9 +231,15 @@ def _write_excel(path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, c
 
 
 def write_statement_documents(
-    workbook: Workbook, payments: PeriodPayments, statements: Statements, status: str = ""
+    workbook: Workbook,
+    payments: PeriodPayments,
+    statements: Statements,
+    status: Callable[[], str] | None = None,
 ) -> list[Path]:
-    """Every paid rep's statement, HTML and Excel, in each language; returns the paths written."""
+    """Every paid rep's statement, HTML and Excel, in each language; returns the paths written.
+
+    `status` renders the approval state line in the active language (default: prepared, not approved).
+    """
     from salesplan_widgets.i18n import minor_unit
     from salesplan_widgets.workbook.payouts import incentives_of
 
@@ -255,7 +261,7 @@ def write_statement_documents(
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)
             ]
-            shown = status or _("Prepared: awaiting approval by finance")
+            shown = status() if status else _("Prepared: awaiting approval by finance")
             written = []
             for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
                 team = str(rep_lines["team"].iloc[0])

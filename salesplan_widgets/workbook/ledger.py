@@ -352,7 +352,10 @@ def close_and_publish(
     from salesplan_widgets.workbook.payouts import write_payment_files
 
     row, prepared = _close(workbook, period, by)
-    status = _("Closed {at} by {by}; approved by {approved_by} at {approved_at}").format(
-        at=row["at"], by=row["by"], approved_by=row["approved_by"], approved_at=row["approved_at"]
-    )
+
+    def status() -> str:  # rendered in each document's language
+        return _("Closed {at} by {by}; approved by {approved_by} at {approved_at}").format(
+            at=row["at"], by=row["by"], approved_by=row["approved_by"], approved_at=row["approved_at"]
+        )
+
     return row, write_payment_files(workbook, prepared.payments, prepared.statements, status)

@@ -9,6 +9,7 @@ statements as CSV and as Excel (a summary sheet and one sheet per team), each at
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,7 +179,7 @@ def write_payouts(workbook: Workbook | str | Path, period: str, by: str | None =
 
 
 def write_payment_files(
-    wb: Workbook, payments: PeriodPayments, statements: Statements, status: str = ""
+    wb: Workbook, payments: PeriodPayments, statements: Statements, status: Callable[[], str] | None = None
 ) -> list[Path]:
     """The period's payout CSV and Excel, and every rep's statement documents; each file atomic."""
     from salesplan_widgets.report.statement_documents import write_statement_documents
