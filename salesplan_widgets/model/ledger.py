@@ -83,7 +83,7 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
     reps = statements.reps
     owed = pd.DataFrame(
         {
-            "for_period": reps["period"].to_numpy(),
+            "for_period": reps["period"].array,
             "rep": reps["rep"].astype(str).to_numpy(),
             "team": reps["team"].astype(str).to_numpy(),
             "owed_minor": to_minor(reps["payout"], statements.currency),
@@ -137,7 +137,7 @@ def prior_period_adjustments(
     if ledger.empty:
         return pd.DataFrame(columns=COLUMNS)
     digits = minor_unit(currency)
-    owed = owed[owed["for_period"].isin(set(ledger["for_period"]))]
+    owed = owed[owed["for_period"].isin(ledger["for_period"].unique())]
     paid = paid_by_period(ledger)
     both = owed.merge(paid, on=["for_period", "rep"], how="outer", suffixes=("_now", "_then"))
     both["owed_minor"] = both["owed_minor"].fillna(0).astype(np.int64)
@@ -152,15 +152,12 @@ def prior_period_adjustments(
     adjustments = pd.DataFrame(
         {
             "period": open_period,
-            "for_period": both["for_period"].to_numpy(),
+            "for_period": both["for_period"].array,
             "rep": both["rep"].astype(str).to_numpy(),
             "team": team.to_numpy(),
             "kind": ADJUSTMENT,
             "component": ADJUSTMENT,
-            "rule": [
-                _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
-                for p, c in zip(both["for_period"], cause, strict=True)
-            ],
+            "rule": adjustment_rules(both["for_period"], cause),
             "base": both["paid_minor"].to_numpy(dtype=float) / 10**digits,  # what was paid for it so far
             "rate": np.nan,
             "reference": both["owed_minor"].to_numpy(dtype=float) / 10**digits,  # what it is owed now
@@ -172,6 +169,23 @@ def prior_period_adjustments(
         }
     )
     return adjustments.sort_values(["rep", "for_period"], kind="stable").reset_index(drop=True)
+
+
+def adjustment_rules(for_period: pd.Series, cause: pd.Series) -> np.ndarray:
+    """Each adjustment's statement text in the active language (one text per distinct period and cause)."""
+    keys = pd.Series(for_period.astype(str).to_numpy(), dtype=object) + "|" + cause.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(keys)
+    texts = [
+        _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
+        for p, c in (key.split("|", 1) for key in uniques)
+    ]
+    return np.asarray(texts, dtype=object)[codes]
+
+
+def periods_from_text(values: pd.Series | np.ndarray, freq: str = "M") -> pd.PeriodIndex:
+    """'2026-01' texts as periods, parsing each distinct text once (a ledger repeats a few months a lot)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return pd.PeriodIndex(list(uniques), freq=freq)[codes]
 
 
 def fiscal_year_paid(lines: pd.DataFrame, open_period: pd.Period, fiscal_year_start: int, currency: str):
@@ -189,8 +203,8 @@ def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFr
     digits = minor_unit(statements.currency)
     table = pd.DataFrame(
         {
-            "period": lines["period"].to_numpy(),
-            "for_period": lines["period"].to_numpy(),
+            "period": lines["period"].array,
+            "for_period": lines["period"].array,
             "rep": lines["rep"].astype(str).to_numpy(),
             "team": lines["team"].astype(str).to_numpy(),
             "kind": PAYMENT,
@@ -272,7 +286,7 @@ def owed_schedule(
         )
         frames.append(owed_by_period(run, plan_version))
     owed = pd.concat(frames, ignore_index=True)
-    return owed[owed["for_period"].isin(set(periods))].reset_index(drop=True)
+    return owed[owed["for_period"].isin(pd.PeriodIndex(periods, freq="M"))].reset_index(drop=True)
 
 
 def owed_by_period_empty() -> pd.DataFrame:
@@ -291,22 +305,51 @@ def open_period_payments(
 ) -> tuple[PeriodPayments, Statements]:
     """What closing `open_period` pays: adjustments for the closed periods, then the period's statement,
     whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation."""
-    closed = sorted(set(ledger["for_period"])) if not ledger.empty else []
+    closed = sorted(ledger["for_period"].unique()) if not ledger.empty else []
     first = fiscal_year_first(open_period, fiscal_year_start)
     before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
-    owed = owed_schedule(section, cube, quotas, [*closed, *before], plan_version, currency, fiscal_year_start)
+    # One run for the open period's fiscal year gives this year's owed months and the open statement;
+    # closed periods of earlier years get a run per year.
+    run = payout_statements(
+        section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
+        all_periods=True,
+    )  # fmt: skip
+    this_year = owed_by_period(run, plan_version)
+    this_year = this_year[this_year["for_period"] < open_period]
+    earlier = [p for p in closed if p < first]
+    if earlier:
+        earlier_years = owed_schedule(
+            section, cube, quotas, earlier, plan_version, currency, fiscal_year_start
+        )
+        owed = pd.concat([earlier_years, this_year], ignore_index=True)
+    else:
+        owed = this_year
     adjustments = prior_period_adjustments(owed, ledger, open_period, currency)
     # "Paid earlier" is the ledger (paid and adjusted); months of the year before the ledger began were paid
     # outside it, as the plan says they were owed.
-    pre_ledger = owed[owed["for_period"].isin(set(before))].rename(columns={"owed_minor": "amount_minor"})
-    parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
-    paid = (
-        fiscal_year_paid(pd.concat(parts, ignore_index=True), open_period, fiscal_year_start, currency)
-        if parts
-        else None
+    pre_ledger = owed[owed["for_period"].isin(pd.PeriodIndex(before, freq="M"))].rename(
+        columns={"owed_minor": "amount_minor"}
     )
-    statements = payout_statements(
-        section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
-        paid_to_date=paid if parts else None,
-    )  # fmt: skip
+    parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
+    statements = _period_only(run, open_period)
+    if parts:
+        paid = fiscal_year_paid(pd.concat(parts, ignore_index=True), open_period, fiscal_year_start, currency)
+        reps = statements.reps["rep"].astype(str)
+        recorded = to_minor(paid.reindex(reps).fillna(0.0), currency)
+        if (recorded != to_minor(statements.reps["paid_before"], currency)).any():
+            # the ledger and the plan's own schedule disagree on what was paid: the ledger is the record
+            statements = payout_statements(
+                section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
+                paid_to_date=paid,
+            )  # fmt: skip
     return period_payments(statements, adjustments, plan_version), statements
+
+
+def _period_only(statements: Statements, period: pd.Period) -> Statements:
+    """The statements of one period out of an all-periods run."""
+    return Statements(
+        lines=statements.lines[statements.lines["period"] == period].reset_index(drop=True),
+        reps=statements.reps[statements.reps["period"] == period].reset_index(drop=True),
+        rewards=statements.rewards[statements.rewards["period"] == period].reset_index(drop=True),
+        currency=statements.currency,
+    )

@@ -40,6 +40,9 @@ JOURNAL_COLUMNS = [
     "approved_by", "approved_at", "prev", "hash",
 ]  # fmt: skip
 PREPARED, APPROVED, CLOSED = "prepared", "approved", "closed"
+REPEATED = ["period", "for_period", "rep", "team", "plan_version"]
+# what closing needs of the paid lines: totals per rep and period, and the facts they were paid on
+FACTS = ["for_period", "rep", "team", "amount_minor", "sales", "quota", "plan_version"]
 
 
 def plan_version(workbook: Workbook) -> str:
@@ -103,12 +106,20 @@ def _tampered(path: Path, what: str) -> SalesplanError:
     )
 
 
-def read_ledger(workbook: Workbook) -> LedgerState:
-    """The ledger as recorded: the journal's hash chain and every payment file's checksum verified."""
+def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerState:
+    """The ledger as recorded: the journal's hash chain and every payment file's checksum verified.
+
+    `columns` limits the paid lines read to those named (closing needs only totals and facts).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     folder = _ledger_dir(workbook)
     journal_path = folder / JOURNAL
     if not journal_path.exists():
-        return LedgerState(pd.DataFrame(columns=JOURNAL_COLUMNS), pd.DataFrame(columns=COLUMNS), b"")
+        return LedgerState(
+            pd.DataFrame(columns=JOURNAL_COLUMNS), pd.DataFrame(columns=columns or COLUMNS), b""
+        )
     raw = journal_path.read_bytes()
     journal = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
     if list(journal.columns) != JOURNAL_COLUMNS:
@@ -118,16 +129,27 @@ def read_ledger(workbook: Workbook) -> LedgerState:
         if row["prev"] != prev or _row_hash(prev, row) != row["hash"]:
             raise _tampered(journal_path, _("row {seq} does not match its hash").format(seq=row["seq"]))
         prev = row["hash"]
-    frames = []
+    tables = []
     for row in journal[journal["event"] == CLOSED].to_dict("records"):
         path = folder / row["file"]
         if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != row["file_sha256"]:
             raise _tampered(path, _("missing or altered payment file"))
-        frames.append(pd.read_parquet(path))
-    lines = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    for column in ("period", "for_period"):
-        lines[column] = pd.PeriodIndex(lines[column].astype(str), freq="M")
-    lines["amount_minor"] = lines["amount_minor"].astype("int64")
+        # repeated texts (months, reps, teams) read as dictionaries: each distinct value is decoded once
+        tables.append(
+            pq.read_table(
+                path, columns=columns, read_dictionary=[c for c in REPEATED if c in (columns or REPEATED)]
+            )
+        )
+    if not tables:
+        return LedgerState(journal, pd.DataFrame(columns=columns or COLUMNS), raw)
+    lines = pa.concat_tables(tables).to_pandas()
+    for column in lines.columns.intersection(["period", "for_period"]):
+        codes = lines[column].cat.codes.to_numpy()
+        lines[column] = pd.PeriodIndex(list(lines[column].cat.categories), freq="M")[codes]
+    for column in lines.columns.intersection(["rep", "team", "plan_version"]):
+        lines[column] = lines[column].astype(str)
+    if "amount_minor" in lines.columns:
+        lines["amount_minor"] = lines["amount_minor"].astype("int64")
     return LedgerState(journal=journal, lines=lines, raw=raw)
 
 
@@ -212,7 +234,7 @@ def compute_payments(
     from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 
     period = _period(period)
-    state = state or read_ledger(workbook)
+    state = state or read_ledger(workbook, FACTS)
     _check_open(workbook, state, period)
     section = incentives_of(workbook)
     payments, statements = open_period_payments(
@@ -235,7 +257,7 @@ def _who(by: str | None) -> str:
 def record_prepared(workbook: Workbook, prepared: Prepared, by: str | None = None) -> pd.Series:
     """Note in the journal that these figures were prepared (what `--approve` must then match)."""
     with locked(_journal_path(workbook)):
-        return _append(workbook, read_ledger(workbook), _event(PREPARED, prepared, by))
+        return _append(workbook, read_ledger(workbook, FACTS), _event(PREPARED, prepared, by))
 
 
 def _journal_path(workbook: Workbook) -> Path:
@@ -269,7 +291,7 @@ def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None
     """Finance approves exactly the figures last prepared for `period`; refused if they changed since."""
     period = _period(period)
     with locked(_journal_path(workbook)):
-        state = read_ledger(workbook)
+        state = read_ledger(workbook, FACTS)
         prepared_event = state.last_event(PREPARED, period)
         if prepared_event is None:
             raise SalesplanError(
@@ -291,7 +313,7 @@ def close_period(workbook: Workbook, period: str | pd.Period, by: str | None = N
 def _close(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple[pd.Series, Prepared]:
     period = _period(period)
     with locked(_journal_path(workbook)):
-        state = read_ledger(workbook)
+        state = read_ledger(workbook, FACTS)
         now = compute_payments(workbook, period, state)
         approval = state.last_event(APPROVED, period)
         if approval is None:
