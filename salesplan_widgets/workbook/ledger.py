@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
@@ -40,7 +41,7 @@ JOURNAL_COLUMNS = [
     "approved_by", "approved_at", "prev", "hash",
 ]  # fmt: skip
 PREPARED, APPROVED, CLOSED = "prepared", "approved", "closed"
-REPEATED = ["period", "for_period", "rep", "team", "plan_version"]
+PERIODS = ["period", "for_period"]
 # what closing needs of the paid lines: totals per rep and period, and the facts they were paid on
 FACTS = ["for_period", "rep", "team", "amount_minor", "sales", "quota", "plan_version"]
 
@@ -134,10 +135,10 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
         path = folder / row["file"]
         if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != row["file_sha256"]:
             raise _tampered(path, _("missing or altered payment file"))
-        # repeated texts (months, reps, teams) read as dictionaries: each distinct value is decoded once
+        # months repeat a lot: read as dictionaries, so each distinct month is parsed once
         tables.append(
             pq.read_table(
-                path, columns=columns, read_dictionary=[c for c in REPEATED if c in (columns or REPEATED)]
+                path, columns=columns, read_dictionary=[c for c in PERIODS if c in (columns or PERIODS)]
             )
         )
     if not tables:
@@ -146,8 +147,6 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
     for column in lines.columns.intersection(["period", "for_period"]):
         codes = lines[column].cat.codes.to_numpy()
         lines[column] = pd.PeriodIndex(list(lines[column].cat.categories), freq="M")[codes]
-    for column in lines.columns.intersection(["rep", "team", "plan_version"]):
-        lines[column] = lines[column].astype(str)
     if "amount_minor" in lines.columns:
         lines["amount_minor"] = lines["amount_minor"].astype("int64")
     return LedgerState(journal=journal, lines=lines, raw=raw)
@@ -305,6 +304,12 @@ def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None
         return _append(workbook, state, _event(APPROVED, now, by))
 
 
+def _period_text(periods: pd.Series) -> np.ndarray:
+    """'2026-01' texts of periods, formatting each distinct period once."""
+    codes, months = pd.factorize(periods)
+    return np.array([str(m) for m in months], dtype=object)[codes]
+
+
 def close_period(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
     """Append every paid line of `period` to the ledger; refused unless exactly these figures were approved."""
     return _close(workbook, period, by)[0]
@@ -331,8 +336,8 @@ def _close(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple
             raise _tampered(target, _("a payment file the journal does not list"))
         closed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         lines = now.payments.lines.assign(
-            period=now.payments.lines["period"].astype(str),
-            for_period=now.payments.lines["for_period"].astype(str),
+            period=_period_text(now.payments.lines["period"]),
+            for_period=_period_text(now.payments.lines["for_period"]),
             approved_by=approval["by"],
             approved_at=approval["at"],
             closed_by=_who(by),
