@@ -1,5 +1,6 @@
 """Incentive benchmarks: statements for 10,000 reps × 12 months (5-band plan, year-to-date true-up, two
-milestone bonuses; target < 1 s), and a 10,000-draw simulation over 500 reps, two designs (target < 5 s).
+milestone bonuses; target < 1 s), the same reps on four role plans with a version change in July and 1%
+promoted mid-July (target < 5 s), and a 10,000-draw simulation over 500 reps, two designs (target < 5 s).
 
 Run: python benchmarks/bench_incentives.py  — prints the figures; it asserts nothing.
 """
@@ -58,6 +59,34 @@ def company(reps: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     return cube, quotas
 
 
+ROLES = ["ae", "kam", "lead", "online"]
+
+
+def role_plans(reps: int) -> IncentivesSection:
+    """Four role plans, each with a version change in July; every rep assigned, 1% promoted mid-July."""
+    bands = PLAN.commission.tiers.model_dump()["bands"]
+    versions = lambda scale: [  # noqa: E731
+        {"effective": "2026-01", "commission": {"tiers": {"bands": bands}, "threshold": 0.3}},
+        {
+            "effective": "2026-07",
+            "commission": {"tiers": {"bands": [b | {"rate": b["rate"] * scale} for b in bands]}},
+        },
+    ]
+    names = [f"rep{i:05d}" for i in range(reps)]
+    assignments = [{"rep": n, "plan": ROLES[i % 4]} for i, n in enumerate(names) if i % 100]
+    for i in range(0, reps, 100):  # promoted from account executive to key-account manager on 16 July
+        assignments += [{"rep": names[i], "plan": "ae", "end": "2026-07-15"},
+                        {"rep": names[i], "plan": "kam", "start": "2026-07-16"}]  # fmt: skip
+    return IncentivesSection.model_validate(
+        {
+            "plans": [
+                {"id": r, "name": r.upper(), "versions": versions(1 + k / 10)} for k, r in enumerate(ROLES)
+            ],
+            "assignments": assignments,
+        }
+    )
+
+
 def best_of(fn, repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
@@ -74,6 +103,14 @@ def main() -> None:
     print(
         f"statements: 10,000 reps x 12 months, 5 bands, true-up, 2 bonuses: {seconds:.3f} s "
         f"({len(result.lines):,} lines; target < 1 s)"
+    )
+
+    roles = role_plans(10_000)
+    result = payout_statements(roles, cube, quotas, "2026-12", all_periods=True)
+    seconds = best_of(lambda: payout_statements(roles, cube, quotas, "2026-12", all_periods=True))
+    print(
+        f"role plans: 10,000 reps x 12 months, 4 plans with a July version, 1% promoted mid-July: "
+        f"{seconds:.3f} s ({len(result.lines):,} lines; target < 5 s)"
     )
 
     months = pd.period_range("2025-10", periods=12, freq="M")

@@ -37,16 +37,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from salesplan_widgets.workbook import open_workbook
+    from salesplan_widgets.workbook.plan_checks import plan_warnings
 
+    warnings = []
     try:
-        problems = open_workbook(args.workbook).validate()
+        workbook = open_workbook(args.workbook)
+        problems = workbook.validate()
+        if not problems:  # warnings about the plan need clean data (the cube, the targets)
+            warnings = plan_warnings(workbook)
     except InputError as exc:  # the plan itself is invalid: its problems are the report
         problems = exc.problems
     for problem in problems:
         print(f"- {problem}", file=sys.stderr)
+    for warning in warnings:
+        print(_("- warning: {problem}").format(problem=warning), file=sys.stderr)
     if problems:
         print(_("{n} problem(s) found.").format(n=len(problems)), file=sys.stderr)
         return 1
+    if warnings:
+        print(
+            _("{n} warning(s): the plan is valid, but check these.").format(n=len(warnings)), file=sys.stderr
+        )
     print(_("Plan and data are valid."))
     return 0
 

@@ -6,9 +6,9 @@ what was expected and what to do, and render in the active language. Nothing her
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from salesplan_widgets.i18n import _
+from salesplan_widgets.i18n import _, get_locale, translator
 
 
 class SalesplanError(Exception):
@@ -25,8 +25,10 @@ class Problem:
     row: int | None = None
     column: str | None = None
     found: str | None = None
+    locale: str | None = field(default=None, compare=False)  # render in this language (a plan's own)
 
     def __str__(self) -> str:
+        _ = translator(self.locale or get_locale())
         where = [self.file]
         if self.row is not None:
             where.append(_("row {row}").format(row=self.row))

@@ -8,6 +8,7 @@ follow the locale. This module must never import pandas or anything heavy: error
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 from functools import cache
@@ -31,6 +32,18 @@ def set_locale(locale: str) -> None:
 
 def get_locale() -> str:
     return _active.get()
+
+
+@contextlib.contextmanager
+def use_locale(locale: str):
+    """`locale` for the messages made inside the block only (e.g. a plan's errors, in the plan's language)."""
+    if locale not in LOCALES:
+        raise ValueError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
+    token = _active.set(locale)
+    try:
+        yield
+    finally:
+        _active.reset(token)
 
 
 @cache

@@ -35,7 +35,7 @@ def test_statement_shown_is_the_models_and_reconciles(calculator):
 
 def test_editing_bands_repays_the_statements_and_moves_the_curve(calculator):
     before = calculator.statements.total
-    calculator.set_bands([(0.0, 0.05), (1.0, 0.12)])
+    calculator.set_bands([(0, 5), (100, 12)])  # typed as percents
     bands = calculator.section.commission.tiers.bands
     assert [(b.at_least, b.below, b.rate) for b in bands] == [(0.0, 1.0, 0.05), (1.0, None, 0.12)]
     assert calculator.statements.total > before
@@ -44,9 +44,34 @@ def test_editing_bands_repays_the_statements_and_moves_the_curve(calculator):
     assert calculator.section.commission.tiers.mode == "retroactive"
 
 
+def test_percentages_are_typed_and_shown_as_percents(calculator):
+    plan = calculator.saved.commission
+    # the fixture plan: bands 3% from 0% and 6% from 100%, threshold 30%, accelerator from 120%
+    shown = [(row.at_least.value, row.rate.value) for row in calculator.band_rows.children]
+    assert shown == [(0, 3), (100, 6)]
+    assert calculator.threshold_control.value == 30 and calculator.accelerator_from_control.value == 120
+    assert calculator.band_rows.children[0].until.value == "100%"
+    calculator.base_rate_control.value = 5  # 5 means 5%
+    assert calculator.section.commission.base_rate == 0.05
+    assert [b.rate for b in calculator.section.commission.tiers.bands] == [b.rate for b in plan.tiers.bands]
+    calculator.basis_control.value = "amount"
+    assert calculator.from_header.value == "From (amount)"
+
+
+def test_a_retroactive_cliff_is_flagged_in_the_widget(calculator):
+    calculator.set_bands([(0, 10), (100, 5)])
+    assert "cliff" not in calculator.message  # marginal: each band's rate on its own sales
+    calculator.mode_control.value = "retroactive"
+    assert calculator.section.commission.tiers.mode == "retroactive"  # flagged, not refused
+    assert "cliff" in calculator.message and "at 100% attainment" in calculator.message
+    assert "salesplan-notice" in calculator.message_panel.value
+    calculator.set_bands([(0, 5), (100, 10)])
+    assert calculator.message == ""
+
+
 def test_an_invalid_band_table_is_refused_with_the_rule(calculator):
     good = calculator.section
-    calculator.set_bands([(0.5, 0.05), (1.0, 0.08)])  # does not start at 0
+    calculator.set_bands([(50, 5), (100, 8)])  # does not start at 0
     assert "tiers rule" in calculator.message and "first band must start at 0" in calculator.message
     assert calculator.section == good
     assert "salesplan-error" in calculator.message_panel.value
@@ -61,7 +86,7 @@ def test_estimator_adds_on_top_of_what_is_closed(calculator):
 
 
 def test_simulation_compares_design_and_saved_plan_on_the_same_draws(calculator):
-    calculator.set_bands([(0.0, 0.06), (1.0, 0.12)])
+    calculator.set_bands([(0, 6), (100, 12)])
     table = calculator.simulate(draws=500, seed=1).set_index("design")
     assert table.loc["Design", "share_at_quota"] == table.loc["Saved plan", "share_at_quota"]
     assert table.loc["Design", "cost_median"] > table.loc["Saved plan", "cost_median"]
@@ -78,7 +103,7 @@ def test_leaderboard_ranks_by_attainment(calculator):
 
 
 def test_save_writes_the_design_into_the_plan(calculator):
-    calculator.set_bands([(0.0, 0.04), (0.8, 0.07)])
+    calculator.set_bands([(0, 4), (80, 7)])
     assert calculator.save()
     reread = open_workbook(calculator.workbook.path).plan.incentives
     assert [b.rate for b in reread.commission.tiers.bands] == [0.04, 0.07]
@@ -88,7 +113,7 @@ def test_save_writes_the_design_into_the_plan(calculator):
 def test_a_conflicting_save_is_a_message_not_a_traceback(calculator):
     other = open_workbook(calculator.workbook.path)
     other.save(incentives=other.plan.incentives.model_copy(update={"cumulative": False}))
-    calculator.set_bands([(0.0, 0.04)])
+    calculator.set_bands([(0, 4)])
     assert calculator.save() is False
     assert "changed by someone else" in calculator.message
     assert open_workbook(calculator.workbook.path).plan.incentives.cumulative is False
@@ -190,7 +215,7 @@ def test_served_dashboard_shows_payout_summary_and_leaderboard(tmp_path):
 
 
 def test_cap_and_accelerator_controls_shape_the_plan(calculator):
-    calculator.accelerator_from_control.value = 1.1
+    calculator.accelerator_from_control.value = 110
     calculator.accelerator_control.value = 2.0
     accelerators = calculator.section.commission.accelerators
     assert [(a.at_least, a.multiplier) for a in accelerators] == [(1.1, 2.0)]
@@ -198,8 +223,8 @@ def test_cap_and_accelerator_controls_shape_the_plan(calculator):
     assert calculator.section.commission.caps.payout == 1_000.0
     # year to date in October: ten periods' caps
     assert calculator.statements.reps["earned"].max() == pytest.approx(10 * 1_000.0)
-    calculator.threshold_control.value = 3.0
-    calculator.cap_control.value = 2.0  # a cap below the threshold is refused, with the rule
+    calculator.threshold_control.value = 100
+    calculator.cap_control.value = 90  # a cap below the threshold is refused, with the rule
     assert "cap rule" in calculator.message
     assert calculator.section.commission.caps.attainment is None
 
@@ -262,3 +287,16 @@ def test_calculator_shows_a_new_accounts_board_or_says_the_data_has_no_accounts(
 
     report = str(IncentivesReport.open(folder, "2026-10").leaderboard())
     assert "no metric &#x27;new_accounts&#x27;" in report and "Champions" in report
+
+
+def test_a_chinese_workbooks_plan_errors_are_shown_in_chinese(tmp_path):
+    calc = IncentiveCalculator(write_workbook(tmp_path / "wb", locale="zh_CN"), period="2026-10", rep="Li")
+    try:
+        calc.base_rate_control.value = 500  # typed as 500%: refused
+        assert "费率规则" in calc.message and "salesplan-error" in calc.message_panel.value
+        calc.payout_cap_control.value = -5  # pydantic's own check, translated
+        assert "大于 0 的数字" in calc.message and "Input should be" not in calc.message
+    finally:
+        from salesplan_widgets.i18n import set_locale
+
+        set_locale("en")

@@ -53,13 +53,15 @@ def estimate_earnings(
     more = pd.concat([cube, pd.DataFrame([row]).astype({"period": cube["period"].dtype})], ignore_index=True)
     now = payout_statements(section, cube, quotas, period, currency, fiscal_year_start)
     then = payout_statements(section, more, quotas, period, currency, fiscal_year_start)
-    keys = ["line", "component", "rule"]
+    keys = ["line", "component", "rule"] + (["plan"] if "plan" in now.lines.columns else [])  # role plans
     a = now.statement(rep)[[*keys, "amount"]].rename(columns={"amount": "now"})
     b = then.statement(rep)[[*keys, "amount"]].rename(columns={"amount": "then"})
     for frame in (a, b):
-        for key in ("component", "rule"):
+        for key in keys[1:]:
             frame[key] = frame[key].astype(str)
-    lines = a.merge(b, on=keys, how="outer").fillna({"now": 0.0, "then": 0.0}).sort_values("line")
+    lines = (
+        a.merge(b, on=keys, how="outer").fillna({"now": 0.0, "then": 0.0}).sort_values(keys[3:] + ["line"])
+    )
     lines["increment"] = lines["then"] - lines["now"]
     return Estimate(
         rep=rep,

@@ -112,22 +112,55 @@ class DesignOutcome:
         return float(np.percentile(self.cost, 90))
 
 
-def payout_cost(simulation: Simulation, section: IncentivesSection, name: str = "") -> DesignOutcome:
-    """Total payout per draw under `section` (base-rate slices only: no SPIFs or milestones)."""
-    plan = compile_plan(section)
-    cost = np.empty(len(simulation.sales))
+def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
+    """(rules, rep positions) for each plan the simulated reps are on in `month`: the plan a rep spends most
+    of the month on, under its version in force then. Without role plans (or a month), one group."""
+    if not section.plans or month is None:
+        return [(section.without_role_plans() if section.plans else section, np.arange(len(reps)))]
+    from salesplan_widgets.model.role_plans import EVERYONE, plan_shares
+
+    shares = plan_shares(section, [str(r) for r in reps], pd.PeriodIndex([month], freq="M"))
+    main = (
+        shares.sort_values("share", kind="stable")
+        .drop_duplicates("rep", keep="last")
+        .set_index("rep")["plan"]
+    )
+    plan_of = main.reindex([str(r) for r in reps]).fillna(EVERYONE).to_numpy()
+    groups = []
+    for plan in pd.unique(plan_of):  # over the workbook's few plans
+        rules = section.without_role_plans() if plan == EVERYONE else section.rules_in_force(plan, month)
+        if rules is not None:  # before a plan's first version its reps earn nothing from it
+            groups.append((rules, np.flatnonzero(plan_of == plan)))
+    return groups
+
+
+def payout_cost(
+    simulation: Simulation, section: IncentivesSection, name: str = "", month: str | None = None
+) -> DesignOutcome:
+    """Total payout per draw under `section` (base-rate slices only: no SPIFs or milestones).
+
+    With role plans and a `month` (YYYY-MM), each rep is paid under the version in force then of the plan
+    they spend most of that month on.
+    """
+    groups = [(compile_plan(rules), cols) for rules, cols in _plan_groups(simulation.reps, section, month)]
+    cost = np.zeros(len(simulation.sales))
     for start in range(0, len(cost), CHUNK):  # chunks of draws keep memory bounded; all reps at once
         chunk = simulation.sales[start : start + CHUNK]
-        cost[start : start + CHUNK] = earn(plan, chunk, simulation.quota).total.sum(1)
+        for plan, cols in groups:  # the workbook's few plans
+            cost[start : start + CHUNK] += earn(plan, chunk[:, cols], simulation.quota[cols]).total.sum(1)
     return DesignOutcome(name=name, cost=cost)
 
 
-def compare_designs(simulation: Simulation, designs: dict[str, IncentivesSection]) -> pd.DataFrame:
-    """Designs side by side on the same draws: share at quota, payout cost median and P90, cost of sales."""
+def compare_designs(
+    simulation: Simulation, designs: dict[str, IncentivesSection], month: str | None = None
+) -> pd.DataFrame:
+    """Designs side by side on the same draws: share at quota, payout cost median and P90, cost of sales.
+
+    `month` picks the role plans and versions in force (see `payout_cost`)."""
     revenue = float(np.median(simulation.sales.sum(1)))
     rows = []
     for name, section in designs.items():
-        outcome = payout_cost(simulation, section, name)
+        outcome = payout_cost(simulation, section, name, month)
         rows.append(
             {
                 "design": name,

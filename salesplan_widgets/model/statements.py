@@ -9,15 +9,15 @@ exactly to the rep's payout and the reps exactly to the plan total. Pure: no fil
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _, fmt_number, minor_unit
+from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
+from salesplan_widgets.model.components import COMPONENTS, StatementInputs
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -93,110 +93,46 @@ def _slice_mask(frame: pd.DataFrame, rule, column: str) -> np.ndarray:
 
 
 def _relief_factor(section: IncentivesSection, reps: pd.Index, months: pd.PeriodIndex) -> np.ndarray:
-    """Share of each month's days a rep was on the team (1 without relief): joined/left prorate by days."""
+    """Share of each month's days a rep was on the team (1 without relief).
+
+    Relief entries combine by time, not by product: each `joined` starts and each `left` ends a stretch on
+    the team, taken in date order, so "left 15 March" and "joined 1 June" is leave-and-return. A rep whose
+    first dated event is a `joined` was away before it.
+    """
     factor = np.ones((len(reps), len(months)))
     entries = [r for r in section.relief if r.rep in reps]
     if not entries:
         return factor
-    start = np.array([m.start_time.date().toordinal() for m in months])
-    days = np.array([m.days_in_month for m in months])
-    rows = reps.get_indexer([r.rep for r in entries])
-    joined = np.array([(r.joined or dt.date.min).toordinal() for r in entries])[:, None]
-    left = np.array([(r.left or dt.date.max).toordinal() for r in entries])[:, None]
-    first = np.maximum(start, joined)
-    last = np.minimum(start + days - 1, left)
-    active = np.clip(last - first + 1, 0, days) / days
-    np.multiply.at(factor, rows, active)
+    first_day = months[0].start_time.date().toordinal()
+    day = np.arange(first_day, months[-1].end_time.date().toordinal() + 1)
+    month_of_day = np.repeat(np.arange(len(months)), [m.days_in_month for m in months])
+    days = np.array([m.days_in_month for m in months], dtype=float)
+    by_rep: dict[str, list[tuple[int, bool]]] = {}
+    for r in entries:  # over the plan's few relief entries: (first day of the new state, on the team?)
+        events = by_rep.setdefault(r.rep, [])
+        if r.joined is not None:
+            events.append((r.joined.toordinal(), True))
+        if r.left is not None:
+            events.append((r.left.toordinal() + 1, False))
+    for rep, events in by_rep.items():
+        events.sort()
+        when = np.array([e[0] for e in events])
+        state = np.array([e[1] for e in events])
+        last = np.searchsorted(when, day, side="right") - 1  # the latest event on or before each day
+        active = np.where(last >= 0, state[np.maximum(last, 0)], not state[0])
+        factor[reps.get_loc(rep)] = np.bincount(month_of_day, weights=active, minlength=len(months)) / days
     return factor
 
 
-def _rates(values: np.ndarray) -> str:
-    return "/".join(f"{v * 100:g}%" for v in np.atleast_1d(values))
-
-
-def _edge(value: float, basis: str) -> str:
-    if not np.isfinite(value):
-        return "∞"
-    return f"{value * 100:g}%" if basis == "attainment" else fmt_number(value)
-
-
-def _rule_labels(plan: CompiledPlan, currency: str) -> dict[str, list[str]]:
-    """Each rule's label, once per rule (not per line): statements hold them as categories."""
-    s = plan.section
-    c = s.commission
-    band = [
-        _("Band {lo} to {hi} at {rate}").format(
-            lo=_edge(lo, plan.basis), hi=_edge(hi, plan.basis), rate=_rates(rate)
-        )
-        for lo, hi, rate in zip(plan.band_lo, plan.band_hi, plan.band_rate, strict=True)
-    ]
-    if not c.tiers.bands:
-        band = [_("Commission at the base rate {rate}").format(rate=_rates(c.base_rate))]
-    elif c.tiers.mode == "retroactive":
-        band = [b + " " + _("(retroactive: on all sales)") for b in band]
-    override = [
-        _("Rate for {slice}: {rate} instead of {base}").format(
-            slice=", ".join(v for v in (o.segment, o.channel, o.product) if v is not None),
-            rate=_rates(o.rate),
-            base=_rates(c.base_rate),
-        )
-        for o in c.overrides
-    ]
-    accel = [
-        (_("Accelerator ×{m:g} from {lo} to {hi} attainment") if a.multiplier >= 1 else
-         _("Decelerator ×{m:g} from {lo} to {hi} attainment")).format(
-            m=a.multiplier, lo=_edge(a.at_least, "attainment"),
-            hi=_edge(np.inf if a.below is None else a.below, "attainment"))
-        for a in c.accelerators
-    ]  # fmt: skip
-    ti = []
-    if s.target_incentive and s.target_incentive.curve:
-        lo, hi, _slope = plan.curve_segments
-        ti = [
-            _("Target incentive: {share} at {lo} attainment").format(
-                share=f"{plan.curve_pay[0] * 100:g}%", lo=_edge(lo[0], "attainment")
-            )
-        ]
-        ti += [_("Target incentive: {lo} to {hi} attainment").format(
-            lo=_edge(a, "attainment"), hi=_edge(b, "attainment")) for a, b in zip(lo, hi, strict=True)]  # fmt: skip
-    return {
-        "band": band,
-        "override": override,
-        "accelerator": accel,
-        "cap_attainment": [
-            _("Cap: sales above {cap} attainment earn nothing").format(
-                cap=_edge(plan.cap_attainment, "attainment")
-            )
-        ],
-        "cap_rate": [_("Cap: effective commission rate at most {cap}").format(cap=_rates(plan.cap_rate))],
-        "target_incentive": ti,
-        "threshold": [
-            _("Threshold: below {t} attainment no commission is paid").format(
-                t=_edge(c.threshold, "attainment")
-            )
-        ],
-        "spif": [
-            _("SPIF {name} ({start} to {end})").format(name=p.name, start=p.start, end=p.end) for p in s.spifs
-        ],
-        "milestone": [
-            (
-                _("Milestone {name}: {share} of the year's quota by {by}").format(
-                    name=m.name, share=f"{m.share * 100:g}%", by=m.by
-                )
-                if m.share is not None
-                else _("Milestone {name}: the cumulative target by {by}").format(name=m.name, by=m.by)
-            )
-            for m in s.milestones
-        ],
-        "cap_payout": [
-            _("Cap: at most {cap} {currency} per period").format(
-                cap=fmt_number(plan.cap_payout) if np.isfinite(plan.cap_payout) else "∞", currency=currency
-            )
-        ],
+def _labels(plan: CompiledPlan, currency: str) -> dict[str, list[str]]:
+    """Each rule's label, once per rule (not per line): statements hold them as categories. The components
+    label their own rules; relief and the true-up are the statement's own lines."""
+    labels = {c.name: c.labels(plan, currency) for c in COMPONENTS.values()}
+    return labels | {
         "relief": [_("Quota relief: quota prorated by days on the team")],
         "true_up": [
             _("Paid earlier this year (true-up)")
-            if s.cumulative
+            if plan.section.cumulative
             else _("Balance carried in from earlier periods")
         ],
         "carry_forward": [_("Negative result carried forward to later periods")],
@@ -212,13 +148,37 @@ def payout_statements(
     fiscal_year_start: int = 1,
     paid_to_date: pd.Series | None = None,
     all_periods: bool = False,
+    earned_to_date: pd.Series | None = None,
+    share: pd.DataFrame | None = None,
+    since: pd.Period | str | None = None,
 ) -> Statements:
     """Statements for the measurement period holding `period` (every period of the year so far if asked).
 
     `cube` holds actuals (period, rep, [team], segment, channel, [product], actual); `quotas` holds
     (period, rep, [team], target). `paid_to_date` (rep -> amount) overrides what the plan itself would have
-    paid earlier in the fiscal year. Quotas are prorated by relief; deals are credited by the plan's splits.
+    paid earlier in the fiscal year; with it, `earned_to_date` (rep -> amount) is what earlier periods earned
+    under the rules in force then, so a period-by-period plan carries only a real negative balance. `share`
+    (period, rep, share) is the part of each month a rep was on this plan (role plans): their sales, quota,
+    target incentive and payout cap are prorated by it. Quotas are prorated by relief; deals are credited by
+    the plan's splits. A section with role plans is paid plan by plan (`role_statements`; there the recorded
+    amounts are indexed by plan id and rep). `since` (a month)
+    moves where `paid_to_date` and `earned_to_date` apply from the current period to the period holding
+    that month; the periods from there on are computed (and, with `all_periods`, shown) on top of them.
     """
+    if section.plans or section.assignments:
+        from salesplan_widgets.model.role_plans import role_statements
+
+        return role_statements(
+            section,
+            cube,
+            quotas,
+            period,
+            currency,
+            fiscal_year_start,
+            all_periods,
+            paid_to_date,
+            earned_to_date,
+        )
     plan = compile_plan(section)
     period = pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)
@@ -248,6 +208,10 @@ def payout_statements(
     actual = sales["actual"].to_numpy(dtype=float)
     s_month = monthly(sales, actual)
     q_plain = monthly(quotas, quotas["target"].to_numpy(dtype=float))
+    if share is not None:  # on this plan for part of the year: sales and quota prorated by days
+        share = share[share["rep"].isin(reps) & (share["period"] >= first) & (share["period"] <= months[-1])]
+        on_plan = monthly(share, share["share"].to_numpy(dtype=float))
+        s_month, q_plain = s_month * on_plan, q_plain * on_plan
     q_month = q_plain * _relief_factor(section, reps, months)
 
     overrides = section.commission.overrides
@@ -255,6 +219,8 @@ def payout_statements(
     for i, override in reversed(list(enumerate(overrides))):  # few rules; the first match wins
         o_rule[_slice_mask(sales, override, f"incentives.commission.overrides[{i}]")] = i
     o_month = monthly(sales, actual, len(overrides), o_rule) if overrides else np.zeros((n_reps, 12, 0))
+    if share is not None:
+        o_month = o_month * on_plan[..., None]
 
     spifs = section.spifs
     p_month = np.zeros((n_reps, 12, len(spifs)))
@@ -263,7 +229,7 @@ def payout_statements(
         lo = (pd.Period(spif.start, "M") - first).n
         hi = (pd.Period(spif.end, "M") - first).n
         mask = _slice_mask(sales, spif, f"incentives.spifs[{i}]") & (sale_month >= lo) & (sale_month <= hi)
-        p_month[:, :, i] = monthly(sales[mask], actual[mask])
+        p_month[:, :, i] = monthly(sales[mask], actual[mask]) * (1.0 if share is None else on_plan)
 
     # Measurement windows t = 0..t_now: months [start, end] (from month 0 when year-to-date).
     t_now = upto // length
@@ -291,7 +257,10 @@ def payout_statements(
     else:
         due_t = (by[None, :] >= (ts * length)[:, None]) & (by[None, :] <= ends[:, None]) & valid
     m_due = np.broadcast_to(due_t[:, None, :], m_sales.shape)
-    n_periods = (ts + 1.0) if section.cumulative else np.ones(len(ts))
+    n_periods = ((ts + 1.0) if section.cumulative else np.ones(len(ts)))[:, None]
+    if share is not None:  # a target incentive and a payout cap for the part of the period on this plan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n_periods = n_periods * np.nan_to_num(window(on_plan) / window(np.ones_like(on_plan)))
 
     e = earn(
         plan,
@@ -302,32 +271,42 @@ def payout_statements(
         milestone_sales=m_sales,
         milestone_target=np.broadcast_to(m_target, m_sales.shape),
         milestone_due=m_due,
-        periods=n_periods[:, None],
+        periods=n_periods,
     )
 
-    # True-up: E is what the plan owes for the year so far; what was paid before each period is the sum of
-    # the earlier periods' rounded payments, so a year's payments add up to the cent. Carry-forward pays
-    # max(E - paid, 0); clawback pays E - paid (negative means the rep pays back).
-    earned_ytd = e.total if section.cumulative else np.cumsum(e.total, axis=0)
+    # True-up, in whole minor units so that no rounding residue is ever carried (no phantom 0.01 lines):
+    # each period's earnings are rounded first (largest remainder, so the reps add up to the period's
+    # rounded total); E is what the plan owes for the year so far, and what was paid before each period is
+    # the sum of the earlier periods' payments. Carry-forward pays max(E - paid, 0); clawback pays E - paid
+    # (negative means the rep pays back).
     scale = 10 ** minor_unit(currency)
-    pay = np.zeros_like(earned_ytd)
+    earned_minor = largest_remainder(e.total * scale, np.round(e.total.sum(1) * scale))
+    earned_ytd = earned_minor if section.cumulative else np.cumsum(earned_minor, axis=0)
+    t_given = len(ts) - 1 if since is None else (pd.Period(since, "M") - first).n // length
+    if earned_to_date is not None and not section.cumulative:  # earlier periods as earned under their rules
+        recorded = np.round(earned_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float) * scale)
+        earned_ytd[t_given:] = recorded.astype(np.int64) + np.cumsum(earned_minor[t_given:], axis=0)
     pay_minor = np.zeros(earned_ytd.shape, dtype=np.int64)
-    paid_before = np.zeros_like(earned_ytd)
-    paid = np.zeros(n_reps)
+    paid_before = np.zeros(earned_ytd.shape, dtype=np.int64)
+    paid = np.zeros(n_reps, dtype=np.int64)
     for t in range(len(ts)):  # over the year's few periods; each step covers all reps at once
-        if t == len(ts) - 1 and paid_to_date is not None:
-            paid = paid_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float)
+        if t == t_given and paid_to_date is not None:
+            recorded = paid_to_date.reindex(reps).fillna(0.0).to_numpy(dtype=float)
+            paid = np.round(recorded * scale).astype(np.int64)
         paid_before[t] = paid
         owed = earned_ytd[t] - paid
-        pay[t] = owed if section.negative == "clawback" else np.maximum(owed, 0.0)
-        pay_minor[t] = largest_remainder(pay[t][None, :] * scale, np.round([pay[t].sum() * scale]))[0]
-        paid = paid + pay_minor[t] / scale
-    earned_before = np.concatenate([np.zeros((1, n_reps)), earned_ytd[:-1]], 0)
-    true_up = -paid_before if section.cumulative else earned_before - paid_before
-    carry = pay - (e.total + true_up)
+        pay_minor[t] = owed if section.negative == "clawback" else np.maximum(owed, 0)
+        paid = paid + pay_minor[t]
+    earned_before = np.concatenate([np.zeros((1, n_reps), dtype=np.int64), earned_ytd[:-1]], 0)
+    if earned_to_date is not None and not section.cumulative:
+        earned_before[t_given] = earned_ytd[t_given] - earned_minor[t_given]
+    true_up_minor = -paid_before if section.cumulative else earned_before - paid_before
+    carry_minor = pay_minor - (earned_minor + true_up_minor)
+    pay, true_up, carry = pay_minor / scale, true_up_minor / scale, carry_minor / scale
+    paid_before = paid_before / scale
 
-    sl = slice(0, t_now + 1) if all_periods else slice(t_now, t_now + 1)
-    labels = _rule_labels(plan, currency)
+    sl = slice(0 if since is None else t_given, t_now + 1) if all_periods else slice(t_now, t_now + 1)
+    labels = _labels(plan, currency)
     n_t = len(ts[sl])
 
     def block(name, base, rate, amount, keep=None, reference=None):
@@ -340,34 +319,20 @@ def payout_statements(
         return name, base, rate, amount, np.broadcast_to(keep, amount.shape), ref
 
     nan = np.nan
-    blocks = [
-        block("band", e.band_base, plan.band_rate, e.band_amount, keep=e.band_base != 0),
-        block("override", e.override_base, plan.override_rate - plan.base_rate, e.override_amount),
-        block("accelerator", e.accel_base, plan.accel_mult - 1.0, e.accel_amount),
-        block("cap_attainment", e.cap_attainment_base[..., None], nan, e.cap_attainment[..., None]),
-        block("cap_rate", s_win[..., None], plan.cap_rate if np.isfinite(plan.cap_rate) else nan,
-              e.cap_rate[..., None]),
-        block("target_incentive", e.ti_base, e.ti_rate, e.ti_amount),
-        block("threshold", s_win[..., None], nan, e.threshold[..., None],
-              reference=(plan.threshold * q_win)[..., None]),
-        block("spif", e.spif_base, plan.spif_rate, e.spif_amount),
-        block("milestone", e.milestone_base, plan.milestone_rate, e.milestone_amount, keep=m_due,
-              reference=np.broadcast_to(m_target, m_sales.shape)),
-        block("cap_payout", (e.total - e.cap_payout)[..., None], nan, e.cap_payout[..., None]),
+    shown = StatementInputs(plan=plan, sales=s_win, quota=q_win, milestone_due=m_due,
+                            milestone_target=np.broadcast_to(m_target, m_sales.shape))  # fmt: skip
+    exports = [(c, c.export(e, shown)) for c in COMPONENTS.values()]
+    blocks = [block(c.name, x.base, x.rate, x.amount, keep=x.keep, reference=x.reference) for c, x in exports]
+    blocks += [
         block("relief", q_plain_win[..., None], attainment(q_win, q_plain_win)[..., None],
               np.zeros((*s_win.shape, 1)), keep=(q_win < q_plain_win)[..., None]),
-        # sub-cent residues of earlier roundings are settled silently, not shown as 0.00 lines
-        block("true_up", paid_before[..., None], nan, true_up[..., None],
-              keep=np.abs(true_up[..., None]) * scale >= 0.5),
-        block("carry_forward", (e.total + true_up)[..., None], nan, carry[..., None],
-              keep=np.abs(carry[..., None]) * scale >= 0.5),
+        block("true_up", paid_before[..., None], nan, true_up[..., None]),
+        block("carry_forward", (earned_minor / scale + true_up)[..., None], nan, carry[..., None]),
     ]  # fmt: skip
     rules, components = [], []
     for name, _base, _rate, block_amount, _keep, _ref in blocks:
         n = block_amount.shape[-1]
-        components += [
-            "decelerator" if name == "accelerator" and plan.accel_mult[i] < 1 else name for i in range(n)
-        ]
+        components += COMPONENTS[name].line_names(plan, n) if name in COMPONENTS else [name] * n
         rules += list(labels[name][:n])
     base = np.concatenate([b[1] for b in blocks], axis=-1)
     rate = np.concatenate([b[2] for b in blocks], axis=-1)
@@ -398,10 +363,11 @@ def payout_statements(
             "line": line,
             "component": pd.Categorical(np.array(components, dtype=object)[line]),
             "rule": pd.Categorical.from_codes(*_codes(rules, line)),
-            "base": base.reshape(-1, n_lines)[cell, line],
+            # bases and references are money: exact in the minor unit, no float noise in exports
+            "base": np.round(base.reshape(-1, n_lines)[cell, line], minor_unit(currency)),
             "rate": rate.reshape(-1, n_lines)[cell, line],
             "amount": line_minor / scale,
-            "reference": reference.reshape(-1, n_lines)[cell, line],
+            "reference": np.round(reference.reshape(-1, n_lines)[cell, line], minor_unit(currency)),
         }
     )
     t_idx = np.arange(n_t).repeat(n_reps)

@@ -65,7 +65,8 @@ class IncentivesReport:
         cube = wb.cube(by_product=needs_products(section))
         won = wb.new_accounts() if needs_new_accounts(section.recognition.leaderboards) else None
         metrics = rep_metrics(cube, quotas.table, month, wb.plan.calendar.fiscal_year_start, won)
-        pays = statements.reps.assign(rep=statements.reps["rep"].astype(str))[["rep", "payout"]]
+        pays = statements.reps.assign(rep=statements.reps["rep"].astype(str))
+        pays = pays.groupby("rep", as_index=False)["payout"].sum()  # a rep on two role plans: one row
         metrics = metrics.merge(pays, on="rep", how="left")
         return cls(wb, month, section, quotas, statements, metrics)
 

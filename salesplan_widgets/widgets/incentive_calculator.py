@@ -25,6 +25,8 @@ from traitlets import Any, Float, Instance, Unicode, observe
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
 from salesplan_widgets.model.commission import payout
+from salesplan_widgets.model.components import COMPONENTS, Explain
+from salesplan_widgets.model.components.registry import component as registered
 from salesplan_widgets.model.estimator import Estimate, estimate_earnings, plan_cost
 from salesplan_widgets.model.recognition import (
     badges,
@@ -38,18 +40,30 @@ from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.widgets.charts import message_box, static_sections
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
+from salesplan_widgets.workbook.plan import builtin_message
+from salesplan_widgets.workbook.plan_checks import cliff_warnings
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%
+PERCENT = 100.0  # rates and attainments are typed and shown as percents: 5 means 5%
+
+
+def _shown(fraction: float) -> float:
+    """A fraction as the percent typed in a control (0.05 -> 5), without float noise."""
+    return round(fraction * PERCENT, 9)
+
+
+def _fraction(percent: float) -> float:
+    return round(percent / PERCENT, 12)
+
+
 SIM_DRAWS = 2_000
 DESIGN_COLOUR, SAVED_COLOUR = "#2f6fae", "#e08a2c"
 
 
 def _validation_messages(exc: ValidationError) -> list[str]:
-    return [
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}".lstrip(": ")
-        for e in exc.errors()
-    ]
+    """Each broken rule with its key, in the workbook's language (pydantic's own checks translated too)."""
+    return [f"{'.'.join(str(p) for p in e['loc'])}: {builtin_message(e)}".lstrip(": ") for e in exc.errors()]
 
 
 def _html_table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
@@ -83,12 +97,15 @@ def _no_quota_notice(month: pd.Period, periods: pd.Series) -> str:
 
 
 class BandRow(widgets.HBox):
-    """One editable band: where it starts and its rate (its end is the next band's start)."""
+    """One editable band, as typed: where it starts (percent of quota or money) and its rate in percent.
+
+    Its end is the next band's start.
+    """
 
     def __init__(self, at_least: float, rate: float, on_change, on_remove):
         self.at_least = widgets.FloatText(value=at_least, layout=widgets.Layout(width="110px"))
         self.until = widgets.Label(layout=widgets.Layout(width="90px"))
-        self.rate = widgets.FloatText(value=rate, step=0.005, layout=widgets.Layout(width="110px"))
+        self.rate = widgets.FloatText(value=rate, step=0.5, layout=widgets.Layout(width="110px"))
         self.remove = widgets.Button(description=_("Remove"), layout=widgets.Layout(width="80px"))
         self.at_least.observe(on_change, "value")
         self.rate.observe(on_change, "value")
@@ -137,17 +154,21 @@ class IncentiveCalculator(widgets.VBox):
             options=[(_("Attainment"), "attainment"), (_("Sales amount"), "amount")],
             value=c.tiers.basis,
         )
-        self.base_rate_control = widgets.FloatText(description=_("Base rate"), value=c.base_rate, step=0.005)
-        self.threshold_control = widgets.FloatText(description=_("Threshold"), value=c.threshold, step=0.05)
+        self.base_rate_control = widgets.FloatText(
+            description=_("Base rate (%)"), value=_shown(c.base_rate), step=0.5
+        )
+        self.threshold_control = widgets.FloatText(
+            description=_("Threshold (%)"), value=_shown(c.threshold), step=5
+        )
         self.cap_control = widgets.FloatText(
-            description=_("Attainment cap"), value=c.caps.attainment or 0.0, step=0.1
+            description=_("Attainment cap (%)"), value=_shown(c.caps.attainment or 0.0), step=10
         )
         self.payout_cap_control = widgets.FloatText(
             description=_("Payout cap"), value=c.caps.payout or 0.0, step=1_000
         )
         first = c.accelerators[0] if c.accelerators else None
         self.accelerator_from_control = widgets.FloatText(
-            description=_("Accelerate from"), value=first.at_least if first else 1.0, step=0.1
+            description=_("Accelerate from (%)"), value=_shown(first.at_least if first else 1.0), step=10
         )
         self.accelerator_control = widgets.FloatText(
             description=_("Multiplier"), value=first.multiplier if first else 1.0, step=0.1
@@ -165,7 +186,7 @@ class IncentiveCalculator(widgets.VBox):
         self.message_panel = widgets.HTML()
         bands = c.tiers.bands or []
         for band in bands:
-            self._append_band(band.at_least, band.rate)
+            self._append_band(self._edge_shown(band.at_least, c.tiers.basis), _shown(band.rate))
         for control in (
             self.mode_control,
             self.basis_control,
@@ -243,10 +264,14 @@ class IncentiveCalculator(widgets.VBox):
         widgets.link((self.rep_control, "value"), (self, "rep"))
         widgets.link((self.extra_control, "value"), (self, "extra"))
 
-        header = [_("From"), _("Below"), _("Rate"), ""]
+        header = [self._from_header(c.tiers.basis), _("Below"), _("Rate (%)"), ""]
         band_header = widgets.HBox(
             [widgets.Label(h, layout=widgets.Layout(width=w)) for h, w in zip(header, ("110px", "90px", "110px", "80px"), strict=True)]
         )  # fmt: skip
+        self.from_header = band_header.children[0]
+        self.basis_control.observe(
+            lambda change: setattr(self.from_header, "value", self._from_header(change["new"])), "value"
+        )
         design = widgets.VBox(
             [
                 widgets.HBox([self.mode_control, self.basis_control]),
@@ -298,9 +323,22 @@ class IncentiveCalculator(widgets.VBox):
             self.rep = rep or self.reps[0]
         self._ready = True
         self._label_bands()
+        self._flag_cliffs(self.section)
         self.refresh()
 
     # -- editing the design --------------------------------------------------------------------------
+    @staticmethod
+    def _from_header(basis: str) -> str:
+        return _("From (% of quota)") if basis == "attainment" else _("From (amount)")
+
+    @staticmethod
+    def _edge_shown(edge: float, basis: str) -> float:
+        """A band edge as typed: percent of quota on an attainment basis, money otherwise."""
+        return _shown(edge) if basis == "attainment" else edge
+
+    def _edge_value(self, typed: float) -> float:
+        return _fraction(typed) if self.basis_control.value == "attainment" else typed
+
     def _append_band(self, at_least: float, rate: float) -> None:
         row = BandRow(at_least, rate, self._controls_changed, self.remove_band)
         self.band_rows.children = [*self.band_rows.children, row]
@@ -309,7 +347,7 @@ class IncentiveCalculator(widgets.VBox):
         """A new band above the last one (50 points of attainment higher, same rate)."""
         rows = self.band_rows.children
         last = rows[-1] if rows else None
-        step = 0.5 if self.basis_control.value == "attainment" else 100_000.0
+        step = 50.0 if self.basis_control.value == "attainment" else 100_000.0
         self._append_band(
             last.at_least.value + step if last else 0.0,
             last.rate.value if last else self.base_rate_control.value,
@@ -321,7 +359,8 @@ class IncentiveCalculator(widgets.VBox):
         self._controls_changed()
 
     def set_bands(self, bands: list[tuple[float, float]]) -> None:
-        """Replace the bands by (at_least, rate) pairs, as typed in the table."""
+        """Replace the bands by (at_least, rate) pairs, as typed in the table: percents, so (100, 8) is a
+        band from 100% of quota at 8% (from 100 of money on an amount basis)."""
         self._ready = False
         self.band_rows.children = []
         for at_least, rate in bands:
@@ -331,35 +370,34 @@ class IncentiveCalculator(widgets.VBox):
 
     def _label_bands(self) -> None:
         rows = self.band_rows.children
+        unit = "%" if self.basis_control.value == "attainment" else ""
         for row, nxt in zip(rows, [*rows[1:], None], strict=False):
-            row.until.value = "∞" if nxt is None else f"{nxt.at_least.value:g}"
+            row.until.value = "∞" if nxt is None else f"{nxt.at_least.value:g}{unit}"
 
     def design_from_controls(self) -> IncentivesSection:
         """The plan the controls describe; raises ValidationError naming the broken rule."""
         rows = self.band_rows.children
         bands = [
-            {"at_least": r.at_least.value, "rate": r.rate.value}
-            | ({"below": nxt.at_least.value} if nxt is not None else {})
+            {"at_least": self._edge_value(r.at_least.value), "rate": _fraction(r.rate.value)}
+            | ({"below": self._edge_value(nxt.at_least.value)} if nxt is not None else {})
             for r, nxt in zip(rows, [*rows[1:], None], strict=False)
         ]
         data = self.section.model_dump(exclude_none=True) if self.section else {}
         commission = data.setdefault("commission", {})
-        commission["base_rate"] = self.base_rate_control.value
-        commission["threshold"] = self.threshold_control.value
-        commission.setdefault("caps", {})["attainment"] = self.cap_control.value or None
+        commission["base_rate"] = _fraction(self.base_rate_control.value)
+        commission["threshold"] = _fraction(self.threshold_control.value)
+        commission.setdefault("caps", {})["attainment"] = _fraction(self.cap_control.value) or None
         commission["caps"]["payout"] = self.payout_cap_control.value or None
         if not self.accelerator_control.disabled:
             multiplier = self.accelerator_control.value
             commission["accelerators"] = (
                 []
                 if multiplier == 1
-                else [{"at_least": self.accelerator_from_control.value, "multiplier": multiplier}]
+                else [{"at_least": _fraction(self.accelerator_from_control.value), "multiplier": multiplier}]
             )
-        commission["tiers"] = {
-            "mode": self.mode_control.value,
-            "basis": self.basis_control.value,
-            "bands": bands,
-        }
+        commission["tiers"] = {"mode": self.mode_control.value, "basis": self.basis_control.value}
+        if bands:  # no band rows: the base rate on all sales
+            commission["tiers"]["bands"] = bands
         data["cumulative"] = self.cumulative_control.value
         return IncentivesSection.model_validate(data)
 
@@ -373,8 +411,14 @@ class IncentiveCalculator(widgets.VBox):
             self.message = "\n".join(_validation_messages(exc))
             self.message_panel.value = message_box(self.message.split("\n"), kind="error")
             return
-        self.message, self.message_panel.value = "", ""
+        self._flag_cliffs(design)
         self.section = design
+
+    def _flag_cliffs(self, design: IncentivesSection) -> None:
+        """A valid plan can still pay less for selling more: flagged with the fix, not refused."""
+        cliffs = [f"{p.expected}. {p.fix}" for p in cliff_warnings(design)]
+        self.message = "\n".join(cliffs)
+        self.message_panel.value = message_box(cliffs, kind="notice") if cliffs else ""
 
     @observe("section", "period")
     def _design_or_period_changed(self, change) -> None:
@@ -431,21 +475,9 @@ class IncentiveCalculator(widgets.VBox):
         """One line in words: what it is for and how its amount comes about."""
         component = str(line["component"])
         amount, base, rate = line["amount"], line["base"], line["rate"]
-        if component in ("band", "override", "accelerator", "decelerator", "spif", "target_incentive"):
-            return _("{base} × {rate} = {amount}").format(
-                base=self._money(base),
-                rate=fmt_percent(rate, self.locale, decimals=2),
-                amount=self._money(amount),
-            )
-        if component == "milestone":
-            met = amount > 0
-            return (_("met: {sales} sold, {needed} needed") if met else _("missed: {sales} sold, {needed} needed")).format(
-                sales=self._money(base), needed=self._money(line["reference"])
-            )  # fmt: skip
-        if component == "threshold":
-            return _("sales {sales} are below the threshold of {needed}").format(
-                sales=self._money(base), needed=self._money(line["reference"])
-            )
+        if component in COMPONENTS or component == "decelerator":  # a rule: its component says it in words
+            fmt = Explain(money=self._money, percent=lambda v: fmt_percent(v, self.locale, decimals=2))
+            return registered(component).explain(line, fmt)
         if component == "relief":
             return _("quota {quota} × {share} of the days").format(
                 quota=self._money(base), share=fmt_percent(rate, self.locale, decimals=1)
@@ -491,7 +523,8 @@ class IncentiveCalculator(widgets.VBox):
             self._new_accounts = self.workbook.new_accounts()  # read once, only when a board ranks on it
         metrics = rep_metrics(self.cube, self.quotas, self.period, self.fiscal_year_start, self._new_accounts)
         pays = self.statements.reps.assign(rep=self.statements.reps["rep"].astype(str))
-        metrics = metrics.merge(pays[["rep", "payout"]], on="rep", how="left")
+        pays = pays.groupby("rep", as_index=False)["payout"].sum()  # a rep on two role plans: one row
+        metrics = metrics.merge(pays, on="rep", how="left")
         parts = []
         tables = []
         for board in self.section.recognition.leaderboards:
@@ -548,14 +581,16 @@ class IncentiveCalculator(widgets.VBox):
             return self.simulation_table
         history = self.cube[self.cube["period"] <= period]
         sim = simulate_sales(history, nxt, draws=draws, seed=seed)
-        self.simulation_table = compare_designs(sim, {_("Design"): self.section, _("Saved plan"): self.saved})
+        month = str(period + 1)  # role plans: each rep under the plan and version in force next month
+        designs = {_("Design"): self.section, _("Saved plan"): self.saved}
+        self.simulation_table = compare_designs(sim, designs, month=month)
         edges = np.arange(0.0, 2.01, 0.1)
         counts, _e = np.histogram(np.clip(sim.attainment, 0, 2.0 - 1e-9), bins=edges)
         with self.attainment_bars.hold_sync():
             self.attainment_bars.x = [f"{e:.0%}" for e in edges[:-1]]
             self.attainment_bars.y = counts / max(counts.sum(), 1)
-        design_cost = payout_cost(sim, self.section).cost
-        saved_cost = payout_cost(sim, self.saved).cost
+        design_cost = payout_cost(sim, self.section, month=month).cost
+        saved_cost = payout_cost(sim, self.saved, month=month).cost
         cost_edges = np.linspace(
             min(design_cost.min(), saved_cost.min()), max(design_cost.max(), saved_cost.max()) + 1e-9, 13
         )

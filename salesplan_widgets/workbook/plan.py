@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from salesplan_widgets.errors import PlanError, Problem
-from salesplan_widgets.i18n import _
+from salesplan_widgets.i18n import LOCALES, _, get_locale, use_locale
 from salesplan_widgets.workbook.atomic import content_version, save_checked
 from salesplan_widgets.workbook.schema import Plan
 
@@ -48,7 +48,40 @@ def _line_of(doc: Any, loc: tuple) -> int | None:
     return line
 
 
+def builtin_message(err: dict) -> str:
+    """pydantic's own check (type, bound, choice) in the active language; its English text otherwise."""
+    messages = {
+        "greater_than_equal": _("a number of at least {ge}"),
+        "greater_than": _("a number above {gt}"),
+        "less_than_equal": _("a number of at most {le}"),
+        "less_than": _("a number below {lt}"),
+        "float_parsing": _("a number"),
+        "float_type": _("a number"),
+        "int_parsing": _("a whole number"),
+        "int_type": _("a whole number"),
+        "int_from_float": _("a whole number"),
+        "bool_parsing": _("true or false"),
+        "bool_type": _("true or false"),
+        "string_type": _("text"),
+        "string_pattern_mismatch": _("text in the form {pattern}"),
+        "literal_error": _("one of {expected}"),
+        "date_parsing": _("a date written YYYY-MM-DD"),
+        "date_from_datetime_parsing": _("a date written YYYY-MM-DD"),
+        "date_type": _("a date written YYYY-MM-DD"),
+        "list_type": _("a list"),
+        "dict_type": _("a mapping of keys to values"),
+        "model_type": _("a mapping of keys to values"),
+        "model_attributes_type": _("a mapping of keys to values"),
+    }
+    message = messages.get(err["type"])
+    if message is None:
+        return err["msg"].removeprefix("Value error, ")
+    ctx = err.get("ctx") or {}
+    return message.format(**{k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in ctx.items()})
+
+
 def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
+    """One located problem per validation error, in the active language (parse_plan sets the plan's)."""
     problems = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -60,13 +93,21 @@ def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
             expected = _("the key '{key}'").format(key=key)
             fix = _("add it; see docs/plan.schema.json")
         else:
-            message = err["msg"].removeprefix("Value error, ")
+            message = builtin_message(err)
             expected = _("'{key}': {message}").format(key=key, message=message)
             fix = _("correct the value of '{key}'").format(key=key)
         value = err.get("input")
         found = repr(value)[:60] if isinstance(value, str | int | float | bool) else None
         problems.append(
-            Problem(file=file, row=_line_of(doc, loc), column=key, expected=expected, fix=fix, found=found)
+            Problem(
+                file=file,
+                row=_line_of(doc, loc),
+                column=key,
+                expected=expected,
+                fix=fix,
+                found=found,
+                locale=get_locale(),
+            )
         )
     return problems
 
@@ -94,10 +135,13 @@ def parse_plan(text: str, file: str = PLAN_FILE) -> tuple[Plan, Any]:
                 fix=_("start from `salesplan init` or workbooks/demo/plan.yaml"),
             )
         )
-    try:
-        plan = Plan.model_validate(_plain(doc))
-    except ValidationError as exc:
-        raise PlanError(_problems(exc, doc, file)) from None
+    # The plan's errors are in the plan's language: validators' messages are made during validation.
+    locale = doc.get("locale") if doc.get("locale") in LOCALES else get_locale()
+    with use_locale(locale):
+        try:
+            plan = Plan.model_validate(_plain(doc))
+        except ValidationError as exc:
+            raise PlanError(_problems(exc, doc, file)) from None
     return plan, doc
 
 

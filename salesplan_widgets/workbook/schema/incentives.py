@@ -2,7 +2,9 @@
 
 Pure declarations with their consistency rules: an invalid plan (gapped or overlapping bands, a cap below
 the threshold, crediting shares not summing to 100%) fails with a message naming the rule and the fix.
-Every key has a default, so an empty section is a valid plan that pays nothing. No file access here.
+Every key has a default, so an empty section is a valid plan that pays nothing. Rates are fractions of
+sales up to 1 (100%) and attainments fractions of quota up to 10 (1000%), so a percent written as a number
+(`rate: 5`, `threshold: 50`) is refused with its fix. No file access here.
 
 Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
 
@@ -34,25 +36,66 @@ Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
         badges: [{name: First to quota, rule: first_to_quota}, {name: On a roll, rule: streak, months: 3}]
       crediting: [{rep: Wang Fang, segment: A, shares: {Wang Fang: 0.6, Li Wei: 0.4}}]
       relief: [{rep: Zhao Lei, joined: 2026-10-12, reason: new hire}]
+      plans:                        # plans by role, in dated versions; everyone else is on the rules above
+        - id: kam
+          name: Key-account manager
+          versions:
+            - {effective: 2026-01, commission: {base_rate: 0.05}}
+            - {effective: 2026-07, commission: {base_rate: 0.06}, reason: H2 rates}
+      assignments: [{rep: Li Wei, plan: kam, start: 2026-07-16}]   # promoted mid-July: prorated by days
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook.schema.base import PlanModel
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 SHARE_TOLERANCE = 1e-9
+MAX_RATE = 1.0  # a commission rate above 100% of sales is a typo for a percent (rate: 5 meant 5%)
+MAX_ATTAINMENT = 10.0  # attainment above 1000% of quota is a typo for a percent (threshold: 50 meant 50%)
 
 
 def _pct(value: float) -> str:
     return f"{value * 100:g}%"
+
+
+def _at_most_100_percent(value: float) -> float:
+    if value > MAX_RATE:
+        raise ValueError(
+            _(
+                "rate rule: {value:g} would pay {pct} of sales (rates are fractions: 0.05 = 5%); "
+                "fix: write {fixed:g} for {value:g}%"
+            ).format(value=value, pct=_pct(value), fixed=value / 100)
+        )
+    return value
+
+
+def check_attainment(value: float | None) -> float | None:
+    """An attainment edge must be a fraction of quota: 50 is refused with the fix 0.5."""
+    if value is not None and value > MAX_ATTAINMENT:
+        raise ValueError(
+            _(
+                "attainment rule: {value:g} means {pct} of quota (attainment is a fraction: 1.0 = 100%); "
+                "fix: write {fixed:g} for {value:g}%"
+            ).format(value=value, pct=_pct(value), fixed=value / 100)
+        )
+    return value
+
+
+# A rate: a fraction of sales from 0 to 1. An attainment: a fraction of quota from 0 to 10.
+Rate = Annotated[
+    float, Field(ge=0, json_schema_extra={"maximum": MAX_RATE}), AfterValidator(_at_most_100_percent)
+]
+Attainment = Annotated[
+    float, Field(ge=0, json_schema_extra={"maximum": MAX_ATTAINMENT}), AfterValidator(check_attainment)
+]
 
 
 class Band(PlanModel):
@@ -60,7 +103,7 @@ class Band(PlanModel):
 
     at_least: float = Field(0.0, ge=0, description="Lower edge, included (attainment fraction or money).")
     below: float | None = Field(None, description="Upper edge, excluded; omit on the last band (no limit).")
-    rate: float = Field(0.0, ge=0, description="Commission rate on sales in this band, e.g. 0.05 for 5%.")
+    rate: Rate = Field(0.0, description="Commission rate on sales in this band, e.g. 0.05 for 5%.")
 
 
 class Tiers(PlanModel):
@@ -72,13 +115,24 @@ class Tiers(PlanModel):
         description="marginal: each band's rate on the sales inside it; "
         "retroactive: the rate of the highest band reached, on all sales.",
     )
-    bands: list[Band] = Field(
-        default_factory=list, description="Contiguous bands from 0 upward; empty means the base rate."
+    bands: list[Band] | None = Field(
+        None, description="Contiguous bands from 0 upward; leave out to pay the base rate on all sales."
     )
 
     @model_validator(mode="after")
     def _contiguous(self) -> Tiers:
-        bands = self.bands
+        if self.bands is not None and not self.bands:
+            raise ValueError(
+                _(
+                    "tiers rule: the band list is empty, so the bands would pay nothing; "
+                    "fix: add at least one band, or remove 'bands' to pay the base rate on all sales"
+                )
+            )
+        bands = self.bands or []
+        if self.basis == "attainment":
+            for band in bands:
+                check_attainment(band.at_least)
+                check_attainment(band.below)
         for i, band in enumerate(bands, start=1):
             if band.below is not None and band.below <= band.at_least:
                 raise ValueError(
@@ -132,7 +186,7 @@ class RateOverride(PlanModel):
     segment: str | None = Field(None, description="Customer segment the rate applies to.")
     channel: str | None = Field(None, description="Channel the rate applies to.")
     product: str | None = Field(None, description="Product line the rate applies to.")
-    rate: float = Field(0.0, ge=0, description="The slice's rate (replaces the base rate).")
+    rate: Rate = Field(0.0, description="The slice's rate: its sales earn it instead of the band rates.")
 
     @model_validator(mode="after")
     def _names_a_slice(self) -> RateOverride:
@@ -149,8 +203,10 @@ class RateOverride(PlanModel):
 class Accelerator(PlanModel):
     """A multiplier on the commission earned on sales whose attainment lies in [at_least, below)."""
 
-    at_least: float = Field(1.0, ge=0, description="Attainment where the multiplier starts (included).")
-    below: float | None = Field(None, description="Attainment where it stops (excluded); omit for no end.")
+    at_least: Attainment = Field(1.0, description="Attainment where the multiplier starts (included).")
+    below: Attainment | None = Field(
+        None, description="Attainment where it stops (excluded); omit for no end."
+    )
     multiplier: float = Field(1.0, ge=0, description="Above 1 accelerates (e.g. 1.5), below 1 decelerates.")
 
     @model_validator(mode="after")
@@ -166,21 +222,21 @@ class Accelerator(PlanModel):
 
 
 class Caps(PlanModel):
-    attainment: float | None = Field(None, gt=0, description="Sales above this attainment earn nothing.")
-    rate: float | None = Field(
+    attainment: Attainment | None = Field(None, gt=0, description="Sales above this attainment earn nothing.")
+    rate: Rate | None = Field(
         None, gt=0, description="Highest effective commission rate (commission ÷ sales)."
     )
     payout: float | None = Field(None, gt=0, description="Most one rep can earn in one measurement period.")
 
 
 class Commission(PlanModel):
-    base_rate: float = Field(0.0, ge=0, description="Commission rate when no band or override applies.")
+    base_rate: Rate = Field(0.0, description="Commission rate when no band or override applies.")
     overrides: list[RateOverride] = Field(default_factory=list, description="Rates for named slices.")
     tiers: Tiers = Field(default_factory=Tiers)
     accelerators: list[Accelerator] = Field(
         default_factory=list, description="Accelerators (multiplier > 1) and decelerators (< 1)."
     )
-    threshold: float = Field(0.0, ge=0, description="Attainment below which no commission is paid.")
+    threshold: Attainment = Field(0.0, description="Attainment below which no commission is paid.")
     caps: Caps = Field(default_factory=Caps)
 
     @model_validator(mode="after")
@@ -192,6 +248,15 @@ class Commission(PlanModel):
                     "nothing could ever be paid; fix: raise caps.attainment above {threshold} or lower "
                     "the threshold"
                 ).format(cap=_pct(self.caps.attainment), threshold=_pct(self.threshold))
+            )
+        accelerating = [a.at_least for a in self.accelerators if a.multiplier > 1]
+        if accelerating and self.threshold > min(accelerating):
+            raise ValueError(
+                _(
+                    "threshold rule: the threshold ({threshold}) lies above the first accelerator ({start}), "
+                    "so accelerated sales from {start} pay nothing until {threshold}; fix: lower the "
+                    "threshold to {start} or less, or start the accelerator at {threshold}"
+                ).format(threshold=_pct(self.threshold), start=_pct(min(accelerating)))
             )
         ranges = sorted(self.accelerators, key=lambda a: a.at_least)
         for a, b in zip(ranges, ranges[1:], strict=False):
@@ -206,7 +271,7 @@ class Commission(PlanModel):
 
 
 class CurvePoint(PlanModel):
-    attainment: float = Field(ge=0, description="Attainment (1.0 = 100% of quota).")
+    attainment: Attainment = Field(description="Attainment (1.0 = 100% of quota).")
     payout: float = Field(ge=0, description="Share of the target incentive paid there (1.0 = 100%).")
 
 
@@ -253,14 +318,14 @@ class Milestone(PlanModel):
         "cumulative target through `by` (the task splitter's milestone).",
     )
     bonus: float = Field(0.0, ge=0, description="Fixed bonus when met.")
-    rate: float = Field(0.0, ge=0, description="Or a rate on the cumulative sales when met.")
+    rate: Rate = Field(0.0, description="Or a rate on the cumulative sales when met.")
 
 
 class Spif(PlanModel):
     """A sales push: an extra rate on one product, segment or channel, inside a window of months."""
 
     name: str
-    rate: float = Field(ge=0)
+    rate: Rate = Field(description="Extra rate on the slice's sales in the window, e.g. 0.02 for 2%.")
     segment: str | None = None
     channel: str | None = None
     product: str | None = None
@@ -304,7 +369,7 @@ class Badge(PlanModel):
         description="first_to_quota: earliest to 100% year to date; streak: `months` in a row at `level`; "
         "attainment: this period at `level`.",
     )
-    level: float = Field(1.0, gt=0, description="Attainment the rule asks for.")
+    level: Attainment = Field(1.0, gt=0, description="Attainment the rule asks for.")
     months: int = Field(3, ge=1, description="Months in a row, for a streak.")
 
 
@@ -367,8 +432,8 @@ class Relief(PlanModel):
         return self
 
 
-class IncentivesSection(PlanModel):
-    """Settings of the incentives capability: how reps are paid, rewarded and recognised."""
+class PlanRules(PlanModel):
+    """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
     measurement: Literal["monthly", "quarterly", "yearly"] = Field(
         "monthly", description="Length of one measurement (and payment) period."
@@ -384,6 +449,70 @@ class IncentivesSection(PlanModel):
     target_incentive: TargetIncentive | None = None
     milestones: list[Milestone] = Field(default_factory=list)
     spifs: list[Spif] = Field(default_factory=list)
+
+
+class PlanVersion(PlanRules):
+    """A plan's rules from an effective month on, until the next version (closed periods keep theirs)."""
+
+    effective: str = Field(pattern=MONTH_PATTERN, description="First month the version is in force, YYYY-MM.")
+    reason: str = Field("", description="Why the plan changed, for the statement and the audit trail.")
+
+
+class RolePlan(PlanModel):
+    """An incentive plan for one role (account executive, key-account manager …), in dated versions."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short name the assignments use, e.g. kam.")
+    name: str = Field(description="The plan's name on statements, e.g. Key-account manager.")
+    versions: list[PlanVersion] = Field(min_length=1, description="Versions by rising effective month.")
+
+    @model_validator(mode="after")
+    def _rising(self) -> RolePlan:
+        for a, b in zip(self.versions, self.versions[1:], strict=False):
+            if b.effective <= a.effective:
+                raise ValueError(
+                    _(
+                        "plan version rule: plan {plan}'s version effective {b} must come after {a}; "
+                        "fix: list the versions by rising effective month, each month once"
+                    ).format(plan=self.id, a=a.effective, b=b.effective)
+                )
+        return self
+
+    def in_force(self, month: str) -> PlanVersion | None:
+        """The version in force in `month` (YYYY-MM); None before the first."""
+        current = None
+        for version in self.versions:  # a plan's few versions
+            if version.effective <= month:
+                current = version
+        return current
+
+
+class Assignment(PlanModel):
+    """A rep on a role plan from `start` to `end` (both included); days outside are paid by the section's
+    own rules. A mid-month change prorates that month's sales and quota by days."""
+
+    rep: str
+    plan: str = Field(description="The id of a plan in `plans`.")
+    start: dt.date | None = Field(None, description="First day on the plan; omit for since always.")
+    end: dt.date | None = Field(None, description="Last day on the plan; omit for no end.")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Assignment:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(
+                _(
+                    "assignment rule: {rep}'s assignment to {plan} ends before it starts; fix: swap the dates"
+                ).format(rep=self.rep, plan=self.plan)
+            )
+        return self
+
+
+class IncentivesSection(PlanRules):
+    """Settings of the incentives capability: how reps are paid, rewarded and recognised.
+
+    The rules at the top are the plan for everyone; `plans` adds role plans (each with dated versions) and
+    `assignments` puts reps on them for a stretch of days.
+    """
+
     rewards: list[Reward] = Field(default_factory=list)
     recognition: Recognition = Field(default_factory=Recognition)
     crediting: list[CreditSplit] = Field(default_factory=list)
@@ -392,6 +521,59 @@ class IncentivesSection(PlanModel):
         0.1,
         description="Until a targets table exists, dashboards use last year's sales × (1 + this) as quota.",
     )
+    plans: list[RolePlan] = Field(
+        default_factory=list,
+        description="Plans by role, each in dated versions; reps join them by assignment.",
+    )
+    assignments: list[Assignment] = Field(
+        default_factory=list, description="Which rep is on which role plan, from when to when."
+    )
+
+    @model_validator(mode="after")
+    def _assignments(self) -> IncentivesSection:
+        ids = [p.id for p in self.plans]
+        if len(set(ids)) != len(ids):
+            raise ValueError(
+                _("plan rule: two plans share an id; fix: give every plan its own id ({ids})").format(
+                    ids=", ".join(ids)
+                )
+            )
+        by_rep: dict[str, list[Assignment]] = {}
+        for a in self.assignments:
+            if a.plan not in ids:
+                raise ValueError(
+                    _(
+                        "assignment rule: {rep} is assigned to {plan}, which is not a plan; fix: use one of {ids}"
+                    ).format(rep=a.rep, plan=a.plan, ids=", ".join(ids) or "—")
+                )
+            by_rep.setdefault(a.rep, []).append(a)
+        for rep, stretches in by_rep.items():
+            stretches = sorted(stretches, key=lambda a: a.start or dt.date.min)
+            for a, b in zip(stretches, stretches[1:], strict=False):
+                if a.end is None or a.end >= (b.start or dt.date.min):
+                    raise ValueError(
+                        _(
+                            "assignment rule: {rep} is on {a} and {b} at the same time; "
+                            "fix: end the first assignment the day before the second starts"
+                        ).format(rep=rep, a=a.plan, b=b.plan)
+                    )
+        return self
+
+    def rules_in_force(self, plan: str, month: str) -> IncentivesSection | None:
+        """Plan `plan`'s version in force in `month`, as a section with this one's workbook-wide parts
+        (crediting, relief, rewards, recognition); None before its first version."""
+        version = next(p for p in self.plans if p.id == plan).in_force(month)
+        if version is None:
+            return None
+        rules = version.model_dump(exclude={"effective", "reason"})
+        shared = self.model_dump(
+            include={"rewards", "recognition", "crediting", "relief", "provisional_growth"}
+        )
+        return IncentivesSection.model_validate(rules | shared)
+
+    def without_role_plans(self) -> IncentivesSection:
+        """The rules at the top: the plan for everyone not assigned to a role plan."""
+        return self.model_copy(update={"plans": [], "assignments": []})
 
     @field_validator("crediting")
     @classmethod

@@ -1,0 +1,242 @@
+"""Several plans by role: who is on which plan, day by day, and each plan paid under the version in force.
+
+A rep assigned to a role plan for part of a month has that month's sales and quota prorated by days between
+the plans (a promotion on 15 July pays the first half of July under the old plan and the second under the
+new); days without an assignment are paid by the section's own rules. Each period is paid under the version
+of its plan in force in its last month, so a version change never restates a closed period: what earlier
+periods paid is carried in as paid, and a period-by-period plan carries only a real negative balance.
+Pure: no files, no widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+from salesplan_widgets.model.commission import credit_sales
+from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+
+EVERYONE = ""  # the plan id of the section's own rules: everyone on no role plan
+
+
+def plan_shares(section: IncentivesSection, reps: list[str], months: pd.PeriodIndex) -> pd.DataFrame:
+    """Share of each month's days each rep spent on each plan: plan, period, rep, share (0 rows left out).
+
+    The shares of one rep and month add up to 1; what no assignment covers is the section's own plan.
+    """
+    month_start = np.array([m.start_time.date().toordinal() for m in months])
+    days = np.array([m.days_in_month for m in months], dtype=float)
+    known = set(reps)
+    chosen = [a for a in section.assignments if a.rep in known]
+    start = np.array([a.start.toordinal() if a.start else month_start[0] for a in chosen], dtype=float)
+    end = np.array([a.end.toordinal() if a.end else month_start[-1] + 366 for a in chosen], dtype=float)
+    # days on the plan in each month, all assignments × months at once
+    first = np.maximum(month_start[None, :], start[:, None])
+    last = np.minimum((month_start + days - 1)[None, :], end[:, None])
+    on = np.clip(last - first + 1, 0, days) / days
+    n = len(months)
+    # month positions (not Periods) while grouping: the groupbys stay numeric and fast
+    assigned = pd.DataFrame(
+        {
+            "plan": np.repeat([a.plan for a in chosen], n),
+            "month": np.tile(np.arange(n), len(chosen)),
+            "rep": np.repeat([a.rep for a in chosen], n),
+            "share": on.ravel(),
+        }
+    )
+    covered = assigned.groupby(["rep", "month"])["share"].sum()
+    grid = pd.MultiIndex.from_product([reps, np.arange(n)], names=["rep", "month"])
+    rest = (1.0 - covered.reindex(grid, fill_value=0.0)).clip(lower=0.0).rename("share").reset_index()
+    shares = pd.concat([assigned, rest.assign(plan=EVERYONE)], ignore_index=True)
+    shares = shares.groupby(["plan", "month", "rep"], as_index=False, sort=False)["share"].sum()
+    shares = shares[shares["share"] > 0].reset_index(drop=True)
+    return shares.assign(period=months[shares["month"].to_numpy()])[["plan", "period", "rep", "share"]]
+
+
+def _period_ends(measurement: str, first: pd.Period, period: pd.Period) -> list[pd.Period]:
+    """Last month of each measurement period of the year through `period` (the current one may be partial)."""
+    length = PERIOD_MONTHS[measurement]
+    upto = (period - first).n
+    return [first + min(t * length + length - 1, upto) for t in range(upto // length + 1)]
+
+
+def _carried(statements: Statements) -> pd.Series:
+    lines = statements.lines[statements.lines["component"] == "carry_forward"]
+    return lines.groupby(lines["rep"].astype(str))["amount"].sum()
+
+
+def owed_under_versions(
+    rules_at: Callable[[str], IncentivesSection | None],
+    cube: pd.DataFrame,
+    quotas: pd.DataFrame,
+    period: pd.Period | str,
+    currency: str = "CNY",
+    fiscal_year_start: int = 1,
+    share: pd.DataFrame | None = None,
+    all_periods: bool = False,
+    paid_to_date: pd.Series | None = None,
+    earned_to_date: pd.Series | None = None,
+) -> Statements | None:
+    """Statements of one plan whose rules depend on the month (`rules_at('YYYY-MM')`, None: not in force).
+
+    Each period is owed under the rules in force in its last month; earlier periods count as paid what
+    they paid under their own rules (the true-up of a year-to-date plan deducts exactly that). Given
+    `paid_to_date` (and for a period-by-period plan `earned_to_date`) from the payment ledger, the current
+    period is owed under its version on top of those recorded facts instead.
+    """
+    period = pd.Period(period, "M")
+    first = fiscal_year_first(period, fiscal_year_start)
+    current = rules_at(str(period))
+    if current is None:
+        return None
+    ends = _period_ends(current.measurement, first, period)
+    versions = [rules_at(str(end)) for end in ends]
+    pay = dict(currency=currency, fiscal_year_start=fiscal_year_start, share=share)
+    if paid_to_date is not None and not all_periods:  # the ledger knows what was paid: owed for P only
+        return payout_statements(current, cube, quotas, period, paid_to_date=paid_to_date,
+                                 earned_to_date=earned_to_date, **pay)  # fmt: skip
+    if all(v == current for v in versions):  # one version all year: one run of the engine
+        return payout_statements(current, cube, quotas, period, all_periods=all_periods, **pay)
+    # Runs of periods under one version are paid in one run of the engine each; every run starts from
+    # what the earlier runs paid and carried, under their own versions.
+    paid = pd.Series(dtype=float)
+    earned = pd.Series(dtype=float)
+    runs = []
+    t = 0
+    while t < len(ends):  # over the year's few versions
+        rules, since = versions[t], ends[t]
+        while t + 1 < len(ends) and versions[t + 1] == rules:
+            t += 1
+        t += 1
+        if rules is None:
+            continue
+        result = payout_statements(rules, cube, quotas, ends[t - 1], paid_to_date=paid, earned_to_date=earned,
+                                   since=since, all_periods=True, **pay)  # fmt: skip
+        by_rep = result.reps.groupby(result.reps["rep"].astype(str), observed=True)["payout"].sum()
+        paid = paid.add(by_rep, fill_value=0.0)
+        last = result.lines["period"] == ends[t - 1]
+        earned = paid.sub(_carried(Statements(result.lines[last], result.reps, result.rewards, currency)),
+                          fill_value=0.0)  # fmt: skip
+        runs.append(result)
+    if not all_periods:
+        last = runs[-1]
+        return Statements(
+            lines=last.lines[last.lines["period"] == period].reset_index(drop=True),
+            reps=last.reps[last.reps["period"] == period].reset_index(drop=True),
+            rewards=last.rewards[last.rewards["period"] == period].reset_index(drop=True),
+            currency=currency,
+        )
+    return combine(runs)
+
+
+def combine(parts: list[Statements], plans: list[str] | None = None) -> Statements:
+    """Several statements as one; with `plans`, every line and rep row says which plan it comes from."""
+    if plans is not None:
+        parts = [
+            Statements(
+                lines=p.lines.assign(plan=name),
+                reps=p.reps.assign(plan=name),
+                rewards=p.rewards,
+                currency=p.currency,
+            )
+            for p, name in zip(parts, plans, strict=True)
+        ]
+
+    def stack(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+        """Concatenated, categorical columns joined as categoricals (pd.concat would make them text)."""
+        labels = [c for c in ("rep", "team", "component", "rule") if c in pieces[0]]
+        frame = pd.concat([piece.drop(columns=labels) for piece in pieces], ignore_index=True)
+        for column in labels:
+            frame[column] = union_categoricals([piece[column] for piece in pieces], ignore_order=True)
+        return frame[list(pieces[0].columns)]
+
+    lines = stack([p.lines for p in parts])
+    reps = stack([p.reps for p in parts])
+    rewards = pd.concat([p.rewards for p in parts], ignore_index=True).drop_duplicates(
+        ["period", "rep", "reward"]
+    )
+    return Statements(
+        lines=lines, reps=reps, rewards=rewards.reset_index(drop=True), currency=parts[0].currency
+    )
+
+
+def _of_plan(recorded: pd.Series | None, plan: str) -> pd.Series | None:
+    """One plan's part of a (plan, rep)-indexed series of recorded amounts (empty if it has none)."""
+    if recorded is None:
+        return None
+    if plan in recorded.index.get_level_values(0):
+        return recorded.xs(plan, level=0)
+    return pd.Series(dtype=float)
+
+
+def _of_reps(reps: pd.Categorical, names: np.ndarray) -> np.ndarray:
+    """Rows whose rep is one of `names`."""
+    wanted = reps.categories.get_indexer(names)
+    return np.isin(reps.codes, wanted[wanted >= 0])
+
+
+def role_statements(
+    section: IncentivesSection,
+    cube: pd.DataFrame,
+    quotas: pd.DataFrame,
+    period: pd.Period | str,
+    currency: str = "CNY",
+    fiscal_year_start: int = 1,
+    all_periods: bool = False,
+    paid_to_date: pd.Series | None = None,
+    earned_to_date: pd.Series | None = None,
+) -> Statements:
+    """Statements of every plan for the period: each rep's lines under each plan they were on this year.
+
+    Lines and rep rows carry a `plan` column (the role plan's name; empty for the section's own rules).
+    Deals are credited by the section's splits once, before the plans are paid. `paid_to_date` and
+    `earned_to_date`, indexed by (plan id, rep) — plan id "" for the section's own rules — are what the
+    ledger recorded before the period.
+    """
+    period = pd.Period(period, "M")
+    first = fiscal_year_first(period, fiscal_year_start)
+    months = pd.period_range(first, periods=12, freq="M")
+    cube = credit_sales(cube, section)
+    reps = sorted(set(cube["rep"].astype(str)) | set(quotas["rep"].astype(str)))
+    shares = plan_shares(section, reps, months)
+    everyone = section.without_role_plans().model_copy(update={"crediting": []})
+    names = {p.id: p.name for p in section.plans}
+    cube_rep = pd.Categorical(cube["rep"].astype(str))  # once: each plan picks its reps by category code
+    quota_rep = pd.Categorical(quotas["rep"].astype(str))
+    parts, plans = [], []
+    for plan in [EVERYONE, *names]:  # over the workbook's few plans
+        share = shares[shares["plan"] == plan]
+        on = pd.unique(share["rep"])
+        if not len(on):
+            continue
+
+        def rules_at(month: str, plan: str = plan) -> IncentivesSection | None:
+            if plan == EVERYONE:
+                return everyone
+            rules = section.rules_in_force(plan, month)
+            return None if rules is None else rules.model_copy(update={"crediting": []})
+
+        result = owed_under_versions(
+            rules_at,
+            cube[_of_reps(cube_rep, on)],
+            quotas[_of_reps(quota_rep, on)],
+            period,
+            currency,
+            fiscal_year_start,
+            share=share,
+            all_periods=all_periods,
+            paid_to_date=_of_plan(paid_to_date, plan),
+            earned_to_date=_of_plan(earned_to_date, plan),
+        )
+        if result is not None:
+            parts.append(result)
+            plans.append(names.get(plan, EVERYONE))
+    if not parts:  # nobody on any plan: the section's own (empty) statements
+        return payout_statements(
+            everyone, cube, quotas, period, currency, fiscal_year_start, all_periods=all_periods
+        )
+    return combine(parts, plans)

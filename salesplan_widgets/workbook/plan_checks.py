@@ -1,0 +1,118 @@
+"""Warnings about the incentive plan that need the data or the payout curve: `salesplan validate` lists them.
+
+Credit splits that name reps nobody in the sales or the targets is called, and payout cliffs (payout that
+falls as attainment rises, from model/plan_checks.py). A warning does not stop a run: the plan is valid,
+but probably not what was meant. Storage code: reads the cube and the targets, no arithmetic of its own.
+"""
+
+from __future__ import annotations
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _, fmt_number
+from salesplan_widgets.model.plan_checks import payout_cliffs
+from salesplan_widgets.workbook.payouts import incentives_of
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.workbook.workbook import Workbook
+
+PLAN_FILE = "plan.yaml"
+
+
+def cliff_warnings(section: IncentivesSection, column: str = "incentives.commission") -> list[Problem]:
+    """One warning per place where the plan pays less for selling more."""
+    return [
+        Problem(
+            file=PLAN_FILE,
+            column=column,
+            expected=_(
+                "a payout that never falls as attainment rises; on a quota of {quota} it falls from {before} "
+                "to {after} at {at} attainment (a cliff: reps would hold deals back)"
+            ).format(
+                quota=fmt_number(cliff.quota),
+                before=fmt_number(cliff.before),
+                after=fmt_number(cliff.after),
+                at=f"{cliff.attainment * 100:.4g}%",
+            ),
+            fix=_(
+                "in retroactive mode give each higher band a rate at least as high as the band below, "
+                "or use marginal tiers; keep the payout curve rising"
+            ),
+        )
+        for cliff in payout_cliffs(section)
+    ]
+
+
+def _known_reps(workbook: Workbook) -> set[str]:
+    from salesplan_widgets.workbook.versions import targets_in_force
+
+    reps = set(workbook.cube()["rep"].astype(str))
+    try:
+        targets = targets_in_force(workbook)
+    except InputError:
+        targets = None
+    if targets is not None and "rep" in targets.columns:
+        reps |= set(targets["rep"].astype(str))
+    return reps
+
+
+def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]:
+    """Credit splits naming reps who are in neither the sales nor the targets."""
+    problems = []
+    for i, split in enumerate(section.crediting):
+        column = f"incentives.crediting[{i}]"
+        if split.rep not in reps:
+            problems.append(
+                Problem(
+                    file=PLAN_FILE,
+                    column=column,
+                    expected=_(
+                        "a rep who has sales; nobody in the data is called {rep}, so this split does nothing"
+                    ).format(rep=split.rep),
+                    fix=_("check the spelling against the sales data, or remove the split"),
+                    found=split.rep,
+                )
+            )
+        for name in split.shares:
+            if name not in reps:
+                problems.append(
+                    Problem(
+                        file=PLAN_FILE,
+                        column=f"{column}.shares",
+                        expected=_(
+                            "a share for a rep in the data; {rep} is in neither the sales nor the targets"
+                        ).format(rep=name),
+                        fix=_("check the spelling against the sales data, or give a target to {rep}").format(
+                            rep=name
+                        ),
+                        found=name,
+                    )
+                )
+    return problems
+
+
+def plan_warnings(workbook: Workbook) -> list[Problem]:
+    """Every warning about the workbook's incentive plan (empty when none)."""
+    section = incentives_of(workbook)
+    problems = cliff_warnings(section.without_role_plans())
+    for i, plan in enumerate(section.plans):  # every version of every role plan, at its own key
+        for j, version in enumerate(plan.versions):
+            rules = section.rules_in_force(plan.id, version.effective)
+            problems += cliff_warnings(rules, f"incentives.plans[{i}].versions[{j}].commission")
+    if section.crediting or section.assignments:
+        reps = _known_reps(workbook)
+        problems += credit_warnings(section, reps)
+        problems += [
+            Problem(
+                file=PLAN_FILE,
+                column=f"incentives.assignments[{i}]",
+                expected=_("a rep who is in the data; {rep} is in neither the sales nor the targets").format(
+                    rep=a.rep
+                ),
+                fix=_("check the spelling against the sales data, or give a target to {rep}").format(
+                    rep=a.rep
+                ),
+                found=a.rep,
+            )
+            for i, a in enumerate(section.assignments)
+            if a.rep not in reps
+        ]
+    return problems
