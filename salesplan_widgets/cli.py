@@ -84,7 +84,7 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
         print(closing_summary(row))
         print(_("{n} statement files written under {path}").format(n=len(paths), path=paths[0].parent.parent))
         return 0
-    for path in write_payouts(workbook, args.period)[:2]:
+    for path in write_payouts(workbook, args.period):
         print(_("Payout statements written to {path}").format(path=path))
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip

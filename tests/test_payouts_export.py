@@ -78,7 +78,7 @@ def write_workbook(folder: Path, locale: str = "en", targets: bool = True, seed:
 def test_payouts_are_written_as_csv_and_excel_that_add_up(tmp_path):
     folder = write_workbook(tmp_path / "wb")
     paths = write_payouts(folder, "2026-10")
-    csv_path, xlsx_path = paths[:2]
+    csv_path, xlsx_path = paths
     assert csv_path.suffix == ".csv" and xlsx_path.suffix == ".xlsx"
     assert csv_path.parent == folder / "reports" / "2026-10" / "payouts"
     lines = pd.read_csv(csv_path, encoding="utf-8-sig")

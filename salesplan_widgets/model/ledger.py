@@ -25,6 +25,7 @@ COLUMNS = [
     "for_period",
     "rep",
     "team",
+    "plan",
     "kind",
     "component",
     "rule",
@@ -78,19 +79,29 @@ def ends_a_measurement_period(period: pd.Period, measurement: str, fiscal_year_s
 def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.DataFrame:
     """What each rep is owed for each period of an all-periods statements run, with the facts behind it.
 
+    A rep on two role plans in one period has a row per plan: their owed amounts, sales and quotas add up.
     `plan_version` is one id for every period or a Series period -> id (plans versioned by effective month).
     """
     reps = statements.reps
-    owed = pd.DataFrame(
+    digits = minor_unit(statements.currency)
+    rows = pd.DataFrame(
         {
             "for_period": reps["period"].array,
             "rep": reps["rep"].astype(str).to_numpy(),
             "team": reps["team"].astype(str).to_numpy(),
             "owed_minor": to_minor(reps["payout"], statements.currency),
-            "sales": np.round(reps["sales"].to_numpy(dtype=float), minor_unit(statements.currency)),
-            "quota": np.round(reps["quota"].to_numpy(dtype=float), minor_unit(statements.currency)),
+            "sales": reps["sales"].to_numpy(dtype=float),
+            "quota": reps["quota"].to_numpy(dtype=float),
         }
     )
+    if "plan" in reps.columns:  # role plans: one row per plan a rep was on
+        rows = rows.groupby(["for_period", "rep"], as_index=False, sort=False).agg(
+            team=("team", "last"),
+            owed_minor=("owed_minor", "sum"),
+            sales=("sales", "sum"),
+            quota=("quota", "sum"),
+        )
+    owed = rows.assign(sales=rows["sales"].round(digits), quota=rows["quota"].round(digits))
     if isinstance(plan_version, pd.Series):
         owed["plan_version"] = owed["for_period"].map(plan_version).astype(str)
     else:
@@ -155,6 +166,7 @@ def prior_period_adjustments(
             "for_period": both["for_period"].array,
             "rep": both["rep"].astype(str).to_numpy(),
             "team": team.to_numpy(),
+            "plan": "",  # a period's adjustment covers every plan the rep was on
             "kind": ADJUSTMENT,
             "component": ADJUSTMENT,
             "rule": adjustment_rules(both["for_period"], cause),
@@ -199,7 +211,8 @@ def fiscal_year_paid(lines: pd.DataFrame, open_period: pd.Period, fiscal_year_st
 def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFrame:
     """The open period's own statement lines as ledger lines (one per component line, in minor units)."""
     lines = statements.lines
-    reps = statements.reps.assign(rep=statements.reps["rep"].astype(str))[["rep", "sales", "quota"]]
+    reps = statements.reps.assign(rep=statements.reps["rep"].astype(str))
+    reps = reps.groupby("rep", as_index=False, sort=False)[["sales", "quota"]].sum()  # over role plans
     digits = minor_unit(statements.currency)
     table = pd.DataFrame(
         {
@@ -207,6 +220,7 @@ def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFr
             "for_period": lines["period"].array,
             "rep": lines["rep"].astype(str).to_numpy(),
             "team": lines["team"].astype(str).to_numpy(),
+            "plan": lines["plan"].astype(str).to_numpy() if "plan" in lines.columns else "",  # role plans
             "kind": PAYMENT,
             "component": lines["component"].astype(str).to_numpy(),
             "rule": lines["rule"].astype(str).to_numpy(),
@@ -332,7 +346,8 @@ def open_period_payments(
     )
     parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
     statements = _period_only(run, open_period)
-    if parts:
+    if parts and not (section.plans or section.assignments):
+        # role plans take what was paid per plan and rep; their schedule is the one the ledger followed
         paid = fiscal_year_paid(pd.concat(parts, ignore_index=True), open_period, fiscal_year_start, currency)
         reps = statements.reps["rep"].astype(str)
         recorded = to_minor(paid.reindex(reps).fillna(0.0), currency)

@@ -74,12 +74,14 @@ def statement_path(workbook: Workbook, period: str, rep: str, locale: str, suffi
 def _rule_translation(section, currency: str, locale: str) -> dict[str, str]:
     """Rule labels of the active language → the same labels in `locale` (labels depend on the plan only)."""
     from salesplan_widgets.model.commission import compile_plan
-    from salesplan_widgets.model.statements import _rule_labels
+    from salesplan_widgets.model.statements import _labels
 
-    plan = compile_plan(section)
+    plans = [compile_plan(section.without_role_plans() if section.plans or section.assignments else section)]
+    for plan in section.plans:  # each role plan's versions label their own rules
+        plans += [compile_plan(section.rules_in_force(plan.id, v.effective)) for v in plan.versions]
 
     def flat() -> list[str]:
-        return [label for labels in _rule_labels(plan, currency).values() for label in labels]
+        return [label for p in plans for labels in _labels(p, currency).values() for label in labels]
 
     return dict(zip(flat(), in_locale(locale, flat), strict=True))
 
@@ -144,7 +146,7 @@ def _render_html(
     facts = ""
     if summary is not None:
         items = [
-            (_("Sales"), fmt_money(float(summary["period_sales"]), currency)),
+            (_("Sales"), fmt_money(float(summary["sales"]), currency)),
             (_("Quota"), fmt_money(float(summary["quota"]), currency)),
             (_("Attainment"), fmt_percent(float(summary["attainment"]), decimals=1)),
         ]
@@ -248,7 +250,9 @@ def write_statement_documents(
     digits = minor_unit(currency)
     section = incentives_of(workbook)
     reps = statements.reps[statements.reps["period"] == period].assign(rep=lambda r: r["rep"].astype(str))
-    summary = reps.set_index("rep")
+    # the measurement window's sales and quota; a rep on two role plans this period has a row for each
+    summary = reps.groupby("rep")[["sales", "quota"]].sum()
+    summary["attainment"] = (summary["sales"] / summary["quota"].where(summary["quota"] > 0)).fillna(0.0)
     paths: list[Path] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)

@@ -139,6 +139,7 @@ def payment_table(payments: PeriodPayments) -> pd.DataFrame:
             "period": lines["period"].astype(str),
             "rep": lines["rep"].astype(str),
             "team": lines["team"].astype(str),
+            "plan": lines["plan"].astype(str),
             "component": lines["component"].astype(str),
             "rule": lines["rule"].astype(str),
             "base": lines["base"].astype(float).round(digits),
@@ -167,7 +168,7 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 def write_payouts(workbook: Workbook | str | Path, period: str, by: str | None = None) -> list[Path]:
     """Prepare the period's payouts: statements with prior-period adjustments as CSV and Excel under
     reports/<period>/payouts/, each rep's statement documents, and a `prepared` entry in the ledger's
-    journal that finance approves. Returns the paths written."""
+    journal that finance approves. Returns the CSV and Excel paths."""
     from salesplan_widgets.workbook.ledger import compute_payments, record_prepared
     from salesplan_widgets.workbook.workbook import open_workbook
 
@@ -175,7 +176,7 @@ def write_payouts(workbook: Workbook | str | Path, period: str, by: str | None =
     prepared = compute_payments(wb, period)
     paths = write_payment_files(wb, prepared.payments, prepared.statements)
     record_prepared(wb, prepared, by)
-    return paths
+    return paths[:2]  # each rep's documents are at report.statement_documents.statement_path
 
 
 def write_payment_files(
