@@ -219,3 +219,85 @@ def test_the_command_prepares_approves_and_closes_in_the_workbooks_language(tmp_
 
     assert set(lines["approved_by"]) == {getpass.getuser()}  # the OS user for the command line
     assert lines["amount_minor"].sum() == 200_00
+
+
+ROLE_PLAN = """\
+name: Ledger Co
+currency: CNY
+locale: en
+sources:
+  sales:
+    path: data/sales.csv
+    columns: {date: date, amount: amount, rep: rep}
+incentives:
+  measurement: monthly
+  cumulative: false
+  negative: clawback
+  commission: {base_rate: 0.10}
+  plans:
+    - id: kam
+      name: Key-account manager
+      versions:
+        - {effective: 2026-01, commission: {base_rate: 0.05}}
+  assignments: [{rep: Li, plan: kam, start: 2026-07-16}]
+"""
+H2_RATES = "        - {effective: 2026-07, commission: {base_rate: 0.06}, reason: H2 rates}\n"
+
+
+def test_two_fiscal_years_of_closes_with_a_promotion_a_past_plan_version_and_a_late_december_deal(tmp_path):
+    """Li is promoted to key-account manager on 16 July; in September the KAM plan gets a version effective
+    from July; a December deal arrives after December was closed and is paid in January of the next year.
+    The ledger starts in June (earlier months were paid before it)."""
+    wb = tmp_path / "wb"
+    months = pd.period_range("2026-01", "2027-01", freq="M")
+    sales = [
+        (f"{m}-15", 3100 if (str(m), rep) == ("2026-07", "Li") else 1000, rep)
+        for m in months
+        for rep in ("Li", "Wang")
+    ]
+    write_sales(wb, sales)
+    (wb / "plan.yaml").write_text(ROLE_PLAN, encoding="utf-8")
+    targets = pd.DataFrame(
+        [(m, r, 1000.0) for m in months for r in ("Li", "Wang")], columns=["period", "rep", "target"]
+    )
+    open_workbook(wb).write_table("targets", targets)
+    wang = ("Wang", "payment", None, 100_00, "")  # Wang: 1000 × 10% every month, never adjusted
+
+    def expect(period: str, *li: tuple) -> set:
+        return {*li, (wang[0], wang[1], period, wang[3], wang[4])}
+
+    assert summary(pay(wb, "2026-06")) == expect("2026-06", ("Li", "payment", "2026-06", 100_00, ""))
+    # July: 15 of 31 days on the plan for everyone, 16 on KAM: 3100 × 15/31 = 1500 at 10% = 150.00 and
+    # 3100 × 16/31 = 1600 at 5% = 80.00
+    july = pay(wb, "2026-07")
+    assert summary(july) == expect("2026-07", ("Li", "payment", "2026-07", 230_00, ""))
+    li_july = july[july["rep"] == "Li"].groupby("plan")["amount_minor"].sum().to_dict()
+    assert li_july == {"": 150_00, "Key-account manager": 80_00}
+    assert summary(pay(wb, "2026-08")) == expect("2026-08", ("Li", "payment", "2026-08", 50_00, ""))
+
+    # September: KAM gets 6% from July on. July is owed 150 + 1600 × 6% = 246.00 (paid 230.00), August
+    # 60.00 (paid 50.00); September pays 60.00.
+    (wb / "plan.yaml").write_text(
+        ROLE_PLAN.replace("  assignments:", H2_RATES + "  assignments:"), encoding="utf-8"
+    )
+    assert summary(pay(wb, "2026-09")) == expect(
+        "2026-09",
+        ("Li", "payment", "2026-09", 60_00, ""),
+        ("Li", "adjustment", "2026-07", 16_00, "plan_change"),
+        ("Li", "adjustment", "2026-08", 10_00, "plan_change"),
+    )
+    for month in ("2026-10", "2026-11", "2026-12"):
+        assert summary(pay(wb, month)) == expect(month, ("Li", "payment", month, 60_00, ""))
+
+    # A 500 deal dated 20 December arrives in January: December is re-owed 1500 × 6% = 90.00 (paid 60.00).
+    write_sales(wb, [*sales, ("2026-12-20", 500, "Li")])
+    assert summary(pay(wb, "2027-01")) == expect(
+        "2027-01",
+        ("Li", "payment", "2027-01", 60_00, ""),
+        ("Li", "adjustment", "2026-12", 30_00, "late_transaction"),
+    )
+    lines = read_ledger(open_workbook(wb)).lines
+    assert lines.groupby("rep")["amount_minor"].sum().to_dict() == {
+        "Li": 100_00 + 246_00 + 60_00 + 3 * 60_00 + 90_00 + 60_00,  # Jun, Jul, Aug, Sep-Nov, Dec, Jan
+        "Wang": 8 * 100_00,
+    }
