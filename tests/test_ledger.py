@@ -301,3 +301,22 @@ def test_two_fiscal_years_of_closes_with_a_promotion_a_past_plan_version_and_a_l
         "Li": 100_00 + 246_00 + 60_00 + 3 * 60_00 + 90_00 + 60_00,  # Jun, Jul, Aug, Sep-Nov, Dec, Jan
         "Wang": 8 * 100_00,
     }
+
+
+def test_a_quarterly_plan_previews_any_month_but_closes_only_the_quarters_last(tmp_path):
+    wb = make_workbook(tmp_path / "wb")
+    plan = (wb / "plan.yaml").read_text(encoding="utf-8")
+    (wb / "plan.yaml").write_text(
+        plan.replace("measurement: monthly", "measurement: quarterly"), encoding="utf-8"
+    )
+    write_payouts(open_workbook(wb), "2026-02", by="analyst")  # the quarter so far, prepared as a preview
+    with pytest.raises(SalesplanError, match="does not end a quarterly measurement period"):
+        approve_payments(open_workbook(wb), "2026-02", by="finance")
+    # Q1: Li 1000 + 2000 + 1000 = 4000 of 3000 → 300 + 1000 × 20% = 500.00; Wang 3000 → 300.00
+    assert summary(pay(wb, "2026-03")) == {
+        ("Li", "payment", "2026-03", 500_00, ""),
+        ("Wang", "payment", "2026-03", 300_00, ""),
+    }
+    with pytest.raises(SalesplanError, match="2026-06 is still open"):
+        compute_payments(open_workbook(wb), "2026-07")
+    write_payouts(open_workbook(wb), "2026-05", by="analyst")  # a month of the open quarter is fine

@@ -192,18 +192,22 @@ def _period(text: str | pd.Period) -> pd.Period:
     return pd.Period(text.strip(), "M")
 
 
-def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period) -> None:
-    """Refuse a period that is closed, or that comes after a period still open."""
+def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closing: bool) -> None:
+    """Refuse a closed period, or one after a period still open; `closing` also needs the end of a window.
+
+    Statements can be prepared for any month of the first open measurement period (a quarter so far);
+    only its last month is approved and closed.
+    """
     from salesplan_widgets.workbook.payouts import incentives_of
 
     section = incentives_of(workbook)
-    closing = state.closing_of(period)
-    if closing is not None:
+    closing_row = state.closing_of(period)
+    if closing_row is not None:
         raise SalesplanError(
             _(
                 "{period} was closed on {at} by {by}; closed periods are facts. Changes to it are paid as "
                 "adjustments in the first open period."
-            ).format(period=period, at=closing["at"], by=closing["by"])
+            ).format(period=period, at=closing_row["at"], by=closing_row["by"])
         )
     last = state.last_closed
     if last is not None:
@@ -214,11 +218,12 @@ def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period) -> No
                     "{period} is before the last closed period {last}; changes to it are paid in {open}."
                 ).format(period=period, last=last, open=first_open)
             )
-        if period != first_open:
+        if period > first_open or (closing and period != first_open):
             raise SalesplanError(
                 _("{open} is still open: close it before {period}.").format(open=first_open, period=period)
             )
-    if not ends_a_measurement_period(period, section.measurement, workbook.plan.calendar.fiscal_year_start):
+    fiscal_year_start = workbook.plan.calendar.fiscal_year_start
+    if closing and not ends_a_measurement_period(period, section.measurement, fiscal_year_start):
         raise SalesplanError(
             _("{period} does not end a {measurement} measurement period; pay at the end of one.").format(
                 period=period, measurement=section.measurement
@@ -227,14 +232,17 @@ def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period) -> No
 
 
 def compute_payments(
-    workbook: Workbook, period: str | pd.Period, state: LedgerState | None = None
+    workbook: Workbook, period: str | pd.Period, state: LedgerState | None = None, closing: bool = False
 ) -> Prepared:
-    """What closing `period` would pay now: statement lines and prior-period adjustments, with their hash."""
+    """What closing `period` would pay now: statement lines and prior-period adjustments, with their hash.
+
+    `closing` (approve and close) refuses a month that does not end a measurement period.
+    """
     from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 
     period = _period(period)
     state = state or read_ledger(workbook, FACTS)
-    _check_open(workbook, state, period)
+    _check_open(workbook, state, period, closing)
     section = incentives_of(workbook)
     payments, statements = open_period_payments(
         section,
@@ -298,7 +306,7 @@ def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None
                     "The payouts for {period} were not prepared; run salesplan payouts --period {period} first."
                 ).format(period=period)
             )
-        now = compute_payments(workbook, period, state)
+        now = compute_payments(workbook, period, state, closing=True)
         if now.figures != prepared_event["figures"]:
             raise _changed_since(_("prepared"), period)
         return _append(workbook, state, _event(APPROVED, now, by))
@@ -319,7 +327,7 @@ def _close(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple
     period = _period(period)
     with locked(_journal_path(workbook)):
         state = read_ledger(workbook, FACTS)
-        now = compute_payments(workbook, period, state)
+        now = compute_payments(workbook, period, state, closing=True)
         approval = state.last_event(APPROVED, period)
         if approval is None:
             raise SalesplanError(
