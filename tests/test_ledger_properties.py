@@ -125,3 +125,65 @@ def test_ledger_pays_exactly_what_is_owed_after_any_sequence_of_changes(first_pl
                 year_end = earned[run["period"] == period].sum()
                 paid_this_year = ledger[ledger["for_period"] >= fy]["amount_minor"].sum()
                 assert paid_this_year == round(year_end * 100)
+
+
+def role_plan(everyone: float, kam: dict[str, float], promoted: str) -> IncentivesSection:
+    """Everyone on a flat rate; Li joins the KAM plan (dated versions) on `promoted`, prorated by days."""
+    versions = [{"effective": m, "commission": {"base_rate": r}} for m, r in sorted(kam.items())]
+    return IncentivesSection.model_validate(
+        {
+            "measurement": "monthly",
+            "negative": "clawback",
+            "commission": {"base_rate": everyone},
+            "plans": [{"id": "kam", "name": "KAM", "versions": versions}],
+            "assignments": [{"rep": "Li", "plan": "kam", "start": promoted}],
+        }
+    )
+
+
+days = st.dates(min_value=pd.Timestamp("2025-11-01").date(), max_value=pd.Timestamp("2026-04-30").date())
+role_events = st.lists(
+    st.one_of(
+        st.tuples(st.just("deal"), st.sampled_from(MONTHS), st.sampled_from(REPS), amounts),
+        st.tuples(
+            st.just("version"), st.sampled_from([str(m) for m in MONTHS]), st.sampled_from([0.04, 0.06, 0.08])
+        ),
+        st.tuples(st.just("promote"), days),
+        st.tuples(st.just("close")),
+    ),
+    min_size=4,
+    max_size=20,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(promoted=days, sequence=role_events)
+def test_ledger_pays_what_role_plans_owe_after_promotions_and_versions_effective_in_the_past(
+    promoted, sequence
+):
+    kam = {"2025-11": 0.05}
+    deals = [(m, rep, 1000.0) for m in MONTHS for rep in REPS]
+    quotas = pd.DataFrame(
+        [(m, rep, "East", 1000.0) for m in MONTHS for rep in REPS],
+        columns=["period", "rep", "team", "target"],
+    )
+    ledger = pd.DataFrame()
+    closed: list[pd.Period] = []
+    for event in [*sequence, ("close",)]:
+        if event[0] == "deal":
+            deals.append(event[1:])
+        elif event[0] == "version":
+            kam[event[1]] = event[2]
+        elif event[0] == "promote":
+            promoted = event[1]
+        elif len(closed) < len(MONTHS):
+            section = role_plan(0.1, kam, str(promoted))
+            period = MONTHS[len(closed)]
+            cube = cube_of(deals)
+            payments, _ = open_period_payments(section, cube, quotas, ledger, period, "v", "CNY")
+            ledger = pd.concat([ledger, payments.lines], ignore_index=True) if ledger.size else payments.lines
+            closed.append(period)
+            held = ledger.groupby(["for_period", "rep"])["amount_minor"].sum()
+            owed = owed_now(section, cube, quotas, closed).groupby(["period", "rep"])["owed"].sum()
+            both = pd.concat([held.rename("held"), owed.rename("owed")], axis=1).fillna(0)
+            assert (both["held"] == both["owed"]).all(), both[both["held"] != both["owed"]]
