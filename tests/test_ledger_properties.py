@@ -4,7 +4,8 @@ Hypothesis draws a sequence of events over six months that cross a fiscal year (
 also months already paid; returns; quota changes; plan changes; closes) and runs the pure ledger on it. After
 every close, for every closed period and rep, what the ledger holds equals what a fresh statements run owes
 now, to the minor unit; each period's own payment is made once; and on clawback plans the year's payments
-add up to the rounded total earned, a figure the ledger never computes.
+add up to the rounded total earned, a figure the ledger never computes. A second property does the same with
+role plans: promotions on any day and plan versions effective in months already paid.
 """
 
 from __future__ import annotations
