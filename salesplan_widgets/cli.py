@@ -71,10 +71,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_payouts(args: argparse.Namespace) -> int:
+    from salesplan_widgets.workbook.ledger import approve_payments, close_and_publish, closing_summary
     from salesplan_widgets.workbook.payouts import write_payouts
+    from salesplan_widgets.workbook.workbook import open_workbook
 
-    for path in write_payouts(Path(args.workbook), args.period):
+    workbook = open_workbook(Path(args.workbook))  # the workbook's language for every message below
+    if args.approve:
+        print(closing_summary(approve_payments(workbook, args.period)))
+        return 0
+    if args.close:
+        row, paths = close_and_publish(workbook, args.period)
+        print(closing_summary(row))
+        print(_("{n} statement files written under {path}").format(n=len(paths), path=paths[0].parent.parent))
+        return 0
+    for path in write_payouts(workbook, args.period):
         print(_("Payout statements written to {path}").format(path=path))
+    print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
+        workbook=args.workbook, period=args.period))  # fmt: skip
     return 0
 
 
@@ -125,7 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("payouts", help=_("write the period's payout statements (CSV and Excel)"))
     p.add_argument("workbook")
     p.add_argument("--period", required=True, help=_("the period to pay, e.g. 2026-10"))
+    step = p.add_mutually_exclusive_group()
+    step.add_argument("--approve", action="store_true", help=_("finance: approve the prepared figures"))
+    step.add_argument("--close", action="store_true", help=_("record the approved payments in the ledger"))
     p.set_defaults(func=_cmd_payouts)
+
+    p = sub.add_parser("close", help=_("record the period's approved payments in the ledger"))
+    p.add_argument("workbook")
+    p.add_argument("--period", required=True, help=_("the period to close, e.g. 2026-10"))
+    p.set_defaults(func=_cmd_payouts, approve=False, close=True)
 
     p = sub.add_parser("serve", help=_("publish the dashboards read-only with Voila"))
     p.add_argument("workbook")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +122,7 @@ def test_report_summary_matches_the_written_payouts(tmp_path):
     from salesplan_widgets.report.incentives import IncentivesReport
 
     folder = write_workbook(tmp_path / "wb")
-    csv_path, _ = write_payouts(folder, "2026-10")
+    csv_path = write_payouts(folder, "2026-10")[0]
     report = IncentivesReport.open(folder, "2026-10")
     written = pd.read_csv(csv_path, encoding="utf-8-sig")["amount"].sum()
     assert report.cost.payout == pytest.approx(written)
@@ -153,3 +154,18 @@ def test_quotas_follow_the_targets_version_in_force_for_each_month(tmp_path):
     june, july = pd.Period("2026-06", "M"), pd.Period("2026-07", "M")
     assert quotas[june] == pytest.approx(planned[june])
     assert quotas[july] == pytest.approx(2 * planned[july])
+
+
+def test_exported_money_is_exact_in_the_currencys_minor_unit(tmp_path):
+    import csv
+
+    folder = write_workbook(tmp_path / "wb")
+    csv_path = write_payouts(folder, "2026-10")[0]
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    cents = re.compile(r"^-?\d+(\.\d{1,2})?$")
+    for column in ("base", "amount", "reference"):
+        written = [row[column] for row in rows if row[column]]
+        assert written, column
+        assert all(cents.match(value) for value in written), [v for v in written if not cents.match(v)][:3]
+    assert any("." in row["base"] and len(row["base"].split(".")[1]) == 2 for row in rows)  # cents kept

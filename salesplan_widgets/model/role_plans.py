@@ -151,7 +151,11 @@ def combine(parts: list[Statements], plans: list[str] | None = None) -> Statemen
         labels = [c for c in ("rep", "team", "component", "rule") if c in pieces[0]]
         frame = pd.concat([piece.drop(columns=labels) for piece in pieces], ignore_index=True)
         for column in labels:
-            frame[column] = union_categoricals([piece[column] for piece in pieces], ignore_order=True)
+            # a plan with no lines yet has categories of another dtype (empty): join them as text
+            same = [
+                piece[column].cat.set_categories(piece[column].cat.categories.astype(str)) for piece in pieces
+            ]
+            frame[column] = union_categoricals(same, ignore_order=True)
         return frame[list(pieces[0].columns)]
 
     lines = stack([p.lines for p in parts])

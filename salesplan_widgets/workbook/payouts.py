@@ -9,14 +9,16 @@ statements as CSV and as Excel (a summary sheet and one sheet per team), each at
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets.errors import InputError, Problem, SalesplanError
+from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.estimator import plan_cost
+from salesplan_widgets.model.ledger import PeriodPayments
 from salesplan_widgets.model.statements import Statements, payout_statements, provisional_quotas
 from salesplan_widgets.workbook.atomic import atomic_path
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
@@ -118,6 +120,37 @@ def statement_table(statements: Statements) -> pd.DataFrame:
     table = lines.drop(columns="line").assign(currency=statements.currency)
     for column in ("period", "team", "rep", "component", "rule"):
         table[column] = table[column].astype(str)
+    digits = minor_unit(statements.currency)
+    for column in ("base", "reference", "amount"):  # money, exact in the minor unit (no float noise)
+        table[column] = table[column].round(digits)
+    return table.reset_index(drop=True)
+
+
+def payment_table(payments: PeriodPayments) -> pd.DataFrame:
+    """A period's payments (own lines, then prior-period adjustments) as the flat export table.
+
+    Money columns are rounded to the currency's minor unit, so a CSV shows 36546546.98, never
+    36546546.980000004; `for_period` and `cause` say which period an adjustment belongs to and why.
+    """
+    lines = payments.lines
+    digits = minor_unit(payments.currency)
+    table = pd.DataFrame(
+        {
+            "period": lines["period"].astype(str),
+            "rep": lines["rep"].astype(str),
+            "team": lines["team"].astype(str),
+            "plan": lines["plan"].astype(str),
+            "component": lines["component"].astype(str),
+            "rule": lines["rule"].astype(str),
+            "base": lines["base"].astype(float).round(digits),
+            "rate": lines["rate"].astype(float),
+            "amount": (lines["amount_minor"].to_numpy() / 10**digits).round(digits),
+            "reference": lines["reference"].astype(float).round(digits),
+            "currency": payments.currency,
+            "for_period": lines["for_period"].astype(str),
+            "cause": lines["cause"].astype(str),
+        }
+    )
     return table.reset_index(drop=True)
 
 
@@ -132,26 +165,37 @@ def _sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def write_payouts(workbook: Workbook | str | Path, period: str) -> list[Path]:
-    """Write the period's payout statements as CSV and Excel under reports/<period>/payouts/; return the paths."""
+def write_payouts(workbook: Workbook | str | Path, period: str, by: str | None = None) -> list[Path]:
+    """Prepare the period's payouts: statements with prior-period adjustments as CSV and Excel under
+    reports/<period>/payouts/, each rep's statement documents, and a `prepared` entry in the ledger's
+    journal that finance approves. Returns the CSV and Excel paths."""
+    from salesplan_widgets.workbook.ledger import compute_payments, record_prepared
     from salesplan_widgets.workbook.workbook import open_workbook
 
     wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
-    if not isinstance(period, str) or not PERIOD_PATTERN.match(period.strip()):
-        raise SalesplanError(
-            _("The period must be a month written YYYY-MM, e.g. 2026-10, not {text!r}.").format(text=period)
-        )
-    period = period.strip()
-    statements = period_statements(wb, period)
+    prepared = compute_payments(wb, period)
+    paths = write_payment_files(wb, prepared.payments, prepared.statements)
+    record_prepared(wb, prepared, by)
+    return paths[:2]  # each rep's documents are at report.statement_documents.statement_path
+
+
+def write_payment_files(
+    wb: Workbook, payments: PeriodPayments, statements: Statements, status: Callable[[], str] | None = None
+) -> list[Path]:
+    """The period's payout CSV and Excel, and every rep's statement documents; each file atomic."""
+    from salesplan_widgets.report.statement_documents import write_statement_documents
+
+    period = str(payments.period)
     folder = wb.reports_dir(period) / PAYOUTS_DIR
     csv_path = folder / f"payouts-{period}.csv"
     xlsx_path = folder / f"payouts-{period}.xlsx"
-    table = statement_table(statements)
+    table = payment_table(payments)
     with atomic_path(csv_path) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8-sig")  # BOM: Excel opens Chinese names correctly
     with atomic_path(xlsx_path) as tmp:
         _write_excel(statements, table, tmp, wb.plan.name, period)
-    return [csv_path, xlsx_path]
+    documents = write_statement_documents(wb, payments, statements, status=status)
+    return [csv_path, xlsx_path, *documents]
 
 
 def _write_excel(
@@ -171,10 +215,15 @@ def _write_excel(
     cost = plan_cost(statements)
     latest = statements.reps[statements.reps["period"] == statements.reps["period"].max()]
     teams = (
-        latest.groupby("team", observed=True)
-        .agg(reps=("rep", "nunique"), sales=("period_sales", "sum"), payout=("payout", "sum"))
+        latest.assign(team=latest["team"].astype(str))
+        .groupby("team")
+        .agg(reps=("rep", "nunique"), sales=("period_sales", "sum"))
+        .join(table.groupby("team")["amount"].sum().rename("payout"), how="outer")  # adjustments included
+        .fillna(0)
         .reset_index()
     )
+    paid = round(float(teams["payout"].sum()), digits)
+    revenue = float(teams["sales"].sum())
     summary.append([plan_name])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(
@@ -188,11 +237,14 @@ def _write_excel(
     for row in teams.itertuples(index=False):
         summary.append([row.team, int(row.reps), float(row.sales), float(row.payout),
                         float(row.payout / row.sales) if row.sales > 0 else None])  # fmt: skip
-    summary.append([_("Total"), int(teams["reps"].sum()), cost.revenue, cost.payout, cost.cost_of_sales])
+    summary.append(
+        [_("Total"), int(teams["reps"].sum()), revenue, paid, paid / revenue if revenue > 0 else None]
+    )
     for cell in summary[summary.max_row]:
         cell.font = bold
     summary.append([_("Non-cash rewards"), None, None, cost.non_cash])
-    summary.append([_("Total cost"), None, None, cost.total_cost, cost.total_cost_of_sales])
+    total_cost = paid + cost.non_cash
+    summary.append([_("Total cost"), None, None, total_cost, total_cost / revenue if revenue > 0 else None])
     for row in summary.iter_rows(min_row=5, max_row=summary.max_row):
         for cell in row[2:4]:
             cell.number_format = money

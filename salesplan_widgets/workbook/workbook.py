@@ -177,7 +177,12 @@ class Workbook:
         )
         if "period" in table.columns:
             freq = "W-SUN" if self.plan.calendar.grain == "week" else "M"
-            table["period"] = pd.PeriodIndex(table["period"], freq=freq)
+            codes, months = pd.factorize(table["period"])  # parse each distinct period once, not per row
+            table["period"] = (
+                pd.PeriodIndex(months, freq=freq)[codes]
+                if (codes >= 0).all()
+                else pd.PeriodIndex(table["period"], freq=freq)
+            )
         return table
 
     def write_table(self, name: str, table: pd.DataFrame) -> Path:

@@ -1,0 +1,370 @@
+"""The payment ledger's arithmetic: what to pay in the open period, given what closed periods already paid.
+
+A closed period's payments are facts. The statements engine says what every period is owed under the data,
+quotas and plan as they are now; for each closed period and rep, owed-now minus paid-so-far becomes a
+prior-period adjustment line in the open period, with its cause found by comparing the facts the period was
+last paid on (measured sales, quota, plan version) with today's. Money is integer minor units (cents), so
+"paid = owed" holds exactly. Pure: frames in, frames out; no files, no clock, no user names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+
+# Ledger line columns: `period` is when the line is paid, `for_period` the period it belongs to.
+COLUMNS = [
+    "period",
+    "for_period",
+    "rep",
+    "team",
+    "plan",
+    "kind",
+    "component",
+    "rule",
+    "base",
+    "rate",
+    "reference",
+    "amount_minor",
+    "cause",
+    "sales",
+    "quota",
+    "plan_version",
+]
+PAYMENT, ADJUSTMENT = "payment", "adjustment"
+CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
+
+
+def cause_labels() -> dict[str, str]:
+    """Each cause code in the active language (codes are stored, so statements render in any language)."""
+    return {
+        "late_transaction": _("late or corrected transaction"),
+        "return": _("return or reduced transaction"),
+        "quota_change": _("quota change"),
+        "plan_change": _("plan change effective in the past"),
+        "recalculation": _("recalculation"),
+    }
+
+
+def describe_cause(cause: str) -> str:
+    """'late_transaction+quota_change' → 'late or corrected transaction, quota change' (active language)."""
+    labels = cause_labels()
+    return _(", ").join(labels.get(code, code) for code in str(cause).split("+") if code)
+
+
+def to_minor(amount: pd.Series | np.ndarray, currency: str) -> np.ndarray:
+    """Money to integer minor units (the statements engine already rounded, so this is exact)."""
+    return np.round(np.asarray(amount, dtype=float) * 10 ** minor_unit(currency)).astype(np.int64)
+
+
+def next_period(period: pd.Period, measurement: str = "monthly") -> pd.Period:
+    """The period after `period`: the end month of the next measurement window."""
+    return period + PERIOD_MONTHS[measurement]
+
+
+def ends_a_measurement_period(period: pd.Period, measurement: str, fiscal_year_start: int = 1) -> bool:
+    """Whether `period` is the last month of a monthly / quarterly / yearly window (only those are paid)."""
+    length = PERIOD_MONTHS[measurement]
+    months = (period - fiscal_year_first(period, fiscal_year_start)).n
+    return (months + 1) % length == 0
+
+
+def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.DataFrame:
+    """What each rep is owed for each period of an all-periods statements run, with the facts behind it.
+
+    A rep on two role plans in one period has a row per plan: their owed amounts, sales and quotas add up.
+    `plan_version` is one id for every period or a Series period -> id (plans versioned by effective month).
+    """
+    reps = statements.reps
+    digits = minor_unit(statements.currency)
+    rows = pd.DataFrame(
+        {
+            "for_period": reps["period"].array,
+            "rep": reps["rep"].astype(str).to_numpy(),
+            "team": reps["team"].astype(str).to_numpy(),
+            "owed_minor": to_minor(reps["payout"], statements.currency),
+            "sales": reps["sales"].to_numpy(dtype=float),
+            "quota": reps["quota"].to_numpy(dtype=float),
+        }
+    )
+    if "plan" in reps.columns:  # role plans: one row per plan a rep was on
+        rows = rows.groupby(["for_period", "rep"], as_index=False, sort=False).agg(
+            team=("team", "last"),
+            owed_minor=("owed_minor", "sum"),
+            sales=("sales", "sum"),
+            quota=("quota", "sum"),
+        )
+    owed = rows.assign(sales=rows["sales"].round(digits), quota=rows["quota"].round(digits))
+    if isinstance(plan_version, pd.Series):
+        owed["plan_version"] = owed["for_period"].map(plan_version).astype(str)
+    else:
+        owed["plan_version"] = str(plan_version)
+    return owed
+
+
+def paid_by_period(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per rep and period: the total paid so far, and the facts it was last paid on (latest line wins)."""
+    if ledger.empty:
+        return pd.DataFrame(
+            columns=["for_period", "rep", "team", "paid_minor", "sales", "quota", "plan_version"]
+        )
+    keys = ["for_period", "rep"]
+    paid = ledger.groupby(keys, as_index=False, sort=False)["amount_minor"].sum()
+    last = ledger.drop_duplicates(keys, keep="last")[[*keys, "team", "sales", "quota", "plan_version"]]
+    return paid.rename(columns={"amount_minor": "paid_minor"}).merge(last, on=keys, how="left")
+
+
+def _causes(frame: pd.DataFrame) -> pd.Series:
+    """Cause codes of each adjustment: which fact (sales, quota, plan version) changed since last paid."""
+    sales_now, sales_then = frame["sales_now"].fillna(0.0), frame["sales_then"].fillna(0.0)
+    flags = {
+        "late_transaction": sales_now > sales_then,
+        "return": sales_now < sales_then,
+        "quota_change": frame["quota_now"].fillna(0.0) != frame["quota_then"].fillna(0.0),
+        "plan_change": frame["plan_now"].fillna("") != frame["plan_then"].fillna(""),
+    }
+    cause = pd.Series("", index=frame.index, dtype=object)
+    for code, flag in flags.items():  # four causes, each a vectorised column
+        cause = cause.where(~flag.to_numpy(), cause + "+" + code)
+    cause = cause.str.lstrip("+")
+    return cause.where(cause != "", "recalculation")
+
+
+def prior_period_adjustments(
+    owed: pd.DataFrame, ledger: pd.DataFrame, open_period: pd.Period, currency: str = "CNY"
+) -> pd.DataFrame:
+    """Adjustment lines for the open period: for each closed period and rep, owed now minus paid so far.
+
+    `owed` comes from `owed_by_period` over the closed periods; `ledger` is every line paid so far. A rep
+    who is gone from today's data is owed 0 for the periods they were paid, so an overpayment is recovered.
+    """
+    if ledger.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    digits = minor_unit(currency)
+    owed = owed[owed["for_period"].isin(ledger["for_period"].unique())]
+    paid = paid_by_period(ledger)
+    both = owed.merge(paid, on=["for_period", "rep"], how="outer", suffixes=("_now", "_then"))
+    both["owed_minor"] = both["owed_minor"].fillna(0).astype(np.int64)
+    both["paid_minor"] = both["paid_minor"].fillna(0).astype(np.int64)
+    delta = both["owed_minor"] - both["paid_minor"]
+    both = both[delta != 0].assign(amount_minor=delta[delta != 0])
+    if both.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    both = both.rename(columns={"plan_version_now": "plan_now", "plan_version_then": "plan_then"})
+    cause = _causes(both)
+    team = both["team_now"].fillna(both["team_then"]).astype(str)
+    adjustments = pd.DataFrame(
+        {
+            "period": open_period,
+            "for_period": both["for_period"].array,
+            "rep": both["rep"].astype(str).to_numpy(),
+            "team": team.to_numpy(),
+            "plan": "",  # a period's adjustment covers every plan the rep was on
+            "kind": ADJUSTMENT,
+            "component": ADJUSTMENT,
+            "rule": adjustment_rules(both["for_period"], cause),
+            "base": both["paid_minor"].to_numpy(dtype=float) / 10**digits,  # what was paid for it so far
+            "rate": np.nan,
+            "reference": both["owed_minor"].to_numpy(dtype=float) / 10**digits,  # what it is owed now
+            "amount_minor": both["amount_minor"].to_numpy(dtype=np.int64),
+            "cause": cause.to_numpy(),
+            "sales": both["sales_now"].fillna(0.0).to_numpy(),
+            "quota": both["quota_now"].fillna(0.0).to_numpy(),
+            "plan_version": both["plan_now"].fillna("").to_numpy(),
+        }
+    )
+    return adjustments.sort_values(["rep", "for_period"], kind="stable").reset_index(drop=True)
+
+
+def adjustment_rules(for_period: pd.Series, cause: pd.Series) -> np.ndarray:
+    """Each adjustment's statement text in the active language (one text per distinct period and cause)."""
+    keys = pd.Series(for_period.astype(str).to_numpy(), dtype=object) + "|" + cause.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(keys)
+    texts = [
+        _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
+        for p, c in (key.split("|", 1) for key in uniques)
+    ]
+    return np.asarray(texts, dtype=object)[codes]
+
+
+def periods_from_text(values: pd.Series | np.ndarray, freq: str = "M") -> pd.PeriodIndex:
+    """'2026-01' texts as periods, parsing each distinct text once (a ledger repeats a few months a lot)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return pd.PeriodIndex(list(uniques), freq=freq)[codes]
+
+
+def fiscal_year_paid(lines: pd.DataFrame, open_period: pd.Period, fiscal_year_start: int, currency: str):
+    """Per rep, what the ledger lines (paid and adjusted) hold for the open period's fiscal year before it."""
+    first = fiscal_year_first(open_period, fiscal_year_start)
+    mask = (lines["for_period"] >= first) & (lines["for_period"] < open_period)
+    minor = lines[mask].groupby("rep")["amount_minor"].sum()
+    return (minor / 10 ** minor_unit(currency)).rename("paid")
+
+
+def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFrame:
+    """The open period's own statement lines as ledger lines (one per component line, in minor units)."""
+    lines = statements.lines
+    reps = statements.reps.assign(rep=statements.reps["rep"].astype(str))
+    reps = reps.groupby("rep", as_index=False, sort=False)[["sales", "quota"]].sum()  # over role plans
+    digits = minor_unit(statements.currency)
+    table = pd.DataFrame(
+        {
+            "period": lines["period"].array,
+            "for_period": lines["period"].array,
+            "rep": lines["rep"].astype(str).to_numpy(),
+            "team": lines["team"].astype(str).to_numpy(),
+            "plan": lines["plan"].astype(str).to_numpy() if "plan" in lines.columns else "",  # role plans
+            "kind": PAYMENT,
+            "component": lines["component"].astype(str).to_numpy(),
+            "rule": lines["rule"].astype(str).to_numpy(),
+            "base": np.round(lines["base"].to_numpy(dtype=float), digits),  # money: exact in the minor unit
+            "rate": lines["rate"].to_numpy(dtype=float),
+            "reference": np.round(lines["reference"].to_numpy(dtype=float), digits),
+            "amount_minor": to_minor(lines["amount"], statements.currency),
+            "cause": "",
+        }
+    ).merge(reps, on="rep", how="left")
+    table["sales"] = table["sales"].round(digits)
+    table["quota"] = table["quota"].round(digits)
+    table["plan_version"] = plan_version
+    return table[table["amount_minor"] != 0][COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PeriodPayments:
+    """Everything the open period pays: its own statement lines, then prior-period adjustments."""
+
+    period: pd.Period
+    lines: pd.DataFrame  # COLUMNS
+    currency: str
+
+    @property
+    def total_minor(self) -> int:
+        return int(self.lines["amount_minor"].sum())
+
+    def per_rep(self) -> pd.Series:
+        return self.lines.groupby("rep")["amount_minor"].sum()
+
+    def figures(self, ledger_head: str = "") -> str:
+        """A hash of exactly these figures (and the ledger they build on): what finance approves."""
+        shown = ["for_period", "rep", "kind", "component", "amount_minor", "cause"]
+        text = self.lines[shown].astype(str).to_csv(index=False)
+        digest = hashlib.sha256(f"{self.period}|{self.currency}|{ledger_head}\n{text}".encode())
+        return digest.hexdigest()[:20]
+
+
+def period_payments(
+    open_statements: Statements, adjustments: pd.DataFrame, plan_version: str
+) -> PeriodPayments:
+    """The open period's payments: its statement lines (true-up from the ledger) plus the adjustments."""
+    own = period_payment_lines(open_statements, plan_version)
+    period = pd.Period(open_statements.reps["period"].max(), "M")
+    lines = pd.concat([own, adjustments[COLUMNS]], ignore_index=True) if len(adjustments) else own
+    lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)  # own lines first
+    return PeriodPayments(period=period, lines=lines, currency=open_statements.currency)
+
+
+def owed_schedule(
+    section: IncentivesSection,
+    cube: pd.DataFrame,
+    quotas: pd.DataFrame,
+    periods: list[pd.Period],
+    plan_version: str,
+    currency: str,
+    fiscal_year_start: int = 1,
+) -> pd.DataFrame:
+    """`owed_by_period` for every period in `periods` (closed ones), one engine run per fiscal year."""
+    if not periods:
+        return owed_by_period_empty()
+    frames = []
+    by_year: dict[pd.Period, pd.Period] = {}
+    for period in periods:  # the few fiscal years the ledger spans: run each through its last closed period
+        first = fiscal_year_first(period, fiscal_year_start)
+        by_year[first] = max(by_year.get(first, period), period)
+    for last in by_year.values():
+        run = payout_statements(
+            section,
+            cube,
+            quotas,
+            last,
+            currency=currency,
+            fiscal_year_start=fiscal_year_start,
+            all_periods=True,
+        )
+        frames.append(owed_by_period(run, plan_version))
+    owed = pd.concat(frames, ignore_index=True)
+    return owed[owed["for_period"].isin(pd.PeriodIndex(periods, freq="M"))].reset_index(drop=True)
+
+
+def owed_by_period_empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["for_period", "rep", "team", "owed_minor", "sales", "quota", "plan_version"])
+
+
+def open_period_payments(
+    section: IncentivesSection,
+    cube: pd.DataFrame,
+    quotas: pd.DataFrame,
+    ledger: pd.DataFrame,
+    open_period: pd.Period,
+    plan_version: str,
+    currency: str,
+    fiscal_year_start: int = 1,
+) -> tuple[PeriodPayments, Statements]:
+    """What closing `open_period` pays: adjustments for the closed periods, then the period's statement,
+    whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation."""
+    closed = sorted(ledger["for_period"].unique()) if not ledger.empty else []
+    first = fiscal_year_first(open_period, fiscal_year_start)
+    before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
+    # One run for the open period's fiscal year gives this year's owed months and the open statement;
+    # closed periods of earlier years get a run per year.
+    run = payout_statements(
+        section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
+        all_periods=True,
+    )  # fmt: skip
+    this_year = owed_by_period(run, plan_version)
+    this_year = this_year[this_year["for_period"] < open_period]
+    earlier = [p for p in closed if p < first]
+    if earlier:
+        earlier_years = owed_schedule(
+            section, cube, quotas, earlier, plan_version, currency, fiscal_year_start
+        )
+        owed = pd.concat([earlier_years, this_year], ignore_index=True)
+    else:
+        owed = this_year
+    adjustments = prior_period_adjustments(owed, ledger, open_period, currency)
+    # "Paid earlier" is the ledger (paid and adjusted); months of the year before the ledger began were paid
+    # outside it, as the plan says they were owed.
+    pre_ledger = owed[owed["for_period"].isin(pd.PeriodIndex(before, freq="M"))].rename(
+        columns={"owed_minor": "amount_minor"}
+    )
+    parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
+    statements = _period_only(run, open_period)
+    if parts and not (section.plans or section.assignments):
+        # role plans take what was paid per plan and rep; their schedule is the one the ledger followed
+        paid = fiscal_year_paid(pd.concat(parts, ignore_index=True), open_period, fiscal_year_start, currency)
+        reps = statements.reps["rep"].astype(str)
+        recorded = to_minor(paid.reindex(reps).fillna(0.0), currency)
+        if (recorded != to_minor(statements.reps["paid_before"], currency)).any():
+            # the ledger and the plan's own schedule disagree on what was paid: the ledger is the record
+            statements = payout_statements(
+                section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
+                paid_to_date=paid,
+            )  # fmt: skip
+    return period_payments(statements, adjustments, plan_version), statements
+
+
+def _period_only(statements: Statements, period: pd.Period) -> Statements:
+    """The statements of one period out of an all-periods run."""
+    return Statements(
+        lines=statements.lines[statements.lines["period"] == period].reset_index(drop=True),
+        reps=statements.reps[statements.reps["period"] == period].reset_index(drop=True),
+        rewards=statements.rewards[statements.rewards["period"] == period].reset_index(drop=True),
+        currency=statements.currency,
+    )

@@ -1,0 +1,283 @@
+"""Each rep's commission statement as documents people accept: print-ready HTML and Excel, in both languages.
+
+One folder per rep under reports/<period>/statements/ (see `statement_path`, the path the hub serves a
+signed-in rep), holding `statement-<period>.<locale>.html` and `.xlsx` for English and Simplified Chinese.
+The HTML is static: inline CSS with print rules, no scripts, nothing from the network. Figures come from
+the period's payments (own lines and prior-period adjustments, in minor units) so a document adds up to
+the cent of what the ledger pays. Rendering only: no arithmetic beyond sums of lines, no ledger writes.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+from salesplan_widgets.i18n import LOCALES, _, fmt_money, fmt_month, fmt_percent, set_locale
+from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
+from salesplan_widgets.model.statements import Statements
+from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
+from salesplan_widgets.workbook.workbook import Workbook
+
+STATEMENTS_DIR = "statements"
+T = TypeVar("T")
+
+PRINT_CSS = """<style>
+@page{size:A4;margin:16mm}
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;
+color:#111;max-width:190mm;margin:1em auto;font-size:11pt}
+h1{font-size:1.5em;margin:0 0 0.2em 0}
+h2{font-size:1.1em;margin:1.2em 0 0.4em 0;border-bottom:1px solid #bbb}
+.meta{color:#444;margin:0.2em 0}
+.status{display:inline-block;border:1px solid #888;padding:0.15em 0.6em;margin:0.5em 0}
+table{border-collapse:collapse;width:100%}
+th,td{padding:0.25em 0.5em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+th{border-bottom:1px solid #888}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.total td{font-weight:700;border-top:2px solid #111}
+.note{color:#444;font-size:0.9em}
+@media print{body{margin:0}tr{page-break-inside:avoid}}
+</style>"""
+
+
+def in_locale(locale: str, render: Callable[[], T]) -> T:
+    """Run `render` with `locale` active, leaving the caller's language untouched."""
+
+    def run() -> T:
+        set_locale(locale)
+        return render()
+
+    return contextvars.copy_context().run(run)
+
+
+def rep_folder(rep: str) -> str:
+    """A rep's folder name: the name itself when it is a safe file name, else a safe form plus a hash."""
+    import hashlib
+
+    safe = re.sub(r"[^\w\-. ]", "_", str(rep)).strip(" .") or "_"
+    if safe == str(rep):
+        return safe
+    return f"{safe}-{hashlib.sha256(str(rep).encode()).hexdigest()[:8]}"
+
+
+def statement_path(workbook: Workbook, period: str, rep: str, locale: str, suffix: str = ".html") -> Path:
+    """Where a rep's statement for a period lives (what the hub serves to that rep, and only to them)."""
+    name = f"statement-{period}.{locale}{suffix}"
+    return workbook.reports_dir(period) / STATEMENTS_DIR / rep_folder(rep) / name
+
+
+def _rule_translation(section, currency: str, locale: str) -> dict[str, str]:
+    """Rule labels of the active language → the same labels in `locale` (labels depend on the plan only)."""
+    from salesplan_widgets.model.commission import compile_plan
+    from salesplan_widgets.model.statements import _labels
+
+    plans = [compile_plan(section.without_role_plans() if section.plans or section.assignments else section)]
+    for plan in section.plans:  # each role plan's versions label their own rules
+        plans += [compile_plan(section.rules_in_force(plan.id, v.effective)) for v in plan.versions]
+
+    def flat() -> list[str]:
+        return [label for p in plans for labels in _labels(p, currency).values() for label in labels]
+
+    return dict(zip(flat(), in_locale(locale, flat), strict=True))
+
+
+def _money(minor: int | float, currency: str, digits: int) -> str:
+    return fmt_money(minor / 10**digits, currency)
+
+
+def _labels() -> dict[str, str]:
+    """The statement page's headings and notes in the active language."""
+    return {
+        "rule": _("Rule"),
+        "base": _("Base"),
+        "rate": _("Rate"),
+        "amount": _("Amount"),
+        "performance": _("Performance"),
+        "period": _("Period"),
+        "cause": _("Cause"),
+        "paid_before": _("Paid before"),
+        "owed_now": _("Owed now"),
+        "adjustments": _("Prior-period adjustments"),
+        "adjust_note": _(
+            "Closed periods are not recomputed: what changed since they were paid is paid or recovered here."
+        ),
+        "total": _("Total for this period"),
+        "rep": _("Rep"),
+        "team": _("Team"),
+        "this_period": _("This period"),
+        "rounding_note": _(
+            "Amounts are rounded to the currency unit; the lines add up exactly to the total."
+        ),
+    }
+
+
+def _render_html(
+    plan_name: str, rep: str, team: str, period: pd.Period, summary: pd.Series | None, lines: pd.DataFrame,
+    currency: str, digits: int, status: str, locale: str,
+) -> str:  # fmt: skip
+    """One rep's statement page in the active language (lines' rule texts already in that language)."""
+    month = fmt_month(period.year, period.month)
+    label = {key: escape(text) for key, text in _labels().items()}
+    own = lines[lines["kind"] != ADJUSTMENT]
+    adjustments = lines[lines["kind"] == ADJUSTMENT]
+    total = int(lines["amount_minor"].sum())
+
+    def rows(frame: pd.DataFrame) -> str:
+        out = []
+        for line in frame.itertuples(index=False):  # a statement has a handful of lines
+            base = "" if pd.isna(line.base) else fmt_money(float(line.base), currency)
+            rate = "" if pd.isna(line.rate) else fmt_percent(float(line.rate), decimals=2)
+            out.append(
+                f"<tr><td>{escape(str(line.rule))}</td><td class='num'>{escape(base)}</td>"
+                f"<td class='num'>{escape(rate)}</td>"
+                f"<td class='num'>{escape(_money(line.amount_minor, currency, digits))}</td></tr>"
+            )
+        return "".join(out)
+
+    head = (
+        f"<tr><th>{label['rule']}</th><th class='num'>{label['base']}</th>"
+        f"<th class='num'>{label['rate']}</th><th class='num'>{label['amount']}</th></tr>"
+    )
+    facts = ""
+    if summary is not None:
+        items = [
+            (_("Sales"), fmt_money(float(summary["sales"]), currency)),
+            (_("Quota"), fmt_money(float(summary["quota"]), currency)),
+            (_("Attainment"), fmt_percent(float(summary["attainment"]), decimals=1)),
+        ]
+        facts = "".join(f"<tr><td>{escape(k)}</td><td class='num'>{escape(v)}</td></tr>" for k, v in items)
+        facts = f"<h2>{label['performance']}</h2><table>{facts}</table>"
+    adjust = ""
+    if len(adjustments):
+        adjust_head = (
+            f"<tr><th>{label['period']}</th><th>{label['cause']}</th>"
+            f"<th class='num'>{label['paid_before']}</th><th class='num'>{label['owed_now']}</th>"
+            f"<th class='num'>{label['amount']}</th></tr>"
+        )
+        body = "".join(
+            f"<tr><td>{escape(str(a.for_period))}</td><td>{escape(describe_cause(a.cause))}</td>"
+            f"<td class='num'>{escape(fmt_money(float(a.base), currency))}</td>"
+            f"<td class='num'>{escape(fmt_money(float(a.reference), currency))}</td>"
+            f"<td class='num'>{escape(_money(a.amount_minor, currency, digits))}</td></tr>"
+            for a in adjustments.itertuples(index=False)
+        )
+        adjust = (
+            f"<h2>{label['adjustments']}</h2>"
+            f"<p class='note'>{label['adjust_note']}</p>"
+            f"<table>{adjust_head}{body}</table>"
+        )  # fmt: skip
+    title = _("Commission statement")
+    total_row = (
+        f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
+        f"<td class='num'>{escape(_money(total, currency, digits))}</td></tr>"
+    )
+    return (
+        f"<!DOCTYPE html>\n<html lang='{locale.replace('_', '-')}'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)} · {escape(rep)} · {escape(month)}</title>{PRINT_CSS}</head><body>"
+        f"<h1>{escape(title)}</h1>"
+        f"<p class='meta'>{escape(plan_name)} · {label['rep']}: {escape(rep)} · {label['team']}: "
+        f"{escape(team)} · {escape(month)} · {escape(currency)}</p>"
+        f"<p class='status'>{escape(status)}</p>"
+        f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own)}</table>{adjust}"
+        f"<table>{total_row}</table>"
+        f"<p class='note'>{label['rounding_note']}</p>"
+        "</body></html>\n"
+    )  # fmt: skip
+
+
+def _write_excel(path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int):
+    from openpyxl import Workbook as ExcelBook
+    from openpyxl.styles import Font
+
+    money = "#,##0" + ("." + "0" * digits if digits else "")
+    book = ExcelBook()
+    sheet = book.active
+    sheet.title = str(period)
+    sheet.append([_("Commission statement"), rep, str(period), currency])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([])
+    sheet.append([_("Period"), _("Rule"), _("Base"), _("Rate"), _("Amount")])
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for line in lines.itertuples(index=False):
+        sheet.append([
+            str(line.for_period), str(line.rule),
+            None if pd.isna(line.base) else float(line.base),
+            None if pd.isna(line.rate) else float(line.rate),
+            round(int(line.amount_minor) / 10**digits, digits),
+        ])  # fmt: skip
+    sheet.append(
+        [
+            _("Total for this period"),
+            None,
+            None,
+            None,
+            round(int(lines["amount_minor"].sum()) / 10**digits, digits),
+        ]
+    )
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.cell(sheet.max_row, 5).font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=4):
+        row[2].number_format = money
+        row[3].number_format = "0.00%"
+        row[4].number_format = money
+    for column, width in zip("ABCDE", (12, 60, 16, 10, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+
+
+def write_statement_documents(
+    workbook: Workbook,
+    payments: PeriodPayments,
+    statements: Statements,
+    status: Callable[[], str] | None = None,
+) -> list[Path]:
+    """Every paid rep's statement, HTML and Excel, in each language; returns the paths written.
+
+    `status` renders the approval state line in the active language (default: prepared, not approved).
+    """
+    from salesplan_widgets.i18n import minor_unit
+    from salesplan_widgets.workbook.payouts import incentives_of
+
+    period = payments.period
+    currency = payments.currency
+    digits = minor_unit(currency)
+    section = incentives_of(workbook)
+    reps = statements.reps[statements.reps["period"] == period].assign(rep=lambda r: r["rep"].astype(str))
+    # the measurement window's sales and quota; a rep on two role plans this period has a row for each
+    summary = reps.groupby("rep")[["sales", "quota"]].sum()
+    summary["attainment"] = (summary["sales"] / summary["quota"].where(summary["quota"] > 0)).fillna(0.0)
+    paths: list[Path] = []
+    for locale in LOCALES:  # two languages
+        translate = _rule_translation(section, currency, locale)
+
+        def render(locale: str = locale, translate: dict[str, str] = translate) -> list[Path]:
+            lines = payments.lines.copy()
+            own = lines["kind"] != ADJUSTMENT
+            lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
+            lines.loc[~own, "rule"] = [
+                _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
+                for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)
+            ]
+            shown = status() if status else _("Prepared: awaiting approval by finance")
+            written = []
+            for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
+                team = str(rep_lines["team"].iloc[0])
+                facts = summary.loc[rep] if rep in summary.index else None
+                html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
+                                    digits, shown, locale)  # fmt: skip
+                target = statement_path(workbook, str(period), str(rep), locale)
+                atomic_write(target, html)
+                xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
+                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits)
+                written += [target, xlsx]
+            return written
+
+        paths += in_locale(locale, render)
+    return paths

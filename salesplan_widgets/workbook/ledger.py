@@ -1,0 +1,396 @@
+"""The payment ledger on disk, and the prepare → approve → close flow that appends to it.
+
+`ledger/journal.csv` is an append-only journal of events (prepared, approved, closed) in which every row
+carries the hash of the row before it, so an edited or deleted row is detected on the next read. Each
+closing adds one immutable file `ledger/payments/<seq>-<period>.parquet` holding every line it paid, named
+with its SHA-256 in the journal. Nothing here ever rewrites an existing line: the journal grows by atomic
+replacement (old bytes + new row, checked unchanged under the journal's lock), payment files are only
+created. The arithmetic of what to pay is `model.ledger`'s; this module stores, checks and refuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.errors import ConflictError, SalesplanError
+from salesplan_widgets.i18n import _, fmt_money, minor_unit
+from salesplan_widgets.model.ledger import (
+    COLUMNS,
+    PeriodPayments,
+    ends_a_measurement_period,
+    next_period,
+    open_period_payments,
+)
+from salesplan_widgets.model.statements import Statements
+from salesplan_widgets.workbook.atomic import atomic_path, atomic_write, content_version, locked
+from salesplan_widgets.workbook.workbook import Workbook
+
+LEDGER_DIR = "ledger"
+JOURNAL = "journal.csv"
+PAYMENTS_DIR = "payments"
+JOURNAL_COLUMNS = [
+    "seq", "event", "period", "figures", "lines", "total_minor", "currency", "file", "file_sha256", "by", "at",
+    "approved_by", "approved_at", "prev", "hash",
+]  # fmt: skip
+PREPARED, APPROVED, CLOSED = "prepared", "approved", "closed"
+PERIODS = ["period", "for_period"]
+# what closing needs of the paid lines: totals per rep and period, and the facts they were paid on
+FACTS = ["for_period", "rep", "team", "amount_minor", "sales", "quota", "plan_version"]
+
+
+def plan_version(workbook: Workbook) -> str:
+    """The id of the incentive plan in force: a hash of its incentives section (rules, crediting, relief)."""
+    from salesplan_widgets.workbook.payouts import incentives_of
+
+    return content_version(incentives_of(workbook).model_dump_json().encode())[:12]
+
+
+def _row_hash(prev: str, row: dict) -> str:
+    text = prev + "|" + "|".join(str(row[c]) for c in JOURNAL_COLUMNS[:-2])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """The journal and every paid line, as read (and verified) from disk."""
+
+    journal: pd.DataFrame
+    lines: pd.DataFrame
+    raw: bytes  # the journal's bytes, to append to
+
+    @property
+    def head(self) -> str:
+        return str(self.journal["hash"].iloc[-1]) if len(self.journal) else ""
+
+    @property
+    def closed_head(self) -> str:
+        """The hash of the last closing: what a period's figures build on (prepare/approve rows don't count)."""
+        closings = self.closings
+        return str(closings["hash"].iloc[-1]) if len(closings) else ""
+
+    @property
+    def closings(self) -> pd.DataFrame:
+        return self.journal[self.journal["event"] == CLOSED]
+
+    @property
+    def last_closed(self) -> pd.Period | None:
+        closings = self.closings
+        return pd.Period(closings["period"].iloc[-1], "M") if len(closings) else None
+
+    def closing_of(self, period: pd.Period) -> pd.Series | None:
+        rows = self.closings[self.closings["period"] == str(period)]
+        return rows.iloc[-1] if len(rows) else None
+
+    def last_event(self, event: str, period: pd.Period) -> pd.Series | None:
+        rows = self.journal[(self.journal["event"] == event) & (self.journal["period"] == str(period))]
+        return rows.iloc[-1] if len(rows) else None
+
+
+def _ledger_dir(workbook: Workbook) -> Path:
+    return workbook.path / LEDGER_DIR
+
+
+def _tampered(path: Path, what: str) -> SalesplanError:
+    return SalesplanError(
+        _(
+            "The payment ledger {file} was changed outside salesplan ({what}); closed periods are facts. "
+            "Restore it from version control or backup."
+        ).format(file=path, what=what)
+    )
+
+
+def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerState:
+    """The ledger as recorded: the journal's hash chain and every payment file's checksum verified.
+
+    `columns` limits the paid lines read to those named (closing needs only totals and facts).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = _ledger_dir(workbook)
+    journal_path = folder / JOURNAL
+    if not journal_path.exists():
+        return LedgerState(
+            pd.DataFrame(columns=JOURNAL_COLUMNS), pd.DataFrame(columns=columns or COLUMNS), b""
+        )
+    raw = journal_path.read_bytes()
+    journal = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    if list(journal.columns) != JOURNAL_COLUMNS:
+        raise _tampered(journal_path, _("unexpected columns"))
+    prev = ""
+    for row in journal.to_dict("records"):  # a journal holds a few rows per period
+        if row["prev"] != prev or _row_hash(prev, row) != row["hash"]:
+            raise _tampered(journal_path, _("row {seq} does not match its hash").format(seq=row["seq"]))
+        prev = row["hash"]
+    tables = []
+    for row in journal[journal["event"] == CLOSED].to_dict("records"):
+        path = folder / row["file"]
+        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != row["file_sha256"]:
+            raise _tampered(path, _("missing or altered payment file"))
+        # months repeat a lot: read as dictionaries, so each distinct month is parsed once
+        tables.append(
+            pq.read_table(
+                path, columns=columns, read_dictionary=[c for c in PERIODS if c in (columns or PERIODS)]
+            )
+        )
+    if not tables:
+        return LedgerState(journal, pd.DataFrame(columns=columns or COLUMNS), raw)
+    lines = pa.concat_tables(tables).to_pandas()
+    for column in lines.columns.intersection(["period", "for_period"]):
+        codes = lines[column].cat.codes.to_numpy()
+        lines[column] = pd.PeriodIndex(list(lines[column].cat.categories), freq="M")[codes]
+    if "amount_minor" in lines.columns:
+        lines["amount_minor"] = lines["amount_minor"].astype("int64")
+    return LedgerState(journal=journal, lines=lines, raw=raw)
+
+
+def _append(workbook: Workbook, state: LedgerState, row: dict) -> pd.Series:
+    """Append one event to the journal, chained to the head it was computed from (caller holds the lock)."""
+    journal_path = _ledger_dir(workbook) / JOURNAL
+    current = journal_path.read_bytes() if journal_path.exists() else b""
+    if current != state.raw:
+        raise ConflictError(
+            _("The payment ledger changed while this step ran; nothing was recorded. Run it again.")
+        )
+    row = {c: row.get(c, "") for c in JOURNAL_COLUMNS}
+    row["seq"] = str(len(state.journal) + 1)
+    row["at"] = row["at"] or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    row["prev"] = state.head
+    row["hash"] = _row_hash(state.head, row)
+    text = pd.DataFrame([row], columns=JOURNAL_COLUMNS).to_csv(index=False, header=not current)
+    atomic_write(journal_path, current + text.encode("utf-8"))
+    return pd.Series(row)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A period's payments as computed now, with the hash finance approves."""
+
+    payments: PeriodPayments
+    statements: Statements
+    figures: str
+    state: LedgerState
+
+
+def _period(text: str | pd.Period) -> pd.Period:
+    from salesplan_widgets.workbook.payouts import PERIOD_PATTERN
+
+    if isinstance(text, pd.Period):
+        return pd.Period(text, "M")
+    if not isinstance(text, str) or not PERIOD_PATTERN.match(text.strip()):
+        raise SalesplanError(
+            _("The period must be a month written YYYY-MM, e.g. 2026-10, not {text!r}.").format(text=text)
+        )
+    return pd.Period(text.strip(), "M")
+
+
+def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closing: bool) -> None:
+    """Refuse a closed period, or one after a period still open; `closing` also needs the end of a window.
+
+    Statements can be prepared for any month of the first open measurement period (a quarter so far);
+    only its last month is approved and closed.
+    """
+    from salesplan_widgets.workbook.payouts import incentives_of
+
+    section = incentives_of(workbook)
+    closing_row = state.closing_of(period)
+    if closing_row is not None:
+        raise SalesplanError(
+            _(
+                "{period} was closed on {at} by {by}; closed periods are facts. Changes to it are paid as "
+                "adjustments in the first open period."
+            ).format(period=period, at=closing_row["at"], by=closing_row["by"])
+        )
+    last = state.last_closed
+    if last is not None:
+        first_open = next_period(last, section.measurement)
+        if period < last:
+            raise SalesplanError(
+                _(
+                    "{period} is before the last closed period {last}; changes to it are paid in {open}."
+                ).format(period=period, last=last, open=first_open)
+            )
+        if period > first_open or (closing and period != first_open):
+            raise SalesplanError(
+                _("{open} is still open: close it before {period}.").format(open=first_open, period=period)
+            )
+    fiscal_year_start = workbook.plan.calendar.fiscal_year_start
+    if closing and not ends_a_measurement_period(period, section.measurement, fiscal_year_start):
+        raise SalesplanError(
+            _("{period} does not end a {measurement} measurement period; pay at the end of one.").format(
+                period=period, measurement=section.measurement
+            )
+        )
+
+
+def compute_payments(
+    workbook: Workbook, period: str | pd.Period, state: LedgerState | None = None, closing: bool = False
+) -> Prepared:
+    """What closing `period` would pay now: statement lines and prior-period adjustments, with their hash.
+
+    `closing` (approve and close) refuses a month that does not end a measurement period.
+    """
+    from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
+
+    period = _period(period)
+    state = state or read_ledger(workbook, FACTS)
+    _check_open(workbook, state, period, closing)
+    section = incentives_of(workbook)
+    payments, statements = open_period_payments(
+        section,
+        workbook.cube(by_product=needs_products(section)),
+        load_quotas(workbook).table,
+        state.lines,
+        period,
+        plan_version(workbook),
+        workbook.currency,
+        workbook.plan.calendar.fiscal_year_start,
+    )
+    return Prepared(payments, statements, payments.figures(state.closed_head), state)
+
+
+def _who(by: str | None) -> str:
+    return by or getpass.getuser()
+
+
+def record_prepared(workbook: Workbook, prepared: Prepared, by: str | None = None) -> pd.Series:
+    """Note in the journal that these figures were prepared (what `--approve` must then match)."""
+    with locked(_journal_path(workbook)):
+        return _append(workbook, read_ledger(workbook, FACTS), _event(PREPARED, prepared, by))
+
+
+def _journal_path(workbook: Workbook) -> Path:
+    path = _ledger_dir(workbook) / JOURNAL
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _event(event: str, prepared: Prepared, by: str | None) -> dict:
+    return {
+        "event": event,
+        "period": str(prepared.payments.period),
+        "figures": prepared.figures,
+        "lines": str(len(prepared.payments.lines)),
+        "total_minor": str(prepared.payments.total_minor),
+        "currency": prepared.payments.currency,
+        "by": _who(by),
+    }
+
+
+def _changed_since(step: str, period: pd.Period) -> ConflictError:
+    return ConflictError(
+        _(
+            "The payouts for {period} changed since they were {step} (data, quotas, plan or ledger changed); "
+            "nothing was recorded. Prepare them again (salesplan payouts --period {period}) and review."
+        ).format(period=period, step=step)
+    )
+
+
+def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
+    """Finance approves exactly the figures last prepared for `period`; refused if they changed since."""
+    period = _period(period)
+    with locked(_journal_path(workbook)):
+        state = read_ledger(workbook, FACTS)
+        prepared_event = state.last_event(PREPARED, period)
+        if prepared_event is None:
+            raise SalesplanError(
+                _(
+                    "The payouts for {period} were not prepared; run salesplan payouts --period {period} first."
+                ).format(period=period)
+            )
+        now = compute_payments(workbook, period, state, closing=True)
+        if now.figures != prepared_event["figures"]:
+            raise _changed_since(_("prepared"), period)
+        return _append(workbook, state, _event(APPROVED, now, by))
+
+
+def _period_text(periods: pd.Series) -> np.ndarray:
+    """'2026-01' texts of periods, formatting each distinct period once."""
+    codes, months = pd.factorize(periods)
+    return np.array([str(m) for m in months], dtype=object)[codes]
+
+
+def close_period(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
+    """Append every paid line of `period` to the ledger; refused unless exactly these figures were approved."""
+    return _close(workbook, period, by)[0]
+
+
+def _close(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple[pd.Series, Prepared]:
+    period = _period(period)
+    with locked(_journal_path(workbook)):
+        state = read_ledger(workbook, FACTS)
+        now = compute_payments(workbook, period, state, closing=True)
+        approval = state.last_event(APPROVED, period)
+        if approval is None:
+            raise SalesplanError(
+                _("The payouts for {period} are not approved; finance approves them with --approve.").format(
+                    period=period
+                )
+            )
+        if now.figures != approval["figures"]:
+            raise _changed_since(_("approved"), period)
+        seq = len(state.journal) + 1
+        relative = f"{PAYMENTS_DIR}/{seq:05d}-{period}.parquet"
+        target = _ledger_dir(workbook) / relative
+        if target.exists():
+            raise _tampered(target, _("a payment file the journal does not list"))
+        closed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        lines = now.payments.lines.assign(
+            period=_period_text(now.payments.lines["period"]),
+            for_period=_period_text(now.payments.lines["for_period"]),
+            approved_by=approval["by"],
+            approved_at=approval["at"],
+            closed_by=_who(by),
+            closed_at=closed_at,
+        )
+        with atomic_path(target) as tmp:
+            lines.to_parquet(tmp, index=False)
+        row = _event(CLOSED, now, by) | {
+            "file": relative,
+            "file_sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+            "at": closed_at,
+            "approved_by": approval["by"],
+            "approved_at": approval["at"],
+        }
+        try:
+            return _append(workbook, state, row), now
+        except BaseException:
+            target.unlink(missing_ok=True)  # the journal never named it: not part of the ledger
+            raise
+
+
+def closing_summary(row: pd.Series) -> str:
+    """One line for the CLI: what a journal event recorded."""
+    total = int(row["total_minor"]) / 10 ** minor_unit(row["currency"])
+    return _("{event} {period}: {lines} lines, {total}, by {by} at {at}").format(
+        event={PREPARED: _("Prepared"), APPROVED: _("Approved"), CLOSED: _("Closed")}[row["event"]],
+        period=row["period"],
+        lines=row["lines"],
+        total=fmt_money(total, row["currency"]),
+        by=row["by"],
+        at=row["at"],
+    )
+
+
+def close_and_publish(
+    workbook: Workbook, period: str | pd.Period, by: str | None = None
+) -> tuple[pd.Series, list[Path]]:
+    """Close the period, then write its final statements (payout files and each rep's documents)."""
+    from salesplan_widgets.workbook.payouts import write_payment_files
+
+    row, prepared = _close(workbook, period, by)
+
+    def status() -> str:  # rendered in each document's language
+        return _("Closed {at} by {by}; approved by {approved_by} at {approved_at}").format(
+            at=row["at"], by=row["by"], approved_by=row["approved_by"], approved_at=row["approved_at"]
+        )
+
+    return row, write_payment_files(workbook, prepared.payments, prepared.statements, status)

@@ -1,0 +1,190 @@
+"""The ledger's invariant, property-tested: whatever arrives late, whatever changes, paid = owed to the cent.
+
+Hypothesis draws a sequence of events over six months that cross a fiscal year (deals arriving for any month,
+also months already paid; returns; quota changes; plan changes; closes) and runs the pure ledger on it. After
+every close, for every closed period and rep, what the ledger holds equals what a fresh statements run owes
+now, to the minor unit; each period's own payment is made once; and on clawback plans the year's payments
+add up to the rounded total earned, a figure the ledger never computes. A second property does the same with
+role plans: promotions on any day and plan versions effective in months already paid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from salesplan_widgets.model.ledger import PAYMENT, open_period_payments, to_minor
+from salesplan_widgets.model.statements import fiscal_year_first, payout_statements
+from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+
+REPS = ["Li", "Wang", "Zhao"]
+MONTHS = list(pd.period_range("2025-11", periods=6, freq="M"))  # crosses into fiscal year 2026
+
+
+def plan(rate: float, top: float, cumulative: bool, negative: str, mode: str) -> IncentivesSection:
+    bands = [{"at_least": 0, "below": 1.0, "rate": rate}, {"at_least": 1.0, "rate": top}]
+    return IncentivesSection.model_validate(
+        {
+            "cumulative": cumulative,
+            "negative": negative,
+            "commission": {"tiers": {"bands": bands, "mode": mode}},
+        }
+    )
+
+
+plans = st.builds(
+    plan,
+    rate=st.sampled_from([0.03, 0.05, 0.07]),
+    top=st.sampled_from([0.08, 0.1, 0.15]),
+    cumulative=st.booleans(),
+    negative=st.sampled_from(["carry_forward", "clawback"]),
+    mode=st.sampled_from(["marginal", "retroactive"]),
+)
+amounts = st.decimals(min_value=-800, max_value=3000, places=2).map(float)
+events = st.lists(
+    st.one_of(
+        st.tuples(st.just("deal"), st.sampled_from(MONTHS), st.sampled_from(REPS), amounts),
+        st.tuples(st.just("quota"), st.sampled_from(MONTHS), st.sampled_from(REPS), st.integers(200, 2000)),
+        st.tuples(st.just("plan"), plans),
+        st.tuples(st.just("close")),
+    ),
+    min_size=4,
+    max_size=24,
+)
+
+
+def cube_of(deals: list[tuple[pd.Period, str, float]]) -> pd.DataFrame:
+    months, reps, actual = zip(*deals, strict=True) if deals else ([], [], [])
+    return pd.DataFrame(
+        {
+            "period": pd.PeriodIndex(list(months), freq="M"),
+            "rep": list(reps),
+            "team": "East",
+            "segment": "A",
+            "channel": "online",
+            "actual": np.array(actual, dtype=float),
+        }
+    )
+
+
+def owed_now(section, cube, quotas, periods) -> pd.DataFrame:
+    """A fresh statements run per fiscal year: what each rep is owed for each period, knowing no ledger."""
+    frames = []
+    for last in {fiscal_year_first(p): p for p in sorted(periods)}.values():
+        reps = payout_statements(section, cube, quotas, last, all_periods=True).reps
+        frames.append(reps.assign(rep=reps["rep"].astype(str), owed=to_minor(reps["payout"], "CNY")))
+    owed = pd.concat(frames, ignore_index=True)
+    return owed[owed["period"].isin(periods)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first_plan=plans, sequence=events)
+def test_ledger_pays_exactly_what_is_owed_after_any_sequence_of_changes(first_plan, sequence):
+    section = first_plan
+    deals = [(m, rep, 1000.0) for m in MONTHS for rep in REPS[:2]]
+    quota = {(m, rep): 1000.0 for m in MONTHS for rep in REPS}
+    ledger = pd.DataFrame()
+    closed: list[pd.Period] = []
+    for event in [*sequence, ("close",)]:
+        if event[0] == "deal":
+            deals.append(event[1:])
+        elif event[0] == "quota":
+            quota[(event[1], event[2])] = float(event[3])
+        elif event[0] == "plan":
+            section = event[1]
+        elif len(closed) < len(MONTHS):
+            period = MONTHS[len(closed)]
+            cube = cube_of(deals)
+            quotas = pd.DataFrame(
+                [(m, rep, "East", q) for (m, rep), q in quota.items()],
+                columns=["period", "rep", "team", "target"],
+            )
+            payments, _ = open_period_payments(section, cube, quotas, ledger, period, "v", "CNY")
+            lines = payments.lines
+            assert (lines["period"] == period).all()
+            own = lines[lines["kind"] == PAYMENT]
+            assert (own["for_period"] == period).all()  # a period's own lines are paid in that period only
+            assert not ledger.size or period not in set(ledger["for_period"])  # never paid twice
+            ledger = pd.concat([ledger, lines], ignore_index=True) if ledger.size else lines
+            closed.append(period)
+
+            held = ledger.groupby(["for_period", "rep"])["amount_minor"].sum()
+            owed = owed_now(section, cube, quotas, closed).set_index(["period", "rep"])["owed"]
+            both = pd.concat([held.rename("held"), owed.rename("owed")], axis=1).fillna(0)
+            assert (both["held"] == both["owed"]).all(), both[both["held"] != both["owed"]]
+
+            if section.negative == "clawback":  # independent of how the ledger pays: the year's earnings
+                fy = fiscal_year_first(period)
+                run = payout_statements(section, cube, quotas, period, all_periods=True).reps
+                earned = (
+                    run["earned"]
+                    if section.cumulative
+                    else run.groupby("rep", observed=True)["earned"].cumsum()
+                )
+                year_end = earned[run["period"] == period].sum()
+                paid_this_year = ledger[ledger["for_period"] >= fy]["amount_minor"].sum()
+                assert paid_this_year == round(year_end * 100)
+
+
+def role_plan(everyone: float, kam: dict[str, float], promoted: str) -> IncentivesSection:
+    """Everyone on a flat rate; Li joins the KAM plan (dated versions) on `promoted`, prorated by days."""
+    versions = [{"effective": m, "commission": {"base_rate": r}} for m, r in sorted(kam.items())]
+    return IncentivesSection.model_validate(
+        {
+            "measurement": "monthly",
+            "negative": "clawback",
+            "commission": {"base_rate": everyone},
+            "plans": [{"id": "kam", "name": "KAM", "versions": versions}],
+            "assignments": [{"rep": "Li", "plan": "kam", "start": promoted}],
+        }
+    )
+
+
+days = st.dates(min_value=pd.Timestamp("2025-11-01").date(), max_value=pd.Timestamp("2026-04-30").date())
+role_events = st.lists(
+    st.one_of(
+        st.tuples(st.just("deal"), st.sampled_from(MONTHS), st.sampled_from(REPS), amounts),
+        st.tuples(
+            st.just("version"), st.sampled_from([str(m) for m in MONTHS]), st.sampled_from([0.04, 0.06, 0.08])
+        ),
+        st.tuples(st.just("promote"), days),
+        st.tuples(st.just("close")),
+    ),
+    min_size=4,
+    max_size=20,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(promoted=days, sequence=role_events)
+def test_ledger_pays_what_role_plans_owe_after_promotions_and_versions_effective_in_the_past(
+    promoted, sequence
+):
+    kam = {"2025-11": 0.05}
+    deals = [(m, rep, 1000.0) for m in MONTHS for rep in REPS]
+    quotas = pd.DataFrame(
+        [(m, rep, "East", 1000.0) for m in MONTHS for rep in REPS],
+        columns=["period", "rep", "team", "target"],
+    )
+    ledger = pd.DataFrame()
+    closed: list[pd.Period] = []
+    for event in [*sequence, ("close",)]:
+        if event[0] == "deal":
+            deals.append(event[1:])
+        elif event[0] == "version":
+            kam[event[1]] = event[2]
+        elif event[0] == "promote":
+            promoted = event[1]
+        elif len(closed) < len(MONTHS):
+            section = role_plan(0.1, kam, str(promoted))
+            period = MONTHS[len(closed)]
+            cube = cube_of(deals)
+            payments, _ = open_period_payments(section, cube, quotas, ledger, period, "v", "CNY")
+            ledger = pd.concat([ledger, payments.lines], ignore_index=True) if ledger.size else payments.lines
+            closed.append(period)
+            held = ledger.groupby(["for_period", "rep"])["amount_minor"].sum()
+            owed = owed_now(section, cube, quotas, closed).groupby(["period", "rep"])["owed"].sum()
+            both = pd.concat([held.rename("held"), owed.rename("owed")], axis=1).fillna(0)
+            assert (both["held"] == both["owed"]).all(), both[both["held"] != both["owed"]]
