@@ -73,6 +73,27 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(Path(args.workbook), port=args.port, host=args.host, open_browser=args.open)
 
 
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from salesplan_widgets.workbook.publish import publish
+
+    for user, path in publish(Path(args.workbook), Path(args.state) if args.state else None).items():
+        print(_("Extract for {user} written to {path}").format(user=user, path=path))
+    return 0
+
+
+def _cmd_hub(args: argparse.Namespace) -> int:
+    from salesplan_widgets.hub.app import HubSettings, run_hub
+
+    settings = HubSettings(
+        host=args.host,
+        port=args.port,
+        hub_port=args.hub_port,
+        proxy_api_port=args.proxy_api_port,
+        extra_config=Path(args.config) if args.config else None,
+    )
+    return run_hub(Path(args.workbook), Path(args.state) if args.state else None, settings)
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from salesplan_widgets.workbook.plan import json_schema
 
@@ -122,6 +143,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--open", action="store_true", help=_("open a browser"))
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("publish", help=_("write each hub user's scoped extract of the workbook"))
+    p.add_argument("workbook")
+    p.add_argument(
+        "--state", help=_("the hub's state folder (default: /var/lib/salesplan/<workbook>-<hash>)")
+    )
+    p.set_defaults(func=_cmd_publish)
+
+    p = sub.add_parser(
+        "hub", help=_("serve the workbook to an organisation: sign-in, roles and scopes (JupyterHub)")
+    )
+    p.add_argument("workbook")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--hub-port", type=int, default=8081, help=_("the hub's internal port (127.0.0.1)"))
+    p.add_argument("--proxy-api-port", type=int, default=8001, help=_("the proxy's API port (127.0.0.1)"))
+    p.add_argument(
+        "--state", help=_("the hub's state folder (default: /var/lib/salesplan/<workbook>-<hash>)")
+    )
+    p.add_argument(
+        "--config", help=_("extra JupyterHub config, e.g. an OAuth authenticator (docs/serving.md)")
+    )
+    p.set_defaults(func=_cmd_hub)
 
     p = sub.add_parser("schema", help=_("print the plan file's JSON Schema"))
     p.set_defaults(func=_cmd_schema)
