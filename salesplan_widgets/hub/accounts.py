@@ -13,6 +13,7 @@ import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from salesplan_widgets.errors import SalesplanError
@@ -56,7 +57,23 @@ def ensure_account(user: str, home: Path) -> pwd.struct_passwd:
     home.mkdir(parents=True, exist_ok=True)
     os.chown(home, account.pw_uid, account.pw_gid)
     home.chmod(0o700)
+    _private_folder(runtime_dir(account), account)
     return account
+
+
+def runtime_dir(account: pwd.struct_passwd) -> Path:
+    """A short private folder for the kernels' IPC sockets: a socket path may not exceed 107 bytes."""
+    return Path(tempfile.gettempdir()) / f"salesplan-{account.pw_uid}"
+
+
+def _private_folder(folder: Path, account: pwd.struct_passwd) -> None:
+    """`folder` owned by the account, mode 0700; anything else found at that name is removed first."""
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.is_dir() and (folder.stat().st_uid != account.pw_uid or folder.stat().st_mode & 0o077):
+        shutil.rmtree(folder)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chown(folder, account.pw_uid, account.pw_gid)
 
 
 def check_interpreter_reachable(account: pwd.struct_passwd) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from salesplan_widgets.errors import InputError, PlanError, Problem, SalesplanError
+from salesplan_widgets.hub.accounts import check_interpreter_reachable, ensure_account, runtime_dir
 from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.plan import PLAN_FILE
@@ -223,12 +224,8 @@ def prepare_hub(
                 "default_url": "/lab",
             }
         else:
-            from salesplan_widgets.hub.accounts import ensure_account
-
             os_users[name] = ensure_account(name, state / HOMES_DIR / name)
     if os_users:
-        from salesplan_widgets.hub.accounts import check_interpreter_reachable
-
         check_interpreter_reachable(next(iter(os_users.values())))
     extracts = publish(book, state)
     for name, account in os_users.items():
@@ -242,6 +239,7 @@ def prepare_hub(
             "os_user": os_account(name),
             "root_dir": str(folder),
             "default_url": f"/voila/render/{first}.ipynb",
+            "runtime_dir": str(runtime_dir(account)),
         }
     server_config = state / DASHBOARDS_DIR / SERVER_CONFIG_FILE
     server_config.write_text(_server_config(settings), encoding="utf-8")

@@ -18,7 +18,7 @@ class SalesplanSpawner(LocalProcessSpawner):
 
     accounts = Dict(
         config=True,
-        help="Hub user -> {role, os_user, root_dir, default_url}; written by `salesplan hub`.",
+        help="Hub user -> {role, os_user, root_dir, default_url, runtime_dir}; written by `salesplan hub`.",
     )
     dashboard_config = Unicode(
         config=True, help="Config file of a dashboard-only server (extensions, authorizer, Voila)."
@@ -38,6 +38,8 @@ class SalesplanSpawner(LocalProcessSpawner):
         env["USER"] = account.pw_name
         env["HOME"] = account.pw_dir
         env["SHELL"] = account.pw_shell
+        if self._account().get("runtime_dir"):
+            env["JUPYTER_RUNTIME_DIR"] = self._account()["runtime_dir"]
         return env
 
     def get_args(self):
