@@ -26,7 +26,7 @@ import pytest
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.demo import create_demo
-from salesplan_widgets.hub.accounts import HUB_GROUP, ensure_hub_group
+from salesplan_widgets.hub.accounts import ensure_hub_group, grant_traversal, revoke_traversal
 from salesplan_widgets.i18n import fmt_money
 from salesplan_widgets.serve import free_port
 from salesplan_widgets.workbook.publish import os_account
@@ -58,19 +58,6 @@ class Hub:
         return self.reps.loc[self.reps["rep"] == rep, "team"].iloc[0]
 
 
-def _grant_traversal(path: Path) -> list[Path]:
-    """Let the hub's group traverse folders above the interpreter that others may not (e.g. /root here).
-
-    A test-machine accommodation: production installs Python where every user can run it.
-    """
-    granted = []
-    for folder in [p for p in path.parents if p != Path("/")]:
-        if not folder.stat().st_mode & 0o001:
-            subprocess.run(["setfacl", "-m", f"g:{HUB_GROUP}:x", str(folder)], check=True)
-            granted.append(folder)
-    return granted
-
-
 def _wait_for(url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -90,7 +77,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
     state = Path(tempfile.mkdtemp(prefix="salesplan-hub-test-"))
     state.chmod(0o711)
     ensure_hub_group()
-    granted = _grant_traversal(Path(sys.executable).resolve())
+    granted = grant_traversal(Path(sys.executable).resolve())
     ports = (free_port(), free_port(), free_port())
     log = (state / "cli.log").open("w")
     process = subprocess.Popen(
@@ -113,8 +100,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         log.close()
-        for folder in granted:
-            subprocess.run(["setfacl", "-x", f"g:{HUB_GROUP}", str(folder)], check=False)
+        revoke_traversal(granted)
         shutil.rmtree(state, ignore_errors=True)
 
 

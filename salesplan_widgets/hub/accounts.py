@@ -102,3 +102,23 @@ def check_interpreter_reachable(account: pwd.struct_passwd) -> None:
                 "above it (e.g. setfacl -m g:{group}:x /root)."
             ).format(python=sys.executable, error=error, group=HUB_GROUP),
         )
+
+
+def grant_traversal(path: Path) -> list[Path]:
+    """Let the group `salesplan-hub` traverse the folders above `path` that others may not; return them.
+
+    For development and test machines whose Python lives under a private folder such as /root (the
+    traversal right lists nothing); undo with `revoke_traversal`. Production installs Python where
+    every user can run it.
+    """
+    granted = []
+    for folder in [p for p in Path(path).parents if p != Path("/")]:
+        if not folder.stat().st_mode & 0o001:
+            _run(["setfacl", "-m", f"g:{HUB_GROUP}:x", str(folder)])
+            granted.append(folder)
+    return granted
+
+
+def revoke_traversal(folders: list[Path]) -> None:
+    for folder in folders:
+        subprocess.run(["setfacl", "-x", f"g:{HUB_GROUP}", str(folder)], capture_output=True)
