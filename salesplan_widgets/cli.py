@@ -74,9 +74,21 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from salesplan_widgets.workbook.publish import publish
+    from salesplan_widgets.workbook import open_workbook
+    from salesplan_widgets.workbook.inbox import import_inbox
+    from salesplan_widgets.workbook.publish import publish, state_dir
 
-    for user, path in publish(Path(args.workbook), Path(args.state) if args.state else None).items():
+    book = open_workbook(args.workbook)
+    state = Path(args.state) if args.state else state_dir(book)
+    imported = import_inbox(book, state)
+    print(
+        _("Imported from signed-in users: {notes} note(s), {commits} commit(s).").format(
+            notes=imported.notes, commits=imported.commits
+        )
+    )
+    for problem in imported.refused:
+        print(_("Refused: {problem}").format(problem=problem), file=sys.stderr)
+    for user, path in publish(book, state).items():
         print(_("Extract for {user} written to {path}").format(user=user, path=path))
     return 0
 

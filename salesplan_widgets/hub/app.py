@@ -27,6 +27,7 @@ from salesplan_widgets.errors import InputError, PlanError, Problem, SalesplanEr
 from salesplan_widgets.hub.accounts import check_interpreter_reachable, ensure_account, runtime_dir
 from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.inbox import WRITE_ACTIONS, import_inbox, prepare_inbox
 from salesplan_widgets.workbook.plan import PLAN_FILE
 from salesplan_widgets.workbook.publish import ROLE_DASHBOARDS, os_account, publish, state_dir
 from salesplan_widgets.workbook.workbook import Workbook
@@ -92,7 +93,7 @@ def _check_workbook_private(book: Workbook) -> None:
 
 
 def _stage_dashboards(
-    user: str, role: str, dashboards: list[str], extract: Path, folder: Path, gid: int
+    user: str, role: str, dashboards: list[str], extract: Path, inbox: Path | None, folder: Path, gid: int
 ) -> str:
     """Write the user's dashboard notebooks (their extract's path fixed inside); return the first one."""
     if folder.exists():
@@ -102,10 +103,13 @@ def _stage_dashboards(
     for name in names:
         notebook = nbformat.v4.new_notebook()
         notebook.cells = [
-            nbformat.v4.new_code_cell(f"extract = {str(extract)!r}", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(
+                f"extract = {str(extract)!r}\ninbox = {str(inbox) if inbox else None!r}",
+                metadata={"tags": ["parameters"]},
+            ),
             nbformat.v4.new_code_cell(
                 "from salesplan_widgets.hub.scoped import scoped_dashboard\n\n"
-                f"scoped_dashboard(extract, {name!r})"
+                f"scoped_dashboard(extract, {name!r}, inbox=inbox)"
             ),
         ]
         notebook.metadata["kernelspec"] = {
@@ -227,12 +231,16 @@ def prepare_hub(
             os_users[name] = ensure_account(name, state / HOMES_DIR / name)
     if os_users:
         check_interpreter_reachable(next(iter(os_users.values())))
+    imported = import_inbox(book, state)  # what users sent while the hub was down
+    for problem in imported.refused:
+        print(_("Refused: {problem}").format(problem=problem), file=sys.stderr)
     extracts = publish(book, state)
     for name, account in os_users.items():
         role = book.plan.access.users[name].role
         folder = state / DASHBOARDS_DIR / name
+        inbox = prepare_inbox(state, name) if WRITE_ACTIONS[role] else None
         first = _stage_dashboards(
-            name, role, book.plan.reports.dashboards, extracts[name], folder, account.pw_gid
+            name, role, book.plan.reports.dashboards, extracts[name], inbox, folder, account.pw_gid
         )
         accounts[name] = {
             "role": role,

@@ -8,6 +8,8 @@ that name exists elsewhere, so the notice reveals nothing either. No traceback e
 
 from __future__ import annotations
 
+import html
+import json
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -18,6 +20,7 @@ from salesplan_widgets.i18n import _
 from salesplan_widgets.widgets.charts import message_box
 from salesplan_widgets.widgets.query import PERIOD_PATTERN, request_query_string
 from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.publish import SCOPE_FILE
 from salesplan_widgets.workbook.workbook import Workbook
 
 SCOPED_PARAMETERS = ("team", "rep")
@@ -58,8 +61,61 @@ def _render(name: str, book: Workbook, query: str) -> widgets.Widget:
     raise SalesplanError(_("This dashboard is not published for signed-in users."))
 
 
-def scoped_dashboard(extract: str | Path, name: str, query_string: str | None = None) -> widgets.Widget:
-    """Dashboard `name` on a published extract, for the page address's selection within the scope."""
+class SendPanel(widgets.VBox):
+    """What a signed-in user's role lets them send to the analyst: a note on a rep of their scope, and for
+    a manager a rep's year commit. It writes only into the user's own inbox; the analyst imports it."""
+
+    def __init__(self, inbox: str | Path, role: str, reps: list[str], periods: list[str]):
+        from salesplan_widgets.workbook.inbox import WRITE_ACTIONS
+
+        self.inbox = Path(inbox)
+        self.actions = WRITE_ACTIONS[role]
+        self.rep = widgets.Dropdown(description=_("Rep"), options=reps, value=reps[0] if reps else None)
+        self.period = widgets.Dropdown(
+            description=_("Month"), options=periods, value=periods[-1] if periods else None
+        )
+        self.note = widgets.Textarea(
+            placeholder=_("A note for the analyst"), layout=widgets.Layout(width="420px")
+        )
+        self.commit = widgets.FloatText(description=_("Year commit"), value=0.0)
+        self.button = widgets.Button(description=_("Send to the analyst"), button_style="primary")
+        self.status = widgets.HTML()
+        self.button.on_click(lambda _button: self.submit())
+        controls = [self.rep, self.period, self.note] + ([self.commit] if "commit" in self.actions else [])
+        title = widgets.HTML(f"<h4>{html.escape(_('Send to the analyst'))}</h4>")
+        super().__init__([title, *controls, self.button, self.status])
+        self.add_class("salesplan-send")
+
+    def submit(self) -> int:
+        """Send the filled-in actions; return how many were sent."""
+        from salesplan_widgets.workbook.inbox import send
+
+        sent = 0
+        try:
+            if "commit" in self.actions and self.commit.value > 0:
+                send(self.inbox, "commit", self.period.value, self.rep.value, commit=float(self.commit.value))
+                sent += 1
+            if self.note.value.strip():
+                send(self.inbox, "note", self.period.value, self.rep.value, text=self.note.value)
+                sent += 1
+        except (SalesplanError, OSError) as exc:
+            self.status.value = message_box([_("Not sent."), str(exc)], kind="error")
+            return sent
+        if sent:
+            self.note.value, self.commit.value = "", 0.0
+            self.status.value = message_box(
+                [_("Sent. The analyst imports it with the next publication.")], kind="ok"
+            )
+        else:
+            self.status.value = message_box([_("Nothing to send: write a note first.")])
+        return sent
+
+
+def scoped_dashboard(
+    extract: str | Path, name: str, query_string: str | None = None, inbox: str | Path | None = None
+) -> widgets.Widget:
+    """Dashboard `name` on a published extract, for the page address's selection within the scope;
+    with `inbox`, the my_targets page also offers what the user's role may send to the analyst."""
     try:
         book = open_workbook(extract)
         cube = book.cube()
@@ -69,9 +125,14 @@ def scoped_dashboard(extract: str | Path, name: str, query_string: str | None = 
             request_query_string() if query_string is None else query_string, teams, reps
         )
         view = _render(name, book, query)
+        parts = [view]
+        if inbox and name == "my_targets":
+            role = json.loads((book.path / SCOPE_FILE).read_text(encoding="utf-8"))["role"]
+            periods = sorted({str(p) for p in book.cube()["period"].unique()})
+            parts.append(SendPanel(inbox, role, sorted(reps), periods))
     except SalesplanError as exc:
         return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
-    if not refused:
-        return view
-    notice = _("You are not permitted to see that team's or rep's numbers; your own are shown instead.")
-    return widgets.VBox([widgets.HTML(message_box([notice])), view])
+    if refused:
+        notice = _("You are not permitted to see that team's or rep's numbers; your own are shown instead.")
+        parts.insert(0, widgets.HTML(message_box([notice])))
+    return parts[0] if len(parts) == 1 else widgets.VBox(parts)

@@ -303,4 +303,7 @@ def publish_if_published(workbook: Workbook) -> dict[str, Path]:
     """Refresh the extracts after a period run, if the analyst publishes this workbook at all."""
     if workbook.plan.access is None or not (state_dir(workbook) / EXTRACTS_DIR).is_dir():
         return {}
+    from salesplan_widgets.workbook.inbox import import_inbox
+
+    import_inbox(workbook, state_dir(workbook))  # what signed-in users sent since the last publication
     return publish(workbook)
