@@ -29,6 +29,8 @@ from salesplan_widgets.demo import create_demo
 from salesplan_widgets.hub.accounts import ensure_hub_group, grant_traversal, revoke_traversal
 from salesplan_widgets.i18n import fmt_money
 from salesplan_widgets.serve import free_port
+from salesplan_widgets.workbook.feedback import read_feedback
+from salesplan_widgets.workbook.inbox import import_inbox
 from salesplan_widgets.workbook.publish import os_account
 
 PASSWORD = "correct-horse-battery"
@@ -221,6 +223,22 @@ def test_dashboard_users_get_no_lab_terminal_files_or_other_users_server(hub: Hu
         "/user/rex/voila/files/my_targets.ipynb", "/user/ana/api/contents", "/user/fei/api/kernels",
     ]}  # fmt: skip
     assert all(code in (403, 404) for code in status.values()), status
+
+
+def test_a_reps_note_from_the_page_reaches_the_workbook_authored_by_the_signed_in_rep(
+    hub: Hub, signed_in
+) -> None:
+    page = signed_in("rex")
+    _dashboard(page, hub.url + "/user/rex/voila/render/my_targets.ipynb", ".salesplan-send")
+    page.fill(".salesplan-send textarea", "Customer visit moved to next month")
+    page.click("text=Send to the analyst >> nth=-1")
+    page.wait_for_selector(".salesplan-send .salesplan-ok", timeout=60_000)
+    book = open_workbook(hub.workbook)
+    assert import_inbox(book, hub.state).notes == 1
+    notes = read_feedback(book)
+    assert notes[["rep", "author", "text"]].values.tolist() == [
+        [hub.rep_of("rex"), "rex", "Customer visit moved to next month"]
+    ]
 
 
 def _execute(hub: Hub, page, user: str, code: str) -> str:
