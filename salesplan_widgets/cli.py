@@ -42,6 +42,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         problems = open_workbook(args.workbook).validate()
     except InputError as exc:  # the plan itself is invalid: its problems are the report
         problems = exc.problems
+    book = None if problems else open_workbook(args.workbook)
+    if book is not None and book.plan.access is not None:  # are the teams and reps it names in the data?
+        from salesplan_widgets.workbook.publish import access_problems
+
+        problems = access_problems(book.plan, book.cube(), str(book.path / "plan.yaml"))
     for problem in problems:
         print(f"- {problem}", file=sys.stderr)
     if problems:

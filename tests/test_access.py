@@ -109,3 +109,17 @@ def test_demo_plan_names_one_user_of_every_role_and_its_scopes_exist_in_the_data
     roles = {user.role for user in book.plan.access.users.values()}
     assert roles == {"analyst", "finance", "manager", "rep"}
     assert access_problems(book.plan, book.cube()) == []
+
+
+def test_cli_validate_reports_an_access_section_naming_an_unknown_team(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_workbook(tmp_path, "access:\n  users:\n    boss: {role: manager, teams: [Nort]}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "salesplan_widgets.cli", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "access.users.boss.teams" in result.stderr and "did you mean 'North'?" in result.stderr

@@ -31,7 +31,7 @@ from salesplan_widgets.i18n import fmt_money
 from salesplan_widgets.serve import free_port
 from salesplan_widgets.workbook.feedback import read_feedback
 from salesplan_widgets.workbook.inbox import import_inbox
-from salesplan_widgets.workbook.publish import os_account
+from salesplan_widgets.workbook.publish import RECOGNITION_FILE, os_account
 
 PASSWORD = "correct-horse-battery"
 NOT_PERMITTED = "You are not permitted to see that team's or rep's numbers"
@@ -166,7 +166,10 @@ def test_rep_signs_in_and_sees_only_their_own_targets_and_payout(hub: Hub, signe
     others = set(hub.reps["rep"]) - {rep}
     assert not [name for name in others if name in text]
     payouts = _dashboard(page, hub.url + "/user/rex/voila/render/incentives.ipynb", "text=Payout summary")
-    assert not [name for name in others if name in payouts]
+    own_part, public_part = payouts.split("Recognition as published for", 1)
+    assert not [name for name in others if name in own_part]
+    published = (hub.state / "extracts" / "rex" / RECOGNITION_FILE).read_text(encoding="utf-8")
+    assert [name for name in others if name in public_part] == [name for name in others if name in published]
 
 
 def test_rep_address_edited_to_another_rep_shows_not_permitted_and_never_their_numbers(

@@ -194,3 +194,21 @@ def test_cli_publish_names_each_extract(workbook: Path, tmp_path) -> None:
     assert result.stdout.count("Extract for") == 4
     targets = pd.read_csv(tmp_path / "s" / "extracts" / "boss" / "tables" / "targets.csv")
     assert set(targets["rep"]) == {"Li Na", "Wang Fang"}
+
+
+def test_extracts_carry_the_companys_recognition_only_as_far_as_the_plan_makes_it_public(tmp_path) -> None:
+    import re
+
+    from salesplan_widgets.demo import create_demo
+    from salesplan_widgets.workbook.publish import RECOGNITION_FILE
+
+    book = open_workbook(create_demo(tmp_path / "demo", end="2026-10", rows=20_000))
+    extracts = publish(book, tmp_path / "state")
+    html = (extracts["rex"] / RECOGNITION_FILE).read_text(encoding="utf-8")
+    assert html == (extracts["mia"] / RECOGNITION_FILE).read_text(encoding="utf-8")  # the same for everyone
+    boards = book.plan.incentives.recognition.leaderboards
+    tables = dict(re.findall(r"<h3>(.*?)</h3>\s*<table.*?<tbody>(.*?)</tbody>", html, flags=re.S))
+    for board in boards:
+        assert 0 < tables[board.name].count("<tr>") <= board.top, board.name
+    assert "CN¥" not in html and "Payout" not in html  # rankings and badges; no one's pay or quota
+    assert set(open_workbook(extracts["rex"]).cube()["rep"]) == {book.plan.access.users["rex"].rep}

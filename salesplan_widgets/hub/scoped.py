@@ -20,7 +20,7 @@ from salesplan_widgets.i18n import _
 from salesplan_widgets.widgets.charts import message_box
 from salesplan_widgets.widgets.query import PERIOD_PATTERN, request_query_string
 from salesplan_widgets.workbook import open_workbook
-from salesplan_widgets.workbook.publish import SCOPE_FILE
+from salesplan_widgets.workbook.publish import RECOGNITION_FILE, SCOPE_FILE
 from salesplan_widgets.workbook.workbook import Workbook
 
 SCOPED_PARAMETERS = ("team", "rep")
@@ -56,8 +56,13 @@ def _render(name: str, book: Workbook, query: str) -> widgets.Widget:
 
         periods = {str(p) for p in book.cube()["period"].unique()}
         period = dict(parse_qsl(query)).get("period")
-        valid = period in periods and PERIOD_PATTERN.fullmatch(period or "")
-        return incentives_dashboard(book, period if valid else None)
+        period = period if period in periods and PERIOD_PATTERN.fullmatch(period or "") else None
+        public = book.path / RECOGNITION_FILE
+        if public.is_file():
+            return _incentives_with_public_recognition(
+                book, period or max(periods), public.read_text("utf-8")
+            )
+        return incentives_dashboard(book, period)
     raise SalesplanError(_("This dashboard is not published for signed-in users."))
 
 
@@ -109,6 +114,31 @@ class SendPanel(widgets.VBox):
         else:
             self.status.value = message_box([_("Nothing to send: write a note first.")])
         return sent
+
+
+def _incentives_with_public_recognition(book: Workbook, period: str, recognition: str) -> widgets.Widget:
+    """The user's own payout summary, and the company's recognition only as the plan publishes it.
+
+    The extract's own leaderboard would rank the scope alone (a rep first of one); the published one is
+    the plan's top N, champions and badges, computed on the whole workbook at publication.
+    """
+    from salesplan_widgets.report.incentives import IncentivesReport
+    from salesplan_widgets.widgets.charts import static_sections
+    from salesplan_widgets.widgets.incentive_calculator import incentives_dashboard
+
+    report = IncentivesReport.open(book, period)
+    quotas = report.quotas.table
+    if not quotas.loc[quotas["period"] == report.period, "target"].gt(0).any():
+        return incentives_dashboard(book, period)  # its notice for a month without quota
+    month = recognition.removeprefix("<!-- ").split(" -->")[0]
+    note = _(
+        "Recognition as published for {period}, company-wide, as the plan's leaderboards and badges show it."
+    )
+    subtitle = f'<p class="salesplan-subtitle">{html.escape(note.format(period=month))}</p>'
+    return widgets.VBox(
+        [widgets.HTML(static_sections(report.title(), report.summary(), subtitle, recognition))],
+        layout=widgets.Layout(max_width="1100px"),
+    )
 
 
 def scoped_dashboard(

@@ -35,6 +35,7 @@ STATE_ENV = "SALESPLAN_HUB_STATE"
 STATE_ROOT = Path("/var/lib/salesplan")
 EXTRACTS_DIR = "extracts"
 SCOPE_FILE = "scope.json"
+RECOGNITION_FILE = Path("published") / "recognition.html"
 OS_PREFIX = "salesplan-"
 # The dashboards each role is served; only those the plan lists are staged.
 ROLE_DASHBOARDS: dict[str, tuple[str, ...]] = {
@@ -216,7 +217,25 @@ def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_ac
     return scoped.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"access"})
 
 
-def write_extract(book: Workbook, targets: pd.DataFrame, scope: Scope, extracts: Path) -> Path:
+def public_recognition(book: Workbook, cube: pd.DataFrame) -> str | None:
+    """The company-wide recognition of the latest month: exactly what the plan's recognition rules make
+    public (each leaderboard's top N, champions, badges), as report HTML; None without incentives."""
+    if book.plan.incentives is None:
+        return None
+    from salesplan_widgets.errors import SalesplanError
+    from salesplan_widgets.report.incentives import IncentivesReport
+
+    month = str(cube["period"].max())
+    try:
+        section = str(IncentivesReport.open(book, month).leaderboard())
+    except SalesplanError:
+        return None
+    return f"<!-- {month} -->\n{section}"
+
+
+def write_extract(
+    book: Workbook, targets: pd.DataFrame, scope: Scope, extracts: Path, recognition: str | None = None
+) -> Path:
     """Write one scope's extract beside the others and switch `extracts/<user>` to it; return that link."""
     extracts.mkdir(parents=True, exist_ok=True)
     version = Path(tempfile.mkdtemp(prefix=f".{scope.user}.", dir=extracts))
@@ -232,6 +251,9 @@ def write_extract(book: Workbook, targets: pd.DataFrame, scope: Scope, extracts:
         scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
         _write_yaml(version / PLAN_FILE, _extract_plan(book, scope, sales_columns, accounts is not None))
         (version / SCOPE_FILE).write_text(json.dumps(scope.as_json(), ensure_ascii=False), encoding="utf-8")
+        if recognition is not None:
+            (version / RECOGNITION_FILE).parent.mkdir()
+            (version / RECOGNITION_FILE).write_text(recognition, encoding="utf-8")
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
@@ -286,7 +308,10 @@ def publish(workbook: Workbook | str | Path, state: Path | None = None) -> dict[
     extracts = (state or state_dir(book)) / EXTRACTS_DIR
     extracts.mkdir(parents=True, exist_ok=True)
     extracts.chmod(0o711)  # users reach their own extract by name; nobody may list the others
-    written = {scope.user: write_extract(book, targets, scope, extracts) for scope in scopes(book.plan)}
+    recognition = public_recognition(book, cube)
+    written = {
+        scope.user: write_extract(book, targets, scope, extracts, recognition) for scope in scopes(book.plan)
+    }
     for stale in _unlisted(extracts, written):  # users no longer in the plan: their access ends here
         stale.unlink()
         _drop_old_versions(extracts, stale.name, keep=None, count=0)
