@@ -5,28 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hub_workbook import ACCESS_LINE, write_workbook
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import PlanError
 from salesplan_widgets.workbook.plan import PlanFile
 from salesplan_widgets.workbook.publish import access_problems, publish, scopes
-
-PLAN = """\
-name: Test Co
-currency: CNY
-sources:
-  sales:
-    path: data/sales.csv
-    columns: {date: date, amount: amount, rep: rep, team: team}
-"""
-SALES = "date,amount,rep,team\n2026-01-05,100,Li Na,East\n2026-01-09,200,Wang Fang,East\n2026-02-03,300,Zhao Lei,North\n"
-
-
-def write_workbook(folder: Path, access: str) -> Path:
-    (folder / "data").mkdir(parents=True)
-    (folder / "data" / "sales.csv").write_text(SALES, encoding="utf-8")
-    (folder / "plan.yaml").write_text(PLAN + access, encoding="utf-8")
-    return folder
 
 
 def test_each_role_gets_its_scope_and_analysts_need_no_extract(tmp_path: Path) -> None:
@@ -65,7 +49,7 @@ def test_a_scope_that_does_not_fit_the_role_is_a_located_plan_error(
     with pytest.raises(PlanError) as info:
         PlanFile.read(tmp_path / "plan.yaml")
     assert message in str(info.value)
-    assert info.value.first.row in (8, 9)  # the line of the user in plan.yaml
+    assert info.value.first.row in (ACCESS_LINE + 1, ACCESS_LINE + 2)  # the user's line in plan.yaml
 
 
 def test_unknown_team_and_rep_are_plan_errors_that_suggest_the_nearest_name(tmp_path: Path) -> None:

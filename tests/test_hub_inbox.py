@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hub_workbook import write_workbook
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
@@ -22,31 +23,20 @@ from salesplan_widgets.workbook.feedback import read_feedback
 from salesplan_widgets.workbook.inbox import REFUSED_DIR, import_inbox, prepare_inbox, send
 from salesplan_widgets.workbook.publish import os_account
 
-PLAN = """\
-name: Test Co
-currency: CNY
-calendar: {start: 2026-01-01, end: 2026-12-31}
-sources:
-  sales:
-    path: data/sales.csv
-    columns: {date: date, amount: amount, rep: rep, team: team}
+ACCESS = """\
 access:
   users:
     boss: {role: manager, teams: [East]}
     li: {role: rep, rep: Li Na}
     fin: {role: finance}
 """
-SALES = "date,amount,rep,team\n2026-01-05,100,Li Na,East\n2026-01-09,200,Wang Fang,East\n2026-02-03,300,Zhao Lei,North\n"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="inboxes belong to OS accounts: needs root")
 
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    (tmp_path / "wb" / "data").mkdir(parents=True)
-    (tmp_path / "wb" / "data" / "sales.csv").write_text(SALES, encoding="utf-8")
-    (tmp_path / "wb" / "plan.yaml").write_text(PLAN, encoding="utf-8")
-    return tmp_path / "wb"
+    return write_workbook(tmp_path / "wb", ACCESS)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hub_workbook import write_workbook
 
 from salesplan_widgets.errors import InputError, SalesplanError
 from salesplan_widgets.hub.accounts import ensure_hub_group, grant_traversal, revoke_traversal
@@ -28,36 +29,20 @@ from salesplan_widgets.hub.app import (
 from salesplan_widgets.hub.dashonly import DashboardOnlyAuthorizer
 from salesplan_widgets.workbook.publish import os_account
 
-PLAN = """\
-name: Test Co
-currency: CNY
-calendar: {start: 2026-01-01, end: 2026-12-31}
-sources:
-  sales:
-    path: data/sales.csv
-    columns: {date: date, amount: amount, rep: rep, team: team}
-reports:
-  dashboards: [overview, my_targets, incentives]
+ACCESS = """\
 access:
   users:
     ana: {role: analyst}
     boss: {role: manager, teams: [East]}
     li: {role: rep, rep: Li Na}
 """
-SALES = "date,amount,rep,team\n2026-01-05,100,Li Na,East\n2026-02-03,300,Zhao Lei,North\n"
-TARGETS = "period,rep,team,target\n2026-01,Li Na,East,1000\n2026-01,Zhao Lei,North,3000\n"
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the hub creates OS accounts: needs root")
 
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    folder = tmp_path / "wb"
-    (folder / "data").mkdir(parents=True)
-    (folder / "tables").mkdir()
-    (folder / "data" / "sales.csv").write_text(SALES, encoding="utf-8")
-    (folder / "tables" / "targets.csv").write_text(TARGETS, encoding="utf-8")
-    (folder / "plan.yaml").write_text(PLAN, encoding="utf-8")
+    folder = write_workbook(tmp_path / "wb", ACCESS)
     folder.chmod(0o750)
     return folder
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hub_workbook import write_workbook
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.hub.accounts import ensure_account
@@ -24,16 +25,7 @@ from salesplan_widgets.workbook.publish import (
     state_dir,
 )
 
-PLAN = """\
-name: Test Co
-currency: CNY
-calendar: {start: 2026-01-01, end: 2026-12-31}
-sources:
-  sales:
-    path: data/sales.csv
-    columns: {date: date, amount: amount, rep: rep, team: team, segment: segment}
-reports:
-  dashboards: [overview, my_targets, incentives]
+ACCESS = """\
 access:
   users:
     ana: {role: analyst}
@@ -42,31 +34,11 @@ access:
     li: {role: rep, rep: Li Na}
     zhao: {role: rep, rep: Zhao Lei}
 """
-SALES = """\
-date,amount,rep,team,segment
-2026-01-05,100,Li Na,East,A
-2026-01-09,200,Wang Fang,East,B
-2026-02-03,300,Zhao Lei,North,A
-2026-02-17,400,Li Na,East,B
-"""
-TARGETS = """\
-period,rep,team,segment,target
-2026-01,Li Na,East,A,1000
-2026-01,Wang Fang,East,B,2000
-2026-01,Zhao Lei,North,A,3000
-2026-02,Li Na,East,B,1500
-"""
 
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    folder = tmp_path / "wb"
-    (folder / "data").mkdir(parents=True)
-    (folder / "tables").mkdir()
-    (folder / "data" / "sales.csv").write_text(SALES, encoding="utf-8")
-    (folder / "tables" / "targets.csv").write_text(TARGETS, encoding="utf-8")
-    (folder / "plan.yaml").write_text(PLAN, encoding="utf-8")
-    return folder
+    return write_workbook(tmp_path / "wb", ACCESS)
 
 
 @pytest.fixture
