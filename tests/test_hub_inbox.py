@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from hub_workbook import write_workbook
+from jupyterhub.spawner import set_user_setuid
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
@@ -55,14 +56,8 @@ def state():
 def _as(user: str, code: str) -> subprocess.CompletedProcess:
     """Run Python as the hub user's OS account, as their dashboard kernel would."""
     account = pwd.getpwnam(os_account(user))
-
-    def become():
-        os.setgid(account.pw_gid)
-        os.setgroups(os.getgrouplist(account.pw_name, account.pw_gid))
-        os.setuid(account.pw_uid)
-
     return subprocess.run(
-        [sys.executable, "-c", code], preexec_fn=become, capture_output=True, text=True, cwd="/",
+        [sys.executable, "-c", code], preexec_fn=set_user_setuid(account.pw_name, chdir=False), capture_output=True, text=True, cwd="/",
         env={"PYTHONPATH": os.environ.get("PYTHONPATH", ""), "HOME": account.pw_dir},
     )  # fmt: skip
 

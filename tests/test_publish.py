@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from hub_workbook import write_workbook
+from jupyterhub.spawner import set_user_setuid
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.hub.accounts import ensure_account
@@ -104,13 +105,13 @@ def test_without_accounts_extracts_are_private_to_root(workbook: Path, tmp_path)
         assert mode & 0o077 == 0, path
 
 
-def _read_as(account: pwd.struct_passwd, path: Path) -> subprocess.CompletedProcess:
-    def become():
-        os.setgid(account.pw_gid)
-        os.setgroups(os.getgrouplist(account.pw_name, account.pw_gid))
-        os.setuid(account.pw_uid)
+def _as(account: pwd.struct_passwd, *command: str) -> subprocess.CompletedProcess:
+    preexec = set_user_setuid(account.pw_name, chdir=False)
+    return subprocess.run(list(command), preexec_fn=preexec, capture_output=True, text=True)
 
-    return subprocess.run(["cat", str(path)], preexec_fn=become, capture_output=True, text=True)
+
+def _read_as(account: pwd.struct_passwd, path: Path) -> subprocess.CompletedProcess:
+    return _as(account, "cat", str(path))
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="creating OS accounts needs root")
@@ -124,11 +125,7 @@ def test_each_extract_is_readable_by_its_own_account_only(workbook: Path, shared
     assert other.returncode != 0 and "Permission denied" in other.stderr
     assert _read_as(zhao, extracts["li"] / "data" / "sales.parquet").returncode != 0
     assert _read_as(li, extracts["fin"] / SCOPE_FILE).returncode != 0  # nor finance's full extract
-    listing = subprocess.run(
-        ["ls", str(shared_state / "extracts")],
-        preexec_fn=lambda: (os.setgid(li.pw_gid), os.setuid(li.pw_uid)),
-        capture_output=True,
-    )
+    listing = _as(li, "ls", str(shared_state / "extracts"))
     assert listing.returncode != 0  # nobody may list who else has an extract
     assert os_account("li") == li.pw_name
 

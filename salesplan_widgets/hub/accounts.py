@@ -79,15 +79,12 @@ def _private_folder(folder: Path, account: pwd.struct_passwd) -> None:
 def check_interpreter_reachable(account: pwd.struct_passwd) -> None:
     """Fail early, with the fix, when a hub user's server could not even start Python and salesplan."""
 
-    def become():
-        os.setgid(account.pw_gid)
-        os.setgroups(os.getgrouplist(account.pw_name, account.pw_gid))
-        os.setuid(account.pw_uid)
+    from jupyterhub.spawner import set_user_setuid  # as the spawner will start the server
 
     try:
         result = subprocess.run(
             [sys.executable, "-c", "import salesplan_widgets, voila, jupyterhub"],
-            preexec_fn=become, capture_output=True, text=True, cwd="/", timeout=120,
+            preexec_fn=set_user_setuid(account.pw_name, chdir=False), capture_output=True, text=True, cwd="/", timeout=120,
             env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.environ.get("PYTHONPATH", ""), "HOME": account.pw_dir},
         )  # fmt: skip
         failed = result.returncode != 0
