@@ -27,6 +27,7 @@ from salesplan_widgets.hub.app import (
     proxy_command,
 )
 from salesplan_widgets.hub.dashonly import DashboardOnlyAuthorizer
+from salesplan_widgets.hub.scoped import narrow_query
 from salesplan_widgets.workbook.publish import os_account
 
 ACCESS = """\
@@ -142,3 +143,14 @@ def test_the_dashboard_only_authorizer_allows_the_kernels_api_alone() -> None:
     assert authorizer.is_authorized(None, None, "execute", "kernels")
     for resource in ("contents", "files", "terminals", "sessions", "kernelspecs", "nbconvert", "server"):
         assert not authorizer.is_authorized(None, None, "read", resource), resource
+
+
+def test_the_address_narrows_within_the_scope_and_anything_outside_it_is_dropped() -> None:
+    teams, reps = {"East"}, {"Li Na", "Wang Fang"}
+    assert narrow_query("team=East&rep=Li+Na&period=2026-02", teams, reps) == (
+        "team=East&rep=Li+Na&period=2026-02",
+        False,
+    )
+    assert narrow_query("rep=Zhao+Lei&period=2026-02", teams, reps) == ("period=2026-02", True)
+    assert narrow_query("team=North", teams, reps) == ("", True)  # a team that exists, but not theirs
+    assert narrow_query("team=Nowhere&rep=", teams, reps) == ("rep=", True)  # unknown: the same notice

@@ -206,9 +206,11 @@ def prepare_hub(
     if os.geteuid() != 0:
         raise SalesplanError(_("the hub starts each user's server as their own OS user, which needs root"))
     if not settings.extra_config and not os.environ.get(PASSWORD_ENV):
-        raise SalesplanError(_("no sign-in configured: set ${variable} (a shared password, for trials) or pass --config with an "
-              "authenticator (docs/serving.md)").format(variable=PASSWORD_ENV),
-        )  # fmt: skip
+        message = _(
+            "no sign-in configured: set ${variable} (a shared password, for trials) or pass --config with an "
+            "authenticator (docs/serving.md)"
+        )
+        raise SalesplanError(message.format(variable=PASSWORD_ENV))
     _check_workbook_private(book)
     if book.plan.access is None or not book.plan.access.users:
         publish(book, state)  # raises the plan error that says how to write the section

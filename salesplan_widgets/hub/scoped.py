@@ -23,8 +23,6 @@ from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.publish import RECOGNITION_FILE, SCOPE_FILE
 from salesplan_widgets.workbook.workbook import Workbook
 
-SCOPED_PARAMETERS = ("team", "rep")
-
 
 def narrow_query(query_string: str, teams: set[str], reps: set[str]) -> tuple[str, bool]:
     """The query string without any team or rep outside the scope; and whether one was dropped."""
