@@ -70,7 +70,7 @@ def test_an_excel_source_is_converted_outside_the_workbook_when_read_only(tmp_pa
     assert len(cube) > 0
     assert tree_digest(folder) == before
     open_workbook(folder).cube()  # the same read, writable, does convert into the workbook's cache
-    assert any(p.name.startswith("excel-") for p in (folder / ".cache").iterdir())
+    assert any(p.name.startswith("xlsx-") for p in (folder / ".cache").iterdir())
 
 
 def test_plan_saves_are_audited_with_the_versions_before_and_after(tmp_path: Path) -> None:
