@@ -262,3 +262,10 @@ def open_workbook(path: str | Path = ".", read_only: bool = False) -> Workbook:
     `read_only=True` is how dashboards open it: nothing in the folder is written, whatever is called.
     """
     return Workbook(path, read_only=read_only)
+
+
+def open_read_only(workbook: Workbook | str | Path) -> Workbook:
+    """`workbook` opened read-only: a served dashboard's way in, whether it was given a path or a workbook."""
+    if isinstance(workbook, Workbook):
+        return workbook if workbook.read_only else Workbook(workbook.path, read_only=True)
+    return Workbook(workbook, read_only=True)
