@@ -98,3 +98,15 @@ def test_the_audit_log_is_only_appended_to(tmp_path: Path) -> None:
     audit = read_audit(book)
     assert list(audit["action"]) == ["ledger.close", "ledger.adjust"]
     assert audit.iloc[0]["detail"] == {"period": "2026-10"}
+
+
+def test_a_computed_table_written_by_a_tool_is_audited(tmp_path: Path) -> None:
+    folder = write_sales_workbook(tmp_path / "wb")
+    book = open_workbook(folder)
+    book.write_table("targets", targets_table())
+    book.write_table("targets", targets_table().assign(target=1.0), user="ana")
+    audit = read_audit(book)
+    assert list(audit["action"]) == ["table.write", "table.write"]
+    assert list(audit["target"]) == ["tables/targets.csv", "tables/targets.csv"]
+    assert list(audit["user"]) == [current_user(), "ana"]
+    assert audit.loc[1, "before"] == audit.loc[0, "after"] != audit.loc[1, "after"]

@@ -222,12 +222,18 @@ class Workbook:
             table["period"] = pd.PeriodIndex(table["period"], freq=freq)
         return table
 
-    def write_table(self, name: str, table: pd.DataFrame) -> Path:
-        """Write a computed table atomically (CSV, UTF-8, periods as text)."""
+    def write_table(self, name: str, table: pd.DataFrame, user: str | None = None) -> Path:
+        """Write a computed table atomically (CSV, UTF-8, periods as text); recorded in the audit log."""
+        from salesplan_widgets.workbook.atomic import file_version
+        from salesplan_widgets.workbook.audit import record
+
         self.ensure_writable(_("Writing the table {name}").format(name=name))
         path = self.table_path(name)
+        before = file_version(path)
         with atomic_path(path) as tmp:
             table.to_csv(tmp, index=False, encoding="utf-8")
+        target = f"{TABLES_DIR}/{path.name}"
+        record(self, "table.write", target=target, before=before, after=file_version(path), user=user)
         return path
 
     def accounts(self) -> pd.DataFrame | None:
