@@ -78,12 +78,18 @@ class MemoryWatch:
         self._thread.join()
 
 
-async def first_chart(browser, url: str, timeout_s: float) -> float | None:
-    """Seconds from navigation start to the first drawn chart, or None if the page failed or timed out."""
+BUSY = "busy"
+
+
+async def first_chart(browser, url: str, timeout_s: float) -> float | str | None:
+    """Seconds from navigation start to the first drawn chart; BUSY when the server turned the view away
+    (kernel cap, HTTP 503); None if the page failed or timed out."""
     context = await browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
         page = await context.new_page()
-        await page.goto(url, timeout=timeout_s * 1000)
+        response = await page.goto(url, timeout=timeout_s * 1000)
+        if response is not None and response.status == 503:
+            return BUSY
         await page.wait_for_function(CHART_DRAWN, timeout=timeout_s * 1000, polling=250)
         return await page.evaluate("performance.now()") / 1000
     except Exception:  # noqa: BLE001 - any failure of a page is a failed page, counted below
@@ -137,14 +143,16 @@ def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args)
             floor = tree_rss(voila)[0]
             watch.reset()
             times = asyncio.run(open_together(url, viewers, args.page_timeout))  # all pages closed after
-            drawn = [t for t in times if t is not None]
+            drawn = [t for t in times if isinstance(t, float)]
+            busy = sum(t == BUSY for t in times)
             back = settle_to_floor(watch, floor, args.settle)
             row = {
                 "server": name,
                 "viewers": viewers,
                 "p50_s": statistics.median(drawn) if drawn else None,
                 "p95_s": percentile(drawn, 0.95) if drawn else None,
-                "failed": len(times) - len(drawn),
+                "busy": busy,
+                "failed": len(times) - len(drawn) - busy,
                 "floor_mib": round(floor),
                 "peak_mib": round(watch.peak),
                 "peak_kernels": watch.peak_kernels,
@@ -207,14 +215,18 @@ def main() -> None:
             stop_voila(bare)
 
     print()
-    header = "server                       viewers  p50 s  p95 s  failed  floor MiB  peak MiB  kernels  back to floor"
+    header = (
+        "server                       viewers  p50 s  p95 s  busy  failed  floor MiB  peak MiB  kernels"
+        "  back to floor"
+    )
     print(header)
     for r in rows:
         p50 = "—" if r["p50_s"] is None else f"{r['p50_s']:.2f}"
         p95 = "—" if r["p95_s"] is None else f"{r['p95_s']:.2f}"
         back = "not within limit" if r["back_to_floor_s"] is None else f"{r['back_to_floor_s']:.0f} s"
         print(
-            f"{r['server']:<28} {r['viewers']:>7} {p50:>6} {p95:>6} {r['failed']:>7} {r['floor_mib']:>10}"
+            f"{r['server']:<28} {r['viewers']:>7} {p50:>6} {p95:>6} {r['busy']:>5} {r['failed']:>7}"
+            f" {r['floor_mib']:>10}"
             f" {r['peak_mib']:>9} {r['peak_kernels']:>8}  {back}"
         )
     ours = {r["viewers"]: r for r in rows if r["server"].startswith("salesplan")}

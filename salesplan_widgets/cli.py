@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-kernels",
         type=int,
-        help=_("most dashboard pages open at once (default: what available memory allows)"),
+        help=_("most dashboard pages open at once (default: what memory and CPU cores allow)"),
     )
     p.set_defaults(func=_cmd_serve)
 

@@ -11,7 +11,7 @@ wider is refused with a pointer to `salesplan hub`.
 
 Voila 0.5 leaves the kernel of a closed page running (its shutdown request is refused) and starts one for
 every GET, so idle kernels without a connection are culled within a minute, and a cap on live kernels
-(derived from available memory) turns extra views into a "busy, try again shortly" page. SIGTERM and SIGINT
+(derived from available memory and CPU cores) turns extra views into a "busy, try again shortly" page. SIGTERM and SIGINT
 stop Voila and every kernel. This module must never serve the workbook folder itself.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 import re
 import shutil
 import signal
@@ -43,21 +44,27 @@ from salesplan_widgets.workbook.plan import PLAN_FILE
 STAGING_PREFIX = "salesplan-serve-"
 DASHBOARD_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 # Resident memory of one dashboard kernel with pandas, DuckDB, bqplot and a workbook's cube loaded, with
-# headroom (measured ~150 MB on the demo; benchmarks/bench_viewers.py).
+# headroom (~230 MB at its peak on the demo; benchmarks/bench_viewers.py).
 KERNEL_MEMORY_MB = 250
 # Share of the memory available at start-up that kernels may take; the rest stays for Voila and the machine.
 KERNEL_MEMORY_SHARE = 0.6
+# Pages rendering at once per CPU core: beyond this every page slows until all time out together
+# (benchmarks/bench_viewers.py: 20 views on 2 busy cores all missed 240 s), so extra viewers are better
+# told "busy" at once.
+KERNELS_PER_CORE = 4
 MAX_KERNELS_CEILING = 64
 
 
-def default_max_kernels(available_bytes: int | None = None) -> int:
-    """How many dashboard kernels fit in the memory available now (at least 1, at most 64)."""
+def default_max_kernels(available_bytes: int | None = None, cores: int | None = None) -> int:
+    """How many dashboard kernels this machine holds: what available memory fits, at most 4 per CPU core
+    (at least 1, at most 64)."""
     if available_bytes is None:
         import psutil
 
         available_bytes = psutil.virtual_memory().available
+    cores = cores or os.cpu_count() or 1
     fit = int(available_bytes * KERNEL_MEMORY_SHARE // (KERNEL_MEMORY_MB * 1024 * 1024))
-    return max(1, min(MAX_KERNELS_CEILING, fit))
+    return max(1, min(MAX_KERNELS_CEILING, fit, KERNELS_PER_CORE * cores))
 
 
 @dataclass(frozen=True)
@@ -324,7 +331,7 @@ def serve(
                 column="--max-kernels",
                 expected=_("a whole number of kernels, 1 or more"),
                 found=str(max_kernels),
-                fix=_("leave it out to derive the cap from available memory"),
+                fix=_("leave it out to derive the cap from memory and CPU cores"),
             )
         )
     staging = stage_dashboards(workbook)  # opens the workbook: messages below follow the plan's language

@@ -310,11 +310,12 @@ def test_serve_refuses_any_address_but_loopback_and_points_to_the_hub(tmp_path: 
     assert port_is_free(port)
 
 
-def test_the_kernel_cap_follows_available_memory() -> None:
+def test_the_kernel_cap_follows_available_memory_and_cpu_cores() -> None:
     gib = 1024**3
-    assert default_max_kernels(0) == 1
-    assert default_max_kernels(4 * gib) == int(4 * gib * 0.6 // (KERNEL_MEMORY_MB * 1024**2))
-    assert default_max_kernels(10_000 * gib) == 64
+    assert default_max_kernels(0, cores=64) == 1
+    assert default_max_kernels(4 * gib, cores=64) == int(4 * gib * 0.6 // (KERNEL_MEMORY_MB * 1024**2))
+    assert default_max_kernels(10_000 * gib, cores=64) == 64
+    assert default_max_kernels(10_000 * gib, cores=2) == 8
     assert default_max_kernels() >= 1
 
 
