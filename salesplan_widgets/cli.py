@@ -75,7 +75,13 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from salesplan_widgets.serve import serve
 
-    return serve(Path(args.workbook), port=args.port, host=args.host, open_browser=args.open)
+    return serve(
+        Path(args.workbook),
+        port=args.port,
+        host=args.host,
+        open_browser=args.open,
+        max_kernels=args.max_kernels,
+    )
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
@@ -157,8 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help=_("publish the dashboards read-only with Voila"))
     p.add_argument("workbook")
     p.add_argument("--port", type=int, default=8866)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--host", default="127.0.0.1", help=_("a loopback address only; to share, use `salesplan hub`")
+    )
     p.add_argument("--open", action="store_true", help=_("open a browser"))
+    p.add_argument(
+        "--max-kernels",
+        type=int,
+        help=_("most dashboard pages open at once (default: what memory and CPU cores allow)"),
+    )
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("publish", help=_("write each hub user's scoped extract of the workbook"))

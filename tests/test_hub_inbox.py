@@ -20,6 +20,7 @@ from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
 from salesplan_widgets.hub.accounts import ensure_account, ensure_hub_group, grant_traversal, revoke_traversal
 from salesplan_widgets.hub.scoped import SendPanel
+from salesplan_widgets.workbook.audit import read_audit
 from salesplan_widgets.workbook.feedback import read_feedback
 from salesplan_widgets.workbook.inbox import REFUSED_DIR, import_inbox, prepare_inbox, send
 from salesplan_widgets.workbook.publish import os_account
@@ -79,6 +80,8 @@ def test_a_reps_note_is_imported_with_the_signed_in_user_as_author(workbook: Pat
     ]
     assert str(notes["period"].iloc[0]) == "2026-02"
     assert list(inbox.iterdir()) == []  # imported once, never twice
+    audit = read_audit(open_workbook(workbook))
+    assert audit.iloc[-1][["user", "target"]].tolist() == ["li", "tables/feedback.csv"]
 
 
 def test_a_manager_commits_numbers_for_a_rep_of_their_team(workbook: Path, state: Path) -> None:
@@ -88,6 +91,12 @@ def test_a_manager_commits_numbers_for_a_rep_of_their_team(workbook: Path, state
     assert result.commits == 1 and not result.refused
     commits = open_workbook(workbook).read_table("commits")
     assert commits[["rep", "commit"]].values.tolist() == [["Wang Fang", 125000.0]]
+    audit = read_audit(open_workbook(workbook))
+    assert audit.iloc[-1][["user", "action", "target"]].tolist() == [
+        "boss",
+        "commits.save",
+        "tables/commits.csv",
+    ]
 
 
 def test_actions_beyond_the_role_or_the_scope_are_refused_and_set_aside(workbook: Path, state: Path) -> None:

@@ -147,22 +147,39 @@ def import_inbox(workbook: Workbook, state: Path) -> InboxImport:
                 _refuse(result, state, path, scope.user, _("a rep within the user's scope"))
             elif message["action"] == "note":
                 add_note(
-                    workbook, message["period"], rep, scope.user, message["text"], source=f"hub {scope.role}"
+                    workbook,
+                    message["period"],
+                    rep,
+                    message["text"],
+                    user=scope.user,
+                    source=f"hub {scope.role}",
                 )
                 path.unlink()
                 result.notes += 1
             else:
-                _store_commit(workbook, rep, float(message["commit"]))
+                _store_commit(workbook, rep, float(message["commit"]), scope.user)
                 path.unlink()
                 result.commits += 1
     return result
 
 
-def _store_commit(workbook: Workbook, rep: str, commit: float) -> None:
-    """A manager's year commit for a rep replaces that rep's earlier commits (as a returned sheet does)."""
+def _store_commit(workbook: Workbook, rep: str, commit: float, user: str) -> None:
+    """A manager's year commit for a rep replaces that rep's earlier commits (as a returned sheet does);
+    version-checked, and recorded in the audit log as the signed-in manager's."""
+    from salesplan_widgets.workbook.audit import record
+
     path = workbook.table_path("commits")
     read_version = file_version(path)
     old = workbook.read_table("commits")
     row = pd.DataFrame({"rep": [rep], "segment": ["all"], "channel": ["all"], "commit": [commit]})
     table = row if old is None else pd.concat([old[old["rep"].astype(str) != rep], row], ignore_index=True)
-    save_checked(path, table.to_csv(index=False), read_version)
+    after = save_checked(path, table.to_csv(index=False), read_version)
+    record(
+        workbook,
+        "commits.save",
+        target="tables/commits.csv",
+        before=read_version,
+        after=after,
+        user=user,
+        rep=rep,
+    )
