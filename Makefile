@@ -2,7 +2,8 @@
 # dashboard. `make test`: install what the tests need (Debian's Chromium included) and run the whole suite.
 PYTHON ?= python3
 PERIOD ?= 2026-10
-APT_PACKAGES = chromium fonts-noto-cjk
+# nodejs: configurable-http-proxy for `salesplan hub`; acl: the hub tests let hub users reach a Python under /root
+APT_PACKAGES = chromium fonts-noto-cjk nodejs acl
 
 .PHONY: demo install test-deps test lint bench catalog screenshots
 
@@ -20,6 +21,7 @@ test-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	$(PYTHON) -m pip install -e ".[test]"
+	npm install --prefix .cache/chp --no-audit --no-fund configurable-http-proxy@^4
 
 lint:
 	ruff check .

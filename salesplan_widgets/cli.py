@@ -47,6 +47,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             warnings = plan_warnings(workbook)
     except InputError as exc:  # the plan itself is invalid: its problems are the report
         problems = exc.problems
+    book = None if problems else open_workbook(args.workbook)
+    if book is not None and book.plan.access is not None:  # are the teams and reps it names in the data?
+        from salesplan_widgets.workbook.publish import access_problems
+
+        problems = access_problems(book.plan, book.cube(), str(book.path / "plan.yaml"))
     for problem in problems:
         print(f"- {problem}", file=sys.stderr)
     for warning in warnings:
@@ -94,7 +99,46 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from salesplan_widgets.serve import serve
 
-    return serve(Path(args.workbook), port=args.port, host=args.host, open_browser=args.open)
+    return serve(
+        Path(args.workbook),
+        port=args.port,
+        host=args.host,
+        open_browser=args.open,
+        max_kernels=args.max_kernels,
+    )
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from salesplan_widgets.workbook import open_workbook
+    from salesplan_widgets.workbook.inbox import import_inbox
+    from salesplan_widgets.workbook.publish import publish, state_dir
+
+    book = open_workbook(args.workbook)
+    state = Path(args.state) if args.state else state_dir(book)
+    imported = import_inbox(book, state)
+    print(
+        _("Imported from signed-in users: {notes} note(s), {commits} commit(s).").format(
+            notes=imported.notes, commits=imported.commits
+        )
+    )
+    for problem in imported.refused:
+        print(_("Refused: {problem}").format(problem=problem), file=sys.stderr)
+    for user, path in publish(book, state).items():
+        print(_("Extract for {user} written to {path}").format(user=user, path=path))
+    return 0
+
+
+def _cmd_hub(args: argparse.Namespace) -> int:
+    from salesplan_widgets.hub.app import HubSettings, run_hub
+
+    settings = HubSettings(
+        host=args.host,
+        port=args.port,
+        hub_port=args.hub_port,
+        proxy_api_port=args.proxy_api_port,
+        extra_config=Path(args.config) if args.config else None,
+    )
+    return run_hub(Path(args.workbook), Path(args.state) if args.state else None, settings)
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -151,9 +195,39 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help=_("publish the dashboards read-only with Voila"))
     p.add_argument("workbook")
     p.add_argument("--port", type=int, default=8866)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--host", default="127.0.0.1", help=_("a loopback address only; to share, use `salesplan hub`")
+    )
     p.add_argument("--open", action="store_true", help=_("open a browser"))
+    p.add_argument(
+        "--max-kernels",
+        type=int,
+        help=_("most dashboard pages open at once (default: what memory and CPU cores allow)"),
+    )
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("publish", help=_("write each hub user's scoped extract of the workbook"))
+    p.add_argument("workbook")
+    p.add_argument(
+        "--state", help=_("the hub's state folder (default: /var/lib/salesplan/<workbook>-<hash>)")
+    )
+    p.set_defaults(func=_cmd_publish)
+
+    p = sub.add_parser(
+        "hub", help=_("serve the workbook to an organisation: sign-in, roles and scopes (JupyterHub)")
+    )
+    p.add_argument("workbook")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--hub-port", type=int, default=8081, help=_("the hub's internal port (127.0.0.1)"))
+    p.add_argument("--proxy-api-port", type=int, default=8001, help=_("the proxy's API port (127.0.0.1)"))
+    p.add_argument(
+        "--state", help=_("the hub's state folder (default: /var/lib/salesplan/<workbook>-<hash>)")
+    )
+    p.add_argument(
+        "--config", help=_("extra JupyterHub config, e.g. an OAuth authenticator (docs/serving.md)")
+    )
+    p.set_defaults(func=_cmd_hub)
 
     p = sub.add_parser("schema", help=_("print the plan file's JSON Schema"))
     p.set_defaults(func=_cmd_schema)

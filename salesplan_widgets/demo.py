@@ -37,6 +37,7 @@ from salesplan_widgets.workbook.cube import account_master, build_cube
 from salesplan_widgets.workbook.plan import PLAN_FILE, PlanFile, parse_plan
 from salesplan_widgets.workbook.scaffold import STEPS, instantiate_notebook
 from salesplan_widgets.workbook.schema import Plan
+from salesplan_widgets.workbook.schema.access import AccessSection, HubUser
 from salesplan_widgets.workbook.schema.goal import GoalSection
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.schema.split import SegmentStrategy, SplitLevel, SplitSection
@@ -735,6 +736,22 @@ def _tracking_section() -> TrackingSection:
     )
 
 
+def _access_section(roster: pd.DataFrame, labels: dict) -> AccessSection:
+    """Who signs in to `salesplan hub`: an analyst, finance, the first team's manager and two reps of two
+    teams (each the first current rep of their team by name)."""
+    current = roster[roster["left"].fillna("").eq("")].sort_values("rep")
+    first, second = (current.loc[current["team"] == team, "rep"].iloc[0] for team in labels["teams"][:2])
+    return AccessSection(
+        users={
+            "ana": HubUser(role="analyst"),
+            "fei": HubUser(role="finance"),
+            "mia": HubUser(role="manager", teams=[labels["teams"][0]]),
+            "rex": HubUser(role="rep", rep=first),
+            "rob": HubUser(role="rep", rep=second),
+        }
+    )
+
+
 def _write_plan(
     directory: Path, plan: Plan, doc, roster: pd.DataFrame, labels: dict, last: pd.Period
 ) -> None:
@@ -752,7 +769,11 @@ def _write_plan(
         if (source / f"{template}.ipynb").exists():
             instantiate_notebook(source / f"{template}.ipynb", directory / f"{notebook}.ipynb")
     PlanFile(path=directory / PLAN_FILE, plan=plan, version=None, _doc=doc).save(
-        goal=goal, split=split, incentives=_incentives_section(year, labels), tracking=_tracking_section()
+        goal=goal,
+        split=split,
+        incentives=_incentives_section(year, labels),
+        tracking=_tracking_section(),
+        access=_access_section(roster, labels),
     )
 
 

@@ -76,3 +76,7 @@ class RunError(SalesplanError):
         if notebook:
             text += "\n" + _("The failed notebook is kept at {path}").format(path=notebook)
         super().__init__(text)
+
+
+class ReadOnlyError(SalesplanError):
+    """A write was asked of a workbook opened read-only (a served dashboard, a viewer's kernel)."""

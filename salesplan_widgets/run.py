@@ -116,6 +116,9 @@ def _run_period(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(failed_dir, ignore_errors=True)
+    from salesplan_widgets.workbook.publish import publish_if_published
+
+    publish_if_published(workbook)  # signed-in users see the new period (only where extracts are published)
     return final
 
 

@@ -1,22 +1,35 @@
-"""`salesplan serve`: publish a workbook's dashboards read-only through Voila, and keep the server up.
+"""`salesplan serve`: publish a workbook's dashboards read-only through Voila, for one analyst, and keep the
+server up.
 
-The dashboards the plan names are copied from `templates/dashboards/` into a private staging folder
-(WORKBOOK/.cache/serve/) with the workbook's absolute path injected as a parameter, and Voila serves that
-folder only. So the plan, the data files and everything else in the workbook are unreachable over HTTP;
-sources are stripped, tracebacks are never sent to viewers, and the server binds 127.0.0.1 unless told
-otherwise. Voila 0.5 leaves the kernel of a closed page running (its shutdown request is refused), so
-idle kernels without a connection are culled. This module must never serve the workbook folder itself.
+The dashboards the plan names are copied from `templates/dashboards/` into a private staging folder outside
+the workbook (a temporary folder removed on exit) with the workbook's absolute path injected as a
+parameter, and Voila serves that folder only. So the plan, the data files and everything else in the
+workbook are unreachable over HTTP, and serving leaves the workbook byte-identical: the cube cache is warmed
+before Voila starts, and every dashboard opens the workbook read-only. Sources are stripped, tracebacks are
+never sent to viewers, and the server binds a loopback address only: there is no sign-in, so anything
+wider is refused with a pointer to `salesplan hub`.
+
+Voila 0.5 leaves the kernel of a closed page running (its shutdown request is refused) and starts one for
+every GET, so idle kernels without a connection are culled within a minute, and a cap on live kernels
+(derived from available memory and CPU cores) turns extra views into a "busy, try again shortly" page. SIGTERM and SIGINT
+stop Voila and every kernel. This module must never serve the workbook folder itself.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +38,33 @@ import nbformat
 from salesplan_widgets.errors import InputError, PlanError, Problem, RunError
 from salesplan_widgets.i18n import _
 from salesplan_widgets.paths import templates_dir
-from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.plan import PLAN_FILE
 
-STAGING_DIR = Path(".cache") / "serve"
+STAGING_PREFIX = "salesplan-serve-"
 DASHBOARD_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+# Resident memory of one dashboard kernel with pandas, DuckDB, bqplot and a workbook's cube loaded, with
+# headroom (~230 MB at its peak on the demo; benchmarks/bench_viewers.py).
+KERNEL_MEMORY_MB = 250
+# Share of the memory available at start-up that kernels may take; the rest stays for Voila and the machine.
+KERNEL_MEMORY_SHARE = 0.6
+# Pages rendering at once per CPU core: beyond this every page slows until all time out together
+# (benchmarks/bench_viewers.py: 20 views on 2 busy cores all missed 240 s), so extra viewers are better
+# told "busy" at once.
+KERNELS_PER_CORE = 4
+MAX_KERNELS_CEILING = 64
+
+
+def default_max_kernels(available_bytes: int | None = None, cores: int | None = None) -> int:
+    """How many dashboard kernels this machine holds: what available memory fits, at most 4 per CPU core
+    (at least 1, at most 64)."""
+    if available_bytes is None:
+        import psutil
+
+        available_bytes = psutil.virtual_memory().available
+    cores = cores or os.cpu_count() or 1
+    fit = int(available_bytes * KERNEL_MEMORY_SHARE // (KERNEL_MEMORY_MB * 1024 * 1024))
+    return max(1, min(MAX_KERNELS_CEILING, fit, KERNELS_PER_CORE * cores))
 
 
 @dataclass(frozen=True)
@@ -37,7 +72,9 @@ class ServeSettings:
     """How Voila runs: address, look, and when the kernels of closed pages are reclaimed.
 
     A kernel with no open page is shut down after `cull_idle_timeout` seconds of idleness, checked every
-    `cull_interval` seconds. Open pages keep their kernel unless `cull_connected` is set.
+    `cull_interval` seconds (30 + 10: a closed page's kernel is gone within a minute). Open pages keep their
+    kernel unless `cull_connected` is set. `max_kernels` caps live kernels (0: no cap); extra views get
+    `busy_message`.
     Preheating is off by default: the plain dashboard already renders within 1.3x of a bare Voila page
     (benchmarks/bench_dashboard.py), while a preheated pool keeps `pool_size` idle kernels per dashboard,
     shows data read when the kernel was heated, and refills too slowly for back-to-back views here.
@@ -47,11 +84,13 @@ class ServeSettings:
     host: str = "127.0.0.1"
     open_browser: bool = False
     theme: str = "light"
-    cull_idle_timeout: int = 600
-    cull_interval: int = 60
+    cull_idle_timeout: int = 30
+    cull_interval: int = 10
     cull_connected: bool = False
     preheat: bool = False
     pool_size: int = 1
+    max_kernels: int = 0
+    busy_message: str = ""
 
 
 def dashboard_template(name: str) -> Path:
@@ -80,8 +119,19 @@ def dashboard_template(name: str) -> Path:
     return path
 
 
-def stage_dashboards(workbook: Path) -> Path:
-    """Write the plan's dashboards, with the workbook path injected, into a fresh staging folder.
+def warm_cache(book: Workbook) -> None:
+    """Compute and cache what the dashboards read (the cube, and the product cube when the incentives need
+    it), so that served pages, which open the workbook read-only, find it ready."""
+    from salesplan_widgets.workbook.payouts import incentives_of, needs_products
+
+    book.cube()
+    if book.plan.incentives is not None and needs_products(incentives_of(book)):
+        book.cube(by_product=True)
+
+
+def stage_dashboards(workbook: Path, warm: bool = True) -> Path:
+    """Write the plan's dashboards, with the workbook path injected, into a fresh private staging folder
+    outside the workbook (remove it with `remove_staging`); warm the workbook's cube cache first.
 
     The folder holds nothing but those notebooks: it is the whole of what Voila can see.
     """
@@ -99,15 +149,22 @@ def stage_dashboards(workbook: Path) -> Path:
                 fix=_("list dashboards under reports.dashboards, e.g. [overview]"),
             )
         )
-    staging = book.path / STAGING_DIR
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    if warm:
+        warm_cache(book)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX)) / "dashboards"
+    staging.mkdir()
     for template in templates:
         notebook = load_notebook_node(str(template))  # papermill's reader adds the tags it expects
         notebook = parameterize_notebook(notebook, {"workbook": str(book.path)})
         nbformat.write(notebook, staging / template.name)
     return staging
+
+
+def remove_staging(staging: Path) -> None:
+    """Remove a folder made by `stage_dashboards` (and Voila's log beside it); anything else is left alone."""
+    root = Path(staging).parent
+    if root.name.startswith(STAGING_PREFIX) and Path(staging).name == "dashboards":
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def voila_command(staging: Path, settings: ServeSettings | None = None) -> list[str]:
@@ -130,7 +187,11 @@ def voila_command(staging: Path, settings: ServeSettings | None = None) -> list[
         f"--MappingKernelManager.cull_interval={s.cull_interval}",
         f"--MappingKernelManager.cull_connected={s.cull_connected}",
         "--MappingKernelManager.cull_busy=False",
+        "--VoilaConfiguration.multi_kernel_manager_class=salesplan_widgets.kernel_cap.CappedKernelManager",
+        f"--CappedKernelManager.max_kernels={s.max_kernels}",
     ]
+    if s.busy_message:
+        command.append(f"--CappedKernelManager.busy_message={s.busy_message}")
     if s.preheat:
         command += ["--preheat_kernel=True", f"--pool_size={s.pool_size}"]
     return command
@@ -143,6 +204,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def check_loopback(host: str) -> None:
+    """Refuse any address but a loopback one: `salesplan serve` has no sign-in, so it is for this machine."""
+    with contextlib.suppress(ValueError):
+        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+            return
+    raise InputError(
+        Problem(
+            file="salesplan serve",
+            column="--host",
+            expected=_("a loopback address such as 127.0.0.1 (serve has no sign-in)"),
+            found=host,
+            fix=_("to share the dashboards with others, run `salesplan hub WORKBOOK`, which signs users in"),
+        )
+    )
+
+
+def _launch(staging: Path, settings: ServeSettings, **popen) -> subprocess.Popen:
+    # its own session: a terminal's Ctrl-C reaches `salesplan serve`, which then stops Voila in order
+    process = subprocess.Popen(voila_command(staging, settings), cwd=staging, start_new_session=True, **popen)
+    process.salesplan_staging = staging  # removed by stop_voila
+    return process
+
+
 def start_voila(staging: Path, settings: ServeSettings, timeout: float = 60.0) -> subprocess.Popen:
     """Start Voila on `staging` in the background and return once it answers HTTP (or raise RunError).
 
@@ -150,13 +234,7 @@ def start_voila(staging: Path, settings: ServeSettings, timeout: float = 60.0) -
     """
     log_path = staging.parent / "voila.log"
     with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            voila_command(staging, settings),
-            cwd=staging,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = _launch(staging, settings, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://{settings.host}:{settings.port}/"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -173,8 +251,23 @@ def start_voila(staging: Path, settings: ServeSettings, timeout: float = 60.0) -
     raise RunError("voila", _("Voila did not answer within {seconds} seconds").format(seconds=int(timeout)))
 
 
+def _descendants(pid: int) -> list:
+    import psutil
+
+    with contextlib.suppress(psutil.NoSuchProcess):
+        return psutil.Process(pid).children(recursive=True)
+    return []
+
+
 def stop_voila(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """Stop a Voila started by `start_voila`; Voila shuts its kernels down on the way out."""
+    """Stop a Voila started here and every kernel it started; remove its staging folder.
+
+    Voila shuts its kernels down on SIGTERM; a kernel that outlives it (Voila killed after `timeout`, a
+    kernel stuck in a cell) is terminated, then killed, so nothing is left holding memory or the port.
+    """
+    import psutil
+
+    kernels = _descendants(process.pid)
     if process.poll() is None:
         process.terminate()
         try:
@@ -182,10 +275,46 @@ def stop_voila(process: subprocess.Popen, timeout: float = 20.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    _gone, alive = psutil.wait_procs(kernels, timeout=5)
+    for survivor in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            survivor.terminate()
+    _gone, alive = psutil.wait_procs(alive, timeout=5)
+    for survivor in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            survivor.kill()
+    staging = getattr(process, "salesplan_staging", None)
+    if staging is not None:
+        remove_staging(staging)
 
 
-def serve(workbook: Path, port: int = 8866, host: str = "127.0.0.1", open_browser: bool = False) -> int:
-    """Stage the dashboards and run Voila on them until interrupted; returns Voila's exit code."""
+class _Stop(Exception):
+    """Raised in the main thread by SIGTERM/SIGINT so that `serve` stops Voila on its way out."""
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    def stop(signum, _frame):
+        raise _Stop(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve(
+    workbook: Path,
+    port: int = 8866,
+    host: str = "127.0.0.1",
+    open_browser: bool = False,
+    max_kernels: int | None = None,
+) -> int:
+    """Stage the dashboards and run Voila on them until SIGTERM/SIGINT; returns 0 when stopped by a signal,
+    else Voila's exit code. Either way Voila, its kernels and the staging folder are gone on return."""
+    check_loopback(host)
     workbook = Path(workbook)
     if not workbook.exists():
         raise InputError(
@@ -195,20 +324,44 @@ def serve(workbook: Path, port: int = 8866, host: str = "127.0.0.1", open_browse
                 fix=_("create one with `salesplan init` or `salesplan demo`"),
             )
         )
-    staging = stage_dashboards(workbook)
-    settings = ServeSettings(port=port, host=host, open_browser=open_browser)
+    if max_kernels is not None and max_kernels < 1:
+        raise InputError(
+            Problem(
+                file="salesplan serve",
+                column="--max-kernels",
+                expected=_("a whole number of kernels, 1 or more"),
+                found=str(max_kernels),
+                fix=_("leave it out to derive the cap from memory and CPU cores"),
+            )
+        )
+    staging = stage_dashboards(workbook)  # opens the workbook: messages below follow the plan's language
+    settings = ServeSettings(
+        port=port,
+        host=host,
+        open_browser=open_browser,
+        max_kernels=max_kernels or default_max_kernels(),
+        busy_message=_("The dashboards are busy right now. Please try again shortly."),
+    )
     print(
         _("Serving the dashboards of {workbook} at http://{host}:{port}/ (Ctrl-C stops)").format(
             workbook=workbook.resolve(), host=host, port=port
         )
     )
-    process = subprocess.Popen(voila_command(staging, settings), cwd=staging)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
+    print(
+        _("At most {n} dashboard pages are open at once; more get a 'busy' page.").format(
+            n=settings.max_kernels
+        )
+    )
+    sys.stdout.flush()
+    with _stopped_by_signals():
+        process = None
         try:
-            return process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            process = _launch(staging, settings)
             return process.wait()
+        except _Stop:
+            return 0
+        finally:
+            if process is not None:
+                stop_voila(process)
+            else:
+                remove_staging(staging)

@@ -37,7 +37,7 @@ def test_headline_shows_the_models_year_to_date_and_projection(workbook):
 
 
 def test_at_risk_names_the_laggard_with_projected_gap_and_feedback(workbook):
-    add_note(workbook, "2026-09", "Bo", "Li Na", "Lost the Hangzhou tender")
+    add_note(workbook, "2026-09", "Bo", "Lost the Hangzhou tender", user="Li Na")
     report = TrackingReport.open(workbook, "2026-09")
     text = str(report.at_risk())
     assert "Bo" in text and "Ann" not in text

@@ -18,8 +18,11 @@ from test_overview_widget import write_sales_workbook
 
 from salesplan_widgets.errors import PlanError
 from salesplan_widgets.serve import (
+    KERNEL_MEMORY_MB,
     ServeSettings,
+    default_max_kernels,
     free_port,
+    remove_staging,
     stage_dashboards,
     start_voila,
     stop_voila,
@@ -72,13 +75,21 @@ def server(workbook_dir: Path) -> Iterator[tuple[str, psutil.Process]]:
         stop_voila(process)
 
 
-def test_staging_holds_only_the_plans_dashboards_with_the_workbook_injected(workbook_dir: Path) -> None:
+def test_staging_holds_only_the_plans_dashboards_with_the_workbook_injected_outside_the_workbook(
+    workbook_dir: Path,
+) -> None:
     staging = stage_dashboards(workbook_dir)
-    assert sorted(p.name for p in staging.iterdir()) == ["overview.ipynb"]
-    notebook = nbformat.read(staging / "overview.ipynb", as_version=4)
-    injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and f'workbook = "{workbook_dir.resolve()}"' in injected[0].source
-    assert staging == workbook_dir.resolve() / ".cache" / "serve"
+    try:
+        assert sorted(p.name for p in staging.iterdir()) == ["overview.ipynb"]
+        notebook = nbformat.read(staging / "overview.ipynb", as_version=4)
+        injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and f'workbook = "{workbook_dir.resolve()}"' in injected[0].source
+        assert not staging.resolve().is_relative_to(workbook_dir.resolve())
+        assert not (workbook_dir / ".cache" / "serve").exists()
+        assert any((workbook_dir / ".cache").glob("cube-*.parquet"))  # warmed for the read-only pages
+    finally:
+        remove_staging(staging)
+    assert not staging.parent.exists()
 
 
 def test_a_dashboard_name_that_is_a_path_is_refused(workbook_dir: Path, tmp_path: Path) -> None:
@@ -87,11 +98,17 @@ def test_a_dashboard_name_that_is_a_path_is_refused(workbook_dir: Path, tmp_path
     (tmp_path / "plan.yaml").write_text(plan + "reports:\n  dashboards: ['../../plan']\n", encoding="utf-8")
     with pytest.raises(PlanError, match="reports.dashboards"):
         stage_dashboards(tmp_path)
-    assert not (tmp_path / ".cache" / "serve").exists()
 
 
-def test_command_is_read_only_local_and_culls_idle_kernels(tmp_path: Path) -> None:
-    command = voila_command(tmp_path, ServeSettings(port=9999))
+def test_command_is_read_only_local_capped_and_culls_idle_kernels_within_a_minute(tmp_path: Path) -> None:
+    settings = ServeSettings(port=9999, max_kernels=7)
+    assert settings.cull_idle_timeout + settings.cull_interval <= 45  # + shutdown: gone within 60 s
+    command = voila_command(tmp_path, settings)
+    assert "--CappedKernelManager.max_kernels=7" in command
+    assert (
+        "--VoilaConfiguration.multi_kernel_manager_class=salesplan_widgets.kernel_cap.CappedKernelManager"
+        in command
+    )
     assert command[3] == str(tmp_path)
     for option in (
         "--Voila.ip=127.0.0.1",
@@ -219,28 +236,142 @@ def test_a_failing_dashboard_shows_no_traceback_or_path(tmp_path: Path, monkeypa
     assert str(workbook.resolve()) not in page
 
 
-def test_salesplan_serve_runs_until_interrupted_and_leaves_no_kernels(tmp_path: Path) -> None:
+def start_serve(workbook: Path, port: int, *extra: str) -> subprocess.Popen:
+    """The real `salesplan serve` command as a subprocess, its output captured."""
+    command = [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(workbook), "--port", str(port)]
+    return subprocess.Popen([*command, *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for_page(url: str, timeout: float = 90) -> tuple[int, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return fetch(url)
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def port_is_free(port: int) -> bool:
+    """Nobody listens on it: a new server can bind and listen (as servers do, with SO_REUSEADDR, so the
+    closed connections' TIME_WAIT does not count)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen()
+        except OSError:
+            return False
+    return True
+
+
+def serve_children(serve: subprocess.Popen) -> list[psutil.Process]:
+    return psutil.Process(serve.pid).children(recursive=True)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_voila_and_every_kernel_frees_the_port_and_a_restart_serves_again(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     workbook = write_sales_workbook(tmp_path / "workbook")
     port = free_port()
-    command = [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(workbook), "--port", str(port)]
-    serve = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
+    for attempt in ("first", "restart"):
+        serve = start_serve(workbook, port)
+        try:
+            status, page = wait_for_page(url)
+            assert status == 200 and "application/vnd.jupyter.widget-view+json" in page
+            children = serve_children(serve)
+            assert any("ipykernel" in " ".join(c.cmdline()) for c in children)
+            staged = [c.cwd() for c in children if "voila" in " ".join(c.cmdline()[:3])]
+            serve.send_signal(stop_signal)
+            assert serve.wait(timeout=60) == 0
+            _gone, alive = psutil.wait_procs(children, timeout=30)
+            assert not alive, f"left running after {attempt} stop: {[p.cmdline() for p in alive]}"
+            assert port_is_free(port)
+            assert staged and not any(Path(folder).exists() for folder in staged)
+        finally:
+            if serve.poll() is None:
+                serve.kill()
+                serve.wait()
+        assert f"http://127.0.0.1:{port}/" in serve.stdout.read()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "example.com"])
+def test_serve_refuses_any_address_but_loopback_and_points_to_the_hub(tmp_path: Path, host: str) -> None:
+    workbook = write_sales_workbook(tmp_path / "workbook")
+    port = free_port()
+    serve = start_serve(workbook, port, "--host", host)
+    output, _ = serve.communicate(timeout=60)
+    assert serve.returncode != 0
+    assert "salesplan hub" in output and "--host" in output and "Traceback" not in output
+    assert port_is_free(port)
+
+
+def test_the_kernel_cap_follows_available_memory_and_cpu_cores() -> None:
+    gib = 1024**3
+    assert default_max_kernels(0, cores=64) == 1
+    assert default_max_kernels(4 * gib, cores=64) == int(4 * gib * 0.6 // (KERNEL_MEMORY_MB * 1024**2))
+    assert default_max_kernels(10_000 * gib, cores=64) == 64
+    assert default_max_kernels(10_000 * gib, cores=2) == 8
+    assert default_max_kernels() >= 1
+
+
+@pytest.mark.parametrize(
+    ("locale", "busy"),
+    [("en", "The dashboards are busy right now"), ("zh_CN", "看板当前繁忙")],
+)
+def test_views_beyond_the_kernel_cap_get_a_busy_page_in_the_plans_language(
+    tmp_path: Path, locale: str, busy: str
+) -> None:
+    workbook = write_sales_workbook(tmp_path / "workbook", locale=locale)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
+    serve = start_serve(workbook, port, "--max-kernels", "1")
     try:
-        deadline = time.monotonic() + 90
-        status = None
-        while time.monotonic() < deadline and status != 200:
-            try:
-                status, page = fetch(f"http://127.0.0.1:{port}/voila/render/overview.ipynb")
-            except OSError:
-                time.sleep(0.5)
+        status, page = wait_for_page(url)
         assert status == 200 and "application/vnd.jupyter.widget-view+json" in page
-        children = psutil.Process(serve.pid).children(recursive=True)
-        assert any("ipykernel" in " ".join(c.cmdline()) for c in children)
-        serve.send_signal(signal.SIGINT)
-        serve.wait(timeout=60)
-        gone, alive = psutil.wait_procs(children, timeout=30)
-        assert not alive
+        status, page = fetch(url)  # the first view's kernel is still alive: no room for a second
+        assert status == 503 and busy in page
+        assert "Traceback" not in page and str(workbook.resolve()) not in page
+        kernels = [c for c in serve_children(serve) if "ipykernel" in " ".join(c.cmdline())]
+        assert len(kernels) == 1
     finally:
-        if serve.poll() is None:
-            serve.kill()
-            serve.wait()
-    assert f"http://127.0.0.1:{port}/" in serve.stdout.read()
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+
+
+@pytest.mark.browser
+def test_with_the_default_settings_kernels_of_a_bare_get_and_a_closed_page_are_gone_within_a_minute(
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    workbook = write_sales_workbook(tmp_path / "workbook")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
+    serve = start_serve(workbook, port)
+    try:
+        status, _page = wait_for_page(url)  # a client that never runs the page's JavaScript
+        assert status == 200
+        voila = next(c for c in serve_children(serve) if "voila" in " ".join(c.cmdline()[:3]))
+        assert len(kernel_processes(voila)) == 1
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            try:
+                page = browser.new_page()
+                page.goto(url, timeout=120_000)
+                page.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
+                assert len(kernel_processes(voila)) >= 1
+                page.close()
+                closed = time.monotonic()
+            finally:
+                browser.close()
+        while kernel_processes(voila) and time.monotonic() - closed < 60:
+            time.sleep(1)
+        assert kernel_processes(voila) == []
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)

@@ -85,11 +85,13 @@ def test_waterfall_explains_the_gap_by_the_chosen_dimension(workbook):
 
 
 def test_a_note_is_saved_and_shown_beside_the_numbers(workbook):
+    from salesplan_widgets.workbook.runlog import current_user
+
     view = Tracker(workbook, rep="Bo")
-    view.note_author.value = "Li Na"
     view.note_text.value = "Two deals slipped to October"
     view.note_button.click()
     assert list(read_feedback(workbook)["text"]) == ["Two deals slipped to October"]
+    assert list(read_feedback(workbook)["author"]) == [current_user()]  # who is at the keyboard, not typed
     assert "Two deals slipped to October" in view.feedback_panel.value
     view.rep = ""
     assert "Two deals slipped to October" in view.risk_panel.value  # beside Bo in the at-risk list
@@ -198,3 +200,45 @@ def test_replan_can_share_the_rest_by_recent_sales(workbook):
     before = view.preview.set_index("rep")["before"]
     # Ann sold most lately, so her share of what is left grows; Bo's shrinks
     assert after["Ann"] - before["Ann"] > after["Bo"] - before["Bo"]
+
+
+def all_widgets(root) -> list:
+    """`root` and every widget under it (children, and the panes of tabs and boxes)."""
+    found, stack = [], [root]
+    while stack:
+        widget = stack.pop()
+        found.append(widget)
+        stack.extend(getattr(widget, "children", ()))
+    return found
+
+
+def test_the_served_tracker_has_no_writing_controls_and_a_read_only_workbook(workbook):
+    import ipywidgets as widgets
+
+    view = Tracker.dashboard(workbook.path)
+    assert isinstance(view, Tracker) and view.workbook.read_only and not view.editable
+    kinds = {type(w) for w in all_widgets(view)}
+    assert not kinds & {widgets.Button, widgets.Text, widgets.Textarea, widgets.FloatText}
+    assert [view.tabs.get_title(i) for i in range(len(view.tabs.children))] == [
+        "Pace",
+        "Variance",
+        "At risk",
+        "Feedback",
+    ]
+    assert not hasattr(view, "save_button") and not hasattr(view, "note_button")
+    view.add_note()
+    view.save_replan()
+    assert read_feedback(workbook).empty and list_versions(workbook).empty
+
+
+def test_a_replan_saved_from_a_stale_tracker_is_refused_with_a_message(workbook):
+    first, second = Tracker(workbook), Tracker(workbook)
+    for view, goal in ((first, 1_000_000.0), (second, 1_200_000.0)):
+        view.goal_input.value = goal
+        view.preview_button.click()
+        view.reason_input.value = "new goal"
+    first.save_button.click()
+    second.save_button.click()
+    assert "version 2" in first.replan_panel.value
+    assert "salesplan-error" in second.replan_panel.value
+    assert list(list_versions(workbook)["version"]) == [1, 2]

@@ -19,6 +19,7 @@ from salesplan_widgets.workbook.versions import (
     read_version,
     save_version,
     targets_in_force,
+    targets_version,
 )
 
 PLAN = """name: Test Co
@@ -105,13 +106,15 @@ def test_versions_compare_side_by_side_by_rep_and_segment(tmp_path):
     assert side.loc[("Ann", "B"), "change"] == pytest.approx(-0.2 * b_later)
 
 
-def test_a_version_without_reason_or_author_is_refused(tmp_path):
+def test_a_version_without_reason_is_refused_and_without_author_is_by_the_acting_user(tmp_path):
+    from salesplan_widgets.workbook.runlog import current_user
+
     workbook = make_workbook(tmp_path / "wb")
     with pytest.raises(InputError, match="reason"):
         save_version(workbook, targets_table(), " ", "Li Na", "2026-07")
-    with pytest.raises(InputError, match="author"):
-        save_version(workbook, targets_table(), "why", "", "2026-07")
     assert list_versions(workbook).empty
+    entry = save_version(workbook, targets_table(), "why", "", "2026-07")
+    assert entry.author == current_user()
 
 
 def test_two_analysts_saving_at_once_cannot_lose_a_version(tmp_path):
@@ -150,3 +153,68 @@ def test_a_first_version_without_an_original_covers_the_months_before_it(tmp_pat
     in_force = targets_in_force(workbook)
     assert set(in_force["period"].astype(str)) == {f"2026-{m:02d}" for m in range(1, 13)}
     assert (in_force["version"] == 1).all()
+
+
+def shocked(factor: float = 1.1) -> pd.DataFrame:
+    return apply_event(targets_table(), MarketShock(factor, pd.Period("2026-07", freq="M"))).targets
+
+
+def test_a_save_based_on_an_older_index_is_refused_and_keeps_the_newer_version(tmp_path):
+    workbook = make_workbook(tmp_path / "wb")
+    read_by_a = targets_version(workbook)
+    read_by_b = targets_version(workbook)
+    save_version(workbook, shocked(1.1), "A's shock", "A", "2026-07", based_on=read_by_a)
+    with pytest.raises(ConflictError):
+        save_version(workbook, shocked(1.2), "B's shock", "B", "2026-07", based_on=read_by_b)
+    assert list(list_versions(workbook)["reason"]) == ["original plan", "A's shock"]
+    assert not (tmp_path / "wb" / "tables" / "targets_v3.csv").exists()
+    assert read_version(workbook, 2)["target"].sum() == pytest.approx(shocked(1.1)["target"].sum())
+
+
+def test_a_double_click_saves_one_version(tmp_path):
+    workbook = make_workbook(tmp_path / "wb")
+    read = targets_version(workbook)
+    first = save_version(workbook, shocked(), "shock", "A", "2026-07", based_on=read)
+    again = save_version(workbook, shocked(), "shock", "A", "2026-07", based_on=read)
+    assert again == first
+    assert list(list_versions(workbook)["version"]) == [1, 2]
+    assert sorted(p.name for p in (tmp_path / "wb" / "tables").glob("targets_v*.csv")) == [
+        "targets_v1.csv",
+        "targets_v2.csv",
+    ]
+
+
+def test_concurrent_saves_from_two_processes_keep_one_and_refuse_the_other(tmp_path):
+    import multiprocessing
+
+    workbook = make_workbook(tmp_path / "wb")
+    read = targets_version(workbook)
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        outcomes = pool.starmap(
+            _save_in_a_process, [(str(workbook.path), read, 1.1), (str(workbook.path), read, 1.3)]
+        )
+    assert sorted(outcomes) == ["conflict", "saved"]
+    assert list(list_versions(workbook)["version"]) == [1, 2]
+
+
+def _save_in_a_process(folder: str, read: str | None, factor: float) -> str:
+    try:
+        save_version(open_workbook(folder), shocked(factor), f"x{factor}", "A", "2026-07", based_on=read)
+    except ConflictError:
+        return "conflict"
+    return "saved"
+
+
+def test_each_version_saved_is_in_the_audit_log_with_the_index_versions(tmp_path):
+    from salesplan_widgets.workbook.audit import read_audit
+
+    workbook = make_workbook(tmp_path / "wb")
+    before = targets_version(workbook)
+    entry = save_version(workbook, shocked(), "shock", "Li Na", "2026-07", user="analyst.li")
+    audit = read_audit(workbook)
+    audit = audit[audit["action"] == "targets.version"]
+    assert len(audit) == 1
+    row = audit.iloc[0]
+    assert row["user"] == "analyst.li" and pd.isna(row["before"]) and before is None
+    assert row["after"] == targets_version(workbook)
+    assert row["detail"]["version"] == entry.version == 2

@@ -47,7 +47,7 @@ from salesplan_widgets.widgets.charts import (
     thin_month_ticks,
     value_axis,
 )
-from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.schema.goal import GoalScope, GoalSection
 from salesplan_widgets.workbook.schema.goal import MarketInput as MarketSetting
 
@@ -800,7 +800,7 @@ def goal_panel(workbook: Workbook | str | Path, period: str | None = None) -> wi
     from salesplan_widgets.report.goal import GoalReport
 
     try:
-        report = GoalReport.open(workbook, period)
+        report = GoalReport.open(open_read_only(workbook), period)
         with rc_context({"axes.ymargin": PANEL_CHART_HEADROOM}):
             chart = report.chart()
         panel = widgets.HTML(static_sections(report.title(), report.headline(), chart, report.smart()))

@@ -38,7 +38,7 @@ from salesplan_widgets.model.recognition import (
 from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.widgets.charts import message_box, static_sections
-from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 from salesplan_widgets.workbook.plan import builtin_message
 from salesplan_widgets.workbook.plan_warnings import cliff_warnings
@@ -654,7 +654,7 @@ def incentives_dashboard(workbook: Workbook | str | Path, period: str | None = N
     from salesplan_widgets.report.incentives import IncentivesReport
 
     try:
-        wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        wb = open_read_only(workbook)
         month = period or str(wb.cube()["period"].max())
         report = IncentivesReport.open(wb, month)
         quotas = report.quotas.table

@@ -39,8 +39,8 @@ from salesplan_widgets.widgets.charts import (
     set_value_ticks,
     trend_figure,
 )
-from salesplan_widgets.widgets.query import parse_query, request_query_string
-from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
+from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 
 MIX_DIMENSIONS = ("segment", "channel", "rep")
 TREND_MONTHS = 12
@@ -139,25 +139,27 @@ class SalesOverview(widgets.VBox):
 
     # -- the query string ---------------------------------------------------------------------------
     @classmethod
-    def from_query(cls, workbook: Workbook | str | Path, query_string: str | None = None) -> SalesOverview:
-        """The overview with the period and team the page address asks for, if they are known values."""
-        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+    def from_query(
+        cls, workbook: Workbook | str | Path, query_string: str | None = None, scope: Scope | None = None
+    ) -> SalesOverview:
+        """The overview with the period and team the page address asks for, if known and inside `scope`."""
+        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook, read_only=True)
         cube = workbook.cube()
         choices = {
             "period": {str(p) for p in cube["period"].unique()},
             "team": {t for t in cube["team"].unique() if t != _ALL},
         }
-        query = parse_query(request_query_string() if query_string is None else query_string, choices)
+        query = parse_query(request_query_string() if query_string is None else query_string, choices, scope)
         return cls(workbook, period=query.get("period"), team=query.get("team"), notices=query.notices)
 
     @classmethod
-    def dashboard(cls, workbook: Workbook | str | Path) -> widgets.Widget:
+    def dashboard(cls, workbook: Workbook | str | Path, scope: Scope | None = None) -> widgets.Widget:
         """What the Voila page shows: the overview for the request, or a plain message if the data is bad.
 
         A viewer must never see a traceback, so a SalesplanError becomes an escaped message box.
         """
         try:
-            return cls.from_query(workbook)
+            return cls.from_query(open_read_only(workbook), scope=scope)
         except SalesplanError as exc:
             return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
 

@@ -2,8 +2,11 @@
 
 A published dashboard takes its selection from the address a manager bookmarks or is sent. Only values
 that are already known choices are accepted: a period shaped YYYY-MM that exists in the data, a team or
-rep that appears in it. Anything else is dropped with a polite notice. This module must never execute,
-open or echo what the address says: notices name the parameter, never the rejected text.
+rep that appears in it, a rep who belongs to the team asked for. Anything else is dropped with a polite
+notice. Parameters only narrow: a `Scope` (the teams and reps a viewer may see, given by the server from
+the signed-in identity, never from the address) turns a value outside it into a "not permitted" notice,
+whether or not that team or rep exists. This module must never execute, open or echo what the address
+says: notices name the parameter, never the rejected text.
 """
 
 from __future__ import annotations
@@ -21,6 +24,32 @@ PERIOD_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _VOILA_PREFIX = "voila-"
 # Longer values are rejected unread: no choice in a sales plan is this long.
 _MAX_VALUE_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The teams and reps a viewer may see; None means no limit (the one analyst of `salesplan serve`).
+
+    A rep is permitted when named in `reps`, or when `reps` is None and their team (from the roster) is
+    permitted. The hub builds one from the plan's access rules for the signed-in user.
+    """
+
+    teams: frozenset[str] | None = None
+    reps: frozenset[str] | None = None
+
+    def permits(self, name: str, value: str, rosters: Mapping[str, Collection[str]] | None = None) -> bool:
+        if name == "team":
+            return self.teams is None or value in self.teams
+        if name == "rep":
+            if self.reps is not None:
+                return value in self.reps
+            if self.teams is None:
+                return True
+            return any(value in (rosters or {}).get(team, ()) for team in self.teams)
+        return True
+
+
+EVERYONE = Scope()
 
 
 @dataclass(frozen=True)
@@ -55,15 +84,26 @@ def _notice_for(name: str) -> str:
         return _("The team in the address is not one of the plan's teams; it was ignored.")
     if name == "rep":
         return _("The rep in the address is not one of the plan's reps; it was ignored.")
+    if name == "rep-of-team":
+        return _("The rep in the address is not in the team asked for; the whole team is shown.")
+    if name == "not-permitted":
+        return _("You are not permitted to see what the address asks for; it was ignored.")
     return _("A value in the address was not recognised; it was ignored.")
 
 
-def parse_query(query_string: str, choices: Mapping[str, Collection[str]]) -> Query:
-    """Keep each parameter whose value is one of `choices[name]`; note every other one.
+def parse_query(
+    query_string: str,
+    choices: Mapping[str, Collection[str]],
+    scope: Scope | None = None,
+    rosters: Mapping[str, Collection[str]] | None = None,
+) -> Query:
+    """Keep each parameter whose value is one of `choices[name]` and inside `scope`; note every other one.
 
-    A period must also look like YYYY-MM. Repeated parameters count once (the first). Unknown parameter
-    names are ignored with one notice that does not repeat them.
+    A period must also look like YYYY-MM. `rosters` (team → its reps) drops a rep who is not in the team
+    asked for. Repeated parameters count once (the first). Unknown parameter names are ignored with one
+    notice that does not repeat them.
     """
+    scope = scope or EVERYONE
     values: dict[str, str] = {}
     notices: list[str] = []
     unknown = False
@@ -82,7 +122,12 @@ def parse_query(query_string: str, choices: Mapping[str, Collection[str]]) -> Qu
         value = value.strip()
         if not value:  # `?team=` asks for nothing in particular: the default, without a notice
             continue
-        valid = len(value) <= _MAX_VALUE_LENGTH and value in choices[name]
+        if len(value) > _MAX_VALUE_LENGTH or not scope.permits(name, value, rosters):
+            notice = _notice_for("not-permitted" if len(value) <= _MAX_VALUE_LENGTH else name)
+            if notice not in notices:
+                notices.append(notice)
+            continue
+        valid = value in choices[name]
         if name == "period":
             valid = valid and PERIOD_PATTERN.fullmatch(value) is not None
         if valid:
@@ -91,6 +136,13 @@ def parse_query(query_string: str, choices: Mapping[str, Collection[str]]) -> Qu
             notice = _notice_for(name)
             if notice not in notices:
                 notices.append(notice)
+    team, rep = values.get("team"), values.get("rep")
+    if team and rep and rosters is not None and rep not in rosters.get(team, ()):
+        del values["rep"]
+        notices.append(_notice_for("rep-of-team"))
+    for name, allowed in (("team", scope.teams), ("rep", scope.reps)):
+        if name in choices and name not in values and allowed is not None and len(allowed) == 1:
+            values[name] = next(iter(allowed))  # a viewer limited to one team or rep sees it by default
     if unknown:
         notices.append(_("Parameters in the address that this dashboard does not use were ignored."))
     return Query(values=values, notices=tuple(notices))

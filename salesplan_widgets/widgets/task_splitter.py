@@ -45,7 +45,8 @@ from salesplan_widgets.widgets.charts import (
     set_value_ticks,
     value_axis,
 )
-from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
+from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets
 
@@ -492,33 +493,43 @@ class MyTargets(widgets.VBox):
         widgets.link((self.team_control, "value"), (self, "team"))
         widgets.link((self.rep_control, "value"), (self, "rep"))
         self.observe(self._selection_changed, ["team", "rep"])
-        self.team = team or ""
+        self.team = team if team in teams else ""
         self._set_rep_options()
+        # a rep outside the team's roster would make the dropdown refuse its value (TraitError)
+        if rep and rep not in {value for _label, value in self.rep_control.options}:
+            notes.append(_("The rep asked for is not in the team shown; the whole team is shown."))
+            self.children[1].value = message_box(notes)
+            rep = ""
         self.rep = rep or ""
         self.refresh()
 
     @classmethod
-    def from_query(cls, workbook: Workbook | str | Path, query_string: str | None = None) -> MyTargets:
-        """The view for the team and rep the page address asks for, if they are known values."""
-        from salesplan_widgets.widgets.query import parse_query, request_query_string
-
+    def from_query(
+        cls, workbook: Workbook | str | Path, query_string: str | None = None, scope: Scope | None = None
+    ) -> MyTargets:
+        """The view for the team and rep the page address asks for, if known, in `scope`, and consistent
+        (a rep of another team than the one asked for is dropped with a notice)."""
         workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         cube = workbook.cube()
         choices = {
             "team": set(cube["team"].astype(str)) - {"all"},
             "rep": set(cube["rep"].astype(str)) - {"all"},
         }
-        query = parse_query(request_query_string() if query_string is None else query_string, choices)
+        pairs = cube[["team", "rep"]].astype(str).drop_duplicates()
+        rosters = {team: set(group["rep"]) for team, group in pairs.groupby("team")}
+        query = parse_query(
+            request_query_string() if query_string is None else query_string, choices, scope, rosters
+        )
         return cls(workbook, team=query.get("team"), rep=query.get("rep"), notices=query.notices)
 
     @classmethod
-    def dashboard(cls, workbook: Workbook | str | Path) -> widgets.Widget:
-        """What the Voila page shows; a viewer never sees a traceback, only an escaped message."""
+    def dashboard(cls, workbook: Workbook | str | Path, scope: Scope | None = None) -> widgets.Widget:
+        """What the Voila page shows, from the workbook opened read-only; a viewer never sees a traceback,
+        only an escaped message."""
         try:
-            return cls.from_query(workbook)
+            return cls.from_query(open_read_only(workbook), scope=scope)
         except SalesplanError as exc:
-            text = html.escape(_("The dashboard cannot be shown.") + " " + str(exc))
-            return widgets.HTML(f"<div style='color:#a4262c'>{text}</div>")
+            return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
 
     def _set_rep_options(self) -> None:
         rows = self.all_targets if not self.team else self.all_targets[self.all_targets["team"] == self.team]

@@ -35,11 +35,11 @@ from salesplan_widgets.model.replan import (
 from salesplan_widgets.model.tracking import plan_vs_actual, window_bounds
 from salesplan_widgets.model.variance import waterfall, waterfall_floor, waterfall_labels
 from salesplan_widgets.widgets.charts import message_box, month_labels
-from salesplan_widgets.widgets.query import parse_query, request_query_string
-from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
+from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
 from salesplan_widgets.workbook.schema.tracking import TrackingSection
-from salesplan_widgets.workbook.versions import save_version, targets_for_tracking
+from salesplan_widgets.workbook.versions import save_version, targets_for_tracking, targets_version
 
 FILTERS = ("team", "rep", "segment", "channel")
 VARIANCE_DIMENSIONS = ("segment", "channel", "rep", "team")
@@ -80,9 +80,13 @@ class Tracker(widgets.VBox):
         period: str | None = None,
         as_of: dt.date | None = None,
         notices: tuple[str, ...] = (),
+        editable: bool = True,
         **selection: str,
     ):
         self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        # a read-only workbook (a served dashboard) gets no writing controls at all: none are even created,
+        # so no message from the page can reach a write
+        self.editable = editable and not self.workbook.read_only
         self.locale = self.workbook.locale
         set_locale(self.locale)
         self.settings = self.workbook.plan.tracking or TrackingSection()
@@ -112,6 +116,7 @@ class Tracker(widgets.VBox):
 
     # -- data, prepared once ------------------------------------------------------------------------------
     def _load_targets(self) -> None:
+        self.targets_read = targets_version(self.workbook)  # handed back on save: refused if stale
         targets, notice = targets_for_tracking(self.workbook, self.cube)
         if notice and notice not in self.notices:
             self.notices.append(notice)
@@ -299,8 +304,41 @@ class Tracker(widgets.VBox):
         self.risk_panel = widgets.HTML()
         self.leader_panel = widgets.HTML()
         self.feedback_panel = widgets.HTML()
+        pages = [
+            (_("Pace"), widgets.VBox([self.pace_chart, self.rep_chart])),
+            (_("Variance"), widgets.VBox([self.variance_control, self.waterfall_chart])),
+            (_("At risk"), widgets.HBox([self.risk_panel, self.leader_panel])),
+            (_("Feedback"), widgets.VBox([self.feedback_panel])),
+        ]
+        if self.editable:
+            pages = self._editing_pages(pages)
+        tabs = widgets.Tab(children=[page for _title, page in pages])
+        for i, (title, _page) in enumerate(pages):
+            tabs.set_title(i, title)
+        self.tabs = tabs
+        super().__init__(
+            children=[
+                widgets.HTML(
+                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Tracker'))}</h2>"
+                ),
+                self.notice_panel,
+                widgets.HBox(
+                    [self.controls[n] for n in (*FILTERS, "period") if n in self.choices or n == "period"],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+                self.headline_panel,
+                tabs,
+            ],
+            layout=widgets.Layout(max_width="1200px"),
+        )
+        self.add_class("salesplan-tracker")
+        for name in (*FILTERS, "period"):
+            widgets.link((self.controls[name], "value"), (self, name))
+        widgets.link((self.variance_control, "value"), (self, "variance_by"))
+
+    def _editing_pages(self, pages: list[tuple[str, widgets.Widget]]) -> list[tuple[str, widgets.Widget]]:
+        """The JupyterLab tool's writing controls: a note on the feedback tab, and the re-plan tab."""
         self.note_text = widgets.Textarea(placeholder=_("Note on the selected rep and month"))
-        self.note_author = widgets.Text(description=_("Author"))
         self.note_button = widgets.Button(description=_("Add note"))
         self.note_message = widgets.HTML()
         self.note_button.on_click(lambda _b: self.add_note())
@@ -344,60 +382,29 @@ class Tracker(widgets.VBox):
         self.event_button = widgets.Button(description=_("Preview event"))
         self.event_button.on_click(lambda _b: self.preview_event())
 
-        tabs = widgets.Tab(
-            children=[
-                widgets.VBox([self.pace_chart, self.rep_chart]),
-                widgets.VBox([self.variance_control, self.waterfall_chart]),
-                widgets.HBox([self.risk_panel, self.leader_panel]),
-                widgets.VBox(
-                    [
-                        self.feedback_panel,
-                        self.note_text,
-                        widgets.HBox([self.note_author, self.note_button]),
-                        self.note_message,
-                    ]
-                ),
-                widgets.VBox(
-                    [
-                        widgets.HBox([self.goal_input, self.share_by, self.preview_button]),
-                        widgets.HBox([self.event_kind, self.event_rep, self.event_other]),
-                        widgets.HBox(
-                            [self.event_new_rep, self.event_amount, self.event_segment, self.event_from]
-                        ),
-                        self.event_button,
-                        widgets.HBox([self.reason_input, self.author_input, self.save_button]),
-                        self.replan_panel,
-                    ]
-                ),
+        feedback = widgets.VBox([self.feedback_panel, self.note_text, self.note_button, self.note_message])
+        replan = widgets.VBox(
+            [
+                widgets.HBox([self.goal_input, self.share_by, self.preview_button]),
+                widgets.HBox([self.event_kind, self.event_rep, self.event_other]),
+                widgets.HBox([self.event_new_rep, self.event_amount, self.event_segment, self.event_from]),
+                self.event_button,
+                widgets.HBox([self.reason_input, self.author_input, self.save_button]),
+                self.replan_panel,
             ]
         )
-        for i, title in enumerate([_("Pace"), _("Variance"), _("At risk"), _("Feedback"), _("Re-plan")]):
-            tabs.set_title(i, title)
-        self.tabs = tabs
-        super().__init__(
-            children=[
-                widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Tracker'))}</h2>"
-                ),
-                self.notice_panel,
-                widgets.HBox(
-                    [self.controls[n] for n in (*FILTERS, "period") if n in self.choices or n == "period"],
-                    layout=widgets.Layout(flex_flow="row wrap"),
-                ),
-                self.headline_panel,
-                tabs,
-            ],
-            layout=widgets.Layout(max_width="1200px"),
-        )
-        self.add_class("salesplan-tracker")
-        for name in (*FILTERS, "period"):
-            widgets.link((self.controls[name], "value"), (self, name))
-        widgets.link((self.variance_control, "value"), (self, "variance_by"))
+        return [*pages[:3], (_("Feedback"), feedback), (_("Re-plan"), replan)]
 
     # -- the address -------------------------------------------------------------------------------------
     @classmethod
-    def from_query(cls, workbook: Workbook | str | Path, query_string: str | None = None) -> Tracker:
-        """The tracker with the team, rep and period the page address asks for, when they are known values."""
+    def from_query(
+        cls,
+        workbook: Workbook | str | Path,
+        query_string: str | None = None,
+        scope: Scope | None = None,
+        editable: bool = True,
+    ) -> Tracker:
+        """The tracker with the team, rep and period the page address asks for, when known and in `scope`."""
         workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         cube = workbook.cube()
         choices = {
@@ -405,20 +412,29 @@ class Tracker(widgets.VBox):
             "team": {str(t) for t in cube["team"].unique()},
             "rep": {str(r) for r in cube["rep"].unique()},
         }
-        query = parse_query(request_query_string() if query_string is None else query_string, choices)
+        rosters = cube.groupby("team", observed=True)["rep"].unique().map(lambda reps: {str(r) for r in reps})
+        query = parse_query(
+            request_query_string() if query_string is None else query_string,
+            choices,
+            scope,
+            rosters={str(team): reps for team, reps in rosters.items()},
+        )
         return cls(
             workbook,
             period=query.get("period"),
             team=query.get("team") or "",
             rep=query.get("rep") or "",
             notices=query.notices,
+            editable=editable,
         )
 
     @classmethod
-    def dashboard(cls, workbook: Workbook | str | Path) -> widgets.Widget:
-        """The Voila page: the tracker for the request, or a plain message (never a traceback)."""
+    def dashboard(cls, workbook: Workbook | str | Path, scope: Scope | None = None) -> widgets.Widget:
+        """The Voila page: the tracker for the request, read-only (no notes, no re-plan), or a plain message
+        (never a traceback). Notes and re-plans are written in JupyterLab, with `Tracker(workbook)`."""
         try:
-            return cls.from_query(workbook)
+            book = open_read_only(workbook)
+            return cls.from_query(book, scope=scope, editable=False)
         except SalesplanError as exc:
             return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
 
@@ -513,7 +529,7 @@ class Tracker(widgets.VBox):
             "reps_at_risk": int(len(self.at_risk)),
             "reps_ahead": int(by_rep["ahead"].sum()),
         }
-        if not self.goal_input.value:
+        if self.editable and not self.goal_input.value:
             self.goal_input.value = round(float(self.targets["target"].sum()), 2)
         self._render_text()
 
@@ -608,11 +624,12 @@ class Tracker(widgets.VBox):
 
     # -- writing: notes and re-plans ----------------------------------------------------------------------
     def add_note(self) -> None:
-        """Append the typed note (for the selected rep and month) to the workbook's feedback log."""
+        """Append the typed note (for the selected rep and month) to the workbook's feedback log, as the
+        acting user (the OS login in JupyterLab)."""
+        if not self.editable:
+            return
         try:
-            self.feedback = add_note(
-                self.workbook, self.period, self.rep, self.note_author.value, self.note_text.value
-            )
+            self.feedback = add_note(self.workbook, self.period, self.rep, self.note_text.value)
         except SalesplanError as exc:
             self.note_message.value = message_box([str(exc)], kind="error")
             return
@@ -642,6 +659,8 @@ class Tracker(widgets.VBox):
 
     def preview_replan(self) -> None:
         """Show what a re-plan to the goal typed would do to every quota; nothing is saved yet."""
+        if not self.editable:
+            return
         try:
             weights = (
                 recent_sales_weights(self.cube, self._last_closed())
@@ -693,6 +712,8 @@ class Tracker(widgets.VBox):
 
     def preview_event(self) -> None:
         """Show what the event described would do to every quota; nothing is saved yet."""
+        if not self.editable:
+            return
         try:
             change = apply_event(self.targets, self._event())
         except SalesplanError as exc:
@@ -703,7 +724,7 @@ class Tracker(widgets.VBox):
 
     def save_replan(self) -> None:
         """Save the previewed re-plan or event as a new plan version, in force from its first month."""
-        if getattr(self, "_pending", None) is None:
+        if not self.editable or getattr(self, "_pending", None) is None:
             return
         targets, effective_from, changes = self._pending
         try:
@@ -714,6 +735,7 @@ class Tracker(widgets.VBox):
                 self.author_input.value,
                 effective_from,
                 changes,
+                based_on=self.targets_read,
             )
         except SalesplanError as exc:
             self.replan_panel.value = message_box([str(exc)], kind="error")

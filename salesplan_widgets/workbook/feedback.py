@@ -1,7 +1,8 @@
 """The feedback log: reps' remarks from returned task sheets and managers' notes, per period, in the workbook.
 
-Kept as the shared "feedback" table (period, rep, author, source, date, text). Notes are appended with a
-version check, so two managers writing at once cannot drop each other's note. Storage only: what a note
+Kept as the shared "feedback" table (period, rep, author, source, date, text). Notes are appended under the
+log's lock, so two managers writing at once cannot drop each other's note; the author is the acting user
+(signed in, or the OS login), and each note is recorded in the audit log. Storage only: what a note
 says is never interpreted here.
 """
 
@@ -12,10 +13,10 @@ import re
 
 import pandas as pd
 
-from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.errors import ConflictError, InputError, Problem
 from salesplan_widgets.i18n import _
-from salesplan_widgets.workbook.atomic import file_version, save_checked
-from salesplan_widgets.workbook.workbook import Workbook
+from salesplan_widgets.workbook.atomic import atomic_write, file_version, locked
+from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook
 
 FEEDBACK = "feedback"
 COLUMNS = ("period", "rep", "author", "source", "date", "text")
@@ -44,22 +45,30 @@ def add_note(
     workbook: Workbook,
     period: pd.Period | str,
     rep: str,
-    author: str,
     text: str,
+    *,
+    user: str | None = None,
     source: str = "manager",
     date: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Append one note to the log and return the log; a blank note or author is refused with a clear error."""
-    for column, value in (("text", text), ("author", author)):
-        if not str(value or "").strip():
-            raise InputError(
-                Problem(
-                    file="tables/feedback.csv",
-                    column=column,
-                    expected=_("a non-empty {column}").format(column=column),
-                    fix=_("write the note and who it is from"),
-                )
+    """Append one note to the log and return the log; a blank note is refused with a clear error.
+
+    The note's author is who is acting — the signed-in `user` a server passes, else the OS login — never a
+    name typed into a form. Appends happen under the log's lock, so notes written at once all land; the
+    note is recorded in the audit log with the log's version before and after.
+    """
+    from salesplan_widgets.workbook.audit import acting_user, record
+
+    workbook.ensure_writable(_("Adding a note"))
+    if not str(text or "").strip():
+        raise InputError(
+            Problem(
+                file="tables/feedback.csv",
+                column="text",
+                expected=_("a non-empty {column}").format(column="text"),
+                fix=_("write the note before adding it"),
             )
+        )
     try:
         if isinstance(period, str) and not re.fullmatch(r"\d{4}-\d{2}", period.strip()):
             raise ValueError(period)  # pandas would read 'October' as this year's October
@@ -73,21 +82,40 @@ def add_note(
                 found=str(period),
             )
         ) from exc
+    author = acting_user(user)
     path = workbook.table_path(FEEDBACK)
-    read_version = file_version(path)
-    current = workbook.read_table(FEEDBACK)
     note = pd.DataFrame(
         {
             "period": [str(month)],
             "rep": [rep or ""],
-            "author": [author.strip()],
+            "author": [author],
             "source": [source],
             "date": [(date or dt.date.today()).isoformat()],
             "text": [text.strip()],
         }
     )
-    if current is not None:
-        current = current.assign(period=current["period"].astype(str))
-    log = note if current is None or current.empty else pd.concat([current, note], ignore_index=True)
-    save_checked(path, log.to_csv(index=False), read_version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path):
+        read_version = file_version(path)
+        current = workbook.read_table(FEEDBACK)
+        if current is not None:
+            current = current.assign(period=current["period"].astype(str))
+        log = note if current is None or current.empty else pd.concat([current, note], ignore_index=True)
+        if file_version(path) != read_version:  # a writer that ignored the lock
+            raise ConflictError(
+                _(
+                    "{file} was changed by someone else while saving; your note was not saved. Add it again."
+                ).format(file=path)
+            )
+        after = atomic_write(path, log.to_csv(index=False))
+    record(
+        workbook,
+        "feedback.note",
+        target=f"{TABLES_DIR}/{FEEDBACK}.csv",
+        before=read_version,
+        after=after,
+        user=user,
+        period=str(month),
+        rep=rep or "",
+    )
     return read_feedback(workbook)

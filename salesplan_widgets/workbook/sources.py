@@ -19,12 +19,14 @@ read a file outside the workbook folder.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import contextvars
 import csv
 import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -119,12 +121,27 @@ def source_file(source: Source, base_dir: Path) -> Path:
     return path
 
 
+# Set by a read-only workbook: conversions then go to its private folder, never into the workbook.
+_conversion_dir: contextvars.ContextVar[Path | None] = contextvars.ContextVar("conversion_dir", default=None)
+
+
+@contextlib.contextmanager
+def conversions_in(folder: Path) -> Iterator[None]:
+    """Within this block, Excel and GB18030 conversions are cached in `folder` instead of WORKBOOK/.cache."""
+    token = _conversion_dir.set(Path(folder))
+    try:
+        yield
+    finally:
+        _conversion_dir.reset(token)
+
+
 def _cache_file(base_dir: Path, path: Path, kind: str, suffix: str, *extra: str) -> Path:
     """A cache path named after the source and its state, so a changed file is converted again."""
     stat = path.stat()
     who = hashlib.sha256(str(path).encode()).hexdigest()[:12]
     state = hashlib.sha256(f"{stat.st_size}|{stat.st_mtime_ns}|{'|'.join(extra)}".encode()).hexdigest()[:12]
-    return Path(base_dir).resolve() / CACHE_DIR / f"{kind}-{who}-{state}{suffix}"
+    folder = _conversion_dir.get() or Path(base_dir).resolve() / CACHE_DIR
+    return folder / f"{kind}-{who}-{state}{suffix}"
 
 
 def _replace_stale(cache: Path) -> None:

@@ -2,7 +2,9 @@
 
 Version N lives in `tables/targets_v<N>.csv`; `tables/targets_versions.json` indexes them and is replaced
 atomically with a version check, so two analysts saving at once cannot lose a version. The first re-plan
-registers the splitter's `targets` table as version 1 (the original plan). `targets_in_force` gives, for
+registers the splitter's `targets` table as version 1 (the original plan). A save is refused when the index
+changed since the saver read it, a repeated identical save returns the version it already made, and every
+save is recorded in the audit log. `targets_in_force` gives, for
 each month, the targets of the newest version effective by then — what tracking and payouts must use.
 This module only stores and looks up; the arithmetic of a re-plan is `model.replan`'s.
 """
@@ -16,11 +18,11 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.errors import ConflictError, InputError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.model.replan import quota_effect
-from salesplan_widgets.workbook.atomic import file_version, save_checked
-from salesplan_widgets.workbook.workbook import Workbook
+from salesplan_widgets.workbook.atomic import atomic_path, atomic_write, content_version, file_version, locked
+from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook
 
 INDEX = "targets_versions.json"
 TARGETS = "targets"
@@ -102,52 +104,107 @@ def _require(value: str, what: str, expected: str) -> str:
     return str(value).strip()
 
 
+def targets_version(workbook: Workbook) -> str | None:
+    """The version of the plan-version index as it is now (None before the first re-plan).
+
+    A tool reads it when it loads the targets and hands it back to `save_version`, which refuses to save
+    over versions someone else saved in between.
+    """
+    return file_version(_index_path(workbook))
+
+
+_READ_NOW = object()
+
+
 def save_version(
     workbook: Workbook,
     targets: pd.DataFrame,
     reason: str,
-    author: str,
+    author: str | None,
     effective_from: pd.Period | str,
     changes: Sequence[str] = (),
     now: dt.datetime | None = None,
+    *,
+    based_on: str | None | object = _READ_NOW,
+    user: str | None = None,
 ) -> PlanVersion:
-    """Save `targets` as the next version, in force from `effective_from`. Raises ConflictError if someone
-    else saved a version since this workbook's index was read (nothing is lost: reload and save again)."""
+    """Save `targets` as the next version, in force from `effective_from`, and record it in the audit log.
+
+    `based_on` is the index version the caller read (`targets_version`) when it loaded the targets it
+    changed; if someone saved a version since, ConflictError (nothing is lost: reload and save again).
+    Saving the same targets from the same month again (a double click) returns the version already saved
+    instead of a duplicate. `author` is a display name; the audit holds `user` (signed-in) or the OS login.
+    """
+    from salesplan_widgets.workbook.audit import acting_user, record
+
+    workbook.ensure_writable(_("Saving a plan version"))
     reason = _require(reason, "reason", _("a reason for the new plan version"))
-    author = _require(author, "author", _("an author for the new plan version"))
+    author = _require(author or acting_user(user), "author", _("an author for the new plan version"))
     effective = pd.Period(effective_from, freq="M")
-    versions, read_version_id = _read_index(workbook)
-    stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-    if not versions:
-        original = workbook.read_table(TARGETS)
-        if original is not None and len(original):
-            workbook.write_table(f"{TARGETS}_v1", original)
-            versions.append(
-                PlanVersion(
-                    version=1,
-                    effective_from=str(original["period"].min()),
-                    reason=_("original plan"),
-                    author=_("task splitter"),
-                    saved_at=stamp,
-                    table=f"{TARGETS}_v1",
-                    total=round(float(original["target"].sum()), 2),
+    index = _index_path(workbook)
+    content = targets.to_csv(index=False)
+    index.parent.mkdir(parents=True, exist_ok=True)
+    with locked(index):
+        versions, read_version_id = _read_index(workbook)
+        if versions:
+            newest = versions[-1]
+            same_table = file_version(workbook.table_path(newest.table)) == content_version(content.encode())
+            if same_table and newest.effective_from == str(effective):
+                return newest  # the same save again: nothing new to keep
+        if based_on is not _READ_NOW and based_on != read_version_id:
+            raise ConflictError(
+                _(
+                    "Someone saved a plan version since you loaded the targets; your re-plan was not saved. "
+                    "Reload (open the tracker again), check their version, and re-plan from it."
                 )
             )
-    number = max((v.version for v in versions), default=0) + 1
-    entry = PlanVersion(
-        version=number,
-        effective_from=str(effective),
-        reason=reason,
+        stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+        if not versions:
+            original = workbook.read_table(TARGETS)
+            if original is not None and len(original):
+                workbook.write_table(f"{TARGETS}_v1", original)
+                versions.append(
+                    PlanVersion(
+                        version=1,
+                        effective_from=str(original["period"].min()),
+                        reason=_("original plan"),
+                        author=_("task splitter"),
+                        saved_at=stamp,
+                        table=f"{TARGETS}_v1",
+                        total=round(float(original["target"].sum()), 2),
+                    )
+                )
+        number = max((v.version for v in versions), default=0) + 1
+        entry = PlanVersion(
+            version=number,
+            effective_from=str(effective),
+            reason=reason,
+            author=author,
+            saved_at=stamp,
+            table=f"{TARGETS}_v{number}",
+            total=round(float(targets["target"].sum()), 2),
+            changes=tuple(changes),
+        )
+        if file_version(index) != read_version_id:  # a writer that ignored the lock (an editor, a sync tool)
+            raise ConflictError(
+                _("{file} was changed by someone else while saving; nothing was saved. Save again.").format(
+                    file=index
+                )
+            )
+        with atomic_path(workbook.table_path(entry.table)) as tmp:
+            tmp.write_text(content, encoding="utf-8")
+        payload = {"versions": [asdict(v) | {"changes": list(v.changes)} for v in [*versions, entry]]}
+        after = atomic_write(index, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    record(
+        workbook,
+        "targets.version",
+        target=f"{TABLES_DIR}/{INDEX}",
+        before=read_version_id,
+        after=after,
+        user=user,
+        version=entry.version,
+        effective_from=entry.effective_from,
         author=author,
-        saved_at=stamp,
-        table=f"{TARGETS}_v{number}",
-        total=round(float(targets["target"].sum()), 2),
-        changes=tuple(changes),
-    )
-    workbook.write_table(entry.table, targets)
-    payload = {"versions": [asdict(v) | {"changes": list(v.changes)} for v in [*versions, entry]]}
-    save_checked(
-        _index_path(workbook), json.dumps(payload, ensure_ascii=False, indent=2) + "\n", read_version_id
     )
     return entry
 

@@ -2,17 +2,25 @@
 
 This is the object every widget, template and command holds. It owns all storage access: reading the
 plan, validating and aggregating sources (through `sources`/`cube`), caching the cube beside the plan,
-and saving plan sections atomically with a version check.
+and saving plan sections atomically with a version check, each save recorded in the audit log.
+
+Opened read-only (what every served dashboard does), a workbook never writes: saves raise ReadOnlyError, a
+cold cube cache is computed in memory, and source conversions go to a private temporary folder.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.errors import InputError, Problem, ReadOnlyError
 from salesplan_widgets.i18n import _, set_locale
 from salesplan_widgets.workbook.atomic import atomic_path
 from salesplan_widgets.workbook.plan import PLAN_FILE, PlanFile
@@ -26,14 +34,41 @@ TABLES_DIR = "tables"
 class Workbook:
     """A plan plus its data, opened from a folder (or a plan.yaml inside one)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, read_only: bool = False):
         path = Path(path).expanduser().resolve()
         self.path = path.parent if path.is_file() else path
+        self.read_only = read_only
+        self._scratch: Path | None = None
+        self._memory_cubes: dict[str, pd.DataFrame] = {}
         self.plan_file = PlanFile.read(self.path / PLAN_FILE)
         set_locale(self.plan.locale)
 
     def __repr__(self) -> str:
-        return f"Workbook({str(self.path)!r}, plan={self.plan.name!r}, version={self.version})"
+        mode = ", read_only=True" if self.read_only else ""
+        return f"Workbook({str(self.path)!r}, plan={self.plan.name!r}, version={self.version}{mode})"
+
+    def ensure_writable(self, action: str) -> None:
+        """Refuse `action` (a short description) when the workbook was opened read-only."""
+        if self.read_only:
+            raise ReadOnlyError(
+                _("{action}: this workbook is open read-only (a dashboard changes nothing).").format(
+                    action=action
+                )
+            )
+
+    @contextlib.contextmanager
+    def _conversions(self) -> Iterator[None]:
+        """Read-only: Excel/GB18030 conversions go to a private temporary folder, never the workbook's cache."""
+        if not self.read_only:
+            yield
+            return
+        from salesplan_widgets.workbook.sources import conversions_in
+
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="salesplan-readonly-"))
+            atexit.register(shutil.rmtree, self._scratch, True)
+        with conversions_in(self._scratch):
+            yield
 
     # -- the plan -------------------------------------------------------------------------------
     @property
@@ -57,9 +92,19 @@ class Workbook:
         set_locale(self.plan.locale)
         return self
 
-    def save(self, plan: Plan | None = None, **sections) -> str:
-        """Save the plan or some of its sections; refuses (ConflictError) if the file changed since read."""
-        return self.plan_file.save(plan, **sections)
+    def save(self, plan: Plan | None = None, user: str | None = None, **sections) -> str:
+        """Save the plan or some of its sections; refuses (ConflictError) if the file changed since read.
+
+        The save is recorded in the audit log as `user` (the signed-in user) or else the OS user.
+        """
+        from salesplan_widgets.workbook.audit import record
+
+        self.ensure_writable(_("Saving the plan"))
+        before = self.version
+        after = self.plan_file.save(plan, **sections)
+        changed = sorted(sections) if sections else ["plan"]
+        record(self, "plan.save", target=PLAN_FILE, before=before, after=after, user=user, sections=changed)
+        return after
 
     # -- data -----------------------------------------------------------------------------------
     def source(self, name: str = "sales") -> Source:
@@ -94,9 +139,10 @@ class Workbook:
         from salesplan_widgets.workbook.sources import validate_source
 
         problems: list[Problem] = []
-        for name in type(self.plan.sources).model_fields:
-            if getattr(self.plan.sources, name) is not None:
-                problems += validate_source(self.source(name), self.path, self.plan.calendar, kind=name)
+        with self._conversions():
+            for name in type(self.plan.sources).model_fields:
+                if getattr(self.plan.sources, name) is not None:
+                    problems += validate_source(self.source(name), self.path, self.plan.calendar, kind=name)
         return problems
 
     def data_fingerprint(self) -> str:
@@ -130,22 +176,29 @@ class Workbook:
         )
         if cache.exists():
             return read_cube(cache)
+        if self.read_only and cache.name in self._memory_cubes:
+            return self._memory_cubes[cache.name]
         # the sales source is checked inside the cube's own scan (one pass over the file, not two);
         # the other sources are small and checked on their own
-        problems = [
-            problem
-            for name in type(self.plan.sources).model_fields
-            if name != "sales" and getattr(self.plan.sources, name) is not None
-            for problem in validate_source(self.source(name), self.path, self.plan.calendar, kind=name)
-        ]
+        with self._conversions():
+            problems = [
+                problem
+                for name in type(self.plan.sources).model_fields
+                if name != "sales" and getattr(self.plan.sources, name) is not None
+                for problem in validate_source(self.source(name), self.path, self.plan.calendar, kind=name)
+            ]
         try:
-            cube = build_cube(
-                self.source("sales"), self.path, self.plan.calendar, by_product=by_product, validate=True
-            )
+            with self._conversions():
+                cube = build_cube(
+                    self.source("sales"), self.path, self.plan.calendar, by_product=by_product, validate=True
+                )
         except InputError as exc:
             raise InputError([*exc.problems, *problems]) from None
         if problems:
             raise InputError(problems)
+        if self.read_only:  # computed in memory, kept for this workbook object only
+            self._memory_cubes[cache.name] = cube
+            return cube
         for stale in cache.parent.glob(f"cube-{'product-' if by_product else ''}*.parquet"):
             stale.unlink(missing_ok=True)
         with atomic_path(cache) as tmp:
@@ -185,11 +238,18 @@ class Workbook:
             )
         return table
 
-    def write_table(self, name: str, table: pd.DataFrame) -> Path:
-        """Write a computed table atomically (CSV, UTF-8, periods as text)."""
+    def write_table(self, name: str, table: pd.DataFrame, user: str | None = None) -> Path:
+        """Write a computed table atomically (CSV, UTF-8, periods as text); recorded in the audit log."""
+        from salesplan_widgets.workbook.atomic import file_version
+        from salesplan_widgets.workbook.audit import record
+
+        self.ensure_writable(_("Writing the table {name}").format(name=name))
         path = self.table_path(name)
+        before = file_version(path)
         with atomic_path(path) as tmp:
             table.to_csv(tmp, index=False, encoding="utf-8")
+        target = f"{TABLES_DIR}/{path.name}"
+        record(self, "table.write", target=target, before=before, after=file_version(path), user=user)
         return path
 
     def accounts(self) -> pd.DataFrame | None:
@@ -201,19 +261,33 @@ class Workbook:
         problems = self.validate_sources()
         if problems:
             raise InputError(problems)
-        return account_master(self.source("accounts"), self.path)
+        with self._conversions():
+            return account_master(self.source("accounts"), self.path)
 
     def new_accounts(self) -> pd.DataFrame | None:
         """Accounts won per period and rep (period, rep, new_accounts), or None when sales name no account."""
         from salesplan_widgets.workbook.cube import new_accounts
 
         sales = self.source("sales")
-        return new_accounts(sales, self.path, self.plan.calendar) if "account" in sales.columns else None
+        if "account" not in sales.columns:
+            return None
+        with self._conversions():
+            return new_accounts(sales, self.path, self.plan.calendar)
 
     def reports_dir(self, period: str | pd.Period) -> Path:
         return self.path / REPORTS_DIR / str(period)
 
 
-def open_workbook(path: str | Path = ".") -> Workbook:
-    """Open the workbook in `path` (a folder holding plan.yaml, or the plan file itself)."""
-    return Workbook(path)
+def open_workbook(path: str | Path = ".", read_only: bool = False) -> Workbook:
+    """Open the workbook in `path` (a folder holding plan.yaml, or the plan file itself).
+
+    `read_only=True` is how dashboards open it: nothing in the folder is written, whatever is called.
+    """
+    return Workbook(path, read_only=read_only)
+
+
+def open_read_only(workbook: Workbook | str | Path) -> Workbook:
+    """`workbook` opened read-only: a served dashboard's way in, whether it was given a path or a workbook."""
+    if isinstance(workbook, Workbook):
+        return workbook if workbook.read_only else Workbook(workbook.path, read_only=True)
+    return Workbook(workbook, read_only=True)

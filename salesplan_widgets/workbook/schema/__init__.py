@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from salesplan_widgets.workbook.schema.access import AccessSection
 from salesplan_widgets.workbook.schema.base import PlanModel
 from salesplan_widgets.workbook.schema.goal import GoalSection
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
@@ -132,6 +133,9 @@ class Plan(PlanModel):
     split: SplitSection | None = None
     incentives: IncentivesSection | None = None
     tracking: TrackingSection | None = None
+    access: AccessSection | None = Field(
+        None, description="Who may sign in to `salesplan hub`, in which role and scope (see docs/serving.md)."
+    )
 
     @field_validator("currency")
     @classmethod

@@ -1,0 +1,242 @@
+"""Concurrent viewers: 1, 5 and 20 pages at once on `salesplan serve` against a bare Voila page, on loopback.
+
+For each number of viewers and each server, the pages are opened together in one headless Chromium (one
+browser context each, so nothing is shared), every page is timed from navigation start until its first
+bqplot chart is drawn, then all pages close. Memory is the sum of the resident memory of the Voila process
+and all its kernels, sampled every 0.25 s: the floor before the pages open, the peak while they are open, and
+how long after closing it takes to come back within 10% of the floor (kernels of closed pages are culled).
+
+The dashboard server is the real `salesplan serve` command (its kernel cap included); the bare page is served
+with the same Voila options. Every loop is bounded: a page that does not draw within `--page-timeout`
+seconds counts as failed, and memory not back within `--settle` seconds is reported as such. Targets: p50 at
+20 viewers <= 3x the single-viewer p50; memory back within 10% of the floor <= 90 s; no failed page.
+
+    python benchmarks/bench_viewers.py [--viewers 1,5,20] [--workbook workbooks/demo] [--max-kernels N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+from bench_dashboard import CHART_DRAWN, bare_page
+
+from salesplan_widgets.serve import ServeSettings, free_port, start_voila, stop_voila
+from salesplan_widgets.testing import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).resolve().parent / "results"
+MIB = 1024 * 1024
+
+
+def tree_rss(process: psutil.Process) -> tuple[float, int]:
+    """MiB resident in `process` and its descendants, and how many of them are kernels."""
+    total, kernels = 0, 0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+            kernels += any("ipykernel" in part for part in p.cmdline())
+        except psutil.NoSuchProcess:
+            continue
+    return total / MIB, kernels
+
+
+class MemoryWatch:
+    """Samples `tree_rss` in a thread; `peak` is the highest sum seen since the last reset."""
+
+    def __init__(self, process: psutil.Process, every: float = 0.25):
+        self.process, self.every = process, every
+        self.peak, self.peak_kernels, self.now = 0.0, 0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            mib, kernels = tree_rss(self.process)
+            self.now = mib
+            self.peak, self.peak_kernels = max(self.peak, mib), max(self.peak_kernels, kernels)
+            self._stop.wait(self.every)
+
+    def reset(self) -> None:
+        self.peak, self.peak_kernels = 0.0, 0
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+BUSY = "busy"
+
+
+async def first_chart(browser, url: str, timeout_s: float) -> float | str | None:
+    """Seconds from navigation start to the first drawn chart; BUSY when the server turned the view away
+    (kernel cap, HTTP 503); None if the page failed or timed out."""
+    context = await browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        page = await context.new_page()
+        response = await page.goto(url, timeout=timeout_s * 1000)
+        if response is not None and response.status == 503:
+            return BUSY
+        await page.wait_for_function(CHART_DRAWN, timeout=timeout_s * 1000, polling=250)
+        return await page.evaluate("performance.now()") / 1000
+    except Exception:  # noqa: BLE001 - any failure of a page is a failed page, counted below
+        return None
+    finally:
+        await context.close()
+
+
+async def open_together(url: str, viewers: int, timeout_s: float) -> list[float | None]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            return await asyncio.gather(*(first_chart(browser, url, timeout_s) for _ in range(viewers)))
+        finally:
+            await browser.close()
+
+
+def settle_to_floor(watch: MemoryWatch, floor: float, limit: float) -> float | None:
+    """Seconds until memory is within 10% of `floor` (None if not within `limit` seconds)."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        if watch.now <= floor * 1.10:
+            return time.monotonic() - start
+        time.sleep(0.25)
+    return None
+
+
+def wait_for_no_kernels(process: psutil.Process, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while tree_rss(process)[1] and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args) -> list[dict]:
+    rows = []
+    watch = MemoryWatch(voila)
+    try:
+        # warm-up view, not reported: Voila's own process grows on its first render (templates, the
+        # notebook, the widget manager), so the floor is the warm server with no kernel
+        asyncio.run(open_together(url, 1, args.page_timeout))
+        for viewers in counts:
+            wait_for_no_kernels(voila, args.settle)
+            time.sleep(1)
+            floor = tree_rss(voila)[0]
+            watch.reset()
+            times = asyncio.run(open_together(url, viewers, args.page_timeout))  # all pages closed after
+            drawn = [t for t in times if isinstance(t, float)]
+            busy = sum(t == BUSY for t in times)
+            back = settle_to_floor(watch, floor, args.settle)
+            row = {
+                "server": name,
+                "viewers": viewers,
+                "p50_s": statistics.median(drawn) if drawn else None,
+                "p95_s": percentile(drawn, 0.95) if drawn else None,
+                "busy": busy,
+                "failed": len(times) - len(drawn) - busy,
+                "floor_mib": round(floor),
+                "peak_mib": round(watch.peak),
+                "peak_kernels": watch.peak_kernels,
+                "back_to_floor_s": None if back is None else round(back, 1),
+            }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    finally:
+        watch.close()
+    return rows
+
+
+def start_serve(workbook: Path, port: int, max_kernels: int | None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(workbook), "--port", str(port)]
+    if max_kernels:
+        command += ["--max-kernels", str(max_kernels)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/tree", timeout=5):
+                return process
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("salesplan serve did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--viewers", default="1,5,20", help="numbers of concurrent viewers")
+    parser.add_argument("--workbook", type=Path, default=ROOT / "workbooks" / "demo")
+    parser.add_argument("--max-kernels", type=int, help="passed to salesplan serve (default: from memory)")
+    parser.add_argument(
+        "--page-timeout", type=float, default=240.0, help="seconds before a page counts as failed"
+    )
+    parser.add_argument("--settle", type=float, default=150.0, help="seconds to wait for memory to return")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.viewers.split(",")]
+
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="bench-viewers-") as tmp:
+        workbook = Path(tmp) / "workbook"
+        shutil.copytree(args.workbook, workbook, ignore=shutil.ignore_patterns(".cache", "reports"))
+        port = free_port()
+        serve = start_serve(workbook, port, args.max_kernels)
+        try:
+            voila = next(c for c in psutil.Process(serve.pid).children() if "voila" in " ".join(c.cmdline()))
+            url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
+            rows += measure("salesplan serve (overview)", url, voila, counts, args)
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=120)
+        settings = ServeSettings(port=free_port())
+        bare = start_voila(bare_page(Path(tmp) / "bare"), settings, timeout=120)
+        try:
+            url = f"http://127.0.0.1:{settings.port}/voila/render/bare.ipynb"
+            rows += measure("bare Voila page", url, psutil.Process(bare.pid), counts, args)
+        finally:
+            stop_voila(bare)
+
+    print()
+    header = (
+        "server                       viewers  p50 s  p95 s  busy  failed  floor MiB  peak MiB  kernels"
+        "  back to floor"
+    )
+    print(header)
+    for r in rows:
+        p50 = "—" if r["p50_s"] is None else f"{r['p50_s']:.2f}"
+        p95 = "—" if r["p95_s"] is None else f"{r['p95_s']:.2f}"
+        back = "not within limit" if r["back_to_floor_s"] is None else f"{r['back_to_floor_s']:.0f} s"
+        print(
+            f"{r['server']:<28} {r['viewers']:>7} {p50:>6} {p95:>6} {r['busy']:>5} {r['failed']:>7}"
+            f" {r['floor_mib']:>10}"
+            f" {r['peak_mib']:>9} {r['peak_kernels']:>8}  {back}"
+        )
+    ours = {r["viewers"]: r for r in rows if r["server"].startswith("salesplan")}
+    if 1 in ours and max(counts) in ours and ours[1]["p50_s"] and ours[max(counts)]["p50_s"]:
+        ratio = ours[max(counts)]["p50_s"] / ours[1]["p50_s"]
+        print(f"\np50 at {max(counts)} viewers / p50 at 1 viewer: {ratio:.2f}x (target <= 3x)")
+    print(f"load average: {', '.join(f'{x:.1f}' for x in psutil.getloadavg())}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench_viewers.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

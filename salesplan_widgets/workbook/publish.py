@@ -1,0 +1,334 @@
+"""Publishing scoped extracts: for each hub user, a small workbook holding only what that user may read.
+
+Under the hub a signed-in user can run code in their own dashboard kernel, so scope is what that kernel
+can *read*. Each manager, finance user and rep therefore gets a workbook of their own: a copy of the plan
+without its `access` section, the sales lines, accounts and targets of their scope (finance: all of them),
+and a pre-built cube, owned by root and readable only by the OS group of that user (`salesplan-<name>`).
+An extract replaces the previous one in one step (a symbolic link swapped atomically), so a dashboard
+never reads half an extract. This module must never give any user's group a file outside their scope.
+"""
+
+from __future__ import annotations
+
+import difflib
+import grp
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from ruamel.yaml import YAML
+
+from salesplan_widgets.errors import PlanError, Problem
+from salesplan_widgets.i18n import _
+from salesplan_widgets.workbook.plan import PLAN_FILE
+from salesplan_widgets.workbook.schema import Plan, Reports, Sources
+from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook, open_workbook
+
+STATE_ENV = "SALESPLAN_HUB_STATE"
+STATE_ROOT = Path("/var/lib/salesplan")
+EXTRACTS_DIR = "extracts"
+SCOPE_FILE = "scope.json"
+RECOGNITION_FILE = Path("published") / "recognition.html"
+OS_PREFIX = "salesplan-"
+# The dashboards each role is served; only those the plan lists are staged.
+ROLE_DASHBOARDS: dict[str, tuple[str, ...]] = {
+    "rep": ("my_targets", "incentives"),
+    "manager": ("my_targets", "overview", "incentives"),
+    "finance": ("incentives",),
+}
+_KEEP_VERSIONS = 2  # the live extract and the one before it, which an open page may still be reading
+
+
+def os_account(user: str) -> str:
+    """The OS account (and its private group) a hub user's server runs as."""
+    return f"{OS_PREFIX}{user}"
+
+
+def state_dir(workbook: Workbook) -> Path:
+    """Where the hub keeps its database, users' homes, staged dashboards and the extracts of a workbook.
+
+    Outside the workbook on purpose: the hub's users must reach this folder but never the workbook.
+    $SALESPLAN_HUB_STATE overrides the default /var/lib/salesplan/<plan folder>-<hash of its path>.
+    """
+    if os.environ.get(STATE_ENV):
+        return Path(os.environ[STATE_ENV]).resolve()
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", workbook.path.name).strip("-") or "workbook"
+    return STATE_ROOT / f"{slug}-{hashlib.sha256(str(workbook.path).encode()).hexdigest()[:8]}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one hub user may read: every rep (`reps` and `teams` None), some teams, or one rep."""
+
+    user: str
+    role: str
+    teams: tuple[str, ...] | None = None
+    reps: tuple[str, ...] | None = None
+
+    def mask(self, table: pd.DataFrame) -> pd.Series:
+        keep = pd.Series(True, index=table.index)
+        if self.teams is not None:
+            keep &= table["team"].astype(str).isin(self.teams)
+        if self.reps is not None:
+            keep &= table["rep"].astype(str).isin(self.reps)
+        return keep
+
+    def sql_filter(self) -> str:
+        from salesplan_widgets.workbook.sources import literal
+
+        parts = ["TRUE"]
+        if self.teams is not None:
+            parts.append(f"team IN ({', '.join(literal(t) for t in self.teams) or 'NULL'})")
+        if self.reps is not None:
+            parts.append(f"rep IN ({', '.join(literal(r) for r in self.reps) or 'NULL'})")
+        return " AND ".join(parts)
+
+    def as_json(self) -> dict:
+        return {"user": self.user, "role": self.role, "teams": self.teams, "reps": self.reps}
+
+
+def scopes(plan: Plan) -> list[Scope]:
+    """The scope of every user the plan's `access` section names, analysts excepted (they read it all)."""
+    if plan.access is None:
+        return []
+    found = []
+    for name, user in sorted(plan.access.users.items()):
+        if user.role == "manager":
+            found.append(Scope(name, "manager", teams=tuple(user.teams)))
+        elif user.role == "rep":
+            found.append(Scope(name, "rep", reps=(user.rep,)))
+        elif user.role == "finance":
+            found.append(Scope(name, "finance"))
+    return found
+
+
+def access_problems(plan: Plan, cube: pd.DataFrame, file: str = PLAN_FILE) -> list[Problem]:
+    """Every team or rep the `access` section names that the sales data does not, with the nearest name."""
+    if plan.access is None:
+        return []
+    known = {
+        "teams": sorted(set(cube["team"].astype(str)) - {"all"}),
+        "rep": sorted(set(cube["rep"].astype(str)) - {"all"}),
+    }
+    problems = []
+    for name, user in sorted(plan.access.users.items()):
+        for key, values in (("teams", user.teams), ("rep", [user.rep] if user.rep else [])):
+            for value in values:
+                if value in known[key]:
+                    continue
+                near = difflib.get_close_matches(value, known[key], n=1)
+                if key == "teams":
+                    expected = _("a team that appears in the sales data")
+                else:
+                    expected = _("a rep that appears in the sales data")
+                fix = (
+                    _("did you mean '{name}'?").format(name=near[0])
+                    if near
+                    else _("use one of: {names}").format(names=", ".join(known[key][:10]))
+                )
+                problems.append(
+                    Problem(
+                        file=file,
+                        column=f"access.users.{name}.{key}",
+                        expected=expected,
+                        found=value,
+                        fix=fix,
+                    )
+                )
+    return problems
+
+
+def _private_group(user: str) -> int | None:
+    try:
+        return grp.getgrnam(os_account(user)).gr_gid
+    except KeyError:
+        return None
+
+
+def _restrict(root: Path, gid: int | None) -> None:
+    """Root owns everything; the user's group may read (dirs 0750, files 0640), nobody else anything."""
+    paths = [root, *root.rglob("*")]
+    for path in paths:
+        if path.is_symlink():
+            continue
+        if gid is not None:
+            os.chown(path, 0, gid)
+        is_dir = path.is_dir()
+        if gid is None:
+            path.chmod(0o700 if is_dir else 0o600)
+        else:
+            path.chmod(0o750 if is_dir else 0o640)
+
+
+def _write_yaml(path: Path, data: dict) -> None:
+    from salesplan_widgets.workbook.atomic import atomic_path
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        fh.write(
+            "# A published extract: generated by `salesplan publish`; edit the workbook's plan instead.\n"
+        )
+        yaml.dump(data, fh)
+
+
+def _scoped_sales(book: Workbook, scope: Scope, target: Path) -> list[str]:
+    """Copy the sales lines of the scope into `target` (Parquet, canonical column names) inside DuckDB."""
+    from salesplan_widgets.workbook.sources import literal, normalised_sql, run_on_source
+
+    source = book.source("sales")
+    columns = tuple(source.columns)
+
+    def copy(con, scan):
+        relation = normalised_sql(scan, source, tuple(dict.fromkeys((*columns, "rep", "team"))))
+        selected = ", ".join(f'"{c}"' for c in columns)
+        con.execute(
+            f"COPY (SELECT {selected} FROM ({relation}) AS sales WHERE {scope.sql_filter()}) "
+            f"TO {literal(str(target))} (FORMAT parquet)"
+        )
+
+    run_on_source(source, book.path, copy)
+    return list(columns)
+
+
+def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_accounts: bool) -> dict:
+    plan = book.plan
+    wanted = [d for d in ROLE_DASHBOARDS[scope.role] if d in plan.reports.dashboards]
+    sources = {
+        "sales": {"path": "data/sales.parquet", "format": "parquet", "columns": {c: c for c in sales_columns}}
+    }
+    if has_accounts:
+        accounts_columns = [c for c in plan.sources.accounts.columns]
+        sources["accounts"] = {"path": "data/accounts.csv", "columns": {c: c for c in accounts_columns}}
+    scoped = plan.model_copy(
+        update={
+            "access": None,
+            "sources": Sources.model_validate(sources),
+            "reports": Reports(templates=[], dashboards=wanted),
+        }
+    )
+    return scoped.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"access"})
+
+
+def public_recognition(book: Workbook, cube: pd.DataFrame) -> str | None:
+    """The company-wide recognition of the latest month: exactly what the plan's recognition rules make
+    public (each leaderboard's top N, champions, badges), as report HTML; None without incentives."""
+    if book.plan.incentives is None:
+        return None
+    from salesplan_widgets.errors import SalesplanError
+    from salesplan_widgets.report.incentives import IncentivesReport
+
+    month = str(cube["period"].max())
+    try:
+        section = str(IncentivesReport.open(book, month).leaderboard())
+    except SalesplanError:
+        return None
+    return f"<!-- {month} -->\n{section}"
+
+
+def write_extract(
+    book: Workbook, targets: pd.DataFrame, scope: Scope, extracts: Path, recognition: str | None = None
+) -> Path:
+    """Write one scope's extract beside the others and switch `extracts/<user>` to it; return that link."""
+    extracts.mkdir(parents=True, exist_ok=True)
+    version = Path(tempfile.mkdtemp(prefix=f".{scope.user}.", dir=extracts))
+    try:
+        (version / "data").mkdir()
+        sales_columns = _scoped_sales(book, scope, version / "data" / "sales.parquet")
+        accounts = book.accounts()
+        if accounts is not None:
+            mapped = list(book.plan.sources.accounts.columns)
+            accounts[scope.mask(accounts)][mapped].to_csv(version / "data" / "accounts.csv", index=False)
+        scoped_targets = targets[scope.mask(targets)].assign(period=lambda t: t["period"].astype(str))
+        (version / TABLES_DIR).mkdir()
+        scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
+        _write_yaml(version / PLAN_FILE, _extract_plan(book, scope, sales_columns, accounts is not None))
+        (version / SCOPE_FILE).write_text(json.dumps(scope.as_json(), ensure_ascii=False), encoding="utf-8")
+        if recognition is not None:
+            (version / RECOGNITION_FILE).parent.mkdir()
+            (version / RECOGNITION_FILE).write_text(recognition, encoding="utf-8")
+        extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
+        extract.cube()
+        extract.cube(by_product=True)
+        _restrict(version, _private_group(scope.user))
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    link = extracts / scope.user
+    swap = extracts / f".{scope.user}.link"
+    swap.unlink(missing_ok=True)
+    swap.symlink_to(version.name)
+    os.replace(swap, link)  # atomic: readers see the old extract or the new one
+    _drop_old_versions(extracts, scope.user, keep=version)
+    return link
+
+
+def _drop_old_versions(extracts: Path, user: str, keep: Path | None, count: int = _KEEP_VERSIONS - 1) -> None:
+    versions = sorted(
+        (p for p in extracts.glob(f".{user}.*") if p.is_dir() and not p.is_symlink()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in [v for v in versions if v != keep][count:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def publish(workbook: Workbook | str | Path, state: Path | None = None) -> dict[str, Path]:
+    """Write every scope's extract (per the plan's `access` section); return user -> extract folder.
+
+    Raises PlanError when the plan has no `access` section or names teams or reps the data does not.
+    """
+    from salesplan_widgets.report.split import plan_targets
+
+    book = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+    if book.plan.access is None:
+        raise PlanError(
+            Problem(
+                file=str(book.path / PLAN_FILE),
+                column="access",
+                expected=_("an access section naming the hub's users and their roles"),
+                fix=_(
+                    "add access.users with each hub user's role (analyst, finance, manager or rep); see docs/serving.md"
+                ),
+            )
+        )
+    cube = book.cube()
+    problems = access_problems(book.plan, cube, str(book.path / PLAN_FILE))
+    if problems:
+        raise PlanError(problems)
+    targets, _saved = plan_targets(book, cube)
+    targets = targets.assign(rep=targets["rep"].astype(str), team=targets["team"].astype(str))
+    extracts = (state or state_dir(book)) / EXTRACTS_DIR
+    extracts.mkdir(parents=True, exist_ok=True)
+    extracts.chmod(0o711)  # users reach their own extract by name; nobody may list the others
+    recognition = public_recognition(book, cube)
+    written = {
+        scope.user: write_extract(book, targets, scope, extracts, recognition) for scope in scopes(book.plan)
+    }
+    for stale in _unlisted(extracts, written):  # users no longer in the plan: their access ends here
+        stale.unlink()
+        _drop_old_versions(extracts, stale.name, keep=None, count=0)
+    return written
+
+
+def _unlisted(extracts: Path, users: Iterable[str]) -> list[Path]:
+    return [
+        p for p in extracts.iterdir() if p.is_symlink() and not p.name.startswith(".") and p.name not in users
+    ]
+
+
+def publish_if_published(workbook: Workbook) -> dict[str, Path]:
+    """Refresh the extracts after a period run, if the analyst publishes this workbook at all."""
+    if workbook.plan.access is None or not (state_dir(workbook) / EXTRACTS_DIR).is_dir():
+        return {}
+    from salesplan_widgets.workbook.inbox import import_inbox
+
+    import_inbox(workbook, state_dir(workbook))  # what signed-in users sent since the last publication
+    return publish(workbook)

@@ -1,0 +1,183 @@
+"""Publishing scoped extracts: each user's workbook holds only their scope, readable only by their account."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hub_workbook import write_workbook
+from jupyterhub.spawner import set_user_setuid
+
+from salesplan_widgets import open_workbook
+from salesplan_widgets.hub.accounts import ensure_account
+from salesplan_widgets.workbook.publish import (
+    SCOPE_FILE,
+    os_account,
+    publish,
+    publish_if_published,
+    state_dir,
+)
+
+ACCESS = """\
+access:
+  users:
+    ana: {role: analyst}
+    fin: {role: finance}
+    boss: {role: manager, teams: [East]}
+    li: {role: rep, rep: Li Na}
+    zhao: {role: rep, rep: Zhao Lei}
+"""
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    return write_workbook(tmp_path / "wb", ACCESS)
+
+
+@pytest.fixture
+def shared_state():
+    """A state folder other OS users can traverse (pytest's own tmp folders are private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="salesplan-publish-test-"))
+    folder.chmod(0o711)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_reps_extract_holds_only_their_sales_and_targets_and_no_access_section(
+    workbook: Path, tmp_path
+) -> None:
+    extracts = publish(workbook, tmp_path / "state")
+    assert set(extracts) == {"fin", "boss", "li", "zhao"}  # analysts read the workbook itself
+    li = open_workbook(extracts["li"])
+    assert set(li.cube()["rep"]) == {"Li Na"}
+    assert li.cube()["actual"].sum() == 500
+    assert li.read_table("targets")["target"].tolist() == [1000, 1500]
+    assert li.plan.access is None
+    assert li.plan.reports.dashboards == ["my_targets", "incentives"]
+    assert "Zhao Lei" not in "".join(p.read_text(errors="replace") for p in extracts["li"].rglob("*.csv"))
+    assert b"Zhao Lei" not in (extracts["li"] / "data" / "sales.parquet").read_bytes()
+
+
+def test_a_manager_gets_their_teams_and_finance_gets_everyone(workbook: Path, tmp_path) -> None:
+    extracts = publish(workbook, tmp_path / "state")
+    boss, fin = open_workbook(extracts["boss"]), open_workbook(extracts["fin"])
+    assert set(boss.cube()["rep"]) == {"Li Na", "Wang Fang"}
+    assert boss.read_table("targets")["target"].sum() == 4500
+    assert boss.plan.reports.dashboards == ["my_targets", "overview", "incentives"]
+    assert fin.cube()["actual"].sum() == 1000
+    assert fin.read_table("targets")["target"].sum() == 7500
+    assert fin.plan.reports.dashboards == ["incentives"]
+
+
+def test_republishing_switches_to_the_new_extract_in_one_step_and_drops_removed_users(
+    workbook: Path, tmp_path
+) -> None:
+    state = tmp_path / "state"
+    first = publish(workbook, state)["li"].resolve()
+    with (workbook / "data" / "sales.csv").open("a", encoding="utf-8") as fh:
+        fh.write("2026-03-02,50,Li Na,East,A\n")
+    second = publish(workbook, state)["li"]
+    assert second.is_symlink() and second.resolve() != first
+    assert open_workbook(second).cube()["actual"].sum() == 550
+    publish(workbook, state)  # a third time: only the live extract and the one before it are kept
+    assert len([p for p in (state / "extracts").glob(".li.*") if p.is_dir()]) == 2
+    plan = (workbook / "plan.yaml").read_text(encoding="utf-8")
+    (workbook / "plan.yaml").write_text(plan.replace("    zhao: {role: rep, rep: Zhao Lei}\n", ""))
+    publish(workbook, state)
+    assert not (state / "extracts" / "zhao").exists()
+    assert not list((state / "extracts").glob(".zhao.*"))
+
+
+def test_without_accounts_extracts_are_private_to_root(workbook: Path, tmp_path) -> None:
+    plan = (workbook / "plan.yaml").read_text(encoding="utf-8")
+    (workbook / "plan.yaml").write_text(plan.replace("    zhao:", "    no-account-yet:"), encoding="utf-8")
+    extract = publish(workbook, tmp_path / "state")["no-account-yet"].resolve()
+    for path in [extract, *extract.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, path
+
+
+def _as(account: pwd.struct_passwd, *command: str) -> subprocess.CompletedProcess:
+    preexec = set_user_setuid(account.pw_name, chdir=False)
+    return subprocess.run(list(command), preexec_fn=preexec, capture_output=True, text=True)
+
+
+def _read_as(account: pwd.struct_passwd, path: Path) -> subprocess.CompletedProcess:
+    return _as(account, "cat", str(path))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating OS accounts needs root")
+def test_each_extract_is_readable_by_its_own_account_only(workbook: Path, shared_state: Path) -> None:
+    li = ensure_account("li", shared_state / "home" / "li")
+    zhao = ensure_account("zhao", shared_state / "home" / "zhao")
+    extracts = publish(workbook, shared_state)
+    own = _read_as(li, extracts["li"] / "tables" / "targets.csv")
+    assert own.returncode == 0 and "Li Na" in own.stdout
+    other = _read_as(li, extracts["zhao"] / "tables" / "targets.csv")
+    assert other.returncode != 0 and "Permission denied" in other.stderr
+    assert _read_as(zhao, extracts["li"] / "data" / "sales.parquet").returncode != 0
+    assert _read_as(li, extracts["fin"] / SCOPE_FILE).returncode != 0  # nor finance's full extract
+    listing = _as(li, "ls", str(shared_state / "extracts"))
+    assert listing.returncode != 0  # nobody may list who else has an extract
+    assert os_account("li") == li.pw_name
+
+
+def test_period_run_hook_refreshes_only_a_workbook_that_is_published(
+    workbook: Path, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SALESPLAN_HUB_STATE", str(tmp_path / "state"))
+    book = open_workbook(workbook)
+    assert state_dir(book) == tmp_path / "state"
+    assert publish_if_published(book) == {}  # never published: the run does not start publishing
+    assert not (tmp_path / "state").exists()
+    publish(book)
+    with (workbook / "data" / "sales.csv").open("a", encoding="utf-8") as fh:
+        fh.write("2026-03-02,70,Zhao Lei,North,A\n")
+    refreshed = publish_if_published(open_workbook(workbook))
+    assert open_workbook(refreshed["zhao"]).cube()["actual"].sum() == 370
+
+
+def test_cli_publish_names_each_extract(workbook: Path, tmp_path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salesplan_widgets.cli",
+            "publish",
+            str(workbook),
+            "--state",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Extract for") == 4
+    targets = pd.read_csv(tmp_path / "s" / "extracts" / "boss" / "tables" / "targets.csv")
+    assert set(targets["rep"]) == {"Li Na", "Wang Fang"}
+
+
+def test_extracts_carry_the_companys_recognition_only_as_far_as_the_plan_makes_it_public(tmp_path) -> None:
+    import re
+
+    from salesplan_widgets.demo import create_demo
+    from salesplan_widgets.workbook.publish import RECOGNITION_FILE
+
+    book = open_workbook(create_demo(tmp_path / "demo", end="2026-10", rows=20_000))
+    extracts = publish(book, tmp_path / "state")
+    html = (extracts["rex"] / RECOGNITION_FILE).read_text(encoding="utf-8")
+    assert html == (extracts["mia"] / RECOGNITION_FILE).read_text(encoding="utf-8")  # the same for everyone
+    boards = book.plan.incentives.recognition.leaderboards
+    tables = dict(re.findall(r"<h3>(.*?)</h3>\s*<table.*?<tbody>(.*?)</tbody>", html, flags=re.S))
+    for board in boards:
+        assert 0 < tables[board.name].count("<tr>") <= board.top, board.name
+    assert "CN¥" not in html and "Payout" not in html  # rankings and badges; no one's pay or quota
+    assert set(open_workbook(extracts["rex"]).cube()["rep"]) == {book.plan.access.users["rex"].rep}
