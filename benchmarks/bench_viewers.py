@@ -189,6 +189,7 @@ def main() -> None:
     parser.add_argument(
         "--page-timeout", type=float, default=240.0, help="seconds before a page counts as failed"
     )
+    parser.add_argument("--no-bare", action="store_true", help="measure salesplan serve only")
     parser.add_argument("--settle", type=float, default=150.0, help="seconds to wait for memory to return")
     args = parser.parse_args()
     counts = [int(n) for n in args.viewers.split(",")]
@@ -206,13 +207,14 @@ def main() -> None:
         finally:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=120)
-        settings = ServeSettings(port=free_port())
-        bare = start_voila(bare_page(Path(tmp) / "bare"), settings, timeout=120)
-        try:
-            url = f"http://127.0.0.1:{settings.port}/voila/render/bare.ipynb"
-            rows += measure("bare Voila page", url, psutil.Process(bare.pid), counts, args)
-        finally:
-            stop_voila(bare)
+        if not args.no_bare:
+            settings = ServeSettings(port=free_port())
+            bare = start_voila(bare_page(Path(tmp) / "bare"), settings, timeout=120)
+            try:
+                url = f"http://127.0.0.1:{settings.port}/voila/render/bare.ipynb"
+                rows += measure("bare Voila page", url, psutil.Process(bare.pid), counts, args)
+            finally:
+                stop_voila(bare)
 
     print()
     header = (
