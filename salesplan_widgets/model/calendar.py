@@ -137,6 +137,8 @@ class FiscalCalendar:
             if value.freqstr == self.freq:
                 return value
             value = value.start_time
+        if isinstance(value, str):  # as pandas writes periods: '2027-03', '2027-01-04/2027-01-10', '2027Q1'
+            return pd.Period(value, freq=self.freq)
         return pd.Period(pd.Timestamp(value), freq=self.freq)
 
     def periods(self, values: Iterable[Any]) -> pd.PeriodIndex:
@@ -423,19 +425,3 @@ def period_labels(periods: Iterable[pd.Period], locale: str | None = None) -> li
     """Labels for periods of any grain, the grain read off their frequency (months: 'Oct 2026')."""
     periods = list(periods)
     return FiscalCalendar.of(None, pd.PeriodIndex(periods) if periods else None).labels(periods, locale)
-
-
-def incompatibilities(calendar: FiscalCalendar, **settings: Any) -> list[tuple[str, str]]:
-    """(setting, reason) for each plan setting that makes no sense at this calendar's grain."""
-    problems: list[tuple[str, str]] = []
-    if calendar.grain == "quarter":
-        for key in ("pace_window", "milestones"):
-            if settings.get(key) == "month":
-                problems.append(
-                    (key, _("a month window cannot be measured in quarterly periods; use quarter or year"))
-                )
-        if settings.get("measurement") == "monthly":
-            problems.append(
-                ("measurement", _("monthly payouts need monthly or weekly periods; use quarterly or yearly"))
-            )
-    return problems

@@ -165,8 +165,10 @@ class Workbook:
             },
         )
         if "period" in table.columns:
-            freq = "W-SUN" if self.plan.calendar.grain == "week" else "M"
-            table["period"] = pd.PeriodIndex(table["period"], freq=freq)
+            from salesplan_widgets.model.calendar import FiscalCalendar
+
+            calendar = FiscalCalendar.of(self.plan.calendar)
+            table["period"] = pd.PeriodIndex(table["period"].astype(str), freq=calendar.freq)
         return table
 
     def write_table(self, name: str, table: pd.DataFrame) -> Path:
