@@ -229,12 +229,15 @@ class FiscalCalendar:
 
     def same_period_years_ago(self, periods: Iterable[Any], years: int = 1) -> pd.PeriodIndex:
         """The period at the same place of the fiscal year `years` earlier (a 53rd week maps to the 52nd)."""
-        facts = self._facts(periods)
-        out = []
+        index = self.periods(periods)
+        unique = index.unique()
+        facts = self._facts(unique)
+        earlier = []
         for year, position in zip(facts["year"], facts["position"], strict=True):
-            earlier = self.year_periods(int(year) - years)
-            out.append(earlier[min(int(position), len(earlier)) - 1])
-        return pd.PeriodIndex(out, freq=self.freq)
+            periods_then = self.year_periods(int(year) - years)
+            earlier.append(periods_then[min(int(position), len(periods_then)) - 1])
+        mapping = pd.Series(pd.PeriodIndex(earlier, freq=self.freq), index=unique)
+        return pd.PeriodIndex(mapping.reindex(index).to_numpy(), freq=self.freq)
 
     def next_year_periods(self, after: Any) -> pd.PeriodIndex:
         """The periods of the first fiscal year that starts after `after` (the last period with data)."""
@@ -304,7 +307,7 @@ def _freq_of(periods: Any) -> str | None:
         return periods.freqstr
     dtype = getattr(periods, "dtype", None)
     if isinstance(dtype, pd.PeriodDtype):
-        return dtype.freq.freqstr
+        return str(dtype)[len("period[") : -1]  # the Period alias (Q-DEC), not the offset's (QE-DEC)
     return None
 
 
