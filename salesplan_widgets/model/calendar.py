@@ -122,6 +122,14 @@ class FiscalCalendar:
     def _year_end_month(self) -> int:
         return (self.fiscal_year_start - 2) % 12 + 1
 
+    def periods_for_months(self, months: int) -> int:
+        """How many periods of this grain span `months` months (12 months: 52 weeks, 4 quarters)."""
+        if self.grain == "month":
+            return int(months)
+        if self.grain == "quarter":
+            return max(int(round(months / 3)), 1)
+        return max(int(round(months * 52 / 12)), 1)
+
     def windows(self) -> tuple[str, ...]:
         """The windows (pace, attainment, milestones) that hold whole periods at this grain."""
         return ("quarter", "year") if self.grain == "quarter" else ("month", "quarter", "year")
@@ -422,6 +430,25 @@ def elapsed_share(periods: Sequence[pd.Period], as_of: dt.date, country: str = D
         pd.Series((totals.index.end_time < pd.Timestamp(as_of)).astype(float), index=totals.index)
     )
     return share.reindex(index).rename("elapsed_share")
+
+
+def period_like(value: Any, periods: Any = None) -> pd.Period:
+    """`value` (a Period, date or text) as a period of the grain of `periods` (months when unknown).
+
+    Replaces `pd.Period(value, freq="M")`, which silently turns a week into its month.
+    """
+    freq = _freq_of(periods)
+    if freq is None:
+        if isinstance(value, pd.Period):
+            return value
+        return pd.Period(value, freq="M")
+    if isinstance(value, pd.Period) and value.freqstr == freq:
+        return value
+    if isinstance(value, pd.Period):
+        return pd.Period(value.start_time, freq=freq)
+    return (
+        pd.Period(value, freq=freq) if isinstance(value, str) else pd.Period(pd.Timestamp(value), freq=freq)
+    )
 
 
 def period_labels(periods: Iterable[pd.Period], locale: str | None = None) -> list[str]:
