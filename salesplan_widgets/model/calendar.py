@@ -258,6 +258,9 @@ class FiscalCalendar:
         """year, position, month, quarter of each period (looked up per distinct period: cubes repeat them)."""
         index = self.periods(periods)
         unique = index.unique()
+        if not len(unique):
+            columns = ["year", "position", "month", "quarter", "week_of_month"]
+            return pd.DataFrame({c: pd.Series([], dtype="int64") for c in columns}, index=index)
         approx = _approximate_years(self, unique)
         years = sorted({int(y) + step for y in np.unique(approx) for step in (-1, 0, 1)})
         table = pd.concat([_year_facts(self, y) for y in years])
