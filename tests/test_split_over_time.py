@@ -70,3 +70,9 @@ def test_plan_periods_from_a_start_month_and_a_count_of_months() -> None:
         "2027-04",
         "2027-05",
     ]
+
+
+def test_a_plan_of_whole_fiscal_years_holds_a_53rd_week() -> None:
+    weekly = history(FiscalCalendar("week"), years=(2024, 2025))
+    plan = plan_months(weekly, start="2026-01", months=12)
+    assert list(plan) == list(FiscalCalendar("week").year_periods(2026)) and len(plan) == 53

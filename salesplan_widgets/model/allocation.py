@@ -855,11 +855,14 @@ def plan_months(
         first = calendar.period(
             pd.Timestamp(f"{start}-01") + pd.Timedelta(days=3 if calendar.is_weekly else 0)
         )
-        return calendar.range(first, count=calendar.periods_for_months(months))
-    year = calendar.next_year_periods(pd.PeriodIndex(history["period"]).max())
-    if months == 12:
-        return year
-    return calendar.range(year[0], count=calendar.periods_for_months(months))
+    else:
+        first = calendar.next_year_periods(pd.PeriodIndex(history["period"]).max())[0]
+    years, rest = divmod(int(months), 12)
+    if not rest and calendar.year_start(first) == first:  # whole fiscal years: 52 or 53 weeks each
+        year = calendar.fiscal_year(first)
+        whole = [calendar.year_periods(year + k) for k in range(years)]
+        return pd.PeriodIndex(np.concatenate(whole), freq=calendar.freq)
+    return calendar.range(first, count=calendar.periods_for_months(months))
 
 
 def last_year_sales(history: pd.DataFrame, months: int = 12) -> pd.DataFrame:
