@@ -31,7 +31,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from salesplan_widgets.demo import create_demo
 
     path = create_demo(
-        Path(args.directory), seed=args.seed, end=args.end, rows=args.rows, locale=args.locale, grain=args.grain
+        Path(args.directory),
+        seed=args.seed,
+        end=args.end,
+        rows=args.rows,
+        locale=args.locale,
+        grain=args.grain,
     )
     print(_("Demo workbook written to {path}").format(path=path))
     return 0

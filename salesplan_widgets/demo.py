@@ -589,7 +589,7 @@ reports:
 
 # -- the plan: goal, split, incentives and tracking, computed by the library's own models ------------------
 def _goal_section(
-    cube: pd.DataFrame, year: int, labels: dict, unit: float, calendar: FiscalCalendar = FiscalCalendar()
+    cube: pd.DataFrame, year: int, labels: dict, unit: float, calendar: FiscalCalendar
 ) -> GoalSection:
     """FY `year`'s goal: the baseline forecast from the history before the year plus a stretch, as the goal
     wizard would set it (SMART-checked; an explicit override reason where the stretch is not 'achievable')."""

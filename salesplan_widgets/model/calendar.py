@@ -25,6 +25,7 @@ section is read by duck typing through `FiscalCalendar.of`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -50,6 +51,10 @@ _MONTH_ABBR = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "O
 _ISO_WEEK = "W-SUN"
 _RETAIL_WEEK = "W-SAT"
 _SATURDAY = 5
+_ISO_WEEK_TEXT = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+_QUARTER_TEXT = re.compile(r"^\d{4}Q[1-4]$")
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,81 @@ class FiscalCalendar:
         if len(missing):
             raise ValueError(f"periods outside the calendar: {list(missing)[:3]}")
         return table.reindex(index)
+
+    # -- months: where pay and other monthly rules meet a finer or coarser grain ---------------------------
+    def months_of(self, periods: Iterable[Any]) -> pd.PeriodIndex:
+        """The month each period counts in when money is measured by month: itself; for weeks the fiscal
+        month holding them (ISO: by their Thursday; retail: the pattern's period, named by the month it
+        stands for); for a quarter its last month (its sales are known when it closes)."""
+        index = self.periods(periods)
+        if self.grain == "month":
+            return index
+        if self.grain == "quarter":
+            return index.asfreq("M", how="end")
+        facts = self._facts(index)
+        firsts = {
+            int(y): pd.Period(self.year_first_day(int(y)) + pd.Timedelta(days=6), freq="M")
+            for y in facts["year"].unique()
+        }
+        out = [firsts[int(y)] + (int(m) - 1) for y, m in zip(facts["year"], facts["month"], strict=True)]
+        return pd.PeriodIndex(out, freq="M")
+
+    def in_months(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """`frame` with its `period` column as the months its periods count in (`months_of`)."""
+        if self.grain == "month":
+            return frame
+        if frame.empty:
+            return frame.assign(period=pd.PeriodIndex([], freq="M"))
+        periods = pd.PeriodIndex(frame["period"])
+        unique = periods.unique()
+        months = pd.Series(self.months_of(unique), index=unique)
+        return frame.assign(period=pd.PeriodIndex(months.reindex(periods).to_numpy(), freq="M"))
+
+    # -- period names in files and on the command line ----------------------------------------------------
+    def key(self, period: Any) -> str:
+        """A period as text fit for a folder name and a --period argument, read back by `parse`:
+        '2026-10' (month), '2026-W44' (ISO week), '2026-10-25' (retail week, its first day), '2027Q1'
+        (fiscal quarter, named like the fiscal year)."""
+        p = self.period(period)
+        if self.grain == "month" or self.grain == "quarter":
+            return str(p)
+        if self.grain == "week":
+            iso = p.start_time.isocalendar()
+            return f"{iso[0]}-W{iso[1]:02d}"
+        return p.start_time.date().isoformat()
+
+    def parse(self, text: str) -> pd.Period:
+        """The period a --period text names: a `key`, or YYYY-MM (at a finer grain: the last period of that
+        fiscal month, when the month closes), or a date YYYY-MM-DD (the period holding it). ValueError if
+        the text names none."""
+        text = text.strip()
+        if _ISO_WEEK_TEXT.match(text) and self.grain == "week":
+            year, week = int(text[:4]), int(text[6:])
+            return self.period(dt.date.fromisocalendar(year, week, 1))
+        if _QUARTER_TEXT.match(text) and self.grain == "quarter":
+            return pd.Period(text, freq=self.freq)
+        if _DATE_TEXT.match(text):
+            return self.period(dt.date.fromisoformat(text))
+        if _MONTH_TEXT.match(text):
+            month = pd.Period(text, freq="M")
+            if self.grain == "month":
+                return month
+            if self.grain == "quarter":
+                return self.period(month.start_time)
+            inside = self.month_periods(month)
+            return inside[-1]
+        raise ValueError(text)
+
+    def month_periods(self, month: pd.Period) -> pd.PeriodIndex:
+        """The periods of a calendar month at this grain: weeks by their Thursday (ISO) or, for retail
+        weeks, those ending in it; a month is itself; a quarter holds it."""
+        if self.grain == "month":
+            return pd.PeriodIndex([month], freq="M")
+        if self.grain == "quarter":
+            return pd.PeriodIndex([self.period(month.start_time)], freq=self.freq)
+        weeks = self.range(month.start_time - pd.Timedelta(days=6), month.end_time)
+        anchor = weeks.start_time + pd.Timedelta(days=3) if self.grain == "week" else weeks.end_time
+        return weeks[pd.PeriodIndex(anchor, freq="M") == month]
 
     # -- labels ------------------------------------------------------------------------------------------
     def labels(self, periods: Iterable[Any], locale: str | None = None) -> list[str]:

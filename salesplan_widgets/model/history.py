@@ -99,6 +99,7 @@ class Headline:
     ytd: float
     ytd_last_year: float
     active_reps: int
+    period_last_year: pd.Period | None = None  # the calendar's same period a year earlier
 
     @property
     def yoy_growth(self) -> float | None:
@@ -145,4 +146,5 @@ def headline(cube: pd.DataFrame, period: pd.Period, fiscal_year_start: int | Fis
         ytd=span(fy_start, period),
         ytd_last_year=span(calendar.year_start(year_ago), year_ago),
         active_reps=int(in_period.loc[in_period["actual"] > 0, "rep"].nunique()),
+        period_last_year=year_ago,
     )

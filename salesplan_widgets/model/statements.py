@@ -17,6 +17,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, fmt_number, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
 from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
@@ -220,7 +221,10 @@ def payout_statements(
     paid earlier in the fiscal year. Quotas are prorated by relief; deals are credited by the plan's splits.
     """
     plan = compile_plan(section)
-    period = pd.Period(period, "M")
+    # pay is measured by month: weeks (or quarters) count in the month the calendar gives them
+    calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
+    cube, quotas = calendar.in_months(cube), calendar.in_months(quotas)
+    period = calendar.months_of([period])[0] if isinstance(period, pd.Period) else pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)
     months = pd.period_range(first, periods=12, freq="M")
     upto = (period.year - first.year) * 12 + period.month - first.month
