@@ -165,6 +165,13 @@ class FiscalCalendar:
             return pd.PeriodIndex(index.start_time, freq=self.freq)
         return pd.PeriodIndex([self.period(v) for v in values], freq=self.freq)
 
+    def periods_from_text(self, texts: Iterable[Any]) -> pd.PeriodIndex:
+        """Periods as written to CSV ('2026-10', '2025-12-29/2026-01-04', '2027Q1'), each distinct text
+        parsed once (a targets table repeats a few dozen periods over thousands of rows)."""
+        codes, uniques = pd.factorize(pd.Series(texts, dtype=object).astype(str), sort=False)
+        parsed = pd.PeriodIndex([pd.Period(text, freq=self.freq) for text in uniques], freq=self.freq)
+        return parsed.take(codes)
+
     def range(self, first: Any, last: Any = None, count: int | None = None) -> pd.PeriodIndex:
         """Consecutive periods from `first` to `last` (inclusive), or `count` of them."""
         start = self.period(first)

@@ -398,7 +398,7 @@ def backtest_origins(months: int, window: int, cycle: int = 12) -> list[int]:
     latest = months - math.ceil(window / 2)
     # a year of history before an origin: MIN_BACKTEST_HISTORY months, one cycle at any grain
     candidates = list(range(latest, cycle - 1, -1)) if window > 0 else []
-    with_ets = [n for n in candidates if n >= _min_ets(cycle)]
+    with_ets = [n for n in candidates if n >= _min_ets(cycle) and cycle <= MAX_ETS_CYCLE]
     chosen = with_ets if len(with_ets) >= MIN_BACKTEST_ORIGINS else candidates
     return chosen[:BACKTEST_ORIGINS]
 
@@ -415,8 +415,8 @@ def rolling_backtest(values: np.ndarray, window: int, cycle: int = 12) -> pd.Dat
         steps = min(window, len(values) - n)
         history = values[:n]
         try:  # as in the baseline: ETS from two years, a failed fit means the fallback
-            if n < _min_ets(cycle):
-                raise ValueError("too short for ETS")
+            if n < _min_ets(cycle) or cycle > MAX_ETS_CYCLE:
+                raise ValueError("too short for ETS, or weeks (the baseline does not fit ETS on them)")
             forecast, method = _ets_mean(history, steps, cycle), ETS
         except Exception:  # noqa: BLE001
             forecast = _last_year_trend(history[None, :], np.zeros(1, dtype=int), steps, cycle)[0][0]
@@ -508,7 +508,7 @@ def calibrate_interval(
             "{window}-month total missed by {error} (root mean square), within the model's own {model} "
             "(one standard deviation)."
         ).format(**values_for_text)
-    if len(values) >= _min_ets(cycle) > errors["origin"].max():
+    if cycle <= MAX_ETS_CYCLE and len(values) >= _min_ets(cycle) > errors["origin"].max():
         reason += " " + _(
             "ETS itself cannot be backtested yet (no origin has two years of history before it), so "
             "these are the errors of the simpler rule, which sees no trend in one year."

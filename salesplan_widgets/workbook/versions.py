@@ -18,6 +18,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.replan import quota_effect
 from salesplan_widgets.workbook.atomic import file_version, save_checked
 from salesplan_widgets.workbook.workbook import Workbook
@@ -115,7 +116,7 @@ def save_version(
     else saved a version since this workbook's index was read (nothing is lost: reload and save again)."""
     reason = _require(reason, "reason", _("a reason for the new plan version"))
     author = _require(author, "author", _("an author for the new plan version"))
-    effective = pd.Period(effective_from, freq="M")
+    effective = FiscalCalendar.of(workbook.plan.calendar).period(effective_from)  # a month, week or quarter
     versions, read_version_id = _read_index(workbook)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     if not versions:
@@ -163,11 +164,12 @@ def targets_in_force(workbook: Workbook) -> pd.DataFrame | None:
         return None if table is None else table.assign(version=1)
     frames = [workbook.read_table(v.table).assign(version=v.version) for v in versions]
     every = pd.concat(frames, ignore_index=True)
-    periods = pd.PeriodIndex(every["period"].unique(), freq="M").sort_values()
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    periods = pd.PeriodIndex(every["period"]).unique().sort_values()
     starts = pd.DataFrame(
         {
             "version": [v.version for v in versions],
-            "effective_from": pd.PeriodIndex([v.effective_from for v in versions], freq="M"),
+            "effective_from": calendar.periods([v.effective_from for v in versions]),
         }
     ).sort_values(["effective_from", "version"])
     # the first version also covers the months before its start (nothing older exists to cover them)

@@ -168,7 +168,7 @@ class Workbook:
             from salesplan_widgets.model.calendar import FiscalCalendar
 
             calendar = FiscalCalendar.of(self.plan.calendar)
-            table["period"] = pd.PeriodIndex(table["period"].astype(str), freq=calendar.freq)
+            table["period"] = calendar.periods_from_text(table["period"])
         return table
 
     def write_table(self, name: str, table: pd.DataFrame) -> Path:
