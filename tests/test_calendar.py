@@ -178,3 +178,23 @@ def test_fiscal_years_tile_time_without_gaps_or_overlaps(grain: str, start: int,
     assert cal.year_start(this[len(this) // 2]) == this[0]
     months = cal.fiscal_months(this)
     assert (np.diff(months) >= 0).all() and months[0] == 1 and months[-1] in (10, 12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    grain=st.sampled_from(GRAINS),
+    start=st.integers(min_value=1, max_value=12),
+    year=st.integers(min_value=2000, max_value=2040),
+)
+def test_every_period_reads_back_from_its_key_and_counts_in_one_month(
+    grain: str, start: int, year: int
+) -> None:
+    cal = FiscalCalendar(grain, start)
+    periods = cal.year_periods(year)
+    assert [cal.parse(cal.key(p)) for p in periods] == list(periods)
+    months = cal.months_of(periods)
+    assert months.is_monotonic_increasing and months.nunique() == (4 if grain == "quarter" else 12)
+    for month in months.unique():
+        inside = cal.month_periods(month)
+        assert list(inside) == list(periods[months == month]) or grain == "quarter"
+    assert cal.parse(str(months[-1])) == periods[-1]  # a month names the period it closes in

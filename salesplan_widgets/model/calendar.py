@@ -347,15 +347,15 @@ class FiscalCalendar:
         raise ValueError(text)
 
     def month_periods(self, month: pd.Period) -> pd.PeriodIndex:
-        """The periods of a calendar month at this grain: weeks by their Thursday (ISO) or, for retail
-        weeks, those ending in it; a month is itself; a quarter holds it."""
+        """The periods that count in a month (the inverse of `months_of`): weeks by their Thursday (ISO) or
+        the retail pattern's period standing for the month; a month is itself; a quarter holds it."""
         if self.grain == "month":
             return pd.PeriodIndex([month], freq="M")
         if self.grain == "quarter":
             return pd.PeriodIndex([self.period(month.start_time)], freq=self.freq)
-        weeks = self.range(month.start_time - pd.Timedelta(days=6), month.end_time)
-        anchor = weeks.start_time + pd.Timedelta(days=3) if self.grain == "week" else weeks.end_time
-        return weeks[pd.PeriodIndex(anchor, freq="M") == month]
+        # a retail period may start or end up to a fortnight from its month (a 53rd week, a year end)
+        weeks = self.range(month.start_time - pd.Timedelta(days=21), month.end_time + pd.Timedelta(days=21))
+        return weeks[self.months_of(weeks) == month]
 
     # -- labels ------------------------------------------------------------------------------------------
     def labels(self, periods: Iterable[Any], locale: str | None = None) -> list[str]:
