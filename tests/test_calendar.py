@@ -198,3 +198,12 @@ def test_every_period_reads_back_from_its_key_and_counts_in_one_month(
         inside = cal.month_periods(month)
         assert list(inside) == list(periods[months == month]) or grain == "quarter"
     assert cal.parse(str(months[-1])) == periods[-1]  # a month names the period it closes in
+
+
+def test_a_period_is_read_from_a_month_a_date_a_key_or_as_pandas_writes_it() -> None:
+    weeks = FiscalCalendar("week")
+    week_44 = pd.Period("2026-10-26", freq="W-SUN")
+    for text in ("2026-10", "2026-W44", "2026-10-28", "2026-10-26/2026-11-01"):
+        assert weeks.parse(text) == week_44
+    with pytest.raises(ValueError):
+        weeks.parse("October")

@@ -54,6 +54,7 @@ _SATURDAY = 5
 _ISO_WEEK_TEXT = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 _QUARTER_TEXT = re.compile(r"^\d{4}Q[1-4]$")
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SPAN_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2}$")
 _MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -326,14 +327,16 @@ class FiscalCalendar:
 
     def parse(self, text: str) -> pd.Period:
         """The period a --period text names: a `key`, or YYYY-MM (at a finer grain: the last period of that
-        fiscal month, when the month closes), or a date YYYY-MM-DD (the period holding it). ValueError if
-        the text names none."""
+        fiscal month, when the month closes), a date YYYY-MM-DD (the period holding it) or a week as pandas
+        writes it (2026-10-26/2026-11-01). ValueError if the text names none."""
         text = text.strip()
         if _ISO_WEEK_TEXT.match(text) and self.grain == "week":
             year, week = int(text[:4]), int(text[6:])
             return self.period(dt.date.fromisocalendar(year, week, 1))
         if _QUARTER_TEXT.match(text) and self.grain == "quarter":
             return pd.Period(text, freq=self.freq)
+        if _SPAN_TEXT.match(text):  # as pandas writes a week: its first and last day
+            return self.period(dt.date.fromisoformat(text[:10]))
         if _DATE_TEXT.match(text):
             return self.period(dt.date.fromisoformat(text))
         if _MONTH_TEXT.match(text):
