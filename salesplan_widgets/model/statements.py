@@ -210,7 +210,7 @@ def payout_statements(
     quotas: pd.DataFrame,
     period: pd.Period | str,
     currency: str = "CNY",
-    fiscal_year_start: int = 1,
+    fiscal_year_start: int | FiscalCalendar = 1,
     paid_to_date: pd.Series | None = None,
     all_periods: bool = False,
 ) -> Statements:
@@ -223,6 +223,7 @@ def payout_statements(
     plan = compile_plan(section)
     # pay is measured by month: weeks (or quarters) count in the month the calendar gives them
     calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
+    fiscal_year_start = calendar.fiscal_year_start
     cube, quotas = calendar.in_months(cube), calendar.in_months(quotas)
     period = calendar.months_of([period])[0] if isinstance(period, pd.Period) else pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem, SalesplanError
 from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.estimator import plan_cost
 from salesplan_widgets.model.statements import Statements, payout_statements, provisional_quotas
 from salesplan_widgets.workbook.atomic import atomic_path
@@ -93,7 +94,7 @@ def period_statements(
         quotas.table,
         period,
         currency=workbook.currency,
-        fiscal_year_start=workbook.plan.calendar.fiscal_year_start,
+        fiscal_year_start=FiscalCalendar.of(workbook.plan.calendar),  # the plan's grain and retail pattern
         all_periods=all_periods,
     )
 
