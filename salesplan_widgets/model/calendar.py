@@ -120,11 +120,6 @@ class FiscalCalendar:
         return {"month": 12, "quarter": 4}.get(self.grain, 52)
 
     @property
-    def unit(self) -> str:
-        """The grain's period in words, for messages: month, week or quarter."""
-        return {"month": _("month"), "quarter": _("quarter")}.get(self.grain, _("week"))
-
-    @property
     def _year_end_month(self) -> int:
         return (self.fiscal_year_start - 2) % 12 + 1
 
