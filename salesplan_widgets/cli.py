@@ -30,7 +30,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from salesplan_widgets.demo import create_demo
 
-    path = create_demo(Path(args.directory), seed=args.seed, end=args.end, rows=args.rows, locale=args.locale)
+    path = create_demo(
+        Path(args.directory),
+        seed=args.seed,
+        end=args.end,
+        rows=args.rows,
+        locale=args.locale,
+        grain=args.grain,
+    )
     print(_("Demo workbook written to {path}").format(path=path))
     return 0
 
@@ -167,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", help=_("last month of data, e.g. 2026-10 (default: last complete month)"))
     p.add_argument("--rows", type=int, help=_("approximate number of transactions (for benchmarks)"))
     p.add_argument("--locale", choices=["en", "zh_CN"], default="en")
+    p.add_argument(
+        "--grain",
+        choices=["month", "week", "quarter", "4-4-5", "4-5-4", "5-4-4"],
+        default="month",
+        help=_("the plan's calendar grain (default: month)"),
+    )
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("validate", help=_("check the plan and every data source"))

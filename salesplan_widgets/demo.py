@@ -27,7 +27,8 @@ import pyarrow.parquet as pq
 
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import LOCALES, _
-from salesplan_widgets.model.allocation import split_goal
+from salesplan_widgets.model.allocation import plan_months, split_goal
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.forecast import baseline_forecast
 from salesplan_widgets.model.goal import stretch_target, target_for_probability
 from salesplan_widgets.model.smart import smart_check
@@ -557,7 +558,7 @@ def _reps_table(company: Company, labels: dict, locale: str) -> pd.DataFrame:
     )
 
 
-def _plan_text(name: str, locale: str, start: dt.date, end: dt.date) -> str:
+def _plan_text(name: str, locale: str, start: dt.date, end: dt.date, grain: str = "month") -> str:
     sales = "\n".join(f"      {k}: {v}" for k, v in SALES_COLUMNS.items())
     accounts = "\n".join(f"      {k}: {v}" for k, v in ACCOUNT_COLUMNS.items())
     return f"""\
@@ -567,7 +568,7 @@ name: "{name}"
 currency: CNY
 locale: {locale}
 calendar:
-  grain: month
+  grain: {grain}
   fiscal_year_start: 1
   start: {start.isoformat()}
   end: {end.isoformat()}
@@ -588,15 +589,18 @@ reports:
 
 
 # -- the plan: goal, split, incentives and tracking, computed by the library's own models ------------------
-def _goal_section(cube: pd.DataFrame, year: int, labels: dict, unit: float) -> GoalSection:
+def _goal_section(
+    cube: pd.DataFrame, year: int, labels: dict, unit: float, calendar: FiscalCalendar
+) -> GoalSection:
     """FY `year`'s goal: the baseline forecast from the history before the year plus a stretch, as the goal
     wizard would set it (SMART-checked; an explicit override reason where the stretch is not 'achievable')."""
-    first = pd.Period(f"{year}-01", freq="M")
+    periods = calendar.year_periods(year)
+    first, last = periods[0], periods[-1]
     history = cube[cube["period"] < first]
     settings = GoalSection()
-    forecast = baseline_forecast(
-        history, first, first + 11, last_actual=first - 1, level=settings.interval_level
-    )
+    forecast = baseline_forecast(history, first, last, last_actual=first - 1, level=settings.interval_level)
+    quarters = calendar.fiscal_quarters(periods)
+    review = [periods[np.argmax(quarters == q)] for q in (2, 3, 4)]  # the first period of each later quarter
     proposal = stretch_target(forecast, GOAL_STRETCH)
     target = float(round(proposal.total / unit) * unit)  # a round figure the split can share out exactly
     goal = settings.model_copy(
@@ -604,8 +608,8 @@ def _goal_section(cube: pd.DataFrame, year: int, labels: dict, unit: float) -> G
             "name": labels["goal_name"].format(year=year, target=f"{target:,.0f}"),
             "metric": "revenue",
             "start": first.start_time.date(),
-            "end": (first + 11).end_time.date(),
-            "review_dates": [(first + m).start_time.date() for m in (3, 6, 9)],
+            "end": last.end_time.date(),
+            "review_dates": [p.start_time.date() for p in review],
             "method": "stretch",
             "stretch": GOAL_STRETCH,
             "target": target,
@@ -633,7 +637,7 @@ def _split_section(
     """Split the goal segment → channel → team → rep → month on the history before the year; return the
     section and the targets table (period, rep, team, territory, segment, channel, target) that the
     tracker and the incentives read."""
-    first = pd.Period(goal.start, freq="M")
+    first = pd.Period(goal.start + dt.timedelta(days=3), freq="M")  # a weekly year may start in December
     section = SplitSection(
         goal=goal.target,
         start=str(first),
@@ -655,11 +659,12 @@ def _split_section(
         },
         milestones="quarter",
     )
+    periods = plan_months(cube, section.start, section.months)  # the calendar's: 12 months, 52/53 weeks
     split = split_goal(
         section.goal,
         section.levels_for_model(),
-        cube[cube["period"] < first],
-        pd.period_range(first, periods=section.months, freq="M"),
+        cube[cube["period"] < periods[0]],
+        periods,
         unit=section.unit,
         potential=potential,
         roster=roster,
@@ -759,8 +764,9 @@ def _write_plan(
     the targets table and the step notebooks, then the plan file itself, last."""
     cube = build_cube(plan.sources.sales, directory, plan.calendar)
     potential = account_master(plan.sources.accounts, directory)
-    year = last.year  # the fiscal year the data ends in (January fiscal years)
-    goal = _goal_section(cube, year, labels, SPLIT_UNIT)
+    calendar = FiscalCalendar.of(plan.calendar)
+    year = calendar.fiscal_year(calendar.period(last.end_time))  # the fiscal year the data ends in
+    goal = _goal_section(cube, year, labels, SPLIT_UNIT, calendar)
     split, targets = _split_section(cube, goal, roster, potential, labels)
     with atomic_path(directory / TABLES_DIR / "targets.csv") as tmp:  # as Workbook.write_table writes it
         targets.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
@@ -784,11 +790,13 @@ def create_demo(
     end: str | None = None,
     rows: int | None = None,
     locale: str = "en",
+    grain: str = "month",
 ) -> Path:
     """Write the demo company's workbook into `directory` (which must not hold a plan yet); return it.
 
     `end` is the last month of data (YYYY-MM, default the last complete month); `rows` scales the number
-    of invoice lines (same reps, accounts and period) for benchmarks.
+    of invoice lines (same reps, accounts and period) for benchmarks; `grain` is the plan's calendar grain
+    (month, week, quarter, 4-4-5 ...): the same sales, planned and tracked per period of that grain.
     """
     directory = Path(directory)
     if (directory / PLAN_FILE).exists():
@@ -805,7 +813,7 @@ def create_demo(
     months = pd.period_range(last - (MONTHS - 1), last, freq="M")
     start, stop = months[0].start_time.date(), months[-1].end_time.date()
     labels = LABELS[locale]
-    text = _plan_text(labels["name"], locale, start, stop)
+    text = _plan_text(labels["name"], locale, start, stop, grain)
     plan, doc = parse_plan(text)  # the plan must be valid before anything is written
 
     company_seed, sales_seed, account_seed = np.random.SeedSequence(seed).spawn(3)

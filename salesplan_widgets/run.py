@@ -78,12 +78,16 @@ def _run_period(
     templates_dir: Path | None,
     progress: bool | None,
 ) -> Path:
+    from salesplan_widgets.model.calendar import FiscalCalendar
     from salesplan_widgets.report.period import parse_period
     from salesplan_widgets.workbook import open_workbook
 
-    month = parse_period(period)
-    period = str(month)
+    if not isinstance(period, str) or not period.strip():
+        month = parse_period(period)  # the clear error, before anything opens
     workbook = open_workbook(workbook_path)
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    month = parse_period(period, calendar)
+    period = calendar.key(month)  # folder and parameter text: 2026-10, 2026-W44, 2027Q1
     problems = workbook.validate(templates=False)  # the templates are checked below, in their folder
     if problems:
         raise InputError(problems)
@@ -128,6 +132,8 @@ def _check_period_has_data(cube, month) -> None:
         raise SalesplanError(_("The sales source holds no data, so there is no period to report."))
     first, last = cube["period"].min(), cube["period"].max()
     first_month, last_month = first.asfreq("M", how="start"), last.asfreq("M", how="end")
+    if month.freqstr != "M":  # a week or a quarter: compare at its own grain
+        first_month, last_month = first, last
     if month < first_month or month > last_month:
         raise SalesplanError(
             _("There are no sales for {period}: the data covers {first} to {last}.").format(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.rounding import MAX_UNITS, largest_remainder
 
 DIMENSIONS = ("segment", "channel", "territory", "team", "rep", "account", "product", "period")
@@ -295,9 +296,9 @@ class _Coded:
 
     codes: dict[str, np.ndarray]
     ordinal: np.ndarray
-    month: np.ndarray  # code of the plan period with the same calendar month
+    month: np.ndarray  # code of the plan period in the same season (calendar month, week of the year ...)
     actual: np.ndarray
-    month_code: np.ndarray  # calendar month (1-12) -> plan period code
+    month_code: np.ndarray  # place in the year (month 1-12, week 1-53, quarter 1-4) -> plan period code
     window: dict[str, np.ndarray]  # the basis window summed per cell (codes of each cell dim)
     window_actual: np.ndarray
 
@@ -411,7 +412,8 @@ def split_goal(
     history_periods = pd.PeriodIndex(history["period"], freq=freq)
     ordinal = history_periods.asi8
     hist_end = ordinal.max() if len(ordinal) else periods[0].ordinal - 1
-    in_window = ordinal > hist_end - basis_months
+    calendar = FiscalCalendar.of(None, periods)  # the plan's grain: months, weeks or quarters
+    in_window = ordinal > hist_end - calendar.periods_for_months(basis_months)
 
     # the universe of cells that can carry a target: combinations sold in the window (+ new reps)
     if cell_dims:
@@ -442,12 +444,11 @@ def split_goal(
     n_periods = len(periods)
     sizes = {d: len(c) for d, c in categories.items()} | {"period": n_periods}
 
-    month_code = np.full(13, -1, dtype=np.int64)
-    month_code[np.asarray(periods.month)] = np.arange(n_periods)
+    month_code, season = _seasons(calendar, periods, history_periods)
     coded = _Coded(
         codes={d: categories[d].get_indexer(raw[d][1]).astype(np.int32)[raw[d][0]] for d in cell_dims},
         ordinal=ordinal,
-        month=month_code.astype(np.int32)[ordinal % 12 + 1],  # monthly ordinals count from 1970-01
+        month=month_code.astype(np.int32)[season],
         actual=history["actual"].to_numpy(np.float64),
         month_code=month_code,
         window={},
@@ -468,7 +469,8 @@ def split_goal(
 
     cap = None
     if roster is not None and "rep" in cell_dims:
-        cap = capacity(roster, periods, ramp_months).reindex(categories["rep"]).fillna(1.0).to_numpy()
+        ramp = calendar.periods_for_months(ramp_months) if ramp_months else 0
+        cap = capacity(roster, periods, ramp).reindex(categories["rep"]).fillna(1.0).to_numpy()
 
     lock_list = [lk if isinstance(lk, Lock) else Lock(dict(lk["cell"]), float(lk["target"])) for lk in locks]
     unplaced = [lk for lk in lock_list if not _lock_depth_ok(lk, dims)]
@@ -545,10 +547,14 @@ def _weights(lv: Level, path: dict[str, np.ndarray], path_dims: list[str], ctx: 
     params = lv.params
     coded, sizes = ctx.coded, ctx.sizes
 
+    calendar = FiscalCalendar.of(None, ctx.periods)
+    year = calendar.cycle  # periods in a year: 12 months, 52 weeks, 4 quarters
+
     def historical(months: int | None = None) -> np.ndarray:
         if not months and "period" not in path_dims:
             return coded.window_sums(path, path_dims, sizes)
-        mask = ctx.in_window if not months else coded.ordinal > ctx.hist_end - months
+        span = calendar.periods_for_months(months) if months else 0
+        mask = ctx.in_window if not months else coded.ordinal > ctx.hist_end - span
         return coded.sums(path, path_dims, sizes, mask)
 
     if lv.method == "equal":
@@ -573,7 +579,7 @@ def _weights(lv: Level, path: dict[str, np.ndarray], path_dims: list[str], ctx: 
                 path,
                 path_dims,
                 sizes,
-                (coded.ordinal <= ctx.hist_end - 12) & (coded.ordinal > ctx.hist_end - 24),
+                (coded.ordinal <= ctx.hist_end - year) & (coded.ordinal > ctx.hist_end - 2 * year),
             )
             growth = np.where(prior > 0, recent / np.where(prior > 0, prior, 1.0), 1.0)
             w = np.clip(recent, 0, None) * np.clip(growth, 0, None)
@@ -616,10 +622,25 @@ def _by_value(table: Mapping[str, float], dim: str, ctx: _Context, default: floa
     return pd.Series(names).map(table).fillna(default).to_numpy(np.float64)
 
 
+def _seasons(
+    calendar: FiscalCalendar, periods: pd.PeriodIndex, history: pd.PeriodIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """(place in the year -> plan period code, each history row's place in the year), by the calendar:
+    the calendar month, the week of the year or the quarter — so December's weeks learn from December's.
+    A place the plan does not hold (a 53rd week in a 52-week plan) has no code (-1)."""
+    plan_places = calendar.positions(periods)
+    unique, rows = np.unique(history.asi8, return_inverse=True)
+    places = calendar.positions(pd.PeriodIndex.from_ordinals(unique, freq=periods.freqstr))[rows]
+    month_code = np.full(max(int(plan_places.max()), int(places.max(initial=0))) + 1, -1, dtype=np.int64)
+    month_code[plan_places] = np.arange(len(periods))
+    return month_code, places
+
+
 def _seasonal_shape(coded: _Coded, path, dims: list[str], sizes) -> np.ndarray:
-    """Average sales in each plan month's calendar month, per year that month appears in (flat if none)."""
-    seen = pd.unique(coded.ordinal)
-    codes = coded.month_code[seen % 12 + 1]  # monthly Period ordinals count from 1970-01
+    """Average sales in each plan period's season (its calendar month, week of the year ...), per year that
+    season appears in (flat if none)."""
+    _seen, first = np.unique(coded.ordinal, return_index=True)
+    codes = coded.month[first]  # each history period's plan period code
     years = np.bincount(codes[codes >= 0], minlength=sizes["period"])
     if dims == ["period"]:
         valid = coded.month >= 0
@@ -784,17 +805,29 @@ def _targets_table(path, node_units, dims, categories, periods, roster, unit) ->
 
 
 def plan_months(
-    history: pd.DataFrame, start: str | None = None, months: int = 12, fiscal_year_start: int = 1
+    history: pd.DataFrame,
+    start: str | None = None,
+    months: int = 12,
+    fiscal_year_start: int | FiscalCalendar = 1,
 ) -> pd.PeriodIndex:
-    """The months to plan: from `start` (YYYY-MM), or from the first fiscal year that starts after the
-    history ends (the data to October 2026 with a January year plans January–December 2027).
+    """The periods to plan, at the history's grain (the calendar's months, weeks or quarters): `months`
+    months' worth from `start` (YYYY-MM; at a weekly grain its first week), or from the first fiscal year
+    that starts after the history ends (the data to October 2026 with a January year plans January–December
+    2027; weekly, its 52 or 53 weeks).
     """
+    calendar = FiscalCalendar.of(fiscal_year_start, history["period"])
     if start:
-        first = pd.Period(start, freq="M")
+        first = calendar.period(
+            pd.Timestamp(f"{start}-01") + pd.Timedelta(days=3 if calendar.is_weekly else 0)
+        )
     else:
-        after = pd.PeriodIndex(history["period"]).max() + 1
-        first = after + (fiscal_year_start - after.month) % 12
-    return pd.period_range(first, periods=months, freq="M")
+        first = calendar.next_year_periods(pd.PeriodIndex(history["period"]).max())[0]
+    years, rest = divmod(int(months), 12)
+    if not rest and calendar.year_start(first) == first:  # whole fiscal years: 52 or 53 weeks each
+        year = calendar.fiscal_year(first)
+        whole = [calendar.year_periods(year + k) for k in range(years)]
+        return pd.PeriodIndex(np.concatenate(whole), freq=calendar.freq)
+    return calendar.range(first, count=calendar.periods_for_months(months))
 
 
 def last_year_sales(history: pd.DataFrame, months: int = 12) -> pd.DataFrame:

@@ -1,4 +1,6 @@
-"""The goal's baseline: a monthly sales forecast per series (e.g. segment × channel) with prediction intervals.
+"""The goal's baseline: a sales forecast per series (e.g. segment × channel) with prediction intervals, at
+the cube's grain — months, weeks or quarters; the calendar (model/calendar.py) says how many periods make
+the yearly seasonal cycle (12, 52, 4), and "month" below reads "period of the grain".
 
 Each series the user asked for is forecast with statsmodels' ETS (additive error, additive trend,
 multiplicative yearly seasonality, heuristic initial states) when it has at least two years of history and
@@ -31,6 +33,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, fmt_percent
+from salesplan_widgets.model.calendar import FiscalCalendar
 
 ETS = "ets"
 LAST_YEAR_TREND = "last_year_trend"
@@ -38,7 +41,8 @@ TOP_DOWN = "top_down"
 ACTUALS = "actuals"  # a horizon already over: nothing is forecast
 METHODS = (ETS, LAST_YEAR_TREND, TOP_DOWN, ACTUALS)
 
-MIN_ETS_MONTHS = 24  # two full seasonal cycles: ETS needs them for its seasonal start values
+MAX_ETS_CYCLE = 12  # longest seasonal cycle fitted with ETS (months); weeks take the fallback
+MIN_ETS_MONTHS = 24  # two full seasonal cycles (of months; `_min_ets` at any grain): ETS's seasonal start
 MAX_EMPTY_SHARE = 0.25  # more empty months than this in the last two years makes a series sparse
 MAX_FITTED_SERIES = 60  # above this many series, fit their aggregates and split top-down
 GROWTH_LIMITS = (-0.5, 1.0)  # the fallback's trend is clipped: one odd year must not run away
@@ -53,6 +57,30 @@ BACKTEST_ORIGINS = 12  # at most this many rolling origins, the latest ones
 MIN_BACKTEST_ORIGINS = 3  # fewer past errors than this say too little to set a width
 # dimensions dropped first when a request has too many series to fit one by one
 _COARSEN_ORDER = ("rep", "account", "territory", "team", "product", "channel", "segment")
+
+
+def _seasons(history: pd.PeriodIndex, future: pd.PeriodIndex) -> tuple[np.ndarray, np.ndarray]:
+    """For each future period: the index in `history` of the latest same period of the year (the
+    calendar's rule), and how many years back that is."""
+    calendar = FiscalCalendar.of(None, history)
+    source = np.zeros(len(future), dtype=int)
+    years = np.ones(len(future), dtype=int)
+    pending = np.ones(len(future), dtype=bool)
+    while pending.any():
+        earlier = calendar.same_period_years_ago(future[pending], int(years[pending][0]))
+        found = history.get_indexer(earlier)
+        idx = np.flatnonzero(pending)
+        source[idx] = np.maximum(found, 0)
+        done = earlier <= history[-1]
+        pending[idx[done]] = False
+        years[idx[~done]] += 1
+    return source, years
+
+
+def _min_ets(cycle: int) -> int:
+    """Periods of history ETS needs: two full seasonal cycles, and at least what statsmodels' heuristic
+    start values need (10 + 2 × ⌊cycle / 2⌋: 14 quarters)."""
+    return max(2 * cycle, 10 + 2 * (cycle // 2))
 
 
 def z_value(level: float) -> float:
@@ -259,7 +287,13 @@ def _first_active(values: np.ndarray) -> np.ndarray:
     return first
 
 
-def _last_year_trend(values: np.ndarray, first: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def _last_year_trend(
+    values: np.ndarray,
+    first: np.ndarray,
+    steps: int,
+    cycle: int = 12,
+    seasons: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Fallback for every row at once: same month last year × (1 + trailing 12-month growth)^years ahead.
 
     σ is the root-mean-square error of that rule over the last 12 months (× √years ahead); with less than
@@ -267,16 +301,20 @@ def _last_year_trend(values: np.ndarray, first: np.ndarray, steps: int) -> tuple
     the forecast is the average month seen.
     """
     n, t = values.shape
+    c = cycle
     months_seen = t - first
-    last12 = values[:, t - 12 :].sum(axis=1) if t >= 12 else values.sum(axis=1)
-    prior12 = values[:, t - 24 : t - 12].sum(axis=1) if t >= 24 else np.zeros(n)
-    two_years = (months_seen >= 24) & (prior12 > 0)
+    last12 = values[:, t - c :].sum(axis=1) if t >= c else values.sum(axis=1)
+    prior12 = values[:, t - 2 * c : t - c].sum(axis=1) if t >= 2 * c else np.zeros(n)
+    two_years = (months_seen >= 2 * c) & (prior12 > 0)
     growth = np.where(two_years, last12 / np.where(prior12 > 0, prior12, 1.0) - 1, 0.0)
     growth = np.clip(growth, *GROWTH_LIMITS)
 
     h = np.arange(1, steps + 1)
-    years_ahead = np.ceil(h / 12).astype(int)
-    source = t - 1 + h - 12 * years_ahead  # most recent same calendar month seen
+    if seasons is None:
+        years_ahead = np.ceil(h / c).astype(int)
+        source = t - 1 + h - c * years_ahead  # most recent same period of the year seen
+    else:  # the calendar's own same period (weeks: a 53-week year shifts them)
+        source, years_ahead = seasons
     same_month = values[:, np.clip(source, 0, max(t - 1, 0))] if t else np.zeros((n, steps))
     forecast = same_month * (1 + growth[:, None]) ** years_ahead[None, :]
 
@@ -285,12 +323,12 @@ def _last_year_trend(values: np.ndarray, first: np.ndarray, steps: int) -> tuple
     count = np.maximum(seen.sum(axis=1), 1)
     mean = np.where(seen, values, 0.0).sum(axis=1) / count
     spread = np.sqrt(np.where(seen, (values - mean[:, None]) ** 2, 0.0).sum(axis=1) / count)
-    under_a_year = months_seen < 12
+    under_a_year = months_seen < c
     forecast = np.where(under_a_year[:, None], mean[:, None], forecast)
 
-    if t >= 24:
-        predicted = values[:, t - 24 : t - 12] * (1 + growth[:, None])
-        rmse = np.sqrt(((values[:, t - 12 :] - predicted) ** 2).mean(axis=1))
+    if t >= 2 * c:
+        predicted = values[:, t - 2 * c : t - c] * (1 + growth[:, None])
+        rmse = np.sqrt(((values[:, t - c :] - predicted) ** 2).mean(axis=1))
     else:
         rmse = spread
     sigma1 = np.where(two_years, rmse, spread)
@@ -298,7 +336,7 @@ def _last_year_trend(values: np.ndarray, first: np.ndarray, steps: int) -> tuple
     return np.maximum(forecast, 0.0), sigma
 
 
-def _ets_model(values: np.ndarray):
+def _ets_model(values: np.ndarray, cycle: int = 12):
     """ETS(A,A,M) (ETS(A,A,A) if a month is not positive) on one series, fitted by maximum likelihood."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
@@ -308,13 +346,13 @@ def _ets_model(values: np.ndarray):
         trend="add",
         damped_trend=False,
         seasonal="mul" if (values > 0).all() else "add",
-        seasonal_periods=12,
+        seasonal_periods=cycle,
         initialization_method="heuristic",
     )
     return model.fit(disp=False, maxiter=400)
 
 
-def _ets(values: np.ndarray, steps: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+def _ets(values: np.ndarray, steps: int, level: float, cycle: int = 12) -> tuple[np.ndarray, np.ndarray]:
     """ETS(A,A,M) fitted by maximum likelihood (ETS(A,A,A) if a month is not positive); next months' mean, σ.
 
     Multiplicative seasonality fits growing sales best; its intervals are simulated (fixed seed, so the
@@ -322,7 +360,7 @@ def _ets(values: np.ndarray, steps: int, level: float) -> tuple[np.ndarray, np.n
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter; a failed fit raises and falls back
-        fit = _ets_model(values)
+        fit = _ets_model(values, cycle)
         prediction = fit.get_prediction(
             start=len(values),
             end=len(values) + steps - 1,
@@ -339,17 +377,17 @@ def _ets(values: np.ndarray, steps: int, level: float) -> tuple[np.ndarray, np.n
     return np.maximum(mean, 0.0), sigma
 
 
-def _ets_mean(values: np.ndarray, steps: int) -> np.ndarray:
+def _ets_mean(values: np.ndarray, steps: int, cycle: int = 12) -> np.ndarray:
     """The ETS point forecast only (no simulated interval): what a backtest compares with the actuals."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mean = np.asarray(_ets_model(values).forecast(steps), dtype=float)
+        mean = np.asarray(_ets_model(values, cycle).forecast(steps), dtype=float)
     if not np.all(np.isfinite(mean)):
         raise ValueError("non-finite forecast")
     return np.maximum(mean, 0.0)
 
 
-def backtest_origins(months: int, window: int) -> list[int]:
+def backtest_origins(months: int, window: int, cycle: int = 12) -> list[int]:
     """Months of history at each rolling origin of a backtest, latest first.
 
     An origin needs a year of history (`MIN_BACKTEST_HISTORY`) and at least half its `window` of months
@@ -358,13 +396,14 @@ def backtest_origins(months: int, window: int) -> list[int]:
     are those of the method in use; then the latest `BACKTEST_ORIGINS`.
     """
     latest = months - math.ceil(window / 2)
-    candidates = list(range(latest, MIN_BACKTEST_HISTORY - 1, -1)) if window > 0 else []
-    with_ets = [n for n in candidates if n >= MIN_ETS_MONTHS]
+    # a year of history before an origin: MIN_BACKTEST_HISTORY months, one cycle at any grain
+    candidates = list(range(latest, cycle - 1, -1)) if window > 0 else []
+    with_ets = [n for n in candidates if n >= _min_ets(cycle) and cycle <= MAX_ETS_CYCLE]
     chosen = with_ets if len(with_ets) >= MIN_BACKTEST_ORIGINS else candidates
     return chosen[:BACKTEST_ORIGINS]
 
 
-def rolling_backtest(values: np.ndarray, window: int) -> pd.DataFrame:
+def rolling_backtest(values: np.ndarray, window: int, cycle: int = 12) -> pd.DataFrame:
     """Forecast one series' next `window` months from each origin of `backtest_origins`, as the baseline would.
 
     ETS from two years of history (the fallback if its fit fails), the fallback rule before that. Returns
@@ -372,15 +411,15 @@ def rolling_backtest(values: np.ndarray, window: int) -> pd.DataFrame:
     """
     values = np.asarray(values, dtype=float)
     frames = []
-    for n in backtest_origins(len(values), window):  # ≤ BACKTEST_ORIGINS fits of one aggregated series
+    for n in backtest_origins(len(values), window, cycle):  # ≤ BACKTEST_ORIGINS fits of one series
         steps = min(window, len(values) - n)
         history = values[:n]
         try:  # as in the baseline: ETS from two years, a failed fit means the fallback
-            if n < MIN_ETS_MONTHS:
-                raise ValueError("too short for ETS")
-            forecast, method = _ets_mean(history, steps), ETS
+            if n < _min_ets(cycle) or cycle > MAX_ETS_CYCLE:
+                raise ValueError("too short for ETS, or weeks (the baseline does not fit ETS on them)")
+            forecast, method = _ets_mean(history, steps, cycle), ETS
         except Exception:  # noqa: BLE001
-            forecast = _last_year_trend(history[None, :], np.zeros(1, dtype=int), steps)[0][0]
+            forecast = _last_year_trend(history[None, :], np.zeros(1, dtype=int), steps, cycle)[0][0]
             method = LAST_YEAR_TREND
         frames.append(
             pd.DataFrame(
@@ -416,7 +455,7 @@ def backtest_errors(errors: pd.DataFrame) -> tuple[float, float]:
 
 
 def calibrate_interval(
-    total_history: np.ndarray, window: int, model_sigma: float, open_total: float
+    total_history: np.ndarray, window: int, model_sigma: float, open_total: float, cycle: int = 12
 ) -> IntervalCalibration:
     """Check the model's σ of the horizon total against a rolling-origin backtest of the scope's total.
 
@@ -427,8 +466,8 @@ def calibrate_interval(
     values = np.asarray(total_history, dtype=float)
     active = np.flatnonzero(values != 0)
     values = values[active[0] :] if len(active) else values[:0]
-    window = min(int(window), 12)
-    errors = rolling_backtest(values, window)
+    window = min(int(window), cycle)
+    errors = rolling_backtest(values, window, cycle)
     origins = int(errors["origin"].nunique()) if len(errors) else 0
     total_error, month_error = backtest_errors(errors)
     if origins < MIN_BACKTEST_ORIGINS or not math.isfinite(total_error):
@@ -437,9 +476,7 @@ def calibrate_interval(
             reason=_(
                 "The model's own interval, unchecked: {n} months of history are too few to backtest "
                 "the total against past forecasts (it needs {needed})."
-            ).format(
-                n=len(values), needed=MIN_BACKTEST_HISTORY + math.ceil(window / 2) + MIN_BACKTEST_ORIGINS - 1
-            ),
+            ).format(n=len(values), needed=cycle + math.ceil(window / 2) + MIN_BACKTEST_ORIGINS - 1),
             total_error=math.nan,
             month_error=math.nan,
             window=window,
@@ -471,7 +508,7 @@ def calibrate_interval(
             "{window}-month total missed by {error} (root mean square), within the model's own {model} "
             "(one standard deviation)."
         ).format(**values_for_text)
-    if len(values) >= MIN_ETS_MONTHS > errors["origin"].max():
+    if cycle <= MAX_ETS_CYCLE and len(values) >= _min_ets(cycle) > errors["origin"].max():
         reason += " " + _(
             "ETS itself cannot be backtested yet (no origin has two years of history before it), so "
             "these are the errors of the simpler rule, which sees no trend in one year."
@@ -521,7 +558,9 @@ def baseline_forecast(
     """
     by = tuple(by)
     column = METRICS.get(metric, metric)
-    start, end = pd.Period(start, freq="M"), pd.Period(end, freq="M")
+    calendar = FiscalCalendar.of(None, cube["period"])  # the cube's grain: months, weeks or quarters
+    cycle, freq = calendar.cycle, calendar.freq
+    start, end = calendar.period(start), calendar.period(end)
     if end < start:
         raise InputError(
             Problem(
@@ -551,30 +590,35 @@ def baseline_forecast(
                 fix=_("widen the scope: these teams, segments and channels have no sales"),
             )
         )
-    last = pd.Period(last_actual, freq="M") if last_actual is not None else rows["period"].max()
+    last = calendar.period(last_actual) if last_actual is not None else rows["period"].max()
     rows = rows[rows["period"] <= last]
-    months = pd.period_range(rows["period"].min(), last, freq="M")
+    months = pd.period_range(rows["period"].min(), last, freq=freq)
     steps = max(int((end - last).n), 0)
 
     fit_by = _fit_level(rows, by, max_fitted_series)
     fit_keys, values = _history_matrix(rows, fit_by, column, months)
     first = _first_active(values)
     months_seen = len(months) - first
-    recent = values[:, -min(24, len(months)) :]
+    recent = values[:, -min(2 * cycle, len(months)) :]
     empty_recent = (recent <= 0).sum(axis=1)
     sparse = empty_recent > MAX_EMPTY_SHARE * recent.shape[1]
-    use_ets = (months_seen >= MIN_ETS_MONTHS) & ~sparse
+    # ETS keeps one seasonal state per period of the year: 12 months or 4 quarters fit; 52 weeks drift with
+    # every 53-week year and overfit a few years of history, so weeks use the calendar-aligned fallback
+    weekly = cycle > MAX_ETS_CYCLE
+    use_ets = (months_seen >= _min_ets(cycle)) & ~sparse & (not weekly)
 
     mean = np.zeros((len(values), steps))
     sigma = np.zeros((len(values), steps))
     reasons: list[str] = [""] * len(values)
     method = np.where(use_ets, ETS, LAST_YEAR_TREND).astype(object)
     if steps:
-        fb_mean, fb_sigma = _last_year_trend(values, first, steps)
+        future_periods = pd.period_range(last + 1, periods=steps, freq=freq)
+        seasons = _seasons(months, future_periods) if len(months) >= cycle else None
+        fb_mean, fb_sigma = _last_year_trend(values, first, steps, cycle, seasons)
         mean[:], sigma[:] = fb_mean, fb_sigma
         for i in np.flatnonzero(use_ets):  # one fit per fitted series (≤ max_fitted_series)
             try:
-                mean[i], sigma[i] = _ets(values[i, first[i] :], steps, level)
+                mean[i], sigma[i] = _ets(values[i, first[i] :], steps, level, cycle)
                 reasons[i] = _("ETS (trend and yearly seasonality) on {n} months of history").format(
                     n=int(months_seen[i])
                 )
@@ -586,10 +630,15 @@ def baseline_forecast(
     for i in np.flatnonzero(method == LAST_YEAR_TREND):
         if reasons[i]:
             continue
-        if months_seen[i] < MIN_ETS_MONTHS:
+        if weekly:
+            reasons[i] = _(
+                "same week last year × trend: ETS is not fitted on weeks (52 seasonal states drift with "
+                "every 53-week year); {n} weeks of history"
+            ).format(n=int(months_seen[i]))
+        elif months_seen[i] < _min_ets(cycle):
             reasons[i] = _(
                 "same month last year × trend: only {n} months of history (ETS needs {needed})"
-            ).format(n=int(months_seen[i]), needed=MIN_ETS_MONTHS)
+            ).format(n=int(months_seen[i]), needed=_min_ets(cycle))
         else:
             reasons[i] = _(
                 "same month last year × trend: {empty} of the last {window} months had no sales"
@@ -598,7 +647,7 @@ def baseline_forecast(
         method[:] = ACTUALS
         reasons = [_("the horizon is closed: actuals only")] * len(values)
 
-    future = pd.period_range(last + 1, periods=steps, freq="M") if steps else pd.PeriodIndex([], freq="M")
+    future = pd.period_range(last + 1, periods=steps, freq=freq) if steps else pd.PeriodIndex([], freq=freq)
     fitted = _long(fit_keys, fit_by, future, mean=mean, sigma=sigma)
     fitted = fitted.rename(columns={"mean": "forecast"})
     fit_methods = fit_keys.assign(method=method, reason=reasons, months=months_seen.astype(int))
@@ -608,7 +657,7 @@ def baseline_forecast(
     if fit_by == by:
         series_forecast, methods = fitted.copy(), fit_methods
     else:
-        series_forecast, methods = _split_top_down(history, fitted, fit_methods, by, fit_by, last)
+        series_forecast, methods = _split_top_down(history, fitted, fit_methods, by, fit_by, last, cycle)
     series_forecast = series_forecast[
         (series_forecast["period"] >= start) & (series_forecast["period"] <= end)
     ]
@@ -628,6 +677,7 @@ def baseline_forecast(
             open_months,
             _model_total_sigma(fitted, fit_by),
             float(series_forecast["forecast"].sum()),
+            cycle,
         )
     return Forecast(
         by=by,
@@ -650,8 +700,10 @@ def _long(
 ) -> pd.DataFrame:
     """Series keys × months matrices as a tidy table: period, <dims>, <one column per matrix>."""
     n, t = len(keys), len(months)
-    out = pd.DataFrame({"period": np.tile(np.asarray(months), n) if t else pd.PeriodIndex([], freq="M")})
-    out["period"] = pd.PeriodIndex(out["period"], freq="M")
+    out = pd.DataFrame(
+        {"period": np.tile(np.asarray(months), n) if t else pd.PeriodIndex([], freq=months.freq)}
+    )
+    out["period"] = pd.PeriodIndex(out["period"], freq=months.freq)
     for dim in dims:
         out[dim] = np.repeat(keys[dim].to_numpy(), t)
     for name, matrix in matrices.items():
@@ -666,9 +718,11 @@ def _split_top_down(
     by: tuple[str, ...],
     fit_by: tuple[str, ...],
     last: pd.Period,
+    cycle: int = 12,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each series' forecast = its share of its parent's last 12 months × the parent's forecast (and σ)."""
-    recent = history[history["period"] > last - 12]
+    """Each series' forecast = its share of its parent's last year (12 months, 52 weeks) × the parent's
+    forecast (and σ)."""
+    recent = history[history["period"] > last - cycle]
     weight = recent.groupby(list(by), observed=True)["actual"].sum().clip(lower=0.0).rename("weight")
     weight = weight.reset_index()
     if fit_by:
@@ -730,8 +784,9 @@ def backtest(
     MAPE = mean over months of |actual − forecast| / |actual| (months without sales left out).
     """
     rows = select_scope(cube, scope)
-    last = pd.Period(last_actual, freq="M") if last_actual is not None else rows["period"].max()
-    cut = last - 12
+    calendar = FiscalCalendar.of(None, cube["period"])
+    last = calendar.period(last_actual) if last_actual is not None else rows["period"].max()
+    cut = last - calendar.cycle
     forecast = baseline_forecast(
         rows[rows["period"] <= last],
         cut + 1,

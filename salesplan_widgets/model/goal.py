@@ -26,6 +26,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.forecast import Forecast, z_value
 
 GROWTH = "growth"
@@ -103,12 +104,13 @@ def _keys(forecast: Forecast) -> list[str]:
 
 
 def last_year_actuals(forecast: Forecast) -> pd.DataFrame:
-    """Each horizon cell's actual twelve months earlier: period (the horizon month), <dims>, actual."""
+    """Each horizon cell's actual a year earlier (same month, or same week of the year — the calendar's
+    rule, so a 53rd week compares with the 52nd): period (the horizon period), <dims>, actual."""
     grid = forecast.monthly[_keys(forecast)]
-    history = forecast.history.assign(period=forecast.history["period"] + 12)
-    out = grid.merge(history, on=_keys(forecast), how="left")
-    out["actual"] = out["actual"].fillna(0.0)
-    return out
+    calendar = FiscalCalendar.of(None, grid["period"])
+    year_ago = grid.assign(period=calendar.same_period_years_ago(grid["period"]))
+    found = year_ago.merge(forecast.history, on=_keys(forecast), how="left")
+    return grid.assign(actual=found["actual"].fillna(0.0).to_numpy())
 
 
 def growth_target(forecast: Forecast, growth: float) -> TargetProposal:
@@ -225,7 +227,7 @@ def bottom_up_target(
     parts = []
     if "period" in rows.columns and rows["period"].notna().any():
         dated = rows[rows["period"].notna()]
-        dated = dated.assign(period=pd.PeriodIndex(dated["period"].astype(str), freq="M"))
+        dated = dated.assign(period=pd.PeriodIndex(dated["period"].astype(str), freq=forecast.start.freqstr))
         dated = dated[(dated["period"] >= forecast.start) & (dated["period"] <= forecast.end)]
         parts.append(dated[["period", *cells, "commit"]])
         undated = rows[rows["period"].isna()]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from salesplan_widgets.model.calendar import FiscalCalendar, period_like
+
 FILTER_DIMENSIONS = ("team", "territory", "rep", "segment", "channel", "product")
 
 
@@ -25,12 +27,6 @@ def filter_cube(cube: pd.DataFrame, **selection: str | None) -> pd.DataFrame:
     return cube[mask]
 
 
-def fiscal_year(periods: pd.Series | pd.PeriodIndex, fiscal_year_start: int = 1) -> np.ndarray:
-    """Fiscal year of each period, named by the calendar year it ends in (FY2027 starts Apr 2026 if start=4)."""
-    p = pd.PeriodIndex(periods)
-    return np.asarray(p.year + (p.month >= fiscal_year_start).astype(int) * (fiscal_year_start > 1))
-
-
 def monthly_actuals(cube: pd.DataFrame) -> pd.DataFrame:
     """Actual per period, with months that had no sales present as zero (a gap is information)."""
     by_period = cube.groupby("period", observed=True)["actual"].sum()
@@ -41,10 +37,13 @@ def monthly_actuals(cube: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend(cube: pd.DataFrame) -> pd.DataFrame:
-    """Monthly actual beside the same month last year and the growth between them."""
+    """Actual per period beside the same period last year (the calendar's: month, or week of the year)
+    and the growth between them."""
     monthly = monthly_actuals(cube)
-    last_year = monthly.assign(period=monthly["period"] + 12).rename(columns={"actual": "actual_last_year"})
-    out = monthly.merge(last_year, on="period", how="left")
+    calendar = FiscalCalendar.of(None, monthly["period"])
+    by_period = monthly.set_index("period")["actual"]
+    year_ago = calendar.same_period_years_ago(monthly["period"]) if len(monthly) else monthly["period"]
+    out = monthly.assign(actual_last_year=by_period.reindex(year_ago).to_numpy())
     out["yoy_growth"] = out["actual"] / out["actual_last_year"].where(out["actual_last_year"] > 0) - 1
     return out
 
@@ -52,17 +51,26 @@ def trend(cube: pd.DataFrame) -> pd.DataFrame:
 def seasonality(cube: pd.DataFrame) -> pd.DataFrame:
     """Seasonal index per calendar month: its share of the year's sales × 12, averaged over complete years.
 
-    An index of 1.3 means the month sells 30% above an average month.
+    An index of 1.3 means the month sells 30% above an average month. Weeks count in the month holding
+    their Thursday; at quarter grain the index is per quarter (× 4), named by the quarter's first month.
     """
     monthly = monthly_actuals(cube)
-    monthly["year"] = monthly["period"].dt.year
-    monthly["month"] = monthly["period"].dt.month
-    complete = monthly.groupby("year")["month"].transform("size") == 12
+    calendar = FiscalCalendar.of(None, monthly["period"])
+    if calendar.is_weekly and len(monthly):
+        thursday = pd.PeriodIndex(monthly["period"]).start_time + pd.Timedelta(days=3)
+        monthly = monthly.groupby(pd.PeriodIndex(thursday, freq="M"))["actual"].sum()
+        monthly = monthly.rename_axis("period").reset_index()
+    seasons = 4 if calendar.grain == "quarter" else 12
+    starts = pd.PeriodIndex(monthly["period"]).start_time
+    monthly["year"] = starts.year
+    monthly["month"] = starts.month
+    complete = monthly.groupby("year")["month"].transform("size") == seasons
     full_years = monthly[complete]
     if full_years.empty:
         full_years = monthly
     share = full_years["actual"] / full_years.groupby("year")["actual"].transform("sum")
-    index = (share * 12).groupby(full_years["month"]).mean().reindex(range(1, 13))
+    months = sorted(full_years["month"].unique()) if seasons == 4 else range(1, 13)
+    index = (share * seasons).groupby(full_years["month"]).mean().reindex(months)
     return index.rename("index").rename_axis("month").reset_index()
 
 
@@ -91,6 +99,7 @@ class Headline:
     ytd: float
     ytd_last_year: float
     active_reps: int
+    period_last_year: pd.Period | None = None  # the calendar's same period a year earlier
 
     @property
     def yoy_growth(self) -> float | None:
@@ -113,27 +122,29 @@ class Headline:
         }
 
 
-def fiscal_year_start_period(period: pd.Period, fiscal_year_start: int = 1) -> pd.Period:
-    """First month of the fiscal year that `period` belongs to."""
-    year = period.year if period.month >= fiscal_year_start else period.year - 1
-    return pd.Period(year=year, month=fiscal_year_start, freq="M")
+def fiscal_year_start_period(period: pd.Period, fiscal_year_start: int | FiscalCalendar = 1) -> pd.Period:
+    """First period of the fiscal year that `period` belongs to (at `period`'s grain)."""
+    return FiscalCalendar.of(fiscal_year_start, period).year_start(period)
 
 
-def headline(cube: pd.DataFrame, period: pd.Period, fiscal_year_start: int = 1) -> Headline:
-    """Month and year-to-date actuals for `period`, each beside the same span a year earlier."""
-    period = pd.Period(period, freq="M")
+def headline(cube: pd.DataFrame, period: pd.Period, fiscal_year_start: int | FiscalCalendar = 1) -> Headline:
+    """The period's and the year-to-date actuals for `period`, each beside the same span a year earlier."""
+    period = period_like(period, cube["period"])
+    calendar = FiscalCalendar.of(fiscal_year_start, period)
     by_period = cube.groupby("period", observed=True)["actual"].sum()
 
     def span(first: pd.Period, last: pd.Period) -> float:
         return float(by_period[(by_period.index >= first) & (by_period.index <= last)].sum())
 
-    fy_start = fiscal_year_start_period(period, fiscal_year_start)
+    fy_start = calendar.year_start(period)
+    year_ago = calendar.same_period_years_ago([period])[0]
     in_period = cube[cube["period"] == period]
     return Headline(
         period=period,
         actual=span(period, period),
-        actual_last_year=span(period - 12, period - 12),
+        actual_last_year=span(year_ago, year_ago),
         ytd=span(fy_start, period),
-        ytd_last_year=span(fy_start - 12, period - 12),
+        ytd_last_year=span(calendar.year_start(year_ago), year_ago),
         active_reps=int(in_period.loc[in_period["actual"] > 0, "rep"].nunique()),
+        period_last_year=year_ago,
     )

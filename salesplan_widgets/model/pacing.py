@@ -1,9 +1,9 @@
 """Pacing: where a target should stand by a given day, how fast the rest must come, and where it will land.
 
-Working days come from the maintained `holidays` package for the plan's country (China by default),
-including the weekend make-up working days (调休) it publishes. The expected-to-date of a window (month,
-quarter or year) is each month's target — which already carries the plan's seasonal shape — times the
-share of that month's working days elapsed. Projections to the window's end: a working-day run-rate and a
+Working days come from the calendar (model/calendar.py: the `holidays` package for the plan's country,
+China by default, with the weekend make-up working days (调休) it publishes). The expected-to-date of a
+window (month, quarter or year) is each period's target — months or weeks, already carrying the plan's
+seasonal shape — times the share of that period's working days elapsed. Projections to the window's end: a working-day run-rate and a
 seasonal projection (the rest of the plan at today's pace) with a range from the spread of past months'
 attainment. Pure functions on DataFrames: no files, no widgets.
 """
@@ -18,72 +18,15 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _
+# working days are the calendar's; pacing's callers and tests find them here too
+from salesplan_widgets.model.calendar import (  # noqa: F401
+    DEFAULT_COUNTRY,
+    elapsed_share,
+    working_days,
+    working_days_by_period,
+)
 
-DEFAULT_COUNTRY = "CN"
 BAND = (0.1, 0.9)  # quantiles of past monthly attainment that bound the projection range
-
-
-@lru_cache(maxsize=64)
-def _country_calendar(
-    country: str, first_year: int, last_year: int
-) -> tuple[frozenset, frozenset, frozenset]:
-    """(holidays, make-up working days, weekend weekdays) of a country over some years."""
-    import holidays
-
-    try:
-        calendar = holidays.country_holidays(country, years=range(first_year, last_year + 1))
-    except NotImplementedError as exc:
-        raise InputError(
-            Problem(
-                file="plan.yaml",
-                column="calendar.country",
-                expected=_("a country code the holidays library knows (e.g. CN, US, DE)"),
-                found=country,
-                fix=_("set calendar.country (or tracking.country) to an ISO country code"),
-            )
-        ) from exc
-    holiday_days = frozenset(calendar.keys())
-    makeup = frozenset(
-        d for d in getattr(calendar, "weekend_workdays", set()) if first_year <= d.year <= last_year
-    )
-    return holiday_days, makeup, frozenset(calendar.weekend)
-
-
-def working_days(start: dt.date, end: dt.date, country: str = DEFAULT_COUNTRY) -> pd.DataFrame:
-    """One row per calendar day from `start` to `end`: date, period (month), working (bool).
-
-    A working day is a weekday that is not a public holiday, or a weekend day the government made a
-    working day to make up for a bridged holiday.
-    """
-    dates = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
-    holiday_days, makeup, weekend = _country_calendar(country, dates[0].year, dates[-1].year)
-    is_holiday = dates.isin(pd.DatetimeIndex(sorted(holiday_days)))
-    is_makeup = dates.isin(pd.DatetimeIndex(sorted(makeup)))
-    working = (~np.isin(dates.weekday, list(weekend)) & ~is_holiday) | is_makeup
-    return pd.DataFrame({"date": dates, "period": dates.to_period("M"), "working": working})
-
-
-def working_days_by_period(periods: Sequence[pd.Period], country: str = DEFAULT_COUNTRY) -> pd.Series:
-    """Number of working days in each month, indexed by period."""
-    index = pd.PeriodIndex(periods, freq="M")
-    days = working_days(index.min().start_time.date(), index.max().end_time.date(), country)
-    counts = days.groupby("period")["working"].sum()
-    return counts.reindex(index, fill_value=0).astype(int)
-
-
-def elapsed_share(periods: Sequence[pd.Period], as_of: dt.date, country: str = DEFAULT_COUNTRY) -> pd.Series:
-    """Share of each month's working days that have passed by the end of `as_of` (1 before, 0 after)."""
-    index = pd.PeriodIndex(periods, freq="M").unique().sort_values()
-    days = working_days(index.min().start_time.date(), index.max().end_time.date(), country)
-    passed = days["working"] & (days["date"] <= pd.Timestamp(as_of))
-    by_period = pd.DataFrame({"period": days["period"], "working": days["working"], "passed": passed})
-    totals = by_period.groupby("period")[["working", "passed"]].sum()
-    share = (totals["passed"] / totals["working"].where(totals["working"] > 0)).fillna(
-        pd.Series((totals.index.end_time < pd.Timestamp(as_of)).astype(float), index=totals.index)
-    )
-    return share.reindex(index).rename("elapsed_share")
 
 
 @dataclass(frozen=True)
@@ -97,7 +40,7 @@ class PaceWindow:
 
     @property
     def periods(self) -> pd.PeriodIndex:
-        return pd.period_range(self.first, self.last, freq="M")
+        return pd.period_range(self.first, self.last)  # at the grain of the window's ends
 
     def calendar(self) -> pd.DataFrame:
         """Per month of the window: working days, days elapsed, elapsed share (cached: a tracker asks often)."""
@@ -224,7 +167,7 @@ def cumulative_pace(frame: pd.DataFrame, window: PaceWindow) -> pd.DataFrame:
     monthly = (
         inside.groupby("period", observed=True)[["target", "actual"]].sum().reindex(cal.index, fill_value=0.0)
     )
-    current = pd.Period(window.as_of, freq="M")
+    current = pd.Period(window.as_of, freq=window.first.freqstr)
     started = cal.index <= current
     out = pd.DataFrame(index=cal.index)
     out["target"] = monthly["target"].cumsum()
@@ -245,5 +188,5 @@ def pace_status(pace_index: pd.Series, at_risk_below: float = 0.9, ahead_at: flo
 def as_of_date(period: pd.Period, data_end: dt.date | None = None) -> dt.date:
     """The day a month is paced at: its last day, or the data's last day when the data stops before it
     (a month not yet started is paced at the data's end: nothing of it is expected yet)."""
-    end = pd.Period(period, freq="M").end_time.date()
+    end = (period if isinstance(period, pd.Period) else pd.Period(period, freq="M")).end_time.date()
     return data_end if data_end is not None and data_end < end else end

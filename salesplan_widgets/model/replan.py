@@ -18,6 +18,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.calendar import FiscalCalendar, period_like
 from salesplan_widgets.model.tracking import DIMENSIONS
 
 CELL: tuple[str, ...] = ("period", "rep", "team", "territory", "segment", "channel")
@@ -109,7 +110,7 @@ def replan(
     share from `rep_weights` (rep → capacity or potential) or the current targets. Locked cells keep
     their target; the rest share remaining goal − locked, rounded exactly (never below zero).
     """
-    last_closed = pd.Period(last_closed, freq="M")
+    last_closed = period_like(last_closed, targets["period"])
     cell = _cell(targets)
     targets = targets.groupby(cell, observed=True, as_index=False)["target"].sum()
     goal = float(targets["target"].sum()) if goal is None else float(goal)
@@ -167,10 +168,11 @@ def replan(
 
 
 def recent_sales_weights(actuals: pd.DataFrame, last_closed: pd.Period, months: int = 12) -> pd.Series:
-    """Each rep's sales over the `months` up to `last_closed` (never below zero): a capacity proxy for
-    `replan(rep_weights=...)` when no potential is known."""
-    last_closed = pd.Period(last_closed, freq="M")
-    recent = actuals[actuals["period"].between(last_closed - (months - 1), last_closed)]
+    """Each rep's sales over the `months` up to `last_closed` (never below zero; at a weekly grain the
+    weeks spanning those months): a capacity proxy for `replan(rep_weights=...)` when no potential is known."""
+    last_closed = period_like(last_closed, actuals["period"])
+    span = FiscalCalendar.of(None, last_closed).periods_for_months(months)
+    recent = actuals[actuals["period"].between(last_closed - (span - 1), last_closed)]
     return recent.groupby("rep", observed=True)["actual"].sum().clip(lower=0.0).rename("weight")
 
 
@@ -252,7 +254,7 @@ def _unknown_rep(rep: str, what: str) -> InputError:
 
 
 def _from(frame: pd.DataFrame, period: pd.Period) -> pd.Series:
-    return frame["period"] >= pd.Period(period, freq="M")
+    return frame["period"] >= period_like(period, frame["period"])
 
 
 def _combine(frame: pd.DataFrame) -> pd.DataFrame:
@@ -373,7 +375,7 @@ def apply_event(targets: pd.DataFrame, event: Event, digits: int = 2) -> QuotaCh
     elif isinstance(event, MarketShock):
         mask = _from(targets, event.effective_from)
         if event.through is not None:
-            mask &= targets["period"] <= pd.Period(event.through, freq="M")
+            mask &= targets["period"] <= period_like(event.through, targets["period"])
         for d in ("segment", "channel", "team", "territory"):
             if getattr(event, d) is not None and d in targets.columns:
                 mask &= targets[d] == getattr(event, d)
@@ -403,7 +405,9 @@ def period_review(
 
     A `strategy` column in `frame` (e.g. a campaign tag) is reviewed like any other dimension.
     """
-    inside = frame[frame["period"].between(pd.Period(first, freq="M"), pd.Period(last, freq="M"))]
+    inside = frame[
+        frame["period"].between(period_like(first, frame["period"]), period_like(last, frame["period"]))
+    ]
     dims = [d for d in dimensions if d in inside.columns]
     if "strategy" in inside.columns and "strategy" not in dims:
         dims.append("strategy")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
 from salesplan_widgets.model.components import COMPONENTS, StatementInputs
 from salesplan_widgets.model.rounding import round_rows
@@ -130,7 +131,7 @@ def payout_statements(
     quotas: pd.DataFrame,
     period: pd.Period | str,
     currency: str = "CNY",
-    fiscal_year_start: int = 1,
+    fiscal_year_start: int | FiscalCalendar = 1,
     paid_to_date: pd.Series | None = None,
     all_periods: bool = False,
     earned_to_date: pd.Series | None = None,
@@ -165,7 +166,11 @@ def payout_statements(
             earned_to_date,
         )
     plan = compile_plan(section)
-    period = pd.Period(period, "M")
+    # pay is measured by month: weeks (or quarters) count in the month the calendar gives them
+    calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
+    fiscal_year_start = calendar.fiscal_year_start
+    cube, quotas = calendar.in_months(cube), calendar.in_months(quotas)
+    period = calendar.months_of([period])[0] if isinstance(period, pd.Period) else pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)
     months = pd.period_range(first, periods=12, freq="M")
     upto = (period.year - first.year) * 12 + period.month - first.month

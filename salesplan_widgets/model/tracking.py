@@ -16,6 +16,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.calendar import FiscalCalendar, period_like
 
 DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel", "product")
 Window = Literal["month", "quarter", "year"]
@@ -55,18 +56,13 @@ def plan_vs_actual(targets: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame
 
 
 def window_bounds(
-    period: pd.Period, window: Window = "year", fiscal_year_start: int = 1
+    period: pd.Period, window: Window = "year", fiscal_year_start: int | FiscalCalendar = 1
 ) -> tuple[pd.Period, pd.Period]:
-    """(first, last) month of the month, fiscal quarter or fiscal year holding `period`."""
-    period = pd.Period(period, freq="M")
-    if window == "month":
-        return period, period
-    offset = (period.month - fiscal_year_start) % 12
-    year_first = period - offset
-    if window == "year":
-        return year_first, year_first + 11
-    quarter_first = year_first + (offset // 3) * 3
-    return quarter_first, quarter_first + 2
+    """(first, last) period of the fiscal month, quarter or year holding `period`, at `period`'s grain
+    (a calendar, or the fiscal year's first month with the grain read off the period; see model/calendar.py).
+    """
+    period = period_like(period, period if isinstance(period, pd.Period) else None)
+    return FiscalCalendar.of(fiscal_year_start, period).window(period, window)
 
 
 def attainment(
@@ -74,14 +70,15 @@ def attainment(
     period: pd.Period,
     by: Sequence[str] = (),
     window: Window = "month",
-    fiscal_year_start: int = 1,
+    fiscal_year_start: int | FiscalCalendar = 1,
 ) -> pd.DataFrame:
-    """Attainment = actual ÷ target per group, from the window's first month up to `period` (to date).
+    """Attainment = actual ÷ target per group, from the window's first period up to `period` (to date).
 
     Returns by + target, actual, gap (actual − target), attainment (NaN where the target is 0).
     """
+    period = period_like(period, frame["period"])
     first, _last = window_bounds(period, window, fiscal_year_start)
-    inside = frame[frame["period"].between(first, pd.Period(period, freq="M"))]
+    inside = frame[frame["period"].between(first, period)]
     by = list(by)
     if by:
         result = inside.groupby(by, observed=True, sort=True, as_index=False)[["target", "actual"]].sum()
@@ -93,7 +90,10 @@ def attainment(
 
 
 def attainment_windows(
-    frame: pd.DataFrame, period: pd.Period, by: Sequence[str] = (), fiscal_year_start: int = 1
+    frame: pd.DataFrame,
+    period: pd.Period,
+    by: Sequence[str] = (),
+    fiscal_year_start: int | FiscalCalendar = 1,
 ) -> pd.DataFrame:
     """Month, quarter-to-date and year-to-date attainment side by side (long: one row per window × group)."""
     parts = [
@@ -103,8 +103,8 @@ def attainment_windows(
 
 
 def cumulative(frame: pd.DataFrame, first: pd.Period, last: pd.Period) -> pd.DataFrame:
-    """Running totals of target and actual month by month over [first, last] (months with nothing are 0)."""
-    periods = pd.period_range(first, last, freq="M")
+    """Running totals of target and actual period by period over [first, last] (periods with nothing are 0)."""
+    periods = pd.period_range(first, last)  # at the grain of the two ends
     inside = frame[frame["period"].between(first, last)]
     monthly = (
         inside.groupby("period", observed=True)[["target", "actual"]].sum().reindex(periods, fill_value=0.0)
@@ -117,15 +117,18 @@ def cumulative(frame: pd.DataFrame, first: pd.Period, last: pd.Period) -> pd.Dat
 def provisional_targets(
     actuals: pd.DataFrame, first: pd.Period, last: pd.Period, growth: float = 0.1
 ) -> pd.DataFrame:
-    """A stand-in targets table: each cell's actual twelve months earlier × (1 + growth).
+    """A stand-in targets table: each cell's actual a year earlier (the calendar's same period) × (1 + growth).
 
     Only for opening a tracker before the real targets exist; the widget says so when it uses this.
     """
     keys = ["period"] + [d for d in _grain(actuals) if d != "product"]
-    periods = pd.period_range(first, last, freq="M")
-    source = actuals[actuals["period"].between(first - 12, last - 12)]
+    periods = pd.period_range(first, last)
+    calendar = FiscalCalendar.of(None, periods)
+    year_ago = pd.DataFrame({"source": calendar.same_period_years_ago(periods), "target_period": periods})
+    source = actuals[actuals["period"].isin(year_ago["source"])]
     base = source.groupby(keys, observed=True, as_index=False)["actual"].sum()
-    base["period"] = base["period"] + 12
-    base = base[base["period"].isin(periods)]
+    base = base.merge(year_ago, left_on="period", right_on="source")  # a 53rd week repeats the 52nd
+    base = base.assign(period=base["target_period"]).drop(columns=["source", "target_period"])
+    base = base.sort_values(keys, kind="stable").reset_index(drop=True)
     target = np.round(base["actual"].clip(lower=0).to_numpy() * (1 + growth), 2)
     return base.drop(columns="actual").assign(target=target).reset_index(drop=True)

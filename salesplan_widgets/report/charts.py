@@ -20,7 +20,8 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from salesplan_widgets.i18n import fmt_compact, fmt_month, fmt_percent, get_locale
+from salesplan_widgets.i18n import fmt_compact, fmt_percent, get_locale
+from salesplan_widgets.model.calendar import period_labels
 
 ACTUAL_COLOUR = "#2f6fae"
 LAST_YEAR_COLOUR = "#e08a2c"
@@ -83,8 +84,8 @@ def money_axis(ax, locale: str | None = None) -> None:
 
 
 def month_labels(periods: Sequence[pd.Period], locale: str | None = None) -> list[str]:
-    locale = locale or get_locale()
-    return [fmt_month(p.year, p.month, locale) for p in periods]
+    """Period names for an axis: months as 'Oct 2026' / '2026年10月', weeks and quarters by the calendar."""
+    return period_labels(periods, locale or get_locale())
 
 
 def trend_chart(

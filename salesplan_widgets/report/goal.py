@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 from matplotlib import rc_context
 
-from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.forecast import Forecast, baseline_forecast
 from salesplan_widgets.model.goal import goal_standing, target_for_probability
-from salesplan_widgets.model.history import fiscal_year_start_period
 from salesplan_widgets.model.smart import SmartCheck, smart_check
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
@@ -50,17 +50,17 @@ class GoalReport:
         if locale:
             set_locale(locale)
         cube = wb.cube()
-        month = parse_period(period) if period is not None else cube["period"].max()
+        calendar = FiscalCalendar.of(wb.plan.calendar)
+        month = parse_period(period, wb.plan.calendar) if period is not None else cube["period"].max()
         cube = cube[cube["period"] <= month]
         goal = wb.plan.goal
         if goal is not None and goal.start and goal.end:
-            start, end = pd.Period(goal.start, freq="M"), pd.Period(goal.end, freq="M")
+            start, end = calendar.period(goal.start), calendar.period(goal.end)
             scope, metric, level = goal.scope.as_filter(), goal.metric or "revenue", goal.interval_level
         else:
             goal = goal if goal is not None and goal.target is not None else None
-            start = fiscal_year_start_period(month + 1, wb.plan.calendar.fiscal_year_start)
-            start = start + 12 if start <= month else start
-            end, scope, metric, level = start + 11, None, "revenue", 0.8
+            year = calendar.next_year_periods(month)  # the first fiscal year starting after the month
+            start, end, scope, metric, level = year[0], year[-1], None, "revenue", 0.8
         last = min(month, cube["period"].max())
         forecast = baseline_forecast(
             cube, start, end, scope=scope, metric=metric, last_actual=last, level=level
@@ -78,17 +78,13 @@ class GoalReport:
 
     def _horizon(self) -> str:
         f = self.forecast
-        return _("{start} – {end}").format(
-            start=fmt_month(f.start.year, f.start.month), end=fmt_month(f.end.year, f.end.month)
-        )
+        return _("{start} – {end}").format(start=period_labels([f.start])[0], end=period_labels([f.end])[0])
 
     # -- parts ------------------------------------------------------------------------------------------
     def title(self) -> blocks.Html:
         return blocks.title(
             _("Sales goal"),
-            _("{plan} · {month}").format(
-                plan=self.workbook.plan.name, month=fmt_month(self.period.year, self.period.month)
-            ),
+            _("{plan} · {month}").format(plan=self.workbook.plan.name, month=period_labels([self.period])[0]),
         )
 
     def headline(self) -> blocks.Html:

@@ -8,13 +8,15 @@ templates/report_incentives.ipynb is one call per cell. This module computes not
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from matplotlib import rc_context
 
-from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.estimator import PlanCost, plan_cost
 from salesplan_widgets.model.recognition import (
     badges,
@@ -58,12 +60,16 @@ class IncentivesReport:
         wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         if locale:
             set_locale(locale)
-        month = parse_period(period)
+        # pay is measured by month: at a weekly grain the report is the month the period closes in
+        calendar = FiscalCalendar.of(wb.plan.calendar)
+        month = calendar.months_of([parse_period(period, calendar)])[0]
         section = incentives_of(wb)
         quotas = load_quotas(wb, allow_provisional=True)
+        quotas = dataclasses.replace(quotas, table=calendar.in_months(quotas.table))
         statements = period_statements(wb, month, section, quotas)
-        cube = wb.cube(by_product=needs_products(section))
+        cube = calendar.in_months(wb.cube(by_product=needs_products(section)))
         won = wb.new_accounts() if needs_new_accounts(section.recognition.leaderboards) else None
+        won = calendar.in_months(won) if won is not None else None
         metrics = rep_metrics(cube, quotas.table, month, wb.plan.calendar.fiscal_year_start, won)
         pays = statements.reps.assign(rep=statements.reps["rep"].astype(str))
         pays = pays.groupby("rep", as_index=False)["payout"].sum()  # a rep on two role plans: one row
@@ -85,9 +91,7 @@ class IncentivesReport:
     def title(self) -> blocks.Html:
         return blocks.title(
             _("Incentives"),
-            _("{plan} · {month}").format(
-                plan=self.workbook.plan.name, month=fmt_month(self.period.year, self.period.month)
-            ),
+            _("{plan} · {month}").format(plan=self.workbook.plan.name, month=period_labels([self.period])[0]),
         )
 
     def notes(self) -> list[str]:
@@ -184,7 +188,7 @@ class IncentivesReport:
             ]
             parts.append(f"<h3>{blocks.escape(_('Champions'))}</h3>")
             parts.append(blocks.table([_("Leaderboard"), _("Rep"), *([_("Team")] if team else [])], rows))
-        cube = self.workbook.cube()
+        cube = FiscalCalendar.of(self.workbook.plan.calendar).in_months(self.workbook.cube())
         history = monthly_attainment(
             cube, self.quotas.table, self.period, self.workbook.plan.calendar.fiscal_year_start
         )

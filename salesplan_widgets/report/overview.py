@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.history import (
     Headline,
     fiscal_year_start_period,
@@ -49,7 +50,7 @@ class SalesOverview:
         wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         if locale:
             set_locale(locale)
-        return cls(workbook=wb, period=parse_period(period), cube=wb.cube())
+        return cls(workbook=wb, period=parse_period(period, wb.plan.calendar), cube=wb.cube())
 
     # -- figures --------------------------------------------------------------------------------------
     @property
@@ -71,15 +72,13 @@ class SalesOverview:
     def title(self) -> blocks.Html:
         return blocks.title(
             _("Sales overview"),
-            _("{plan} · {month}").format(
-                plan=self.workbook.plan.name, month=fmt_month(self.period.year, self.period.month)
-            ),
+            _("{plan} · {month}").format(plan=self.workbook.plan.name, month=period_labels([self.period])[0]),
         )
 
     def headline(self) -> blocks.Html:
         h = self.headline_figures
-        month = fmt_month(self.period.year, self.period.month)
-        last_year = fmt_month(self.period.year - 1, self.period.month)
+        month = period_labels([self.period])[0]
+        last_year = period_labels([self.headline_figures.period_last_year])[0]
         return blocks.section(
             _("Headline"),
             blocks.cards(
@@ -105,9 +104,8 @@ class SalesOverview:
 
     def trend(self) -> blocks.Html:
         monthly = trend(self.cube)
-        window = monthly[
-            (monthly["period"] <= self.period) & (monthly["period"] > self.period - TREND_MONTHS)
-        ]
+        span = FiscalCalendar.of(self.workbook.plan.calendar).periods_for_months(TREND_MONTHS)
+        window = monthly[(monthly["period"] <= self.period) & (monthly["period"] > self.period - span)]
         svg = charts.trend_chart(
             window,
             _("Monthly sales against last year"),

@@ -21,12 +21,12 @@ from salesplan_widgets.i18n import (
     dimension_labels,
     fmt_date,
     fmt_money,
-    fmt_month,
     fmt_number,
     fmt_percent,
     set_locale,
 )
 from salesplan_widgets.model.allocation import last_year_sales
+from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
 from salesplan_widgets.model.segmentation import abc_classes, segment_summary, value_potential_grid
@@ -63,7 +63,13 @@ class SplitReport:
             set_locale(locale)
         cube = wb.cube()
         targets, saved = plan_targets(wb, cube)
-        return cls(workbook=wb, period=parse_period(period), cube=cube, targets=targets, saved=saved)
+        return cls(
+            workbook=wb,
+            period=parse_period(period, wb.plan.calendar),
+            cube=cube,
+            targets=targets,
+            saved=saved,
+        )
 
     @property
     def section(self) -> SplitSection:
@@ -81,7 +87,7 @@ class SplitReport:
         return fmt_money(amount, self.workbook.currency, digits=False)
 
     def _month(self, period: pd.Period) -> str:
-        return fmt_month(period.year, period.month)
+        return period_labels([period])[0]
 
     # -- parts ------------------------------------------------------------------------------------------
     def title(self) -> blocks.Html:
@@ -210,8 +216,10 @@ class SplitReport:
 
         source, calendar = self.workbook.source(), self.workbook.plan.calendar
         end = self.period.end_time.date()
-        recent_start = (self.period - 11).start_time.date()
-        prior_start, prior_end = (self.period - 23).start_time.date(), (self.period - 12).end_time.date()
+        # the 12 months to the report period and the 12 before, as dates (any grain)
+        month = pd.Period(self.period.end_time, freq="M")
+        recent_start = (month - 11).start_time.date()
+        prior_start, prior_end = (month - 23).start_time.date(), (month - 12).end_time.date()
         recent = account_summary(source, self.workbook.path, calendar, recent_start, end)
         prior = account_summary(source, self.workbook.path, calendar, prior_start, prior_end)
         before = prior.set_index("account")["actual"].reindex(recent["account"]).to_numpy()

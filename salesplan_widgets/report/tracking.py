@@ -21,11 +21,11 @@ from salesplan_widgets.i18n import (
     dimension_labels,
     fmt_date,
     fmt_money,
-    fmt_month,
     fmt_number,
     fmt_percent,
     set_locale,
 )
+from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.model.pacing import PaceWindow, as_of_date, cumulative_pace, pace
 from salesplan_widgets.model.replan import period_review
 from salesplan_widgets.model.tracking import attainment, plan_vs_actual, window_bounds
@@ -72,7 +72,7 @@ class TrackingReport:
         wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         if locale:
             set_locale(locale)
-        month = parse_period(period)
+        month = parse_period(period, wb.plan.calendar)
         cube = wb.cube()
         targets, notice = targets_for_tracking(wb, cube[cube["period"] <= month])
         settings = wb.plan.tracking or TrackingSection()
@@ -104,7 +104,7 @@ class TrackingReport:
     def title(self) -> blocks.Html:
         subtitle = _("{plan} · {month} · as of {day}").format(
             plan=self.workbook.plan.name,
-            month=fmt_month(self.period.year, self.period.month),
+            month=period_labels([self.period])[0],
             day=fmt_date(self.window.as_of),
         )
         head = blocks.title(_("Tracking: where the plan stands"), subtitle)

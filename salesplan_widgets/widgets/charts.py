@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from bqplot import Axis, Bars, Figure, LinearScale, Lines, OrdinalScale, Tooltip
 
-from salesplan_widgets.i18n import fmt_compact, fmt_month
+from salesplan_widgets.i18n import fmt_compact
+from salesplan_widgets.model.calendar import period_labels
 
 ACTUAL_COLOUR = "#2f6fae"
 LAST_YEAR_COLOUR = "#e08a2c"
@@ -49,8 +50,8 @@ def set_value_ticks(axis: Axis, values: Iterable[float], locale: str | None = No
 
 
 def month_labels(periods: Iterable[pd.Period], locale: str | None = None) -> list[str]:
-    """Month names for an ordinal axis: 'Oct 2026' / '2026年10月'."""
-    return [fmt_month(p.year, p.month, locale) for p in periods]
+    """Period names for an ordinal axis: 'Oct 2026' / '2026年10月', or the calendar's week and quarter names."""
+    return period_labels(periods, locale)
 
 
 def thin_month_ticks(axis: Axis, labels: list[str], every: int = 3, anchor: str | None = None) -> None:

@@ -21,6 +21,7 @@ from traitlets import Dict, Enum, Float, Instance, Int, TraitError, Tuple, Unico
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.forecast import Backtest, Forecast, backtest, baseline_forecast
 from salesplan_widgets.model.goal import (
     BLEND,
@@ -130,6 +131,9 @@ class GoalWizard(widgets.VBox):
         set_locale(self.locale)
         self.cube = self.workbook.cube()
         self.last_actual: pd.Period = self.cube["period"].max()
+        # the horizon is picked in months at any grain; the calendar turns them into weeks or quarters
+        self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)
+        last_month = self.calendar.months_of([self.last_actual])[0]
         self.proposal: TargetProposal | None = None
         self.smart: SmartCheck | None = None
         self._backtest: Backtest | None = None
@@ -142,10 +146,10 @@ class GoalWizard(widgets.VBox):
             return sorted(str(m) for m in self.cube[dim].unique() if str(m) != _ALL)
 
         self.choices = {"team": members("team"), "segment": members("segment"), "channel": members("channel")}
-        first = fiscal_year_start_period(self.last_actual + 1, self.workbook.plan.calendar.fiscal_year_start)
-        if first <= self.last_actual:
+        first = fiscal_year_start_period(last_month + 1, self.workbook.plan.calendar.fiscal_year_start)
+        if first <= last_month:
             first += 12
-        months = pd.period_range(self.last_actual - 11, self.last_actual + HORIZON_CHOICES, freq="M")
+        months = pd.period_range(last_month - 11, last_month + HORIZON_CHOICES, freq="M")
         self.months = tuple(str(m) for m in months)
 
         self._build_controls()
@@ -172,8 +176,9 @@ class GoalWizard(widgets.VBox):
             self.teams = tuple(t for t in saved.scope.teams if t in self.choices["team"])
             self.segments = tuple(s for s in saved.scope.segments if s in self.choices["segment"])
             self.channels = tuple(c for c in saved.scope.channels if c in self.choices["channel"])
-            start = str(_month(saved.start.isoformat()[:7])) if saved.start else str(first)
-            end = str(_month(saved.end.isoformat()[:7])) if saved.end else str(first + 11)
+            # a saved horizon in the months its first and last periods count in (weeks may straddle months)
+            start = str(self.calendar.months_of([saved.start])[0]) if saved.start else str(first)
+            end = str(self.calendar.months_of([saved.end])[0]) if saved.end else str(first + 11)
             self.start = start if start in self.months else str(first)
             self.end = end if end in self.months else str(first + 11)
             self.method = saved.method
@@ -397,6 +402,14 @@ class GoalWizard(widgets.VBox):
         if self._ready:
             self.refresh_target()
 
+    def _horizon_periods(self) -> tuple[pd.Period, pd.Period]:
+        """The horizon's first and last period at the plan's grain: the months themselves, or the first
+        week of the start month and the last week of the end month (the calendar's)."""
+        return (
+            self.calendar.month_periods(_month(self.start))[0],
+            self.calendar.month_periods(_month(self.end))[-1],
+        )
+
     def scope(self) -> GoalScope:
         return GoalScope(teams=list(self.teams), segments=list(self.segments), channels=list(self.channels))
 
@@ -404,10 +417,11 @@ class GoalWizard(widgets.VBox):
         """Forecast the scope over the horizon (the slow step), then everything that follows from it."""
         set_locale(self.locale)
         try:
+            first, last = self._horizon_periods()
             self.forecast = baseline_forecast(
                 self.cube,
-                self.start,
-                self.end,
+                first,
+                last,
                 scope=self.scope().as_filter(),
                 metric=self.metric,
                 last_actual=self.last_actual,
@@ -615,7 +629,9 @@ class GoalWizard(widgets.VBox):
                 self.band.x, self.band.y = [], [[], []]
             return
         history = self.forecast.history_by_period()
-        history = history[history["period"] > self.last_actual - HISTORY_MONTHS]
+        history = history[
+            history["period"] > self.last_actual - self.calendar.periods_for_months(HISTORY_MONTHS)
+        ]
         months = self.forecast.by_period()
         with self.history_line.hold_sync():
             self.history_line.x = month_labels(history["period"], self.locale)

@@ -24,6 +24,7 @@ from traitlets import Any, Float, Instance, Unicode, observe
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.commission import payout
 from salesplan_widgets.model.components import COMPONENTS, Explain
 from salesplan_widgets.model.components.registry import component as registered
@@ -135,8 +136,10 @@ class IncentiveCalculator(widgets.VBox):
         set_locale(self.locale)
         self.saved = incentives_of(self.workbook)
         quotas = load_quotas(self.workbook, allow_provisional=True)
-        self.quotas, self.provisional = quotas.table, quotas.provisional
-        self.cube = self.workbook.cube(by_product=needs_products(self.saved))
+        # pay is measured by month: at a weekly grain, weeks count in the calendar's months
+        self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)
+        self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
+        self.cube = self.calendar.in_months(self.workbook.cube(by_product=needs_products(self.saved)))
         self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
         self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))
@@ -526,7 +529,8 @@ class IncentiveCalculator(widgets.VBox):
     def _show_leaderboard(self) -> None:
         boards = self.section.recognition.leaderboards
         if needs_new_accounts(boards) and self._new_accounts is None:
-            self._new_accounts = self.workbook.new_accounts()  # read once, only when a board ranks on it
+            won = self.workbook.new_accounts()  # read once, only when a board ranks on it
+            self._new_accounts = self.calendar.in_months(won) if won is not None else None
         metrics = rep_metrics(self.cube, self.quotas, self.period, self.fiscal_year_start, self._new_accounts)
         pays = self.statements.reps.assign(rep=self.statements.reps["rep"].astype(str))
         pays = pays.groupby("rep", as_index=False)["payout"].sum()  # a rep on two role plans: one row

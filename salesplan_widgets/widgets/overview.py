@@ -20,11 +20,11 @@ from salesplan_widgets.i18n import (
     _,
     dimension_labels,
     fmt_money,
-    fmt_month,
     fmt_number,
     fmt_percent,
     set_locale,
 )
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.history import (
     filter_cube,
     fiscal_year_start_period,
@@ -79,6 +79,7 @@ class SalesOverview(widgets.VBox):
                 )
             )
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
+        self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)  # months, weeks or quarters
         self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))
         self.teams = tuple(sorted(t for t in self.cube["team"].unique() if t != _ALL))
 
@@ -99,7 +100,13 @@ class SalesOverview(widgets.VBox):
         )
         self.period_control = widgets.Dropdown(
             description=_("Month"),
-            options=[(fmt_month(int(p[:4]), int(p[5:]), self.locale), p) for p in reversed(self.periods)],
+            options=list(
+                zip(
+                    period_labels(self.calendar.periods_from_text(self.periods[::-1]), self.locale),
+                    self.periods[::-1],
+                    strict=True,
+                )
+            ),
             value=self.periods[-1],
         )
         labels = dimension_labels()
@@ -190,12 +197,13 @@ class SalesOverview(widgets.VBox):
         """Recompute the figures for the selection and move the marks (no figure is rebuilt)."""
         set_locale(self.locale)
         selected = filter_cube(self.cube, team=self.team or None)
-        period = pd.Period(self.period, freq="M")
+        period = self.calendar.period(self.period)
         months = trend(selected)
-        months = months[(months["period"] > period - TREND_MONTHS) & (months["period"] <= period)]
-        fy_start = fiscal_year_start_period(period, self.fiscal_year_start)
+        span = self.calendar.periods_for_months(TREND_MONTHS)
+        months = months[(months["period"] > period - span) & (months["period"] <= period)]
+        fy_start = fiscal_year_start_period(period, self.calendar)
         breakdown = mix(selected, self.mix_by, start=fy_start, end=period)
-        figures = headline(selected, period, self.fiscal_year_start)
+        figures = headline(selected, period, self.calendar)
 
         labels = month_labels(months["period"], self.locale)
         with self.trend_bars.hold_sync():

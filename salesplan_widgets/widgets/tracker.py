@@ -21,7 +21,8 @@ from bqplot import Axis, Bars, ColorScale, Figure, LinearScale, Lines, OrdinalSc
 from traitlets import Dict, Enum, Instance, TraitError, Unicode, observe, validate
 
 from salesplan_widgets.errors import InputError, Problem, SalesplanError
-from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.pacing import PaceWindow, as_of_date, cumulative_pace, pace, pace_status
 from salesplan_widgets.model.replan import (
     MarketShock,
@@ -92,6 +93,7 @@ class Tracker(widgets.VBox):
         self.settings = self.workbook.plan.tracking or TrackingSection()
         self.country = self.settings.country or self.workbook.plan.calendar.country
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
+        self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)  # months, weeks or quarters
         self._as_of = as_of
         self.cube = self.workbook.cube()
         if self.cube.empty:
@@ -136,9 +138,13 @@ class Tracker(widgets.VBox):
         known = [p for p in self.periods if p <= last]
         return known[-1] if known else self.periods[0]
 
+    def _period_names(self, periods) -> list[str]:
+        """Dropdown names of period texts: 'Oct 2026', 'W44 2026' ... (the calendar's labels)."""
+        return period_labels(self.calendar.periods_from_text(list(periods)), self.locale)
+
     def _window(self) -> PaceWindow:
-        period = pd.Period(self.period, freq="M")
-        first, last = window_bounds(period, self.settings.pace_window, self.fiscal_year_start)
+        period = self.calendar.period(self.period)
+        first, last = window_bounds(period, self.settings.pace_window, self.calendar)
         as_of = self._as_of or as_of_date(period, self.workbook.plan.calendar.end)
         return PaceWindow(first, last, as_of, self.country)
 
@@ -179,7 +185,9 @@ class Tracker(widgets.VBox):
         }
         self.controls["period"] = widgets.Dropdown(
             description=_("Month"),
-            options=[(fmt_month(int(p[:4]), int(p[5:]), self.locale), p) for p in reversed(self.periods)],
+            options=list(
+                zip(self._period_names(reversed(self.periods)), reversed(self.periods), strict=True)
+            ),
         )
         self.controls["period"].layout.width = "230px"
         value_label = _("Sales ({currency})").format(currency=currency)
@@ -470,7 +478,7 @@ class Tracker(widgets.VBox):
         """Recompute the selection's figures with the model and move the marks (no figure is rebuilt)."""
         set_locale(self.locale)
         window = self._window()
-        period = pd.Period(self.period, freq="M")
+        period = self.calendar.period(self.period)
         selected = self._selected(window)
         threshold, ahead = self.settings.at_risk_threshold, self.settings.ahead_threshold
         band = tuple(self.settings.projection_band)
@@ -638,7 +646,7 @@ class Tracker(widgets.VBox):
         self._render_text()
 
     def _last_closed(self) -> pd.Period:
-        period = pd.Period(self.period, freq="M")
+        period = self.calendar.period(self.period)
         return period if self._window().as_of >= period.end_time.date() else period - 1
 
     def _show_pending(self, head: str, effect: pd.DataFrame) -> None:
@@ -690,7 +698,7 @@ class Tracker(widgets.VBox):
 
     def _event(self):
         kind, rep, other = self.event_kind.value, self.event_rep.value, self.event_other.value.strip()
-        start, amount = pd.Period(self.event_from.value, freq="M"), float(self.event_amount.value)
+        start, amount = self.calendar.period(self.event_from.value), float(self.event_amount.value)
         if kind == "leaves":
             return RepLeaves(rep, start, successor=other or None, reason=self.reason_input.value)
         if kind == "joins":
@@ -719,7 +727,7 @@ class Tracker(widgets.VBox):
         except SalesplanError as exc:
             self._refuse(exc)
             return
-        self._pending = (change.targets, pd.Period(self.event_from.value, freq="M"), (change.description,))
+        self._pending = (change.targets, self.calendar.period(self.event_from.value), (change.description,))
         self._show_pending(change.description, change.effect)
 
     def save_replan(self) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.calendar import RETAIL_PATTERNS, FiscalCalendar
 from salesplan_widgets.workbook.schema import Calendar, Source
 from salesplan_widgets.workbook.sources import (
     ALL,
@@ -42,8 +43,17 @@ _FREQ_KEY = b"salesplan.period_freq"
 
 
 def period_freq(calendar: Calendar) -> str:
-    """The pandas Period frequency of the plan's grain: months, or weeks from Monday to Sunday."""
-    return "W-SUN" if calendar.grain == "week" else "M"
+    """The pandas Period frequency of the plan's grain (the calendar's: M, W-SUN, W-SAT or Q-<month>)."""
+    return FiscalCalendar.of(calendar).freq
+
+
+def period_start_sql(grain: str, column: str) -> str:
+    """SQL for the first day of the bucket a date is counted in: the month, the ISO week (from Monday), or the
+    retail week (from Sunday). Quarters are counted by month here and gathered into fiscal quarters in
+    pandas, since a fiscal quarter need not start in January, April, July or October."""
+    if grain in RETAIL_PATTERNS:  # DuckDB's weeks start on Monday: shift a day to start them on Sunday
+        return f"(date_trunc('week', {column} + INTERVAL 1 DAY) - INTERVAL 1 DAY)"
+    return f"date_trunc('{'week' if grain == 'week' else 'month'}', {column})"
 
 
 def cube_sql(
@@ -61,8 +71,7 @@ def cube_sql(
     over `relation`) adds a column check<i> counting the group's rows where it holds; rows without a date
     are then kept (in a group whose period_start is NULL), so a check can count them.
     """
-    unit = "week" if grain == "week" else "month"
-    period = f"date_trunc('{unit}', {ident('date')})"
+    period = period_start_sql(grain, ident("date"))
     dims = [ident(d) for d in group_by]
     select = [f"CAST({period} AS DATE) AS period_start", *dims]
     select += [f"{literal(ALL)} AS {ident(d)}" for d in constants]
@@ -293,7 +302,6 @@ def new_accounts(source: Source, base_dir: Path, calendar: Calendar) -> pd.DataF
     result (period, rep, new_accounts) comes to pandas.
     """
     _require_account(source)
-    unit = "week" if calendar.grain == "week" else "month"
     date = ident("date")
 
     def query(con, scan):
@@ -302,20 +310,22 @@ def new_accounts(source: Source, base_dir: Path, calendar: Calendar) -> pd.DataF
             f"WITH firsts AS (SELECT account, rep, {date} AS first_date, ROW_NUMBER() OVER (PARTITION BY "
             f"account ORDER BY {date}, rep) AS pick FROM ({relation}) AS sales WHERE {date} IS NOT NULL "
             f"AND account <> {literal(UNKNOWN)}) "
-            f"SELECT CAST(date_trunc('{unit}', first_date) AS DATE) AS period_start, rep, "
+            f"SELECT CAST({period_start_sql(calendar.grain, 'first_date')} AS DATE) AS period_start, rep, "
             f"COUNT(*) AS new_accounts FROM firsts WHERE pick = 1 GROUP BY period_start, rep "
             f"ORDER BY period_start, rep"
         ).df()
 
     raw = run_on_source(source, Path(base_dir), query)
     freq = period_freq(calendar)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq),
             "rep": raw["rep"].astype(str).to_numpy(),
             "new_accounts": raw["new_accounts"].astype("int64").to_numpy(),
         }
     )
+    # months counted in SQL gather into their fiscal quarter at quarter grain
+    return frame.groupby(["period", "rep"], sort=True, as_index=False)["new_accounts"].sum()
 
 
 ACCOUNT_COLUMNS = ("account", "rep", "team", "territory", "segment", "potential")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.estimator import plan_cost
 from salesplan_widgets.model.ledger import PeriodPayments
 from salesplan_widgets.model.statements import Statements, payout_statements, provisional_quotas
@@ -95,7 +96,7 @@ def period_statements(
         quotas.table,
         period,
         currency=workbook.currency,
-        fiscal_year_start=workbook.plan.calendar.fiscal_year_start,
+        fiscal_year_start=FiscalCalendar.of(workbook.plan.calendar),  # the plan's grain and retail pattern
         all_periods=all_periods,
     )
 

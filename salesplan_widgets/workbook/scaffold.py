@@ -102,7 +102,7 @@ name: {name}
 currency: {currency}    # ISO 4217 code; money is rounded to its minor unit, e.g. {money}
 locale: {locale}        # en or zh_CN: the language of labels, messages and reports
 calendar:
-  grain: month          # month, or week
+  grain: month          # month, week, quarter, or a retail 4-4-5 / 4-5-4 / 5-4-4
   fiscal_year_start: 1  # first month of the fiscal year (1 = January)
   country: CN           # whose public holidays decide the working days
 sources:
@@ -126,7 +126,7 @@ name: {name}
 currency: {currency}    # ISO 4217 货币代码；金额按其最小单位取整，例如 {money}
 locale: {locale}        # en 或 zh_CN：标签、提示和报告的语言
 calendar:
-  grain: month          # month（按月）或 week（按周）
+  grain: month          # month（按月）、week（按周）、quarter（按季）或零售 4-4-5 / 4-5-4 / 5-4-4
   fiscal_year_start: 1  # 财年起始月份（1 = 一月）
   country: CN           # 按哪个国家的法定节假日计算工作日
 sources:

@@ -23,7 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import LOCALES, _, fmt_month, translator
+from salesplan_widgets.i18n import LOCALES, _, translator
+from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.workbook.atomic import atomic_path
 
 SHEETS_DIR = "task_sheets"
@@ -68,7 +69,7 @@ def _widths(ws, widths: Iterable[float]) -> None:
 
 
 def _month_labels(periods: pd.PeriodIndex, locale: str) -> list[str]:
-    return [fmt_month(p.year, p.month, locale) for p in periods]
+    return period_labels(periods, locale)  # months as before; weeks and quarters by the calendar
 
 
 def _title_block(ws, title: str, rep_label: str, rep: str, team: str, plan_name: str, t) -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import ConflictError, InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.replan import quota_effect
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write, content_version, file_version, locked
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook
@@ -140,7 +141,7 @@ def save_version(
     workbook.ensure_writable(_("Saving a plan version"))
     reason = _require(reason, "reason", _("a reason for the new plan version"))
     author = _require(author or acting_user(user), "author", _("an author for the new plan version"))
-    effective = pd.Period(effective_from, freq="M")
+    effective = FiscalCalendar.of(workbook.plan.calendar).period(effective_from)  # a month, week or quarter
     index = _index_path(workbook)
     content = targets.to_csv(index=False)
     index.parent.mkdir(parents=True, exist_ok=True)
@@ -220,11 +221,12 @@ def targets_in_force(workbook: Workbook) -> pd.DataFrame | None:
         return None if table is None else table.assign(version=1)
     frames = [workbook.read_table(v.table).assign(version=v.version) for v in versions]
     every = pd.concat(frames, ignore_index=True)
-    periods = pd.PeriodIndex(every["period"].unique(), freq="M").sort_values()
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    periods = pd.PeriodIndex(every["period"]).unique().sort_values()
     starts = pd.DataFrame(
         {
             "version": [v.version for v in versions],
-            "effective_from": pd.PeriodIndex([v.effective_from for v in versions], freq="M"),
+            "effective_from": calendar.periods([v.effective_from for v in versions]),
         }
     ).sort_values(["effective_from", "version"])
     # the first version also covers the months before its start (nothing older exists to cover them)

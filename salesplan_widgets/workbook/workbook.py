@@ -229,13 +229,10 @@ class Workbook:
             },
         )
         if "period" in table.columns:
-            freq = "W-SUN" if self.plan.calendar.grain == "week" else "M"
-            codes, months = pd.factorize(table["period"])  # parse each distinct period once, not per row
-            table["period"] = (
-                pd.PeriodIndex(months, freq=freq)[codes]
-                if (codes >= 0).all()
-                else pd.PeriodIndex(table["period"], freq=freq)
-            )
+            from salesplan_widgets.model.calendar import FiscalCalendar
+
+            calendar = FiscalCalendar.of(self.plan.calendar)
+            table["period"] = calendar.periods_from_text(table["period"])
         return table
 
     def write_table(self, name: str, table: pd.DataFrame, user: str | None = None) -> Path:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook.schema.access import AccessSection
 from salesplan_widgets.workbook.schema.base import PlanModel
 from salesplan_widgets.workbook.schema.goal import GoalSection
@@ -38,8 +39,20 @@ DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel",
 
 
 class Calendar(PlanModel):
-    grain: Literal["month", "week"] = Field("month", description="Planning grain: monthly, or weekly.")
-    fiscal_year_start: int = Field(1, ge=1, le=12, description="Month the fiscal year starts (1 = January).")
+    """The plan's time: its grain and fiscal year (the rules live in model/calendar.py)."""
+
+    grain: Literal["month", "week", "quarter", "4-4-5", "4-5-4", "5-4-4"] = Field(
+        "month",
+        description="Planning grain: month; week (ISO weeks, Monday to Sunday); quarter (fiscal quarters); "
+        "or a retail calendar of Sunday-to-Saturday weeks grouped 4-4-5, 4-5-4 or 5-4-4 into fiscal periods, "
+        "its year ending on the Saturday nearest the end of the month before fiscal_year_start (NRF rule).",
+    )
+    fiscal_year_start: int = Field(
+        1,
+        ge=1,
+        le=12,
+        description="Month the fiscal year starts (1 = January); a fiscal year is named by the year it ends in.",
+    )
     start: dt.date | None = Field(None, description="First date the data may hold; earlier dates are errors.")
     end: dt.date | None = Field(None, description="Last date the data may hold; later dates are errors.")
     country: str = Field("CN", description="ISO country code whose public holidays shape working days.")
@@ -136,6 +149,46 @@ class Plan(PlanModel):
     access: AccessSection | None = Field(
         None, description="Who may sign in to `salesplan hub`, in which role and scope (see docs/serving.md)."
     )
+
+    @model_validator(mode="after")
+    def _calendar_fits(self) -> Plan:
+        """Settings that make no sense at the calendar's grain are refused here, with the reason."""
+        if self.calendar.grain != "quarter":
+            return self
+        month_windows = {
+            "tracking.pace_window": self.tracking and self.tracking.pace_window == "month",
+            "split.milestones": self.split and self.split.milestones == "month",
+        }
+        for key, bad in month_windows.items():
+            if bad:
+                raise ValueError(
+                    _(
+                        "{key}: a month window cannot be measured in quarterly periods; use quarter or year"
+                    ).format(key=key)
+                )
+        if self.incentives and self.incentives.measurement == "monthly":
+            raise ValueError(
+                _(
+                    "incentives.measurement: monthly payouts need monthly or weekly periods; use quarterly or yearly"
+                )
+            )
+        if self.split and self.split.months % 3:
+            raise ValueError(
+                _(
+                    "split.months: a quarterly plan covers whole quarters; use a multiple of 3, not {months}"
+                ).format(months=self.split.months)
+            )
+        if (
+            self.split
+            and self.split.start
+            and (int(self.split.start[5:7]) - self.calendar.fiscal_year_start) % 3
+        ):
+            raise ValueError(
+                _("split.start: {start} is not the first month of a fiscal quarter").format(
+                    start=self.split.start
+                )
+            )
+        return self
 
     @field_validator("currency")
     @classmethod
