@@ -14,7 +14,7 @@ import pandas as pd
 
 from salesplan_widgets.model.simulation import compare_designs, simulate_sales
 from salesplan_widgets.model.statements import payout_statements
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 PLAN = IncentivesSection.model_validate(
     {

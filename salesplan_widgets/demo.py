@@ -33,16 +33,16 @@ from salesplan_widgets.model.forecast import baseline_forecast
 from salesplan_widgets.model.goal import stretch_target, target_for_probability
 from salesplan_widgets.model.smart import smart_check
 from salesplan_widgets.paths import templates_dir
+from salesplan_widgets.schema import Plan
+from salesplan_widgets.schema.access import AccessSection, HubUser
+from salesplan_widgets.schema.goal import GoalSection
+from salesplan_widgets.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.split import SegmentStrategy, SplitLevel, SplitSection
+from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.cube import account_master, build_cube
 from salesplan_widgets.workbook.plan import PLAN_FILE, PlanFile, parse_plan
 from salesplan_widgets.workbook.scaffold import STEPS, instantiate_notebook
-from salesplan_widgets.workbook.schema import Plan
-from salesplan_widgets.workbook.schema.access import AccessSection, HubUser
-from salesplan_widgets.workbook.schema.goal import GoalSection
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
-from salesplan_widgets.workbook.schema.split import SegmentStrategy, SplitLevel, SplitSection
-from salesplan_widgets.workbook.schema.tracking import TrackingSection
 from salesplan_widgets.workbook.workbook import TABLES_DIR
 
 DEFAULT_ROWS = 120_000  # about 2-3 MB of Parquet: small enough to commit

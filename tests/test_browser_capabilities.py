@@ -33,7 +33,7 @@ def add_goal(folder: Path) -> None:
     """A goal for the year in progress, set from the forecast made at its start (data to December 2025)."""
     from salesplan_widgets.model.forecast import baseline_forecast
     from salesplan_widgets.model.goal import stretch_target
-    from salesplan_widgets.workbook.schema.goal import GoalSection
+    from salesplan_widgets.schema.goal import GoalSection
 
     wb = open_workbook(folder)
     history = wb.cube()
@@ -58,8 +58,8 @@ def add_goal(folder: Path) -> None:
 
 def add_targets(folder: Path) -> None:
     """The goal split over the year's months, reps, segments and channels, saved by the task splitter."""
+    from salesplan_widgets.schema.split import SplitSection
     from salesplan_widgets.widgets.task_splitter import TaskSplitter
-    from salesplan_widgets.workbook.schema.split import SplitSection
 
     wb = open_workbook(folder)
     wb.save(split=(wb.plan.split or SplitSection()).model_copy(update={"start": PLAN_YEAR[0]}))
@@ -69,7 +69,7 @@ def add_targets(folder: Path) -> None:
 
 def add_incentives(folder: Path) -> None:
     """A tiered commission with an accelerator, an attainment leaderboard and two badges."""
-    from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+    from salesplan_widgets.schema.incentives import IncentivesSection
 
     section = IncentivesSection.model_validate(
         {

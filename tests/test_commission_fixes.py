@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from salesplan_widgets.model.commission import compile_plan, earn
 from salesplan_widgets.model.statements import payout_statements
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import statement_table
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 
 def plan_of(**settings_) -> IncentivesSection:

@@ -13,7 +13,7 @@ from salesplan_widgets.model.commission import compile_plan, earn, payout
 from salesplan_widgets.model.components import COMPONENTS, Block, Component, Context
 from salesplan_widgets.model.estimator import estimate_earnings
 from salesplan_widgets.model.statements import payout_statements
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 EVERY_RULE = IncentivesSection.model_validate(
     {

@@ -18,6 +18,7 @@ import pytest
 from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
 from salesplan_widgets.i18n import set_locale
+from salesplan_widgets.schema import Calendar, SalesSource
 from salesplan_widgets.workbook.cube import (
     account_summary,
     build_cube,
@@ -27,7 +28,6 @@ from salesplan_widgets.workbook.cube import (
     top_accounts,
     write_cube,
 )
-from salesplan_widgets.workbook.schema import Calendar, SalesSource
 from salesplan_widgets.workbook.sources import validate_source
 
 HEADER = ["下单日期", "净额 (元)", "销售代表", "团队", "客户分层", "渠道", "产品线", "客户", "数量"]

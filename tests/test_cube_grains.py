@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.schema import Calendar, SalesSource
 from salesplan_widgets.workbook.cube import build_cube, new_accounts, read_cube, write_cube
-from salesplan_widgets.workbook.schema import Calendar, SalesSource
 
 GRAINS = [("month", 1), ("week", 1), ("quarter", 4), ("4-4-5", 2), ("5-4-4", 2)]
 

@@ -15,8 +15,8 @@ from traitlets import TraitError
 from salesplan_widgets import open_workbook
 from salesplan_widgets.model.forecast import baseline_forecast
 from salesplan_widgets.model.goal import growth_target, stretch_target
+from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.widgets.goal_wizard import GoalWizard
-from salesplan_widgets.workbook.schema.goal import GoalSection
 
 
 @pytest.fixture(scope="module")

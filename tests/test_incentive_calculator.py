@@ -238,7 +238,7 @@ def test_statement_lines_are_explained_in_words(calculator):
 
 def _with_new_accounts_boards(folder):
     """The workbook's plan with leaderboards on accounts won this month and year to date added."""
-    from salesplan_widgets.workbook.schema.incentives import Leaderboard
+    from salesplan_widgets.schema.incentives import Leaderboard
 
     wb = open_workbook(folder)
     section = wb.plan.incentives

@@ -9,8 +9,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from salesplan_widgets.errors import PlanError
+from salesplan_widgets.schema import incentives as schema
 from salesplan_widgets.workbook.plan import parse_plan
-from salesplan_widgets.workbook.schema import incentives as schema
 
 HEAD = """\
 name: Fixture Co

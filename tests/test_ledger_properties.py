@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from salesplan_widgets.model.ledger import PAYMENT, open_period_payments, to_minor
 from salesplan_widgets.model.statements import fiscal_year_first, payout_statements
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 REPS = ["Li", "Wang", "Zhao"]
 MONTHS = list(pd.period_range("2025-11", periods=6, freq="M"))  # crosses into fiscal year 2026

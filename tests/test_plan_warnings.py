@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesplan_widgets.model.plan_checks import payout_cliffs
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.plan_warnings import plan_warnings
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 FALLING_BANDS = [{"at_least": 0, "below": 1.0, "rate": 0.10}, {"at_least": 1.0, "rate": 0.05}]
 

@@ -19,7 +19,7 @@ from salesplan_widgets.model.forecast import baseline_forecast
 from salesplan_widgets.model.tracking import attainment, plan_vs_actual
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.payouts import load_quotas, period_statements
-from salesplan_widgets.workbook.plan_checks import split_from_plan
+from salesplan_widgets.workbook.targets import split_from_plan
 
 OPTIONAL = ("segment", "channel", "territory", "team", "product", "account", "quantity")
 REPS = ("Ann", "Bo", "Cy", "Dee")

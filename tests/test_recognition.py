@@ -13,7 +13,7 @@ from salesplan_widgets.model.recognition import (
     needs_new_accounts,
     rep_metrics,
 )
-from salesplan_widgets.workbook.schema.incentives import Badge, Leaderboard
+from salesplan_widgets.schema.incentives import Badge, Leaderboard
 
 # Monthly quota 100 each. Li: 120, 110, 130 (100% by Jan); Chen: 50, 150, 140 (100% YTD by Feb);
 # Wu: 90, 95, 40.

@@ -191,3 +191,16 @@ def test_recent_sales_share_the_rest_by_what_reps_sold_lately(targets, actuals):
     result = replan(targets, actuals, JUN, goal=900_000.0, rep_weights=weights)
     by_rep = result.targets[result.targets["period"] > JUN].groupby("rep")["target"].sum()
     assert by_rep["Ann"] / by_rep["Cy"] == pytest.approx(1.1 / 0.9, rel=1e-4)
+
+
+def test_a_period_is_closed_once_it_has_ended_at_any_grain() -> None:
+    import datetime as dt
+
+    from salesplan_widgets.model.replan import last_closed
+
+    october = pd.Period("2026-10", "M")
+    assert last_closed(october, dt.date(2026, 10, 31)) == october
+    assert last_closed(october, dt.date(2026, 10, 30)) == october - 1
+    week = pd.Period("2026-10-26", "W-SUN")
+    assert last_closed(week, dt.date(2026, 11, 1)) == week
+    assert last_closed(week, dt.date(2026, 10, 31)) == week - 1

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from salesplan_widgets.model.role_plans import plan_shares
 from salesplan_widgets.model.statements import payout_statements
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.plan import parse_plan
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 
 def cube_of(monthly: dict[str, list[float]], year: int = 2026) -> pd.DataFrame:

@@ -61,3 +61,15 @@ def test_growth_stands_in_for_potential_where_the_master_has_none():
     assert out.loc["flat", "headroom"] == 0
     summary = segment_summary(out.reset_index())
     assert summary["value"].sum() == pytest.approx(36.0)
+
+
+def test_account_growth_is_recent_over_prior_and_zero_for_new_accounts() -> None:
+    from salesplan_widgets.model.segmentation import account_growth
+
+    recent = pd.DataFrame({"account": ["a", "b", "new"], "actual": [120.0, 50.0, 30.0]})
+    prior = pd.DataFrame({"account": ["b", "a", "gone"], "actual": [100.0, 100.0, 80.0]})
+    growth = account_growth(recent, prior).set_index("account")
+    assert growth.loc["a", "growth"] == pytest.approx(0.2)
+    assert growth.loc["b", "growth"] == pytest.approx(-0.5)
+    assert growth.loc["new", "growth"] == 0.0
+    assert list(growth["value"]) == [120.0, 50.0, 30.0]

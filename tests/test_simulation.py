@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 
 def history(seed: int = 1) -> pd.DataFrame:

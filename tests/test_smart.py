@@ -9,7 +9,7 @@ from test_forecast import synthetic_cube
 
 from salesplan_widgets.i18n import set_locale
 from salesplan_widgets.model.smart import smart_check
-from salesplan_widgets.workbook.schema.goal import GoalScope, GoalSection
+from salesplan_widgets.schema.goal import GoalScope, GoalSection
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
 from salesplan_widgets.i18n import set_locale
-from salesplan_widgets.workbook.schema import Calendar, SalesSource, Source
+from salesplan_widgets.schema import Calendar, SalesSource, Source
 from salesplan_widgets.workbook.sources import MAX_EXAMPLES, validate_source
 
 HEADER = "日期,金额,销售\n"

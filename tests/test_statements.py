@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from salesplan_widgets.model.estimator import estimate_earnings, plan_cost
 from salesplan_widgets.model.rounding import round_rows
 from salesplan_widgets.model.statements import payout_statements, provisional_quotas
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 TWO_BANDS = [{"at_least": 0, "below": 1.0, "rate": 0.05}, {"at_least": 1.0, "rate": 0.10}]
 

@@ -105,7 +105,7 @@ def test_provisional_targets_are_last_years_actual_plus_growth():
 def test_tracking_section_has_defaults_and_refuses_unknown_or_inverted_settings():
     from pydantic import ValidationError
 
-    from salesplan_widgets.workbook.schema.tracking import TrackingSection
+    from salesplan_widgets.schema.tracking import TrackingSection
 
     section = TrackingSection()
     assert section.at_risk_threshold == 0.9 and section.pace_window == "year" and section.country is None

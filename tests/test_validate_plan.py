@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 from salesplan_widgets.cli import main
 from salesplan_widgets.model.allocation import Level, split_goal
 from salesplan_widgets.workbook import open_workbook
-from salesplan_widgets.workbook.plan_checks import split_from_plan
+from salesplan_widgets.workbook.targets import split_from_plan
 
 
 def with_plan(folder: Path, **sections) -> Path:

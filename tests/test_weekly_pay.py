@@ -9,7 +9,7 @@ import pytest
 
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.statements import payout_statements
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 INF = np.inf
 

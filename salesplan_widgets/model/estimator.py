@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from salesplan_widgets.model.statements import Statements, payout_statements
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 
 @dataclass(frozen=True)

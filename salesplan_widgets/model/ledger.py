@@ -17,7 +17,7 @@ import pandas as pd
 
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 # Ledger line columns: `period` is when the line is paid, `for_period` the period it belongs to.
 COLUMNS = [

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from salesplan_widgets.model.commission import compile_plan, payout
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 TYPICAL_QUOTA = 100_000.0
 EDGE_GAP = 1e-6  # attainment just below an edge

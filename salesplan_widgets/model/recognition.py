@@ -11,7 +11,7 @@ import pandas as pd
 
 from salesplan_widgets.model.commission import attainment
 from salesplan_widgets.model.statements import fiscal_year_first
-from salesplan_widgets.workbook.schema.incentives import Badge, Leaderboard
+from salesplan_widgets.schema.incentives import Badge, Leaderboard
 
 
 def monthly_attainment(

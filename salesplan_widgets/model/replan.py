@@ -10,6 +10,7 @@ look back by segment, channel and rep. Pure functions on DataFrames: no files, n
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -165,6 +166,14 @@ def replan(
         locked=locked_total,
         effect=quota_effect(targets, revised, ["rep"]),
     )
+
+
+def last_closed(period: pd.Period, as_of: dt.date) -> pd.Period:
+    """The last period whose results are final on `as_of`: `period` once it has ended, else the one before.
+
+    A re-plan keeps what closed periods sold and spreads the rest over the open ones.
+    """
+    return period if as_of >= period.end_time.date() else period - 1
 
 
 def recent_sales_weights(actuals: pd.DataFrame, last_closed: pd.Period, months: int = 12) -> pd.Series:

@@ -18,7 +18,7 @@ from pandas.api.types import union_categoricals
 
 from salesplan_widgets.model.commission import credit_sales
 from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 EVERYONE = ""  # the plan id of the section's own rules: everyone on no role plan
 

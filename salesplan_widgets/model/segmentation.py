@@ -20,6 +20,23 @@ ABC = ("A", "B", "C")
 GRID = ("grow", "keep", "develop", "maintain")
 
 
+def account_growth(recent: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
+    """Each account's value (its recent sales) and growth on the period before: recent / prior − 1.
+
+    `recent` and `prior` hold account and actual; an account with no prior sales has growth 0 (a new
+    account is classed by its value alone).
+    """
+    before = prior.set_index("account")["actual"].reindex(recent["account"]).to_numpy()
+    known = np.nan_to_num(before) > 0
+    return pd.DataFrame(
+        {
+            "account": recent["account"].to_numpy(),
+            "value": recent["actual"].to_numpy(),
+            "growth": np.where(known, recent["actual"].to_numpy() / np.where(known, before, 1) - 1, 0.0),
+        }
+    )
+
+
 def abc_classes(accounts: pd.DataFrame, thresholds: Sequence[float] = (80, 15, 5)) -> pd.DataFrame:
     """Accounts with `value_share`, `cumulative_share` and `abc`.
 

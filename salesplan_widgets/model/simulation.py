@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.model.commission import attainment, compile_plan, earn
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 HISTORY_MONTHS = 12
 CHUNK = 1000

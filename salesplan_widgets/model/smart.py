@@ -20,7 +20,7 @@ import pandas as pd
 
 from salesplan_widgets.i18n import _, fmt_number, fmt_percent
 from salesplan_widgets.model.forecast import METRICS
-from salesplan_widgets.workbook.schema.goal import GoalSection
+from salesplan_widgets.schema.goal import GoalSection
 
 LETTERS = ("S", "M", "A", "R", "T")
 MAX_HORIZON_MONTHS = 24

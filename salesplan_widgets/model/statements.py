@@ -20,7 +20,7 @@ from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
 from salesplan_widgets.model.components import COMPONENTS, StatementInputs
 from salesplan_widgets.model.rounding import round_rows
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 COLUMNS = ["period", "rep", "team", "line", "component", "rule", "base", "rate", "amount", "reference"]

@@ -37,7 +37,7 @@ def plan_vs_actual(targets: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame
     if missing:
         raise InputError(
             Problem(
-                file="tables/targets.csv",
+                file="targets",
                 column=missing[0],
                 expected=_("columns period and target"),
                 fix=_("save the targets table from the task splitter, or re-plan"),

@@ -24,8 +24,8 @@ from salesplan_widgets.model.smart import SmartCheck, smart_check
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.overview import parse_period
+from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.workbook import Workbook, open_workbook
-from salesplan_widgets.workbook.schema.goal import GoalSection
 
 TARGET_COLOUR = "#c0392b"
 FORECAST_COLOUR = "#7a7a7a"

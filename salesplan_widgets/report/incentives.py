@@ -30,6 +30,7 @@ from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.overview import parse_period
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.payouts import (
     Quotas,
@@ -38,7 +39,6 @@ from salesplan_widgets.workbook.payouts import (
     needs_products,
     period_statements,
 )
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 
 @dataclass

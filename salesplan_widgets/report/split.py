@@ -29,21 +29,18 @@ from salesplan_widgets.model.allocation import last_year_sales
 from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
-from salesplan_widgets.model.segmentation import abc_classes, segment_summary, value_potential_grid
+from salesplan_widgets.model.segmentation import (
+    abc_classes,
+    account_growth,
+    segment_summary,
+    value_potential_grid,
+)
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
+from salesplan_widgets.schema.split import SplitSection
 from salesplan_widgets.workbook import Workbook, open_workbook
-from salesplan_widgets.workbook.plan_checks import split_from_plan
-from salesplan_widgets.workbook.schema.split import SplitSection
-
-
-def plan_targets(workbook: Workbook, cube: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
-    """The saved targets table, or the plan's split computed on the fly; and whether it was saved."""
-    saved = workbook.read_table("targets")
-    if saved is not None and len(saved):
-        return saved, True
-    return split_from_plan(workbook, cube).targets, False
+from salesplan_widgets.workbook.targets import plan_targets
 
 
 @dataclass
@@ -222,16 +219,8 @@ class SplitReport:
         prior_start, prior_end = (month - 23).start_time.date(), (month - 12).end_time.date()
         recent = account_summary(source, self.workbook.path, calendar, recent_start, end)
         prior = account_summary(source, self.workbook.path, calendar, prior_start, prior_end)
-        before = prior.set_index("account")["actual"].reindex(recent["account"]).to_numpy()
-        accounts = pd.DataFrame(
-            {
-                "account": recent["account"],
-                "value": recent["actual"],
-                "growth": np.where(before > 0, recent["actual"] / np.where(before > 0, before, 1) - 1, 0.0),
-            }
-        )
         t = self.section.thresholds
-        return value_potential_grid(abc_classes(accounts, (t.a, t.b, t.c)))
+        return value_potential_grid(abc_classes(account_growth(recent, prior), (t.a, t.b, t.c)))
 
     def segments(self) -> blocks.Html:
         """ABC classes and the value × growth grid of the accounts, beside the plan's segment strategies."""

@@ -33,9 +33,9 @@ from salesplan_widgets.model.variance import variance_drivers, waterfall, waterf
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
+from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import read_feedback
-from salesplan_widgets.workbook.schema.tracking import TrackingSection
 from salesplan_widgets.workbook.versions import list_versions, targets_for_tracking
 
 TARGET_COLOUR = "#999999"

@@ -41,6 +41,8 @@ from salesplan_widgets.model.goal import (
 )
 from salesplan_widgets.model.history import fiscal_year_start_period
 from salesplan_widgets.model.smart import SmartCheck, letter_names, metric_names, smart_check
+from salesplan_widgets.schema.goal import GoalScope, GoalSection
+from salesplan_widgets.schema.goal import MarketInput as MarketSetting
 from salesplan_widgets.widgets.charts import (
     month_labels,
     set_value_ticks,
@@ -49,8 +51,6 @@ from salesplan_widgets.widgets.charts import (
     value_axis,
 )
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
-from salesplan_widgets.workbook.schema.goal import GoalScope, GoalSection
-from salesplan_widgets.workbook.schema.goal import MarketInput as MarketSetting
 
 HISTORY_MONTHS = 24
 HORIZON_CHOICES = 24  # months after the last actual the horizon may reach

@@ -38,12 +38,12 @@ from salesplan_widgets.model.recognition import (
 )
 from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
 from salesplan_widgets.model.statements import Statements, payout_statements
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.widgets.charts import message_box, static_sections
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 from salesplan_widgets.workbook.plan import builtin_message
 from salesplan_widgets.workbook.plan_warnings import cliff_warnings
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 
 CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%
 PERCENT = 100.0  # rates and attainments are typed and shown as percents: 5 means 5%

@@ -38,6 +38,7 @@ from salesplan_widgets.model.allocation import (
 )
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
+from salesplan_widgets.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.widgets.charts import (
     bar_figure,
     message_box,
@@ -47,7 +48,6 @@ from salesplan_widgets.widgets.charts import (
 )
 from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
-from salesplan_widgets.workbook.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets
 
 LEVEL_DIMENSIONS = ("segment", "channel", "territory", "team", "rep", "period")
@@ -453,7 +453,7 @@ class MyTargets(widgets.VBox):
 
     def __init__(self, workbook: Workbook | str | Path, team: str | None = None, rep: str | None = None,
                  notices: tuple[str, ...] = ()):  # fmt: skip
-        from salesplan_widgets.report.split import plan_targets
+        from salesplan_widgets.workbook.targets import plan_targets
 
         self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         self.locale = self.workbook.locale

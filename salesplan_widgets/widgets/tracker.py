@@ -21,7 +21,7 @@ from bqplot import Axis, Bars, ColorScale, Figure, LinearScale, Lines, OrdinalSc
 from traitlets import Dict, Enum, Instance, TraitError, Unicode, observe, validate
 
 from salesplan_widgets.errors import InputError, Problem, SalesplanError
-from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.pacing import PaceWindow, as_of_date, cumulative_pace, pace, pace_status
 from salesplan_widgets.model.replan import (
@@ -30,16 +30,17 @@ from salesplan_widgets.model.replan import (
     RepJoins,
     RepLeaves,
     apply_event,
+    last_closed,
     recent_sales_weights,
     replan,
 )
 from salesplan_widgets.model.tracking import plan_vs_actual, window_bounds
 from salesplan_widgets.model.variance import waterfall, waterfall_floor, waterfall_labels
+from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.widgets.charts import message_box, month_labels
 from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
-from salesplan_widgets.workbook.schema.tracking import TrackingSection
 from salesplan_widgets.workbook.versions import save_version, targets_for_tracking, targets_version
 
 FILTERS = ("team", "rep", "segment", "channel")
@@ -538,7 +539,9 @@ class Tracker(widgets.VBox):
             "reps_ahead": int(by_rep["ahead"].sum()),
         }
         if self.editable and not self.goal_input.value:
-            self.goal_input.value = round(float(self.targets["target"].sum()), 2)
+            self.goal_input.value = round(
+                float(self.targets["target"].sum()), minor_unit(self.workbook.currency)
+            )
         self._render_text()
 
     def _money(self, amount: float) -> str:
@@ -646,8 +649,7 @@ class Tracker(widgets.VBox):
         self._render_text()
 
     def _last_closed(self) -> pd.Period:
-        period = self.calendar.period(self.period)
-        return period if self._window().as_of >= period.end_time.date() else period - 1
+        return last_closed(self.calendar.period(self.period), self._window().as_of)
 
     def _show_pending(self, head: str, effect: pd.DataFrame) -> None:
         self.preview = effect

@@ -20,7 +20,7 @@ import pandas as pd
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.model.calendar import RETAIL_PATTERNS, FiscalCalendar
-from salesplan_widgets.workbook.schema import Calendar, Source
+from salesplan_widgets.schema import Calendar, Source
 from salesplan_widgets.workbook.sources import (
     ALL,
     UNKNOWN,

@@ -21,8 +21,8 @@ from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.estimator import plan_cost
 from salesplan_widgets.model.ledger import PeriodPayments
 from salesplan_widgets.model.statements import Statements, payout_statements, provisional_quotas
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.atomic import atomic_path
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook
 
 TARGETS = "targets"

@@ -20,8 +20,8 @@ from ruamel.yaml.error import YAMLError
 
 from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import LOCALES, _, get_locale, use_locale
+from salesplan_widgets.schema import Plan
 from salesplan_widgets.workbook.atomic import content_version, save_checked
-from salesplan_widgets.workbook.schema import Plan
 
 PLAN_FILE = "plan.yaml"
 

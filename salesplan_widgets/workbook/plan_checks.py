@@ -15,36 +15,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _, minor_unit
-from salesplan_widgets.model.allocation import Split, default_goal, plan_months, split_goal
+from salesplan_widgets.i18n import _
 from salesplan_widgets.paths import templates_dir
 from salesplan_widgets.workbook.plan import PLAN_FILE
-from salesplan_widgets.workbook.schema.split import SplitSection
+from salesplan_widgets.workbook.targets import split_from_plan
 
 if TYPE_CHECKING:
     from salesplan_widgets.workbook.workbook import Workbook
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-
-
-def split_from_plan(workbook: Workbook, cube: pd.DataFrame) -> Split:
-    """The plan's split as the plan says it (goal: split.goal, else the goal's target, else last year)."""
-    section = workbook.plan.split or SplitSection()
-    goal = section.goal
-    if goal is None:
-        goal = getattr(workbook.plan.goal, "target", None)
-    if goal is None:
-        goal = default_goal(cube, section.basis_months)
-    return split_goal(
-        goal,
-        section.levels_for_model(),
-        cube,
-        plan_months(cube, section.start, section.months, workbook.plan.calendar.fiscal_year_start),
-        unit=section.unit or 10.0 ** -minor_unit(workbook.currency),
-        locks=section.locks_for_model(),
-        basis_months=section.basis_months,
-        ramp_months=section.ramp_months,
-    )
 
 
 def template_problems(workbook: Workbook) -> list[Problem]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, fmt_number
 from salesplan_widgets.model.plan_checks import payout_cliffs
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import incentives_of
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.workbook import Workbook
 
 PLAN_FILE = "plan.yaml"

@@ -27,8 +27,8 @@ from ruamel.yaml import YAML
 
 from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.schema import Plan, Reports, Sources
 from salesplan_widgets.workbook.plan import PLAN_FILE
-from salesplan_widgets.workbook.schema import Plan, Reports, Sources
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook, open_workbook
 
 STATE_ENV = "SALESPLAN_HUB_STATE"
@@ -285,7 +285,7 @@ def publish(workbook: Workbook | str | Path, state: Path | None = None) -> dict[
 
     Raises PlanError when the plan has no `access` section or names teams or reps the data does not.
     """
-    from salesplan_widgets.report.split import plan_targets
+    from salesplan_widgets.workbook.targets import plan_targets
 
     book = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
     if book.plan.access is None:

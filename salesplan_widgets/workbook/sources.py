@@ -35,8 +35,8 @@ import duckdb
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.schema import Calendar, Source
 from salesplan_widgets.workbook.atomic import atomic_path
-from salesplan_widgets.workbook.schema import Calendar, Source
 
 CACHE_DIR = ".cache"
 MAX_EXAMPLES = 5  # bad rows listed per check; the rest are counted

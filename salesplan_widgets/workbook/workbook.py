@@ -22,9 +22,9 @@ import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem, ReadOnlyError
 from salesplan_widgets.i18n import _, set_locale
+from salesplan_widgets.schema import Plan, Source
 from salesplan_widgets.workbook.atomic import atomic_path
 from salesplan_widgets.workbook.plan import PLAN_FILE, PlanFile
-from salesplan_widgets.workbook.schema import Plan, Source
 
 CACHE_DIR = ".cache"
 REPORTS_DIR = "reports"

@@ -9,7 +9,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from salesplan_widgets.model.commission import CompiledPlan
-    from salesplan_widgets.workbook.schema.incentives import IncentivesSection
+    from salesplan_widgets.schema.incentives import IncentivesSection
 
 INF = np.inf
 

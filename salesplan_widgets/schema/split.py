@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from salesplan_widgets.workbook.schema.base import PlanModel
+from salesplan_widgets.schema.base import PlanModel
 
 Dimension = Literal["segment", "channel", "territory", "team", "rep", "account", "product", "period"]
 Method = Literal["historical", "potential", "equal", "capacity", "seasonality", "manual"]

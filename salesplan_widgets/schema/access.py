@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from salesplan_widgets.workbook.schema.base import PlanModel
+from salesplan_widgets.schema.base import PlanModel
 
 Role = Literal["analyst", "finance", "manager", "rep"]
 # A hub user name doubles as part of an OS account name (salesplan-<name>, at most 32 characters).

@@ -1,6 +1,7 @@
-"""The plan file's schema (pydantic): what a plan may say, with types, defaults and helpful descriptions.
+"""The plan's vocabulary (pydantic): what a plan may say, with types, defaults and helpful descriptions.
 
-Pure declarations: no file access. `plan.py` reads YAML into these models and maps validation errors
+Pure declarations, importable by model/ without loading storage: no file access, no YAML, no pandas.
+`workbook/plan.py` reads the plan file into these models and maps validation errors
 back to the line of the YAML they came from. The JSON Schema in docs/plan.schema.json is generated
 from `Plan` (see `salesplan schema`).
 """
@@ -14,12 +15,12 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from salesplan_widgets.i18n import _
-from salesplan_widgets.workbook.schema.access import AccessSection
-from salesplan_widgets.workbook.schema.base import PlanModel
-from salesplan_widgets.workbook.schema.goal import GoalSection
-from salesplan_widgets.workbook.schema.incentives import IncentivesSection
-from salesplan_widgets.workbook.schema.split import SplitSection
-from salesplan_widgets.workbook.schema.tracking import TrackingSection
+from salesplan_widgets.schema.access import AccessSection
+from salesplan_widgets.schema.base import PlanModel
+from salesplan_widgets.schema.goal import GoalSection
+from salesplan_widgets.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.split import SplitSection
+from salesplan_widgets.schema.tracking import TrackingSection
 
 CanonicalColumn = Literal[
     "date",

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from salesplan_widgets.workbook.schema.base import PlanModel
+from salesplan_widgets.schema.base import PlanModel
 
 
 class TrackingSection(PlanModel):

@@ -54,7 +54,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_serializer, model_validator
 
 from salesplan_widgets.i18n import _
-from salesplan_widgets.workbook.schema.base import PlanModel
+from salesplan_widgets.schema.base import PlanModel
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 SHARE_TOLERANCE = 1e-9
