@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import pandas as pd
 from traitlets import Dict, Enum, Instance, TraitError, Tuple, Unicode, observe, validate
 
-from salesplan_widgets.errors import InputError, Problem, SalesplanError
+from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import (
     _,
     dimension_labels,
@@ -39,16 +39,18 @@ from salesplan_widgets.widgets.charts import (
     set_value_ticks,
     trend_figure,
 )
-from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
-from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
+from salesplan_widgets.widgets.dashboard import Dashboard
+from salesplan_widgets.workbook import Workbook, open_workbook
 
 MIX_DIMENSIONS = ("segment", "channel", "rep")
 TREND_MONTHS = 12
 _ALL = "all"  # a dimension the plan does not map holds this value in the cube
 
 
-class SalesOverview(widgets.VBox):
+class SalesOverview(Dashboard, widgets.VBox):
     """Headline, trend and mix of one team's (or every team's) sales up to a chosen month."""
+
+    address = ("period", "team")  # what the page address may select (widgets/dashboard.py)
 
     team = Unicode("", help="Team shown; empty means every team.")
     period = Unicode(help="Month reported, YYYY-MM; one of the months in the data.")
@@ -145,31 +147,6 @@ class SalesOverview(widgets.VBox):
         self.refresh()
 
     # -- the query string ---------------------------------------------------------------------------
-    @classmethod
-    def from_query(
-        cls, workbook: Workbook | str | Path, query_string: str | None = None, scope: Scope | None = None
-    ) -> SalesOverview:
-        """The overview with the period and team the page address asks for, if known and inside `scope`."""
-        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook, read_only=True)
-        cube = workbook.cube()
-        choices = {
-            "period": {str(p) for p in cube["period"].unique()},
-            "team": {t for t in cube["team"].unique() if t != _ALL},
-        }
-        query = parse_query(request_query_string() if query_string is None else query_string, choices, scope)
-        return cls(workbook, period=query.get("period"), team=query.get("team"), notices=query.notices)
-
-    @classmethod
-    def dashboard(cls, workbook: Workbook | str | Path, scope: Scope | None = None) -> widgets.Widget:
-        """What the Voila page shows: the overview for the request, or a plain message if the data is bad.
-
-        A viewer must never see a traceback, so a SalesplanError becomes an escaped message box.
-        """
-        try:
-            return cls.from_query(open_read_only(workbook), scope=scope)
-        except SalesplanError as exc:
-            return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
-
     # -- invariants -----------------------------------------------------------------------------------
     @validate("period")
     def _known_period(self, proposal):

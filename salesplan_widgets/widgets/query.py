@@ -1,7 +1,7 @@
 """The dashboard's URL query string (`?period=2026-10&team=East`), read and validated before any use.
 
 A published dashboard takes its selection from the address a manager bookmarks or is sent. Only values
-that are already known choices are accepted: a period shaped YYYY-MM that exists in the data, a team or
+that are already known choices are accepted: a period (2026-10, 2026Q4, a week) that exists in the data, a team or
 rep that appears in it, a rep who belongs to the team asked for. Anything else is dropped with a polite
 notice. Parameters only narrow: a `Scope` (the teams and reps a viewer may see, given by the server from
 the signed-in identity, never from the address) turns a value outside it into a "not permitted" notice,
@@ -19,7 +19,12 @@ from urllib.parse import parse_qsl
 
 from salesplan_widgets.i18n import _
 
-PERIOD_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+# A period as the data names it at any grain: 2026-10, 2026Q4, 2026-10-26/2026-11-01 (a week). Only values
+# the data holds are accepted anyway; the shape check keeps anything else from being looked up at all.
+_MONTH, _DAY = r"\d{4}-(0[1-9]|1[0-2])", r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+PERIOD_PATTERN = re.compile(
+    rf"{_MONTH}|\d{{4}}Q[1-4]|\d{{4}}-W(0[1-9]|[1-4]\d|5[0-3])|{_DAY}(/{_DAY})?", re.ASCII
+)
 # Parameters Voila itself reads (template, theme); not ours to judge.
 _VOILA_PREFIX = "voila-"
 # Longer values are rejected unread: no choice in a sales plan is this long.
@@ -79,7 +84,7 @@ def request_query_string() -> str:
 
 def _notice_for(name: str) -> str:
     if name == "period":
-        return _("The period in the address is not a month with data (YYYY-MM); it was ignored.")
+        return _("The period in the address is not a period with data; it was ignored.")
     if name == "team":
         return _("The team in the address is not one of the plan's teams; it was ignored.")
     if name == "rep":
@@ -99,7 +104,7 @@ def parse_query(
 ) -> Query:
     """Keep each parameter whose value is one of `choices[name]` and inside `scope`; note every other one.
 
-    A period must also look like YYYY-MM. `rosters` (team → its reps) drops a rep who is not in the team
+    A period must also look like one: 2026-10, 2026Q4, 2026-W44 or a week's days (2026-10-26/2026-11-01). `rosters` (team → its reps) drops a rep who is not in the team
     asked for. Repeated parameters count once (the first). Unknown parameter names are ignored with one
     notice that does not repeat them.
     """

@@ -46,8 +46,8 @@ from salesplan_widgets.widgets.charts import (
     set_value_ticks,
     value_axis,
 )
-from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
-from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
+from salesplan_widgets.widgets.dashboard import Dashboard
+from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets
 
 LEVEL_DIMENSIONS = ("segment", "channel", "territory", "team", "rep", "period")
@@ -442,10 +442,12 @@ def _figure_table(header: list[str], rows: list[list[str]], figures_from: int) -
     )
 
 
-class MyTargets(widgets.VBox):
+class MyTargets(Dashboard, widgets.VBox):
     """Read-only "my targets" view for managers: a team's or a rep's targets by month, segment and channel,
     with milestones; the team and rep come from the page address (validated) or the dropdowns.
     """
+
+    address = ("team", "rep")  # what the page address may select (widgets/dashboard.py)
 
     team = Unicode("", help="Team shown; empty means every team.")
     rep = Unicode("", help="Rep shown; empty means every rep of the team.")
@@ -502,34 +504,6 @@ class MyTargets(widgets.VBox):
             rep = ""
         self.rep = rep or ""
         self.refresh()
-
-    @classmethod
-    def from_query(
-        cls, workbook: Workbook | str | Path, query_string: str | None = None, scope: Scope | None = None
-    ) -> MyTargets:
-        """The view for the team and rep the page address asks for, if known, in `scope`, and consistent
-        (a rep of another team than the one asked for is dropped with a notice)."""
-        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
-        cube = workbook.cube()
-        choices = {
-            "team": set(cube["team"].astype(str)) - {"all"},
-            "rep": set(cube["rep"].astype(str)) - {"all"},
-        }
-        pairs = cube[["team", "rep"]].astype(str).drop_duplicates()
-        rosters = {team: set(group["rep"]) for team, group in pairs.groupby("team")}
-        query = parse_query(
-            request_query_string() if query_string is None else query_string, choices, scope, rosters
-        )
-        return cls(workbook, team=query.get("team"), rep=query.get("rep"), notices=query.notices)
-
-    @classmethod
-    def dashboard(cls, workbook: Workbook | str | Path, scope: Scope | None = None) -> widgets.Widget:
-        """What the Voila page shows, from the workbook opened read-only; a viewer never sees a traceback,
-        only an escaped message."""
-        try:
-            return cls.from_query(open_read_only(workbook), scope=scope)
-        except SalesplanError as exc:
-            return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
 
     def _set_rep_options(self) -> None:
         rows = self.all_targets if not self.team else self.all_targets[self.all_targets["team"] == self.team]

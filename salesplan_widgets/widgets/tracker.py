@@ -38,8 +38,8 @@ from salesplan_widgets.model.tracking import plan_vs_actual, window_bounds
 from salesplan_widgets.model.variance import waterfall, waterfall_floor, waterfall_labels
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.widgets.charts import message_box, month_labels
-from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
-from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
+from salesplan_widgets.widgets.dashboard import Dashboard
+from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
 from salesplan_widgets.workbook.versions import save_version, targets_for_tracking, targets_version
 
@@ -60,8 +60,10 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table class='salesplan-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-class Tracker(widgets.VBox):
+class Tracker(Dashboard, widgets.VBox):
     """Attainment, pace, variance, at-risk reps and feedback for a selection; a re-plan panel."""
+
+    address = ("period", "team", "rep")  # what the page address may select (widgets/dashboard.py)
 
     team = Unicode("", help="Team shown; empty means all.")
     rep = Unicode("", help="Rep shown; empty means all.")
@@ -405,48 +407,6 @@ class Tracker(widgets.VBox):
         return [*pages[:3], (_("Feedback"), feedback), (_("Re-plan"), replan)]
 
     # -- the address -------------------------------------------------------------------------------------
-    @classmethod
-    def from_query(
-        cls,
-        workbook: Workbook | str | Path,
-        query_string: str | None = None,
-        scope: Scope | None = None,
-        editable: bool = True,
-    ) -> Tracker:
-        """The tracker with the team, rep and period the page address asks for, when known and in `scope`."""
-        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
-        cube = workbook.cube()
-        choices = {
-            "period": {str(p) for p in cube["period"].unique()},
-            "team": {str(t) for t in cube["team"].unique()},
-            "rep": {str(r) for r in cube["rep"].unique()},
-        }
-        rosters = cube.groupby("team", observed=True)["rep"].unique().map(lambda reps: {str(r) for r in reps})
-        query = parse_query(
-            request_query_string() if query_string is None else query_string,
-            choices,
-            scope,
-            rosters={str(team): reps for team, reps in rosters.items()},
-        )
-        return cls(
-            workbook,
-            period=query.get("period"),
-            team=query.get("team") or "",
-            rep=query.get("rep") or "",
-            notices=query.notices,
-            editable=editable,
-        )
-
-    @classmethod
-    def dashboard(cls, workbook: Workbook | str | Path, scope: Scope | None = None) -> widgets.Widget:
-        """The Voila page: the tracker for the request, read-only (no notes, no re-plan), or a plain message
-        (never a traceback). Notes and re-plans are written in JupyterLab, with `Tracker(workbook)`."""
-        try:
-            book = open_read_only(workbook)
-            return cls.from_query(book, scope=scope, editable=False)
-        except SalesplanError as exc:
-            return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
-
     # -- invariants --------------------------------------------------------------------------------------
     @validate("period")
     def _known_period(self, proposal):
