@@ -73,7 +73,7 @@ def translator(locale: str):
 
 
 def dimension_labels() -> dict[str, str]:
-    """Names of the table vocabulary's dimensions (DESIGN.md) in the active language, for titles and menus."""
+    """Names of the table vocabulary's dimensions (docs/architecture.md) in the active language, for titles and menus."""
     return {
         "segment": _("Segment"),
         "channel": _("Channel"),

@@ -1,6 +1,6 @@
 """Sales history read off the cube: trend, seasonality, mix and the period's headline figures.
 
-Pure functions on the cube (see DESIGN.md's table vocabulary): they never read files or draw. The
+Pure functions on the cube (the table vocabulary of docs/architecture.md): they never read files or draw. The
 overview report and dashboard, and the goal baseline, all start here.
 """
 
