@@ -151,6 +151,11 @@ def payout_statements(
     moves where `paid_to_date` and `earned_to_date` apply from the current period to the period holding
     that month; the periods from there on are computed (and, with `all_periods`, shown) on top of them.
     """
+    # pay is measured by month: weeks (or quarters) count in the month the calendar gives them
+    calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
+    fiscal_year_start = calendar.fiscal_year_start
+    cube, quotas = calendar.in_months(cube), calendar.in_months(quotas)
+    period = calendar.months_of([period])[0] if isinstance(period, pd.Period) else pd.Period(period, "M")
     if section.plans or section.assignments:
         from salesplan_widgets.model.role_plans import role_statements
 
@@ -166,11 +171,6 @@ def payout_statements(
             earned_to_date,
         )
     plan = compile_plan(section)
-    # pay is measured by month: weeks (or quarters) count in the month the calendar gives them
-    calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
-    fiscal_year_start = calendar.fiscal_year_start
-    cube, quotas = calendar.in_months(cube), calendar.in_months(quotas)
-    period = calendar.months_of([period])[0] if isinstance(period, pd.Period) else pd.Period(period, "M")
     first = fiscal_year_first(period, fiscal_year_start)
     months = pd.period_range(first, periods=12, freq="M")
     upto = (period.year - first.year) * 12 + period.month - first.month
