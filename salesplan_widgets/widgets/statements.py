@@ -7,6 +7,7 @@ sandboxed frame: the document keeps its own print styles, cannot restyle the pag
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from pathlib import Path
@@ -45,6 +46,18 @@ def inline_document(document: str) -> str:
     )
 
 
+def excel_link(path: Path) -> str:
+    """A download link carrying the statement's Excel file itself: the dashboard server exposes no files."""
+    if not path.is_file():
+        return ""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return (
+        f'<a class="salesplan-statement-xlsx" download="{html.escape(path.name, quote=True)}" '
+        f'href="data:{mime};base64,{data}">{html.escape(_("Download as Excel"))}</a>'
+    )
+
+
 class StatementsView(Dashboard, widgets.VBox):
     """A chooser of the statements published to the viewer (period · rep · state) and the chosen one."""
 
@@ -68,6 +81,7 @@ class StatementsView(Dashboard, widgets.VBox):
             style={"description_width": "initial"},
         )
         self.status = widgets.HTML()
+        self.download = widgets.HTML()
         self.document = widgets.HTML()
         title = widgets.HTML(f"<h3>{html.escape(_('My commission statements'))}</h3>")
         children = [title, self.notices]
@@ -79,7 +93,7 @@ class StatementsView(Dashboard, widgets.VBox):
                     "No statement is closed yet: those shown may still change until finance closes them."
                 )
                 children.append(widgets.HTML(message_box([closed])))
-            children += [self.chooser, self.status, self.document]
+            children += [self.chooser, self.status, self.download, self.document]
             self.chooser.value = self._first(period, rep)
             self.chooser.observe(lambda _change: self.show(), names="value")
             self.show()
@@ -104,6 +118,7 @@ class StatementsView(Dashboard, widgets.VBox):
         files = documents.get(self.locale) or documents.get("en") or next(iter(documents.values()))
         kind = "ok" if entry["status"] == "closed" else "notice"
         self.status.value = message_box([status_label(entry["status"])], kind=kind)
+        self.download.value = excel_link(self.workbook.path / files["xlsx"]) if "xlsx" in files else ""
         path = self.workbook.path / files["html"] if "html" in files else None
         if path is None or not path.is_file():
             self.document.value = message_box([_("This statement has no printable page.")])
