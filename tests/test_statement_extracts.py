@@ -197,3 +197,22 @@ def test_the_statements_dashboard_says_when_nothing_is_closed_and_speaks_the_pla
     (tmp_path / "wb" / "reports").rename(tmp_path / "no-reports")
     nothing = scoped_dashboard(publish(folder, tmp_path / "state")["li"], "statements", "")
     assert "尚未向您发布任何结算单" in str([getattr(w, "value", "") for w in nothing.children])
+
+
+def test_a_file_planted_in_a_reps_statement_folder_as_a_link_to_another_reps_is_not_copied(tmp_path):
+    folder = make_workbook(tmp_path / "wb")
+    li = folder / "reports" / "2026-01" / "statements" / "Li"
+    (li / "statement-2026-01.fr.html").symlink_to(li.parent / "Zhao" / "statement-2026-01.en.html")
+    (li.parent / "Li-extra").symlink_to(li.parent / "Zhao", target_is_directory=True)
+    extracts = publish(folder, tmp_path / "state")
+    assert "Zhao" not in _statement_text(extracts["li"])
+    assert {e for e in _index(extracts["fin"]) if e[1] not in {"Li", "Wang", "Zhao"}} == set()
+
+
+def test_a_managers_statements_dashboard_narrows_to_a_rep_of_their_team(workbook, tmp_path):
+    extract = publish(workbook, tmp_path / "state")["boss"]
+    view = scoped_dashboard(extract, "statements", "rep=Wang&period=2026-01")
+    reps = {label.split(" · ")[1] for label, _i in view.chooser.options}
+    assert reps == {"Li", "Wang"}
+    assert view.chooser.label.startswith("2026-01 · Wang")
+    assert "Rep: Wang" in view.document.value and "Rep: Li" not in view.document.value
