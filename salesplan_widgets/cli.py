@@ -90,16 +90,32 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     workbook = open_workbook(Path(args.workbook))  # the workbook's language for every message below
     if args.approve:
         print(closing_summary(approve_payments(workbook, args.period)))
-        return 0
+        return _refresh_statements(workbook)
     if args.close:
         row, paths = close_and_publish(workbook, args.period)
         print(closing_summary(row))
         print(_("{n} statement files written under {path}").format(n=len(paths), path=paths[0].parent.parent))
-        return 0
+        return _refresh_statements(workbook)
     for path in write_payouts(workbook, args.period):
         print(_("Payout statements written to {path}").format(path=path))
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip
+    return _refresh_statements(workbook)
+
+
+def _refresh_statements(workbook) -> int:
+    """Republish the hub's extracts (if this workbook is published) so each rep sees their statement's
+    new state; the ledger step is recorded either way, so a failure here only asks for a publish."""
+    from salesplan_widgets.workbook.publish import publish_if_published
+
+    try:
+        refreshed = publish_if_published(workbook)
+    except (SalesplanError, OSError) as exc:
+        print(_("The hub's extracts were not refreshed ({error}); run salesplan publish.").format(error=exc),
+              file=sys.stderr)  # fmt: skip
+        return 1
+    if refreshed:
+        print(_("Statements published to {n} hub user(s).").format(n=len(refreshed)))
     return 0
 
 

@@ -31,6 +31,8 @@ from salesplan_widgets.i18n import fmt_money
 from salesplan_widgets.serve import free_port
 from salesplan_widgets.workbook.feedback import read_feedback
 from salesplan_widgets.workbook.inbox import import_inbox
+from salesplan_widgets.workbook.ledger import approve_payments, close_and_publish
+from salesplan_widgets.workbook.payouts import write_payouts
 from salesplan_widgets.workbook.publish import RECOGNITION_FILE, os_account
 
 PASSWORD = "correct-horse-battery"
@@ -76,6 +78,9 @@ def _wait_for(url: str, timeout: float) -> None:
 def hub(tmp_path_factory: pytest.TempPathFactory):
     workbook = create_demo(tmp_path_factory.mktemp("hub") / "wb", end="2026-10", rows=20_000)
     workbook.chmod(0o750)  # the hub refuses a workbook other OS users could open
+    write_payouts(open_workbook(workbook), "2026-09", by="analyst")  # a closed quarter: every rep's statement
+    approve_payments(open_workbook(workbook), "2026-09", by="finance")
+    close_and_publish(open_workbook(workbook), "2026-09", by="controller")
     state = Path(tempfile.mkdtemp(prefix="salesplan-hub-test-"))
     state.chmod(0o711)
     ensure_hub_group()
@@ -170,6 +175,21 @@ def test_rep_signs_in_and_sees_only_their_own_targets_and_payout(hub: Hub, signe
     assert not [name for name in others if name in own_part]
     published = (hub.state / "extracts" / "rex" / RECOGNITION_FILE).read_text(encoding="utf-8")
     assert [name for name in others if name in public_part] == [name for name in others if name in published]
+
+
+def test_rep_reads_their_own_closed_statement_and_never_another_reps(hub: Hub, signed_in) -> None:
+    page = signed_in("rex")
+    own, other = hub.rep_of("rex"), hub.rep_of("rob")
+    url = hub.url + "/user/rex/voila/render/statements.ipynb"
+    text = _dashboard(page, url, ".salesplan-statements iframe").replace("\xa0", " ")
+    assert f"2026-09 · {own} · Closed: final" in text
+    document = page.frame_locator("iframe.salesplan-statement").locator("body").inner_text()
+    assert f"Rep: {own}" in document and "Total for this period" in document
+    assert page.get_attribute("a.salesplan-statement-xlsx", "download") == "statement-2026-09.en.xlsx"
+    asked = _dashboard(page, url + "?rep=" + other.replace(" ", "+"), ".salesplan-statements iframe")
+    assert NOT_PERMITTED in asked
+    shown = page.frame_locator("iframe.salesplan-statement").locator("body").inner_text()
+    assert other not in asked + text and other not in shown + document and f"Rep: {own}" in shown
 
 
 def test_rep_address_edited_to_another_rep_shows_not_permitted_and_never_their_numbers(

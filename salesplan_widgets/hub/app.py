@@ -29,7 +29,13 @@ from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.inbox import WRITE_ACTIONS, import_inbox, prepare_inbox
 from salesplan_widgets.workbook.plan import PLAN_FILE
-from salesplan_widgets.workbook.publish import ROLE_DASHBOARDS, os_account, publish, state_dir
+from salesplan_widgets.workbook.publish import (
+    ROLE_DASHBOARDS,
+    os_account,
+    publish,
+    role_dashboards,
+    state_dir,
+)
 from salesplan_widgets.workbook.workbook import Workbook
 
 PASSWORD_ENV = "SALESPLAN_HUB_PASSWORD"
@@ -242,7 +248,7 @@ def prepare_hub(
         folder = state / DASHBOARDS_DIR / name
         inbox = prepare_inbox(state, name) if WRITE_ACTIONS[role] else None
         first = _stage_dashboards(
-            name, role, book.plan.reports.dashboards, extracts[name], inbox, folder, account.pw_gid
+            name, role, role_dashboards(book.plan, role), extracts[name], inbox, folder, account.pw_gid
         )
         accounts[name] = {
             "role": role,

@@ -61,6 +61,10 @@ def _render(name: str, book: Workbook, query: str) -> widgets.Widget:
                 book, period or max(periods), public.read_text("utf-8")
             )
         return incentives_dashboard(book, period)
+    if name == "statements":
+        from salesplan_widgets.widgets.statements import StatementsView
+
+        return StatementsView.from_query(book, query)
     raise SalesplanError(_("This dashboard is not published for signed-in users."))
 
 

@@ -3,7 +3,8 @@
 Under the hub a signed-in user can run code in their own dashboard kernel, so scope is what that kernel
 can *read*. Each manager, finance user and rep therefore gets a workbook of their own: a copy of the plan
 without its `access` section, the sales lines, accounts and targets of their scope (finance: all of them),
-and a pre-built cube, owned by root and readable only by the OS group of that user (`salesplan-<name>`).
+each rep's statement documents the scope may read (workbook/statement_extracts.py), and a pre-built
+cube, owned by root and readable only by the OS group of that user (`salesplan-<name>`).
 An extract replaces the previous one in one step (a symbolic link swapped atomically), so a dashboard
 never reads half an extract. This module must never give any user's group a file outside their scope.
 """
@@ -29,6 +30,7 @@ from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema import Plan, Reports, Sources
 from salesplan_widgets.workbook.plan import PLAN_FILE
+from salesplan_widgets.workbook.statement_extracts import copy_statements
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook, open_workbook
 
 STATE_ENV = "SALESPLAN_HUB_STATE"
@@ -39,16 +41,27 @@ RECOGNITION_FILE = Path("published") / "recognition.html"
 OS_PREFIX = "salesplan-"
 # The dashboards each role is served; only those the plan lists are staged.
 ROLE_DASHBOARDS: dict[str, tuple[str, ...]] = {
-    "rep": ("my_targets", "incentives"),
-    "manager": ("my_targets", "overview", "incentives"),
-    "finance": ("incentives",),
+    "rep": ("my_targets", "incentives", "statements"),
+    "manager": ("my_targets", "overview", "incentives", "statements"),
+    "finance": ("incentives", "statements"),
 }
+STATEMENTS_DASHBOARD = "statements"  # staged whenever the plan pays incentives, listed or not
 _KEEP_VERSIONS = 2  # the live extract and the one before it, which an open page may still be reading
 
 
 def os_account(user: str) -> str:
     """The OS account (and its private group) a hub user's server runs as."""
     return f"{OS_PREFIX}{user}"
+
+
+def role_dashboards(plan: Plan, role: str) -> list[str]:
+    """The dashboards a role is served: those of ROLE_DASHBOARDS the plan lists, and the statements
+    dashboard whenever the plan has incentives (every paid rep has statements to read)."""
+    return [
+        name
+        for name in ROLE_DASHBOARDS[role]
+        if name in plan.reports.dashboards or (name == STATEMENTS_DASHBOARD and plan.incentives is not None)
+    ]
 
 
 def state_dir(workbook: Workbook) -> Path:
@@ -200,7 +213,7 @@ def _scoped_sales(book: Workbook, scope: Scope, target: Path) -> list[str]:
 
 def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_accounts: bool) -> dict:
     plan = book.plan
-    wanted = [d for d in ROLE_DASHBOARDS[scope.role] if d in plan.reports.dashboards]
+    wanted = role_dashboards(plan, scope.role)
     sources = {
         "sales": {"path": "data/sales.parquet", "format": "parquet", "columns": {c: c for c in sales_columns}}
     }
@@ -249,6 +262,7 @@ def write_extract(
         scoped_targets = targets[scope.mask(targets)].assign(period=lambda t: t["period"].astype(str))
         (version / TABLES_DIR).mkdir()
         scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
+        copy_statements(book, scope, book.cube(), version)  # only the statements the scope may read
         _write_yaml(version / PLAN_FILE, _extract_plan(book, scope, sales_columns, accounts is not None))
         (version / SCOPE_FILE).write_text(json.dumps(scope.as_json(), ensure_ascii=False), encoding="utf-8")
         if recognition is not None:

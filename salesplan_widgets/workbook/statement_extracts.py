@@ -1,0 +1,93 @@
+"""Which statement documents go into a hub user's extract: a rep's own, a manager's teams' reps', finance all.
+
+A statement is the most personal file salesplan writes, so the selection starts from the reps a scope may
+read and looks up only their folders (`rep_folder`); only finance's extract lists every folder. Each
+period is labelled with the ledger's last event for it (prepared, approved or closed), so a dashboard can
+say plainly whether a statement is final. Copying only: documents are rendered by report/statement_documents.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from salesplan_widgets.report.statement_documents import STATEMENTS_DIR, rep_folder
+from salesplan_widgets.workbook.workbook import REPORTS_DIR, Workbook
+
+STATEMENTS_INDEX = Path(STATEMENTS_DIR) / "index.json"
+_DOCUMENT_SUFFIXES = (".html", ".xlsx")
+
+
+def ledger_status(book: Workbook) -> dict[str, str]:
+    """Period -> the ledger's last event for it ('prepared', 'approved' or 'closed')."""
+    from salesplan_widgets.workbook.ledger import read_ledger
+
+    journal = read_ledger(book, ["rep"]).journal
+    return dict(zip(journal["period"].astype(str), journal["event"].astype(str), strict=True))
+
+
+def readable_reps(scope, cube: pd.DataFrame) -> set[str] | None:
+    """The reps whose statements `scope` may read; None means every rep (finance)."""
+    if scope.teams is None and scope.reps is None:
+        return None
+    return set(cube.loc[scope.mask(cube), "rep"].astype(str)) - {"all"} | set(scope.reps or ())
+
+
+def _documents(folder: Path, period: str) -> dict[str, dict[str, str]]:
+    """locale -> {'html': file name, 'xlsx': file name} of the regular files in a rep's statement folder."""
+    found: dict[str, dict[str, str]] = {}
+    prefix = f"statement-{period}."
+    for path in sorted(folder.iterdir()):
+        if path.is_symlink() or not path.is_file() or not path.name.startswith(prefix):
+            continue
+        if path.suffix not in _DOCUMENT_SUFFIXES:
+            continue
+        locale = path.name.removeprefix(prefix).removesuffix(path.suffix)
+        found.setdefault(locale, {})[path.suffix.lstrip(".")] = path.name
+    return found
+
+
+def copy_statements(book: Workbook, scope, cube: pd.DataFrame, target: Path) -> list[dict]:
+    """Copy the statement documents `scope` may read into `target`/statements and write its index."""
+    reps = readable_reps(scope, cube)
+    names = {rep_folder(r): r for r in sorted(set(cube["rep"].astype(str)) - {"all"} | (reps or set()))}
+    status = ledger_status(book)
+    entries = []
+    reports = book.path / REPORTS_DIR
+    periods = sorted(p for p in reports.iterdir() if p.is_dir()) if reports.is_dir() else []
+    for period_dir in periods:
+        statements = period_dir / STATEMENTS_DIR
+        if not statements.is_dir():
+            continue
+        if reps is None:
+            folders = sorted(p for p in statements.iterdir() if p.is_dir() and not p.is_symlink())
+        else:
+            folders = [statements / rep_folder(r) for r in sorted(reps)]
+        for folder in folders:
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            documents = _documents(folder, period_dir.name)
+            if not documents:
+                continue
+            copied = target / STATEMENTS_DIR / period_dir.name / folder.name
+            copied.mkdir(parents=True)
+            for files in documents.values():
+                for name in files.values():
+                    shutil.copyfile(folder / name, copied / name)
+            relative = copied.relative_to(target).as_posix()
+            entries.append({
+                "period": period_dir.name,
+                "rep": names.get(folder.name, folder.name),
+                "status": status.get(period_dir.name, "prepared"),
+                "documents": {
+                    locale: {kind: f"{relative}/{name}" for kind, name in files.items()}
+                    for locale, files in documents.items()
+                },
+            })  # fmt: skip
+    index = target / STATEMENTS_INDEX
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+    return entries
