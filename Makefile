@@ -42,7 +42,7 @@ bench:
 catalog:
 	pybabel extract -F babel.cfg -o salesplan_widgets/locale/salesplan.pot --no-location --sort-output .
 	@if [ -f salesplan_widgets/locale/zh_CN/LC_MESSAGES/salesplan.po ]; then \
-	  pybabel update -i salesplan_widgets/locale/salesplan.pot -d salesplan_widgets/locale -D salesplan -l zh_CN --no-fuzzy-matching; \
+	  pybabel update -i salesplan_widgets/locale/salesplan.pot -d salesplan_widgets/locale -D salesplan -l zh_CN --no-fuzzy-matching --ignore-obsolete; \
 	else \
 	  pybabel init -i salesplan_widgets/locale/salesplan.pot -d salesplan_widgets/locale -D salesplan -l zh_CN; \
 	fi
