@@ -35,7 +35,6 @@ from salesplan_widgets.model.history import (
 from salesplan_widgets.widgets.charts import (
     bar_figure,
     message_box,
-    month_labels,
     set_value_ticks,
     trend_figure,
 )
@@ -182,7 +181,7 @@ class SalesOverview(Dashboard, widgets.VBox):
         breakdown = mix(selected, self.mix_by, start=fy_start, end=period)
         figures = headline(selected, period, self.calendar)
 
-        labels = month_labels(months["period"], self.locale)
+        labels = period_labels(months["period"], self.locale)
         with self.trend_bars.hold_sync():
             self.trend_bars.x = labels
             self.trend_bars.y = months["actual"].to_numpy(dtype=float)

@@ -36,13 +36,13 @@ from salesplan_widgets.model.allocation import (
     split_goal,
     unit_decimals,
 )
+from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
 from salesplan_widgets.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.widgets.charts import (
     bar_figure,
     message_box,
-    month_labels,
     set_value_ticks,
     value_axis,
 )
@@ -345,10 +345,10 @@ class TaskSplitter(widgets.VBox):
         top = self.result.subtotals([first])
         reps = self.result.subtotals(["rep"]) if "rep" in self.result.targets else top.iloc[0:0]
         monthly = self.result.subtotals(["period"])
-        labels = month_labels(monthly["period"], self.locale)
+        labels = period_labels(monthly["period"], self.locale)
         cumulative = monthly["target"].cumsum().to_numpy()
         checkpoints = self.milestone_table.groupby("period")["cumulative_target"].sum()
-        checkpoint_labels = month_labels(checkpoints.index, self.locale)
+        checkpoint_labels = period_labels(checkpoints.index, self.locale)
         self.top_chart.title = _("Targets by {level}").format(level=dimension_labels().get(first, first))
         with self.top_bars.hold_sync():
             self.top_bars.x, self.top_bars.y = top[first].astype(str).to_numpy(), top["target"].to_numpy()
@@ -528,7 +528,7 @@ class MyTargets(Dashboard, widgets.VBox):
         by_rep = rows.groupby("rep", observed=True)["target"].sum().sort_values(ascending=False)
         with self.month_bars.hold_sync():
             self.month_bars.x, self.month_bars.y = (
-                month_labels(monthly.index, self.locale),
+                period_labels(monthly.index, self.locale),
                 monthly.to_numpy(),
             )
         with self.rep_bars.hold_sync():
