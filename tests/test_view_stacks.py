@@ -108,3 +108,16 @@ def test_tracker_and_report_pace_the_same_window_from_one_model_function(tmp_pat
         )
     )
     assert (report.window.first, report.window.last) == (pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+
+
+def test_a_chinese_incentive_calculators_payout_axis_uses_the_same_number_format(tmp_path):
+    from test_payouts_export import write_workbook
+
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+
+    calc = IncentiveCalculator(write_workbook(tmp_path / "wb", locale="zh_CN"), period="2026-10", rep="Li")
+    axis = calc.curve_figure.axes[1]
+    payouts = [*calc.curve_table["design"], *calc.curve_table["saved"]]
+    assert axis.tick_format is None
+    assert axis.tick_labels == value_ticks(payouts, "zh_CN")
+    assert axis.scale.max >= max(payouts)

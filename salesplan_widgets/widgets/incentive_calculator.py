@@ -39,7 +39,7 @@ from salesplan_widgets.model.recognition import (
 from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
-from salesplan_widgets.widgets.charts import html_table, message_box, static_sections
+from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 from salesplan_widgets.workbook.plan import builtin_message
@@ -199,7 +199,7 @@ class IncentiveCalculator(widgets.VBox):
             axes=[
                 Axis(scale=x, label=_("Attainment"), tick_format=".0%"),
                 Axis(scale=y, side="left", label=_("Payout ({currency})").format(currency=self.currency),
-                     tick_format=",.0f", label_offset="60px"),
+                     label_offset="60px"),
             ],
             title=_("Payout vs attainment for a typical quota: design (solid), saved plan (dashed)"),
             fig_margin={"top": 50, "bottom": 50, "left": 80, "right": 20},
@@ -440,6 +440,7 @@ class IncentiveCalculator(widgets.VBox):
             self.design_line.x, self.design_line.y = CURVE_POINTS, design
         with self.saved_line.hold_sync():
             self.saved_line.x, self.saved_line.y = CURVE_POINTS, saved
+        set_value_ticks(self.curve_figure.axes[1], [*design, *saved], self.locale)
         self._show_summary()
         self._show_statement()
         self._show_leaderboard()
