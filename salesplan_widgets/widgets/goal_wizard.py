@@ -21,7 +21,7 @@ from traitlets import Dict, Enum, Float, Instance, Int, TraitError, Tuple, Unico
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
-from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.forecast import Backtest, Forecast, backtest, baseline_forecast
 from salesplan_widgets.model.goal import (
     BLEND,
@@ -41,10 +41,10 @@ from salesplan_widgets.model.goal import (
 )
 from salesplan_widgets.model.history import fiscal_year_start_period
 from salesplan_widgets.model.smart import SmartCheck, letter_names, metric_names, smart_check
+from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.schema.goal import GoalScope, GoalSection
 from salesplan_widgets.schema.goal import MarketInput as MarketSetting
 from salesplan_widgets.widgets.charts import (
-    month_labels,
     set_value_ticks,
     static_sections,
     thin_month_ticks,
@@ -200,7 +200,7 @@ class GoalWizard(widgets.VBox):
         names = metric_names()
         month_options = [
             (label, m)
-            for label, m in zip(month_labels([_month(m) for m in self.months]), self.months, strict=True)
+            for label, m in zip(period_labels([_month(m) for m in self.months]), self.months, strict=True)
         ]
         wide = {"description_width": "initial"}
         self.metric_control = widgets.Dropdown(
@@ -634,9 +634,9 @@ class GoalWizard(widgets.VBox):
         ]
         months = self.forecast.by_period()
         with self.history_line.hold_sync():
-            self.history_line.x = month_labels(history["period"], self.locale)
+            self.history_line.x = period_labels(history["period"], self.locale)
             self.history_line.y = history["actual"].to_numpy(dtype=float)
-        labels = month_labels(months["period"], self.locale)
+        labels = period_labels(months["period"], self.locale)
         with self.forecast_line.hold_sync():
             self.forecast_line.x = labels
             self.forecast_line.y = months["forecast"].to_numpy(dtype=float)
@@ -658,7 +658,7 @@ class GoalWizard(widgets.VBox):
                 self.target_line.x, self.target_line.y = [], []
             else:
                 months = self.proposal.by_period()
-                self.target_line.x = month_labels(months["period"], self.locale)
+                self.target_line.x = period_labels(months["period"], self.locale)
                 self.target_line.y = months["target"].to_numpy(dtype=float)
         self._rescale()
 
@@ -766,19 +766,14 @@ class GoalWizard(widgets.VBox):
         r = self.result
         if r.get("target") is None:
             return self._message(r.get("note") or _("No target yet."), ok=False)
-        cards = [
+        figures = [
             (_("Target"), self._figure(r["target"])),
             (_("Baseline forecast"), self._figure(r["baseline"])),
             (_("Stretch over baseline"), fmt_percent(r["stretch"], self.locale, decimals=1)),
             (_("Chance at the current trend"), fmt_percent(r["probability"], self.locale)),
         ]
-        cells = "".join(
-            '<div style="flex:1;padding:8px 12px;border:1px solid #ddd;border-radius:6px;min-width:160px">'
-            f'<div style="color:#555;font-size:90%">{html.escape(label)}</div>'
-            f'<div style="font-size:150%;font-weight:600">{html.escape(value)}</div></div>'
-            for label, value in cards
-        )
-        return f'<div class="salesplan-goal-summary" style="display:flex;gap:12px;margin:8px 0">{cells}</div>'
+        shown = cards(Card(label, value) for label, value in figures)
+        return f'<div class="salesplan-goal-summary">{static_sections(shown)}</div>'
 
     def _show_smart(self) -> None:
         rows = "".join(

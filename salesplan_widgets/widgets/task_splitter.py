@@ -42,6 +42,7 @@ from salesplan_widgets.model.milestones import milestones
 from salesplan_widgets.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.widgets.charts import (
     bar_figure,
+    html_table,
     message_box,
     set_value_ticks,
     value_axis,
@@ -371,19 +372,21 @@ class TaskSplitter(widgets.VBox):
             return
         head = [_("Rep"), _("Quota"), _("Last year"), _("Quota ÷ last year"), _("Flag")]
         flag_text = {"high": _("high"), "low": _("low")}
-        body = "".join(
-            "<tr>"
-            + f"<td>{html.escape(r.rep)}</td>"
-            + f"<td>{html.escape(fmt_money(r.quota, self.workbook.currency, digits=False))}</td>"
-            + f"<td>{html.escape(fmt_money(r.last_year, self.workbook.currency, digits=False))}</td>"
-            + f"<td>{'' if pd.isna(r.quota_per_last_year) else fmt_percent(r.quota_per_last_year)}</td>"
-            + f"<td>{html.escape(flag_text[r.flag])}</td></tr>"
+        money = lambda value: fmt_money(value, self.workbook.currency, digits=False)  # noqa: E731
+        rows = [
+            [
+                r.rep,
+                money(r.quota),
+                money(r.last_year),
+                "" if pd.isna(r.quota_per_last_year) else fmt_percent(r.quota_per_last_year),
+                flag_text[r.flag],
+            ]
             for r in flagged.itertuples()
-        )
+        ]
         self.fairness_panel.value = (
-            f"<p><b>{html.escape(_('Fairness: quotas far from the team’s norm'))}</b></p><table>"
-            + "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + body + "</table>"
-        )  # fmt: skip
+            f"<p><b>{html.escape(_('Fairness: quotas far from the team’s norm'))}</b></p>"
+            + (html_table(head, rows, numeric={1, 2, 3}))
+        )
 
     # -- save and export --------------------------------------------------------------------------------
     def save(self) -> bool:
