@@ -45,6 +45,7 @@ from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.schema.goal import GoalScope, GoalSection
 from salesplan_widgets.schema.goal import MarketInput as MarketSetting
 from salesplan_widgets.widgets.charts import (
+    message_box,
     set_value_ticks,
     static_sections,
     thin_month_ticks,
@@ -96,6 +97,11 @@ def _parse_dates(text: str) -> tuple[list[dt.date], list[str]]:
         except ValueError:
             bad.append(piece)
     return dates, bad
+
+
+def _message(text: str, ok: bool) -> str:
+    """A status line in the house message box (widgets/charts.py): green when done, red when refused."""
+    return message_box([text], kind="ok" if ok else "error")
 
 
 class GoalWizard(widgets.VBox):
@@ -581,7 +587,7 @@ class GoalWizard(widgets.VBox):
                 )
             except SalesplanError as exc:
                 self.status = _("Nothing saved: {error}").format(error=str(exc))
-        self.save_panel.value = self._message(self.status, ok=saved)
+        self.save_panel.value = _message(self.status, ok=saved)
         return saved
 
     def reload(self) -> None:
@@ -589,7 +595,7 @@ class GoalWizard(widgets.VBox):
         self.workbook.reload()
         self.settings = self.workbook.plan.goal or GoalSection()
         self.status = _("Reloaded the plan; your choices are kept.")
-        self.save_panel.value = self._message(self.status, ok=True)
+        self.save_panel.value = _message(self.status, ok=True)
         self.refresh_target()
 
     # -- drawing -----------------------------------------------------------------------------------------
@@ -676,7 +682,7 @@ class GoalWizard(widgets.VBox):
 
     def _show_baseline(self) -> None:
         if self.forecast is None:
-            self.baseline_panel.value = self._message(self.error, ok=False)
+            self.baseline_panel.value = _message(self.error, ok=False)
             return
         lower, upper = self.forecast.total_interval
         methods = self.forecast.methods
@@ -724,7 +730,7 @@ class GoalWizard(widgets.VBox):
             control.layout.display = None if shown else "none"
         lines = []
         if r.get("note"):
-            lines.append(self._message(r["note"], ok=False))
+            lines.append(_message(r["note"], ok=False))
         if self.method == BLEND and "gap" in r["detail"]:
             d = r["detail"]
             lines.append(
@@ -765,7 +771,7 @@ class GoalWizard(widgets.VBox):
     def _summary_html(self) -> str:
         r = self.result
         if r.get("target") is None:
-            return self._message(r.get("note") or _("No target yet."), ok=False)
+            return _message(r.get("note") or _("No target yet."), ok=False)
         figures = [
             (_("Target"), self._figure(r["target"])),
             (_("Baseline forecast"), self._figure(r["baseline"])),
@@ -784,21 +790,13 @@ class GoalWizard(widgets.VBox):
         )
         extra = ""
         if self.result.get("bad_review_dates"):
-            extra = self._message(
+            extra = _message(
                 _("These review dates are not dates (YYYY-MM-DD): {dates}").format(
                     dates=", ".join(self.result["bad_review_dates"])
                 ),
                 ok=False,
             )
         self.smart_panel.value = f'<table class="salesplan-smart">{rows}</table>{extra}'
-
-    @staticmethod
-    def _message(text: str, ok: bool) -> str:
-        colour, background = ("#2a7a3a", "#eef8ee") if ok else ("#a33", "#fdeeee")
-        return (
-            f'<div style="padding:6px 10px;border-left:4px solid {colour};background:{background};color:{colour}">'
-            f"{html.escape(text)}</div>"
-        )
 
 
 def goal_panel(workbook: Workbook | str | Path, period: str | None = None) -> widgets.Widget:
@@ -817,7 +815,7 @@ def goal_panel(workbook: Workbook | str | Path, period: str | None = None) -> wi
         panel = widgets.HTML(static_sections(report.title(), report.headline(), chart, report.smart()))
     except SalesplanError as exc:
         panel = widgets.HTML(
-            GoalWizard._message(_("The goal cannot be shown: {error}").format(error=str(exc)), ok=False)
+            _message(_("The goal cannot be shown: {error}").format(error=str(exc)), ok=False)
         )
     panel.add_class("salesplan-goal-panel")
     return panel

@@ -290,9 +290,7 @@ class TaskSplitter(widgets.VBox):
 
     def _show_error(self, exc: Exception | str) -> None:
         self.message = str(exc)
-        self.message_panel.value = (
-            "<div style='color:#a4262c;white-space:pre-wrap'>" + html.escape(self.message) + "</div>"
-        )
+        self.message_panel.value = message_box(self.message.splitlines(), kind="error")  # a line per rule
 
     def _refresh_overrides(self) -> None:
         dims = [lv.dimension for lv in self.section.levels][:OVERRIDE_DEPTH]
@@ -407,7 +405,7 @@ class TaskSplitter(widgets.VBox):
         )
         self.workbook.write_table("targets", table)
         self.message = _("Saved the split and {rows} targets.").format(rows=len(table))
-        self.message_panel.value = f"<div style='color:#107c10'>{html.escape(self.message)}</div>"
+        self.message_panel.value = message_box([self.message], kind="ok")
         return True
 
     def export(self, folder: str | Path | None = None) -> list[Path]:
@@ -420,7 +418,7 @@ class TaskSplitter(widgets.VBox):
         paths = export_task_sheets(self.result.targets, self.milestone_table, folder, strategies=strategies,
                                    plan_name=self.workbook.plan.name, locale=self.locale, decimals=decimals)  # fmt: skip
         self.message = _("Exported {count} task sheets to {folder}.").format(count=len(paths), folder=folder)
-        self.message_panel.value = f"<div style='color:#107c10'>{html.escape(self.message)}</div>"
+        self.message_panel.value = message_box([self.message], kind="ok")
         return paths
 
 
