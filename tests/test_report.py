@@ -18,7 +18,7 @@ from salesplan_widgets.model.history import headline
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.index import PageLink, index_page
 from salesplan_widgets.report.metrics import METRICS_MIMETYPE, collect_metrics, json_safe, strip_metrics
-from salesplan_widgets.report.overview import SalesOverview
+from salesplan_widgets.report.overview import OverviewReport
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.run import clean_notebook, render_html
 from salesplan_widgets.workbook.cube import top_accounts
@@ -175,7 +175,7 @@ def test_index_page_links_each_page_and_escapes_names():
 
 
 def test_overview_headline_shows_the_model_figures_in_the_plan_currency(demo_dir):
-    overview = SalesOverview.open(demo_dir, PERIOD)
+    overview = OverviewReport.open(demo_dir, PERIOD)
     figures = headline(overview.cube, pd.Period(PERIOD, freq="M"))
     html = str(overview.headline())
     assert fmt_money(figures.actual, "CNY", digits=False) in html
@@ -184,7 +184,7 @@ def test_overview_headline_shows_the_model_figures_in_the_plan_currency(demo_dir
 
 
 def test_overview_lists_the_top_accounts_of_the_year_to_date_in_order(demo_dir):
-    overview = SalesOverview.open(demo_dir, PERIOD)
+    overview = OverviewReport.open(demo_dir, PERIOD)
     expected = top_accounts(
         overview.workbook.source(), overview.workbook.path, 10, dt.date(2026, 1, 1), dt.date(2026, 10, 31)
     )
@@ -194,14 +194,14 @@ def test_overview_lists_the_top_accounts_of_the_year_to_date_in_order(demo_dir):
 
 
 def test_overview_charts_are_inline_svg(demo_dir):
-    overview = SalesOverview.open(demo_dir, PERIOD)
+    overview = OverviewReport.open(demo_dir, PERIOD)
     assert str(overview.trend()).count("<svg") == 1
     assert str(overview.seasonality()).count("<svg") == 1
     assert str(overview.mix()).count("<svg") == 2
 
 
 def test_the_locale_parameter_overrides_the_plan_language(demo_dir):
-    overview = SalesOverview.open(demo_dir, PERIOD, locale="zh_CN")
+    overview = OverviewReport.open(demo_dir, PERIOD, locale="zh_CN")
     assert fmt_month(2026, 10, "zh_CN") in str(overview.title())
     assert fmt_month(2026, 10, "zh_CN") in str(overview.trend())
 

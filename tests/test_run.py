@@ -123,7 +123,7 @@ def test_report_page_shows_charts_and_no_code_and_loads_nothing_from_the_network
     folder = request.getfixturevalue(run)
     page = (folder / "sales_overview.html").read_text(encoding="utf-8")
     assert page.count("<svg") >= 4  # trend, seasonality, two mix charts, all inline
-    assert "SalesOverview.open" not in page and "overview.headline()" not in page
+    assert "OverviewReport.open" not in page and "overview.headline()" not in page
     assert not re.search(r"class=\"[^\"]*jp-(?:InputArea|InputPrompt|OutputPrompt)\b", page)
     assert '<h1 class="salesplan-title">Sales overview</h1>' in page
     scripts = re.findall(r"<script[^>]*\bsrc=", page)

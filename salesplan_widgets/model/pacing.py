@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,10 +22,16 @@ import pandas as pd
 # working days are the calendar's; pacing's callers and tests find them here too
 from salesplan_widgets.model.calendar import (  # noqa: F401
     DEFAULT_COUNTRY,
+    FiscalCalendar,
     elapsed_share,
     working_days,
     working_days_by_period,
 )
+from salesplan_widgets.model.tracking import window_bounds
+
+if TYPE_CHECKING:
+    from salesplan_widgets.schema import Calendar
+    from salesplan_widgets.schema.tracking import TrackingSection
 
 BAND = (0.1, 0.9)  # quantiles of past monthly attainment that bound the projection range
 
@@ -190,3 +197,14 @@ def as_of_date(period: pd.Period, data_end: dt.date | None = None) -> dt.date:
     (a month not yet started is paced at the data's end: nothing of it is expected yet)."""
     end = (period if isinstance(period, pd.Period) else pd.Period(period, freq="M")).end_time.date()
     return data_end if data_end is not None and data_end < end else end
+
+
+def pace_window(
+    period: pd.Period, tracking: TrackingSection, calendar: Calendar, as_of: dt.date | None = None
+) -> PaceWindow:
+    """The window the tracker and the tracking report both pace: the fiscal month, quarter or year
+    (`tracking.pace_window`) holding `period` on the plan's calendar, paced at `as_of` (default: the
+    period's last day, or the data's when it stops earlier), with the tracking country's working days."""
+    first, last = window_bounds(period, tracking.pace_window, FiscalCalendar.of(calendar))
+    day = as_of or as_of_date(period, calendar.end)
+    return PaceWindow(first, last, day, tracking.country or calendar.country)

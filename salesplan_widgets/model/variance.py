@@ -10,6 +10,7 @@ Pure functions on DataFrames: no files, no widgets.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -145,3 +146,26 @@ def waterfall_floor(steps: pd.DataFrame) -> float:
     if not len(levels):
         return 0.0
     return max(0.0, float(levels.min()) - 0.5 * float(np.ptp(levels)))
+
+
+@dataclass(frozen=True)
+class WaterfallBars:
+    """Where each waterfall bar is drawn, for any chart library: the value axis starts at `floor`; bar i
+    spans `low[i]` to `low[i] + height[i]`, coloured by `direction[i]` ('total', 'up' or 'down')."""
+
+    floor: float
+    low: np.ndarray
+    height: np.ndarray
+    direction: np.ndarray
+
+
+def waterfall_bars(steps: pd.DataFrame) -> WaterfallBars:
+    """The geometry of `waterfall` steps, computed once for the interactive and the static chart: the
+    totals rise from the floor (so the steps stay visible), each step spans its base to its end."""
+    floor = waterfall_floor(steps)
+    is_total = (steps["kind"] == "total").to_numpy()
+    value = steps["value"].to_numpy(dtype=float)
+    low = np.where(is_total, floor, np.minimum(steps["base"], steps["end"]))
+    height = np.where(is_total, value - floor, np.abs(value))
+    direction = np.where(is_total, "total", np.where(value >= 0, "up", "down"))
+    return WaterfallBars(floor, low.astype(float), height.astype(float), direction)

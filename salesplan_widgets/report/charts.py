@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Sequence
 from functools import cache
 
 import pandas as pd
@@ -83,11 +82,6 @@ def money_axis(ax, locale: str | None = None) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt_compact(value, locale)))
 
 
-def month_labels(periods: Sequence[pd.Period], locale: str | None = None) -> list[str]:
-    """Period names for an axis: months as 'Oct 2026' / '2026年10月', weeks and quarters by the calendar."""
-    return period_labels(periods, locale or get_locale())
-
-
 def trend_chart(
     trend: pd.DataFrame, title: str, actual_label: str, last_year_label: str, locale: str | None = None
 ) -> str:
@@ -98,7 +92,7 @@ def trend_chart(
     with rc_context(_style()):
         ax.plot(x, trend["actual"], color=ACTUAL_COLOUR, marker="o", markersize=3, label=actual_label)
         ax.plot(x, trend["actual_last_year"], color=LAST_YEAR_COLOUR, linestyle="--", label=last_year_label)
-        ax.set_xticks(list(x), month_labels(list(trend["period"]), locale), rotation=45, ha="right")
+        ax.set_xticks(list(x), period_labels(list(trend["period"]), locale), rotation=45, ha="right")
         ax.set_ylim(bottom=min(0.0, float(trend["actual"].min())))
         money_axis(ax, locale)
         ax.grid(axis="y", color=GRID_COLOUR)

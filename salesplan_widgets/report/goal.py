@@ -146,7 +146,7 @@ class GoalReport:
                     label=_("Actual, then forecast (running total)"))  # fmt: skip
             if self.has_target:
                 ax.axhline(self.goal.target, color=TARGET_COLOUR, linewidth=2, label=_("Target"))
-            ax.set_xticks(list(x), charts.month_labels(list(running["period"])), rotation=45, ha="right")
+            ax.set_xticks(list(x), period_labels(list(running["period"])), rotation=45, ha="right")
             ax.set_ylim(bottom=0)
             charts.money_axis(ax)
             ax.grid(axis="y", color=charts.GRID_COLOUR)

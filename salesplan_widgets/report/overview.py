@@ -1,6 +1,6 @@
 """The sales-history overview section of the period report: headline, trend, seasonality, mix, top accounts.
 
-`SalesOverview.open(workbook, period)` loads the cube once; each method returns one displayable `Html`
+`OverviewReport.open(workbook, period)` loads the cube once; each method returns one displayable `Html`
 part built from model functions (model/history.py) and the workbook's top-accounts query, with every
 label through `_()` and every figure through the locale's formatters. The template
 templates/sales_overview.ipynb is one call per cell. This module computes nothing the model does not.
@@ -37,7 +37,7 @@ def _growth(value: float | None) -> str:
 
 
 @dataclass
-class SalesOverview:
+class OverviewReport:
     """One period's sales overview of one workbook."""
 
     workbook: Workbook
@@ -45,7 +45,7 @@ class SalesOverview:
     cube: pd.DataFrame
 
     @classmethod
-    def open(cls, workbook: str | Path | Workbook, period: str, locale: str | None = None) -> SalesOverview:
+    def open(cls, workbook: str | Path | Workbook, period: str, locale: str | None = None) -> OverviewReport:
         """Open the workbook (its plan sets the language) and load its cube; `locale` overrides the plan."""
         wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         if locale:

@@ -174,7 +174,7 @@ class SplitReport:
             ax2.plot(x, monthly.cumsum().to_numpy(), color=charts.ACTUAL_COLOUR, label=_("Cumulative"))
             ax2.scatter([position[p] for p in company["period"]], company["cumulative_target"],
                         color=charts.LAST_YEAR_COLOUR, zorder=3, label=_("Milestones"))  # fmt: skip
-            ax.set_xticks(list(x), charts.month_labels(list(monthly.index)), rotation=45, ha="right")
+            ax.set_xticks(list(x), period_labels(list(monthly.index)), rotation=45, ha="right")
             charts.money_axis(ax)
             charts.money_axis(ax2)
             ax2.set_ylim(bottom=0)

@@ -26,10 +26,10 @@ from salesplan_widgets.i18n import (
     set_locale,
 )
 from salesplan_widgets.model.calendar import period_labels
-from salesplan_widgets.model.pacing import PaceWindow, as_of_date, cumulative_pace, pace
+from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_window
 from salesplan_widgets.model.replan import period_review
-from salesplan_widgets.model.tracking import attainment, plan_vs_actual, window_bounds
-from salesplan_widgets.model.variance import variance_drivers, waterfall, waterfall_floor, waterfall_labels
+from salesplan_widgets.model.tracking import attainment, plan_vs_actual
+from salesplan_widgets.model.variance import variance_drivers, waterfall, waterfall_bars, waterfall_labels
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
@@ -76,11 +76,7 @@ class TrackingReport:
         cube = wb.cube()
         targets, notice = targets_for_tracking(wb, cube[cube["period"] <= month])
         settings = wb.plan.tracking or TrackingSection()
-        calendar = wb.plan.calendar
-        first, last = window_bounds(month, settings.pace_window, calendar.fiscal_year_start)
-        window = PaceWindow(
-            first, last, as_of_date(month, calendar.end), settings.country or calendar.country
-        )
+        window = pace_window(month, settings, wb.plan.calendar)
         frame = plan_vs_actual(targets, cube[cube["period"] <= month])
         return cls(workbook=wb, period=month, frame=frame, window=window, settings=settings, notice=notice)
 
@@ -163,7 +159,7 @@ class TrackingReport:
         ax.plot(x, path["target"], color=TARGET_COLOUR, linestyle="--", label=_("Target"))
         ax.plot(x, path["expected"], color=EXPECTED_COLOUR, label=_("Expected to date"))
         ax.plot(x, path["actual"], color=charts.ACTUAL_COLOUR, marker="o", markersize=3, label=_("Actual"))
-        ax.set_xticks(list(x), charts.month_labels(list(path["period"])), rotation=45, ha="right")
+        ax.set_xticks(list(x), period_labels(list(path["period"])), rotation=45, ha="right")
         charts.money_axis(ax)
         ax.grid(axis="y", color=charts.GRID_COLOUR)
         ax.legend(loc="upper left", ncols=3)
@@ -241,19 +237,16 @@ class TrackingReport:
         steps = waterfall(to_date, by, top=8)
         fig = charts.new_figure()
         ax = fig.axes[0]
-        is_total = (steps["kind"] == "total").to_numpy()
-        floor = waterfall_floor(steps)
-        low = np.where(is_total, floor, np.minimum(steps["base"], steps["end"]))
-        height = np.where(is_total, steps["value"] - floor, np.abs(steps["value"]))
-        colours = np.where(
-            is_total, charts.ACTUAL_COLOUR, np.where(steps["value"] >= 0, UP_COLOUR, DOWN_COLOUR)
-        )
+        bars = waterfall_bars(steps)  # the same geometry as the tracker's interactive waterfall
+        colours = {"total": charts.ACTUAL_COLOUR, "up": UP_COLOUR, "down": DOWN_COLOUR}
         labels = waterfall_labels(steps, {"target": _("Target"), "actual": _("Actual"), "other": _("Other")})
-        ax.bar(np.arange(len(steps)), height, bottom=low, color=list(colours))
+        ax.bar(
+            np.arange(len(steps)), bars.height, bottom=bars.low, color=[colours[d] for d in bars.direction]
+        )
         ax.set_xticks(list(np.arange(len(steps))), labels)
         charts.money_axis(ax)
         ax.grid(axis="y", color=charts.GRID_COLOUR)
-        ax.set_ylim(bottom=floor)
+        ax.set_ylim(bottom=bars.floor)
         ax.set_title(
             _("From target to actual by {dimension}, year to date").format(dimension=names[by].lower())
         )

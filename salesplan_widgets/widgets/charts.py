@@ -11,11 +11,9 @@ import html
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 from bqplot import Axis, Bars, Figure, LinearScale, Lines, OrdinalScale, Tooltip
 
 from salesplan_widgets.i18n import fmt_compact
-from salesplan_widgets.model.calendar import period_labels
 
 ACTUAL_COLOUR = "#2f6fae"
 LAST_YEAR_COLOUR = "#e08a2c"
@@ -24,34 +22,36 @@ _FIGURE_LAYOUT = {"width": "100%", "height": "320px"}
 _MARGIN = {"top": 50, "bottom": 55, "left": 75, "right": 20}
 
 
-def value_ticks(values: Iterable[float], locale: str | None = None, count: int = 5) -> dict[float | int, str]:
-    """Round tick values from 0 to just above the largest value, labelled the locale's short way.
+def value_ticks(
+    values: Iterable[float], locale: str | None = None, count: int = 5, low: float = 0.0
+) -> dict[float | int, str]:
+    """Round tick values from `low` (0 unless the axis starts higher, as a waterfall's does) to just above
+    the largest value, labelled by `i18n.fmt_compact`, the one number format of every chart.
 
-    Babel's compact format reads naturally in each language (20M / 2000万), which d3's formats cannot.
+    Babel's compact format reads naturally in each language (300M / 3亿, 20M / 2000万), which d3's tick
+    formats cannot: they write SI prefixes whatever the language.
     """
-    top = float(np.nanmax(np.asarray(list(values), dtype=float), initial=0.0))
-    if top <= 0:
-        top = 1.0
-    raw_step = top / count
+    top = float(np.nanmax(np.asarray(list(values), dtype=float), initial=low))
+    if top <= low:
+        top = low + 1.0
+    raw_step = (top - low) / count
     magnitude = 10 ** np.floor(np.log10(raw_step))
     step = magnitude * min((m for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step), default=10)
-    ticks = np.round(np.arange(0.0, top + step * 0.999, step), 9)
+    first = np.ceil(low / step - 1e-9) * step
+    ticks = np.round(np.arange(first, top + step * 0.999, step), 9)
     # bqplot looks labels up by the tick's JavaScript text, which writes 2e7 as "20000000", not "20000000.0".
     return {(int(t) if float(t).is_integer() else float(t)): fmt_compact(float(t), locale) for t in ticks}
 
 
-def set_value_ticks(axis: Axis, values: Iterable[float], locale: str | None = None) -> None:
-    """Put round, locale-labelled ticks on a value axis and end its scale at the top tick."""
-    ticks = value_ticks(values, locale)
+def set_value_ticks(axis: Axis, values: Iterable[float], locale: str | None = None, low: float = 0.0) -> None:
+    """Put round, locale-labelled ticks on a value axis; its scale runs from `low` to the top tick."""
+    ticks = value_ticks(values, locale, low=low)
     with axis.hold_sync():
         axis.tick_values = np.array(list(ticks))
         axis.tick_labels = ticks
-    axis.scale.max = float(max(ticks))
-
-
-def month_labels(periods: Iterable[pd.Period], locale: str | None = None) -> list[str]:
-    """Period names for an ordinal axis: 'Oct 2026' / '2026年10月', or the calendar's week and quarter names."""
-    return period_labels(periods, locale)
+    with axis.scale.hold_sync():
+        axis.scale.min = float(low)
+        axis.scale.max = float(max(ticks))
 
 
 def thin_month_ticks(axis: Axis, labels: list[str], every: int = 3, anchor: str | None = None) -> None:
@@ -80,6 +80,15 @@ def static_sections(*parts: object) -> str:
     from salesplan_widgets.report.blocks import STYLE
 
     return STYLE + "\n" + "\n".join(str(part).replace(STYLE, "").strip() for part in parts)
+
+
+def html_table(header: list[str], rows: list[list[str]], numeric: Iterable[int] = ()) -> str:
+    """A panel's table: the report's one table builder (report/blocks.py, escaped, figure columns
+    `numeric` right-aligned) with the house CSS, so a dashboard and its report page look alike."""
+    from salesplan_widgets.report.blocks import table
+
+    wanted = set(numeric)
+    return static_sections(table(header, rows, [i in wanted for i in range(len(header))]))
 
 
 def value_axis(scale: LinearScale, label: str = "", tick_format: str | None = None) -> Axis:

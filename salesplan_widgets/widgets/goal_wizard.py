@@ -21,7 +21,7 @@ from traitlets import Dict, Enum, Float, Instance, Int, TraitError, Tuple, Unico
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
-from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.forecast import Backtest, Forecast, backtest, baseline_forecast
 from salesplan_widgets.model.goal import (
     BLEND,
@@ -41,10 +41,11 @@ from salesplan_widgets.model.goal import (
 )
 from salesplan_widgets.model.history import fiscal_year_start_period
 from salesplan_widgets.model.smart import SmartCheck, letter_names, metric_names, smart_check
+from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.schema.goal import GoalScope, GoalSection
 from salesplan_widgets.schema.goal import MarketInput as MarketSetting
 from salesplan_widgets.widgets.charts import (
-    month_labels,
+    message_box,
     set_value_ticks,
     static_sections,
     thin_month_ticks,
@@ -96,6 +97,11 @@ def _parse_dates(text: str) -> tuple[list[dt.date], list[str]]:
         except ValueError:
             bad.append(piece)
     return dates, bad
+
+
+def _message(text: str, ok: bool) -> str:
+    """A status line in the house message box (widgets/charts.py): green when done, red when refused."""
+    return message_box([text], kind="ok" if ok else "error")
 
 
 class GoalWizard(widgets.VBox):
@@ -200,7 +206,7 @@ class GoalWizard(widgets.VBox):
         names = metric_names()
         month_options = [
             (label, m)
-            for label, m in zip(month_labels([_month(m) for m in self.months]), self.months, strict=True)
+            for label, m in zip(period_labels([_month(m) for m in self.months]), self.months, strict=True)
         ]
         wide = {"description_width": "initial"}
         self.metric_control = widgets.Dropdown(
@@ -581,7 +587,7 @@ class GoalWizard(widgets.VBox):
                 )
             except SalesplanError as exc:
                 self.status = _("Nothing saved: {error}").format(error=str(exc))
-        self.save_panel.value = self._message(self.status, ok=saved)
+        self.save_panel.value = _message(self.status, ok=saved)
         return saved
 
     def reload(self) -> None:
@@ -589,7 +595,7 @@ class GoalWizard(widgets.VBox):
         self.workbook.reload()
         self.settings = self.workbook.plan.goal or GoalSection()
         self.status = _("Reloaded the plan; your choices are kept.")
-        self.save_panel.value = self._message(self.status, ok=True)
+        self.save_panel.value = _message(self.status, ok=True)
         self.refresh_target()
 
     # -- drawing -----------------------------------------------------------------------------------------
@@ -634,9 +640,9 @@ class GoalWizard(widgets.VBox):
         ]
         months = self.forecast.by_period()
         with self.history_line.hold_sync():
-            self.history_line.x = month_labels(history["period"], self.locale)
+            self.history_line.x = period_labels(history["period"], self.locale)
             self.history_line.y = history["actual"].to_numpy(dtype=float)
-        labels = month_labels(months["period"], self.locale)
+        labels = period_labels(months["period"], self.locale)
         with self.forecast_line.hold_sync():
             self.forecast_line.x = labels
             self.forecast_line.y = months["forecast"].to_numpy(dtype=float)
@@ -658,7 +664,7 @@ class GoalWizard(widgets.VBox):
                 self.target_line.x, self.target_line.y = [], []
             else:
                 months = self.proposal.by_period()
-                self.target_line.x = month_labels(months["period"], self.locale)
+                self.target_line.x = period_labels(months["period"], self.locale)
                 self.target_line.y = months["target"].to_numpy(dtype=float)
         self._rescale()
 
@@ -676,7 +682,7 @@ class GoalWizard(widgets.VBox):
 
     def _show_baseline(self) -> None:
         if self.forecast is None:
-            self.baseline_panel.value = self._message(self.error, ok=False)
+            self.baseline_panel.value = _message(self.error, ok=False)
             return
         lower, upper = self.forecast.total_interval
         methods = self.forecast.methods
@@ -724,7 +730,7 @@ class GoalWizard(widgets.VBox):
             control.layout.display = None if shown else "none"
         lines = []
         if r.get("note"):
-            lines.append(self._message(r["note"], ok=False))
+            lines.append(_message(r["note"], ok=False))
         if self.method == BLEND and "gap" in r["detail"]:
             d = r["detail"]
             lines.append(
@@ -765,20 +771,15 @@ class GoalWizard(widgets.VBox):
     def _summary_html(self) -> str:
         r = self.result
         if r.get("target") is None:
-            return self._message(r.get("note") or _("No target yet."), ok=False)
-        cards = [
+            return _message(r.get("note") or _("No target yet."), ok=False)
+        figures = [
             (_("Target"), self._figure(r["target"])),
             (_("Baseline forecast"), self._figure(r["baseline"])),
             (_("Stretch over baseline"), fmt_percent(r["stretch"], self.locale, decimals=1)),
             (_("Chance at the current trend"), fmt_percent(r["probability"], self.locale)),
         ]
-        cells = "".join(
-            '<div style="flex:1;padding:8px 12px;border:1px solid #ddd;border-radius:6px;min-width:160px">'
-            f'<div style="color:#555;font-size:90%">{html.escape(label)}</div>'
-            f'<div style="font-size:150%;font-weight:600">{html.escape(value)}</div></div>'
-            for label, value in cards
-        )
-        return f'<div class="salesplan-goal-summary" style="display:flex;gap:12px;margin:8px 0">{cells}</div>'
+        shown = cards(Card(label, value) for label, value in figures)
+        return f'<div class="salesplan-goal-summary">{static_sections(shown)}</div>'
 
     def _show_smart(self) -> None:
         rows = "".join(
@@ -789,21 +790,13 @@ class GoalWizard(widgets.VBox):
         )
         extra = ""
         if self.result.get("bad_review_dates"):
-            extra = self._message(
+            extra = _message(
                 _("These review dates are not dates (YYYY-MM-DD): {dates}").format(
                     dates=", ".join(self.result["bad_review_dates"])
                 ),
                 ok=False,
             )
         self.smart_panel.value = f'<table class="salesplan-smart">{rows}</table>{extra}'
-
-    @staticmethod
-    def _message(text: str, ok: bool) -> str:
-        colour, background = ("#2a7a3a", "#eef8ee") if ok else ("#a33", "#fdeeee")
-        return (
-            f'<div style="padding:6px 10px;border-left:4px solid {colour};background:{background};color:{colour}">'
-            f"{html.escape(text)}</div>"
-        )
 
 
 def goal_panel(workbook: Workbook | str | Path, period: str | None = None) -> widgets.Widget:
@@ -822,7 +815,7 @@ def goal_panel(workbook: Workbook | str | Path, period: str | None = None) -> wi
         panel = widgets.HTML(static_sections(report.title(), report.headline(), chart, report.smart()))
     except SalesplanError as exc:
         panel = widgets.HTML(
-            GoalWizard._message(_("The goal cannot be shown: {error}").format(error=str(exc)), ok=False)
+            _message(_("The goal cannot be shown: {error}").format(error=str(exc)), ok=False)
         )
     panel.add_class("salesplan-goal-panel")
     return panel

@@ -39,7 +39,7 @@ from salesplan_widgets.model.recognition import (
 from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
-from salesplan_widgets.widgets.charts import message_box, static_sections
+from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
 from salesplan_widgets.workbook.plan import builtin_message
@@ -65,23 +65,6 @@ DESIGN_COLOUR, SAVED_COLOUR = "#2f6fae", "#e08a2c"
 def _validation_messages(exc: ValidationError) -> list[str]:
     """Each broken rule with its key, in the workbook's language (pydantic's own checks translated too)."""
     return [f"{'.'.join(str(p) for p in e['loc'])}: {builtin_message(e)}".lstrip(": ") for e in exc.errors()]
-
-
-def _html_table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    head = "".join(
-        f'<th style="text-align:{"right" if i in numeric else "left"};padding:2px 10px">{html.escape(h)}</th>'
-        for i, h in enumerate(header)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td style="text-align:{"right" if i in numeric else "left"};padding:2px 10px">{html.escape(v)}</td>'
-            for i, v in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f'<table class="salesplan-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _no_quota_notice(month: pd.Period, periods: pd.Series) -> str:
@@ -216,7 +199,7 @@ class IncentiveCalculator(widgets.VBox):
             axes=[
                 Axis(scale=x, label=_("Attainment"), tick_format=".0%"),
                 Axis(scale=y, side="left", label=_("Payout ({currency})").format(currency=self.currency),
-                     tick_format=",.0f", label_offset="60px"),
+                     label_offset="60px"),
             ],
             title=_("Payout vs attainment for a typical quota: design (solid), saved plan (dashed)"),
             fig_margin={"top": 50, "bottom": 50, "left": 80, "right": 20},
@@ -457,6 +440,7 @@ class IncentiveCalculator(widgets.VBox):
             self.design_line.x, self.design_line.y = CURVE_POINTS, design
         with self.saved_line.hold_sync():
             self.saved_line.x, self.saved_line.y = CURVE_POINTS, saved
+        set_value_ticks(self.curve_figure.axes[1], [*design, *saved], self.locale)
         self._show_summary()
         self._show_statement()
         self._show_leaderboard()
@@ -522,7 +506,7 @@ class IncentiveCalculator(widgets.VBox):
                 quota=self._money(r["quota"]),
                 attainment=fmt_percent(r["attainment"], self.locale, decimals=1),
             )
-        self.statement_panel.value = f"<p>{html.escape(head)}</p>" + _html_table(
+        self.statement_panel.value = f"<p>{html.escape(head)}</p>" + html_table(
             [_("Rule"), _("How"), _("Amount")], rows, numeric={2}
         )
 
@@ -547,14 +531,14 @@ class IncentiveCalculator(widgets.VBox):
             value = (lambda v: fmt_percent(v, self.locale, decimals=1)) if board.metric in (
                 "attainment", "ytd_attainment", "growth") else (lambda v: fmt_number(v, self.locale))  # fmt: skip
             rows = [[str(r["rank"]), r["rep"], r["team"], value(r["value"])] for _i, r in table.iterrows()]
-            parts.append(f"<h4>{html.escape(board.name)}</h4>" + _html_table(
+            parts.append(f"<h4>{html.escape(board.name)}</h4>" + html_table(
                 [_("Rank"), _("Rep"), _("Team"), _("Value")], rows, numeric={0, 3}))  # fmt: skip
         self.leaderboard_table = tables[0] if tables else None
         history = monthly_attainment(self.cube, self.quotas, self.period, self.fiscal_year_start)
         self.badge_table = badges(history, self.section.recognition.badges, self.period)
         if len(self.badge_table):
             won = self.badge_table.groupby("badge")["rep"].apply(lambda reps: ", ".join(map(str, reps)))
-            parts.append(f"<h4>{html.escape(_('Badges'))}</h4>" + _html_table(
+            parts.append(f"<h4>{html.escape(_('Badges'))}</h4>" + html_table(
                 [_("Badge"), _("Reps")], [[b, r] for b, r in won.items()]))  # fmt: skip
         self.leaderboard_panel.value = "".join(parts)
 
@@ -572,7 +556,7 @@ class IncentiveCalculator(widgets.VBox):
             rep=e.rep, extra=self._money(e.extra), now=self._money(e.payout_now), then=self._money(e.payout_then),
             increment=self._money(e.increment),
         )  # fmt: skip
-        self.estimate_panel.value = f"<p>{html.escape(text)}</p>" + _html_table(
+        self.estimate_panel.value = f"<p>{html.escape(text)}</p>" + html_table(
             [_("Rule"), _("Now"), _("Then"), _("Difference")], rows, numeric={1, 2, 3}
         )
         return e
@@ -615,7 +599,7 @@ class IncentiveCalculator(widgets.VBox):
              "—" if not math.isfinite(r["cost_of_sales"]) else fmt_percent(r["cost_of_sales"], self.locale, decimals=2)]
             for _i, r in self.simulation_table.iterrows()
         ]  # fmt: skip
-        self.simulation_panel.value = _html_table(
+        self.simulation_panel.value = html_table(
             [
                 _("Design"),
                 _("Reps at quota"),

@@ -32,11 +32,12 @@ from salesplan_widgets.model.history import (
     mix,
     trend,
 )
+from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.widgets.charts import (
     bar_figure,
     message_box,
-    month_labels,
     set_value_ticks,
+    static_sections,
     trend_figure,
 )
 from salesplan_widgets.widgets.dashboard import Dashboard
@@ -182,7 +183,7 @@ class SalesOverview(Dashboard, widgets.VBox):
         breakdown = mix(selected, self.mix_by, start=fy_start, end=period)
         figures = headline(selected, period, self.calendar)
 
-        labels = month_labels(months["period"], self.locale)
+        labels = period_labels(months["period"], self.locale)
         with self.trend_bars.hold_sync():
             self.trend_bars.x = labels
             self.trend_bars.y = months["actual"].to_numpy(dtype=float)
@@ -210,7 +211,7 @@ class SalesOverview(Dashboard, widgets.VBox):
                 return "—"
             return ("+" if value > 0 else "") + fmt_percent(value, locale, decimals=1)
 
-        cards = [
+        headline = [
             (
                 _("Month"),
                 fmt_money(h["actual"], currency, locale, digits=False),
@@ -225,11 +226,7 @@ class SalesOverview(Dashboard, widgets.VBox):
             ),
             (_("Active reps"), fmt_number(h["active_reps"], locale), _("with sales this month"), ""),
         ]
-        cells = "".join(
-            '<div style="flex:1;padding:8px 12px;border:1px solid #ddd;border-radius:6px;min-width:180px">'
-            f'<div style="color:#555;font-size:90%">{html.escape(title)}</div>'
-            f'<div style="font-size:150%;font-weight:600">{html.escape(value)}</div>'
-            f'<div style="color:#555;font-size:90%">{html.escape(change)} {html.escape(note)}</div></div>'
-            for title, value, note, change in cards
+        shown = cards(
+            Card(title, value, f"{change} {note}".strip()) for title, value, note, change in headline
         )
-        return f'<div class="salesplan-headline" style="display:flex;gap:12px;margin:8px 0">{cells}</div>'
+        return f'<div class="salesplan-headline">{static_sections(shown)}</div>'

@@ -36,13 +36,14 @@ from salesplan_widgets.model.allocation import (
     split_goal,
     unit_decimals,
 )
+from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
 from salesplan_widgets.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.widgets.charts import (
     bar_figure,
+    html_table,
     message_box,
-    month_labels,
     set_value_ticks,
     value_axis,
 )
@@ -289,9 +290,7 @@ class TaskSplitter(widgets.VBox):
 
     def _show_error(self, exc: Exception | str) -> None:
         self.message = str(exc)
-        self.message_panel.value = (
-            "<div style='color:#a4262c;white-space:pre-wrap'>" + html.escape(self.message) + "</div>"
-        )
+        self.message_panel.value = message_box(self.message.splitlines(), kind="error")  # a line per rule
 
     def _refresh_overrides(self) -> None:
         dims = [lv.dimension for lv in self.section.levels][:OVERRIDE_DEPTH]
@@ -345,10 +344,10 @@ class TaskSplitter(widgets.VBox):
         top = self.result.subtotals([first])
         reps = self.result.subtotals(["rep"]) if "rep" in self.result.targets else top.iloc[0:0]
         monthly = self.result.subtotals(["period"])
-        labels = month_labels(monthly["period"], self.locale)
+        labels = period_labels(monthly["period"], self.locale)
         cumulative = monthly["target"].cumsum().to_numpy()
         checkpoints = self.milestone_table.groupby("period")["cumulative_target"].sum()
-        checkpoint_labels = month_labels(checkpoints.index, self.locale)
+        checkpoint_labels = period_labels(checkpoints.index, self.locale)
         self.top_chart.title = _("Targets by {level}").format(level=dimension_labels().get(first, first))
         with self.top_bars.hold_sync():
             self.top_bars.x, self.top_bars.y = top[first].astype(str).to_numpy(), top["target"].to_numpy()
@@ -371,19 +370,21 @@ class TaskSplitter(widgets.VBox):
             return
         head = [_("Rep"), _("Quota"), _("Last year"), _("Quota ÷ last year"), _("Flag")]
         flag_text = {"high": _("high"), "low": _("low")}
-        body = "".join(
-            "<tr>"
-            + f"<td>{html.escape(r.rep)}</td>"
-            + f"<td>{html.escape(fmt_money(r.quota, self.workbook.currency, digits=False))}</td>"
-            + f"<td>{html.escape(fmt_money(r.last_year, self.workbook.currency, digits=False))}</td>"
-            + f"<td>{'' if pd.isna(r.quota_per_last_year) else fmt_percent(r.quota_per_last_year)}</td>"
-            + f"<td>{html.escape(flag_text[r.flag])}</td></tr>"
+        money = lambda value: fmt_money(value, self.workbook.currency, digits=False)  # noqa: E731
+        rows = [
+            [
+                r.rep,
+                money(r.quota),
+                money(r.last_year),
+                "" if pd.isna(r.quota_per_last_year) else fmt_percent(r.quota_per_last_year),
+                flag_text[r.flag],
+            ]
             for r in flagged.itertuples()
-        )
+        ]
         self.fairness_panel.value = (
-            f"<p><b>{html.escape(_('Fairness: quotas far from the team’s norm'))}</b></p><table>"
-            + "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + body + "</table>"
-        )  # fmt: skip
+            f"<p><b>{html.escape(_('Fairness: quotas far from the team’s norm'))}</b></p>"
+            + (html_table(head, rows, numeric={1, 2, 3}))
+        )
 
     # -- save and export --------------------------------------------------------------------------------
     def save(self) -> bool:
@@ -404,7 +405,7 @@ class TaskSplitter(widgets.VBox):
         )
         self.workbook.write_table("targets", table)
         self.message = _("Saved the split and {rows} targets.").format(rows=len(table))
-        self.message_panel.value = f"<div style='color:#107c10'>{html.escape(self.message)}</div>"
+        self.message_panel.value = message_box([self.message], kind="ok")
         return True
 
     def export(self, folder: str | Path | None = None) -> list[Path]:
@@ -417,7 +418,7 @@ class TaskSplitter(widgets.VBox):
         paths = export_task_sheets(self.result.targets, self.milestone_table, folder, strategies=strategies,
                                    plan_name=self.workbook.plan.name, locale=self.locale, decimals=decimals)  # fmt: skip
         self.message = _("Exported {count} task sheets to {folder}.").format(count=len(paths), folder=folder)
-        self.message_panel.value = f"<div style='color:#107c10'>{html.escape(self.message)}</div>"
+        self.message_panel.value = message_box([self.message], kind="ok")
         return paths
 
 
@@ -528,7 +529,7 @@ class MyTargets(Dashboard, widgets.VBox):
         by_rep = rows.groupby("rep", observed=True)["target"].sum().sort_values(ascending=False)
         with self.month_bars.hold_sync():
             self.month_bars.x, self.month_bars.y = (
-                month_labels(monthly.index, self.locale),
+                period_labels(monthly.index, self.locale),
                 monthly.to_numpy(),
             )
         with self.rep_bars.hold_sync():

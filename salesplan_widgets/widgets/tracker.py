@@ -23,7 +23,7 @@ from traitlets import Dict, Enum, Instance, TraitError, Unicode, observe, valida
 from salesplan_widgets.errors import InputError, Problem, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
-from salesplan_widgets.model.pacing import PaceWindow, as_of_date, cumulative_pace, pace, pace_status
+from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_status, pace_window
 from salesplan_widgets.model.replan import (
     MarketShock,
     QuotaMove,
@@ -34,10 +34,11 @@ from salesplan_widgets.model.replan import (
     recent_sales_weights,
     replan,
 )
-from salesplan_widgets.model.tracking import plan_vs_actual, window_bounds
-from salesplan_widgets.model.variance import waterfall, waterfall_floor, waterfall_labels
+from salesplan_widgets.model.tracking import plan_vs_actual
+from salesplan_widgets.model.variance import waterfall, waterfall_bars, waterfall_labels
+from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.schema.tracking import TrackingSection
-from salesplan_widgets.widgets.charts import message_box, month_labels
+from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
@@ -49,15 +50,6 @@ STATUS_COLOURS = {"ahead": "#4c9a6a", "watch": "#e0a32c", "behind": "#c0392b"}
 STATUS_CODE = {"behind": 0, "watch": 1, "ahead": 2}
 _LAYOUT = {"width": "100%", "height": "320px"}
 _MARGIN = {"top": 50, "bottom": 90, "left": 80, "right": 20}
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(c)}</td>" for c in row) + "</tr>"
-        for row in rows
-    )
-    return f"<table class='salesplan-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 class Tracker(Dashboard, widgets.VBox):
@@ -146,10 +138,8 @@ class Tracker(Dashboard, widgets.VBox):
         return period_labels(self.calendar.periods_from_text(list(periods)), self.locale)
 
     def _window(self) -> PaceWindow:
-        period = self.calendar.period(self.period)
-        first, last = window_bounds(period, self.settings.pace_window, self.calendar)
-        as_of = self._as_of or as_of_date(period, self.workbook.plan.calendar.end)
-        return PaceWindow(first, last, as_of, self.country)
+        plan = self.workbook.plan
+        return pace_window(self.calendar.period(self.period), self.settings, plan.calendar, self._as_of)
 
     def _window_frame(self, window: PaceWindow) -> tuple[pd.DataFrame, dict]:
         """The window's rows, narrowed to what the view needs, with integer codes per filter (kept)."""
@@ -232,7 +222,6 @@ class Tracker(Dashboard, widgets.VBox):
                 Axis(
                     scale=y,
                     side="left",
-                    tick_format=",.3~s",
                     label=value_label,
                     label_offset="65px",
                     grid_lines="dashed",
@@ -292,7 +281,6 @@ class Tracker(Dashboard, widgets.VBox):
                 Axis(
                     scale=wy,
                     side="left",
-                    tick_format=",.3~s",
                     label=value_label,
                     label_offset="65px",
                     grid_lines="dashed",
@@ -452,7 +440,7 @@ class Tracker(Dashboard, widgets.VBox):
         to_date = selected[selected["period"].between(window.first, period)]
         steps = waterfall(to_date, self.variance_by, top=8)
 
-        labels = month_labels(path["period"], self.locale)
+        labels = period_labels(path["period"], self.locale)
         with self.plan_line.hold_sync():
             self.plan_line.x, self.plan_line.y = labels, path["target"].to_numpy(dtype=float)
         started = path["actual"].notna().to_numpy()
@@ -467,23 +455,25 @@ class Tracker(Dashboard, widgets.VBox):
             self.rep_bars.x = ordered["rep"].astype(str).tolist()
             self.rep_bars.y = ordered["attainment"].fillna(0.0).to_numpy(dtype=float)
             self.rep_bars.color = ordered["status"].map(STATUS_CODE).to_numpy(dtype=float)
-        value = steps["value"].to_numpy(dtype=float)
-        is_total = (steps["kind"] == "total").to_numpy()
-        floor = waterfall_floor(steps)  # the totals start there too, so the steps show
-        low = np.where(is_total, floor, np.minimum(steps["base"], steps["end"]))
-        self.waterfall_bars.scales["y"].min = floor
+        bars = waterfall_bars(steps)  # the same geometry as the report's static waterfall
         with self.waterfall_bars.hold_sync():
             self.waterfall_bars.x = waterfall_labels(
                 steps, {"target": _("Target"), "actual": _("Actual"), "other": _("Other")}
             )
             self.waterfall_bars.y = np.vstack(
                 [
-                    low,
-                    np.where(is_total, value - floor, 0.0),
-                    np.where(~is_total & (value > 0), value, 0.0),
-                    np.where(~is_total & (value < 0), -value, 0.0),
+                    bars.low,
+                    np.where(bars.direction == "total", bars.height, 0.0),
+                    np.where(bars.direction == "up", bars.height, 0.0),
+                    np.where(bars.direction == "down", bars.height, 0.0),
                 ]
             )
+        set_value_ticks(self.waterfall_chart.axes[1], bars.low + bars.height, self.locale, low=bars.floor)
+        set_value_ticks(
+            self.pace_chart.axes[1],
+            [*self.plan_line.y, *self.expected_line.y, *self.actual_line.y],
+            self.locale,
+        )
 
         self.path, self.variance = path, steps
         self.rep_pace = by_rep.reset_index(drop=True)
@@ -510,50 +500,41 @@ class Tracker(Dashboard, widgets.VBox):
     def _render_text(self) -> None:
         s, loc = self.summary, self.locale
         pct = lambda v: "—" if v is None or pd.isna(v) else fmt_percent(v, loc, decimals=1)  # noqa: E731
-        cards = [
-            (
+        headline = [
+            Card(
                 _("Actual to date"),
                 self._money(s["actual"]),
                 _("of target {target}").format(target=self._money(s["target"])),
             ),
-            (
+            Card(
                 _("Attainment"),
                 pct(s["attainment"]),
                 _("expected by now {share}").format(
                     share=pct(s["expected"] / s["target"] if s["target"] else None)
                 ),
             ),
-            (
+            Card(
                 _("Pace index"),
                 "—" if pd.isna(s["pace_index"]) else fmt_number(s["pace_index"], loc, 2),
                 _("actual ÷ expected to date"),
             ),
-            (
+            Card(
                 _("Projected"),
                 self._money(s["seasonal_projection"]),
                 f"{self._money(s['projection_low'])} – {self._money(s['projection_high'])}",
             ),
-            (
+            Card(
                 _("Needed per working day"),
                 "—" if pd.isna(s["required_rate"]) else self._money(s["required_rate"]),
                 _("{days} working days left").format(days=s["days_left"]),
             ),
-            (
+            Card(
                 _("Reps at risk"),
                 fmt_number(s["reps_at_risk"], loc),
                 _("{ahead} ahead of pace").format(ahead=s["reps_ahead"]),
             ),
         ]
-        self.headline_panel.value = (
-            "<div style='display:flex;flex-wrap:wrap;gap:8px'>"
-            + "".join(
-                f"<div class='salesplan-card' style='border:1px solid #ddd;padding:6px 12px;min-width:150px'>"
-                f"<div style='color:#666'>{html.escape(a)}</div><div style='font-size:1.4em'>{html.escape(b)}</div>"
-                f"<div style='color:#666;font-size:0.85em'>{html.escape(c)}</div></div>"
-                for a, b, c in cards
-            )
-            + "</div>"
-        )
+        self.headline_panel.value = static_sections(cards(headline))
         notes = self._notes()
         latest = notes.drop_duplicates("rep").set_index("rep")["text"] if len(notes) else pd.Series(dtype=str)
         risk_rows = [
@@ -561,14 +542,16 @@ class Tracker(Dashboard, widgets.VBox):
             for r in self.at_risk.head(25).itertuples()
         ]
         self.risk_panel.value = f"<h4>{html.escape(_('At risk'))}</h4>" + (
-            _table([_("Rep"), _("Projected attainment"), _("Projected gap"), _("Latest feedback")], risk_rows)
+            html_table(
+                [_("Rep"), _("Projected attainment"), _("Projected gap"), _("Latest feedback")], risk_rows
+            )
             if risk_rows
             else html.escape(_("No rep is projected under the threshold."))
         )
         leaders = self.rep_pace.sort_values(
             ["pace_index", "attainment"], ascending=False, kind="stable", na_position="last"
         ).head(self.settings.leaderboard_size)
-        self.leader_panel.value = f"<h4>{html.escape(_('Leaderboard'))}</h4>" + _table(
+        self.leader_panel.value = f"<h4>{html.escape(_('Leaderboard'))}</h4>" + html_table(
             [_("Rep"), _("Attainment"), _("Pace index")],
             [
                 [r.rep, pct(r.attainment), "—" if pd.isna(r.pace_index) else fmt_number(r.pace_index, loc, 2)]
@@ -577,7 +560,7 @@ class Tracker(Dashboard, widgets.VBox):
         )
         rows = [[str(n.period), n.rep, n.author, n.source, n.text] for n in notes.head(30).itertuples()]
         self.feedback_panel.value = f"<h4>{html.escape(_('Feedback'))}</h4>" + (
-            _table([_("Month"), _("Rep"), _("Author"), _("Source"), _("Note")], rows)
+            html_table([_("Month"), _("Rep"), _("Author"), _("Source"), _("Note")], rows)
             if rows
             else html.escape(_("No feedback for this selection yet."))
         )
@@ -617,7 +600,7 @@ class Tracker(Dashboard, widgets.VBox):
             [e.rep, self._money(e.before), self._money(e.after), self._money(e.change)]
             for e in effect.head(20).itertuples()
         ]
-        self.replan_panel.value = message_box([head]) + _table(
+        self.replan_panel.value = message_box([head]) + html_table(
             [_("Rep"), _("Before"), _("After"), _("Change")], rows
         )
         self.save_button.disabled = False

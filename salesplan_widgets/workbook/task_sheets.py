@@ -68,10 +68,6 @@ def _widths(ws, widths: Iterable[float]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
-def _month_labels(periods: pd.PeriodIndex, locale: str) -> list[str]:
-    return period_labels(periods, locale)  # months as before; weeks and quarters by the calendar
-
-
 def _title_block(ws, title: str, rep_label: str, rep: str, team: str, plan_name: str, t) -> None:
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=14)
@@ -88,7 +84,7 @@ def _targets_sheet(ws, rows: pd.DataFrame, periods, keys: list[str], key_labels:
     """Targets by the key columns (segment, channel [, rep]) × month, a total, and the rep's input columns."""
     wide = rows.pivot_table(index=keys, columns="period", values="target", aggfunc="sum", observed=True)
     wide = wide.reindex(columns=periods, fill_value=0.0).fillna(0.0).sort_index()
-    headers = [*key_labels, *_month_labels(periods, locale), t("Total")]
+    headers = [*key_labels, *period_labels(periods, locale), t("Total")]
     if with_inputs:
         headers += [t("Commit"), t("Feedback")]
     for col, text in enumerate(headers, start=1):
