@@ -50,15 +50,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         workbook = open_workbook(args.workbook)
         problems = workbook.validate()
+        if not problems and workbook.plan.access is not None:  # are the teams and reps it names in the data?
+            from salesplan_widgets.workbook.publish import access_problems
+
+            problems = access_problems(workbook.plan, workbook.cube(), str(workbook.path / "plan.yaml"))
         if not problems:  # warnings about the plan need clean data (the cube, the targets)
             warnings = plan_warnings(workbook)
     except InputError as exc:  # the plan itself is invalid: its problems are the report
         problems = exc.problems
-    book = None if problems else open_workbook(args.workbook)
-    if book is not None and book.plan.access is not None:  # are the teams and reps it names in the data?
-        from salesplan_widgets.workbook.publish import access_problems
-
-        problems = access_problems(book.plan, book.cube(), str(book.path / "plan.yaml"))
     for problem in problems:
         print(f"- {problem}", file=sys.stderr)
     for warning in warnings:
@@ -94,7 +93,12 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     if args.close:
         row, paths = close_and_publish(workbook, args.period)
         print(closing_summary(row))
-        print(_("{n} statement files written under {path}").format(n=len(paths), path=paths[0].parent.parent))
+        if paths:
+            print(
+                _("{n} statement files written under {path}").format(
+                    n=len(paths), path=paths[0].parent.parent
+                )
+            )
         return _refresh_statements(workbook)
     for path in write_payouts(workbook, args.period):
         print(_("Payout statements written to {path}").format(path=path))
