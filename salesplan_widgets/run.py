@@ -28,6 +28,8 @@ from salesplan_widgets.errors import InputError, RunError, SalesplanError
 from salesplan_widgets.i18n import _
 from salesplan_widgets.paths import templates_dir as default_templates_dir
 from salesplan_widgets.report.metrics import collect_metrics, strip_metrics
+from salesplan_widgets.report.statement_documents import STATEMENTS_DIR
+from salesplan_widgets.workbook.payouts import PAYOUTS_DIR
 
 if TYPE_CHECKING:  # imported where used: nbformat takes seconds to import, a bad --period should not wait
     import nbformat
@@ -37,6 +39,8 @@ KERNEL_START_TIMEOUT = 180  # seconds; a scheduler often shares a busy machine
 INJECTED_TAG = "injected-parameters"
 ERROR_BANNER_TAG = "papermill-error-cell-tag"
 FAILED_SUFFIX = ".failed"
+# Written into a period's folder by `salesplan payouts` and `close`, not by the run: a re-run keeps them.
+KEPT_ON_RERUN = (PAYOUTS_DIR, STATEMENTS_DIR)
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _TITLE = re.compile(r'<h1 class="salesplan-title">(.*?)</h1>', re.S)
 _NBCONVERT_TEMPLATES = Path(__file__).parent / "report" / "nbconvert"
@@ -359,7 +363,11 @@ def _write_summary(staging: Path, workbook, period: str, pages: list[PageResult]
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:
-    """Rename the old report aside, the new one in, then delete the old (restoring it if the rename fails)."""
+    """Rename the old report aside, the new one in, then delete the old (restoring it if the rename fails).
+
+    What `salesplan payouts` wrote into the period's folder (the payout files and each rep's statement
+    documents) is not the run's to replace: it moves into the new report before the old one is deleted.
+    """
     aside = None
     if final.exists():
         aside = final.parent / f".{final.name}.old-{os.getpid()}"
@@ -372,4 +380,7 @@ def _swap_into_place(staging: Path, final: Path) -> None:
             aside.rename(final)
         raise
     if aside is not None:
+        for name in KEPT_ON_RERUN:
+            if (aside / name).exists() and not (final / name).exists():
+                (aside / name).rename(final / name)
         shutil.rmtree(aside, ignore_errors=True)

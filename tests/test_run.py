@@ -173,6 +173,20 @@ def test_running_the_same_period_again_gives_identical_bytes(small_run):
     assert report_files(again) == before
 
 
+def test_running_a_period_again_keeps_the_payouts_and_statements_written_into_its_folder(small_run):
+    kept = {
+        small_run / "payouts" / "payouts-2026-10.csv": b"rep,amount\nLi Wei,1234.50\n",
+        small_run / "statements" / "Li Wei" / "statement-2026-10.en.html": b"<p>closed statement</p>",
+    }
+    for path, content in kept.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    again = run_period(small_run.parent.parent, PERIOD, progress=False)
+    assert again == small_run
+    assert {path: path.read_bytes() for path in kept} == kept
+    assert not list(small_run.parent.glob(f".{PERIOD}.old-*"))  # the old report is gone all the same
+
+
 def bad_templates(directory: Path) -> Path:
     """A templates folder with the real overview and a template whose third cell raises."""
     directory.mkdir()
