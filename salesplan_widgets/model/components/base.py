@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -65,8 +66,9 @@ class Explain:
     percent: Any
 
 
-class Component:
-    """One kind of rule. Subclasses set `name` and `schema` and fill in the steps."""
+class Component(ABC):
+    """One kind of rule. Subclasses set `name` and `schema` and fill in the steps (`earn` and `export`
+    they must: a component missing one cannot even be registered)."""
 
     name: ClassVar[str]
     schema: ClassVar[str]  # the plan key it reads, e.g. "incentives.commission.tiers"
@@ -75,9 +77,10 @@ class Component:
         """Fields of CompiledPlan this component owns."""
         return {}
 
-    def prepare(self, ctx: Context) -> None:
+    def prepare(self, ctx: Context) -> None:  # noqa: B027 (optional step: most components need none)
         """Derive inputs other components need before any of them earns (e.g. override shares)."""
 
+    @abstractmethod
     def earn(self, ctx: Context) -> None:
         """Add this component's arrays to ctx.out and its amount to the running total."""
 
@@ -89,8 +92,9 @@ class Component:
         """The `component` value of each of this kind's lines."""
         return [self.name] * n
 
+    @abstractmethod
     def export(self, e: Any, s: StatementInputs) -> Block:
-        raise NotImplementedError
+        """This kind's statement lines for the shown periods (a component without lines says so)."""
 
     def explain(self, line: Any, fmt: Explain) -> str:
         """A line in words; by default base × rate = amount."""
