@@ -235,20 +235,32 @@ def start_voila(staging: Path, settings: ServeSettings, timeout: float = 60.0) -
     log_path = staging.parent / "voila.log"
     with log_path.open("w", encoding="utf-8") as log:
         process = _launch(staging, settings, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://{settings.host}:{settings.port}/"
+    try:
+        stopped = await_answer(process, f"http://{settings.host}:{settings.port}/", log_path, timeout)
+    except TimeoutError:
+        stop_voila(process)
+        raise RunError(
+            "voila", _("Voila did not answer within {seconds} seconds").format(seconds=int(timeout))
+        ) from None
+    if stopped is not None:
+        raise RunError("voila", _("Voila stopped at start-up: {error}").format(error=stopped))
+    return process
+
+
+def await_answer(process: subprocess.Popen, url: str, log_path: Path, timeout: float) -> str | None:
+    """Wait until a server we started answers `url` with 200 (None), or exits (the tail of its log);
+    TimeoutError after `timeout` seconds. How Voila and the hub are both waited for."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-            raise RunError("voila", _("Voila stopped at start-up: {error}").format(error=tail))
+            return log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
-                    return process
+                    return None
         except OSError:
             time.sleep(0.3)
-    stop_voila(process)
-    raise RunError("voila", _("Voila did not answer within {seconds} seconds").format(seconds=int(timeout)))
+    raise TimeoutError(url)
 
 
 def _descendants(pid: int) -> list:

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import nbformat
 from salesplan_widgets.errors import InputError, PlanError, Problem, SalesplanError
 from salesplan_widgets.hub.accounts import check_interpreter_reachable, ensure_account, runtime_dir
 from salesplan_widgets.i18n import _
+from salesplan_widgets.serve import await_answer
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.inbox import WRITE_ACTIONS, import_inbox, prepare_inbox
 from salesplan_widgets.workbook.plan import PLAN_FILE
@@ -277,20 +277,18 @@ def start_hub(config: Path, settings: HubSettings, timeout: float = 90.0) -> sub
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    url = f"http://{settings.host}:{settings.port}/hub/health"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-            raise SalesplanError(_("JupyterHub stopped at start-up: {error}").format(error=tail))
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.3)
-    stop_hub(process)
-    raise SalesplanError(_("JupyterHub did not answer within {seconds} seconds").format(seconds=int(timeout)))
+    try:
+        stopped = await_answer(
+            process, f"http://{settings.host}:{settings.port}/hub/health", log_path, timeout
+        )
+    except TimeoutError:
+        stop_hub(process)
+        raise SalesplanError(
+            _("JupyterHub did not answer within {seconds} seconds").format(seconds=int(timeout))
+        ) from None
+    if stopped is not None:
+        raise SalesplanError(_("JupyterHub stopped at start-up: {error}").format(error=stopped))
+    return process
 
 
 def stop_hub(process: subprocess.Popen, timeout: float = 60.0) -> int:
