@@ -18,7 +18,9 @@ from salesplan_widgets.i18n import _
 def _cmd_init(args: argparse.Namespace) -> int:
     from salesplan_widgets.workbook.scaffold import init_workbook
 
-    path = init_workbook(Path(args.directory), locale=args.locale, currency=args.currency, name=args.name)
+    path = init_workbook(
+        Path(args.directory), locale=args.locale, currency=args.currency, country=args.country, name=args.name
+    )
     print(
         _("New workbook in {path}: put your sales history in data/, then open 0_start.ipynb.").format(
             path=path
@@ -183,8 +185,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help=_("create a new workbook"))
     p.add_argument("directory")
-    p.add_argument("--locale", choices=["en", "zh_CN"], default="en")
-    p.add_argument("--currency", default="CNY")
+    p.add_argument(
+        "--locale",
+        choices=["en", "zh_CN"],
+        default="en",
+        help=_("language of the plan, labels and reports (default: %(default)s)"),
+    )
+    p.add_argument(
+        "--currency", help=_("ISO 4217 currency code (default: USD for --locale en, CNY for zh_CN)")
+    )
+    p.add_argument(
+        "--country",
+        help=_(
+            "ISO country code whose public holidays decide working days (default: US for en, CN for zh_CN)"
+        ),
+    )
     p.add_argument("--name", help=_("company or plan name (default: the folder's name)"))
     p.set_defaults(func=_cmd_init)
 

@@ -38,7 +38,7 @@ from salesplan_widgets.schema.access import AccessSection, HubUser
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.schema.split import SegmentStrategy, SplitLevel, SplitSection
-from salesplan_widgets.schema.tracking import TrackingSection
+from salesplan_widgets.schema.tracking import PlannedShock, TrackingSection
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.cube import account_master, build_cube
 from salesplan_widgets.workbook.plan import PLAN_FILE, PlanFile, parse_plan
@@ -734,10 +734,18 @@ def _incentives_section(year: int, labels: dict) -> IncentivesSection:
     )
 
 
-def _tracking_section() -> TrackingSection:
-    """Flag reps projected below 90% of the year's plan; pace the year against the Chinese calendar."""
+def _tracking_section(shock_from: str) -> TrackingSection:
+    """Flag reps projected below 90% of the year's plan; pace the year against the Chinese calendar; expect
+    a price war in segment C from the month after the data (the tracking notebook previews it on quotas)."""
     return TrackingSection(
-        at_risk_threshold=0.9, ahead_threshold=1.0, country="CN", pace_window="year", leaderboard_size=10
+        at_risk_threshold=0.9,
+        ahead_threshold=1.0,
+        country="CN",
+        pace_window="year",
+        leaderboard_size=10,
+        market_shocks=[
+            PlannedShock(factor=0.9, start=shock_from, segment="C", reason="price war in segment C")
+        ],
     )
 
 
@@ -778,7 +786,7 @@ def _write_plan(
         goal=goal,
         split=split,
         incentives=_incentives_section(year, labels),
-        tracking=_tracking_section(),
+        tracking=_tracking_section(str(last + 1)),
         access=_access_section(roster, labels),
     )
 

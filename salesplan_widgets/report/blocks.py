@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from html import escape
 
 TITLE_CLASS = "salesplan-title"
+NOTICE_CLASS = "salesplan-sample-notice"
 
 STYLE = """<style>
 .salesplan-section{margin:1.2em 0 0.6em 0;font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",
@@ -20,6 +21,7 @@ STYLE = """<style>
 .salesplan-section h1{font-size:1.6em;margin:0.2em 0}
 .salesplan-section h2{font-size:1.25em;margin:0.3em 0 0.5em 0;border-bottom:1px solid #ddd;padding-bottom:0.2em}
 .salesplan-subtitle{color:#555}
+.salesplan-sample-notice{padding:6px 10px;border-left:4px solid #7a5b00;background:#fff8e1;color:#7a5b00;font-weight:600}
 .salesplan-cards{display:flex;flex-wrap:wrap;gap:0.8em}
 .salesplan-card{border:1px solid #ddd;border-radius:6px;padding:0.6em 0.9em;min-width:10em}
 .salesplan-card .label{color:#555;font-size:0.85em}
@@ -56,11 +58,15 @@ def section(heading: str, *parts: Html | str) -> Html:
     )
 
 
-def title(text: str, subtitle: str = "") -> Html:
-    """The page's h1; the period run reads it back (by its class) to name the page in the index."""
+def title(text: str, subtitle: str = "", notice: str = "") -> Html:
+    """The page's h1; the period run reads it back (by its class) to name the page in the index.
+
+    `notice` is a warning every reader must see before any figure (e.g. that the data are init's samples).
+    """
     sub = f'\n<p class="salesplan-subtitle">{escape(subtitle)}</p>' if subtitle else ""
+    warn = f'\n<p class="{NOTICE_CLASS}" role="alert">{escape(notice)}</p>' if notice else ""
     return Html(
-        f'{STYLE}\n<header class="salesplan-section">\n<h1 class="{TITLE_CLASS}">{escape(text)}</h1>{sub}\n'
+        f'{STYLE}\n<header class="salesplan-section">\n<h1 class="{TITLE_CLASS}">{escape(text)}</h1>{sub}{warn}\n'
         "</header>"
     )
 

@@ -26,6 +26,7 @@ from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.overview import parse_period
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 TARGET_COLOUR = "#c0392b"
 FORECAST_COLOUR = "#7a7a7a"
@@ -85,6 +86,7 @@ class GoalReport:
         return blocks.title(
             _("Sales goal"),
             _("{plan} · {month}").format(plan=self.workbook.plan.name, month=period_labels([self.period])[0]),
+            notice=sample_data_notice(self.workbook),
         )
 
     def headline(self) -> blocks.Html:

@@ -39,6 +39,7 @@ from salesplan_widgets.workbook.payouts import (
     needs_products,
     period_statements,
 )
+from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 
 @dataclass
@@ -92,6 +93,7 @@ class IncentivesReport:
         return blocks.title(
             _("Incentives"),
             _("{plan} · {month}").format(plan=self.workbook.plan.name, month=period_labels([self.period])[0]),
+            notice=sample_data_notice(self.workbook),
         )
 
     def notes(self) -> list[str]:

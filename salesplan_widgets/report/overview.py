@@ -27,6 +27,7 @@ from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 TREND_MONTHS = 24
 TOP_ACCOUNTS = 10
@@ -73,6 +74,7 @@ class OverviewReport:
         return blocks.title(
             _("Sales overview"),
             _("{plan} · {month}").format(plan=self.workbook.plan.name, month=period_labels([self.period])[0]),
+            notice=sample_data_notice(self.workbook),
         )
 
     def headline(self) -> blocks.Html:

@@ -40,6 +40,7 @@ from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.schema.split import SplitSection
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.targets import plan_targets
 
 
@@ -91,6 +92,7 @@ class SplitReport:
         return blocks.title(
             _("Targets and milestones"),
             _("{plan} · {month}").format(plan=self.workbook.plan.name, month=self._month(self.period)),
+            notice=sample_data_notice(self.workbook),
         )
 
     def headline(self) -> blocks.Html:

@@ -36,6 +36,7 @@ from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import read_feedback
+from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.versions import list_versions, targets_for_tracking
 
 TARGET_COLOUR = "#999999"
@@ -103,7 +104,9 @@ class TrackingReport:
             month=period_labels([self.period])[0],
             day=fmt_date(self.window.as_of),
         )
-        head = blocks.title(_("Tracking: where the plan stands"), subtitle)
+        head = blocks.title(
+            _("Tracking: where the plan stands"), subtitle, notice=sample_data_notice(self.workbook)
+        )
         if not self.notice:
             return head
         return blocks.Html(f'{head}<p class="salesplan-section salesplan-notice">{escape(self.notice)}</p>')

@@ -19,6 +19,7 @@ from salesplan_widgets.i18n import _
 from salesplan_widgets.widgets.charts import message_box
 from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
+from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 _ALL = "all"  # a dimension the plan does not map holds this value in the cube
 
@@ -59,7 +60,8 @@ class Dashboard:
             team_rosters(cube) if "rep" in cls.address else None,
         )
         selection = {name: query.get(name) for name in cls.address}
-        return cls(workbook, notices=query.notices, **selection, **options)
+        sample = sample_data_notice(workbook)  # init's sample rows: say so before any figure
+        return cls(workbook, notices=(sample,) * bool(sample) + query.notices, **selection, **options)
 
     @classmethod
     def dashboard(

@@ -12,6 +12,7 @@ from salesplan_widgets.i18n import _, fmt_number
 from salesplan_widgets.model.plan_checks import payout_cliffs
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import incentives_of
+from salesplan_widgets.workbook.sample_data import sample_data_warnings
 from salesplan_widgets.workbook.workbook import Workbook
 
 PLAN_FILE = "plan.yaml"
@@ -90,7 +91,7 @@ def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]
 
 
 def plan_warnings(workbook: Workbook) -> list[Problem]:
-    """Every warning about the workbook's incentive plan (empty when none)."""
+    """Every warning about the workbook's incentive plan, and init's sample rows left in the data (empty when none)."""
     section = incentives_of(workbook)
     problems = cliff_warnings(section.without_role_plans())
     for i, plan in enumerate(section.plans):  # every version of every role plan, at its own key
@@ -115,4 +116,4 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
             for i, a in enumerate(section.assignments)
             if a.rep not in reps
         ]
-    return problems
+    return problems + sample_data_warnings(workbook)

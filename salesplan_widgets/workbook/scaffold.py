@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import holidays
 import nbformat
 
 from salesplan_widgets.errors import SalesplanError
-from salesplan_widgets.i18n import _, fmt_money
+from salesplan_widgets.i18n import _
 from salesplan_widgets.paths import templates_dir
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.plan import PLAN_FILE, parse_plan
+from salesplan_widgets.workbook.sample_data import sample_rows
 
 # The analyst's path through the workbook: (template, notebook name in the workbook).
 STEPS: tuple[tuple[str, str], ...] = (
@@ -54,44 +56,8 @@ HEADERS = {
     },
 }
 
-EXAMPLE_ROWS = (
-    (
-        "2026-01-05",
-        "12800.00",
-        "Li Wei",
-        "East",
-        "East China",
-        "A",
-        "offline",
-        "Industrial",
-        "ACME Shanghai",
-        "4",
-    ),
-    (
-        "2026-01-07",
-        "-1500.00",
-        "Li Wei",
-        "East",
-        "East China",
-        "A",
-        "offline",
-        "Industrial",
-        "ACME Shanghai",
-        "-1",
-    ),
-    (
-        "2026-01-09",
-        "3200.00",
-        "Zhang Min",
-        "North",
-        "North China",
-        "B",
-        "online",
-        "Consumer",
-        "Beijing Retail",
-        "8",
-    ),
-)
+# What `init` writes unless told otherwise: an English workbook is not assumed to be in China.
+DEFAULTS = {"en": {"currency": "USD", "country": "US"}, "zh_CN": {"currency": "CNY", "country": "CN"}}
 
 PLAN_SKELETON = {
     "en": """\
@@ -99,12 +65,12 @@ PLAN_SKELETON = {
 # Every key is described in docs/plan.schema.json. Edit it here, or through the workbook's notebooks:
 # they save atomically and refuse to overwrite changes made since they loaded the plan.
 name: {name}
-currency: {currency}    # ISO 4217 code; money is rounded to its minor unit, e.g. {money}
+currency: {currency}    # ISO 4217 code (USD, EUR, CNY …); money is rounded to the currency's minor unit
 locale: {locale}        # en or zh_CN: the language of labels, messages and reports
 calendar:
   grain: month          # month, week, quarter, or a retail 4-4-5 / 4-5-4 / 5-4-4
   fiscal_year_start: 1  # first month of the fiscal year (1 = January)
-  country: CN           # whose public holidays decide the working days
+  country: {country}           # ISO code of the country whose public holidays decide the working days
 sources:
   sales:                # sales history: one row per invoice line; returns are negative amounts
     path: data/sales.csv
@@ -123,12 +89,12 @@ reports:
 # 每个字段的说明见 docs/plan.schema.json。可以直接编辑本文件，也可以通过工作簿中的笔记本编辑：
 # 笔记本以原子方式保存，如果计划在载入后被他人修改，会拒绝覆盖。
 name: {name}
-currency: {currency}    # ISO 4217 货币代码；金额按其最小单位取整，例如 {money}
+currency: {currency}    # ISO 4217 货币代码（CNY、USD、EUR 等）；金额按该货币的最小单位取整
 locale: {locale}        # en 或 zh_CN：标签、提示和报告的语言
 calendar:
   grain: month          # month（按月）、week（按周）、quarter（按季）或零售 4-4-5 / 4-5-4 / 5-4-4
   fiscal_year_start: 1  # 财年起始月份（1 = 一月）
-  country: CN           # 按哪个国家的法定节假日计算工作日
+  country: {country}           # 按哪个国家（ISO 代码）的法定节假日计算工作日
 sources:
   sales:                # 销售历史：每行一条发票明细，退货为负金额
     path: data/sales.csv
@@ -145,21 +111,21 @@ reports:
 }
 
 
-def plan_skeleton(name: str, locale: str, currency: str) -> str:
-    """The commented plan text for a new workbook (valid as written)."""
+def plan_skeleton(name: str, locale: str, currency: str, country: str | None = None) -> str:
+    """The commented plan text for a new workbook (valid as written); its comments hold for any currency."""
     headers = HEADERS[locale]
     columns = "\n".join(f"      {key}: {header}" for key, header in headers.items())
     return PLAN_SKELETON[locale].format(
         name=name,
         currency=currency,
+        country=country or DEFAULTS[locale]["country"],
         locale=locale,
         columns=columns,
-        money=fmt_money(1234.5, currency, locale),
     )
 
 
 def _sales_template_csv(locale: str) -> str:
-    lines = [",".join(HEADERS[locale].values())] + [",".join(row) for row in EXAMPLE_ROWS]
+    lines = [",".join(HEADERS[locale].values())] + [",".join(row) for row in sample_rows(locale)]
     return "\n".join(lines) + "\n"
 
 
@@ -170,7 +136,7 @@ def _write_sales_template_xlsx(target: Path, locale: str) -> None:
     sheet = book.active
     sheet.title = "sales"
     sheet.append(list(HEADERS[locale].values()))
-    for row in EXAMPLE_ROWS:
+    for row in sample_rows(locale):
         sheet.append([row[0], float(row[1]), *row[2:9], float(row[9])])
     sheet.freeze_panes = "A2"
     for column in sheet.columns:
@@ -190,9 +156,17 @@ def instantiate_notebook(template: Path, target: Path, workbook: str = ".") -> N
 
 
 def init_workbook(
-    directory: str | Path, *, locale: str = "en", currency: str = "CNY", name: str | None = None
+    directory: str | Path,
+    *,
+    locale: str = "en",
+    currency: str | None = None,
+    country: str | None = None,
+    name: str | None = None,
 ) -> Path:
-    """Create a new workbook in `directory`; refuse if it already holds a plan."""
+    """Create a new workbook in `directory`; refuse if it already holds a plan.
+
+    Currency and country default by language (DEFAULTS): USD and US for en, CNY and CN for zh_CN.
+    """
     directory = Path(directory)
     if (directory / PLAN_FILE).exists():
         raise SalesplanError(
@@ -202,8 +176,16 @@ def init_workbook(
         )
     if locale not in HEADERS:
         raise SalesplanError(_("Unknown locale {locale!r}: use en or zh_CN.").format(locale=locale))
-    text = plan_skeleton(name or directory.resolve().name, locale, currency.upper())
-    parse_plan(text)  # the skeleton must be a valid plan before anything is written
+    currency = (currency or DEFAULTS[locale]["currency"]).upper()
+    country = (country or DEFAULTS[locale]["country"]).upper()
+    if country not in holidays.list_supported_countries():
+        raise SalesplanError(
+            _("Unknown country {country!r}: give the ISO 3166 code of a country, e.g. US, DE, CN.").format(
+                country=country
+            )
+        )
+    text = plan_skeleton(name or directory.resolve().name, locale, currency, country)
+    parse_plan(text)  # valid before anything is written: an unknown currency is refused here, in plan terms
     atomic_write(directory / "data" / "sales.csv", _sales_template_csv(locale))
     _write_sales_template_xlsx(directory / "data" / "sales_template.xlsx", locale)
     source = templates_dir()
