@@ -13,10 +13,10 @@ from salesplan_widgets.model.replan import MarketShock
 from salesplan_widgets.schema.tracking import TrackingSection
 
 
-def planned_shocks(section: TrackingSection, calendar: FiscalCalendar) -> list[MarketShock]:
-    """One MarketShock per entry of `tracking.market_shocks`, in plan order."""
+def planned_shocks(section: TrackingSection | None, calendar: FiscalCalendar) -> list[MarketShock]:
+    """One MarketShock per entry of `tracking.market_shocks`, in plan order (none without a section)."""
     shocks, problems = [], []
-    for i, spec in enumerate(section.market_shocks):
+    for i, spec in enumerate(section.market_shocks if section is not None else ()):
         periods = {}
         for key in ("start", "through"):
             text = getattr(spec, key)
