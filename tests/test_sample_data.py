@@ -14,6 +14,7 @@ from salesplan_widgets import open_workbook
 from salesplan_widgets.i18n import set_locale
 from salesplan_widgets.report.overview import OverviewReport
 from salesplan_widgets.widgets.goal_wizard import goal_panel
+from salesplan_widgets.widgets.guide import validation_summary
 from salesplan_widgets.widgets.overview import SalesOverview
 from salesplan_widgets.workbook.scaffold import HEADERS, init_workbook
 
@@ -66,10 +67,12 @@ def test_every_report_title_and_dashboard_says_sample_data(tmp_path: Path, local
     overview = SalesOverview.dashboard(folder)
     assert any(NOTICE[locale] in notice for notice in overview.notices)
     assert NOTICE[locale] in goal_panel(folder).value  # the goal page: the goal report's own title
+    assert NOTICE[locale] in validation_summary(open_workbook(folder))  # each step notebook's data check
 
     replace_with_real_sales(folder, locale)
     assert NOTICE[locale] not in str(OverviewReport.open(folder, "2026-02").title())
     assert not any(NOTICE[locale] in n for n in SalesOverview.dashboard(folder).notices)
+    assert NOTICE[locale] not in validation_summary(open_workbook(folder))
 
 
 @pytest.mark.slow

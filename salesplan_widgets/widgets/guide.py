@@ -12,6 +12,7 @@ from IPython.display import Markdown
 from salesplan_widgets.errors import InputError
 from salesplan_widgets.i18n import _
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.scaffold import STEPS
 
 
@@ -31,12 +32,14 @@ def _step_texts() -> dict[str, tuple[str, str]]:
 
 
 def validation_summary(workbook: Workbook) -> str:
-    """One Markdown block: 'plan and data are valid', or every problem found."""
+    """One Markdown block: 'plan and data are valid' (and whether init's sample rows are still in the data),
+    or every problem found."""
     try:
         problems = workbook.validate()
     except InputError as exc:
         problems = exc.problems
-    return _summary(problems)
+    sample = "" if problems else sample_data_notice(workbook)
+    return _summary(problems) + (f"\n\n**{sample}**" if sample else "")
 
 
 def _summary(problems: list) -> str:
