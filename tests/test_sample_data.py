@@ -4,6 +4,8 @@ of it stops once real sales history replaces them."""
 from __future__ import annotations
 
 import csv
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from salesplan_widgets import open_workbook
 from salesplan_widgets.i18n import set_locale
 from salesplan_widgets.report.overview import OverviewReport
+from salesplan_widgets.serve import await_answer, free_port
 from salesplan_widgets.widgets.goal_wizard import goal_panel
 from salesplan_widgets.widgets.guide import validation_summary
 from salesplan_widgets.widgets.overview import SalesOverview
@@ -84,3 +87,41 @@ def test_period_report_of_an_init_workbook_shows_the_sample_notice(tmp_path: Pat
     assert "salesplan-sample-notice" in page
     assert "These figures are not real until your own sales history replaces them in data/sales.csv." in page
     assert open_workbook(folder).validate() == []
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_served_dashboards_of_an_init_workbook_show_the_notice_in_chinese(browser, tmp_path: Path) -> None:
+    folder = init_workbook(tmp_path / "wb", locale="zh_CN")
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("dashboards: [overview]", "dashboards: [overview, goal]"),
+        encoding="utf-8",
+    )
+    port, log = free_port(), tmp_path / "serve.log"
+    with open(log, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(folder), "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert await_answer(process, base + "/", log, timeout=120) is None
+        for dashboard in ("overview", "goal"):
+            page = browser.new_page()
+            try:
+                page.goto(f"{base}/voila/render/{dashboard}.ipynb", timeout=180_000)
+                notice = page.get_by_text("示例数据：", exact=False).first
+                notice.wait_for(state="visible", timeout=180_000)
+                assert "示例代表1" in notice.inner_text()
+            finally:
+                page.close()
+    finally:
+        process.send_signal(signal.SIGINT)  # the CLI stops its Voila on Ctrl-C
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
