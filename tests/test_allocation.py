@@ -3,6 +3,8 @@ ramped quotas for new hires, clear errors for impossible locks; and the fairness
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +19,7 @@ from salesplan_widgets.model.allocation import (
     plan_months,
     split_goal,
 )
-from salesplan_widgets.model.fairness import fairness
+from salesplan_widgets.model.fairness import fairness, robust_z
 
 PLAN_YEAR = pd.period_range("2027-01", periods=12, freq="M")
 HISTORY_YEAR = pd.period_range("2026-01", periods=12, freq="M")
@@ -209,6 +211,26 @@ def test_fairness_flags_the_rep_whose_quota_is_far_above_their_history():
     assert (out.drop(["r6", "r7"])["flag"] == "").all()
     assert np.isnan(out.loc["r7", "quota_per_last_year"])
     assert out.loc["r0", "quota_per_potential"] == pytest.approx(0.55)
+
+
+def test_fairness_of_a_team_with_identical_ratios_warns_nothing_and_flags_no_one():
+    # every rep's quota is the same multiple of last year (zero spread), and one has no history at all
+    reps = [f"r{i}" for i in range(5)]
+    targets = pd.DataFrame({"rep": reps, "target": [110.0, 220, 330, 440, 50]})
+    last_year = pd.DataFrame({"rep": reps, "actual": [100.0, 200, 300, 400, 0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in multiply" fails the test
+        out = fairness(targets, last_year).set_index("rep")
+    assert (out["flag"] == "").all()
+    assert (out.drop("r4")["z_last_year"] == 0).all() and np.isnan(out.loc["r4", "z_last_year"])
+
+
+def test_robust_z_with_zero_spread_marks_outliers_infinite_without_warnings():
+    values = np.array([1.0, 1.0, 1.0, 3.0, 0.5, np.nan])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z = robust_z(values)
+    assert z[:3].tolist() == [0.0, 0.0, 0.0] and z[3] == np.inf and z[4] == -np.inf and np.isnan(z[5])
 
 
 def test_plan_months_start_with_the_first_fiscal_year_after_the_data():
