@@ -89,8 +89,29 @@ def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]
     return problems
 
 
+def split_warnings(workbook: Workbook) -> list[Problem]:
+    """The split no longer fits the goal (made for an older goal, other months, a year that is over)."""
+    from salesplan_widgets.workbook.targets import split_fit_notices
+
+    if workbook.plan.split is None:
+        return []
+    return [
+        Problem(
+            file=PLAN_FILE,
+            column="split",
+            expected=text,
+            fix=_("open the task splitter: split the goal again and save, or keep this split"),
+        )
+        for text in split_fit_notices(workbook, workbook.cube())
+    ]
+
+
 def plan_warnings(workbook: Workbook) -> list[Problem]:
-    """Every warning about the workbook's incentive plan (empty when none)."""
+    """Every warning about the workbook's plan: its split against its goal, and its incentive plan."""
+    return split_warnings(workbook) + _incentive_warnings(workbook)
+
+
+def _incentive_warnings(workbook: Workbook) -> list[Problem]:
     section = incentives_of(workbook)
     problems = cliff_warnings(section.without_role_plans())
     for i, plan in enumerate(section.plans):  # every version of every role plan, at its own key
