@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from salesplan_widgets.report.split import SplitReport
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.widgets.task_splitter import MyTargets, TaskSplitter
+from salesplan_widgets.widgets.tracker import Tracker
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.plan_warnings import plan_warnings
 from salesplan_widgets.workbook.versions import targets_for_tracking
@@ -85,6 +86,7 @@ def test_a_split_for_an_older_goal_is_flagged_everywhere_until_split_again(texas
     assert "earlier goal" in str(SplitReport.open(workbook, "2025-12").headline())
     _targets, notice = targets_for_tracking(workbook, workbook.cube())
     assert "earlier goal" in notice
+    assert "earlier goal" in Tracker(workbook).notice_panel.value
     assert [w.column for w in plan_warnings(workbook)] == ["split"]
 
     reopened.goal_control.value = 1_200_000_000.0  # split the new goal and save
