@@ -193,3 +193,19 @@ def test_importing_with_nothing_chosen_says_what_to_do(texas):
     splitter = TaskSplitter(texas)
     splitter.import_button.click()
     assert "choose the files the reps sent back" in splitter.message
+
+
+def test_validate_warns_about_a_split_made_for_an_older_goal_and_still_passes(texas):
+    import subprocess
+    import sys
+
+    set_goal(texas, 1_000_000_000.0)
+    assert TaskSplitter(texas).save()
+    set_goal(texas, 1_200_000_000.0)
+    done = subprocess.run(
+        [sys.executable, "-m", "salesplan_widgets.cli", "validate", str(texas)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("- warning:")]
+    assert len(warnings) == 1 and "earlier goal" in warnings[0] and "keep this split" in warnings[0]
