@@ -63,6 +63,7 @@ def test_a_saved_split_keeps_its_months_when_next_years_data_arrive(texas):
     home_sales(last="2026-12").to_csv(texas / "data" / "sales.csv", index=False)  # a year later
     reopened = TaskSplitter(texas)
     assert str(reopened.periods[0]) == "2026-01" and str(reopened.periods[-1]) == "2026-12"
+    assert reopened.months_label.value == "Plan months: Jan 2026 – Dec 2026"
     assert any("Dec 2026" in n and "over" in n for n in reopened.notices)
     assert reopened.notice_panel.value  # shown, not silent
 

@@ -111,6 +111,7 @@ class TaskSplitter(widgets.VBox):
         self.override_box = widgets.VBox()
         self.message_panel = widgets.HTML()
         self.notice_panel = widgets.HTML()
+        self.months_label = widgets.HTML()
         self.keep_button = widgets.Button(description=_("Keep this split"), layout={"display": "none"})
         self.reload_button = widgets.Button(description=_("Reload the plan"), layout={"display": "none"})
         self.fairness_panel = widgets.HTML()
@@ -128,7 +129,7 @@ class TaskSplitter(widgets.VBox):
                 widgets.HTML(
                     f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Task splitter'))}</h2>"
                 ),
-                widgets.HBox([self.goal_control, self.unit_control]),
+                widgets.HBox([self.goal_control, self.unit_control, self.months_label]),
                 self.notice_panel,
                 self.keep_button,
                 widgets.HTML(f"<b>{html.escape(_('Levels, top first'))}</b>"),
@@ -310,7 +311,9 @@ class TaskSplitter(widgets.VBox):
         return getattr(self.workbook.plan.goal, "target", None)
 
     def _refresh_notices(self) -> None:
-        """Say when the split no longer fits the goal; offer to keep it when that is meant."""
+        """Say which months are split and when the split no longer fits the goal; offer to keep it."""
+        first, last = period_labels([self.periods[0], self.periods[-1]], self.locale)
+        self.months_label.value = html.escape(f"{_('Plan months')}: {first} – {last}")
         self.notices = split_fit_notices(self.workbook, self.cube, self.section, self.goal, self.periods)
         self.notice_panel.value = message_box(self.notices) if self.notices else ""
         can_keep = bool(self.notices) and self._goal_target() is not None
