@@ -107,13 +107,9 @@ def split_warnings(workbook: Workbook) -> list[Problem]:
 
 
 def plan_warnings(workbook: Workbook) -> list[Problem]:
-    """Every warning about the workbook's plan: its split against its goal, and its incentive plan."""
-    return split_warnings(workbook) + _incentive_warnings(workbook)
-
-
-def _incentive_warnings(workbook: Workbook) -> list[Problem]:
+    """Every warning about the workbook's split (against its goal) and incentive plan (empty when none)."""
     section = incentives_of(workbook)
-    problems = cliff_warnings(section.without_role_plans())
+    problems = split_warnings(workbook) + cliff_warnings(section.without_role_plans())
     for i, plan in enumerate(section.plans):  # every version of every role plan, at its own key
         for j, version in enumerate(plan.versions):
             rules = section.rules_in_force(plan.id, version.effective)
