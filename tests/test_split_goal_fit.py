@@ -210,3 +210,13 @@ def test_validate_warns_about_a_split_made_for_an_older_goal_and_still_passes(te
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("- warning:")]
     assert len(warnings) == 1 and "earlier goal" in warnings[0] and "keep this split" in warnings[0]
+
+
+def test_a_chinese_workbook_flags_the_older_goal_in_chinese(tmp_path):
+    folder = write_minimal_workbook(tmp_path / "texas", locale="zh_CN")
+    set_goal(folder, 1_000_000_000.0)
+    assert TaskSplitter(folder).save()
+    set_goal(folder, 1_200_000_000.0)
+    splitter = TaskSplitter(folder)
+    assert len(splitter.notices) == 1 and splitter.notices[0].startswith("此分解是为此前的目标")
+    assert splitter.keep_button.description == "保留此分解"
