@@ -3,6 +3,8 @@ ramped quotas for new hires, clear errors for impossible locks; and the fairness
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,10 +16,13 @@ from salesplan_widgets.model.allocation import (
     Level,
     Lock,
     capacity,
+    data_dimensions,
     plan_months,
     split_goal,
+    split_notices,
+    start_of,
 )
-from salesplan_widgets.model.fairness import fairness
+from salesplan_widgets.model.fairness import fairness, robust_z
 
 PLAN_YEAR = pd.period_range("2027-01", periods=12, freq="M")
 HISTORY_YEAR = pd.period_range("2026-01", periods=12, freq="M")
@@ -211,6 +216,26 @@ def test_fairness_flags_the_rep_whose_quota_is_far_above_their_history():
     assert out.loc["r0", "quota_per_potential"] == pytest.approx(0.55)
 
 
+def test_fairness_of_a_team_with_identical_ratios_warns_nothing_and_flags_no_one():
+    # every rep's quota is the same multiple of last year (zero spread), and one has no history at all
+    reps = [f"r{i}" for i in range(5)]
+    targets = pd.DataFrame({"rep": reps, "target": [110.0, 220, 330, 440, 50]})
+    last_year = pd.DataFrame({"rep": reps, "actual": [100.0, 200, 300, 400, 0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in multiply" fails the test
+        out = fairness(targets, last_year).set_index("rep")
+    assert (out["flag"] == "").all()
+    assert (out.drop("r4")["z_last_year"] == 0).all() and np.isnan(out.loc["r4", "z_last_year"])
+
+
+def test_robust_z_with_zero_spread_marks_outliers_infinite_without_warnings():
+    values = np.array([1.0, 1.0, 1.0, 3.0, 0.5, np.nan])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z = robust_z(values)
+    assert z[:3].tolist() == [0.0, 0.0, 0.0] and z[3] == np.inf and z[4] == -np.inf and np.isnan(z[5])
+
+
 def test_plan_months_start_with_the_first_fiscal_year_after_the_data():
     history = pd.DataFrame({"period": pd.period_range("2024-11", "2026-10", freq="M")})
     assert str(plan_months(history)[0]) == "2027-01" and len(plan_months(history)) == 12
@@ -297,3 +322,34 @@ def test_manual_weights_spanning_six_hundred_orders_of_magnitude_still_add_up():
     split = split_goal(1_100_000, levels, history, PLAN_YEAR, unit=1.0)
     by_channel = split.subtotals(["channel"]).set_index("channel")["target"]
     assert by_channel.to_dict() == {"ch0": 0.0, "ch1": 1_000_000.0, "ch2": 100_000.0}
+
+
+@pytest.mark.parametrize("freq", ["M", "W-SUN", "Q-DEC"])
+def test_the_saved_start_plans_the_same_periods_again_at_every_grain(freq):
+    history = pd.DataFrame({"period": pd.period_range("2024-01-01", "2025-12-31", freq=freq)})
+    for periods in (plan_months(history), plan_months(history, "2026-03", 6)):
+        start = start_of(periods, history)
+        assert plan_months(history, start, 6 if len(periods) < 12 else 12)[0] == periods[0]
+
+
+def test_split_notices_name_an_older_goal_other_months_and_a_finished_year():
+    year = pd.period_range("2026-01", periods=12, freq="M")
+    fits = split_notices(100.0, year, pd.Period("2025-12", "M"), goal_target=100.0, goal_start="2026-01-01")
+    assert fits == []
+    older = split_notices(100.0, year, pd.Period("2025-12", "M"), goal_target=120.0, made_for=100.0)
+    assert len(older) == 1 and "earlier goal of 100" in older[0] and "120" in older[0]
+    other_total = split_notices(90.0, year, pd.Period("2025-12", "M"), goal_target=100.0, made_for=100.0)
+    assert len(other_total) == 1 and "divides 90" in other_total[0]
+    kept = split_notices(90.0, year, pd.Period("2025-12", "M"), goal_target=100.0, kept_for=100.0)
+    assert kept == []
+    months = split_notices(100.0, year, pd.Period("2025-12", "M"), goal_target=100.0, goal_start="2027-01-01")
+    assert len(months) == 1 and "2027-01" in months[0]
+    over = split_notices(100.0, year, pd.Period("2026-12", "M"), goal_target=100.0, kept_for=100.0)
+    assert len(over) == 1 and "2026-12" in over[0]  # keeping a split does not hide that its year is over
+
+
+def test_data_dimensions_leave_out_what_the_cube_fills_with_all():
+    cube = pd.DataFrame(
+        {"period": HISTORY_YEAR[:2], "rep": ["a", "b"], "segment": ["all", "all"], "channel": ["web", "all"]}
+    )
+    assert data_dimensions(cube) == {"rep", "channel"}

@@ -300,3 +300,33 @@ def test_a_chinese_workbooks_plan_errors_are_shown_in_chinese(tmp_path):
         from salesplan_widgets.i18n import set_locale
 
         set_locale("en")
+
+
+def _quotas_for(folder, months: pd.PeriodIndex) -> None:
+    table = open_workbook(folder).read_table("targets")
+    table = table[pd.PeriodIndex(table["period"]).isin(months)]
+    open_workbook(folder).write_table("targets", table)
+
+
+def test_the_calculator_opens_on_the_latest_month_that_has_targets(tmp_path):
+    folder = write_workbook(tmp_path / "wb")  # sales to October 2026
+    _quotas_for(folder, pd.period_range("2026-01", "2026-06", freq="M"))
+    calc = IncentiveCalculator(folder)
+    assert calc.period == "2026-06" and calc.period_control.value == "2026-06"
+    quotas = load_quotas(open_workbook(folder)).table
+    june = quotas[quotas["period"] == pd.Period("2026-06", "M")]["target"]
+    assert (calc.statements.reps["quota"] > 0).all()
+    assert calc._typical_quota() == pytest.approx(june.median())  # the curve is drawn for a real quota
+    assert "No quotas" not in calc.children[1].value
+
+
+def test_the_calculator_says_so_when_no_month_with_sales_has_targets(tmp_path):
+    from salesplan_widgets.i18n import fmt_month
+
+    folder = write_workbook(tmp_path / "wb")
+    table = open_workbook(folder).read_table("targets")  # next year's split only
+    open_workbook(folder).write_table("targets", table.assign(period=pd.PeriodIndex(table["period"]) + 12))
+    calc = IncentiveCalculator(folder)
+    notice = calc.children[1].value
+    assert f"No quotas for {fmt_month(2026, 10)}" in notice
+    assert f"{fmt_month(2027, 1)} – {fmt_month(2027, 12)}" in notice

@@ -204,3 +204,30 @@ def test_a_period_is_closed_once_it_has_ended_at_any_grain() -> None:
     week = pd.Period("2026-10-26", "W-SUN")
     assert last_closed(week, dt.date(2026, 11, 1)) == week
     assert last_closed(week, dt.date(2026, 10, 31)) == week - 1
+
+
+def test_a_team_replan_changes_only_that_teams_targets(targets, actuals):
+    east = targets["team"] == "East"
+    east_actual = actuals.loc[actuals["team"] == "East", "actual"].sum()
+    result = replan(targets, actuals, JUN, goal=500_000.0, scope={"team": "East"})
+    revised = result.targets
+    cell = ["period", "rep", "team", "territory", "segment", "channel"]
+    west_before = targets[~east].sort_values(cell).reset_index(drop=True)[revised.columns]
+    west_after = revised[revised["team"] == "West"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(west_after, west_before)  # to the cent, every month
+    assert result.closed_actual == pytest.approx(east_actual)  # the team's own closed sales
+    later_east = revised[(revised["team"] == "East") & (revised["period"] > JUN)]
+    assert cents(later_east["target"]) == cents(500_000.0 - east_actual)
+    assert set(result.effect["rep"]) == {"Ann", "Bo"}
+    assert len(revised) == len(targets)
+
+
+def test_a_team_replan_without_a_goal_keeps_the_teams_total(targets, actuals):
+    result = replan(targets, actuals, JUN, scope={"team": "West"})
+    assert result.goal == pytest.approx(targets.loc[targets["team"] == "West", "target"].sum())
+
+
+def test_a_replan_for_a_team_without_targets_is_a_clear_error(targets, actuals):
+    with pytest.raises(InputError) as err:
+        replan(targets, actuals, JUN, scope={"team": "North"})
+    assert err.value.first.found == "North" and err.value.first.column == "team"

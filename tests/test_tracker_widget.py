@@ -242,3 +242,25 @@ def test_a_replan_saved_from_a_stale_tracker_is_refused_with_a_message(workbook)
     assert "version 2" in first.replan_panel.value
     assert "salesplan-error" in second.replan_panel.value
     assert list(list_versions(workbook)["version"]) == [1, 2]
+
+
+def test_with_a_team_selected_the_replan_replans_that_team_only_and_is_audited(workbook):
+    from salesplan_widgets.workbook.audit import read_audit
+
+    view = Tracker(workbook)
+    view.team = "East"
+    before = workbook.read_table("targets")
+    view.goal_input.value = 700_000.0
+    view.preview_button.click()
+    assert "East only" in view.replan_panel.value
+    assert set(view.preview["rep"]) == {"Ann", "Bo"}
+    view.reason_input.value = "East lost a distributor"
+    view.save_button.click()
+    assert list(list_versions(workbook)["version"]) == [1, 2]
+    in_force = targets_in_force(workbook)
+    west = lambda t: t[t["team"] == "West"].groupby("period")["target"].sum()  # noqa: E731
+    pd.testing.assert_series_equal(west(in_force), west(before), check_exact=False, rtol=0, atol=0.001)
+    east = in_force[(in_force["team"] == "East") & (in_force["period"] > "2026-09")]["target"].sum()
+    east_closed = workbook.cube().query("team == 'East' and period <= '2026-09'")["actual"].sum()
+    assert east == pytest.approx(700_000.0 - east_closed, abs=0.005)
+    assert "targets.version" in set(read_audit(workbook)["action"])

@@ -839,3 +839,100 @@ def last_year_sales(history: pd.DataFrame, months: int = 12) -> pd.DataFrame:
 def default_goal(history: pd.DataFrame, months: int = 12) -> float:
     """A goal to start from when the plan has none: the last `months` months' sales (flat)."""
     return round(float(max(last_year_sales(history, months)["actual"].sum(), 0.0)), 2)
+
+
+def data_dimensions(history: pd.DataFrame) -> frozenset[str]:
+    """The split dimensions the data really hold: a column with some value other than `all` (what the cube
+    writes for a dimension the plan does not map) or empty."""
+    held = []
+    for dim in DIMENSIONS:
+        if dim in history.columns and dim != "period":
+            values = history[dim].dropna().astype(str).str.strip()
+            if (~values.isin(["all", ""])).any():
+                held.append(dim)
+    return frozenset(held)
+
+
+def split_start(start: str | None, goal_start: Any = None) -> str | None:
+    """The split's first month (YYYY-MM): the one saved with it, else the first month of the goal's horizon,
+    else None (the month after the data). A saved split never slides into the next year by itself."""
+    if start:
+        return start
+    if goal_start is not None:
+        return pd.Timestamp(goal_start).strftime("%Y-%m")
+    return None
+
+
+def start_of(
+    periods: pd.PeriodIndex, history: pd.DataFrame, fiscal_year_start: int | FiscalCalendar = 1
+) -> str | None:
+    """The `start` text (YYYY-MM) that plans from `periods[0]` again, so a saved split keeps its months;
+    None where no month names that period (a week straddling two months that no month's 4th day is in)."""
+    first = periods[0]
+    for moment in (first.start_time + pd.Timedelta(days=3), first.end_time, first.start_time):
+        text = moment.strftime("%Y-%m")
+        if plan_months(history, text, 1, fiscal_year_start)[0] == first:
+            return text
+    return None
+
+
+def _differs(a: float, b: float) -> bool:
+    return abs(float(a) - float(b)) >= 0.005
+
+
+def split_notices(
+    split_total: float,
+    periods: pd.PeriodIndex,
+    history_end: pd.Period,
+    goal_target: float | None = None,
+    goal_start: Any = None,
+    made_for: float | None = None,
+    kept_for: float | None = None,
+    money=str,
+    month=str,
+) -> list[str]:
+    """Why a split may no longer fit its goal, one sentence each (empty when it fits):
+
+    - it was made for another goal target (`made_for` ≠ the goal's target now), or it divides another total;
+    - its months are not the goal's horizon;
+    - the data already reach past its last month (its year is over).
+    The first two are lifted when the analyst kept the split for the current target (`kept_for`).
+    `money` and `month` format an amount and a period for the message.
+    """
+    notices = []
+    kept = goal_target is not None and kept_for is not None and not _differs(kept_for, goal_target)
+    if goal_target is not None and not kept and _differs(split_total, goal_target):
+        if made_for is not None and _differs(made_for, goal_target):
+            notices.append(
+                _(
+                    "This split was made for an earlier goal of {old}; the goal's target is now {new}. "
+                    "Split it again for the new goal, or keep this split."
+                ).format(old=money(made_for), new=money(goal_target))
+            )
+        else:
+            notices.append(
+                _(
+                    "The split divides {split}, not the goal's target of {goal}, so its targets add up to "
+                    "{split}. Split the goal's target, or keep this split if the difference is meant."
+                ).format(split=money(split_total), goal=money(goal_target))
+            )
+    if goal_start is not None and not kept and len(periods):
+        goal_month = pd.Timestamp(goal_start).to_period("M")
+        if (
+            periods[0].start_time.to_period("M") != goal_month
+            and periods[0].end_time.to_period("M") != goal_month
+        ):
+            notices.append(
+                _(
+                    "The split plans {first} – {last}, but the goal's horizon starts in {start}. Split it "
+                    "again for the goal's months."
+                ).format(first=month(periods[0]), last=month(periods[-1]), start=month(goal_month))
+            )
+    if len(periods) and history_end >= periods[-1]:
+        notices.append(
+            _(
+                "The sales data already reach {end}, past the split's last month {last}: this split is for a "
+                "year that is over. Set the next goal and split it."
+            ).format(end=month(history_end), last=month(periods[-1]))
+        )
+    return notices

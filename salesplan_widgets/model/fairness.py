@@ -20,10 +20,10 @@ def robust_z(values: np.ndarray) -> np.ndarray:
         return np.full(len(values), np.nan)
     median = np.median(finite)
     mad = np.median(np.abs(finite - median))
-    if mad == 0:
+    if mad == 0:  # chosen case by case: sign(0) × inf or NaN × inf would be an invalid multiply
         diff = values - median
-        return np.where(
-            np.isfinite(values), np.where(np.abs(diff) < 1e-9, 0.0, np.sign(diff) * np.inf), np.nan
+        return np.select(
+            [~np.isfinite(values), np.abs(diff) < 1e-9, diff > 0], [np.nan, 0.0, np.inf], -np.inf
         )
     return 0.6745 * (values - median) / mad
 

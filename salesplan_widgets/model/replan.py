@@ -11,7 +11,7 @@ look back by segment, channel and rep. Pure functions on DataFrames: no files, n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,6 +102,7 @@ def replan(
     rep_weights: pd.Series | None = None,
     locks: pd.DataFrame | None = None,
     digits: int = 2,
+    scope: Mapping[str, str] | None = None,
 ) -> Replan:
     """Redistribute what is still needed over the months after `last_closed`.
 
@@ -110,7 +111,14 @@ def replan(
     where the month share comes from `seasonality` (period → weight) or the current targets, and the rep
     share from `rep_weights` (rep → capacity or potential) or the current targets. Locked cells keep
     their target; the rest share remaining goal − locked, rounded exactly (never below zero).
+
+    `scope` (e.g. {"team": "North"}) re-plans only the cells it names: the goal, the closed actual and the
+    spread are that team's, and every other cell keeps its target to the cent.
     """
+    if scope:
+        return _replan_scope(
+            targets, actuals, last_closed, goal, seasonality, rep_weights, locks, digits, scope
+        )
     last_closed = period_like(last_closed, targets["period"])
     cell = _cell(targets)
     targets = targets.groupby(cell, observed=True, as_index=False)["target"].sum()
@@ -165,6 +173,54 @@ def replan(
         remaining_goal=remaining_goal,
         locked=locked_total,
         effect=quota_effect(targets, revised, ["rep"]),
+    )
+
+
+def _in_scope(frame: pd.DataFrame, scope: Mapping[str, str]) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in scope.items():
+        mask &= frame[column].astype(str).to_numpy() == str(value)
+    return mask
+
+
+def _replan_scope(
+    targets, actuals, last_closed, goal, seasonality, rep_weights, locks, digits, scope
+) -> Replan:
+    """`replan` of the cells in `scope` only; the cells outside are returned unchanged."""
+    unknown = [
+        (column, value)
+        for column, value in scope.items()
+        if column not in targets.columns or str(value) not in set(targets[column].astype(str))
+    ]
+    if unknown:
+        raise InputError(
+            [
+                Problem(
+                    file="tables/targets.csv",
+                    column=column,
+                    expected=_("a {column} that has targets").format(column=column),
+                    found=str(value),
+                    fix=_("pick a {column} from the targets table, or re-plan everyone").format(
+                        column=column
+                    ),
+                )
+                for column, value in unknown
+            ]
+        )
+    inside = _in_scope(targets, scope)
+    actual_columns = [c for c in scope if c in actuals.columns]
+    own_actuals = actuals[_in_scope(actuals, {c: scope[c] for c in actual_columns})]
+    part = replan(targets[inside], own_actuals, last_closed, goal, seasonality, rep_weights, locks, digits)
+    outside = targets[~inside].groupby(_cell(targets), observed=True, as_index=False)["target"].sum()
+    revised = pd.concat([outside, part.targets], ignore_index=True)
+    revised = revised.sort_values(_cell(targets), kind="stable").reset_index(drop=True)
+    return Replan(
+        targets=revised,
+        goal=part.goal,
+        closed_actual=part.closed_actual,
+        remaining_goal=part.remaining_goal,
+        locked=part.locked,
+        effect=part.effect,
     )
 
 

@@ -10,6 +10,7 @@ arranges, formats and draws them, and never writes anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.schema.split import SplitSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.sample_data import sample_data_notice
-from salesplan_widgets.workbook.targets import plan_targets
+from salesplan_widgets.workbook.targets import plan_targets, split_fit_notices
 
 
 @dataclass
@@ -100,8 +101,13 @@ class SplitReport:
         month_target = float(self.targets.loc[periods == self.period, "target"].sum())
         flagged = int((self.fairness_table["flag"] != "").sum())
         note = "" if self.saved else _("Not saved yet: computed from the plan's split settings.")
+        notices = "".join(  # a split made for an older goal is flagged here too
+            f'<p class="salesplan-notice">{escape(text)}</p>'
+            for text in split_fit_notices(self.workbook, self.cube)
+        )
         return blocks.section(
             _("The split"),
+            notices,
             blocks.cards(
                 [
                     blocks.Card(_("Year's target"), self._money(self.targets["target"].sum()), note),

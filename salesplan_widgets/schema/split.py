@@ -105,6 +105,18 @@ class SplitSection(PlanModel):
         description="First plan month (YYYY-MM); empty: the month after the data.",
     )
     months: int = Field(12, ge=1, le=36, description="Number of plan months.")
+    made_for: float | None = Field(
+        None,
+        ge=0,
+        description="The goal's target when this split was saved; once the goal changes the split is "
+        "flagged until it is split again or kept.",
+    )
+    kept_for: float | None = Field(
+        None,
+        ge=0,
+        description="The goal target this split was explicitly kept for ('Keep this split'): its "
+        "differences from that goal are meant and not flagged.",
+    )
     levels: list[SplitLevel] = Field(
         default_factory=_default_levels,
         min_length=1,
@@ -138,6 +150,18 @@ class SplitSection(PlanModel):
                     f"lock {lock.cell} must name the first levels in order ({', '.join(dims[: len(lock.cell)])})"
                 )
         return self
+
+    def fitted_to(self, dimensions: set[str] | frozenset[str]) -> SplitSection:
+        """These settings with defaults that fit the data: levels the plan did not set skip dimensions the
+        data do not hold (only `all`), and without segments there are no segment strategies to show."""
+        changes: dict[str, Any] = {}
+        if "levels" not in self.model_fields_set:
+            changes["levels"] = [
+                lv for lv in self.levels if lv.dimension in dimensions or lv.dimension in ("rep", "period")
+            ]
+        if "strategies" not in self.model_fields_set and "segment" not in dimensions:
+            changes["strategies"] = {}
+        return self.model_copy(update=changes) if changes else self
 
     def levels_for_model(self) -> list[dict[str, Any]]:
         """Levels as plain mappings, with segment growth assumptions applied to a historical segment level

@@ -283,11 +283,15 @@ class IncentiveCalculator(widgets.VBox):
         )  # fmt: skip
         for i, title in enumerate([_("Statement"), _("Estimator"), _("Simulation"), _("Leaderboard")]):
             tabs.set_title(i, title)
-        notice = (
-            message_box([_("No targets table yet: quotas are provisional (last year's sales plus growth).")])
+        notices = (
+            [_("No targets table yet: quotas are provisional (last year's sales plus growth).")]
             if self.provisional
-            else ""
+            else []
         )
+        if period is None and self.periods and self._default_month() is None:  # no month can be paid
+            month = pd.Period(self.periods[-1], "M")
+            notices.append(_no_quota_notice(month, self.quotas.loc[self.quotas["target"] > 0, "period"]))
+        notice = message_box(notices) if notices else ""
         super().__init__(
             children=[
                 widgets.HTML(
@@ -305,7 +309,7 @@ class IncentiveCalculator(widgets.VBox):
         self._ready = False
         with self.hold_trait_notifications():
             self.section = self.saved
-            self.period = period or self.periods[-1]
+            self.period = period or self._default_month() or self.periods[-1]
             self.rep = rep or self.reps[0]
         self._ready = True
         self._label_bands()
@@ -415,6 +419,12 @@ class IncentiveCalculator(widgets.VBox):
     def _rep_changed(self, change) -> None:
         if getattr(self, "_ready", False) and self.statements is not None:
             self._show_statement()
+
+    def _default_month(self) -> str | None:
+        """The latest month with sales that also has quotas: the one a statement can be worked out for
+        (a month without quotas would show quota 0 and a payout curve for a quota of 1)."""
+        with_quotas = set(self.quotas.loc[self.quotas["target"] > 0, "period"].astype(str))
+        return next((p for p in reversed(self.periods) if p in with_quotas), None)
 
     # -- figures --------------------------------------------------------------------------------------
     def _typical_quota(self) -> float:

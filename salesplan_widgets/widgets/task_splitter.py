@@ -15,7 +15,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 from bqplot import Axis, Figure, LinearScale, Lines, OrdinalScale, Scatter
-from traitlets import Float, Instance, Unicode
+from traitlets import Float, Instance, List, Unicode
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import (
@@ -30,10 +30,9 @@ from salesplan_widgets.i18n import (
 from salesplan_widgets.model.allocation import (
     METHODS,
     Split,
-    default_goal,
     last_year_sales,
-    plan_months,
     split_goal,
+    start_of,
     unit_decimals,
 )
 from salesplan_widgets.model.calendar import period_labels
@@ -49,7 +48,13 @@ from salesplan_widgets.widgets.charts import (
 )
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
-from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets
+from salesplan_widgets.workbook.targets import (
+    split_fit_notices,
+    split_goal_total,
+    split_periods,
+    split_section,
+)
+from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets, import_uploaded_sheets
 
 LEVEL_DIMENSIONS = ("segment", "channel", "territory", "team", "rep", "period")
 OVERRIDE_DEPTH = 2  # cells of the first two levels can be fixed by hand in the table
@@ -81,6 +86,9 @@ class TaskSplitter(widgets.VBox):
     milestone_table = Instance(pd.DataFrame, allow_none=True, help="Cumulative checkpoints per rep.")
     fairness_table = Instance(pd.DataFrame, allow_none=True, help="Quota per potential / last year, flags.")
     message = Unicode("", help="The last error or confirmation shown to the user.")
+    notices = List(
+        Unicode(), help="Why the split may not fit the goal (older goal, other months, year over)."
+    )
 
     def __init__(self, workbook: Workbook | str | Path, potential: pd.DataFrame | None = None):
         """`potential`: accounts with rep (and segment, territory ...) and `potential`; by default the
@@ -91,12 +99,8 @@ class TaskSplitter(widgets.VBox):
         set_locale(self.locale)
         self.cube = self.workbook.cube()
         self.potential = potential if potential is not None else self._account_potential()
-        section = self.workbook.plan.split or SplitSection()
-        goal = section.goal
-        if goal is None:
-            goal = getattr(self.workbook.plan.goal, "target", None)
-        if goal is None:
-            goal = default_goal(self.cube, section.basis_months)
+        section = split_section(self.workbook, self.cube)
+        goal = split_goal_total(self.workbook, self.cube, section)
         value_label = _("Target ({currency})").format(currency=self.workbook.currency)
 
         self.goal_control = widgets.FloatText(description=_("Goal"), value=float(goal))
@@ -106,9 +110,16 @@ class TaskSplitter(widgets.VBox):
         self.remove_level_button = widgets.Button(description=_("Remove last level"))
         self.override_box = widgets.VBox()
         self.message_panel = widgets.HTML()
+        self.notice_panel = widgets.HTML()
+        self.months_label = widgets.HTML()
+        self.keep_button = widgets.Button(description=_("Keep this split"), layout={"display": "none"})
+        self.reload_button = widgets.Button(description=_("Reload the plan"), layout={"display": "none"})
         self.fairness_panel = widgets.HTML()
         self.save_button = widgets.Button(description=_("Save to plan"), button_style="primary")
         self.export_button = widgets.Button(description=_("Export task sheets"))
+        self.upload = widgets.FileUpload(accept=".xlsx", multiple=True, description=_("Returned sheets"))
+        self.import_button = widgets.Button(description=_("Import returned task sheets"))
+        self.import_panel = widgets.HTML()
         self.top_chart, self.top_bars = bar_figure(_("Targets by first level"), value_label)
         self.rep_chart, self.rep_bars = bar_figure(_("Targets by rep"), value_label, colour="#2f6fae")
         self.month_chart, self.cumulative_line, self.milestone_marks = self._month_figure(value_label)
@@ -118,7 +129,9 @@ class TaskSplitter(widgets.VBox):
                 widgets.HTML(
                     f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Task splitter'))}</h2>"
                 ),
-                widgets.HBox([self.goal_control, self.unit_control]),
+                widgets.HBox([self.goal_control, self.unit_control, self.months_label]),
+                self.notice_panel,
+                self.keep_button,
                 widgets.HTML(f"<b>{html.escape(_('Levels, top first'))}</b>"),
                 self.level_box,
                 widgets.HBox([self.add_level_button, self.remove_level_button]),
@@ -129,7 +142,10 @@ class TaskSplitter(widgets.VBox):
                 self.rep_chart,
                 self.month_chart,
                 self.fairness_panel,
-                widgets.HBox([self.save_button, self.export_button]),
+                widgets.HBox([self.save_button, self.export_button, self.reload_button]),
+                widgets.HTML(f"<b>{html.escape(_('Task sheets the reps sent back'))}</b>"),
+                widgets.HBox([self.upload, self.import_button]),
+                self.import_panel,
             ],
             layout=widgets.Layout(max_width="1100px"),
         )
@@ -140,6 +156,9 @@ class TaskSplitter(widgets.VBox):
         self.remove_level_button.on_click(lambda _b: self._remove_level())
         self.save_button.on_click(lambda _b: self.save())
         self.export_button.on_click(lambda _b: self.export())
+        self.keep_button.on_click(lambda _b: self.keep())
+        self.reload_button.on_click(lambda _b: self.reload())
+        self.import_button.on_click(lambda _b: self.import_uploaded())
         self.goal = float(goal)
         self.section = section.model_copy(update={"goal": float(goal)})
         self._build_level_rows()
@@ -161,9 +180,8 @@ class TaskSplitter(widgets.VBox):
 
     @property
     def periods(self) -> pd.PeriodIndex:
-        return plan_months(
-            self.cube, self.section.start, self.section.months, self.workbook.plan.calendar.fiscal_year_start
-        )
+        """The months split: the saved start, else the goal's first month, else the month after the data."""
+        return split_periods(self.workbook, self.cube, self.section)
 
     def set_levels(self, levels: list[dict]) -> None:
         """Replace the levels (e.g. [{"dimension": "segment"}, {"dimension": "period", "method": "seasonality"}])."""
@@ -283,10 +301,23 @@ class TaskSplitter(widgets.VBox):
         )
         self.message = ""
         self.message_panel.value = ""
+        self._refresh_notices()
         self._refresh_overrides()
         self._refresh_charts()
         self._refresh_fairness()
         return True
+
+    def _goal_target(self) -> float | None:
+        return getattr(self.workbook.plan.goal, "target", None)
+
+    def _refresh_notices(self) -> None:
+        """Say which months are split and when the split no longer fits the goal; offer to keep it."""
+        first, last = period_labels([self.periods[0], self.periods[-1]], self.locale)
+        self.months_label.value = html.escape(f"{_('Plan months')}: {first} – {last}")
+        self.notices = split_fit_notices(self.workbook, self.cube, self.section, self.goal, self.periods)
+        self.notice_panel.value = message_box(self.notices) if self.notices else ""
+        can_keep = bool(self.notices) and self._goal_target() is not None
+        self.keep_button.layout.display = None if can_keep else "none"
 
     def _show_error(self, exc: Exception | str) -> None:
         self.message = str(exc)
@@ -388,17 +419,30 @@ class TaskSplitter(widgets.VBox):
 
     # -- save and export --------------------------------------------------------------------------------
     def save(self) -> bool:
-        """Save the split settings to the plan (version-checked) and the targets table beside it."""
+        """Save the split settings to the plan (version-checked) and the targets table beside it.
+
+        The settings record the first month split and the goal's target it was split for, so reopening
+        the plan next year splits the same months and says when the goal has moved since.
+        """
         if self.result is None:
             return False
+        fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
+        section = self.section.model_copy(
+            update={
+                "start": self.section.start or start_of(self.periods, self.cube, fiscal_year_start),
+                "made_for": self._goal_target(),
+            }
+        )
         try:
-            self.workbook.save(split=self.section)
-        except ConflictError as exc:
-            self._show_error(exc)
+            self.workbook.save(split=section)
+        except ConflictError:
+            self._refused()  # the way out: read the plan as it is saved now
             return False
         except SalesplanError as exc:
             self._show_error(exc)
             return False
+        self.section = section
+        self._refresh_notices()
         targets = self.result.targets
         table = targets.assign(
             **{c: targets[c].astype(str) for c in targets.columns if c not in ("period", "target")}
@@ -406,6 +450,84 @@ class TaskSplitter(widgets.VBox):
         self.workbook.write_table("targets", table)
         self.message = _("Saved the split and {rows} targets.").format(rows=len(table))
         self.message_panel.value = message_box([self.message], kind="ok")
+        return True
+
+    def _refused(self) -> None:
+        """A save refused because the plan changed since it was read: say so and offer the reload."""
+        self._show_error(
+            _(
+                "The plan was changed by someone else since it was opened, so this split was not saved. "
+                "Press 'Reload the plan' to see the plan as it is saved now, then make your changes again "
+                "and save."
+            )
+        )
+        self.reload_button.layout.display = None
+
+    def keep(self) -> bool:
+        """Record in the plan that the saved split is meant for the goal as it is now ("keep this split"):
+        its notices go until the goal changes again. Version-checked and audited like every plan save."""
+        target, saved = self._goal_target(), self.workbook.plan.split
+        if target is None or saved is None:
+            self._show_error(_("Save the split first: only a saved split can be kept for the goal."))
+            return False
+        try:
+            self.workbook.save(split=saved.model_copy(update={"kept_for": float(target)}))
+        except ConflictError:
+            self._refused()
+            return False
+        except SalesplanError as exc:
+            self._show_error(exc)
+            return False
+        self.section = self.section.model_copy(update={"kept_for": float(target)})
+        self._refresh_notices()
+        money = fmt_money(target, self.workbook.currency, digits=False)
+        self.message = _("Kept this split for the goal of {goal}.").format(goal=money)
+        self.message_panel.value = message_box([self.message], kind="ok")
+        return True
+
+    def reload(self) -> None:
+        """Read the plan again after a refused save. The split shown becomes the one saved in the plan now;
+        nothing typed here is re-applied, so the analyst sees what the other editor saved first."""
+        try:
+            self.workbook.reload()
+        except SalesplanError as exc:
+            self._show_error(exc)
+            return
+        section = split_section(self.workbook, self.cube)
+        self.goal = split_goal_total(self.workbook, self.cube, section)
+        self.section = section.model_copy(update={"goal": self.goal})
+        self.goal_control.unobserve(self._controls_changed, "value")
+        self.unit_control.unobserve(self._controls_changed, "value")
+        try:
+            self.goal_control.value = self.goal
+            self.unit_control.value = float(self._unit(section))
+        finally:
+            self.goal_control.observe(self._controls_changed, "value")
+            self.unit_control.observe(self._controls_changed, "value")
+        self._build_level_rows()
+        if self.recalculate():
+            self.reload_button.layout.display = "none"
+            self.message = _(
+                "Reloaded the plan as it is saved now. Changes made here before were not saved: make them "
+                "again if they are still needed, then save."
+            )
+            self.message_panel.value = message_box([self.message], kind="notice")
+
+    def import_uploaded(self) -> bool:
+        """Import the returned task sheets chosen in the upload box into commits and feedback (all or
+        nothing); every problem is listed with its file, row and column."""
+        files = [(item["name"], bytes(item["content"])) for item in self.upload.value]
+        try:
+            commits, feedback = import_uploaded_sheets(self.workbook, files)
+        except SalesplanError as exc:
+            self.message = str(exc)
+            self.import_panel.value = message_box(self.message.splitlines(), kind="error")
+            return False
+        self.message = _(
+            "Imported {commits} commits and {notes} feedback notes from {files} task sheets."
+        ).format(commits=len(commits), notes=len(feedback), files=len(files))
+        self.import_panel.value = message_box([self.message], kind="ok")
+        self.upload.value = ()
         return True
 
     def export(self, folder: str | Path | None = None) -> list[Path]:
@@ -461,11 +583,14 @@ class MyTargets(Dashboard, widgets.VBox):
         self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         self.locale = self.workbook.locale
         set_locale(self.locale)
-        table, saved = plan_targets(self.workbook, self.workbook.cube())
+        cube = self.workbook.cube()
+        table, saved = plan_targets(self.workbook, cube)
         self.all_targets = table.assign(rep=table["rep"].astype(str), team=table["team"].astype(str))
         self.section = self.workbook.plan.split or SplitSection()
-        notes = list(notices) + (
-            [] if saved else [_("No split has been saved yet: these targets are a preview.")]
+        notes = (
+            list(notices)
+            + ([] if saved else [_("No split has been saved yet: these targets are a preview.")])
+            + split_fit_notices(self.workbook, cube)  # a split made for an older goal is flagged
         )
         value_label = _("Target ({currency})").format(currency=self.workbook.currency)
         self.month_chart, self.month_bars = bar_figure(_("Target by month"), value_label, colour="#2f6fae")

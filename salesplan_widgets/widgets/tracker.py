@@ -611,9 +611,11 @@ class Tracker(Dashboard, widgets.VBox):
         self.save_button.disabled = True
 
     def preview_replan(self) -> None:
-        """Show what a re-plan to the goal typed would do to every quota; nothing is saved yet."""
+        """Show what a re-plan to the goal typed would do to every quota; nothing is saved yet. With a team
+        (or a rep) selected, only that team's targets are re-planned and the goal typed is the team's."""
         if not self.editable:
             return
+        scope = {name: getattr(self, name) for name in ("team", "rep") if getattr(self, name)}
         try:
             weights = (
                 recent_sales_weights(self.cube, self._last_closed())
@@ -626,6 +628,7 @@ class Tracker(Dashboard, widgets.VBox):
                 self._last_closed(),
                 goal=self.goal_input.value or None,
                 rep_weights=weights,
+                scope=scope,
             )
         except SalesplanError as exc:
             self._refuse(exc)
@@ -638,6 +641,8 @@ class Tracker(Dashboard, widgets.VBox):
             actual=self._money(result.closed_actual),
             remaining=self._money(result.remaining_goal),
         )
+        if scope:
+            head = _("Re-plan of {scope} only: {head}").format(scope=" / ".join(scope.values()), head=head)
         self._pending = (result.targets, self._last_closed() + 1, (head,))
         self._show_pending(head, result.effect)
 

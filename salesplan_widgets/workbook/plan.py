@@ -155,12 +155,23 @@ def _plain(node: Any) -> Any:
 
 
 def _merge(doc: Any, data: Any) -> Any:
-    """Write `data` into the round-trip `doc`, keeping comments on keys that survive."""
+    """Write `data` into the round-trip `doc`, keeping comments on keys and items that survive.
+
+    Lists are merged item by item rather than replaced: ruamel hangs the comment lines that follow a
+    value on that value's node, so replacing a flow list such as `dashboards: [overview]` with a plain
+    (block) list would print the comment block below the key and above its items, inside the list.
+    """
     if isinstance(doc, CommentedMap) and isinstance(data, dict):
         for key in [k for k in doc if k not in data]:
             del doc[key]
         for key, value in data.items():
             doc[key] = _merge(doc[key], value) if key in doc else value
+        return doc
+    if isinstance(doc, CommentedSeq) and isinstance(data, list):
+        for index, value in enumerate(data[: len(doc)]):
+            doc[index] = _merge(doc[index], value)
+        del doc[len(data) :]
+        doc.extend(data[len(doc) :])
         return doc
     return data
 

@@ -90,10 +90,28 @@ def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]
     return problems
 
 
+def split_warnings(workbook: Workbook) -> list[Problem]:
+    """The split no longer fits the goal (made for an older goal, other months, a year that is over)."""
+    from salesplan_widgets.workbook.targets import split_fit_notices
+
+    if workbook.plan.split is None:
+        return []
+    return [
+        Problem(
+            file=PLAN_FILE,
+            column="split",
+            expected=text,
+            fix=_("open the task splitter: split the goal again and save, or keep this split"),
+        )
+        for text in split_fit_notices(workbook, workbook.cube())
+    ]
+
+
 def plan_warnings(workbook: Workbook) -> list[Problem]:
-    """Every warning about the workbook's incentive plan, and init's sample rows left in the data (empty when none)."""
+    """Every warning about the workbook's split (against its goal) and incentive plan, and init's sample rows
+    left in the data (empty when none)."""
     section = incentives_of(workbook)
-    problems = cliff_warnings(section.without_role_plans())
+    problems = split_warnings(workbook) + cliff_warnings(section.without_role_plans())
     for i, plan in enumerate(section.plans):  # every version of every role plan, at its own key
         for j, version in enumerate(plan.versions):
             rules = section.rules_in_force(plan.id, version.effective)

@@ -1,8 +1,8 @@
 """The plan's targets as the rest of the product reads them: the saved table, or the plan's split computed.
 
-One place decides which targets are in force before anything is saved, so that the splitter, the reports,
-`validate` and the published extracts never disagree. Reads the plan, the cube and the targets table;
-never writes.
+One place decides which targets are in force before anything is saved, and whether the split still fits
+its goal, so that the splitter, the reports, the dashboards and `validate` never disagree. Reads the plan,
+the cube and the targets table; never writes.
 """
 
 from __future__ import annotations
@@ -11,27 +11,60 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesplan_widgets.i18n import minor_unit
-from salesplan_widgets.model.allocation import Split, default_goal, plan_months, split_goal
+from salesplan_widgets.i18n import fmt_money, minor_unit
+from salesplan_widgets.model.allocation import (
+    Split,
+    data_dimensions,
+    default_goal,
+    plan_months,
+    split_goal,
+    split_notices,
+    split_start,
+)
+from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.schema.split import SplitSection
 
 if TYPE_CHECKING:
     from salesplan_widgets.workbook.workbook import Workbook
 
 
-def split_from_plan(workbook: Workbook, cube: pd.DataFrame) -> Split:
-    """The plan's split as the plan says it (goal: split.goal, else the goal's target, else last year)."""
-    section = workbook.plan.split or SplitSection()
+def split_section(workbook: Workbook, cube: pd.DataFrame) -> SplitSection:
+    """The plan's split settings, defaults fitted to the data (no level for a dimension the data lack)."""
+    return (workbook.plan.split or SplitSection()).fitted_to(data_dimensions(cube))
+
+
+def _goal_start(workbook: Workbook):
+    return getattr(workbook.plan.goal, "start", None)
+
+
+def split_periods(
+    workbook: Workbook, cube: pd.DataFrame, section: SplitSection | None = None
+) -> pd.PeriodIndex:
+    """The months the split plans: from its saved start, else the goal's first month, else after the data."""
+    section = section or split_section(workbook, cube)
+    start = split_start(section.start, _goal_start(workbook))
+    return plan_months(cube, start, section.months, workbook.plan.calendar.fiscal_year_start)
+
+
+def split_goal_total(workbook: Workbook, cube: pd.DataFrame, section: SplitSection | None = None) -> float:
+    """The total the split divides: split.goal, else the goal's target, else last year's sales."""
+    section = section or split_section(workbook, cube)
     goal = section.goal
     if goal is None:
         goal = getattr(workbook.plan.goal, "target", None)
     if goal is None:
         goal = default_goal(cube, section.basis_months)
+    return float(goal)
+
+
+def split_from_plan(workbook: Workbook, cube: pd.DataFrame) -> Split:
+    """The plan's split as the plan says it (goal: split.goal, else the goal's target, else last year)."""
+    section = split_section(workbook, cube)
     return split_goal(
-        goal,
+        split_goal_total(workbook, cube, section),
         section.levels_for_model(),
         cube,
-        plan_months(cube, section.start, section.months, workbook.plan.calendar.fiscal_year_start),
+        split_periods(workbook, cube, section),
         unit=section.unit or 10.0 ** -minor_unit(workbook.currency),
         locks=section.locks_for_model(),
         basis_months=section.basis_months,
@@ -45,3 +78,34 @@ def plan_targets(workbook: Workbook, cube: pd.DataFrame) -> tuple[pd.DataFrame, 
     if saved is not None and len(saved):
         return saved, True
     return split_from_plan(workbook, cube).targets, False
+
+
+def split_fit_notices(
+    workbook: Workbook,
+    cube: pd.DataFrame,
+    section: SplitSection | None = None,
+    split_total: float | None = None,
+    periods: pd.PeriodIndex | None = None,
+) -> list[str]:
+    """Why the split in force may not fit the goal (made for an older goal, other months, a year that is
+    over), in the workbook's language; empty when it fits. Defaults: the plan's split as saved."""
+    section = section or split_section(workbook, cube)
+    if periods is None:
+        saved = workbook.read_table("targets") if section.start is None else None
+        periods = (
+            pd.PeriodIndex(saved["period"]).unique().sort_values()
+            if saved is not None and len(saved)
+            else split_periods(workbook, cube, section)
+        )
+    goal = workbook.plan.goal
+    return split_notices(
+        split_goal_total(workbook, cube, section) if split_total is None else split_total,
+        periods,
+        pd.PeriodIndex(cube["period"]).max(),
+        goal_target=getattr(goal, "target", None),
+        goal_start=getattr(goal, "start", None),
+        made_for=section.made_for,
+        kept_for=section.kept_for,
+        money=lambda amount: fmt_money(amount, workbook.currency, workbook.locale, digits=False),
+        month=lambda period: period_labels([period], workbook.locale)[0],
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -184,7 +185,8 @@ def export_task_sheets(
                        decimals, with_inputs=True)  # fmt: skip
         rep_milestones = milestones[milestones["rep"].astype(str) == rep]
         _milestones_sheet(book.create_sheet(names["milestones"]), rep_milestones, [], [], t, decimals)
-        _strategies_sheet(book.create_sheet(names["strategies"]), strategies, t)
+        if strategies:  # no segments, no strategies: no empty sheet
+            _strategies_sheet(book.create_sheet(names["strategies"]), strategies, t)
         written.append(_save(book, folder / "reps" / f"{safe_file_name(rep)}.xlsx"))
     for team, rows in rep_rows.groupby("team", sort=True):
         book = ExcelBook()
@@ -196,7 +198,8 @@ def export_task_sheets(
         team_reps = set(rows["rep"])
         source = milestones[milestones["rep"].astype(str).isin(team_reps)]
         _milestones_sheet(book.create_sheet(names["milestones"]), source, ["rep"], [t("Rep")], t, decimals)
-        _strategies_sheet(book.create_sheet(names["strategies"]), strategies, t)
+        if strategies:  # no segments, no strategies: no empty sheet
+            _strategies_sheet(book.create_sheet(names["strategies"]), strategies, t)
         written.append(_save(book, folder / "teams" / f"{safe_file_name(team)}.xlsx"))
     return written
 
@@ -351,6 +354,28 @@ def import_task_sheets(
     feedback = pd.concat(all_feedback, ignore_index=True) if all_feedback else pd.DataFrame()
     _store(workbook, commits, feedback, targets, today or dt.date.today())
     return commits, feedback
+
+
+def import_uploaded_sheets(
+    workbook, files: Iterable[tuple[str, bytes]], **options
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`import_task_sheets` for sheets received as bytes (a browser upload), all or nothing.
+
+    Each file is put in a temporary folder under the name it was sent with, so every problem names the
+    file the rep sent; nothing of the upload stays on disk.
+    """
+    files = list(files)
+    if not files:
+        raise InputError(Problem(_("(no file)"), _("one or more returned task sheets (.xlsx)"),
+                                 fix=_("choose the files the reps sent back, then import")))  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="salesplan-upload-") as folder:
+        paths = []
+        for i, (name, content) in enumerate(files):
+            path = Path(folder) / str(i) / safe_file_name(Path(name).name)
+            path.parent.mkdir()
+            path.write_bytes(bytes(content))
+            paths.append(path)
+        return import_task_sheets(workbook, paths, **options)
 
 
 def _rep_of(path: Path) -> str | None:

@@ -257,10 +257,11 @@ def targets_for_tracking(
     neither a targets table nor a year of history to derive one from.
     """
     from salesplan_widgets.model.tracking import provisional_targets, window_bounds
+    from salesplan_widgets.workbook.targets import split_fit_notices
 
     targets = targets_in_force(workbook)
-    if targets is not None and len(targets):
-        return targets.drop(columns="version"), ""
+    if targets is not None and len(targets):  # a split made for an older goal is flagged
+        return targets.drop(columns="version"), " ".join(split_fit_notices(workbook, cube))
     first, last = window_bounds(cube["period"].max(), "year", workbook.plan.calendar.fiscal_year_start)
     provisional = provisional_targets(cube, first, last, growth)
     if provisional.empty:
