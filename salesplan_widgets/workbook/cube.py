@@ -160,9 +160,8 @@ def build_cube(
         if not validate:
             relation = normalised_sql(scan, source, tuple(measures), clean_dimensions=False)
             return con.sql(cube_sql(relation, calendar.grain, mapped, constants, has_quantity)).df()
-        problems = structure_problems(scan, source, "sales")
-        if problems:
-            raise InputError(problems)
+        if structure_problems(scan, source, "sales"):  # every problem at once, the rows' as well
+            raise InputError(located_problems(con, scan, source, calendar, "sales"))
         checks = checks_for(source, calendar, "sales")
         raw = con.sql(
             _checked_cube_sql(scan, source, calendar, measures, mapped, constants, has_quantity, checks)
