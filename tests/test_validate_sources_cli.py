@@ -149,3 +149,16 @@ def test_an_xlsx_title_row_gives_one_line_suggesting_header_row_and_then_validat
     edit_plan(folder, header_row=2)
     result = subprocess.run(command, capture_output=True, text=True, env=os.environ, timeout=300)
     assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "Plan and data are valid.", "")
+
+
+def test_an_empty_file_and_a_title_row_read_in_chinese_in_a_chinese_workbook(tmp_path, capsys):
+    empty = write_minimal_workbook(tmp_path / "empty", locale="zh_CN")
+    (empty / "data" / "sales.csv").write_bytes(b"\n")
+    code, lines = validate(empty, capsys)
+    assert code == 1 and len(lines) == 2 and "文件是空的" in lines[0]
+    titled = titled_workbook(tmp_path / "titled")
+    plan = titled / "plan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("locale: en", "locale: zh_CN"), encoding="utf-8")
+    code, lines = validate(titled, capsys)
+    assert code == 1 and len(lines) == 2
+    assert "列名在第 2 行" in lines[0] and "在 plan.yaml 的数据源中设置 header_row: 2" in lines[0]
