@@ -64,9 +64,10 @@ def _parameters(notebook: Path) -> set[str]:
 
     Read as plain JSON (nbformat 4), not with nbformat, whose import costs seconds at every `validate`.
     """
+    # an unreadable notebook is no report page (papermill would fail on it too)
     try:
         cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError):  # unreadable: no report page; papermill would fail on it too
+    except (OSError, ValueError, AttributeError):
         return set()
     for cell in cells:
         if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
