@@ -26,12 +26,25 @@ class Problem:
     column: str | None = None
     found: str | None = None
     locale: str | None = field(default=None, compare=False)  # render in this language (a plan's own)
+    # the same problem in many rows, said once: how many rows, and the first runs of them (first, last)
+    count: int | None = None
+    row_ranges: tuple[tuple[int, int], ...] = ()
 
     def __str__(self) -> str:
         _ = translator(self.locale or get_locale())
         where = [self.file]
         if self.row is not None:
             where.append(_("row {row}").format(row=self.row))
+        if self.count is not None:
+            runs = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in self.row_ranges)
+            shown = sum(b - a + 1 for a, b in self.row_ranges)
+            where.append(
+                _("{count} rows: {rows}").format(
+                    count=self.count, rows=runs + (" …" if shown < self.count else "")
+                )
+                if runs
+                else _("{count} rows").format(count=self.count)
+            )
         if self.column is not None:
             where.append(_("column '{column}'").format(column=self.column))
         # the punctuation between the parts is translated too: Chinese text takes full-width marks

@@ -7,6 +7,10 @@ metrics the notebooks published into metrics.json, writes index.html, and only t
 folder into place. The same period run twice gives the same bytes: volatile execution metadata is
 stripped and random cell ids are replaced.
 
+A run of some templates only (`--template X`) re-runs or adds those pages and keeps the report's other
+pages as they were, so the period's report never shrinks to one page. Kernels are started with CurveZMQ
+transport encryption where the kernel supports it (no plain-text TCP, and no warning about it per page).
+
 On any failure the previous good report is left untouched, the failed executed notebook is kept at
 `WORKBOOK/reports/<period>.failed/<template>.ipynb`, and a RunError names the template and the cell
 (its 1-based position in the template notebook, the parameters cell being cell 1). That folder holds
@@ -30,18 +34,17 @@ from salesplan_widgets.paths import templates_dir as default_templates_dir
 from salesplan_widgets.report.metrics import collect_metrics, strip_metrics
 from salesplan_widgets.report.statement_documents import STATEMENTS_DIR
 from salesplan_widgets.workbook.payouts import PAYOUTS_DIR
+from salesplan_widgets.workbook.plan_checks import KERNEL, template_folder
 
 if TYPE_CHECKING:  # imported where used: nbformat takes seconds to import, a bad --period should not wait
     import nbformat
 
-KERNEL = "python3"
 KERNEL_START_TIMEOUT = 180  # seconds; a scheduler often shares a busy machine
 INJECTED_TAG = "injected-parameters"
 ERROR_BANNER_TAG = "papermill-error-cell-tag"
 FAILED_SUFFIX = ".failed"
 # Written into a period's folder by `salesplan payouts` and `close`, not by the run: a re-run keeps them.
 KEPT_ON_RERUN = (PAYOUTS_DIR, STATEMENTS_DIR)
-_TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _TITLE = re.compile(r'<h1 class="salesplan-title">(.*?)</h1>', re.S)
 _NBCONVERT_TEMPLATES = Path(__file__).parent / "report" / "nbconvert"
 
@@ -101,7 +104,11 @@ def _run_period(
     names = list(templates or workbook.plan.reports.templates)
     if not names:
         raise SalesplanError(_("The plan enables no report templates: list them under reports.templates."))
-    notebooks = [_template_path(source_dir, name) for name in names]
+    folder = template_folder(source_dir)
+    refusals = [reason for name in names if (reason := folder.refusal(name)) is not None]
+    if refusals:
+        raise SalesplanError("\n".join(refusals))
+    notebooks = [source_dir / f"{name}.ipynb" for name in names]
     parameters = {"workbook": str(workbook.path), "period": period, "locale": workbook.locale}
 
     reports_root = workbook.path / "reports"
@@ -118,6 +125,8 @@ def _run_period(
             _run_template(name, notebook, staging, parameters, workbook.path, failed_dir)
             for name, notebook in _progress(list(zip(names, notebooks, strict=True)), progress)
         ]
+        if templates:  # some pages only: the report keeps its other pages
+            pages = _keep_other_pages(final, staging, pages, workbook.plan.reports.templates)
         _write_summary(staging, workbook, period, pages)
         _swap_into_place(staging, final)
     except BaseException:
@@ -173,18 +182,6 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _template_path(source_dir: Path, name: str) -> Path:
-    path = source_dir / f"{name}.ipynb"
-    if not _TEMPLATE_NAME.match(name) or not path.is_file():
-        available = sorted(p.stem for p in source_dir.glob("*.ipynb"))
-        raise SalesplanError(
-            _("There is no report template named {name!r} in {folder}; available: {available}.").format(
-                name=name, folder=source_dir, available=", ".join(available) or "–"
-            )
-        )
-    return path
-
-
 def _progress(items: list, enabled: bool | None):
     from tqdm import tqdm
 
@@ -212,6 +209,7 @@ def _run_template(
             cwd=str(cwd),
             progress_bar=False,
             log_output=False,
+            config=_kernel_config(),
         )
     except PapermillExecutionError as exc:
         kept = _keep_failed(executed, failed_dir, name)
@@ -236,6 +234,18 @@ def _run_template(
         message = _("could not render the page: {error}").format(error=exc)
         raise RunError(name, message, notebook=str(kept) if kept else None) from exc
     return PageResult(template=name, title=title, metrics=metrics)
+
+
+def _kernel_config():
+    """Kernel manager settings: CurveZMQ encryption where pyzmq has it and the kernelspec declares it ("auto").
+
+    ipykernel warns "Kernel is running over TCP without encryption" once per kernel otherwise; encrypting
+    the local channels removes the cause of the warning instead of hiding the kernel's log.
+    """
+    import zmq
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport_encryption": "auto" if zmq.has("curve") else "disabled"}})
 
 
 def _keep_failed(executed: Path, failed_dir: Path, name: str) -> Path | None:
@@ -350,6 +360,31 @@ def render_html(nb: nbformat.NotebookNode, title: str) -> str:
 
 
 # -- the summary and the swap -----------------------------------------------------------------------------
+def _keep_other_pages(
+    final: Path, staging: Path, pages: list[PageResult], plan_order: Sequence[str]
+) -> list[PageResult]:
+    """The report's pages after a run of some templates: the pages just run, and every other page of the
+    current report copied over unchanged (HTML, notebook, metrics). Ordered as in the plan, others after."""
+    import nbformat
+
+    if not (final / "metrics.json").is_file():
+        return pages
+    old_metrics = json.loads((final / "metrics.json").read_text(encoding="utf-8"))
+    run_now = {page.template for page in pages}
+    kept = []
+    for name, metrics in old_metrics.items():
+        html, notebook = final / f"{name}.html", final / f"{name}.ipynb"
+        if name in run_now or not (html.is_file() and notebook.is_file()):
+            continue
+        shutil.copy2(html, staging / html.name)
+        shutil.copy2(notebook, staging / notebook.name)
+        title = _page_title(nbformat.read(notebook, as_version=4)) or name
+        kept.append(PageResult(template=name, title=title, metrics=metrics))
+    order = {name: i for i, name in enumerate(plan_order)}
+    everything = kept + pages
+    return sorted(everything, key=lambda page: order.get(page.template, len(order)))
+
+
 def _write_summary(staging: Path, workbook, period: str, pages: list[PageResult]) -> None:
     from salesplan_widgets.report.index import PageLink, index_page
 

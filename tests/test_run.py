@@ -285,11 +285,93 @@ def test_bad_data_aborts_before_any_notebook_runs(tmp_path):
     assert_nothing_ran(workbook)
 
 
-def test_an_unknown_template_is_refused_naming_the_available_ones(tmp_path):
+def test_an_unknown_template_is_refused_listing_report_pages_apart_from_step_notebooks(tmp_path):
     workbook = write_small_workbook(tmp_path / "wb")
-    with pytest.raises(SalesplanError, match="no report template named 'nope'.*sales_overview"):
+    with pytest.raises(SalesplanError) as caught:
         run_period(workbook, PERIOD, templates=["nope"], progress=False)
+    message = str(caught.value)
+    pages = message.split("report pages: ")[1].split(" (")[0].split(", ")
+    steps = message.split("step notebooks, not report pages: ")[1].rstrip(")").split(", ")
+    assert "no report page named 'nope'" in message
+    assert {"sales_overview", "report_goal", "report_tracking"} <= set(pages)
+    assert {"start", "goal_setting", "tracking"} <= set(steps) and not set(pages) & set(steps)
     assert_nothing_ran(workbook)
+
+
+def test_a_step_notebook_is_refused_as_a_report_page_before_anything_runs(tmp_path):
+    workbook = write_small_workbook(tmp_path / "wb")
+    with pytest.raises(
+        SalesplanError, match="'tracking' is a step notebook for JupyterLab, not a report page"
+    ):
+        run_period(workbook, PERIOD, templates=["tracking"], progress=False)
+    assert_nothing_ran(workbook)
+
+
+def page_template(folder: Path, name: str, heading: str) -> None:
+    """A tiny report page: takes workbook/period/locale, shows a title and publishes one metric."""
+    folder.mkdir(exist_ok=True)
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                'workbook = "."\nperiod = "2026-10"\nlocale = None', metadata={"tags": ["parameters"]}
+            ),
+            new_code_cell(
+                "from IPython.display import HTML, display\n"
+                "from salesplan_widgets.report.metrics import publish_metrics\n"
+                f"display(HTML(f'<h1 class=\"salesplan-title\">{heading} {{period}}</h1>'))\n"
+                f"publish_metrics({{'heading': {heading!r}}})"
+            ),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def test_running_one_template_again_keeps_the_other_pages_of_the_period_report(tmp_path):
+    workbook = write_small_workbook(tmp_path / "wb")
+    plan = workbook / "plan.yaml"
+    plan.write_text(plan.read_text().replace("templates: [sales_overview]", "templates: [alpha, beta]"))
+    templates = tmp_path / "templates"
+    page_template(templates, "alpha", "Alpha")
+    page_template(templates, "beta", "Beta")
+    report = run_period(workbook, PERIOD, templates_dir=templates, progress=False)
+    alpha_before = (report / "alpha.html").read_bytes()
+
+    page_template(templates, "beta", "Beta revised")
+    page_template(templates, "gamma", "Gamma")
+    run_period(workbook, PERIOD, templates=["gamma", "beta"], templates_dir=templates, progress=False)
+
+    assert (report / "alpha.html").read_bytes() == alpha_before
+    assert "Beta revised 2026-10" in (report / "beta.html").read_text(encoding="utf-8")
+    assert json.loads((report / "metrics.json").read_text(encoding="utf-8")) == {
+        "alpha": {"heading": "Alpha"},
+        "beta": {"heading": "Beta revised"},
+        "gamma": {"heading": "Gamma"},
+    }
+    index = (report / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="(\w+)\.html">([^<]*)</a>', index)
+    assert links == [("alpha", "Alpha 2026-10"), ("beta", "Beta revised 2026-10"), ("gamma", "Gamma 2026-10")]
+
+    run_period(workbook, PERIOD, templates_dir=templates, progress=False)  # a full run: the plan's pages only
+    assert sorted(p.name for p in report.glob("*.html")) == ["alpha.html", "beta.html", "index.html"]
+
+
+def test_a_period_run_prints_no_kernel_transport_warning(tmp_path):
+    workbook = write_small_workbook(tmp_path / "wb")
+    templates = tmp_path / "templates"
+    page_template(templates, "alpha", "Alpha")
+    result = cli(
+        "run",
+        str(workbook),
+        "--period",
+        PERIOD,
+        "--template",
+        "alpha",
+        env={"SALESPLAN_TEMPLATES": str(templates)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (workbook / "reports" / PERIOD / "alpha.html").is_file()
+    assert "without encryption" not in result.stderr and "WARNING" not in result.stderr, result.stderr
 
 
 CHART_SIZES = """() => Array.from(document.querySelectorAll('svg.salesplan-chart'))

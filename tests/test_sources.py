@@ -83,19 +83,33 @@ def test_missing_file_is_named_and_nothing_is_written(tmp_path: Path) -> None:
     assert files_under(tmp_path) == before
 
 
-def test_zero_byte_file_is_an_empty_file(tmp_path: Path) -> None:
-    write_csv(tmp_path, "")
+@pytest.mark.parametrize("text", ["", "\n", "\r\n", "\n\n  \n"], ids=["0-bytes", "LF", "CRLF", "blank-lines"])
+def test_a_file_without_content_says_the_file_is_empty_once(tmp_path: Path, text: str) -> None:
+    write_csv(tmp_path, text)
     problems = problems_of(tmp_path)
-    assert [p.file for p in problems] == ["data/sales.csv"]
-    assert problems[0].found == "an empty file"
-    assert_cube_refused_and_nothing_written(tmp_path)
+    assert [(p.file, p.found) for p in problems] == [("data/sales.csv", "the file is empty")]
+    error = assert_cube_refused_and_nothing_written(tmp_path)
+    assert len(error.problems) == 1
 
 
-def test_header_without_rows_is_an_empty_file(tmp_path: Path) -> None:
+def test_header_without_rows_says_the_file_is_empty_once(tmp_path: Path) -> None:
     write_csv(tmp_path, HEADER)
     problems = problems_of(tmp_path)
-    assert len(problems) == 1 and problems[0].found == "no data rows"
+    assert [p.found for p in problems] == ["the file is empty: it has a header but no data rows"]
     assert_cube_refused_and_nothing_written(tmp_path)
+
+
+def test_an_empty_excel_sheet_and_an_empty_parquet_file_say_the_file_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    openpyxl.Workbook().save(tmp_path / "data" / "sales.xlsx")
+    pq.write_table(
+        pa.table({name: pa.array([], type=pa.string()) for name in COLUMNS.values()}),
+        tmp_path / "data" / "sales.parquet",
+    )
+    assert [p.found for p in problems_of(tmp_path, sales_source("data/sales.xlsx"))] == ["the file is empty"]
+    assert [p.found for p in problems_of(tmp_path, sales_source("data/sales.parquet"))] == [
+        "the file is empty: it has a header but no data rows"
+    ]
 
 
 def test_duplicate_header_names_the_column_on_the_header_row(tmp_path: Path) -> None:
@@ -107,12 +121,50 @@ def test_duplicate_header_names_the_column_on_the_header_row(tmp_path: Path) -> 
 
 
 def test_mapped_column_missing_lists_the_columns_the_file_has(tmp_path: Path) -> None:
-    write_csv(tmp_path, "日期,金额,销售员\n2026-01-05,1,Li\n")
+    write_csv(tmp_path, "日期,金额,代表\n2026-01-05,1,Li\n")
     problems = problems_of(tmp_path)
     assert [(p.file, p.row, p.column) for p in problems] == [("data/sales.csv", 1, "销售")]
-    assert "日期, 金额, 销售员" in problems[0].found
+    assert "日期, 金额, 代表" in problems[0].found
+    assert "map rep to one of these columns" in problems[0].fix
     error = assert_cube_refused_and_nothing_written(tmp_path)
-    assert "销售员" in str(error)
+    assert "代表" in str(error)
+
+
+def test_a_misspelt_column_name_suggests_the_closest_header(tmp_path: Path) -> None:
+    write_csv(tmp_path, "Order date,Net amount,Sales rep\n2026-01-05,1,Li\n")
+    source = SalesSource(
+        path="data/sales.csv", columns={"date": "Order date", "amount": "net amount ", "rep": "Sales reps"}
+    )
+    problems = problems_of(tmp_path, source)
+    assert [(p.row, p.column, p.found) for p in problems] == [
+        (1, "net amount ", "no such column; the closest is Net amount"),
+        (1, "Sales reps", "no such column; the closest is Sales rep"),
+    ]
+    assert (
+        problems[1].fix
+        == "write Sales rep instead of Sales reps for rep under the source's columns in plan.yaml"
+    )
+
+
+def test_an_optional_column_missing_from_the_file_says_its_mapping_line_can_be_deleted(
+    tmp_path: Path,
+) -> None:
+    write_csv(tmp_path, HEADER + "2026-01-05,1,Li\n")
+    problems = problems_of(tmp_path, sales_source(channel="渠道"))
+    assert [(p.column, p.found) for p in problems] == [("渠道", "the file has columns: 日期, 金额, 销售")]
+    assert "channel is optional: delete the line 'channel: 渠道'" in problems[0].fix
+
+
+def test_mapping_errors_and_cell_errors_are_reported_together(tmp_path: Path) -> None:
+    write_csv(tmp_path, HEADER + "2026-01-05,,Li\n2026-01-06,,Li\n2026-01-07,3,Li\n")
+    problems = problems_of(tmp_path, sales_source(segment="客户分层", channel="渠道"))
+    assert [(p.column, p.found, p.count) for p in problems] == [
+        ("客户分层", "the file has columns: 日期, 金额, 销售", None),
+        ("渠道", "the file has columns: 日期, 金额, 销售", None),
+        ("金额", "empty cells", 2),
+    ]
+    error = assert_cube_refused_and_nothing_written(tmp_path)  # the plan maps no segment: cell errors only
+    assert [(p.column, p.count, p.row_ranges) for p in error.problems] == [("金额", 2, ((2, 3),))]
 
 
 def test_source_outside_the_workbook_is_refused(tmp_path: Path) -> None:
@@ -136,6 +188,8 @@ def test_unparsable_dates_name_the_file_row_and_column(tmp_path: Path) -> None:
         ("data/sales.csv", 3, "日期", "2026-13-40"),
         ("data/sales.csv", 5, "日期", "an empty cell"),
     ]
+    assert problems[1].fix == "fill in the date in these rows, or delete the rows if they are not sales"
+    assert "correct the date" in problems[0].fix
     error = assert_cube_refused_and_nothing_written(tmp_path)
     assert "row 3" in str(error) and "日期" in str(error)
 
@@ -149,6 +203,7 @@ def test_unparsable_or_missing_amounts_name_the_row(tmp_path: Path) -> None:
         (4, "金额", "inf"),
     ]
     assert all(p.file == "data/sales.csv" for p in problems)
+    assert "fill in the amount" in problems[1].fix and "plain number" in problems[0].fix
     assert_cube_refused_and_nothing_written(tmp_path)
 
 
@@ -166,14 +221,40 @@ def test_missing_rep_is_an_error(tmp_path: Path) -> None:
     assert [(p.row, p.column) for p in problems] == [(3, "销售")]
 
 
-def test_many_bad_rows_list_the_first_few_and_count_the_rest(tmp_path: Path) -> None:
+def test_many_bad_rows_list_the_first_few_values_and_count_the_rest(tmp_path: Path) -> None:
     write_csv(tmp_path, HEADER + "".join(f"2026-01-05,bad{i},Li\n" for i in range(1000)))
     problems = problems_of(tmp_path)
     located = [p for p in problems if p.row is not None]
     assert [p.row for p in located] == list(range(2, 2 + MAX_EXAMPLES))
     summary = [p for p in problems if p.row is None]
     assert len(summary) == 1 and summary[0].column == "金额"
-    assert str(1000 - MAX_EXAMPLES) in summary[0].found
+    assert (summary[0].count, summary[0].row_ranges) == (1000 - MAX_EXAMPLES, ((2 + MAX_EXAMPLES, 1001),))
+    assert f"{1000 - MAX_EXAMPLES} rows: {2 + MAX_EXAMPLES}–1001, column '金额'" in str(summary[0])
+
+
+def test_the_same_problem_in_many_rows_is_said_once_with_its_rows(tmp_path: Path) -> None:
+    rows = [
+        f"2026-01-05,{'' if i < 568 or i % 50 == 0 else 'n/a' if i % 7 == 0 else i},Li\n" for i in range(800)
+    ]
+    write_csv(tmp_path, HEADER + "".join(rows))
+    problems = problems_of(tmp_path)
+    empty, na = problems
+    assert (empty.found, empty.count, empty.row_ranges[:2]) == (
+        "empty cells",
+        568 + 4,
+        ((2, 569), (602, 602)),
+    )
+    assert str(empty).startswith("data/sales.csv, 572 rows: 2–569, 602, 652, 702, 752, column '金额'")
+    assert "fill in the amount in these rows, or delete the rows" in empty.fix
+    assert (na.found, na.count) == ("n/a", len([i for i in range(568, 800) if i % 7 == 0 and i % 50]))
+    assert "plain number" in na.fix
+
+
+def test_a_required_column_empty_in_every_row_asks_to_map_another_column(tmp_path: Path) -> None:
+    write_csv(tmp_path, HEADER + "".join(f"2026-01-0{d},,Li\n" for d in range(1, 8)))
+    (problem,) = problems_of(tmp_path)
+    assert (problem.count, problem.row_ranges) == (7, ((2, 8),))
+    assert "the column is empty in every row: map another column to amount" in problem.fix
 
 
 def test_ragged_csv_row_names_its_line(tmp_path: Path) -> None:
@@ -312,3 +393,63 @@ def test_workbook_validate_collects_every_sources_problems(tmp_path: Path) -> No
         fh.write("  accounts:\n    path: data/accounts.csv\n    columns:\n      account: 客户\n")
     problems = open_workbook(tmp_path).validate()
     assert {p.file for p in problems} == {"data/sales.csv", "data/accounts.csv"}
+
+
+# -- title rows above the header ----------------------------------------------------------------------------
+def titled_sheet(tmp_path: Path, name: str = "data/sales.xlsx") -> Path:
+    """An Excel export as many reports are: a title, a blank row, then the header on row 3."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Texas home sales, 2023–2025"])
+    sheet.append([])
+    sheet.append(["日期", "金额", "销售"])
+    sheet.append([dt.datetime(2026, 1, 5), 10.5, "Austin"])
+    sheet.append([dt.datetime(2026, 1, 6), "n/a", "Dallas"])
+    sheet.append([dt.datetime(2026, 1, 7), 7, "Waco"])
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def test_an_excel_title_row_is_one_problem_suggesting_header_row_then_the_rows_are_checked(tmp_path: Path):
+    titled_sheet(tmp_path)
+    problems = problems_of(tmp_path, sales_source("data/sales.xlsx"))
+    assert [(p.row, p.column, p.found) for p in problems] == [
+        (3, None, "the column names on row 3, below 'Texas home sales, 2023–2025'"),
+        (5, "金额", "n/a"),  # the sheet's own row number, read below the header on row 3
+    ]
+    assert problems[0].fix == "set header_row: 3 on the source in plan.yaml (the rows above it are skipped)"
+
+
+def test_an_excel_source_with_header_row_reads_below_its_title(tmp_path: Path):
+    titled_sheet(tmp_path)
+    write_plan(tmp_path, "data/sales.xlsx", extra="    header_row: 3\n")
+    workbook = open_workbook(tmp_path)
+    problems = workbook.validate_sources()
+    assert [(p.row, p.column, p.found) for p in problems] == [(5, "金额", "n/a")]
+    (tmp_path / "data" / "sales.xlsx").unlink()
+    book = openpyxl.load_workbook(titled_sheet(tmp_path))
+    book.active["B5"] = 3.5
+    book.save(tmp_path / "data" / "sales.xlsx")
+    cube = open_workbook(tmp_path).cube()
+    assert cube["actual"].sum() == pytest.approx(21.0)
+    assert sorted(cube["rep"]) == ["Austin", "Dallas", "Waco"]
+
+
+def test_a_csv_title_line_is_found_and_header_row_reads_it(tmp_path: Path):
+    write_csv(
+        tmp_path, "Sales export;;\nprinted 2026-02-01;;\n日期;金额;销售\n2026-01-05;1;Li\n2026-01-06;x;Li\n"
+    )
+    problems = problems_of(tmp_path)
+    assert [(p.row, p.column, p.found) for p in problems] == [
+        (3, None, "the column names on row 3, below 'Sales export'"),
+        (5, "金额", "x"),
+    ]
+    source = SalesSource(path="data/sales.csv", header_row=3, columns=COLUMNS)
+    assert [(p.row, p.found) for p in problems_of(tmp_path, source)] == [(5, "x")]
+
+
+def test_header_row_is_refused_for_a_parquet_source() -> None:
+    with pytest.raises(ValueError, match="header_row applies to CSV and Excel files"):
+        SalesSource(path="data/sales.parquet", header_row=2, columns=COLUMNS)

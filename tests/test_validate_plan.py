@@ -116,3 +116,34 @@ def test_a_level_order_without_period_is_refused_by_the_plan_schema(minimal, cap
     with_plan(minimal, split={"levels": [{"dimension": "rep"}]})
     code, text = validate(minimal, capsys)
     assert code == 1 and "levels must include period" in text
+
+
+def test_a_step_notebook_listed_as_a_report_page_is_refused_as_run_would(minimal, capsys):
+    with_plan(minimal, reports={"templates": ["sales_overview", "tracking"], "dashboards": ["overview"]})
+    code, text = validate(minimal, capsys)
+    assert code == 1
+    assert "found 'tracking'" in text and "step notebook for JupyterLab, not a report page" in text
+    assert "1 problem(s) found." in text
+
+
+def test_a_plan_with_no_report_pages_is_refused_as_run_would(minimal, capsys):
+    with_plan(minimal, reports={"templates": [], "dashboards": ["overview"]})
+    code, text = validate(minimal, capsys)
+    assert code == 1 and "reports.templates" in text and "at least one report page" in text
+
+
+def test_an_unknown_template_is_reported_together_with_the_data_problems(minimal, capsys):
+    with_plan(minimal, reports={"templates": ["report_trackin"], "dashboards": ["overview"]})
+    sales = minimal / "data" / "sales.csv"
+    lines = sales.read_text(encoding="utf-8").splitlines()
+    lines[1] = ",".join(["", *lines[1].split(",")[1:]])  # the first row's date left empty
+    sales.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, text = validate(minimal, capsys)
+    assert code == 1
+    assert "found 'report_trackin'" in text and "row 2" in text and "2 problem(s) found." in text
+
+
+def test_template_problems_read_in_chinese_in_a_chinese_workbook(minimal, capsys):
+    with_plan(minimal, locale="zh_CN", reports={"templates": ["tracking"], "dashboards": ["overview"]})
+    code, text = validate(minimal, capsys)
+    assert code == 1 and "是供 JupyterLab 使用的步骤笔记本，不是报告页" in text

@@ -74,6 +74,13 @@ class Source(PlanModel):
     )
     table: str | None = Field(None, description="Table name, for a DuckDB database file.")
     sheet: str | None = Field(None, description="Worksheet name, for an Excel file (default: the first).")
+    header_row: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="Row of a CSV or Excel file that holds the column names (1 = the first); rows above it, "
+        "such as a report title, are skipped.",
+    )
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = Field(
         "auto",
         description="Text encoding of a CSV file; 'auto' tells UTF-8 (with or without BOM) from GB18030.",
@@ -89,6 +96,16 @@ class Source(PlanModel):
         if p.is_absolute() or ".." in p.parts:
             raise ValueError("a source path must be relative to the workbook folder and stay inside it")
         return value
+
+    @model_validator(mode="after")
+    def _header_row_in_a_sheet(self) -> Source:
+        if self.header_row != 1 and self.resolved_format not in ("csv", "excel"):
+            raise ValueError(
+                _(
+                    "header_row applies to CSV and Excel files; a Parquet file or a database table has no title rows"
+                )
+            )
+        return self
 
     @property
     def resolved_format(self) -> str:

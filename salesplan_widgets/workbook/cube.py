@@ -146,8 +146,9 @@ def build_cube(
 
     With `validate`, the source is checked as `validate_source(source, base_dir, calendar)` does, in the
     same scan as the aggregation (one pass over a 10M-row file, not two), and an InputError with exactly
-    the problems `validate_source` would report is raised when there are any. Only a bad file is read a
-    second time, to locate its bad rows.
+    the problems `validate_source` would report is raised when there are any (for a header below title
+    rows, only the `header_row` to set: validate_source also checks the rows as if it were set). Only a
+    bad file is read a second time, to locate its bad rows.
     """
     dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
     mapped = [d for d in dimensions if d in source.columns]
@@ -160,9 +161,8 @@ def build_cube(
         if not validate:
             relation = normalised_sql(scan, source, tuple(measures), clean_dimensions=False)
             return con.sql(cube_sql(relation, calendar.grain, mapped, constants, has_quantity)).df()
-        problems = structure_problems(scan, source, "sales")
-        if problems:
-            raise InputError(problems)
+        if structure_problems(scan, source, "sales"):  # every problem at once, the rows' as well
+            raise InputError(located_problems(con, scan, source, calendar, "sales"))
         checks = checks_for(source, calendar, "sales")
         raw = con.sql(
             _checked_cube_sql(scan, source, calendar, measures, mapped, constants, has_quantity, checks)

@@ -1,15 +1,21 @@
 """The checks behind `salesplan validate` beyond the data: everything `run` or the splitter would fail on.
 
-Report templates and dashboards the plan names must exist; the plan's split must go through on the
-workbook's own cube (impossible level orders, locks that cannot hold, a goal too large for its rounding
-unit). The split is the real one, dry: it is computed and thrown away, so validate can never disagree
-with the splitter. Reads the plan, the cube and the template folder; never writes.
+Report templates and dashboards the plan names must exist, and a report template must be a report page
+(a notebook that takes a `period`), not one of the analyst's step notebooks; the plan must name at least
+one; the kernel the pages run on must be installed. The plan's split must go through on the workbook's
+own cube (impossible level orders, locks that cannot hold, a goal too large for its rounding unit). The
+split is the real one, dry: it is computed and thrown away, so validate can never disagree with the
+splitter. `salesplan run` refuses with the same functions, so the two cannot disagree either. Reads the
+plan, the cube and the template folder; never writes.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -24,31 +30,139 @@ if TYPE_CHECKING:
     from salesplan_widgets.workbook.workbook import Workbook
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+KERNEL = "python3"  # the kernel `salesplan run` executes report pages on
+
+
+@dataclass(frozen=True)
+class TemplateFolder:
+    """The notebooks of a template folder, told apart: report pages take a `period`, step notebooks do not."""
+
+    folder: Path
+    report_pages: tuple[str, ...]
+    step_notebooks: tuple[str, ...]
+
+    def refusal(self, name: str) -> str | None:
+        """Why `name` cannot be a page of the period report (None when it can)."""
+        if _NAME.match(name) and name in self.report_pages:
+            return None
+        pages = ", ".join(self.report_pages) or "–"
+        if name in self.step_notebooks:
+            return _(
+                "{name!r} is a step notebook for JupyterLab, not a report page; report pages: {pages}"
+            ).format(name=name, pages=pages)
+        return _("there is no report page named {name!r} in {folder}; report pages: {pages}").format(
+            name=name, folder=self.folder, pages=pages
+        ) + (
+            _(" (step notebooks, not report pages: {steps})").format(steps=", ".join(self.step_notebooks))
+            if self.step_notebooks
+            else ""
+        )
+
+
+def _parameters(notebook: Path) -> set[str]:
+    """The names the notebook's `parameters` cell assigns (what papermill can inject).
+
+    Read as plain JSON (nbformat 4), not with nbformat, whose import costs seconds at every `validate`.
+    """
+    # an unreadable notebook is no report page (papermill would fail on it too)
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    for cell in cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell.get("source", "")
+            try:
+                tree = ast.parse(source if isinstance(source, str) else "".join(source))
+            except SyntaxError:
+                return set()
+            return {
+                target.id
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Assign | ast.AnnAssign)
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                if isinstance(target, ast.Name)
+            }
+    return set()
+
+
+def template_folder(folder: Path | None = None) -> TemplateFolder:
+    """The report pages and step notebooks in `folder` (default: the templates `salesplan run` uses)."""
+    folder = Path(folder) if folder is not None else templates_dir()
+    reports, steps = [], []
+    for notebook in sorted(folder.glob("*.ipynb")):
+        (reports if "period" in _parameters(notebook) else steps).append(notebook.stem)
+    return TemplateFolder(folder, tuple(reports), tuple(steps))
+
+
+def kernel_problem(kernel: str = KERNEL) -> Problem | None:
+    """A problem when the Jupyter kernel the report pages run on is not installed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        return Problem(
+            PLAN_FILE,
+            _("the Jupyter kernel {kernel!r}, which runs the report pages").format(kernel=kernel),
+            column="reports.templates",
+            found=_("no such kernel"),
+            fix=_("install it with: python -m ipykernel install --user --name {kernel}").format(
+                kernel=kernel
+            ),
+        )
+    return None
 
 
 def template_problems(workbook: Workbook) -> list[Problem]:
-    """A problem for each report template or dashboard the plan names that does not exist."""
-    folder = templates_dir()
+    """A problem for each report template or dashboard the plan names that `run` or `serve` would refuse:
+    names that do not exist, step notebooks listed as report pages, no report page at all, no kernel."""
+    pages = template_folder()
     problems = []
-    for column, names, where in (
-        ("reports.templates", workbook.plan.reports.templates, folder),
-        ("reports.dashboards", workbook.plan.reports.dashboards, folder / "dashboards"),
-    ):
-        available = sorted(p.stem for p in where.glob("*.ipynb"))
-        for row, name in enumerate(names, start=1):
-            if not (_NAME.match(name) and (where / f"{name}.ipynb").is_file()):
-                problems.append(
-                    Problem(
-                        PLAN_FILE,
-                        _("one of {names}").format(names=", ".join(available) or "–"),
-                        row=row,
-                        column=column,
-                        found=name,
-                        fix=_("remove '{name}' from {column} or add the template").format(
-                            name=name, column=column
-                        ),
-                    )
+    if not workbook.plan.reports.templates:
+        problems.append(
+            Problem(
+                PLAN_FILE,
+                _("at least one report page, so that `salesplan run` has something to run"),
+                column="reports.templates",
+                found="[]",
+                fix=_("list report pages under reports.templates, e.g. {pages}").format(
+                    pages=", ".join(pages.report_pages) or "–"
+                ),
+            )
+        )
+    for row, name in enumerate(workbook.plan.reports.templates, start=1):
+        if (reason := pages.refusal(name)) is not None:
+            problems.append(
+                Problem(
+                    PLAN_FILE,
+                    _("a report page: one of {names}").format(names=", ".join(pages.report_pages) or "–"),
+                    row=row,
+                    column="reports.templates",
+                    found=name,
+                    fix=_("remove '{name}' from reports.templates ({reason})").format(
+                        name=name, reason=reason
+                    ),
                 )
+            )
+    where = pages.folder / "dashboards"
+    available = sorted(p.stem for p in where.glob("*.ipynb"))
+    for row, name in enumerate(workbook.plan.reports.dashboards, start=1):
+        if not (_NAME.match(name) and (where / f"{name}.ipynb").is_file()):
+            problems.append(
+                Problem(
+                    PLAN_FILE,
+                    _("one of {names}").format(names=", ".join(available) or "–"),
+                    row=row,
+                    column="reports.dashboards",
+                    found=name,
+                    fix=_("remove '{name}' from {column} or add the template").format(
+                        name=name, column="reports.dashboards"
+                    ),
+                )
+            )
+    if workbook.plan.reports.templates and (missing := kernel_problem()) is not None:
+        problems.append(missing)
     return problems
 
 

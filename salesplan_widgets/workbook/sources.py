@@ -6,7 +6,8 @@ connection; `normalised_sql` maps the user's columns onto the canonical names (d
 with text parsed in SQL; `validate_source` runs every check as SQL and reports located problems.
 
 Row numbers in problems are what a person sees when opening the file:
-- CSV and Excel: the row number a spreadsheet shows, with the header as row 1 (first data row = row 2);
+- CSV and Excel: the row number a spreadsheet shows, with the header as row 1 (first data row = row 2),
+  or as row N when the source sets `header_row: N` (title rows above the header are skipped);
   in a CSV that is the record number (a quoted line break does not start a new row, and blank lines are
   skipped by the reader and not counted); in Excel the sheet's own row number, blank rows included;
 - Parquet and DuckDB tables: the 1-based position of the record (no header row).
@@ -23,8 +24,10 @@ import contextlib
 import contextvars
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import io
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,7 +42,9 @@ from salesplan_widgets.schema import Calendar, Source
 from salesplan_widgets.workbook.atomic import atomic_path
 
 CACHE_DIR = ".cache"
-MAX_EXAMPLES = 5  # bad rows listed per check; the rest are counted
+MAX_EXAMPLES = 5  # distinct bad values listed per check; rows with other values are counted together
+MAX_RANGES = 6  # runs of consecutive rows named per problem ("rows 2–570, 600 …"); the rest are counted
+LEADING_ROWS = 30  # rows read from the top of a CSV or sheet to find a header below title rows
 UNKNOWN = "unknown"  # a mapped dimension left blank in a row
 ALL = "all"  # a dimension the plan does not map
 # "potential" (an account's estimated yearly value) is checked once the plan schema lets it be mapped
@@ -72,6 +77,9 @@ class Scan:
     sql_names: tuple[str, ...]  # the same columns' names inside `relation`
     types: tuple[str, ...]  # DuckDB type of each column
     row_number: str  # SQL giving the person-visible row number (see module docstring)
+    # the first rows of a CSV or sheet as text, from its row 1 (title rows, header, data): where the header is
+    leading: tuple[tuple[str, ...], ...] = ()
+    header_row: int | None = None  # the header's row number in a CSV or sheet (None: no header row)
 
     def sql_column(self, user_name: str) -> tuple[str, str]:
         """(quoted SQL name, DuckDB type) of the file's column `user_name`."""
@@ -110,15 +118,20 @@ def source_file(source: Source, base_dir: Path) -> Path:
             )
         )
     if path.stat().st_size == 0:
-        raise InputError(
-            Problem(
-                file=source.path,
-                expected=_("a file with a header row and data rows"),
-                found=_("an empty file"),
-                fix=_("export the data again"),
-            )
-        )
+        raise InputError(empty_file(source.path))
     return path
+
+
+def empty_file(file: str, header_only: bool = False) -> Problem:
+    """The one problem of a file with nothing in it (0 bytes, blank lines) or with a header and no rows."""
+    return Problem(
+        file=file,
+        expected=_("a header row and at least one data row"),
+        found=_("the file is empty: it has a header but no data rows")
+        if header_only
+        else _("the file is empty"),
+        fix=_("export the data again, with its rows") if header_only else _("export the data again"),
+    )
 
 
 # Set by a read-only workbook: conversions then go to its private folder, never into the workbook.
@@ -210,18 +223,37 @@ def _csv_error(source: Source, exc: duckdb.Error) -> InputError:
     )
 
 
-def _csv_header(path: Path) -> tuple[str, tuple[str, ...]]:
-    """(delimiter, header names) of a UTF-8 CSV, read by Python's csv module from the file's first line.
+def _csv_header(path: Path, header_row: int = 1) -> tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """(delimiter, header names, first rows) of a UTF-8 CSV, read by Python's csv module from its first lines.
 
-    Told here rather than by DuckDB's sniffer, which guesses wrong on small files with a ragged row.
+    The header is line `header_row`; the delimiter is the one that line uses most. Told here rather than
+    by DuckDB's sniffer, which guesses wrong on small files with a ragged row.
     """
     with path.open("rb") as fh:
         sample = fh.read(_SAMPLE_BYTES)
     text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(sample, final=False)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count) if any(d in first_line for d in _DELIMITERS) else ","
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    return delimiter, tuple(name.strip() for name in header)
+    lines = text.split("\n", LEADING_ROWS)
+    line = lines[header_row - 1] if header_row <= len(lines) else ""
+    if not any(d in line for d in _DELIMITERS):  # a title line: the delimiter the other lines use most
+        line = "\n".join(lines[:LEADING_ROWS])
+    delimiter = max(_DELIMITERS, key=line.count) if any(d in line for d in _DELIMITERS) else ","
+    leading = tuple(
+        tuple(cell.strip() for cell in record)
+        for record in _first(csv.reader(io.StringIO(text), delimiter=delimiter), LEADING_ROWS)
+    )
+    header = leading[header_row - 1] if header_row <= len(leading) else ()
+    return delimiter, header, leading
+
+
+def _first(rows: Iterator[_T], n: int) -> list[_T]:
+    """The first `n` rows (fewer when a quoted cell runs past the sample's end)."""
+    out = []
+    with contextlib.suppress(csv.Error):
+        for row in rows:
+            out.append(row)
+            if len(out) == n:
+                break
+    return out
 
 
 def _open_csv(
@@ -229,16 +261,25 @@ def _open_csv(
 ) -> Scan:
     if encoding in ("gb18030", "gbk"):
         path = transcode_to_utf8(path, source, base_dir, "gb18030")
-    delimiter, header = _csv_header(path)
+    delimiter, header, leading = _csv_header(path, source.header_row)
+    if not any(any(row) for row in leading):  # nothing but line breaks and blanks
+        raise InputError(empty_file(source.path))
     sql_names = tuple(f"c{i}" for i in range(len(header)))
     types = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in sql_names) + "}"
     # no sniffing: the dialect and the columns are fixed, so a ragged row is an error with its line number
     relation = (
-        f"read_csv({literal(str(path))}, header = true, auto_detect = false, skip = 0, "
+        f"read_csv({literal(str(path))}, header = true, auto_detect = false, skip = {source.header_row - 1}, "
         f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', columns = {types})"
     )
     return Scan(
-        source.path, relation, header, sql_names, ("VARCHAR",) * len(header), "row_number() OVER () + 1"
+        source.path,
+        relation,
+        header,
+        sql_names,
+        ("VARCHAR",) * len(header),
+        f"row_number() OVER () + {source.header_row}",
+        leading,
+        source.header_row,
     )
 
 
@@ -254,15 +295,19 @@ def _cell_text(value: object) -> str | None:
 
 
 def excel_to_parquet(path: Path, source: Source, base_dir: Path) -> tuple[Path, tuple[str, ...]]:
-    """The worksheet as a cached Parquet file of text columns c0..cN plus its sheet row numbers."""
+    """The worksheet as a cached Parquet file of text columns c0..cN plus its sheet row numbers.
+
+    The header is the sheet's row `source.header_row`; the rows above it are not data. The sheet's first
+    rows are kept in the file's metadata (`excel_leading_rows`), to find a header below title rows.
+    """
     import openpyxl
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cache = _cache_file(base_dir, path, "xlsx", ".parquet", source.sheet or "")
+    cache = _cache_file(base_dir, path, "xlsx", ".parquet", source.sheet or "", str(source.header_row))
     if cache.exists():
         names = pq.read_schema(cache).metadata[b"salesplan.header"].decode().split("\x1f")
-        return cache, tuple(names)
+        return cache, tuple(names) if names != [""] else ()
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
@@ -287,23 +332,22 @@ def excel_to_parquet(path: Path, source: Source, base_dir: Path) -> tuple[Path, 
             )
         sheet = book[source.sheet] if source.sheet else book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
-        first = next(rows, None)
+        leading: list[list[str]] = []
+        first = None
+        for number, row in enumerate(rows, start=1):
+            if number <= LEADING_ROWS:
+                leading.append([_cell_text(v) or "" for v in row])
+            if number == source.header_row:
+                first = row
+                break
         header = [_cell_text(v) or "" for v in (first or ())]
         while header and header[-1] == "":
             header.pop()
-        if not header:
-            raise InputError(
-                Problem(
-                    file=source.path,
-                    row=1,
-                    expected=_("a header row naming the columns"),
-                    found=_("an empty sheet"),
-                    fix=_("put the column names in the first row"),
-                )
-            )
         columns: list[list[str | None]] = [[] for _h in header]
         row_numbers: list[int] = []
-        for number, row in enumerate(rows, start=2):
+        for number, row in enumerate(rows, start=source.header_row + 1):
+            if number <= LEADING_ROWS:
+                leading.append([_cell_text(v) or "" for v in row])
             cells = [_cell_text(v) for v in row[: len(header)]]
             if not any(c is not None for c in cells):
                 continue  # blank rows (often trailing formatting) are not data
@@ -311,15 +355,30 @@ def excel_to_parquet(path: Path, source: Source, base_dir: Path) -> tuple[Path, 
             for column, cell in zip(columns, cells, strict=True):
                 column.append(cell)
             row_numbers.append(number)
+        if not any(any(row) for row in leading):  # no header, no title, no rows within reach
+            raise InputError(empty_file(source.path))
     finally:
         book.close()
     arrays = {f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)}
     arrays["__row"] = pa.array(row_numbers, type=pa.int64())
-    table = pa.table(arrays).replace_schema_metadata({"salesplan.header": "\x1f".join(header)})
+    table = pa.table(arrays).replace_schema_metadata(
+        {
+            "salesplan.header": "\x1f".join(header),
+            "salesplan.leading": json.dumps(leading, ensure_ascii=False),
+        }
+    )
     with atomic_path(cache) as tmp:
         pq.write_table(table, tmp)
     _replace_stale(cache)
     return cache, tuple(header)
+
+
+def excel_leading_rows(cache: Path) -> tuple[tuple[str, ...], ...]:
+    """The first rows of the converted sheet, from its row 1, as `excel_to_parquet` kept them."""
+    import pyarrow.parquet as pq
+
+    leading = pq.read_schema(cache).metadata.get(b"salesplan.leading", b"[]")
+    return tuple(tuple(row) for row in json.loads(leading))
 
 
 def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -376,6 +435,8 @@ def _open(con: duckdb.DuckDBPyConnection, source: Source, base_dir: Path, encodi
             sql_names,
             ("VARCHAR",) * len(header),
             "__row",
+            excel_leading_rows(cache),
+            source.header_row,
         )
     if fmt == "parquet":
         import pyarrow.parquet as pq
@@ -538,12 +599,19 @@ class Check:
     column: str  # canonical
     bad: str  # SQL condition over the checked relation (columns raw_<c>, val_<c>)
     expected: str
-    fix: str
+    fix: str  # for a cell that holds something wrong
     per_value: bool = False  # `bad` reads only raw_<column>: it can be decided once per distinct value
+    empty_fix: str = ""  # for an empty cell, when the rule refuses those (a required column)
+
+
+def _empty_fix(name: str) -> str:
+    return _("fill in the {column} in these rows, or delete the rows if they are not sales").format(
+        column=name
+    )
 
 
 def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[Check]:
-    """The row checks `validate_source` runs on a source of this kind (after its structure is sound)."""
+    """The row checks `validate_source` runs on a source of this kind."""
     mapped = source.columns
     checks: list[Check] = []
     required = REQUIRED.get(kind, ())
@@ -555,6 +623,7 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 bad,
                 _("a date such as 2026-10-03 or 2026/10/03"),
                 _("correct the date, or map another column to 'date' in plan.yaml"),
+                empty_fix=_empty_fix("date"),
             )
         )
         if kind == "sales" and (calendar.start or calendar.end):
@@ -586,7 +655,13 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 else _("a number such as 12 or 1.5")
             )
             checks.append(
-                Check(name, bad, example, _("write a plain number, without currency symbols or units"))
+                Check(
+                    name,
+                    bad,
+                    example,
+                    _("write a plain number, without currency symbols or units"),
+                    empty_fix=_empty_fix(name),
+                )
             )
     for name in required:
         if name not in ("date", *NUMERIC_COLUMNS) and name in mapped:
@@ -597,6 +672,7 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                     _("a value in every row (it is required)"),
                     _("fill in the {column} of every row").format(column=name),
                     per_value=True,
+                    empty_fix=_empty_fix(name),
                 )
             )
     return checks
@@ -633,10 +709,61 @@ def _checked_relation(scan: Scan, source: Source, checks: list[Check], with_row:
     return f"SELECT {', '.join(parts) or '1 AS one'} FROM {scan.relation}"
 
 
+def _names(row: Sequence[str]) -> set[str]:
+    return {cell.strip().casefold() for cell in row if cell and cell.strip()}
+
+
+def suggested_header_row(scan: Scan, source: Source) -> int | None:
+    """The row of a CSV or sheet that holds the mapped column names, when it is not the header row read
+    (a title above the header): the first of the leading rows naming more mapped columns than the header."""
+    if scan.header_row is None or not scan.leading:
+        return None
+    wanted = {name.strip().casefold() for name in source.columns.values()}
+
+    def hits(row: Sequence[str]) -> int:
+        return len(wanted & _names(row))
+
+    current = hits(scan.header)
+    if current == len(wanted):
+        return None
+    best = max(range(len(scan.leading)), key=lambda i: (hits(scan.leading[i]), -i))
+    found = hits(scan.leading[best])
+    if found > current and found >= min(2, len(wanted)) and best + 1 != scan.header_row:
+        return best + 1
+    return None
+
+
+def _header_problem(scan: Scan, row: int) -> Problem:
+    above = next((" ".join(c for c in r if c) for r in scan.leading[: row - 1] if any(r)), "")
+    return Problem(
+        file=scan.file,
+        row=row,
+        expected=_("the column names on the header row ({header_row})").format(header_row=scan.header_row),
+        found=_("the column names on row {row}, below {title!r}").format(row=row, title=above[:80])
+        if above
+        else _("the column names on row {row}").format(row=row),
+        fix=_("set header_row: {row} on the source in plan.yaml (the rows above it are skipped)").format(
+            row=row
+        ),
+    )
+
+
+def _closest(name: str, header: Sequence[str]) -> str | None:
+    """The file's column most like `name` (case and spaces ignored), if any is close."""
+    by_key = {h.strip().casefold(): h for h in header if h and h.strip()}
+    match = difflib.get_close_matches(name.strip().casefold(), list(by_key), n=1, cutoff=0.6)
+    return by_key[match[0]] if match else None
+
+
 def structure_problems(scan: Scan, source: Source, kind: str) -> list[Problem]:
-    """Duplicate headers and mapped columns the file lacks: checked before any row is read."""
+    """Duplicate headers and mapped columns the file lacks: checked before any row is read.
+
+    A header found below title rows is one problem (set header_row), not one per mapped column.
+    """
+    if (row := suggested_header_row(scan, source)) is not None:
+        return [_header_problem(scan, row)]
     problems: list[Problem] = []
-    header_row = 1 if source.resolved_format in ("csv", "excel") else None
+    header_row = scan.header_row
     seen: set[str] = set()
     for name in scan.header:
         if name and name in seen:  # blank names (trailing delimiters) cannot be mapped, so they are harmless
@@ -651,22 +778,33 @@ def structure_problems(scan: Scan, source: Source, kind: str) -> list[Problem]:
                 )
             )
         seen.add(name)
-    available = ", ".join(h for h in scan.header)
+    available = ", ".join(h for h in scan.header if h) or "–"
+    required = REQUIRED.get(kind, ())
     for canonical, user_name in source.columns.items():
-        if user_name not in scan.header:
-            problems.append(
-                Problem(
-                    file=scan.file,
-                    row=header_row,
-                    column=user_name,
-                    expected=_("a column named {name} (mapped to {canonical} in plan.yaml)").format(
-                        name=user_name, canonical=canonical
-                    ),
-                    found=_("the file has columns: {columns}").format(columns=available),
-                    fix=_("correct the name under the source's columns in plan.yaml"),
-                )
+        if user_name in scan.header:
+            continue
+        expected = _("a column named {name} (mapped to {canonical} in plan.yaml)").format(
+            name=user_name, canonical=canonical
+        )
+        if (match := _closest(user_name, scan.header)) is not None:
+            found = _("no such column; the closest is {match}").format(match=match)
+            fix = _("write {match} instead of {name} for {canonical} under the source's columns in plan.yaml")
+            fix = fix.format(match=match, name=user_name, canonical=canonical)
+        elif canonical in required:
+            found = _("the file has columns: {columns}").format(columns=available)
+            fix = _("map {canonical} to one of these columns under the source's columns in plan.yaml").format(
+                canonical=canonical
             )
-    for name in REQUIRED.get(kind, ()):
+        else:
+            found = _("the file has columns: {columns}").format(columns=available)
+            fix = _(
+                "{canonical} is optional: delete the line '{canonical}: {name}' under the source's columns in "
+                "plan.yaml, or add the column to the file"
+            ).format(canonical=canonical, name=user_name)
+        problems.append(
+            Problem(file=scan.file, row=header_row, column=user_name, expected=expected, found=found, fix=fix)
+        )
+    for name in required:
         if name not in source.columns:
             problems.append(
                 Problem(
@@ -682,73 +820,113 @@ def structure_problems(scan: Scan, source: Source, kind: str) -> list[Problem]:
     return problems
 
 
+def _bad_groups(
+    con: duckdb.DuckDBPyConnection, located: str, check: Check
+) -> list[tuple[str | None, int, tuple[tuple[int, int], ...]]]:
+    """The bad rows of one check, grouped by the cell's text (None = empty): the first MAX_EXAMPLES groups
+    in row order, then one group (text "") of every other bad row; each with its row count and its
+    first MAX_RANGES runs of consecutive rows."""
+    raw = f"raw_{check.column}"
+    rows = con.sql(
+        f"""
+        WITH bad AS (SELECT __line, {raw} AS value FROM ({located}) AS checked WHERE {check.bad}),
+        shown AS (SELECT value, min(__line) AS first FROM bad GROUP BY value
+                  ORDER BY value IS NOT NULL, first LIMIT {MAX_EXAMPLES}),
+        tagged AS (
+            SELECT b.__line, coalesce(s.first, -1) AS grp, s.value, s.first IS NOT NULL AS is_shown
+            FROM bad AS b LEFT JOIN shown AS s ON b.value IS NOT DISTINCT FROM s.value),
+        numbered AS (
+            SELECT grp, value, is_shown, __line,
+                   __line - row_number() OVER (PARTITION BY grp ORDER BY __line) AS island
+            FROM tagged),
+        runs AS (
+            SELECT grp, any_value(value) AS value, bool_or(is_shown) AS is_shown,
+                   min(__line) AS a, max(__line) AS z, count(*) AS n
+            FROM numbered GROUP BY grp, island)
+        SELECT grp, any_value(value), bool_or(is_shown), sum(n)::BIGINT,
+               list([a, z] ORDER BY a)[1:{MAX_RANGES}]
+        FROM runs GROUP BY grp ORDER BY grp < 0, grp
+        """
+    ).fetchall()
+    return [
+        (value if is_shown else "", int(n), tuple((int(a), int(z)) for a, z in ranges))
+        for _grp, value, is_shown, n, ranges in rows
+    ]
+
+
 def located_problems(
     con: duckdb.DuckDBPyConnection, scan: Scan, source: Source, calendar: Calendar, kind: str
 ) -> list[Problem]:
-    """Every problem of an opened source, each bad row located (what `validate_source` reports)."""
+    """Every problem of an opened source at once: its header and mapping, and each check's bad rows, the
+    same problem in many rows said once with their count and rows (what `validate_source` reports)."""
     problems = structure_problems(scan, source, kind)
-    if problems:
-        return problems
-    checks = checks_for(source, calendar, kind)
+    if suggested_header_row(scan, source) is not None:
+        return problems  # the rows below a wrong header are not data: nothing else can be told yet
+    present = set(scan.header)
+    checks = [c for c in checks_for(source, calendar, kind) if source.columns[c.column] in present]
     counts = ", ".join([f"count(*) FILTER (WHERE {c.bad}) AS bad{i}" for i, c in enumerate(checks)])
     row = con.execute(
         f"SELECT count(*){', ' + counts if counts else ''} "
         f"FROM ({_checked_relation(scan, source, checks, with_row=False)}) AS checked"
     ).fetchall()[0]
-    if row[0] == 0:
-        return [
-            Problem(
-                file=scan.file,
-                expected=_("at least one data row below the header"),
-                found=_("no data rows"),
-                fix=_("export the data again, with its rows"),
-            )
-        ]
+    total = row[0]
+    if total == 0:
+        return [*problems, empty_file(scan.file, header_only=bool(scan.header))]
     located = _checked_relation(scan, source, checks, with_row=True)
     for i, check in enumerate(checks):
-        n_bad = row[i + 1]
-        if not n_bad:
+        if not row[i + 1]:
             continue
         user_name = source.columns[check.column]
-        examples = con.sql(
-            f"SELECT __line, raw_{check.column} FROM ({located}) AS checked "
-            f"WHERE {check.bad} ORDER BY __line LIMIT {MAX_EXAMPLES}"
-        ).fetchall()
-        for line, raw in examples:
+        for value, n, ranges in _bad_groups(con, located, check):
+            empty = value is None
+            fix = check.empty_fix if empty and check.empty_fix else check.fix
+            if empty and n == total:
+                fix = _(
+                    "the column is empty in every row: map another column to {canonical} under the source's "
+                    "columns in plan.yaml"
+                ).format(canonical=check.column)
+            if empty:
+                found = _("an empty cell") if n == 1 else _("empty cells")
+            elif value == "":
+                found = _("other values like these")
+            else:
+                found = value[:80]
+            single = n == 1 and ranges
             problems.append(
                 Problem(
                     file=scan.file,
-                    row=int(line),
+                    row=ranges[0][0] if single else None,
                     column=user_name,
                     expected=check.expected,
-                    found=_("an empty cell") if raw is None else raw[:80],
-                    fix=check.fix,
-                )
-            )
-        if n_bad > len(examples):
-            problems.append(
-                Problem(
-                    file=scan.file,
-                    column=user_name,
-                    expected=check.expected,
-                    found=_("{count} more rows like these").format(count=n_bad - len(examples)),
-                    fix=check.fix,
+                    found=found,
+                    fix=fix,
+                    count=None if single else n,
+                    row_ranges=() if single else ranges,
                 )
             )
     return problems
 
 
 def validate_source(source: Source, base_dir: Path, calendar: Calendar, kind: str = "sales") -> list[Problem]:
-    """Every problem with one data source (empty when clean), found by SQL inside DuckDB.
+    """Every problem with one data source (empty when clean), found by SQL inside DuckDB, all at once.
 
-    Checks: file present, inside the workbook and not empty; no duplicate header names; every mapped
-    column present; required columns mapped (sales: date, amount, rep; accounts: account); dates and
-    numbers parse; sales dates fall in the calendar. Negative amounts (returns, credit notes) are valid.
-    Each check lists its first few bad rows and counts the rest. Row numbers: see the module docstring.
+    Checks: file present, inside the workbook and not empty; the header on its row (a header found below
+    title rows is reported with the `header_row` to set, and the file is then checked as if it were set);
+    no duplicate header names; every mapped column present (the closest name suggested); required
+    columns mapped (sales: date, amount, rep; accounts: account); dates and numbers parse, required cells
+    filled; sales dates fall in the calendar. Negative amounts (returns, credit notes) are valid. Each
+    check groups its bad rows by value, the first few values and a count of the rest. Row numbers: see
+    the module docstring.
     """
+
+    def work(con: duckdb.DuckDBPyConnection, scan: Scan) -> tuple[int | None, list[Problem]]:
+        return suggested_header_row(scan, source), located_problems(con, scan, source, calendar, kind)
+
     try:
-        return run_on_source(
-            source, Path(base_dir), lambda con, scan: located_problems(con, scan, source, calendar, kind)
-        )
+        header_row, problems = run_on_source(source, Path(base_dir), work)
     except InputError as exc:
         return exc.problems
+    if header_row is not None:
+        corrected = source.model_copy(update={"header_row": header_row})
+        problems += validate_source(corrected, base_dir, calendar, kind)
+    return problems

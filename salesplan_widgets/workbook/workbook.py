@@ -124,15 +124,15 @@ class Workbook:
         return self.path / self.source(name).path
 
     def validate(self, templates: bool = True) -> list[Problem]:
-        """Every problem with every data source, all at once, and when the data are clean, every problem
-        `run` or the splitter would meet in the plan: impossible levels and locks, and (unless
-        `templates` is off, as for a run that checks its own template folder) unknown template names."""
+        """Every problem with every data source and (unless `templates` is off, as for a run that checks
+        its own template folder) every report template `run` would refuse, all at once; when the data are
+        clean, also what the splitter would refuse in the plan: impossible levels and locks."""
         from salesplan_widgets.workbook.plan_checks import split_problems, template_problems
 
-        problems = self.validate_sources()
+        problems = self.validate_sources() + (template_problems(self) if templates else [])
         if problems:
             return problems
-        return (template_problems(self) if templates else []) + split_problems(self, self.cube())
+        return split_problems(self, self.cube())
 
     def validate_sources(self) -> list[Problem]:
         """Every problem with every data source, all at once (empty when clean)."""
