@@ -292,16 +292,3 @@ def target_for_probability(forecast: Forecast, probability: float) -> float:
     if sigma <= 0:
         return forecast.total
     return forecast.total + sigma * NormalDist().inv_cdf(1 - probability)
-
-
-def goal_standing(forecast: Forecast, target: float) -> dict[str, float]:
-    """Where a saved target stands against the forecast to its deadline (closed months at their actuals)."""
-    closed = forecast.monthly.loc[forecast.monthly["closed"], "forecast"].sum()
-    return {
-        "target": target,
-        "forecast": forecast.total,
-        "actual_to_date": float(closed),
-        "gap": target - forecast.total,
-        "probability": forecast_probability(forecast, target),
-        "stretch": implied_stretch(target, forecast.total),
-    }

@@ -22,7 +22,7 @@ from traitlets import Dict, Enum, Float, Instance, Int, TraitError, Tuple, Unico
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
-from salesplan_widgets.model.forecast import Backtest, Forecast, backtest, baseline_forecast
+from salesplan_widgets.model.forecast import Backtest, Forecast, backtest
 from salesplan_widgets.model.goal import (
     BLEND,
     BOTTOM_UP,
@@ -40,6 +40,7 @@ from salesplan_widgets.model.goal import (
     target_for_probability,
 )
 from salesplan_widgets.model.history import fiscal_year_start_period
+from salesplan_widgets.model.projection import ProjectionHorizon, year_end_projection
 from salesplan_widgets.model.smart import SmartCheck, letter_names, metric_names, smart_check
 from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.schema.goal import GoalScope, GoalSection
@@ -424,15 +425,11 @@ class GoalWizard(widgets.VBox):
         set_locale(self.locale)
         try:
             first, last = self._horizon_periods()
-            self.forecast = baseline_forecast(
-                self.cube,
-                first,
-                last,
-                scope=self.scope().as_filter(),
-                metric=self.metric,
-                last_actual=self.last_actual,
-                level=self.settings.interval_level,
+            # the one year-end projection (model/projection.py): the reports and dashboards show this figure
+            horizon = ProjectionHorizon(
+                first, last, self.metric, self.settings.interval_level, self.scope().as_filter()
             )
+            self.forecast = year_end_projection(self.cube, horizon, last_actual=self.last_actual).forecast
             self.error = ""
         except SalesplanError as exc:
             self.forecast, self.error = None, str(exc)

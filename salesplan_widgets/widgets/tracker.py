@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import replace
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -24,6 +25,7 @@ from salesplan_widgets.errors import InputError, Problem, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_status, pace_window
+from salesplan_widgets.model.projection import YearEndProjection, projection_horizon, year_end_projection
 from salesplan_widgets.model.replan import (
     MarketShock,
     QuotaMove,
@@ -37,6 +39,7 @@ from salesplan_widgets.model.replan import (
 from salesplan_widgets.model.tracking import plan_vs_actual
 from salesplan_widgets.model.variance import waterfall, waterfall_bars, waterfall_labels
 from salesplan_widgets.report.blocks import Card, cards
+from salesplan_widgets.report.projection import projection_card
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
 from salesplan_widgets.widgets.dashboard import Dashboard
@@ -118,6 +121,7 @@ class Tracker(Dashboard, widgets.VBox):
         if notice and notice not in self.notices:
             self.notices.append(notice)
         self.targets = targets
+        self._projections: dict[tuple, YearEndProjection] = {}
         frame = plan_vs_actual(self.targets, self.cube)
         for name in FILTERS:
             if name in frame.columns:
@@ -160,6 +164,20 @@ class Tracker(Dashboard, widgets.VBox):
                 hit = codes[name] == self.choices[name].index(value)
                 mask = hit if mask is None else mask & hit
         return rows if mask is None else rows[mask]
+
+    def projection(self) -> YearEndProjection:
+        """The one year-end projection (model/projection.py) of the selection: with nothing selected, the
+        goal's own figure and range, as on the goal's pages; computed once per month and selection."""
+        selection = {n: [getattr(self, n)] for n in FILTERS if getattr(self, n)}
+        key = (self.period, tuple(sorted((k, v[0]) for k, v in selection.items())))
+        cache = self._projections
+        if key not in cache:
+            period = self.calendar.period(self.period)
+            horizon = projection_horizon(self.workbook.plan.goal, self.calendar, period)
+            if selection:
+                horizon = replace(horizon, scope=selection)
+            cache[key] = year_end_projection(self.cube, horizon, last_actual=period)
+        return cache[key]
 
     # -- the view ---------------------------------------------------------------------------------------
     def _dropdown(self, name: str, label: str, everything: str) -> widgets.Dropdown:
@@ -480,9 +498,14 @@ class Tracker(Dashboard, widgets.VBox):
         self.at_risk = (
             by_rep[by_rep["at_risk"]].sort_values("projected_gap", kind="stable").reset_index(drop=True)
         )
+        projection = self.projection()
         self.summary = {
             k: (v.item() if hasattr(v, "item") else v) for k, v in total.iloc[0].to_dict().items()
         } | {
+            "year_end": str(projection.forecast.end),
+            "year_end_projection": projection.total,
+            "year_end_low": projection.interval[0],
+            "year_end_high": projection.interval[1],
             "days_left": window.days_left(),
             "as_of": window.as_of.isoformat(),
             "reps_at_risk": int(len(self.at_risk)),
@@ -518,11 +541,7 @@ class Tracker(Dashboard, widgets.VBox):
                 "—" if pd.isna(s["pace_index"]) else fmt_number(s["pace_index"], loc, 2),
                 _("actual ÷ expected to date"),
             ),
-            Card(
-                _("Projected"),
-                self._money(s["seasonal_projection"]),
-                f"{self._money(s['projection_low'])} – {self._money(s['projection_high'])}",
-            ),
+            projection_card(self.projection(), self._money, loc),
             Card(
                 _("Needed per working day"),
                 "—" if pd.isna(s["required_rate"]) else self._money(s["required_rate"]),
