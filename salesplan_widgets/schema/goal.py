@@ -94,3 +94,14 @@ class GoalSection(PlanModel):
         if self.start and self.end and self.start > self.end:
             raise ValueError("goal.start must be on or before goal.end")
         return self
+
+    @model_validator(mode="after")
+    def _stretch_within_limit(self) -> GoalSection:
+        # percents are fractions here: 6 would be a 600% stretch, never "6%"
+        if self.stretch > self.stretch_limit:
+            raise ValueError(
+                f"goal.stretch {self.stretch:g} is {self.stretch:.0%}, above goal.stretch_limit "
+                f"{self.stretch_limit:g} ({self.stretch_limit:.0%}): write percents as fractions "
+                f"(0.06 for 6%) and keep the stretch within the limit"
+            )
+        return self

@@ -146,6 +146,7 @@ class GoalWizard(widgets.VBox):
         self._backtest: Backtest | None = None
         self._backtest_key: tuple | None = None
         self._ready = False
+        self._echo = False  # True while a percent control is set from its trait
         saved = self.workbook.plan.goal or GoalSection()
         self.settings = saved  # thresholds and anything the wizard does not edit are kept from the plan
 
@@ -198,6 +199,8 @@ class GoalWizard(widgets.VBox):
                 ", ".join(d.isoformat() for d in saved.review_dates) or self._default_reviews()
             )
             self.override_reason = saved.override_reason
+        for trait in ("growth", "stretch"):  # a value equal to the default fires no change: show it anyway
+            self._percent_shown({"name": trait, "new": getattr(self, trait)})
         self._ready = True
         self.refresh_forecast()
         self._show_step(None)
@@ -228,17 +231,21 @@ class GoalWizard(widgets.VBox):
         self.method_control = widgets.Dropdown(
             description=_("Method"), options=[(label, m) for m, label in method_labels().items()], style=wide
         )
-        self.growth_control = widgets.FloatText(description=_("Growth over last year"), step=0.01, style=wide)
-        self.stretch_control = widgets.FloatText(
-            description=_("Stretch over baseline"), step=0.01, style=wide
+        # percents are typed as percents (6 means 6%); the traits hold fractions, as the plan does
+        self.growth_control = widgets.FloatText(
+            description=_("Growth over last year (%)"), step=1.0, style=wide
         )
+        self.stretch_control = widgets.FloatText(
+            description=_("Stretch over baseline (%)"), step=1.0, style=wide
+        )
+        self.input_note = widgets.HTML()
         self.blend_method_control = widgets.Dropdown(
             description=_("Top-down side"),
             options=[(method_labels()[m], m) for m in (GROWTH, STRETCH, MARKET_SHARE)],
             style=wide,
         )
         self.blend_weight_control = widgets.FloatSlider(
-            description=_("Top-down weight"), min=0.0, max=1.0, step=0.05, style=wide
+            description=_("Top-down weight"), min=0.0, max=1.0, step=0.05, readout_format=".0%", style=wide
         )
         self.market_box = widgets.VBox()
         self.name_control = widgets.Text(
@@ -268,8 +275,6 @@ class GoalWizard(widgets.VBox):
             "start": self.start_control,
             "end": self.end_control,
             "method": self.method_control,
-            "growth": self.growth_control,
-            "stretch": self.stretch_control,
             "blend_top_down": self.blend_method_control,
             "blend_weight": self.blend_weight_control,
             "name": self.name_control,
@@ -294,6 +299,7 @@ class GoalWizard(widgets.VBox):
                         self.method_control,
                         self.growth_control,
                         self.stretch_control,
+                        self.input_note,
                         self.market_box,
                         self.blend_method_control,
                         self.blend_weight_control,
@@ -319,6 +325,8 @@ class GoalWizard(widgets.VBox):
             ],
             selected_index=0,
         )
+        for trait, control in (("growth", self.growth_control), ("stretch", self.stretch_control)):
+            control.observe(lambda change, t=trait: self._percent_typed(t, change["new"]), "value")
         self.back_button.on_click(lambda _b: self.go(self.step - 1))
         self.next_button.on_click(lambda _b: self.go(self.step + 1))
         self.save_button.on_click(lambda _b: self.save())
@@ -369,6 +377,56 @@ class GoalWizard(widgets.VBox):
                 _("{value!r} is not a month the wizard can plan").format(value=proposal["value"])
             )
         return proposal["value"]
+
+    @validate("stretch")
+    def _stretch_within_limit(self, proposal):
+        value, limit = float(proposal["value"]), self.settings.stretch_limit
+        if value > limit:
+            raise TraitError(
+                _(
+                    "A stretch of {stretch} is above the plan's limit of {limit}: type it in percent (6 for "
+                    "6%; in Python a fraction, 0.06) within the limit, or raise goal.stretch_limit in plan.yaml."
+                ).format(stretch=fmt_percent(value, self.locale), limit=fmt_percent(limit, self.locale))
+            )
+        return value
+
+    @validate("growth")
+    def _growth_above_minus_all(self, proposal):
+        value = float(proposal["value"])
+        if value <= -1:
+            raise TraitError(
+                _("A growth of {growth} would leave nothing to sell: type a percent above -100.").format(
+                    growth=fmt_percent(value, self.locale)
+                )
+            )
+        return value
+
+    @observe("growth", "stretch")
+    def _percent_shown(self, change) -> None:
+        """The control shows the trait in percent (0.06 → 6), without echoing back into the trait."""
+        control = self.growth_control if change["name"] == "growth" else self.stretch_control
+        shown = round(change["new"] * 100, 8)
+        if control.value != shown:
+            self._echo = True
+            try:
+                control.value = shown
+            finally:
+                self._echo = False
+
+    def _percent_typed(self, trait: str, percent: float) -> None:
+        """A percent typed in a control: set the trait (a fraction), or say why not and show the value kept."""
+        if getattr(self, "_echo", False):
+            return
+        try:
+            setattr(self, trait, round(percent / 100, 10))
+            self.input_note.value = ""
+        except TraitError as exc:
+            self.input_note.value = _message(str(exc), ok=False)
+            self._echo = True
+            try:
+                getattr(self, f"{trait}_control").value = round(getattr(self, trait) * 100, 8)
+            finally:
+                self._echo = False
 
     @validate("blend_weight")
     def _weight_in_range(self, proposal):
@@ -566,6 +624,15 @@ class GoalWizard(widgets.VBox):
             self.status = _("Nothing saved: there is no target yet. {note}").format(
                 note=self.result.get("note", "")
             )
+        elif self.proposal.stretch > self.settings.stretch_limit:
+            self.status = _(
+                "Nothing saved: the target asks {stretch} over the baseline forecast, above the plan's limit of "
+                "{limit}. Lower the method's inputs until it is within the limit, or raise goal.stretch_limit "
+                "in plan.yaml."
+            ).format(
+                stretch=fmt_percent(self.proposal.stretch, self.locale, decimals=1),
+                limit=fmt_percent(self.settings.stretch_limit, self.locale),
+            )
         elif not self.smart.can_save(self.override_reason):
             failed = ", ".join(letter_names()[letter] for letter in self.smart.failed)
             self.status = _(
@@ -598,8 +665,8 @@ class GoalWizard(widgets.VBox):
     # -- drawing -----------------------------------------------------------------------------------------
     def _build_market_inputs(self) -> None:
         segments = sorted(self.forecast.monthly["segment"].unique()) if self.forecast is not None else []
-        rows = [widgets.HTML(html.escape(_("Market per segment: size over the same months last year, growth, "
-                                           "share aimed for (0 keeps the current share).")))]  # fmt: skip
+        rows = [widgets.HTML(html.escape(_("Market per segment: size over the same months last year, growth and "
+                                           "share aimed for, in percent (0 keeps the current share).")))]  # fmt: skip
         for segment in segments:
             current = self.market.get(segment, {})
             size = widgets.FloatText(
@@ -607,10 +674,16 @@ class GoalWizard(widgets.VBox):
                 description=_("Size {segment}").format(segment=segment),
             )
             growth = widgets.FloatText(
-                value=float(current.get("growth") or 0.0), description=_("Growth"), step=0.01
+                value=round(float(current.get("growth") or 0.0) * 100, 8),
+                description=_("Growth (%)"),
+                step=1.0,
             )
-            share = widgets.FloatText(
-                value=float(current.get("share") or 0.0), description=_("Share"), step=0.01
+            share = widgets.BoundedFloatText(
+                value=round(float(current.get("share") or 0.0) * 100, 8),
+                min=0.0,
+                max=100.0,
+                description=_("Share (%)"),
+                step=1.0,
             )
             for control in (size, growth, share):
                 control.observe(
@@ -620,7 +693,8 @@ class GoalWizard(widgets.VBox):
         self.market_box.children = rows
 
     def _market_edited(self, segment, size, growth, share) -> None:
-        entry = {"size": size.value, "growth": growth.value, "share": share.value or None}
+        # typed in percent, kept as fractions (as the plan keeps them)
+        entry = {"size": size.value, "growth": growth.value / 100, "share": (share.value / 100) or None}
         self.market = {**self.market, segment: entry}
 
     def _move_history_and_forecast(self) -> None:
