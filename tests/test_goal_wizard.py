@@ -344,3 +344,56 @@ def test_a_plan_with_a_stretch_written_as_a_whole_percent_is_refused_with_the_fi
     plan.write_text(plan.read_text() + "goal:\n  stretch: 6\n  stretch_limit: 0.25\n")
     with pytest.raises(SalesplanError, match="0.06 for 6%"):
         open_workbook(workbook_dir).plan  # noqa: B018 - loading the plan is what is refused
+
+
+def test_the_wizard_opens_at_the_plans_saved_target_and_says_what_the_method_gives_now(
+    workbook_dir: Path,
+) -> None:
+    fresh = GoalWizard(workbook_dir).result  # what forecast + 5% gives today
+    saved_target = round(fresh["target"] * 1.01, 2)  # saved when the data said a little more
+    goal = GoalSection(
+        name="Grow FY2027 revenue", metric="revenue", start="2027-01-01", end="2027-12-31",
+        method="stretch", stretch=0.05, target=saved_target, baseline=fresh["baseline"],
+    )  # fmt: skip
+    open_workbook(workbook_dir).save(goal=goal)
+    wizard = GoalWizard(workbook_dir)
+    assert wizard.result["target"] == pytest.approx(saved_target)
+    assert wizard.result["saved_target"] is True
+    assert wizard.proposal.by_period()["target"].sum() == pytest.approx(saved_target)
+    note = html.unescape(wizard.summary_panel.value)
+    assert "Opened at the plan's saved target" in note and "would now give" in note
+    assert wizard.goal_section().target == pytest.approx(saved_target)
+    wizard.stretch_control.value = 6  # an input changed: the wizard proposes afresh
+    assert wizard.result["saved_target"] is False
+    assert wizard.result["target"] == pytest.approx(wizard.result["baseline"] * 1.06)
+    assert "Opened at" not in wizard.summary_panel.value
+
+
+def test_after_saving_growth_of_12_percent_the_name_report_and_dashboard_follow_the_saved_target(
+    wizard: GoalWizard,
+) -> None:
+    from salesplan_widgets.report.goal import GoalReport
+    from salesplan_widgets.widgets.goal_wizard import goal_panel
+
+    fill_smart_texts(wizard)
+    first = wizard.result["target"]
+    wizard.name = f"Grow FY2027 revenue to {round(first):,} CNY"
+    wizard.override_reason = "ok"
+    assert wizard.save(), wizard.status
+    again = GoalWizard(wizard.workbook.path)
+    assert again.result["target"] == pytest.approx(first, abs=0.01)
+    again.method = "growth"
+    again.growth_control.value = 12
+    target = again.result["target"]
+    assert target != pytest.approx(first)
+    assert again.name == f"Grow FY2027 revenue to {round(target):,} CNY"  # follows live, before saving
+    assert again.save(), again.status
+    saved = open_workbook(wizard.workbook.path).plan.goal
+    assert saved.target == pytest.approx(target, abs=0.01)
+    assert saved.name == f"Grow FY2027 revenue to {round(saved.target):,} CNY"
+    report = GoalReport.open(wizard.workbook.path, "2026-10")
+    headline = html.unescape(str(report.headline()))
+    assert saved.name in headline and report._figure(saved.target) in headline
+    assert f"{round(first):,}" not in headline
+    assert saved.name in html.unescape(goal_panel(wizard.workbook.path).value)
+    assert GoalWizard(wizard.workbook.path).result["target"] == pytest.approx(saved.target)

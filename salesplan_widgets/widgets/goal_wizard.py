@@ -32,10 +32,12 @@ from salesplan_widgets.model.goal import (
     TARGET_METHODS,
     MarketInput,
     TargetProposal,
+    at_saved_total,
     blend_target,
     bottom_up_target,
     growth_target,
     market_share_target,
+    name_with_target,
     stretch_target,
     target_for_probability,
 )
@@ -147,7 +149,11 @@ class GoalWizard(widgets.VBox):
         self._backtest_key: tuple | None = None
         self._ready = False
         self._echo = False  # True while a percent control is set from its trait
+        self._renaming = False  # True while the name is rewritten to follow the target
         saved = self.workbook.plan.goal or GoalSection()
+        # the wizard opens at the plan's saved target until an input changes (then it proposes afresh)
+        self._saved_target: float | None = saved.target
+        self._name_target: float | None = saved.target  # the target the goal's name states
         self.settings = saved  # thresholds and anything the wizard does not edit are kept from the plan
 
         def members(dim: str) -> list[str]:
@@ -457,6 +463,7 @@ class GoalWizard(widgets.VBox):
     @observe("metric", "teams", "segments", "channels", "start", "end")
     def _scope_changed(self, change) -> None:
         if self._ready:
+            self._saved_target = None
             self.refresh_forecast()
 
     @observe(
@@ -464,7 +471,9 @@ class GoalWizard(widgets.VBox):
         "business_objective", "review_dates", "override_reason",
     )  # fmt: skip
     def _target_changed(self, change) -> None:
-        if self._ready:
+        if self._ready and not self._renaming:
+            if change["name"] in ("method", "growth", "stretch", "market", "blend_top_down", "blend_weight"):
+                self._saved_target = None
             self.refresh_target()
 
     def _horizon_periods(self) -> tuple[pd.Period, pd.Period]:
@@ -538,6 +547,24 @@ class GoalWizard(widgets.VBox):
                 self.proposal, note = self._proposal_for(self.method)
             except SalesplanError as exc:
                 note = str(exc)
+        saved_note = ""
+        if self.proposal is not None and self._saved_target is not None:
+            fresh = self.proposal
+            self.proposal = at_saved_total(fresh, self.forecast, self._saved_target)
+            saved_note = _("Opened at the plan's saved target {saved}.").format(
+                saved=self._figure(self._saved_target)
+            )
+            if abs(self._rounded(fresh.total) - self._saved_target) >= 1:
+                saved_note += " " + _(
+                    "With the data to {month}, {method} would now give {fresh}: change any input to "
+                    "propose a new figure."
+                ).format(
+                    month=str(self.last_actual),
+                    method=method_labels()[self.method].lower(),
+                    fresh=self._figure(fresh.total),
+                )
+        if self.proposal is not None:
+            self._follow_target(self._rounded(self.proposal.total))
         section = self.goal_section()
         p = self.proposal
         threshold_target = (
@@ -562,6 +589,8 @@ class GoalWizard(widgets.VBox):
             "stretch": p.stretch if p else None,
             "detail": dict(p.detail) if p else {},
             "note": note or self.error,
+            "saved_target": self._saved_target is not None and p is not None,
+            "saved_note": saved_note,
             "bad_review_dates": bad_dates,
             "smart": self.smart.as_dict(),
             "smart_passed": self.smart.passed,
@@ -570,6 +599,17 @@ class GoalWizard(widgets.VBox):
         self._move_target()
         self._show_method()
         self._show_smart()
+
+    def _follow_target(self, target: float) -> None:
+        """Rewrite the figure in the goal's name that states the previous target (model.goal.name_with_target)."""
+        renamed = name_with_target(self.name, self._name_target, target)
+        self._name_target = target
+        if renamed != self.name:
+            self._renaming = True
+            try:
+                self.name = renamed
+            finally:
+                self._renaming = False
 
     def backtest(self) -> Backtest | None:
         """The baseline's error over the last complete 12 months, for this scope (computed once per scope)."""
@@ -843,6 +883,7 @@ class GoalWizard(widgets.VBox):
         r = self.result
         if r.get("target") is None:
             return _message(r.get("note") or _("No target yet."), ok=False)
+        notice = message_box([r["saved_note"]]) if r.get("saved_note") else ""
         figures = [
             (_("Target"), self._figure(r["target"])),
             (_("Baseline forecast"), self._figure(r["baseline"])),
@@ -850,7 +891,7 @@ class GoalWizard(widgets.VBox):
             (_("Chance at the current trend"), fmt_percent(r["probability"], self.locale)),
         ]
         shown = cards(Card(label, value) for label, value in figures)
-        return f'<div class="salesplan-goal-summary">{static_sections(shown)}</div>'
+        return f'<div class="salesplan-goal-summary">{notice}{static_sections(shown)}</div>'
 
     def _show_smart(self) -> None:
         rows = "".join(
