@@ -114,3 +114,40 @@ def test_a_workbook_with_only_date_amount_and_rep_shows_one_projection_after_its
     assert wizard.save(), wizard.status
     assert open_workbook(folder).plan.goal.target == pytest.approx(wizard.result["target"], abs=0.01)
     assert_one_projection_everywhere(folder, "2026-06", wizard)
+
+
+def test_a_period_run_of_the_goal_and_tracking_pages_shows_one_year_end_range(demo_copy: Path) -> None:
+    import html
+    import json
+
+    from salesplan_widgets.i18n import fmt_money
+    from salesplan_widgets.run import run_period
+
+    folder = run_period(demo_copy, "2026-10", templates=["report_goal", "report_tracking"], progress=False)
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    goal, tracking = metrics["report_goal"], metrics["report_tracking"]
+    assert (goal["goal_forecast"], goal["goal_forecast_lower"], goal["goal_forecast_upper"]) == pytest.approx(
+        (
+            tracking["tracking_projection"],
+            tracking["tracking_projection_low"],
+            tracking["tracking_projection_high"],
+        )
+    )
+    assert goal["goal_actual_to_date"] == pytest.approx(tracking["tracking_actual_ytd"])
+    assert goal["goal_remaining_to_target"] == pytest.approx(
+        goal["goal_target"] - goal["goal_actual_to_date"]
+    )
+    assert goal["goal_shortfall"] == pytest.approx(goal["goal_target"] - goal["goal_forecast"])
+    shown = "80% range {} – {}".format(
+        *(
+            fmt_money(v, "CNY", digits=False)
+            for v in (goal["goal_forecast_lower"], goal["goal_forecast_upper"])
+        )
+    )
+    for page in ("report_goal.html", "report_tracking.html"):
+        text = html.unescape((folder / page).read_text(encoding="utf-8"))
+        assert shown in text, page
+        assert "Projected by Dec 2026" in text, page
+    goal_page = html.unescape((folder / "report_goal.html").read_text(encoding="utf-8"))
+    assert "Remaining to target" in goal_page and "Forecast shortfall vs target" in goal_page
+    assert "Gap to target" not in goal_page
