@@ -344,6 +344,21 @@ def test_a_plan_with_a_stretch_written_as_a_whole_percent_is_refused_with_the_fi
     plan.write_text(plan.read_text() + "goal:\n  stretch: 6\n  stretch_limit: 0.25\n")
     with pytest.raises(SalesplanError, match="0.06 for 6%"):
         open_workbook(workbook_dir).plan  # noqa: B018 - loading the plan is what is refused
+    plan.write_text(plan.read_text().replace("stretch: 6\n  stretch_limit: 0.25", "stretch_limit: 25"))
+    with pytest.raises(SalesplanError, match="stretch_limit"):
+        open_workbook(workbook_dir).plan  # noqa: B018 - 25 would be a limit of 2500%
+
+
+def test_a_target_below_the_baseline_reads_as_below_it_in_the_summary_and_the_smart_check(
+    wizard: GoalWizard,
+) -> None:
+    fill_smart_texts(wizard)
+    wizard.stretch_control.value = -0.6
+    summary = html.unescape(wizard.summary_panel.value)
+    assert "Below the baseline" in summary and "0.6%" in summary and "-0.6%" not in summary
+    achievable = wizard.result["smart"]["A"]
+    assert achievable["passed"] is False and "0.6% below the baseline" in achievable["sentence"]
+    assert not wizard.save() and "Achievable" in wizard.status
 
 
 def test_the_wizard_opens_at_the_plans_saved_target_and_says_what_the_method_gives_now(

@@ -195,7 +195,7 @@ class TrackingReport:
         )
         best = reps.head(CHAMPIONS)
         rows = [
-            (str(i + 1), r.rep, _pct(r.attainment), _ratio(r.pace_index), self._money(r.gap))
+            (str(i + 1), r.rep, _pct(r.attainment), _ratio(r.pace_index), self._money(max(-r.gap, 0.0)))
             for i, r in enumerate(best.itertuples())
         ]
         ahead = int(reps["ahead"].sum())
@@ -203,7 +203,7 @@ class TrackingReport:
             _("Wins and champions"),
             _("{ahead} of {reps} reps are ahead of pace.").format(ahead=ahead, reps=len(reps)),
             blocks.table(
-                ["#", _("Rep"), _("Attainment"), _("Pace index"), _("Gap to year target")],
+                ["#", _("Rep"), _("Attainment"), _("Pace index"), _("Remaining to target")],
                 rows,
                 numeric=[True, False, True, True, True],
             ),

@@ -60,9 +60,13 @@ class GoalSection(PlanModel):
         "stretch", description="How the target was set."
     )
     growth: float = Field(
-        0.10, ge=-1, description="Growth over last year, for the growth method (0.1 = 10%)."
+        0.10, ge=-1, description="Growth over last year, for the growth method, as a fraction (0.1 = 10%)."
     )
-    stretch: float = Field(0.05, ge=-1, description="Stretch over the baseline forecast (0.05 = 5%).")
+    stretch: float = Field(
+        0.05,
+        ge=-1,
+        description="Stretch over the baseline forecast, as a fraction (0.05 = 5%); at most stretch_limit.",
+    )
     market: dict[str, MarketInput] = Field(
         default_factory=dict,
         description="Market size, growth and share per segment, for the market-share method.",
@@ -82,7 +86,11 @@ class GoalSection(PlanModel):
         0.5, ge=0, le=1, description="An achievable goal has at least this probability of being reached."
     )
     stretch_limit: float = Field(
-        0.25, ge=0, description="An achievable goal asks at most this stretch over the baseline (0.25 = 25%)."
+        0.25,
+        ge=0,
+        le=1,
+        description="An achievable goal asks at most this stretch over the baseline, as a fraction "
+        "(0.25 = 25%; at most 1 = 100%).",
     )
     override_reason: str = Field(
         "", description="Why the goal was saved although a SMART check failed (required in that case)."

@@ -884,13 +884,25 @@ class GoalWizard(widgets.VBox):
         if r.get("target") is None:
             return _message(r.get("note") or _("No target yet."), ok=False)
         notice = message_box([r["saved_note"]]) if r.get("saved_note") else ""
-        figures = [
-            (_("Target"), self._figure(r["target"])),
-            (_("Baseline forecast"), self._figure(r["baseline"])),
-            (_("Stretch over baseline"), fmt_percent(r["stretch"], self.locale, decimals=1)),
-            (_("Chance at the current trend"), fmt_percent(r["probability"], self.locale)),
-        ]
-        shown = cards(Card(label, value) for label, value in figures)
+        lower, upper = r["interval"]
+        # the baseline is the one year-end projection (closed months at their actuals): same range as the pages
+        baseline_range = _("{level} range {lower} – {upper}").format(
+            level=fmt_percent(self.forecast.level, self.locale),
+            lower=self._figure(lower),
+            upper=self._figure(upper),
+        )
+        if r["stretch"] < 0:  # a target under the baseline reads as below it, never as a negative stretch
+            versus = Card(_("Below the baseline"), fmt_percent(-r["stretch"], self.locale, decimals=1))
+        else:
+            versus = Card(_("Stretch over baseline"), fmt_percent(r["stretch"], self.locale, decimals=1))
+        shown = cards(
+            [
+                Card(_("Target"), self._figure(r["target"])),
+                Card(_("Baseline forecast"), self._figure(r["baseline"]), baseline_range),
+                versus,
+                Card(_("Chance at the current trend"), fmt_percent(r["probability"], self.locale)),
+            ]
+        )
         return f'<div class="salesplan-goal-summary">{notice}{static_sections(shown)}</div>'
 
     def _show_smart(self) -> None:
