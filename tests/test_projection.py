@@ -151,3 +151,25 @@ def test_a_period_run_of_the_goal_and_tracking_pages_shows_one_year_end_range(de
     goal_page = html.unescape((folder / "report_goal.html").read_text(encoding="utf-8"))
     assert "Remaining to target" in goal_page and "Forecast shortfall vs target" in goal_page
     assert "Gap to target" not in goal_page
+
+
+def test_the_tracker_projects_a_selection_from_the_same_forecast_split_by_last_years_shares(
+    tmp_path: Path,
+) -> None:
+    from fixtures.tracking_data import write_tracking_workbook
+
+    workbook = write_tracking_workbook(tmp_path / "wb", {"Ann": 1.2, "Bo": 0.5, "Cy": 0.95})
+    view = Tracker(workbook, editable=False)  # September 2026; nine months of history
+    year = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+    whole = year_end_projection(workbook.cube(), year, last_actual="2026-09")
+    assert view.summary["year_end_projection"] == pytest.approx(whole.total)
+    assert (view.summary["year_end_low"], view.summary["year_end_high"]) == pytest.approx(whole.interval)
+    # each segment × channel sells 1,000·m·2.65 in month m: the average month seen, 13,250, for Oct–Dec,
+    # 159,000 over the four series, split by each rep's share of the year so far (Ann 1.2 / 2.65)
+    assert whole.remaining == pytest.approx(159_000)
+    view.rep = "Ann"
+    assert view.summary["year_end_projection"] == pytest.approx(4 * 1_000 * 45 * 1.2 + 159_000 * 1.2 / 2.65)
+    assert view.summary["year_end_low"] < view.summary["year_end_projection"] < view.summary["year_end_high"]
+    view.rep, view.team = "", "East"  # Ann and Bo
+    assert view.summary["year_end_projection"] == pytest.approx(4 * 1_000 * 45 * 1.7 + 159_000 * 1.7 / 2.65)
+    assert "Projected by Dec 2026" in view.headline_panel.value

@@ -19,7 +19,7 @@ from salesplan_widgets.report.blocks import Card
 
 def projection_label(projection: YearEndProjection, locale: str | None = None) -> str:
     """'Projected by Dec 2026': the same words on every page."""
-    return _("Projected by {end}").format(end=period_labels([projection.forecast.end], locale)[0])
+    return _("Projected by {end}").format(end=period_labels([projection.end], locale)[0])
 
 
 def projection_range(projection: YearEndProjection, figure: Callable[[float], str]) -> str:

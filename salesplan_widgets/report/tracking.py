@@ -97,7 +97,7 @@ class TrackingReport:
     def projection_target(self) -> float:
         """The target the projection is measured against: the goal's when the projection is the goal's
         horizon and metric, else the targets in force over the horizon."""
-        goal, f = self.workbook.plan.goal, self.projection.forecast
+        goal, f = self.workbook.plan.goal, self.projection
         if goal is not None and goal.target is not None and goal.start and goal.end:
             calendar = FiscalCalendar.of(self.workbook.plan.calendar)
             if (calendar.period(goal.start), calendar.period(goal.end), goal.metric or "revenue") == (
@@ -393,7 +393,7 @@ class TrackingReport:
                 "tracking_projection": self.projection.total,
                 "tracking_projection_low": self.projection.interval[0],
                 "tracking_projection_high": self.projection.interval[1],
-                "tracking_projection_end": str(self.projection.forecast.end),
+                "tracking_projection_end": str(self.projection.end),
                 "tracking_reps_at_risk": int((reps["at_risk"] & (reps["target"] > 0)).sum()),
                 "tracking_reps_ahead": int(reps["ahead"].sum()),
                 "currency": self.workbook.currency,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import replace
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -25,7 +24,12 @@ from salesplan_widgets.errors import InputError, Problem, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_status, pace_window
-from salesplan_widgets.model.projection import YearEndProjection, projection_horizon, year_end_projection
+from salesplan_widgets.model.projection import (
+    SelectionProjections,
+    YearEndProjection,
+    projection_horizon,
+    selection_projections,
+)
 from salesplan_widgets.model.replan import (
     MarketShock,
     QuotaMove,
@@ -121,7 +125,7 @@ class Tracker(Dashboard, widgets.VBox):
         if notice and notice not in self.notices:
             self.notices.append(notice)
         self.targets = targets
-        self._projections: dict[tuple, YearEndProjection] = {}
+        self._projections: dict[str, SelectionProjections] = {}
         frame = plan_vs_actual(self.targets, self.cube)
         for name in FILTERS:
             if name in frame.columns:
@@ -167,17 +171,14 @@ class Tracker(Dashboard, widgets.VBox):
 
     def projection(self) -> YearEndProjection:
         """The one year-end projection (model/projection.py) of the selection: with nothing selected, the
-        goal's own figure and range, as on the goal's pages; computed once per month and selection."""
-        selection = {n: [getattr(self, n)] for n in FILTERS if getattr(self, n)}
-        key = (self.period, tuple(sorted((k, v[0]) for k, v in selection.items())))
-        cache = self._projections
-        if key not in cache:
+        goal's own figure and range, as on the goal's pages. One forecast per month; a filter is a mask."""
+        if self.period not in self._projections:
             period = self.calendar.period(self.period)
             horizon = projection_horizon(self.workbook.plan.goal, self.calendar, period)
-            if selection:
-                horizon = replace(horizon, scope=selection)
-            cache[key] = year_end_projection(self.cube, horizon, last_actual=period)
-        return cache[key]
+            self._projections[self.period] = selection_projections(
+                self.cube, horizon, ("team", "rep"), last_actual=period
+            )
+        return self._projections[self.period].select({n: getattr(self, n) for n in FILTERS})
 
     # -- the view ---------------------------------------------------------------------------------------
     def _dropdown(self, name: str, label: str, everything: str) -> widgets.Dropdown:
@@ -502,7 +503,7 @@ class Tracker(Dashboard, widgets.VBox):
         self.summary = {
             k: (v.item() if hasattr(v, "item") else v) for k, v in total.iloc[0].to_dict().items()
         } | {
-            "year_end": str(projection.forecast.end),
+            "year_end": str(projection.end),
             "year_end_projection": projection.total,
             "year_end_low": projection.interval[0],
             "year_end_high": projection.interval[1],
