@@ -49,6 +49,9 @@ def test_at_risk_names_the_laggard_with_projected_gap_and_feedback(workbook):
     text = str(report.at_risk())
     assert "Bo" in text and "Ann" not in text
     assert "Lost the Hangzhou tender" in text
+    bo = report._pace(("rep",)).set_index("rep").loc["Bo"]
+    assert bo["projected_gap"] < 0 and "Projected shortfall" in text
+    assert report._money(-bo["projected_gap"]) in text and report._money(bo["projected_gap"]) not in text
     assert "Lost the Hangzhou tender" in str(report.feedback())
     assert "Ann" in str(report.champions()).split("Bo")[0]  # Ann ranks above Bo
 

@@ -221,7 +221,7 @@ class TrackingReport:
             (
                 r.rep,
                 _pct(r.projected_attainment),
-                self._money(r.projected_gap),
+                self._money(-r.projected_gap),  # at risk: projected under target, a positive shortfall
                 self._money(r.required_rate) if pd.notna(r.required_rate) else "–",
                 str(notes.get(r.rep, "")),
             )
@@ -238,7 +238,7 @@ class TrackingReport:
                 [
                     _("Rep"),
                     _("Projected attainment"),
-                    _("Projected gap"),
+                    _("Projected shortfall"),
                     _("Needed per working day"),
                     _("Feedback"),
                 ],

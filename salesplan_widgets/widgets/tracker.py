@@ -558,12 +558,13 @@ class Tracker(Dashboard, widgets.VBox):
         notes = self._notes()
         latest = notes.drop_duplicates("rep").set_index("rep")["text"] if len(notes) else pd.Series(dtype=str)
         risk_rows = [
-            [r.rep, pct(r.projected_attainment), self._money(r.projected_gap), str(latest.get(r.rep, ""))]
+            [r.rep, pct(r.projected_attainment), self._money(-r.projected_gap), str(latest.get(r.rep, ""))]
             for r in self.at_risk.head(25).itertuples()
         ]
         self.risk_panel.value = f"<h4>{html.escape(_('At risk'))}</h4>" + (
             html_table(
-                [_("Rep"), _("Projected attainment"), _("Projected gap"), _("Latest feedback")], risk_rows
+                [_("Rep"), _("Projected attainment"), _("Projected shortfall"), _("Latest feedback")],
+                risk_rows,
             )
             if risk_rows
             else html.escape(_("No rep is projected under the threshold."))
