@@ -173,3 +173,17 @@ def test_the_tracker_projects_a_selection_from_the_same_forecast_split_by_last_y
     view.rep, view.team = "", "East"  # Ann and Bo
     assert view.summary["year_end_projection"] == pytest.approx(4 * 1_000 * 45 * 1.7 + 159_000 * 1.7 / 2.65)
     assert "Projected by Dec 2026" in view.headline_panel.value
+
+
+def test_the_goal_page_in_chinese_names_remaining_and_shortfall_apart(demo_copy: Path) -> None:
+    import html
+
+    from salesplan_widgets.i18n import set_locale
+
+    try:
+        page = html.unescape(str(GoalReport.open(demo_copy, "2026-10", locale="zh_CN").headline()))
+    finally:
+        set_locale("en")
+    assert "至今实际" in page
+    assert "距目标尚需" in page and "预测较目标缺口" in page and "预计至" in page
+    assert "Remaining to target" not in page
