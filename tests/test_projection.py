@@ -187,3 +187,19 @@ def test_the_goal_page_in_chinese_names_remaining_and_shortfall_apart(demo_copy:
     assert "至今实际" in page
     assert "距目标尚需" in page and "预测较目标缺口" in page and "预计至" in page
     assert "Remaining to target" not in page
+
+
+def test_a_goal_overtaken_by_the_projection_is_judged_against_the_baseline_it_was_set_on(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    folder = Path(shutil.copytree(demo_copy, tmp_path / "ahead", ignore=shutil.ignore_patterns("reports")))
+    workbook = open_workbook(folder)
+    projection = GoalReport.open(workbook, "2026-10").projection.total
+    target = round(projection * 0.99, 2)  # the year went well: today's projection passes the target
+    goal = workbook.plan.goal.model_copy(update={"target": target, "baseline": round(target / 1.04, 2)})
+    workbook.save(goal=goal)
+    report = GoalReport.open(folder, "2026-10")
+    assert report.standing().shortfall < 0 and report.standing().probability > 0.5
+    achievable = report.smart_check()["A"]
+    assert achievable.passed and "4.0% over the baseline" in achievable.sentence
+    assert "Forecast above target" in str(report.headline())

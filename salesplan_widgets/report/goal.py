@@ -19,7 +19,7 @@ from matplotlib import rc_context
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.forecast import Forecast
-from salesplan_widgets.model.goal import target_for_probability
+from salesplan_widgets.model.goal import implied_stretch, target_for_probability
 from salesplan_widgets.model.projection import (
     GoalStanding,
     ProjectionHorizon,
@@ -169,11 +169,14 @@ class GoalReport:
         if not self.has_target:
             return None
         s = self.standing()
+        # the goal as it was set: its stretch over the baseline it was saved against (a team ahead of plan
+        # mid-year is not "below the baseline"); its chance from today's projection
+        stretch = implied_stretch(self.goal.target, self.goal.baseline) if self.goal.baseline else s.stretch
         return smart_check(
             self.goal,
             self.cube,
             probability=s.probability,
-            stretch=s.stretch,
+            stretch=stretch,
             target_at_threshold=target_for_probability(self.forecast, self.goal.probability_threshold),
         )
 
