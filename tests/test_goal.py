@@ -238,3 +238,36 @@ def test_probability_and_its_inverse_use_the_interval_widened_to_past_errors():
         )
     assert target_for_probability(forecast, 0.5) == pytest.approx(forecast.total)
     assert stretch_target(forecast, 0.06).probability == pytest.approx(forecast_probability(forecast, target))
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "expected"),
+    [
+        # written in full: the new target in full
+        ("Grow FY2026 net sales to 295,588,900 CNY", 295_588_900, 289_939_211.4, "Grow FY2026 net sales to 289,939,211 CNY"),
+        # written to thousands: the new target to thousands
+        ("Grow FY2026 net sales to 295,589,000 CNY", 295_588_900, 289_939_211, "Grow FY2026 net sales to 289,939,000 CNY"),
+        ("Grow FY2027 revenue in East to 120M", 120_400_000, 132_600_000, "Grow FY2027 revenue in East to 133M"),
+        ("2027 年销售额增长至2.96亿元", 295_588_900, 289_939_211, "2027 年销售额增长至2.90亿元"),
+        ("to 295589000.00", 295_589_000, 289_939_211.375, "to 289939211.38"),
+        # figures that do not state the old target stay: the year, a growth rate, another amount
+        ("Grow FY2026 sales 10% to 1,000", 295_588_900, 289_939_211, "Grow FY2026 sales 10% to 1,000"),
+        ("Grow FY2026 sales", None, 289_939_211, "Grow FY2026 sales"),
+    ],
+)  # fmt: skip
+def test_the_goals_name_follows_the_target_it_states(name, old, new, expected) -> None:
+    from salesplan_widgets.model.goal import name_with_target
+
+    assert name_with_target(name, old, new) == expected
+
+
+def test_a_saved_target_keeps_the_methods_shape_and_reads_its_chance_from_today(forecast) -> None:
+    from salesplan_widgets.model.goal import at_saved_total
+
+    fresh = stretch_target(forecast, 0.05)
+    kept = at_saved_total(fresh, forecast, fresh.total * 1.02)
+    assert kept.total == pytest.approx(fresh.total * 1.02)
+    assert kept.shape["target"].sum() == pytest.approx(kept.total)
+    assert (kept.shape["target"] / fresh.shape["target"]).to_numpy() == pytest.approx(1.02)
+    assert kept.probability == pytest.approx(forecast_probability(forecast, kept.total))
+    assert kept.probability < fresh.probability

@@ -3,6 +3,7 @@ land in the plan only when allowed, and a conflicting edit is reported, not over
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def test_the_wizard_proposes_the_next_fiscal_year_at_forecast_plus_stretch(wizar
 
 def test_setting_the_stretch_moves_target_probability_and_target_line_in_place(wizard: GoalWizard) -> None:
     line, before = wizard.target_line, wizard.result["probability"]
-    wizard.stretch_control.value = 0.15
+    wizard.stretch_control.value = 15  # typed in percent
     assert wizard.stretch == 0.15
     assert wizard.result["target"] == pytest.approx(wizard.result["baseline"] * 1.15)
     assert wizard.result["probability"] < before
@@ -118,20 +119,21 @@ def test_bottom_up_without_commits_asks_for_them_and_blend_shows_the_gap(wizard:
 def test_verdicts_update_live_and_a_smart_goal_saves_into_the_plan(wizard: GoalWizard) -> None:
     assert wizard.result["smart"]["R"]["passed"] is False
     fill_smart_texts(wizard)
-    wizard.stretch = -0.02  # just under the baseline: better than even chances
-    assert wizard.result["probability"] > 0.5
+    wizard.stretch = 0.0  # at the baseline: even chances, and not below it
+    assert wizard.result["probability"] == pytest.approx(0.5)
     assert {k: v["passed"] for k, v in wizard.result["smart"].items()} == dict.fromkeys("SMART", True)
     assert wizard.save(), wizard.status
     saved = open_workbook(wizard.workbook.path).plan.goal
     assert saved.target == pytest.approx(wizard.result["target"], abs=0.01)
-    assert saved.method == "stretch" and saved.stretch == -0.02
+    assert saved.method == "stretch" and saved.stretch == 0.0
     assert saved.rationale.startswith("Two years") and saved.override_reason == ""
     assert len(saved.review_dates) == 3
 
 
 def test_a_failing_goal_is_saved_only_with_an_override_reason(wizard: GoalWizard) -> None:
     fill_smart_texts(wizard)
-    wizard.stretch = 0.4  # beyond the stretch limit and very unlikely
+    wizard.stretch = 0.2  # within the plan's limit, but unlikely at the current trend
+    assert wizard.result["probability"] < 0.5
     assert wizard.result["smart"]["A"]["passed"] is False
     assert not wizard.save()
     assert "Achievable" in wizard.status and open_workbook(wizard.workbook.path).plan.goal is None
@@ -181,7 +183,7 @@ def test_the_saved_goal_appears_in_the_period_report_with_its_chance_and_verdict
     from salesplan_widgets.report.goal import GoalReport
 
     fill_smart_texts(wizard)
-    wizard.stretch = 0.3
+    wizard.stretch = 0.2
     wizard.override_reason = "Board target"
     assert wizard.save(), wizard.status
     report = GoalReport.open(wizard.workbook.path, "2026-10")
@@ -307,3 +309,106 @@ def test_a_chinese_plan_gets_a_chinese_wizard(tmp_path: Path) -> None:
         assert "¥" in wizard.summary_panel.value and wizard.result["target"] > 0
     finally:
         set_locale("en")
+
+
+def test_the_stretch_field_takes_a_percent_and_refuses_more_than_the_plans_limit(wizard: GoalWizard) -> None:
+    wizard.stretch_control.value = 6
+    assert wizard.stretch == pytest.approx(0.06)
+    assert wizard.result["target"] == pytest.approx(wizard.result["baseline"] * 1.06)
+    wizard.stretch_control.value = 600  # 600%: the plan's limit is 25%
+    assert wizard.stretch == pytest.approx(0.06) and wizard.stretch_control.value == pytest.approx(6)
+    note = html.unescape(wizard.input_note.value)
+    assert "A stretch of 600% is above the plan's limit of 25%" in note and "6 for 6%" in note
+    with pytest.raises(TraitError, match="0.06"):
+        wizard.stretch = 6  # in Python a fraction: 6 would be 600%
+    wizard.stretch = 0.1  # a trait set in Python shows in percent
+    assert wizard.stretch_control.value == pytest.approx(10)
+    wizard.growth_control.value = 12
+    assert wizard.growth == pytest.approx(0.12)
+
+
+def test_a_target_beyond_the_stretch_limit_is_never_saved_even_with_an_override(wizard: GoalWizard) -> None:
+    fill_smart_texts(wizard)
+    wizard.method, wizard.growth = "growth", 6.0  # 600% over last year, as a fraction typed by mistake
+    wizard.override_reason = "The board asked for it."
+    assert wizard.result["stretch"] > wizard.settings.stretch_limit
+    assert not wizard.save()
+    assert "above the plan's limit of 25%" in wizard.status and "stretch_limit" in wizard.status
+    assert open_workbook(wizard.workbook.path).plan.goal is None
+
+
+def test_a_plan_with_a_stretch_written_as_a_whole_percent_is_refused_with_the_fix(workbook_dir: Path) -> None:
+    from salesplan_widgets.errors import SalesplanError
+
+    plan = workbook_dir / "plan.yaml"
+    plan.write_text(plan.read_text() + "goal:\n  stretch: 6\n  stretch_limit: 0.25\n")
+    with pytest.raises(SalesplanError, match="0.06 for 6%"):
+        open_workbook(workbook_dir).plan  # noqa: B018 - loading the plan is what is refused
+    plan.write_text(plan.read_text().replace("stretch: 6\n  stretch_limit: 0.25", "stretch_limit: 25"))
+    with pytest.raises(SalesplanError, match="stretch_limit"):
+        open_workbook(workbook_dir).plan  # noqa: B018 - 25 would be a limit of 2500%
+
+
+def test_a_target_below_the_baseline_reads_as_below_it_in_the_summary_and_the_smart_check(
+    wizard: GoalWizard,
+) -> None:
+    fill_smart_texts(wizard)
+    wizard.stretch_control.value = -0.6
+    summary = html.unescape(wizard.summary_panel.value)
+    assert "Below the baseline" in summary and "0.6%" in summary and "-0.6%" not in summary
+    achievable = wizard.result["smart"]["A"]
+    assert achievable["passed"] is False and "0.6% below the baseline" in achievable["sentence"]
+    assert not wizard.save() and "Achievable" in wizard.status
+
+
+def test_the_wizard_opens_at_the_plans_saved_target_and_says_what_the_method_gives_now(
+    workbook_dir: Path,
+) -> None:
+    fresh = GoalWizard(workbook_dir).result  # what forecast + 5% gives today
+    saved_target = round(fresh["target"] * 1.01, 2)  # saved when the data said a little more
+    goal = GoalSection(
+        name="Grow FY2027 revenue", metric="revenue", start="2027-01-01", end="2027-12-31",
+        method="stretch", stretch=0.05, target=saved_target, baseline=fresh["baseline"],
+    )  # fmt: skip
+    open_workbook(workbook_dir).save(goal=goal)
+    wizard = GoalWizard(workbook_dir)
+    assert wizard.result["target"] == pytest.approx(saved_target)
+    assert wizard.result["saved_target"] is True
+    assert wizard.proposal.by_period()["target"].sum() == pytest.approx(saved_target)
+    note = html.unescape(wizard.summary_panel.value)
+    assert "Opened at the plan's saved target" in note and "would now give" in note
+    assert wizard.goal_section().target == pytest.approx(saved_target)
+    wizard.stretch_control.value = 6  # an input changed: the wizard proposes afresh
+    assert wizard.result["saved_target"] is False
+    assert wizard.result["target"] == pytest.approx(wizard.result["baseline"] * 1.06)
+    assert "Opened at" not in wizard.summary_panel.value
+
+
+def test_after_saving_growth_of_12_percent_the_name_report_and_dashboard_follow_the_saved_target(
+    wizard: GoalWizard,
+) -> None:
+    from salesplan_widgets.report.goal import GoalReport
+    from salesplan_widgets.widgets.goal_wizard import goal_panel
+
+    fill_smart_texts(wizard)
+    first = wizard.result["target"]
+    wizard.name = f"Grow FY2027 revenue to {round(first):,} CNY"
+    wizard.override_reason = "ok"
+    assert wizard.save(), wizard.status
+    again = GoalWizard(wizard.workbook.path)
+    assert again.result["target"] == pytest.approx(first, abs=0.01)
+    again.method = "growth"
+    again.growth_control.value = 12
+    target = again.result["target"]
+    assert target != pytest.approx(first)
+    assert again.name == f"Grow FY2027 revenue to {round(target):,} CNY"  # follows live, before saving
+    assert again.save(), again.status
+    saved = open_workbook(wizard.workbook.path).plan.goal
+    assert saved.target == pytest.approx(target, abs=0.01)
+    assert saved.name == f"Grow FY2027 revenue to {round(saved.target):,} CNY"
+    report = GoalReport.open(wizard.workbook.path, "2026-10")
+    headline = html.unescape(str(report.headline()))
+    assert saved.name in headline and report._figure(saved.target) in headline
+    assert f"{round(first):,}" not in headline
+    assert saved.name in html.unescape(goal_panel(wizard.workbook.path).value)
+    assert GoalWizard(wizard.workbook.path).result["target"] == pytest.approx(saved.target)

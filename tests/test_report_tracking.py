@@ -10,6 +10,7 @@ import pytest
 from fixtures.tracking_data import write_tracking_workbook
 
 from salesplan_widgets.model.pacing import PaceWindow, pace
+from salesplan_widgets.model.projection import ProjectionHorizon, year_end_projection
 from salesplan_widgets.model.tracking import plan_vs_actual
 from salesplan_widgets.report.tracking import TrackingReport
 from salesplan_widgets.workbook.feedback import add_note
@@ -24,7 +25,7 @@ def workbook(tmp_path):
     return write_tracking_workbook(tmp_path / "wb", ATTAINMENT)
 
 
-def test_headline_shows_the_models_year_to_date_and_projection(workbook):
+def test_headline_shows_the_models_year_to_date_and_the_one_year_end_projection(workbook):
     report = TrackingReport.open(workbook, "2026-09")
     frame = plan_vs_actual(workbook.read_table("targets"), workbook.cube())
     model = pace(
@@ -33,7 +34,13 @@ def test_headline_shows_the_models_year_to_date_and_projection(workbook):
     ).iloc[0]
     text = str(report.headline())
     assert report._money(model["actual"]) in text
-    assert report._money(model["seasonal_projection"]) in text
+    # the year end is actual to date + the baseline forecast of Oct–Dec (model/projection.py), not pace
+    year = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+    projection = year_end_projection(workbook.cube(), year, last_actual="2026-09")
+    low, high = projection.interval
+    assert projection.actual_to_date == pytest.approx(model["actual"])
+    for figure in (projection.total, low, high):
+        assert report._money(figure) in text
 
 
 def test_at_risk_names_the_laggard_with_projected_gap_and_feedback(workbook):
@@ -42,6 +49,9 @@ def test_at_risk_names_the_laggard_with_projected_gap_and_feedback(workbook):
     text = str(report.at_risk())
     assert "Bo" in text and "Ann" not in text
     assert "Lost the Hangzhou tender" in text
+    bo = report._pace(("rep",)).set_index("rep").loc["Bo"]
+    assert bo["projected_gap"] < 0 and "Projected shortfall" in text
+    assert report._money(-bo["projected_gap"]) in text and report._money(bo["projected_gap"]) not in text
     assert "Lost the Hangzhou tender" in str(report.feedback())
     assert "Ann" in str(report.champions()).split("Bo")[0]  # Ann ranks above Bo
 
@@ -51,9 +61,13 @@ def test_decisions_follow_from_the_figures(workbook):
     decisions = report.decision_list()
     assert any("Bo" in d for d in decisions)
     assert any("shortfall" in d for d in decisions)
+    # the shortfall is the year-end projection's: 9 months of history forecast Oct–Dec at the average month
+    # seen (no seasonality without a year of history), so only reps well ahead of the rising targets are
+    # projected to reach the year: 540,000·a + 3 × 60,000·a ≥ 936,000 for a ≥ 1.3
     on_plan = TrackingReport.open(
-        write_tracking_workbook(workbook.path.parent / "good", {"Ann": 1.1, "Bo": 1.1, "Cy": 1.1}), "2026-09"
+        write_tracking_workbook(workbook.path.parent / "good", {"Ann": 1.4, "Bo": 1.4, "Cy": 1.4}), "2026-09"
     )
+    assert on_plan.projection.total == pytest.approx(720_000 * 1.4)
     assert on_plan.decision_list() == ["On plan: confirm targets and recognise the champions."]
 
 

@@ -83,6 +83,18 @@ def test_achievable_fails_above_the_stretch_limit(cube):
     assert check(good_goal(stretch_limit=0.35), cube, probability=0.9, stretch=0.3)["A"].passed
 
 
+def test_a_target_below_the_baseline_is_flagged_as_below_not_as_a_negative_stretch(cube):
+    verdict = check(good_goal(), cube, probability=0.55, stretch=-0.006)["A"]
+    assert not verdict.passed
+    assert "0.6% below the baseline" in verdict.sentence and "-0.6" not in verdict.sentence
+    assert "override reason" in verdict.sentence
+    set_locale("zh_CN")
+    chinese = check(good_goal(), cube, probability=0.55, stretch=-0.006)["A"].sentence
+    assert "低于基线" in chinese and "-0.6" not in chinese and "比基线高" not in chinese
+    set_locale("en")
+    assert check(good_goal(), cube, probability=0.55, stretch=0.0)["A"].passed
+
+
 def test_achievable_fails_without_a_target(cube):
     assert not check(good_goal(target=None), cube, probability=None, stretch=None)["A"].passed
 

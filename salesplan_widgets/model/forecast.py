@@ -172,7 +172,7 @@ class Forecast:
     @property
     def total_sigma(self) -> float:
         """σ of the horizon total: max(the model's own, backtest RMS relative error × open total)."""
-        return max(self.model_total_sigma, _backtest_error(self.calibration, "total_error") * self.open_total)
+        return max(self.model_total_sigma, backtest_error(self.calibration, "total_error") * self.open_total)
 
     @property
     def interval_method(self) -> str:
@@ -211,7 +211,7 @@ class Forecast:
         out["sigma"] = out["sigma"].fillna(0.0)  # closed months are actuals: certain
         open_forecast = open_months.groupby("period")["forecast"].sum().reindex(out.index, fill_value=0.0)
         out["sigma"] = np.maximum(
-            out["sigma"], _backtest_error(self.calibration, "month_error") * open_forecast
+            out["sigma"], backtest_error(self.calibration, "month_error") * open_forecast
         )
         half = z_value(self.level) * out["sigma"]
         out["lower"], out["upper"] = out["forecast"] - half, out["forecast"] + half
@@ -235,7 +235,7 @@ class Forecast:
         open_months = self.monthly[~self.monthly["closed"].astype(bool)]
         open_running = open_months.groupby("period")["forecast"].sum().reindex(out.index, fill_value=0.0)
         out["sigma"] = np.maximum(
-            out["sigma"], _backtest_error(self.calibration, "total_error") * open_running.cumsum()
+            out["sigma"], backtest_error(self.calibration, "total_error") * open_running.cumsum()
         )
         half = z_value(self.level) * out["sigma"]
         out["lower"], out["upper"] = out["forecast"] - half, out["forecast"] + half
@@ -259,7 +259,7 @@ def _model_total_sigma(fitted: pd.DataFrame, fit_by: tuple[str, ...]) -> float:
     return float(np.sqrt((per_series**2).sum()))
 
 
-def _backtest_error(calibration: IntervalCalibration | None, name: str) -> float:
+def backtest_error(calibration: IntervalCalibration | None, name: str) -> float:
     """A backtest error of the calibration, 0 where there is none (so max() keeps the model's width)."""
     value = getattr(calibration, name) if calibration is not None else math.nan
     return value if math.isfinite(value) else 0.0

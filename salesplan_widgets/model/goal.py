@@ -17,6 +17,7 @@ because the model is overconfident. Pure functions: no files, no widgets.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -294,14 +295,57 @@ def target_for_probability(forecast: Forecast, probability: float) -> float:
     return forecast.total + sigma * NormalDist().inv_cdf(1 - probability)
 
 
-def goal_standing(forecast: Forecast, target: float) -> dict[str, float]:
-    """Where a saved target stands against the forecast to its deadline (closed months at their actuals)."""
-    closed = forecast.monthly.loc[forecast.monthly["closed"], "forecast"].sum()
-    return {
-        "target": target,
-        "forecast": forecast.total,
-        "actual_to_date": float(closed),
-        "gap": target - forecast.total,
-        "probability": forecast_probability(forecast, target),
-        "stretch": implied_stretch(target, forecast.total),
-    }
+def at_saved_total(proposal: TargetProposal, forecast: Forecast, total: float) -> TargetProposal:
+    """The plan's saved target in the method's shape: the proposal scaled to `total`, its chance re-read
+    from today's forecast (so the wizard opens at the figure the plan holds, not a fresh proposal)."""
+    scale = total / proposal.total if proposal.total else 0.0
+    shape = proposal.shape.assign(target=proposal.shape["target"] * scale)
+    if not proposal.total:
+        shape["target"] = total / len(shape) if len(shape) else 0.0
+    return TargetProposal(
+        method=proposal.method,
+        total=float(total),
+        shape=shape,
+        baseline=forecast.total,
+        probability=forecast_probability(forecast, total),
+        detail=proposal.detail,
+    )
+
+
+# a figure written in a goal's name: 295,589,000 · 295589000.5 · 120M · 1.2 亿 (digits, separators, a unit)
+_FIGURE = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(\s?)(M|K|k|万|亿)?(?![A-Za-z0-9_])")
+_UNITS = {"": 1.0, "K": 1e3, "k": 1e3, "M": 1e6, "万": 1e4, "亿": 1e8}
+
+
+def name_with_target(name: str, old: float | None, new: float) -> str:
+    """The goal's name with each figure that states the `old` target rewritten as the `new` one, written
+    the same way (separators, decimals, unit, rounding); a name stating no such figure is kept as it is.
+
+    A figure states the old target when it equals it at the precision it is written in: 295,589,000 (to
+    thousands) states 295,588,900; 120M (to millions) states 120,400,000. A figure written in full gets
+    the new target in full; a rounded one, rounded alike.
+    """
+    if old is None or not name:
+        return name
+
+    def rewrite(match: re.Match) -> str:
+        whole, fraction, space, unit = (
+            match.group(1),
+            match.group(2) or "",
+            match.group(3),
+            match.group(4) or "",
+        )
+        digits = whole.replace(",", "")
+        decimals = max(len(fraction) - 1, 0)
+        # trailing zeros of a plain whole number are its rounding; a unit's figure is exact to its decimals
+        zeros = len(digits) - len(digits.rstrip("0")) if not fraction and not unit else 0
+        step = 10.0 ** (zeros - decimals) * _UNITS[unit]
+        value = float(digits + fraction) * _UNITS[unit]
+        if abs(value - old) > step / 2 + 1e-9 * abs(old):
+            return match.group(0)
+        exact = abs(value - old) <= 0.5 * 10.0**-decimals * _UNITS[unit]
+        shown = (new if exact else round(new / step) * step) / _UNITS[unit]
+        text = f"{shown:,.{decimals}f}" if "," in whole else f"{shown:.{decimals}f}"
+        return text + space + unit
+
+    return _FIGURE.sub(rewrite, name)

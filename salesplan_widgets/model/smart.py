@@ -2,8 +2,9 @@
 
 Specific: the goal names its metric and states what it is. Measurable: the metric is in the data, is not
 empty, and every team/segment/channel of the scope has sales, so it can be tracked monthly. Achievable:
-the probability of reaching the target is at least the plan's threshold (default 50%) and the stretch over
-the baseline at most its limit. Relevant: a rationale and the business objective it serves are written
+the target is not below the baseline forecast (the trend alone would beat it: flagged, not shown as a
+negative stretch), the probability of reaching it is at least the plan's threshold (default 50%) and the
+stretch over the baseline at most its limit. Relevant: a rationale and the business objective it serves are written
 down. Time-bound: the horizon runs from a month's first day to a month's last day, at most two years, and
 has review dates inside it. A goal failing a check may be saved only with an override reason.
 
@@ -123,6 +124,11 @@ def _achievable(
     if goal.target is None or probability is None or stretch is None:
         return False, _("Set a target so its chance of being reached can be judged.")
     threshold, limit = goal.probability_threshold, goal.stretch_limit
+    if stretch < 0:  # not "-0.6% over the baseline": a target the trend alone beats is flagged as such
+        return False, _(
+            "The target lies {share} below the baseline forecast: the current trend alone would beat it. "
+            "Raise it to at least the baseline, or write an override reason saying why sales should fall."
+        ).format(share=fmt_percent(-stretch, decimals=1))
     if probability < threshold:
         text = _("At the current trend the target has a {p} chance, below the plan's {threshold}:").format(
             p=fmt_percent(probability), threshold=fmt_percent(threshold)

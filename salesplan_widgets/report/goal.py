@@ -18,12 +18,20 @@ from matplotlib import rc_context
 
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
-from salesplan_widgets.model.forecast import Forecast, baseline_forecast
-from salesplan_widgets.model.goal import goal_standing, target_for_probability
+from salesplan_widgets.model.forecast import Forecast
+from salesplan_widgets.model.goal import implied_stretch, target_for_probability
+from salesplan_widgets.model.projection import (
+    GoalStanding,
+    ProjectionHorizon,
+    YearEndProjection,
+    projection_horizon,
+    year_end_projection,
+)
 from salesplan_widgets.model.smart import SmartCheck, smart_check
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.overview import parse_period
+from salesplan_widgets.report.projection import projection_range, standing_cards
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.sample_data import sample_data_notice
@@ -39,8 +47,12 @@ class GoalReport:
     workbook: Workbook
     period: pd.Period
     goal: GoalSection | None
-    forecast: Forecast
+    projection: YearEndProjection
     cube: pd.DataFrame
+
+    @property
+    def forecast(self) -> Forecast:
+        return self.projection.forecast
 
     @classmethod
     def open(
@@ -56,17 +68,14 @@ class GoalReport:
         cube = cube[cube["period"] <= month]
         goal = wb.plan.goal
         if goal is not None and goal.start and goal.end:
-            start, end = calendar.period(goal.start), calendar.period(goal.end)
-            scope, metric, level = goal.scope.as_filter(), goal.metric or "revenue", goal.interval_level
+            horizon = projection_horizon(goal, calendar, month, for_goal=True)
         else:
             goal = goal if goal is not None and goal.target is not None else None
             year = calendar.next_year_periods(month)  # the first fiscal year starting after the month
-            start, end, scope, metric, level = year[0], year[-1], None, "revenue", 0.8
-        last = min(month, cube["period"].max())
-        forecast = baseline_forecast(
-            cube, start, end, scope=scope, metric=metric, last_actual=last, level=level
-        )
-        return cls(workbook=wb, period=month, goal=goal, forecast=forecast, cube=cube)
+            horizon = ProjectionHorizon(year[0], year[-1])
+        # the one year-end projection (model/projection.py): the tracking pages show the same figure
+        projection = year_end_projection(cube, horizon, last_actual=month)
+        return cls(workbook=wb, period=month, goal=goal, projection=projection, cube=cube)
 
     @property
     def has_target(self) -> bool:
@@ -89,11 +98,11 @@ class GoalReport:
             notice=sample_data_notice(self.workbook),
         )
 
+    def standing(self) -> GoalStanding | None:
+        """The saved target against the one year-end projection (None while no target is saved)."""
+        return self.projection.standing(self.goal.target) if self.has_target else None
+
     def headline(self) -> blocks.Html:
-        lower, upper = self.forecast.total_interval
-        interval = _("{level} interval {lower} – {upper}").format(
-            level=fmt_percent(self.forecast.level), lower=self._figure(lower), upper=self._figure(upper)
-        )
         if not self.has_target:
             return blocks.section(
                 _("Goal"),
@@ -109,26 +118,24 @@ class GoalReport:
                         blocks.Card(
                             _("Baseline forecast {horizon}").format(horizon=self._horizon()),
                             self._figure(self.forecast.total),
-                            interval,
+                            projection_range(self.projection, self._figure),
                         )
                     ]
                 ),  # fmt: skip
             )
-        s = goal_standing(self.forecast, self.goal.target)
+        s = self.standing()
         return blocks.section(
             _("Goal"),
             blocks.Html(f"<p>{escape(self.goal.name or '')}</p>"),
             blocks.cards(
                 [
                     blocks.Card(
-                        _("Target {horizon}").format(horizon=self._horizon()), self._figure(s["target"])
+                        _("Target {horizon}").format(horizon=self._horizon()), self._figure(s.target)
                     ),
-                    blocks.Card(_("Forecast to the deadline"), self._figure(s["forecast"]), interval),
-                    blocks.Card(_("Actual to date"), self._figure(s["actual_to_date"])),
-                    blocks.Card(_("Gap to target"), self._figure(s["gap"])),
+                    *standing_cards(s, self.projection, self._figure),
                     blocks.Card(
                         _("Chance of reaching it"),
-                        fmt_percent(s["probability"]),
+                        fmt_percent(s.probability),
                         _("at the current trend"),
                     ),
                 ]
@@ -163,12 +170,15 @@ class GoalReport:
     def smart_check(self) -> SmartCheck | None:
         if not self.has_target:
             return None
-        s = goal_standing(self.forecast, self.goal.target)
+        s = self.standing()
+        # the goal as it was set: its stretch over the baseline it was saved against (a team ahead of plan
+        # mid-year is not "below the baseline"); its chance from today's projection
+        stretch = implied_stretch(self.goal.target, self.goal.baseline) if self.goal.baseline else s.stretch
         return smart_check(
             self.goal,
             self.cube,
-            probability=s["probability"],
-            stretch=s["stretch"],
+            probability=s.probability,
+            stretch=stretch,
             target_at_threshold=target_for_probability(self.forecast, self.goal.probability_threshold),
         )
 
@@ -193,7 +203,7 @@ class GoalReport:
         return blocks.section(_("SMART check"), *parts)
 
     def metrics(self) -> dict:
-        lower, upper = self.forecast.total_interval
+        lower, upper = self.projection.interval
         out = {
             "goal_start": str(self.forecast.start),
             "goal_end": str(self.forecast.end),
@@ -205,13 +215,15 @@ class GoalReport:
             "goal_target": None,
         }
         if self.has_target:
-            s = goal_standing(self.forecast, self.goal.target)
+            s = self.standing()
             check = self.smart_check()
             out.update(
-                goal_target=s["target"],
-                goal_gap=s["gap"],
-                goal_probability=s["probability"],
-                goal_actual_to_date=s["actual_to_date"],
+                goal_name=self.goal.name,
+                goal_target=s.target,
+                goal_shortfall=s.shortfall,
+                goal_remaining_to_target=s.remaining_to_target,
+                goal_probability=s.probability,
+                goal_actual_to_date=s.actual_to_date,
                 goal_smart_failed="".join(check.failed),
             )
         return out

@@ -25,14 +25,16 @@ from salesplan_widgets.i18n import (
     fmt_percent,
     set_locale,
 )
-from salesplan_widgets.model.calendar import period_labels
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_window
+from salesplan_widgets.model.projection import YearEndProjection, projection_horizon, year_end_projection
 from salesplan_widgets.model.replan import period_review
 from salesplan_widgets.model.tracking import attainment, plan_vs_actual
 from salesplan_widgets.model.variance import variance_drivers, waterfall, waterfall_bars, waterfall_labels
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
+from salesplan_widgets.report.projection import projection_card
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import read_feedback
@@ -64,6 +66,7 @@ class TrackingReport:
     frame: pd.DataFrame
     window: PaceWindow
     settings: TrackingSection
+    projection: YearEndProjection
     notice: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -79,7 +82,32 @@ class TrackingReport:
         settings = wb.plan.tracking or TrackingSection()
         window = pace_window(month, settings, wb.plan.calendar)
         frame = plan_vs_actual(targets, cube[cube["period"] <= month])
-        return cls(workbook=wb, period=month, frame=frame, window=window, settings=settings, notice=notice)
+        # the one year-end projection (model/projection.py): the goal's pages show the same figure and range
+        horizon = projection_horizon(wb.plan.goal, FiscalCalendar.of(wb.plan.calendar), month)
+        projection = year_end_projection(cube, horizon, last_actual=month)
+        return cls(
+            workbook=wb,
+            period=month,
+            frame=frame,
+            window=window,
+            settings=settings,
+            projection=projection,
+            notice=notice,
+        )
+
+    def projection_target(self) -> float:
+        """The target the projection is measured against: the goal's when the projection is the goal's
+        horizon and metric, else the targets in force over the horizon."""
+        goal, f = self.workbook.plan.goal, self.projection
+        if goal is not None and goal.target is not None and goal.start and goal.end:
+            calendar = FiscalCalendar.of(self.workbook.plan.calendar)
+            if (calendar.period(goal.start), calendar.period(goal.end), goal.metric or "revenue") == (
+                f.start,
+                f.end,
+                f.metric,
+            ):
+                return float(goal.target)
+        return float(self.frame.loc[self.frame["period"].between(f.start, f.end), "target"].sum())
 
     # -- figures (from the model) ---------------------------------------------------------------------
     def _pace(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -137,14 +165,7 @@ class TrackingReport:
                         _ratio(total["pace_index"]),
                         _("expected by now: {expected}").format(expected=self._money(total["expected"])),
                     ),
-                    blocks.Card(
-                        _("Projected at year end"),
-                        self._money(total["seasonal_projection"]),
-                        _("range {low} – {high}").format(
-                            low=self._money(total["projection_low"]),
-                            high=self._money(total["projection_high"]),
-                        ),
-                    ),
+                    projection_card(self.projection, self._money),
                     blocks.Card(
                         _("Needed per working day"),
                         "–" if pd.isna(total["required_rate"]) else self._money(total["required_rate"]),
@@ -177,7 +198,7 @@ class TrackingReport:
         )
         best = reps.head(CHAMPIONS)
         rows = [
-            (str(i + 1), r.rep, _pct(r.attainment), _ratio(r.pace_index), self._money(r.gap))
+            (str(i + 1), r.rep, _pct(r.attainment), _ratio(r.pace_index), self._money(max(-r.gap, 0.0)))
             for i, r in enumerate(best.itertuples())
         ]
         ahead = int(reps["ahead"].sum())
@@ -185,7 +206,7 @@ class TrackingReport:
             _("Wins and champions"),
             _("{ahead} of {reps} reps are ahead of pace.").format(ahead=ahead, reps=len(reps)),
             blocks.table(
-                ["#", _("Rep"), _("Attainment"), _("Pace index"), _("Gap to year target")],
+                ["#", _("Rep"), _("Attainment"), _("Pace index"), _("Remaining to target")],
                 rows,
                 numeric=[True, False, True, True, True],
             ),
@@ -203,7 +224,7 @@ class TrackingReport:
             (
                 r.rep,
                 _pct(r.projected_attainment),
-                self._money(r.projected_gap),
+                self._money(-r.projected_gap),  # at risk: projected under target, a positive shortfall
                 self._money(r.required_rate) if pd.notna(r.required_rate) else "–",
                 str(notes.get(r.rep, "")),
             )
@@ -220,7 +241,7 @@ class TrackingReport:
                 [
                     _("Rep"),
                     _("Projected attainment"),
-                    _("Projected gap"),
+                    _("Projected shortfall"),
                     _("Needed per working day"),
                     _("Feedback"),
                 ],
@@ -323,14 +344,14 @@ class TrackingReport:
 
     def decision_list(self) -> list[str]:
         """The questions the meeting should settle, from the figures (each a plain sentence)."""
-        total = self._pace().iloc[0]
         reps = self._pace(("rep",))
         items: list[str] = []
-        if pd.notna(total["projected_gap"]) and total["projected_gap"] < 0:
+        shortfall = self.projection.standing(self.projection_target()).shortfall
+        if shortfall > 0:
             items.append(
                 _(
                     "Close a projected shortfall of {gap}: re-plan the remaining months or add pipeline."
-                ).format(gap=self._money(-total["projected_gap"]))
+                ).format(gap=self._money(shortfall))
             )
         risky = reps[reps["at_risk"] & (reps["target"] > 0)]
         if len(risky):
@@ -372,9 +393,10 @@ class TrackingReport:
                 "tracking_actual_ytd": total["actual"],
                 "tracking_expected_ytd": total["expected"],
                 "tracking_pace_index": total["pace_index"],
-                "tracking_projection": total["seasonal_projection"],
-                "tracking_projection_low": total["projection_low"],
-                "tracking_projection_high": total["projection_high"],
+                "tracking_projection": self.projection.total,
+                "tracking_projection_low": self.projection.interval[0],
+                "tracking_projection_high": self.projection.interval[1],
+                "tracking_projection_end": str(self.projection.end),
                 "tracking_reps_at_risk": int((reps["at_risk"] & (reps["target"] > 0)).sum()),
                 "tracking_reps_ahead": int(reps["ahead"].sum()),
                 "currency": self.workbook.currency,

@@ -60,9 +60,13 @@ class GoalSection(PlanModel):
         "stretch", description="How the target was set."
     )
     growth: float = Field(
-        0.10, ge=-1, description="Growth over last year, for the growth method (0.1 = 10%)."
+        0.10, ge=-1, description="Growth over last year, for the growth method, as a fraction (0.1 = 10%)."
     )
-    stretch: float = Field(0.05, ge=-1, description="Stretch over the baseline forecast (0.05 = 5%).")
+    stretch: float = Field(
+        0.05,
+        ge=-1,
+        description="Stretch over the baseline forecast, as a fraction (0.05 = 5%); at most stretch_limit.",
+    )
     market: dict[str, MarketInput] = Field(
         default_factory=dict,
         description="Market size, growth and share per segment, for the market-share method.",
@@ -82,7 +86,11 @@ class GoalSection(PlanModel):
         0.5, ge=0, le=1, description="An achievable goal has at least this probability of being reached."
     )
     stretch_limit: float = Field(
-        0.25, ge=0, description="An achievable goal asks at most this stretch over the baseline (0.25 = 25%)."
+        0.25,
+        ge=0,
+        le=1,
+        description="An achievable goal asks at most this stretch over the baseline, as a fraction "
+        "(0.25 = 25%; at most 1 = 100%).",
     )
     override_reason: str = Field(
         "", description="Why the goal was saved although a SMART check failed (required in that case)."
@@ -93,4 +101,15 @@ class GoalSection(PlanModel):
     def _ordered(self) -> GoalSection:
         if self.start and self.end and self.start > self.end:
             raise ValueError("goal.start must be on or before goal.end")
+        return self
+
+    @model_validator(mode="after")
+    def _stretch_within_limit(self) -> GoalSection:
+        # percents are fractions here: 6 would be a 600% stretch, never "6%"
+        if self.stretch > self.stretch_limit:
+            raise ValueError(
+                f"goal.stretch {self.stretch:g} is {self.stretch:.0%}, above goal.stretch_limit "
+                f"{self.stretch_limit:g} ({self.stretch_limit:.0%}): write percents as fractions "
+                f"(0.06 for 6%) and keep the stretch within the limit"
+            )
         return self

@@ -22,7 +22,7 @@ from traitlets import Dict, Enum, Float, Instance, Int, TraitError, Tuple, Unico
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
-from salesplan_widgets.model.forecast import Backtest, Forecast, backtest, baseline_forecast
+from salesplan_widgets.model.forecast import Backtest, Forecast, backtest
 from salesplan_widgets.model.goal import (
     BLEND,
     BOTTOM_UP,
@@ -32,14 +32,17 @@ from salesplan_widgets.model.goal import (
     TARGET_METHODS,
     MarketInput,
     TargetProposal,
+    at_saved_total,
     blend_target,
     bottom_up_target,
     growth_target,
     market_share_target,
+    name_with_target,
     stretch_target,
     target_for_probability,
 )
 from salesplan_widgets.model.history import fiscal_year_start_period
+from salesplan_widgets.model.projection import ProjectionHorizon, year_end_projection
 from salesplan_widgets.model.smart import SmartCheck, letter_names, metric_names, smart_check
 from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.schema.goal import GoalScope, GoalSection
@@ -145,7 +148,12 @@ class GoalWizard(widgets.VBox):
         self._backtest: Backtest | None = None
         self._backtest_key: tuple | None = None
         self._ready = False
+        self._echo = False  # True while a percent control is set from its trait
+        self._renaming = False  # True while the name is rewritten to follow the target
         saved = self.workbook.plan.goal or GoalSection()
+        # the wizard opens at the plan's saved target until an input changes (then it proposes afresh)
+        self._saved_target: float | None = saved.target
+        self._name_target: float | None = saved.target  # the target the goal's name states
         self.settings = saved  # thresholds and anything the wizard does not edit are kept from the plan
 
         def members(dim: str) -> list[str]:
@@ -197,6 +205,8 @@ class GoalWizard(widgets.VBox):
                 ", ".join(d.isoformat() for d in saved.review_dates) or self._default_reviews()
             )
             self.override_reason = saved.override_reason
+        for trait in ("growth", "stretch"):  # a value equal to the default fires no change: show it anyway
+            self._percent_shown({"name": trait, "new": getattr(self, trait)})
         self._ready = True
         self.refresh_forecast()
         self._show_step(None)
@@ -227,17 +237,21 @@ class GoalWizard(widgets.VBox):
         self.method_control = widgets.Dropdown(
             description=_("Method"), options=[(label, m) for m, label in method_labels().items()], style=wide
         )
-        self.growth_control = widgets.FloatText(description=_("Growth over last year"), step=0.01, style=wide)
-        self.stretch_control = widgets.FloatText(
-            description=_("Stretch over baseline"), step=0.01, style=wide
+        # percents are typed as percents (6 means 6%); the traits hold fractions, as the plan does
+        self.growth_control = widgets.FloatText(
+            description=_("Growth over last year (%)"), step=1.0, style=wide
         )
+        self.stretch_control = widgets.FloatText(
+            description=_("Stretch over baseline (%)"), step=1.0, style=wide
+        )
+        self.input_note = widgets.HTML()
         self.blend_method_control = widgets.Dropdown(
             description=_("Top-down side"),
             options=[(method_labels()[m], m) for m in (GROWTH, STRETCH, MARKET_SHARE)],
             style=wide,
         )
         self.blend_weight_control = widgets.FloatSlider(
-            description=_("Top-down weight"), min=0.0, max=1.0, step=0.05, style=wide
+            description=_("Top-down weight"), min=0.0, max=1.0, step=0.05, readout_format=".0%", style=wide
         )
         self.market_box = widgets.VBox()
         self.name_control = widgets.Text(
@@ -267,8 +281,6 @@ class GoalWizard(widgets.VBox):
             "start": self.start_control,
             "end": self.end_control,
             "method": self.method_control,
-            "growth": self.growth_control,
-            "stretch": self.stretch_control,
             "blend_top_down": self.blend_method_control,
             "blend_weight": self.blend_weight_control,
             "name": self.name_control,
@@ -293,6 +305,7 @@ class GoalWizard(widgets.VBox):
                         self.method_control,
                         self.growth_control,
                         self.stretch_control,
+                        self.input_note,
                         self.market_box,
                         self.blend_method_control,
                         self.blend_weight_control,
@@ -318,6 +331,8 @@ class GoalWizard(widgets.VBox):
             ],
             selected_index=0,
         )
+        for trait, control in (("growth", self.growth_control), ("stretch", self.stretch_control)):
+            control.observe(lambda change, t=trait: self._percent_typed(t, change["new"]), "value")
         self.back_button.on_click(lambda _b: self.go(self.step - 1))
         self.next_button.on_click(lambda _b: self.go(self.step + 1))
         self.save_button.on_click(lambda _b: self.save())
@@ -369,6 +384,56 @@ class GoalWizard(widgets.VBox):
             )
         return proposal["value"]
 
+    @validate("stretch")
+    def _stretch_within_limit(self, proposal):
+        value, limit = float(proposal["value"]), self.settings.stretch_limit
+        if value > limit:
+            raise TraitError(
+                _(
+                    "A stretch of {stretch} is above the plan's limit of {limit}: type it in percent (6 for "
+                    "6%; in Python a fraction, 0.06) within the limit, or raise goal.stretch_limit in plan.yaml."
+                ).format(stretch=fmt_percent(value, self.locale), limit=fmt_percent(limit, self.locale))
+            )
+        return value
+
+    @validate("growth")
+    def _growth_above_minus_all(self, proposal):
+        value = float(proposal["value"])
+        if value <= -1:
+            raise TraitError(
+                _("A growth of {growth} would leave nothing to sell: type a percent above -100.").format(
+                    growth=fmt_percent(value, self.locale)
+                )
+            )
+        return value
+
+    @observe("growth", "stretch")
+    def _percent_shown(self, change) -> None:
+        """The control shows the trait in percent (0.06 → 6), without echoing back into the trait."""
+        control = self.growth_control if change["name"] == "growth" else self.stretch_control
+        shown = round(change["new"] * 100, 8)
+        if control.value != shown:
+            self._echo = True
+            try:
+                control.value = shown
+            finally:
+                self._echo = False
+
+    def _percent_typed(self, trait: str, percent: float) -> None:
+        """A percent typed in a control: set the trait (a fraction), or say why not and show the value kept."""
+        if getattr(self, "_echo", False):
+            return
+        try:
+            setattr(self, trait, round(percent / 100, 10))
+            self.input_note.value = ""
+        except TraitError as exc:
+            self.input_note.value = _message(str(exc), ok=False)
+            self._echo = True
+            try:
+                getattr(self, f"{trait}_control").value = round(getattr(self, trait) * 100, 8)
+            finally:
+                self._echo = False
+
     @validate("blend_weight")
     def _weight_in_range(self, proposal):
         return min(1.0, max(0.0, float(proposal["value"])))
@@ -398,6 +463,7 @@ class GoalWizard(widgets.VBox):
     @observe("metric", "teams", "segments", "channels", "start", "end")
     def _scope_changed(self, change) -> None:
         if self._ready:
+            self._saved_target = None
             self.refresh_forecast()
 
     @observe(
@@ -405,7 +471,9 @@ class GoalWizard(widgets.VBox):
         "business_objective", "review_dates", "override_reason",
     )  # fmt: skip
     def _target_changed(self, change) -> None:
-        if self._ready:
+        if self._ready and not self._renaming:
+            if change["name"] in ("method", "growth", "stretch", "market", "blend_top_down", "blend_weight"):
+                self._saved_target = None
             self.refresh_target()
 
     def _horizon_periods(self) -> tuple[pd.Period, pd.Period]:
@@ -424,15 +492,11 @@ class GoalWizard(widgets.VBox):
         set_locale(self.locale)
         try:
             first, last = self._horizon_periods()
-            self.forecast = baseline_forecast(
-                self.cube,
-                first,
-                last,
-                scope=self.scope().as_filter(),
-                metric=self.metric,
-                last_actual=self.last_actual,
-                level=self.settings.interval_level,
+            # the one year-end projection (model/projection.py): the reports and dashboards show this figure
+            horizon = ProjectionHorizon(
+                first, last, self.metric, self.settings.interval_level, self.scope().as_filter()
             )
+            self.forecast = year_end_projection(self.cube, horizon, last_actual=self.last_actual).forecast
             self.error = ""
         except SalesplanError as exc:
             self.forecast, self.error = None, str(exc)
@@ -483,6 +547,24 @@ class GoalWizard(widgets.VBox):
                 self.proposal, note = self._proposal_for(self.method)
             except SalesplanError as exc:
                 note = str(exc)
+        saved_note = ""
+        if self.proposal is not None and self._saved_target is not None:
+            fresh = self.proposal
+            self.proposal = at_saved_total(fresh, self.forecast, self._saved_target)
+            saved_note = _("Opened at the plan's saved target {saved}.").format(
+                saved=self._figure(self._saved_target)
+            )
+            if abs(self._rounded(fresh.total) - self._saved_target) >= 1:
+                saved_note += " " + _(
+                    "With the data to {month}, {method} would now give {fresh}: change any input to "
+                    "propose a new figure."
+                ).format(
+                    month=str(self.last_actual),
+                    method=method_labels()[self.method].lower(),
+                    fresh=self._figure(fresh.total),
+                )
+        if self.proposal is not None:
+            self._follow_target(self._rounded(self.proposal.total))
         section = self.goal_section()
         p = self.proposal
         threshold_target = (
@@ -507,6 +589,8 @@ class GoalWizard(widgets.VBox):
             "stretch": p.stretch if p else None,
             "detail": dict(p.detail) if p else {},
             "note": note or self.error,
+            "saved_target": self._saved_target is not None and p is not None,
+            "saved_note": saved_note,
             "bad_review_dates": bad_dates,
             "smart": self.smart.as_dict(),
             "smart_passed": self.smart.passed,
@@ -515,6 +599,17 @@ class GoalWizard(widgets.VBox):
         self._move_target()
         self._show_method()
         self._show_smart()
+
+    def _follow_target(self, target: float) -> None:
+        """Rewrite the figure in the goal's name that states the previous target (model.goal.name_with_target)."""
+        renamed = name_with_target(self.name, self._name_target, target)
+        self._name_target = target
+        if renamed != self.name:
+            self._renaming = True
+            try:
+                self.name = renamed
+            finally:
+                self._renaming = False
 
     def backtest(self) -> Backtest | None:
         """The baseline's error over the last complete 12 months, for this scope (computed once per scope)."""
@@ -569,6 +664,15 @@ class GoalWizard(widgets.VBox):
             self.status = _("Nothing saved: there is no target yet. {note}").format(
                 note=self.result.get("note", "")
             )
+        elif self.proposal.stretch > self.settings.stretch_limit:
+            self.status = _(
+                "Nothing saved: the target asks {stretch} over the baseline forecast, above the plan's limit of "
+                "{limit}. Lower the method's inputs until it is within the limit, or raise goal.stretch_limit "
+                "in plan.yaml."
+            ).format(
+                stretch=fmt_percent(self.proposal.stretch, self.locale, decimals=1),
+                limit=fmt_percent(self.settings.stretch_limit, self.locale),
+            )
         elif not self.smart.can_save(self.override_reason):
             failed = ", ".join(letter_names()[letter] for letter in self.smart.failed)
             self.status = _(
@@ -601,8 +705,8 @@ class GoalWizard(widgets.VBox):
     # -- drawing -----------------------------------------------------------------------------------------
     def _build_market_inputs(self) -> None:
         segments = sorted(self.forecast.monthly["segment"].unique()) if self.forecast is not None else []
-        rows = [widgets.HTML(html.escape(_("Market per segment: size over the same months last year, growth, "
-                                           "share aimed for (0 keeps the current share).")))]  # fmt: skip
+        rows = [widgets.HTML(html.escape(_("Market per segment: size over the same months last year, growth and "
+                                           "share aimed for, in percent (0 keeps the current share).")))]  # fmt: skip
         for segment in segments:
             current = self.market.get(segment, {})
             size = widgets.FloatText(
@@ -610,10 +714,16 @@ class GoalWizard(widgets.VBox):
                 description=_("Size {segment}").format(segment=segment),
             )
             growth = widgets.FloatText(
-                value=float(current.get("growth") or 0.0), description=_("Growth"), step=0.01
+                value=round(float(current.get("growth") or 0.0) * 100, 8),
+                description=_("Growth (%)"),
+                step=1.0,
             )
-            share = widgets.FloatText(
-                value=float(current.get("share") or 0.0), description=_("Share"), step=0.01
+            share = widgets.BoundedFloatText(
+                value=round(float(current.get("share") or 0.0) * 100, 8),
+                min=0.0,
+                max=100.0,
+                description=_("Share (%)"),
+                step=1.0,
             )
             for control in (size, growth, share):
                 control.observe(
@@ -623,7 +733,8 @@ class GoalWizard(widgets.VBox):
         self.market_box.children = rows
 
     def _market_edited(self, segment, size, growth, share) -> None:
-        entry = {"size": size.value, "growth": growth.value, "share": share.value or None}
+        # typed in percent, kept as fractions (as the plan keeps them)
+        entry = {"size": size.value, "growth": growth.value / 100, "share": (share.value / 100) or None}
         self.market = {**self.market, segment: entry}
 
     def _move_history_and_forecast(self) -> None:
@@ -772,14 +883,27 @@ class GoalWizard(widgets.VBox):
         r = self.result
         if r.get("target") is None:
             return _message(r.get("note") or _("No target yet."), ok=False)
-        figures = [
-            (_("Target"), self._figure(r["target"])),
-            (_("Baseline forecast"), self._figure(r["baseline"])),
-            (_("Stretch over baseline"), fmt_percent(r["stretch"], self.locale, decimals=1)),
-            (_("Chance at the current trend"), fmt_percent(r["probability"], self.locale)),
-        ]
-        shown = cards(Card(label, value) for label, value in figures)
-        return f'<div class="salesplan-goal-summary">{static_sections(shown)}</div>'
+        notice = message_box([r["saved_note"]]) if r.get("saved_note") else ""
+        lower, upper = r["interval"]
+        # the baseline is the one year-end projection (closed months at their actuals): same range as the pages
+        baseline_range = _("{level} range {lower} – {upper}").format(
+            level=fmt_percent(self.forecast.level, self.locale),
+            lower=self._figure(lower),
+            upper=self._figure(upper),
+        )
+        if r["stretch"] < 0:  # a target under the baseline reads as below it, never as a negative stretch
+            versus = Card(_("Below the baseline"), fmt_percent(-r["stretch"], self.locale, decimals=1))
+        else:
+            versus = Card(_("Stretch over baseline"), fmt_percent(r["stretch"], self.locale, decimals=1))
+        shown = cards(
+            [
+                Card(_("Target"), self._figure(r["target"])),
+                Card(_("Baseline forecast"), self._figure(r["baseline"]), baseline_range),
+                versus,
+                Card(_("Chance at the current trend"), fmt_percent(r["probability"], self.locale)),
+            ]
+        )
+        return f'<div class="salesplan-goal-summary">{notice}{static_sections(shown)}</div>'
 
     def _show_smart(self) -> None:
         rows = "".join(

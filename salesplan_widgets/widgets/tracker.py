@@ -24,6 +24,12 @@ from salesplan_widgets.errors import InputError, Problem, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_status, pace_window
+from salesplan_widgets.model.projection import (
+    SelectionProjections,
+    YearEndProjection,
+    projection_horizon,
+    selection_projections,
+)
 from salesplan_widgets.model.replan import (
     MarketShock,
     QuotaMove,
@@ -37,6 +43,7 @@ from salesplan_widgets.model.replan import (
 from salesplan_widgets.model.tracking import plan_vs_actual
 from salesplan_widgets.model.variance import waterfall, waterfall_bars, waterfall_labels
 from salesplan_widgets.report.blocks import Card, cards
+from salesplan_widgets.report.projection import projection_card
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
 from salesplan_widgets.widgets.dashboard import Dashboard
@@ -118,6 +125,7 @@ class Tracker(Dashboard, widgets.VBox):
         if notice and notice not in self.notices:
             self.notices.append(notice)
         self.targets = targets
+        self._projections: dict[str, SelectionProjections] = {}
         frame = plan_vs_actual(self.targets, self.cube)
         for name in FILTERS:
             if name in frame.columns:
@@ -160,6 +168,17 @@ class Tracker(Dashboard, widgets.VBox):
                 hit = codes[name] == self.choices[name].index(value)
                 mask = hit if mask is None else mask & hit
         return rows if mask is None else rows[mask]
+
+    def projection(self) -> YearEndProjection:
+        """The one year-end projection (model/projection.py) of the selection: with nothing selected, the
+        goal's own figure and range, as on the goal's pages. One forecast per month; a filter is a mask."""
+        if self.period not in self._projections:
+            period = self.calendar.period(self.period)
+            horizon = projection_horizon(self.workbook.plan.goal, self.calendar, period)
+            self._projections[self.period] = selection_projections(
+                self.cube, horizon, ("team", "rep"), last_actual=period
+            )
+        return self._projections[self.period].select({n: getattr(self, n) for n in FILTERS})
 
     # -- the view ---------------------------------------------------------------------------------------
     def _dropdown(self, name: str, label: str, everything: str) -> widgets.Dropdown:
@@ -480,9 +499,14 @@ class Tracker(Dashboard, widgets.VBox):
         self.at_risk = (
             by_rep[by_rep["at_risk"]].sort_values("projected_gap", kind="stable").reset_index(drop=True)
         )
+        projection = self.projection()
         self.summary = {
             k: (v.item() if hasattr(v, "item") else v) for k, v in total.iloc[0].to_dict().items()
         } | {
+            "year_end": str(projection.end),
+            "year_end_projection": projection.total,
+            "year_end_low": projection.interval[0],
+            "year_end_high": projection.interval[1],
             "days_left": window.days_left(),
             "as_of": window.as_of.isoformat(),
             "reps_at_risk": int(len(self.at_risk)),
@@ -518,11 +542,7 @@ class Tracker(Dashboard, widgets.VBox):
                 "—" if pd.isna(s["pace_index"]) else fmt_number(s["pace_index"], loc, 2),
                 _("actual ÷ expected to date"),
             ),
-            Card(
-                _("Projected"),
-                self._money(s["seasonal_projection"]),
-                f"{self._money(s['projection_low'])} – {self._money(s['projection_high'])}",
-            ),
+            projection_card(self.projection(), self._money, loc),
             Card(
                 _("Needed per working day"),
                 "—" if pd.isna(s["required_rate"]) else self._money(s["required_rate"]),
@@ -538,12 +558,13 @@ class Tracker(Dashboard, widgets.VBox):
         notes = self._notes()
         latest = notes.drop_duplicates("rep").set_index("rep")["text"] if len(notes) else pd.Series(dtype=str)
         risk_rows = [
-            [r.rep, pct(r.projected_attainment), self._money(r.projected_gap), str(latest.get(r.rep, ""))]
+            [r.rep, pct(r.projected_attainment), self._money(-r.projected_gap), str(latest.get(r.rep, ""))]
             for r in self.at_risk.head(25).itertuples()
         ]
         self.risk_panel.value = f"<h4>{html.escape(_('At risk'))}</h4>" + (
             html_table(
-                [_("Rep"), _("Projected attainment"), _("Projected gap"), _("Latest feedback")], risk_rows
+                [_("Rep"), _("Projected attainment"), _("Projected shortfall"), _("Latest feedback")],
+                risk_rows,
             )
             if risk_rows
             else html.escape(_("No rep is projected under the threshold."))

@@ -1,0 +1,232 @@
+"""The one year-end projection every page shows: actual to date + the baseline forecast of the open periods.
+
+Why this model and not pace: pacing's seasonal projection extrapolates today's pace over the *targets*
+still to come, and its range applies the 10th and 90th percentile of single months' attainment to the whole
+rest of the year. It moves when the target moves (a higher target projects higher sales), and its range is
+a spread of months, not of a year-end total — on the demo 242–345M beside the goal's 287–297M. The forecast
+of the open periods depends only on the sales; its interval is the forecast's own, widened where past
+forecasts missed by more (model/forecast.py, `Forecast.total_interval`). So year end = actual to date +
+forecast of the remaining periods, with that one interval; the goal (wizard and report), tracking (report
+and Tracker) and the dashboards all call `year_end_projection`, so they show one figure and one range.
+
+Pure functions on the cube and the plan's goal section: no files, no widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.model.forecast import (
+    INTERVAL_LEVEL,
+    MAX_FITTED_SERIES,
+    Forecast,
+    backtest_error,
+    baseline_forecast,
+    select_scope,
+    z_value,
+)
+from salesplan_widgets.model.goal import implied_stretch, probability_of_achieving
+from salesplan_widgets.schema.goal import GoalSection
+
+SERIES = ("segment", "channel")  # the series the baseline is fitted on, on every page
+
+
+@dataclass(frozen=True)
+class ProjectionHorizon:
+    """What is projected: periods start..end of `metric` within `scope`, with a `level` interval."""
+
+    start: pd.Period
+    end: pd.Period
+    metric: str = "revenue"
+    level: float = INTERVAL_LEVEL
+    scope: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+def projection_horizon(
+    goal: GoalSection | None, calendar: FiscalCalendar, period: pd.Period, *, for_goal: bool = False
+) -> ProjectionHorizon:
+    """The goal's horizon, scope and metric when a goal is saved (and, for tracking, holds `period`);
+    otherwise the fiscal year holding `period`, the whole company, revenue."""
+    if goal is not None and goal.start and goal.end:
+        start, end = calendar.period(goal.start), calendar.period(goal.end)
+        if for_goal or start <= period <= end:
+            return ProjectionHorizon(
+                start, end, goal.metric or "revenue", goal.interval_level, goal.scope.as_filter()
+            )
+    year = calendar.year_periods(calendar.fiscal_year(period))
+    return ProjectionHorizon(year[0], year[-1])
+
+
+@dataclass(frozen=True)
+class YearEndProjection:
+    """Where the horizon will end: `actual_to_date` (closed periods) + `remaining` (forecast of the rest),
+    with the `level` interval [`lower`, `upper`] of that total (the forecast's calibrated one)."""
+
+    start: pd.Period
+    end: pd.Period
+    metric: str
+    level: float
+    actual_to_date: float
+    remaining: float
+    lower: float
+    upper: float
+    forecast: Forecast | None = None  # the forecast behind it, where a page draws its months
+
+    @classmethod
+    def of(cls, forecast: Forecast) -> YearEndProjection:
+        closed = forecast.monthly["closed"].astype(bool)
+        lower, upper = forecast.total_interval
+        return cls(
+            start=forecast.start,
+            end=forecast.end,
+            metric=forecast.metric,
+            level=forecast.level,
+            actual_to_date=float(forecast.monthly.loc[closed, "forecast"].sum()),
+            remaining=forecast.open_total,
+            lower=lower,
+            upper=upper,
+            forecast=forecast,
+        )
+
+    @property
+    def total(self) -> float:
+        return self.actual_to_date + self.remaining
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return self.lower, self.upper
+
+    def standing(self, target: float) -> GoalStanding:
+        """The target against this projection (see `GoalStanding`)."""
+        return GoalStanding(
+            target=target,
+            forecast=self.total,
+            lower=self.lower,
+            upper=self.upper,
+            actual_to_date=self.actual_to_date,
+            remaining_to_target=target - self.actual_to_date,
+            shortfall=target - self.total,
+            probability=probability_of_achieving(target, self.total, self.lower, self.upper, self.level),
+            stretch=implied_stretch(target, self.total),
+        )
+
+    def as_dict(self) -> dict[str, float | str]:
+        return {
+            "start": str(self.start),
+            "end": str(self.end),
+            "metric": self.metric,
+            "actual_to_date": self.actual_to_date,
+            "remaining": self.remaining,
+            "projection": self.total,
+            "projection_low": self.lower,
+            "projection_high": self.upper,
+            "level": self.level,
+        }
+
+
+@dataclass(frozen=True)
+class GoalStanding:
+    """A target against the projection.
+
+    remaining_to_target = target − actual to date (what must still be sold);
+    shortfall = target − projection (> 0: the forecast falls short by this much; < 0: it passes the target).
+    """
+
+    target: float
+    forecast: float
+    lower: float
+    upper: float
+    actual_to_date: float
+    remaining_to_target: float
+    shortfall: float
+    probability: float
+    stretch: float
+
+
+def year_end_projection(
+    cube: pd.DataFrame, horizon: ProjectionHorizon, last_actual: pd.Period | str | None = None
+) -> YearEndProjection:
+    """Actual to date + forecast of the open periods of `horizon`, from the data up to `last_actual`."""
+    last = cube["period"].max()
+    if last_actual is not None:
+        last = min(FiscalCalendar.of(None, cube["period"]).period(last_actual), last)
+    forecast = baseline_forecast(
+        cube,
+        horizon.start,
+        horizon.end,
+        SERIES,
+        scope=dict(horizon.scope) or None,
+        metric=horizon.metric,
+        last_actual=last,
+        level=horizon.level,
+    )
+    return YearEndProjection.of(forecast)
+
+
+@dataclass(frozen=True)
+class SelectionProjections:
+    """The year-end projection of any selection (team, rep, segment, channel) from one forecast.
+
+    The forecast is fitted on the same series as `year_end_projection` (segment × channel) and split
+    top-down to the finer dimensions by each one's share of its series' last year, so the whole selection
+    gives exactly `year_end_projection`'s figure and range, and a filter is a mask, not a refit. A
+    selection's σ = max(√Σ_series (Σ σ of its rows)², backtest error × its open forecast): the rows of one
+    fitted series move together, series independently — the total's rule applied to the part.
+    """
+
+    forecast: Forecast
+
+    def select(self, filters: Mapping[str, str] | None = None) -> YearEndProjection:
+        f, rows = self.forecast, self.forecast.monthly
+        for dim, member in (filters or {}).items():
+            if member:
+                rows = rows[rows[dim].astype(str) == str(member)]
+        closed = rows["closed"].astype(bool)
+        remaining = float(rows.loc[~closed, "forecast"].sum())
+        open_rows = rows[~closed]
+        if f.fit_by:
+            per_series = open_rows.groupby(list(f.fit_by), observed=True)["sigma"].sum().to_numpy()
+        else:
+            per_series = np.asarray([open_rows["sigma"].sum()])
+        sigma = max(
+            float(np.sqrt((per_series**2).sum())), backtest_error(f.calibration, "total_error") * remaining
+        )
+        actual = float(rows.loc[closed, "forecast"].sum())
+        half = z_value(f.level) * sigma
+        total = actual + remaining
+        return YearEndProjection(
+            f.start, f.end, f.metric, f.level, actual, remaining, total - half, total + half
+        )
+
+
+def selection_projections(
+    cube: pd.DataFrame,
+    horizon: ProjectionHorizon,
+    detail: Sequence[str],
+    last_actual: pd.Period | str | None = None,
+) -> SelectionProjections:
+    """One forecast of `horizon` by segment × channel × `detail` (e.g. team, rep), fitted on segment ×
+    channel like `year_end_projection`, for `SelectionProjections.select`."""
+    last = cube["period"].max()
+    if last_actual is not None:
+        last = min(FiscalCalendar.of(None, cube["period"]).period(last_actual), last)
+    rows = select_scope(cube[cube["period"] <= last], dict(horizon.scope) or None)
+    series = rows.groupby(list(SERIES), observed=True).ngroups if len(rows) else 1
+    by = (*SERIES, *[d for d in detail if d not in SERIES and d in cube.columns])
+    forecast = baseline_forecast(
+        cube,
+        horizon.start,
+        horizon.end,
+        by,
+        scope=dict(horizon.scope) or None,
+        metric=horizon.metric,
+        last_actual=last,
+        level=horizon.level,
+        max_fitted_series=min(series, MAX_FITTED_SERIES),  # coarsened to the series the total is fitted on
+    )
+    return SelectionProjections(forecast)

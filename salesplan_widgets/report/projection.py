@@ -1,0 +1,68 @@
+"""The year-end projection as headline cards, worded once for every page that shows it.
+
+The goal report, the goal dashboard, the tracking report and the Tracker all show the projection of
+model/projection.py through these cards, so the figure, its range and the words around it are the same
+everywhere. "Remaining to target" (target − actual) sits beside "Actual to date"; "Forecast shortfall vs
+target" (target − projection) sits beside the projection it is measured from, so neither reads as a
+contradiction of the other. Formatting only: the figures come from the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from salesplan_widgets.i18n import _, fmt_percent
+from salesplan_widgets.model.calendar import period_labels
+from salesplan_widgets.model.projection import GoalStanding, YearEndProjection
+from salesplan_widgets.report.blocks import Card
+
+
+def projection_label(projection: YearEndProjection, locale: str | None = None) -> str:
+    """'Projected by Dec 2026': the same words on every page."""
+    return _("Projected by {end}").format(end=period_labels([projection.end], locale)[0])
+
+
+def projection_range(projection: YearEndProjection, figure: Callable[[float], str]) -> str:
+    lower, upper = projection.interval
+    return _("{level} range {lower} – {upper}").format(
+        level=fmt_percent(projection.level), lower=figure(lower), upper=figure(upper)
+    )
+
+
+def projection_card(
+    projection: YearEndProjection, figure: Callable[[float], str], locale: str | None = None
+) -> Card:
+    return Card(
+        projection_label(projection, locale), figure(projection.total), projection_range(projection, figure)
+    )
+
+
+def standing_cards(
+    standing: GoalStanding,
+    projection: YearEndProjection,
+    figure: Callable[[float], str],
+    locale: str | None = None,
+) -> list[Card]:
+    """Actual, what remains to the target, the projection and how far it falls short of (or passes) it."""
+    if standing.shortfall >= 0:
+        versus = Card(
+            _("Forecast shortfall vs target"),
+            figure(standing.shortfall),
+            _("target − projection"),
+        )
+    else:
+        versus = Card(
+            _("Forecast above target"),
+            figure(-standing.shortfall),
+            _("projection − target"),
+        )
+    return [
+        Card(_("Actual to date"), figure(standing.actual_to_date)),
+        Card(
+            _("Remaining to target"),
+            figure(max(standing.remaining_to_target, 0.0)),
+            _("target − actual to date"),
+        ),
+        projection_card(projection, figure, locale),
+        versus,
+    ]

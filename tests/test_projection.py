@@ -1,0 +1,205 @@
+"""One year-end projection: actual to date + the forecast of the open periods, with one range, shown alike by
+the goal wizard, the goal report and dashboard, the tracking report and the Tracker — on the demo and on a
+workbook with only date, amount and rep."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures.minimal_workbook import home_sales, write_minimal_workbook
+
+from salesplan_widgets import open_workbook
+from salesplan_widgets.model.projection import ProjectionHorizon, year_end_projection
+from salesplan_widgets.report.goal import GoalReport
+from salesplan_widgets.report.projection import projection_range
+from salesplan_widgets.report.tracking import TrackingReport
+from salesplan_widgets.widgets.goal_wizard import GoalWizard, goal_panel
+from salesplan_widgets.widgets.tracker import Tracker
+
+DEMO = Path(__file__).parents[1] / "workbooks" / "demo"
+
+
+def one_rep_cube(actuals: list[float], first: str = "2026-01") -> pd.DataFrame:
+    periods = pd.period_range(first, periods=len(actuals), freq="M")
+    return pd.DataFrame(
+        {"period": periods, "rep": "Ann", "team": "all", "territory": "all", "segment": "all",
+         "channel": "all", "actual": actuals, "quantity": 0.0, "lines": 1}
+    )  # fmt: skip
+
+
+def test_year_end_is_actual_to_date_plus_the_forecast_of_the_open_months() -> None:
+    # six months of history: the forecast of each open month is the average month seen (350)
+    cube = one_rep_cube([100.0, 200.0, 300.0, 400.0, 500.0, 600.0])
+    year = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+    projection = year_end_projection(cube, year, last_actual="2026-06")
+    assert projection.actual_to_date == pytest.approx(2_100.0)
+    assert projection.remaining == pytest.approx(6 * 350.0)
+    assert projection.total == pytest.approx(4_200.0)
+    low, high = projection.interval
+    assert low < projection.total < high
+    assert projection.interval == pytest.approx(projection.forecast.total_interval)
+
+
+def test_the_standing_separates_what_remains_to_sell_from_the_forecast_shortfall() -> None:
+    cube = one_rep_cube([100.0, 200.0, 300.0, 400.0, 500.0, 600.0])
+    year = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+    standing = year_end_projection(cube, year, last_actual="2026-06").standing(5_000.0)
+    assert standing.actual_to_date == pytest.approx(2_100.0)
+    assert standing.remaining_to_target == pytest.approx(5_000.0 - 2_100.0)
+    assert standing.shortfall == pytest.approx(5_000.0 - 4_200.0)
+
+
+def test_a_later_month_closes_more_of_the_year_at_its_actual() -> None:
+    cube = one_rep_cube([100.0] * 6 + [1_000.0] * 3)
+    year = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+    june = year_end_projection(cube, year, last_actual="2026-06")
+    september = year_end_projection(cube, year, last_actual="2026-09")
+    assert june.actual_to_date == pytest.approx(600.0)
+    assert september.actual_to_date == pytest.approx(3_600.0)
+    assert september.total > june.total
+
+
+def assert_one_projection_everywhere(workbook: Path, period: str, wizard: GoalWizard) -> None:
+    goal = GoalReport.open(workbook, period)
+    tracking = TrackingReport.open(workbook, period)
+    tracker = Tracker(workbook, period=period, editable=False)
+    figures = {
+        "goal report": (goal.projection.total, *goal.projection.interval),
+        "tracking report": (tracking.projection.total, *tracking.projection.interval),
+        "tracker": (
+            tracker.summary["year_end_projection"],
+            tracker.summary["year_end_low"],
+            tracker.summary["year_end_high"],
+        ),
+        "goal wizard": (wizard.result["baseline"], *wizard.result["interval"]),
+    }
+    expected = figures["goal report"]
+    for page, values in figures.items():
+        assert values == pytest.approx(expected, rel=1e-9), page
+    # and the same words and figures on every page that prints it
+    shown = projection_range(goal.projection, goal._figure)
+    assert shown in str(goal.headline())
+    assert shown in str(tracking.headline())
+    assert shown in goal_panel(workbook, period).value
+    assert shown in tracker.headline_panel.value
+
+
+@pytest.fixture(scope="module")
+def demo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("demo") / "demo"
+    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("reports", ".cache", "*.ipynb"))
+    return target
+
+
+def test_the_demo_shows_one_year_end_projection_on_every_page(demo_copy: Path) -> None:
+    wizard = GoalWizard(demo_copy)  # opens on the saved goal: 2026, data to October
+    assert (wizard.start, wizard.end) == ("2026-01", "2026-12")
+    assert_one_projection_everywhere(demo_copy, "2026-10", wizard)
+
+
+def test_a_workbook_with_only_date_amount_and_rep_shows_one_projection_after_its_goal_is_saved(
+    tmp_path: Path,
+) -> None:
+    folder = write_minimal_workbook(tmp_path / "texas", sales=home_sales(last="2026-06"))
+    wizard = GoalWizard(folder)
+    wizard.start, wizard.end = "2026-01", "2026-12"
+    wizard.method, wizard.growth = "growth", 0.05
+    wizard.name = "Grow 2026 home sales"
+    wizard.rationale = "Prices rise; the metros keep growing."
+    wizard.business_objective = "Hold our share of Texas"
+    wizard.override_reason = "Test goal"
+    assert wizard.save(), wizard.status
+    assert open_workbook(folder).plan.goal.target == pytest.approx(wizard.result["target"], abs=0.01)
+    assert_one_projection_everywhere(folder, "2026-06", wizard)
+
+
+def test_a_period_run_of_the_goal_and_tracking_pages_shows_one_year_end_range(demo_copy: Path) -> None:
+    import html
+    import json
+
+    from salesplan_widgets.i18n import fmt_money
+    from salesplan_widgets.run import run_period
+
+    folder = run_period(demo_copy, "2026-10", templates=["report_goal", "report_tracking"], progress=False)
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    goal, tracking = metrics["report_goal"], metrics["report_tracking"]
+    assert (goal["goal_forecast"], goal["goal_forecast_lower"], goal["goal_forecast_upper"]) == pytest.approx(
+        (
+            tracking["tracking_projection"],
+            tracking["tracking_projection_low"],
+            tracking["tracking_projection_high"],
+        )
+    )
+    assert goal["goal_actual_to_date"] == pytest.approx(tracking["tracking_actual_ytd"])
+    assert goal["goal_remaining_to_target"] == pytest.approx(
+        goal["goal_target"] - goal["goal_actual_to_date"]
+    )
+    assert goal["goal_shortfall"] == pytest.approx(goal["goal_target"] - goal["goal_forecast"])
+    shown = "80% range {} – {}".format(
+        *(
+            fmt_money(v, "CNY", digits=False)
+            for v in (goal["goal_forecast_lower"], goal["goal_forecast_upper"])
+        )
+    )
+    for page in ("report_goal.html", "report_tracking.html"):
+        text = html.unescape((folder / page).read_text(encoding="utf-8"))
+        assert shown in text, page
+        assert "Projected by Dec 2026" in text, page
+    goal_page = html.unescape((folder / "report_goal.html").read_text(encoding="utf-8"))
+    assert "Remaining to target" in goal_page and "Forecast shortfall vs target" in goal_page
+    assert "Gap to target" not in goal_page
+
+
+def test_the_tracker_projects_a_selection_from_the_same_forecast_split_by_last_years_shares(
+    tmp_path: Path,
+) -> None:
+    from fixtures.tracking_data import write_tracking_workbook
+
+    workbook = write_tracking_workbook(tmp_path / "wb", {"Ann": 1.2, "Bo": 0.5, "Cy": 0.95})
+    view = Tracker(workbook, editable=False)  # September 2026; nine months of history
+    year = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+    whole = year_end_projection(workbook.cube(), year, last_actual="2026-09")
+    assert view.summary["year_end_projection"] == pytest.approx(whole.total)
+    assert (view.summary["year_end_low"], view.summary["year_end_high"]) == pytest.approx(whole.interval)
+    # each segment × channel sells 1,000·m·2.65 in month m: the average month seen, 13,250, for Oct–Dec,
+    # 159,000 over the four series, split by each rep's share of the year so far (Ann 1.2 / 2.65)
+    assert whole.remaining == pytest.approx(159_000)
+    view.rep = "Ann"
+    assert view.summary["year_end_projection"] == pytest.approx(4 * 1_000 * 45 * 1.2 + 159_000 * 1.2 / 2.65)
+    assert view.summary["year_end_low"] < view.summary["year_end_projection"] < view.summary["year_end_high"]
+    view.rep, view.team = "", "East"  # Ann and Bo
+    assert view.summary["year_end_projection"] == pytest.approx(4 * 1_000 * 45 * 1.7 + 159_000 * 1.7 / 2.65)
+    assert "Projected by Dec 2026" in view.headline_panel.value
+
+
+def test_the_goal_page_in_chinese_names_remaining_and_shortfall_apart(demo_copy: Path) -> None:
+    import html
+
+    from salesplan_widgets.i18n import set_locale
+
+    try:
+        page = html.unescape(str(GoalReport.open(demo_copy, "2026-10", locale="zh_CN").headline()))
+    finally:
+        set_locale("en")
+    assert "至今实际" in page
+    assert "距目标尚需" in page and "预测较目标缺口" in page and "预计至" in page
+    assert "Remaining to target" not in page
+
+
+def test_a_goal_overtaken_by_the_projection_is_judged_against_the_baseline_it_was_set_on(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    folder = Path(shutil.copytree(demo_copy, tmp_path / "ahead", ignore=shutil.ignore_patterns("reports")))
+    workbook = open_workbook(folder)
+    projection = GoalReport.open(workbook, "2026-10").projection.total
+    target = round(projection * 0.99, 2)  # the year went well: today's projection passes the target
+    goal = workbook.plan.goal.model_copy(update={"target": target, "baseline": round(target / 1.04, 2)})
+    workbook.save(goal=goal)
+    report = GoalReport.open(folder, "2026-10")
+    assert report.standing().shortfall < 0 and report.standing().probability > 0.5
+    achievable = report.smart_check()["A"]
+    assert achievable.passed and "4.0% over the baseline" in achievable.sentence
+    assert "Forecast above target" in str(report.headline())
