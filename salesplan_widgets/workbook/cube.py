@@ -346,3 +346,71 @@ def account_master(source: Source, base_dir: Path) -> pd.DataFrame:
     if "potential" not in source.columns:
         frame["potential"] = float("nan")
     return frame.astype({c: str for c in ACCOUNT_COLUMNS[:-1]} | {"potential": float}).reset_index(drop=True)
+
+
+# -- transaction-level views (issue 12): what monthly totals cannot say -------------------------------------
+def credit_slices(
+    source: Source,
+    base_dir: Path,
+    calendar: Calendar,
+    accounts: Sequence[str] = (),
+    deals: Sequence[str] = (),
+    by_product: bool = False,
+) -> pd.DataFrame:
+    """The sales of the named accounts and deals, kept apart: the cube's rows with `account` and `deal`
+    columns, only for lines whose account or deal a credit split names (the rest say 'all').
+
+    Grouped in DuckDB, so a split per account or per deal costs one scan, not a cube by account.
+    """
+    dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
+    for column, names in (("account", accounts), ("deal", deals)):
+        if names and column not in source.columns:
+            raise InputError(
+                Problem(
+                    file=source.path,
+                    column=column,
+                    expected=_("a column mapped to {column}").format(column=column),
+                    fix=_("add {column}: <your column name> under the source's columns in plan.yaml").format(
+                        column=column
+                    ),
+                )
+            )
+    named = {"account": list(accounts), "deal": list(deals)}
+    mapped = [d for d in dimensions if d in source.columns]
+    constants = [d for d in dimensions if d not in source.columns]
+    keys = [c for c in ("account", "deal") if named[c]]
+    measures = ["date", "amount", *(["quantity"] if "quantity" in source.columns else []), *mapped, *keys]
+
+    def listed(column: str) -> str:
+        return ", ".join(literal(v) for v in named[column])
+
+    def kept(column: str) -> str:  # the named value, or 'all' for the rest of the slice's lines
+        if not named[column]:
+            return f"{literal(ALL)} AS {column}"
+        return f"CASE WHEN {ident(column)} IN ({listed(column)}) THEN {ident(column)} ELSE {literal(ALL)} END AS {column}"
+
+    def query(con, scan):
+        relation = normalised_sql(scan, source, tuple(measures))
+        where = " OR ".join(f"{ident(c)} IN ({listed(c)})" for c in keys)
+        lines = (
+            f"SELECT * EXCLUDE ({', '.join(ident(c) for c in keys)}), {kept('account')}, {kept('deal')} "
+            f"FROM ({relation}) AS s WHERE {where}"
+        )
+        grouped = cube_sql(
+            lines, calendar.grain, [*mapped, "account", "deal"], constants, "quantity" in source.columns
+        )
+        return con.sql(grouped).df()
+
+    raw = run_on_source(source, Path(base_dir), query)
+    freq = period_freq(calendar)
+    if raw.empty:
+        return _empty_cube([*dimensions, "account", "deal"], freq)
+    frame = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in [*dimensions, "account", "deal"]:
+        values = raw[d].astype(str).where(raw[d].notna(), "").str.strip()
+        frame[d] = values.where(values != "", UNKNOWN).astype(str)
+    for m in MEASURES:
+        frame[m] = raw[m].astype(float if m != "lines" else "int64").fillna(0).to_numpy()
+    return frame.groupby(["period", *dimensions, "account", "deal"], sort=True, as_index=False)[
+        list(MEASURES)
+    ].sum()

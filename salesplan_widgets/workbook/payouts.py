@@ -41,6 +41,24 @@ def needs_products(section: IncentivesSection) -> bool:
     return any(getattr(r, "product", None) for r in rules)
 
 
+def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
+    """The cube the plan is paid on: by product where a rule names one, and with the sales of every account
+    and deal a credit split names kept apart (counted in DuckDB at transaction level)."""
+    from salesplan_widgets.model.credit import needs_accounts, with_slices
+    from salesplan_widgets.workbook.cube import credit_slices
+
+    by_product = needs_products(section)
+    cube = workbook.cube(by_product=by_product)
+    accounts, deals = needs_accounts(section)
+    if not accounts and not deals:
+        return cube
+    with workbook._conversions():
+        slices = credit_slices(
+            workbook.source("sales"), workbook.path, workbook.plan.calendar, accounts, deals, by_product
+        )
+    return with_slices(cube, slices)
+
+
 @dataclass(frozen=True)
 class Quotas:
     table: pd.DataFrame  # period, rep, team, target
@@ -89,7 +107,7 @@ def period_statements(
     """The model's statements for `period` from the workbook's cube, plan and quotas."""
     section = section or incentives_of(workbook)
     quotas = quotas or load_quotas(workbook)
-    cube = workbook.cube(by_product=needs_products(section))
+    cube = pay_cube(workbook, section)
     return payout_statements(
         section,
         cube,
@@ -125,6 +143,17 @@ def statement_table(statements: Statements) -> pd.DataFrame:
     for column in ("base", "reference", "amount"):  # money, exact in the minor unit (no float noise)
         table[column] = table[column].round(digits)
     return table.reset_index(drop=True)
+
+
+def credit_table(statements: Statements) -> pd.DataFrame:
+    """The period's credit lines (split, overlay and team credit: sales credited beyond a rep's own
+    bookings), which pay nothing themselves and so are not payment lines; empty without crediting."""
+    latest = statements.lines["period"].max() if len(statements.lines) else None
+    lines = statements.lines[
+        (statements.lines["component"] == "credit") & (statements.lines["period"] == latest)
+    ]
+    table = statement_table(Statements(lines, statements.reps, statements.rewards, statements.currency))
+    return table[["period", "team", "rep", "rule", "base", "currency"]]
 
 
 def payment_table(payments: PeriodPayments) -> pd.DataFrame:
@@ -196,7 +225,15 @@ def write_payment_files(
     with atomic_path(xlsx_path) as tmp:
         _write_excel(statements, table, tmp, wb.plan.name, period)
     documents = write_statement_documents(wb, payments, statements, status=status)
-    return [csv_path, xlsx_path, *documents]
+    credit = credit_table(statements)
+    if credit.empty:
+        return [csv_path, xlsx_path, *documents]
+    credit_path = folder / f"credit-{period}.csv"  # who was credited with what, beside what was paid
+    with atomic_path(credit_path) as tmp:
+        credit.rename(columns={**_columns(), "base": _("Credited sales")}).to_csv(
+            tmp, index=False, encoding="utf-8-sig"
+        )
+    return [csv_path, xlsx_path, *documents, credit_path]
 
 
 def _write_excel(
@@ -224,7 +261,7 @@ def _write_excel(
         .reset_index()
     )
     paid = round(float(teams["payout"].sum()), digits)
-    revenue = float(teams["sales"].sum())
+    revenue = cost.revenue  # booked sales: overlay and team credit is credit, not more revenue
     summary.append([plan_name])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(
@@ -246,6 +283,9 @@ def _write_excel(
     summary.append([_("Non-cash rewards"), None, None, cost.non_cash])
     total_cost = paid + cost.non_cash
     summary.append([_("Total cost"), None, None, total_cost, total_cost / revenue if revenue > 0 else None])
+    if cost.credited is not None and cost.credited != cost.revenue:  # overlays or managers credited
+        summary.append([_("Credited sales (total credit ÷ booked sales)"), None, cost.credited, None,
+                        cost.credit_ratio])  # fmt: skip
     for row in summary.iter_rows(min_row=5, max_row=summary.max_row):
         for cell in row[2:4]:
             cell.number_format = money
@@ -273,5 +313,17 @@ def _write_excel(
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:F{max(sheet.max_row - 1, 1)}"
         for i, width in enumerate((18, 16, 56, 16, 10, 14), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+    credit = credit_table(statements)
+    if len(credit):  # split, overlay and team credit: paid through the lines above, shown here
+        sheet = book.create_sheet(_sheet_name(_("Credit"), taken))
+        sheet.append([columns["team"], columns["rep"], columns["rule"], _("Credited sales")])
+        for cell in sheet[1]:
+            cell.font = bold
+        for values in credit[["team", "rep", "rule", "base"]].itertuples(index=False):
+            sheet.append(list(values))
+        for row in sheet.iter_rows(min_row=2):
+            row[3].number_format = money
+        for i, width in enumerate((18, 18, 64, 16), start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
     book.save(path)

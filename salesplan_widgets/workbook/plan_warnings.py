@@ -59,7 +59,7 @@ def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]
     problems = []
     for i, split in enumerate(section.crediting):
         column = f"incentives.crediting[{i}]"
-        if split.rep not in reps:
+        if split.rep is not None and split.rep not in reps:
             problems.append(
                 Problem(
                     file=PLAN_FILE,
@@ -71,7 +71,7 @@ def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]
                     found=split.rep,
                 )
             )
-        for name in split.shares:
+        for name in [*split.shares, *split.overlays]:
             if name not in reps:
                 problems.append(
                     Problem(

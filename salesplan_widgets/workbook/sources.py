@@ -43,7 +43,7 @@ MAX_EXAMPLES = 5  # bad rows listed per check; the rest are counted
 UNKNOWN = "unknown"  # a mapped dimension left blank in a row
 ALL = "all"  # a dimension the plan does not map
 # "potential" (an account's estimated yearly value) is checked once the plan schema lets it be mapped
-NUMERIC_COLUMNS = ("amount", "quantity", "potential")
+NUMERIC_COLUMNS = ("amount", "quantity", "potential", "cost")
 REQUIRED = {"sales": ("date", "amount", "rep"), "accounts": ("account",)}
 _DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 _SAMPLE_BYTES = 1 << 16
