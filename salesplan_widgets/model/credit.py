@@ -130,7 +130,10 @@ def _team_credit(credited: pd.DataFrame, section: IncentivesSection) -> list[pd.
     for i, entry in enumerate(section.hierarchy):  # over the plan's few managers
         rows = owners[(owners["team"] == entry.team).to_numpy() & (owners["rep"] != entry.manager).to_numpy()]
         kind = "team" if entry.override_rate is None else "team_override"
-        parts.append(rows.assign(rep=entry.manager, credit=kind, credit_rule=i))
+        rows = rows.assign(rep=entry.manager, credit=kind, credit_rule=i)
+        if "collected" in rows.columns:  # a manager is credited with the team's sales, not its cash
+            rows = rows.assign(collected=0.0)
+        parts.append(rows)
     return parts
 
 

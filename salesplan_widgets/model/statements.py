@@ -233,8 +233,15 @@ def payout_statements(
                 team_sales["credit_rule"].to_numpy(dtype=int))
         if n_team else np.zeros((n_reps, 12, 0))
     )  # fmt: skip
+    # cash collected (回款), by the plan's own age bands (the pay cube's rows carry the band's lower edge)
+    edges = plan.collection_edges
+    g_month = np.zeros((n_reps, 12, len(plan.collection_rate)))
+    if len(plan.collection_rate) and "collected" in sales.columns:
+        band = np.searchsorted(edges, sales["age_from"].to_numpy(dtype=int), side="right")
+        g_month = monthly(sales, sales["collected"].to_numpy(dtype=float), len(plan.collection_rate), band)
     if share is not None:
         c_month, h_month = c_month * on_plan[..., None], h_month * on_plan[..., None]
+        g_month = g_month * on_plan[..., None]
 
     # Measurement windows t = 0..t_now: months [start, end] (from month 0 when year-to-date).
     t_now = upto // length
@@ -248,7 +255,7 @@ def payout_statements(
 
     s_win, q_win, q_plain_win = window(s_month), window(q_month), window(q_plain)
     o_win, p_win = window(o_month), window(p_month)
-    c_win, h_win = window(c_month), window(h_month)
+    c_win, h_win, g_win = window(c_month), window(h_month), window(g_month)
 
     milestones = section.milestones
     by = np.array([(pd.Period(m.by, "M") - first).n for m in milestones], dtype=int)
@@ -280,6 +287,7 @@ def payout_statements(
         periods=n_periods,
         credit_sales=c_win,
         team_sales=h_win,
+        collected=g_win,
     )
 
     # True-up, in whole minor units so that no rounding residue is ever carried (no phantom 0.01 lines):

@@ -123,6 +123,11 @@ class Sources(PlanModel):
     accounts: Source | None = Field(
         None, description="Optional account master: account, segment, potential (estimated yearly value)."
     )
+    receipts: Source | None = Field(  # issue 12: cash collected (回款)
+        None,
+        description="Optional receipts (回款): one row per payment received, with date, amount and invoice "
+        "(and account, rep); the invoice's date and rep come from the sales lines with the same invoice.",
+    )
 
 
 class Reports(PlanModel):

@@ -497,6 +497,67 @@ class Relief(PlanModel):
         return self
 
 
+# -- cash collected (回款, issue 12) --------------------------------------------------------------------
+class AgeingStep(PlanModel):
+    """Cash received more than `after_days` after its invoice earns the rate × `factor` (not retroactive:
+    cash received earlier on the same invoice keeps the rate it earned)."""
+
+    after_days: int = Field(gt=0, description="Days after the invoice date, e.g. 90.")
+    factor: float = Field(
+        ge=0, le=1, description="Share of the rate paid on later cash, e.g. 0.5; 0 pays nothing."
+    )
+
+
+class Collections(PlanModel):
+    """Commission on cash collected (回款) rather than on bookings: paid in the month the cash arrives."""
+
+    rate: Rate = Field(description="Commission rate on cash collected, e.g. 0.03 for 3%.")
+    ageing: list[AgeingStep] = Field(
+        default_factory=list,
+        description="Reduced rates for late cash, by rising days after the invoice, e.g. "
+        "[{after_days: 90, factor: 0.5}, {after_days: 180, factor: 0}].",
+    )
+
+    @model_validator(mode="after")
+    def _rising(self) -> Collections:
+        days = [a.after_days for a in self.ageing]
+        if days != sorted(set(days)):
+            raise ValueError(
+                _(
+                    "collections rule: the ageing steps must be listed by rising days, each once ({days}); "
+                    "fix: sort them by after_days"
+                ).format(days=", ".join(str(d) for d in days))
+            )
+        return self
+
+    def bands(self) -> tuple[list[int], list[float]]:
+        """Age bands as (upper edges in days, rate of each band): [0, e1], (e1, e2], … (last, ∞)."""
+        return [a.after_days for a in self.ageing], [
+            self.rate,
+            *(self.rate * a.factor for a in self.ageing),
+        ]
+
+
+# -- per-deal components (issue 12): computed on transactions, not on monthly totals ---------------------
+class DealKicker(PlanModel):
+    """An extra rate on every deal of at least `at_least` (a deal: the lines of one deal id, or of one
+    invoice, or a single line when neither is mapped), paid in the month the deal was first booked."""
+
+    at_least: float = Field(gt=0, description="Smallest deal that earns the kicker, in money, e.g. 100000.")
+    rate: Rate = Field(0.0, description="Extra rate on the whole deal, e.g. 0.01 for 1%.")
+    bonus: float = Field(0.0, ge=0, description="Or a fixed bonus per such deal.")
+
+
+class NewLogo(PlanModel):
+    """A bonus for every new account won: an account whose first line ever falls in the period, paid to
+    the rep on that first line."""
+
+    bonus: float = Field(gt=0, description="Bonus per new account, e.g. 500.")
+    min_first_order: float = Field(
+        0.0, ge=0, description="Smallest first order (that day's lines of the account) that counts, e.g. 5000."
+    )
+
+
 class PlanRules(PlanModel):
     """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
@@ -514,6 +575,13 @@ class PlanRules(PlanModel):
     target_incentive: TargetIncentive | None = None
     milestones: list[Milestone] = Field(default_factory=list)
     spifs: list[Spif] = Field(default_factory=list)
+    # -- cash collected (issue 12) --
+    collections: Collections | None = Field(
+        None, description="Commission on cash collected (回款), with ageing rules for late cash."
+    )
+    # -- per-deal components (issue 12) --
+    deal_kicker: DealKicker | None = Field(None, description="An extra rate or bonus on large deals.")
+    new_logo: NewLogo | None = Field(None, description="A bonus per new account won.")
 
 
 class PlanVersion(PlanRules):

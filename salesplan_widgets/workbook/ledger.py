@@ -141,6 +141,7 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
                 path, columns=columns, read_dictionary=[c for c in PERIODS if c in (columns or PERIODS)]
             )
         )
+    tables = [t for t in tables if t.num_rows]  # a month closed without a paid line (no cash came in)
     if not tables:
         return LedgerState(journal, pd.DataFrame(columns=columns or COLUMNS), raw)
     lines = pa.concat_tables(tables).to_pandas()

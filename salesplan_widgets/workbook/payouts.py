@@ -42,21 +42,23 @@ def needs_products(section: IncentivesSection) -> bool:
 
 
 def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
-    """The cube the plan is paid on: by product where a rule names one, and with the sales of every account
-    and deal a credit split names kept apart (counted in DuckDB at transaction level)."""
+    """The cube the plan is paid on: by product where a rule names one, with the sales of every account
+    and deal a credit split names kept apart, and the cash collected where the plan pays on it (both
+    counted in DuckDB at transaction level)."""
     from salesplan_widgets.model.credit import needs_accounts, with_slices
     from salesplan_widgets.workbook.cube import credit_slices
+    from salesplan_widgets.workbook.receipts import with_collections
 
     by_product = needs_products(section)
     cube = workbook.cube(by_product=by_product)
     accounts, deals = needs_accounts(section)
-    if not accounts and not deals:
-        return cube
-    with workbook._conversions():
-        slices = credit_slices(
-            workbook.source("sales"), workbook.path, workbook.plan.calendar, accounts, deals, by_product
-        )
-    return with_slices(cube, slices)
+    if accounts or deals:
+        with workbook._conversions():
+            slices = credit_slices(
+                workbook.source("sales"), workbook.path, workbook.plan.calendar, accounts, deals, by_product
+            )
+        cube = with_slices(cube, slices)
+    return with_collections(cube, workbook, section)
 
 
 @dataclass(frozen=True)

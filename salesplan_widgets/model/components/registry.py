@@ -8,6 +8,7 @@ from salesplan_widgets.model.components.base import Component
 from salesplan_widgets.model.components.cap_attainment import AttainmentCap
 from salesplan_widgets.model.components.cap_payout import PayoutCap
 from salesplan_widgets.model.components.cap_rate import RateCap
+from salesplan_widgets.model.components.collections import Collections
 from salesplan_widgets.model.components.credit import Credit
 from salesplan_widgets.model.components.milestones import Milestones
 from salesplan_widgets.model.components.overrides import Overrides
@@ -17,7 +18,7 @@ from salesplan_widgets.model.components.team_override import TeamOverride
 from salesplan_widgets.model.components.threshold import Threshold
 
 # Engine order: credit (lines only) -> bands -> overrides -> accelerators -> attainment cap -> rate cap ->
-# target incentive -> threshold -> team override -> SPIFs -> milestones -> payout cap. Each reads the
+# target incentive -> threshold -> team override -> cash collected -> SPIFs -> milestones -> payout cap. Each reads the
 # running total of those before it.
 ORDER: tuple[type[Component], ...] = (
     Credit,
@@ -29,6 +30,7 @@ ORDER: tuple[type[Component], ...] = (
     TargetIncentive,
     Threshold,
     TeamOverride,
+    Collections,
     Spifs,
     Milestones,
     PayoutCap,
