@@ -53,7 +53,7 @@ def _field(model, path: list[str]):
 
 def test_every_component_names_a_key_of_the_plan_it_reads():
     assert list(COMPONENTS) == ["credit", "band", "override", "accelerator", "cap_attainment", "cap_rate",
-                                "target_incentive", "threshold", "team_override", "collections", "spif", "milestone",
+                                "target_incentive", "threshold", "team_override", "collections", "deal_kicker", "new_logo", "spif", "milestone",
                                 "cap_payout"]  # fmt: skip
     for component in COMPONENTS.values():
         head, *path = component.schema.split(".")

@@ -30,6 +30,9 @@ CREDIT_LINES: tuple[str, ...] = ("split", "overlay", "team")  # credit a stateme
 MEASURES: tuple[str, ...] = ("actual", "quantity", "lines")
 OWNERS = ("booked", "split")
 EXTRA = ("overlay", "team")  # credit beyond 100% of booked sales
+# what a credited row carries in proportion to its share: sales, and the cash and deal facts beside them
+SHARED = ("actual", "quantity", "collected", "deal_sales", "deals", "new_logos")
+OWN_FACTS = ("collected", "deal_sales", "deals", "new_logos")  # a rep's own: never a manager's team credit
 
 
 def needs_accounts(section: IncentivesSection) -> tuple[list[str], list[str]]:
@@ -70,7 +73,7 @@ def _split_rule(cube: pd.DataFrame, section: IncentivesSection) -> np.ndarray:
 
 def _scaled(frame: pd.DataFrame, share: pd.Series | np.ndarray) -> pd.DataFrame:
     out = frame.copy()
-    for column in ("actual", "quantity"):
+    for column in SHARED:
         if column in out:
             out[column] = out[column].to_numpy(dtype=float) * np.asarray(share, dtype=float)
     return out
@@ -131,8 +134,8 @@ def _team_credit(credited: pd.DataFrame, section: IncentivesSection) -> list[pd.
         rows = owners[(owners["team"] == entry.team).to_numpy() & (owners["rep"] != entry.manager).to_numpy()]
         kind = "team" if entry.override_rate is None else "team_override"
         rows = rows.assign(rep=entry.manager, credit=kind, credit_rule=i)
-        if "collected" in rows.columns:  # a manager is credited with the team's sales, not its cash
-            rows = rows.assign(collected=0.0)
+        # a manager is credited with the team's sales, not its cash, its large deals or its new accounts
+        rows = rows.assign(**{c: 0.0 for c in OWN_FACTS if c in rows.columns})
         parts.append(rows)
     return parts
 

@@ -239,9 +239,21 @@ def payout_statements(
     if len(plan.collection_rate) and "collected" in sales.columns:
         band = np.searchsorted(edges, sales["age_from"].to_numpy(dtype=int), side="right")
         g_month = monthly(sales, sales["collected"].to_numpy(dtype=float), len(plan.collection_rate), band)
+    # per-deal facts counted on the transactions: large deals (value and count) and new accounts won
+    k_value, k_count, logos = (
+        np.zeros((n_reps, 12, n)) for n in (len(plan.kicker_rate),) * 2 + (len(plan.new_logo_bonus),)
+    )
+    if section.deal_kicker is not None and "deal_from" in sales.columns:
+        big = sales[sales["deal_from"].to_numpy(dtype=float) >= section.deal_kicker.at_least]
+        k_value[..., 0] = monthly(big, big["deal_sales"].to_numpy(dtype=float))
+        k_count[..., 0] = monthly(big, big["deals"].to_numpy(dtype=float))
+    if section.new_logo is not None and "logo_from" in sales.columns:
+        won = sales[sales["logo_from"].to_numpy(dtype=float) >= section.new_logo.min_first_order]
+        logos[..., 0] = monthly(won, won["new_logos"].to_numpy(dtype=float))
     if share is not None:
         c_month, h_month = c_month * on_plan[..., None], h_month * on_plan[..., None]
         g_month = g_month * on_plan[..., None]
+        k_value, k_count, logos = (x * on_plan[..., None] for x in (k_value, k_count, logos))
 
     # Measurement windows t = 0..t_now: months [start, end] (from month 0 when year-to-date).
     t_now = upto // length
@@ -256,6 +268,7 @@ def payout_statements(
     s_win, q_win, q_plain_win = window(s_month), window(q_month), window(q_plain)
     o_win, p_win = window(o_month), window(p_month)
     c_win, h_win, g_win = window(c_month), window(h_month), window(g_month)
+    k_value_win, k_count_win, logos_win = window(k_value), window(k_count), window(logos)
 
     milestones = section.milestones
     by = np.array([(pd.Period(m.by, "M") - first).n for m in milestones], dtype=int)
@@ -288,6 +301,9 @@ def payout_statements(
         credit_sales=c_win,
         team_sales=h_win,
         collected=g_win,
+        kicker_sales=k_value_win,
+        kicker_deals=k_count_win,
+        new_logos=logos_win,
     )
 
     # True-up, in whole minor units so that no rounding residue is ever carried (no phantom 0.01 lines):

@@ -554,7 +554,9 @@ class NewLogo(PlanModel):
 
     bonus: float = Field(gt=0, description="Bonus per new account, e.g. 500.")
     min_first_order: float = Field(
-        0.0, ge=0, description="Smallest first order (that day's lines of the account) that counts, e.g. 5000."
+        0.0,
+        ge=0,
+        description="Smallest first order (that day's lines of the account) that counts, e.g. 5000.",
     )
 
 

@@ -414,3 +414,107 @@ def credit_slices(
     return frame.groupby(["period", *dimensions, "account", "deal"], sort=True, as_index=False)[
         list(MEASURES)
     ].sum()
+
+
+def deal_facts(
+    source: Source,
+    base_dir: Path,
+    calendar: Calendar,
+    deal_edges: Sequence[float] = (),
+    logo_edges: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """Per-deal facts counted on the transactions in DuckDB, as rows the pay cube carries beside the sales.
+
+    - Deals (the lines of one deal id, else of one invoice, else each line on its own) of at least the
+      smallest of `deal_edges`: per month of the deal's first line, rep and team of that line, and size band
+      (`deal_from`, the largest edge the deal reaches), their count (`deals`) and value (`deal_sales`).
+    - With `logo_edges`, new accounts: an account's first day ever (over the whole file), credited to the
+      rep on its first line; per month, rep, team and first-order band (`logo_from`), their count
+      (`new_logos`). Lines without an account are left out.
+
+    One scan of the file feeds both. Only the small result comes to pandas.
+    """
+    date, amount = ident("date"), ident("amount")
+    key = next((c for c in ("deal", "invoice") if c in source.columns), None)
+    has_team = "team" in source.columns
+    columns = ("date", "amount", "rep", *(("team",) if has_team else ()), *((key,) if key else ()))
+    want_logos = logo_edges is not None
+    if want_logos:
+        _require_account(source)
+        columns = (*columns, "account")
+    deal_edges = sorted({float(e) for e in deal_edges})
+    logo_edges = sorted({0.0, *(float(e) for e in logo_edges or ())})
+    first_team = f"arg_min(team, {date})" if has_team else literal(ALL)  # the team on the first line
+    month = period_start_sql(calendar.grain, "d")
+
+    def band(value: str, edges: list[float]) -> str:
+        if not edges:
+            return "0"
+        whens = " ".join(f"WHEN {value} >= {e!r} THEN {e!r}" for e in reversed(edges))
+        return f"CASE {whens} ELSE -1 END"
+
+    def query(con, scan):
+        lines = normalised_sql(scan, source, columns)
+        con.execute(f"CREATE TEMP VIEW lines AS SELECT * FROM ({lines}) AS s WHERE {date} IS NOT NULL")
+        parts = []
+        if deal_edges:
+            if key:  # a deal is the lines of one deal id (or invoice), dated by its first line
+                deals = (
+                    f"SELECT MIN({date}) AS d, arg_min(rep, {date}) AS rep, "
+                    f"{first_team} AS team, SUM({amount}) AS size "
+                    f"FROM lines WHERE {ident(key)} <> {literal(UNKNOWN)} GROUP BY {ident(key)} "
+                    f"HAVING SUM({amount}) >= {deal_edges[0]!r}"
+                )
+            else:  # each line is a deal
+                deals = (
+                    f"SELECT {date} AS d, rep, {'team' if has_team else literal(ALL)} AS team, {amount} AS size "
+                    f"FROM lines WHERE {amount} >= {deal_edges[0]!r}"
+                )
+            parts.append(
+                con.sql(
+                    f"SELECT CAST({month} AS DATE) AS period_start, rep, team, {band('size', deal_edges)} AS deal_from, "
+                    f"COUNT(*) AS deals, SUM(size) AS deal_sales, -1 AS logo_from, 0 AS new_logos "
+                    f"FROM ({deals}) AS x GROUP BY ALL"
+                ).df()
+            )
+        if want_logos:
+            if logo_edges[-1] > 0:  # the first order: the account's lines on its first day
+                firsts = (
+                    f"SELECT account, MIN(day) AS d, arg_min(rep, day) AS rep, arg_min(team, day) AS team, "
+                    f"arg_min(size, day) AS size FROM (SELECT account, {date} AS day, arg_min(rep, {date}) AS rep, "
+                    f"{first_team} AS team, SUM({amount}) AS size "
+                    f"FROM lines WHERE account <> {literal(UNKNOWN)} GROUP BY account, {date}) AS days GROUP BY account"
+                )
+            else:
+                firsts = (
+                    f"SELECT account, MIN({date}) AS d, arg_min(rep, {date}) AS rep, "
+                    f"{first_team} AS team, 0 AS size "
+                    f"FROM lines WHERE account <> {literal(UNKNOWN)} GROUP BY account"
+                )
+            parts.append(
+                con.sql(
+                    f"SELECT CAST({month} AS DATE) AS period_start, rep, team, -1 AS deal_from, 0 AS deals, "
+                    f"0.0 AS deal_sales, {band('size', logo_edges) if logo_edges[-1] > 0 else '0'} AS logo_from, "
+                    f"COUNT(*) AS new_logos FROM ({firsts}) AS f GROUP BY ALL"
+                ).df()
+            )
+        return parts
+
+    parts = run_on_source(source, Path(base_dir), query)
+    columns_out = ["deal_from", "deals", "deal_sales", "logo_from", "new_logos"]
+    raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    freq = period_freq(calendar)
+    frame = _empty_cube(CUBE_DIMENSIONS, freq)
+    if raw.empty:
+        return frame.assign(**{c: pd.Series([], dtype=float) for c in columns_out})
+    frame = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in CUBE_DIMENSIONS:
+        values = raw[d].astype(str).str.strip() if d in ("rep", "team") else pd.Series(ALL, index=raw.index)
+        frame[d] = values.where(values != "", UNKNOWN).to_numpy()
+    frame["actual"], frame["quantity"], frame["lines"] = 0.0, 0.0, 0
+    for c in columns_out:
+        frame[c] = raw[c].astype(float).to_numpy()
+    keys = ["period", *CUBE_DIMENSIONS, "deal_from", "logo_from"]
+    return frame.groupby(keys, sort=True, as_index=False)[
+        ["actual", "quantity", "lines", "deals", "deal_sales", "new_logos"]
+    ].sum()

@@ -44,9 +44,10 @@ def needs_products(section: IncentivesSection) -> bool:
 def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
     """The cube the plan is paid on: by product where a rule names one, with the sales of every account
     and deal a credit split names kept apart, and the cash collected where the plan pays on it (both
-    counted in DuckDB at transaction level)."""
+    counted in DuckDB at transaction level), and large deals and new accounts for per-deal components."""
     from salesplan_widgets.model.credit import needs_accounts, with_slices
     from salesplan_widgets.workbook.cube import credit_slices
+    from salesplan_widgets.workbook.deals import with_deal_facts
     from salesplan_widgets.workbook.receipts import with_collections
 
     by_product = needs_products(section)
@@ -58,7 +59,7 @@ def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
                 workbook.source("sales"), workbook.path, workbook.plan.calendar, accounts, deals, by_product
             )
         cube = with_slices(cube, slices)
-    return with_collections(cube, workbook, section)
+    return with_deal_facts(with_collections(cube, workbook, section), workbook, section)
 
 
 @dataclass(frozen=True)
