@@ -31,7 +31,7 @@ MEASURES: tuple[str, ...] = ("actual", "quantity", "lines")
 OWNERS = ("booked", "split")
 EXTRA = ("overlay", "team")  # credit beyond 100% of booked sales
 # what a credited row carries in proportion to its share: sales, and the cash and deal facts beside them
-SHARED = ("actual", "quantity", "collected", "deal_sales", "deals", "new_logos")
+SHARED = ("actual", "quantity", "cost", "collected", "deal_sales", "deals", "new_logos")
 OWN_FACTS = ("collected", "deal_sales", "deals", "new_logos")  # a rep's own: never a manager's team credit
 
 
@@ -161,8 +161,8 @@ def with_slices(cube: pd.DataFrame, slices: pd.DataFrame) -> pd.DataFrame:
 
     The result adds up to the cube: nothing is counted twice and nothing lost.
     """
-    keys = [c for c in cube.columns if c not in MEASURES]
-    measures = [m for m in MEASURES if m in cube.columns]
+    keys = [c for c in cube.columns if c not in (*MEASURES, "cost")]
+    measures = [m for m in (*MEASURES, "cost") if m in cube.columns and m in slices.columns]
     if slices.empty:
         return cube.assign(account="all", deal="all")
     taken = slices.groupby(keys, observed=True, as_index=False)[measures].sum()

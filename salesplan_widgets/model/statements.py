@@ -178,6 +178,14 @@ def payout_statements(
     length = PERIOD_MONTHS[section.measurement]
 
     credited = credit_sales(cube, section)
+    if section.measure == "margin":  # pay on gross margin: amount − cost of the goods sold
+        if "cost" not in credited.columns:
+            raise _problem(
+                "incentives.measure",
+                _("sales with a cost column for commission on gross margin"),
+                _("map the cost column under sources.sales.columns, or remove 'measure: margin'"),
+            )
+        credited = credited.assign(actual=credited["actual"] - credited["cost"].fillna(0.0))
     credited = credited[(credited["period"] >= first) & (credited["period"] <= period)]
     override_mode = (credited["credit"] == "team_override").to_numpy()
     sales, team_sales = credited[~override_mode], credited[override_mode]

@@ -663,7 +663,12 @@ class IncentivesSection(PlanRules):
     assignments: list[Assignment] = Field(
         default_factory=list, description="Which rep is on which role plan, from when to when."
     )
-    # -- crediting by hierarchy (issue 12) --
+    # -- crediting by hierarchy and other bases (issue 12) --
+    measure: Literal["amount", "margin"] = Field(
+        "amount",
+        description="What the plan pays on and measures attainment by: sales amount, or gross margin "
+        "(amount − cost, from the sales source's cost column; quotas then in margin).",
+    )
     hierarchy: list[TeamCredit] = Field(
         default_factory=list,
         description="Team leads and managers credited with their team's sales (an override rate or their own plan).",
@@ -706,6 +711,8 @@ class IncentivesSection(PlanRules):
         for key in ("plans", "assignments", "hierarchy"):
             if isinstance(data, dict) and not data.get(key):
                 data.pop(key, None)
+        if isinstance(data, dict) and data.get("measure") == "amount":  # the default: plans read as before
+            data.pop("measure")
         return data
 
     def rules_in_force(self, plan: str, month: str) -> IncentivesSection | None:
@@ -716,7 +723,15 @@ class IncentivesSection(PlanRules):
             return None
         rules = version.model_dump(exclude={"effective", "reason"})
         shared = self.model_dump(
-            include={"rewards", "recognition", "crediting", "relief", "provisional_growth", "hierarchy"}
+            include={
+                "rewards",
+                "recognition",
+                "crediting",
+                "relief",
+                "provisional_growth",
+                "hierarchy",
+                "measure",
+            }
         )
         return IncentivesSection.model_validate(rules | shared)
 

@@ -29,6 +29,6 @@ def with_deal_facts(cube: pd.DataFrame, workbook, section: IncentivesSection) ->
             workbook.source("sales"), workbook.path, workbook.plan.calendar, kickers, logos if logos else None
         )
     sales = cube.assign(**FACTS)
-    for column in sales.columns.difference(rows.columns):  # product, account, deal, cash: not of these rows
-        rows[column] = 0.0 if column in ("collected", "age_from") else ALL
+    for column in sales.columns.difference(rows.columns):  # product, account, deal, cost …: not of these rows
+        rows[column] = 0.0 if pd.api.types.is_numeric_dtype(sales[column]) else ALL
     return pd.concat([sales, rows[list(sales.columns)]], ignore_index=True)

@@ -52,6 +52,13 @@ def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
 
     by_product = needs_products(section)
     cube = workbook.cube(by_product=by_product)
+    if section.measure == "margin":  # the cost of the goods sold beside the sales, for gross margin
+        from salesplan_widgets.workbook.cube import cost_cube
+
+        with workbook._conversions():
+            costs = cost_cube(workbook.source("sales"), workbook.path, workbook.plan.calendar, by_product)
+        keys = [c for c in costs.columns if c != "cost"]
+        cube = cube.merge(costs, on=keys, how="left").fillna({"cost": 0.0})
     accounts, deals = needs_accounts(section)
     if accounts or deals:
         with workbook._conversions():
@@ -60,6 +67,24 @@ def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
             )
         cube = with_slices(cube, slices)
     return with_deal_facts(with_collections(cube, workbook, section), workbook, section)
+
+
+QUANTITY_TARGETS = "quantity_targets"
+
+
+def quantity_variance(workbook: Workbook, period: str | pd.Period) -> pd.DataFrame | None:
+    """Target units against units credited (`tables/quantity_targets.csv`: period, rep, target in units),
+    for the period and the fiscal year to date; None without quantity targets."""
+    from salesplan_widgets.model.quantity import target_variance
+
+    targets = workbook.read_table(QUANTITY_TARGETS)
+    if targets is None:
+        return None
+    section = incentives_of(workbook)
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    cube = calendar.in_months(pay_cube(workbook, section))
+    month = calendar.months_of([period])[0] if isinstance(period, pd.Period) else pd.Period(period, "M")
+    return target_variance(cube, calendar.in_months(targets), section, month, calendar.fiscal_year_start)
 
 
 @dataclass(frozen=True)
@@ -228,15 +253,21 @@ def write_payment_files(
     with atomic_path(xlsx_path) as tmp:
         _write_excel(statements, table, tmp, wb.plan.name, period)
     documents = write_statement_documents(wb, payments, statements, status=status)
+    extra = []
+    units = quantity_variance(wb, payments.period)
+    if units is not None:  # quantity targets: units credited against target units
+        extra.append(folder / f"quantity-{period}.csv")
+        with atomic_path(extra[-1]) as tmp:
+            units.assign(period=units["period"].astype(str)).to_csv(tmp, index=False, encoding="utf-8-sig")
     credit = credit_table(statements)
     if credit.empty:
-        return [csv_path, xlsx_path, *documents]
+        return [csv_path, xlsx_path, *documents, *extra]
     credit_path = folder / f"credit-{period}.csv"  # who was credited with what, beside what was paid
     with atomic_path(credit_path) as tmp:
         credit.rename(columns={**_columns(), "base": _("Credited sales")}).to_csv(
             tmp, index=False, encoding="utf-8-sig"
         )
-    return [csv_path, xlsx_path, *documents, credit_path]
+    return [csv_path, xlsx_path, *documents, *extra, credit_path]
 
 
 def _write_excel(

@@ -125,8 +125,8 @@ def with_collections(cube: pd.DataFrame, workbook, section: IncentivesSection) -
             workbook.source("sales"), receipts, workbook.path, workbook.plan.calendar, ageing_edges(section)
         )
     sales = cube.assign(collected=0.0, age_from=0)
-    for column in sales.columns.difference(rows.columns):  # product, account, deal: not known of cash
-        rows[column] = ALL
+    for column in sales.columns.difference(rows.columns):  # product, account, deal, cost …: not of these rows
+        rows[column] = 0.0 if pd.api.types.is_numeric_dtype(sales[column]) else ALL
     return pd.concat([sales, rows[list(sales.columns)]], ignore_index=True)
 
 
