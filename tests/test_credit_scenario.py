@@ -94,3 +94,19 @@ def test_two_years_of_closes_pay_overlay_override_and_cash_as_computed_by_hand(t
         ("2027-01", "Li", "collections"): 12_000,
     }
     assert set(lines["kind"]) == {"payment"}  # nothing paid was ever recomputed into an adjustment
+
+
+def test_the_calculator_shows_and_explains_overlay_override_and_cash_lines_and_estimates_on_top(tmp_path):
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+
+    folder = workbook(tmp_path / "wb")
+    calc = IncentiveCalculator(folder, period="2026-02", rep="Li")
+    lines = calc.statement_table.set_index(calc.statement_table["component"].astype(str))
+    assert lines.loc["collections", "amount"] == 200.0
+    assert calc.explain(lines.loc["collections"]) == "cash collected CN¥10,000.00 × 2.00% = CN¥200.00"
+    boss = calc.statements.statement("Boss", "2026-02")
+    override = boss[boss["component"] == "team_override"].iloc[0]
+    assert calc.explain(override) == "team sales CN¥4,000.00 × override 1.00% = CN¥40.00"
+    calc.extra = 1_000
+    estimate = calc.run_estimate()  # 1,000 more sold by Li in February: 5% of it on top
+    assert estimate.increment == 50.0

@@ -45,7 +45,12 @@ def estimate_earnings(
     """Earnings of `rep` for the period if `extra` more is closed in it (in `segment`/`channel`)."""
     period = pd.Period(period, "M")
     team = cube.loc[cube["rep"] == rep, "team"]
-    row = {c: "all" for c in cube.columns if c not in ("period", "actual", "quantity", "lines")}
+    # a dimension the new deal does not name is 'all'; a fact beside the sales (cash, cost, deals) is 0
+    row = {
+        c: 0 if pd.api.types.is_numeric_dtype(cube[c]) else "all"
+        for c in cube.columns
+        if c not in ("period", "actual", "quantity", "lines")
+    }
     row.update(
         period=period, rep=rep, team=team.iloc[-1] if len(team) else "all", segment=segment, channel=channel
     )
