@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from test_ledger import pay as close
 
 from salesplan_widgets.errors import InputError
 from salesplan_widgets.workbook import open_workbook
-from salesplan_widgets.workbook.ledger import approve_payments, close_period, read_ledger
-from salesplan_widgets.workbook.payouts import period_statements, write_payouts
+from salesplan_widgets.workbook.payouts import period_statements
 from salesplan_widgets.workbook.receipts import collection_tracking
 
 PLAN = """\
@@ -101,14 +101,6 @@ def test_commission_is_paid_when_the_cash_arrives_not_when_the_invoice_is_booked
     assert payouts(folder, "2026-01").get("Li", 0.0) == 0.0  # invoiced in January: no cash yet
     assert payouts(folder, "2026-02")["Li"] == pytest.approx(100.0)
     assert payouts(folder, "2026-03")["Li"] == pytest.approx(150.0)
-
-
-def close(folder: Path, period: str) -> pd.DataFrame:
-    write_payouts(open_workbook(folder), period, by="analyst")
-    approve_payments(open_workbook(folder), period, by="finance")
-    close_period(open_workbook(folder), period, by="controller")
-    lines = read_ledger(open_workbook(folder)).lines
-    return lines[lines["period"] == pd.Period(period, "M")]
 
 
 def test_a_reduced_rate_for_late_cash_is_not_retroactive(tmp_path):

@@ -4,11 +4,10 @@ each order counted at their share of it). Pure pandas: no files."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from salesplan_widgets.model.collections import against_target
 from salesplan_widgets.model.credit import credit_sales
-from salesplan_widgets.model.statements import fiscal_year_first
 from salesplan_widgets.schema.incentives import IncentivesSection
 
 
@@ -26,29 +25,9 @@ def target_variance(
     units. Achieved units are credited like sales: an owner's share of a split order counts at that share,
     an overlay's on top; a manager's team credit counts for the manager.
     """
-    period = pd.Period(period, "M")
-    first = fiscal_year_first(period, fiscal_year_start)
     credited = credit_sales(cube, section)
-    credited = credited[credited["credit"] != "team_override"]
-
-    def totals(frame: pd.DataFrame, value: str, start: pd.Period) -> pd.Series:
-        inside = frame[(frame["period"] >= start) & (frame["period"] <= period)]
-        return inside.groupby(inside["rep"].astype(str))[value].sum()
-
-    table = pd.DataFrame(
-        {
-            "target": totals(targets, "target", period),
-            "achieved": totals(credited, "quantity", period),
-            "ytd_target": totals(targets, "target", first),
-            "ytd_achieved": totals(credited, "quantity", first),
-        }
-    ).fillna(0.0)
-    for prefix in ("", "ytd_"):
-        target = table[f"{prefix}target"]
-        table[f"{prefix}variance"] = table[f"{prefix}achieved"] - target
-        with np.errstate(divide="ignore", invalid="ignore"):
-            table[f"{prefix}attainment"] = np.where(target > 0, table[f"{prefix}achieved"] / target, np.nan)
-    table.index.name = "rep"
+    credited = credited[credited["credit"] != "team_override"].rename(columns={"quantity": "achieved"})
+    table = against_target(credited, "achieved", targets, period, fiscal_year_start)
     columns = ["target", "achieved", "variance", "attainment", "ytd_target", "ytd_achieved", "ytd_variance",
                "ytd_attainment"]  # fmt: skip
-    return table.reset_index().assign(period=period)[["period", "rep", *columns]]
+    return table[["period", "rep", *columns]]
