@@ -52,8 +52,9 @@ def _field(model, path: list[str]):
 
 
 def test_every_component_names_a_key_of_the_plan_it_reads():
-    assert list(COMPONENTS) == ["band", "override", "accelerator", "cap_attainment", "cap_rate",
-                                "target_incentive", "threshold", "spif", "milestone", "cap_payout"]  # fmt: skip
+    assert list(COMPONENTS) == ["credit", "band", "override", "accelerator", "cap_attainment", "cap_rate",
+                                "target_incentive", "threshold", "team_override", "collections", "deal_kicker", "new_logo", "spif", "milestone",
+                                "cap_payout"]  # fmt: skip
     for component in COMPONENTS.values():
         head, *path = component.schema.split(".")
         assert head == "incentives"

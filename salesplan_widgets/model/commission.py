@@ -15,8 +15,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
+from salesplan_widgets.model.credit import credit_sales  # noqa: F401 (where callers have found it)
 from salesplan_widgets.schema.incentives import IncentivesSection
 
 INF = np.inf
@@ -132,12 +132,14 @@ def earn(
     milestone_target: np.ndarray | None = None,
     milestone_due: np.ndarray | None = None,
     periods: np.ndarray | float = 1.0,
+    **inputs: np.ndarray | None,
 ) -> Earnings:
     """Every component of the earnings for sales and quota arrays of the same shape.
 
     Optional per-rule inputs carry a trailing axis: sales in each override slice and SPIF slice, and for
     each milestone the cumulative sales, the checkpoint and whether it falls due. `periods` multiplies the
-    payout cap and the target incentive (year-to-date calculations span several periods).
+    payout cap and the target incentive (year-to-date calculations span several periods). Further
+    `inputs` (e.g. `team_sales`, `credit_sales`) are passed to the components that read them.
     """
     from salesplan_widgets.model.components import COMPONENTS, Context
 
@@ -155,6 +157,7 @@ def earn(
             "milestone_sales": milestone_sales,
             "milestone_target": milestone_target,
             "milestone_due": milestone_due,
+            **inputs,
         },
         total=np.zeros(sales.shape),
     )
@@ -176,31 +179,3 @@ def payout(plan: CompiledPlan | IncentivesSection, sales, quota) -> np.ndarray:
     """Total earned for sales and quota arrays (no slices, SPIFs or milestones): the payout curve."""
     compiled = plan if isinstance(plan, CompiledPlan) else compile_plan(plan)
     return earn(compiled, np.asarray(sales, dtype=float), np.asarray(quota, dtype=float)).total
-
-
-def credit_sales(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame:
-    """The cube with split deals credited to each rep in their stated share (the first matching split wins).
-
-    Rows no split names keep their rep; split rows become one row per receiving rep, actual × share.
-    """
-    if not section.crediting or cube.empty:
-        return cube
-    rule = np.full(len(cube), -1)
-    for i, split in reversed(list(enumerate(section.crediting))):  # few rules; earlier ones win
-        match = (cube["rep"] == split.rep).to_numpy()
-        if split.segment is not None:
-            match = match & (cube["segment"] == split.segment).to_numpy()
-        if split.channel is not None:
-            match = match & (cube["channel"] == split.channel).to_numpy()
-        rule[match] = i
-    shares = pd.DataFrame(
-        [(i, rep, share) for i, s in enumerate(section.crediting) for rep, share in s.shares.items()],
-        columns=["_rule", "_to", "_share"],
-    )
-    kept = cube[rule < 0]
-    split = cube[rule >= 0].assign(_rule=rule[rule >= 0]).merge(shares, on="_rule")
-    for column in ("actual", "quantity"):
-        if column in split:
-            split[column] = split[column] * split["_share"]
-    split = split.assign(rep=split["_to"]).drop(columns=["_rule", "_to", "_share"])
-    return pd.concat([kept, split], ignore_index=True)

@@ -45,7 +45,12 @@ def estimate_earnings(
     """Earnings of `rep` for the period if `extra` more is closed in it (in `segment`/`channel`)."""
     period = pd.Period(period, "M")
     team = cube.loc[cube["rep"] == rep, "team"]
-    row = {c: "all" for c in cube.columns if c not in ("period", "actual", "quantity", "lines")}
+    # a dimension the new deal does not name is 'all'; a fact beside the sales (cash, cost, deals) is 0
+    row = {
+        c: 0 if pd.api.types.is_numeric_dtype(cube[c]) else "all"
+        for c in cube.columns
+        if c not in ("period", "actual", "quantity", "lines")
+    }
     row.update(
         period=period, rep=rep, team=team.iloc[-1] if len(team) else "all", segment=segment, channel=channel
     )
@@ -83,6 +88,13 @@ class PlanCost:
     revenue: float
     payout: float
     non_cash: float
+    credited: float | None = None  # sales the reps are credited with (overlay and team credit included)
+
+    @property
+    def credit_ratio(self) -> float | None:
+        """Credited ÷ booked sales: above 1 where overlays or managers are credited beside the owners."""
+        credited = self.revenue if self.credited is None else self.credited
+        return credited / self.revenue if self.revenue > 0 else None
 
     @property
     def total_cost(self) -> float:
@@ -105,6 +117,8 @@ class PlanCost:
             "total_cost": self.total_cost,
             "cost_of_sales": self.cost_of_sales,
             "total_cost_of_sales": self.total_cost_of_sales,
+            "credited": self.revenue if self.credited is None else self.credited,
+            "credit_ratio": self.credit_ratio,
         }
 
 
@@ -113,8 +127,11 @@ def plan_cost(statements: Statements) -> PlanCost:
     latest = statements.reps["period"].max() if len(statements.reps) else None
     reps = statements.reps[statements.reps["period"] == latest]
     rewards = statements.rewards[statements.rewards["period"] == latest] if latest is not None else None
+    credited = float(reps["period_sales"].sum())
+    extra = float(reps["extra_credit"].fillna(0.0).sum()) if "extra_credit" in reps.columns else 0.0
     return PlanCost(
-        revenue=float(reps["period_sales"].sum()),
+        revenue=credited - extra,  # booked sales: overlay and team credit is not more revenue
+        credited=credited,
         payout=float(reps["payout"].sum()),
         non_cash=float(rewards["cost"].sum()) if rewards is not None and len(rewards) else 0.0,
     )

@@ -17,8 +17,9 @@ import pandas as pd
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.calendar import FiscalCalendar
-from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, credit_sales, earn
+from salesplan_widgets.model.commission import CompiledPlan, attainment, compile_plan, earn
 from salesplan_widgets.model.components import COMPONENTS, StatementInputs
+from salesplan_widgets.model.credit import CREDIT_LINES, EXTRA, credit_sales
 from salesplan_widgets.model.rounding import round_rows
 from salesplan_widgets.schema.incentives import IncentivesSection
 
@@ -176,11 +177,21 @@ def payout_statements(
     upto = (period.year - first.year) * 12 + period.month - first.month
     length = PERIOD_MONTHS[section.measurement]
 
-    sales = credit_sales(cube, section)
-    sales = sales[(sales["period"] >= first) & (sales["period"] <= period)]
+    credited = credit_sales(cube, section)
+    if section.measure == "margin":  # pay on gross margin: amount − cost of the goods sold
+        if "cost" not in credited.columns:
+            raise _problem(
+                "incentives.measure",
+                _("sales with a cost column for commission on gross margin"),
+                _("map the cost column under sources.sales.columns, or remove 'measure: margin'"),
+            )
+        credited = credited.assign(actual=credited["actual"] - credited["cost"].fillna(0.0))
+    credited = credited[(credited["period"] >= first) & (credited["period"] <= period)]
+    override_mode = (credited["credit"] == "team_override").to_numpy()
+    sales, team_sales = credited[~override_mode], credited[override_mode]
     quotas = quotas[(quotas["period"] >= first) & (quotas["period"] <= months[-1])]
     reps = pd.Index(
-        np.sort(pd.unique(np.concatenate([quotas["rep"].to_numpy(str), sales["rep"].to_numpy(str)]))),
+        np.sort(pd.unique(np.concatenate([quotas["rep"].to_numpy(str), credited["rep"].to_numpy(str)]))),
         name="rep",
     )
     n_reps = len(reps)
@@ -221,6 +232,37 @@ def payout_statements(
         mask = _slice_mask(sales, spif, f"incentives.spifs[{i}]") & (sale_month >= lo) & (sale_month <= hi)
         p_month[:, :, i] = monthly(sales[mask], actual[mask]) * (1.0 if share is None else on_plan)
 
+    # credit beyond a rep's own bookings (statement lines), and team sales paid at a manager's override rate
+    kind = pd.Index(CREDIT_LINES).get_indexer(sales["credit"])
+    c_month = monthly(sales, actual, len(CREDIT_LINES), kind)
+    n_team = len(section.hierarchy)
+    h_month = (
+        monthly(team_sales, team_sales["actual"].to_numpy(dtype=float), n_team,
+                team_sales["credit_rule"].to_numpy(dtype=int))
+        if n_team else np.zeros((n_reps, 12, 0))
+    )  # fmt: skip
+    # cash collected (回款), by the plan's own age bands (the pay cube's rows carry the band's lower edge)
+    edges = plan.collection_edges
+    g_month = np.zeros((n_reps, 12, len(plan.collection_rate)))
+    if len(plan.collection_rate) and "collected" in sales.columns:
+        band = np.searchsorted(edges, sales["age_from"].to_numpy(dtype=int), side="right")
+        g_month = monthly(sales, sales["collected"].to_numpy(dtype=float), len(plan.collection_rate), band)
+    # per-deal facts counted on the transactions: large deals (value and count) and new accounts won
+    k_value, k_count, logos = (
+        np.zeros((n_reps, 12, n)) for n in (len(plan.kicker_rate),) * 2 + (len(plan.new_logo_bonus),)
+    )
+    if section.deal_kicker is not None and "deal_from" in sales.columns:
+        big = sales[sales["deal_from"].to_numpy(dtype=float) >= section.deal_kicker.at_least]
+        k_value[..., 0] = monthly(big, big["deal_sales"].to_numpy(dtype=float))
+        k_count[..., 0] = monthly(big, big["deals"].to_numpy(dtype=float))
+    if section.new_logo is not None and "logo_from" in sales.columns:
+        won = sales[sales["logo_from"].to_numpy(dtype=float) >= section.new_logo.min_first_order]
+        logos[..., 0] = monthly(won, won["new_logos"].to_numpy(dtype=float))
+    if share is not None:
+        c_month, h_month = c_month * on_plan[..., None], h_month * on_plan[..., None]
+        g_month = g_month * on_plan[..., None]
+        k_value, k_count, logos = (x * on_plan[..., None] for x in (k_value, k_count, logos))
+
     # Measurement windows t = 0..t_now: months [start, end] (from month 0 when year-to-date).
     t_now = upto // length
     ts = np.arange(t_now + 1)
@@ -233,6 +275,8 @@ def payout_statements(
 
     s_win, q_win, q_plain_win = window(s_month), window(q_month), window(q_plain)
     o_win, p_win = window(o_month), window(p_month)
+    c_win, h_win, g_win = window(c_month), window(h_month), window(g_month)
+    k_value_win, k_count_win, logos_win = window(k_value), window(k_count), window(logos)
 
     milestones = section.milestones
     by = np.array([(pd.Period(m.by, "M") - first).n for m in milestones], dtype=int)
@@ -262,6 +306,12 @@ def payout_statements(
         milestone_target=np.broadcast_to(m_target, m_sales.shape),
         milestone_due=m_due,
         periods=n_periods,
+        credit_sales=c_win,
+        team_sales=h_win,
+        collected=g_win,
+        kicker_sales=k_value_win,
+        kicker_deals=k_count_win,
+        new_logos=logos_win,
     )
 
     # True-up, in whole minor units so that no rounding residue is ever carried (no phantom 0.01 lines):
@@ -369,6 +419,10 @@ def payout_statements(
             "team": pd.Categorical.from_codes(team_code[r_idx], categories=team_names),
             "sales": s_win[sl].ravel(),
             "period_sales": window(s_month, ts * length)[sl].ravel(),
+            # overlay and team credit in the period: credited sales beyond 100% of bookings
+            "extra_credit": window(c_month, ts * length)[sl][..., [CREDIT_LINES.index(k) for k in EXTRA]]
+            .sum(-1)
+            .ravel(),
             "quota": q_win[sl].ravel(),
             "attainment": e.attainment[sl].ravel(),
             "earned": e.total[sl].ravel(),
@@ -391,6 +445,8 @@ def _codes(rules: list[str], line: np.ndarray) -> tuple[np.ndarray, list[str]]:
 def _teams(reps: pd.Index, sales: pd.DataFrame, quotas: pd.DataFrame) -> np.ndarray:
     """Each rep's team: from the quota table when it has one, else their latest sales."""
     team = pd.Series("all", index=reps, dtype=object)
+    if "credit" in sales.columns:  # a rep's team is where they book, not where they are credited
+        sales = sales[sales["credit"].isin(("booked", "split"))]
     if "team" in sales.columns and not sales.empty:
         latest = sales.sort_values("period").drop_duplicates("rep", keep="last").set_index("rep")["team"]
         team.update(latest)

@@ -34,6 +34,9 @@ CanonicalColumn = Literal[
     "account",
     "quantity",
     "potential",
+    "deal",  # issue 12: deal id (per-deal credit and components)
+    "invoice",  # issue 12: invoice id (receipts: cash collected)
+    "cost",  # issue 12: cost of goods (gross margin)
 ]
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "amount", "rep")
 DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel", "product", "account")
@@ -136,6 +139,11 @@ class Sources(PlanModel):
     sales: SalesSource = Field(description="Sales transactions: one row per invoice line, returns negative.")
     accounts: Source | None = Field(
         None, description="Optional account master: account, segment, potential (estimated yearly value)."
+    )
+    receipts: Source | None = Field(  # issue 12: cash collected (回款)
+        None,
+        description="Optional receipts (回款): one row per payment received, with date, amount and invoice "
+        "(and account, rep); the invoice's date and rep come from the sales lines with the same invoice.",
     )
 
 

@@ -34,7 +34,10 @@ Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
       recognition:
         leaderboards: [{name: Top attainment, metric: attainment, top: 10}]
         badges: [{name: First to quota, rule: first_to_quota}, {name: On a roll, rule: streak, months: 3}]
-      crediting: [{rep: Wang Fang, segment: A, shares: {Wang Fang: 0.6, Li Wei: 0.4}}]
+      crediting:                    # owners' shares sum to 100%; overlays are credited on top
+        - {rep: Wang Fang, segment: A, shares: {Wang Fang: 0.6, Li Wei: 0.4}, overlays: {Chen Jing: 1.0}}
+        - {account: ACME, shares: {Li Wei: 0.5, Wang Fang: 0.5}}   # or per deal: {deal: D-17, ...}
+      hierarchy: [{manager: Zhang Min, team: East, override_rate: 0.01}]   # no rate: on their own plan
       relief: [{rep: Zhao Lei, joined: 2026-10-12, reason: new hire}]
       plans:                        # plans by role, in dated versions; everyone else is on the rules above
         - id: kam
@@ -381,30 +384,92 @@ class Recognition(PlanModel):
 
 
 class CreditSplit(PlanModel):
-    """Sales booked to `rep` (optionally only a segment/channel) credited to several reps in shares."""
+    """Sales booked to `rep` (or on one account or deal; optionally only a segment/channel) credited in shares.
 
-    rep: str
+    The owners' `shares` sum to 100%; `overlays` (specialists, solution engineers) are credited on top, each
+    with its own share of the same sales (usually 100%), so total credit may exceed 100% by design.
+    """
+
+    rep: str | None = Field(
+        None, description="The rep whose booked sales are split; omit to split an account or deal."
+    )
+    account: str | None = Field(None, description="Only this account's sales (needs the account column).")
+    deal: str | None = Field(None, description="Only this deal's sales (needs the deal column).")
     segment: str | None = None
     channel: str | None = None
-    shares: dict[str, float] = Field(description="Rep -> share, e.g. {Wang: 0.6, Li: 0.4}; sums to 1.")
+    shares: dict[str, float] = Field(
+        default_factory=dict,
+        description="Owner -> share, e.g. {Wang: 0.6, Li: 0.4}; sums to 1. Omit to leave the booking rep 100%.",
+    )
+    overlays: dict[str, float] = Field(
+        default_factory=dict,
+        description="Overlay or specialist -> extra credit beside the owners, e.g. {Chen: 1.0} (100%).",
+    )
 
     @model_validator(mode="after")
     def _hundred_percent(self) -> CreditSplit:
+        who = self.rep or self.account or self.deal
+        if who is None:
+            raise ValueError(
+                _("crediting rule: a split must name a rep, an account or a deal; fix: add one of them")
+            )
         if any(v < 0 for v in self.shares.values()):
             raise ValueError(
                 _(
                     "crediting rule: shares of {rep}'s sales cannot be negative; fix: use shares from 0 to 1"
-                ).format(rep=self.rep)
+                ).format(rep=who)
+            )
+        if not self.shares and not self.overlays:
+            raise ValueError(
+                _(
+                    "crediting rule: the split of {rep}'s sales credits nobody; fix: add shares or overlays"
+                ).format(rep=who)
+            )
+        if self.rep is None and not self.shares:
+            raise ValueError(
+                _(
+                    "crediting rule: the owners of {rep}'s sales are not named; fix: add shares that sum to 1"
+                ).format(rep=who)
             )
         total = sum(self.shares.values())
-        if not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
+        if self.shares and not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
             raise ValueError(
                 _(
                     "crediting rule: shares of {rep}'s sales add up to {total}, not 100%; "
                     "fix: make the shares sum to 1"
-                ).format(rep=self.rep, total=f"{total * 100:g}%")
+                ).format(rep=who, total=f"{total * 100:g}%")
             )
+        for name, value in self.overlays.items():
+            if not 0 < value <= 1:
+                raise ValueError(
+                    _(
+                        "crediting rule: overlay {name} on {rep}'s sales has credit {share}; overlays are "
+                        "credited beside the owners, from above 0 to 1 (100%); fix: write a share such as 1.0"
+                    ).format(name=name, rep=who, share=_pct(value))
+                )
+            if name in self.shares:
+                raise ValueError(
+                    _(
+                        "crediting rule: {name} is both an owner and an overlay of {rep}'s sales; "
+                        "fix: keep {name} in one of shares or overlays"
+                    ).format(name=name, rep=who)
+                )
         return self
+
+
+class TeamCredit(PlanModel):
+    """A team lead or manager credited with the sales of their team.
+
+    With an `override_rate` they earn that rate on the team's sales as a line of its own (an override);
+    without, the team's sales count as their own, so their own plan (quota, bands) pays on them.
+    """
+
+    manager: str = Field(description="The team lead or manager credited.")
+    team: str = Field(description="The team whose sales they are credited with.")
+    override_rate: Rate | None = Field(
+        None,
+        description="Rate on the team's sales, e.g. 0.01 for 1%; omit to pay the team's sales on their own plan.",
+    )
 
 
 class Relief(PlanModel):
@@ -432,6 +497,69 @@ class Relief(PlanModel):
         return self
 
 
+# -- cash collected (回款, issue 12) --------------------------------------------------------------------
+class AgeingStep(PlanModel):
+    """Cash received more than `after_days` after its invoice earns the rate × `factor` (not retroactive:
+    cash received earlier on the same invoice keeps the rate it earned)."""
+
+    after_days: int = Field(gt=0, description="Days after the invoice date, e.g. 90.")
+    factor: float = Field(
+        ge=0, le=1, description="Share of the rate paid on later cash, e.g. 0.5; 0 pays nothing."
+    )
+
+
+class Collections(PlanModel):
+    """Commission on cash collected (回款) rather than on bookings: paid in the month the cash arrives."""
+
+    rate: Rate = Field(description="Commission rate on cash collected, e.g. 0.03 for 3%.")
+    ageing: list[AgeingStep] = Field(
+        default_factory=list,
+        description="Reduced rates for late cash, by rising days after the invoice, e.g. "
+        "[{after_days: 90, factor: 0.5}, {after_days: 180, factor: 0}].",
+    )
+
+    @model_validator(mode="after")
+    def _rising(self) -> Collections:
+        days = [a.after_days for a in self.ageing]
+        if days != sorted(set(days)):
+            raise ValueError(
+                _(
+                    "collections rule: the ageing steps must be listed by rising days, each once ({days}); "
+                    "fix: sort them by after_days"
+                ).format(days=", ".join(str(d) for d in days))
+            )
+        return self
+
+    def bands(self) -> tuple[list[int], list[float]]:
+        """Age bands as (upper edges in days, rate of each band): [0, e1], (e1, e2], … (last, ∞)."""
+        return [a.after_days for a in self.ageing], [
+            self.rate,
+            *(self.rate * a.factor for a in self.ageing),
+        ]
+
+
+# -- per-deal components (issue 12): computed on transactions, not on monthly totals ---------------------
+class DealKicker(PlanModel):
+    """An extra rate on every deal of at least `at_least` (a deal: the lines of one deal id, or of one
+    invoice, or a single line when neither is mapped), paid in the month the deal was first booked."""
+
+    at_least: float = Field(gt=0, description="Smallest deal that earns the kicker, in money, e.g. 100000.")
+    rate: Rate = Field(0.0, description="Extra rate on the whole deal, e.g. 0.01 for 1%.")
+    bonus: float = Field(0.0, ge=0, description="Or a fixed bonus per such deal.")
+
+
+class NewLogo(PlanModel):
+    """A bonus for every new account won: an account whose first line ever falls in the period, paid to
+    the rep on that first line."""
+
+    bonus: float = Field(gt=0, description="Bonus per new account, e.g. 500.")
+    min_first_order: float = Field(
+        0.0,
+        ge=0,
+        description="Smallest first order (that day's lines of the account) that counts, e.g. 5000.",
+    )
+
+
 class PlanRules(PlanModel):
     """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
@@ -449,6 +577,13 @@ class PlanRules(PlanModel):
     target_incentive: TargetIncentive | None = None
     milestones: list[Milestone] = Field(default_factory=list)
     spifs: list[Spif] = Field(default_factory=list)
+    # -- cash collected (issue 12) --
+    collections: Collections | None = Field(
+        None, description="Commission on cash collected (回款), with ageing rules for late cash."
+    )
+    # -- per-deal components (issue 12) --
+    deal_kicker: DealKicker | None = Field(None, description="An extra rate or bonus on large deals.")
+    new_logo: NewLogo | None = Field(None, description="A bonus per new account won.")
 
 
 class PlanVersion(PlanRules):
@@ -528,6 +663,16 @@ class IncentivesSection(PlanRules):
     assignments: list[Assignment] = Field(
         default_factory=list, description="Which rep is on which role plan, from when to when."
     )
+    # -- crediting by hierarchy and other bases (issue 12) --
+    measure: Literal["amount", "margin"] = Field(
+        "amount",
+        description="What the plan pays on and measures attainment by: sales amount, or gross margin "
+        "(amount − cost, from the sales source's cost column; quotas then in margin).",
+    )
+    hierarchy: list[TeamCredit] = Field(
+        default_factory=list,
+        description="Team leads and managers credited with their team's sales (an override rate or their own plan).",
+    )
 
     @model_validator(mode="after")
     def _assignments(self) -> IncentivesSection:
@@ -563,9 +708,11 @@ class IncentivesSection(PlanRules):
     def _omit_empty_role_plans(self, handler):
         """A plan without role plans is written as before: no empty `plans:`/`assignments:` keys."""
         data = handler(self)
-        for key in ("plans", "assignments"):
+        for key in ("plans", "assignments", "hierarchy"):
             if isinstance(data, dict) and not data.get(key):
                 data.pop(key, None)
+        if isinstance(data, dict) and data.get("measure") == "amount":  # the default: plans read as before
+            data.pop("measure")
         return data
 
     def rules_in_force(self, plan: str, month: str) -> IncentivesSection | None:
@@ -576,7 +723,15 @@ class IncentivesSection(PlanRules):
             return None
         rules = version.model_dump(exclude={"effective", "reason"})
         shared = self.model_dump(
-            include={"rewards", "recognition", "crediting", "relief", "provisional_growth"}
+            include={
+                "rewards",
+                "recognition",
+                "crediting",
+                "relief",
+                "provisional_growth",
+                "hierarchy",
+                "measure",
+            }
         )
         return IncentivesSection.model_validate(rules | shared)
 
@@ -589,7 +744,7 @@ class IncentivesSection(PlanRules):
     def _one_split_per_slice(cls, splits: list[CreditSplit]) -> list[CreditSplit]:
         seen = set()
         for split in splits:
-            key = (split.rep, split.segment, split.channel)
+            key = (split.rep, split.account, split.deal, split.segment, split.channel)
             if key in seen:
                 raise ValueError(
                     _(

@@ -41,7 +41,7 @@ from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
-from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
+from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, pay_cube
 from salesplan_widgets.workbook.plan import builtin_message
 from salesplan_widgets.workbook.plan_warnings import cliff_warnings
 
@@ -122,7 +122,8 @@ class IncentiveCalculator(widgets.VBox):
         # pay is measured by month: at a weekly grain, weeks count in the calendar's months
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)
         self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
-        self.cube = self.calendar.in_months(self.workbook.cube(by_product=needs_products(self.saved)))
+        # the cube the plan is paid on: account and deal splits, cash collected, per-deal facts (issue 12)
+        self.cube = self.calendar.in_months(pay_cube(self.workbook, self.saved))
         self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
         self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))

@@ -63,6 +63,7 @@ def cube_sql(
     constants: Sequence[str] = (),
     quantity: bool = True,
     checks: Sequence[str] = (),
+    sums: Sequence[str] = (),
 ) -> str:
     """The cube query over `relation` (columns date, amount, [quantity] and the `group_by` dimensions).
 
@@ -82,6 +83,7 @@ def cube_sql(
         else "CAST(0 AS DOUBLE) AS quantity",
         "COUNT(*) AS lines",
     ]
+    select += [f"SUM(CAST({ident(c)} AS DOUBLE)) AS {ident(c)}" for c in sums]  # further measures (cost)
     select += [f"COUNT(*) FILTER (WHERE {bad}) AS check{i}" for i, bad in enumerate(checks)]
     where = "" if checks else f" WHERE {ident('date')} IS NOT NULL"
     return (
@@ -346,3 +348,216 @@ def account_master(source: Source, base_dir: Path) -> pd.DataFrame:
     if "potential" not in source.columns:
         frame["potential"] = float("nan")
     return frame.astype({c: str for c in ACCOUNT_COLUMNS[:-1]} | {"potential": float}).reset_index(drop=True)
+
+
+# -- transaction-level views (issue 12): what monthly totals cannot say -------------------------------------
+def credit_slices(
+    source: Source,
+    base_dir: Path,
+    calendar: Calendar,
+    accounts: Sequence[str] = (),
+    deals: Sequence[str] = (),
+    by_product: bool = False,
+) -> pd.DataFrame:
+    """The sales of the named accounts and deals, kept apart: the cube's rows with `account` and `deal`
+    columns, only for lines whose account or deal a credit split names (the rest say 'all').
+
+    Grouped in DuckDB, so a split per account or per deal costs one scan, not a cube by account.
+    """
+    dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
+    for column, names in (("account", accounts), ("deal", deals)):
+        if names and column not in source.columns:
+            raise InputError(
+                Problem(
+                    file=source.path,
+                    column=column,
+                    expected=_("a column mapped to {column}").format(column=column),
+                    fix=_("add {column}: <your column name> under the source's columns in plan.yaml").format(
+                        column=column
+                    ),
+                )
+            )
+    named = {"account": list(accounts), "deal": list(deals)}
+    mapped = [d for d in dimensions if d in source.columns]
+    constants = [d for d in dimensions if d not in source.columns]
+    keys = [c for c in ("account", "deal") if named[c]]
+    costs = ["cost"] if "cost" in source.columns else []
+    measures = [
+        "date",
+        "amount",
+        *(["quantity"] if "quantity" in source.columns else []),
+        *costs,
+        *mapped,
+        *keys,
+    ]
+
+    def listed(column: str) -> str:
+        return ", ".join(literal(v) for v in named[column])
+
+    def kept(column: str) -> str:  # the named value, or 'all' for the rest of the slice's lines
+        if not named[column]:
+            return f"{literal(ALL)} AS {column}"
+        return f"CASE WHEN {ident(column)} IN ({listed(column)}) THEN {ident(column)} ELSE {literal(ALL)} END AS {column}"
+
+    def query(con, scan):
+        relation = normalised_sql(scan, source, tuple(measures))
+        where = " OR ".join(f"{ident(c)} IN ({listed(c)})" for c in keys)
+        lines = (
+            f"SELECT * EXCLUDE ({', '.join(ident(c) for c in keys)}), {kept('account')}, {kept('deal')} "
+            f"FROM ({relation}) AS s WHERE {where}"
+        )
+        grouped = cube_sql(
+            lines,
+            calendar.grain,
+            [*mapped, "account", "deal"],
+            constants,
+            "quantity" in source.columns,
+            sums=costs,
+        )
+        return con.sql(grouped).df()
+
+    raw = run_on_source(source, Path(base_dir), query)
+    freq = period_freq(calendar)
+    if raw.empty:
+        return _empty_cube([*dimensions, "account", "deal"], freq)
+    frame = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in [*dimensions, "account", "deal"]:
+        values = raw[d].astype(str).where(raw[d].notna(), "").str.strip()
+        frame[d] = values.where(values != "", UNKNOWN).astype(str)
+    for m in [*MEASURES, *costs]:
+        frame[m] = raw[m].astype(float if m != "lines" else "int64").fillna(0).to_numpy()
+    return frame.groupby(["period", *dimensions, "account", "deal"], sort=True, as_index=False)[
+        [*MEASURES, *costs]
+    ].sum()
+
+
+def cost_cube(source: Source, base_dir: Path, calendar: Calendar, by_product: bool = False) -> pd.DataFrame:
+    """The cube's keys with the cost of the goods sold (`cost`), for commission on gross margin.
+
+    The same grouping as `build_cube`, so the result merges onto the cube row for row.
+    """
+    if "cost" not in source.columns:
+        raise InputError(
+            Problem(
+                file=source.path,
+                column="cost",
+                expected=_("a column mapped to cost, for commission on gross margin"),
+                fix=_("add cost: <your column name> under the source's columns in plan.yaml"),
+            )
+        )
+    dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
+    mapped = [d for d in dimensions if d in source.columns]
+    constants = [d for d in dimensions if d not in source.columns]
+
+    def query(con, scan):
+        relation = normalised_sql(scan, source, ("date", "amount", "cost", *mapped), clean_dimensions=False)
+        return con.sql(cube_sql(relation, calendar.grain, mapped, constants, False, sums=["cost"])).df()
+
+    raw = run_on_source(source, Path(base_dir), query)
+    freq = period_freq(calendar)
+    frame = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in dimensions:
+        values = raw[d].astype(str).where(raw[d].notna(), "").str.strip()
+        frame[d] = values.where(values != "", UNKNOWN).astype(str)
+    frame["cost"] = raw["cost"].astype(float).fillna(0.0).to_numpy()
+    return frame.groupby(["period", *dimensions], sort=True, as_index=False)["cost"].sum()
+
+
+def deal_facts(
+    source: Source,
+    base_dir: Path,
+    calendar: Calendar,
+    deal_edges: Sequence[float] = (),
+    logo_edges: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """Per-deal facts counted on the transactions in DuckDB, as rows the pay cube carries beside the sales.
+
+    - Deals (the lines of one deal id, else of one invoice, else each line on its own) of at least the
+      smallest of `deal_edges`: per month of the deal's first line, rep and team of that line, and size band
+      (`deal_from`, the largest edge the deal reaches), their count (`deals`) and value (`deal_sales`).
+    - With `logo_edges`, new accounts: an account's first day ever (over the whole file), credited to the
+      rep on its first line; per month, rep, team and first-order band (`logo_from`), their count
+      (`new_logos`). Lines without an account are left out.
+
+    "First line" is the earliest (date, rep, team), so two lines on the same day go to the alphabetically
+    first rep and reruns agree. Dimension values are trimmed on the small result, not on every line (as the
+    cube does). Only the small result comes to pandas.
+    """
+    date, amount = ident("date"), ident("amount")
+    key = next((c for c in ("deal", "invoice") if c in source.columns), None)
+    has_team = "team" in source.columns
+    columns = ("date", "amount", "rep", *(("team",) if has_team else ()), *((key,) if key else ()))
+    want_logos = logo_edges is not None
+    if want_logos:
+        _require_account(source)
+        columns = (*columns, "account")
+    deal_edges = sorted({float(e) for e in deal_edges})
+    logo_edges = sorted({0.0, *(float(e) for e in logo_edges or ())})
+    team = "team" if has_team else literal(ALL)
+    first = (
+        f"min(struct_pack(d := {date}, r := rep, t := {team}))"  # the first line: date, then rep, then team
+    )
+    month = period_start_sql(calendar.grain, "f.d")
+
+    def band(value: str, edges: list[float]) -> str:
+        if len(edges) < 2:
+            return repr(edges[0]) if edges else "0"
+        whens = " ".join(f"WHEN {value} >= {e!r} THEN {e!r}" for e in reversed(edges))
+        return f"CASE {whens} ELSE -1 END"
+
+    def query(con, scan):
+        lines = f"SELECT * FROM ({normalised_sql(scan, source, columns, clean_dimensions=False)}) AS s WHERE {date} IS NOT NULL"
+        parts = []
+        if deal_edges:
+            if key:  # a deal is the lines of one deal id (or invoice), dated by its first line
+                deals = (
+                    f"SELECT {first} AS f, SUM({amount}) AS size FROM ({lines}) AS l WHERE {ident(key)} IS NOT NULL "
+                    f"GROUP BY {ident(key)} HAVING SUM({amount}) >= {deal_edges[0]!r}"
+                )
+            else:  # each line is a deal
+                deals = (
+                    f"SELECT struct_pack(d := {date}, r := rep, t := {team}) AS f, {amount} AS size "
+                    f"FROM ({lines}) AS l WHERE {amount} >= {deal_edges[0]!r}"
+                )
+            parts.append(
+                f"SELECT CAST({month} AS DATE) AS period_start, f.r AS rep, f.t AS team, "
+                f"{band('size', deal_edges)} AS deal_from, COUNT(*) AS deals, SUM(size) AS deal_sales, "
+                f"-1 AS logo_from, 0 AS new_logos FROM ({deals}) AS x GROUP BY ALL"
+            )
+        if want_logos:
+            if logo_edges[-1] > 0:  # the first order: the account's lines on its first day
+                firsts = (
+                    f"SELECT min(struct_pack(d := day, r := r, t := t)) AS f, arg_min(size, day) AS size FROM "
+                    f"(SELECT account, {date} AS day, min(rep) AS r, min({team}) AS t, SUM({amount}) AS size "
+                    f"FROM ({lines}) AS l WHERE account IS NOT NULL GROUP BY account, {date}) AS days GROUP BY account"
+                )
+            else:
+                firsts = f"SELECT {first} AS f, 0 AS size FROM ({lines}) AS l WHERE account IS NOT NULL GROUP BY account"
+            parts.append(
+                f"SELECT CAST({month} AS DATE) AS period_start, f.r AS rep, f.t AS team, -1 AS deal_from, "
+                f"0 AS deals, 0.0 AS deal_sales, {band('size', logo_edges)} AS logo_from, COUNT(*) AS new_logos "
+                f"FROM ({firsts}) AS y GROUP BY ALL"
+            )
+        return con.sql(" UNION ALL ".join(parts)).df() if parts else pd.DataFrame()
+
+    raw = run_on_source(source, Path(base_dir), query)
+    columns_out = ["deal_from", "deals", "deal_sales", "logo_from", "new_logos"]
+    freq = period_freq(calendar)
+    if raw.empty:
+        return _empty_cube(CUBE_DIMENSIONS, freq).assign(
+            **{c: pd.Series([], dtype=float) for c in columns_out}
+        )
+    frame = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in CUBE_DIMENSIONS:
+        values = (
+            raw[d].astype(str).where(raw[d].notna(), "").str.strip()
+            if d in ("rep", "team")
+            else pd.Series(ALL, index=raw.index)
+        )
+        frame[d] = values.where(values != "", UNKNOWN).to_numpy()
+    frame["actual"], frame["quantity"], frame["lines"] = 0.0, 0.0, 0
+    for c in columns_out:
+        frame[c] = raw[c].astype(float).to_numpy()
+    keys = ["period", *CUBE_DIMENSIONS, "deal_from", "logo_from"]
+    measures = ["actual", "quantity", "lines", "deals", "deal_sales", "new_logos"]
+    return frame.groupby(keys, sort=True, as_index=False)[measures].sum()

@@ -141,6 +141,7 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
                 path, columns=columns, read_dictionary=[c for c in PERIODS if c in (columns or PERIODS)]
             )
         )
+    tables = [t for t in tables if t.num_rows]  # a month closed without a paid line (no cash came in)
     if not tables:
         return LedgerState(journal, pd.DataFrame(columns=columns or COLUMNS), raw)
     lines = pa.concat_tables(tables).to_pandas()
@@ -238,7 +239,7 @@ def compute_payments(
 
     `closing` (approve and close) refuses a month that does not end a measurement period.
     """
-    from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products
+    from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, pay_cube
 
     period = _period(period)
     state = state or read_ledger(workbook, FACTS)
@@ -246,7 +247,7 @@ def compute_payments(
     section = incentives_of(workbook)
     payments, statements = open_period_payments(
         section,
-        workbook.cube(by_product=needs_products(section)),
+        pay_cube(workbook, section),  # issue 12: splits per account or deal
         load_quotas(workbook).table,
         state.lines,
         period,

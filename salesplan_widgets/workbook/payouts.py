@@ -41,6 +41,52 @@ def needs_products(section: IncentivesSection) -> bool:
     return any(getattr(r, "product", None) for r in rules)
 
 
+def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
+    """The cube the plan is paid on: by product where a rule names one, with the sales of every account
+    and deal a credit split names kept apart, and the cash collected where the plan pays on it (both
+    counted in DuckDB at transaction level), and large deals and new accounts for per-deal components."""
+    from salesplan_widgets.model.credit import needs_accounts, with_slices
+    from salesplan_widgets.workbook.cube import credit_slices
+    from salesplan_widgets.workbook.deals import with_deal_facts
+    from salesplan_widgets.workbook.receipts import with_collections
+
+    by_product = needs_products(section)
+    cube = workbook.cube(by_product=by_product)
+    if section.measure == "margin":  # the cost of the goods sold beside the sales, for gross margin
+        from salesplan_widgets.workbook.cube import cost_cube
+
+        with workbook._conversions():
+            costs = cost_cube(workbook.source("sales"), workbook.path, workbook.plan.calendar, by_product)
+        keys = [c for c in costs.columns if c != "cost"]
+        cube = cube.merge(costs, on=keys, how="left").fillna({"cost": 0.0})
+    accounts, deals = needs_accounts(section)
+    if accounts or deals:
+        with workbook._conversions():
+            slices = credit_slices(
+                workbook.source("sales"), workbook.path, workbook.plan.calendar, accounts, deals, by_product
+            )
+        cube = with_slices(cube, slices)
+    return with_deal_facts(with_collections(cube, workbook, section), workbook, section)
+
+
+QUANTITY_TARGETS = "quantity_targets"
+
+
+def quantity_variance(workbook: Workbook, period: str | pd.Period) -> pd.DataFrame | None:
+    """Target units against units credited (`tables/quantity_targets.csv`: period, rep, target in units),
+    for the period and the fiscal year to date; None without quantity targets."""
+    from salesplan_widgets.model.quantity import target_variance
+
+    targets = workbook.read_table(QUANTITY_TARGETS)
+    if targets is None:
+        return None
+    section = incentives_of(workbook)
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    cube = calendar.in_months(pay_cube(workbook, section))
+    month = calendar.months_of([period])[0] if isinstance(period, pd.Period) else pd.Period(period, "M")
+    return target_variance(cube, calendar.in_months(targets), section, month, calendar.fiscal_year_start)
+
+
 @dataclass(frozen=True)
 class Quotas:
     table: pd.DataFrame  # period, rep, team, target
@@ -89,7 +135,7 @@ def period_statements(
     """The model's statements for `period` from the workbook's cube, plan and quotas."""
     section = section or incentives_of(workbook)
     quotas = quotas or load_quotas(workbook)
-    cube = workbook.cube(by_product=needs_products(section))
+    cube = pay_cube(workbook, section)
     return payout_statements(
         section,
         cube,
@@ -125,6 +171,17 @@ def statement_table(statements: Statements) -> pd.DataFrame:
     for column in ("base", "reference", "amount"):  # money, exact in the minor unit (no float noise)
         table[column] = table[column].round(digits)
     return table.reset_index(drop=True)
+
+
+def credit_table(statements: Statements) -> pd.DataFrame:
+    """The period's credit lines (split, overlay and team credit: sales credited beyond a rep's own
+    bookings), which pay nothing themselves and so are not payment lines; empty without crediting."""
+    latest = statements.lines["period"].max() if len(statements.lines) else None
+    lines = statements.lines[
+        (statements.lines["component"] == "credit") & (statements.lines["period"] == latest)
+    ]
+    table = statement_table(Statements(lines, statements.reps, statements.rewards, statements.currency))
+    return table[["period", "team", "rep", "rule", "base", "currency"]]
 
 
 def payment_table(payments: PeriodPayments) -> pd.DataFrame:
@@ -196,7 +253,21 @@ def write_payment_files(
     with atomic_path(xlsx_path) as tmp:
         _write_excel(statements, table, tmp, wb.plan.name, period)
     documents = write_statement_documents(wb, payments, statements, status=status)
-    return [csv_path, xlsx_path, *documents]
+    extra = []
+    units = quantity_variance(wb, payments.period)
+    if units is not None:  # quantity targets: units credited against target units
+        extra.append(folder / f"quantity-{period}.csv")
+        with atomic_path(extra[-1]) as tmp:
+            units.assign(period=units["period"].astype(str)).to_csv(tmp, index=False, encoding="utf-8-sig")
+    credit = credit_table(statements)
+    if credit.empty:
+        return [csv_path, xlsx_path, *documents, *extra]
+    credit_path = folder / f"credit-{period}.csv"  # who was credited with what, beside what was paid
+    with atomic_path(credit_path) as tmp:
+        credit.rename(columns={**_columns(), "base": _("Credited sales")}).to_csv(
+            tmp, index=False, encoding="utf-8-sig"
+        )
+    return [csv_path, xlsx_path, *documents, *extra, credit_path]
 
 
 def _write_excel(
@@ -224,7 +295,7 @@ def _write_excel(
         .reset_index()
     )
     paid = round(float(teams["payout"].sum()), digits)
-    revenue = float(teams["sales"].sum())
+    revenue = cost.revenue  # booked sales: overlay and team credit is credit, not more revenue
     summary.append([plan_name])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(
@@ -246,6 +317,9 @@ def _write_excel(
     summary.append([_("Non-cash rewards"), None, None, cost.non_cash])
     total_cost = paid + cost.non_cash
     summary.append([_("Total cost"), None, None, total_cost, total_cost / revenue if revenue > 0 else None])
+    if cost.credited is not None and cost.credited != cost.revenue:  # overlays or managers credited
+        summary.append([_("Credited sales (total credit ÷ booked sales)"), None, cost.credited, None,
+                        cost.credit_ratio])  # fmt: skip
     for row in summary.iter_rows(min_row=5, max_row=summary.max_row):
         for cell in row[2:4]:
             cell.number_format = money
@@ -273,5 +347,17 @@ def _write_excel(
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:F{max(sheet.max_row - 1, 1)}"
         for i, width in enumerate((18, 16, 56, 16, 10, 14), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+    credit = credit_table(statements)
+    if len(credit):  # split, overlay and team credit: paid through the lines above, shown here
+        sheet = book.create_sheet(_sheet_name(_("Credit"), taken))
+        sheet.append([columns["team"], columns["rep"], columns["rule"], _("Credited sales")])
+        for cell in sheet[1]:
+            cell.font = bold
+        for values in credit[["team", "rep", "rule", "base"]].itertuples(index=False):
+            sheet.append(list(values))
+        for row in sheet.iter_rows(min_row=2):
+            row[3].number_format = money
+        for i, width in enumerate((18, 18, 64, 16), start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
     book.save(path)

@@ -60,7 +60,7 @@ def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]
     problems = []
     for i, split in enumerate(section.crediting):
         column = f"incentives.crediting[{i}]"
-        if split.rep not in reps:
+        if split.rep is not None and split.rep not in reps:
             problems.append(
                 Problem(
                     file=PLAN_FILE,
@@ -72,7 +72,7 @@ def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]
                     found=split.rep,
                 )
             )
-        for name in split.shares:
+        for name in [*split.shares, *split.overlays]:
             if name not in reps:
                 problems.append(
                     Problem(

@@ -48,8 +48,12 @@ LEADING_ROWS = 30  # rows read from the top of a CSV or sheet to find a header b
 UNKNOWN = "unknown"  # a mapped dimension left blank in a row
 ALL = "all"  # a dimension the plan does not map
 # "potential" (an account's estimated yearly value) is checked once the plan schema lets it be mapped
-NUMERIC_COLUMNS = ("amount", "quantity", "potential")
-REQUIRED = {"sales": ("date", "amount", "rep"), "accounts": ("account",)}
+NUMERIC_COLUMNS = ("amount", "quantity", "potential", "cost")
+REQUIRED = {
+    "sales": ("date", "amount", "rep"),
+    "accounts": ("account",),
+    "receipts": ("date", "amount", "invoice"),
+}
 _DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 _SAMPLE_BYTES = 1 << 16
 _DELIMITERS = (",", ";", "\t", "|")
@@ -456,6 +460,14 @@ def _open(con: duckdb.DuckDBPyConnection, source: Source, base_dir: Path, encodi
             ) from None
         return Scan(source.path, relation, names, sql_names, types, "row_number() OVER ()")
     return _open_duckdb_table(con, source, path)
+
+
+def open_source(con: duckdb.DuckDBPyConnection, source: Source, base_dir: Path) -> Scan:
+    """Open a second source on a connection `run_on_source` holds, to join two sources inside DuckDB."""
+    encoding = source.encoding
+    if source.resolved_format == "csv" and encoding == "auto":
+        encoding = sniff_encoding(source_file(source, base_dir))
+    return _open(con, source, Path(base_dir), encoding)
 
 
 def run_on_source(

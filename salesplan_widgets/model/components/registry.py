@@ -8,15 +8,22 @@ from salesplan_widgets.model.components.base import Component
 from salesplan_widgets.model.components.cap_attainment import AttainmentCap
 from salesplan_widgets.model.components.cap_payout import PayoutCap
 from salesplan_widgets.model.components.cap_rate import RateCap
+from salesplan_widgets.model.components.collections import Collections
+from salesplan_widgets.model.components.credit import Credit
+from salesplan_widgets.model.components.deal_kicker import DealKicker
 from salesplan_widgets.model.components.milestones import Milestones
+from salesplan_widgets.model.components.new_logo import NewLogo
 from salesplan_widgets.model.components.overrides import Overrides
 from salesplan_widgets.model.components.spifs import Spifs
 from salesplan_widgets.model.components.target_incentive import TargetIncentive
+from salesplan_widgets.model.components.team_override import TeamOverride
 from salesplan_widgets.model.components.threshold import Threshold
 
-# Engine order: bands -> overrides -> accelerators -> attainment cap -> rate cap -> target incentive ->
-# threshold -> SPIFs -> milestones -> payout cap. Each reads the running total of those before it.
+# Engine order: credit (lines only) -> bands -> overrides -> accelerators -> attainment cap -> rate cap ->
+# target incentive -> threshold -> team override -> cash collected -> deal-size kicker -> new logos -> SPIFs -> milestones -> payout cap. Each reads the
+# running total of those before it.
 ORDER: tuple[type[Component], ...] = (
+    Credit,
     Bands,
     Overrides,
     Accelerators,
@@ -24,6 +31,10 @@ ORDER: tuple[type[Component], ...] = (
     RateCap,
     TargetIncentive,
     Threshold,
+    TeamOverride,
+    Collections,
+    DealKicker,
+    NewLogo,
     Spifs,
     Milestones,
     PayoutCap,

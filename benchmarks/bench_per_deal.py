@@ -1,0 +1,145 @@
+"""Per-deal components over 10M transactions against a bare DuckDB aggregation of the same columns, as
+whole processes side by side.
+
+The input is one Parquet file of N invoice lines (date, amount, rep, team, deal, account; ~4 lines per
+deal, one account per 50 lines), generated once in DuckDB under benchmarks/data/. Each measurement is its
+own Python process (start, imports, work, exit), timed from the outside with its own peak RSS, the cases
+alternating in order, medians of --repeats rounds:
+
+- bare DuckDB: `SELECT date_trunc('month', date), rep, team, sum(amount), count(deal), count(account)
+  FROM read_parquet(...) GROUP BY ALL` — every column the per-deal components read, aggregated by month;
+- salesplan per-deal facts: open the workbook and run `workbook.cube.deal_facts` with a deal-size kicker
+  and a new-logo bonus (deals summed per deal id, new accounts from each account's first line ever), i.e.
+  what `pay_cube` adds for those two components.
+
+The target: salesplan within 1.5× the bare aggregation's time. Results go to
+benchmarks/results/per_deal.json and a markdown table is printed.
+
+    python benchmarks/bench_per_deal.py [--rows 10000000] [--repeats 5] [--regenerate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402 (the benchmarks folder is not a package)
+    DATA_DIR,
+    machine,
+    markdown_table,
+    median,
+    parent_rss_mib,
+    run_python,
+    write_results,
+)
+
+TIME_TARGET = 1.5
+
+GENERATE = """\
+import duckdb
+duckdb.sql('''
+COPY (
+  SELECT DATE '2025-01-01' + CAST(floor(i / {rows} * 730) AS INTEGER) AS date,
+         round(50 + (hash(i) % 200000) / 10.0, 2) AS amount,
+         'rep' || lpad(CAST((i // 4) % 500 AS VARCHAR), 3, '0') AS rep,
+         'team' || CAST(((i // 4) % 500) // 25 AS VARCHAR) AS team,
+         'D' || CAST(i // 4 AS VARCHAR) AS deal,
+         'A' || CAST(hash(i // 4) % ({rows} // 50) AS VARCHAR) AS account
+  FROM range({rows}) AS t(i)
+) TO '{path}' (FORMAT parquet)
+''')
+"""
+
+BARE = """\
+import duckdb, json
+rows = duckdb.sql(
+    "SELECT date_trunc('month', date) AS m, rep, team, sum(amount) AS actual, count(deal) AS deals, "
+    "count(account) AS accounts FROM read_parquet('{path}') GROUP BY ALL"
+).df()
+print(json.dumps({{"groups": len(rows), "total": float(rows["actual"].sum())}}))
+"""
+
+SALESPLAN = """\
+import json
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.cube import deal_facts
+wb = open_workbook('{folder}')
+facts = deal_facts(wb.source('sales'), wb.path, wb.plan.calendar, [5000.0], [0.0])
+print(json.dumps({{"groups": len(facts), "deals": float(facts["deals"].sum()),
+                  "new_logos": float(facts["new_logos"].sum())}}))
+"""
+
+PLAN = """\
+name: Per-deal benchmark
+currency: CNY
+sources:
+  sales:
+    path: {file}
+    columns: {{date: date, amount: amount, rep: rep, team: team, deal: deal, account: account}}
+incentives:
+  deal_kicker: {{at_least: 5000, rate: 0.01}}
+  new_logo: {{bonus: 500}}
+"""
+
+
+def source(rows: int, regenerate: bool) -> Path:
+    """The generated workbook folder with its Parquet file of `rows` lines."""
+    folder = DATA_DIR / f"per_deal-{rows}"
+    path = folder / "sales.parquet"
+    if regenerate or not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        run = run_python(GENERATE.format(rows=rows, path=path))
+        if run.returncode:
+            raise SystemExit(run.stderr)
+    (folder / "plan.yaml").write_text(PLAN.format(file=path.name), encoding="utf-8")
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args()
+    folder = source(args.rows, args.regenerate)
+    path = folder / "sales.parquet"
+    cases = {
+        "bare DuckDB": BARE.format(path=path),
+        "salesplan per-deal facts": SALESPLAN.format(folder=folder),
+    }
+    runs: dict[str, list] = {name: [] for name in cases}
+    for round_ in range(args.repeats):  # alternate the order so both sides share the machine's load
+        order = list(cases) if round_ % 2 == 0 else list(reversed(cases))
+        for name in order:
+            run = run_python(cases[name])
+            if run.returncode:
+                raise SystemExit(f"{name} failed:\n{run.stderr}")
+            runs[name].append(run)
+    bare = runs["bare DuckDB"]
+    rows = []
+    for name, measured in runs.items():
+        ratios = [m.wall / b.wall for m, b in zip(measured, bare, strict=True)]
+        cpu_ratios = [m.cpu / b.cpu for m, b in zip(measured, bare, strict=True)]
+        rows.append([name, f"{median([m.wall for m in measured]):.2f}", f"{median(ratios):.2f}×",
+                     f"{min(m.wall for m in measured):.2f}", f"{median([m.cpu for m in measured]):.2f}",
+                     f"{median(cpu_ratios):.2f}×", f"{median([m.peak_mib for m in measured]):.0f}"])  # fmt: skip
+    facts = runs["salesplan per-deal facts"][0].json_line()
+    info = machine()
+    print(f"per-deal components over {args.rows:,} transactions ({facts.get('deals', 0):,.0f} large deals, "
+          f"{facts.get('new_logos', 0):,.0f} new accounts); load {info['load_average']}")  # fmt: skip
+    print(
+        markdown_table(
+            ["process", "median s", "× bare", "fastest s", "CPU s", "CPU × bare", "peak MiB"], rows
+        )
+    )
+    ratio = median([m.wall / b.wall for m, b in zip(runs["salesplan per-deal facts"], bare, strict=True)])
+    print(f"target ≤ {TIME_TARGET}× bare: {'met' if ratio <= TIME_TARGET else 'NOT met'} ({ratio:.2f}×)")
+    write_results("per_deal", {"machine": info, "rows": args.rows, "table": rows, "ratio": ratio,
+                               "facts": facts, "parent_rss_mib": parent_rss_mib()})  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Cash collected (回款): the receipts source aged against its invoices, counted inside DuckDB.
+
+Each receipt (date, amount, invoice) is joined to the sales lines of its invoice, which give the invoice's
+date, rep and team; its age is the days from the invoice date to the receipt date. Receipts are summed per
+receipt period × rep × team × age band, where the bands are the plan's ageing steps (of every plan version,
+so each version can read its own), and come back as rows the pay cube carries beside the sales
+(`actual` 0, `collected` the cash, `age_from` the band's lower edge in days). Receipts whose invoice is in no
+sales line are an InputError that lists them. Storage only: the rates live in model/components/collections.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _
+from salesplan_widgets.schema import Calendar, Source
+from salesplan_widgets.schema.incentives import IncentivesSection
+from salesplan_widgets.workbook.cube import CUBE_DIMENSIONS, period_freq, period_start_sql
+from salesplan_widgets.workbook.sources import (
+    ALL,
+    MAX_EXAMPLES,
+    UNKNOWN,
+    ident,
+    literal,
+    normalised_sql,
+    open_source,
+    run_on_source,
+)
+
+COLLECTION_TARGETS = "collection_targets"
+
+
+def ageing_edges(section: IncentivesSection) -> list[int]:
+    """Every ageing edge (days) of the section's rules and of every role plan version, sorted."""
+    rules = [section, *(v for p in section.plans for v in p.versions)]
+    return sorted({a.after_days for r in rules if r.collections for a in r.collections.ageing})
+
+
+def _invoice_missing(source: Source, column: str) -> InputError:
+    return InputError(
+        Problem(
+            file=source.path,
+            column=column,
+            expected=_("a column mapped to invoice, to match receipts to the sales lines they pay"),
+            fix=_("add invoice: <your column name> under the sources' columns in plan.yaml"),
+        )
+    )
+
+
+def collected_rows(
+    sales: Source, receipts: Source, base_dir: Path, calendar: Calendar, edges: list[int]
+) -> pd.DataFrame:
+    """Cash collected per receipt period × cube dimensions × age band, as rows of the pay cube."""
+    if "invoice" not in sales.columns:
+        raise _invoice_missing(sales, "invoice")
+    dims = [d for d in CUBE_DIMENSIONS if d in sales.columns]
+    freq = period_freq(calendar)
+    band = " + ".join([*(f"CAST(age > {int(e)} AS INTEGER)" for e in edges), "0"])
+    whens = " ".join(f"WHEN band = {i + 1} THEN {int(e)}" for i, e in enumerate(edges))
+    lower = f"CASE {whens} ELSE 0 END" if edges else "0"  # the band's lower edge in days
+    date = ident("date")
+
+    def query(con, scan):
+        paid = open_source(con, receipts, base_dir)
+        invoices = (
+            f"SELECT invoice, MIN({date}) AS invoiced, {', '.join(f'arg_min({ident(d)}, {date}) AS {ident(d)}' for d in dims)} "
+            f"FROM ({normalised_sql(scan, sales, ('date', 'invoice', *dims))}) AS s "
+            f"WHERE {date} IS NOT NULL AND invoice <> {literal(UNKNOWN)} GROUP BY invoice"
+        )
+        cash = normalised_sql(paid, receipts, ("date", "amount", "invoice"))
+        joined = (
+            f"SELECT r.invoice, r.{date} AS received, r.amount, i.invoiced, "
+            f"{', '.join(f'i.{ident(d)}' for d in dims)} FROM ({cash}) AS r LEFT JOIN ({invoices}) AS i USING (invoice) "
+            f"WHERE r.{date} IS NOT NULL"
+        )
+        con.execute(f"CREATE TEMP TABLE received AS {joined}")
+        unmatched = con.sql(
+            f"SELECT invoice, COUNT(*) AS n FROM received WHERE invoiced IS NULL GROUP BY invoice "
+            f"ORDER BY invoice LIMIT {MAX_EXAMPLES + 1}"
+        ).df()
+        aged = (
+            f"SELECT *, {band} AS band FROM (SELECT *, date_diff('day', invoiced, received) AS age FROM received "
+            f"WHERE invoiced IS NOT NULL) AS a"
+        )
+        grouped = con.sql(
+            f"SELECT CAST({period_start_sql(calendar.grain, 'received')} AS DATE) AS period_start, "
+            f"{', '.join([*(ident(d) for d in dims), ''])}{lower} AS age_from, SUM(amount) AS collected "
+            f"FROM ({aged}) AS b GROUP BY ALL"
+        ).df()
+        return unmatched, grouped
+
+    unmatched, raw = run_on_source(sales, Path(base_dir), query)
+    if len(unmatched):
+        raise InputError(
+            Problem(
+                file=receipts.path,
+                column="invoice",
+                expected=_("receipts for invoices that are in the sales data"),
+                found=", ".join(unmatched["invoice"].astype(str).head(MAX_EXAMPLES)),
+                fix=_("check the invoice numbers against the sales file, or add the missing sales lines"),
+            )
+        )
+    frame = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in CUBE_DIMENSIONS:
+        values = raw[d].astype(str).str.strip() if d in raw.columns else pd.Series(ALL, index=raw.index)
+        frame[d] = values.where(values != "", UNKNOWN).to_numpy()
+    frame["actual"], frame["quantity"], frame["lines"] = 0.0, 0.0, 0
+    frame["collected"] = raw["collected"].astype(float).to_numpy()
+    frame["age_from"] = raw["age_from"].astype("int64").to_numpy()
+    keys = ["period", *CUBE_DIMENSIONS, "age_from"]
+    return frame.groupby(keys, sort=True, as_index=False)[["actual", "quantity", "lines", "collected"]].sum()
+
+
+def with_collections(cube: pd.DataFrame, workbook, section: IncentivesSection) -> pd.DataFrame:
+    """The pay cube with the cash collected beside the sales, when the plan pays on it and has receipts."""
+    rules = [section, *(v for p in section.plans for v in p.versions)]
+    if not any(r.collections for r in rules):
+        return cube
+    receipts = workbook.source("receipts")  # a clear error when the plan pays on cash but has no receipts
+    with workbook._conversions():
+        rows = collected_rows(
+            workbook.source("sales"), receipts, workbook.path, workbook.plan.calendar, ageing_edges(section)
+        )
+    sales = cube.assign(collected=0.0, age_from=0)
+    for column in sales.columns.difference(rows.columns):  # product, account, deal, cost …: not of these rows
+        rows[column] = 0.0 if pd.api.types.is_numeric_dtype(sales[column]) else ALL
+    return pd.concat([sales, rows[list(sales.columns)]], ignore_index=True)
+
+
+def collection_tracking(workbook, period: str | pd.Period) -> pd.DataFrame:
+    """Cash collected against the collection targets (`tables/collection_targets.csv`: period, rep,
+    target) for the period and the fiscal year to date; without targets, attainment is missing."""
+    from salesplan_widgets.model.calendar import FiscalCalendar
+    from salesplan_widgets.model.collections import collection_attainment
+
+    with workbook._conversions():
+        rows = collected_rows(
+            workbook.source("sales"), workbook.source("receipts"), workbook.path, workbook.plan.calendar, []
+        )
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    cash = calendar.in_months(rows)
+    targets = workbook.read_table(COLLECTION_TARGETS)
+    if targets is None:
+        targets = pd.DataFrame({"period": pd.PeriodIndex([], freq="M"), "rep": [], "target": []})
+    else:
+        targets = calendar.in_months(targets)
+    return collection_attainment(cash, targets, period, calendar.fiscal_year_start)
