@@ -5,7 +5,7 @@ PERIOD ?= 2026-10
 # nodejs: configurable-http-proxy for `salesplan hub`; acl: the hub tests let hub users reach a Python under /root
 APT_PACKAGES = chromium fonts-noto-cjk nodejs acl
 
-.PHONY: demo install test-deps test lint bench catalog screenshots
+.PHONY: demo install test-deps test lint bench catalog screenshots docs
 
 install:
 	$(PYTHON) -m pip install -e .
@@ -33,6 +33,10 @@ test: test-deps lint
 # Redraw the guide's screenshots (an ordinary test run writes them to a scratch folder, never into docs/).
 screenshots: test-deps
 	SALESPLAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PYTHON) -m pytest -m browser tests/test_jupyterlab.py tests/test_browser_dashboard.py tests/test_browser_capabilities.py
+
+# The API reference from the docstrings (tests/test_api_docs.py builds it the same way, warnings as errors).
+docs:
+	$(PYTHON) -m sphinx -W --keep-going -b html docs/api docs/_build/api
 
 bench:
 	$(PYTHON) benchmarks/run_all.py

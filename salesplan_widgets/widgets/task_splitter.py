@@ -71,7 +71,18 @@ def _cell_label(cell: dict[str, str]) -> str:
 
 
 class TaskSplitter(widgets.VBox):
-    """Split the plan's goal into targets by level; fix cells; save; export task sheets."""
+    """Split the plan's goal into targets by level; fix cells; save; export task sheets.
+
+    Built from a workbook; `goal` starts at the split's own goal, else the plan's saved goal target, else
+    the sales of the split's basis months. `set_levels` chooses how it is broken down, outermost first, as
+    the plan's ``split.levels`` entries, e.g.
+    ``[{"dimension": "rep", "method": "historical"}, {"dimension": "period", "method": "seasonality"}]``
+    (the methods are in `model.allocation.METHODS`). Every change recomputes `result`, a
+    `model.allocation.Split` whose ``targets`` table sums exactly to `goal` after rounding; `lock` fixes
+    one cell and its siblings rebalance. `save` writes the split settings into the plan and the targets to
+    ``tables/targets.csv`` and returns whether it did (`message` says why not); `export` writes the task
+    sheets.
+    """
 
     section = Instance(
         SplitSection, help="The split settings being edited (saved as the plan's split section)."
@@ -161,6 +172,7 @@ class TaskSplitter(widgets.VBox):
 
     @property
     def periods(self) -> pd.PeriodIndex:
+        """The months the split covers: the split's start and length, in the plan's fiscal year."""
         return plan_months(
             self.cube, self.section.start, self.section.months, self.workbook.plan.calendar.fiscal_year_start
         )
@@ -192,6 +204,7 @@ class TaskSplitter(widgets.VBox):
             self._show_error(message)
 
     def unlock(self, cell: dict[str, str]) -> None:
+        """Release a cell fixed by `lock`: it is split by its level's method again."""
         self.section = self._with(locks=[lk for lk in self.section.locks if lk.cell != cell])
         self.recalculate()
 
@@ -519,6 +532,7 @@ class MyTargets(Dashboard, widgets.VBox):
         self.refresh()
 
     def refresh(self) -> None:
+        """Show the targets of the selected team and rep (by month, segment and channel)."""
         rows = self.all_targets
         if self.team:
             rows = rows[rows["team"] == self.team]
