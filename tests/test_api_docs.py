@@ -115,10 +115,20 @@ def test_the_reference_documents_the_public_face_users_call(built: Path) -> None
     assert not missing, "not in the API reference:\n" + "\n".join(missing)
 
 
+def _text(page: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
 def test_a_widget_trait_is_documented_by_its_help_text_type_and_default(built: Path) -> None:
-    goal = html.unescape(re.sub(r"<[^>]+>", "", (built / "goal.html").read_text(encoding="utf-8")))
+    goal = _text(built / "goal.html")
     growth = goal[goal.index("growth¶") :][:200]
     assert "Growth over last year (growth method)." in growth and "Trait Float = 0.1" in growth
+
+
+def test_a_widget_class_shows_its_constructor_parameters_not_traitlets_generic_ones(built: Path) -> None:
+    assert "TaskSplitter(workbook, potential=None)" in _text(built / "split.html")
+    assert "GoalWizard(workbook)" in _text(built / "goal.html")
+    assert "(*args, **kwargs)" not in _text(built / "goal.html") + _text(built / "split.html")
 
 
 def test_a_broken_docstring_reference_fails_the_build(tmp_path: Path) -> None:

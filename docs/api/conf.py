@@ -9,6 +9,7 @@ Build by hand: ``sphinx-build -W --keep-going -b html docs/api docs/_build/api``
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -51,6 +52,32 @@ def _keep_traits(app, what, name, obj, skip, options):
     return None
 
 
+def _constructor_signature(app, what, name, obj, options, signature, return_annotation):
+    """A widget class shows its constructor's parameters, not traitlets' generic ``(*args, **kwargs)``."""
+    if what == "class" and signature == "(*args, **kwargs)" and "__init__" in vars(obj):
+        parameters = list(inspect.signature(obj.__init__).parameters.values())[1:]
+        plain = [p.replace(annotation=inspect.Parameter.empty) for p in parameters]
+        return str(inspect.Signature(plain)), return_annotation
+    return None
+
+
+def _napoleon_sentences_for_properties(app) -> None:
+    """Napoleon reads a property's first line 'X: Y' as 'type: description'; ours are sentences, so
+    napoleon sees properties as methods (Google sections still work in both)."""
+    from sphinx.ext.napoleon import _process_docstring
+
+    for listener in list(app.events.listeners["autodoc-process-docstring"]):
+        if listener.handler is _process_docstring:
+            app.disconnect(listener.id)
+
+    def process(app, what, name, obj, options, lines) -> None:
+        _process_docstring(app, "method" if what == "property" else what, name, obj, options, lines)
+
+    app.connect("autodoc-process-docstring", process)
+
+
 def setup(app) -> None:
+    _napoleon_sentences_for_properties(app)
     app.connect("autodoc-process-docstring", _trait_docstring)
     app.connect("autodoc-skip-member", _keep_traits)
+    app.connect("autodoc-process-signature", _constructor_signature)

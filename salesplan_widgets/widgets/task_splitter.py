@@ -178,7 +178,7 @@ class TaskSplitter(widgets.VBox):
         )
 
     def set_levels(self, levels: list[dict]) -> None:
-        """Replace the levels (e.g. [{"dimension": "segment"}, {"dimension": "period", "method": "seasonality"}])."""
+        """Replace the levels (e.g. ``[{"dimension": "segment"}, {"dimension": "period", "method": "seasonality"}]``)."""
         try:
             new = [SplitLevel.model_validate(lv) for lv in levels]
             self.section = self._with(levels=new, locks=[])
