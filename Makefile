@@ -5,7 +5,7 @@ PERIOD ?= 2026-10
 # nodejs: configurable-http-proxy for `salesplan hub`; acl: the hub tests let hub users reach a Python under /root
 APT_PACKAGES = chromium fonts-noto-cjk nodejs acl
 
-.PHONY: demo install test-deps test lint bench catalog screenshots docs
+.PHONY: demo install test-deps test lint bench catalog screenshots
 
 install:
 	$(PYTHON) -m pip install -e .
@@ -35,6 +35,7 @@ screenshots: test-deps
 	SALESPLAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PYTHON) -m pytest -m browser tests/test_jupyterlab.py tests/test_browser_dashboard.py tests/test_browser_capabilities.py
 
 # The API reference from the docstrings (tests/test_api_docs.py builds it the same way, warnings as errors).
+.PHONY: docs
 docs:
 	$(PYTHON) -m sphinx -W --keep-going -b html docs/api docs/_build/api
 
