@@ -142,12 +142,12 @@ def test_a_broken_docstring_reference_fails_the_build(tmp_path: Path) -> None:
     assert done.returncode != 0 and "no_such_tool" in done.stderr
 
 
-def _public_members(cls: type) -> dict[str, object]:
-    """Methods and properties a class defines itself (not inherited from ipywidgets), without a leading _."""
+def _public_methods(cls: type) -> dict[str, object]:
+    """Methods a class defines itself (not inherited from ipywidgets), without a leading _."""
     return {
-        name: value.fget if isinstance(value, property) else value
+        name: value
         for name, value in vars(cls).items()
-        if not name.startswith("_") and (inspect.isfunction(value) or isinstance(value, property))
+        if not name.startswith("_") and inspect.isfunction(value)
     }
 
 
@@ -161,7 +161,7 @@ def test_every_public_method_of_the_tools_and_the_workbook_says_what_it_does() -
     undocumented = [
         f"{cls.__name__}.{name}"
         for cls in (GoalWizard, TaskSplitter, MyTargets, IncentiveCalculator, Tracker, Workbook)
-        for name, member in _public_members(cls).items()
+        for name, member in _public_methods(cls).items()
         if not (member.__doc__ or "").strip()
     ]
     assert not undocumented, "public without a docstring: " + ", ".join(undocumented)

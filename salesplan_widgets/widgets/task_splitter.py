@@ -172,7 +172,6 @@ class TaskSplitter(widgets.VBox):
 
     @property
     def periods(self) -> pd.PeriodIndex:
-        """The months the split covers: the split's start and length, in the plan's fiscal year."""
         return plan_months(
             self.cube, self.section.start, self.section.months, self.workbook.plan.calendar.fiscal_year_start
         )
