@@ -64,6 +64,11 @@ test: test-deps lint
 screenshots: test-deps
 	SALESPLAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PYTHON) -m pytest -m browser tests/test_jupyterlab.py tests/test_browser_dashboard.py tests/test_browser_capabilities.py
 
+# The API reference from the docstrings (tests/test_api_docs.py builds it the same way, warnings as errors).
+.PHONY: docs
+docs:
+	$(PYTHON) -m sphinx -W --keep-going -b html docs/api docs/_build/api
+
 bench:
 	$(PYTHON) benchmarks/run_all.py
 

@@ -781,7 +781,7 @@ def backtest(
 ) -> Backtest:
     """MAPE of the monthly total over the 12 months to `last_actual`, forecast as if they had not happened.
 
-    MAPE = mean over months of |actual − forecast| / |actual| (months without sales left out).
+    MAPE = mean over months of abs(actual − forecast) / abs(actual) (months without sales left out).
     """
     rows = select_scope(cube, scope)
     calendar = FiscalCalendar.of(None, cube["period"])

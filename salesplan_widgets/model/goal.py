@@ -71,12 +71,15 @@ class TargetProposal:
 
     @property
     def stretch(self) -> float:
+        """How far the total reaches above the baseline: total / baseline − 1."""
         return implied_stretch(self.total, self.baseline)
 
     def by_period(self) -> pd.DataFrame:
+        """The target per period (period, target), summed over the series."""
         return self.shape.groupby("period")["target"].sum().rename_axis("period").reset_index()
 
     def as_dict(self) -> dict:
+        """Method, target, baseline, stretch, probability and the method's own figures, for reports."""
         return {
             "method": self.method,
             "target": self.total,

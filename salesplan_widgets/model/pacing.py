@@ -96,7 +96,8 @@ def pace(
     """Pace and projection per group over the window.
 
     `frame` holds period, target, actual and the `by` columns (e.g. from `tracking.plan_vs_actual`).
-    Formulas, per group:
+    Formulas, per group::
+
       expected        = Σ target_m × elapsed share_m
       pace_index      = actual to date ÷ expected
       required_rate   = max(target − actual, 0) ÷ working days left

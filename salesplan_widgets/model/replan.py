@@ -104,10 +104,11 @@ def replan(
     digits: int = 2,
     scope: Mapping[str, str] | None = None,
 ) -> Replan:
-    """Redistribute what is still needed over the months after `last_closed`.
+    """Redistribute what is still needed over the months after `last_closed`::
 
       remaining goal = goal − actual of the closed months (goal defaults to the targets' total)
       cell weight    = month share × rep share × the cell's share of its rep-month in the current targets
+
     where the month share comes from `seasonality` (period → weight) or the current targets, and the rep
     share from `rep_weights` (rep → capacity or potential) or the current targets. Locked cells keep
     their target; the rest share remaining goal − locked, rounded exactly (never below zero).

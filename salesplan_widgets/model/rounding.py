@@ -5,6 +5,7 @@
 row of a matrix. Everything is vectorised over groups (no loops over reps or cells).
 
 The rules, so a result can be checked by hand:
+
 - each item gets the floor of its quota; a group's missing units go one each to the items with the largest
   fractional parts (fractions equal to 9 decimals are a tie);
 - a tie that straddles the cut (more tied items than units left) is not settled by position: its units are
@@ -17,6 +18,7 @@ The rules, so a result can be checked by hand:
 - a group whose weights are all zero is shared equally; items not eligible get nothing;
 - totals are whole units up to 2**53 (what float64 holds exactly): beyond that a unit could be lost, so it
   is an InputError that asks for a larger rounding unit.
+
 Pure numpy: never reads files or draws.
 """
 

@@ -28,6 +28,7 @@ MAX_HORIZON_MONTHS = 24
 
 
 def letter_names() -> dict[str, str]:
+    """SMART letter -> its name in the current language (Specific, Measurable ...)."""
     return {
         "S": _("Specific"),
         "M": _("Measurable"),
@@ -38,11 +39,14 @@ def letter_names() -> dict[str, str]:
 
 
 def metric_names() -> dict[str, str]:
+    """What a goal can count -> its name in the current language, as the verdict sentences use it."""
     return {"revenue": _("revenue"), "quantity": _("quantity"), "lines": _("invoice lines")}
 
 
 @dataclass(frozen=True)
 class SmartVerdict:
+    """One letter's verdict: whether it passed and the sentence that says why, in the current language."""
+
     letter: str
     name: str
     passed: bool
@@ -51,14 +55,18 @@ class SmartVerdict:
 
 @dataclass(frozen=True)
 class SmartCheck:
+    """The five verdicts of a goal, S to T; ``check["A"]`` is one of them."""
+
     verdicts: tuple[SmartVerdict, ...]
 
     @property
     def passed(self) -> bool:
+        """Every letter passed."""
         return all(v.passed for v in self.verdicts)
 
     @property
     def failed(self) -> tuple[str, ...]:
+        """The letters that failed, in S-M-A-R-T order."""
         return tuple(v.letter for v in self.verdicts if not v.passed)
 
     def __getitem__(self, letter: str) -> SmartVerdict:
@@ -69,6 +77,7 @@ class SmartCheck:
         return self.passed or bool(override_reason.strip())
 
     def as_dict(self) -> dict[str, dict]:
+        """Letter -> {passed, sentence}: what `GoalWizard.result["smart"]` and the reports show."""
         return {v.letter: {"passed": v.passed, "sentence": v.sentence} for v in self.verdicts}
 
 

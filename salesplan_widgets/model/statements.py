@@ -38,6 +38,7 @@ class Statements:
 
     @property
     def total(self) -> float:
+        """What the run pays in all, over every rep's statement."""
         return float(self.reps["payout"].sum())
 
     def statement(self, rep: str, period: pd.Period | str | None = None) -> pd.DataFrame:
@@ -48,6 +49,7 @@ class Statements:
 
 
 def fiscal_year_first(period: pd.Period, fiscal_year_start: int = 1) -> pd.Period:
+    """The first month of the fiscal year `period` falls in (the fiscal year starts in month `fiscal_year_start`)."""
     year = period.year if period.month >= fiscal_year_start else period.year - 1
     return pd.Period(year=year, month=fiscal_year_start, freq="M")
 

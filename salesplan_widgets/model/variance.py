@@ -34,7 +34,7 @@ def round_exact(values: np.ndarray | pd.Series, digits: int = 2) -> np.ndarray:
 def contributions(frame: pd.DataFrame, by: str | Sequence[str], digits: int = 2) -> pd.DataFrame:
     """Each group's contribution to the gap: by + target, actual, contribution (= its gap), share of the gap.
 
-    Contributions are rounded exactly (they sum to the rounded total gap); sorted largest |contribution|
+    Contributions are rounded exactly (they sum to the rounded total gap); sorted largest absolute contribution
     first.
     """
     by = [by] if isinstance(by, str) else list(by)
@@ -97,9 +97,10 @@ def waterfall(frame: pd.DataFrame, by: str, digits: int = 2, top: int = 8) -> pd
 
 
 def price_volume(current: pd.DataFrame, baseline: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
-    """Sales change from `baseline` to `current` per group, split into volume and price effects.
+    """Sales change from `baseline` to `current` per group, split into volume and price effects::
 
       price_g  = sales ÷ quantity;  volume effect = (Q₁ − Q₀) × P₀;  price effect = (P₁ − P₀) × Q₁
+
     so volume + price = S₁ − S₀ exactly per group. A group with no baseline quantity (or none now) has no
     price to compare: its whole change counts as volume. Both frames hold `actual` and `quantity`.
     """

@@ -65,6 +65,7 @@ PANEL_CHART_HEADROOM = 0.3
 
 
 def method_labels() -> dict[str, str]:
+    """Target method -> its name in the current language (the method dropdown's choices)."""
     return {
         GROWTH: _("Growth over last year"),
         STRETCH: _("Forecast plus stretch"),
@@ -75,6 +76,7 @@ def method_labels() -> dict[str, str]:
 
 
 def step_titles() -> tuple[str, ...]:
+    """The wizard's five step titles in the current language; `GoalWizard.step` indexes them."""
     return (
         _("1. Scope and horizon"),
         _("2. History and baseline"),
@@ -108,7 +110,20 @@ def _message(text: str, ok: bool) -> str:
 
 
 class GoalWizard(widgets.VBox):
-    """Set a SMART, data-driven goal for the workbook's plan, step by step."""
+    """Set a SMART, data-driven goal for the workbook's plan, step by step.
+
+    Built from a workbook (or its folder). The traits below are the wizard's inputs and outputs, so it can
+    be driven from code as well as from its controls: setting `start`, `end`, `metric` or the scope refits
+    the baseline forecast; setting `method`, `growth`, `stretch`, `market` or the blend recomputes the
+    target at once. Fractions are fractions: `growth = 0.12` means 12%.
+
+    `result` holds what the chosen method gives: ``target``, ``baseline`` (the forecast total),
+    ``interval`` (its range), ``probability`` of reaching the target, ``stretch`` over the baseline,
+    ``smart`` (the verdict per letter), ``smart_passed`` and ``can_save``. Describe the goal in `name`
+    and `rationale`, then call `save`, which writes the plan's ``goal:`` section (atomic and
+    version-checked) and returns whether it did; `status` says why when it did not. After a refused
+    save (someone else changed the plan) call `reload`: your choices are kept.
+    """
 
     step = Int(0, help="The wizard step shown (0-4).")
     metric = Enum(("revenue", "quantity", "lines"), default_value="revenue", help="What the goal counts.")
@@ -448,6 +463,7 @@ class GoalWizard(widgets.VBox):
 
     # -- navigation -------------------------------------------------------------------------------------
     def go(self, step: int) -> None:
+        """Show wizard step `step` (0-4; out-of-range steps stop at the first or last)."""
         self.step = min(len(step_titles()) - 1, max(0, step))
 
     @observe("step")
@@ -485,6 +501,7 @@ class GoalWizard(widgets.VBox):
         )
 
     def scope(self) -> GoalScope:
+        """The teams, segments and channels the goal covers, as the plan records them."""
         return GoalScope(teams=list(self.teams), segments=list(self.segments), channels=list(self.channels))
 
     def refresh_forecast(self) -> None:

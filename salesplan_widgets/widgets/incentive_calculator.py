@@ -98,7 +98,15 @@ class BandRow(widgets.HBox):
 
 
 class IncentiveCalculator(widgets.VBox):
-    """Design, explain, estimate, simulate and save the workbook's incentive plan."""
+    """Design, explain, estimate, simulate and save the workbook's incentive plan.
+
+    Built from a workbook, optionally for a `period` (YYYY-MM) and a `rep`. `section` is the design (the
+    plan's ``incentives:`` section), edited through the controls or `set_bands`; each change recomputes
+    `statements` for every rep, the chosen rep's `statement_table`, the payout `curve_table` of the
+    design against the saved plan, and the leaderboard and badges. `run_estimate` says what the rep earns
+    by selling `extra` more, `simulate` compares both designs on the same draws, and `save` writes the
+    design into the plan (version-checked) and returns whether it did; `message` says why not.
+    """
 
     section = Instance(IncentivesSection, help="The plan being designed (valid; invalid edits are refused).")
     period = Unicode(help="Month the statements are for, YYYY-MM.")
@@ -346,6 +354,7 @@ class IncentiveCalculator(widgets.VBox):
         self._controls_changed()
 
     def remove_band(self, row: BandRow) -> None:
+        """Remove one band row from the design (the rest keep their edges and rates)."""
         self.band_rows.children = [r for r in self.band_rows.children if r is not row]
         self._controls_changed()
 

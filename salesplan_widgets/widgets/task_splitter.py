@@ -76,7 +76,18 @@ def _cell_label(cell: dict[str, str]) -> str:
 
 
 class TaskSplitter(widgets.VBox):
-    """Split the plan's goal into targets by level; fix cells; save; export task sheets."""
+    """Split the plan's goal into targets by level; fix cells; save; export task sheets.
+
+    Built from a workbook; `goal` starts at the split's own goal, else the plan's saved goal target, else
+    the sales of the split's basis months. `set_levels` chooses how it is broken down, outermost first, as
+    the plan's ``split.levels`` entries, e.g.
+    ``[{"dimension": "rep", "method": "historical"}, {"dimension": "period", "method": "seasonality"}]``
+    (the methods are in `model.allocation.METHODS`). Every change recomputes `result`, a
+    `model.allocation.Split` whose ``targets`` table sums exactly to `goal` after rounding; `lock` fixes
+    one cell and its siblings rebalance. `save` writes the split settings into the plan and the targets to
+    ``tables/targets.csv`` and returns whether it did (`message` says why not); `export` writes the task
+    sheets.
+    """
 
     section = Instance(
         SplitSection, help="The split settings being edited (saved as the plan's split section)."
@@ -184,7 +195,7 @@ class TaskSplitter(widgets.VBox):
         return split_periods(self.workbook, self.cube, self.section)
 
     def set_levels(self, levels: list[dict]) -> None:
-        """Replace the levels (e.g. [{"dimension": "segment"}, {"dimension": "period", "method": "seasonality"}])."""
+        """Replace the levels (e.g. ``[{"dimension": "segment"}, {"dimension": "period", "method": "seasonality"}]``)."""
         try:
             new = [SplitLevel.model_validate(lv) for lv in levels]
             self.section = self._with(levels=new, locks=[])
@@ -210,6 +221,7 @@ class TaskSplitter(widgets.VBox):
             self._show_error(message)
 
     def unlock(self, cell: dict[str, str]) -> None:
+        """Release a cell fixed by `lock`: it is split by its level's method again."""
         self.section = self._with(locks=[lk for lk in self.section.locks if lk.cell != cell])
         self.recalculate()
 
@@ -644,6 +656,7 @@ class MyTargets(Dashboard, widgets.VBox):
         self.refresh()
 
     def refresh(self) -> None:
+        """Show the targets of the selected team and rep (by month, segment and channel)."""
         rows = self.all_targets
         if self.team:
             rows = rows[rows["team"] == self.team]

@@ -60,7 +60,16 @@ _MARGIN = {"top": 50, "bottom": 90, "left": 80, "right": 20}
 
 
 class Tracker(Dashboard, widgets.VBox):
-    """Attainment, pace, variance, at-risk reps and feedback for a selection; a re-plan panel."""
+    """Attainment, pace, variance, at-risk reps and feedback for a selection; a re-plan panel.
+
+    Built from a workbook for a `period` (the month we stand in; by default the last month with sales).
+    Selecting `team`, `rep`, `segment` or `channel` recomputes, with `model.pacing.pace`, the `summary`
+    (target, actual, expected to date, ``pace_index``, the year-end projection and its range, days left,
+    reps at risk and ahead), `rep_pace`, the cumulative `path`, the `variance` waterfall and `at_risk`.
+    In JupyterLab it also writes: `add_note` to the feedback log, and `preview_replan` /
+    `preview_event` then `save_replan` for a new plan version. Served (read-only workbook) it has no
+    writing controls at all.
+    """
 
     address = ("period", "team", "rep")  # what the page address may select (widgets/dashboard.py)
 

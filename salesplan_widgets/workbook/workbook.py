@@ -73,21 +73,26 @@ class Workbook:
     # -- the plan -------------------------------------------------------------------------------
     @property
     def plan(self) -> Plan:
+        """The plan as last read or saved (validated `schema.Plan`)."""
         return self.plan_file.plan
 
     @property
     def version(self) -> str | None:
+        """The plan file's version as read: a save is refused when the file no longer has it."""
         return self.plan_file.version
 
     @property
     def locale(self) -> str:
+        """The plan's language: ``en`` or ``zh_CN``."""
         return self.plan.locale
 
     @property
     def currency(self) -> str:
+        """The plan's currency code (ISO 4217, e.g. ``CNY``)."""
         return self.plan.currency
 
     def reload(self) -> Workbook:
+        """Read plan.yaml again (after someone else saved it); returns the workbook itself."""
         self.plan_file = PlanFile.read(self.path / PLAN_FILE)
         set_locale(self.plan.locale)
         return self
@@ -108,6 +113,7 @@ class Workbook:
 
     # -- data -----------------------------------------------------------------------------------
     def source(self, name: str = "sales") -> Source:
+        """The plan's data source `name`; an InputError naming the missing plan entry when there is none."""
         source = getattr(self.plan.sources, name)
         if source is None:
             raise InputError(
@@ -121,6 +127,7 @@ class Workbook:
         return source
 
     def source_path(self, name: str = "sales") -> Path:
+        """Where source `name`'s file lies (its plan path, relative to the workbook)."""
         return self.path / self.source(name).path
 
     def validate(self, templates: bool = True) -> list[Problem]:
@@ -207,6 +214,7 @@ class Workbook:
 
     # -- computed tables (targets, commits, feedback ...): CSV beside the plan, so they diff in git ---------
     def table_path(self, name: str) -> Path:
+        """Where computed table `name` lives: ``tables/<name>.csv`` beside the plan."""
         if not name.replace("_", "").isalnum():
             raise ValueError(f"table names are letters, digits and underscores, not {name!r}")
         return self.path / TABLES_DIR / f"{name}.csv"
@@ -272,6 +280,7 @@ class Workbook:
             return new_accounts(sales, self.path, self.plan.calendar)
 
     def reports_dir(self, period: str | pd.Period) -> Path:
+        """The folder of a period's report: ``reports/<period>``."""
         return self.path / REPORTS_DIR / str(period)
 
 
