@@ -896,6 +896,7 @@ def split_notices(
     - it was made for another goal target (`made_for` ≠ the goal's target now), or it divides another total;
     - its months are not the goal's horizon;
     - the data already reach past its last month (its year is over).
+
     The first two are lifted when the analyst kept the split for the current target (`kept_for`).
     `money` and `month` format an amount and a period for the message.
     """
