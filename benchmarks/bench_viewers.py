@@ -39,6 +39,7 @@ from salesplan_widgets.testing import CHROMIUM, CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 MIB = 1024 * 1024
+CULLED_WITHIN_S = 60  # salesplan serve: a closed page's kernel is gone within a minute
 
 
 def tree_rss(process: psutil.Process) -> tuple[float, int]:
@@ -152,12 +153,20 @@ def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args)
         # warm-up view, not reported: Voila's own process grows on its first render (templates, the
         # notebook, the widget manager), so the floor is the warm server with no kernel
         asyncio.run(open_together(url, 1, args.page_timeout))
+        closed = time.monotonic()
         for viewers in counts:
+            # the closed pages' kernels are culled (40 s idle, checked every 10 s) and the pool refilled
+            # (20 s after use): counting kernels alone would mistake a half-empty pool for a quiet server
+            time.sleep(max(0.0, CULLED_WITHIN_S - (time.monotonic() - closed)))
             wait_for_kernels(voila, args.settle, most=pool)
+            deadline = time.monotonic() + args.settle
+            while tree_rss(voila)[1] < pool and time.monotonic() < deadline:
+                time.sleep(0.5)
             time.sleep(15 if pool else 1)  # a refilled pool kernel finishes heating
             floor = tree_rss(voila)[0]
             watch.reset()
             times = asyncio.run(open_together(url, viewers, args.page_timeout))  # all pages closed after
+            closed = time.monotonic()
             drawn = [t for t in times if isinstance(t, float)]
             busy = sum(t == BUSY for t in times)
             back = settle_to_floor(watch, floor, args.settle)
