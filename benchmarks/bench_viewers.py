@@ -39,6 +39,7 @@ from salesplan_widgets.testing import CHROMIUM, CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 MIB = 1024 * 1024
+CULLED_WITHIN_S = 60  # salesplan serve: a closed page's kernel is gone within a minute
 
 
 def tree_rss(process: psutil.Process) -> tuple[float, int]:
@@ -119,10 +120,24 @@ def settle_to_floor(watch: MemoryWatch, floor: float, limit: float) -> float | N
     return None
 
 
-def wait_for_no_kernels(process: psutil.Process, limit: float) -> None:
+def wait_for_kernels(process: psutil.Process, limit: float, most: int = 0) -> None:
+    """Until at most `most` kernels run (the preheated pool) or `limit` seconds have passed."""
     deadline = time.monotonic() + limit
-    while tree_rss(process)[1] and time.monotonic() < deadline:
+    while tree_rss(process)[1] > most and time.monotonic() < deadline:
         time.sleep(0.5)
+
+
+def steady_kernels(process: psutil.Process, limit: float, still: float = 5.0) -> int:
+    """How many kernels a freshly started server keeps (its preheated pool), once the count has not
+    changed for `still` seconds."""
+    deadline = time.monotonic() + limit
+    count, since = tree_rss(process)[1], time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < still:
+        time.sleep(0.5)
+        now = tree_rss(process)[1]
+        if now != count:
+            count, since = now, time.monotonic()
+    return count
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -132,17 +147,26 @@ def percentile(values: list[float], q: float) -> float:
 
 def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args) -> list[dict]:
     rows = []
+    pool = steady_kernels(voila, args.settle)
     watch = MemoryWatch(voila)
     try:
         # warm-up view, not reported: Voila's own process grows on its first render (templates, the
         # notebook, the widget manager), so the floor is the warm server with no kernel
         asyncio.run(open_together(url, 1, args.page_timeout))
+        closed = time.monotonic()
         for viewers in counts:
-            wait_for_no_kernels(voila, args.settle)
-            time.sleep(1)
+            # the closed pages' kernels are culled (40 s idle, checked every 10 s) and the pool refilled
+            # (20 s after use): counting kernels alone would mistake a half-empty pool for a quiet server
+            time.sleep(max(0.0, CULLED_WITHIN_S - (time.monotonic() - closed)))
+            wait_for_kernels(voila, args.settle, most=pool)
+            deadline = time.monotonic() + args.settle
+            while tree_rss(voila)[1] < pool and time.monotonic() < deadline:
+                time.sleep(0.5)
+            time.sleep(15 if pool else 1)  # a refilled pool kernel finishes heating
             floor = tree_rss(voila)[0]
             watch.reset()
             times = asyncio.run(open_together(url, viewers, args.page_timeout))  # all pages closed after
+            closed = time.monotonic()
             drawn = [t for t in times if isinstance(t, float)]
             busy = sum(t == BUSY for t in times)
             back = settle_to_floor(watch, floor, args.settle)
@@ -156,6 +180,7 @@ def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args)
                 "floor_mib": round(floor),
                 "peak_mib": round(watch.peak),
                 "peak_kernels": watch.peak_kernels,
+                "pool": pool,
                 "back_to_floor_s": None if back is None else round(back, 1),
             }
             rows.append(row)
@@ -165,11 +190,17 @@ def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args)
     return rows
 
 
-def start_serve(workbook: Path, port: int, max_kernels: int | None) -> subprocess.Popen:
+def start_serve(
+    workbook: Path, port: int, max_kernels: int | None, pool_size: int | None = None
+) -> subprocess.Popen:
     command = [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(workbook), "--port", str(port)]
     if max_kernels:
         command += ["--max-kernels", str(max_kernels)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if pool_size is not None:
+        command += ["--pool-size", str(pool_size)]
+    RESULTS.mkdir(exist_ok=True)
+    with (RESULTS / "bench_viewers-serve.log").open("w") as log:  # Voila's log, to see why a page failed
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -186,6 +217,7 @@ def main() -> None:
     parser.add_argument("--viewers", default="1,5,20", help="numbers of concurrent viewers")
     parser.add_argument("--workbook", type=Path, default=ROOT / "workbooks" / "demo")
     parser.add_argument("--max-kernels", type=int, help="passed to salesplan serve (default: from memory)")
+    parser.add_argument("--pool-size", type=int, help="passed to salesplan serve (default: the cap)")
     parser.add_argument(
         "--page-timeout", type=float, default=240.0, help="seconds before a page counts as failed"
     )
@@ -199,7 +231,7 @@ def main() -> None:
         workbook = Path(tmp) / "workbook"
         shutil.copytree(args.workbook, workbook, ignore=shutil.ignore_patterns(".cache", "reports"))
         port = free_port()
-        serve = start_serve(workbook, port, args.max_kernels)
+        serve = start_serve(workbook, port, args.max_kernels, args.pool_size)
         try:
             voila = next(c for c in psutil.Process(serve.pid).children() if "voila" in " ".join(c.cmdline()))
             url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
@@ -219,7 +251,7 @@ def main() -> None:
     print()
     header = (
         "server                       viewers  p50 s  p95 s  busy  failed  floor MiB  peak MiB  kernels"
-        "  back to floor"
+        "  pool  back to floor"
     )
     print(header)
     for r in rows:
@@ -229,7 +261,7 @@ def main() -> None:
         print(
             f"{r['server']:<28} {r['viewers']:>7} {p50:>6} {p95:>6} {r['busy']:>5} {r['failed']:>7}"
             f" {r['floor_mib']:>10}"
-            f" {r['peak_mib']:>9} {r['peak_kernels']:>8}  {back}"
+            f" {r['peak_mib']:>9} {r['peak_kernels']:>8} {r['pool']:>5}  {back}"
         )
     ours = {r["viewers"]: r for r in rows if r["server"].startswith("salesplan")}
     if 1 in ours and max(counts) in ours and ours[1]["p50_s"] and ours[max(counts)]["p50_s"]:

@@ -134,6 +134,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         open_browser=args.open,
         max_kernels=args.max_kernels,
+        pool_size=args.pool_size,
     )
 
 
@@ -251,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-kernels",
         type=int,
         help=_("most dashboard pages open at once (default: what memory and CPU cores allow)"),
+    )
+    p.add_argument(
+        "--pool-size",
+        type=int,
+        help=_("kernels of the first dashboard started ahead of viewers (default: the cap; 0: none)"),
     )
     p.set_defaults(func=_cmd_serve)
 

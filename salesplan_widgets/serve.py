@@ -44,27 +44,27 @@ from salesplan_widgets.workbook.plan import PLAN_FILE
 STAGING_PREFIX = "salesplan-serve-"
 DASHBOARD_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 # Resident memory of one dashboard kernel with pandas, DuckDB, bqplot and a workbook's cube loaded, with
-# headroom (~230 MB at its peak on the demo; benchmarks/bench_viewers.py).
-KERNEL_MEMORY_MB = 250
+# headroom (~340 MiB for a preheated overview kernel on the demo; benchmarks/bench_viewers.py).
+KERNEL_MEMORY_MB = 350
 # Share of the memory available at start-up that kernels may take; the rest stays for Voila and the machine.
 KERNEL_MEMORY_SHARE = 0.6
 # Pages rendering at once per CPU core: beyond this every page slows until all time out together
-# (benchmarks/bench_viewers.py: 20 views on 2 busy cores all missed 240 s), so extra viewers are better
-# told "busy" at once.
-KERNELS_PER_CORE = 4
+# (benchmarks/bench_viewers.py: 8 heated pages on 2 busy cores took longer to connect than the idle
+# timeout), so extra viewers are better told "busy" at once.
+KERNELS_PER_CORE = 2
 MAX_KERNELS_CEILING = 64
 
 
 def default_max_kernels(available_bytes: int | None = None, cores: int | None = None) -> int:
-    """How many dashboard kernels this machine holds: what available memory fits, at most 4 per CPU core
-    (at least 1, at most 64)."""
+    """How many pages this machine serves at once: half the kernels available memory fits (the other half
+    holds as many preheated ones), at most 2 per CPU core (at least 1, at most 64)."""
     if available_bytes is None:
         import psutil
 
         available_bytes = psutil.virtual_memory().available
     cores = cores or os.cpu_count() or 1
     fit = int(available_bytes * KERNEL_MEMORY_SHARE // (KERNEL_MEMORY_MB * 1024 * 1024))
-    return max(1, min(MAX_KERNELS_CEILING, fit, KERNELS_PER_CORE * cores))
+    return max(1, min(MAX_KERNELS_CEILING, fit // 2, KERNELS_PER_CORE * cores))
 
 
 @dataclass(frozen=True)
@@ -72,23 +72,29 @@ class ServeSettings:
     """How Voila runs: address, look, and when the kernels of closed pages are reclaimed.
 
     A kernel with no open page is shut down after `cull_idle_timeout` seconds of idleness, checked every
-    `cull_interval` seconds (30 + 10: a closed page's kernel is gone within a minute). Open pages keep their
+    `cull_interval` seconds (40 + 10: a closed page's kernel is gone within a minute). Open pages keep their
     kernel unless `cull_connected` is set. `max_kernels` caps live kernels (0: no cap); extra views get
     `busy_message`.
-    Preheating is off by default: the plain dashboard already renders within 1.3x of a bare Voila page
-    (benchmarks/bench_dashboard.py), while a preheated pool keeps `pool_size` idle kernels per dashboard,
-    shows data read when the kernel was heated, and refills too slowly for back-to-back views here.
+    With `preheat`, Voila keeps `pool_size` kernels per dashboard (those in `preheat_only`, if given)
+    started ahead (its pool): each has imported the libraries and built the view once, unseen, before anyone
+    asks, and reads the workbook again when a page claims it, so a view costs a fraction of a cold kernel.
+    Pooled kernels serve nobody, so they do not count against `max_kernels`; a dashboard without a pool
+    starts a kernel per view. A used pooled kernel is replaced `refill_delay` seconds later, so that heating
+    the replacements (seconds of CPU each) does not slow the burst of views that emptied the pool; meanwhile
+    views start their own kernels.
     """
 
     port: int = 8866
     host: str = "127.0.0.1"
     open_browser: bool = False
     theme: str = "light"
-    cull_idle_timeout: int = 30
+    cull_idle_timeout: int = 40
     cull_interval: int = 10
     cull_connected: bool = False
     preheat: bool = False
     pool_size: int = 1
+    preheat_only: tuple[str, ...] = ()
+    refill_delay: float = 20.0
     max_kernels: int = 0
     busy_message: str = ""
 
@@ -192,8 +198,13 @@ def voila_command(staging: Path, settings: ServeSettings | None = None) -> list[
     ]
     if s.busy_message:
         command.append(f"--CappedKernelManager.busy_message={s.busy_message}")
-    if s.preheat:
+    if s.preheat and s.pool_size > 0:
         command += ["--preheat_kernel=True", f"--pool_size={s.pool_size}"]
+        command.append(f"--VoilaKernelManager.fill_delay={s.refill_delay}")
+        if s.preheat_only:
+            cold = sorted(p.name for p in Path(staging).glob("*.ipynb") if p.stem not in s.preheat_only)
+            # Voila matches the denylist against each notebook's absolute path, as a substring
+            command += [f"--VoilaKernelManager.preheat_denylist=/{name}" for name in cold]
     return command
 
 
@@ -323,9 +334,13 @@ def serve(
     host: str = "127.0.0.1",
     open_browser: bool = False,
     max_kernels: int | None = None,
+    pool_size: int | None = None,
 ) -> int:
     """Stage the dashboards and run Voila on them until SIGTERM/SIGINT; returns 0 when stopped by a signal,
-    else Voila's exit code. Either way Voila, its kernels and the staging folder are gone on return."""
+    else Voila's exit code. Either way Voila, its kernels and the staging folder are gone on return.
+
+    The plan's first dashboard is the landing page every viewer opens: `pool_size` kernels for it are
+    preheated (default: as many as the cap, so a burst of viewers finds them ready; 0: none)."""
     check_loopback(host)
     workbook = Path(workbook)
     if not workbook.exists():
@@ -346,13 +361,27 @@ def serve(
                 fix=_("leave it out to derive the cap from memory and CPU cores"),
             )
         )
+    if pool_size is not None and pool_size < 0:
+        raise InputError(
+            Problem(
+                file="salesplan serve",
+                column="--pool-size",
+                expected=_("a whole number of preheated kernels, 0 or more"),
+                found=str(pool_size),
+                fix=_("leave it out to preheat as many kernels as the cap allows pages"),
+            )
+        )
     staging = stage_dashboards(workbook)  # opens the workbook: messages below follow the plan's language
+    cap = max_kernels or default_max_kernels()
     settings = ServeSettings(
         port=port,
         host=host,
         open_browser=open_browser,
-        max_kernels=max_kernels or default_max_kernels(),
+        max_kernels=cap,
         busy_message=_("The dashboards are busy right now. Please try again shortly."),
+        preheat=True,
+        pool_size=cap if pool_size is None else pool_size,
+        preheat_only=(open_workbook(workbook).plan.reports.dashboards[0],),
     )
     print(
         _("Serving the dashboards of {workbook} at http://{host}:{port}/ (Ctrl-C stops)").format(

@@ -6,6 +6,7 @@ its `access` section, signed in through the real login page. The last test stops
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -23,10 +24,10 @@ from pathlib import Path
 import pandas as pd
 import psutil
 import pytest
+from hub_accounts import hub_accounts
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.demo import create_demo
-from salesplan_widgets.hub.accounts import ensure_hub_group, grant_traversal, revoke_traversal
 from salesplan_widgets.i18n import fmt_money
 from salesplan_widgets.serve import free_port
 from salesplan_widgets.workbook.feedback import read_feedback
@@ -83,32 +84,34 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
     close_and_publish(open_workbook(workbook), "2026-09", by="controller")
     state = Path(tempfile.mkdtemp(prefix="salesplan-hub-test-"))
     state.chmod(0o711)
-    ensure_hub_group()
-    granted = grant_traversal(Path(sys.executable).resolve())
+    users = dict(open_workbook(workbook).plan.access.users)
     ports = (free_port(), free_port(), free_port())
-    log = (state / "cli.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "salesplan_widgets.cli", "hub", str(workbook), "--state", str(state),
-         "--port", str(ports[0]), "--hub-port", str(ports[1]), "--proxy-api-port", str(ports[2])],
-        env={**os.environ, "SALESPLAN_HUB_PASSWORD": PASSWORD},
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{ports[0]}"
-    try:
-        _wait_for(url + "/hub/health", timeout=240)
-        book = open_workbook(workbook)
-        reps = pd.read_csv(workbook / "data" / "reps.csv", dtype=str)[["rep", "team"]]
-        yield Hub(url, process, workbook, state, ports, reps, dict(book.plan.access.users))
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
-        revoke_traversal(granted)
-        shutil.rmtree(state, ignore_errors=True)
+    with hub_accounts(users), (state / "cli.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "salesplan_widgets.cli", "hub", str(workbook), "--state", str(state),
+             "--port", str(ports[0]), "--hub-port", str(ports[1]), "--proxy-api-port", str(ports[2])],
+            env={**os.environ, "SALESPLAN_HUB_PASSWORD": PASSWORD},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{ports[0]}"
+        try:
+            _wait_for(url + "/hub/health", timeout=240)
+            reps = pd.read_csv(workbook / "data" / "reps.csv", dtype=str)[["rep", "team"]]
+            yield Hub(url, process, workbook, state, ports, reps, users)
+        finally:
+            _stop(process)
+            shutil.rmtree(state, ignore_errors=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM the hub; then nothing of it may run on, or its users' accounts could not be deleted."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=60)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # anything of its session left behind
+    process.wait()
 
 
 @pytest.fixture(scope="module")

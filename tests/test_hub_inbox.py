@@ -13,12 +13,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hub_accounts import hub_accounts
 from hub_workbook import write_workbook
 from jupyterhub.spawner import set_user_setuid
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
-from salesplan_widgets.hub.accounts import ensure_account, ensure_hub_group, grant_traversal, revoke_traversal
+from salesplan_widgets.hub.accounts import ensure_account
 from salesplan_widgets.hub.scoped import SendPanel
 from salesplan_widgets.workbook.audit import read_audit
 from salesplan_widgets.workbook.feedback import read_feedback
@@ -45,13 +46,14 @@ def workbook(tmp_path: Path) -> Path:
 def state():
     folder = Path(tempfile.mkdtemp(prefix="salesplan-inbox-test-"))
     folder.chmod(0o711)
-    ensure_hub_group()
-    granted = grant_traversal(Path(sys.executable).resolve())
-    for user in ("boss", "li", "fin"):
-        ensure_account(user, folder / "home" / user)
-    yield folder
-    revoke_traversal(granted)
-    shutil.rmtree(folder, ignore_errors=True)
+    users = ("boss", "li", "fin")
+    with hub_accounts(users):
+        try:
+            for user in users:
+                ensure_account(user, folder / "home" / user)
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _as(user: str, code: str) -> subprocess.CompletedProcess:

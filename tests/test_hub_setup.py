@@ -13,10 +13,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hub_accounts import existing_accounts, hub_accounts
 from hub_workbook import write_workbook
 
 from salesplan_widgets.errors import InputError, SalesplanError
-from salesplan_widgets.hub.accounts import ensure_hub_group, grant_traversal, revoke_traversal
+from salesplan_widgets.hub.accounts import ensure_account
 from salesplan_widgets.hub.app import (
     CONFIG_FILE,
     DASHBOARDS_DIR,
@@ -37,6 +38,7 @@ access:
     boss: {role: manager, teams: [East]}
     li: {role: rep, rep: Li Na}
 """
+HUB_USERS = ("boss", "li")  # the dashboard users of ACCESS: each gets an OS account
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the hub creates OS accounts: needs root")
 
@@ -57,11 +59,17 @@ def state():
 
 @pytest.fixture
 def python_reachable():
-    """Hub users may run this machine's Python for the test's duration (see accounts.grant_traversal)."""
-    ensure_hub_group()
-    granted = grant_traversal(Path(sys.executable).resolve())
-    yield
-    revoke_traversal(granted)
+    """Hub users may run this machine's Python for the test's duration (see accounts.grant_traversal); the
+    accounts the test creates are deleted afterwards."""
+    with hub_accounts(HUB_USERS):
+        yield
+
+
+@pytest.fixture
+def accounts_removed():
+    """The accounts a refused set-up created on its way are deleted afterwards; no traversal right."""
+    with hub_accounts(HUB_USERS, traverse=False):
+        yield
 
 
 @root_only
@@ -88,7 +96,9 @@ def test_without_a_password_or_an_authenticator_config_the_hub_does_not_start(wo
     all(p.stat().st_mode & 0o001 for p in Path(sys.executable).resolve().parents),
     reason="this machine's Python is reachable by every user anyway",
 )
-def test_a_python_the_hub_users_cannot_run_is_refused_with_the_fix(workbook, state, monkeypatch) -> None:
+def test_a_python_the_hub_users_cannot_run_is_refused_with_the_fix(
+    workbook, state, monkeypatch, accounts_removed
+) -> None:
     monkeypatch.setenv("SALESPLAN_HUB_PASSWORD", "x" * 12)
     with pytest.raises(SalesplanError) as info:
         prepare_hub(workbook, state)
@@ -154,3 +164,24 @@ def test_the_address_narrows_within_the_scope_and_anything_outside_it_is_dropped
     assert narrow_query("rep=Zhao+Lei&period=2026-02", teams, reps) == ("period=2026-02", True)
     assert narrow_query("team=North", teams, reps) == ("", True)  # a team that exists, but not theirs
     assert narrow_query("team=Nowhere&rep=", teams, reps) == ("rep=", True)  # unknown: the same notice
+
+
+def _acls_above_python() -> dict[str, str]:
+    folders = [p for p in Path(sys.executable).resolve().parents if p != Path("/")]
+    return {
+        str(f): subprocess.run(["getfacl", "--absolute-names", str(f)], capture_output=True, text=True).stdout
+        for f in folders
+    }
+
+
+@root_only
+def test_hub_tests_take_back_their_accounts_and_traversal_rights_even_when_they_fail(tmp_path) -> None:
+    acls = _acls_above_python()
+    with pytest.raises(RuntimeError, match="a failing test"), hub_accounts(["hygiene"]):
+        ensure_account("hygiene", tmp_path / "home")
+        assert "salesplan-hygiene" in existing_accounts()
+        granted = [acl for acl in _acls_above_python().values() if "group:salesplan-hub:--x" in acl]
+        assert granted or all(p.stat().st_mode & 0o001 for p in Path(sys.executable).resolve().parents)
+        raise RuntimeError("a failing test")
+    assert "salesplan-hygiene" not in existing_accounts()
+    assert _acls_above_python() == acls

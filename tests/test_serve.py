@@ -102,7 +102,7 @@ def test_a_dashboard_name_that_is_a_path_is_refused(workbook_dir: Path, tmp_path
 
 def test_command_is_read_only_local_capped_and_culls_idle_kernels_within_a_minute(tmp_path: Path) -> None:
     settings = ServeSettings(port=9999, max_kernels=7)
-    assert settings.cull_idle_timeout + settings.cull_interval <= 45  # + shutdown: gone within 60 s
+    assert settings.cull_idle_timeout + settings.cull_interval <= 50  # + shutdown: gone within 60 s
     command = voila_command(tmp_path, settings)
     assert "--CappedKernelManager.max_kernels=7" in command
     assert (
@@ -120,6 +120,19 @@ def test_command_is_read_only_local_capped_and_culls_idle_kernels_within_a_minut
         assert option in command
     assert any(o.startswith("--MappingKernelManager.cull_idle_timeout=") for o in command)
     assert not any("file_allowlist" in o for o in command)  # Voila's default: images only
+    assert not any("preheat" in o for o in command)  # no pool unless asked
+
+
+def test_only_the_landing_dashboard_gets_a_preheated_pool(tmp_path: Path) -> None:
+    for name in ("overview", "tracker", "my_targets", "targets"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    command = voila_command(tmp_path, ServeSettings(preheat=True, pool_size=3, preheat_only=("overview",)))
+    assert "--preheat_kernel=True" in command and "--pool_size=3" in command
+    denied = [o.split("=", 1)[1] for o in command if o.startswith("--VoilaKernelManager.preheat_denylist=")]
+    assert sorted(denied) == ["/my_targets.ipynb", "/targets.ipynb", "/tracker.ipynb"]
+    # Voila denies a notebook whose absolute path contains an entry: none matches the landing dashboard
+    assert not [d for d in denied if d in str(tmp_path / "overview.ipynb")]
+    assert [d for d in denied if d in str(tmp_path / "my_targets.ipynb")] == ["/my_targets.ipynb"]
 
 
 def test_dashboard_renders_without_sources_or_errors(server, workbook_dir: Path) -> None:
@@ -279,7 +292,7 @@ def test_a_signal_stops_voila_and_every_kernel_frees_the_port_and_a_restart_serv
     port = free_port()
     url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
     for attempt in ("first", "restart"):
-        serve = start_serve(workbook, port)
+        serve = start_serve(workbook, port, "--max-kernels", "2")  # and a preheated pool of 2
         try:
             status, page = wait_for_page(url)
             assert status == 200 and "application/vnd.jupyter.widget-view+json" in page
@@ -313,9 +326,10 @@ def test_serve_refuses_any_address_but_loopback_and_points_to_the_hub(tmp_path: 
 def test_the_kernel_cap_follows_available_memory_and_cpu_cores() -> None:
     gib = 1024**3
     assert default_max_kernels(0, cores=64) == 1
-    assert default_max_kernels(4 * gib, cores=64) == int(4 * gib * 0.6 // (KERNEL_MEMORY_MB * 1024**2))
+    fit = int(4 * gib * 0.6 // (KERNEL_MEMORY_MB * 1024**2))
+    assert default_max_kernels(4 * gib, cores=64) == fit // 2  # the other half: the preheated pool
     assert default_max_kernels(10_000 * gib, cores=64) == 64
-    assert default_max_kernels(10_000 * gib, cores=2) == 8
+    assert default_max_kernels(10_000 * gib, cores=2) == 4
     assert default_max_kernels() >= 1
 
 
@@ -333,18 +347,19 @@ def test_views_beyond_the_kernel_cap_get_a_busy_page_in_the_plans_language(
     try:
         status, page = wait_for_page(url)
         assert status == 200 and "application/vnd.jupyter.widget-view+json" in page
+        # the pool's kernel (pool size = cap = 1) did not count against the cap: the first view got it
         status, page = fetch(url)  # the first view's kernel is still alive: no room for a second
         assert status == 503 and busy in page
         assert "Traceback" not in page and str(workbook.resolve()) not in page
         kernels = [c for c in serve_children(serve) if "ipykernel" in " ".join(c.cmdline())]
-        assert len(kernels) == 1
+        assert len(kernels) <= 2  # the first view's and the pool's refill: none for the refused view
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)
 
 
 @pytest.mark.browser
-def test_with_the_default_settings_kernels_of_a_bare_get_and_a_closed_page_are_gone_within_a_minute(
+def test_with_the_default_culling_kernels_of_a_bare_get_and_a_closed_page_are_gone_within_a_minute(
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import sync_playwright
@@ -352,26 +367,74 @@ def test_with_the_default_settings_kernels_of_a_bare_get_and_a_closed_page_are_g
     workbook = write_sales_workbook(tmp_path / "workbook")
     port = free_port()
     url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
-    serve = start_serve(workbook, port)
+    serve = start_serve(workbook, port, "--max-kernels", "2")  # default culling; a preheated pool of 2
     try:
-        status, _page = wait_for_page(url)  # a client that never runs the page's JavaScript
-        assert status == 200
+        wait_for_page(f"http://127.0.0.1:{port}/voila/tree")
         voila = next(c for c in serve_children(serve) if "voila" in " ".join(c.cmdline()[:3]))
-        assert len(kernel_processes(voila)) == 1
+        deadline = time.monotonic() + 120
+        while len(kernel_processes(voila)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        served = kernel_processes(voila)  # the pool: the two views below take these two
+        for kernel in served:
+            _heated(kernel)
+        status, _page = fetch(url)  # a client that never runs the page's JavaScript
+        assert status == 200
         with sync_playwright() as p:
             browser = launch_chromium(p)
             try:
                 page = browser.new_page()
                 page.goto(url, timeout=120_000)
                 page.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
-                assert len(kernel_processes(voila)) >= 1
                 page.close()
                 closed = time.monotonic()
             finally:
                 browser.close()
-        while kernel_processes(voila) and time.monotonic() - closed < 60:
-            time.sleep(1)
-        assert kernel_processes(voila) == []
+        _gone, alive = psutil.wait_procs(served, timeout=max(1, 60 - (time.monotonic() - closed)))
+        assert not alive, "a kernel of the bare GET or the closed page outlived a minute"
+        assert len(kernel_processes(voila)) == 2  # the pool, refilled: nothing else
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)
+
+
+def _heated(kernel: psutil.Process, quiet: float = 3.0, limit: float = 180.0) -> None:
+    """Wait until a pooled kernel has run its notebook up to the request (no CPU used for `quiet` s)."""
+    deadline, since = time.monotonic() + limit, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        if kernel.cpu_percent(interval=0.5) > 1:
+            since = time.monotonic()
+    assert time.monotonic() < deadline, "the pooled kernel never finished heating"
+
+
+@pytest.mark.browser
+def test_a_preheated_page_shows_the_workbook_as_it_is_when_the_page_is_asked_for(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    workbook = write_sales_workbook(tmp_path / "workbook")
+    settings = ServeSettings(port=free_port(), preheat=True, pool_size=1, preheat_only=("overview",))
+    staging = stage_dashboards(workbook)
+    process = start_voila(staging, settings, timeout=90)
+    try:
+        deadline = time.monotonic() + 120
+        while not kernel_processes(psutil.Process(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        (pooled,) = kernel_processes(psutil.Process(process.pid))
+        _heated(pooled)  # it has opened the workbook and built the view, unseen
+        plan = workbook / "plan.yaml"
+        text = plan.read_text(encoding="utf-8")
+        old_name = next(line for line in text.splitlines() if line.startswith("name:"))
+        plan.write_text(text.replace(old_name, "name: Renamed While Served"), encoding="utf-8")
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{settings.port}/voila/render/overview.ipynb", timeout=120_000)
+                page.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
+                heading = page.inner_text(".salesplan-overview h2")
+            finally:
+                browser.close()
+        assert heading.startswith("Renamed While Served")
+        log = (staging.parent / "voila.log").read_text(encoding="utf-8")
+        assert "Using pre-heated kernel: " in log  # the page did get the heated kernel
+    finally:
+        stop_voila(process)

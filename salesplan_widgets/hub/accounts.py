@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from salesplan_widgets.errors import SalesplanError
@@ -101,7 +102,56 @@ def check_interpreter_reachable(account: pwd.struct_passwd) -> None:
         )
 
 
-def grant_traversal(path: Path) -> list[Path]:
+def remove_account(user: str) -> bool:
+    """Delete hub user `user`'s OS account (and its own group and IPC folder); True if there was one.
+
+    For tests and for taking a user out of the hub: the account's home lives in the hub's state folder,
+    which is removed with it, so nothing else is touched.
+    """
+    name = os_account(user)
+    try:
+        account = pwd.getpwnam(name)
+    except KeyError:
+        return False
+    shutil.rmtree(runtime_dir(account), ignore_errors=True)
+    _run(["userdel", name])
+    return True
+
+
+def remove_hub_group() -> bool:
+    """Delete the group `salesplan-hub` once no account is in it any more; True if it was deleted."""
+    try:
+        group = grp.getgrnam(HUB_GROUP)
+    except KeyError:
+        return False
+    if group.gr_mem or any(p.pw_gid == group.gr_gid for p in pwd.getpwall()):
+        return False
+    _run(["groupdel", HUB_GROUP])
+    return True
+
+
+@dataclass(frozen=True)
+class Traversal:
+    """A traverse right given to `salesplan-hub` on `folder`; `had_acl` says whether the folder already
+    gave rights to named users or groups, so that undoing it leaves no ACL (not even its mask) where there
+    was none."""
+
+    folder: Path
+    had_acl: bool
+
+
+def _acl(folder: Path) -> list[str]:
+    """The folder's ACL entries as getfacl lists them (user::rwx, group:salesplan-hub:--x, mask::--x …)."""
+    listing = subprocess.run(["getfacl", "--omit-header", "--absolute-names", str(folder)],
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return listing.split()
+
+
+def _named_entries(folder: Path) -> list[str]:
+    return [line for line in _acl(folder) if line.startswith(("user:", "group:")) and line.split(":")[1]]
+
+
+def grant_traversal(path: Path) -> list[Traversal]:
     """Let the group `salesplan-hub` traverse the folders above `path` that others may not; return them.
 
     For development and test machines whose Python lives under a private folder such as /root (the
@@ -111,11 +161,16 @@ def grant_traversal(path: Path) -> list[Path]:
     granted = []
     for folder in [p for p in Path(path).parents if p != Path("/")]:
         if not folder.stat().st_mode & 0o001:
+            had_acl = bool(_named_entries(folder))
             _run(["setfacl", "-m", f"g:{HUB_GROUP}:x", str(folder)])
-            granted.append(folder)
+            granted.append(Traversal(folder, had_acl))
     return granted
 
 
-def revoke_traversal(folders: list[Path]) -> None:
-    for folder in folders:
-        subprocess.run(["setfacl", "-x", f"g:{HUB_GROUP}", str(folder)], capture_output=True)
+def revoke_traversal(granted: list[Traversal]) -> None:
+    """Take back what `grant_traversal` gave: the group's entry, and the whole ACL (mask included) where
+    the folder had none before, unless someone else added entries meanwhile."""
+    for traversal in granted:
+        subprocess.run(["setfacl", "-x", f"g:{HUB_GROUP}", str(traversal.folder)], capture_output=True)
+        if not traversal.had_acl and not _named_entries(traversal.folder):
+            subprocess.run(["setfacl", "-b", str(traversal.folder)], capture_output=True)

@@ -17,7 +17,7 @@ import pandas as pd
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _
 from salesplan_widgets.widgets.charts import message_box
-from salesplan_widgets.widgets.query import Scope, parse_query, request_query_string
+from salesplan_widgets.widgets.query import Scope, parse_query, preheating, request_query_string
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 
@@ -68,8 +68,17 @@ class Dashboard:
         cls, workbook: Workbook | str | Path, scope: Scope | None = None, **options
     ) -> widgets.Widget:
         """What the Voila page shows, from the workbook opened read-only; a viewer never sees a traceback,
-        only an escaped message."""
+        only an escaped message.
+
+        In a preheated kernel the view is first built once, unseen, with no selection: that loads every
+        library and code path while no one waits. Then, once Voila hands the page request over, the
+        workbook is opened again, so the page shows the plan and data as they are at the request.
+        """
         try:
+            if preheating():
+                cls.from_query(open_read_only(workbook), "", scope, **options)
+                widgets.Widget.close_all()  # nothing of the unseen view reaches the page
+                request_query_string()
             return cls.from_query(open_read_only(workbook), scope=scope, **options)
         except SalesplanError as exc:
             return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))

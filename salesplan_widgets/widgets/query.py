@@ -68,17 +68,24 @@ class Query:
         return self.values.get(name)
 
 
+def preheating() -> bool:
+    """True in a kernel Voila started for its preheated pool that no page request has claimed yet."""
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
 def request_query_string() -> str:
     """The query string of the page request this kernel serves ('' outside Voila).
 
     With preheated kernels the notebook starts before anyone asks for it; `wait_for_request` blocks until
-    Voila hands the request over. Voila is imported only then: importing it loads the whole Jupyter
-    server (seconds), which an ordinary kernel must not pay for on every page view.
+    Voila hands the request over (once: the kernel then serves that request). Voila is imported only then:
+    importing it loads the whole Jupyter server (seconds), which an ordinary kernel must not pay for on
+    every page view.
     """
-    if os.environ.get("VOILA_PREHEAT") == "True":
+    if preheating():
         from voila.utils import wait_for_request
 
         wait_for_request()
+        os.environ["VOILA_PREHEAT"] = "False"  # handed over: a second call must not wait again
     return os.environ.get("QUERY_STRING", "")
 
 
