@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hub_accounts import hub_accounts
 from hub_workbook import write_workbook
 from jupyterhub.spawner import set_user_setuid
 
@@ -116,18 +117,19 @@ def _read_as(account: pwd.struct_passwd, path: Path) -> subprocess.CompletedProc
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="creating OS accounts needs root")
 def test_each_extract_is_readable_by_its_own_account_only(workbook: Path, shared_state: Path) -> None:
-    li = ensure_account("li", shared_state / "home" / "li")
-    zhao = ensure_account("zhao", shared_state / "home" / "zhao")
-    extracts = publish(workbook, shared_state)
-    own = _read_as(li, extracts["li"] / "tables" / "targets.csv")
-    assert own.returncode == 0 and "Li Na" in own.stdout
-    other = _read_as(li, extracts["zhao"] / "tables" / "targets.csv")
-    assert other.returncode != 0 and "Permission denied" in other.stderr
-    assert _read_as(zhao, extracts["li"] / "data" / "sales.parquet").returncode != 0
-    assert _read_as(li, extracts["fin"] / SCOPE_FILE).returncode != 0  # nor finance's full extract
-    listing = _as(li, "ls", str(shared_state / "extracts"))
-    assert listing.returncode != 0  # nobody may list who else has an extract
-    assert os_account("li") == li.pw_name
+    with hub_accounts(["li", "zhao"], traverse=False):  # deleted again, even on failure
+        li = ensure_account("li", shared_state / "home" / "li")
+        zhao = ensure_account("zhao", shared_state / "home" / "zhao")
+        extracts = publish(workbook, shared_state)
+        own = _read_as(li, extracts["li"] / "tables" / "targets.csv")
+        assert own.returncode == 0 and "Li Na" in own.stdout
+        other = _read_as(li, extracts["zhao"] / "tables" / "targets.csv")
+        assert other.returncode != 0 and "Permission denied" in other.stderr
+        assert _read_as(zhao, extracts["li"] / "data" / "sales.parquet").returncode != 0
+        assert _read_as(li, extracts["fin"] / SCOPE_FILE).returncode != 0  # nor finance's full extract
+        listing = _as(li, "ls", str(shared_state / "extracts"))
+        assert listing.returncode != 0  # nobody may list who else has an extract
+        assert os_account("li") == li.pw_name
 
 
 def test_period_run_hook_refreshes_only_a_workbook_that_is_published(

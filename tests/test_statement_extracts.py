@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hub_accounts import hub_accounts
 from jupyterhub.spawner import set_user_setuid
 from openpyxl import load_workbook
 
@@ -149,16 +150,17 @@ def _read_as(account: pwd.struct_passwd, path: Path) -> subprocess.CompletedProc
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="creating OS accounts needs root")
 def test_a_rep_account_reads_its_own_statement_and_cannot_read_another_reps(workbook, shared_state):
-    li = ensure_account("li", shared_state / "home" / "li")
-    zhao = ensure_account("zhao", shared_state / "home" / "zhao")
-    extracts = publish(workbook, shared_state)
-    own = extracts["li"] / "statements" / "2026-01" / "Li" / "statement-2026-01.en.html"
-    other = extracts["zhao"] / "statements" / "2026-01" / "Zhao" / "statement-2026-01.en.html"
-    assert _read_as(li, own).returncode == 0 and "Rep: Li" in _read_as(li, own).stdout
-    assert _read_as(li, other).returncode != 0
-    assert _read_as(zhao, own).returncode != 0
-    fin_copy = extracts["fin"] / "statements" / "2026-01" / "Li" / "statement-2026-01.en.html"
-    assert _read_as(li, fin_copy).returncode != 0
+    with hub_accounts(["li", "zhao"], traverse=False):  # deleted again, even on failure
+        li = ensure_account("li", shared_state / "home" / "li")
+        zhao = ensure_account("zhao", shared_state / "home" / "zhao")
+        extracts = publish(workbook, shared_state)
+        own = extracts["li"] / "statements" / "2026-01" / "Li" / "statement-2026-01.en.html"
+        other = extracts["zhao"] / "statements" / "2026-01" / "Zhao" / "statement-2026-01.en.html"
+        assert _read_as(li, own).returncode == 0 and "Rep: Li" in _read_as(li, own).stdout
+        assert _read_as(li, other).returncode != 0
+        assert _read_as(zhao, own).returncode != 0
+        fin_copy = extracts["fin"] / "statements" / "2026-01" / "Li" / "statement-2026-01.en.html"
+        assert _read_as(li, fin_copy).returncode != 0
 
 
 def test_the_statements_dashboard_shows_the_chosen_statement_sandboxed_from_the_extract(workbook, tmp_path):
