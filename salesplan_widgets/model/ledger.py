@@ -10,7 +10,7 @@ last paid on (measured sales, quota, plan version) with today's. Money is intege
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ COLUMNS = [
     "plan_version",
 ]
 PAYMENT, ADJUSTMENT = "payment", "adjustment"
+COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
 CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
 
 
@@ -138,17 +139,23 @@ def _causes(frame: pd.DataFrame) -> pd.Series:
 
 
 def prior_period_adjustments(
-    owed: pd.DataFrame, ledger: pd.DataFrame, open_period: pd.Period, currency: str = "CNY"
+    owed: pd.DataFrame,
+    ledger: pd.DataFrame,
+    open_period: pd.Period,
+    currency: str = "CNY",
+    closed: list[pd.Period] | None = None,
 ) -> pd.DataFrame:
     """Adjustment lines for the open period: for each closed period and rep, owed now minus paid so far.
 
     `owed` comes from `owed_by_period` over the closed periods; `ledger` is every line paid so far. A rep
     who is gone from today's data is owed 0 for the periods they were paid, so an overpayment is recovered.
+    `closed` names the closed periods when some paid no commission (only a draw, say); default: the ledger's.
     """
-    if ledger.empty:
+    closed = list(ledger["for_period"].unique()) if closed is None and not ledger.empty else closed or []
+    if not closed:
         return pd.DataFrame(columns=COLUMNS)
     digits = minor_unit(currency)
-    owed = owed[owed["for_period"].isin(ledger["for_period"].unique())]
+    owed = owed[owed["for_period"].isin(closed)]
     paid = paid_by_period(ledger)
     both = owed.merge(paid, on=["for_period", "rep"], how="outer", suffixes=("_now", "_then"))
     both["owed_minor"] = both["owed_minor"].fillna(0).astype(np.int64)
@@ -237,13 +244,35 @@ def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFr
     return table[table["amount_minor"] != 0][COLUMNS].reset_index(drop=True)
 
 
+def commission_lines(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger lines of commission owed under the plan (payments and prior-period adjustments)."""
+    if ledger.empty or "kind" not in ledger.columns:
+        return ledger
+    return ledger[ledger["kind"].isin(COMMISSION_KINDS)]
+
+
+def settlement_lines(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger lines that settle cash beside commission: draws, guarantees, recoveries."""
+    if ledger.empty or "kind" not in ledger.columns:
+        return ledger.iloc[0:0]
+    return ledger[~ledger["kind"].isin(COMMISSION_KINDS)]
+
+
+def _empty_balances() -> pd.DataFrame:
+    from salesplan_widgets.model.draws import BALANCE_COLUMNS
+
+    return pd.DataFrame(columns=BALANCE_COLUMNS)
+
+
 @dataclass(frozen=True)
 class PeriodPayments:
-    """Everything the open period pays: its own statement lines, then prior-period adjustments."""
+    """Everything the open period pays: its own statement lines, prior-period adjustments, then the lines
+    that settle cash beside commission (draws and guarantees), with each rep's balances before and after."""
 
     period: pd.Period
     lines: pd.DataFrame  # COLUMNS
     currency: str
+    balances: pd.DataFrame = field(default_factory=_empty_balances)  # rep, account, before/after_minor
 
     @property
     def total_minor(self) -> int:
@@ -269,6 +298,25 @@ def period_payments(
     lines = pd.concat([own, adjustments[COLUMNS]], ignore_index=True) if len(adjustments) else own
     lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)  # own lines first
     return PeriodPayments(period=period, lines=lines, currency=open_statements.currency)
+
+
+def settle(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
+    """Add the period's draw, guarantee and recovery lines to its commission (`settled`: the ledger's
+    earlier settlement lines, which hold the balances)."""
+    from salesplan_widgets.model.draws import draw_balance, draw_lines
+
+    if not section.draws and settled.empty:
+        return payments
+    lines = payments.lines
+    commission = lines.groupby("rep")["amount_minor"].sum()
+    teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
+    extra, balances = draw_lines(
+        section.draws, payments.period, commission, draw_balance(settled), teams, payments.currency
+    )
+    if len(extra):
+        lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True)
+        lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
+    return PeriodPayments(payments.period, lines, payments.currency, balances)
 
 
 def owed_schedule(
@@ -318,8 +366,11 @@ def open_period_payments(
     fiscal_year_start: int = 1,
 ) -> tuple[PeriodPayments, Statements]:
     """What closing `open_period` pays: adjustments for the closed periods, then the period's statement,
-    whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation."""
+    whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation; then the
+    draws and guarantees that settle it."""
     closed = sorted(ledger["for_period"].unique()) if not ledger.empty else []
+    settled = settlement_lines(ledger)
+    ledger = commission_lines(ledger)
     first = fiscal_year_first(open_period, fiscal_year_start)
     before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
     # One run for the open period's fiscal year gives this year's owed months and the open statement;
@@ -338,7 +389,7 @@ def open_period_payments(
         owed = pd.concat([earlier_years, this_year], ignore_index=True)
     else:
         owed = this_year
-    adjustments = prior_period_adjustments(owed, ledger, open_period, currency)
+    adjustments = prior_period_adjustments(owed, ledger, open_period, currency, closed)
     # "Paid earlier" is the ledger (paid and adjusted); months of the year before the ledger began were paid
     # outside it, as the plan says they were owed.
     pre_ledger = owed[owed["for_period"].isin(pd.PeriodIndex(before, freq="M"))].rename(
@@ -357,7 +408,7 @@ def open_period_payments(
                 section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
                 paid_to_date=paid,
             )  # fmt: skip
-    return period_payments(statements, adjustments, plan_version), statements
+    return settle(section, period_payments(statements, adjustments, plan_version), settled), statements
 
 
 def _period_only(statements: Statements, period: pd.Period) -> Statements:

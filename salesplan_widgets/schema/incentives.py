@@ -43,6 +43,9 @@ Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
             - {effective: 2026-01, commission: {base_rate: 0.05}}
             - {effective: 2026-07, commission: {base_rate: 0.06}, reason: H2 rates}
       assignments: [{rep: Li Wei, plan: kam, start: 2026-07-16}]   # promoted mid-July: prorated by days
+      draws:                        # at least `amount` a period; recoverable top-ups are recovered later
+        - {rep: Zhao Lei, kind: non_recoverable, amount: 6000, start: 2026-10, end: 2026-12, reason: ramp}
+        - {rep: Chen Jie, kind: recoverable, amount: 5000, start: 2026-01, end: 2026-06, recovery_cap: 2000}
 """
 
 from __future__ import annotations
@@ -432,6 +435,37 @@ class Relief(PlanModel):
         return self
 
 
+class Draw(PlanModel):
+    """A draw against commission for one rep: each measurement period from `start` to `end` they are paid at
+    least `amount`. A recoverable draw's top-up is an advance, recovered from later commission above the draw
+    (at most `recovery_cap` a period); a non-recoverable draw is a guarantee (e.g. for a ramping rep's first
+    three months) whose top-up is never recovered."""
+
+    rep: str
+    kind: Literal["recoverable", "non_recoverable"] = Field(
+        "recoverable",
+        description="recoverable: the top-up is an advance recovered from later commission; "
+        "non_recoverable: a guarantee, never recovered.",
+    )
+    amount: float = Field(gt=0, description="The least paid in each measurement period of the window.")
+    start: str = Field(pattern=MONTH_PATTERN, description="First month of the draw, YYYY-MM.")
+    end: str = Field(pattern=MONTH_PATTERN, description="Last month of the draw, YYYY-MM (included).")
+    recovery_cap: float | None = Field(
+        None, gt=0, description="Most of a balance recovered from one period's commission; omit for no cap."
+    )
+    reason: str = Field("", description="Why the rep has a draw, e.g. new hire ramp.")
+
+    @model_validator(mode="after")
+    def _window(self) -> Draw:
+        if self.end < self.start:
+            raise ValueError(
+                _(
+                    "draw rule: {rep}'s draw ends ({end}) before it starts ({start}); fix: swap the months"
+                ).format(rep=self.rep, end=self.end, start=self.start)
+            )
+        return self
+
+
 class PlanRules(PlanModel):
     """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
@@ -528,6 +562,10 @@ class IncentivesSection(PlanRules):
     assignments: list[Assignment] = Field(
         default_factory=list, description="Which rep is on which role plan, from when to when."
     )
+    draws: list[Draw] = Field(
+        default_factory=list,
+        description="Draws against commission and guarantees, per rep; balances are kept in the ledger.",
+    )
 
     @model_validator(mode="after")
     def _assignments(self) -> IncentivesSection:
@@ -557,13 +595,24 @@ class IncentivesSection(PlanRules):
                             "fix: end the first assignment the day before the second starts"
                         ).format(rep=rep, a=a.plan, b=b.plan)
                     )
+        windows: dict[str, list[Draw]] = {}
+        for draw in sorted(self.draws, key=lambda d: d.start):  # a handful of draws
+            earlier = windows.setdefault(draw.rep, [])
+            if earlier and earlier[-1].end >= draw.start:
+                raise ValueError(
+                    _(
+                        "draw rule: {rep} has two draws in {month}; fix: end the first draw before the second "
+                        "starts"
+                    ).format(rep=draw.rep, month=draw.start)
+                )
+            earlier.append(draw)
         return self
 
     @model_serializer(mode="wrap")
     def _omit_empty_role_plans(self, handler):
         """A plan without role plans is written as before: no empty `plans:`/`assignments:` keys."""
         data = handler(self)
-        for key in ("plans", "assignments"):
+        for key in ("plans", "assignments", "draws"):
             if isinstance(data, dict) and not data.get(key):
                 data.pop(key, None)
         return data

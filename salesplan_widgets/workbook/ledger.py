@@ -43,7 +43,7 @@ JOURNAL_COLUMNS = [
 PREPARED, APPROVED, CLOSED = "prepared", "approved", "closed"
 PERIODS = ["period", "for_period"]
 # what closing needs of the paid lines: totals per rep and period, and the facts they were paid on
-FACTS = ["for_period", "rep", "team", "amount_minor", "sales", "quota", "plan_version"]
+FACTS = ["for_period", "rep", "team", "kind", "amount_minor", "sales", "quota", "plan_version"]
 
 
 def plan_version(workbook: Workbook) -> str:
