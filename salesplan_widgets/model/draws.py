@@ -121,6 +121,7 @@ def draw_lines(
                     "sales": 0.0,
                     "quota": 0.0,
                     "plan_version": "",
+                    "deal": "",
                 }
             )
         )

@@ -37,6 +37,7 @@ COLUMNS = [
     "sales",
     "quota",
     "plan_version",
+    "deal",  # the deal a clawback recovers ('' on every other line)
 ]
 PAYMENT, ADJUSTMENT = "payment", "adjustment"
 COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
@@ -93,6 +94,7 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             "owed_minor": to_minor(reps["payout"], statements.currency),
             "sales": reps["sales"].to_numpy(dtype=float),
             "quota": reps["quota"].to_numpy(dtype=float),
+            "earned": reps["earned"].to_numpy(dtype=float),
         }
     )
     if "plan" in reps.columns:  # role plans: one row per plan a rep was on
@@ -101,6 +103,7 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             owed_minor=("owed_minor", "sum"),
             sales=("sales", "sum"),
             quota=("quota", "sum"),
+            earned=("earned", "sum"),
         )
     owed = rows.assign(sales=rows["sales"].round(digits), quota=rows["quota"].round(digits))
     if isinstance(plan_version, pd.Series):
@@ -185,6 +188,7 @@ def prior_period_adjustments(
             "sales": both["sales_now"].fillna(0.0).to_numpy(),
             "quota": both["quota_now"].fillna(0.0).to_numpy(),
             "plan_version": both["plan_now"].fillna("").to_numpy(),
+            "deal": "",
         }
     )
     return adjustments.sort_values(["rep", "for_period"], kind="stable").reset_index(drop=True)
@@ -241,6 +245,7 @@ def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFr
     table["sales"] = table["sales"].round(digits)
     table["quota"] = table["quota"].round(digits)
     table["plan_version"] = plan_version
+    table["deal"] = ""
     return table[table["amount_minor"] != 0][COLUMNS].reset_index(drop=True)
 
 
@@ -300,14 +305,22 @@ def period_payments(
     return PeriodPayments(period=period, lines=lines, currency=open_statements.currency)
 
 
-def settle(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
-    """Add the period's draw, guarantee and recovery lines to its commission (`settled`: the ledger's
-    earlier settlement lines, which hold the balances)."""
+def settle(
+    section: IncentivesSection,
+    payments: PeriodPayments,
+    settled: pd.DataFrame,
+    clawbacks: pd.DataFrame | None = None,
+) -> PeriodPayments:
+    """Add the period's clawbacks, then its draw, guarantee and recovery lines to its commission
+    (`settled`: the ledger's earlier settlement lines, which hold the balances)."""
     from salesplan_widgets.model.draws import draw_balance, draw_lines
 
+    lines = payments.lines
+    if clawbacks is not None and len(clawbacks):
+        lines = pd.concat([lines, clawbacks[COLUMNS]], ignore_index=True)
+        payments = PeriodPayments(payments.period, lines, payments.currency, payments.balances)
     if not section.draws and settled.empty:
         return payments
-    lines = payments.lines
     commission = lines.groupby("rep")["amount_minor"].sum()
     teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     extra, balances = draw_lines(
@@ -352,7 +365,9 @@ def owed_schedule(
 
 
 def owed_by_period_empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=["for_period", "rep", "team", "owed_minor", "sales", "quota", "plan_version"])
+    return pd.DataFrame(
+        columns=["for_period", "rep", "team", "owed_minor", "sales", "quota", "earned", "plan_version"]
+    )
 
 
 def open_period_payments(
@@ -364,10 +379,16 @@ def open_period_payments(
     plan_version: str,
     currency: str,
     fiscal_year_start: int = 1,
+    returns: pd.DataFrame | None = None,
 ) -> tuple[PeriodPayments, Statements]:
     """What closing `open_period` pays: adjustments for the closed periods, then the period's statement,
     whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation; then the
-    draws and guarantees that settle it."""
+    draws and guarantees that settle it. `returns` (deal, rep, sold_on, returned_on, amount and the cube's
+    dimensions) are the deals' returns the plan's clawback rule recovers (None: returns net as sales)."""
+    from salesplan_widgets.model.clawbacks import clawback_lines, without_returns
+
+    if section.clawback is not None and returns is not None:
+        cube = without_returns(cube, returns)
     closed = sorted(ledger["for_period"].unique()) if not ledger.empty else []
     settled = settlement_lines(ledger)
     ledger = commission_lines(ledger)
@@ -408,7 +429,12 @@ def open_period_payments(
                 section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
                 paid_to_date=paid,
             )  # fmt: skip
-    return settle(section, period_payments(statements, adjustments, plan_version), settled), statements
+    clawbacks = None
+    if section.clawback is not None and returns is not None:
+        clawbacks = clawback_lines(returns, section.clawback.window_days, owed, settled, open_period, closed,
+                                   currency, PERIOD_MONTHS[section.measurement], fiscal_year_start)  # fmt: skip
+    payments = period_payments(statements, adjustments, plan_version)
+    return settle(section, payments, settled, clawbacks), statements
 
 
 def _period_only(statements: Statements, period: pd.Period) -> Statements:

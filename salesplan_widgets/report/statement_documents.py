@@ -19,6 +19,7 @@ from typing import TypeVar
 import pandas as pd
 
 from salesplan_widgets.i18n import LOCALES, _, fmt_money, fmt_month, fmt_percent, set_locale
+from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
 from salesplan_widgets.model.draws import DRAW, draw_rules
 from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
 from salesplan_widgets.model.statements import Statements
@@ -306,6 +307,12 @@ def write_statement_documents(
             lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
             settling = lines["kind"].isin(list(draw_rules()))  # stored by kind: render in this language
             lines.loc[settling, "rule"] = lines.loc[settling, "kind"].map(draw_rules())
+            clawed = lines["kind"] == CLAWBACK
+            if clawed.any() and section.clawback is not None:  # a few returned deals
+                lines.loc[clawed, "rule"] = [
+                    clawback_rule(c.deal, str(c.for_period), section.clawback.window_days, c.rate)
+                    for c in lines[clawed].itertuples(index=False)
+                ]
             lines.loc[~own, "rule"] = [
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)

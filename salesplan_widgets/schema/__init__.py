@@ -34,6 +34,9 @@ CanonicalColumn = Literal[
     "account",
     "quantity",
     "potential",
+    "deal",  # issue 12: deal id (per-deal credit and components)
+    "invoice",  # issue 12: invoice id (receipts: cash collected)
+    "cost",  # issue 12: cost of goods (gross margin)
 ]
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "amount", "rep")
 DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel", "product", "account")

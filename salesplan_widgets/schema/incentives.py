@@ -46,6 +46,7 @@ Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
       draws:                        # at least `amount` a period; recoverable top-ups are recovered later
         - {rep: Zhao Lei, kind: non_recoverable, amount: 6000, start: 2026-10, end: 2026-12, reason: ramp}
         - {rep: Chen Jie, kind: recoverable, amount: 5000, start: 2026-01, end: 2026-06, recovery_cap: 2000}
+      clawback: {window_days: 90}   # a deal returned within 90 days of its sale: its commission recovered
 """
 
 from __future__ import annotations
@@ -466,6 +467,15 @@ class Draw(PlanModel):
         return self
 
 
+class Clawback(PlanModel):
+    """Commission on a deal returned or cancelled within `window_days` of its sale is recovered, at the rate
+    paid for the period it was paid in; a later return recovers nothing. Deals are told apart by the sales
+    source's `deal` column (a transaction or invoice id): without it returns reduce the period they are
+    dated in, as before."""
+
+    window_days: int = Field(ge=1, description="Days after the sale within which a return is clawed back.")
+
+
 class PlanRules(PlanModel):
     """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
@@ -566,6 +576,10 @@ class IncentivesSection(PlanRules):
         default_factory=list,
         description="Draws against commission and guarantees, per rep; balances are kept in the ledger.",
     )
+    clawback: Clawback | None = Field(
+        None,
+        description="Recover commission on deals returned within a window of days (needs a deal column).",
+    )
 
     @model_validator(mode="after")
     def _assignments(self) -> IncentivesSection:
@@ -612,7 +626,7 @@ class IncentivesSection(PlanRules):
     def _omit_empty_role_plans(self, handler):
         """A plan without role plans is written as before: no empty `plans:`/`assignments:` keys."""
         data = handler(self)
-        for key in ("plans", "assignments", "draws"):
+        for key in ("plans", "assignments", "draws", "clawback"):
             if isinstance(data, dict) and not data.get(key):
                 data.pop(key, None)
         return data

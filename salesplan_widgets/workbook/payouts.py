@@ -150,6 +150,7 @@ def payment_table(payments: PeriodPayments) -> pd.DataFrame:
             "currency": payments.currency,
             "for_period": lines["for_period"].astype(str),
             "cause": lines["cause"].astype(str),
+            "deal": lines["deal"].astype(str) if "deal" in lines.columns else "",  # what a clawback recovers
         }
     )
     return table.reset_index(drop=True)
