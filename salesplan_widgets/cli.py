@@ -87,6 +87,8 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     from salesplan_widgets.workbook.workbook import open_workbook
 
     workbook = open_workbook(Path(args.workbook))  # the workbook's language for every message below
+    if getattr(args, "adjust", None):
+        return _adjust(workbook, args)
     if args.approve:
         print(closing_summary(approve_payments(workbook, args.period)))
         return _refresh_statements(workbook)
@@ -105,6 +107,29 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip
     return _refresh_statements(workbook)
+
+
+def _adjust(workbook, args: argparse.Namespace) -> int:
+    from salesplan_widgets.errors import InputError, Problem
+    from salesplan_widgets.workbook.adjustments import add_adjustment
+
+    rep, amount = args.adjust
+    try:
+        value = float(amount)
+    except ValueError:
+        raise InputError(
+            Problem(
+                file="--adjust",
+                column="amount",
+                expected=_("a number, e.g. 500 or -120.50"),
+                found=amount,
+                fix=_("write the amount as a plain number"),
+            )  # fmt: skip
+        ) from None
+    row = add_adjustment(workbook, args.period, rep, value, args.reason or "", args.approver or "")
+    print(_("Manual adjustment {id} recorded for {rep} in {period}: {amount}; prepare the period again.").format(
+        id=row["id"], rep=rep, period=row["period"], amount=amount))  # fmt: skip
+    return 0
 
 
 def _refresh_statements(workbook) -> int:
@@ -218,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     step = p.add_mutually_exclusive_group()
     step.add_argument("--approve", action="store_true", help=_("finance: approve the prepared figures"))
     step.add_argument("--close", action="store_true", help=_("record the approved payments in the ledger"))
+    step.add_argument("--adjust", nargs=2, metavar=("REP", "AMOUNT"),
+                      help=_("record a manual adjustment for the period (negative recovers)"))  # fmt: skip
+    p.add_argument("--reason", help=_("why the manual adjustment is paid or recovered"))
+    p.add_argument("--approver", help=_("who approved the manual adjustment"))
     p.set_defaults(func=_cmd_payouts)
 
     p = sub.add_parser("close", help=_("record the period's approved payments in the ledger"))

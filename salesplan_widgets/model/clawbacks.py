@@ -143,5 +143,7 @@ def clawback_lines(
             "quota": 0.0,
             "plan_version": "",
             "deal": due_now["deal"].to_numpy(),
+            "note": "",
+            "approver": "",
         }
     )[COLUMNS].reset_index(drop=True)

@@ -122,6 +122,8 @@ def draw_lines(
                     "quota": 0.0,
                     "plan_version": "",
                     "deal": "",
+                    "note": "",
+                    "approver": "",
                 }
             )
         )

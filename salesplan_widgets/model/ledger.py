@@ -38,7 +38,10 @@ COLUMNS = [
     "quota",
     "plan_version",
     "deal",  # the deal a clawback recovers ('' on every other line)
+    "note",  # a manual adjustment's reason
+    "approver",  # who approved a manual adjustment
 ]
+TEXT_COLUMNS = ("deal", "note", "approver")  # blank on lines that do not use them
 PAYMENT, ADJUSTMENT = "payment", "adjustment"
 COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
 CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
@@ -188,9 +191,9 @@ def prior_period_adjustments(
             "sales": both["sales_now"].fillna(0.0).to_numpy(),
             "quota": both["quota_now"].fillna(0.0).to_numpy(),
             "plan_version": both["plan_now"].fillna("").to_numpy(),
-            "deal": "",
         }
     )
+    adjustments = with_text_columns(adjustments)
     return adjustments.sort_values(["rep", "for_period"], kind="stable").reset_index(drop=True)
 
 
@@ -245,8 +248,13 @@ def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFr
     table["sales"] = table["sales"].round(digits)
     table["quota"] = table["quota"].round(digits)
     table["plan_version"] = plan_version
-    table["deal"] = ""
-    return table[table["amount_minor"] != 0][COLUMNS].reset_index(drop=True)
+    return with_text_columns(table[table["amount_minor"] != 0])[COLUMNS].reset_index(drop=True)
+
+
+def with_text_columns(lines: pd.DataFrame) -> pd.DataFrame:
+    """`lines` with the text columns a kind of line does not use filled in blank."""
+    missing = [c for c in TEXT_COLUMNS if c not in lines.columns]
+    return lines.assign(**dict.fromkeys(missing, "")) if missing else lines
 
 
 def commission_lines(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -300,7 +308,11 @@ def period_payments(
     """The open period's payments: its statement lines (true-up from the ledger) plus the adjustments."""
     own = period_payment_lines(open_statements, plan_version)
     period = pd.Period(open_statements.reps["period"].max(), "M")
-    lines = pd.concat([own, adjustments[COLUMNS]], ignore_index=True) if len(adjustments) else own
+    lines = (
+        pd.concat([own, with_text_columns(adjustments)[COLUMNS]], ignore_index=True)
+        if len(adjustments)
+        else own
+    )
     lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)  # own lines first
     return PeriodPayments(period=period, lines=lines, currency=open_statements.currency)
 
@@ -310,17 +322,32 @@ def settle(
     payments: PeriodPayments,
     settled: pd.DataFrame,
     clawbacks: pd.DataFrame | None = None,
+    manual: pd.DataFrame | None = None,
 ) -> PeriodPayments:
     """Add the period's clawbacks, then its draw, guarantee and recovery lines to its commission
-    (`settled`: the ledger's earlier settlement lines, which hold the balances)."""
-    from salesplan_widgets.model.draws import draw_balance, draw_lines
+    (`settled`: the ledger's earlier settlement lines, which hold the balances), then the manual
+    adjustments entered for it (outside the draw rule)."""
+    from salesplan_widgets.model.manual import manual_lines
 
     lines = payments.lines
     if clawbacks is not None and len(clawbacks):
         lines = pd.concat([lines, clawbacks[COLUMNS]], ignore_index=True)
         payments = PeriodPayments(payments.period, lines, payments.currency, payments.balances)
+    payments = _draws(section, payments, settled)
+    teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
+    extra = manual_lines(manual, payments.period, teams, payments.currency)
+    if extra.empty:
+        return payments
+    lines = pd.concat([payments.lines, extra], ignore_index=True).sort_values(["team", "rep"], kind="stable")
+    return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, payments.balances)
+
+
+def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
+    from salesplan_widgets.model.draws import draw_balance, draw_lines
+
     if not section.draws and settled.empty:
         return payments
+    lines = payments.lines
     commission = lines.groupby("rep")["amount_minor"].sum()
     teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     extra, balances = draw_lines(
@@ -380,11 +407,13 @@ def open_period_payments(
     currency: str,
     fiscal_year_start: int = 1,
     returns: pd.DataFrame | None = None,
+    manual: pd.DataFrame | None = None,
 ) -> tuple[PeriodPayments, Statements]:
     """What closing `open_period` pays: adjustments for the closed periods, then the period's statement,
     whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation; then the
     draws and guarantees that settle it. `returns` (deal, rep, sold_on, returned_on, amount and the cube's
-    dimensions) are the deals' returns the plan's clawback rule recovers (None: returns net as sales)."""
+    dimensions) are the deals' returns the plan's clawback rule recovers (None: returns net as sales);
+    `manual` the manual adjustments entered (those for `open_period` are paid)."""
     from salesplan_widgets.model.clawbacks import clawback_lines, without_returns
 
     if section.clawback is not None and returns is not None:
@@ -434,7 +463,7 @@ def open_period_payments(
         clawbacks = clawback_lines(returns, section.clawback.window_days, owed, settled, open_period, closed,
                                    currency, PERIOD_MONTHS[section.measurement], fiscal_year_start)  # fmt: skip
     payments = period_payments(statements, adjustments, plan_version)
-    return settle(section, payments, settled, clawbacks), statements
+    return settle(section, payments, settled, clawbacks, manual), statements
 
 
 def _period_only(statements: Statements, period: pd.Period) -> Statements:

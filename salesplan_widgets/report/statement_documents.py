@@ -22,6 +22,7 @@ from salesplan_widgets.i18n import LOCALES, _, fmt_money, fmt_month, fmt_percent
 from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
 from salesplan_widgets.model.draws import DRAW, draw_rules
 from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
+from salesplan_widgets.model.manual import MANUAL, manual_rule
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.workbook import Workbook
@@ -307,6 +308,10 @@ def write_statement_documents(
             lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
             settling = lines["kind"].isin(list(draw_rules()))  # stored by kind: render in this language
             lines.loc[settling, "rule"] = lines.loc[settling, "kind"].map(draw_rules())
+            manual = lines["kind"] == MANUAL
+            lines.loc[manual, "rule"] = [
+                manual_rule(m.note, m.approver) for m in lines[manual].itertuples(index=False)
+            ]  # the few manual lines, their reason as entered
             clawed = lines["kind"] == CLAWBACK
             if clawed.any() and section.clawback is not None:  # a few returned deals
                 lines.loc[clawed, "rule"] = [

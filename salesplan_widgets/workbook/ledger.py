@@ -24,6 +24,7 @@ from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, minor_unit
 from salesplan_widgets.model.ledger import (
     COLUMNS,
+    TEXT_COLUMNS,
     PeriodPayments,
     ends_a_measurement_period,
     next_period,
@@ -59,6 +60,12 @@ def _deal_returns(workbook: Workbook, section) -> pd.DataFrame | None:
     from salesplan_widgets.workbook.returns import deal_returns
 
     return deal_returns(workbook, section, needs_products(section))
+
+
+def _manual_adjustments(workbook: Workbook) -> pd.DataFrame:
+    from salesplan_widgets.workbook.adjustments import read_adjustments
+
+    return read_adjustments(workbook)
 
 
 def _row_hash(prev: str, row: dict) -> str:
@@ -144,7 +151,7 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
         if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != row["file_sha256"]:
             raise _tampered(path, _("missing or altered payment file"))
         # months repeat a lot: read as dictionaries, so each distinct month is parsed once
-        # a file closed before a column existed (`deal`) is read without it; the column is then blank
+        # a file closed before a column existed (`deal`, `note` …) is read without it; it is then blank
         present = pq.read_schema(path).names
         wanted = None if columns is None else [c for c in columns if c in present]
         tables.append(
@@ -157,8 +164,8 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
     lines = pa.concat_tables(tables, promote_options="default").to_pandas()
     for column in set(columns or COLUMNS) - set(lines.columns):
         lines[column] = ""
-    if "deal" in lines.columns:
-        lines["deal"] = lines["deal"].fillna("")
+    for column in lines.columns.intersection(list(TEXT_COLUMNS)):
+        lines[column] = lines[column].fillna("")
     for column in lines.columns.intersection(["period", "for_period"]):
         codes = lines[column].cat.codes.to_numpy()
         lines[column] = pd.PeriodIndex(list(lines[column].cat.categories), freq="M")[codes]
@@ -269,6 +276,7 @@ def compute_payments(
         workbook.currency,
         workbook.plan.calendar.fiscal_year_start,
         returns=_deal_returns(workbook, section),
+        manual=_manual_adjustments(workbook),
     )
     return Prepared(payments, statements, payments.figures(state.closed_head), state)
 
