@@ -127,7 +127,7 @@ def draw_lines(
                 }
             )
         )
-    lines = pd.concat(frames, ignore_index=True)
+    lines = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     balances = pd.DataFrame(
         {
             "rep": table["rep"].astype(str),

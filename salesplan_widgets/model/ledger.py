@@ -323,16 +323,18 @@ def settle(
     settled: pd.DataFrame,
     clawbacks: pd.DataFrame | None = None,
     manual: pd.DataFrame | None = None,
+    fiscal_year_start: int = 1,
 ) -> PeriodPayments:
-    """Add the period's clawbacks, then its draw, guarantee and recovery lines to its commission
-    (`settled`: the ledger's earlier settlement lines, which hold the balances), then the manual
-    adjustments entered for it (outside the draw rule)."""
+    """Add the period's clawbacks, its holdback or release, then its draw, guarantee and recovery lines
+    to its commission (`settled`: the ledger's earlier settlement lines, which hold the balances), then
+    the manual adjustments entered for it (outside the holdback and draw rules)."""
     from salesplan_widgets.model.manual import manual_lines
 
     lines = payments.lines
     if clawbacks is not None and len(clawbacks):
         lines = pd.concat([lines, clawbacks[COLUMNS]], ignore_index=True)
         payments = PeriodPayments(payments.period, lines, payments.currency, payments.balances)
+    payments = _holdbacks(section, payments, settled, fiscal_year_start)
     payments = _draws(section, payments, settled)
     teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     extra = manual_lines(manual, payments.period, teams, payments.currency)
@@ -340,6 +342,35 @@ def settle(
         return payments
     lines = pd.concat([payments.lines, extra], ignore_index=True).sort_values(["team", "rep"], kind="stable")
     return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, payments.balances)
+
+
+def _holdbacks(
+    section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame, fiscal_year_start: int
+) -> PeriodPayments:
+    from salesplan_widgets.model.holdbacks import held_balance, holdback_lines, leavers_by
+
+    balance = held_balance(settled, payments.currency)
+    if section.holdback is None and not (balance > 0).any():
+        return payments
+    rule = section.holdback
+    if rule is None:  # the rule was removed: what is still held is released
+        from salesplan_widgets.schema.incentives import Holdback
+
+        rule = Holdback(share=1.0, release="quarter")
+        fiscal_year_start = payments.period.month % 12 + 1  # every month ends a "quarter": release now
+    lines = payments.lines
+    commission = lines.groupby("rep")["amount_minor"].sum()
+    teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
+    leavers = leavers_by(section.relief, payments.period)
+    extra, balances = holdback_lines(
+        rule, payments.period, commission, balance, leavers, teams, payments.currency, fiscal_year_start
+    )
+    if len(extra):  # (an empty frame would turn the period columns into objects)
+        lines = pd.concat([lines, extra], ignore_index=True).sort_values(["team", "rep"], kind="stable")
+    balances = (
+        pd.concat([payments.balances, balances], ignore_index=True) if len(payments.balances) else balances
+    )
+    return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, balances)
 
 
 def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
@@ -356,6 +387,8 @@ def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.Dat
     if len(extra):
         lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True)
         lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
+    if len(payments.balances):
+        balances = pd.concat([payments.balances, balances], ignore_index=True)
     return PeriodPayments(payments.period, lines, payments.currency, balances)
 
 
@@ -463,7 +496,7 @@ def open_period_payments(
         clawbacks = clawback_lines(returns, section.clawback.window_days, owed, settled, open_period, closed,
                                    currency, PERIOD_MONTHS[section.measurement], fiscal_year_start)  # fmt: skip
     payments = period_payments(statements, adjustments, plan_version)
-    return settle(section, payments, settled, clawbacks, manual), statements
+    return settle(section, payments, settled, clawbacks, manual, fiscal_year_start), statements
 
 
 def _period_only(statements: Statements, period: pd.Period) -> Statements:

@@ -21,6 +21,7 @@ import pandas as pd
 from salesplan_widgets.i18n import LOCALES, _, fmt_money, fmt_month, fmt_percent, set_locale
 from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
 from salesplan_widgets.model.draws import DRAW, draw_rules
+from salesplan_widgets.model.holdbacks import HOLDBACK, holdback_rules
 from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
 from salesplan_widgets.model.manual import MANUAL, manual_rule
 from salesplan_widgets.model.statements import Statements
@@ -124,7 +125,7 @@ def _labels() -> dict[str, str]:
 
 def account_labels() -> dict[str, str]:
     """What each balance the ledger carries for a rep is called, in the active language."""
-    return {DRAW: _("Draw balance to recover")}
+    return {DRAW: _("Draw balance to recover"), HOLDBACK: _("Commission held back, to be released")}
 
 
 def _balance_rows(balances: pd.DataFrame, currency: str, digits: int) -> list[tuple[str, str, str]]:
@@ -306,8 +307,9 @@ def write_statement_documents(
             lines = payments.lines.copy()
             own = lines["kind"] != ADJUSTMENT
             lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
-            settling = lines["kind"].isin(list(draw_rules()))  # stored by kind: render in this language
-            lines.loc[settling, "rule"] = lines.loc[settling, "kind"].map(draw_rules())
+            by_kind = draw_rules() | holdback_rules()  # stored by kind: render in this language
+            settling = lines["kind"].isin(list(by_kind))
+            lines.loc[settling, "rule"] = lines.loc[settling, "kind"].map(by_kind)
             manual = lines["kind"] == MANUAL
             lines.loc[manual, "rule"] = [
                 manual_rule(m.note, m.approver) for m in lines[manual].itertuples(index=False)

@@ -47,6 +47,7 @@ Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
         - {rep: Zhao Lei, kind: non_recoverable, amount: 6000, start: 2026-10, end: 2026-12, reason: ramp}
         - {rep: Chen Jie, kind: recoverable, amount: 5000, start: 2026-01, end: 2026-06, recovery_cap: 2000}
       clawback: {window_days: 90}   # a deal returned within 90 days of its sale: its commission recovered
+      holdback: {share: 0.3, release: quarter, on_leaving: forfeit}   # 70% now, 30% at the quarter end
 """
 
 from __future__ import annotations
@@ -476,6 +477,19 @@ class Clawback(PlanModel):
     window_days: int = Field(ge=1, description="Days after the sale within which a return is clawed back.")
 
 
+class Holdback(PlanModel):
+    """Part of each period's commission held back and released at the end of the fiscal quarter or year;
+    a rep who leaves forfeits what is held, or is paid it, as the plan says (leaving: a relief `left` date)."""
+
+    share: float = Field(gt=0, le=1, description="Share of each period's commission held back, e.g. 0.3.")
+    release: Literal["quarter", "year"] = Field(
+        "quarter", description="Released in the last month of each fiscal quarter, or of the fiscal year."
+    )
+    on_leaving: Literal["forfeit", "pay"] = Field(
+        "forfeit", description="What happens to the held amount when a rep leaves: forfeited, or paid out."
+    )
+
+
 class PlanRules(PlanModel):
     """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
@@ -580,6 +594,9 @@ class IncentivesSection(PlanRules):
         None,
         description="Recover commission on deals returned within a window of days (needs a deal column).",
     )
+    holdback: Holdback | None = Field(
+        None, description="Hold back part of each period's commission until the quarter or year end."
+    )
 
     @model_validator(mode="after")
     def _assignments(self) -> IncentivesSection:
@@ -626,7 +643,7 @@ class IncentivesSection(PlanRules):
     def _omit_empty_role_plans(self, handler):
         """A plan without role plans is written as before: no empty `plans:`/`assignments:` keys."""
         data = handler(self)
-        for key in ("plans", "assignments", "draws", "clawback"):
+        for key in ("plans", "assignments", "draws", "clawback", "holdback"):
             if isinstance(data, dict) and not data.get(key):
                 data.pop(key, None)
         return data

@@ -43,8 +43,20 @@ JOURNAL_COLUMNS = [
 ]  # fmt: skip
 PREPARED, APPROVED, CLOSED = "prepared", "approved", "closed"
 PERIODS = ["period", "for_period"]
-# what closing needs of the paid lines: totals per rep and period, and the facts they were paid on
-FACTS = ["for_period", "rep", "team", "kind", "amount_minor", "sales", "quota", "plan_version", "deal"]
+# what closing needs of the paid lines: totals per rep and period, the facts they were paid on, and what
+# settles balances (a forfeited holdback is a line of 0 whose base is the amount forfeited)
+FACTS = [
+    "for_period",
+    "rep",
+    "team",
+    "kind",
+    "amount_minor",
+    "base",
+    "sales",
+    "quota",
+    "plan_version",
+    "deal",
+]
 
 
 def plan_version(workbook: Workbook) -> str:
