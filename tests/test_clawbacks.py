@@ -11,10 +11,14 @@ recovered; "after this window closes, the commission is final". The figures belo
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from salesplan_widgets.cli import main
 from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_lines, paid_for_period
+from salesplan_widgets.model.ledger import COMMISSION_KINDS, open_period_payments
 from salesplan_widgets.report.statement_documents import statement_path
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.ledger import read_ledger
 from salesplan_widgets.workbook.plan_warnings import plan_warnings
@@ -144,3 +148,47 @@ def test_a_quarterly_plan_traces_a_sale_to_the_quarter_it_was_paid_in():
     assert [str(p) for p in paid_for_period(sold, 3, 1)] == ["2026-03"] * 3 + ["2026-06", "2026-12"]
     # a fiscal year from April: quarters end in June, September, December and March
     assert [str(p) for p in paid_for_period(sold, 3, 4)] == ["2026-03"] * 3 + ["2026-06", "2026-12"]
+
+
+deals_strategy = st.lists(
+    st.tuples(st.integers(0, 3), st.integers(1, 28), st.integers(100, 5000),  # sale month, day, amount
+              st.one_of(st.none(), st.tuples(st.integers(1, 120), st.integers(1, 100)))),  # days later, % back
+    min_size=1, max_size=8,
+)  # fmt: skip
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(deals=deals_strategy, window=st.sampled_from([30, 60, 90]))
+def test_ledger_recovers_each_returned_deal_once_inside_the_window_and_never_outside(deals, window):
+    section = IncentivesSection.model_validate(
+        {"negative": "clawback", "commission": {"base_rate": 0.1}, "clawback": {"window_days": window}}
+    )
+    months = list(pd.period_range("2026-01", periods=6, freq="M"))
+    sold, back = [], []
+    for i, (month, day, amount, returned) in enumerate(deals):  # a handful of deals
+        sold_on = pd.Timestamp(year=2026, month=month + 1, day=day)
+        sold.append((months[month], "Li", "East", "all", "all", float(amount)))
+        if returned is not None:
+            returned_on = sold_on + pd.Timedelta(days=returned[0])
+            if returned_on.to_period("M") > months[month] and returned_on.to_period("M") <= months[-1]:
+                back.append(
+                    (f"D{i}", "Li", sold_on, returned_on, -round(amount * returned[1] / 100, 2), returned[0])
+                )
+    returns = pd.DataFrame([b[:5] for b in back], columns=["deal", "rep", "sold_on", "returned_on", "amount"])
+    returns = returns.assign(team="East", territory="all", segment="all", channel="all")
+    in_cube = sold + [
+        (r[3].to_period("M"), "Li", "East", "all", "all", r[4]) for r in back
+    ]  # returns are sales
+    cube = pd.DataFrame(in_cube, columns=["period", "rep", "team", "segment", "channel", "actual"])
+    quotas = pd.DataFrame(
+        [(m, "Li", "East", 1.0) for m in months], columns=["period", "rep", "team", "target"]
+    )
+    ledger = pd.DataFrame()
+    for month in months:
+        payments, _ = open_period_payments(section, cube, quotas, ledger, month, "v", "CNY", returns=returns)
+        ledger = pd.concat([ledger, payments.lines], ignore_index=True) if len(ledger) else payments.lines
+    commission = ledger[ledger["kind"].isin(COMMISSION_KINDS)]["amount_minor"].sum()
+    assert commission == round(sum(s[5] for s in sold) * 10)  # later returns never cut a month's commission
+    clawed = ledger[ledger["kind"] == CLAWBACK].groupby("deal")["amount_minor"].sum().to_dict()
+    expected = {b[0]: -round(-b[4] * 0.1 * 100) for b in back if b[5] <= window}
+    assert clawed == {d: v for d, v in expected.items() if v != 0}  # each once, none after the window
