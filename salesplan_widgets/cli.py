@@ -89,6 +89,8 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     from salesplan_widgets.workbook.workbook import open_workbook
 
     workbook = open_workbook(Path(args.workbook))  # the workbook's language for every message below
+    if getattr(args, "adjust", None):
+        return _adjust(workbook, args)
     if args.approve:
         print(closing_summary(approve_payments(workbook, args.period)))
         return _refresh_statements(workbook)
@@ -107,6 +109,58 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip
     return _refresh_statements(workbook)
+
+
+def _amount(text: str) -> float:
+    from salesplan_widgets.errors import InputError, Problem
+
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(
+            Problem(
+                file="--adjust",
+                column="amount",
+                expected=_("a number, e.g. 500 or -120.50"),
+                found=text,
+                fix=_("write the amount as a plain number"),
+            )
+        ) from None
+
+
+def _adjust(workbook, args: argparse.Namespace) -> int:
+    from salesplan_widgets.workbook.adjustments import add_adjustment
+
+    rep, amount = args.adjust
+    value = _amount(amount)
+    row = add_adjustment(workbook, args.period, rep, value, args.reason or "", args.approver or "")
+    print(_("Manual adjustment {id} recorded for {rep} in {period}: {amount}; prepare the period again.").format(
+        id=row["id"], rep=rep, period=row["period"], amount=amount))  # fmt: skip
+    return 0
+
+
+def _cmd_dispute(args: argparse.Namespace) -> int:
+    from salesplan_widgets.workbook.disputes import answer_inquiry, log_inquiry, read_disputes
+    from salesplan_widgets.workbook.workbook import open_workbook
+
+    workbook = open_workbook(Path(args.workbook))
+    if args.answer:
+        adjust = None if args.adjust is None else _amount(args.adjust)
+        row = answer_inquiry(workbook, args.answer, args.text or "", adjust, args.approver or "", args.period)
+        print(_("Answer to inquiry {id} recorded.").format(id=row["id"]))
+        if row["adjustment"]:
+            print(
+                _("Manual adjustment {id} entered; it is paid when its period closes.").format(
+                    id=row["adjustment"]
+                )
+            )
+        return 0
+    if args.question is not None:
+        row = log_inquiry(workbook, args.period or "", args.rep or "", args.line or 0, args.question)
+        print(_("Inquiry {id} logged against line {line} of {rep}'s statement for {period}.").format(**row))
+        return 0
+    print(read_disputes(workbook).to_csv(index=False), end="")
+    return 0
 
 
 def _refresh_statements(workbook) -> int:
@@ -234,12 +288,29 @@ def build_parser() -> argparse.ArgumentParser:
     step = p.add_mutually_exclusive_group()
     step.add_argument("--approve", action="store_true", help=_("finance: approve the prepared figures"))
     step.add_argument("--close", action="store_true", help=_("record the approved payments in the ledger"))
+    step.add_argument("--adjust", nargs=2, metavar=("REP", "AMOUNT"),
+                      help=_("record a manual adjustment for the period (negative recovers)"))  # fmt: skip
+    p.add_argument("--reason", help=_("why the manual adjustment is paid or recovered"))
+    p.add_argument("--approver", help=_("who approved the manual adjustment"))
     p.set_defaults(func=_cmd_payouts)
 
     p = sub.add_parser("close", help=_("record the period's approved payments in the ledger"))
     p.add_argument("workbook")
     p.add_argument("--period", required=True, help=_("the period to close, e.g. 2026-10"))
     p.set_defaults(func=_cmd_payouts, approve=False, close=True)
+
+    p = sub.add_parser("dispute", help=_("log a rep's inquiry about a statement line, or answer one"))
+    p.add_argument("workbook")
+    p.add_argument("--period", help=_("the statement's period, e.g. 2026-10"))
+    p.add_argument("--rep", help=_("the rep whose statement it is"))
+    p.add_argument("--line", type=int, help=_("the statement line asked about (1 = the first)"))
+    p.add_argument("--question", help=_("what the rep asks"))
+    p.add_argument("--answer", metavar="ID", help=_("answer the inquiry with this id"))
+    p.add_argument("--text", help=_("the answer"))
+    p.add_argument("--adjust", help=_("a resulting manual adjustment (negative recovers)"))
+    p.add_argument("--approver", help=_("who approved the manual adjustment"))
+    p.add_argument("--list", action="store_true", help=_("list every inquiry and answer (the default)"))
+    p.set_defaults(func=_cmd_dispute)
 
     p = sub.add_parser("serve", help=_("publish the dashboards read-only with Voila"))
     p.add_argument("workbook")

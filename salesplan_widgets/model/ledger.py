@@ -10,7 +10,7 @@ last paid on (measured sales, quota, plan version) with today's. Money is intege
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -37,8 +37,13 @@ COLUMNS = [
     "sales",
     "quota",
     "plan_version",
+    "deal",  # the deal a clawback recovers ('' on every other line)
+    "note",  # a manual adjustment's reason
+    "approver",  # who approved a manual adjustment
 ]
+TEXT_COLUMNS = ("deal", "note", "approver")  # blank on lines that do not use them
 PAYMENT, ADJUSTMENT = "payment", "adjustment"
+COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
 CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
 
 
@@ -92,6 +97,7 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             "owed_minor": to_minor(reps["payout"], statements.currency),
             "sales": reps["sales"].to_numpy(dtype=float),
             "quota": reps["quota"].to_numpy(dtype=float),
+            "earned": reps["earned"].to_numpy(dtype=float),
         }
     )
     if "plan" in reps.columns:  # role plans: one row per plan a rep was on
@@ -100,6 +106,7 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             owed_minor=("owed_minor", "sum"),
             sales=("sales", "sum"),
             quota=("quota", "sum"),
+            earned=("earned", "sum"),
         )
     owed = rows.assign(sales=rows["sales"].round(digits), quota=rows["quota"].round(digits))
     if isinstance(plan_version, pd.Series):
@@ -138,17 +145,23 @@ def _causes(frame: pd.DataFrame) -> pd.Series:
 
 
 def prior_period_adjustments(
-    owed: pd.DataFrame, ledger: pd.DataFrame, open_period: pd.Period, currency: str = "CNY"
+    owed: pd.DataFrame,
+    ledger: pd.DataFrame,
+    open_period: pd.Period,
+    currency: str = "CNY",
+    closed: list[pd.Period] | None = None,
 ) -> pd.DataFrame:
     """Adjustment lines for the open period: for each closed period and rep, owed now minus paid so far.
 
     `owed` comes from `owed_by_period` over the closed periods; `ledger` is every line paid so far. A rep
     who is gone from today's data is owed 0 for the periods they were paid, so an overpayment is recovered.
+    `closed` names the closed periods when some paid no commission (only a draw, say); default: the ledger's.
     """
-    if ledger.empty:
+    closed = list(ledger["for_period"].unique()) if closed is None and not ledger.empty else closed or []
+    if not closed:
         return pd.DataFrame(columns=COLUMNS)
     digits = minor_unit(currency)
-    owed = owed[owed["for_period"].isin(ledger["for_period"].unique())]
+    owed = owed[owed["for_period"].isin(closed)]
     paid = paid_by_period(ledger)
     both = owed.merge(paid, on=["for_period", "rep"], how="outer", suffixes=("_now", "_then"))
     both["owed_minor"] = both["owed_minor"].fillna(0).astype(np.int64)
@@ -180,6 +193,7 @@ def prior_period_adjustments(
             "plan_version": both["plan_now"].fillna("").to_numpy(),
         }
     )
+    adjustments = with_text_columns(adjustments)
     return adjustments.sort_values(["rep", "for_period"], kind="stable").reset_index(drop=True)
 
 
@@ -234,16 +248,44 @@ def period_payment_lines(statements: Statements, plan_version: str) -> pd.DataFr
     table["sales"] = table["sales"].round(digits)
     table["quota"] = table["quota"].round(digits)
     table["plan_version"] = plan_version
-    return table[table["amount_minor"] != 0][COLUMNS].reset_index(drop=True)
+    return with_text_columns(table[table["amount_minor"] != 0])[COLUMNS].reset_index(drop=True)
+
+
+def with_text_columns(lines: pd.DataFrame) -> pd.DataFrame:
+    """`lines` with the text columns a kind of line does not use filled in blank."""
+    missing = [c for c in TEXT_COLUMNS if c not in lines.columns]
+    return lines.assign(**dict.fromkeys(missing, "")) if missing else lines
+
+
+def commission_lines(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger lines of commission owed under the plan (payments and prior-period adjustments)."""
+    if ledger.empty or "kind" not in ledger.columns:
+        return ledger
+    return ledger[ledger["kind"].isin(COMMISSION_KINDS)]
+
+
+def settlement_lines(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger lines that settle cash beside commission: draws, guarantees, recoveries."""
+    if ledger.empty or "kind" not in ledger.columns:
+        return ledger.iloc[0:0]
+    return ledger[~ledger["kind"].isin(COMMISSION_KINDS)]
+
+
+def _empty_balances() -> pd.DataFrame:
+    from salesplan_widgets.model.draws import BALANCE_COLUMNS
+
+    return pd.DataFrame(columns=BALANCE_COLUMNS)
 
 
 @dataclass(frozen=True)
 class PeriodPayments:
-    """Everything the open period pays: its own statement lines, then prior-period adjustments."""
+    """Everything the open period pays: its own statement lines, prior-period adjustments, then the lines
+    that settle cash beside commission (draws and guarantees), with each rep's balances before and after."""
 
     period: pd.Period
     lines: pd.DataFrame  # COLUMNS
     currency: str
+    balances: pd.DataFrame = field(default_factory=_empty_balances)  # rep, account, before/after_minor
 
     @property
     def total_minor(self) -> int:
@@ -266,9 +308,88 @@ def period_payments(
     """The open period's payments: its statement lines (true-up from the ledger) plus the adjustments."""
     own = period_payment_lines(open_statements, plan_version)
     period = pd.Period(open_statements.reps["period"].max(), "M")
-    lines = pd.concat([own, adjustments[COLUMNS]], ignore_index=True) if len(adjustments) else own
+    lines = (
+        pd.concat([own, with_text_columns(adjustments)[COLUMNS]], ignore_index=True)
+        if len(adjustments)
+        else own
+    )
     lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)  # own lines first
     return PeriodPayments(period=period, lines=lines, currency=open_statements.currency)
+
+
+def settle(
+    section: IncentivesSection,
+    payments: PeriodPayments,
+    settled: pd.DataFrame,
+    clawbacks: pd.DataFrame | None = None,
+    manual: pd.DataFrame | None = None,
+    fiscal_year_start: int = 1,
+) -> PeriodPayments:
+    """Add the period's clawbacks, its holdback or release, then its draw, guarantee and recovery lines
+    to its commission (`settled`: the ledger's earlier settlement lines, which hold the balances), then
+    the manual adjustments entered for it (outside the holdback and draw rules)."""
+    from salesplan_widgets.model.manual import manual_lines
+
+    lines = payments.lines
+    if clawbacks is not None and len(clawbacks):
+        lines = pd.concat([lines, clawbacks[COLUMNS]], ignore_index=True)
+        payments = PeriodPayments(payments.period, lines, payments.currency, payments.balances)
+    payments = _holdbacks(section, payments, settled, fiscal_year_start)
+    payments = _draws(section, payments, settled)
+    teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
+    extra = manual_lines(manual, payments.period, teams, payments.currency)
+    if extra.empty:
+        return payments
+    lines = pd.concat([payments.lines, extra], ignore_index=True).sort_values(["team", "rep"], kind="stable")
+    return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, payments.balances)
+
+
+def _holdbacks(
+    section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame, fiscal_year_start: int
+) -> PeriodPayments:
+    from salesplan_widgets.model.holdbacks import held_balance, holdback_lines, leavers_by
+
+    balance = held_balance(settled, payments.currency)
+    if section.holdback is None and not (balance > 0).any():
+        return payments
+    rule = section.holdback
+    if rule is None:  # the rule was removed: what is still held is released
+        from salesplan_widgets.schema.incentives import Holdback
+
+        rule = Holdback(share=1.0, release="quarter")
+        fiscal_year_start = payments.period.month % 12 + 1  # every month ends a "quarter": release now
+    lines = payments.lines
+    commission = lines.groupby("rep")["amount_minor"].sum()
+    teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
+    leavers = leavers_by(section.relief, payments.period)
+    extra, balances = holdback_lines(
+        rule, payments.period, commission, balance, leavers, teams, payments.currency, fiscal_year_start
+    )
+    if len(extra):  # (an empty frame would turn the period columns into objects)
+        lines = pd.concat([lines, extra], ignore_index=True).sort_values(["team", "rep"], kind="stable")
+    balances = (
+        pd.concat([payments.balances, balances], ignore_index=True) if len(payments.balances) else balances
+    )
+    return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, balances)
+
+
+def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
+    from salesplan_widgets.model.draws import draw_balance, draw_lines
+
+    if not section.draws and settled.empty:
+        return payments
+    lines = payments.lines
+    commission = lines.groupby("rep")["amount_minor"].sum()
+    teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
+    extra, balances = draw_lines(
+        section.draws, payments.period, commission, draw_balance(settled), teams, payments.currency
+    )
+    if len(extra):
+        lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True)
+        lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
+    if len(payments.balances):
+        balances = pd.concat([payments.balances, balances], ignore_index=True)
+    return PeriodPayments(payments.period, lines, payments.currency, balances)
 
 
 def owed_schedule(
@@ -304,7 +425,9 @@ def owed_schedule(
 
 
 def owed_by_period_empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=["for_period", "rep", "team", "owed_minor", "sales", "quota", "plan_version"])
+    return pd.DataFrame(
+        columns=["for_period", "rep", "team", "owed_minor", "sales", "quota", "earned", "plan_version"]
+    )
 
 
 def open_period_payments(
@@ -316,10 +439,21 @@ def open_period_payments(
     plan_version: str,
     currency: str,
     fiscal_year_start: int = 1,
+    returns: pd.DataFrame | None = None,
+    manual: pd.DataFrame | None = None,
 ) -> tuple[PeriodPayments, Statements]:
     """What closing `open_period` pays: adjustments for the closed periods, then the period's statement,
-    whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation."""
+    whose "paid earlier" comes from the ledger (paid and adjusted), not from a recomputation; then the
+    draws and guarantees that settle it. `returns` (deal, rep, sold_on, returned_on, amount and the cube's
+    dimensions) are the deals' returns the plan's clawback rule recovers (None: returns net as sales);
+    `manual` the manual adjustments entered (those for `open_period` are paid)."""
+    from salesplan_widgets.model.clawbacks import clawback_lines, without_returns
+
+    if section.clawback is not None and returns is not None:
+        cube = without_returns(cube, returns)
     closed = sorted(ledger["for_period"].unique()) if not ledger.empty else []
+    settled = settlement_lines(ledger)
+    ledger = commission_lines(ledger)
     first = fiscal_year_first(open_period, fiscal_year_start)
     before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
     # One run for the open period's fiscal year gives this year's owed months and the open statement;
@@ -338,7 +472,7 @@ def open_period_payments(
         owed = pd.concat([earlier_years, this_year], ignore_index=True)
     else:
         owed = this_year
-    adjustments = prior_period_adjustments(owed, ledger, open_period, currency)
+    adjustments = prior_period_adjustments(owed, ledger, open_period, currency, closed)
     # "Paid earlier" is the ledger (paid and adjusted); months of the year before the ledger began were paid
     # outside it, as the plan says they were owed.
     pre_ledger = owed[owed["for_period"].isin(pd.PeriodIndex(before, freq="M"))].rename(
@@ -357,7 +491,12 @@ def open_period_payments(
                 section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
                 paid_to_date=paid,
             )  # fmt: skip
-    return period_payments(statements, adjustments, plan_version), statements
+    clawbacks = None
+    if section.clawback is not None and returns is not None:
+        clawbacks = clawback_lines(returns, section.clawback.window_days, owed, settled, open_period, closed,
+                                   currency, PERIOD_MONTHS[section.measurement], fiscal_year_start)  # fmt: skip
+    payments = period_payments(statements, adjustments, plan_version)
+    return settle(section, payments, settled, clawbacks, manual, fiscal_year_start), statements
 
 
 def _period_only(statements: Statements, period: pd.Period) -> Statements:

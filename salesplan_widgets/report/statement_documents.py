@@ -19,7 +19,11 @@ from typing import TypeVar
 import pandas as pd
 
 from salesplan_widgets.i18n import LOCALES, _, fmt_money, fmt_month, fmt_percent, set_locale
+from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
+from salesplan_widgets.model.draws import DRAW, draw_rules
+from salesplan_widgets.model.holdbacks import HOLDBACK, holdback_rules
 from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
+from salesplan_widgets.model.manual import MANUAL, manual_rule
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.workbook import Workbook
@@ -113,12 +117,29 @@ def _labels() -> dict[str, str]:
         "rounding_note": _(
             "Amounts are rounded to the currency unit; the lines add up exactly to the total."
         ),
+        "balances": _("Balances carried in the ledger"),
+        "before": _("Before this period"),
+        "after": _("After this period"),
     }
+
+
+def account_labels() -> dict[str, str]:
+    """What each balance the ledger carries for a rep is called, in the active language."""
+    return {DRAW: _("Draw balance to recover"), HOLDBACK: _("Commission held back, to be released")}
+
+
+def _balance_rows(balances: pd.DataFrame, currency: str, digits: int) -> list[tuple[str, str, str]]:
+    names = account_labels()
+    return [
+        (names.get(b.account, b.account), _money(b.before_minor, currency, digits),
+         _money(b.after_minor, currency, digits))
+        for b in balances.itertuples(index=False)
+    ]  # fmt: skip
 
 
 def _render_html(
     plan_name: str, rep: str, team: str, period: pd.Period, summary: pd.Series | None, lines: pd.DataFrame,
-    currency: str, digits: int, status: str, locale: str,
+    currency: str, digits: int, status: str, locale: str, balances: pd.DataFrame | None = None,
 ) -> str:  # fmt: skip
     """One rep's statement page in the active language (lines' rule texts already in that language)."""
     month = fmt_month(period.year, period.month)
@@ -171,6 +192,17 @@ def _render_html(
             f"<p class='note'>{label['adjust_note']}</p>"
             f"<table>{adjust_head}{body}</table>"
         )  # fmt: skip
+    carried = ""
+    if balances is not None and len(balances):
+        body = "".join(
+            f"<tr><td>{escape(name)}</td><td class='num'>{escape(before)}</td>"
+            f"<td class='num'>{escape(after)}</td></tr>"
+            for name, before, after in _balance_rows(balances, currency, digits)
+        )
+        carried = (
+            f"<h2>{label['balances']}</h2><table><tr><th></th><th class='num'>{label['before']}</th>"
+            f"<th class='num'>{label['after']}</th></tr>{body}</table>"
+        )
     title = _("Commission statement")
     total_row = (
         f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
@@ -184,13 +216,16 @@ def _render_html(
         f"{escape(team)} · {escape(month)} · {escape(currency)}</p>"
         f"<p class='status'>{escape(status)}</p>"
         f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own)}</table>{adjust}"
-        f"<table>{total_row}</table>"
+        f"<table>{total_row}</table>{carried}"
         f"<p class='note'>{label['rounding_note']}</p>"
         "</body></html>\n"
     )  # fmt: skip
 
 
-def _write_excel(path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int):
+def _write_excel(
+    path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int,
+    balances: pd.DataFrame | None = None,
+):  # fmt: skip
     from openpyxl import Workbook as ExcelBook
     from openpyxl.styles import Font
 
@@ -222,6 +257,16 @@ def _write_excel(path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, c
     )
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     sheet.cell(sheet.max_row, 5).font = Font(bold=True)
+    if balances is not None and len(balances):
+        sheet.append([])
+        sheet.append(
+            [_("Balances carried in the ledger"), None, _("Before this period"), None, _("After this period")]
+        )
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+        for b in balances.itertuples(index=False):  # a rep's one or two balances
+            sheet.append([account_labels().get(b.account, b.account), None,
+                          round(int(b.before_minor) / 10**digits, digits), None,
+                          round(int(b.after_minor) / 10**digits, digits)])  # fmt: skip
     for row in sheet.iter_rows(min_row=4):
         row[2].number_format = money
         row[3].number_format = "0.00%"
@@ -253,6 +298,7 @@ def write_statement_documents(
     # the measurement window's sales and quota; a rep on two role plans this period has a row for each
     summary = reps.groupby("rep")[["sales", "quota"]].sum()
     summary["attainment"] = (summary["sales"] / summary["quota"].where(summary["quota"] > 0)).fillna(0.0)
+    balances = payments.balances.assign(rep=payments.balances["rep"].astype(str))
     paths: list[Path] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)
@@ -261,6 +307,19 @@ def write_statement_documents(
             lines = payments.lines.copy()
             own = lines["kind"] != ADJUSTMENT
             lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
+            by_kind = draw_rules() | holdback_rules()  # stored by kind: render in this language
+            settling = lines["kind"].isin(list(by_kind))
+            lines.loc[settling, "rule"] = lines.loc[settling, "kind"].map(by_kind)
+            manual = lines["kind"] == MANUAL
+            lines.loc[manual, "rule"] = [
+                manual_rule(m.note, m.approver) for m in lines[manual].itertuples(index=False)
+            ]  # the few manual lines, their reason as entered
+            clawed = lines["kind"] == CLAWBACK
+            if clawed.any() and section.clawback is not None:  # a few returned deals
+                lines.loc[clawed, "rule"] = [
+                    clawback_rule(c.deal, str(c.for_period), section.clawback.window_days, c.rate)
+                    for c in lines[clawed].itertuples(index=False)
+                ]
             lines.loc[~own, "rule"] = [
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)
@@ -270,12 +329,13 @@ def write_statement_documents(
             for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
                 team = str(rep_lines["team"].iloc[0])
                 facts = summary.loc[rep] if rep in summary.index else None
+                carried = balances[balances["rep"] == str(rep)]
                 html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
-                                    digits, shown, locale)  # fmt: skip
+                                    digits, shown, locale, carried)  # fmt: skip
                 target = statement_path(workbook, str(period), str(rep), locale)
                 atomic_write(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
-                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits)
+                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, carried)
                 written += [target, xlsx]
             return written
 

@@ -46,6 +46,11 @@ Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
             - {effective: 2026-01, commission: {base_rate: 0.05}}
             - {effective: 2026-07, commission: {base_rate: 0.06}, reason: H2 rates}
       assignments: [{rep: Li Wei, plan: kam, start: 2026-07-16}]   # promoted mid-July: prorated by days
+      draws:                        # at least `amount` a period; recoverable top-ups are recovered later
+        - {rep: Zhao Lei, kind: non_recoverable, amount: 6000, start: 2026-10, end: 2026-12, reason: ramp}
+        - {rep: Chen Jie, kind: recoverable, amount: 5000, start: 2026-01, end: 2026-06, recovery_cap: 2000}
+      clawback: {window_days: 90}   # a deal returned within 90 days of its sale: its commission recovered
+      holdback: {share: 0.3, release: quarter, on_leaving: forfeit}   # 70% now, 30% at the quarter end
 """
 
 from __future__ import annotations
@@ -560,6 +565,59 @@ class NewLogo(PlanModel):
     )
 
 
+class Draw(PlanModel):
+    """A draw against commission for one rep: each measurement period from `start` to `end` they are paid at
+    least `amount`. A recoverable draw's top-up is an advance, recovered from later commission above the draw
+    (at most `recovery_cap` a period); a non-recoverable draw is a guarantee (e.g. for a ramping rep's first
+    three months) whose top-up is never recovered."""
+
+    rep: str
+    kind: Literal["recoverable", "non_recoverable"] = Field(
+        "recoverable",
+        description="recoverable: the top-up is an advance recovered from later commission; "
+        "non_recoverable: a guarantee, never recovered.",
+    )
+    amount: float = Field(gt=0, description="The least paid in each measurement period of the window.")
+    start: str = Field(pattern=MONTH_PATTERN, description="First month of the draw, YYYY-MM.")
+    end: str = Field(pattern=MONTH_PATTERN, description="Last month of the draw, YYYY-MM (included).")
+    recovery_cap: float | None = Field(
+        None, gt=0, description="Most of a balance recovered from one period's commission; omit for no cap."
+    )
+    reason: str = Field("", description="Why the rep has a draw, e.g. new hire ramp.")
+
+    @model_validator(mode="after")
+    def _window(self) -> Draw:
+        if self.end < self.start:
+            raise ValueError(
+                _(
+                    "draw rule: {rep}'s draw ends ({end}) before it starts ({start}); fix: swap the months"
+                ).format(rep=self.rep, end=self.end, start=self.start)
+            )
+        return self
+
+
+class Clawback(PlanModel):
+    """Commission on a deal returned or cancelled within `window_days` of its sale is recovered, at the rate
+    paid for the period it was paid in; a later return recovers nothing. Deals are told apart by the sales
+    source's `deal` column (a transaction or invoice id): without it returns reduce the period they are
+    dated in, as before."""
+
+    window_days: int = Field(ge=1, description="Days after the sale within which a return is clawed back.")
+
+
+class Holdback(PlanModel):
+    """Part of each period's commission held back and released at the end of the fiscal quarter or year;
+    a rep who leaves forfeits what is held, or is paid it, as the plan says (leaving: a relief `left` date)."""
+
+    share: float = Field(gt=0, le=1, description="Share of each period's commission held back, e.g. 0.3.")
+    release: Literal["quarter", "year"] = Field(
+        "quarter", description="Released in the last month of each fiscal quarter, or of the fiscal year."
+    )
+    on_leaving: Literal["forfeit", "pay"] = Field(
+        "forfeit", description="What happens to the held amount when a rep leaves: forfeited, or paid out."
+    )
+
+
 class PlanRules(PlanModel):
     """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
@@ -673,6 +731,17 @@ class IncentivesSection(PlanRules):
         default_factory=list,
         description="Team leads and managers credited with their team's sales (an override rate or their own plan).",
     )
+    draws: list[Draw] = Field(
+        default_factory=list,
+        description="Draws against commission and guarantees, per rep; balances are kept in the ledger.",
+    )
+    clawback: Clawback | None = Field(
+        None,
+        description="Recover commission on deals returned within a window of days (needs a deal column).",
+    )
+    holdback: Holdback | None = Field(
+        None, description="Hold back part of each period's commission until the quarter or year end."
+    )
 
     @model_validator(mode="after")
     def _assignments(self) -> IncentivesSection:
@@ -702,13 +771,24 @@ class IncentivesSection(PlanRules):
                             "fix: end the first assignment the day before the second starts"
                         ).format(rep=rep, a=a.plan, b=b.plan)
                     )
+        windows: dict[str, list[Draw]] = {}
+        for draw in sorted(self.draws, key=lambda d: d.start):  # a handful of draws
+            earlier = windows.setdefault(draw.rep, [])
+            if earlier and earlier[-1].end >= draw.start:
+                raise ValueError(
+                    _(
+                        "draw rule: {rep} has two draws in {month}; fix: end the first draw before the second "
+                        "starts"
+                    ).format(rep=draw.rep, month=draw.start)
+                )
+            earlier.append(draw)
         return self
 
     @model_serializer(mode="wrap")
     def _omit_empty_role_plans(self, handler):
         """A plan without role plans is written as before: no empty `plans:`/`assignments:` keys."""
         data = handler(self)
-        for key in ("plans", "assignments", "hierarchy"):
+        for key in ("plans", "assignments", "hierarchy", "draws", "clawback", "holdback"):
             if isinstance(data, dict) and not data.get(key):
                 data.pop(key, None)
         if isinstance(data, dict) and data.get("measure") == "amount":  # the default: plans read as before

@@ -24,6 +24,7 @@ from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, minor_unit
 from salesplan_widgets.model.ledger import (
     COLUMNS,
+    TEXT_COLUMNS,
     PeriodPayments,
     ends_a_measurement_period,
     next_period,
@@ -42,8 +43,20 @@ JOURNAL_COLUMNS = [
 ]  # fmt: skip
 PREPARED, APPROVED, CLOSED = "prepared", "approved", "closed"
 PERIODS = ["period", "for_period"]
-# what closing needs of the paid lines: totals per rep and period, and the facts they were paid on
-FACTS = ["for_period", "rep", "team", "amount_minor", "sales", "quota", "plan_version"]
+# what closing needs of the paid lines: totals per rep and period, the facts they were paid on, and what
+# settles balances (a forfeited holdback is a line of 0 whose base is the amount forfeited)
+FACTS = [
+    "for_period",
+    "rep",
+    "team",
+    "kind",
+    "amount_minor",
+    "base",
+    "sales",
+    "quota",
+    "plan_version",
+    "deal",
+]
 
 
 def plan_version(workbook: Workbook) -> str:
@@ -51,6 +64,20 @@ def plan_version(workbook: Workbook) -> str:
     from salesplan_widgets.workbook.payouts import incentives_of
 
     return content_version(incentives_of(workbook).model_dump_json().encode())[:12]
+
+
+def _deal_returns(workbook: Workbook, section) -> pd.DataFrame | None:
+    """The returned deals the plan's clawback rule recovers (None without a rule or a deal column)."""
+    from salesplan_widgets.workbook.payouts import needs_products
+    from salesplan_widgets.workbook.returns import deal_returns
+
+    return deal_returns(workbook, section, needs_products(section))
+
+
+def _manual_adjustments(workbook: Workbook) -> pd.DataFrame:
+    from salesplan_widgets.workbook.adjustments import read_adjustments
+
+    return read_adjustments(workbook)
 
 
 def _row_hash(prev: str, row: dict) -> str:
@@ -136,15 +163,22 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
         if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != row["file_sha256"]:
             raise _tampered(path, _("missing or altered payment file"))
         # months repeat a lot: read as dictionaries, so each distinct month is parsed once
+        # a file closed before a column existed (`deal`, `note` …) is read without it; it is then blank
+        present = pq.read_schema(path).names
+        wanted = None if columns is None else [c for c in columns if c in present]
         tables.append(
             pq.read_table(
-                path, columns=columns, read_dictionary=[c for c in PERIODS if c in (columns or PERIODS)]
+                path, columns=wanted, read_dictionary=[c for c in PERIODS if c in (wanted or PERIODS)]
             )
         )
     tables = [t for t in tables if t.num_rows]  # a month closed without a paid line (no cash came in)
     if not tables:
         return LedgerState(journal, pd.DataFrame(columns=columns or COLUMNS), raw)
-    lines = pa.concat_tables(tables).to_pandas()
+    lines = pa.concat_tables(tables, promote_options="default").to_pandas()
+    for column in set(columns or COLUMNS) - set(lines.columns):
+        lines[column] = ""
+    for column in lines.columns.intersection(list(TEXT_COLUMNS)):
+        lines[column] = lines[column].fillna("")
     for column in lines.columns.intersection(["period", "for_period"]):
         codes = lines[column].cat.codes.to_numpy()
         lines[column] = pd.PeriodIndex(list(lines[column].cat.categories), freq="M")[codes]
@@ -254,6 +288,8 @@ def compute_payments(
         plan_version(workbook),
         workbook.currency,
         workbook.plan.calendar.fiscal_year_start,
+        returns=_deal_returns(workbook, section),
+        manual=_manual_adjustments(workbook),
     )
     return Prepared(payments, statements, payments.figures(state.closed_head), state)
 

@@ -207,6 +207,8 @@ def payment_table(payments: PeriodPayments) -> pd.DataFrame:
             "currency": payments.currency,
             "for_period": lines["for_period"].astype(str),
             "cause": lines["cause"].astype(str),
+            "deal": lines["deal"].astype(str) if "deal" in lines.columns else "",  # what a clawback recovers
+            "approver": lines["approver"].astype(str) if "approver" in lines.columns else "",  # manual lines
         }
     )
     return table.reset_index(drop=True)

@@ -134,4 +134,22 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
             for i, a in enumerate(section.assignments)
             if a.rep not in reps
         ]
+    problems += clawback_warnings(workbook, section)
     return problems + sample_data_warnings(workbook)
+
+
+def clawback_warnings(workbook: Workbook, section: IncentivesSection) -> list[Problem]:
+    """A clawback rule without a deal column cannot tell deals apart: returns then net as sales."""
+    if section.clawback is None or "deal" in workbook.plan.sources.sales.columns:
+        return []
+    return [
+        Problem(
+            file=PLAN_FILE,
+            column="incentives.clawback",
+            expected=_(
+                "a deal column in the sales source (a transaction or invoice id); without it returns reduce "
+                "the period they are dated in and nothing is clawed back by deal"
+            ),
+            fix=_("add deal: <your transaction or invoice id column> under sources.sales.columns"),
+        )
+    ]

@@ -1,0 +1,149 @@
+"""Clawbacks: commission on a deal returned within the plan's window is recovered, traced to the period paid.
+
+A return is a negative sales line whose deal id also has a sale; it is handled here when it is dated in a
+later month than the deal's first sale (a return inside the sale's own month simply nets there, as before).
+Such returns are taken out of the sales the plan measures (`without_returns`), so a closed period is not
+re-owed and a later period is not cut for them. Instead, a return within `window_days` of the sale becomes a
+clawback line in the first open period on or after the return: the returned amount at the rate the rep was
+paid for the period the deal was paid in (earned ÷ sales, as owed now), naming that period and the deal. A
+return after the window recovers nothing. What was already clawed back per deal is in the ledger, so a
+clawback is raised once and only corrected by the difference. Pure: frames in, frames out; minor units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.i18n import _, fmt_percent, minor_unit
+
+CLAWBACK = "clawback"
+RETURN_COLUMNS = ["deal", "rep", "sold_on", "returned_on", "amount"]  # + the cube's dimensions
+
+
+def clawback_rule(deal: str, period: str, days: int, rate: float) -> str:
+    """A clawback line's statement text in the active language."""
+    return _(
+        "Clawback of deal {deal}: returned within {days} days of the sale, commission paid for {period} at "
+        "{rate} recovered"
+    ).format(deal=deal, days=days, period=period, rate=fmt_percent(rate, decimals=2))
+
+
+def later_returns(returns: pd.DataFrame) -> pd.DataFrame:
+    """The returns dated in a later month than their deal's sale (the ones this rule handles)."""
+    if returns is None or returns.empty:
+        return pd.DataFrame(columns=RETURN_COLUMNS)
+    sold = pd.PeriodIndex(pd.to_datetime(returns["sold_on"]), freq="M")
+    back = pd.PeriodIndex(pd.to_datetime(returns["returned_on"]), freq="M")
+    return returns[np.asarray(back > sold)].reset_index(drop=True)
+
+
+def without_returns(cube: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
+    """The cube with the later returns added back at their own period and dimensions (they no longer count
+    against sales: the clawback lines recover what is due)."""
+    later = later_returns(returns)
+    if later.empty:
+        return cube
+    freq = cube["period"].dtype.freq if len(cube) else "M"
+    dims = [c for c in cube.columns if c not in ("period", "actual", "quantity", "lines")]
+    back = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(later["returned_on"]), freq=freq)})
+    for d in dims:
+        back[d] = later[d].astype(str).to_numpy() if d in later.columns else "all"
+    back["actual"] = -later["amount"].to_numpy(dtype=float)
+    for measure in ("quantity", "lines"):
+        if measure in cube.columns:
+            back[measure] = 0
+    both = pd.concat([cube, back.astype({d: cube[d].dtype for d in dims if cube[d].dtype != object})],
+                     ignore_index=True)  # fmt: skip
+    measures = [m for m in ("actual", "quantity", "lines") if m in cube.columns]
+    return both.groupby(["period", *dims], as_index=False, observed=True, sort=True)[measures].sum()
+
+
+def paid_for_period(
+    sold_month: pd.PeriodIndex, measurement_months: int, fiscal_year_start: int
+) -> pd.PeriodIndex:
+    """The period a sale was paid for: the last month of its measurement window (month, quarter, year)."""
+    offset = (sold_month.month - fiscal_year_start) % 12 % measurement_months
+    return sold_month + (measurement_months - 1 - offset)
+
+
+def clawback_lines(
+    returns: pd.DataFrame,
+    window_days: int,
+    owed: pd.DataFrame,
+    settled: pd.DataFrame,
+    open_period: pd.Period,
+    closed: list[pd.Period],
+    currency: str,
+    measurement_months: int = 1,
+    fiscal_year_start: int = 1,
+) -> pd.DataFrame:
+    """Clawback lines for the open period (ledger COLUMNS).
+
+    `owed` has per closed period and rep `earned` and `sales` (the rate paid is earned ÷ sales); `settled` is
+    the ledger's earlier settlement lines (what was clawed back per deal so far).
+    """
+    from salesplan_widgets.model.ledger import COLUMNS
+
+    later = later_returns(returns)
+    if later.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    sold_on, returned_on = pd.to_datetime(later["sold_on"]), pd.to_datetime(later["returned_on"])
+    days = (returned_on - sold_on).dt.days.to_numpy()
+    back_month = pd.PeriodIndex(returned_on, freq="M")
+    paid_for = paid_for_period(pd.PeriodIndex(sold_on, freq="M"), measurement_months, fiscal_year_start)
+    due = (days <= window_days) & np.asarray(back_month <= open_period) & paid_for.isin(closed)
+    chosen = pd.DataFrame(
+        {
+            "deal": later["deal"].astype(str).to_numpy()[due],
+            "rep": later["rep"].astype(str).to_numpy()[due],
+            "for_period": paid_for[due],
+            "returned": -later["amount"].to_numpy(dtype=float)[due],
+        }
+    )
+    keys = ["deal", "rep", "for_period"]
+    scale = 10 ** minor_unit(currency)
+    rates = owed.assign(rep=owed["rep"].astype(str))
+    rates["rate"] = (rates["earned"] / rates["sales"].where(rates["sales"] != 0)).fillna(0.0)
+    teams = rates.drop_duplicates("rep", keep="last").set_index("rep")["team"]
+    due_now = chosen.groupby(keys, as_index=False)["returned"].sum()
+    due_now = due_now.merge(rates[["for_period", "rep", "rate"]], on=["for_period", "rep"], how="left")
+    due_now["rate"] = due_now["rate"].fillna(0.0)
+    due_now["owed_minor"] = -np.round(due_now["returned"] * due_now["rate"] * scale).astype(np.int64)
+    if not settled.empty and "deal" in settled.columns:
+        before = settled[settled["kind"] == CLAWBACK].assign(deal=lambda f: f["deal"].astype(str))
+        before = before.groupby(keys, as_index=False)["amount_minor"].sum()
+        due_now = due_now.merge(before, on=keys, how="outer").fillna({"amount_minor": 0, "owed_minor": 0})
+        due_now["owed_minor"] = due_now["owed_minor"].astype(np.int64) - due_now["amount_minor"].astype(
+            np.int64
+        )
+    due_now = due_now[due_now["owed_minor"] != 0]
+    if due_now.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    rate = due_now["rate"].fillna(0.0).to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "period": open_period,
+            "for_period": due_now["for_period"].array,
+            "rep": due_now["rep"].to_numpy(),
+            "team": teams.reindex(due_now["rep"]).fillna("all").astype(str).to_numpy(),
+            "plan": "",
+            "kind": CLAWBACK,
+            "component": CLAWBACK,
+            "rule": [
+                clawback_rule(d, str(p), window_days, r)
+                for d, p, r in zip(due_now["deal"], due_now["for_period"], rate, strict=True)
+            ],  # fmt: skip
+            "base": due_now["returned"].fillna(0.0).round(minor_unit(currency)).to_numpy(),
+            "rate": rate,
+            "reference": np.nan,
+            "amount_minor": due_now["owed_minor"].to_numpy(dtype=np.int64),
+            "cause": "return",
+            "sales": 0.0,
+            "quota": 0.0,
+            "plan_version": "",
+            "deal": due_now["deal"].to_numpy(),
+            "note": "",
+            "approver": "",
+        }
+    )[COLUMNS].reset_index(drop=True)
