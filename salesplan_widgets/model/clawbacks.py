@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, fmt_percent, minor_unit
+from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
 
 CLAWBACK = "clawback"
 RETURN_COLUMNS = ["deal", "rep", "sold_on", "returned_on", "amount"]  # + the cube's dimensions
@@ -83,11 +84,9 @@ def clawback_lines(
     `owed` has per closed period and rep `earned` and `sales` (the rate paid is earned ÷ sales); `settled` is
     the ledger's earlier settlement lines (what was clawed back per deal so far).
     """
-    from salesplan_widgets.model.ledger import COLUMNS
-
     later = later_returns(returns)
     if later.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return no_lines()
     sold_on, returned_on = pd.to_datetime(later["sold_on"]), pd.to_datetime(later["returned_on"])
     days = (returned_on - sold_on).dt.days.to_numpy()
     back_month = pd.PeriodIndex(returned_on, freq="M")
@@ -119,31 +118,21 @@ def clawback_lines(
         )
     due_now = due_now[due_now["owed_minor"] != 0]
     if due_now.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return no_lines()
     rate = due_now["rate"].fillna(0.0).to_numpy(dtype=float)
-    return pd.DataFrame(
-        {
-            "period": open_period,
-            "for_period": due_now["for_period"].array,
-            "rep": due_now["rep"].to_numpy(),
-            "team": teams.reindex(due_now["rep"]).fillna("all").astype(str).to_numpy(),
-            "plan": "",
-            "kind": CLAWBACK,
-            "component": CLAWBACK,
-            "rule": [
-                clawback_rule(d, str(p), window_days, r)
-                for d, p, r in zip(due_now["deal"], due_now["for_period"], rate, strict=True)
-            ],  # fmt: skip
-            "base": due_now["returned"].fillna(0.0).round(minor_unit(currency)).to_numpy(),
-            "rate": rate,
-            "reference": np.nan,
-            "amount_minor": due_now["owed_minor"].to_numpy(dtype=np.int64),
-            "cause": "return",
-            "sales": 0.0,
-            "quota": 0.0,
-            "plan_version": "",
-            "deal": due_now["deal"].to_numpy(),
-            "note": "",
-            "approver": "",
-        }
-    )[COLUMNS].reset_index(drop=True)
+    return ledger_lines(
+        CLAWBACK,
+        period=open_period,
+        for_period=due_now["for_period"].array,
+        rep=due_now["rep"].to_numpy(),
+        team=teams.reindex(due_now["rep"]).fillna("all").astype(str).to_numpy(),
+        rule=[
+            clawback_rule(d, str(p), window_days, r)
+            for d, p, r in zip(due_now["deal"], due_now["for_period"], rate, strict=True)
+        ],  # fmt: skip
+        base=due_now["returned"].fillna(0.0).round(minor_unit(currency)).to_numpy(),
+        rate=rate,
+        amount_minor=due_now["owed_minor"].to_numpy(dtype=np.int64),
+        cause="return",
+        deal=due_now["deal"].to_numpy(),
+    )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.ledger_lines import ledger_lines
 from salesplan_widgets.schema.incentives import Draw
 
 DRAW, GUARANTEE, DRAW_RECOVERY = "draw", "guarantee", "draw_recovery"
@@ -103,28 +104,15 @@ def draw_lines(
     ):  # three kinds of line, each a vectorised selection over reps
         chosen = table[keep]
         frames.append(
-            pd.DataFrame(
-                {
-                    "period": period,
-                    "for_period": period,
-                    "rep": chosen["rep"].astype(str).to_numpy(),
-                    "team": teams.reindex(chosen["rep"]).fillna("all").astype(str).to_numpy(),
-                    "plan": "",
-                    "kind": kind,
-                    "component": kind,
-                    "rule": rules[kind],
-                    "base": chosen["earned"].to_numpy() / 10**digits,  # the commission it is measured on
-                    "rate": np.nan,
-                    "reference": chosen["after"].to_numpy() / 10**digits,  # the draw balance after it
-                    "amount_minor": amount[keep].to_numpy(dtype=np.int64),
-                    "cause": "",
-                    "sales": 0.0,
-                    "quota": 0.0,
-                    "plan_version": "",
-                    "deal": "",
-                    "note": "",
-                    "approver": "",
-                }
+            ledger_lines(
+                kind,
+                period=period,
+                rep=chosen["rep"].astype(str).to_numpy(),
+                team=teams.reindex(chosen["rep"]).fillna("all").astype(str).to_numpy(),
+                rule=rules[kind],
+                base=chosen["earned"].to_numpy() / 10**digits,  # the commission it is measured on
+                reference=chosen["after"].to_numpy() / 10**digits,  # the draw balance after it
+                amount_minor=amount[keep].to_numpy(dtype=np.int64),
             )
         )
     lines = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)

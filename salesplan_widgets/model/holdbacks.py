@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
 from salesplan_widgets.schema.incentives import Holdback
 
 HOLDBACK, RELEASE, FORFEIT = "holdback", "holdback_release", "holdback_forfeit"
@@ -63,13 +64,9 @@ def holdback_lines(
     balance plus nothing new at a release, or on leaving when the plan pays; forfeited = the balance on
     leaving when it does not.
     """
-    from salesplan_widgets.model.ledger import COLUMNS
-
     reps = pd.Index(commission.index).union(balance[balance > 0].index).unique()
     if reps.empty:
-        return pd.DataFrame(columns=COLUMNS), pd.DataFrame(
-            columns=["rep", "account", "before_minor", "after_minor"]
-        )
+        return no_lines(), pd.DataFrame(columns=["rep", "account", "before_minor", "after_minor"])
     earned = commission.reindex(reps).fillna(0).astype(np.int64)
     before = balance.reindex(reps).fillna(0).astype(np.int64)
     left = reps.isin(list(leavers))
@@ -88,31 +85,19 @@ def holdback_lines(
     ):  # three kinds of line, each a vectorised selection over reps
         names = reps[keep].astype(str)
         frames.append(
-            pd.DataFrame(
-                {
-                    "period": period,
-                    "for_period": period,
-                    "rep": names,
-                    "team": teams.reindex(names).fillna("all").astype(str).to_numpy(),
-                    "plan": "",
-                    "kind": kind,
-                    "component": kind,
-                    "rule": rules[kind],
-                    "base": base[keep] / scale,  # commission held from; balance released or forfeited
-                    "rate": rule.share if kind == HOLDBACK else np.nan,
-                    "reference": after[keep] / scale,  # the held balance after the line
-                    "amount_minor": amount[keep].astype(np.int64),
-                    "cause": "",
-                    "sales": 0.0,
-                    "quota": 0.0,
-                    "plan_version": "",
-                    "deal": "",
-                    "note": "",
-                    "approver": "",
-                }
+            ledger_lines(
+                kind,
+                period=period,
+                rep=names,
+                team=teams.reindex(names).fillna("all").astype(str).to_numpy(),
+                rule=rules[kind],
+                base=base[keep] / scale,  # commission held from; balance released or forfeited
+                rate=rule.share if kind == HOLDBACK else np.nan,
+                reference=after[keep] / scale,  # the held balance after the line
+                amount_minor=amount[keep],
             )
         )
-    lines = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)[COLUMNS]
+    lines = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     balances = pd.DataFrame(
         {
             "rep": reps.astype(str),

@@ -16,32 +16,10 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.ledger_lines import COLUMNS, TEXT_COLUMNS
 from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 
-# Ledger line columns: `period` is when the line is paid, `for_period` the period it belongs to.
-COLUMNS = [
-    "period",
-    "for_period",
-    "rep",
-    "team",
-    "plan",
-    "kind",
-    "component",
-    "rule",
-    "base",
-    "rate",
-    "reference",
-    "amount_minor",
-    "cause",
-    "sales",
-    "quota",
-    "plan_version",
-    "deal",  # the deal a clawback recovers ('' on every other line)
-    "note",  # a manual adjustment's reason
-    "approver",  # who approved a manual adjustment
-]
-TEXT_COLUMNS = ("deal", "note", "approver")  # blank on lines that do not use them
 PAYMENT, ADJUSTMENT = "payment", "adjustment"
 COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
 CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
 
 MANUAL = "manual"
 ADJUSTMENT_COLUMNS = ["id", "period", "rep", "amount", "reason", "approver", "by", "at"]
@@ -26,35 +27,21 @@ def manual_lines(
     adjustments: pd.DataFrame, period: pd.Period, teams: pd.Series, currency: str
 ) -> pd.DataFrame:
     """The open period's manual adjustments as ledger lines (`adjustments`: ADJUSTMENT_COLUMNS)."""
-    from salesplan_widgets.model.ledger import COLUMNS
-
     if adjustments is None or adjustments.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return no_lines()
     chosen = adjustments[adjustments["period"].astype(str) == str(pd.Period(period, "M"))]
     if chosen.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return no_lines()
     scale = 10 ** minor_unit(currency)
     reps = chosen["rep"].astype(str)
-    return pd.DataFrame(
-        {
-            "period": period,
-            "for_period": period,
-            "rep": reps.to_numpy(),
-            "team": teams.reindex(reps).fillna("all").astype(str).to_numpy(),
-            "plan": "",
-            "kind": MANUAL,
-            "component": MANUAL,
-            "rule": [manual_rule(r, a) for r, a in zip(chosen["reason"], chosen["approver"], strict=True)],
-            "base": np.nan,
-            "rate": np.nan,
-            "reference": np.nan,
-            "amount_minor": np.round(chosen["amount"].to_numpy(dtype=float) * scale).astype(np.int64),
-            "cause": MANUAL,
-            "sales": 0.0,
-            "quota": 0.0,
-            "plan_version": "",
-            "deal": "",
-            "note": chosen["reason"].astype(str).to_numpy(),
-            "approver": chosen["approver"].astype(str).to_numpy(),
-        }
-    )[COLUMNS].reset_index(drop=True)
+    return ledger_lines(
+        MANUAL,
+        period=period,
+        rep=reps.to_numpy(),
+        team=teams.reindex(reps).fillna("all").astype(str).to_numpy(),
+        rule=[manual_rule(r, a) for r, a in zip(chosen["reason"], chosen["approver"], strict=True)],
+        amount_minor=np.round(chosen["amount"].to_numpy(dtype=float) * scale),
+        cause=MANUAL,
+        note=chosen["reason"].astype(str).to_numpy(),
+        approver=chosen["approver"].astype(str).to_numpy(),
+    )
