@@ -180,6 +180,7 @@ class SelectionProjections:
     """
 
     forecast: Forecast
+    scope: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def select(self, filters: Mapping[str, str] | None = None) -> YearEndProjection:
         f, rows = self.forecast, self.forecast.monthly
@@ -229,4 +230,48 @@ def selection_projections(
         level=horizon.level,
         max_fitted_series=min(series, MAX_FITTED_SERIES),  # coarsened to the series the total is fitted on
     )
-    return SelectionProjections(forecast)
+    return SelectionProjections(forecast, dict(horizon.scope))
+
+
+def projected_attainment(
+    projections: SelectionProjections,
+    targets: pd.DataFrame,
+    by: Sequence[str],
+    filters: Mapping[str, str] | None = None,
+    at_risk_below: float = 0.9,
+) -> pd.DataFrame:
+    """Per group (e.g. rep): its share of the one year-end projection against its targets over the horizon.
+
+    The rows are the projection's own split (`SelectionProjections`), so they add up to the selection's
+    headline projection; a rep is at risk when projection ÷ target < `at_risk_below`. `targets` holds
+    period, target and the `by` columns (e.g. `tracking.plan_vs_actual`). Returns by + actual_to_date,
+    remaining, projection, target, projected_attainment, projected_gap (projection − target), at_risk.
+    """
+    by = list(by)
+    f = projections.forecast
+    rows = f.monthly
+    goals = select_scope(targets, dict(projections.scope) or None)
+    goals = goals[goals["period"].between(f.start, f.end)]
+    for dim, member in (filters or {}).items():
+        if member:
+            rows = rows[rows[dim].astype(str) == str(member)]
+            goals = goals[goals[dim].astype(str) == str(member)]
+    closed = rows["closed"].astype(bool).to_numpy()
+    parts = pd.DataFrame({d: rows[d].astype(str).to_numpy() for d in by}).assign(
+        actual_to_date=np.where(closed, rows["forecast"].to_numpy(dtype=float), 0.0),
+        remaining=np.where(closed, 0.0, rows["forecast"].to_numpy(dtype=float)),
+    )
+    projected = parts.groupby(by, sort=True)[["actual_to_date", "remaining"]].sum()
+    goal = (
+        pd.DataFrame({d: goals[d].astype(str).to_numpy() for d in by})
+        .assign(target=goals["target"].to_numpy(dtype=float))
+        .groupby(by, sort=True)[["target"]]
+        .sum()
+    )
+    result = projected.join(goal, how="outer").fillna(0.0)
+    result["projection"] = result["actual_to_date"] + result["remaining"]
+    target = result["target"]
+    result["projected_attainment"] = result["projection"] / target.where(target > 0)
+    result["projected_gap"] = result["projection"] - target
+    result["at_risk"] = (result["projected_attainment"] < at_risk_below).fillna(False).astype(bool)
+    return result.reset_index()
