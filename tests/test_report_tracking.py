@@ -41,6 +41,9 @@ def test_headline_shows_the_models_year_to_date_and_the_one_year_end_projection(
     assert projection.actual_to_date == pytest.approx(model["actual"])
     for figure in (projection.total, low, high):
         assert report._money(figure) in text
+    # projected attainment: 240,000 × 2.65 = 636,000 of 936,000 = 67.9%, the projection's, not pace's
+    assert projection.total == pytest.approx(636_000)
+    assert "Projected attainment" in text and "67.9%" in text
 
 
 def test_at_risk_lists_reps_whose_part_of_the_year_end_projection_is_under_the_threshold(workbook):

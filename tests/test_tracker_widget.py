@@ -41,7 +41,13 @@ def test_opens_on_the_last_month_with_the_models_figures(workbook):
     model = expected_pace(workbook).iloc[0]
     assert view.summary["actual"] == pytest.approx(model["actual"])
     assert view.summary["pace_index"] == pytest.approx(model["pace_index"])
-    assert view.summary["seasonal_projection"] == pytest.approx(model["seasonal_projection"])
+    # one year-end figure: the projection's (pace's own window-end extrapolations are not in the summary);
+    # year end 240,000 × (1.2 + 0.5 + 0.95) = 636,000 of the year's 3 × 312,000 = 936,000
+    assert not {"seasonal_projection", "run_rate_projection", "projection_low"} & set(view.summary)
+    assert view.summary["year_end_projection"] == pytest.approx(636_000)
+    assert view.summary["year_end_target"] == pytest.approx(936_000)
+    assert view.summary["projected_attainment"] == pytest.approx(636 / 936)
+    assert "67.9%" in view.headline_panel.value
     # the cumulative chart ends at today's actual and expected, and runs the plan to December
     assert view.actual_line.y[-1] == pytest.approx(model["actual"])
     assert view.expected_line.y[-1] == pytest.approx(model["expected"])
@@ -56,6 +62,9 @@ def test_a_filter_moves_the_same_marks_and_never_rebuilds_a_figure(workbook):
     assert sorted(view.rep_bars.x) == ["Ann", "Bo"]
     east = expected_pace(workbook, team="East").iloc[0]
     assert view.summary["actual"] == pytest.approx(east["actual"])
+    # the team's projected attainment: Ann 288,000 + Bo 120,000 of 2 × 312,000
+    assert view.summary["projected_attainment"] == pytest.approx(408 / 624)
+    assert list(view.rep_outlook["rep"]) == ["Ann", "Bo"]
     assert (view.pace_chart, view.rep_chart) == figures
     assert (view.actual_line, view.rep_bars, view.waterfall_bars) == marks
     assert view.pace_chart.marks[2] is view.actual_line

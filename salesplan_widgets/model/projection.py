@@ -8,6 +8,8 @@ of the open periods depends only on the sales; its interval is the forecast's ow
 forecasts missed by more (model/forecast.py, `Forecast.total_interval`). So year end = actual to date +
 forecast of the remaining periods, with that one interval; the goal (wizard and report), tracking (report
 and Tracker) and the dashboards all call `year_end_projection`, so they show one figure and one range.
+Each rep's and team's year end is their part of that same forecast (`selection_projections`), and their
+projected attainment and at-risk flag follow from it (`projected_attainment`): the rows add up to the headline.
 
 Pure functions on the cube and the plan's goal section: no files, no widgets.
 """

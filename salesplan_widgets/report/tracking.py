@@ -165,6 +165,7 @@ class TrackingReport:
     def headline(self) -> blocks.Html:
         total = self._pace().iloc[0]
         month = attainment(self.frame, self.period, (), "month").iloc[0]
+        target = self.projection_target()
         return blocks.section(
             _("Headline"),
             blocks.cards(
@@ -189,6 +190,11 @@ class TrackingReport:
                         _("expected by now: {expected}").format(expected=self._money(total["expected"])),
                     ),
                     projection_card(self.projection, self._money),
+                    blocks.Card(
+                        _("Projected attainment"),
+                        _pct(self.projection.total / target if target > 0 else None),
+                        _("year-end projection ÷ target {target}").format(target=self._money(target)),
+                    ),
                     blocks.Card(
                         _("Needed per working day"),
                         "–" if pd.isna(total["required_rate"]) else self._money(total["required_rate"]),

@@ -53,6 +53,8 @@ from salesplan_widgets.workbook.feedback import add_note, read_feedback
 from salesplan_widgets.workbook.versions import save_version, targets_for_tracking, targets_version
 
 FILTERS = ("team", "rep", "segment", "channel")
+# pace's own window-end extrapolations, left out of the summary: its year end is the one projection's
+PACE_WINDOW_END = ("seasonal_projection", "run_rate_projection", "projection_low", "projection_high")
 VARIANCE_DIMENSIONS = ("segment", "channel", "rep", "team")
 STATUS_COLOURS = {"ahead": "#4c9a6a", "watch": "#e0a32c", "behind": "#c0392b"}
 STATUS_CODE = {"behind": 0, "watch": 1, "ahead": 2}
@@ -82,7 +84,10 @@ class Tracker(Dashboard, widgets.VBox):
     channel = Unicode("", help="Channel shown; empty means all.")
     period = Unicode(help="Month we stand in, YYYY-MM.")
     variance_by = Enum(VARIANCE_DIMENSIONS, default_value="segment", help="Dimension of the waterfall.")
-    summary = Dict(help="Headline figures of the selection over the pace window (model.pacing.pace).")
+    summary = Dict(
+        help="Headline figures of the selection: pace over the pace window (model.pacing.pace), year end "
+        "and projected attainment from the one projection (model.projection)."
+    )
     rep_pace = Instance(pd.DataFrame, allow_none=True, help="Pace per rep over the pace window.")
     rep_outlook = Instance(
         pd.DataFrame, allow_none=True, help="Per rep: their part of the year-end projection against target."
@@ -534,13 +539,18 @@ class Tracker(Dashboard, widgets.VBox):
         risky = risky.merge(pace_so_far, on="rep", how="left")  # pace beside the projection, for the list
         self.at_risk = risky.sort_values("projected_gap", kind="stable").reset_index(drop=True)
         projection = self.projection()
+        horizon_target = float(outlook["target"].sum())
+        # one year-end figure, the projection's: pace's window-end extrapolations stay out of the summary
+        pace_only = total.iloc[0].drop(list(PACE_WINDOW_END), errors="ignore")
         self.summary = {
-            k: (v.item() if hasattr(v, "item") else v) for k, v in total.iloc[0].to_dict().items()
+            k: (v.item() if hasattr(v, "item") else v) for k, v in pace_only.to_dict().items()
         } | {
             "year_end": str(projection.end),
             "year_end_projection": projection.total,
             "year_end_low": projection.interval[0],
             "year_end_high": projection.interval[1],
+            "year_end_target": horizon_target,
+            "projected_attainment": projection.total / horizon_target if horizon_target > 0 else float("nan"),
             "days_left": window.days_left(),
             "as_of": window.as_of.isoformat(),
             "reps_at_risk": int(len(self.at_risk)),
@@ -578,6 +588,11 @@ class Tracker(Dashboard, widgets.VBox):
             ),
             projection_card(self.projection(), self._money, loc),
             Card(
+                _("Projected attainment"),
+                pct(s["projected_attainment"]),
+                _("year-end projection ÷ target {target}").format(target=self._money(s["year_end_target"])),
+            ),
+            Card(
                 _("Needed per working day"),
                 "—" if pd.isna(s["required_rate"]) else self._money(s["required_rate"]),
                 _("{days} working days left").format(days=s["days_left"]),
@@ -595,7 +610,10 @@ class Tracker(Dashboard, widgets.VBox):
             [r.rep, pct(r.projected_attainment), self._money(-r.projected_gap), str(latest.get(r.rep, ""))]
             for r in self.at_risk.head(25).itertuples()
         ]
-        self.risk_panel.value = f"<h4>{html.escape(_('At risk'))}</h4>" + (
+        heading = _("At risk (year-end projection under {threshold} of target)").format(
+            threshold=pct(self.settings.at_risk_threshold)
+        )
+        self.risk_panel.value = f"<h4>{html.escape(heading)}</h4>" + (
             html_table(
                 [_("Rep"), _("Projected attainment"), _("Projected shortfall"), _("Latest feedback")],
                 risk_rows,
