@@ -271,3 +271,24 @@ def test_each_reps_projected_attainment_is_their_part_of_the_projection_over_the
     teams = projected_attainment(split, frame, ["team"]).set_index("team")
     assert teams["projection"].sum() == pytest.approx(split.select().total, abs=0.005)
     assert teams.loc["West", "projection"] == pytest.approx(228_000)
+
+
+def test_a_goal_scoped_to_a_segment_sets_each_reps_part_against_their_targets_in_that_segment(
+    tmp_path: Path,
+) -> None:
+    from fixtures.tracking_data import write_tracking_workbook
+
+    from salesplan_widgets.model.projection import projected_attainment, selection_projections
+    from salesplan_widgets.model.tracking import plan_vs_actual
+
+    workbook = write_tracking_workbook(tmp_path / "wb", {"Ann": 1.2, "Bo": 0.5, "Cy": 0.95})
+    segment_a = ProjectionHorizon(
+        pd.Period("2026-01", "M"), pd.Period("2026-12", "M"), scope={"segment": ["A"]}
+    )
+    split = selection_projections(workbook.cube(), segment_a, ("team", "rep"), last_actual="2026-09")
+    frame = plan_vs_actual(workbook.read_table("targets"), workbook.cube())
+    reps = projected_attainment(split, frame, ["rep"]).set_index("rep")
+    # segment A is half of each rep: target 2 cells × 1,000 × 78 = 156,000; year end 120,000·a
+    assert reps["target"].to_dict() == pytest.approx({"Ann": 156_000, "Bo": 156_000, "Cy": 156_000})
+    assert reps["projection"].to_dict() == pytest.approx({"Ann": 144_000, "Bo": 60_000, "Cy": 114_000})
+    assert reps["projection"].sum() == pytest.approx(split.select().total, abs=0.005)

@@ -252,7 +252,9 @@ def projected_attainment(
     by = list(by)
     f = projections.forecast
     rows = f.monthly
-    goals = select_scope(targets, dict(projections.scope) or None)
+    # the goal's scope on the targets too; a dimension the targets do not carry cannot narrow them
+    scope = {d: m for d, m in projections.scope.items() if d in targets.columns}
+    goals = select_scope(targets, scope or None)
     goals = goals[goals["period"].between(f.start, f.end)]
     for dim, member in (filters or {}).items():
         if member:
