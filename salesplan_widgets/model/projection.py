@@ -235,6 +235,21 @@ def selection_projections(
     return SelectionProjections(forecast, dict(horizon.scope))
 
 
+def _is_member(column: pd.Series, member: str) -> np.ndarray:
+    """Rows whose `column` reads `member` (a categorical compares codes, not 100k strings)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        hit = np.flatnonzero(column.cat.categories.astype(str) == str(member))
+        return np.isin(column.cat.codes.to_numpy(), hit)
+    return (column.astype(str) == str(member)).to_numpy()
+
+
+def _sum_by(frame: pd.DataFrame, by: list[str], columns: list[str]) -> pd.DataFrame:
+    """`columns` summed per `by`, keyed by the members as text (so forecast and targets line up)."""
+    sums = frame.groupby(by, observed=True)[columns].sum().reset_index()
+    sums[by] = sums[by].astype(str)
+    return sums.groupby(by, sort=True)[columns].sum()
+
+
 def projected_attainment(
     projections: SelectionProjections,
     targets: pd.DataFrame,
@@ -246,7 +261,7 @@ def projected_attainment(
 
     The rows are the projection's own split (`SelectionProjections`), so they add up to the selection's
     headline projection; a rep is at risk when projection ÷ target < `at_risk_below`. `targets` holds
-    period, target and the `by` columns (e.g. `tracking.plan_vs_actual`). Returns by + actual_to_date,
+    period, target and the `by` columns (e.g. `tracking.plan_vs_actual`); without period, the horizon's. Returns by + actual_to_date,
     remaining, projection, target, projected_attainment, projected_gap (projection − target), at_risk.
     """
     by = list(by)
@@ -255,23 +270,19 @@ def projected_attainment(
     # the goal's scope on the targets too; a dimension the targets do not carry cannot narrow them
     scope = {d: m for d, m in projections.scope.items() if d in targets.columns}
     goals = select_scope(targets, scope or None)
-    goals = goals[goals["period"].between(f.start, f.end)]
+    if "period" in goals.columns:  # without it: already the horizon's targets (summed over its periods)
+        goals = goals[goals["period"].between(f.start, f.end)]
     for dim, member in (filters or {}).items():
         if member:
-            rows = rows[rows[dim].astype(str) == str(member)]
-            goals = goals[goals[dim].astype(str) == str(member)]
+            rows = rows[_is_member(rows[dim], member)]
+            goals = goals[_is_member(goals[dim], member)]
     closed = rows["closed"].astype(bool).to_numpy()
-    parts = pd.DataFrame({d: rows[d].astype(str).to_numpy() for d in by}).assign(
-        actual_to_date=np.where(closed, rows["forecast"].to_numpy(dtype=float), 0.0),
-        remaining=np.where(closed, 0.0, rows["forecast"].to_numpy(dtype=float)),
+    forecast = rows["forecast"].to_numpy(dtype=float)
+    parts = rows[by].assign(
+        actual_to_date=np.where(closed, forecast, 0.0), remaining=np.where(closed, 0.0, forecast)
     )
-    projected = parts.groupby(by, sort=True)[["actual_to_date", "remaining"]].sum()
-    goal = (
-        pd.DataFrame({d: goals[d].astype(str).to_numpy() for d in by})
-        .assign(target=goals["target"].to_numpy(dtype=float))
-        .groupby(by, sort=True)[["target"]]
-        .sum()
-    )
+    projected = _sum_by(parts, by, ["actual_to_date", "remaining"])
+    goal = _sum_by(goals, by, ["target"])
     result = projected.join(goal, how="outer").fillna(0.0)
     result["projection"] = result["actual_to_date"] + result["remaining"]
     target = result["target"]

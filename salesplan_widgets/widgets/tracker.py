@@ -155,6 +155,7 @@ class Tracker(Dashboard, widgets.VBox):
         self.frame = frame
         self.choices = {n: tuple(frame[n].cat.categories) for n in FILTERS if n in frame.columns}
         self._window_frames: dict[tuple, tuple[pd.DataFrame, dict]] = {}
+        self._horizon_frames: dict[tuple, pd.DataFrame] = {}
         self.periods = tuple(str(p) for p in sorted(self.targets["period"].unique()))
         self.feedback = read_feedback(self.workbook)
 
@@ -206,11 +207,22 @@ class Tracker(Dashboard, widgets.VBox):
         goal's own figure and range, as on the goal's pages. One forecast per month; a filter is a mask."""
         return self._split_projection().select({n: getattr(self, n) for n in FILTERS})
 
+    def _horizon_targets(self) -> pd.DataFrame:
+        """The targets over the month's projection horizon, summed per filter member (kept: a filter
+        change then masks a few thousand rows, not every period's)."""
+        split = self._split_projection()
+        key = (split.forecast.start, split.forecast.end)
+        if key not in self._horizon_frames:
+            inside = self.frame[self.frame["period"].between(*key)]
+            dims = list(self.choices)
+            self._horizon_frames[key] = inside.groupby(dims, observed=True, as_index=False)["target"].sum()
+        return self._horizon_frames[key]
+
     def _rep_outlook(self) -> pd.DataFrame:
         """Each selected rep's part of the selection's projection against their targets (adds up to it)."""
         return projected_attainment(
             self._split_projection(),
-            self.frame,
+            self._horizon_targets(),
             ["rep"],
             {n: getattr(self, n) for n in FILTERS},
             self.settings.at_risk_threshold,
