@@ -72,15 +72,21 @@ def test_required_daily_rate_spreads_the_rest_over_working_days_left():
     assert bool(result["ahead"])
 
 
-def test_seasonal_projection_respects_the_plan_shape_where_run_rate_does_not():
+def test_seasonal_pace_respects_the_plan_shape_where_run_rate_does_not():
     # a quiet January and a big February: January beat its plan by 20%
     frame = month_frame([("2026-01", 1_000.0, 1_200.0), ("2026-02", 3_000.0, 0.0)])
     window = PaceWindow(pd.Period("2026-01", "M"), pd.Period("2026-02", "M"), dt.date(2026, 1, 31))
-    result = pace(frame, window, by=["rep"], at_risk_below=0.9).iloc[0]
+    result = pace(frame, window, by=["rep"]).iloc[0]
     assert result["seasonal_projection"] == pytest.approx(1_200 + 3_000 * 1.2)
     assert result["run_rate_projection"] == pytest.approx(1_200 / 21 * (21 + 16))
-    assert result["projected_attainment"] == pytest.approx(1.2)
-    assert not bool(result["at_risk"])
+    assert bool(result["ahead"])
+
+
+def test_pace_carries_no_year_end_projection_or_at_risk_flag():
+    # year end, projected attainment and at-risk come from model/projection.py (one projection everywhere)
+    frame = month_frame([("2026-10", 18_000.0, 1_000.0)])
+    result = pace(frame, PaceWindow(OCT, OCT, dt.date(2026, 10, 9)), by=["rep"])
+    assert not {"at_risk", "projected_attainment", "projected_gap"} & set(result.columns)
 
 
 def test_projection_range_comes_from_past_months_attainment():
@@ -100,17 +106,17 @@ def test_projection_range_comes_from_past_months_attainment():
     assert result["projection_high"] == pytest.approx(3_000 + 1_160.0)
 
 
-def test_reps_projected_under_the_threshold_are_at_risk():
+def test_a_rep_behind_the_expected_to_date_is_behind_pace():
     frame = pd.concat(
         [
             month_frame([("2026-10", 18_000.0, 1_000.0)], "Bo"),
-            month_frame([("2026-10", 18_000.0, 1_900.0)], "Cy"),
+            month_frame([("2026-10", 18_000.0, 2_100.0)], "Cy"),
         ]
     )
-    result = pace(frame, PaceWindow(OCT, OCT, dt.date(2026, 10, 9)), by=["rep"], at_risk_below=0.9)
-    flags = result.set_index("rep")["at_risk"].to_dict()
-    # Bo: pace 0.5 → projects 50%; Cy: pace 0.95 → 95%
-    assert flags == {"Bo": True, "Cy": False}
+    result = pace(frame, PaceWindow(OCT, OCT, dt.date(2026, 10, 9)), by=["rep"]).set_index("rep")
+    # 2 of 18 working days gone: 2,000 expected; Bo 1,000 ÷ 2,000 = 0.5, Cy 2,100 ÷ 2,000 = 1.05
+    assert result["pace_index"].to_dict() == pytest.approx({"Bo": 0.5, "Cy": 1.05})
+    assert result["ahead"].to_dict() == {"Bo": False, "Cy": True}
 
 
 def test_unknown_country_is_a_clear_input_error():
@@ -153,4 +159,4 @@ def test_a_window_with_no_targets_or_sales_paces_as_one_empty_row():
     window = PaceWindow(pd.Period("2027-01", "M"), pd.Period("2027-12", "M"), dt.date(2027, 1, 31))
     total = pace(empty, window)
     assert len(total) == 1 and total["target"].iloc[0] == 0.0
-    assert pd.isna(total["pace_index"].iloc[0]) and not bool(total["at_risk"].iloc[0])
+    assert pd.isna(total["pace_index"].iloc[0]) and not bool(total["ahead"].iloc[0])

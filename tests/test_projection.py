@@ -203,3 +203,92 @@ def test_a_goal_overtaken_by_the_projection_is_judged_against_the_baseline_it_wa
     achievable = report.smart_check()["A"]
     assert achievable.passed and "4.0% over the baseline" in achievable.sentence
     assert "Forecast above target" in str(report.headline())
+
+
+@pytest.fixture
+def minimal_copy(tmp_path: Path) -> Path:
+    """A workbook with only date, amount and rep (46 Texas cities as reps), sales to June 2026, no targets."""
+    return write_minimal_workbook(
+        tmp_path / "texas", templates=("report_tracking",), sales=home_sales(last="2026-06")
+    )
+
+
+@pytest.mark.parametrize(("name", "period"), [("demo", "2026-10"), ("minimal", "2026-06")])
+def test_the_reps_projections_in_the_period_report_add_up_to_its_headline_projection(
+    name: str, period: str, demo_copy: Path, minimal_copy: Path
+) -> None:
+    import json
+
+    from salesplan_widgets.run import run_period
+
+    folder = run_period(
+        demo_copy if name == "demo" else minimal_copy, period, templates=["report_tracking"], progress=False
+    )
+    tracking = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["report_tracking"]
+    reps = tracking["tracking_rep_projections"]
+    assert len(reps) > 1
+    # the reps are the headline's own split: their sum is the headline to the cent (float rounding only)
+    assert sum(reps.values()) == pytest.approx(tracking["tracking_projection"], abs=0.005)
+
+
+@pytest.mark.parametrize(("name", "period"), [("demo", "2026-10"), ("minimal", "2026-06")])
+def test_the_trackers_rep_projections_add_up_to_its_headline_and_flag_the_reps_at_risk(
+    name: str, period: str, demo_copy: Path, minimal_copy: Path
+) -> None:
+    view = Tracker(demo_copy if name == "demo" else minimal_copy, period=period, editable=False)
+    selections = [{}] + [{"team": t} for t in view.choices.get("team", ())[:2] if t != "all"]
+    for selection in selections:
+        for dim, member in selection.items():
+            setattr(view, dim, member)
+        outlook = view.rep_outlook
+        assert len(outlook) > 1, selection
+        assert outlook["projection"].sum() == pytest.approx(view.summary["year_end_projection"], abs=0.005)
+        # at risk: projection ÷ target under the plan's threshold, from those same figures
+        threshold = view.settings.at_risk_threshold
+        under = outlook[(outlook["target"] > 0) & (outlook["projection"] < threshold * outlook["target"])]
+        assert sorted(view.at_risk["rep"]) == sorted(under["rep"]), selection
+        assert view.summary["reps_at_risk"] == len(under)
+
+
+def test_each_reps_projected_attainment_is_their_part_of_the_projection_over_their_target(
+    tmp_path: Path,
+) -> None:
+    from fixtures.tracking_data import write_tracking_workbook
+
+    from salesplan_widgets.model.projection import projected_attainment, selection_projections
+    from salesplan_widgets.model.tracking import plan_vs_actual
+
+    workbook = write_tracking_workbook(tmp_path / "wb", {"Ann": 1.2, "Bo": 0.5, "Cy": 0.95})
+    year = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+    split = selection_projections(workbook.cube(), year, ("team", "rep"), last_actual="2026-09")
+    frame = plan_vs_actual(workbook.read_table("targets"), workbook.cube())
+    east = projected_attainment(split, frame, ["rep"], {"team": "East"}, at_risk_below=0.9).set_index("rep")
+    # Ann: 180,000 × 1.2 sold + 60,000 × 1.2 forecast = 288,000 of 312,000 (92.3%); Bo: 240,000 × 0.5
+    assert east["projection"].to_dict() == pytest.approx({"Ann": 288_000, "Bo": 120_000})
+    assert east["projected_attainment"].to_dict() == pytest.approx({"Ann": 288 / 312, "Bo": 120 / 312})
+    assert east["at_risk"].to_dict() == {"Ann": False, "Bo": True}
+    assert east["projection"].sum() == pytest.approx(split.select({"team": "East"}).total, abs=0.005)
+    teams = projected_attainment(split, frame, ["team"]).set_index("team")
+    assert teams["projection"].sum() == pytest.approx(split.select().total, abs=0.005)
+    assert teams.loc["West", "projection"] == pytest.approx(228_000)
+
+
+def test_a_goal_scoped_to_a_segment_sets_each_reps_part_against_their_targets_in_that_segment(
+    tmp_path: Path,
+) -> None:
+    from fixtures.tracking_data import write_tracking_workbook
+
+    from salesplan_widgets.model.projection import projected_attainment, selection_projections
+    from salesplan_widgets.model.tracking import plan_vs_actual
+
+    workbook = write_tracking_workbook(tmp_path / "wb", {"Ann": 1.2, "Bo": 0.5, "Cy": 0.95})
+    segment_a = ProjectionHorizon(
+        pd.Period("2026-01", "M"), pd.Period("2026-12", "M"), scope={"segment": ["A"]}
+    )
+    split = selection_projections(workbook.cube(), segment_a, ("team", "rep"), last_actual="2026-09")
+    frame = plan_vs_actual(workbook.read_table("targets"), workbook.cube())
+    reps = projected_attainment(split, frame, ["rep"]).set_index("rep")
+    # segment A is half of each rep: target 2 cells × 1,000 × 78 = 156,000; year end 120,000·a
+    assert reps["target"].to_dict() == pytest.approx({"Ann": 156_000, "Bo": 156_000, "Cy": 156_000})
+    assert reps["projection"].to_dict() == pytest.approx({"Ann": 144_000, "Bo": 60_000, "Cy": 114_000})
+    assert reps["projection"].sum() == pytest.approx(split.select().total, abs=0.005)

@@ -41,17 +41,27 @@ def test_headline_shows_the_models_year_to_date_and_the_one_year_end_projection(
     assert projection.actual_to_date == pytest.approx(model["actual"])
     for figure in (projection.total, low, high):
         assert report._money(figure) in text
+    # projected attainment: 240,000 × 2.65 = 636,000 of 936,000 = 67.9%, the projection's, not pace's
+    assert projection.total == pytest.approx(636_000)
+    assert "Projected attainment" in text and "67.9%" in text
 
 
-def test_at_risk_names_the_laggard_with_projected_gap_and_feedback(workbook):
+def test_at_risk_lists_reps_whose_part_of_the_year_end_projection_is_under_the_threshold(workbook):
     add_note(workbook, "2026-09", "Bo", "Lost the Hangzhou tender", user="Li Na")
     report = TrackingReport.open(workbook, "2026-09")
     text = str(report.at_risk())
-    assert "Bo" in text and "Ann" not in text
+    # each rep's target: 4 cells × 1,000·m summed over m = 1..12 = 312,000; sold Jan–Sep 4 × 1,000 × 45 × a;
+    # Oct–Dec forecast 159,000 (2.65 × 60,000) split by share a / 2.65: 60,000·a; year end 240,000·a,
+    # i.e. 76.9% × a of target: Ann 92.3% (not at risk), Cy 73.1% and Bo 38.5% under 90%
+    outlook = report.rep_outlook().set_index("rep")
+    assert outlook["projection"].to_dict() == pytest.approx({"Ann": 288_000, "Bo": 120_000, "Cy": 228_000})
+    assert outlook["target"].to_dict() == pytest.approx({"Ann": 312_000, "Bo": 312_000, "Cy": 312_000})
+    assert outlook["at_risk"].to_dict() == {"Ann": False, "Bo": True, "Cy": True}
+    assert "Bo" in text and "Cy" in text and "Ann" not in text
+    assert text.index("Bo") < text.index("Cy")  # the largest shortfall first
     assert "Lost the Hangzhou tender" in text
-    bo = report._pace(("rep",)).set_index("rep").loc["Bo"]
-    assert bo["projected_gap"] < 0 and "Projected shortfall" in text
-    assert report._money(-bo["projected_gap"]) in text and report._money(bo["projected_gap"]) not in text
+    assert "Projected shortfall" in text and "year-end projection" in text
+    assert report._money(312_000 - 120_000) in text and report._money(-192_000) not in text
     assert "Lost the Hangzhou tender" in str(report.feedback())
     assert "Ann" in str(report.champions()).split("Bo")[0]  # Ann ranks above Bo
 
@@ -59,7 +69,7 @@ def test_at_risk_names_the_laggard_with_projected_gap_and_feedback(workbook):
 def test_decisions_follow_from_the_figures(workbook):
     report = TrackingReport.open(workbook, "2026-09")
     decisions = report.decision_list()
-    assert any("Bo" in d for d in decisions)
+    assert any("2 reps at risk (largest gap: Bo)" in d for d in decisions)
     assert any("shortfall" in d for d in decisions)
     # the shortfall is the year-end projection's: 9 months of history forecast Oct–Dec at the average month
     # seen (no seasonality without a year of history), so only reps well ahead of the rising targets are

@@ -32,7 +32,7 @@ def expected_pace(workbook, by=(), **filters):
     window = PaceWindow(
         pd.Period("2026-01", "M"), pd.Period("2026-12", "M"), pd.Timestamp("2026-09-30").date()
     )
-    return pace(frame, window, list(by), at_risk_below=0.9)
+    return pace(frame, window, list(by))
 
 
 def test_opens_on_the_last_month_with_the_models_figures(workbook):
@@ -41,7 +41,13 @@ def test_opens_on_the_last_month_with_the_models_figures(workbook):
     model = expected_pace(workbook).iloc[0]
     assert view.summary["actual"] == pytest.approx(model["actual"])
     assert view.summary["pace_index"] == pytest.approx(model["pace_index"])
-    assert view.summary["seasonal_projection"] == pytest.approx(model["seasonal_projection"])
+    # one year-end figure: the projection's (pace's own window-end extrapolations are not in the summary);
+    # year end 240,000 × (1.2 + 0.5 + 0.95) = 636,000 of the year's 3 × 312,000 = 936,000
+    assert not {"seasonal_projection", "run_rate_projection", "projection_low"} & set(view.summary)
+    assert view.summary["year_end_projection"] == pytest.approx(636_000)
+    assert view.summary["year_end_target"] == pytest.approx(936_000)
+    assert view.summary["projected_attainment"] == pytest.approx(636 / 936)
+    assert "67.9%" in view.headline_panel.value
     # the cumulative chart ends at today's actual and expected, and runs the plan to December
     assert view.actual_line.y[-1] == pytest.approx(model["actual"])
     assert view.expected_line.y[-1] == pytest.approx(model["expected"])
@@ -56,19 +62,25 @@ def test_a_filter_moves_the_same_marks_and_never_rebuilds_a_figure(workbook):
     assert sorted(view.rep_bars.x) == ["Ann", "Bo"]
     east = expected_pace(workbook, team="East").iloc[0]
     assert view.summary["actual"] == pytest.approx(east["actual"])
+    # the team's projected attainment: Ann 288,000 + Bo 120,000 of 2 × 312,000
+    assert view.summary["projected_attainment"] == pytest.approx(408 / 624)
+    assert list(view.rep_outlook["rep"]) == ["Ann", "Bo"]
     assert (view.pace_chart, view.rep_chart) == figures
     assert (view.actual_line, view.rep_bars, view.waterfall_bars) == marks
     assert view.pace_chart.marks[2] is view.actual_line
 
 
-def test_reps_are_coloured_by_pace_and_the_at_risk_list_names_the_laggard(workbook):
+def test_reps_are_coloured_by_pace_and_at_risk_by_their_part_of_the_year_end_projection(workbook):
     view = Tracker(workbook)
     colours = dict(zip(view.rep_bars.x, view.rep_bars.color, strict=True))
     assert colours["Ann"] == 2 and colours["Cy"] == 1 and colours["Bo"] == 0  # ahead, watch, behind
-    assert list(view.at_risk["rep"]) == ["Bo"]
-    model = expected_pace(workbook, ["rep"]).set_index("rep")
-    assert view.at_risk.iloc[0]["projected_gap"] == pytest.approx(model.loc["Bo", "projected_gap"])
-    assert "Bo" in view.risk_panel.value
+    # year end = 180,000·a sold + 60,000·a forecast = 240,000·a against 312,000: Ann 92.3%, Cy 73.1%, Bo 38.5%
+    # Cy is on watch by pace (0.95) but at risk by the year-end projection
+    assert list(view.at_risk["rep"]) == ["Bo", "Cy"]
+    assert list(view.at_risk["projected_gap"]) == pytest.approx([120_000 - 312_000, 228_000 - 312_000])
+    assert list(view.at_risk["pace_index"]) == pytest.approx([0.5, 0.95])
+    assert view.summary["reps_at_risk"] == 2
+    assert "Bo" in view.risk_panel.value and "Cy" in view.risk_panel.value
 
 
 def test_waterfall_explains_the_gap_by_the_chosen_dimension(workbook):

@@ -3,9 +3,11 @@
 Working days come from the calendar (model/calendar.py: the `holidays` package for the plan's country,
 China by default, with the weekend make-up working days (调休) it publishes). The expected-to-date of a
 window (month, quarter or year) is each period's target — months or weeks, already carrying the plan's
-seasonal shape — times the share of that period's working days elapsed. Projections to the window's end: a working-day run-rate and a
-seasonal projection (the rest of the plan at today's pace) with a range from the spread of past months'
-attainment. Pure functions on DataFrames: no files, no widgets.
+seasonal shape — times the share of that period's working days elapsed. Pace measures only: on pace,
+ahead or behind so far, and where today's pace would carry the window (a working-day run-rate and the rest
+of the plan at today's pace, with a range from past months' attainment). These are not the year-end
+projection: year end, projected attainment and the at-risk flags come from model/projection.py, the one
+projection every page shows. Pure functions on DataFrames: no files, no widgets.
 """
 
 from __future__ import annotations
@@ -90,10 +92,9 @@ def pace(
     frame: pd.DataFrame,
     window: PaceWindow,
     by: Sequence[str] = (),
-    at_risk_below: float = 0.9,
     band: tuple[float, float] = BAND,
 ) -> pd.DataFrame:
-    """Pace and projection per group over the window.
+    """Pace per group over the window (at-risk and year end: `projection.projected_attainment`).
 
     `frame` holds period, target, actual and the `by` columns (e.g. from `tracking.plan_vs_actual`).
     Formulas, per group::
@@ -104,7 +105,7 @@ def pace(
       run_rate        = actual ÷ working days elapsed × working days in the window
       seasonal        = actual + (target − expected) × pace_index   (the rest of the plan at today's pace)
       low / high      = actual + (target − expected) × the band quantiles of past months' attainment
-      at_risk         = seasonal ÷ target < at_risk_below;  ahead = pace_index ≥ 1
+      ahead           = pace_index ≥ 1
     """
     by = list(by)
     cal = window.calendar()
@@ -156,9 +157,6 @@ def pace(
     high = actual + remaining_plan * high_q
     result["projection_low"] = np.minimum(np.minimum(low, high), seasonal)
     result["projection_high"] = np.maximum(np.maximum(low, high), seasonal)
-    result["projected_attainment"] = seasonal / target.where(target > 0)
-    result["projected_gap"] = seasonal - target
-    result["at_risk"] = (result["projected_attainment"] < at_risk_below).fillna(False).astype(bool)
     result["ahead"] = (pace_index >= 1.0).fillna(False).astype(bool)
     result = result.reset_index()
     return result if by else result.drop(columns="_window")

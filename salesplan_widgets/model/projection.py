@@ -8,6 +8,8 @@ of the open periods depends only on the sales; its interval is the forecast's ow
 forecasts missed by more (model/forecast.py, `Forecast.total_interval`). So year end = actual to date +
 forecast of the remaining periods, with that one interval; the goal (wizard and report), tracking (report
 and Tracker) and the dashboards all call `year_end_projection`, so they show one figure and one range.
+Each rep's and team's year end is their part of that same forecast (`selection_projections`), and their
+projected attainment and at-risk flag follow from it (`projected_attainment`): the rows add up to the headline.
 
 Pure functions on the cube and the plan's goal section: no files, no widgets.
 """
@@ -180,6 +182,7 @@ class SelectionProjections:
     """
 
     forecast: Forecast
+    scope: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def select(self, filters: Mapping[str, str] | None = None) -> YearEndProjection:
         f, rows = self.forecast, self.forecast.monthly
@@ -229,4 +232,61 @@ def selection_projections(
         level=horizon.level,
         max_fitted_series=min(series, MAX_FITTED_SERIES),  # coarsened to the series the total is fitted on
     )
-    return SelectionProjections(forecast)
+    return SelectionProjections(forecast, dict(horizon.scope))
+
+
+def _is_member(column: pd.Series, member: str) -> np.ndarray:
+    """Rows whose `column` reads `member` (a categorical compares codes, not 100k strings)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        hit = np.flatnonzero(column.cat.categories.astype(str) == str(member))
+        return np.isin(column.cat.codes.to_numpy(), hit)
+    return (column.astype(str) == str(member)).to_numpy()
+
+
+def _sum_by(frame: pd.DataFrame, by: list[str], columns: list[str]) -> pd.DataFrame:
+    """`columns` summed per `by`, keyed by the members as text (so forecast and targets line up)."""
+    sums = frame.groupby(by, observed=True)[columns].sum().reset_index()
+    sums[by] = sums[by].astype(str)
+    return sums.groupby(by, sort=True)[columns].sum()
+
+
+def projected_attainment(
+    projections: SelectionProjections,
+    targets: pd.DataFrame,
+    by: Sequence[str],
+    filters: Mapping[str, str] | None = None,
+    at_risk_below: float = 0.9,
+) -> pd.DataFrame:
+    """Per group (e.g. rep): its share of the one year-end projection against its targets over the horizon.
+
+    The rows are the projection's own split (`SelectionProjections`), so they add up to the selection's
+    headline projection; a rep is at risk when projection ÷ target < `at_risk_below`. `targets` holds
+    period, target and the `by` columns (e.g. `tracking.plan_vs_actual`); without period, the horizon's. Returns by + actual_to_date,
+    remaining, projection, target, projected_attainment, projected_gap (projection − target), at_risk.
+    """
+    by = list(by)
+    f = projections.forecast
+    rows = f.monthly
+    # the goal's scope on the targets too; a dimension the targets do not carry cannot narrow them
+    scope = {d: m for d, m in projections.scope.items() if d in targets.columns}
+    goals = select_scope(targets, scope or None)
+    if "period" in goals.columns:  # without it: already the horizon's targets (summed over its periods)
+        goals = goals[goals["period"].between(f.start, f.end)]
+    for dim, member in (filters or {}).items():
+        if member:
+            rows = rows[_is_member(rows[dim], member)]
+            goals = goals[_is_member(goals[dim], member)]
+    closed = rows["closed"].astype(bool).to_numpy()
+    forecast = rows["forecast"].to_numpy(dtype=float)
+    parts = rows[by].assign(
+        actual_to_date=np.where(closed, forecast, 0.0), remaining=np.where(closed, 0.0, forecast)
+    )
+    projected = _sum_by(parts, by, ["actual_to_date", "remaining"])
+    goal = _sum_by(goals, by, ["target"])
+    result = projected.join(goal, how="outer").fillna(0.0)
+    result["projection"] = result["actual_to_date"] + result["remaining"]
+    target = result["target"]
+    result["projected_attainment"] = result["projection"] / target.where(target > 0)
+    result["projected_gap"] = result["projection"] - target
+    result["at_risk"] = (result["projected_attainment"] < at_risk_below).fillna(False).astype(bool)
+    return result.reset_index()

@@ -1,5 +1,5 @@
 """The tracking section of the period report — the meeting pack: headline KPIs, pace, wins and champions,
-at-risk reps with their projected gap, variance drivers, feedback received and decisions to take.
+at-risk reps (their part of the one year-end projection against their targets), variance drivers, feedback received and decisions to take.
 
 `TrackingReport.open(workbook, period)` lines up the targets in force with the cube once; each method
 returns one `Html` part built from model functions (tracking, pacing, variance), with labels through `_()`
@@ -27,7 +27,13 @@ from salesplan_widgets.i18n import (
 )
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_window
-from salesplan_widgets.model.projection import YearEndProjection, projection_horizon, year_end_projection
+from salesplan_widgets.model.projection import (
+    SelectionProjections,
+    YearEndProjection,
+    projected_attainment,
+    projection_horizon,
+    selection_projections,
+)
 from salesplan_widgets.model.replan import period_review
 from salesplan_widgets.model.tracking import attainment, plan_vs_actual
 from salesplan_widgets.model.variance import variance_drivers, waterfall, waterfall_bars, waterfall_labels
@@ -67,6 +73,7 @@ class TrackingReport:
     window: PaceWindow
     settings: TrackingSection
     projection: YearEndProjection
+    projections: SelectionProjections
     notice: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -84,14 +91,16 @@ class TrackingReport:
         frame = plan_vs_actual(targets, cube[cube["period"] <= month])
         # the one year-end projection (model/projection.py): the goal's pages show the same figure and range
         horizon = projection_horizon(wb.plan.goal, FiscalCalendar.of(wb.plan.calendar), month)
-        projection = year_end_projection(cube, horizon, last_actual=month)
+        # split to team × rep, so the reps' projections add up to the headline (model/projection.py)
+        projections = selection_projections(cube, horizon, ("team", "rep"), last_actual=month)
         return cls(
             workbook=wb,
             period=month,
             frame=frame,
             window=window,
             settings=settings,
-            projection=projection,
+            projection=projections.select(),
+            projections=projections,
             notice=notice,
         )
 
@@ -113,10 +122,24 @@ class TrackingReport:
     def _pace(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
         if by not in self._cache:
             s = self.settings
-            self._cache[by] = pace(
-                self.frame, self.window, list(by), s.at_risk_threshold, tuple(s.projection_band)
-            )
+            self._cache[by] = pace(self.frame, self.window, list(by), tuple(s.projection_band))
         return self._cache[by]
+
+    def rep_outlook(self) -> pd.DataFrame:
+        """Per rep: their part of the year-end projection against their targets, and the at-risk flag."""
+        if "outlook" not in self._cache:
+            self._cache["outlook"] = projected_attainment(
+                self.projections, self.frame, ["rep"], at_risk_below=self.settings.at_risk_threshold
+            )
+        return self._cache["outlook"]
+
+    def _at_risk(self) -> pd.DataFrame:
+        """Reps with a target whose projected attainment is under the threshold, largest shortfall first,
+        with their needed-per-working-day from pace."""
+        reps = self.rep_outlook()
+        risky = reps[reps["at_risk"] & (reps["target"] > 0)].sort_values("projected_gap", kind="stable")
+        rates = self._pace(("rep",)).assign(rep=lambda f: f["rep"].astype(str)).set_index("rep")
+        return risky.assign(required_rate=risky["rep"].map(rates["required_rate"]))
 
     @property
     def to_date(self) -> pd.DataFrame:
@@ -142,6 +165,7 @@ class TrackingReport:
     def headline(self) -> blocks.Html:
         total = self._pace().iloc[0]
         month = attainment(self.frame, self.period, (), "month").iloc[0]
+        target = self.projection_target()
         return blocks.section(
             _("Headline"),
             blocks.cards(
@@ -166,6 +190,11 @@ class TrackingReport:
                         _("expected by now: {expected}").format(expected=self._money(total["expected"])),
                     ),
                     projection_card(self.projection, self._money),
+                    blocks.Card(
+                        _("Projected attainment"),
+                        _pct(self.projection.total / target if target > 0 else None),
+                        _("year-end projection ÷ target {target}").format(target=self._money(target)),
+                    ),
                     blocks.Card(
                         _("Needed per working day"),
                         "–" if pd.isna(total["required_rate"]) else self._money(total["required_rate"]),
@@ -217,8 +246,7 @@ class TrackingReport:
         return notes.drop_duplicates("rep").set_index("rep")["text"] if len(notes) else pd.Series(dtype=str)
 
     def at_risk(self) -> blocks.Html:
-        reps = self._pace(("rep",))
-        risky = reps[reps["at_risk"] & (reps["target"] > 0)].sort_values("projected_gap", kind="stable")
+        risky = self._at_risk()
         notes = self._latest_notes()
         rows = [
             (
@@ -230,7 +258,7 @@ class TrackingReport:
             )
             for r in risky.head(AT_RISK_ROWS).itertuples()
         ]
-        heading = _("At risk (projected under {threshold})").format(
+        heading = _("At risk (year-end projection under {threshold} of target)").format(
             threshold=_pct(self.settings.at_risk_threshold)
         )
         if not rows:
@@ -344,7 +372,6 @@ class TrackingReport:
 
     def decision_list(self) -> list[str]:
         """The questions the meeting should settle, from the figures (each a plain sentence)."""
-        reps = self._pace(("rep",))
         items: list[str] = []
         shortfall = self.projection.standing(self.projection_target()).shortfall
         if shortfall > 0:
@@ -353,11 +380,11 @@ class TrackingReport:
                     "Close a projected shortfall of {gap}: re-plan the remaining months or add pipeline."
                 ).format(gap=self._money(shortfall))
             )
-        risky = reps[reps["at_risk"] & (reps["target"] > 0)]
+        risky = self._at_risk()
         if len(risky):
             items.append(
                 _("Agree a recovery plan with {n} reps at risk (largest gap: {rep}).").format(
-                    n=len(risky), rep=risky.sort_values("projected_gap").iloc[0]["rep"]
+                    n=len(risky), rep=risky.iloc[0]["rep"]
                 )
             )
         worst = variance_drivers(self.to_date, self._dimensions(("segment", "channel")))
@@ -387,6 +414,7 @@ class TrackingReport:
         """The headline figures, for metrics.json (not shown on the page)."""
         total = self._pace().iloc[0]
         reps = self._pace(("rep",))
+        outlook = self.rep_outlook()
         publish_metrics(
             {
                 "tracking_target_year": total["target"],
@@ -397,7 +425,9 @@ class TrackingReport:
                 "tracking_projection_low": self.projection.interval[0],
                 "tracking_projection_high": self.projection.interval[1],
                 "tracking_projection_end": str(self.projection.end),
-                "tracking_reps_at_risk": int((reps["at_risk"] & (reps["target"] > 0)).sum()),
+                "tracking_reps_at_risk": len(self._at_risk()),
+                # each rep's part of the projection: they add up to tracking_projection
+                "tracking_rep_projections": dict(zip(outlook["rep"], outlook["projection"], strict=True)),
                 "tracking_reps_ahead": int(reps["ahead"].sum()),
                 "currency": self.workbook.currency,
             }

@@ -27,6 +27,7 @@ from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pa
 from salesplan_widgets.model.projection import (
     SelectionProjections,
     YearEndProjection,
+    projected_attainment,
     projection_horizon,
     selection_projections,
 )
@@ -52,6 +53,8 @@ from salesplan_widgets.workbook.feedback import add_note, read_feedback
 from salesplan_widgets.workbook.versions import save_version, targets_for_tracking, targets_version
 
 FILTERS = ("team", "rep", "segment", "channel")
+# pace's own window-end extrapolations, left out of the summary: its year end is the one projection's
+PACE_WINDOW_END = ("seasonal_projection", "run_rate_projection", "projection_low", "projection_high")
 VARIANCE_DIMENSIONS = ("segment", "channel", "rep", "team")
 STATUS_COLOURS = {"ahead": "#4c9a6a", "watch": "#e0a32c", "behind": "#c0392b"}
 STATUS_CODE = {"behind": 0, "watch": 1, "ahead": 2}
@@ -63,9 +66,11 @@ class Tracker(Dashboard, widgets.VBox):
     """Attainment, pace, variance, at-risk reps and feedback for a selection; a re-plan panel.
 
     Built from a workbook for a `period` (the month we stand in; by default the last month with sales).
-    Selecting `team`, `rep`, `segment` or `channel` recomputes, with `model.pacing.pace`, the `summary`
-    (target, actual, expected to date, ``pace_index``, the year-end projection and its range, days left,
-    reps at risk and ahead), `rep_pace`, the cumulative `path`, the `variance` waterfall and `at_risk`.
+    Selecting `team`, `rep`, `segment` or `channel` recomputes the `summary` (pace from `model.pacing.pace`:
+    target, actual, expected to date, ``pace_index``, days left, reps ahead; year end from the one
+    projection, `model.projection`: its figure and range, reps at risk), `rep_pace`, `rep_outlook` (each
+    rep's part of that projection against their targets), the cumulative `path`, the `variance` waterfall
+    and `at_risk`.
     In JupyterLab it also writes: `add_note` to the feedback log, and `preview_replan` /
     `preview_event` then `save_replan` for a new plan version. Served (read-only workbook) it has no
     writing controls at all.
@@ -79,11 +84,19 @@ class Tracker(Dashboard, widgets.VBox):
     channel = Unicode("", help="Channel shown; empty means all.")
     period = Unicode(help="Month we stand in, YYYY-MM.")
     variance_by = Enum(VARIANCE_DIMENSIONS, default_value="segment", help="Dimension of the waterfall.")
-    summary = Dict(help="Headline figures of the selection over the pace window (model.pacing.pace).")
-    rep_pace = Instance(pd.DataFrame, allow_none=True, help="Pace and projection per rep.")
+    summary = Dict(
+        help="Headline figures of the selection: pace over the pace window (model.pacing.pace), year end "
+        "and projected attainment from the one projection (model.projection)."
+    )
+    rep_pace = Instance(pd.DataFrame, allow_none=True, help="Pace per rep over the pace window.")
+    rep_outlook = Instance(
+        pd.DataFrame, allow_none=True, help="Per rep: their part of the year-end projection against target."
+    )
     path = Instance(pd.DataFrame, allow_none=True, help="Cumulative target, expected and actual by month.")
     variance = Instance(pd.DataFrame, allow_none=True, help="Waterfall steps from target to actual.")
-    at_risk = Instance(pd.DataFrame, allow_none=True, help="Reps projected under the at-risk threshold.")
+    at_risk = Instance(
+        pd.DataFrame, allow_none=True, help="Reps whose year-end projection is under the at-risk threshold."
+    )
     preview = Instance(pd.DataFrame, allow_none=True, help="Effect on every quota of the re-plan previewed.")
 
     def __init__(
@@ -142,6 +155,7 @@ class Tracker(Dashboard, widgets.VBox):
         self.frame = frame
         self.choices = {n: tuple(frame[n].cat.categories) for n in FILTERS if n in frame.columns}
         self._window_frames: dict[tuple, tuple[pd.DataFrame, dict]] = {}
+        self._horizon_frames: dict[tuple, pd.DataFrame] = {}
         self.periods = tuple(str(p) for p in sorted(self.targets["period"].unique()))
         self.feedback = read_feedback(self.workbook)
 
@@ -178,16 +192,41 @@ class Tracker(Dashboard, widgets.VBox):
                 mask = hit if mask is None else mask & hit
         return rows if mask is None else rows[mask]
 
-    def projection(self) -> YearEndProjection:
-        """The one year-end projection (model/projection.py) of the selection: with nothing selected, the
-        goal's own figure and range, as on the goal's pages. One forecast per month; a filter is a mask."""
+    def _split_projection(self) -> SelectionProjections:
+        """The month's one forecast split to team × rep (computed once per month)."""
         if self.period not in self._projections:
             period = self.calendar.period(self.period)
             horizon = projection_horizon(self.workbook.plan.goal, self.calendar, period)
             self._projections[self.period] = selection_projections(
                 self.cube, horizon, ("team", "rep"), last_actual=period
             )
-        return self._projections[self.period].select({n: getattr(self, n) for n in FILTERS})
+        return self._projections[self.period]
+
+    def projection(self) -> YearEndProjection:
+        """The one year-end projection (model/projection.py) of the selection: with nothing selected, the
+        goal's own figure and range, as on the goal's pages. One forecast per month; a filter is a mask."""
+        return self._split_projection().select({n: getattr(self, n) for n in FILTERS})
+
+    def _horizon_targets(self) -> pd.DataFrame:
+        """The targets over the month's projection horizon, summed per filter member (kept: a filter
+        change then masks a few thousand rows, not every period's)."""
+        split = self._split_projection()
+        key = (split.forecast.start, split.forecast.end)
+        if key not in self._horizon_frames:
+            inside = self.frame[self.frame["period"].between(*key)]
+            dims = list(self.choices)
+            self._horizon_frames[key] = inside.groupby(dims, observed=True, as_index=False)["target"].sum()
+        return self._horizon_frames[key]
+
+    def _rep_outlook(self) -> pd.DataFrame:
+        """Each selected rep's part of the selection's projection against their targets (adds up to it)."""
+        return projected_attainment(
+            self._split_projection(),
+            self._horizon_targets(),
+            ["rep"],
+            {n: getattr(self, n) for n in FILTERS},
+            self.settings.at_risk_threshold,
+        )
 
     # -- the view ---------------------------------------------------------------------------------------
     def _dropdown(self, name: str, label: str, everything: str) -> widgets.Dropdown:
@@ -459,8 +498,8 @@ class Tracker(Dashboard, widgets.VBox):
         selected = self._selected(window)
         threshold, ahead = self.settings.at_risk_threshold, self.settings.ahead_threshold
         band = tuple(self.settings.projection_band)
-        total = pace(selected, window, (), threshold, band)
-        by_rep = pace(selected, window, ["rep"], threshold, band)
+        total = pace(selected, window, (), band)
+        by_rep = pace(selected, window, ["rep"], band)
         by_rep = by_rep[by_rep["target"] > 0].assign(
             status=lambda f: pace_status(f["pace_index"], threshold, ahead)
         )
@@ -505,17 +544,25 @@ class Tracker(Dashboard, widgets.VBox):
 
         self.path, self.variance = path, steps
         self.rep_pace = by_rep.reset_index(drop=True)
-        self.at_risk = (
-            by_rep[by_rep["at_risk"]].sort_values("projected_gap", kind="stable").reset_index(drop=True)
-        )
+        outlook = self._rep_outlook()
+        self.rep_outlook = outlook
+        risky = outlook[outlook["at_risk"] & (outlook["target"] > 0)]
+        pace_so_far = by_rep[["rep", "attainment", "pace_index"]].assign(rep=lambda f: f["rep"].astype(str))
+        risky = risky.merge(pace_so_far, on="rep", how="left")  # pace beside the projection, for the list
+        self.at_risk = risky.sort_values("projected_gap", kind="stable").reset_index(drop=True)
         projection = self.projection()
+        horizon_target = float(outlook["target"].sum())
+        # one year-end figure, the projection's: pace's window-end extrapolations stay out of the summary
+        pace_only = total.iloc[0].drop(list(PACE_WINDOW_END), errors="ignore")
         self.summary = {
-            k: (v.item() if hasattr(v, "item") else v) for k, v in total.iloc[0].to_dict().items()
+            k: (v.item() if hasattr(v, "item") else v) for k, v in pace_only.to_dict().items()
         } | {
             "year_end": str(projection.end),
             "year_end_projection": projection.total,
             "year_end_low": projection.interval[0],
             "year_end_high": projection.interval[1],
+            "year_end_target": horizon_target,
+            "projected_attainment": projection.total / horizon_target if horizon_target > 0 else float("nan"),
             "days_left": window.days_left(),
             "as_of": window.as_of.isoformat(),
             "reps_at_risk": int(len(self.at_risk)),
@@ -553,6 +600,11 @@ class Tracker(Dashboard, widgets.VBox):
             ),
             projection_card(self.projection(), self._money, loc),
             Card(
+                _("Projected attainment"),
+                pct(s["projected_attainment"]),
+                _("year-end projection ÷ target {target}").format(target=self._money(s["year_end_target"])),
+            ),
+            Card(
                 _("Needed per working day"),
                 "—" if pd.isna(s["required_rate"]) else self._money(s["required_rate"]),
                 _("{days} working days left").format(days=s["days_left"]),
@@ -570,7 +622,10 @@ class Tracker(Dashboard, widgets.VBox):
             [r.rep, pct(r.projected_attainment), self._money(-r.projected_gap), str(latest.get(r.rep, ""))]
             for r in self.at_risk.head(25).itertuples()
         ]
-        self.risk_panel.value = f"<h4>{html.escape(_('At risk'))}</h4>" + (
+        heading = _("At risk (year-end projection under {threshold} of target)").format(
+            threshold=pct(self.settings.at_risk_threshold)
+        )
+        self.risk_panel.value = f"<h4>{html.escape(heading)}</h4>" + (
             html_table(
                 [_("Rep"), _("Projected attainment"), _("Projected shortfall"), _("Latest feedback")],
                 risk_rows,
