@@ -96,8 +96,10 @@ def served(tmp_path_factory):
         tmp_path_factory.mktemp("minimal") / "texas", dashboards=tuple(DASHBOARDS)
     )
     port = free_port()
+    command = [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(folder), "--port", str(port)]
+    # every dashboard in turn, each page's kernel kept until culled: room for all (test_serve.py tests the cap)
     process = subprocess.Popen(
-        [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(folder), "--port", str(port)],
+        [*command, "--max-kernels", str(len(DASHBOARDS) + 2)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
