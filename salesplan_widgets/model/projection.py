@@ -150,13 +150,19 @@ class GoalStanding:
     stretch: float
 
 
+def _last_actual(cube: pd.DataFrame, last_actual: pd.Period | str | None) -> pd.Period:
+    """The last period counted as actual: the data's last, or an earlier one asked for."""
+    last = cube["period"].max()
+    if last_actual is None:
+        return last
+    return min(FiscalCalendar.of(None, cube["period"]).period(last_actual), last)
+
+
 def year_end_projection(
     cube: pd.DataFrame, horizon: ProjectionHorizon, last_actual: pd.Period | str | None = None
 ) -> YearEndProjection:
     """Actual to date + forecast of the open periods of `horizon`, from the data up to `last_actual`."""
-    last = cube["period"].max()
-    if last_actual is not None:
-        last = min(FiscalCalendar.of(None, cube["period"]).period(last_actual), last)
+    last = _last_actual(cube, last_actual)
     forecast = baseline_forecast(
         cube,
         horizon.start,
@@ -215,9 +221,7 @@ def selection_projections(
 ) -> SelectionProjections:
     """One forecast of `horizon` by segment × channel × `detail` (e.g. team, rep), fitted on segment ×
     channel like `year_end_projection`, for `SelectionProjections.select`."""
-    last = cube["period"].max()
-    if last_actual is not None:
-        last = min(FiscalCalendar.of(None, cube["period"]).period(last_actual), last)
+    last = _last_actual(cube, last_actual)
     rows = select_scope(cube[cube["period"] <= last], dict(horizon.scope) or None)
     series = rows.groupby(list(SERIES), observed=True).ngroups if len(rows) else 1
     by = (*SERIES, *[d for d in detail if d not in SERIES and d in cube.columns])
