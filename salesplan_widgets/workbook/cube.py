@@ -215,16 +215,23 @@ def read_cube(path: Path) -> pd.DataFrame:
 
 
 # -- accounts ----------------------------------------------------------------------------------------------
-def _require_account(source: Source) -> None:
-    if "account" not in source.columns:
+def _require_column(source: Source, column: str, expected: str) -> None:
+    """Refuse a computation that needs `column` when the source does not map it, saying how to map it."""
+    if column not in source.columns:
         raise InputError(
             Problem(
                 file=source.path,
-                column="account",
-                expected=_("a column mapped to account"),
-                fix=_("add account: <your column name> under the source's columns in plan.yaml"),
+                column=column,
+                expected=expected,
+                fix=_("add {column}: <your column name> under the source's columns in plan.yaml").format(
+                    column=column
+                ),
             )
         )
+
+
+def _require_account(source: Source) -> None:
+    _require_column(source, "account", _("a column mapped to account"))
 
 
 def _date_filter(start: dt.date | None, end: dt.date | None) -> str:
@@ -436,15 +443,7 @@ def cost_cube(source: Source, base_dir: Path, calendar: Calendar, by_product: bo
 
     The same grouping as `build_cube`, so the result merges onto the cube row for row.
     """
-    if "cost" not in source.columns:
-        raise InputError(
-            Problem(
-                file=source.path,
-                column="cost",
-                expected=_("a column mapped to cost, for commission on gross margin"),
-                fix=_("add cost: <your column name> under the source's columns in plan.yaml"),
-            )
-        )
+    _require_column(source, "cost", _("a column mapped to cost, for commission on gross margin"))
     dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
     mapped = [d for d in dimensions if d in source.columns]
     constants = [d for d in dimensions if d not in source.columns]
