@@ -8,7 +8,13 @@ figures and gains `credit` (how the row's rep came by it) and `credit_rule` (whi
 - `overlay`: a specialist credited beside the owners (extra: total credit may exceed 100% by design);
 - `team`: a manager credited with a team member's sales, paid on the manager's own plan;
 - `team_override`: the same, paid at the manager's override rate as a line of its own (these rows are not
-  sales of the manager: they do not count towards the manager's quota).
+  sales of the manager: they do not count towards the manager's quota);
+- `won`: a new account's sales booked by another rep, credited to the rep who won the account instead
+  (`account_winner`, for its first months);
+- `won_overlay`: the same credited beside the booking rep, who keeps the sale (`account_winner.overlay`).
+
+The winner's credit is given first, so the splits and the managers' team credit then treat it as the
+winner's own sale (the pay cube marks those rows with `won_by`, see `with_won_accounts`).
 
 Splits match on rep, account, deal, segment and channel (the first matching split wins); account and deal
 need those columns in the cube (`workbook.cube.credit_slices`). A manager's team credit is taken from the
@@ -25,11 +31,14 @@ from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema.incentives import IncentivesSection
 
-KINDS: tuple[str, ...] = ("booked", "split", "overlay", "team", "team_override")
-CREDIT_LINES: tuple[str, ...] = ("split", "overlay", "team")  # credit a statement shows beside the pay
+KINDS: tuple[str, ...] = ("booked", "split", "overlay", "team", "team_override", "won", "won_overlay")
+# credit a statement shows beside the pay
+CREDIT_LINES: tuple[str, ...] = ("split", "overlay", "team", "won", "won_overlay")
 MEASURES: tuple[str, ...] = ("actual", "quantity", "lines")
-OWNERS = ("booked", "split")
-EXTRA = ("overlay", "team")  # credit beyond 100% of booked sales
+OWNERS = ("booked", "split", "won")
+EXTRA = ("overlay", "team", "won_overlay")  # credit beyond 100% of booked sales
+WON = ("won_by", "won_team")  # the pay cube's mark on a new account's sales booked by another rep
+NOT_WON = "all"  # the mark of every other row (as any column the rows' source does not have)
 # what a credited row carries in proportion to its share: sales, and the cash and deal facts beside them
 SHARED = ("actual", "quantity", "cost", "collected", "deal_sales", "deals", "new_logos")
 OWN_FACTS = ("collected", "deal_sales", "deals", "new_logos")  # a rep's own: never a manager's team credit
@@ -59,7 +68,7 @@ def _split_rule(cube: pd.DataFrame, section: IncentivesSection) -> np.ndarray:
     """Index of the first split matching each row (−1 where none does)."""
     rule = np.full(len(cube), -1)
     for i, split in reversed(list(enumerate(section.crediting))):  # few rules; earlier ones win
-        match = np.ones(len(cube), dtype=bool)
+        match = (cube["credit"] != "won_overlay").to_numpy().copy()  # an overlay's credit is never split
         for column in ("rep", "account", "deal", "segment", "channel"):
             value = getattr(split, column)
             if value is None:
@@ -87,7 +96,7 @@ def credit_sales(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame
     """
     if "credit" in cube.columns:
         return cube
-    cube = cube.assign(credit="booked", credit_rule=-1)
+    cube = _winner_credit(cube.assign(credit="booked", credit_rule=-1), section)
     if cube.empty or not (section.crediting or section.hierarchy):
         return cube
     rule = _split_rule(cube, section) if section.crediting else np.full(len(cube), -1)
@@ -113,6 +122,25 @@ def credit_sales(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame
                 parts.append(rows.drop(columns=["_rule", "_to", "_share"]))
     credited = pd.concat(parts, ignore_index=True)
     return pd.concat([credited, *_team_credit(credited, section)], ignore_index=True)
+
+
+def _winner_credit(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame:
+    """The rows marked `won_by` credited to the account's winner (and the winner's team): instead of the
+    booking rep, or, as an overlay, beside the booking rep who keeps the sale."""
+    if "won_by" not in cube.columns:
+        return cube
+    won = ~cube["won_by"].fillna(NOT_WON).astype(str).isin([NOT_WON, ""]).to_numpy()
+    rule = section.account_winner
+    if not won.any() or rule is None or rule.months == 0:
+        return cube.drop(columns=list(WON))
+    taken = cube[won]
+    moved = taken.assign(rep=taken["won_by"], credit="won_overlay" if rule.overlay else "won")
+    if "team" in moved.columns:
+        moved = moved.assign(team=moved["won_team"])
+    # the winner is credited with the account's sales, not the booker's cash, deals or new accounts
+    moved = moved.assign(**{c: 0.0 for c in OWN_FACTS if c in moved.columns})
+    parts = [cube[~won], taken, moved] if rule.overlay else [cube[~won], moved]
+    return pd.concat(parts, ignore_index=True).drop(columns=list(WON))
 
 
 def _team_credit(credited: pd.DataFrame, section: IncentivesSection) -> list[pd.DataFrame]:
@@ -153,6 +181,25 @@ def credit_summary(credited: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         out["credit_ratio"] = np.where(out["booked"] != 0, out["credited"] / out["booked"], np.nan)
     return out.reset_index()
+
+
+def with_won_accounts(cube: pd.DataFrame, won: pd.DataFrame) -> pd.DataFrame:
+    """The cube with new accounts' sales booked by other reps than their winners (`won`: the cube's rows
+    plus `won_by` and `won_team`) kept apart: their totals leave the cube's rows and come back marked with
+    the winner, for `credit_sales` to credit. The result adds up to the cube."""
+    keys = [c for c in cube.columns if c not in (*MEASURES, "cost")]
+    measures = [m for m in (*MEASURES, "cost") if m in cube.columns and m in won.columns]
+    won = won.assign(
+        **{c: NOT_WON for c in ("account", "deal") if c in cube.columns and c not in won.columns}
+    )
+    rest = cube.merge(won.groupby(keys, observed=True, as_index=False)[measures].sum(), on=keys, how="left",
+                      suffixes=("", "_taken"))  # fmt: skip
+    for m in measures:
+        rest[m] = (rest[m] - rest.pop(f"{m}_taken").fillna(0)).astype(cube[m].dtype)
+    rest = rest[(rest[measures[0]] != 0) | (rest.get("lines", 0) != 0)].assign(
+        won_by=NOT_WON, won_team=NOT_WON
+    )
+    return pd.concat([rest, won[[*keys, *WON, *measures]]], ignore_index=True)
 
 
 def with_slices(cube: pd.DataFrame, slices: pd.DataFrame) -> pd.DataFrame:

@@ -38,6 +38,7 @@ Example (rates and attainments are fractions: 0.05 = 5%, 1.0 = 100% of quota)::
         - {rep: Wang Fang, segment: A, shares: {Wang Fang: 0.6, Li Wei: 0.4}, overlays: {Chen Jing: 1.0}}
         - {account: ACME, shares: {Li Wei: 0.5, Wang Fang: 0.5}}   # or per deal: {deal: D-17, ...}
       hierarchy: [{manager: Zhang Min, team: East, override_rate: 0.01}]   # no rate: on their own plan
+      account_winner: {months: 12}  # a new account's sales credited to its winner for 12 months
       relief: [{rep: Zhao Lei, joined: 2026-10-12, reason: new hire}]
       plans:                        # plans by role, in dated versions; everyone else is on the rules above
         - id: kam
@@ -477,6 +478,21 @@ class TeamCredit(PlanModel):
     )
 
 
+class AccountWinner(PlanModel):
+    """A new account credited to the rep who won it (the rep on its first line ever, as the new-logo bonus
+    defines it): for `months` after the win, the account's sales booked by others are the winner's credit,
+    instead of the booker's, or beside the booker's as an overlay."""
+
+    months: int = Field(
+        0, ge=0, le=120, description="Months after the win the winner is credited, e.g. 12; 0 turns it off."
+    )
+    overlay: bool = Field(
+        False,
+        description="false: the winner is credited instead of the booking rep; true: beside the booking rep "
+        "(both credited, total credit above 100%).",
+    )
+
+
 class Relief(PlanModel):
     """Quota relief for a rep who joins or leaves mid-period: quota prorated by days active."""
 
@@ -735,6 +751,11 @@ class IncentivesSection(PlanRules):
         default_factory=list,
         description="Draws against commission and guarantees, per rep; balances are kept in the ledger.",
     )
+    account_winner: AccountWinner | None = Field(
+        None,
+        description="Credit a new account's sales to the rep who won it, for some months (needs the account "
+        "column).",
+    )
     clawback: Clawback | None = Field(
         None,
         description="Recover commission on deals returned within a window of days (needs a deal column).",
@@ -788,7 +809,7 @@ class IncentivesSection(PlanRules):
     def _omit_empty_role_plans(self, handler):
         """A plan without role plans is written as before: no empty `plans:`/`assignments:` keys."""
         data = handler(self)
-        for key in ("plans", "assignments", "hierarchy", "draws", "clawback", "holdback"):
+        for key in ("plans", "assignments", "hierarchy", "draws", "clawback", "holdback", "account_winner"):
             if isinstance(data, dict) and not data.get(key):
                 data.pop(key, None)
         if isinstance(data, dict) and data.get("measure") == "amount":  # the default: plans read as before
@@ -811,6 +832,7 @@ class IncentivesSection(PlanRules):
                 "provisional_growth",
                 "hierarchy",
                 "measure",
+                "account_winner",
             }
         )
         return IncentivesSection.model_validate(rules | shared)

@@ -66,7 +66,24 @@ def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
                 workbook.source("sales"), workbook.path, workbook.plan.calendar, accounts, deals, by_product
             )
         cube = with_slices(cube, slices)
+    cube = _with_won_accounts(workbook, section, cube, by_product, accounts, deals)
     return with_deal_facts(with_collections(cube, workbook, section), workbook, section)
+
+
+def _with_won_accounts(workbook, section, cube, by_product, accounts, deals) -> pd.DataFrame:
+    """New accounts' sales booked by others kept apart with their winner, when `account_winner` is on."""
+    from salesplan_widgets.model.credit import with_won_accounts
+    from salesplan_widgets.workbook.won_accounts import won_account_sales
+
+    rule = section.account_winner
+    if rule is None or rule.months == 0:
+        return cube
+    with workbook._conversions():
+        won = won_account_sales(
+            workbook.source("sales"), workbook.path, workbook.plan.calendar, rule.months, by_product,
+            accounts, deals,
+        )  # fmt: skip
+    return with_won_accounts(cube, won)
 
 
 QUANTITY_TARGETS = "quantity_targets"

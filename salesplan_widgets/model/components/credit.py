@@ -1,4 +1,4 @@
-"""Credit lines (`incentives.crediting`, `incentives.hierarchy`): the sales a rep is credited with beyond
+"""Credit lines (`incentives.crediting`, `incentives.hierarchy`, `incentives.account_winner`): the sales a rep is credited with beyond
 their own bookings, shown on the statement so a split, an overlay or a manager's team credit is visible.
 
 The lines earn nothing themselves: the credited sales are already in the sales the other lines pay on.
@@ -28,6 +28,8 @@ class Credit(Component):
             _("Split credit: your share of sales split with other reps"),
             _("Overlay credit: sales credited beside the owner (total credit above 100%)"),
             _("Team credit: your team's sales, counted on your own plan"),
+            _("Won-account credit: sales of an account you won, booked by another rep"),
+            _("Won-account overlay: sales of an account you won, credited beside the rep who booked them"),
         ]
 
     def export(self, e, s):

@@ -1,0 +1,93 @@
+"""Sales of new accounts booked by someone other than the rep who won them, counted in DuckDB, for the plan's
+`incentives.account_winner` rule (`model/credit.py` moves their credit to the winner).
+
+An account's winner is the rep on its first line ever, over the whole file (the earliest date, then rep,
+then team, as the new-logo bonus in `cube.deal_facts` defines it). Only the small grouped result comes to
+pandas; storage only, the crediting rule itself lives in the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from salesplan_widgets.i18n import _
+from salesplan_widgets.schema import Calendar, Source
+from salesplan_widgets.workbook.cube import (
+    CUBE_DIMENSIONS,
+    MEASURES,
+    _empty_cube,
+    _require_column,
+    cube_sql,
+    period_freq,
+)
+from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
+
+WON = ("won_by", "won_team")
+
+
+def won_account_sales(
+    source: Source,
+    base_dir: Path,
+    calendar: Calendar,
+    months: int,
+    by_product: bool = False,
+    skip_accounts: Sequence[str] = (),
+    skip_deals: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The cube's rows (booking rep, team … as booked) of the lines dated less than `months` after their
+    account's first line and booked by a rep other than its winner, with `won_by` and `won_team` (the
+    winner and the team on that first line).
+
+    Accounts and deals an explicit credit split names (`skip_accounts`, `skip_deals`) are left out: their
+    split says who is credited. Lines without an account have no winner.
+    """
+    _require_column(
+        source, "account", _("a column mapped to account, to credit new accounts to their winner")
+    )
+    dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
+    mapped = [d for d in dimensions if d in source.columns]
+    constants = [d for d in dimensions if d not in source.columns]
+    has_quantity = "quantity" in source.columns
+    costs = ["cost"] if "cost" in source.columns else []
+    has_deal = bool(skip_deals) and "deal" in source.columns
+    columns = ("date", "amount", *(["quantity"] if has_quantity else []), *costs, *mapped, "account")
+    columns = (*columns, *(("team",) if "team" not in mapped else ()), *(("deal",) if has_deal else ()))
+    date, team = ident("date"), ident("team")
+
+    def query(con, scan):
+        lines = (
+            f"SELECT * FROM ({normalised_sql(scan, source, columns)}) AS s WHERE {date} IS NOT NULL "
+            f"AND account <> {literal(UNKNOWN)}"
+        )
+        firsts = (
+            f"SELECT account, min(struct_pack(d := {date}, r := rep, t := {team})) AS f "
+            f"FROM ({lines}) AS l GROUP BY account"
+        )
+        skip = [f"l.account NOT IN ({', '.join(literal(a) for a in skip_accounts)})"] if skip_accounts else []
+        if has_deal:
+            skip.append(f"l.deal NOT IN ({', '.join(literal(d) for d in skip_deals)})")
+        taken = (
+            f"SELECT l.*, w.f.r AS won_by, w.f.t AS won_team FROM ({lines}) AS l JOIN ({firsts}) AS w "
+            f"USING (account) WHERE l.{date} < w.f.d + INTERVAL {int(months)} MONTH AND l.rep <> w.f.r"
+            + "".join(f" AND {s}" for s in skip)
+        )
+        return con.sql(
+            cube_sql(taken, calendar.grain, [*mapped, *WON], constants, has_quantity, sums=costs)
+        ).df()
+
+    raw = run_on_source(source, Path(base_dir), query)
+    freq = period_freq(calendar)
+    if raw.empty:
+        return _empty_cube([*dimensions, *WON], freq)
+    frame = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in [*dimensions, *WON]:
+        frame[d] = raw[d].astype(str).to_numpy()
+    if "team" not in source.columns:
+        frame["won_team"] = ALL
+    for m in [*MEASURES, *costs]:
+        frame[m] = raw[m].astype(float if m != "lines" else "int64").fillna(0).to_numpy()
+    # months counted in SQL gather into their fiscal quarter at quarter grain
+    return frame.groupby(["period", *dimensions, *WON], sort=True, as_index=False)[[*MEASURES, *costs]].sum()
