@@ -5,7 +5,8 @@ commission (its own lines and prior-period adjustments) falls short, the differe
 recoverable draw's top-up is an advance that adds to the rep's draw balance; a non-recoverable draw (a
 guarantee) is never recovered. A balance is recovered from commission above the draw (above nothing once the
 window is over), at most the plan's `recovery_cap` a period, so in the window the rep still takes home the
-draw. Balances live in the ledger (the sum of draw and recovery lines), never in a separate store. Pure:
+draw. A role plan's draws apply to every rep on the plan in the months they are on it (`draws_of`), a
+rep's own draw winning in the months it covers. Balances live in the ledger (the sum of draw and recovery lines), never in a separate store. Pure:
 frames in, frames out, money in integer minor units.
 """
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.ledger_lines import ledger_lines
-from salesplan_widgets.schema.incentives import Draw
+from salesplan_widgets.schema.incentives import Draw, IncentivesSection
 
 DRAW, GUARANTEE, DRAW_RECOVERY = "draw", "guarantee", "draw_recovery"
 KINDS = (DRAW, GUARANTEE, DRAW_RECOVERY)
@@ -38,6 +39,43 @@ def draw_balance(settled: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype=np.int64, name="balance")
     lines = settled[settled["kind"].isin([DRAW, DRAW_RECOVERY])]
     return lines.groupby("rep")["amount_minor"].sum().astype(np.int64).rename("balance")
+
+
+def draws_of(section: IncentivesSection) -> list[Draw]:
+    """Every rep's draws: their own (`incentives.draws`), and their role plan's in the other months they are
+    assigned to it (any day of the month on the plan counts; a later assignment wins a shared month).
+
+    A role draw is cut into one draw per run of months a rep holds it, so each keeps its own terms.
+    """
+    own = list(section.draws)
+    months: dict[tuple[str, str], Draw] = {}  # (rep, YYYY-MM) -> the role draw in force
+    plans = {p.id: p for p in section.plans if p.draws}
+    for a in sorted(section.assignments, key=lambda a: a.start or pd.Timestamp.min.date()):  # a few reps
+        for draw in plans[a.plan].draws if a.plan in plans else []:
+            first = max(draw.start, a.start.strftime("%Y-%m")) if a.start else draw.start
+            last = min(draw.end, a.end.strftime("%Y-%m")) if a.end else draw.end
+            for month in pd.period_range(first, last, freq="M") if first <= last else []:
+                months[(a.rep, str(month))] = draw
+    covered = {(d.rep, str(m)) for d in own for m in pd.period_range(d.start, d.end, freq="M")}
+    runs: list[Draw] = []
+    for (rep, month), draw in sorted(months.items()):
+        if (rep, month) in covered:
+            continue
+        last = runs[-1] if runs else None
+        if last is not None and last.rep == rep and _same_terms(last, draw) and _next(last.end) == month:
+            runs[-1] = last.model_copy(update={"end": month})
+        else:
+            runs.append(Draw.model_validate(draw.model_dump() | {"rep": rep, "start": month, "end": month}))
+    return own + runs
+
+
+def _next(month: str) -> str:
+    return str(pd.Period(month, "M") + 1)
+
+
+def _same_terms(draw: Draw, role_draw: Draw) -> bool:
+    keys = ("kind", "amount", "recovery_cap", "reason")
+    return all(getattr(draw, k) == getattr(role_draw, k) for k in keys)
 
 
 def draws_in_force(draws: list[Draw], period: pd.Period, currency: str) -> pd.DataFrame:

@@ -352,15 +352,16 @@ def _holdbacks(
 
 
 def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
-    from salesplan_widgets.model.draws import draw_balance, draw_lines
+    from salesplan_widgets.model.draws import draw_balance, draw_lines, draws_of
 
-    if not section.draws and settled.empty:
+    draws = draws_of(section)  # each rep's own draws and their role plan's
+    if not draws and settled.empty:
         return payments
     lines = payments.lines
     commission = lines.groupby("rep")["amount_minor"].sum()
     teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     extra, balances = draw_lines(
-        section.draws, payments.period, commission, draw_balance(settled), teams, payments.currency
+        draws, payments.period, commission, draw_balance(settled), teams, payments.currency
     )
     if len(extra):
         lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True)

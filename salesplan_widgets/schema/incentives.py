@@ -612,6 +612,24 @@ class Draw(PlanModel):
         return self
 
 
+class RoleDraw(Draw):
+    """A draw or guarantee a role plan carries for every rep on the plan, in the months they are on it; a
+    rep's own draw (`incentives.draws`) wins in the months it covers."""
+
+    rep: str | None = Field(None, description="Leave out: a role plan's draw is for every rep on the plan.")
+
+    @model_validator(mode="after")
+    def _for_everyone(self) -> RoleDraw:
+        if self.rep is not None:
+            raise ValueError(
+                _(
+                    "draw rule: a role plan's draw is for every rep on the plan, not for {rep}; fix: remove "
+                    "'rep', or move the draw to incentives.draws"
+                ).format(rep=self.rep)
+            )
+        return self
+
+
 class Clawback(PlanModel):
     """Commission on a deal returned or cancelled within `window_days` of its sale is recovered, at the rate
     paid for the period it was paid in; a later return recovers nothing. Deals are told apart by the sales
@@ -673,6 +691,11 @@ class RolePlan(PlanModel):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short name the assignments use, e.g. kam.")
     name: str = Field(description="The plan's name on statements, e.g. Key-account manager.")
     versions: list[PlanVersion] = Field(min_length=1, description="Versions by rising effective month.")
+    draws: list[RoleDraw] = Field(
+        default_factory=list,
+        description="Draws and guarantees for every rep on the plan while they are on it; a rep's own entry "
+        "in incentives.draws overrides it.",
+    )
 
     @model_validator(mode="after")
     def _rising(self) -> RolePlan:
@@ -685,6 +708,14 @@ class RolePlan(PlanModel):
                     ).format(plan=self.id, a=a.effective, b=b.effective)
                 )
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_no_draws(self, handler):
+        """A role plan without draws is written as before: no empty `draws:` key."""
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("draws"):
+            data.pop("draws", None)
+        return data
 
     def in_force(self, month: str) -> PlanVersion | None:
         """The version in force in `month` (YYYY-MM); None before the first."""

@@ -1,0 +1,161 @@
+"""Draws per role plan: a role plan's draw or guarantee applies to every rep on the plan in the months they
+are on it, a rep's own draw overrides it, and the ledger and statements show the result."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from salesplan_widgets.cli import main
+from salesplan_widgets.model.draws import DRAW, DRAW_RECOVERY, GUARANTEE, draws_of
+from salesplan_widgets.report.statement_documents import statement_path
+from salesplan_widgets.schema.incentives import IncentivesSection
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.ledger import read_ledger
+
+RAMP = {"kind": "non_recoverable", "amount": 1500, "start": "2026-01", "end": "2026-06", "reason": "ramp"}
+
+
+def role_section(own: list[dict] | None = None, assignments: list[dict] | None = None) -> IncentivesSection:
+    return IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.1},
+            "plans": [
+                {
+                    "id": "ae",
+                    "name": "Account executive",
+                    "versions": [{"effective": "2026-01"}],
+                    "draws": [RAMP],
+                },
+            ],  # fmt: skip
+            "assignments": assignments
+            or [{"rep": "Li", "plan": "ae"}, {"rep": "Wang", "plan": "ae"}, {"rep": "Chen", "plan": "ae"}],
+            "draws": own or [],
+        }
+    )
+
+
+def months_of(draws, rep: str) -> dict[str, float]:
+    return {
+        str(m): d.amount for d in draws if d.rep == rep for m in pd.period_range(d.start, d.end, freq="M")
+    }
+
+
+def test_a_role_draw_applies_to_every_rep_on_the_role_and_to_nobody_else():
+    section = role_section()
+    draws = draws_of(section)
+    six = {f"2026-{m:02d}": 1500.0 for m in range(1, 7)}
+    assert months_of(draws, "Li") == months_of(draws, "Wang") == months_of(draws, "Chen") == six
+    assert {d.kind for d in draws} == {"non_recoverable"}
+    assert months_of(draws, "Zhao") == {}  # not on the role
+
+
+def test_a_reps_own_draw_overrides_the_roles_in_the_months_it_covers():
+    own = [{"rep": "Li", "kind": "recoverable", "amount": 3000, "start": "2026-02", "end": "2026-03"}]
+    draws = draws_of(role_section(own))
+    li = months_of(draws, "Li")
+    assert li == {
+        "2026-01": 1500,
+        "2026-02": 3000,
+        "2026-03": 3000,
+        **{f"2026-0{m}": 1500 for m in (4, 5, 6)},
+    }
+    assert sorted((d.start, d.end, d.kind) for d in draws if d.rep == "Li") == [
+        ("2026-01", "2026-01", "non_recoverable"),
+        ("2026-02", "2026-03", "recoverable"),
+        ("2026-04", "2026-06", "non_recoverable"),
+    ]
+
+
+def test_a_role_draw_follows_the_assignments_months():
+    import datetime as dt
+
+    assignments = [{"rep": "Li", "plan": "ae", "start": dt.date(2026, 3, 16), "end": dt.date(2026, 4, 30)}]
+    assert months_of(draws_of(role_section(assignments=assignments)), "Li") == {
+        "2026-03": 1500,
+        "2026-04": 1500,
+    }
+
+
+def test_a_role_draw_naming_a_rep_is_refused_with_its_fix():
+    with pytest.raises(ValidationError, match="move the draw to incentives.draws"):
+        IncentivesSection.model_validate(
+            {
+                "plans": [
+                    {
+                        "id": "ae",
+                        "name": "AE",
+                        "versions": [{"effective": "2026-01"}],
+                        "draws": [RAMP | {"rep": "Li"}],
+                    }
+                ]
+            }  # fmt: skip
+        )
+
+
+PLAN = """\
+name: Role Draw Co
+currency: CNY
+locale: en
+sources:
+  sales:
+    path: data/sales.csv
+    columns: {date: date, amount: amount, rep: rep}
+incentives:
+  commission: {base_rate: 0.10}
+  plans:
+    - id: ae
+      name: Account executive
+      versions: [{effective: 2026-01, commission: {base_rate: 0.10}}]
+      draws: [{kind: recoverable, amount: 2000, start: 2026-01, end: 2026-03, reason: ramp}]
+  assignments: [{rep: Chen, plan: ae}, {rep: Wang, plan: ae}, {rep: Zhao, plan: ae}]
+  draws:
+    - {rep: Zhao, kind: non_recoverable, amount: 1500, start: 2026-01, end: 2026-01}
+"""
+
+
+def close_by_command(wb, period: str) -> None:
+    for step in ([], ["--approve"], ["--close"]):
+        assert main(["payouts", str(wb), "--period", period, *step]) == 0
+
+
+def test_role_draws_reach_the_workbooks_ledger_and_statements(tmp_path):
+    # The AE role draws 2,000 a month January to March, recoverable, for Chen, Wang and Zhao; Zhao's own
+    # January guarantee of 1,500 overrides it. Chen earns 500 in January (1,500 advanced) and 3,000 in
+    # February (1,000 recovered); Wang earns 2,500 in January (no top-up) and nothing in February (2,000
+    # advanced); Zhao earns 1,000 in January (500 guaranteed, not recovered) and 1,200 in February (the
+    # role's draw: 800 advanced).
+    wb = tmp_path / "wb"
+    (wb / "data").mkdir(parents=True)
+    pd.DataFrame(
+        [("2026-01-10", 5000, "Chen"), ("2026-02-10", 30000, "Chen"), ("2026-01-11", 25000, "Wang"),
+         ("2026-01-12", 10000, "Zhao"), ("2026-02-12", 12000, "Zhao")],
+        columns=["date", "amount", "rep"],
+    ).to_csv(wb / "data" / "sales.csv", index=False)  # fmt: skip
+    (wb / "plan.yaml").write_text(PLAN, encoding="utf-8")
+    months = pd.period_range("2026-01", periods=12, freq="M")
+    open_workbook(wb).write_table(
+        "targets",
+        pd.DataFrame(
+            [(m, r, 1000.0) for m in months for r in ("Chen", "Wang", "Zhao")],
+            columns=["period", "rep", "target"],
+        ),
+    )
+    close_by_command(wb, "2026-01")
+    close_by_command(wb, "2026-02")
+
+    lines = read_ledger(open_workbook(wb)).lines
+    got = lines[lines["kind"] != "payment"].groupby(["rep", "period", "kind"])["amount_minor"].sum().to_dict()
+    jan, feb = pd.Period("2026-01", "M"), pd.Period("2026-02", "M")
+    assert got == {
+        ("Chen", jan, DRAW): 1500_00, ("Chen", feb, DRAW_RECOVERY): -1000_00,
+        ("Wang", feb, DRAW): 2000_00,
+        ("Zhao", jan, GUARANTEE): 500_00, ("Zhao", feb, DRAW): 800_00,
+    }  # fmt: skip
+
+    workbook = open_workbook(wb)
+    wang = statement_path(workbook, "2026-02", "Wang", "en").read_text(encoding="utf-8")
+    assert "Recoverable draw" in wang and "Draw balance to recover" in wang and "CN¥2,000.00" in wang
+    chen = statement_path(workbook, "2026-02", "Chen", "en").read_text(encoding="utf-8")
+    assert "Draw recovery" in chen and "CN¥1,500.00" in chen and "CN¥500.00" in chen
