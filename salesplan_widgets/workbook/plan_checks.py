@@ -4,7 +4,9 @@ Report templates and dashboards the plan names must exist, and a report template
 (a notebook that takes a `period`), not one of the analyst's step notebooks; the plan must name at least
 one; the kernel the pages run on must be installed. The plan's split must go through on the workbook's
 own cube (impossible level orders, locks that cannot hold, a goal too large for its rounding unit). The
-split is the real one, dry: it is computed and thrown away, so validate can never disagree with the
+incentive rules must name what the data holds (`incentive_problems`: managers and teams of `hierarchy`,
+reps of draws and manual adjustments, receipts for a collections plan, an account column for
+`account_winner`). The split is the real one, dry: it is computed and thrown away, so validate can never disagree with the
 splitter. `salesplan run` refuses with the same functions, so the two cannot disagree either. Reads the
 plan, the cube and the template folder; never writes.
 """
@@ -175,3 +177,100 @@ def split_problems(workbook: Workbook, cube: pd.DataFrame) -> list[Problem]:
     except InputError as exc:
         return [replace(p, file=f"{PLAN_FILE} {p.file}") for p in exc.problems]
     return []
+
+
+# -- the incentive plan against the data (issue 12) ----------------------------------------------------------
+def known_reps(workbook: Workbook, cube: pd.DataFrame) -> set[str]:
+    """Reps the workbook knows: in the sales or in the targets in force."""
+    from salesplan_widgets.workbook.versions import targets_in_force
+
+    reps = set(cube["rep"].astype(str))
+    try:
+        targets = targets_in_force(workbook)
+    except InputError:  # an unreadable targets table is reported by its own check
+        targets = None
+    if targets is not None and "rep" in targets.columns:
+        reps |= set(targets["rep"].astype(str))
+    return reps
+
+
+def _unknown_rep(column: str, row: int, rep: str, file: str = PLAN_FILE) -> Problem:
+    return Problem(
+        file,
+        _("a rep who is in the data; {rep} is in neither the sales nor the targets").format(rep=rep),
+        row=row,
+        column=column,
+        found=rep,
+        fix=_("check the spelling against the sales data, or give a target to {rep}").format(rep=rep),
+    )
+
+
+def _hierarchy_problems(workbook: Workbook, cube: pd.DataFrame, reps: set[str]) -> list[Problem]:
+    section = workbook.plan.incentives
+    teams = set(cube["team"].astype(str)) if "team" in cube.columns else set()
+    problems = []
+    for row, entry in enumerate(section.hierarchy, start=1):
+        if entry.manager not in reps:
+            problems.append(_unknown_rep("incentives.hierarchy.manager", row, entry.manager))
+        if entry.team not in teams:
+            shown = ", ".join(sorted(teams - {"all"})) or "–"
+            problems.append(
+                Problem(
+                    PLAN_FILE,
+                    _("a team in the sales: one of {teams}").format(teams=shown),
+                    row=row,
+                    column="incentives.hierarchy.team",
+                    found=entry.team,
+                    fix=_(
+                        "write the team as the sales name it, or map the team column under sources.sales.columns"
+                    ),
+                )
+            )
+    return problems
+
+
+def incentive_problems(workbook: Workbook, cube: pd.DataFrame) -> list[Problem]:
+    """What the incentive plan names that the data does not hold: a manager or team of `hierarchy`, the rep
+    of a draw or of a manual adjustment, receipts for a plan paying on cash collected, an account column
+    for crediting new accounts to their winner. `run` and `validate` refuse with this one function."""
+    from salesplan_widgets.workbook.adjustments import ADJUSTMENTS, read_adjustments
+
+    section = workbook.plan.incentives
+    if section is None:
+        return []
+    reps = known_reps(workbook, cube)
+    problems = _hierarchy_problems(workbook, cube, reps)
+    problems += [
+        _unknown_rep("incentives.draws.rep", row, draw.rep)
+        for row, draw in enumerate(section.draws, start=1)
+        if draw.rep not in reps
+    ]
+    adjustments = read_adjustments(workbook)
+    problems += [
+        _unknown_rep("rep", row, rep, ADJUSTMENTS)
+        for row, rep in enumerate(adjustments["rep"].astype(str), start=2)  # row 1 is the header
+        if rep not in reps
+    ]
+    rules = [section, *(v for p in section.plans for v in p.versions)]
+    if any(r.collections for r in rules) and workbook.plan.sources.receipts is None:
+        problems.append(
+            Problem(
+                PLAN_FILE,
+                _("a receipts source (invoice, date, amount) for commission on cash collected"),
+                column="sources.receipts",
+                found=_("no receipts source"),
+                fix=_("add sources.receipts with the file of payments received, or remove 'collections'"),
+            )
+        )
+    winner = section.account_winner
+    if winner is not None and winner.months and "account" not in workbook.plan.sources.sales.columns:
+        problems.append(
+            Problem(
+                PLAN_FILE,
+                _("sales with an account column, to credit new accounts to the rep who won them"),
+                column="incentives.account_winner",
+                found=_("no account column"),
+                fix=_("map the account column under sources.sales.columns, or remove 'account_winner'"),
+            )
+        )
+    return problems

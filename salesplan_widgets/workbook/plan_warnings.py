@@ -7,11 +7,12 @@ but probably not what was meant. Storage code: reads the cube and the targets, n
 
 from __future__ import annotations
 
-from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.errors import Problem
 from salesplan_widgets.i18n import _, fmt_number
 from salesplan_widgets.model.plan_checks import payout_cliffs
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import incentives_of
+from salesplan_widgets.workbook.plan_checks import known_reps
 from salesplan_widgets.workbook.sample_data import sample_data_warnings
 from salesplan_widgets.workbook.workbook import Workbook
 
@@ -40,19 +41,6 @@ def cliff_warnings(section: IncentivesSection, column: str = "incentives.commiss
         )
         for cliff in payout_cliffs(section)
     ]
-
-
-def _known_reps(workbook: Workbook) -> set[str]:
-    from salesplan_widgets.workbook.versions import targets_in_force
-
-    reps = set(workbook.cube()["rep"].astype(str))
-    try:
-        targets = targets_in_force(workbook)
-    except InputError:
-        targets = None
-    if targets is not None and "rep" in targets.columns:
-        reps |= set(targets["rep"].astype(str))
-    return reps
 
 
 def credit_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]:
@@ -117,7 +105,7 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
             rules = section.rules_in_force(plan.id, version.effective)
             problems += cliff_warnings(rules, f"incentives.plans[{i}].versions[{j}].commission")
     if section.crediting or section.assignments:
-        reps = _known_reps(workbook)
+        reps = known_reps(workbook, workbook.cube())
         problems += credit_warnings(section, reps)
         problems += [
             Problem(

@@ -134,12 +134,16 @@ class Workbook:
         """Every problem with every data source and (unless `templates` is off, as for a run that checks
         its own template folder) every report template `run` would refuse, all at once; when the data are
         clean, also what the splitter would refuse in the plan: impossible levels and locks."""
-        from salesplan_widgets.workbook.plan_checks import split_problems, template_problems
+        from salesplan_widgets.workbook.plan_checks import (
+            incentive_problems,
+            split_problems,
+            template_problems,
+        )
 
         problems = self.validate_sources() + (template_problems(self) if templates else [])
         if problems:
             return problems
-        return split_problems(self, self.cube())
+        return split_problems(self, self.cube()) + incentive_problems(self, self.cube())
 
     def validate_sources(self) -> list[Problem]:
         """Every problem with every data source, all at once (empty when clean)."""
