@@ -616,7 +616,9 @@ class RoleDraw(Draw):
     """A draw or guarantee a role plan carries for every rep on the plan, in the months they are on it; a
     rep's own draw (`incentives.draws`) wins in the months it covers."""
 
-    rep: str | None = Field(None, description="Leave out: a role plan's draw is for every rep on the plan.")
+    rep: str | None = Field(
+        None, exclude=True, description="Leave out: a role plan's draw is for every rep on the plan."
+    )
 
     @model_validator(mode="after")
     def _for_everyone(self) -> RoleDraw:
