@@ -126,6 +126,21 @@ def test_the_pay_cube_moves_the_sales_and_loses_none(tmp_path):
     assert set(won["won_by"]) == {"Hunter"} and set(won["won_team"]) == {"New"}
 
 
+@pytest.mark.parametrize("grain", ["week", "4-4-5", "quarter"])
+def test_at_every_grain_the_winner_is_credited_in_the_period_of_the_sale(tmp_path, grain):
+    folder = write_workbook(tmp_path / "wb", extra="  measurement: quarterly\n" if grain == "quarter" else "")
+    plan = folder / "plan.yaml"
+    plan.write_text(plan.read_text() + f"calendar: {{grain: '{grain}'}}\n", encoding="utf-8")
+    wb = open_workbook(folder)
+    cube = pay_cube(wb, wb.plan.incentives)
+    assert cube["actual"].sum() == pytest.approx(SALES["Amount"].sum())
+    credited = credit_sales(cube, wb.plan.incentives)
+    sale = pd.Period("2026-02-10", freq=cube["period"].dt.freq)  # Fay's first Orbit order, Hunter's credit
+    won = credited[(credited["credit"] == "won") & (credited["period"] == sale)]
+    assert won["rep"].tolist() == ["Hunter"] and won["actual"].sum() == pytest.approx(2_000)
+    assert credited.loc[credited["credit"] == "won", "actual"].sum() == pytest.approx(6_000)
+
+
 def test_the_winners_manager_gets_the_team_credit_and_exports_show_the_won_account_line(tmp_path):
     extra = "  hierarchy: [{manager: Boss, team: New, override_rate: 0.01}]\n"
     folder = write_workbook(tmp_path / "wb", extra=extra)
