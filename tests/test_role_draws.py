@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from salesplan_widgets.cli import main
@@ -159,3 +161,55 @@ def test_role_draws_reach_the_workbooks_ledger_and_statements(tmp_path):
     assert "Recoverable draw" in wang and "Draw balance to recover" in wang and "CN¥2,000.00" in wang
     chen = statement_path(workbook, "2026-02", "Chen", "en").read_text(encoding="utf-8")
     assert "Draw recovery" in chen and "CN¥1,500.00" in chen and "CN¥500.00" in chen
+
+
+MONTHS = [str(m) for m in pd.period_range("2026-01", "2026-12", freq="M")]
+
+
+@st.composite
+def role_and_own_draws(draw):
+    import datetime as dt
+
+    reps = ["Li", "Wang", "Chen"]
+    role = []
+    for start in sorted(draw(st.lists(st.integers(0, 11), unique=True, max_size=2))):
+        role.append({"amount": draw(st.integers(1, 9)) * 100, "start": MONTHS[start], "end": MONTHS[start]})
+    role = [r | {"end": MONTHS[min(MONTHS.index(r["start"]) + draw(st.integers(0, 3)), 11)]} for r in role]
+    role = [r for i, r in enumerate(role) if i == 0 or r["start"] > role[i - 1]["end"]]
+    assignments = []
+    for rep in draw(st.lists(st.sampled_from(reps), unique=True)):
+        first, last = sorted(draw(st.lists(st.integers(1, 12), min_size=2, max_size=2)))
+        assignments.append({"rep": rep, "plan": "ae", "start": dt.date(2026, first, 1),
+                            "end": dt.date(2026, last, 28)})  # fmt: skip
+    own = []
+    for rep in draw(st.lists(st.sampled_from(reps), unique=True)):
+        start = draw(st.integers(0, 11))
+        own.append({"rep": rep, "amount": 5000, "start": MONTHS[start],
+                    "end": MONTHS[min(start + draw(st.integers(0, 2)), 11)]})  # fmt: skip
+    section = IncentivesSection.model_validate(
+        {
+            "plans": [{"id": "ae", "name": "AE", "versions": [{"effective": "2026-01"}], "draws": role}],
+            "assignments": assignments,
+            "draws": own,
+        }  # fmt: skip
+    )
+    return section
+
+
+@settings(max_examples=100, deadline=None)
+@given(role_and_own_draws())
+def test_each_rep_month_has_the_own_draw_else_the_roles_while_assigned(section):
+    draws = draws_of(section)
+    IncentivesSection.model_validate({"draws": [d.model_dump() for d in draws]})  # never two in one month
+    for rep in ("Li", "Wang", "Chen"):
+        got = months_of(draws, rep)
+        own = months_of(section.draws, rep)
+        on_plan = {
+            str(m)
+            for a in section.assignments
+            if a.rep == rep
+            for m in pd.period_range(a.start, a.end, freq="M")
+        }
+        role = {m: a for m, a in months_of(
+            [d.model_copy(update={"rep": rep}) for d in section.plans[0].draws], rep).items() if m in on_plan}  # fmt: skip
+        assert got == role | own
