@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesplan_widgets.cli import main
+from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.estimator import estimate_payments, release_period
@@ -168,3 +169,12 @@ def test_release_period_is_the_next_fiscal_quarter_end():
     assert release_period(rule, pd.Period("2026-04", "M"), fiscal_year_start=4) == pd.Period("2026-06", "M")
     assert release_period(rule, pd.Period("2026-06", "M"), fiscal_year_start=4) == pd.Period("2026-09", "M")
     assert release_period(None, pd.Period("2026-06", "M")) is None
+
+
+def test_a_closed_period_is_refused_with_a_message_not_re_estimated(tmp_path):
+    wb = make_workbook(tmp_path)
+    workbook = open_workbook(wb)
+    section = incentives_of(workbook)
+    with pytest.raises(SalesplanError, match="2026-01 is closed"):
+        estimate_payments(section, pay_cube(workbook, section), load_quotas(workbook).table,
+                          read_ledger(workbook).lines, "2026-01", "Chen", 1_000)  # fmt: skip

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from salesplan_widgets.i18n import minor_unit
+from salesplan_widgets.errors import SalesplanError
+from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.holdbacks import HOLDBACK, releases_in
 from salesplan_widgets.model.ledger import COMMISSION_KINDS, open_period_payments
 from salesplan_widgets.model.statements import Statements, payout_statements
@@ -161,6 +162,12 @@ def estimate_payments(
     at most the cap; a guarantee's top-up reduced), then manual lines.
     """
     period = pd.Period(period, "M")
+    if len(ledger) and period in set(ledger["for_period"]):
+        raise SalesplanError(
+            _("{period} is closed: what it paid is in the ledger; estimate an open period.").format(
+                period=period
+            )
+        )
     scale = 10 ** minor_unit(currency)
     runs = []
     for frame in (cube, _with_extra_sale(cube, period, rep, extra)):
