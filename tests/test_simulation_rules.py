@@ -177,3 +177,42 @@ def test_simulated_cost_never_falls_as_the_rate_rises(low, more, guarantee, shar
         assert p["paid_now"] + p["held"] == pytest.approx(
             commission + p["guarantee"] + p["advance"], abs=1e-6
         )
+
+
+# -- on real workbooks: the pay cube's facts (counted in DuckDB from CSV files) feed the simulation ----------
+
+
+def pay_history(folder) -> tuple[pd.DataFrame, IncentivesSection]:
+    from salesplan_widgets.workbook import open_workbook
+    from salesplan_widgets.workbook.payouts import incentives_of, pay_cube
+
+    workbook = open_workbook(folder)
+    return pay_cube(workbook, incentives_of(workbook)), incentives_of(workbook)
+
+
+def test_a_workbooks_large_deals_and_new_accounts_are_costed_per_unit_of_sales(tmp_path):
+    from test_per_deal import write_workbook
+
+    folder = write_workbook(
+        tmp_path / "wb", "  deal_kicker: {at_least: 80000, rate: 0.01}\n  new_logo: {bonus: 500}"
+    )
+    cube, section = pay_history(folder)
+    reps = pd.Index(["Li", "Wang"], name="rep")
+    # Sold in the last 12 months: Li 117,000 with deal D-1 of 110,000 and one new account (Beta);
+    # Wang 119,500 with D-2 of 90,000 and two new accounts (ACME in 2025-06, Gamma).
+    sim = Simulation(reps=reps, quota=np.full(2, 1e6), sales=np.array([[117_000.0, 119_500.0]]), seed=0)
+    outcome = payout_cost(sim, section, rules=rule_history(cube, reps, section))
+    assert outcome.parts["deal_kicker"][0] == pytest.approx(1_100.0 + 900.0)
+    assert outcome.parts["new_logo"][0] == pytest.approx(500.0 + 2 * 500.0)
+
+
+def test_a_workbooks_receipts_give_the_share_collected_in_time(tmp_path):
+    from test_collections import receipts_of, write_workbook
+
+    # Li sold 15,000: INV-1's 5,000 came on day 60 (10%), INV-3's 10,000 after 120 days (rate 0).
+    receipts = receipts_of([("2026-03-02", 5_000.0, "INV-1"), ("2026-05-10", 10_000.0, "INV-3")])
+    cube, section = pay_history(write_workbook(tmp_path / "wb", receipts))
+    reps = pd.Index(["Li", "Wang"], name="rep")
+    sim = Simulation(reps=reps, quota=np.full(2, 1e6), sales=np.array([[30_000.0, 10_000.0]]), seed=0)
+    outcome = payout_cost(sim, section, rules=rule_history(cube, reps, section))
+    assert outcome.parts["collections"][0] == pytest.approx(30_000 * 5_000 / 15_000 * 0.1)  # Wang: none
