@@ -216,3 +216,31 @@ def test_a_workbooks_receipts_give_the_share_collected_in_time(tmp_path):
     sim = Simulation(reps=reps, quota=np.full(2, 1e6), sales=np.array([[30_000.0, 10_000.0]]), seed=0)
     outcome = payout_cost(sim, section, rules=rule_history(cube, reps, section))
     assert outcome.parts["collections"][0] == pytest.approx(30_000 * 5_000 / 15_000 * 0.1)  # Wang: none
+
+
+def test_each_role_plan_pays_its_own_per_deal_rule_in_the_simulation():
+    """Li's plan (key accounts) pays a deal kicker from July; Wu's plan pays none: only Li's draws cost it."""
+    facts = history(deals=[{"deal_from": 5_000.0, "deal_sales": 6_000.0, "deals": 1.0}])
+    wu = facts[facts["deals"] > 0].assign(rep="Wu")  # Wu sold the same large deals
+    facts = pd.concat([facts, wu], ignore_index=True)
+    section = IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.0},
+            "plans": [
+                {"id": "kam", "name": "KAM", "versions": [
+                    {"effective": "2026-01", "commission": {"base_rate": 0.0}},
+                    {"effective": "2026-07", "commission": {"base_rate": 0.0},
+                     "deal_kicker": {"at_least": 5_000, "rate": 0.01}}]},
+                {"id": "ae", "name": "AE", "versions": [{"effective": "2026-01", "commission": {"base_rate": 0.0}}]},
+            ],
+            "assignments": [{"rep": "Li", "plan": "kam"}, {"rep": "Wu", "plan": "ae"}],
+        }
+    )  # fmt: skip
+    rules = rule_history(facts, REPS, section)
+    sim = fixed([24_000.0], [24_000.0])
+    # Li's history: 6,000 of large deals per 12,000 sold → 12,000 of 24,000 at 1% = 120 from July; Wu's
+    # history is the same, but his plan has no kicker.
+    assert payout_cost(sim, section, month="2026-07", rules=rules).parts["deal_kicker"][0] == pytest.approx(
+        120
+    )
+    assert payout_cost(sim, section, month="2026-06", rules=rules).cost[0] == 0.0
