@@ -46,17 +46,22 @@ SALES = [
 ]  # fmt: skip
 
 
-def make_workbook(tmp_path, locale: str = "en", draw: str = "recoverable"):
+def make_workbook(tmp_path, locale: str = "en", draw: str = "recoverable", grain: str = "month"):
     wb = tmp_path / "wb"
     (wb / "data").mkdir(parents=True)
     pd.DataFrame(SALES, columns=["date", "amount", "rep", "order_no"]).to_csv(
         wb / "data" / "sales.csv", index=False
     )
-    (wb / "plan.yaml").write_text(PLAN.format(locale=locale, draw=draw), encoding="utf-8")
-    months = pd.period_range("2026-01", periods=12, freq="M")
-    open_workbook(wb).write_table(
+    plan = PLAN.format(locale=locale, draw=draw)
+    if grain != "month":  # the plan paid by month, its targets and cube by the calendar's periods
+        plan = plan.replace("currency: CNY\n", f"currency: CNY\ncalendar: {{grain: {grain}}}\n")
+    (wb / "plan.yaml").write_text(plan, encoding="utf-8")
+    workbook = open_workbook(wb)
+    periods = FiscalCalendar.of(workbook.plan.calendar).year_periods(2026)
+    workbook.write_table(
         "targets",
-        pd.DataFrame([(m, r, 1000.0) for m in months for r in ("Chen", "Li")], columns=["period", "rep", "target"]),
+        pd.DataFrame([(p, r, 12_000.0 / len(periods)) for p in periods for r in ("Chen", "Li")],
+                     columns=["period", "rep", "target"]),
     )  # fmt: skip
     for step in ([], ["--approve"], ["--close"]):  # January closed: Chen's draw balance is 840
         assert main(["payouts", str(wb), "--period", "2026-01", *step]) == 0

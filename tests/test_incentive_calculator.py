@@ -408,3 +408,16 @@ def test_the_cash_rules_are_explained_in_chinese(tmp_path):
     draw = calc.payment_table.set_index("kind").loc["draw", "explanation"]
     assert "预支" in draw and "余额" in draw
     assert "暂扣" in calc.cash_rules_panel.value
+
+
+def test_a_weekly_workbook_pays_the_draw_and_holdback_as_a_monthly_one(tmp_path):
+    """Pay is measured by month: at a weekly grain the same sales give the same lines and estimate."""
+    from test_estimator_rules import make_workbook
+
+    calc = IncentiveCalculator(make_workbook(tmp_path, grain="week"), period="2026-02", rep="Chen")
+    lines = calc.payment_table.set_index("kind")["amount"].to_dict()
+    assert lines == {"payment": 500.0, "holdback": -100.0, "draw": 600.0}
+    calc.extra = 20_000
+    calc.run_estimate()
+    p = calc.payment_estimate
+    assert (p.paid_then, p.held_then, p.draw_balance_then) == (1_700.0, 500.0, 540.0)
