@@ -19,7 +19,7 @@ from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.holdbacks import HOLDBACK, releases_in
 from salesplan_widgets.model.ledger import COMMISSION_KINDS, open_period_payments
 from salesplan_widgets.model.statements import Statements, payout_statements
-from salesplan_widgets.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import Holdback, IncentivesSection
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class PaymentEstimate:
         return self.held_then - self.held_now
 
 
-def release_period(rule, period: pd.Period, fiscal_year_start: int = 1) -> pd.Period | None:
+def release_period(rule: Holdback | None, period: pd.Period, fiscal_year_start: int = 1) -> pd.Period | None:
     """The month a holdback taken in `period` is paid: the next end of a fiscal quarter or year."""
     if rule is None:
         return None
