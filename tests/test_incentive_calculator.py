@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from test_payouts_export import write_workbook
 
+from salesplan_widgets.cli import main
 from salesplan_widgets.model.statements import payout_statements
 from salesplan_widgets.report import blocks
 from salesplan_widgets.testing import launch_chromium
@@ -330,3 +331,93 @@ def test_the_calculator_says_so_when_no_month_with_sales_has_targets(tmp_path):
     notice = calc.children[1].value
     assert f"No quotas for {fmt_month(2026, 10)}" in notice
     assert f"{fmt_month(2027, 1)} – {fmt_month(2027, 12)}" in notice
+
+
+# -- cash beside commission (issue 12): draws, holdbacks, clawbacks and manual lines in the calculator --------
+# The workbook of tests/test_estimator_rules.py: Chen has a 1,000 recoverable draw (recovery capped at 300),
+# returns within 30 days are clawed back, 20% is held to the quarter end; January is closed.
+
+
+@pytest.fixture
+def cash_workbook(tmp_path):
+    from test_estimator_rules import make_workbook
+
+    return make_workbook(tmp_path)
+
+
+def test_the_plans_draw_holdback_and_clawback_settings_show_beside_the_bands(cash_workbook):
+    assert main(["payouts", str(cash_workbook), "--period", "2026-02", "--adjust", "Li", "120", "--reason",
+                 "Trade-show bonus", "--approver", "Sales director"]) == 0  # fmt: skip
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    settings = dict(zip(calc.cash_rules_table["rule"], calc.cash_rules_table["setting"], strict=True))
+    assert "at most CN¥300.00 a period" in settings["Draw for Chen"]
+    assert settings["Holdback"].startswith("20.0% of each period's commission held until the fiscal quarter")
+    assert "within 30 days" in settings["Clawback"]
+    assert settings["Manual lines"] == "1 entered for 2026-02, total CN¥120.00"
+    assert "Draw for Chen" in calc.cash_rules_panel.value
+
+
+def test_an_open_months_draw_holdback_and_clawback_lines_are_explained_under_the_statement(cash_workbook):
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    lines = calc.payment_table.set_index("kind")
+    # Chen: 500 earned, 100 held (20%), 400 paid so far: 600 advanced on top of January's 840.
+    assert lines.loc["holdback", "amount"] == -100.0 and lines.loc["draw", "amount"] == 600.0
+    assert lines.loc["draw", "explanation"] == (
+        "paid so far CN¥400.00, below the draw: CN¥600.00 advanced; draw balance now CN¥1,440.00"
+    )
+    assert "20.00% of CN¥500.00 held back" in lines.loc["holdback", "explanation"]
+    assert calc.payment_table["amount"].sum() == 1_000.0
+    assert "Paid for 2026-02 if it closed now" in calc.payment_panel.value
+    calc.rep = "Li"
+    clawback = calc.payment_table.set_index("kind").loc["clawback"]
+    assert clawback["amount"] == -400.0
+    assert clawback["explanation"] == "returned CN¥4,000.00 × rate paid 10.00% = -CN¥400.00"
+
+
+def test_a_closed_month_shows_the_ledgers_record_of_the_draw(cash_workbook):
+    calc = IncentiveCalculator(cash_workbook, period="2026-01", rep="Chen")
+    lines = calc.payment_table.set_index("kind")
+    assert lines.loc["draw", "amount"] == 840.0  # 1,000 − (200 − 40 held)
+    assert "recorded in the ledger" in calc.payment_panel.value
+
+
+def test_the_estimator_says_what_is_paid_now_and_what_is_held_until_the_quarter_end(cash_workbook):
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    calc.extra = 20_000
+    calc.run_estimate()
+    p = calc.payment_estimate
+    assert (p.paid_now, p.paid_then, p.held_then) == (1_000.0, 1_700.0, 500.0)  # see test_estimator_rules
+    assert "Held back until 2026-03: CN¥100.00 → CN¥500.00." in calc.estimate_panel.value
+    assert "Draw balance still to recover: CN¥1,440.00 → CN¥540.00." in calc.estimate_panel.value
+
+
+def test_the_simulation_costs_the_holdback_and_the_draw(cash_workbook):
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    table = calc.simulate(draws=500).set_index("design")
+    row = table.loc["Design"]
+    # March releases the quarter's holdback: nothing held, and what the ledger holds (Chen 40, Li 200) is paid.
+    assert row["held"] == 0.0 and row["released"] == pytest.approx(40.0 + 200.0)
+    assert row["guarantee"] == 0.0  # Chen's draw is recoverable: an advance, never a cost
+    assert "Released (median)" in calc.simulation_panel.value
+
+
+def test_the_cash_rules_are_explained_in_chinese(tmp_path):
+    from test_estimator_rules import make_workbook
+
+    calc = IncentiveCalculator(make_workbook(tmp_path, locale="zh_CN"), period="2026-02", rep="Chen")
+    draw = calc.payment_table.set_index("kind").loc["draw", "explanation"]
+    assert "预支" in draw and "余额" in draw
+    assert "暂扣" in calc.cash_rules_panel.value
+
+
+def test_a_weekly_workbook_pays_the_draw_and_holdback_as_a_monthly_one(tmp_path):
+    """Pay is measured by month: at a weekly grain the same sales give the same lines and estimate."""
+    from test_estimator_rules import make_workbook
+
+    calc = IncentiveCalculator(make_workbook(tmp_path, grain="week"), period="2026-02", rep="Chen")
+    lines = calc.payment_table.set_index("kind")["amount"].to_dict()
+    assert lines == {"payment": 500.0, "holdback": -100.0, "draw": 600.0}
+    calc.extra = 20_000
+    calc.run_estimate()
+    p = calc.payment_estimate
+    assert (p.paid_then, p.held_then, p.draw_balance_then) == (1_700.0, 500.0, 540.0)

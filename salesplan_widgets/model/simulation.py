@@ -4,11 +4,21 @@ Each rep's monthly sales history gives a trend and a volatility (a straight line
 spread around it); seeded normal draws around next month's point on that line give simulated sales. The
 same draws are paid under each plan design, so designs are compared on identical outcomes. Pure numpy
 over draws × reps (in chunks of draws to bound memory): no loops over reps, no files, no widgets.
+
+The rules beside bookings are simulated from what each rep's own history says per unit of sales
+(`rule_history`), scaled by the draw's sales: the simplest honest model, since all of them move with
+sales and the draws are of sales. Cash collected is the share of sales collected in each age band over the
+history (so a collection lag and the late payments are in it as they were), margin is sales less the
+history's cost ratio, large deals and new logos are their value and count per unit of sales, clawbacks
+recover the share of sales returned within the plan's window at the rate paid. Draws, holdbacks and
+recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a holdback only
+moves pay to its release (forfeiture on leaving is not simulated), a guarantee's top-up is a cost, a
+recoverable draw's top-up is an advance (cash, not cost), recovered from commission above the draw.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -96,12 +106,119 @@ def simulate_sales(
     )
 
 
+def _per_rep_ratio(
+    history: pd.DataFrame, value: str, reps: pd.Index, by: str | None = None, keep: pd.Series | None = None
+) -> pd.DataFrame:
+    """Σ `value` ÷ Σ sales per rep (columns: the values of `by`, else one), over the history's rows
+    (`keep` selects them); a rep without sales gets the whole team's ratio."""
+    rows = history if keep is None else history[keep.to_numpy()]
+    key = rows[by] if by else pd.Series(0, index=rows.index)
+    totals = rows.groupby([rows["rep"].astype(str), key])[value].sum().unstack(fill_value=0.0)
+    sales = history.groupby(history["rep"].astype(str))["actual"].sum()
+    per_rep = totals.reindex(reps.astype(str)).fillna(0.0)
+    mine = sales.reindex(reps.astype(str)).fillna(0.0).to_numpy()
+    everyone = totals.sum(0) / sales.sum() if sales.sum() > 0 else totals.sum(0) * 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = per_rep.to_numpy() / mine[:, None]
+    ratio = np.where(mine[:, None] > 0, ratio, everyone.to_numpy()[None, :])
+    return pd.DataFrame(ratio, index=reps, columns=totals.columns)
+
+
+@dataclass(frozen=True)
+class RuleHistory:
+    """What each rep's history says about the rules beside bookings, per unit of their sales.
+
+    Columns of the frames are the pay cube's lower edges (`age_from`, `deal_from`, `logo_from`), so any
+    design's age bands, deal size or smallest first order is read off them; the balances come from the
+    ledger (0 without one).
+    """
+
+    collected: pd.DataFrame  # reps × age_from: cash collected ÷ sales
+    cost_ratio: np.ndarray  # (reps,) cost of goods ÷ sales
+    deal_value: pd.DataFrame  # reps × deal_from: value of deals of at least that size ÷ sales
+    deal_count: pd.DataFrame  # reps × deal_from: number of such deals ÷ sales
+    new_logos: pd.DataFrame  # reps × logo_from: new accounts ÷ sales
+    returned: np.ndarray  # (reps,) sales returned within the clawback window ÷ sales
+    draw_balance: np.ndarray  # (reps,) advances not yet recovered
+    held: np.ndarray  # (reps,) commission held back, not yet released
+
+    def collected_in_bands(self, edges: np.ndarray) -> np.ndarray:
+        """(reps, bands) cash per unit of sales in a plan's age bands."""
+        band = np.searchsorted(edges, self.collected.columns.to_numpy(dtype=int), side="right")
+        out = np.zeros((len(self.collected), len(edges) + 1))
+        np.add.at(out.T, band, self.collected.to_numpy().T)
+        return out
+
+    @staticmethod
+    def at_least(frame: pd.DataFrame, edge: float) -> np.ndarray:
+        """(reps,) the sum over the columns at or above `edge` (deals of that size, first orders)."""
+        return frame.loc[:, frame.columns.to_numpy(dtype=float) >= edge].to_numpy().sum(1)
+
+
+def rule_history(
+    history: pd.DataFrame,
+    reps: pd.Index,
+    section: IncentivesSection,
+    returns: pd.DataFrame | None = None,
+    draw_balance: pd.Series | None = None,
+    held: pd.Series | None = None,
+    months: int = HISTORY_MONTHS,
+) -> RuleHistory:
+    """Per rep and unit of sales over the last `months` months of the pay cube `history`: cash collected by
+    age, cost of goods, large deals and new accounts, and returns within the clawback window (`returns`:
+    deal, rep, sold_on, returned_on, amount < 0); balances (money) from the ledger."""
+    from salesplan_widgets.model.clawbacks import later_returns
+
+    if len(history):
+        last = history["period"].max()
+        history = history[history["period"] > last - months]
+    reps = pd.Index(reps, name="rep")
+
+    def ratio(value: str, by: str, keep=None) -> pd.DataFrame:
+        if value not in history.columns:
+            return pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
+        return _per_rep_ratio(history, value, reps, by, keep)
+
+    def single(value: str) -> np.ndarray:
+        frame = ratio(value, None) if value in history.columns else None
+        return frame.iloc[:, 0].to_numpy() if frame is not None and frame.shape[1] else np.zeros(len(reps))
+
+    returned = np.zeros(len(reps))
+    later = later_returns(returns)
+    if section.clawback is not None and len(later) and len(history):
+        days = (pd.to_datetime(later["returned_on"]) - pd.to_datetime(later["sold_on"])).dt.days
+        within = later[days.to_numpy() <= section.clawback.window_days]
+        frame = history[["rep", "actual"]].assign(returned=0.0)
+        back = pd.DataFrame({"rep": within["rep"].astype(str), "actual": 0.0,
+                             "returned": -within["amount"].to_numpy(dtype=float)})  # fmt: skip
+        returned = _per_rep_ratio(pd.concat([frame, back], ignore_index=True), "returned", reps).iloc[:, 0]
+        returned = returned.to_numpy()
+    money = lambda s: np.zeros(len(reps)) if s is None else s.reindex(reps.astype(str)).fillna(0.0).to_numpy()  # noqa: E731
+    return RuleHistory(
+        collected=ratio("collected", "age_from"),
+        cost_ratio=single("cost"),
+        deal_value=ratio("deal_sales", "deal_from"),
+        deal_count=ratio("deals", "deal_from"),
+        new_logos=ratio("new_logos", "logo_from"),
+        returned=returned,
+        draw_balance=money(draw_balance),
+        held=money(held),
+    )
+
+
 @dataclass(frozen=True)
 class DesignOutcome:
-    """One plan design paid on the simulated draws: total cost per draw and its summary."""
+    """One plan design paid on the simulated draws: total cost per draw and its summary.
+
+    `parts` (with a `RuleHistory`) holds each rule's total per draw: `collections`, `deal_kicker`,
+    `new_logo` (inside the commission), `clawback` (recovered, ≤ 0), `guarantee` (a cost), `advance` and
+    `recovery` (a recoverable draw's cash out and back), `held` (paid at the release instead of now),
+    `released`, and `paid_now` (the cash the period pays).
+    """
 
     name: str
     cost: np.ndarray  # (draws,) total payout over all reps
+    parts: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def median(self) -> float:
@@ -134,33 +251,150 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
     return groups
 
 
+PARTS = ("collections", "deal_kicker", "new_logo", "clawback", "guarantee", "advance", "recovery", "held",
+         "released", "paid_now")  # fmt: skip
+
+
+def _rule_inputs(
+    plan_rules, measure: str, history: RuleHistory, cols: np.ndarray, sales: np.ndarray
+) -> tuple[np.ndarray, dict]:
+    """The measured sales (margin: sales less the cost ratio) and the per-rule inputs of `earn` for a chunk
+    of draws: each rep's history per unit of sales times the draw's sales."""
+    measured = sales * (1.0 - history.cost_ratio[cols]) if measure == "margin" else sales
+    inputs = {}
+    if plan_rules.collections is not None:
+        edges, _rates = plan_rules.collections.bands()
+        inputs["collected"] = sales[..., None] * history.collected_in_bands(np.array(edges, dtype=int))[cols]
+    if plan_rules.deal_kicker is not None:
+        at_least = plan_rules.deal_kicker.at_least
+        inputs["kicker_sales"] = (sales * history.at_least(history.deal_value, at_least)[cols])[..., None]
+        inputs["kicker_deals"] = (sales * history.at_least(history.deal_count, at_least)[cols])[..., None]
+    if plan_rules.new_logo is not None:
+        won = history.at_least(history.new_logos, plan_rules.new_logo.min_first_order)[cols]
+        inputs["new_logos"] = (sales * won)[..., None]
+    return measured, inputs
+
+
+def _settle(
+    section: IncentivesSection,
+    earned: np.ndarray,
+    history: RuleHistory,
+    draw: np.ndarray,
+    recoverable: np.ndarray,
+    in_force: np.ndarray,
+    cap: np.ndarray,
+    release_now: bool,
+) -> dict[str, np.ndarray]:
+    """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw."""
+    clawback = -history.returned[None, :] * earned  # returned sales × the rate paid (earned ÷ sales)
+    commission = earned + clawback
+    rule = section.holdback
+    held = np.zeros_like(commission)
+    released = np.zeros_like(commission)
+    if rule is not None and not release_now:
+        held = rule.share * np.clip(commission, 0.0, None)
+    elif release_now:
+        released = np.broadcast_to(history.held[None, :], commission.shape)
+    paid = commission - held + released
+    top_up = np.where(in_force, np.clip(draw - paid, 0.0, None), 0.0)
+    room = np.clip(paid - np.where(in_force, draw, 0.0), 0.0, None)
+    recovery = np.minimum(np.minimum(np.clip(history.draw_balance, 0.0, None), cap)[None, :], room)
+    return {
+        "clawback": clawback,
+        "guarantee": np.where(recoverable, 0.0, top_up),
+        "advance": np.where(recoverable, top_up, 0.0),
+        "recovery": -recovery,
+        "held": held,
+        "released": released,
+        "paid_now": paid + top_up - recovery,
+        "cost": commission + np.where(recoverable, 0.0, top_up),
+    }
+
+
+def _draw_terms(section: IncentivesSection, reps: pd.Index, month: str | None) -> tuple[np.ndarray, ...]:
+    """Per rep: the draw in force in `month`, whether recoverable, whether in force, the recovery cap."""
+    n = len(reps)
+    draw, recoverable, in_force, cap = np.zeros(n), np.ones(n, bool), np.zeros(n, bool), np.full(n, np.inf)
+    if month is None:
+        return draw, recoverable, in_force, cap
+    position = pd.Series(np.arange(n), index=reps.astype(str))
+    for d in sorted(section.draws, key=lambda d: d.start):  # the plan's few draws, latest begun last
+        i = position.get(d.rep)
+        if i is None or d.start > month:
+            continue
+        if d.recovery_cap is not None:
+            cap[i] = d.recovery_cap
+        if d.start <= month <= d.end:
+            draw[i], recoverable[i], in_force[i] = d.amount, d.kind == "recoverable", True
+    return draw, recoverable, in_force, cap
+
+
 def payout_cost(
-    simulation: Simulation, section: IncentivesSection, name: str = "", month: str | None = None
+    simulation: Simulation,
+    section: IncentivesSection,
+    name: str = "",
+    month: str | None = None,
+    rules: RuleHistory | None = None,
+    fiscal_year_start: int = 1,
 ) -> DesignOutcome:
     """Total payout per draw under `section` (base-rate slices only: no SPIFs or milestones).
 
     With role plans and a `month` (YYYY-MM), each rep is paid under the version in force then of the plan
-    they spend most of that month on.
+    they spend most of that month on. With `rules` (see `rule_history`), the cost includes cash collected,
+    margin, deal kickers and new logos, clawbacks and guarantees, and `parts` says what each adds and what
+    is paid now or later (holdbacks, draws in force in `month`).
     """
-    groups = [(compile_plan(rules), cols) for rules, cols in _plan_groups(simulation.reps, section, month)]
+    from salesplan_widgets.model.holdbacks import releases_in
+
+    groups = [
+        (rules_, compile_plan(rules_), cols) for rules_, cols in _plan_groups(simulation.reps, section, month)
+    ]
     cost = np.zeros(len(simulation.sales))
+    parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
+    if rules is not None:
+        draw, recoverable, in_force, cap = _draw_terms(section, simulation.reps, month)
+        release_now = (
+            month is not None
+            and section.holdback is not None
+            and releases_in(pd.Period(month, "M"), section.holdback, fiscal_year_start)
+        )
     for start in range(0, len(cost), CHUNK):  # chunks of draws keep memory bounded; all reps at once
         chunk = simulation.sales[start : start + CHUNK]
-        for plan, cols in groups:  # the workbook's few plans
-            cost[start : start + CHUNK] += earn(plan, chunk[:, cols], simulation.quota[cols]).total.sum(1)
-    return DesignOutcome(name=name, cost=cost)
+        if rules is None:
+            for _rules, plan, cols in groups:  # the workbook's few plans
+                cost[start : start + CHUNK] += earn(plan, chunk[:, cols], simulation.quota[cols]).total.sum(1)
+            continue
+        earned = np.zeros_like(chunk)
+        for plan_rules, plan, cols in groups:
+            measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, chunk[:, cols])
+            e = earn(plan, measured, simulation.quota[cols], **inputs)
+            earned[:, cols] = e.total
+            for part, key in (("collections", "collected_amount"), ("deal_kicker", "kicker_amount"),
+                              ("new_logo", "new_logo_amount")):  # fmt: skip
+                if key in e.extra:
+                    parts[part][start : start + CHUNK] += e.extra[key].sum(axis=(1, 2))
+        settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now)
+        cost[start : start + CHUNK] = settled.pop("cost").sum(1)
+        for part, values in settled.items():
+            parts[part][start : start + CHUNK] = values.sum(1)
+    return DesignOutcome(name=name, cost=cost, parts=parts)
 
 
 def compare_designs(
-    simulation: Simulation, designs: dict[str, IncentivesSection], month: str | None = None
+    simulation: Simulation,
+    designs: dict[str, IncentivesSection],
+    month: str | None = None,
+    rules: RuleHistory | None = None,
+    fiscal_year_start: int = 1,
 ) -> pd.DataFrame:
     """Designs side by side on the same draws: share at quota, payout cost median and P90, cost of sales.
 
-    `month` picks the role plans and versions in force (see `payout_cost`)."""
+    `month` picks the role plans and versions in force (see `payout_cost`); with `rules`, each rule's
+    median per draw is a column too (`PARTS`)."""
     revenue = float(np.median(simulation.sales.sum(1)))
     rows = []
     for name, section in designs.items():
-        outcome = payout_cost(simulation, section, name, month)
+        outcome = payout_cost(simulation, section, name, month, rules, fiscal_year_start)
         rows.append(
             {
                 "design": name,
@@ -168,6 +402,7 @@ def compare_designs(
                 "cost_median": outcome.median,
                 "cost_p90": outcome.p90,
                 "cost_of_sales": outcome.median / revenue if revenue > 0 else np.nan,
+                **{part: float(np.median(values)) for part, values in outcome.parts.items()},
             }
         )
     return pd.DataFrame(rows)

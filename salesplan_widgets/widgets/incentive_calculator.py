@@ -3,8 +3,12 @@
 Bands sit in an editable table (each band's upper edge is the next band's start, so the table cannot
 produce a gap); the payout curve (bqplot) compares the design with the saved plan; a rep's statement is
 explained line by line; the estimator answers "if I close X more"; a seeded simulation compares both
-designs on the same outcomes; the leaderboard and badges follow the plan's recognition rules. Every
-figure comes from `model/`; this view holds traits (`section`, `statements`, `statement_table`, `estimate`,
+designs on the same outcomes; the leaderboard and badges follow the plan's recognition rules. The cash rules
+beside commission (draws and guarantees, holdbacks, clawbacks, manual lines) are summarised beside the bands
+(`cash_rules_table`), their lines explained under the statement (`payment_table`: the ledger's record for a
+closed month, what closing would pay for an open one), the estimator says what is paid when
+(`payment_estimate`) and the simulation costs them from each rep's history. Every figure comes from
+`model/`; this view holds traits (`section`, `statements`, `statement_table`, `estimate`,
 `simulation_table`, `leaderboard_table`, `message`) so it can be driven and tested without a browser.
 Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message.
 """
@@ -23,12 +27,13 @@ from pydantic import ValidationError
 from traitlets import Any, Float, Instance, Unicode, observe
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
-from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_money, fmt_month, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.commission import payout
 from salesplan_widgets.model.components import COMPONENTS, Explain
 from salesplan_widgets.model.components.registry import component as registered
-from salesplan_widgets.model.estimator import Estimate, estimate_earnings, plan_cost
+from salesplan_widgets.model.estimator import Estimate, estimate_earnings, estimate_payments, plan_cost
+from salesplan_widgets.model.ledger import COMMISSION_KINDS, describe_cause, open_period_payments
 from salesplan_widgets.model.recognition import (
     badges,
     leaderboard,
@@ -36,12 +41,12 @@ from salesplan_widgets.model.recognition import (
     needs_new_accounts,
     rep_metrics,
 )
-from salesplan_widgets.model.simulation import compare_designs, payout_cost, simulate_sales
+from salesplan_widgets.model.simulation import compare_designs, payout_cost, rule_history, simulate_sales
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
-from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, pay_cube
+from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products, pay_cube
 from salesplan_widgets.workbook.plan import builtin_message
 from salesplan_widgets.workbook.plan_warnings import cliff_warnings
 
@@ -80,6 +85,56 @@ def _no_quota_notice(month: pd.Period, periods: pd.Series) -> str:
     ).format(month=name, first=fmt_month(first.year, first.month), last=fmt_month(last.year, last.month))
 
 
+def cash_rule_settings(
+    section: IncentivesSection, manual: pd.DataFrame, period: str, money
+) -> list[list[str]]:
+    """The plan's draws, guarantees, holdback and clawback window, and the month's manual lines, in words."""
+    rows = []
+    for d in section.draws:  # the plan's few draws
+        window = f"{d.start} – {d.end}"
+        if d.kind == "non_recoverable":
+            text = _("{amount} a period, {window}; the top-up is not recovered")
+        elif d.recovery_cap is None:
+            text = _("{amount} a period, {window}; advances recovered from later commission, no cap")
+        else:
+            text = _("{amount} a period, {window}; advances recovered from later commission, at most {cap} a "
+                     "period")  # fmt: skip
+        name = _("Guarantee for {rep}") if d.kind == "non_recoverable" else _("Draw for {rep}")
+        rows.append([name.format(rep=d.rep), text.format(amount=money(d.amount), window=window,
+                                                         cap=money(d.recovery_cap or 0))])  # fmt: skip
+    h = section.holdback
+    if h is not None:
+        release = _("fiscal quarter") if h.release == "quarter" else _("fiscal year")
+        leaving = _("forfeited") if h.on_leaving == "forfeit" else _("paid out")
+        rows.append([_("Holdback"), _("{share} of each period's commission held until the {release}'s end; "
+                                      "on leaving it is {leaving}").format(
+            share=fmt_percent(h.share, decimals=1), release=release, leaving=leaving)])  # fmt: skip
+    if section.clawback is not None:
+        rows.append([_("Clawback"), _("commission on a deal returned within {days} days of the sale is "
+                                      "recovered").format(days=section.clawback.window_days)])  # fmt: skip
+    entered = manual[manual["period"].astype(str) == str(period)] if len(manual) else manual
+    if len(entered):
+        rows.append([_("Manual lines"), _("{count} entered for {month}, total {amount}").format(
+            count=len(entered), month=period, amount=money(float(entered["amount"].astype(float).sum())))])  # fmt: skip
+    return rows
+
+
+def simulation_part_labels() -> dict[str, str]:
+    """The simulation's rule columns (medians per draw) as headed in the table."""
+    return {
+        "collections": _("Cash collected (median)"),
+        "deal_kicker": _("Deal kicker (median)"),
+        "new_logo": _("New logos (median)"),
+        "clawback": _("Clawbacks (median)"),
+        "guarantee": _("Guarantees (median)"),
+        "advance": _("Draw advances (median)"),
+        "recovery": _("Draw recovered (median)"),
+        "held": _("Held until release (median)"),
+        "released": _("Released (median)"),
+        "paid_now": _("Paid now (median)"),
+    }
+
+
 class BandRow(widgets.HBox):
     """One editable band, as typed: where it starts (percent of quota or money) and its rate in percent.
 
@@ -116,6 +171,13 @@ class IncentiveCalculator(widgets.VBox):
     statement_table = Instance(pd.DataFrame, allow_none=True, help="The rep's statement lines.")
     curve_table = Instance(pd.DataFrame, allow_none=True, help="Payout vs attainment, design and saved.")
     estimate = Any(None, help="The estimator's result (model.estimator.Estimate).")
+    payment_estimate = Any(
+        None, help="What is paid when with the extra sales (model.estimator.PaymentEstimate)."
+    )
+    cash_rules_table = Instance(pd.DataFrame, allow_none=True, help="The design's draw, holdback, clawback "
+                                "and manual settings in words: rule, setting.")  # fmt: skip
+    payment_table = Instance(pd.DataFrame, allow_none=True, help="The rep's payment lines for the month "
+                             "(commission, clawback, holdback, draw, manual) with their explanation.")  # fmt: skip
     simulation_table = Instance(pd.DataFrame, allow_none=True, help="Both designs on the same draws.")
     leaderboard_table = Instance(pd.DataFrame, allow_none=True, help="The first leaderboard of the plan.")
     badge_table = Instance(pd.DataFrame, allow_none=True, help="Badges earned by the period.")
@@ -247,6 +309,9 @@ class IncentiveCalculator(widgets.VBox):
         self.rep_control = widgets.Dropdown(description=_("Rep"), options=list(self.reps))
         self.summary_panel = widgets.HTML()
         self.statement_panel = widgets.HTML()
+        self.payment_panel = widgets.HTML()
+        self.cash_rules_panel = widgets.HTML()
+        self._ledger_inputs: tuple | None = None  # ledger lines, returns, manual lines: read when first used
         self.extra_control = widgets.FloatText(description=_("Close more"), value=0.0, step=10_000)
         self.estimate_button = widgets.Button(description=_("Estimate"))
         self.estimate_button.on_click(lambda _b: self.run_estimate())
@@ -279,12 +344,13 @@ class IncentiveCalculator(widgets.VBox):
                 band_header,
                 self.band_rows,
                 widgets.HBox([self.add_band_button, self.save_button]),
+                self.cash_rules_panel,
             ]
         )
         tabs = widgets.Tab(
             children=[
                 widgets.VBox([widgets.HBox([self.period_control, self.rep_control]), self.summary_panel,
-                              self.statement_panel]),
+                              self.statement_panel, self.payment_panel]),
                 widgets.VBox([widgets.HBox([self.extra_control, self.estimate_button]), self.estimate_panel]),
                 widgets.VBox([self.simulate_button, self.simulation_panel, self.histogram_figure, self.cost_figure]),
                 self.leaderboard_panel,
@@ -462,6 +528,7 @@ class IncentiveCalculator(widgets.VBox):
             self.saved_line.x, self.saved_line.y = CURVE_POINTS, saved
         set_value_ticks(self.curve_figure.axes[1], [*design, *saved], self.locale)
         self._show_summary()
+        self._show_cash_rules()
         self._show_statement()
         self._show_leaderboard()
 
@@ -529,6 +596,133 @@ class IncentiveCalculator(widgets.VBox):
         self.statement_panel.value = f"<p>{html.escape(head)}</p>" + html_table(
             [_("Rule"), _("How"), _("Amount")], rows, numeric={2}
         )
+        self._show_payments()
+
+    # -- cash beside commission: draws, holdbacks, clawbacks, manual lines ------------------------------
+    def _cash_rules_apply(self) -> bool:
+        s = self.section
+        return bool(s.draws or s.holdback or s.clawback) or bool(len(self._ledger()[2]))
+
+    def _ledger(self) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+        """The ledger's lines, the deals' returns and the manual adjustments entered (read once)."""
+        if self._ledger_inputs is None:
+            from salesplan_widgets.workbook.adjustments import read_adjustments
+            from salesplan_widgets.workbook.ledger import read_ledger
+            from salesplan_widgets.workbook.returns import deal_returns
+
+            returns = (
+                deal_returns(self.workbook, self.saved, needs_products(self.saved))
+                if self.saved.clawback
+                else None
+            )
+            self._ledger_inputs = (read_ledger(self.workbook).lines, returns, read_adjustments(self.workbook))
+        return self._ledger_inputs
+
+    def _closed(self) -> bool:
+        ledger = self._ledger()[0]
+        return bool(len(ledger)) and pd.Period(self.period, "M") in set(ledger["for_period"])
+
+    def _show_cash_rules(self) -> None:
+        """The design's draw, holdback and clawback settings and the month's manual lines, in words."""
+        rows = cash_rule_settings(self.section, self._ledger()[2], self.period, self._money)
+        self.cash_rules_table = pd.DataFrame(rows, columns=["rule", "setting"])
+        body = html_table([_("Rule"), _("Setting")], rows) if rows else html.escape(
+            _("No draws, guarantees, holdbacks, clawbacks or manual lines in this plan."))  # fmt: skip
+        self.cash_rules_panel.value = f"<b>{html.escape(_('Cash beside commission'))}</b>" + body
+
+    def _payment_lines(self) -> pd.DataFrame:
+        """The month's payment lines of every rep: the ledger's record when the month is closed, else what
+        closing it under the design would pay."""
+        ledger, returns, manual = self._ledger()
+        period = pd.Period(self.period, "M")
+        if self._closed():
+            return ledger[ledger["period"] == period]
+        payments, _statements = open_period_payments(
+            self.section, self.cube, self.quotas, ledger, period, "", self.currency, self.fiscal_year_start,
+            returns, manual,
+        )  # fmt: skip
+        return payments.lines
+
+    def _show_payments(self) -> None:
+        if not self._cash_rules_apply():
+            self.payment_table, self.payment_panel.value = None, ""
+            return
+        try:
+            lines = self._payment_lines()
+        except SalesplanError as exc:
+            self.payment_table, self.payment_panel.value = None, message_box([str(exc)])
+            return
+        mine = lines[lines["rep"].astype(str) == str(self.rep)]
+        scale = 10 ** minor_unit(self.currency)
+        table = pd.DataFrame(
+            {
+                "kind": mine["kind"].astype(str),
+                "rule": mine["rule"].astype(str),
+                "base": mine["base"].astype(float),
+                "rate": mine["rate"].astype(float),
+                "reference": mine["reference"].astype(float),
+                "amount": mine["amount_minor"].to_numpy(dtype=float) / scale,
+                "cause": mine["cause"].astype(str),
+                "note": mine["note"].astype(str) if "note" in mine else "",
+                "approver": mine["approver"].astype(str) if "approver" in mine else "",
+            }
+        ).reset_index(drop=True)
+        commission = table["kind"].isin(COMMISSION_KINDS) & (table["cause"] == "")
+        own = pd.DataFrame([{"kind": "payment", "rule": _("Commission (the statement above)"),
+                             "amount": float(table.loc[commission, "amount"].sum())}])  # fmt: skip
+        table = pd.concat([own, table[~commission]], ignore_index=True)
+        table["explanation"] = [
+            self.explain_payment(line) for _i, line in table.iterrows()
+        ]  # a rep's few lines
+        self.payment_table = table
+        title = _("Paid for {month} (recorded in the ledger)") if self._closed() else _(
+            "Paid for {month} if it closed now")  # fmt: skip
+        rows = [
+            [line["rule"], line["explanation"], self._money(line["amount"])] for _i, line in table.iterrows()
+        ]
+        rows.append([_("Paid this period"), "", self._money(float(table["amount"].sum()))])
+        self.payment_panel.value = f"<h4>{html.escape(title.format(month=self.period))}</h4>" + html_table(
+            [_("Rule"), _("How"), _("Amount")], rows, numeric={2}
+        )
+
+    def explain_payment(self, line: pd.Series) -> str:
+        """A payment line in words: why cash moves beside the commission, and the balance it leaves."""
+        kind, money = str(line["kind"]), self._money
+        pct = lambda v: fmt_percent(v, self.locale, decimals=2)  # noqa: E731
+        base, amount, reference = line.get("base"), line["amount"], line.get("reference")
+        if kind == "payment":
+            return _("what the plan's lines above earn")
+        if kind == "adjustment":
+            return _("prior-period adjustment: {cause}").format(cause=describe_cause(line["cause"]))
+        if kind == "holdback":
+            return _("{share} of {base} held back, paid at the quarter or year end; held now {held}").format(
+                share=pct(line["rate"]), base=money(base), held=money(reference)
+            )
+        if kind == "holdback_release":
+            return _("{base} held back earlier, released now").format(base=money(base))
+        if kind == "holdback_forfeit":
+            return _("{base} held back is forfeited on leaving").format(base=money(base))
+        if kind == "draw":
+            return _(
+                "paid so far {base}, below the draw: {amount} advanced; draw balance now {balance}"
+            ).format(base=money(base), amount=money(amount), balance=money(reference))
+        if kind == "guarantee":
+            return _("paid so far {base}, below the guarantee: topped up by {amount}, not recovered").format(
+                base=money(base), amount=money(amount)
+            )
+        if kind == "draw_recovery":
+            return _("{amount} of the draw balance recovered from {base}; draw balance now {balance}").format(
+                amount=money(-amount), base=money(base), balance=money(reference)
+            )
+        if kind == "clawback":
+            return _("returned {base} × rate paid {rate} = {amount}").format(
+                base=money(base), rate=pct(line["rate"]), amount=money(amount)
+            )
+        if kind == "manual":
+            return _("{reason}, approved by {approver}").format(
+                reason=line["note"], approver=line["approver"]
+            )
+        return _("adjustment of {amount}").format(amount=money(amount))
 
     def _show_leaderboard(self) -> None:
         boards = self.section.recognition.leaderboards
@@ -576,10 +770,48 @@ class IncentiveCalculator(widgets.VBox):
             rep=e.rep, extra=self._money(e.extra), now=self._money(e.payout_now), then=self._money(e.payout_then),
             increment=self._money(e.increment),
         )  # fmt: skip
-        self.estimate_panel.value = f"<p>{html.escape(text)}</p>" + html_table(
+        panel = f"<p>{html.escape(text)}</p>" + html_table(
             [_("Rule"), _("Now"), _("Then"), _("Difference")], rows, numeric={1, 2, 3}
         )
+        self.payment_estimate = None
+        if self._cash_rules_apply() and not self._closed():
+            panel += self._estimate_payments()
+        self.estimate_panel.value = panel
         return e
+
+    def _estimate_payments(self) -> str:
+        """What the extra sales change in this month's pay and later: holdback, draw, guarantee lines."""
+        ledger, returns, manual = self._ledger()
+        p = self.payment_estimate = estimate_payments(
+            self.section, self.cube, self.quotas, ledger, self.period, self.rep, self.extra, self.currency,
+            self.fiscal_year_start, returns, manual,
+        )  # fmt: skip
+        m = self._money
+        parts = [_("Earned: {now} → {then}. Paid this period: {paid_now} → {paid_then}.").format(
+            now=m(p.earned_now), then=m(p.earned_then), paid_now=m(p.paid_now), paid_then=m(p.paid_then))]  # fmt: skip
+        if p.release_period is not None:
+            parts.append(_("Held back until {month}: {now} → {then}.").format(
+                month=p.release_period, now=m(p.held_now), then=m(p.held_then)))  # fmt: skip
+        if self.section.draws:
+            parts.append(_("Draw balance still to recover: {now} → {then}.").format(
+                now=m(p.draw_balance_now), then=m(p.draw_balance_then)))  # fmt: skip
+        rows = [[r["rule"], m(r["now"]), m(r["then"]), m(r["increment"])]
+                for _i, r in p.lines.iterrows() if r["kind"] not in COMMISSION_KINDS or r["increment"] != 0]  # fmt: skip
+        return (f"<h4>{html.escape(_('Paid when'))}</h4><p>{html.escape(' '.join(parts))}</p>"
+                + html_table([_("Rule"), _("Now"), _("Then"), _("Difference")], rows, numeric={1, 2, 3}))  # fmt: skip
+
+    def _rule_history(self, history: pd.DataFrame, reps: pd.Index):
+        """What the history says per unit of sales about cash, margin, deals, returns; ledger balances."""
+        from salesplan_widgets.model.draws import draw_balance
+        from salesplan_widgets.model.holdbacks import held_balance
+        from salesplan_widgets.model.ledger import settlement_lines
+
+        ledger, returns, _manual = self._ledger()
+        settled = settlement_lines(ledger)
+        scale = 10 ** minor_unit(self.currency)
+        return rule_history(history, reps, self.section, returns=returns,
+                            draw_balance=draw_balance(settled) / scale,
+                            held=held_balance(settled, self.currency) / scale)  # fmt: skip
 
     def simulate(self, draws: int = SIM_DRAWS, seed: int = 0) -> pd.DataFrame:
         """Next month under the design and the saved plan, on the same seeded draws."""
@@ -597,14 +829,15 @@ class IncentiveCalculator(widgets.VBox):
         sim = simulate_sales(history, nxt, draws=draws, seed=seed)
         month = str(period + 1)  # role plans: each rep under the plan and version in force next month
         designs = {_("Design"): self.section, _("Saved plan"): self.saved}
-        self.simulation_table = compare_designs(sim, designs, month=month)
+        rules = self._rule_history(history, sim.reps)
+        self.simulation_table = compare_designs(sim, designs, month, rules, self.fiscal_year_start)
         edges = np.arange(0.0, 2.01, 0.1)
         counts, _e = np.histogram(np.clip(sim.attainment, 0, 2.0 - 1e-9), bins=edges)
         with self.attainment_bars.hold_sync():
             self.attainment_bars.x = [f"{e:.0%}" for e in edges[:-1]]
             self.attainment_bars.y = counts / max(counts.sum(), 1)
-        design_cost = payout_cost(sim, self.section, month=month).cost
-        saved_cost = payout_cost(sim, self.saved, month=month).cost
+        design_cost = payout_cost(sim, self.section, "", month, rules, self.fiscal_year_start).cost
+        saved_cost = payout_cost(sim, self.saved, "", month, rules, self.fiscal_year_start).cost
         cost_edges = np.linspace(
             min(design_cost.min(), saved_cost.min()), max(design_cost.max(), saved_cost.max()) + 1e-9, 13
         )
@@ -613,10 +846,17 @@ class IncentiveCalculator(widgets.VBox):
         with self.cost_bars.hold_sync():
             self.cost_bars.x = [fmt_number(v, self.locale) for v in cost_edges[:-1]]
             self.cost_bars.y = np.vstack([hist_d / len(design_cost), hist_s / len(saved_cost)])
+        labels = simulation_part_labels()
+        shown = [
+            p for p in labels if p in self.simulation_table and self.simulation_table[p].abs().gt(0).any()
+        ]
+        if shown == ["paid_now"]:  # nothing moves pay in time or beside commission: paid now is the cost
+            shown = []
         rows = [
             [r["design"], fmt_percent(r["share_at_quota"], self.locale, decimals=1), self._money(r["cost_median"]),
              self._money(r["cost_p90"]),
-             "—" if not math.isfinite(r["cost_of_sales"]) else fmt_percent(r["cost_of_sales"], self.locale, decimals=2)]
+             "—" if not math.isfinite(r["cost_of_sales"]) else fmt_percent(r["cost_of_sales"], self.locale, decimals=2),
+             *(self._money(r[p]) for p in shown)]
             for _i, r in self.simulation_table.iterrows()
         ]  # fmt: skip
         self.simulation_panel.value = html_table(
@@ -626,9 +866,10 @@ class IncentiveCalculator(widgets.VBox):
                 _("Cost, median"),
                 _("Cost, 90th percentile"),
                 _("Cost of sales"),
+                *(labels[p] for p in shown),
             ],
             rows,
-            numeric={1, 2, 3, 4},
+            numeric=set(range(1, 5 + len(shown))),
         )
         return self.simulation_table
 

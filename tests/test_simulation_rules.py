@@ -1,0 +1,246 @@
+"""The simulation's plan cost under each rule beside bookings: cash collected (回款), margin, deal-size kicker,
+new logos, clawbacks, holdbacks and draws. Each known answer is worked out by hand from a pay-cube history
+written out here (rows shaped as `workbook.payouts.pay_cube` gives them) and sales fixed per draw, so a rule
+dropped from the simulation changes the figure its test checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesplan_widgets.model.simulation import (
+    Simulation,
+    compare_designs,
+    payout_cost,
+    rule_history,
+    simulate_sales,
+)
+from salesplan_widgets.schema.incentives import IncentivesSection
+
+REPS = pd.Index(["Li", "Wu"], name="rep")
+
+
+def history(**facts: list) -> pd.DataFrame:
+    """Twelve months of 1,000 a month for Li and Wu (12,000 each), plus fact rows (`actual` 0) as given:
+    each a dict of columns for one row of Li's, in 2026-06."""
+    months = pd.period_range("2025-07", periods=12, freq="M")
+    sales = pd.DataFrame({"period": np.tile(months, 2), "rep": np.repeat(REPS, 12), "team": "all",
+                          "actual": 1_000.0})  # fmt: skip
+    rows = [dict(period=pd.Period("2026-06", "M"), rep="Li", team="all", actual=0.0, **row)
+            for rows in facts.values() for row in rows]  # fmt: skip
+    frame = pd.concat([sales, pd.DataFrame(rows)], ignore_index=True) if rows else sales
+    for column in frame.columns.difference(["period", "rep", "team", "actual"]):
+        frame[column] = frame[column].fillna(-1.0 if column.endswith("_from") else 0.0)
+    return frame
+
+
+def fixed(li: list[float], wu: list[float] | None = None, quota: float = 10_000.0) -> Simulation:
+    """A simulation whose draws are exactly these sales."""
+    wu = wu or [0.0] * len(li)
+    return Simulation(reps=REPS, quota=np.full(2, quota), sales=np.column_stack([li, wu]), seed=0)
+
+
+def plan(**rules) -> IncentivesSection:
+    return IncentivesSection.model_validate({"commission": {"base_rate": 0.0}, **rules})
+
+
+def test_cash_collected_is_paid_on_the_historys_collection_share_in_each_age_band():
+    # Li collected 6,000 within 90 days and 2,000 later of 12,000 sold: 0.5 and 1/6 per unit of sales.
+    facts = history(cash=[{"collected": 6_000.0, "age_from": 0}, {"collected": 2_000.0, "age_from": 90}])
+    section = plan(collections={"rate": 0.03, "ageing": [{"after_days": 90, "factor": 0.5}]})
+    outcome = payout_cost(fixed([6_000.0]), section, rules=rule_history(facts, REPS, section))
+    # 6,000 sold → 3,000 collected on time × 3% = 90, 1,000 late × 1.5% = 15.
+    assert outcome.cost[0] == pytest.approx(105.0)
+    assert outcome.parts["collections"][0] == pytest.approx(105.0)
+
+
+def test_margin_plans_pay_on_sales_less_the_historys_cost_ratio():
+    facts = history(cost=[{"cost": 4_800.0}])  # Li's goods cost 40% of his 12,000
+    section = plan(commission={"base_rate": 0.1}, measure="margin")
+    outcome = payout_cost(fixed([5_000.0]), section, rules=rule_history(facts, REPS, section))
+    assert outcome.cost[0] == pytest.approx(0.1 * 5_000 * 0.6)  # 300, not 500 on the amount
+
+
+def test_deal_kicker_and_new_logo_scale_the_historys_deals_with_the_draws_sales():
+    facts = history(
+        deals=[{"deal_from": 5_000.0, "deal_sales": 6_000.0, "deals": 1.0}],  # one deal of 6,000 per 12,000
+        logos=[{"logo_from": 0.0, "new_logos": 3.0}],  # three new accounts per 12,000
+    )
+    section = plan(deal_kicker={"at_least": 5_000, "rate": 0.01, "bonus": 100}, new_logo={"bonus": 500})
+    outcome = payout_cost(fixed([24_000.0]), section, rules=rule_history(facts, REPS, section))
+    # 24,000: twice the history → 12,000 in large deals × 1% + 2 deals × 100 = 320; 6 new accounts × 500.
+    assert outcome.parts["deal_kicker"][0] == pytest.approx(320.0)
+    assert outcome.parts["new_logo"][0] == pytest.approx(3_000.0)
+    assert outcome.cost[0] == pytest.approx(3_320.0)
+    smaller = plan(deal_kicker={"at_least": 7_000, "rate": 0.01})  # no deal of 7,000 in the history
+    assert payout_cost(fixed([24_000.0]), smaller, rules=rule_history(facts, REPS, smaller)).cost[0] == 0
+
+
+def returns() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "deal": ["L1", "L2"],
+            "rep": ["Li", "Li"],
+            "sold_on": ["2026-02-10", "2026-03-01"],
+            "returned_on": ["2026-03-01", "2026-05-20"],  # 19 days: inside a 30-day window; 80: outside
+            "amount": [-1_200.0, -3_000.0],
+        }
+    )
+
+
+def test_clawbacks_recover_the_share_returned_within_the_window_at_the_rate_paid():
+    section = plan(commission={"base_rate": 0.1}, clawback={"window_days": 30})
+    rules = rule_history(history(), REPS, section, returns=returns())
+    outcome = payout_cost(fixed([5_000.0]), section, rules=rules)
+    # 1,200 of Li's 12,000 (10%) came back within 30 days: 10% of the 500 earned is recovered.
+    assert outcome.parts["clawback"][0] == pytest.approx(-50.0)
+    assert outcome.cost[0] == pytest.approx(450.0)
+
+
+def test_a_holdback_moves_pay_to_its_release_and_the_release_pays_the_balance():
+    section = plan(commission={"base_rate": 0.1}, holdback={"share": 0.3, "release": "quarter"})
+    rules = rule_history(history(), REPS, section, held=pd.Series({"Li": 200.0}))
+    may = payout_cost(fixed([5_000.0]), section, month="2026-05", rules=rules)
+    assert may.parts["held"][0] == pytest.approx(150.0) and may.parts["paid_now"][0] == pytest.approx(350.0)
+    assert may.cost[0] == pytest.approx(500.0)  # a holdback is timing, not cost
+    june = payout_cost(fixed([5_000.0]), section, month="2026-06", rules=rules)
+    assert june.parts["held"][0] == 0.0 and june.parts["paid_now"][0] == pytest.approx(700.0)
+
+
+def test_a_guarantee_is_a_cost_and_a_recoverable_draw_is_an_advance():
+    draw = {"rep": "Li", "amount": 1_000, "start": "2026-04", "end": "2026-06"}
+    for kind, cost, advance, guarantee in (("recoverable", 500, 500, 0), ("non_recoverable", 1_000, 0, 500)):
+        section = plan(commission={"base_rate": 0.1}, draws=[draw | {"kind": kind}])
+        outcome = payout_cost(
+            fixed([5_000.0]), section, month="2026-05", rules=rule_history(history(), REPS, section)
+        )
+        # 500 earned, 500 short of the 1,000 draw: paid 1,000 now either way.
+        assert outcome.parts["paid_now"][0] == pytest.approx(1_000.0)
+        assert (outcome.cost[0], outcome.parts["advance"][0], outcome.parts["guarantee"][0]) == (
+            pytest.approx(cost), pytest.approx(advance), pytest.approx(guarantee))  # fmt: skip
+
+
+def test_a_draw_balance_is_recovered_up_to_the_cap_after_the_window():
+    draw = {"rep": "Li", "amount": 1_000, "start": "2026-01", "end": "2026-03", "recovery_cap": 300}
+    section = plan(commission={"base_rate": 0.1}, draws=[draw])
+    rules = rule_history(history(), REPS, section, draw_balance=pd.Series({"Li": 800.0}))
+    outcome = payout_cost(fixed([20_000.0], [2_000.0]), section, month="2026-05", rules=rules)
+    # Li: 2,000 earned, no draw any more: 300 of the 800 recovered; Wu has no balance.
+    assert outcome.parts["recovery"][0] == pytest.approx(-300.0)
+    assert outcome.parts["paid_now"][0] == pytest.approx(1_700.0 + 200.0)
+    assert outcome.cost[0] == pytest.approx(2_200.0)
+
+
+def test_compare_designs_shows_each_rules_median_beside_the_cost():
+    section = plan(commission={"base_rate": 0.1}, holdback={"share": 0.5})
+    table = compare_designs(fixed([1_000.0, 3_000.0, 5_000.0]), {"half held": section}, month="2026-05",
+                            rules=rule_history(history(), REPS, section))  # fmt: skip
+    row = table.iloc[0]
+    assert row["cost_median"] == pytest.approx(300.0) and row["held"] == pytest.approx(150.0)
+    assert row["paid_now"] == pytest.approx(150.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    low=st.floats(0.0, 0.2),
+    more=st.floats(0.0, 0.2),
+    guarantee=st.booleans(),
+    share=st.sampled_from([None, 0.2, 0.5]),
+)
+def test_simulated_cost_never_falls_as_the_rate_rises(low, more, guarantee, share):
+    """Collections, kickers, clawbacks, a guarantee and a holdback together: per draw, a higher base rate
+    never costs less, and what is paid now plus what is held is the commission less any advance."""
+    facts = history(cash=[{"collected": 6_000.0, "age_from": 0}],
+                    deals=[{"deal_from": 5_000.0, "deal_sales": 6_000.0, "deals": 1.0}])  # fmt: skip
+    rules = {
+        "collections": {"rate": 0.02},
+        "deal_kicker": {"at_least": 5_000, "rate": 0.01},
+        "clawback": {"window_days": 30},
+        "draws": [{"rep": "Wu", "amount": 800, "start": "2026-05", "end": "2026-05",
+                   "kind": "non_recoverable" if guarantee else "recoverable"}],
+        **({"holdback": {"share": share}} if share else {}),
+    }  # fmt: skip
+    sim = simulate_sales(history(), pd.Series({"Li": 12_000.0, "Wu": 12_000.0}), draws=300, seed=5)
+    cheap, dear = (
+        plan(commission={"base_rate": low}, **rules),
+        plan(commission={"base_rate": low + more}, **rules),
+    )
+    costs = [payout_cost(sim, p, month="2026-05", rules=rule_history(facts, REPS, p, returns=returns()))
+             for p in (cheap, dear)]  # fmt: skip
+    assert (costs[1].cost >= costs[0].cost - 1e-6).all()
+    for outcome in costs:
+        p = outcome.parts
+        commission = outcome.cost - p["guarantee"]
+        assert p["paid_now"] + p["held"] == pytest.approx(
+            commission + p["guarantee"] + p["advance"], abs=1e-6
+        )
+
+
+# -- on real workbooks: the pay cube's facts (counted in DuckDB from CSV files) feed the simulation ----------
+
+
+def pay_history(folder) -> tuple[pd.DataFrame, IncentivesSection]:
+    from salesplan_widgets.workbook import open_workbook
+    from salesplan_widgets.workbook.payouts import incentives_of, pay_cube
+
+    workbook = open_workbook(folder)
+    return pay_cube(workbook, incentives_of(workbook)), incentives_of(workbook)
+
+
+def test_a_workbooks_large_deals_and_new_accounts_are_costed_per_unit_of_sales(tmp_path):
+    from test_per_deal import write_workbook
+
+    folder = write_workbook(
+        tmp_path / "wb", "  deal_kicker: {at_least: 80000, rate: 0.01}\n  new_logo: {bonus: 500}"
+    )
+    cube, section = pay_history(folder)
+    reps = pd.Index(["Li", "Wang"], name="rep")
+    # Sold in the last 12 months: Li 117,000 with deal D-1 of 110,000 and one new account (Beta);
+    # Wang 119,500 with D-2 of 90,000 and two new accounts (ACME in 2025-06, Gamma).
+    sim = Simulation(reps=reps, quota=np.full(2, 1e6), sales=np.array([[117_000.0, 119_500.0]]), seed=0)
+    outcome = payout_cost(sim, section, rules=rule_history(cube, reps, section))
+    assert outcome.parts["deal_kicker"][0] == pytest.approx(1_100.0 + 900.0)
+    assert outcome.parts["new_logo"][0] == pytest.approx(500.0 + 2 * 500.0)
+
+
+def test_a_workbooks_receipts_give_the_share_collected_in_time(tmp_path):
+    from test_collections import receipts_of, write_workbook
+
+    # Li sold 15,000: INV-1's 5,000 came on day 60 (10%), INV-3's 10,000 after 120 days (rate 0).
+    receipts = receipts_of([("2026-03-02", 5_000.0, "INV-1"), ("2026-05-10", 10_000.0, "INV-3")])
+    cube, section = pay_history(write_workbook(tmp_path / "wb", receipts))
+    reps = pd.Index(["Li", "Wang"], name="rep")
+    sim = Simulation(reps=reps, quota=np.full(2, 1e6), sales=np.array([[30_000.0, 10_000.0]]), seed=0)
+    outcome = payout_cost(sim, section, rules=rule_history(cube, reps, section))
+    assert outcome.parts["collections"][0] == pytest.approx(30_000 * 5_000 / 15_000 * 0.1)  # Wang: none
+
+
+def test_each_role_plan_pays_its_own_per_deal_rule_in_the_simulation():
+    """Li's plan (key accounts) pays a deal kicker from July; Wu's plan pays none: only Li's draws cost it."""
+    facts = history(deals=[{"deal_from": 5_000.0, "deal_sales": 6_000.0, "deals": 1.0}])
+    wu = facts[facts["deals"] > 0].assign(rep="Wu")  # Wu sold the same large deals
+    facts = pd.concat([facts, wu], ignore_index=True)
+    section = IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.0},
+            "plans": [
+                {"id": "kam", "name": "KAM", "versions": [
+                    {"effective": "2026-01", "commission": {"base_rate": 0.0}},
+                    {"effective": "2026-07", "commission": {"base_rate": 0.0},
+                     "deal_kicker": {"at_least": 5_000, "rate": 0.01}}]},
+                {"id": "ae", "name": "AE", "versions": [{"effective": "2026-01", "commission": {"base_rate": 0.0}}]},
+            ],
+            "assignments": [{"rep": "Li", "plan": "kam"}, {"rep": "Wu", "plan": "ae"}],
+        }
+    )  # fmt: skip
+    rules = rule_history(facts, REPS, section)
+    sim = fixed([24_000.0], [24_000.0])
+    # Li's history: 6,000 of large deals per 12,000 sold → 12,000 of 24,000 at 1% = 120 from July; Wu's
+    # history is the same, but his plan has no kicker.
+    assert payout_cost(sim, section, month="2026-07", rules=rules).parts["deal_kicker"][0] == pytest.approx(
+        120
+    )
+    assert payout_cost(sim, section, month="2026-06", rules=rules).cost[0] == 0.0
