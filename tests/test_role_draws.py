@@ -3,6 +3,7 @@ are on it, a rep's own draw overrides it, and the ledger and statements show the
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -213,3 +214,19 @@ def test_each_rep_month_has_the_own_draw_else_the_roles_while_assigned(section):
         role = {m: a for m, a in months_of(
             [d.model_copy(update={"rep": rep}) for d in section.plans[0].draws], rep).items() if m in on_plan}  # fmt: skip
         assert got == role | own
+
+
+def test_a_role_draw_is_costed_in_the_simulation_like_an_own_draw():
+    """The simulation finds a role plan's guarantee as the ledger does: 5,000 sold at 10% earns 500, the
+    1,500 guarantee tops it up by 1,000, a cost that is never recovered."""
+    from salesplan_widgets.model.simulation import Simulation, payout_cost, rule_history
+
+    reps = pd.Index(["Li"], name="rep")
+    history = pd.DataFrame({"period": pd.period_range("2025-03", periods=12, freq="M"), "rep": "Li",
+                            "team": "all", "actual": 5_000.0})  # fmt: skip
+    sales = Simulation(reps=reps, quota=np.array([10_000.0]), sales=np.array([[5_000.0]]), seed=0)
+    section = role_section()
+    section.plans[0].versions[0].commission = section.commission  # the role pays 10% too
+    outcome = payout_cost(sales, section, month="2026-03", rules=rule_history(history, reps, section))
+    assert outcome.parts["guarantee"][0] == pytest.approx(1_000.0)
+    assert outcome.cost[0] == pytest.approx(1_500.0)

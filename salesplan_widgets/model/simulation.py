@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.model.commission import attainment, compile_plan, earn
+from salesplan_widgets.model.draws import draws_of
 from salesplan_widgets.schema.incentives import IncentivesSection
 
 HISTORY_MONTHS = 12
@@ -318,7 +319,7 @@ def _draw_terms(section: IncentivesSection, reps: pd.Index, month: str | None) -
     if month is None:
         return draw, recoverable, in_force, cap
     position = pd.Series(np.arange(n), index=reps.astype(str))
-    for d in sorted(section.draws, key=lambda d: d.start):  # the plan's few draws, latest begun last
+    for d in sorted(draws_of(section), key=lambda d: d.start):  # own and role-plan draws, latest begun last
         i = position.get(d.rep)
         if i is None or d.start > month:
             continue

@@ -32,6 +32,7 @@ from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.commission import payout
 from salesplan_widgets.model.components import COMPONENTS, Explain
 from salesplan_widgets.model.components.registry import component as registered
+from salesplan_widgets.model.draws import draws_of
 from salesplan_widgets.model.estimator import Estimate, estimate_earnings, estimate_payments, plan_cost
 from salesplan_widgets.model.ledger import COMMISSION_KINDS, describe_cause, open_period_payments
 from salesplan_widgets.model.recognition import (
@@ -90,7 +91,7 @@ def cash_rule_settings(
 ) -> list[list[str]]:
     """The plan's draws, guarantees, holdback and clawback window, and the month's manual lines, in words."""
     rows = []
-    for d in section.draws:  # the plan's few draws
+    for d in draws_of(section):  # own and role-plan draws
         window = f"{d.start} – {d.end}"
         if d.kind == "non_recoverable":
             text = _("{amount} a period, {window}; the top-up is not recovered")
@@ -601,7 +602,7 @@ class IncentiveCalculator(widgets.VBox):
     # -- cash beside commission: draws, holdbacks, clawbacks, manual lines ------------------------------
     def _cash_rules_apply(self) -> bool:
         s = self.section
-        return bool(s.draws or s.holdback or s.clawback) or bool(len(self._ledger()[2]))
+        return bool(draws_of(s) or s.holdback or s.clawback) or bool(len(self._ledger()[2]))
 
     def _ledger(self) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
         """The ledger's lines, the deals' returns and the manual adjustments entered (read once)."""
@@ -792,7 +793,7 @@ class IncentiveCalculator(widgets.VBox):
         if p.release_period is not None:
             parts.append(_("Held back until {month}: {now} → {then}.").format(
                 month=p.release_period, now=m(p.held_now), then=m(p.held_then)))  # fmt: skip
-        if self.section.draws:
+        if draws_of(self.section):
             parts.append(_("Draw balance still to recover: {now} → {then}.").format(
                 now=m(p.draw_balance_now), then=m(p.draw_balance_then)))  # fmt: skip
         rows = [[r["rule"], m(r["now"]), m(r["then"]), m(r["increment"])]
