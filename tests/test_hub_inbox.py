@@ -152,3 +152,94 @@ def test_the_send_panel_offers_commits_to_managers_only_and_writes_the_inbox(tmp
     assert manager.submit() == 2 and "Sent." in manager.status.value
     sent = sorted(json.loads(p.read_text())["action"] for p in tmp_path.glob("*.json"))
     assert sent == ["commit", "note"] and manager.note.value == ""
+
+
+@pytest.fixture
+def statements(tmp_path: Path, monkeypatch):
+    """test_statement_extracts' workbook (January closed, February prepared; Li and Wang in East, Zhao in
+    North) with its hub users' OS accounts and a published state folder the period steps refresh."""
+    from test_statement_extracts import make_workbook
+
+    folder = make_workbook(tmp_path / "wb")
+    state = Path(tempfile.mkdtemp(prefix="salesplan-disputes-test-"))
+    state.chmod(0o711)
+    monkeypatch.setenv("SALESPLAN_HUB_STATE", str(state))
+    users = ("boss", "li", "zhao", "fin")
+    with hub_accounts(users):
+        try:
+            for user in users:
+                ensure_account(user, state / "home" / user)
+            yield folder, state
+        finally:
+            shutil.rmtree(state, ignore_errors=True)
+
+
+def _published_disputes(state: Path, user: str) -> list[dict]:
+    return json.loads((state / "extracts" / user / "statements" / "disputes.json").read_text("utf-8"))
+
+
+def test_a_reps_dispute_is_logged_by_publish_authored_by_them_then_answered_through_the_ledger(
+    statements, capsys
+) -> None:
+    from salesplan_widgets.cli import main
+    from salesplan_widgets.model.manual import MANUAL
+    from salesplan_widgets.workbook.disputes import read_disputes
+    from salesplan_widgets.workbook.ledger import read_ledger
+
+    folder, state = statements
+    inbox = prepare_inbox(state, "li")
+    sent = _send_as("li", inbox, "dispute", "2026-01", "Li", text="The Wuhan order is missing", line=1)
+    assert sent.returncode == 0, sent.stderr
+    assert main(["publish", str(folder), "--state", str(state)]) == 0
+    assert "1 dispute(s)" in capsys.readouterr().out
+    (inquiry,) = read_disputes(open_workbook(folder)).to_dict("records")
+    assert (inquiry["author"], inquiry["rep"], inquiry["period"], inquiry["line"]) == (
+        "li",
+        "Li",
+        "2026-01",
+        "1",
+    )
+    assert (inquiry["rule"], inquiry["amount"]) == ("Band 0% to 100% at 10%", "10000")  # the line as paid
+    assert list(inbox.iterdir()) == []
+    assert [d["status"] for d in _published_disputes(state, "li")] == ["open"]
+    assert read_audit(open_workbook(folder)).iloc[-1][["user", "action"]].tolist() == [
+        "li",
+        "ledger.dispute.inquiry",
+    ]
+
+    # the analyst answers with the CLI; the adjustment is paid when February closes, and the rep reads both
+    assert main(["dispute", str(folder), "--answer", inquiry["id"], "--text", "Credited late",
+                 "--adjust", "50", "--approver", "Zhou Min"]) == 0  # fmt: skip
+    for step in ([], ["--approve"], ["--close"]):
+        assert main(["payouts", str(folder), "--period", "2026-02", *step]) == 0
+    lines = read_ledger(open_workbook(folder)).lines
+    (manual,) = lines[lines["kind"] == MANUAL].to_dict("records")
+    assert (str(manual["period"]), manual["rep"], manual["amount_minor"]) == ("2026-02", "Li", 50_00)
+    assert inquiry["id"] in manual["note"]
+    (status,) = _published_disputes(state, "li")  # the close refreshed the extract
+    assert (status["status"], status["answer"], status["adjustment"]) == ("answered", "Credited late", 50.0)
+    entries = json.loads((state / "extracts" / "li" / "statements" / "index.json").read_text("utf-8"))
+    february = next(e for e in entries if e["period"] == "2026-02")
+    assert february["status"] == "closed" and any(inquiry["id"] in ln["rule"] for ln in february["lines"])
+
+
+def test_a_dispute_on_another_reps_line_a_line_not_closed_or_from_a_manager_is_refused_with_the_reason(
+    statements,
+) -> None:
+    from salesplan_widgets.workbook.disputes import read_disputes
+
+    folder, state = statements
+    li, boss = prepare_inbox(state, "li"), prepare_inbox(state, "boss")
+    for rep, period, line in (("Zhao", "2026-01", 1), ("Li", "2026-02", 1), ("Li", "2026-01", 7)):
+        sent = _send_as("li", li, "dispute", period, rep, text="forged or wrong", line=line)
+        assert sent.returncode == 0, sent.stderr
+    assert _send_as("boss", boss, "dispute", "2026-01", "Li", text="on Li's behalf", line=1).returncode == 0
+    result = import_inbox(open_workbook(folder), state)
+    assert result.disputes == 0 and read_disputes(open_workbook(folder)).empty
+    assert sorted(str(p.expected) for p in result.refused) == [
+        "a line of Li's closed statement for 2026-01 (1 to 1)",
+        "a line of Li's closed statement for 2026-02 (1 to 0)",
+        "a rep within the user's scope",
+        "an action the user's role allows",
+    ]
+    assert len(list((state / REFUSED_DIR).rglob("*.json"))) == 4
