@@ -243,3 +243,26 @@ def test_a_dispute_on_another_reps_line_a_line_not_closed_or_from_a_manager_is_r
         "an action the user's role allows",
     ]
     assert len(list((state / REFUSED_DIR).rglob("*.json"))) == 4
+
+
+def test_the_period_runs_refresh_imports_a_reps_dispute_before_publishing(statements) -> None:
+    from salesplan_widgets.workbook.disputes import read_disputes
+    from salesplan_widgets.workbook.publish import publish, publish_if_published
+
+    folder, state = statements
+    publish(open_workbook(folder), state)  # published once: from now on each run refreshes the extracts
+    inbox = prepare_inbox(state, "zhao")
+    assert (
+        _send_as("zhao", inbox, "dispute", "2026-01", "Zhao", text="Rate looks low", line=1).returncode == 0
+    )
+    assert set(publish_if_published(open_workbook(folder))) == {
+        "boss",
+        "li",
+        "zhao",
+        "fin",
+    }  # as `run` calls it
+    assert read_disputes(open_workbook(folder))[["author", "rep", "text"]].values.tolist() == [
+        ["zhao", "Zhao", "Rate looks low"]
+    ]
+    assert [d["question"] for d in _published_disputes(state, "zhao")] == ["Rate looks low"]
+    assert _published_disputes(state, "li") == []
