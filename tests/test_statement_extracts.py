@@ -264,6 +264,7 @@ def test_a_rep_picks_a_closed_statements_line_and_the_dispute_goes_only_into_the
     panel.question.value = "The order of 16 January is missing"
     before = {p: p.read_bytes() for p in extract.rglob("*") if p.is_file()}
     assert panel.submit() and "Sent." in panel.result.value and panel.question.value == ""
+    assert not panel.submit() and "Sent." in panel.result.value  # a double click sends once, says "Sent."
     (sent,) = [json.loads(p.read_text("utf-8")) for p in inbox.iterdir()]
     assert sent == {"action": "dispute", "period": "2026-01", "rep": "Li", "line": 1,
                     "text": "The order of 16 January is missing", "commit": None}  # fmt: skip

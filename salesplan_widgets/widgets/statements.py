@@ -69,7 +69,10 @@ def sent_disputes(inbox: Path | None) -> list[dict]:
 
 
 def dispute_status_label(status: str) -> str:
-    return _("Answered") if status == "answered" else _("Open: awaiting an answer")
+    """How a dispute's state reads to the rep: answered (with the answer beside it) or still open."""
+    from salesplan_widgets.workbook.disputes import ANSWERED
+
+    return _("Answered") if status == ANSWERED else _("Open: awaiting an answer")
 
 
 def inline_document(document: str) -> str:
@@ -230,6 +233,8 @@ class DisputePanel(widgets.VBox):
         self.reason = widgets.HTML()
         self.result = widgets.HTML()
         self.button.on_click(lambda _button: self.submit())
+        self.sent = False  # the last click sent the question: a second click of a double click says nothing
+        self.question.observe(lambda change: self._typed(change["new"]), names="value")
         self.disabled_reason = None
         if inbox is None:
             self.disabled_reason = disabled_reason or _(
@@ -255,6 +260,10 @@ class DisputePanel(widgets.VBox):
             control.disabled = reason is not None
         self.result.value = ""
 
+    def _typed(self, question: str) -> None:
+        if question.strip():
+            self.sent = False
+
     def submit(self) -> bool:
         """Send the dispute on the chosen line to the rep's inbox; say what happens next."""
         from salesplan_widgets.workbook.inbox import DISPUTE, send
@@ -262,7 +271,8 @@ class DisputePanel(widgets.VBox):
         if self.button.disabled or self.inbox is None or self.entry is None:
             return False
         if not self.question.value.strip():
-            self.result.value = message_box([_("Write your question first.")])
+            if not self.sent:
+                self.result.value = message_box([_("Write your question first.")])
             return False
         try:
             send(self.inbox, DISPUTE, self.entry["period"], self.entry["rep"], text=self.question.value,
@@ -271,6 +281,7 @@ class DisputePanel(widgets.VBox):
             self.result.value = message_box([_("Not sent."), str(exc)], kind="error")
             return False
         self.question.value = ""
+        self.sent = True
         self.result.value = message_box(
             [_("Sent. The analyst imports it with the next publication; the answer will show here.")],
             kind="ok",
