@@ -20,11 +20,11 @@ from jupyterhub.spawner import set_user_setuid
 from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
 from salesplan_widgets.hub.accounts import ensure_account
-from salesplan_widgets.hub.scoped import SendPanel
+from salesplan_widgets.hub.scoped import SendPanel, scoped_dashboard
 from salesplan_widgets.workbook.audit import read_audit
 from salesplan_widgets.workbook.feedback import read_feedback
 from salesplan_widgets.workbook.inbox import REFUSED_DIR, import_inbox, prepare_inbox, send
-from salesplan_widgets.workbook.publish import os_account
+from salesplan_widgets.workbook.publish import os_account, publish
 
 ACCESS = """\
 access:
@@ -243,6 +243,22 @@ def test_a_dispute_on_another_reps_line_a_line_not_closed_or_from_a_manager_is_r
         "an action the user's role allows",
     ]
     assert len(list((state / REFUSED_DIR).rglob("*.json"))) == 4
+
+    # li reads why on the statements page: a notice in li's own inbox, readable by li's account
+    notices = sorted(li.glob("refused-*.json"))
+    assert len(notices) == 3 and not list(li.glob("[0-9]*.json"))
+    assert all(_as("li", f"open({str(n)!r}).read()").returncode == 0 for n in notices)
+    view = scoped_dashboard(publish(open_workbook(folder), state)["li"], "statements", "", inbox=li)
+    assert (
+        "Not logged: expected a line of Li&#x27;s closed statement for 2026-02 (1 to 0)"
+        in view.disputes.value
+    )
+    assert "Not logged: expected a rep within the user&#x27;s scope" in view.disputes.value
+    assert _send_as("li", li, "dispute", "2026-02", "Li", text="again", line=1).returncode == 0
+    planted = next(li.glob("[0-9]*.json"))  # li plants a link where the notice will go
+    (li / f"refused-{planted.name}").symlink_to(state / "hub" / "victim")
+    assert import_inbox(open_workbook(folder), state).refused  # refused again, and no write through the link
+    assert not (state / "hub" / "victim").exists()
 
 
 def test_the_period_runs_refresh_imports_a_reps_dispute_before_publishing(statements) -> None:

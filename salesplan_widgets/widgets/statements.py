@@ -53,12 +53,15 @@ def read_disputes_index(workbook: Workbook) -> list[dict]:
     return sorted(json.loads(path.read_text(encoding="utf-8")), key=lambda d: d["asked_at"], reverse=True)
 
 
-def sent_disputes(inbox: Path | None) -> list[dict]:
-    """Disputes this user sent that the analyst has not imported yet (still in their own inbox)."""
-    from salesplan_widgets.workbook.inbox import DISPUTE
+def inbox_disputes(inbox: Path | None) -> list[dict]:
+    """Disputes this user sent that the analyst has not imported yet, and those the import refused (each
+    with its `reason`): both still in their own inbox, which only they and the analyst can read."""
+    from salesplan_widgets.workbook.inbox import DISPUTE, REFUSED_NOTICE
 
     found = []
-    for path in sorted(Path(inbox).glob("[0-9]*.json")) if inbox and Path(inbox).is_dir() else []:
+    folder = Path(inbox) if inbox else None
+    paths = [*folder.glob("[0-9]*.json"), *folder.glob(f"{REFUSED_NOTICE}*.json")] if folder else []
+    for path in sorted(paths, key=lambda p: p.name.removeprefix(REFUSED_NOTICE), reverse=True):
         try:
             message = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -181,9 +184,13 @@ class StatementsView(Dashboard, widgets.VBox):
         currency = self.workbook.plan.currency
         sent = _("Sent: the analyst has not imported it yet")
         rows = [
-            [sent, m["period"], m["rep"], str(m["line"]), m["text"], "", ""]
-            for m in sent_disputes(self.inbox)
-        ]
+            [
+                _("Not logged: expected {reason}").format(reason=m["reason"]) if m.get("reason") else sent,
+                str(m.get("period", "")), str(m.get("rep", "")), str(m.get("line", "")), str(m.get("text", "")),
+                "", "",
+            ]
+            for m in inbox_disputes(self.inbox)
+        ]  # fmt: skip
         for d in read_disputes_index(self.workbook):
             adjustment = (
                 _("{amount} in {period}").format(

@@ -43,6 +43,7 @@ WRITE_ACTIONS: dict[str, frozenset[str]] = {
     "finance": frozenset(),
 }
 DISPUTE = "dispute"
+REFUSED_NOTICE = "refused-"  # a refused dispute's notice, left in its author's inbox
 _MAX_NOTE = 2000
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -139,6 +140,20 @@ def _refuse(result: InboxImport, state: Path, path: Path, user: str, reason: str
     result.refused.append(Problem(file=f"{user}/{path.name}", expected=reason))
 
 
+def _tell_author(inbox: Path, name: str, message: dict, reason: str) -> None:
+    """Leave the rep a notice in their own inbox that their dispute was not logged, and why (their page
+    shows it). Created, never followed or overwritten: the inbox is the user's, so a name planted there as a
+    link gets no notice rather than root writing through it."""
+    notice = json.dumps({**message, "reason": reason}, ensure_ascii=False).encode("utf-8")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    try:
+        fd = os.open(inbox / f"{REFUSED_NOTICE}{name}", flags, 0o644)
+    except OSError:
+        return
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(notice)
+
+
 def import_inbox(workbook: Workbook, state: Path) -> InboxImport:
     """Import every user's inbox into the workbook's feedback and commits tables (as root, the analyst)."""
     from salesplan_widgets.workbook.disputes import log_inquiry
@@ -162,23 +177,28 @@ def import_inbox(workbook: Workbook, state: Path) -> InboxImport:
                 message = {}
             problems = _malformed(message) if isinstance(message, dict) else [Problem("inbox", "JSON")]
             rep = str(message.get("rep", "")) if isinstance(message, dict) else ""
+            reason = None
             if problems:
-                _refuse(result, state, path, scope.user, problems[0].expected)
+                reason = problems[0].expected
             elif message["action"] not in WRITE_ACTIONS[scope.role]:
-                _refuse(result, state, path, scope.user, _("an action the user's role allows"))
+                reason = _("an action the user's role allows")
             elif (
                 rep not in rep_team
                 or not scope.mask(pd.DataFrame({"rep": [rep], "team": [rep_team[rep]]})).all()
             ):
-                _refuse(result, state, path, scope.user, _("a rep within the user's scope"))
+                reason = _("a rep within the user's scope")
             elif message["action"] == DISPUTE:
                 try:  # the line must be one of the rep's closed statement: the same check as the CLI's
                     log_inquiry(
                         workbook, message["period"], rep, message["line"], message["text"], user=scope.user
                     )
                 except InputError as exc:
-                    _refuse(result, state, path, scope.user, exc.first.expected)
-                    continue
+                    reason = exc.first.expected
+            if reason is not None:
+                _refuse(result, state, path, scope.user, reason)
+                if isinstance(message, dict) and message.get("action") == DISPUTE:
+                    _tell_author(inbox, path.name, message, reason)
+            elif message["action"] == DISPUTE:
                 path.unlink()
                 result.disputes += 1
             elif message["action"] == "note":
