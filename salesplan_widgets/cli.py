@@ -201,9 +201,9 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     state = Path(args.state) if args.state else state_dir(book)
     imported = import_inbox(book, state)
     print(
-        _("Imported from signed-in users: {notes} note(s), {commits} commit(s).").format(
-            notes=imported.notes, commits=imported.commits
-        )
+        _(
+            "Imported from signed-in users: {notes} note(s), {commits} commit(s), {disputes} dispute(s)."
+        ).format(notes=imported.notes, commits=imported.commits, disputes=imported.disputes)
     )
     for problem in imported.refused:
         print(_("Refused: {problem}").format(problem=problem), file=sys.stderr)

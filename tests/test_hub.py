@@ -63,9 +63,9 @@ class Hub:
         return self.reps.loc[self.reps["rep"] == rep, "team"].iloc[0]
 
 
-def _wait_for(url: str, timeout: float) -> None:
+def _wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (process is None or process.poll() is None):
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
@@ -95,7 +95,11 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
         )  # fmt: skip
         url = f"http://127.0.0.1:{ports[0]}"
         try:
-            _wait_for(url + "/hub/health", timeout=240)
+            try:
+                _wait_for(url + "/hub/health", timeout=240, process=process)
+            except TimeoutError:  # say why: the hub's own log (it is deleted with the state folder)
+                tail = (state / "cli.log").read_text(errors="replace")[-4000:]
+                raise AssertionError(f"the hub did not answer; its log ends:\n{tail}") from None
             reps = pd.read_csv(workbook / "data" / "reps.csv", dtype=str)[["rep", "team"]]
             yield Hub(url, process, workbook, state, ports, reps, users)
         finally:
@@ -265,6 +269,43 @@ def test_a_reps_note_from_the_page_reaches_the_workbook_authored_by_the_signed_i
     assert notes[["rep", "author", "text"]].values.tolist() == [
         [hub.rep_of("rex"), "rex", "Customer visit moved to next month"]
     ]
+
+
+def test_a_rep_disputes_a_statement_line_from_the_page_and_reads_the_answer_after_the_next_publication(
+    hub: Hub, signed_in
+) -> None:
+    from salesplan_widgets.cli import main
+    from salesplan_widgets.workbook.adjustments import read_adjustments
+    from salesplan_widgets.workbook.disputes import read_disputes
+
+    page = signed_in("rex")
+    url = hub.url + "/user/rex/voila/render/statements.ipynb?period=2026-09"
+    _dashboard(page, url, ".salesplan-dispute select")
+    lines = page.locator(".salesplan-dispute select option").all_inner_texts()
+    assert lines and all(" · " in line.replace("\xa0", " ") for line in lines)
+    page.select_option(".salesplan-dispute select", index=len(lines) - 1)  # the statement's last line
+    page.fill(".salesplan-dispute textarea", "The Hangzhou order of 12 September is missing")
+    page.click(".salesplan-raise-dispute")
+    page.wait_for_selector(".salesplan-dispute .salesplan-ok", timeout=60_000)
+    assert "Sent: the analyst has not imported it yet" in page.inner_text(".salesplan-disputes")
+
+    assert main(["publish", str(hub.workbook), "--state", str(hub.state)]) == 0  # the analyst's publication
+    (inquiry,) = read_disputes(open_workbook(hub.workbook)).to_dict("records")
+    assert (inquiry["author"], inquiry["rep"], inquiry["period"], inquiry["line"]) == (
+        "rex", hub.rep_of("rex"), "2026-09", str(len(lines)),
+    )  # fmt: skip
+    assert inquiry["text"] == "The Hangzhou order of 12 September is missing"
+    text = _dashboard(page, url, ".salesplan-disputes")
+    assert "Open: awaiting an answer" in text and "Sent: the analyst" not in text
+
+    assert main(["dispute", str(hub.workbook), "--answer", inquiry["id"], "--text", "Added: paid with Q4",
+                 "--adjust", "120", "--approver", "fei"]) == 0  # fmt: skip
+    assert main(["publish", str(hub.workbook), "--state", str(hub.state)]) == 0
+    (adjustment,) = read_adjustments(open_workbook(hub.workbook)).to_dict("records")
+    assert adjustment["period"] == "2026-12"  # the demo pays by quarter: the first open one after Q3
+    text = _dashboard(page, url, ".salesplan-disputes").replace("\xa0", " ")
+    assert "Answered" in text and "Added: paid with Q4" in text and "CN¥120.00 in 2026-12" in text
+    assert hub.rep_of("rob") not in text
 
 
 def _execute(hub: Hub, page, user: str, code: str) -> str:

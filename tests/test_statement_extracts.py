@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from salesplan_widgets.cli import main
 from salesplan_widgets.hub.accounts import ensure_account
 from salesplan_widgets.hub.scoped import scoped_dashboard
+from salesplan_widgets.widgets.statements import StatementsView
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.ledger import approve_payments, close_and_publish
 from salesplan_widgets.workbook.payouts import write_payouts
@@ -114,8 +115,9 @@ def test_a_reps_extract_holds_only_their_own_statements_labelled_closed_or_prepa
         p.relative_to(extracts["li"]).as_posix() for p in (extracts["li"] / "statements").rglob("*.*")
     )
     assert "statements/2026-01/Li/statement-2026-01.zh_CN.xlsx" in files
-    assert len([f for f in files if not f.endswith("index.json")]) == 8  # 2 months × 2 languages × html, xlsx
-    assert all("/Li/" in f for f in files if not f.endswith("index.json"))
+    documents = [f for f in files if f not in {"statements/index.json", "statements/disputes.json"}]
+    assert len(documents) == 8  # 2 months × 2 languages × html, xlsx
+    assert all("/Li/" in f for f in documents)
     text = _statement_text(extracts["li"])
     assert "Rep: Li" in text and "Wang" not in text and "Zhao" not in text
 
@@ -218,3 +220,97 @@ def test_a_managers_statements_dashboard_narrows_to_a_rep_of_their_team(workbook
     assert reps == {"Li", "Wang"}
     assert view.chooser.label.startswith("2026-01 · Wang")
     assert "Rep: Wang" in view.document.value and "Rep: Li" not in view.document.value
+
+
+def _disputes(extract: Path) -> list[dict]:
+    return json.loads((extract / "statements" / "disputes.json").read_text(encoding="utf-8"))
+
+
+def test_an_extract_carries_its_closed_lines_and_the_status_of_its_reps_disputes_only(tmp_path):
+    from salesplan_widgets.workbook.disputes import answer_inquiry, log_inquiry
+
+    folder = make_workbook(tmp_path / "wb")
+    asked = log_inquiry(open_workbook(folder), "2026-01", "Li", 1, "Is the Wuhan order in?", user="li")
+    log_inquiry(open_workbook(folder), "2026-01", "Zhao", 1, "Zhao's own question", user="zhao")
+    extracts = publish(folder, tmp_path / "state")
+    entries = {e["period"]: e for e in json.loads((extracts["li"] / STATEMENTS_INDEX).read_text("utf-8"))}
+    assert entries["2026-01"]["lines"] == [
+        {"line": 1, "rule": "Band 0% to 100% at 10%", "amount_minor": 10000}
+    ]
+    assert entries["2026-02"]["lines"] == []  # prepared only: nothing to dispute yet
+    (mine,) = _disputes(extracts["li"])
+    assert (mine["id"], mine["status"], mine["answer"], mine["adjustment"]) == (asked["id"], "open", "", None)
+    assert {d["rep"] for d in _disputes(extracts["boss"])} == {"Li"}  # a manager reads their team's
+    assert {d["rep"] for d in _disputes(extracts["fin"])} == {"Li", "Zhao"}
+    assert "Zhao" not in (extracts["li"] / "statements" / "disputes.json").read_text("utf-8")
+
+    answer_inquiry(open_workbook(folder), asked["id"], "Credited late: paid next month", 50, "Zhou Min")
+    (mine,) = _disputes(publish(folder, tmp_path / "state")["li"])
+    assert (mine["status"], mine["answer"]) == ("answered", "Credited late: paid next month")
+    assert (mine["adjustment"], mine["adjustment_period"]) == (50.0, "2026-02")
+
+
+def test_a_rep_picks_a_closed_statements_line_and_the_dispute_goes_only_into_their_inbox(workbook, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    extract = publish(workbook, tmp_path / "state")["li"]
+    view = scoped_dashboard(extract, "statements", "period=2026-02", inbox=inbox)
+    assert view.dispute.button.disabled and "Only a closed statement" in view.dispute.reason.value
+    view.chooser.value = 1  # 2026-01, closed
+    panel = view.dispute
+    assert not panel.button.disabled and panel.reason.value == ""
+    assert panel.line.options == (("1 · Band 0% to 100% at 10% · CN¥100.00", 1),)
+    assert not panel.submit() and "Write your question first" in panel.result.value
+    panel.question.value = "The order of 16 January is missing"
+    before = {p: p.read_bytes() for p in extract.rglob("*") if p.is_file()}
+    assert panel.submit() and "Sent." in panel.result.value and panel.question.value == ""
+    assert not panel.submit() and "Sent." in panel.result.value  # a double click sends once, says "Sent."
+    (sent,) = [json.loads(p.read_text("utf-8")) for p in inbox.iterdir()]
+    assert sent == {"action": "dispute", "period": "2026-01", "rep": "Li", "line": 1,
+                    "text": "The order of 16 January is missing", "commit": None}  # fmt: skip
+    assert before == {p: p.read_bytes() for p in extract.rglob("*") if p.is_file()}  # the extract untouched
+    assert "Sent: the analyst has not imported it yet" in view.disputes.value
+    assert "The order of 16 January is missing" in view.disputes.value
+
+
+def test_without_a_reps_inbox_the_dispute_controls_are_disabled_say_why_and_write_nothing(workbook, tmp_path):
+    extracts = publish(workbook, tmp_path / "state")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    # a manager's and finance's servers have an inbox for notes, never for disputes; a page outside the hub none
+    for view in (
+        scoped_dashboard(extracts["boss"], "statements", "period=2026-01", inbox=inbox),
+        scoped_dashboard(extracts["fin"], "statements", "period=2026-01", inbox=inbox),
+        StatementsView(extracts["li"], period="2026-01"),
+    ):
+        panel = view.dispute
+        assert all(c.disabled for c in (panel.line, panel.question, panel.button))
+        assert "raised by the rep whose statement it is, signed in through the hub" in panel.reason.value
+        panel.question.value = "sneaky"
+        panel.button.click()
+        assert not panel.submit() and panel.result.value == ""
+    assert list(inbox.iterdir()) == []
+
+
+def test_the_dispute_panel_and_the_answer_speak_the_plans_language(tmp_path):
+    from salesplan_widgets.i18n import set_locale
+    from salesplan_widgets.workbook.disputes import answer_inquiry, log_inquiry
+
+    folder = make_workbook(tmp_path / "wb", locale="zh_CN")
+    asked = log_inquiry(open_workbook(folder), "2026-01", "Li", 1, "订单缺失", user="li")
+    answer_inquiry(open_workbook(folder), asked["id"], "已补发", 50, "周敏")
+    log_inquiry(open_workbook(folder), "2026-01", "Li", 1, "还有一个问题", user="li")
+    extract = publish(folder, tmp_path / "state")["li"]
+    try:  # opening the extract sets the plan's language, as on the served page
+        closed = scoped_dashboard(extract, "statements", "period=2026-01", inbox=tmp_path)
+        prepared = scoped_dashboard(extract, "statements", "period=2026-02", inbox=tmp_path)
+        outside = StatementsView(extract, period="2026-01")
+    finally:
+        set_locale("en")
+    assert closed.dispute.button.description == "提出申诉" and not closed.dispute.button.disabled
+    assert "对此结算单的某一行提出申诉" in closed.dispute.children[0].value
+    assert "我的申诉" in closed.disputes.value and "已答复" in closed.disputes.value
+    assert "已补发" in closed.disputes.value and "2026-02 期 ¥50.00" in closed.disputes.value
+    assert "未结：等待答复" in closed.disputes.value and "还有一个问题" in closed.disputes.value
+    assert "只能对已结账结算单的行提出申诉" in prepared.dispute.reason.value
+    assert "申诉由结算单所属的销售代表通过 Hub 登录后提出" in outside.dispute.reason.value

@@ -40,7 +40,7 @@ def narrow_query(query_string: str, teams: set[str], reps: set[str]) -> tuple[st
     return urlencode(kept), refused
 
 
-def _render(name: str, book: Workbook, query: str) -> widgets.Widget:
+def _render(name: str, book: Workbook, query: str, inbox: str | Path | None = None) -> widgets.Widget:
     if name == "my_targets":
         from salesplan_widgets.widgets.task_splitter import MyTargets
 
@@ -63,8 +63,11 @@ def _render(name: str, book: Workbook, query: str) -> widgets.Widget:
         return incentives_dashboard(book, period)
     if name == "statements":
         from salesplan_widgets.widgets.statements import StatementsView
+        from salesplan_widgets.workbook.inbox import DISPUTE, WRITE_ACTIONS
 
-        return StatementsView.from_query(book, query)
+        role = json.loads((book.path / SCOPE_FILE).read_text(encoding="utf-8"))["role"]
+        disputes = inbox if inbox and DISPUTE in WRITE_ACTIONS.get(role, ()) else None
+        return StatementsView.from_query(book, query, inbox=disputes)
     raise SalesplanError(_("This dashboard is not published for signed-in users."))
 
 
@@ -147,7 +150,8 @@ def scoped_dashboard(
     extract: str | Path, name: str, query_string: str | None = None, inbox: str | Path | None = None
 ) -> widgets.Widget:
     """Dashboard `name` on a published extract, for the page address's selection within the scope;
-    with `inbox`, the my_targets page also offers what the user's role may send to the analyst."""
+    with `inbox`, the my_targets page also offers what the user's role may send to the analyst, and the
+    statements page a rep's disputes."""
     try:
         book = open_workbook(extract)
         cube = book.cube()
@@ -156,7 +160,7 @@ def scoped_dashboard(
         query, refused = narrow_query(
             request_query_string() if query_string is None else query_string, teams, reps
         )
-        view = _render(name, book, query)
+        view = _render(name, book, query, inbox)
         parts = [view]
         if inbox and name == "my_targets":
             role = json.loads((book.path / SCOPE_FILE).read_text(encoding="utf-8"))["role"]

@@ -3,6 +3,12 @@
 It reads only the extract's statements index and the documents copied beside it (never the ledger), so what
 a rep can open is exactly what publishing gave their account. The chosen statement is shown inline in a
 sandboxed frame: the document keeps its own print styles, cannot restyle the page, and runs no script.
+
+Below it, a rep signed in through the hub raises a dispute on a line of a closed statement: the panel writes
+one file into the rep's own inbox and nothing else (the analyst's publication imports it). Without an inbox
+(any other role, or a page outside the hub) the panel is shown disabled, saying why. The status of the
+disputes published with the extract (open or answered, the answer, any adjustment) is listed beneath,
+with those sent but not yet imported.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from salesplan_widgets.i18n import _, get_locale
-from salesplan_widgets.widgets.charts import message_box
+from salesplan_widgets.errors import SalesplanError
+from salesplan_widgets.i18n import _, fmt_money, get_locale, minor_unit
+from salesplan_widgets.widgets.charts import html_table, message_box
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
-from salesplan_widgets.workbook.statement_extracts import STATEMENTS_INDEX
+from salesplan_widgets.workbook.statement_extracts import DISPUTES_INDEX, STATEMENTS_INDEX
 
 
 def status_label(status: str) -> str:
@@ -36,6 +43,39 @@ def read_index(workbook: Workbook) -> list[dict]:
         return []
     entries = json.loads(path.read_text(encoding="utf-8"))
     return sorted(entries, key=lambda e: (e["period"], e["rep"]), reverse=True)
+
+
+def read_disputes_index(workbook: Workbook) -> list[dict]:
+    """The status of the disputes published into this (extract) workbook, newest first; [] when none."""
+    path = workbook.path / DISPUTES_INDEX
+    if not path.is_file():
+        return []
+    return sorted(json.loads(path.read_text(encoding="utf-8")), key=lambda d: d["asked_at"], reverse=True)
+
+
+def inbox_disputes(inbox: Path | None) -> list[dict]:
+    """Disputes this user sent that the analyst has not imported yet, and those the import refused (each
+    with its `reason`): both still in their own inbox, which only they and the analyst can read."""
+    from salesplan_widgets.workbook.inbox import DISPUTE, REFUSED_NOTICE
+
+    found = []
+    folder = Path(inbox) if inbox else None
+    paths = [*folder.glob("[0-9]*.json"), *folder.glob(f"{REFUSED_NOTICE}*.json")] if folder else []
+    for path in sorted(paths, key=lambda p: p.name.removeprefix(REFUSED_NOTICE), reverse=True):
+        try:
+            message = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(message, dict) and message.get("action") == DISPUTE:
+            found.append(message)
+    return found
+
+
+def dispute_status_label(status: str) -> str:
+    """How a dispute's state reads to the rep: answered (with the answer beside it) or still open."""
+    from salesplan_widgets.workbook.disputes import ANSWERED
+
+    return _("Answered") if status == ANSWERED else _("Open: awaiting an answer")
 
 
 def inline_document(document: str) -> str:
@@ -69,10 +109,16 @@ class StatementsView(Dashboard, widgets.VBox):
         period: str | None = None,
         rep: str | None = None,
         notices: tuple[str, ...] = (),
+        inbox: str | Path | None = None,
+        disabled_reason: str | None = None,
     ):
         self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         self.entries = read_index(self.workbook)
         self.locale = get_locale()
+        self.inbox = Path(inbox) if inbox else None
+        self.dispute = DisputePanel(self.inbox, self._money, disabled_reason)
+        self.dispute.on_sent = self.show_disputes
+        self.disputes = widgets.HTML()
         self.notices = widgets.HTML(message_box(list(notices)) if notices else "")
         self.chooser = widgets.Dropdown(
             description=_("Statement"),
@@ -93,10 +139,12 @@ class StatementsView(Dashboard, widgets.VBox):
                     "No statement is closed yet: those shown may still change until finance closes them."
                 )
                 children.append(widgets.HTML(message_box([closed])))
-            children += [self.chooser, self.status, self.download, self.document]
+            children += [self.chooser, self.status, self.download, self.document, self.dispute]
             self.chooser.value = self._first(period, rep)
             self.chooser.observe(lambda _change: self.show(), names="value")
             self.show()
+        children.append(self.disputes)
+        self.show_disputes()
         super().__init__(children, layout=widgets.Layout(max_width="1100px"))
         self.add_class("salesplan-statements")
 
@@ -114,6 +162,7 @@ class StatementsView(Dashboard, widgets.VBox):
     def show(self) -> None:
         """Show the chosen statement in the plan's language (English when it has none in that language)."""
         entry = self.entries[self.chooser.value]
+        self.dispute.choose(entry)
         documents = entry["documents"]
         files = documents.get(self.locale) or documents.get("en") or next(iter(documents.values()))
         kind = "ok" if entry["status"] == "closed" else "notice"
@@ -124,3 +173,125 @@ class StatementsView(Dashboard, widgets.VBox):
             self.document.value = message_box([_("This statement has no printable page.")])
             return
         self.document.value = inline_document(path.read_text(encoding="utf-8"))
+
+    def _money(self, amount_minor: int) -> str:
+        currency = self.workbook.plan.currency
+        return fmt_money(amount_minor / 10 ** minor_unit(currency), currency, self.locale)
+
+    def show_disputes(self) -> None:
+        """The disputes published with the extract (open or answered, the answer, the adjustment), and those
+        sent but not imported yet."""
+        currency = self.workbook.plan.currency
+        sent = _("Sent: the analyst has not imported it yet")
+        rows = [
+            [
+                _("Not logged: expected {reason}").format(reason=m["reason"]) if m.get("reason") else sent,
+                str(m.get("period", "")), str(m.get("rep", "")), str(m.get("line", "")), str(m.get("text", "")),
+                "", "",
+            ]
+            for m in inbox_disputes(self.inbox)
+        ]  # fmt: skip
+        for d in read_disputes_index(self.workbook):
+            adjustment = (
+                _("{amount} in {period}").format(
+                    amount=fmt_money(d["adjustment"], currency, self.locale), period=d["adjustment_period"]
+                )
+                if d.get("adjustment") is not None
+                else ""
+            )
+            line = f"{d['line']} · {d['rule']} · {self._money(d['amount_minor'])}"
+            rows.append([dispute_status_label(d["status"]), d["period"], d["rep"], line, d["question"],
+                         d["answer"], adjustment])  # fmt: skip
+        if not rows:
+            self.disputes.value = ""
+            return
+        header = [
+            _("Status"),
+            _("Statement"),
+            _("Rep"),
+            _("Line"),
+            _("Question"),
+            _("Answer"),
+            _("Adjustment"),
+        ]
+        title = "<h4>" + html.escape(_("My disputes")) + "</h4>"
+        self.disputes.value = f'<div class="salesplan-disputes">{title}{html_table(header, rows)}</div>'
+
+
+class DisputePanel(widgets.VBox):
+    """Raise a dispute on a line of the chosen closed statement. It writes only into the signed-in rep's own
+    inbox; without one (another role, or outside the hub) every control is disabled and the panel says why."""
+
+    def __init__(self, inbox: Path | None, money, disabled_reason: str | None = None):
+        self.inbox = inbox
+        self.money = money
+        self.entry: dict | None = None
+        self.on_sent = lambda: None
+        self.line = widgets.Dropdown(
+            description=_("Line"), options=[], layout=widgets.Layout(width="520px"),
+            style={"description_width": "initial"},
+        )  # fmt: skip
+        self.question = widgets.Textarea(
+            placeholder=_("What is wrong with this line? e.g. the order of 20 January is missing"),
+            layout=widgets.Layout(width="520px"),
+        )
+        self.button = widgets.Button(description=_("Raise a dispute"), button_style="warning")
+        self.button.add_class("salesplan-raise-dispute")
+        self.reason = widgets.HTML()
+        self.result = widgets.HTML()
+        self.button.on_click(lambda _button: self.submit())
+        self.sent = False  # the last click sent the question: a second click of a double click says nothing
+        self.question.observe(lambda change: self._typed(change["new"]), names="value")
+        self.disabled_reason = None
+        if inbox is None:
+            self.disabled_reason = disabled_reason or _(
+                "Disputes are raised by the rep whose statement it is, signed in through the hub."
+            )
+        title = widgets.HTML("<h4>" + html.escape(_("Dispute a line of this statement")) + "</h4>")
+        super().__init__([title, self.reason, self.line, self.question, self.button, self.result])
+        self.add_class("salesplan-dispute")
+
+    def choose(self, entry: dict) -> None:
+        """Offer the lines of `entry`'s statement; only a closed statement's lines can be disputed."""
+        self.entry = entry
+        lines = entry.get("lines") or []
+        self.line.options = [
+            (f"{ln['line']} · {ln['rule']} · {self.money(ln['amount_minor'])}", ln["line"]) for ln in lines
+        ]
+        self.line.value = lines[0]["line"] if lines else None
+        reason = self.disabled_reason
+        if reason is None and (entry["status"] != "closed" or not lines):
+            reason = _("Only a closed statement's lines can be disputed; this one may still change.")
+        self.reason.value = message_box([reason]) if reason else ""
+        for control in (self.line, self.question, self.button):
+            control.disabled = reason is not None
+        self.result.value = ""
+
+    def _typed(self, question: str) -> None:
+        if question.strip():
+            self.sent = False
+
+    def submit(self) -> bool:
+        """Send the dispute on the chosen line to the rep's inbox; say what happens next."""
+        from salesplan_widgets.workbook.inbox import DISPUTE, send
+
+        if self.button.disabled or self.inbox is None or self.entry is None:
+            return False
+        if not self.question.value.strip():
+            if not self.sent:
+                self.result.value = message_box([_("Write your question first.")])
+            return False
+        try:
+            send(self.inbox, DISPUTE, self.entry["period"], self.entry["rep"], text=self.question.value,
+                 line=int(self.line.value))  # fmt: skip
+        except (SalesplanError, OSError, TypeError) as exc:
+            self.result.value = message_box([_("Not sent."), str(exc)], kind="error")
+            return False
+        self.question.value = ""
+        self.sent = True
+        self.result.value = message_box(
+            [_("Sent. The analyst imports it with the next publication; the answer will show here.")],
+            kind="ok",
+        )
+        self.on_sent()
+        return True

@@ -6,7 +6,10 @@ copied beside it, so the inquiry still reads right if the statement is rendered 
 records the answer; with `--adjust AMOUNT --approver …` the resulting manual adjustment is entered for the
 first open period (`workbook/adjustments.py`), named after the dispute, and paid through the ledger when that
 period closes. The author of each entry is the acting user (the signed-in user when a server passes one,
-else the OS login), never a name typed in; every entry also goes to the audit log.
+else the OS login), never a name typed in; every entry also goes to the audit log. A rep signed in through
+the hub raises the same inquiry from their statements dashboard: it reaches `log_inquiry` through their
+inbox (workbook/inbox.py), authored by the inbox's owner. `statement_lines` and `dispute_status` are what a
+published extract carries of this log, so a rep can pick a line and read the answer without the ledger.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from salesplan_widgets.workbook.workbook import Workbook
 DISPUTES = "ledger/disputes.csv"
 COLUMNS = ["id", "event", "period", "rep", "line", "rule", "amount", "text", "adjustment", "author", "at"]
 INQUIRY, ANSWER = "inquiry", "answer"
+OPEN, ANSWERED = "open", "answered"
 
 
 def read_disputes(workbook: Workbook) -> pd.DataFrame:
@@ -32,6 +36,55 @@ def read_disputes(workbook: Workbook) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=COLUMNS)
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def statement_lines(workbook: Workbook, reps: set[str] | None = None) -> pd.DataFrame:
+    """The lines of every closed statement (of `reps`; None: every rep), numbered from 1 per period and rep
+    in the order they were paid: the numbering an inquiry names (period, rep, line, rule, amount_minor)."""
+    from salesplan_widgets.workbook.ledger import read_ledger
+
+    lines = read_ledger(workbook, ["period", "rep", "rule", "amount_minor"]).lines
+    lines = lines.assign(rep=lines["rep"].astype(str))
+    if reps is not None:
+        lines = lines[lines["rep"].isin(reps)]
+    lines = lines.assign(line=lines.groupby(["period", "rep"], observed=True).cumcount() + 1)
+    return lines[["period", "rep", "line", "rule", "amount_minor"]].reset_index(drop=True)
+
+
+def dispute_status(workbook: Workbook, reps: set[str] | None = None) -> pd.DataFrame:
+    """One row per inquiry (of `reps`; None: every rep), oldest first: what was asked, by whom, whether it is
+    answered, the latest answer, and the amount and period of the adjustment it led to (blank when none)."""
+    from salesplan_widgets.workbook.adjustments import read_adjustments
+
+    entries = read_disputes(workbook)
+    if reps is not None:
+        entries = entries[entries["rep"].isin(reps)]
+    asked = entries[entries["event"] == INQUIRY]
+    answers = entries[entries["event"] == ANSWER].drop_duplicates("id", keep="last")
+    status = asked.merge(
+        answers[["id", "text", "adjustment", "author", "at"]], on="id", how="left", suffixes=("", "_answer")
+    )
+    status["adjustment_answer"] = status["adjustment_answer"].fillna("").astype(str)
+    adjustments = read_adjustments(workbook)[["id", "amount", "period"]].rename(
+        columns={"id": "adjustment_answer", "amount": "adjustment_amount", "period": "adjustment_period"}
+    )
+    status = status.merge(adjustments, on="adjustment_answer", how="left")
+    return pd.DataFrame({
+        "id": status["id"],
+        "period": status["period"],
+        "rep": status["rep"],
+        "line": status["line"].astype(int),
+        "rule": status["rule"],
+        "amount_minor": status["amount"].astype("int64"),
+        "question": status["text"],
+        "asked_by": status["author"],
+        "asked_at": status["at"],
+        "status": status["text_answer"].notna().map({True: ANSWERED, False: OPEN}),
+        "answer": status["text_answer"].fillna(""),
+        "answered_at": status["at_answer"].fillna(""),
+        "adjustment": status["adjustment_amount"],
+        "adjustment_period": status["adjustment_period"].fillna(""),
+    }).reset_index(drop=True)  # fmt: skip
 
 
 def _append(workbook: Workbook, row: dict, user: str) -> dict:
@@ -58,14 +111,14 @@ def log_inquiry(
 ) -> dict:
     """Log a rep's inquiry against line `line` (1-based) of their closed statement for `period`."""
     from salesplan_widgets.workbook.audit import acting_user
-    from salesplan_widgets.workbook.ledger import _period, read_ledger
+    from salesplan_widgets.workbook.ledger import _period
 
     month = _period(period)
     workbook.ensure_writable(_("Logging an inquiry"))
     if not str(question).strip():
         raise _problem("question", _("the rep's question"), "", _("add --question with what the rep asks"))
-    lines = read_ledger(workbook).lines
-    paid = lines[(lines["period"] == month) & (lines["rep"].astype(str) == str(rep))].reset_index(drop=True)
+    paid = statement_lines(workbook, reps={str(rep)})
+    paid = paid[paid["period"] == month].reset_index(drop=True)
     if not 1 <= int(line) <= len(paid):
         raise _problem(
             "line",

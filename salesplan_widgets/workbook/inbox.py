@@ -1,4 +1,5 @@
-"""Write actions of signed-in users: a note or commit numbers, sent to an inbox, imported by the analyst.
+"""Write actions of signed-in users: a note, commit numbers or a dispute, sent to an inbox, imported by the
+analyst.
 
 A dashboard user's kernel runs as their own OS account and cannot write the workbook. What their role
 allows them to send (`WRITE_ACTIONS`) goes as one small JSON file into their inbox, a folder that only
@@ -7,6 +8,11 @@ author is whoever owns the inbox, never a field in the file. The import checks t
 again against the plan, then writes through the workbook's own version-checked tables. Files that fail
 the check are set aside, with the reason, in the hub's private folder. This module never trusts the
 content of an inbox for who wrote it.
+
+Disputes are the rep's own: a rep may dispute a line of their own closed statement, a manager may not
+raise one for a rep. The payee is the one who knows which deal is missing or which rate is wrong, the
+answer and any adjustment are theirs, and comp tools route a payee's inquiry to their manager rather than
+letting the manager file it (a manager reads their team's disputes on the statements dashboard).
 """
 
 from __future__ import annotations
@@ -32,10 +38,12 @@ from salesplan_widgets.workbook.workbook import Workbook
 INBOX_DIR = "inbox"
 REFUSED_DIR = Path("hub") / "refused"
 WRITE_ACTIONS: dict[str, frozenset[str]] = {
-    "rep": frozenset({"note"}),
+    "rep": frozenset({"note", "dispute"}),
     "manager": frozenset({"note", "commit"}),
     "finance": frozenset(),
 }
+DISPUTE = "dispute"
+REFUSED_NOTICE = "refused-"  # a refused dispute's notice, left in its author's inbox
 _MAX_NOTE = 2000
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -60,10 +68,20 @@ def prepare_inbox(state: Path, user: str) -> Path:
 
 
 def send(
-    inbox: Path, action: str, period: str, rep: str, text: str = "", commit: float | None = None
+    inbox: Path,
+    action: str,
+    period: str,
+    rep: str,
+    text: str = "",
+    commit: float | None = None,
+    line: int | None = None,
 ) -> Path:
-    """Drop one write action into `inbox` (as the signed-in user's kernel); raise InputError if malformed."""
+    """Drop one write action into `inbox` (as the signed-in user's kernel); raise InputError if malformed.
+
+    A dispute names `line` of `rep`'s closed statement for `period`, and the question in `text`."""
     message = {"action": action, "period": period, "rep": rep, "text": text, "commit": commit}
+    if action == DISPUTE:
+        message["line"] = line
     problems = _malformed(message)
     if problems:
         raise InputError(problems)
@@ -78,13 +96,16 @@ def send(
 def _malformed(message: dict) -> list[Problem]:
     where = "inbox"
     problems = []
-    if message.get("action") not in {"note", "commit"}:
-        problems.append(Problem(file=where, column="action", expected=_("a note or a commit")))
+    if message.get("action") not in {"note", "commit", DISPUTE}:
+        problems.append(Problem(file=where, column="action", expected=_("a note, a commit or a dispute")))
     if not _MONTH.fullmatch(str(message.get("period") or "")):
         problems.append(Problem(file=where, column="period", expected=_("a month such as 2026-10")))
     if not str(message.get("rep") or "").strip():
         problems.append(Problem(file=where, column="rep", expected=_("the rep the note or commit is about")))
-    if message.get("action") == "note" and not 0 < len(str(message.get("text") or "").strip()) <= _MAX_NOTE:
+    if (
+        message.get("action") in {"note", DISPUTE}
+        and not 0 < len(str(message.get("text") or "").strip()) <= _MAX_NOTE
+    ):
         problems.append(
             Problem(
                 file=where, column="text", expected=_("a note of 1 to {n} characters").format(n=_MAX_NOTE)
@@ -94,6 +115,10 @@ def _malformed(message: dict) -> list[Problem]:
         value = message.get("commit")
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value < 1e13:
             problems.append(Problem(file=where, column="commit", expected=_("a commit of zero or more")))
+    if message.get("action") == DISPUTE:
+        line = message.get("line")
+        if not isinstance(line, int) or isinstance(line, bool) or not 0 < line < 100_000:
+            problems.append(Problem(file=where, column="line", expected=_("the number of a statement line")))
     return problems
 
 
@@ -103,6 +128,7 @@ class InboxImport:
 
     notes: int = 0
     commits: int = 0
+    disputes: int = 0
     refused: list[Problem] = field(default_factory=list)
 
 
@@ -114,8 +140,23 @@ def _refuse(result: InboxImport, state: Path, path: Path, user: str, reason: str
     result.refused.append(Problem(file=f"{user}/{path.name}", expected=reason))
 
 
+def _tell_author(inbox: Path, name: str, message: dict, reason: str) -> None:
+    """Leave the rep a notice in their own inbox that their dispute was not logged, and why (their page
+    shows it). Created, never followed or overwritten: the inbox is the user's, so a name planted there as a
+    link gets no notice rather than root writing through it."""
+    notice = json.dumps({**message, "reason": reason}, ensure_ascii=False).encode("utf-8")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    try:
+        fd = os.open(inbox / f"{REFUSED_NOTICE}{name}", flags, 0o644)
+    except OSError:
+        return
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(notice)
+
+
 def import_inbox(workbook: Workbook, state: Path) -> InboxImport:
     """Import every user's inbox into the workbook's feedback and commits tables (as root, the analyst)."""
+    from salesplan_widgets.workbook.disputes import log_inquiry
     from salesplan_widgets.workbook.feedback import add_note
 
     result = InboxImport()
@@ -136,15 +177,30 @@ def import_inbox(workbook: Workbook, state: Path) -> InboxImport:
                 message = {}
             problems = _malformed(message) if isinstance(message, dict) else [Problem("inbox", "JSON")]
             rep = str(message.get("rep", "")) if isinstance(message, dict) else ""
+            reason = None
             if problems:
-                _refuse(result, state, path, scope.user, problems[0].expected)
+                reason = problems[0].expected
             elif message["action"] not in WRITE_ACTIONS[scope.role]:
-                _refuse(result, state, path, scope.user, _("an action the user's role allows"))
+                reason = _("an action the user's role allows")
             elif (
                 rep not in rep_team
                 or not scope.mask(pd.DataFrame({"rep": [rep], "team": [rep_team[rep]]})).all()
             ):
-                _refuse(result, state, path, scope.user, _("a rep within the user's scope"))
+                reason = _("a rep within the user's scope")
+            elif message["action"] == DISPUTE:
+                try:  # the line must be one of the rep's closed statement: the same check as the CLI's
+                    log_inquiry(
+                        workbook, message["period"], rep, message["line"], message["text"], user=scope.user
+                    )
+                except InputError as exc:
+                    reason = exc.first.expected
+            if reason is not None:
+                _refuse(result, state, path, scope.user, reason)
+                if isinstance(message, dict) and message.get("action") == DISPUTE:
+                    _tell_author(inbox, path.name, message, reason)
+            elif message["action"] == DISPUTE:
+                path.unlink()
+                result.disputes += 1
             elif message["action"] == "note":
                 add_note(
                     workbook,

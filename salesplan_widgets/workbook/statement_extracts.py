@@ -3,7 +3,10 @@
 A statement is the most personal file salesplan writes, so the selection starts from the reps a scope may
 read and looks up only their folders (`rep_folder`); only finance's extract lists every folder. Each
 period is labelled with the ledger's last event for it (prepared, approved or closed), so a dashboard can
-say plainly whether a statement is final. Copying only: documents are rendered by report/statement_documents.
+say plainly whether a statement is final. A closed statement's entry also lists its numbered lines (rule and
+amount, as the ledger paid them), and `statements/disputes.json` holds the status of the scope's reps'
+disputes (workbook/disputes.py), so a rep can pick a line to dispute and read the answer from the extract
+alone. Copying only: documents are rendered by report/statement_documents.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from salesplan_widgets.report.statement_documents import STATEMENTS_DIR, rep_folder
+from salesplan_widgets.workbook.disputes import dispute_status, statement_lines
 from salesplan_widgets.workbook.workbook import REPORTS_DIR, Workbook
 
 STATEMENTS_INDEX = Path(STATEMENTS_DIR) / "index.json"
+DISPUTES_INDEX = Path(STATEMENTS_DIR) / "disputes.json"
 _DOCUMENT_SUFFIXES = (".html", ".xlsx")
 
 
@@ -55,6 +60,7 @@ def copy_statements(book: Workbook, scope, cube: pd.DataFrame, target: Path) -> 
     reps = readable_reps(scope, cube)
     names = {rep_folder(r): r for r in sorted(set(cube["rep"].astype(str)) - {"all"} | (reps or set()))}
     status = ledger_status(book)
+    lines = _lines_by_statement(book, reps)
     entries = []
     reports = book.path / REPORTS_DIR
     periods = sorted(p for p in reports.iterdir() if p.is_dir()) if reports.is_dir() else []
@@ -86,8 +92,25 @@ def copy_statements(book: Workbook, scope, cube: pd.DataFrame, target: Path) -> 
                     locale: {kind: f"{relative}/{name}" for kind, name in files.items()}
                     for locale, files in documents.items()
                 },
+                "lines": lines.get((period_dir.name, names.get(folder.name, folder.name)), []),
             })  # fmt: skip
     index = target / STATEMENTS_INDEX
     index.parent.mkdir(parents=True, exist_ok=True)
     index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+    disputes = dispute_status(book, reps)
+    (target / DISPUTES_INDEX).write_text(  # NaN (no adjustment) is written as null
+        disputes.to_json(orient="records", force_ascii=False, indent=1), encoding="utf-8"
+    )
     return entries
+
+
+def _lines_by_statement(book: Workbook, reps: set[str] | None) -> dict[tuple[str, str], list[dict]]:
+    """(period, rep) -> the closed statement's numbered lines, as an inquiry names them."""
+    paid = statement_lines(book, reps)
+    return {
+        (str(period), str(rep)): [
+            {"line": int(r.line), "rule": str(r.rule), "amount_minor": int(r.amount_minor)}
+            for r in group.itertuples()
+        ]
+        for (period, rep), group in paid.groupby(["period", "rep"], observed=True)
+    }
