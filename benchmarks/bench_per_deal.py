@@ -10,7 +10,7 @@ alternating in order, medians of --repeats rounds:
   FROM read_parquet(...) GROUP BY ALL` — every column the per-deal components read, aggregated by month;
 - bare DuckDB, the same per-deal facts: the shortest SQL computing what salesplan computes (deals per deal
   id with their first line, each account's first line), written by hand and checked to agree on the counts;
-- salesplan per-deal facts: open the workbook and run `workbook.cube.deal_facts` with a deal-size kicker
+- salesplan per-deal facts: open the workbook and run `workbook.deals.deal_facts` with a deal-size kicker
   and a new-logo bonus (deals summed per deal id, new accounts from each account's first line ever), i.e.
   what `pay_cube` adds for those two components.
 
@@ -82,7 +82,7 @@ print(json.dumps({{"groups": len(rows), "deals": float(rows["deals"].sum()),
 SALESPLAN = """\
 import json
 from salesplan_widgets.workbook import open_workbook
-from salesplan_widgets.workbook.cube import deal_facts
+from salesplan_widgets.workbook.deals import deal_facts
 wb = open_workbook('{folder}')
 facts = deal_facts(wb.source('sales'), wb.path, wb.plan.calendar, [5000.0], [0.0])
 print(json.dumps({{"groups": len(facts), "deals": float(facts["deals"].sum()),
