@@ -171,25 +171,34 @@ def band(values: pd.Series, edges: list[float]) -> pd.Series:
     return reached
 
 
-def expected_facts(lines: pd.DataFrame, freq: str, deal_edges: list[float], logo_edges: list[float]):
-    """The per-deal facts the plain way: sort the lines by (date, rep, team), take each deal's and each
-    account's first row, sum their amounts, band them and count per period, rep and team."""
+def expected_facts(
+    lines: pd.DataFrame, freq: str, key: str | None, deal_edges: list[float], logo_edges: list[float] | None
+) -> pd.DataFrame:
+    """The per-deal facts the plain way: sort the lines by (date, rep, team), take each deal's (each line's,
+    without a `key`) and each account's first row, sum their amounts, band them and count per period, rep
+    and team."""
     dated = lines.dropna(subset=["date"]).assign(date=lambda f: pd.to_datetime(f["date"]))
     ordered = dated.sort_values(["date", "rep", "team"], kind="stable")
-    with_deal = ordered.dropna(subset=["deal"])
-    deals = with_deal.drop_duplicates("deal").set_index("deal")[["date", "rep", "team"]]
-    deals["size"] = with_deal.groupby("deal")["amount"].sum()
-    deals = deals[deals["size"] >= min(deal_edges)]
-    deals = deals.assign(deal_from=band(deals["size"], deal_edges), deals=1.0, deal_sales=deals["size"],
-                         logo_from=-1.0, new_logos=0.0)  # fmt: skip
-    with_account = ordered.dropna(subset=["account"])
-    firsts = with_account.drop_duplicates("account").set_index("account")[["date", "rep", "team"]]
-    first_days = with_account.merge(firsts["date"].rename("first"), left_on="account", right_index=True)
-    first_order = first_days[first_days["date"] == first_days["first"]].groupby("account")["amount"].sum()
-    # without a smallest first order every new account counts; with one, its first day's value is banded
-    won_with = band(first_order.reindex(firsts.index), [0.0, *logo_edges]) if logo_edges else 0.0
-    firsts = firsts.assign(deal_from=-1.0, deals=0.0, deal_sales=0.0, new_logos=1.0, logo_from=won_with)
-    facts = pd.concat([deals.drop(columns="size"), firsts], ignore_index=True)
+    facts = []
+    if deal_edges:
+        ids = ordered["deal"] if key else pd.Series(range(len(ordered)), index=ordered.index, dtype=object)
+        with_deal = ordered.assign(deal=ids).dropna(subset=["deal"])
+        deals = with_deal.drop_duplicates("deal").set_index("deal")[["date", "rep", "team"]]
+        deals["deal_sales"] = with_deal.groupby("deal")["amount"].sum()
+        deals = deals[deals["deal_sales"] >= min(deal_edges)]
+        facts.append(deals.assign(deal_from=band(deals["deal_sales"], deal_edges), deals=1.0, logo_from=-1.0,
+                                  new_logos=0.0))  # fmt: skip
+    if logo_edges is not None:
+        with_account = ordered.dropna(subset=["account"])
+        firsts = with_account.drop_duplicates("account").set_index("account")[["date", "rep", "team"]]
+        first_days = with_account.merge(firsts["date"].rename("first"), left_on="account", right_index=True)
+        first_order = first_days[first_days["date"] == first_days["first"]].groupby("account")["amount"].sum()
+        # without a smallest first order every new account counts; with one, its first day's value is banded
+        won_with = band(first_order.reindex(firsts.index), [0.0, *logo_edges]) if logo_edges else 0.0
+        facts.append(
+            firsts.assign(deal_from=-1.0, deals=0.0, deal_sales=0.0, new_logos=1.0, logo_from=won_with)
+        )
+    facts = pd.concat(facts, ignore_index=True)
     facts["period"] = pd.PeriodIndex(facts.pop("date"), freq=freq)
     facts["rep"], facts["team"] = facts["rep"].str.strip(), facts["team"].str.strip()
     keys = ["period", "rep", "team", "deal_from", "logo_from"]
@@ -197,16 +206,17 @@ def expected_facts(lines: pd.DataFrame, freq: str, deal_edges: list[float], logo
 
 
 @pytest.mark.parametrize(
-    ("seed", "ext", "grain", "deal_edges", "logo_edges"),
+    ("seed", "ext", "grain", "key", "deal_edges", "logo_edges"),
     [
-        (1, "parquet", "month", [5_000.0], []),
-        (2, "csv", "month", [8_000.0, 20_000.0], [4_000.0]),
-        (3, "parquet", "week", [0.0, 15_000.0], [0.0, 9_000.0]),
-        (4, "csv", "quarter", [10_000.0], []),
+        (1, "parquet", "month", "deal", [5_000.0], []),
+        (2, "csv", "month", "invoice", [8_000.0, 20_000.0], [4_000.0]),
+        (3, "parquet", "week", None, [0.0, 15_000.0], [0.0, 9_000.0]),
+        (4, "csv", "quarter", "deal", [10_000.0], None),
+        (5, "parquet", "month", "deal", [], [2_000.0]),
     ],
 )
 def test_deal_facts_agree_with_a_plain_pandas_computation_of_first_lines(
-    tmp_path, seed, ext, grain, deal_edges, logo_edges
+    tmp_path, seed, ext, grain, key, deal_edges, logo_edges
 ):
     lines = messy_lines(seed)
     path = tmp_path / f"sales.{ext}"
@@ -216,12 +226,13 @@ def test_deal_facts_agree_with_a_plain_pandas_computation_of_first_lines(
         lines.assign(
             date=pd.to_datetime(lines["date"]).dt.date, amount=lines["amount"].astype(float)
         ).to_parquet(path)
-    source = SalesSource(path=path.name, columns={c: c for c in lines.columns})
+    columns = {c: c for c in ("date", "amount", "rep", "team", "account")} | ({key: "deal"} if key else {})
+    source = SalesSource(path=path.name, columns=columns)
     calendar = Calendar(grain=grain)
     facts = deal_facts(source, tmp_path, calendar, deal_edges, logo_edges)
 
-    expected = expected_facts(lines, period_freq(calendar), deal_edges, logo_edges)
-    assert len(expected) > 30 and expected["deals"].sum() > 50 and expected["new_logos"].sum() > 50
+    expected = expected_facts(lines, period_freq(calendar), key, deal_edges, logo_edges)
+    assert len(expected) > 20 and expected[["deals", "new_logos"]].sum().max() > 50
     keys = ["period", "rep", "team", "deal_from", "logo_from"]
     got = facts[[*keys, "deals", "deal_sales", "new_logos"]].sort_values(keys, ignore_index=True)
     pd.testing.assert_frame_equal(got, expected.sort_values(keys, ignore_index=True), check_dtype=False)
