@@ -460,4 +460,3 @@ def cost_cube(source: Source, base_dir: Path, calendar: Calendar, by_product: bo
         frame[d] = values.where(values != "", UNKNOWN).astype(str)
     frame["cost"] = raw["cost"].astype(float).fillna(0.0).to_numpy()
     return frame.groupby(["period", *dimensions], sort=True, as_index=False)["cost"].sum()
-

@@ -43,8 +43,8 @@ def _band_sql(value: str, edges: list[float]) -> str:
 
 
 def _ordered_lines_sql(lines: str) -> list[str]:
-    """CTEs `sellers` (each distinct rep × team with its rank in (rep, team) order, NULLs last, as the
-    struct minimum sorted them) and `ordered` (the dated lines with their `line_order`)."""
+    """CTEs `sellers` (each distinct rep × team with its rank in (rep, team) order, blanks last) and
+    `ordered` (the dated lines with their `line_order`)."""
     day = f"date_diff('day', DATE '1970-01-01', {ident('date')})"
     return [
         f"lines AS NOT MATERIALIZED ({lines})",
