@@ -14,6 +14,7 @@ from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.cube import period_freq
 from salesplan_widgets.workbook.deals import deal_facts
 from salesplan_widgets.workbook.payouts import period_statements, write_payouts
+from salesplan_widgets.workbook.sources import UNKNOWN
 
 PLAN = """\
 name: Deal Co
@@ -145,7 +146,7 @@ TEAMS = ["East", "West", "北区"]
 def messy_lines(seed: int, n: int = 1500) -> pd.DataFrame:
     """Sales lines with everything that decides a first line: many lines on the same day, a rep in two teams,
     deals over several months and reps, accounts bought from by several reps, returns (negative amounts),
-    and lines without a deal id, an account or a date."""
+    and lines without a deal id, an account, a date, a rep or a team."""
     rng = np.random.default_rng(seed)
     day = pd.Timestamp("2025-11-20") + pd.to_timedelta(rng.integers(0, 120, n), unit="D")
     frame = pd.DataFrame(
@@ -158,7 +159,7 @@ def messy_lines(seed: int, n: int = 1500) -> pd.DataFrame:
             "account": [f"A{i}" for i in rng.integers(0, n // 20, n)],
         }
     ).astype(object)
-    for column, share in (("deal", 0.05), ("account", 0.05), ("date", 0.01)):
+    for column, share in (("deal", 0.05), ("account", 0.05), ("date", 0.01), ("rep", 0.02), ("team", 0.02)):
         frame.loc[rng.random(n) < share, column] = None
     return frame
 
@@ -200,7 +201,8 @@ def expected_facts(
         )
     facts = pd.concat(facts, ignore_index=True)
     facts["period"] = pd.PeriodIndex(facts.pop("date"), freq=freq)
-    facts["rep"], facts["team"] = facts["rep"].str.strip(), facts["team"].str.strip()
+    for name in ("rep", "team"):  # trimmed; a blank is "unknown" (its line came last on its day)
+        facts[name] = facts[name].str.strip().replace("", UNKNOWN).fillna(UNKNOWN)
     keys = ["period", "rep", "team", "deal_from", "logo_from"]
     return facts.groupby(keys, as_index=False)[["deals", "deal_sales", "new_logos"]].sum()
 
