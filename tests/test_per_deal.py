@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from salesplan_widgets.schema import Calendar, SalesSource
 from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.cube import period_freq
+from salesplan_widgets.workbook.deals import deal_facts
 from salesplan_widgets.workbook.payouts import period_statements, write_payouts
+from salesplan_widgets.workbook.sources import UNKNOWN
 
 PLAN = """\
 name: Deal Co
@@ -131,3 +136,124 @@ def test_per_deal_lines_are_exported_and_read_in_chinese(tmp_path):
     chinese = lines_of(folder, "2026-01", "deal_kicker")["rule"].astype(str).tolist()
     assert english == ["Deal-size kicker: 1% on deals of 100,000 or more"]
     assert chinese == ["大单奖励：100,000 及以上的交易额外提成 1%"]
+
+
+# -- the DuckDB facts against a straightforward pandas computation ---------------------------------------
+REPS = ["王伟", "李娜", "Li", "Wang", " Wang", "Zhou"]  # " Wang" sorts before "Li" and is trimmed to "Wang"
+TEAMS = ["East", "West", "北区"]
+
+
+def messy_lines(seed: int, n: int = 1500) -> pd.DataFrame:
+    """Sales lines with everything that decides a first line: many lines on the same day, a rep in two teams,
+    deals over several months and reps, accounts bought from by several reps, returns (negative amounts),
+    and lines without a deal id, an account, a date, a rep or a team."""
+    rng = np.random.default_rng(seed)
+    day = pd.Timestamp("2025-11-20") + pd.to_timedelta(rng.integers(0, 120, n), unit="D")
+    frame = pd.DataFrame(
+        {
+            "date": day.strftime("%Y-%m-%d"),
+            "amount": np.round(rng.uniform(-3_000, 12_000, n), 2),  # about a fifth are returns
+            "rep": rng.choice(REPS, n),
+            "team": rng.choice(TEAMS, n),
+            "deal": [f"D{i}" for i in rng.integers(0, n // 4, n)],  # ~4 lines a deal, scattered over days
+            "account": [f"A{i}" for i in rng.integers(0, n // 20, n)],
+        }
+    ).astype(object)
+    for column, share in (("deal", 0.05), ("account", 0.05), ("date", 0.01), ("rep", 0.02), ("team", 0.02)):
+        frame.loc[rng.random(n) < share, column] = None
+    return frame
+
+
+def band(values: pd.Series, edges: list[float]) -> pd.Series:
+    """The largest edge each value reaches, -1 below them all."""
+    reached = pd.Series(-1.0, index=values.index)
+    for edge in sorted(edges):
+        reached[values >= edge] = edge
+    return reached
+
+
+def expected_facts(
+    lines: pd.DataFrame, freq: str, key: str | None, deal_edges: list[float], logo_edges: list[float] | None
+) -> pd.DataFrame:
+    """The per-deal facts the plain way: sort the lines by (date, rep, team), take each deal's (each line's,
+    without a `key`) and each account's first row, sum their amounts, band them and count per period, rep
+    and team."""
+    dated = lines.dropna(subset=["date"]).assign(date=lambda f: pd.to_datetime(f["date"]))
+    ordered = dated.sort_values(["date", "rep", "team"], kind="stable")
+    facts = []
+    if deal_edges:
+        ids = ordered["deal"] if key else pd.Series(range(len(ordered)), index=ordered.index, dtype=object)
+        with_deal = ordered.assign(deal=ids).dropna(subset=["deal"])
+        deals = with_deal.drop_duplicates("deal").set_index("deal")[["date", "rep", "team"]]
+        deals["deal_sales"] = with_deal.groupby("deal")["amount"].sum()
+        deals = deals[deals["deal_sales"] >= min(deal_edges)]
+        facts.append(deals.assign(deal_from=band(deals["deal_sales"], deal_edges), deals=1.0, logo_from=-1.0,
+                                  new_logos=0.0))  # fmt: skip
+    if logo_edges is not None:
+        with_account = ordered.dropna(subset=["account"])
+        firsts = with_account.drop_duplicates("account").set_index("account")[["date", "rep", "team"]]
+        first_days = with_account.merge(firsts["date"].rename("first"), left_on="account", right_index=True)
+        first_order = first_days[first_days["date"] == first_days["first"]].groupby("account")["amount"].sum()
+        # without a smallest first order every new account counts; with one, its first day's value is banded
+        won_with = band(first_order.reindex(firsts.index), [0.0, *logo_edges]) if logo_edges else 0.0
+        facts.append(
+            firsts.assign(deal_from=-1.0, deals=0.0, deal_sales=0.0, new_logos=1.0, logo_from=won_with)
+        )
+    facts = pd.concat(facts, ignore_index=True)
+    facts["period"] = pd.PeriodIndex(facts.pop("date"), freq=freq)
+    for name in ("rep", "team"):  # trimmed; a blank is "unknown" (its line came last on its day)
+        facts[name] = facts[name].str.strip().replace("", UNKNOWN).fillna(UNKNOWN)
+    keys = ["period", "rep", "team", "deal_from", "logo_from"]
+    return facts.groupby(keys, as_index=False)[["deals", "deal_sales", "new_logos"]].sum()
+
+
+@pytest.mark.parametrize(
+    ("seed", "ext", "grain", "key", "deal_edges", "logo_edges"),
+    [
+        (1, "parquet", "month", "deal", [5_000.0], []),
+        (2, "csv", "month", "invoice", [8_000.0, 20_000.0], [4_000.0]),
+        (3, "parquet", "week", None, [0.0, 15_000.0], [0.0, 9_000.0]),
+        (4, "csv", "quarter", "deal", [10_000.0], None),
+        (5, "parquet", "month", "deal", [], [2_000.0]),
+    ],
+)
+def test_deal_facts_agree_with_a_plain_pandas_computation_of_first_lines(
+    tmp_path, seed, ext, grain, key, deal_edges, logo_edges
+):
+    lines = messy_lines(seed)
+    path = tmp_path / f"sales.{ext}"
+    if ext == "csv":
+        lines.to_csv(path, index=False)
+    else:
+        lines.assign(
+            date=pd.to_datetime(lines["date"]).dt.date, amount=lines["amount"].astype(float)
+        ).to_parquet(path)
+    columns = {c: c for c in ("date", "amount", "rep", "team", "account")} | ({key: "deal"} if key else {})
+    source = SalesSource(path=path.name, columns=columns)
+    calendar = Calendar(grain=grain)
+    facts = deal_facts(source, tmp_path, calendar, deal_edges, logo_edges)
+
+    expected = expected_facts(lines, period_freq(calendar), key, deal_edges, logo_edges)
+    assert len(expected) > 20 and expected[["deals", "new_logos"]].sum().max() > 50
+    keys = ["period", "rep", "team", "deal_from", "logo_from"]
+    got = facts[[*keys, "deals", "deal_sales", "new_logos"]].sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected.sort_values(keys, ignore_index=True), check_dtype=False)
+    assert set(facts["territory"]) == {"all"} and facts[["actual", "lines"]].eq(0).all().all()
+
+
+def test_a_deals_first_line_on_a_shared_day_is_the_alphabetically_first_rep_and_then_team(tmp_path):
+    # D-1's first day has three lines: Wang/East, Li/West and Li/East. The first line is Li/East, whatever
+    # the order of the rows in the file, and the deal's later months do not move it.
+    rows = [("2026-03-05", 4_000.0, "Wang", "East", "D-1", "ACME"), ("2026-03-05", 3_000.0, "Li", "West", "D-1", "ACME"),
+            ("2026-03-05", 2_000.0, "Li", "East", "D-1", "ACME"), ("2026-02-27", -500.0, "Zhou", "East", "D-2", "Beta"),
+            ("2026-04-01", 9_000.0, "Zhou", "East", "D-1", "ACME")]  # fmt: skip
+    for order in (rows, rows[::-1]):
+        frame = pd.DataFrame(order, columns=["date", "amount", "rep", "team", "deal", "account"])
+        frame.to_csv(tmp_path / "sales.csv", index=False)
+        source = SalesSource(path="sales.csv", columns={c: c for c in frame.columns})
+        facts = deal_facts(source, tmp_path, Calendar(), [10_000.0], [0.0])
+        table = facts.astype({"period": str}).groupby(["period", "rep", "team"], as_index=False)
+        assert table[["deals", "deal_sales", "new_logos"]].sum().values.tolist() == [
+            ["2026-02", "Zhou", "East", 0.0, 0.0, 1.0],  # Beta's first line is a return: still its first line
+            ["2026-03", "Li", "East", 1.0, 18_000.0, 1.0],  # D-1 and ACME, both on Li/East's line
+        ]

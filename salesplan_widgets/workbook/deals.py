@@ -1,16 +1,176 @@
-"""Per-deal facts on the pay cube: large deals and new accounts, counted on the transactions in DuckDB
-(`cube.deal_facts`) for the plan's deal-size kicker and new-logo bonus. Storage only: the rates live in
-model/components/deal_kicker.py and new_logo.py."""
+"""Per-deal facts for the plan's deal-size kicker and new-logo bonus: large deals and new accounts counted
+on the transactions in DuckDB (`deal_facts`), and the pay cube with them beside the sales
+(`with_deal_facts`). Storage only: the rates live in model/components/deal_kicker.py and new_logo.py. Raw
+lines never enter pandas; only the small result (one row per period × rep × team × band) does.
+
+Why the query is shaped as it is: a deal and an account are each dated and credited by their first line,
+the earliest (date, rep, team). Taking that minimum as a struct or as text for 2.5M deals over 10M lines
+cost more than grouping the lines itself (strings in aggregate states), so each line carries one integer
+that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep, team) among the
+file's distinct pairs, which are few and ranked once. Grouping by deal and by account then keeps plain
+integer minimums, and the ranks are turned back into names on the small result.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import pandas as pd
 
+from salesplan_widgets.schema import Calendar, Source
 from salesplan_widgets.schema.incentives import IncentivesSection
-from salesplan_widgets.workbook.cube import deal_facts
-from salesplan_widgets.workbook.sources import ALL
+from salesplan_widgets.workbook.cube import (
+    CUBE_DIMENSIONS,
+    _empty_cube,
+    _require_account,
+    period_freq,
+    period_start_sql,
+)
+from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, normalised_sql, run_on_source
 
 FACTS = {"deal_from": -1.0, "deals": 0.0, "deal_sales": 0.0, "logo_from": -1.0, "new_logos": 0.0}
+FACT_COLUMNS = ("deal_from", "deals", "deal_sales", "logo_from", "new_logos")
+_SELLER_SPAN = 1 << 32  # line_order = day × 2^32 + seller rank: room for 4 billion (rep, team) pairs
+
+
+def _band_sql(value: str, edges: list[float]) -> str:
+    """The largest of `edges` that `value` reaches (-1 below all of them), as SQL."""
+    if len(edges) < 2:
+        return repr(edges[0]) if edges else "0"
+    whens = " ".join(f"WHEN {value} >= {e!r} THEN {e!r}" for e in reversed(edges))
+    return f"CASE {whens} ELSE -1 END"
+
+
+def _ordered_lines_sql(lines: str) -> list[str]:
+    """CTEs `sellers` (each distinct rep × team with its rank in (rep, team) order, blanks last) and
+    `ordered` (the dated lines with their `line_order`)."""
+    day = f"date_diff('day', DATE '1970-01-01', {ident('date')})"
+    return [
+        f"lines AS NOT MATERIALIZED ({lines})",
+        "sellers AS MATERIALIZED (SELECT rep, team, CAST(row_number() OVER (ORDER BY rep ASC NULLS LAST, "
+        "team ASC NULLS LAST) - 1 AS BIGINT) AS seller FROM (SELECT DISTINCT rep, team FROM lines) AS d)",
+        f"ordered AS NOT MATERIALIZED (SELECT l.*, {day} * {_SELLER_SPAN} + s.seller AS line_order "
+        "FROM lines AS l JOIN sellers AS s ON l.rep IS NOT DISTINCT FROM s.rep "
+        "AND l.team IS NOT DISTINCT FROM s.team)",
+    ]
+
+
+def _deals_sql(key: str | None, at_least: float) -> str:
+    """Deals of at least `at_least`: (first, size) per deal id (or invoice), else per line."""
+    amount = ident("amount")
+    if key is None:  # each line is a deal
+        return f"SELECT line_order AS first, {amount} AS size FROM ordered WHERE {amount} >= {at_least!r}"
+    return (
+        f"SELECT min(line_order) AS first, SUM({amount}) AS size FROM ordered WHERE {ident(key)} IS NOT NULL "
+        f"GROUP BY {ident(key)} HAVING SUM({amount}) >= {at_least!r}"
+    )
+
+
+def _new_accounts_sql(first_order: bool) -> str:
+    """Each account's first line ever (first) and, with `first_order`, the value of its first day (size)."""
+    if not first_order:
+        return "SELECT min(line_order) AS first, 0 AS size FROM ordered WHERE account IS NOT NULL GROUP BY account"
+    days = (
+        f"SELECT account, min(line_order) AS first, SUM({ident('amount')}) AS size FROM ordered "
+        f"WHERE account IS NOT NULL GROUP BY account, {ident('date')}"
+    )
+    return f"SELECT min(first) AS first, arg_min(size, first) AS size FROM ({days}) AS days GROUP BY account"
+
+
+def deal_facts_sql(
+    lines: str, grain: str, key: str | None, deal_edges: list[float], logo_edges: list[float] | None
+) -> str:
+    """The per-deal facts over `lines` (date, amount, rep, team [, key] [, account]): per period start, rep,
+    team and bands, the large deals (`deals`, `deal_sales`) and new accounts (`new_logos`)."""
+    facts = []
+    if deal_edges:
+        facts.append(
+            f"SELECT first, {_band_sql('size', deal_edges)} AS deal_from, 1 AS deals, size AS deal_sales, "
+            f"-1 AS logo_from, 0 AS new_logos FROM ({_deals_sql(key, deal_edges[0])}) AS x"
+        )
+    if logo_edges is not None:
+        facts.append(
+            f"SELECT first, -1 AS deal_from, 0 AS deals, 0.0 AS deal_sales, {_band_sql('size', logo_edges)} "
+            f"AS logo_from, 1 AS new_logos FROM ({_new_accounts_sql(logo_edges[-1] > 0)}) AS y"
+        )
+    # the low 32 bits are the seller's rank (also under a day before 1970, in two's complement), the rest
+    # is the day: an exact multiple of 2^32 once the rank is taken off
+    seller = f"(first & {_SELLER_SPAN - 1})"
+    day = f"(DATE '1970-01-01' + CAST((first - {seller}) // {_SELLER_SPAN} AS INTEGER))"
+    keyed = (
+        f"SELECT CAST({period_start_sql(grain, day)} AS DATE) AS period_start, {seller} AS seller, deal_from, "
+        f"deals, deal_sales, logo_from, new_logos FROM ({' UNION ALL '.join(facts)}) AS f"
+    )
+    grouped = (
+        "SELECT period_start, seller, deal_from, logo_from, SUM(deals) AS deals, SUM(deal_sales) AS deal_sales, "
+        f"SUM(new_logos) AS new_logos FROM ({keyed}) AS k GROUP BY period_start, seller, deal_from, logo_from"
+    )
+    return (
+        f"WITH {', '.join(_ordered_lines_sql(lines))} "
+        "SELECT g.period_start, s.rep, s.team, g.deal_from, g.deals, g.deal_sales, g.logo_from, g.new_logos "
+        f"FROM ({grouped}) AS g JOIN sellers AS s USING (seller)"
+    )
+
+
+def deal_facts(
+    source: Source,
+    base_dir: Path,
+    calendar: Calendar,
+    deal_edges: Sequence[float] = (),
+    logo_edges: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """Per-deal facts counted on the transactions in DuckDB, as rows the pay cube carries beside the sales.
+
+    - Deals (the lines of one deal id, else of one invoice, else each line on its own) of at least the
+      smallest of `deal_edges`: per period of the deal's first line, rep and team of that line, and size
+      band (`deal_from`, the largest edge the deal reaches), their count (`deals`) and value (`deal_sales`).
+    - With `logo_edges`, new accounts: an account's first line ever (over the whole file), credited to the
+      rep and team on it; per period, rep, team and first-order band (`logo_from`, the account's first day's
+      value), their count (`new_logos`). Lines without an account are left out.
+
+    "First line" is the earliest (date, rep, team), blanks last, so two lines on the same day go to the
+    alphabetically first rep and reruns agree. Dimension values are trimmed on the small result, not on
+    every line (as the cube does).
+    """
+    key = next((c for c in ("deal", "invoice") if c in source.columns), None)
+    want_logos = logo_edges is not None
+    if want_logos:
+        _require_account(source)
+    extra = ((key,) if key else ()) + (("account",) if want_logos else ())
+    columns = ("date", "amount", "rep", "team", *extra)
+    deal_edges = sorted({float(e) for e in deal_edges})
+    logo_bands = sorted({0.0, *(float(e) for e in logo_edges or ())}) if want_logos else None
+    freq = period_freq(calendar)
+    if not deal_edges and not want_logos:
+        return _empty_facts(freq)
+
+    def query(con, scan):
+        normalised = normalised_sql(scan, source, columns, clean_dimensions=False)
+        lines = f"SELECT * FROM ({normalised}) AS s WHERE {ident('date')} IS NOT NULL"
+        return con.sql(deal_facts_sql(lines, calendar.grain, key, deal_edges, logo_bands)).df()
+
+    raw = run_on_source(source, Path(base_dir), query)
+    if raw.empty:
+        return _empty_facts(freq)
+    frame = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
+    for d in CUBE_DIMENSIONS:
+        values = (
+            raw[d].astype(str).where(raw[d].notna(), "").str.strip()
+            if d in ("rep", "team")
+            else pd.Series(ALL, index=raw.index)
+        )
+        frame[d] = values.where(values != "", UNKNOWN).to_numpy()
+    frame["actual"], frame["quantity"], frame["lines"] = 0.0, 0.0, 0
+    for c in FACT_COLUMNS:
+        frame[c] = raw[c].astype(float).to_numpy()
+    keys = ["period", *CUBE_DIMENSIONS, "deal_from", "logo_from"]
+    measures = ["actual", "quantity", "lines", "deals", "deal_sales", "new_logos"]
+    return frame.groupby(keys, sort=True, as_index=False)[measures].sum()
+
+
+def _empty_facts(freq: str) -> pd.DataFrame:
+    return _empty_cube(CUBE_DIMENSIONS, freq).assign(**{c: pd.Series([], dtype=float) for c in FACT_COLUMNS})
 
 
 def _rules(section: IncentivesSection) -> list:

@@ -2,7 +2,7 @@
 `incentives.account_winner` rule (`model/credit.py` moves their credit to the winner).
 
 An account's winner is the rep on its first line ever, over the whole file (the earliest date, then rep,
-then team, as the new-logo bonus in `cube.deal_facts` defines it). Only the small grouped result comes to
+then team, as the new-logo bonus in `deals.deal_facts` defines it). Only the small grouped result comes to
 pandas; storage only, the crediting rule itself lives in the model.
 """
 

@@ -1,5 +1,5 @@
 """Deal-size kicker (`incentives.deal_kicker`): an extra rate, or a fixed bonus, on every deal of at least a
-size, computed per deal on the transactions (`workbook/cube.deal_facts`), not on monthly totals, and paid
+size, computed per deal on the transactions (`workbook/deals.deal_facts`), not on monthly totals, and paid
 in the month the deal was first booked. A deal is the lines of one deal id (else one invoice, else a line).
 """
 

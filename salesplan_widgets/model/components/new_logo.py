@@ -1,6 +1,6 @@
 """New-logo bonus (`incentives.new_logo`): a bonus for every new account won, paid to the rep on the
 account's first line ever, in that line's month; counted on the transactions in DuckDB
-(`workbook/cube.deal_facts`), with an optional smallest first order."""
+(`workbook/deals.deal_facts`), with an optional smallest first order."""
 
 from __future__ import annotations
 
