@@ -9,10 +9,13 @@ before Voila starts, and every dashboard opens the workbook read-only. Sources a
 never sent to viewers, and the server binds a loopback address only: there is no sign-in, so anything
 wider is refused with a pointer to `salesplan hub`.
 
-Voila 0.5 leaves the kernel of a closed page running (its shutdown request is refused) and starts one for
-every GET, so idle kernels without a connection are culled within a minute, and a cap on live kernels
-(derived from available memory and CPU cores) turns extra views into a "busy, try again shortly" page. SIGTERM and SIGINT
-stop Voila and every kernel. This module must never serve the workbook folder itself.
+A closed page shuts its kernel down at once: standalone Voila 0.5 never set the `_xsrf` cookie its page's
+shutdown request carries, so that request was refused; `page_close` sets it (the XSRF check stays on).
+Voila starts a kernel for every GET, and a client that never runs the page's script (curl, a crashed
+browser) never asks for the shutdown, so idle kernels without a connection are still culled within a minute.
+A cap on live kernels (derived from available memory and CPU cores) turns extra views into a "busy, try
+again shortly" page. SIGTERM and SIGINT stop Voila and every kernel. This module must never serve the
+workbook folder itself.
 """
 
 from __future__ import annotations
@@ -71,8 +74,9 @@ def default_max_kernels(available_bytes: int | None = None, cores: int | None = 
 class ServeSettings:
     """How Voila runs: address, look, and when the kernels of closed pages are reclaimed.
 
-    A kernel with no open page is shut down after `cull_idle_timeout` seconds of idleness, checked every
-    `cull_interval` seconds (40 + 10: a closed page's kernel is gone within a minute). Open pages keep their
+    A closed page asks Voila to shut its kernel down (`page_close`); a kernel with no open page that never
+    asked (curl, a crashed browser) is shut down after `cull_idle_timeout` seconds of idleness, checked every
+    `cull_interval` seconds (40 + 10: gone within a minute). Open pages keep their
     kernel unless `cull_connected` is set. `max_kernels` caps live kernels (0: no cap); extra views get
     `busy_message`.
     With `preheat`, Voila keeps `pool_size` kernels per dashboard (those in `preheat_only`, if given)
@@ -195,6 +199,8 @@ def voila_command(staging: Path, settings: ServeSettings | None = None) -> list[
         "--MappingKernelManager.cull_busy=False",
         "--VoilaConfiguration.multi_kernel_manager_class=salesplan_widgets.kernel_cap.CappedKernelManager",
         f"--CappedKernelManager.max_kernels={s.max_kernels}",
+        # sets the _xsrf cookie that a closing page needs to shut its kernel down (the XSRF check stays on)
+        "--Voila.identity_provider_class=salesplan_widgets.page_close.PageCloseIdentityProvider",
     ]
     if s.busy_message:
         command.append(f"--CappedKernelManager.busy_message={s.busy_message}")

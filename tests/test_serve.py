@@ -224,6 +224,87 @@ def test_kernels_of_closed_pages_are_reclaimed(server) -> None:
     assert len(kernel_processes(voila)) == floor
 
 
+CLOSED_PAGE_GONE_S = 15  # well under the 40 s idle cull: only the page's own shutdown request is this quick
+
+
+def open_in_a_tab(browser, url: str):
+    """A dashboard opened in a tab of its own from a blank page (so no other Voila page has set a cookie),
+    as `window.open` does: a tab its script may close, as a viewer closes it."""
+    opener = browser.new_page()
+    opener.goto("about:blank")
+    with opener.expect_popup() as popup:
+        opener.evaluate("url => { window.open(url); }", url)
+    page = popup.value
+    page.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
+    return page
+
+
+def close_tab(page) -> None:
+    """Close the tab the way a viewer does: the browser runs the page's beforeunload, then closes it."""
+    page.evaluate("() => { setTimeout(() => window.close(), 0); }")
+    page.wait_for_event("close", timeout=30_000)
+
+
+@pytest.mark.browser
+def test_closing_a_page_shuts_its_cold_kernel_down_within_seconds(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, voila = server
+    before = {k.pid for k in kernel_processes(voila)}
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = open_in_a_tab(browser, f"{base}/voila/render/overview.ipynb")
+            (served,) = [k for k in kernel_processes(voila) if k.pid not in before]
+            assert any(c["name"] == "_xsrf" for c in page.context.cookies())
+            close_tab(page)
+            _gone, alive = psutil.wait_procs([served], timeout=CLOSED_PAGE_GONE_S)
+        finally:
+            browser.close()
+    assert not alive, "the closed page's kernel was left to the idle cull"
+
+
+@pytest.mark.browser
+def test_a_closed_pages_preheated_kernel_is_shut_down_at_once_and_its_place_under_the_cap_is_free(
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    workbook = write_sales_workbook(tmp_path / "workbook")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
+    serve = start_serve(workbook, port, "--max-kernels", "1")  # and a preheated pool of 1
+    try:
+        wait_for_page(f"http://127.0.0.1:{port}/voila/tree")
+        voila = next(c for c in serve_children(serve) if "voila" in " ".join(c.cmdline()[:3]))
+        deadline = time.monotonic() + 120
+        while not kernel_processes(voila) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        (pooled,) = kernel_processes(voila)
+        _heated(pooled)
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            try:
+                first = open_in_a_tab(browser, url)
+                assert pooled.is_running()  # the page got the heated kernel (the pool refills 20 s later)
+                close_tab(first)
+                _gone, alive = psutil.wait_procs([pooled], timeout=CLOSED_PAGE_GONE_S)
+                assert not alive, "the closed page's kernel was left to the idle cull"
+                second = browser.new_page()
+                response = second.goto(url, timeout=120_000)  # at once: the pool has not refilled yet
+                assert response is not None and response.status == 200, "the freed place was not free"
+                second.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
+                assert "busy" not in second.inner_text("body")
+            finally:
+                browser.close()
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+    output = serve.stdout.read()
+    assert "Using pre-heated kernel: " in output
+    assert "_xsrf' argument missing" not in output
+
+
 def test_a_failing_dashboard_shows_no_traceback_or_path(tmp_path: Path, monkeypatch) -> None:
     templates = tmp_path / "templates"
     (templates / "dashboards").mkdir(parents=True)
