@@ -519,3 +519,113 @@ def test_a_preheated_page_shows_the_workbook_as_it_is_when_the_page_is_asked_for
         assert "Using pre-heated kernel: " in log  # the page did get the heated kernel
     finally:
         stop_voila(process)
+
+
+COUNTED_OVERVIEW = """\
+import ipywidgets
+from salesplan_widgets.widgets.overview import SalesOverview
+
+
+class CountedOverview(SalesOverview):
+    builds = 0  # views built in this kernel
+
+    def __init__(self, *args, **kwargs):
+        type(self).builds += 1
+        super().__init__(*args, **kwargs)
+
+
+view = CountedOverview.dashboard(workbook)
+ipywidgets.VBox([ipywidgets.HTML(f'<p class="builds">{CountedOverview.builds}</p>'), view])
+"""
+
+
+def _counting_overview_template(folder: Path) -> Path:
+    """A templates folder whose overview dashboard is the real one, plus how many views its kernel built."""
+    (folder / "dashboards").mkdir(parents=True)
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell('workbook = "x"', metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(COUNTED_OVERVIEW),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, folder / "dashboards" / "overview.ipynb")
+    return folder
+
+
+@pytest.mark.browser
+def test_a_heated_view_is_kept_for_an_unchanged_workbook_and_built_again_when_plan_data_or_address_differ(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("SALESPLAN_TEMPLATES", str(_counting_overview_template(tmp_path / "templates")))
+    workbook = write_sales_workbook(tmp_path / "workbook")
+    settings = ServeSettings(
+        port=free_port(), preheat=True, pool_size=1, preheat_only=("overview",), refill_delay=1
+    )
+    staging = stage_dashboards(workbook)
+    log = staging.parent / "voila.log"
+    process = start_voila(staging, settings, timeout=90)
+    voila, seen = psutil.Process(process.pid), set()
+
+    def heated_kernel() -> None:
+        """Wait for the pool's next kernel (a new process) to have built its view, unseen."""
+        deadline = time.monotonic() + 120
+        while not (fresh := [k for k in kernel_processes(voila) if k.pid not in seen]):
+            assert time.monotonic() < deadline, "the pool did not refill"
+            time.sleep(0.5)
+        (kernel,) = fresh
+        seen.add(kernel.pid)
+        _heated(kernel)
+
+    def view(browser, query: str = "") -> tuple[str, str, str]:
+        """Builds in the page's kernel, the heading and the headline figures; the page is then left."""
+        handed = log.read_text(encoding="utf-8").count("Using pre-heated kernel: ")
+        page = browser.new_page()
+        try:
+            page.goto(f"http://127.0.0.1:{settings.port}/voila/render/overview.ipynb{query}", timeout=120_000)
+            page.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
+            shown = (
+                page.inner_text(".builds"),
+                page.inner_text(".salesplan-overview h2"),
+                page.inner_text(".salesplan-headline"),
+            )
+            page.goto("about:blank")  # leaving shuts the kernel down: the next view gets the refill
+        finally:
+            page.close()
+        assert log.read_text(encoding="utf-8").count("Using pre-heated kernel: ") == handed + 1
+        return shown
+
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            try:
+                heated_kernel()
+                builds, heading, headline = view(browser)
+                assert builds == "1"  # the view built before the request is the one shown
+                assert heading.startswith("Fixture Co")
+
+                heated_kernel()
+                plan = workbook / "plan.yaml"
+                text = plan.read_text(encoding="utf-8")
+                old_name = next(line for line in text.splitlines() if line.startswith("name:"))
+                plan.write_text(text.replace(old_name, "name: Renamed While Served"), encoding="utf-8")
+                builds, heading, same_headline = view(browser)
+                assert builds == "2" and heading.startswith("Renamed While Served")
+                assert same_headline == headline
+
+                heated_kernel()
+                sales = workbook / "data" / "sales.csv"
+                with sales.open("a", encoding="utf-8") as rows:  # a big sale in the last month
+                    rows.write("2026-10-30,9876543.21,Chen,North,A,online\n")
+                builds, _heading, new_headline = view(browser)
+                assert builds == "2" and new_headline != headline
+
+                heated_kernel()
+                builds, _heading, north = view(browser, "?team=North")
+                assert builds == "2" and north != new_headline  # built again for the selection asked
+            finally:
+                browser.close()
+    finally:
+        stop_voila(process)
