@@ -56,6 +56,9 @@ KERNEL_MEMORY_SHARE = 0.6
 # timeout), so extra viewers are better told "busy" at once.
 KERNELS_PER_CORE = 2
 MAX_KERNELS_CEILING = 64
+# Share of the memory available at start-up that the preheated pool may hold while nobody is looking: the
+# pool waits for viewers all day, so on a laptop it must leave room for everything else.
+POOL_MEMORY_SHARE = 0.25
 
 
 def default_max_kernels(available_bytes: int | None = None, cores: int | None = None) -> int:
@@ -68,6 +71,17 @@ def default_max_kernels(available_bytes: int | None = None, cores: int | None = 
     cores = cores or os.cpu_count() or 1
     fit = int(available_bytes * KERNEL_MEMORY_SHARE // (KERNEL_MEMORY_MB * 1024 * 1024))
     return max(1, min(MAX_KERNELS_CEILING, fit // 2, KERNELS_PER_CORE * cores))
+
+
+def default_pool_size(max_kernels: int, available_bytes: int | None = None) -> int:
+    """How many landing-page kernels to keep heated: as many as pages may be open at once (a burst of
+    viewers finds them ready), but no more than a quarter of available memory holds (0: none)."""
+    if available_bytes is None:
+        import psutil
+
+        available_bytes = psutil.virtual_memory().available
+    fit = int(available_bytes * POOL_MEMORY_SHARE // (KERNEL_MEMORY_MB * 1024 * 1024))
+    return max(0, min(max_kernels, fit))
 
 
 @dataclass(frozen=True)
@@ -346,7 +360,8 @@ def serve(
     else Voila's exit code. Either way Voila, its kernels and the staging folder are gone on return.
 
     The plan's first dashboard is the landing page every viewer opens: `pool_size` kernels for it are
-    preheated (default: as many as the cap, so a burst of viewers finds them ready; 0: none)."""
+    preheated (default: `default_pool_size`, as many as the cap within a quarter of available memory;
+    0: none)."""
     check_loopback(host)
     workbook = Path(workbook)
     if not workbook.exists():
@@ -374,7 +389,9 @@ def serve(
                 column="--pool-size",
                 expected=_("a whole number of preheated kernels, 0 or more"),
                 found=str(pool_size),
-                fix=_("leave it out to preheat as many kernels as the cap allows pages"),
+                fix=_(
+                    "leave it out to preheat as many kernels as the cap allows pages, within a quarter of memory"
+                ),
             )
         )
     staging = stage_dashboards(workbook)  # opens the workbook: messages below follow the plan's language
@@ -386,7 +403,7 @@ def serve(
         max_kernels=cap,
         busy_message=_("The dashboards are busy right now. Please try again shortly."),
         preheat=True,
-        pool_size=cap if pool_size is None else pool_size,
+        pool_size=default_pool_size(cap) if pool_size is None else pool_size,
         preheat_only=(open_workbook(workbook).plan.reports.dashboards[0],),
     )
     print(
@@ -398,6 +415,11 @@ def serve(
         _("At most {n} dashboard pages are open at once; more get a 'busy' page.").format(
             n=settings.max_kernels
         )
+    )
+    print(
+        _(
+            "{n} kernels of the first dashboard wait heated for viewers (about {mb} MB); --pool-size changes it."
+        ).format(n=settings.pool_size, mb=settings.pool_size * KERNEL_MEMORY_MB)
     )
     sys.stdout.flush()
     with _stopped_by_signals():

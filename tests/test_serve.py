@@ -21,6 +21,7 @@ from salesplan_widgets.serve import (
     KERNEL_MEMORY_MB,
     ServeSettings,
     default_max_kernels,
+    default_pool_size,
     free_port,
     remove_staging,
     stage_dashboards,
@@ -402,6 +403,15 @@ def test_serve_refuses_any_address_but_loopback_and_points_to_the_hub(tmp_path: 
     assert serve.returncode != 0
     assert "salesplan hub" in output and "--host" in output and "Traceback" not in output
     assert port_is_free(port)
+
+
+def test_the_preheated_pool_matches_the_cap_but_holds_at_most_a_quarter_of_available_memory() -> None:
+    gib, kernel = 1024**3, KERNEL_MEMORY_MB * 1024**2
+    assert default_pool_size(4, 64 * gib) == 4  # plenty of memory: a heated kernel for every page allowed
+    assert default_pool_size(4, 4 * gib) == int(gib // kernel)  # a quarter of 4 GiB holds 2 kernels
+    assert default_pool_size(4, 4 * gib) * kernel <= gib
+    assert default_pool_size(4, 3 * kernel) == 0  # too little to spare: pages start their own kernels
+    assert 0 <= default_pool_size(default_max_kernels()) <= default_max_kernels()
 
 
 def test_the_kernel_cap_follows_available_memory_and_cpu_cores() -> None:
