@@ -2,9 +2,11 @@
 
 For each number of viewers and each server, the pages are opened together in one headless Chromium (one
 browser context each, so nothing is shared), every page is timed from navigation start until its first
-bqplot chart is drawn, then all pages close. Memory is the sum of the resident memory of the Voila process
-and all its kernels, sampled every 0.25 s: the floor before the pages open, the peak while they are open, and
-how long after closing it takes to come back within 10% of the floor (kernels of closed pages are culled).
+bqplot chart is drawn; once every page is shown, all are left together, as a viewer leaves a page (its
+beforeunload runs, which asks Voila to shut its kernel down). Memory is the sum of the resident memory of
+the Voila process and all its kernels, sampled every 0.25 s: the floor before the pages open, the peak while
+they are open, and how long after leaving it takes to come back within 10% of the floor; and how long until
+Voila knows none of the pages' kernels any more (`/api/kernels/<id>` answers 404).
 
 The dashboard server is the real `salesplan serve` command (its kernel cap included); the bare page is served
 with the same Voila options. Every loop is bounded: a page that does not draw within `--page-timeout`
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import shutil
 import signal
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -39,7 +43,6 @@ from salesplan_widgets.testing import CHROMIUM, CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 MIB = 1024 * 1024
-CULLED_WITHIN_S = 60  # salesplan serve: a closed page's kernel is gone within a minute
 
 
 def tree_rss(process: psutil.Process) -> tuple[float, int]:
@@ -82,49 +85,118 @@ class MemoryWatch:
 BUSY = "busy"
 
 
-async def first_chart(browser, url: str, timeout_s: float) -> float | str | None:
-    """Seconds from navigation start to the first drawn chart; BUSY when the server turned the view away
-    (kernel cap, HTTP 503); None if the page failed or timed out."""
+KERNEL_ID = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+
+
+async def first_chart(
+    browser, url: str, timeout_s: float, all_shown: Barrier
+) -> tuple[float | str | None, str]:
+    """Seconds from navigation start to the first drawn chart (BUSY when the server turned the view away:
+    kernel cap, HTTP 503; None if the page failed or timed out), and the page's kernel id. The page stays
+    open until every viewer's page is shown, then is left as a viewer leaves it."""
     context = await browser.new_context(viewport={"width": 1200, "height": 1000})
+    kernel = ""
     try:
         page = await context.new_page()
         response = await page.goto(url, timeout=timeout_s * 1000)
         if response is not None and response.status == 503:
-            return BUSY
+            return BUSY, kernel
         await page.wait_for_function(CHART_DRAWN, timeout=timeout_s * 1000, polling=250)
-        return await page.evaluate("performance.now()") / 1000
+        seconds = await page.evaluate("performance.now()") / 1000
+        with contextlib.suppress(Exception):
+            kernel = await page.evaluate(KERNEL_ID)
+        return seconds, kernel
     except Exception:  # noqa: BLE001 - any failure of a page is a failed page, counted below
-        return None
+        return None, kernel
     finally:
+        await all_shown.wait()
+        with contextlib.suppress(Exception):  # leaving runs the page's beforeunload: its kernel is shut down
+            await page.goto("about:blank")
         await context.close()
 
 
-async def open_together(url: str, viewers: int, timeout_s: float) -> list[float | None]:
+class Barrier:
+    """Opens once `parties` viewers have arrived (asyncio has no barrier before Python 3.11's TaskGroup)."""
+
+    def __init__(self, parties: int):
+        self.parties, self.arrived, self.event = parties, 0, asyncio.Event()
+        self.opened = 0.0  # time.monotonic() when the last viewer arrived: the pages are left then
+
+    async def wait(self) -> None:
+        self.arrived += 1
+        if self.arrived >= self.parties:
+            self.opened = time.monotonic()
+            self.event.set()
+        await self.event.wait()
+
+
+async def open_together(
+    url: str, viewers: int, timeout_s: float
+) -> tuple[list[tuple[float | str | None, str]], float]:
+    """Each viewer's `first_chart`, and when the pages were left (time.monotonic())."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
-            return await asyncio.gather(*(first_chart(browser, url, timeout_s) for _ in range(viewers)))
+            shown = Barrier(viewers)
+            views = await asyncio.gather(
+                *(first_chart(browser, url, timeout_s, shown) for _ in range(viewers))
+            )
+            return views, shown.opened
         finally:
             await browser.close()
 
 
-def settle_to_floor(watch: MemoryWatch, floor: float, limit: float) -> float | None:
-    """Seconds until memory is within 10% of `floor` (None if not within `limit` seconds)."""
-    start = time.monotonic()
-    while time.monotonic() - start < limit:
+def kernels_gone(base: str, kernels: list[str], since: float, limit: float) -> float | None:
+    """Seconds from `since` (the pages left) until Voila no longer knows any of `kernels` (its
+    /api/kernels/<id> answers 404); None if not within `limit` seconds."""
+    left = [k for k in kernels if k]
+    while left and time.monotonic() - since < limit:
+        still = []
+        for kernel in left:
+            try:
+                with urllib.request.urlopen(f"{base}/api/kernels/{kernel}", timeout=5):
+                    still.append(kernel)
+            except urllib.error.HTTPError as error:
+                if error.code != 404:
+                    still.append(kernel)
+            except OSError:
+                still.append(kernel)
+        left = still
+        if left:
+            time.sleep(0.25)
+    return None if left else time.monotonic() - since
+
+
+def settle_to_floor(watch: MemoryWatch, floor: float, since: float, limit: float) -> float | None:
+    """Seconds from `since` until memory is within 10% of `floor` (None if not within `limit` seconds)."""
+    while time.monotonic() - since < limit:
         if watch.now <= floor * 1.10:
-            return time.monotonic() - start
+            return time.monotonic() - since
         time.sleep(0.25)
     return None
 
 
-def wait_for_kernels(process: psutil.Process, limit: float, most: int = 0) -> None:
-    """Until at most `most` kernels run (the preheated pool) or `limit` seconds have passed."""
-    deadline = time.monotonic() + limit
-    while tree_rss(process)[1] > most and time.monotonic() < deadline:
+def settled_pool(process: psutil.Process, pool: int, limit: float, quiet: float = 5.0) -> None:
+    """Until exactly `pool` kernels run and none of them has used CPU for `quiet` seconds (the closed
+    pages' kernels gone, the pool refilled and heated), or `limit` seconds have passed."""
+    deadline, since, last = time.monotonic() + limit, time.monotonic(), None
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
         time.sleep(0.5)
+        kernels = [p for p in process.children(recursive=True) if _is_kernel(p)]
+        with contextlib.suppress(psutil.NoSuchProcess):
+            now = (frozenset(k.pid for k in kernels), sum(sum(k.cpu_times()[:2]) for k in kernels))
+            if len(kernels) != pool or last is None or now[0] != last[0] or now[1] - last[1] > 0.05:
+                since = time.monotonic()
+            last = now
+
+
+def _is_kernel(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(process.cmdline())
+    except psutil.Error:
+        return False
 
 
 def steady_kernels(process: psutil.Process, limit: float, still: float = 5.0) -> int:
@@ -153,23 +225,18 @@ def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args)
         # warm-up view, not reported: Voila's own process grows on its first render (templates, the
         # notebook, the widget manager), so the floor is the warm server with no kernel
         asyncio.run(open_together(url, 1, args.page_timeout))
-        closed = time.monotonic()
         for viewers in counts:
-            # the closed pages' kernels are culled (40 s idle, checked every 10 s) and the pool refilled
-            # (20 s after use): counting kernels alone would mistake a half-empty pool for a quiet server
-            time.sleep(max(0.0, CULLED_WITHIN_S - (time.monotonic() - closed)))
-            wait_for_kernels(voila, args.settle, most=pool)
-            deadline = time.monotonic() + args.settle
-            while tree_rss(voila)[1] < pool and time.monotonic() < deadline:
-                time.sleep(0.5)
-            time.sleep(15 if pool else 1)  # a refilled pool kernel finishes heating
+            # the closed pages have shut their kernels down and the pool refills 20 s after use: wait for
+            # the kernels of the pages to go and the pool to be full again, then for the refill to heat
+            settled_pool(voila, pool, args.settle)
             floor = tree_rss(voila)[0]
             watch.reset()
-            times = asyncio.run(open_together(url, viewers, args.page_timeout))  # all pages closed after
-            closed = time.monotonic()
+            views, left = asyncio.run(open_together(url, viewers, args.page_timeout))
+            times = [seconds for seconds, _kernel in views]
             drawn = [t for t in times if isinstance(t, float)]
             busy = sum(t == BUSY for t in times)
-            back = settle_to_floor(watch, floor, args.settle)
+            gone = kernels_gone(url.split("/voila/")[0], [kernel for _s, kernel in views], left, args.settle)
+            back = settle_to_floor(watch, floor, left, args.settle)
             row = {
                 "server": name,
                 "viewers": viewers,
@@ -182,6 +249,7 @@ def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args)
                 "peak_kernels": watch.peak_kernels,
                 "pool": pool,
                 "back_to_floor_s": None if back is None else round(back, 1),
+                "kernels_gone_s": None if gone is None else round(gone, 1),
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -251,17 +319,18 @@ def main() -> None:
     print()
     header = (
         "server                       viewers  p50 s  p95 s  busy  failed  floor MiB  peak MiB  kernels"
-        "  pool  back to floor"
+        "  pool  back to floor  page kernels gone"
     )
     print(header)
     for r in rows:
         p50 = "—" if r["p50_s"] is None else f"{r['p50_s']:.2f}"
         p95 = "—" if r["p95_s"] is None else f"{r['p95_s']:.2f}"
         back = "not within limit" if r["back_to_floor_s"] is None else f"{r['back_to_floor_s']:.0f} s"
+        gone = "not within limit" if r["kernels_gone_s"] is None else f"{r['kernels_gone_s']:.1f} s"
         print(
             f"{r['server']:<28} {r['viewers']:>7} {p50:>6} {p95:>6} {r['busy']:>5} {r['failed']:>7}"
             f" {r['floor_mib']:>10}"
-            f" {r['peak_mib']:>9} {r['peak_kernels']:>8} {r['pool']:>5}  {back}"
+            f" {r['peak_mib']:>9} {r['peak_kernels']:>8} {r['pool']:>5}  {back:>13}  {gone}"
         )
     ours = {r["viewers"]: r for r in rows if r["server"].startswith("salesplan")}
     if 1 in ours and max(counts) in ours and ours[1]["p50_s"] and ours[max(counts)]["p50_s"]:

@@ -327,7 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pool-size",
         type=int,
-        help=_("kernels of the first dashboard started ahead of viewers (default: the cap; 0: none)"),
+        help=_(
+            "kernels of the first dashboard started ahead of viewers (default: the cap, within a quarter "
+            "of available memory; 0: none)"
+        ),
     )
     p.set_defaults(func=_cmd_serve)
 

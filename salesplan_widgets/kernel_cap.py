@@ -4,6 +4,8 @@ Every page view needs a kernel (~230 MB with the dashboards' libraries), so an u
 exhausts memory and then everyone's page fails. With a cap, the view that would take one kernel too many
 gets a short "busy, try again shortly" page (HTTP 503, Voila's error page) instead, and the viewers already in
 keep working. Kernels being started or handed over count too, so a burst of requests cannot slip past the cap.
+A closed page's kernel leaves the count when the page's shutdown request reaches Voila (`page_close`), so
+its place is free again within seconds; a kernel no page asks to shut down counts until culled.
 
 With Voila's preheated pool (`preheat_kernel`), idle pooled kernels serve nobody and do not count: a view
 that takes one from the pool counts from then on, and refilling the pool is never refused (its size is

@@ -9,10 +9,13 @@ before Voila starts, and every dashboard opens the workbook read-only. Sources a
 never sent to viewers, and the server binds a loopback address only: there is no sign-in, so anything
 wider is refused with a pointer to `salesplan hub`.
 
-Voila 0.5 leaves the kernel of a closed page running (its shutdown request is refused) and starts one for
-every GET, so idle kernels without a connection are culled within a minute, and a cap on live kernels
-(derived from available memory and CPU cores) turns extra views into a "busy, try again shortly" page. SIGTERM and SIGINT
-stop Voila and every kernel. This module must never serve the workbook folder itself.
+A closed page shuts its kernel down at once: standalone Voila 0.5 never set the `_xsrf` cookie its page's
+shutdown request carries, so that request was refused; `page_close` sets it (the XSRF check stays on).
+Voila starts a kernel for every GET, and a client that never runs the page's script (curl, a crashed
+browser) never asks for the shutdown, so idle kernels without a connection are still culled within a minute.
+A cap on live kernels (derived from available memory and CPU cores) turns extra views into a "busy, try
+again shortly" page. SIGTERM and SIGINT stop Voila and every kernel. This module must never serve the
+workbook folder itself.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ KERNEL_MEMORY_SHARE = 0.6
 # timeout), so extra viewers are better told "busy" at once.
 KERNELS_PER_CORE = 2
 MAX_KERNELS_CEILING = 64
+# Share of the memory available at start-up that the preheated pool may hold while nobody is looking: the
+# pool waits for viewers all day, so on a laptop it must leave room for everything else.
+POOL_MEMORY_SHARE = 0.25
 
 
 def default_max_kernels(available_bytes: int | None = None, cores: int | None = None) -> int:
@@ -67,17 +73,31 @@ def default_max_kernels(available_bytes: int | None = None, cores: int | None = 
     return max(1, min(MAX_KERNELS_CEILING, fit // 2, KERNELS_PER_CORE * cores))
 
 
+def default_pool_size(max_kernels: int, available_bytes: int | None = None) -> int:
+    """How many landing-page kernels to keep heated: as many as pages may be open at once (a burst of
+    viewers finds them ready), but no more than a quarter of available memory holds (0: none)."""
+    if available_bytes is None:
+        import psutil
+
+        available_bytes = psutil.virtual_memory().available
+    fit = int(available_bytes * POOL_MEMORY_SHARE // (KERNEL_MEMORY_MB * 1024 * 1024))
+    return max(0, min(max_kernels, fit))
+
+
 @dataclass(frozen=True)
 class ServeSettings:
     """How Voila runs: address, look, and when the kernels of closed pages are reclaimed.
 
-    A kernel with no open page is shut down after `cull_idle_timeout` seconds of idleness, checked every
-    `cull_interval` seconds (40 + 10: a closed page's kernel is gone within a minute). Open pages keep their
+    A closed page asks Voila to shut its kernel down (`page_close`); a kernel with no open page that never
+    asked (curl, a crashed browser) is shut down after `cull_idle_timeout` seconds of idleness, checked every
+    `cull_interval` seconds (40 + 10: gone within a minute). Open pages keep their
     kernel unless `cull_connected` is set. `max_kernels` caps live kernels (0: no cap); extra views get
     `busy_message`.
     With `preheat`, Voila keeps `pool_size` kernels per dashboard (those in `preheat_only`, if given)
-    started ahead (its pool): each has imported the libraries and built the view once, unseen, before anyone
-    asks, and reads the workbook again when a page claims it, so a view costs a fraction of a cold kernel.
+    started ahead (its pool): each has imported the libraries and built the view, unseen, before anyone
+    asks; the page that claims it is shown that view when it asks for no selection and the workbook is
+    unchanged, else the view is built again (`Dashboard.dashboard`), so a view costs a fraction of a cold
+    kernel.
     Pooled kernels serve nobody, so they do not count against `max_kernels`; a dashboard without a pool
     starts a kernel per view. A used pooled kernel is replaced `refill_delay` seconds later, so that heating
     the replacements (seconds of CPU each) does not slow the burst of views that emptied the pool; meanwhile
@@ -195,6 +215,8 @@ def voila_command(staging: Path, settings: ServeSettings | None = None) -> list[
         "--MappingKernelManager.cull_busy=False",
         "--VoilaConfiguration.multi_kernel_manager_class=salesplan_widgets.kernel_cap.CappedKernelManager",
         f"--CappedKernelManager.max_kernels={s.max_kernels}",
+        # sets the _xsrf cookie that a closing page needs to shut its kernel down (the XSRF check stays on)
+        "--Voila.identity_provider_class=salesplan_widgets.page_close.PageCloseIdentityProvider",
     ]
     if s.busy_message:
         command.append(f"--CappedKernelManager.busy_message={s.busy_message}")
@@ -340,7 +362,8 @@ def serve(
     else Voila's exit code. Either way Voila, its kernels and the staging folder are gone on return.
 
     The plan's first dashboard is the landing page every viewer opens: `pool_size` kernels for it are
-    preheated (default: as many as the cap, so a burst of viewers finds them ready; 0: none)."""
+    preheated (default: `default_pool_size`, as many as the cap within a quarter of available memory;
+    0: none)."""
     check_loopback(host)
     workbook = Path(workbook)
     if not workbook.exists():
@@ -368,7 +391,9 @@ def serve(
                 column="--pool-size",
                 expected=_("a whole number of preheated kernels, 0 or more"),
                 found=str(pool_size),
-                fix=_("leave it out to preheat as many kernels as the cap allows pages"),
+                fix=_(
+                    "leave it out to preheat as many kernels as the cap allows pages, within a quarter of memory"
+                ),
             )
         )
     staging = stage_dashboards(workbook)  # opens the workbook: messages below follow the plan's language
@@ -380,7 +405,7 @@ def serve(
         max_kernels=cap,
         busy_message=_("The dashboards are busy right now. Please try again shortly."),
         preheat=True,
-        pool_size=cap if pool_size is None else pool_size,
+        pool_size=default_pool_size(cap) if pool_size is None else pool_size,
         preheat_only=(open_workbook(workbook).plan.reports.dashboards[0],),
     )
     print(
@@ -392,6 +417,11 @@ def serve(
         _("At most {n} dashboard pages are open at once; more get a 'busy' page.").format(
             n=settings.max_kernels
         )
+    )
+    print(
+        _(
+            "{n} kernels of the first dashboard wait heated for viewers (about {mb} MB); --pool-size changes it."
+        ).format(n=settings.pool_size, mb=settings.pool_size * KERNEL_MEMORY_MB)
     )
     sys.stdout.flush()
     with _stopped_by_signals():

@@ -21,6 +21,7 @@ from salesplan_widgets.serve import (
     KERNEL_MEMORY_MB,
     ServeSettings,
     default_max_kernels,
+    default_pool_size,
     free_port,
     remove_staging,
     stage_dashboards,
@@ -224,6 +225,87 @@ def test_kernels_of_closed_pages_are_reclaimed(server) -> None:
     assert len(kernel_processes(voila)) == floor
 
 
+CLOSED_PAGE_GONE_S = 15  # well under the 40 s idle cull: only the page's own shutdown request is this quick
+
+
+def open_in_a_tab(browser, url: str):
+    """A dashboard opened in a tab of its own from a blank page (so no other Voila page has set a cookie),
+    as `window.open` does: a tab its script may close, as a viewer closes it."""
+    opener = browser.new_page()
+    opener.goto("about:blank")
+    with opener.expect_popup() as popup:
+        opener.evaluate("url => { window.open(url); }", url)
+    page = popup.value
+    page.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
+    return page
+
+
+def close_tab(page) -> None:
+    """Close the tab the way a viewer does: the browser runs the page's beforeunload, then closes it."""
+    page.evaluate("() => { setTimeout(() => window.close(), 0); }")
+    page.wait_for_event("close", timeout=30_000)
+
+
+@pytest.mark.browser
+def test_closing_a_page_shuts_its_cold_kernel_down_within_seconds(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, voila = server
+    before = {k.pid for k in kernel_processes(voila)}
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = open_in_a_tab(browser, f"{base}/voila/render/overview.ipynb")
+            (served,) = [k for k in kernel_processes(voila) if k.pid not in before]
+            assert any(c["name"] == "_xsrf" for c in page.context.cookies())
+            close_tab(page)
+            _gone, alive = psutil.wait_procs([served], timeout=CLOSED_PAGE_GONE_S)
+        finally:
+            browser.close()
+    assert not alive, "the closed page's kernel was left to the idle cull"
+
+
+@pytest.mark.browser
+def test_a_closed_pages_preheated_kernel_is_shut_down_at_once_and_its_place_under_the_cap_is_free(
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    workbook = write_sales_workbook(tmp_path / "workbook")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
+    serve = start_serve(workbook, port, "--max-kernels", "1")  # and a preheated pool of 1
+    try:
+        wait_for_page(f"http://127.0.0.1:{port}/voila/tree")
+        voila = next(c for c in serve_children(serve) if "voila" in " ".join(c.cmdline()[:3]))
+        deadline = time.monotonic() + 120
+        while not kernel_processes(voila) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        (pooled,) = kernel_processes(voila)
+        _heated(pooled)
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            try:
+                first = open_in_a_tab(browser, url)
+                assert pooled.is_running()  # the page got the heated kernel (the pool refills 20 s later)
+                close_tab(first)
+                _gone, alive = psutil.wait_procs([pooled], timeout=CLOSED_PAGE_GONE_S)
+                assert not alive, "the closed page's kernel was left to the idle cull"
+                second = browser.new_page()
+                response = second.goto(url, timeout=120_000)  # at once: the pool has not refilled yet
+                assert response is not None and response.status == 200, "the freed place was not free"
+                second.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
+                assert "busy" not in second.inner_text("body")
+            finally:
+                browser.close()
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+    output = serve.stdout.read()
+    assert "Using pre-heated kernel: " in output
+    assert "_xsrf' argument missing" not in output
+
+
 def test_a_failing_dashboard_shows_no_traceback_or_path(tmp_path: Path, monkeypatch) -> None:
     templates = tmp_path / "templates"
     (templates / "dashboards").mkdir(parents=True)
@@ -321,6 +403,15 @@ def test_serve_refuses_any_address_but_loopback_and_points_to_the_hub(tmp_path: 
     assert serve.returncode != 0
     assert "salesplan hub" in output and "--host" in output and "Traceback" not in output
     assert port_is_free(port)
+
+
+def test_the_preheated_pool_matches_the_cap_but_holds_at_most_a_quarter_of_available_memory() -> None:
+    gib, kernel = 1024**3, KERNEL_MEMORY_MB * 1024**2
+    assert default_pool_size(4, 64 * gib) == 4  # plenty of memory: a heated kernel for every page allowed
+    assert default_pool_size(4, 4 * gib) == int(gib // kernel)  # a quarter of 4 GiB holds 2 kernels
+    assert default_pool_size(4, 4 * gib) * kernel <= gib
+    assert default_pool_size(4, 3 * kernel) == 0  # too little to spare: pages start their own kernels
+    assert 0 <= default_pool_size(default_max_kernels()) <= default_max_kernels()
 
 
 def test_the_kernel_cap_follows_available_memory_and_cpu_cores() -> None:
@@ -436,5 +527,115 @@ def test_a_preheated_page_shows_the_workbook_as_it_is_when_the_page_is_asked_for
         assert heading.startswith("Renamed While Served")
         log = (staging.parent / "voila.log").read_text(encoding="utf-8")
         assert "Using pre-heated kernel: " in log  # the page did get the heated kernel
+    finally:
+        stop_voila(process)
+
+
+COUNTED_OVERVIEW = """\
+import ipywidgets
+from salesplan_widgets.widgets.overview import SalesOverview
+
+
+class CountedOverview(SalesOverview):
+    builds = 0  # views built in this kernel
+
+    def __init__(self, *args, **kwargs):
+        type(self).builds += 1
+        super().__init__(*args, **kwargs)
+
+
+view = CountedOverview.dashboard(workbook)
+ipywidgets.VBox([ipywidgets.HTML(f'<p class="builds">{CountedOverview.builds}</p>'), view])
+"""
+
+
+def _counting_overview_template(folder: Path) -> Path:
+    """A templates folder whose overview dashboard is the real one, plus how many views its kernel built."""
+    (folder / "dashboards").mkdir(parents=True)
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell('workbook = "x"', metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(COUNTED_OVERVIEW),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, folder / "dashboards" / "overview.ipynb")
+    return folder
+
+
+@pytest.mark.browser
+def test_a_heated_view_is_kept_for_an_unchanged_workbook_and_built_again_when_plan_data_or_address_differ(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("SALESPLAN_TEMPLATES", str(_counting_overview_template(tmp_path / "templates")))
+    workbook = write_sales_workbook(tmp_path / "workbook")
+    settings = ServeSettings(
+        port=free_port(), preheat=True, pool_size=1, preheat_only=("overview",), refill_delay=1
+    )
+    staging = stage_dashboards(workbook)
+    log = staging.parent / "voila.log"
+    process = start_voila(staging, settings, timeout=90)
+    voila, seen = psutil.Process(process.pid), set()
+
+    def heated_kernel() -> None:
+        """Wait for the pool's next kernel (a new process) to have built its view, unseen."""
+        deadline = time.monotonic() + 120
+        while not (fresh := [k for k in kernel_processes(voila) if k.pid not in seen]):
+            assert time.monotonic() < deadline, "the pool did not refill"
+            time.sleep(0.5)
+        (kernel,) = fresh
+        seen.add(kernel.pid)
+        _heated(kernel)
+
+    def view(browser, query: str = "") -> tuple[str, str, str]:
+        """Builds in the page's kernel, the heading and the headline figures; the page is then left."""
+        handed = log.read_text(encoding="utf-8").count("Using pre-heated kernel: ")
+        page = browser.new_page()
+        try:
+            page.goto(f"http://127.0.0.1:{settings.port}/voila/render/overview.ipynb{query}", timeout=120_000)
+            page.wait_for_selector(".bqplot svg", state="visible", timeout=120_000)
+            shown = (
+                page.inner_text(".builds"),
+                page.inner_text(".salesplan-overview h2"),
+                page.inner_text(".salesplan-headline"),
+            )
+            page.goto("about:blank")  # leaving shuts the kernel down: the next view gets the refill
+        finally:
+            page.close()
+        assert log.read_text(encoding="utf-8").count("Using pre-heated kernel: ") == handed + 1
+        return shown
+
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            try:
+                heated_kernel()
+                builds, heading, headline = view(browser)
+                assert builds == "1"  # the view built before the request is the one shown
+                assert heading.startswith("Fixture Co")
+
+                heated_kernel()
+                plan = workbook / "plan.yaml"
+                text = plan.read_text(encoding="utf-8")
+                old_name = next(line for line in text.splitlines() if line.startswith("name:"))
+                plan.write_text(text.replace(old_name, "name: Renamed While Served"), encoding="utf-8")
+                builds, heading, same_headline = view(browser)
+                assert builds == "2" and heading.startswith("Renamed While Served")
+                assert same_headline == headline
+
+                heated_kernel()
+                sales = workbook / "data" / "sales.csv"
+                with sales.open("a", encoding="utf-8") as rows:  # a big sale in the last month
+                    rows.write("2026-10-30,9876543.21,Chen,North,A,online\n")
+                builds, _heading, new_headline = view(browser)
+                assert builds == "2" and new_headline != headline
+
+                heated_kernel()
+                builds, _heading, north = view(browser, "?team=North")
+                assert builds == "2" and north != new_headline  # built again for the selection asked
+            finally:
+                browser.close()
     finally:
         stop_voila(process)
