@@ -94,10 +94,8 @@ class ServeSettings:
     kernel unless `cull_connected` is set. `max_kernels` caps live kernels (0: no cap); extra views get
     `busy_message`.
     With `preheat`, Voila keeps `pool_size` kernels per dashboard (those in `preheat_only`, if given)
-    started ahead (its pool): each has imported the libraries and built the view, unseen, before anyone
-    asks; the page that claims it is shown that view when it asks for no selection and the workbook is
-    unchanged, else the view is built again (`Dashboard.dashboard`), so a view costs a fraction of a cold
-    kernel.
+    started ahead (its pool): each has imported the libraries and built the view once, unseen, before anyone
+    asks, and reads the workbook again when a page claims it, so a view costs a fraction of a cold kernel.
     Pooled kernels serve nobody, so they do not count against `max_kernels`; a dashboard without a pool
     starts a kernel per view. A used pooled kernel is replaced `refill_delay` seconds later, so that heating
     the replacements (seconds of CPU each) does not slow the burst of views that emptied the pool; meanwhile
