@@ -20,6 +20,9 @@ from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
 
 CLAWBACK = "clawback"
 RETURN_COLUMNS = ["deal", "rep", "sold_on", "returned_on", "amount"]  # + the cube's dimensions
+# what a plain sales row of the pay cube carries beside its sales (-1: not a large deal, not a new logo;
+# every other fact 0), so a return added back joins its sales rather than looking like cash or a deal fact
+PLAIN_SALES_ROW = {"deal_from": -1.0, "logo_from": -1.0}
 
 
 def clawback_rule(deal: str, period: str, days: int, rate: float) -> str:
@@ -49,7 +52,12 @@ def without_returns(cube: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
     dims = [c for c in cube.columns if c not in ("period", "actual", "quantity", "lines")]
     back = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(later["returned_on"]), freq=freq)})
     for d in dims:
-        back[d] = later[d].astype(str).to_numpy() if d in later.columns else "all"
+        if d in later.columns:
+            back[d] = later[d].astype(str).to_numpy()
+        elif pd.api.types.is_numeric_dtype(cube[d]):  # cash, cost or deal facts: a plain sales row has none
+            back[d] = PLAIN_SALES_ROW.get(d, 0)
+        else:
+            back[d] = "all"
     back["actual"] = -later["amount"].to_numpy(dtype=float)
     for measure in ("quantity", "lines"):
         if measure in cube.columns:
