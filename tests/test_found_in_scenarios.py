@@ -5,6 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from salesplan_widgets.model.clawbacks import without_returns
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.ledger import approve_payments, close_period, read_ledger
+from salesplan_widgets.workbook.payouts import write_payouts
 
 
 def test_a_return_added_back_joins_the_sales_row_of_a_pay_cube_with_cash_and_deal_facts():
@@ -34,3 +37,32 @@ def test_a_return_added_back_joins_the_sales_row_of_a_pay_cube_with_cash_and_dea
     assert len(sales) == 1 and sales["actual"].iloc[0] == 0.0  # the return no longer counts against April
     assert sales["logo_from"].iloc[0] == -1.0 and sales["deal_from"].iloc[0] == -1.0  # not a new logo or deal
     assert april["collected"].sum() == 500.0  # the cash row is untouched
+
+
+def test_a_month_paying_only_a_holdback_release_is_read_back_with_the_months_before_it(tmp_path):
+    # found by the two-year scenario: a month whose only lines were holdback releases stored its text columns
+    # as another Arrow string type than earlier months, and every later read of the ledger failed
+    (tmp_path / "data").mkdir()
+    pd.DataFrame([("2026-01-10", 1000.0, "Li")], columns=["date", "amount", "rep"]).to_csv(
+        tmp_path / "data" / "sales.csv", index=False
+    )
+    (tmp_path / "plan.yaml").write_text(
+        "name: Release only\ncurrency: CNY\nsources:\n  sales:\n    path: data/sales.csv\n"
+        "    columns: {date: date, amount: amount, rep: rep}\n"
+        "incentives:\n  commission: {base_rate: 0.1}\n  holdback: {share: 0.5, release: quarter}\n",
+        encoding="utf-8",
+    )
+    months = pd.period_range("2026-01", periods=6, freq="M")
+    open_workbook(tmp_path).write_table(
+        "targets", pd.DataFrame({"period": months, "rep": "Li", "target": 1000.0})
+    )
+    for month in ("2026-01", "2026-02", "2026-03"):
+        write_payouts(open_workbook(tmp_path), month, by="analyst")
+        approve_payments(open_workbook(tmp_path), month, by="finance")
+        close_period(open_workbook(tmp_path), month, by="controller")
+    lines = read_ledger(open_workbook(tmp_path)).lines
+    # January: 100 earned, 50 held; March ends the quarter and pays only the release of the 50
+    assert sorted(zip(lines["period"].astype(str), lines["kind"], lines["amount_minor"], strict=True)) == [
+        ("2026-01", "holdback", -50_00), ("2026-01", "payment", 100_00), ("2026-03", "holdback_release", 50_00)
+    ]  # fmt: skip
+    write_payouts(open_workbook(tmp_path), "2026-04", by="analyst")  # reads the ledger again

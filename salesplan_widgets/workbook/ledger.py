@@ -174,7 +174,8 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
     tables = [t for t in tables if t.num_rows]  # a month closed without a paid line (no cash came in)
     if not tables:
         return LedgerState(journal, pd.DataFrame(columns=columns or COLUMNS), raw)
-    lines = pa.concat_tables(tables, promote_options="default").to_pandas()
+    # a month paying only settlement lines writes its text columns as `string`, others as `large_string`
+    lines = pa.concat_tables(tables, promote_options="permissive").to_pandas()
     for column in set(columns or COLUMNS) - set(lines.columns):
         lines[column] = ""
     for column in lines.columns.intersection(list(TEXT_COLUMNS)):
