@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.clawbacks import without_returns
+from salesplan_widgets.model.statements import payout_statements
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.ledger import approve_payments, close_period, read_ledger
 from salesplan_widgets.workbook.payouts import write_payouts
@@ -66,3 +69,19 @@ def test_a_month_paying_only_a_holdback_release_is_read_back_with_the_months_bef
         ("2026-01", "holdback", -50_00), ("2026-01", "payment", 100_00), ("2026-03", "holdback_release", 50_00)
     ]  # fmt: skip
     write_payouts(open_workbook(tmp_path), "2026-04", by="analyst")  # reads the ledger again
+
+
+def test_a_month_given_as_a_period_is_paid_as_that_month_on_a_weekly_calendar():
+    # found by the calendar scenarios: the ledger passes its pay month as a monthly Period; on ISO weeks it
+    # became the month of the week holding its first day (1 February 2026 is a Sunday: January's last week),
+    # so closing February paid nothing and crashed
+    calendar = FiscalCalendar("week", 1)
+    weeks = calendar.year_periods(2026)
+    cube = pd.DataFrame({"period": weeks, "rep": "Li", "team": "East", "segment": "A", "channel": "online",
+                         "actual": 100.0})  # fmt: skip
+    quotas = pd.DataFrame({"period": weeks, "rep": "Li", "team": "East", "target": 1000.0})
+    section = IncentivesSection.model_validate({"commission": {"base_rate": 0.1}})
+    february = pd.Period("2026-02", "M")
+    reps = payout_statements(section, cube, quotas, february, fiscal_year_start=calendar).reps
+    assert list(reps["period"]) == [february]
+    assert reps["period_sales"].iloc[0] == 100.0 * len(calendar.month_periods(february))  # its 4 weeks
