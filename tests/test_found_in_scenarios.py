@@ -85,3 +85,31 @@ def test_a_month_given_as_a_period_is_paid_as_that_month_on_a_weekly_calendar():
     reps = payout_statements(section, cube, quotas, february, fiscal_year_start=calendar).reps
     assert list(reps["period"]) == [february]
     assert reps["period_sales"].iloc[0] == 100.0 * len(calendar.month_periods(february))  # its 4 weeks
+
+
+def test_closing_a_month_on_a_4_5_4_workbook_pays_the_weeks_of_its_own_pattern(tmp_path):
+    # found by the calendar scenarios: the ledger passed only the fiscal year start to the engine, which read
+    # the grain off the weeks and took every retail calendar for 4-4-5: March (five weeks in 4-5-4) was paid
+    # on four, and April on the fifth
+    calendar = FiscalCalendar("4-5-4", 2)
+    weeks = calendar.year_periods(2027)  # FY2027: 1 February 2026 – 30 January 2027
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"date": weeks.start_time.strftime("%Y-%m-%d"), "amount": 100.0, "rep": "Li"}).to_csv(
+        tmp_path / "data" / "sales.csv", index=False
+    )
+    (tmp_path / "plan.yaml").write_text(
+        "name: Retail\ncurrency: CNY\ncalendar: {grain: 4-5-4, fiscal_year_start: 2}\nsources:\n  sales:\n"
+        "    path: data/sales.csv\n    columns: {date: date, amount: amount, rep: rep}\n"
+        "incentives:\n  commission: {base_rate: 0.1}\n",
+        encoding="utf-8",
+    )
+    open_workbook(tmp_path).write_table(
+        "targets", pd.DataFrame({"period": weeks, "rep": "Li", "target": 100.0})
+    )
+    for month in ("2026-02", "2026-03"):
+        write_payouts(open_workbook(tmp_path), month, by="analyst")
+        approve_payments(open_workbook(tmp_path), month, by="finance")
+        close_period(open_workbook(tmp_path), month, by="controller")
+    lines = read_ledger(open_workbook(tmp_path)).lines
+    paid = lines.groupby(lines["period"].astype(str))["amount_minor"].sum().to_dict()
+    assert paid == {"2026-02": 4 * 10_00, "2026-03": 5 * 10_00}  # 10% of 100 a week: four weeks, then five

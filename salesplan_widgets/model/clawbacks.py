@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, fmt_percent, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
 
 CLAWBACK = "clawback"
@@ -33,19 +34,30 @@ def clawback_rule(deal: str, period: str, days: int, rate: float) -> str:
     ).format(deal=deal, days=days, period=period, rate=fmt_percent(rate, decimals=2))
 
 
-def later_returns(returns: pd.DataFrame) -> pd.DataFrame:
-    """The returns dated in a later month than their deal's sale (the ones this rule handles)."""
+def pay_months(dates: pd.Series, calendar: FiscalCalendar | None = None) -> pd.PeriodIndex:
+    """The month each date is paid in: its own month, or at a weekly grain the month its week counts in
+    (a return on Sunday 1 March 2026 is in February's last ISO week)."""
+    days = pd.DatetimeIndex(pd.to_datetime(dates))
+    if calendar is None or calendar.grain == "month":
+        return days.to_period("M")
+    return calendar.months_of(days.to_period(calendar.freq))
+
+
+def later_returns(returns: pd.DataFrame, calendar: FiscalCalendar | None = None) -> pd.DataFrame:
+    """The returns paid in a later month than their deal's sale (the ones this rule handles)."""
     if returns is None or returns.empty:
         return pd.DataFrame(columns=RETURN_COLUMNS)
-    sold = pd.PeriodIndex(pd.to_datetime(returns["sold_on"]), freq="M")
-    back = pd.PeriodIndex(pd.to_datetime(returns["returned_on"]), freq="M")
+    sold = pay_months(returns["sold_on"], calendar)
+    back = pay_months(returns["returned_on"], calendar)
     return returns[np.asarray(back > sold)].reset_index(drop=True)
 
 
-def without_returns(cube: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
+def without_returns(
+    cube: pd.DataFrame, returns: pd.DataFrame, calendar: FiscalCalendar | None = None
+) -> pd.DataFrame:
     """The cube with the later returns added back at their own period and dimensions (they no longer count
     against sales: the clawback lines recover what is due)."""
-    later = later_returns(returns)
+    later = later_returns(returns, calendar)
     if later.empty:
         return cube
     freq = cube["period"].dtype.freq if len(cube) else "M"
@@ -85,20 +97,21 @@ def clawback_lines(
     closed: list[pd.Period],
     currency: str,
     measurement_months: int = 1,
-    fiscal_year_start: int = 1,
+    fiscal_year_start: int | FiscalCalendar = 1,
 ) -> pd.DataFrame:
     """Clawback lines for the open period (ledger COLUMNS).
 
     `owed` has per closed period and rep `earned` and `sales` (the rate paid is earned ÷ sales); `settled` is
     the ledger's earlier settlement lines (what was clawed back per deal so far).
     """
-    later = later_returns(returns)
+    calendar = FiscalCalendar.of(fiscal_year_start)
+    later = later_returns(returns, calendar)
     if later.empty:
         return no_lines()
     sold_on, returned_on = pd.to_datetime(later["sold_on"]), pd.to_datetime(later["returned_on"])
     days = (returned_on - sold_on).dt.days.to_numpy()
-    back_month = pd.PeriodIndex(returned_on, freq="M")
-    paid_for = paid_for_period(pd.PeriodIndex(sold_on, freq="M"), measurement_months, fiscal_year_start)
+    back_month = pay_months(returned_on, calendar)
+    paid_for = paid_for_period(pay_months(sold_on, calendar), measurement_months, calendar.fiscal_year_start)
     due = (days <= window_days) & np.asarray(back_month <= open_period) & paid_for.isin(closed)
     chosen = pd.DataFrame(
         {

@@ -22,6 +22,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.ledger import (
     COLUMNS,
     TEXT_COLUMNS,
@@ -288,7 +289,7 @@ def compute_payments(
         period,
         plan_version(workbook),
         workbook.currency,
-        workbook.plan.calendar.fiscal_year_start,
+        FiscalCalendar.of(workbook.plan.calendar),  # the plan's grain: its weeks count in their months
         returns=_deal_returns(workbook, section),
         manual=_manual_adjustments(workbook),
     )
