@@ -113,3 +113,41 @@ def test_closing_a_month_on_a_4_5_4_workbook_pays_the_weeks_of_its_own_pattern(t
     lines = read_ledger(open_workbook(tmp_path)).lines
     paid = lines.groupby(lines["period"].astype(str))["amount_minor"].sum().to_dict()
     assert paid == {"2026-02": 4 * 10_00, "2026-03": 5 * 10_00}  # 10% of 100 a week: four weeks, then five
+
+
+def test_a_clawback_recovers_what_the_deal_earned_not_the_cash_collected_beside_it(tmp_path):
+    # found while writing the random-shape clawback property: the rate recovered was everything the month
+    # earned ÷ its sales, so commission on cash collected that month (on an older invoice) was clawed back too:
+    # D-1 earned 50 and its return recovered 250
+    (tmp_path / "data").mkdir()
+    pd.DataFrame(
+        [("2025-12-01", 10_000, "Li", "I-0", "D-0"), ("2026-01-10", 1_000, "Li", "I-1", "D-1"),
+         ("2026-02-05", -1_000, "Li", "I-1", "D-1")],
+        columns=["date", "amount", "rep", "invoice", "deal"],
+    ).to_csv(tmp_path / "data" / "sales.csv", index=False)  # fmt: skip
+    pd.DataFrame([("2026-01-05", 10_000, "I-0")], columns=["received", "paid", "invoice"]).to_csv(
+        tmp_path / "data" / "receipts.csv", index=False
+    )
+    (tmp_path / "plan.yaml").write_text(
+        "name: Cash and returns\ncurrency: CNY\nsources:\n"
+        "  sales: {path: data/sales.csv, columns: {date: date, amount: amount, rep: rep, invoice: invoice, "
+        "deal: deal}}\n"
+        "  receipts: {path: data/receipts.csv, columns: {date: received, amount: paid, invoice: invoice}}\n"
+        "incentives:\n  commission: {base_rate: 0.05}\n  clawback: {window_days: 30}\n  collections: {rate: 0.02}\n",
+        encoding="utf-8",
+    )
+    months = pd.period_range("2025-12", periods=6, freq="M")
+    open_workbook(tmp_path).write_table(
+        "targets", pd.DataFrame({"period": months, "rep": "Li", "target": 1e4})
+    )
+    for month in ("2026-01", "2026-02"):
+        write_payouts(open_workbook(tmp_path), month, by="analyst")
+        approve_payments(open_workbook(tmp_path), month, by="finance")
+        close_period(open_workbook(tmp_path), month, by="controller")
+    lines = read_ledger(open_workbook(tmp_path)).lines
+    assert sorted(zip(lines["period"].astype(str), lines["component"], lines["deal"], lines["amount_minor"],
+                      strict=True)) == [
+        ("2026-01", "band", "", 50_00),  # D-1: 1,000 × 5%
+        ("2026-01", "collections", "", 200_00),  # I-0's 10,000 collected × 2%
+        ("2026-02", "clawback", "D-1", -50_00),  # D-1 returned after 26 days: its 5% back, not the cash's
+    ]  # fmt: skip

@@ -5,8 +5,9 @@ later month than the deal's first sale (a return inside the sale's own month sim
 Such returns are taken out of the sales the plan measures (`without_returns`), so a closed period is not
 re-owed and a later period is not cut for them. Instead, a return within `window_days` of the sale becomes a
 clawback line in the first open period on or after the return: the returned amount at the rate the rep was
-paid for the period the deal was paid in (earned ÷ sales, as owed now), naming that period and the deal. A
-return after the window recovers nothing. What was already clawed back per deal is in the ledger, so a
+paid for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected
+and per-deal bonuses are not a rate on the deal), naming that period and the deal. A return after the window
+recovers nothing. What was already clawed back per deal is in the ledger, so a
 clawback is raised once and only corrected by the difference. Pure: frames in, frames out; minor units.
 """
 
@@ -101,7 +102,8 @@ def clawback_lines(
 ) -> pd.DataFrame:
     """Clawback lines for the open period (ledger COLUMNS).
 
-    `owed` has per closed period and rep `earned` and `sales` (the rate paid is earned ÷ sales); `settled` is
+    `owed` has per closed period and rep `earned` (or `on_sales`: without commission on cash and per-deal
+    bonuses) and `sales` (the rate paid is earned ÷ sales); `settled` is
     the ledger's earlier settlement lines (what was clawed back per deal so far).
     """
     calendar = FiscalCalendar.of(fiscal_year_start)
@@ -124,7 +126,8 @@ def clawback_lines(
     keys = ["deal", "rep", "for_period"]
     scale = 10 ** minor_unit(currency)
     rates = owed.assign(rep=owed["rep"].astype(str))
-    rates["rate"] = (rates["earned"] / rates["sales"].where(rates["sales"] != 0)).fillna(0.0)
+    earned = rates["on_sales"] if "on_sales" in rates.columns else rates["earned"]  # not cash or bonuses
+    rates["rate"] = (earned / rates["sales"].where(rates["sales"] != 0)).fillna(0.0)
     teams = rates.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     due_now = chosen.groupby(keys, as_index=False)["returned"].sum()
     due_now = due_now.merge(rates[["for_period", "rep", "rate"]], on=["for_period", "rep"], how="left")

@@ -24,6 +24,9 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 PAYMENT, ADJUSTMENT = "payment", "adjustment"
 COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
 CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
+# what a period pays beside a rate on its sales (on cash collected, per account or per large deal): left out of
+# the rate a clawback recovers, so a returned deal never recovers more than its sales earned
+OFF_SALES = ("collections", "new_logo", "deal_kicker")
 
 
 def cause_labels() -> dict[str, str]:
@@ -79,6 +82,11 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             "earned": reps["earned"].to_numpy(dtype=float),
         }
     )
+    lines = statements.lines
+    off = lines[lines["component"].astype(str).isin(OFF_SALES)]
+    off = off.groupby([off["period"], off["rep"].astype(str)])["amount"].sum()
+    keys = pd.MultiIndex.from_arrays([rows["for_period"], rows["rep"]])
+    rows["on_sales"] = rows["earned"] - off.reindex(keys).fillna(0.0).to_numpy()  # earned at a rate on sales
     if "plan" in reps.columns:  # role plans: one row per plan a rep was on
         rows = rows.groupby(["for_period", "rep"], as_index=False, sort=False).agg(
             team=("team", "last"),
@@ -86,6 +94,7 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             sales=("sales", "sum"),
             quota=("quota", "sum"),
             earned=("earned", "sum"),
+            on_sales=("on_sales", "sum"),
         )
     owed = rows.assign(sales=rows["sales"].round(digits), quota=rows["quota"].round(digits))
     if isinstance(plan_version, pd.Series):
@@ -407,7 +416,17 @@ def owed_schedule(
 
 def owed_by_period_empty() -> pd.DataFrame:
     return pd.DataFrame(
-        columns=["for_period", "rep", "team", "owed_minor", "sales", "quota", "earned", "plan_version"]
+        columns=[
+            "for_period",
+            "rep",
+            "team",
+            "owed_minor",
+            "sales",
+            "quota",
+            "earned",
+            "on_sales",
+            "plan_version",
+        ]
     )
 
 
