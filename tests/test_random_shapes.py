@@ -6,7 +6,7 @@ Issue 12's cash rules (draws, holdbacks, clawbacks, cash collected, per-deal com
 month on random shapes too — any of team, segment, account, deal and invoice missing, monthly, ISO-week or
 4-4-5, amounts from cents to billions — and the ledger keeps its invariants: paid = owed per month and rep,
 a month's own commission paid once, what is held comes back whole at the release, a draw balance never
-negative, a clawback never more than the month it names paid; a rule lacking its column is refused with a fix.
+negative, a clawback never more than its deal earned; a rule lacking its column is refused with a fix.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from salesplan_widgets.errors import SalesplanError
@@ -252,6 +252,10 @@ def close_months(folder: Path) -> None:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shape=pay_shapes)
+@example(  # found by hypothesis: Ann's February clawed back cash collected beside the returned deal D27
+    shape={"columns": RULE_COLUMNS, "grain": "month", "scale": 0.01, "share": 0.1, "release": "quarter",
+           "cash": True, "per_deal": False, "seed": 165}
+)  # fmt: skip
 def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_keep_the_ledger_whole_on_any_shape(
     tmp_path_factory, shape
 ):
@@ -315,8 +319,13 @@ def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_keep_the_ledger_whole
             if rep == "Ann" and month <= pd.Period("2026-02", "M"):  # in the draw's window: at least the draw
                 assert now["amount_minor"].sum() >= round(1000 * shape["scale"] * scale), month
     clawed = lines[lines["kind"] == "clawback"]
-    if len(clawed):  # a clawback recovers no more than the month it names paid, and only once per deal
+    if len(clawed):  # a clawback recovers no more than the deal and the month it names paid
+        event("a return clawed back")
         assert (clawed["amount_minor"] < 0).all()
+        sales = pd.read_csv(folder / "data" / "sales.csv")
+        sold = sales[sales["net"] > 0].groupby("col_deal")["net"].sum()
         for (deal, rep, period), group in clawed.groupby(["deal", "rep", "for_period"]):
+            back = -group["amount_minor"].sum()
             paid_then = commission[(commission["rep"] == rep) & (commission["for_period"] == period)]
-            assert -group["amount_minor"].sum() <= paid_then["amount_minor"].sum(), (deal, rep, period)
+            assert back <= paid_then["amount_minor"].sum(), (deal, rep, period)
+            assert back <= round(sold[deal] * 0.05 * scale) + 1, (deal, rep, period)  # 5% of it, to the fen
