@@ -2,6 +2,7 @@
 closed month by month through `salesplan payouts`, with a recoverable draw, a quarterly holdback, clawbacks
 whose 30-day window ends across a week or period boundary, commission on cash collected with an ageing step
 at a period's edge, a deal-size kicker and a new-logo bonus. Every ledger line against the hand computation.
+A yearly holdback is released whole in the last month of a 53-week ISO year and of a 4-4-5 retail year.
 
 Pay is measured by month: a week counts in the month of its Thursday (ISO), a retail week in the pattern's
 period named by the month it stands for. So a date's calendar month is not always its pay month — the
@@ -213,3 +214,39 @@ def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_pay_by_the_calendars_
             (r.rep, r.kind, r.component, str(r.for_period), r.deal, int(r.amount_minor))
             for r in paid.itertuples()
         ) == Counter(case["expected"][month]), month
+
+
+@pytest.mark.parametrize(
+    ("grain", "start", "year", "weeks", "last"),
+    [
+        # ISO 2026 has 53 weeks: December holds five (28 Dec 2026 – 3 Jan 2027 by its Thursday)
+        ("week", 1, 2026, [5, 4, 4, 5, 4, 4, 5, 4, 4, 5, 4, 5], "2026-12"),
+        # NRF 4-4-5 FY2027: 1 February 2026 – 30 January 2027, January its last five-week period
+        ("4-4-5", 2, 2027, [4, 4, 5] * 4, "2027-01"),
+    ],
+    ids=["iso-weeks", "4-4-5"],
+)
+def test_a_yearly_holdback_is_released_whole_in_the_fiscal_years_last_month(grain, start, year, weeks, last):
+    from salesplan_widgets.model.ledger import open_period_payments
+    from salesplan_widgets.schema.incentives import IncentivesSection
+
+    calendar = FiscalCalendar(grain, start)
+    periods = calendar.year_periods(year)
+    cube = pd.DataFrame({"period": periods, "rep": "Li", "team": "East", "territory": "all", "segment": "all",
+                         "channel": "all", "actual": 100.0})  # fmt: skip
+    quotas = pd.DataFrame({"period": periods, "rep": "Li", "team": "East", "target": 100.0})
+    section = IncentivesSection.model_validate(
+        {"commission": {"base_rate": 0.1}, "holdback": {"share": 0.5, "release": "year"}}
+    )
+    months = pd.period_range(end=last, periods=12, freq="M")
+    ledger = pd.DataFrame()
+    for month, n in zip(months, weeks, strict=True):
+        payments, _ = open_period_payments(section, cube, quotas, ledger, month, "v", "CNY", calendar)
+        paid = payments.lines.groupby("kind")["amount_minor"].sum().to_dict()
+        # 100 a week at 10%: 10 a week earned; half held each month, all of it released in the last
+        held_before = 5_00 * (sum(weeks) - n) if month == months[-1] else None
+        expected = {"payment": n * 10_00, **({"holdback_release": held_before} if held_before else
+                                             {"holdback": -n * 5_00})}  # fmt: skip
+        assert paid == expected, month
+        ledger = pd.concat([ledger, payments.lines], ignore_index=True) if ledger.size else payments.lines
+    assert ledger["amount_minor"].sum() == sum(weeks) * 10_00  # the year's commission, paid in full
