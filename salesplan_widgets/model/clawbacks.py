@@ -130,9 +130,17 @@ def clawback_lines(
     rates["rate"] = (earned / rates["sales"].where(rates["sales"] != 0)).fillna(0.0)
     teams = rates.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     due_now = chosen.groupby(keys, as_index=False)["returned"].sum()
-    due_now = due_now.merge(rates[["for_period", "rep", "rate"]], on=["for_period", "rep"], how="left")
+    paid = rates.reindex(columns=["for_period", "rep", "rate", "owed_minor"]).rename(
+        columns={"owed_minor": "paid_minor"}
+    )
+    due_now = due_now.merge(paid, on=["for_period", "rep"], how="left")
     due_now["rate"] = due_now["rate"].fillna(0.0)
     due_now["owed_minor"] = -np.round(due_now["returned"] * due_now["rate"] * scale).astype(np.int64)
+    if "owed_minor" in rates.columns:  # never more than the period paid: its total was rounded, its rate not
+        most = due_now.pop("paid_minor").fillna(0).clip(lower=0).astype(np.int64)
+        due_now["owed_minor"] = np.maximum(due_now["owed_minor"], -most)
+    else:
+        due_now = due_now.drop(columns="paid_minor")
     if not settled.empty and "deal" in settled.columns:
         before = settled[settled["kind"] == CLAWBACK].assign(deal=lambda f: f["deal"].astype(str))
         before = before.groupby(keys, as_index=False)["amount_minor"].sum()
