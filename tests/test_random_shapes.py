@@ -207,13 +207,13 @@ def pay_workbook(folder: Path, shape: dict) -> Path:
         ]
     receipts_source = "  receipts:\n    path: data/receipts.csv\n    columns: {date: received, amount: paid, invoice: invoice}\n"
     (folder / "plan.yaml").write_text(
-        f"name: Pay shape\ncurrency: CNY\ncalendar: {{grain: {shape['grain']}, fiscal_year_start: 1}}\n"
+        f"name: Pay shape\ncurrency: CNY\ncalendar: {{grain: {shape['grain']}, fiscal_year_start: {shape['start']}}}\n"
         f"sources:\n  sales:\n    path: data/sales.csv\n"
         f"    columns: {{date: order_date, amount: net, rep: seller{', ' if mapping else ''}{mapping}}}\n"
         f"{receipts_source if shape['cash'] else ''}incentives:\n" + "\n".join(rules) + "\n",
         encoding="utf-8",
     )
-    calendar = FiscalCalendar(shape["grain"], 1)
+    calendar = FiscalCalendar(shape["grain"], shape["start"])
     periods = calendar.range("2025-09-01", "2026-12-31")
     targets = pd.DataFrame([(p, rep, 5000.0 * scale) for p in periods for rep in PAY_REPS],
                            columns=["period", "rep", "target"])  # fmt: skip
@@ -224,7 +224,8 @@ def pay_workbook(folder: Path, shape: dict) -> Path:
 pay_shapes = st.fixed_dictionaries(
     {
         "columns": st.lists(st.sampled_from(RULE_COLUMNS), unique=True).map(tuple),
-        "grain": st.sampled_from(["month", "week", "4-4-5"]),
+        "grain": st.sampled_from(["month", "week", "4-4-5", "4-5-4"]),
+        "start": st.sampled_from([1, 2, 4]),
         "scale": st.sampled_from([0.01, 1.0, 1e6]),
         "share": st.sampled_from([0.1, 0.25, 1.0]),
         "release": st.sampled_from(["quarter", "year"]),
@@ -252,9 +253,14 @@ def close_months(folder: Path) -> None:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shape=pay_shapes)
+@example(  # found by hypothesis: Bo's whole January (deal D25) returned; the clawback, at earned ÷ sales,
+    # recovered 35.92 where January paid 35.91 (its total is rounded once)
+    shape={"columns": ("team", "deal"), "grain": "month", "start": 1, "scale": 1.0, "share": 0.1,
+           "release": "quarter", "cash": False, "per_deal": False, "seed": 346}
+)  # fmt: skip
 @example(  # found by hypothesis: Ann's February clawed back cash collected beside the returned deal D27
-    shape={"columns": RULE_COLUMNS, "grain": "month", "scale": 0.01, "share": 0.1, "release": "quarter",
-           "cash": True, "per_deal": False, "seed": 165}
+    shape={"columns": RULE_COLUMNS, "grain": "month", "start": 1, "scale": 0.01, "share": 0.1,
+           "release": "quarter", "cash": True, "per_deal": False, "seed": 165}
 )  # fmt: skip
 def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_keep_the_ledger_whole_on_any_shape(
     tmp_path_factory, shape
@@ -262,7 +268,7 @@ def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_keep_the_ledger_whole
     from salesplan_widgets.errors import InputError
     from salesplan_widgets.model.clawbacks import without_returns
     from salesplan_widgets.model.ledger import to_minor
-    from salesplan_widgets.model.statements import payout_statements
+    from salesplan_widgets.model.statements import fiscal_year_first, payout_statements
     from salesplan_widgets.workbook.ledger import read_ledger
     from salesplan_widgets.workbook.payouts import incentives_of, pay_cube
     from salesplan_widgets.workbook.returns import deal_returns
@@ -289,8 +295,10 @@ def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_keep_the_ledger_whole
     # paid = owed per month and rep: the commission lines against a fresh run of the plan on today's data
     cube = without_returns(pay_cube(workbook, section), deal_returns(workbook, section), calendar)
     quotas = workbook.read_table("targets")
-    run = payout_statements(section, cube, quotas, months[-1], currency="CNY", fiscal_year_start=calendar,
-                            all_periods=True).reps  # fmt: skip
+    ends = {fiscal_year_first(m, shape["start"]): m for m in months}.values()  # each fiscal year's last month
+    run = pd.concat([payout_statements(section, cube, quotas, end, currency="CNY", fiscal_year_start=calendar,
+                                       all_periods=True).reps for end in ends])  # fmt: skip
+    run = run[run["period"].isin(months)]
     owed = pd.Series(to_minor(run["payout"], "CNY"), index=[run["period"], run["rep"].astype(str)])
     commission = lines[lines["kind"].isin(["payment", "adjustment"])]
     paid = commission.groupby(["for_period", "rep"])["amount_minor"].sum()
@@ -304,7 +312,8 @@ def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_keep_the_ledger_whole
             now = rep_lines[rep_lines["period"] == month]
             kinds = now.groupby("kind")["amount_minor"].sum()
             earned = int(kinds.reindex(["payment", "adjustment", "clawback"]).fillna(0).sum())
-            releases = month.month % (3 if shape["release"] == "quarter" else 12) == 0
+            length = 3 if shape["release"] == "quarter" else 12
+            releases = ((month.month - shape["start"]) % 12 + 1) % length == 0
             held_now, released = -int(kinds.get("holdback", 0)), int(kinds.get("holdback_release", 0))
             if releases:  # everything held comes back, nothing new is held
                 assert (held_now, released) == (0, held), (rep, month)
