@@ -6,8 +6,8 @@ Such returns are taken out of the sales the plan measures (`without_returns`), s
 re-owed and a later period is not cut for them. Instead, a return within `window_days` of the sale becomes a
 clawback line in the first open period on or after the return: the returned amount at the rate the rep was
 paid for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected
-and per-deal bonuses are not a rate on the deal), naming that period and the deal. A return after the window
-recovers nothing. What was already clawed back per deal is in the ledger, so a
+and per-deal bonuses are not a rate on the deal; never more than that period paid), naming that period and the
+deal. A return after the window recovers nothing. What was already clawed back per deal is in the ledger, so a
 clawback is raised once and only corrected by the difference. Pure: frames in, frames out; minor units.
 """
 
