@@ -5,11 +5,15 @@ also months already paid; returns; quota changes; plan changes; closes) and runs
 every close, for every closed period and rep, what the ledger holds equals what a fresh statements run owes
 now, to the minor unit; each period's own payment is made once; and on clawback plans the year's payments
 add up to the total earned (each period's total rounded once), a figure the ledger never computes. A second property does the same with
-role plans: promotions on any day and plan versions effective in months already paid.
+role plans: promotions on any day and plan versions effective in months already paid. A third runs issue 12's
+cash rules — a draw, a quarterly holdback, clawbacks of deals returned 1–60 days after the sale — while sales
+and returns arrive late: paid = owed still, what is held comes back whole at the quarter's end, the draw
+balance never goes negative, and a clawback only follows a return inside the window, never above 5% of its deal.
 """
 
 from __future__ import annotations
 
+import hypothesis
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
@@ -236,3 +240,130 @@ def test_ledger_pays_what_role_plans_owe_after_promotions_and_versions_effective
             owed = owed_now(section, cube, quotas, closed).groupby(["period", "rep"])["owed"].sum()
             both = pd.concat([held.rename("held"), owed.rename("owed")], axis=1).fillna(0)
             assert (both["held"] == both["owed"]).all(), both[both["held"] != both["owed"]]
+
+
+# -- issue 12's cash rules under late data: draws, holdbacks and clawbacks ---------------------------------------
+CASH_MONTHS = list(pd.period_range("2026-01", periods=4, freq="M"))  # the quarter's end releases holdbacks
+DRAW_MINOR, CAP_MINOR = 500_00, 200_00
+
+
+def cash_plan(share: float) -> IncentivesSection:
+    return IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.05},
+            "draws": [
+                {"rep": "Li", "amount": 500, "start": "2026-01", "end": "2026-02", "recovery_cap": 200}
+            ],
+            "clawback": {"window_days": 30},
+            "holdback": {"share": share, "release": "quarter"},
+        }
+    )
+
+
+cash_events = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("sale"),
+            st.sampled_from(CASH_MONTHS),
+            st.integers(1, 28),
+            st.sampled_from(REPS),
+            st.decimals(min_value=1, max_value=20_000, places=2).map(float),
+        ),  # fmt: skip
+        st.tuples(st.just("return"), st.integers(0, 40), st.integers(1, 60), st.sampled_from([0.25, 1.0])),
+        st.tuples(st.just("close")),
+    ),
+    min_size=4,
+    max_size=20,
+)
+
+
+def sales_and_returns(sales: list[tuple], returns: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The monthly cube of the sales lines (returns net in the month they are dated, as in a sales file) and
+    the returns table the clawback rule reads (deal, rep, dimensions, sold_on, returned_on, amount)."""
+    dims = {"team": "East", "territory": "all", "segment": "A", "channel": "online"}
+    lines = [(day, rep, amount) for _deal, day, rep, amount in sales]
+    lines += [(back, rep, amount) for _deal, rep, _sold, back, amount in returns]
+    frame = pd.DataFrame(lines, columns=["day", "rep", "actual"])
+    cube = (
+        frame.assign(period=pd.PeriodIndex(pd.to_datetime(frame["day"]), freq="M"), **dims)
+        .groupby(["period", "rep", *dims], as_index=False)["actual"]
+        .sum()
+    )
+    table = pd.DataFrame(returns, columns=["deal", "rep", "sold_on", "returned_on", "amount"]).assign(**dims)
+    for column in ("sold_on", "returned_on"):
+        table[column] = pd.to_datetime(table[column])
+    return cube, table
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(share=st.sampled_from([0.1, 0.3, 1.0]), sequence=cash_events)
+def test_draws_holdbacks_and_clawbacks_keep_paid_equal_to_owed_whatever_arrives_late(share, sequence):
+    from salesplan_widgets.model.clawbacks import without_returns
+
+    section = cash_plan(share)
+    sales = [(f"D{i}", pd.Timestamp(f"{m}-15"), rep, 1000.0) for i, (m, rep) in
+             enumerate((m, rep) for m in CASH_MONTHS for rep in REPS[:2])]  # fmt: skip
+    returns: list[tuple] = []
+    quotas = pd.DataFrame([(m, rep, "East", 1000.0) for m in CASH_MONTHS for rep in REPS],
+                          columns=["period", "rep", "team", "target"])  # fmt: skip
+    ledger = pd.DataFrame()
+    closed: list[pd.Period] = []
+    for step in [*sequence, ("close",), ("close",)]:
+        if step[0] == "sale":
+            _kind, month, day, rep, amount = step
+            sales.append((f"D{len(sales)}", month.start_time + pd.Timedelta(days=day - 1), rep, amount))
+        elif step[0] == "return":  # part or all of an earlier sale comes back some days later
+            _kind, which, days, part = step
+            deal, sold_on, rep, amount = sales[which % len(sales)]
+            if not any(r[0] == deal for r in returns):
+                returns.append(
+                    (deal, rep, sold_on, sold_on + pd.Timedelta(days=days), -round(amount * part, 2))
+                )
+        elif len(closed) < len(CASH_MONTHS):
+            period = CASH_MONTHS[len(closed)]
+            cube, returned = sales_and_returns(sales, returns)
+            payments, _ = open_period_payments(
+                section, cube, quotas, ledger, period, "v", "CNY", returns=returned if len(returned) else None
+            )
+            lines = payments.lines
+            own = lines[lines["kind"] == PAYMENT]
+            assert (own["for_period"] == period).all()  # a period's own lines are paid in that period only
+            assert not ledger.size or period not in set(ledger["for_period"])  # never paid twice
+            ledger = pd.concat([ledger, lines], ignore_index=True) if ledger.size else lines
+            closed.append(period)
+
+            # paid = owed per period and rep: the commission lines against a fresh run on today's data
+            now = without_returns(cube, returned) if len(returned) else cube
+            owed = owed_now(section, now, quotas, closed).set_index(["period", "rep"])["owed"]
+            commission = ledger[ledger["kind"].isin([PAYMENT, "adjustment"])]
+            paid = commission.groupby(["for_period", "rep"])["amount_minor"].sum()
+            both = pd.concat([paid.rename("paid"), owed.rename("owed")], axis=1).fillna(0)
+            assert (both["paid"] == both["owed"]).all(), both[both["paid"] != both["owed"]]
+
+    for rep, rep_lines in ledger.groupby("rep"):  # month by month: what is held comes back, draws recovered
+        held = drawn = 0
+        for month in closed:
+            kinds = rep_lines[rep_lines["period"] == month].groupby("kind")["amount_minor"].sum()
+            earned = int(kinds.reindex([PAYMENT, "adjustment", "clawback"]).fillna(0).sum())
+            held_now, released = -int(kinds.get("holdback", 0)), int(kinds.get("holdback_release", 0))
+            if month.month == 3:  # the quarter's end: nothing new held, all held released
+                assert (held_now, released) == (0, held), (rep, month)
+                held = 0
+            else:
+                assert (held_now, released) == (round(share * max(earned, 0)), 0), (rep, month)
+                held += held_now
+            top_up, recovered = int(kinds.get("draw", 0)), -int(kinds.get("draw_recovery", 0))
+            assert top_up >= 0 and 0 <= recovered <= CAP_MINOR, (rep, month)
+            drawn += top_up - recovered
+            assert drawn >= 0, (rep, month)  # a draw balance never goes negative
+            if rep == "Li" and month.month <= 2:  # in the draw's window Li takes home at least the draw
+                assert kinds.sum() >= DRAW_MINOR, month
+    clawed = ledger[ledger["kind"] == "clawback"]
+    hypothesis.event("a return clawed back" if len(clawed) else "nothing clawed back")
+    sold = {deal: amount for deal, _day, _rep, amount in sales}
+    back = {r[0]: (r[3] - r[2]).days for r in returns}
+    for deal, group in clawed.groupby(
+        "deal"
+    ):  # only returns inside the window, never more than 5% of the deal
+        assert back[deal] <= 30, deal
+        assert 0 < -group["amount_minor"].sum() <= round(sold[deal] * 0.05 * 100) + 1, deal

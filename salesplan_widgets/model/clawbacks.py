@@ -5,8 +5,9 @@ later month than the deal's first sale (a return inside the sale's own month sim
 Such returns are taken out of the sales the plan measures (`without_returns`), so a closed period is not
 re-owed and a later period is not cut for them. Instead, a return within `window_days` of the sale becomes a
 clawback line in the first open period on or after the return: the returned amount at the rate the rep was
-paid for the period the deal was paid in (earned ÷ sales, as owed now), naming that period and the deal. A
-return after the window recovers nothing. What was already clawed back per deal is in the ledger, so a
+paid for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected
+and per-deal bonuses are not a rate on the deal; never more than that period paid), naming that period and the
+deal. A return after the window recovers nothing. What was already clawed back per deal is in the ledger, so a
 clawback is raised once and only corrected by the difference. Pure: frames in, frames out; minor units.
 """
 
@@ -16,10 +17,14 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, fmt_percent, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
 
 CLAWBACK = "clawback"
 RETURN_COLUMNS = ["deal", "rep", "sold_on", "returned_on", "amount"]  # + the cube's dimensions
+# what a plain sales row of the pay cube carries beside its sales (-1: not a large deal, not a new logo;
+# every other fact 0), so a return added back joins its sales rather than looking like cash or a deal fact
+PLAIN_SALES_ROW = {"deal_from": -1.0, "logo_from": -1.0}
 
 
 def clawback_rule(deal: str, period: str, days: int, rate: float) -> str:
@@ -30,26 +35,42 @@ def clawback_rule(deal: str, period: str, days: int, rate: float) -> str:
     ).format(deal=deal, days=days, period=period, rate=fmt_percent(rate, decimals=2))
 
 
-def later_returns(returns: pd.DataFrame) -> pd.DataFrame:
-    """The returns dated in a later month than their deal's sale (the ones this rule handles)."""
+def pay_months(dates: pd.Series, calendar: FiscalCalendar | None = None) -> pd.PeriodIndex:
+    """The month each date is paid in: its own month, or at a weekly grain the month its week counts in
+    (a return on Sunday 1 March 2026 is in February's last ISO week)."""
+    days = pd.DatetimeIndex(pd.to_datetime(dates))
+    if calendar is None or calendar.grain == "month":
+        return days.to_period("M")
+    return calendar.months_of(days.to_period(calendar.freq))
+
+
+def later_returns(returns: pd.DataFrame, calendar: FiscalCalendar | None = None) -> pd.DataFrame:
+    """The returns paid in a later month than their deal's sale (the ones this rule handles)."""
     if returns is None or returns.empty:
         return pd.DataFrame(columns=RETURN_COLUMNS)
-    sold = pd.PeriodIndex(pd.to_datetime(returns["sold_on"]), freq="M")
-    back = pd.PeriodIndex(pd.to_datetime(returns["returned_on"]), freq="M")
+    sold = pay_months(returns["sold_on"], calendar)
+    back = pay_months(returns["returned_on"], calendar)
     return returns[np.asarray(back > sold)].reset_index(drop=True)
 
 
-def without_returns(cube: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
+def without_returns(
+    cube: pd.DataFrame, returns: pd.DataFrame, calendar: FiscalCalendar | None = None
+) -> pd.DataFrame:
     """The cube with the later returns added back at their own period and dimensions (they no longer count
     against sales: the clawback lines recover what is due)."""
-    later = later_returns(returns)
+    later = later_returns(returns, calendar)
     if later.empty:
         return cube
     freq = cube["period"].dtype.freq if len(cube) else "M"
     dims = [c for c in cube.columns if c not in ("period", "actual", "quantity", "lines")]
     back = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(later["returned_on"]), freq=freq)})
     for d in dims:
-        back[d] = later[d].astype(str).to_numpy() if d in later.columns else "all"
+        if d in later.columns:
+            back[d] = later[d].astype(str).to_numpy()
+        elif pd.api.types.is_numeric_dtype(cube[d]):  # cash, cost or deal facts: a plain sales row has none
+            back[d] = PLAIN_SALES_ROW.get(d, 0)
+        else:
+            back[d] = "all"
     back["actual"] = -later["amount"].to_numpy(dtype=float)
     for measure in ("quantity", "lines"):
         if measure in cube.columns:
@@ -77,20 +98,22 @@ def clawback_lines(
     closed: list[pd.Period],
     currency: str,
     measurement_months: int = 1,
-    fiscal_year_start: int = 1,
+    fiscal_year_start: int | FiscalCalendar = 1,
 ) -> pd.DataFrame:
     """Clawback lines for the open period (ledger COLUMNS).
 
-    `owed` has per closed period and rep `earned` and `sales` (the rate paid is earned ÷ sales); `settled` is
+    `owed` has per closed period and rep `earned` (or `on_sales`: without commission on cash and per-deal
+    bonuses) and `sales` (the rate paid is earned ÷ sales); `settled` is
     the ledger's earlier settlement lines (what was clawed back per deal so far).
     """
-    later = later_returns(returns)
+    calendar = FiscalCalendar.of(fiscal_year_start)
+    later = later_returns(returns, calendar)
     if later.empty:
         return no_lines()
     sold_on, returned_on = pd.to_datetime(later["sold_on"]), pd.to_datetime(later["returned_on"])
     days = (returned_on - sold_on).dt.days.to_numpy()
-    back_month = pd.PeriodIndex(returned_on, freq="M")
-    paid_for = paid_for_period(pd.PeriodIndex(sold_on, freq="M"), measurement_months, fiscal_year_start)
+    back_month = pay_months(returned_on, calendar)
+    paid_for = paid_for_period(pay_months(sold_on, calendar), measurement_months, calendar.fiscal_year_start)
     due = (days <= window_days) & np.asarray(back_month <= open_period) & paid_for.isin(closed)
     chosen = pd.DataFrame(
         {
@@ -103,12 +126,21 @@ def clawback_lines(
     keys = ["deal", "rep", "for_period"]
     scale = 10 ** minor_unit(currency)
     rates = owed.assign(rep=owed["rep"].astype(str))
-    rates["rate"] = (rates["earned"] / rates["sales"].where(rates["sales"] != 0)).fillna(0.0)
+    earned = rates["on_sales"] if "on_sales" in rates.columns else rates["earned"]  # not cash or bonuses
+    rates["rate"] = (earned / rates["sales"].where(rates["sales"] != 0)).fillna(0.0)
     teams = rates.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     due_now = chosen.groupby(keys, as_index=False)["returned"].sum()
-    due_now = due_now.merge(rates[["for_period", "rep", "rate"]], on=["for_period", "rep"], how="left")
+    paid = rates.reindex(columns=["for_period", "rep", "rate", "owed_minor"]).rename(
+        columns={"owed_minor": "paid_minor"}
+    )
+    due_now = due_now.merge(paid, on=["for_period", "rep"], how="left")
     due_now["rate"] = due_now["rate"].fillna(0.0)
     due_now["owed_minor"] = -np.round(due_now["returned"] * due_now["rate"] * scale).astype(np.int64)
+    if "owed_minor" in rates.columns:  # never more than the period paid: its total was rounded, its rate not
+        most = due_now.pop("paid_minor").fillna(0).clip(lower=0).astype(np.int64)
+        due_now["owed_minor"] = np.maximum(due_now["owed_minor"], -most)
+    else:
+        due_now = due_now.drop(columns="paid_minor")
     if not settled.empty and "deal" in settled.columns:
         before = settled[settled["kind"] == CLAWBACK].assign(deal=lambda f: f["deal"].astype(str))
         before = before.groupby(keys, as_index=False)["amount_minor"].sum()

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.ledger_lines import COLUMNS, TEXT_COLUMNS
 from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
@@ -23,6 +24,9 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 PAYMENT, ADJUSTMENT = "payment", "adjustment"
 COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
 CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
+# what a period pays beside a rate on its sales (on cash collected, per account or per large deal): left out of
+# the rate a clawback recovers, so a returned deal never recovers more than its sales earned
+OFF_SALES = ("collections", "new_logo", "deal_kicker")
 
 
 def cause_labels() -> dict[str, str]:
@@ -78,6 +82,11 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             "earned": reps["earned"].to_numpy(dtype=float),
         }
     )
+    lines = statements.lines
+    off = lines[lines["component"].astype(str).isin(OFF_SALES)]
+    off = off.groupby([off["period"], off["rep"].astype(str)])["amount"].sum()
+    keys = pd.MultiIndex.from_arrays([rows["for_period"], rows["rep"]])
+    rows["on_sales"] = rows["earned"] - off.reindex(keys).fillna(0.0).to_numpy()  # earned at a rate on sales
     if "plan" in reps.columns:  # role plans: one row per plan a rep was on
         rows = rows.groupby(["for_period", "rep"], as_index=False, sort=False).agg(
             team=("team", "last"),
@@ -85,6 +94,7 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             sales=("sales", "sum"),
             quota=("quota", "sum"),
             earned=("earned", "sum"),
+            on_sales=("on_sales", "sum"),
         )
     owed = rows.assign(sales=rows["sales"].round(digits), quota=rows["quota"].round(digits))
     if isinstance(plan_version, pd.Series):
@@ -378,11 +388,13 @@ def owed_schedule(
     periods: list[pd.Period],
     plan_version: str,
     currency: str,
-    fiscal_year_start: int = 1,
+    fiscal_year_start: int | FiscalCalendar = 1,
 ) -> pd.DataFrame:
     """`owed_by_period` for every period in `periods` (closed ones), one engine run per fiscal year."""
     if not periods:
         return owed_by_period_empty()
+    calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
+    fiscal_year_start = calendar.fiscal_year_start
     frames = []
     by_year: dict[pd.Period, pd.Period] = {}
     for period in periods:  # the few fiscal years the ledger spans: run each through its last closed period
@@ -395,7 +407,7 @@ def owed_schedule(
             quotas,
             last,
             currency=currency,
-            fiscal_year_start=fiscal_year_start,
+            fiscal_year_start=calendar,
             all_periods=True,
         )
         frames.append(owed_by_period(run, plan_version))
@@ -405,7 +417,17 @@ def owed_schedule(
 
 def owed_by_period_empty() -> pd.DataFrame:
     return pd.DataFrame(
-        columns=["for_period", "rep", "team", "owed_minor", "sales", "quota", "earned", "plan_version"]
+        columns=[
+            "for_period",
+            "rep",
+            "team",
+            "owed_minor",
+            "sales",
+            "quota",
+            "earned",
+            "on_sales",
+            "plan_version",
+        ]
     )
 
 
@@ -417,7 +439,7 @@ def open_period_payments(
     open_period: pd.Period,
     plan_version: str,
     currency: str,
-    fiscal_year_start: int = 1,
+    fiscal_year_start: int | FiscalCalendar = 1,
     returns: pd.DataFrame | None = None,
     manual: pd.DataFrame | None = None,
 ) -> tuple[PeriodPayments, Statements]:
@@ -428,8 +450,11 @@ def open_period_payments(
     `manual` the manual adjustments entered (those for `open_period` are paid)."""
     from salesplan_widgets.model.clawbacks import clawback_lines, without_returns
 
+    # the plan's calendar (a FiscalCalendar; an int is a fiscal year start): weeks count in their months
+    calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
+    fiscal_year_start = calendar.fiscal_year_start
     if section.clawback is not None and returns is not None:
-        cube = without_returns(cube, returns)
+        cube = without_returns(cube, returns, calendar)
     closed = sorted(ledger["for_period"].unique()) if not ledger.empty else []
     settled = settlement_lines(ledger)
     ledger = commission_lines(ledger)
@@ -438,16 +463,13 @@ def open_period_payments(
     # One run for the open period's fiscal year gives this year's owed months and the open statement;
     # closed periods of earlier years get a run per year.
     run = payout_statements(
-        section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
-        all_periods=True,
-    )  # fmt: skip
+        section, cube, quotas, open_period, currency=currency, fiscal_year_start=calendar, all_periods=True
+    )
     this_year = owed_by_period(run, plan_version)
     this_year = this_year[this_year["for_period"] < open_period]
     earlier = [p for p in closed if p < first]
     if earlier:
-        earlier_years = owed_schedule(
-            section, cube, quotas, earlier, plan_version, currency, fiscal_year_start
-        )
+        earlier_years = owed_schedule(section, cube, quotas, earlier, plan_version, currency, calendar)
         owed = pd.concat([earlier_years, this_year], ignore_index=True)
     else:
         owed = this_year
@@ -467,13 +489,13 @@ def open_period_payments(
         if (recorded != to_minor(statements.reps["paid_before"], currency)).any():
             # the ledger and the plan's own schedule disagree on what was paid: the ledger is the record
             statements = payout_statements(
-                section, cube, quotas, open_period, currency=currency, fiscal_year_start=fiscal_year_start,
+                section, cube, quotas, open_period, currency=currency, fiscal_year_start=calendar,
                 paid_to_date=paid,
             )  # fmt: skip
     clawbacks = None
     if section.clawback is not None and returns is not None:
         clawbacks = clawback_lines(returns, section.clawback.window_days, owed, settled, open_period, closed,
-                                   currency, PERIOD_MONTHS[section.measurement], fiscal_year_start)  # fmt: skip
+                                   currency, PERIOD_MONTHS[section.measurement], calendar)  # fmt: skip
     payments = period_payments(statements, adjustments, plan_version)
     return settle(section, payments, settled, clawbacks, manual, fiscal_year_start), statements
 

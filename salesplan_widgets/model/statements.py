@@ -158,7 +158,14 @@ def payout_statements(
     calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
     fiscal_year_start = calendar.fiscal_year_start
     cube, quotas = calendar.in_months(cube), calendar.in_months(quotas)
-    period = calendar.months_of([period])[0] if isinstance(period, pd.Period) else pd.Period(period, "M")
+    # a period of the grain counts in its month; a month (the ledger's pay period) is that month, not the
+    # month of the week holding its first day
+    is_month = isinstance(period, pd.Period) and period.freqstr == "M"
+    period = (
+        calendar.months_of([period])[0]
+        if isinstance(period, pd.Period) and not is_month
+        else pd.Period(period, "M")
+    )
     if section.plans or section.assignments:
         from salesplan_widgets.model.role_plans import role_statements
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from salesplan_widgets.errors import ConflictError, SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, minor_unit
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.ledger import (
     COLUMNS,
     TEXT_COLUMNS,
@@ -174,7 +175,8 @@ def read_ledger(workbook: Workbook, columns: list[str] | None = None) -> LedgerS
     tables = [t for t in tables if t.num_rows]  # a month closed without a paid line (no cash came in)
     if not tables:
         return LedgerState(journal, pd.DataFrame(columns=columns or COLUMNS), raw)
-    lines = pa.concat_tables(tables, promote_options="default").to_pandas()
+    # a month paying only settlement lines writes its text columns as `string`, others as `large_string`
+    lines = pa.concat_tables(tables, promote_options="permissive").to_pandas()
     for column in set(columns or COLUMNS) - set(lines.columns):
         lines[column] = ""
     for column in lines.columns.intersection(list(TEXT_COLUMNS)):
@@ -287,7 +289,7 @@ def compute_payments(
         period,
         plan_version(workbook),
         workbook.currency,
-        workbook.plan.calendar.fiscal_year_start,
+        FiscalCalendar.of(workbook.plan.calendar),  # the plan's grain: its weeks count in their months
         returns=_deal_returns(workbook, section),
         manual=_manual_adjustments(workbook),
     )
