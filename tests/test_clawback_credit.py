@@ -119,3 +119,57 @@ def test_found_case_the_overlay_and_the_team_lead_give_back_500_and_100_on_a_ful
     }
     lines = read_ledger(open_workbook(folder)).lines
     assert (lines.groupby("rep")["amount_minor"].sum() == 0).all()  # nobody keeps anything on it
+
+
+WINNER_PLAN = """\
+name: Won accounts returned
+currency: CNY
+locale: en
+sources:
+  sales:
+    path: data/sales.csv
+    columns: {date: date, amount: amount, rep: rep, team: team, account: customer, deal: order_no}
+incentives:
+  measurement: monthly
+  commission: {base_rate: 0.05}
+  crediting: [{account: Acme, shares: {Fay: 0.5, Hunter: 0.5}}]
+  account_winner: {months: 6}
+  clawback: {window_days: 30}
+"""
+
+
+def test_a_return_is_recovered_from_the_accounts_winner_and_from_each_owner_of_an_account_split(tmp_path):
+    folder = tmp_path / "wb"
+    (folder / "data").mkdir(parents=True)
+    pd.DataFrame(
+        [
+            ("2026-01-10", 5_000, "Hunter", "New", "Orbit", "H-1"),  # Hunter wins Orbit
+            ("2026-02-10", 4_000, "Fay", "Farm", "Orbit", "O-2"),  # Fay books on Orbit: Hunter's credit
+            ("2026-02-12", 6_000, "Fay", "Farm", "Acme", "A-1"),  # Acme is split 50/50
+            ("2026-03-01", -4_000, "Fay", "Farm", "Orbit", "O-2"),  # 19 days after the sale: inside
+            ("2026-03-02", -6_000, "Fay", "Farm", "Acme", "A-1"),  # 18 days after the sale: inside
+        ],
+        columns=["date", "amount", "rep", "team", "customer", "order_no"],
+    ).to_csv(folder / "data" / "sales.csv", index=False)
+    (folder / "plan.yaml").write_text(WINNER_PLAN, encoding="utf-8")
+    months = pd.period_range("2026-01", "2026-12", freq="M")
+    open_workbook(folder).write_table(
+        "targets",
+        pd.DataFrame(
+            [(m, r, t, 50_000.0) for m in months for r, t in (("Hunter", "New"), ("Fay", "Farm"))],
+            columns=["period", "rep", "team", "target"],
+        ),
+    )
+    assert close(folder, "2026-01") == {("Hunter", "payment", "band", "2026-01", "", 250_00)}
+    # February: O-2's 4,000 is Hunter's (he won Orbit): 200; A-1's 6,000 split: 3,000 × 5% = 150 each
+    assert close(folder, "2026-02") == {
+        ("Hunter", "payment", "band", "2026-02", "", 350_00),
+        ("Fay", "payment", "band", "2026-02", "", 150_00),
+    }
+    # March: both deals come back inside the window. O-2 is recovered from Hunter, who was paid on it, not
+    # from Fay, who booked it; A-1 from its two owners, 150 each. Nobody's March is cut or credited for them.
+    assert close(folder, "2026-03") == {
+        ("Hunter", "clawback", "clawback", "2026-02", "O-2", -200_00),
+        ("Hunter", "clawback", "clawback", "2026-02", "A-1", -150_00),
+        ("Fay", "clawback", "clawback", "2026-02", "A-1", -150_00),
+    }

@@ -141,6 +141,8 @@ def clawback_lines(
     back_month = pay_months(returned_on, calendar)
     paid_for = paid_for_period(pay_months(sold_on, calendar), measurement_months, calendar.fiscal_year_start)
     due = (days <= window_days) & np.asarray(back_month <= open_period) & paid_for.isin(closed)
+    if "sale_won_by" in later.columns:  # a deal is credited to the winner its sale was credited to
+        later = later.drop(columns=["won_by", "won_team"]).rename(columns=lambda c: c.removeprefix("sale_"))
     dims = [c for c in later.columns if c not in ("deal", "rep", "sold_on", "returned_on", "amount")]
     chosen = pd.DataFrame(
         {
