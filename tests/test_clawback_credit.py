@@ -69,21 +69,27 @@ def test_a_returned_deal_is_clawed_back_from_split_owners_overlay_and_override_i
         [
             ("2026-01-15", 10_000, "Li", "East", "Security", "L-1"),
             ("2026-01-10", 4_000, "Li", "East", "Security", "L-2"),
+            ("2026-01-20", 2_000, "Boss", "East", "Core", "B-1"),  # the team lead's own sale
             ("2026-02-05", -10_000, "Li", "East", "Security", "L-1"),  # 21 days after the sale: inside 30
+            ("2026-02-10", -2_000, "Boss", "East", "Core", "B-1"),  # 21 days: inside
             ("2026-03-01", -4_000, "Li", "East", "Security", "L-2"),  # 50 days after the sale: outside
         ],
     )
     # January: 14,000 of Security split 60/40: Li 8,400 × 5% = 420, Wang 5,600 × 5% = 280; Chen credited
-    # 100% beside them: 14,000 × 5% = 700; Boss 1% of East's 14,000 = 140
+    # 100% beside them: 14,000 × 5% = 700; Boss 1% of East's 14,000 = 140 (not of his own sale), and his own
+    # B-1 2,000 × 5% = 100
     assert close(folder, "2026-01") == {
+        ("Boss", "payment", "band", "2026-01", "", 100_00),
         ("Li", "payment", "band", "2026-01", "", 420_00),
         ("Wang", "payment", "band", "2026-01", "", 280_00),
         ("Chen", "payment", "band", "2026-01", "", 700_00),
         ("Boss", "payment", "team_override", "2026-01", "", 140_00),
     }
     # February: L-1's 10,000 came back inside the window; each credited person gives back their share at
-    # their January rate: Li 6,000 × 5% = 300, Wang 4,000 × 5% = 200, Chen 10,000 × 5% = 500, Boss 1% = 100
+    # their January rate: Li 6,000 × 5% = 300, Wang 4,000 × 5% = 200, Chen 10,000 × 5% = 500, Boss 1% = 100.
+    # B-1 is recovered at the 5% it earned Boss (100), not at his month's 240 ÷ 2,000 with the override in it
     assert close(folder, "2026-02") == {
+        ("Boss", "clawback", "clawback", "2026-01", "B-1", -100_00),
         ("Li", "clawback", "clawback", "2026-01", "L-1", -300_00),
         ("Wang", "clawback", "clawback", "2026-01", "L-1", -200_00),
         ("Chen", "clawback", "clawback", "2026-01", "L-1", -500_00),
@@ -172,4 +178,30 @@ def test_a_return_is_recovered_from_the_accounts_winner_and_from_each_owner_of_a
         ("Hunter", "clawback", "clawback", "2026-02", "O-2", -200_00),
         ("Hunter", "clawback", "clawback", "2026-02", "A-1", -150_00),
         ("Fay", "clawback", "clawback", "2026-02", "A-1", -150_00),
+    }
+
+
+def test_a_manager_credited_with_the_team_on_their_own_plan_gives_back_at_their_own_rate(tmp_path):
+    folder = write_workbook(
+        tmp_path / "wb",
+        "{rep: Li, segment: Security, overlays: {Chen: 1.0}}",
+        [
+            ("2026-01-15", 10_000, "Li", "East", "Security", "L-1"),
+            ("2026-01-20", 2_000, "Boss", "East", "Core", "B-1"),
+            ("2026-02-05", -5_000, "Li", "East", "Security", "L-1"),  # half of L-1 back after 21 days
+        ],
+    )
+    plan = folder / "plan.yaml"  # no override rate: Boss is paid on his own plan for the team's sales
+    plan.write_text(plan.read_text().replace(", override_rate: 0.01", ""), encoding="utf-8")
+    # January: Li 10,000 × 5% = 500, Chen 500 beside him; Boss his own 2,000 + East's 10,000 = 12,000 × 5%
+    assert close(folder, "2026-01") == {
+        ("Li", "payment", "band", "2026-01", "", 500_00),
+        ("Chen", "payment", "band", "2026-01", "", 500_00),
+        ("Boss", "payment", "band", "2026-01", "", 600_00),
+    }
+    # February: 5,000 of L-1 back inside the window: 5% of it from each of the three
+    assert close(folder, "2026-02") == {
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -250_00),
+        ("Chen", "clawback", "clawback", "2026-01", "L-1", -250_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -250_00),
     }
