@@ -4,13 +4,14 @@ A return is a negative sales line whose deal id also has a sale; it is handled h
 later month than the deal's first sale (a return inside the sale's own month simply nets there, as before).
 Such returns are taken out of the sales the plan measures (`without_returns`), so a closed period is not
 re-owed and a later period is not cut for them. Instead, a return within `window_days` of the sale becomes a
-clawback line in the first open period on or after the return, for everyone the sale credited: the return
-is credited as its sale was (`model/credit.credit_sales`: owners' splits, overlays, a manager's team credit or
-override), and each credited person gives back their share at the rate it earned them for the period the deal
-was paid in (earned on sales ÷ sales, as owed now: commission on cash collected and per-deal bonuses are not a
-rate on the deal; a manager's override at its own rate; never more than that period paid), naming that period
-and the deal. A return after the window recovers nothing. What was already clawed back per deal is in the ledger, so a
-clawback is raised once and only corrected by the difference. Pure: frames in, frames out; minor units.
+clawback line in the first open period on or after the return, for everyone the sale credited. The return is
+credited as its sale was (`model/credit.credit_sales`: owners' splits, overlays, the account's winner, a
+manager's team credit or override), and each credited person gives back their share at the rate it earned
+them for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected,
+per-deal bonuses and overrides are not a rate on the deal; an override is recovered at its own rate; never
+more than that period paid), naming that period and the deal. A return after the window recovers nothing
+from anyone. What was already clawed back per deal and person is in the ledger, so a clawback is raised once
+and only corrected by the difference. Pure: frames in, frames out; minor units.
 """
 
 from __future__ import annotations

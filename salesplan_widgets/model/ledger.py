@@ -25,7 +25,8 @@ PAYMENT, ADJUSTMENT = "payment", "adjustment"
 COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
 CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
 # what a period pays beside a rate on its sales (on cash collected, per account or per large deal, a manager's
-# override on the team's sales, recovered at its own rate): left out of the rate a clawback recovers, so a returned deal never recovers more than its sales earned
+# override on the team's sales, recovered at its own rate): left out of the rate a clawback recovers, so a
+# returned deal never recovers more than its sales earned
 OFF_SALES = ("collections", "new_logo", "deal_kicker", "team_override")
 
 

@@ -43,7 +43,7 @@ def deal_returns(
             *([f"lines.account IN ({', '.join(map(literal, accounts))})"] if accounts else []),
             *([f"lines.{deal} IN ({', '.join(map(literal, deals))})"] if deals else []),
         ]
-    )  # fmt: skip  (a split naming the account or deal wins over the winner rule, as in the pay cube)
+    )  # a split naming the account or deal wins over the winner rule, as in the pay cube
     extra = []
     if accounts:
         extra.append(
