@@ -157,12 +157,27 @@ deals_strategy = st.lists(
 )  # fmt: skip
 
 
+# who is credited with Li's sales when the plan credits them (share, rate): owners split 60/40, a specialist
+# 100% beside them, the team lead 1% of the team's sales as an override
+CREDITED = {"Li": (0.6, 0.1), "Wang": (0.4, 0.1), "Chen": (1.0, 0.1), "Boss": (1.0, 0.01)}
+BOOKED = {"Li": (1.0, 0.1)}
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(deals=deals_strategy, window=st.sampled_from([30, 60, 90]))
-def test_ledger_recovers_each_returned_deal_once_inside_the_window_and_never_outside(deals, window):
+@given(deals=deals_strategy, window=st.sampled_from([30, 60, 90]), credit=st.booleans())
+def test_ledger_recovers_each_returned_deal_once_inside_the_window_and_never_outside(deals, window, credit):
     section = IncentivesSection.model_validate(
         {"negative": "clawback", "commission": {"base_rate": 0.1}, "clawback": {"window_days": window}}
+        | (
+            {
+                "crediting": [{"rep": "Li", "shares": {"Li": 0.6, "Wang": 0.4}, "overlays": {"Chen": 1.0}}],
+                "hierarchy": [{"manager": "Boss", "team": "East", "override_rate": 0.01}],
+            }
+            if credit
+            else {}
+        )  # fmt: skip
     )
+    who = CREDITED if credit else BOOKED
     months = list(pd.period_range("2026-01", periods=6, freq="M"))
     sold, back = [], []
     for i, (month, day, amount, returned) in enumerate(deals):  # a handful of deals
@@ -170,10 +185,10 @@ def test_ledger_recovers_each_returned_deal_once_inside_the_window_and_never_out
         sold.append((months[month], "Li", "East", "all", "all", float(amount)))
         if returned is not None:
             returned_on = sold_on + pd.Timedelta(days=returned[0])
+            # credited returns in whole yuan, so each share × rate is whole fen (no half-fen rounding ties)
+            amount_back = amount * returned[1] // 100 if credit else round(amount * returned[1] / 100, 2)
             if returned_on.to_period("M") > months[month] and returned_on.to_period("M") <= months[-1]:
-                back.append(
-                    (f"D{i}", "Li", sold_on, returned_on, -round(amount * returned[1] / 100, 2), returned[0])
-                )
+                back.append((f"D{i}", "Li", sold_on, returned_on, -float(amount_back), returned[0]))
     returns = pd.DataFrame([b[:5] for b in back], columns=["deal", "rep", "sold_on", "returned_on", "amount"])
     returns = returns.assign(team="East", territory="all", segment="all", channel="all")
     in_cube = sold + [
@@ -181,14 +196,22 @@ def test_ledger_recovers_each_returned_deal_once_inside_the_window_and_never_out
     ]  # returns are sales
     cube = pd.DataFrame(in_cube, columns=["period", "rep", "team", "segment", "channel", "actual"])
     quotas = pd.DataFrame(
-        [(m, "Li", "East", 1.0) for m in months], columns=["period", "rep", "team", "target"]
+        [(m, rep, "East", 1.0) for m in months for rep in who], columns=["period", "rep", "team", "target"]
     )
     ledger = pd.DataFrame()
     for month in months:
         payments, _ = open_period_payments(section, cube, quotas, ledger, month, "v", "CNY", returns=returns)
         ledger = pd.concat([ledger, payments.lines], ignore_index=True) if len(ledger) else payments.lines
-    commission = ledger[ledger["kind"].isin(COMMISSION_KINDS)]["amount_minor"].sum()
-    assert commission == round(sum(s[5] for s in sold) * 10)  # later returns never cut a month's commission
-    clawed = ledger[ledger["kind"] == CLAWBACK].groupby("deal")["amount_minor"].sum().to_dict()
-    expected = {b[0]: -round(-b[4] * 0.1 * 100) for b in back if b[5] <= window}
-    assert clawed == {d: v for d, v in expected.items() if v != 0}  # each once, none after the window
+    commission = ledger[ledger["kind"].isin(COMMISSION_KINDS)].groupby("rep")["amount_minor"].sum()
+    total_sold = sum(s[5] for s in sold)  # later returns never cut anyone's month
+    assert commission.to_dict() == {r: round(total_sold * s * rate * 100) for r, (s, rate) in who.items()}
+    # every person credited with a deal returned inside the window gives back their share of it, once, at the
+    # rate it earned them; after the window nobody does
+    clawed = ledger[ledger["kind"] == CLAWBACK].groupby(["deal", "rep"])["amount_minor"].sum().to_dict()
+    expected = {
+        (b[0], r): -round(-b[4] * s * rate * 100)
+        for b in back
+        if b[5] <= window
+        for r, (s, rate) in who.items()
+    }
+    assert clawed == {k: v for k, v in expected.items() if v != 0}

@@ -4,11 +4,14 @@ A return is a negative sales line whose deal id also has a sale; it is handled h
 later month than the deal's first sale (a return inside the sale's own month simply nets there, as before).
 Such returns are taken out of the sales the plan measures (`without_returns`), so a closed period is not
 re-owed and a later period is not cut for them. Instead, a return within `window_days` of the sale becomes a
-clawback line in the first open period on or after the return: the returned amount at the rate the rep was
-paid for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected
-and per-deal bonuses are not a rate on the deal; never more than that period paid), naming that period and the
-deal. A return after the window recovers nothing. What was already clawed back per deal is in the ledger, so a
-clawback is raised once and only corrected by the difference. Pure: frames in, frames out; minor units.
+clawback line in the first open period on or after the return, for everyone the sale credited. The return is
+credited as its sale was (`model/credit.credit_sales`: owners' splits, overlays, the account's winner, a
+manager's team credit or override), and each credited person gives back their share at the rate it earned
+them for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected,
+per-deal bonuses and overrides are not a rate on the deal; an override is recovered at its own rate; never
+more than that period paid), naming that period and the deal. A return after the window recovers nothing
+from anyone. What was already clawed back per deal and person is in the ledger, so a clawback is raised once
+and only corrected by the difference. Pure: frames in, frames out; minor units.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import pandas as pd
 
 from salesplan_widgets.i18n import _, fmt_percent, minor_unit
 from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.model.credit import credit_sales
 from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 CLAWBACK = "clawback"
 RETURN_COLUMNS = ["deal", "rep", "sold_on", "returned_on", "amount"]  # + the cube's dimensions
@@ -89,6 +94,26 @@ def paid_for_period(
     return sold_month + (measurement_months - 1 - offset)
 
 
+def credited_returns(chosen: pd.DataFrame, section: IncentivesSection | None) -> pd.DataFrame:
+    """The returns credited as their sales were: a row per person credited with each returned deal, its
+    `returned` share, `credit` kind and `credit_rule` (the same crediting as the sale, `model/credit.py`)."""
+    if section is None:
+        return chosen.assign(credit="booked", credit_rule=-1)
+    credited = credit_sales(chosen.assign(actual=chosen["returned"]), section)
+    return credited.assign(returned=credited.pop("actual"))
+
+
+def _override_rates(credited: pd.DataFrame, section: IncentivesSection | None) -> np.ndarray:
+    """A manager's override rate on the rows crediting it (NaN on every other row: the rep's own rate)."""
+    rates = np.full(len(credited), np.nan)
+    if section is None or not section.hierarchy:
+        return rates
+    table = np.array([np.nan if h.override_rate is None else h.override_rate for h in section.hierarchy])
+    override = (credited["credit"] == "team_override").to_numpy()
+    rates[override] = table[credited["credit_rule"].to_numpy(dtype=int)[override]]
+    return rates
+
+
 def clawback_lines(
     returns: pd.DataFrame,
     window_days: int,
@@ -99,12 +124,14 @@ def clawback_lines(
     currency: str,
     measurement_months: int = 1,
     fiscal_year_start: int | FiscalCalendar = 1,
+    section: IncentivesSection | None = None,
 ) -> pd.DataFrame:
     """Clawback lines for the open period (ledger COLUMNS).
 
     `owed` has per closed period and rep `earned` (or `on_sales`: without commission on cash and per-deal
     bonuses) and `sales` (the rate paid is earned ÷ sales); `settled` is
-    the ledger's earlier settlement lines (what was clawed back per deal so far).
+    the ledger's earlier settlement lines (what was clawed back per deal so far). With the plan's `section`
+    each person credited with a returned deal gives back their share; without it, its owner only.
     """
     calendar = FiscalCalendar.of(fiscal_year_start)
     later = later_returns(returns, calendar)
@@ -115,27 +142,38 @@ def clawback_lines(
     back_month = pay_months(returned_on, calendar)
     paid_for = paid_for_period(pay_months(sold_on, calendar), measurement_months, calendar.fiscal_year_start)
     due = (days <= window_days) & np.asarray(back_month <= open_period) & paid_for.isin(closed)
+    if "sale_won_by" in later.columns:  # a deal is credited to the winner its sale was credited to
+        later = later.drop(columns=["won_by", "won_team"]).rename(columns=lambda c: c.removeprefix("sale_"))
+    dims = [c for c in later.columns if c not in ("deal", "rep", "sold_on", "returned_on", "amount")]
     chosen = pd.DataFrame(
         {
             "deal": later["deal"].astype(str).to_numpy()[due],
             "rep": later["rep"].astype(str).to_numpy()[due],
+            **{d: later[d].astype(str).to_numpy()[due] for d in dims},
             "for_period": paid_for[due],
             "returned": -later["amount"].to_numpy(dtype=float)[due],
         }
     )
+    credited = credited_returns(chosen, section)
     keys = ["deal", "rep", "for_period"]
     scale = 10 ** minor_unit(currency)
     rates = owed.assign(rep=owed["rep"].astype(str))
     earned = rates["on_sales"] if "on_sales" in rates.columns else rates["earned"]  # not cash or bonuses
     rates["rate"] = (earned / rates["sales"].where(rates["sales"] != 0)).fillna(0.0)
     teams = rates.drop_duplicates("rep", keep="last").set_index("rep")["team"]
-    due_now = chosen.groupby(keys, as_index=False)["returned"].sum()
     paid = rates.reindex(columns=["for_period", "rep", "rate", "owed_minor"]).rename(
         columns={"owed_minor": "paid_minor"}
     )
-    due_now = due_now.merge(paid, on=["for_period", "rep"], how="left")
-    due_now["rate"] = due_now["rate"].fillna(0.0)
-    due_now["owed_minor"] = -np.round(due_now["returned"] * due_now["rate"] * scale).astype(np.int64)
+    credited = credited[keys + ["returned", "credit", "credit_rule"]].merge(
+        paid.drop(columns="paid_minor"), on=["for_period", "rep"], how="left"
+    )
+    override = _override_rates(credited, section)
+    rate = np.where(np.isnan(override), credited["rate"].fillna(0.0).to_numpy(dtype=float), override)
+    credited = credited.assign(recovered=credited["returned"].to_numpy(dtype=float) * rate)
+    due_now = credited.groupby(keys, as_index=False)[["returned", "recovered"]].sum()
+    due_now = due_now.merge(paid.drop(columns="rate"), on=["for_period", "rep"], how="left")
+    due_now["rate"] = (due_now["recovered"] / due_now["returned"].where(due_now["returned"] != 0)).fillna(0.0)
+    due_now["owed_minor"] = -np.round(due_now.pop("recovered") * scale).astype(np.int64)
     if "owed_minor" in rates.columns:  # never more than the period paid: its total was rounded, its rate not
         most = due_now.pop("paid_minor").fillna(0).clip(lower=0).astype(np.int64)
         due_now["owed_minor"] = np.maximum(due_now["owed_minor"], -most)

@@ -24,9 +24,10 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 PAYMENT, ADJUSTMENT = "payment", "adjustment"
 COMMISSION_KINDS = (PAYMENT, ADJUSTMENT)  # what the plan owes; every other kind settles cash (draws …)
 CAUSES = ("late_transaction", "return", "quota_change", "plan_change", "recalculation")
-# what a period pays beside a rate on its sales (on cash collected, per account or per large deal): left out of
-# the rate a clawback recovers, so a returned deal never recovers more than its sales earned
-OFF_SALES = ("collections", "new_logo", "deal_kicker")
+# what a period pays beside a rate on its sales (on cash collected, per account or per large deal, a manager's
+# override on the team's sales, recovered at its own rate): left out of the rate a clawback recovers, so a
+# returned deal never recovers more than its sales earned
+OFF_SALES = ("collections", "new_logo", "deal_kicker", "team_override")
 
 
 def cause_labels() -> dict[str, str]:
@@ -495,7 +496,7 @@ def open_period_payments(
     clawbacks = None
     if section.clawback is not None and returns is not None:
         clawbacks = clawback_lines(returns, section.clawback.window_days, owed, settled, open_period, closed,
-                                   currency, PERIOD_MONTHS[section.measurement], calendar)  # fmt: skip
+                                   currency, PERIOD_MONTHS[section.measurement], calendar, section)  # fmt: skip
     payments = period_payments(statements, adjustments, plan_version)
     return settle(section, payments, settled, clawbacks, manual, fiscal_year_start), statements
 

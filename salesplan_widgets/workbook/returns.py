@@ -4,15 +4,22 @@ What the clawback rule (`model/clawbacks.py`) needs and monthly totals cannot sa
 it was sold and when it was returned. One grouped query over the source; only the returns (a small table,
 one row per deal, rep, dimensions and return date) come to pandas. Without a clawback rule, or without a
 `deal` column mapped, there is nothing to find (None) and returns net as sales, as before. Reads only.
+
+So that a return is credited as its sale was, each return carries what the crediting needs: the account when
+a split names accounts (the others say 'all', as in the pay cube), and with `account_winner` the winner the
+pay cube marks on the return's line (`won_by`, `won_team`) and on the deal's sale (`sale_won_by`,
+`sale_won_team`), or 'all'.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from salesplan_widgets.model.credit import needs_accounts
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import CUBE_DIMENSIONS
-from salesplan_widgets.workbook.sources import ident, normalised_sql, run_on_source
+from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
+from salesplan_widgets.workbook.won_accounts import winners_sql
 from salesplan_widgets.workbook.workbook import Workbook
 
 
@@ -24,20 +31,49 @@ def deal_returns(
     if section.clawback is None or "deal" not in source.columns:
         return None
     dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
-    columns = ("date", "amount", "deal", *dimensions)
+    accounts, deals = needs_accounts(section)
+    rule = section.account_winner
+    winner = rule is not None and rule.months > 0 and "account" in source.columns
+    has_account = "account" in source.columns and (bool(accounts) or winner)
+    has_team = "team" in source.columns
+    columns = ("date", "amount", "deal", *dimensions, *(("account",) if has_account else ()))
     deal, date, amount = ident("deal"), ident("date"), ident("amount")
+    named = " OR ".join(
+        [
+            *([f"lines.account IN ({', '.join(map(literal, accounts))})"] if accounts else []),
+            *([f"lines.{deal} IN ({', '.join(map(literal, deals))})"] if deals else []),
+        ]
+    )  # a split naming the account or deal wins over the winner rule, as in the pay cube
+    extra = []
+    if accounts:
+        extra.append(
+            f"CASE WHEN lines.account IN ({', '.join(map(literal, accounts))}) THEN lines.account "
+            f"ELSE {literal(ALL)} END AS account"
+        )
+    if winner:
+        team = "w.f.t" if has_team else literal(ALL)
+        for prefix, on in (("", f"lines.{date}"), ("sale_", "sold.sold_on")):
+            won = (
+                f"w.f.r IS NOT NULL AND {on} < w.f.d + INTERVAL {int(rule.months)} MONTH AND lines.rep <> w.f.r"
+                + (f" AND NOT ({named})" if named else "")
+            )
+            extra.append(f"CASE WHEN {won} THEN w.f.r ELSE {literal(ALL)} END AS {prefix}won_by")
+            extra.append(f"CASE WHEN {won} THEN {team} ELSE {literal(ALL)} END AS {prefix}won_team")
 
     def query(con, scan) -> pd.DataFrame:
         lines = normalised_sql(scan, source, columns)
+        known = f"SELECT * FROM ({lines}) AS l WHERE {date} IS NOT NULL AND account <> {literal(UNKNOWN)}"
+        winners = f"LEFT JOIN ({winners_sql(known)}) AS w ON lines.account = w.account " if winner else ""
+        kept = [*(f"lines.{ident(d)} AS {ident(d)}" for d in dimensions), *extra]
         sql = (
             f"WITH lines AS ({lines}), "
-            f"sold AS (SELECT {deal}, MIN({date}) AS sold_on FROM lines WHERE {amount} > 0 GROUP BY {deal}) "
-            f"SELECT lines.{deal} AS deal, {', '.join(f'lines.{ident(d)} AS {ident(d)}' for d in dimensions)}, "
-            f"sold.sold_on, lines.{date} AS returned_on, SUM(lines.{amount}) AS amount "
-            f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} "
-            f"WHERE lines.{amount} < 0 AND lines.{date} IS NOT NULL "
-            f"GROUP BY lines.{deal}, {', '.join(f'lines.{ident(d)}' for d in dimensions)}, sold.sold_on, "
-            f"lines.{date} ORDER BY deal, returned_on"
+            f"sold AS (SELECT {deal}, MIN({date}) AS sold_on FROM lines WHERE {amount} > 0 GROUP BY {deal}), "
+            f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, "
+            f"lines.{date} AS returned_on, lines.{amount} AS amount "
+            f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} {winners}"
+            f"WHERE lines.{amount} < 0 AND lines.{date} IS NOT NULL) "
+            f"SELECT * EXCLUDE (amount), SUM(amount) AS amount FROM returned GROUP BY ALL "
+            f"ORDER BY deal, returned_on"
         )
         return con.sql(sql).df()
 
@@ -45,4 +81,5 @@ def deal_returns(
         frame = run_on_source(source, workbook.path, query)
     for column in ("sold_on", "returned_on"):
         frame[column] = pd.to_datetime(frame[column])
-    return frame.astype({"deal": str, **{d: str for d in dimensions}})
+    text = [c for c in frame.columns if c not in ("sold_on", "returned_on", "amount")]
+    return frame.astype({c: str for c in text})

@@ -28,6 +28,16 @@ from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, nor
 WON = ("won_by", "won_team")
 
 
+def winners_sql(lines: str) -> str:
+    """Each account's winner: `f`, the date, rep and team of its first line among `lines` (the earliest
+    date, then rep, then team)."""
+    date, team = ident("date"), ident("team")
+    return (
+        f"SELECT account, min(struct_pack(d := {date}, r := rep, t := {team})) AS f "
+        f"FROM ({lines}) AS l GROUP BY account"
+    )
+
+
 def won_account_sales(
     source: Source,
     base_dir: Path,
@@ -55,17 +65,14 @@ def won_account_sales(
     has_deal = bool(skip_deals) and "deal" in source.columns
     columns = ("date", "amount", *(["quantity"] if has_quantity else []), *costs, *mapped, "account")
     columns = (*columns, *(("team",) if "team" not in mapped else ()), *(("deal",) if has_deal else ()))
-    date, team = ident("date"), ident("team")
+    date = ident("date")
 
     def query(con, scan):
         lines = (
             f"SELECT * FROM ({normalised_sql(scan, source, columns)}) AS s WHERE {date} IS NOT NULL "
             f"AND account <> {literal(UNKNOWN)}"
         )
-        firsts = (
-            f"SELECT account, min(struct_pack(d := {date}, r := rep, t := {team})) AS f "
-            f"FROM ({lines}) AS l GROUP BY account"
-        )
+        firsts = winners_sql(lines)
         skip = [f"l.account NOT IN ({', '.join(literal(a) for a in skip_accounts)})"] if skip_accounts else []
         if has_deal:
             skip.append(f"l.deal NOT IN ({', '.join(literal(d) for d in skip_deals)})")

@@ -1,0 +1,207 @@
+"""A clawback follows the credit: everyone credited with a returned deal (split owners, an overlay
+specialist, the team lead's override) gives back what they were paid on it, at the rate it earned them,
+traced to the period it was paid in; a return after the window recovers nothing from anyone.
+
+Comp administration guides describe clawbacks this way, e.g. CaptivateIQ, "What is a commission clawback?"
+(https://www.captivateiq.com/blog/commission-clawback): the commission paid on a deal that is cancelled or
+refunded is recovered from the payees who were paid on it. The figures below are hand-computed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from salesplan_widgets.cli import main
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.ledger import read_ledger
+
+PLAN = """\
+name: Credited returns
+currency: CNY
+locale: en
+sources:
+  sales:
+    path: data/sales.csv
+    columns: {{date: date, amount: amount, rep: rep, team: team, segment: segment, deal: order_no}}
+incentives:
+  measurement: monthly
+  commission: {{base_rate: 0.05}}
+  crediting: [{crediting}]
+  hierarchy: [{{manager: Boss, team: East, override_rate: 0.01}}]
+  clawback: {{window_days: 30}}
+"""
+REPS = {"Li": "East", "Wang": "East", "Boss": "East", "Chen": "Specialists"}
+
+
+def write_workbook(folder: Path, crediting: str, sales: list[tuple]) -> Path:
+    (folder / "data").mkdir(parents=True)
+    columns = ["date", "amount", "rep", "team", "segment", "order_no"]
+    pd.DataFrame(sales, columns=columns).to_csv(folder / "data" / "sales.csv", index=False)
+    (folder / "plan.yaml").write_text(PLAN.format(crediting=crediting), encoding="utf-8")
+    months = pd.period_range("2026-01", "2026-12", freq="M")
+    targets = pd.DataFrame(
+        [(m, rep, team, 50_000.0) for m in months for rep, team in REPS.items()],
+        columns=["period", "rep", "team", "target"],
+    )
+    open_workbook(folder).write_table("targets", targets)
+    return folder
+
+
+def close(folder: Path, month: str) -> set[tuple]:
+    for step in ([], ["--approve"], ["--close"]):
+        assert main(["payouts", str(folder), "--period", month, *step]) == 0
+    lines = read_ledger(open_workbook(folder)).lines
+    lines = lines[lines["period"] == pd.Period(month, "M")]
+    return {
+        (r.rep, r.kind, r.component, str(r.for_period), r.deal, int(r.amount_minor))
+        for r in lines.itertuples()
+    }
+
+
+def test_a_returned_deal_is_clawed_back_from_split_owners_overlay_and_override_inside_the_window_only(
+    tmp_path,
+):
+    folder = write_workbook(
+        tmp_path / "wb",
+        "{rep: Li, segment: Security, shares: {Li: 0.6, Wang: 0.4}, overlays: {Chen: 1.0}}",
+        [
+            ("2026-01-15", 10_000, "Li", "East", "Security", "L-1"),
+            ("2026-01-10", 4_000, "Li", "East", "Security", "L-2"),
+            ("2026-01-20", 2_000, "Boss", "East", "Core", "B-1"),  # the team lead's own sale
+            ("2026-02-05", -10_000, "Li", "East", "Security", "L-1"),  # 21 days after the sale: inside 30
+            ("2026-02-10", -2_000, "Boss", "East", "Core", "B-1"),  # 21 days: inside
+            ("2026-03-01", -4_000, "Li", "East", "Security", "L-2"),  # 50 days after the sale: outside
+        ],
+    )
+    # January: 14,000 of Security split 60/40: Li 8,400 × 5% = 420, Wang 5,600 × 5% = 280; Chen credited
+    # 100% beside them: 14,000 × 5% = 700; Boss 1% of East's 14,000 = 140 (not of his own sale), and his own
+    # B-1 2,000 × 5% = 100
+    assert close(folder, "2026-01") == {
+        ("Boss", "payment", "band", "2026-01", "", 100_00),
+        ("Li", "payment", "band", "2026-01", "", 420_00),
+        ("Wang", "payment", "band", "2026-01", "", 280_00),
+        ("Chen", "payment", "band", "2026-01", "", 700_00),
+        ("Boss", "payment", "team_override", "2026-01", "", 140_00),
+    }
+    # February: L-1's 10,000 came back inside the window; each credited person gives back their share at
+    # their January rate: Li 6,000 × 5% = 300, Wang 4,000 × 5% = 200, Chen 10,000 × 5% = 500, Boss 1% = 100.
+    # B-1 is recovered at the 5% it earned Boss (100), not at his month's 240 ÷ 2,000 with the override in it
+    assert close(folder, "2026-02") == {
+        ("Boss", "clawback", "clawback", "2026-01", "B-1", -100_00),
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -300_00),
+        ("Wang", "clawback", "clawback", "2026-01", "L-1", -200_00),
+        ("Chen", "clawback", "clawback", "2026-01", "L-1", -500_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -100_00),
+    }
+    # March: L-2 came back after the window: nobody repays, and nobody's March is cut for it
+    assert close(folder, "2026-03") == set()
+    lines = read_ledger(open_workbook(folder)).lines
+    assert lines.groupby("rep")["amount_minor"].sum().to_dict() == {
+        "Li": 120_00,
+        "Wang": 80_00,
+        "Chen": 200_00,
+        "Boss": 40_00,
+    }  # fmt: skip  (what L-2 earned each)
+
+
+def test_found_case_the_overlay_and_the_team_lead_give_back_500_and_100_on_a_fully_returned_deal(tmp_path):
+    # found by the scenario tests: on a fully returned deal only its owner Li repaid; Chen kept 500 and
+    # Boss 100 (without a clawback rule the return nets for everyone, so the clawback must too)
+    folder = write_workbook(
+        tmp_path / "wb",
+        "{rep: Li, segment: Security, overlays: {Chen: 1.0}}",
+        [
+            ("2026-01-15", 10_000, "Li", "East", "Security", "L-1"),
+            ("2026-02-05", -10_000, "Li", "East", "Security", "L-1"),
+        ],
+    )
+    close(folder, "2026-01")
+    assert close(folder, "2026-02") == {
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -500_00),
+        ("Chen", "clawback", "clawback", "2026-01", "L-1", -500_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -100_00),
+    }
+    lines = read_ledger(open_workbook(folder)).lines
+    assert (lines.groupby("rep")["amount_minor"].sum() == 0).all()  # nobody keeps anything on it
+
+
+WINNER_PLAN = """\
+name: Won accounts returned
+currency: CNY
+locale: en
+sources:
+  sales:
+    path: data/sales.csv
+    columns: {date: date, amount: amount, rep: rep, team: team, account: customer, deal: order_no}
+incentives:
+  measurement: monthly
+  commission: {base_rate: 0.05}
+  crediting: [{account: Acme, shares: {Fay: 0.5, Hunter: 0.5}}]
+  account_winner: {months: 6}
+  clawback: {window_days: 30}
+"""
+
+
+def test_a_return_is_recovered_from_the_accounts_winner_and_from_each_owner_of_an_account_split(tmp_path):
+    folder = tmp_path / "wb"
+    (folder / "data").mkdir(parents=True)
+    pd.DataFrame(
+        [
+            ("2026-01-10", 5_000, "Hunter", "New", "Orbit", "H-1"),  # Hunter wins Orbit
+            ("2026-02-10", 4_000, "Fay", "Farm", "Orbit", "O-2"),  # Fay books on Orbit: Hunter's credit
+            ("2026-02-12", 6_000, "Fay", "Farm", "Acme", "A-1"),  # Acme is split 50/50
+            ("2026-03-01", -4_000, "Fay", "Farm", "Orbit", "O-2"),  # 19 days after the sale: inside
+            ("2026-03-02", -6_000, "Fay", "Farm", "Acme", "A-1"),  # 18 days after the sale: inside
+        ],
+        columns=["date", "amount", "rep", "team", "customer", "order_no"],
+    ).to_csv(folder / "data" / "sales.csv", index=False)
+    (folder / "plan.yaml").write_text(WINNER_PLAN, encoding="utf-8")
+    months = pd.period_range("2026-01", "2026-12", freq="M")
+    open_workbook(folder).write_table(
+        "targets",
+        pd.DataFrame(
+            [(m, r, t, 50_000.0) for m in months for r, t in (("Hunter", "New"), ("Fay", "Farm"))],
+            columns=["period", "rep", "team", "target"],
+        ),
+    )
+    assert close(folder, "2026-01") == {("Hunter", "payment", "band", "2026-01", "", 250_00)}
+    # February: O-2's 4,000 is Hunter's (he won Orbit): 200; A-1's 6,000 split: 3,000 × 5% = 150 each
+    assert close(folder, "2026-02") == {
+        ("Hunter", "payment", "band", "2026-02", "", 350_00),
+        ("Fay", "payment", "band", "2026-02", "", 150_00),
+    }
+    # March: both deals come back inside the window. O-2 is recovered from Hunter, who was paid on it, not
+    # from Fay, who booked it; A-1 from its two owners, 150 each. Nobody's March is cut or credited for them.
+    assert close(folder, "2026-03") == {
+        ("Hunter", "clawback", "clawback", "2026-02", "O-2", -200_00),
+        ("Hunter", "clawback", "clawback", "2026-02", "A-1", -150_00),
+        ("Fay", "clawback", "clawback", "2026-02", "A-1", -150_00),
+    }
+
+
+def test_a_manager_credited_with_the_team_on_their_own_plan_gives_back_at_their_own_rate(tmp_path):
+    folder = write_workbook(
+        tmp_path / "wb",
+        "{rep: Li, segment: Security, overlays: {Chen: 1.0}}",
+        [
+            ("2026-01-15", 10_000, "Li", "East", "Security", "L-1"),
+            ("2026-01-20", 2_000, "Boss", "East", "Core", "B-1"),
+            ("2026-02-05", -5_000, "Li", "East", "Security", "L-1"),  # half of L-1 back after 21 days
+        ],
+    )
+    plan = folder / "plan.yaml"  # no override rate: Boss is paid on his own plan for the team's sales
+    plan.write_text(plan.read_text().replace(", override_rate: 0.01", ""), encoding="utf-8")
+    # January: Li 10,000 × 5% = 500, Chen 500 beside him; Boss his own 2,000 + East's 10,000 = 12,000 × 5%
+    assert close(folder, "2026-01") == {
+        ("Li", "payment", "band", "2026-01", "", 500_00),
+        ("Chen", "payment", "band", "2026-01", "", 500_00),
+        ("Boss", "payment", "band", "2026-01", "", 600_00),
+    }
+    # February: 5,000 of L-1 back inside the window: 5% of it from each of the three
+    assert close(folder, "2026-02") == {
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -250_00),
+        ("Chen", "clawback", "clawback", "2026-01", "L-1", -250_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -250_00),
+    }
