@@ -205,3 +205,45 @@ def test_a_manager_credited_with_the_team_on_their_own_plan_gives_back_at_their_
         ("Chen", "clawback", "clawback", "2026-01", "L-1", -250_00),
         ("Boss", "clawback", "clawback", "2026-01", "L-1", -250_00),
     }
+
+
+def test_a_large_deal_returned_inside_the_window_gives_back_its_kicker_and_one_returned_after_keeps_it(
+    tmp_path,
+):
+    # the kicker is a per-deal bonus: before, it was kept by the clawback and instead taken back by an
+    # untraced prior-period adjustment when the later return shrank the deal, even after the window
+    rows = [
+        ("2026-01-15", 20_000, "Li", "East", "Security", "L-1"),
+        ("2026-01-16", 30_000, "Li", "East", "Security", "L-3"),
+        ("2026-02-05", -20_000, "Li", "East", "Security", "L-1"),  # 21 days after the sale: inside 30
+        ("2026-03-20", -10_000, "Li", "East", "Security", "L-3"),  # 63 days: outside
+    ]
+    folder = tmp_path / "wb"
+    write_workbook(folder, "{rep: Li, segment: Security, shares: {Li: 1.0}}", rows)
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(
+            "  clawback:", "  deal_kicker: {at_least: 10000, rate: 0.02}\n  clawback:"
+        ),
+        encoding="utf-8",
+    )
+    columns = ["date", "amount", "rep", "team", "segment", "order_no"]
+    closed = {}
+    for month in ("2026-01", "2026-02", "2026-03"):  # each close sees the sales file as it stood then
+        known = [r for r in rows if r[0][:7] <= month]
+        pd.DataFrame(known, columns=columns).to_csv(folder / "data" / "sales.csv", index=False)
+        closed[month] = close(folder, month)
+    # January: 50,000 × 5% = 2,500; both deals reach 10,000: kicker 2% × 50,000 = 1,000; Boss 1% = 500
+    assert closed["2026-01"] == {
+        ("Li", "payment", "band", "2026-01", "", 2_500_00),
+        ("Li", "payment", "deal_kicker", "2026-01", "", 1_000_00),
+        ("Boss", "payment", "team_override", "2026-01", "", 500_00),
+    }
+    # February: L-1's 20,000 back inside the window: 5% = 1,000 plus its kicker 2% = 400 on one line;
+    # Boss's override 1% = 200
+    assert closed["2026-02"] == {
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -1_400_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -200_00),
+    }
+    # March: L-3's return is after the window: its kicker and commission stay paid
+    assert closed["2026-03"] == set()

@@ -9,7 +9,9 @@ credited as its sale was (`model/credit.credit_sales`: owners' splits, overlays,
 manager's team credit or override), and each credited person gives back their share at the rate it earned
 them for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected,
 per-deal bonuses and overrides are not a rate on the deal; an override is recovered at its own rate; never
-more than that period paid), naming that period and the deal. A return after the window recovers nothing
+more than that period paid), naming that period and the deal. The deal-size kicker paid on a returned deal
+is taken back on the same line from the rep who booked it (`kicker_back`; the deal's size counts no later
+month's return, `workbook/deals.py`, so the kicker is not also cut by a prior-period adjustment). A return after the window recovers nothing
 from anyone. What was already clawed back per deal and person is in the ledger, so a clawback is raised once
 and only corrected by the difference. Pure: frames in, frames out; minor units.
 """
@@ -114,6 +116,26 @@ def _override_rates(credited: pd.DataFrame, section: IncentivesSection | None) -
     return rates
 
 
+def kicker_back(chosen: pd.DataFrame, section: IncentivesSection | None, owed: pd.DataFrame) -> pd.DataFrame:
+    """The deal-size kicker a return inside the window takes back from the rep who booked the deal: the
+    kicker rate on what came back, and the fixed bonus once the deal falls under the kicker's size; never
+    more than the kicker that rep was paid for that period (`owed['kicker']`). Keys deal, rep, for_period."""
+    k = None if section is None else section.deal_kicker
+    if k is None or chosen.empty or "kicker" not in owed.columns or chosen["sold_size"].isna().all():
+        return pd.DataFrame(columns=["deal", "rep", "for_period", "kicker"])
+    deals = chosen.groupby(["deal", "rep", "for_period"], as_index=False).agg(
+        returned=("returned", "sum"), sold_size=("sold_size", "first")
+    )
+    large = (deals["sold_size"] >= k.at_least).to_numpy()
+    fell = (deals["sold_size"] - deals["returned"] < k.at_least).to_numpy()
+    amount = np.where(
+        large, k.rate * deals["returned"].to_numpy(dtype=float) + np.where(fell, k.bonus, 0.0), 0.0
+    )
+    paid = owed.assign(rep=owed["rep"].astype(str)).groupby(["for_period", "rep"])["kicker"].sum()
+    most = paid.reindex(pd.MultiIndex.from_frame(deals[["for_period", "rep"]])).fillna(0.0).clip(lower=0)
+    return deals[["deal", "rep", "for_period"]].assign(kicker=np.minimum(amount, most.to_numpy(dtype=float)))
+
+
 def clawback_lines(
     returns: pd.DataFrame,
     window_days: int,
@@ -144,7 +166,9 @@ def clawback_lines(
     due = (days <= window_days) & np.asarray(back_month <= open_period) & paid_for.isin(closed)
     if "sale_won_by" in later.columns:  # a deal is credited to the winner its sale was credited to
         later = later.drop(columns=["won_by", "won_team"]).rename(columns=lambda c: c.removeprefix("sale_"))
-    dims = [c for c in later.columns if c not in ("deal", "rep", "sold_on", "returned_on", "amount")]
+    dims = [
+        c for c in later.columns if c not in ("deal", "rep", "sold_on", "returned_on", "amount", "sold_size")
+    ]
     chosen = pd.DataFrame(
         {
             "deal": later["deal"].astype(str).to_numpy()[due],
@@ -152,6 +176,9 @@ def clawback_lines(
             **{d: later[d].astype(str).to_numpy()[due] for d in dims},
             "for_period": paid_for[due],
             "returned": -later["amount"].to_numpy(dtype=float)[due],
+            "sold_size": later.get("sold_size", pd.Series(np.nan, index=later.index)).to_numpy(dtype=float)[
+                due
+            ],
         }
     )
     credited = credited_returns(chosen, section)
@@ -171,6 +198,10 @@ def clawback_lines(
     rate = np.where(np.isnan(override), credited["rate"].fillna(0.0).to_numpy(dtype=float), override)
     credited = credited.assign(recovered=credited["returned"].to_numpy(dtype=float) * rate)
     due_now = credited.groupby(keys, as_index=False)[["returned", "recovered"]].sum()
+    kicker = kicker_back(chosen, section, rates)
+    if not kicker.empty:
+        due_now = due_now.merge(kicker, on=keys, how="outer").fillna({"returned": 0.0, "recovered": 0.0})
+        due_now["recovered"] += due_now.pop("kicker").fillna(0.0)
     due_now = due_now.merge(paid.drop(columns="rate"), on=["for_period", "rep"], how="left")
     due_now["rate"] = (due_now["recovered"] / due_now["returned"].where(due_now["returned"] != 0)).fillna(0.0)
     due_now["owed_minor"] = -np.round(due_now.pop("recovered") * scale).astype(np.int64)

@@ -88,6 +88,9 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
     off = off.groupby([off["period"], off["rep"].astype(str)])["amount"].sum()
     keys = pd.MultiIndex.from_arrays([rows["for_period"], rows["rep"]])
     rows["on_sales"] = rows["earned"] - off.reindex(keys).fillna(0.0).to_numpy()  # earned at a rate on sales
+    kicker = lines[lines["component"].astype(str) == "deal_kicker"]
+    kicker = kicker.groupby([kicker["period"], kicker["rep"].astype(str)])["amount"].sum()
+    rows["kicker"] = kicker.reindex(keys).fillna(0.0).to_numpy()  # what a clawback may take back of it
     if "plan" in reps.columns:  # role plans: one row per plan a rep was on
         rows = rows.groupby(["for_period", "rep"], as_index=False, sort=False).agg(
             team=("team", "last"),
@@ -96,6 +99,7 @@ def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.
             quota=("quota", "sum"),
             earned=("earned", "sum"),
             on_sales=("on_sales", "sum"),
+            kicker=("kicker", "sum"),
         )
     owed = rows.assign(sales=rows["sales"].round(digits), quota=rows["quota"].round(digits))
     if isinstance(plan_version, pd.Series):
@@ -427,6 +431,7 @@ def owed_by_period_empty() -> pd.DataFrame:
             "quota",
             "earned",
             "on_sales",
+            "kicker",
             "plan_version",
         ]
     )

@@ -56,13 +56,23 @@ def _ordered_lines_sql(lines: str) -> list[str]:
     ]
 
 
-def _deals_sql(key: str | None, at_least: float) -> str:
-    """Deals of at least `at_least`: (first, size) per deal id (or invoice), else per line."""
+def _deals_sql(key: str | None, at_least: float, clawed: bool = False) -> str:
+    """Deals of at least `at_least`: (first, size) per deal id (or invoice), else per line. With `clawed`
+    (a clawback rule on deal ids) a return dated in a later month than the deal's first sale is left out of
+    its size: the kicker paid stays as paid, and the clawback recovers it inside the window only."""
     amount = ident("amount")
     if key is None:  # each line is a deal
         return f"SELECT line_order AS first, {amount} AS size FROM ordered WHERE {amount} >= {at_least!r}"
+    lines = f"ordered WHERE {ident(key)} IS NOT NULL"
+    if clawed:
+        date = ident("date")
+        sold = f"min(CASE WHEN {amount} > 0 THEN {date} END) OVER (PARTITION BY {ident(key)})"
+        lines = (
+            f"(SELECT *, {sold} AS sold_on FROM {lines}) AS o WHERE NOT ({amount} < 0 AND "
+            f"date_trunc('month', {date}) > date_trunc('month', sold_on))"
+        )
     return (
-        f"SELECT min(line_order) AS first, SUM({amount}) AS size FROM ordered WHERE {ident(key)} IS NOT NULL "
+        f"SELECT min(line_order) AS first, SUM({amount}) AS size FROM {lines} "
         f"GROUP BY {ident(key)} HAVING SUM({amount}) >= {at_least!r}"
     )
 
@@ -79,7 +89,12 @@ def _new_accounts_sql(first_order: bool) -> str:
 
 
 def deal_facts_sql(
-    lines: str, grain: str, key: str | None, deal_edges: list[float], logo_edges: list[float] | None
+    lines: str,
+    grain: str,
+    key: str | None,
+    deal_edges: list[float],
+    logo_edges: list[float] | None,
+    clawed: bool = False,
 ) -> str:
     """The per-deal facts over `lines` (date, amount, rep, team [, key] [, account]): per period start, rep,
     team and bands, the large deals (`deals`, `deal_sales`) and new accounts (`new_logos`)."""
@@ -87,7 +102,7 @@ def deal_facts_sql(
     if deal_edges:
         facts.append(
             f"SELECT first, {_band_sql('size', deal_edges)} AS deal_from, 1 AS deals, size AS deal_sales, "
-            f"-1 AS logo_from, 0 AS new_logos FROM ({_deals_sql(key, deal_edges[0])}) AS x"
+            f"-1 AS logo_from, 0 AS new_logos FROM ({_deals_sql(key, deal_edges[0], clawed)}) AS x"
         )
     if logo_edges is not None:
         facts.append(
@@ -119,12 +134,14 @@ def deal_facts(
     calendar: Calendar,
     deal_edges: Sequence[float] = (),
     logo_edges: Sequence[float] | None = None,
+    clawed: bool = False,
 ) -> pd.DataFrame:
     """Per-deal facts counted on the transactions in DuckDB, as rows the pay cube carries beside the sales.
 
     - Deals (the lines of one deal id, else of one invoice, else each line on its own) of at least the
       smallest of `deal_edges`: per period of the deal's first line, rep and team of that line, and size
       band (`deal_from`, the largest edge the deal reaches), their count (`deals`) and value (`deal_sales`).
+      With `clawed` (a clawback rule and a deal column) later months' returns do not shrink a deal.
     - With `logo_edges`, new accounts: an account's first line ever (over the whole file), credited to the
       rep and team on it; per period, rep, team and first-order band (`logo_from`, the account's first day's
       value), their count (`new_logos`). Lines without an account are left out.
@@ -148,7 +165,9 @@ def deal_facts(
     def query(con, scan):
         normalised = normalised_sql(scan, source, columns, clean_dimensions=False)
         lines = f"SELECT * FROM ({normalised}) AS s WHERE {ident('date')} IS NOT NULL"
-        return con.sql(deal_facts_sql(lines, calendar.grain, key, deal_edges, logo_bands)).df()
+        return con.sql(
+            deal_facts_sql(lines, calendar.grain, key, deal_edges, logo_bands, clawed and key == "deal")
+        ).df()
 
     raw = run_on_source(source, Path(base_dir), query)
     if raw.empty:
@@ -186,7 +205,12 @@ def with_deal_facts(cube: pd.DataFrame, workbook, section: IncentivesSection) ->
         return cube
     with workbook._conversions():
         rows = deal_facts(
-            workbook.source("sales"), workbook.path, workbook.plan.calendar, kickers, logos if logos else None
+            workbook.source("sales"),
+            workbook.path,
+            workbook.plan.calendar,
+            kickers,
+            logos if logos else None,
+            clawed=section.clawback is not None,
         )
     sales = cube.assign(**FACTS)
     for column in sales.columns.difference(rows.columns):  # product, account, deal, cost …: not of these rows

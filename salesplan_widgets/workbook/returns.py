@@ -26,7 +26,8 @@ from salesplan_widgets.workbook.workbook import Workbook
 def deal_returns(
     workbook: Workbook, section: IncentivesSection, by_product: bool = False
 ) -> pd.DataFrame | None:
-    """deal, rep, the cube's dimensions, sold_on (the deal's first sale), returned_on and amount (negative)."""
+    """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its sales, for the
+    kicker it earned), returned_on and amount (negative)."""
     source = workbook.source("sales")
     if section.clawback is None or "deal" not in source.columns:
         return None
@@ -67,8 +68,9 @@ def deal_returns(
         kept = [*(f"lines.{ident(d)} AS {ident(d)}" for d in dimensions), *extra]
         sql = (
             f"WITH lines AS ({lines}), "
-            f"sold AS (SELECT {deal}, MIN({date}) AS sold_on FROM lines WHERE {amount} > 0 GROUP BY {deal}), "
-            f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, "
+            f"sold AS (SELECT {deal}, MIN({date}) AS sold_on, SUM({amount}) AS sold_size FROM lines "
+            f"WHERE {amount} > 0 GROUP BY {deal}), "
+            f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "
             f"lines.{date} AS returned_on, lines.{amount} AS amount "
             f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} {winners}"
             f"WHERE lines.{amount} < 0 AND lines.{date} IS NOT NULL) "
@@ -81,5 +83,6 @@ def deal_returns(
         frame = run_on_source(source, workbook.path, query)
     for column in ("sold_on", "returned_on"):
         frame[column] = pd.to_datetime(frame[column])
-    text = [c for c in frame.columns if c not in ("sold_on", "returned_on", "amount")]
+    frame["sold_size"] = frame["sold_size"].astype(float)
+    text = [c for c in frame.columns if c not in ("sold_on", "returned_on", "amount", "sold_size")]
     return frame.astype({c: str for c in text})
