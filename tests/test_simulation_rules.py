@@ -244,3 +244,31 @@ def test_each_role_plan_pays_its_own_per_deal_rule_in_the_simulation():
         120
     )
     assert payout_cost(sim, section, month="2026-06", rules=rules).cost[0] == 0.0
+
+
+def test_clawbacks_follow_the_credit_an_overlay_and_a_manager_on_team_credit_expect_their_share_back():
+    # Li (Security) and Wu (Core) sell 1,000 a month in team East, Boss 500 of his own; Chen is credited
+    # 100% beside Li as an overlay; Boss counts East's owners' sales on his own plan (team credit)
+    months = pd.period_range("2025-07", periods=12, freq="M")
+    sellers = [("Li", "Security", 1_000.0), ("Wu", "Core", 1_000.0), ("Boss", "Core", 500.0)]
+    sold = pd.DataFrame(
+        [(m, rep, "East", segment, amount) for rep, segment, amount in sellers for m in months],
+        columns=["period", "rep", "team", "segment", "actual"],
+    )
+    section = plan(
+        commission={"base_rate": 0.1},
+        clawback={"window_days": 30},
+        crediting=[{"rep": "Li", "segment": "Security", "overlays": {"Chen": 1.0}}],
+        hierarchy=[{"manager": "Boss", "team": "East"}],
+    )
+    back = returns().assign(team="East", segment="Security")  # Li's 1,200 inside the window, 3,000 after
+    reps = pd.Index(["Li", "Wu", "Chen", "Boss"], name="rep")
+    rules = rule_history(sold, reps, section, returns=back)
+    # Li 1,200 of 12,000; Chen 1,200 of the 12,000 credited beside Li (not the 1,200 of everyone's 30,000
+    # a rep without bookings was given); Boss 1,200 of his 6,000 + the team's 24,000 (not 0 of his own 6,000)
+    assert rules.returned == pytest.approx([0.1, 0.0, 0.1, 0.04])
+    sim = Simulation(reps=reps, quota=np.full(4, 10_000.0), sales=np.full((1, 4), 5_000.0), seed=0)
+    outcome = payout_cost(sim, section, rules=rules)
+    # each earns 500 on 5,000: Li gives back 50, Chen 50, Boss 20, Wu nothing
+    assert outcome.parts["clawback"][0] == pytest.approx(-120.0)
+    assert outcome.cost[0] == pytest.approx(2_000.0 - 120.0)

@@ -10,7 +10,8 @@ The rules beside bookings are simulated from what each rep's own history says pe
 sales and the draws are of sales. Cash collected is the share of sales collected in each age band over the
 history (so a collection lag and the late payments are in it as they were), margin is sales less the
 history's cost ratio, large deals and new logos are their value and count per unit of sales, clawbacks
-recover the share of sales returned within the plan's window at the rate paid. Draws, holdbacks and
+recover the share of sales returned within the plan's window at the rate paid, each as credited (an
+overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it). Draws, holdbacks and
 recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a holdback only
 moves pay to its release (forfeiture on leaving is not simulated), a guarantee's top-up is a cost, a
 recoverable draw's top-up is an advance (cash, not cost), recovered from commission above the draw.
@@ -156,6 +157,33 @@ class RuleHistory:
         return frame.loc[:, frame.columns.to_numpy(dtype=float) >= edge].to_numpy().sum(1)
 
 
+def _returned_ratio(
+    history: pd.DataFrame, within: pd.DataFrame, reps: pd.Index, section: IncentivesSection
+) -> np.ndarray:
+    """(reps,) sales returned within the window ÷ sales, both as credited (`model/credit.py`): an owner's
+    split, an overlay, an account's winner and a manager counting the team on their own plan each expect
+    their share back, as a close claws it back. Overrides are left out: the simulation pays none."""
+    from salesplan_widgets.model.clawbacks import credited_returns
+    from salesplan_widgets.model.credit import credit_sales
+
+    if "sale_won_by" in within.columns:  # a deal is credited to the winner its sale was credited to
+        within = within.drop(columns=["won_by", "won_team"]).rename(columns=lambda c: c.removeprefix("sale_"))
+    back = within.drop(columns=["sold_on", "returned_on", "amount", "sold_size"], errors="ignore").assign(
+        rep=within["rep"].astype(str), returned=-within["amount"].to_numpy(dtype=float)
+    )
+    sold = credit_sales(history, section)
+    back = credited_returns(back, section)
+    frame = pd.concat(
+        [
+            sold[["rep", "credit", "actual"]].assign(returned=0.0),
+            back[["rep", "credit", "returned"]].assign(actual=0.0),
+        ],
+        ignore_index=True,
+    )
+    frame = frame[frame["credit"] != "team_override"].assign(rep=lambda f: f["rep"].astype(str))
+    return _per_rep_ratio(frame, "returned", reps).iloc[:, 0].to_numpy()
+
+
 def rule_history(
     history: pd.DataFrame,
     reps: pd.Index,
@@ -189,11 +217,7 @@ def rule_history(
     if section.clawback is not None and len(later) and len(history):
         days = (pd.to_datetime(later["returned_on"]) - pd.to_datetime(later["sold_on"])).dt.days
         within = later[days.to_numpy() <= section.clawback.window_days]
-        frame = history[["rep", "actual"]].assign(returned=0.0)
-        back = pd.DataFrame({"rep": within["rep"].astype(str), "actual": 0.0,
-                             "returned": -within["amount"].to_numpy(dtype=float)})  # fmt: skip
-        returned = _per_rep_ratio(pd.concat([frame, back], ignore_index=True), "returned", reps).iloc[:, 0]
-        returned = returned.to_numpy()
+        returned = _returned_ratio(history, within, reps, section)
     money = lambda s: np.zeros(len(reps)) if s is None else s.reindex(reps.astype(str)).fillna(0.0).to_numpy()  # noqa: E731
     return RuleHistory(
         collected=ratio("collected", "age_from"),
