@@ -137,8 +137,9 @@ def _winner_credit(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFra
     moved = taken.assign(rep=taken["won_by"], credit="won_overlay" if rule.overlay else "won")
     if "team" in moved.columns:
         moved = moved.assign(team=moved["won_team"])
-    # the winner is credited with the account's sales, not the booker's cash, deals or new accounts
-    moved = moved.assign(**{c: 0.0 for c in OWN_FACTS if c in moved.columns})
+    # the winner is credited with the account's sales and the cash collected on them (both marked with the
+    # winner in the pay cube), not the booker's large deals or new accounts
+    moved = moved.assign(**{c: 0.0 for c in OWN_FACTS if c in moved.columns and c != "collected"})
     parts = [cube[~won], taken, moved] if rule.overlay else [cube[~won], moved]
     return pd.concat(parts, ignore_index=True).drop(columns=list(WON))
 

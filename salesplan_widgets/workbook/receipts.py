@@ -5,17 +5,20 @@ date, rep and team; its age is the days from the invoice date to the receipt dat
 receipt period × rep × team × age band, where the bands are the plan's ageing steps (of every plan version,
 so each version can read its own), and come back as rows the pay cube carries beside the sales
 (`actual` 0, `collected` the cash, `age_from` the band's lower edge in days). Receipts whose invoice is in no
-sales line are an InputError that lists them. Storage only: the rates live in model/components/collections.py.
+sales line are an InputError that lists them. With `account_winner`, an invoice's cash is marked with its
+account's winner as its sale is, so the cash collected is credited to the winner (or both, as an overlay). Storage only: the rates live in model/components/collections.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
+from salesplan_widgets.model.credit import WON, needs_accounts
 from salesplan_widgets.schema import Calendar, Source
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import CUBE_DIMENSIONS, period_freq, period_start_sql
@@ -50,30 +53,71 @@ def _invoice_missing(source: Source, column: str) -> InputError:
     )
 
 
+def _winner_sql(sales: Source, scan, months: int, skip_accounts, skip_deals) -> tuple[str, list[str]]:
+    """The join and the `won_by`, `won_team` columns marking an invoice's cash with its account's winner,
+    when the invoice was dated inside the winner's first `months` and booked by someone else (as its sale
+    is credited, `won_accounts.py`); accounts and deals a split names keep their split."""
+    from salesplan_widgets.workbook.won_accounts import winners_sql
+
+    date = ident("date")
+    lines = (
+        f"SELECT * FROM ({normalised_sql(scan, sales, ('date', 'rep', 'team', 'account'))}) AS l "
+        f"WHERE {date} IS NOT NULL AND account <> {literal(UNKNOWN)}"
+    )
+    won = [f"w.f.r IS NOT NULL AND i.invoiced < w.f.d + INTERVAL {int(months)} MONTH AND i.rep <> w.f.r"]
+    if skip_accounts:
+        won.append(f"i.account NOT IN ({', '.join(literal(a) for a in skip_accounts)})")
+    if skip_deals and "deal" in sales.columns:
+        won.append(f"i.deal NOT IN ({', '.join(literal(d) for d in skip_deals)})")
+    when = " AND ".join(won)
+    team = "w.f.t" if "team" in sales.columns else literal(ALL)
+    columns = [
+        f"CASE WHEN {when} THEN w.f.r ELSE {literal(ALL)} END AS won_by",
+        f"CASE WHEN {when} THEN {team} ELSE {literal(ALL)} END AS won_team",
+    ]
+    return f"LEFT JOIN ({winners_sql(lines)}) AS w ON i.account = w.account ", columns
+
+
 def collected_rows(
-    sales: Source, receipts: Source, base_dir: Path, calendar: Calendar, edges: list[int]
+    sales: Source,
+    receipts: Source,
+    base_dir: Path,
+    calendar: Calendar,
+    edges: list[int],
+    winner_months: int = 0,
+    skip_accounts: Sequence[str] = (),
+    skip_deals: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Cash collected per receipt period × cube dimensions × age band, as rows of the pay cube."""
+    """Cash collected per receipt period × cube dimensions × age band, as rows of the pay cube. With
+    `winner_months` (the plan's `account_winner`) the rows also say whose won account the cash is of
+    (`won_by`, `won_team`, else 'all'), so it is credited as the invoice's sale was."""
     if "invoice" not in sales.columns:
         raise _invoice_missing(sales, "invoice")
     dims = [d for d in CUBE_DIMENSIONS if d in sales.columns]
+    winner = winner_months > 0 and "account" in sales.columns
+    extra = [c for c in ("account", "deal") if winner and c in sales.columns]
     freq = period_freq(calendar)
     band = " + ".join([*(f"CAST(age > {int(e)} AS INTEGER)" for e in edges), "0"])
     whens = " ".join(f"WHEN band = {i + 1} THEN {int(e)}" for i, e in enumerate(edges))
     lower = f"CASE {whens} ELSE 0 END" if edges else "0"  # the band's lower edge in days
     date = ident("date")
+    won = list(WON) if winner else []
 
     def query(con, scan):
         paid = open_source(con, receipts, base_dir)
         invoices = (
-            f"SELECT invoice, MIN({date}) AS invoiced, {', '.join(f'arg_min({ident(d)}, {date}) AS {ident(d)}' for d in dims)} "
-            f"FROM ({normalised_sql(scan, sales, ('date', 'invoice', *dims))}) AS s "
+            f"SELECT invoice, MIN({date}) AS invoiced, {', '.join(f'arg_min({ident(d)}, {date}) AS {ident(d)}' for d in [*dims, *extra])} "
+            f"FROM ({normalised_sql(scan, sales, ('date', 'invoice', *dims, *extra))}) AS s "
             f"WHERE {date} IS NOT NULL AND invoice <> {literal(UNKNOWN)} GROUP BY invoice"
         )
         cash = normalised_sql(paid, receipts, ("date", "amount", "invoice"))
+        join, marks = (
+            _winner_sql(sales, scan, winner_months, skip_accounts, skip_deals) if winner else ("", [])
+        )
         joined = (
             f"SELECT r.invoice, r.{date} AS received, r.amount, i.invoiced, "
-            f"{', '.join(f'i.{ident(d)}' for d in dims)} FROM ({cash}) AS r LEFT JOIN ({invoices}) AS i USING (invoice) "
+            f"{', '.join([*(f'i.{ident(d)}' for d in dims), *marks])} FROM ({cash}) AS r "
+            f"LEFT JOIN ({invoices}) AS i USING (invoice) {join}"
             f"WHERE r.{date} IS NOT NULL"
         )
         con.execute(f"CREATE TEMP TABLE received AS {joined}")
@@ -87,7 +131,7 @@ def collected_rows(
         )
         grouped = con.sql(
             f"SELECT CAST({period_start_sql(calendar.grain, 'received')} AS DATE) AS period_start, "
-            f"{', '.join([*(ident(d) for d in dims), ''])}{lower} AS age_from, SUM(amount) AS collected "
+            f"{', '.join([*(ident(d) for d in [*dims, *won]), ''])}{lower} AS age_from, SUM(amount) AS collected "
             f"FROM ({aged}) AS b GROUP BY ALL"
         ).df()
         return unmatched, grouped
@@ -110,7 +154,9 @@ def collected_rows(
     frame["actual"], frame["quantity"], frame["lines"] = 0.0, 0.0, 0
     frame["collected"] = raw["collected"].astype(float).to_numpy()
     frame["age_from"] = raw["age_from"].astype("int64").to_numpy()
-    keys = ["period", *CUBE_DIMENSIONS, "age_from"]
+    for mark in won:
+        frame[mark] = raw[mark].astype(str).to_numpy()
+    keys = ["period", *CUBE_DIMENSIONS, *won, "age_from"]
     return frame.groupby(keys, sort=True, as_index=False)[["actual", "quantity", "lines", "collected"]].sum()
 
 
@@ -120,10 +166,13 @@ def with_collections(cube: pd.DataFrame, workbook, section: IncentivesSection) -
     if not any(r.collections for r in rules):
         return cube
     receipts = workbook.source("receipts")  # a clear error when the plan pays on cash but has no receipts
+    winner = section.account_winner.months if section.account_winner is not None else 0
+    accounts, deals = needs_accounts(section)
     with workbook._conversions():
         rows = collected_rows(
-            workbook.source("sales"), receipts, workbook.path, workbook.plan.calendar, ageing_edges(section)
-        )
+            workbook.source("sales"), receipts, workbook.path, workbook.plan.calendar, ageing_edges(section),
+            winner if "won_by" in cube.columns else 0, accounts, deals,
+        )  # fmt: skip
     sales = cube.assign(collected=0.0, age_from=0)
     for column in sales.columns.difference(rows.columns):  # product, account, deal, cost …: not of these rows
         rows[column] = 0.0 if pd.api.types.is_numeric_dtype(sales[column]) else ALL
