@@ -247,3 +247,77 @@ def test_a_large_deal_returned_inside_the_window_gives_back_its_kicker_and_one_r
     }
     # March: L-3's return is after the window: its kicker and commission stay paid
     assert closed["2026-03"] == set()
+
+
+def test_a_segment_split_large_deals_kicker_is_given_back_by_the_rep_it_paid_not_by_the_others(tmp_path):
+    rows = [
+        ("2026-01-15", 20_000, "Li", "East", "Security", "L-1"),
+        ("2026-02-05", -20_000, "Li", "East", "Security", "L-1"),  # 21 days after the sale: inside 30
+    ]
+    folder = tmp_path / "wb"
+    write_workbook(
+        folder, "{rep: Li, segment: Security, shares: {Li: 0.6, Wang: 0.4}, overlays: {Chen: 1.0}}", rows
+    )
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(
+            "  clawback:", "  deal_kicker: {at_least: 10000, rate: 0.02}\n  clawback:"
+        ),
+        encoding="utf-8",
+    )
+    columns = ["date", "amount", "rep", "team", "segment", "order_no"]
+    closed = {}
+    for month in ("2026-01", "2026-02"):  # each close sees the sales file as it stood then
+        known = [r for r in rows if r[0][:7] <= month]
+        pd.DataFrame(known, columns=columns).to_csv(folder / "data" / "sales.csv", index=False)
+        closed[month] = close(folder, month)
+    # January: 20,000 of Security split 60/40 and credited 100% to Chen at 5% (Li 600, Wang 400, Chen
+    # 1,000); the kicker 2% × 20,000 = 400 is paid to the booking rep Li (a large deal is counted per rep and
+    # team, not per segment, so the segment's split does not share it); Boss 1% of East's 20,000 = 200
+    assert closed["2026-01"] == {
+        ("Li", "payment", "band", "2026-01", "", 600_00),
+        ("Li", "payment", "deal_kicker", "2026-01", "", 400_00),
+        ("Wang", "payment", "band", "2026-01", "", 400_00),
+        ("Chen", "payment", "band", "2026-01", "", 1_000_00),
+        ("Boss", "payment", "team_override", "2026-01", "", 200_00),
+    }
+    # February: the whole deal back inside the window: the kicker comes back from Li alone, who was paid it
+    assert closed["2026-02"] == {
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -1_000_00),
+        ("Wang", "clawback", "clawback", "2026-01", "L-1", -400_00),
+        ("Chen", "clawback", "clawback", "2026-01", "L-1", -1_000_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -200_00),
+    }
+
+
+def test_a_rep_split_large_deals_kicker_is_given_back_by_each_owner_in_their_share(tmp_path):
+    rows = [
+        ("2026-01-15", 20_000, "Li", "East", "Security", "L-1"),
+        ("2026-02-05", -20_000, "Li", "East", "Security", "L-1"),  # 21 days after the sale: inside 30
+    ]
+    folder = tmp_path / "wb"
+    write_workbook(folder, "{rep: Li, shares: {Li: 0.6, Wang: 0.4}}", rows)
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(
+            "  clawback:", "  deal_kicker: {at_least: 10000, rate: 0.02}\n  clawback:"
+        ),
+        encoding="utf-8",
+    )
+    columns = ["date", "amount", "rep", "team", "segment", "order_no"]
+    closed = {}
+    for month in ("2026-01", "2026-02"):
+        known = [r for r in rows if r[0][:7] <= month]
+        pd.DataFrame(known, columns=columns).to_csv(folder / "data" / "sales.csv", index=False)
+        closed[month] = close(folder, month)
+    # a split of all Li's sales shares the kicker too: 2% × 20,000 = 400 as 240 and 160
+    assert {r for r in closed["2026-01"] if r[2] == "deal_kicker"} == {
+        ("Li", "payment", "deal_kicker", "2026-01", "", 240_00),
+        ("Wang", "payment", "deal_kicker", "2026-01", "", 160_00),
+    }
+    # back inside the window: Li 600 + 240, Wang 400 + 160, Boss 1% of 20,000
+    assert closed["2026-02"] == {
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -840_00),
+        ("Wang", "clawback", "clawback", "2026-01", "L-1", -560_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -200_00),
+    }

@@ -10,7 +10,7 @@ manager's team credit or override), and each credited person gives back their sh
 them for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected,
 per-deal bonuses and overrides are not a rate on the deal; an override is recovered at its own rate; never
 more than that period paid), naming that period and the deal. The deal-size kicker paid on a returned deal
-is taken back on the same line from the rep who booked it (`kicker_back`; the deal's size counts no later
+is taken back on the same line from whoever it paid (`kicker_back`; the deal's size counts no later
 month's return, `workbook/deals.py`, so the kicker is not also cut by a prior-period adjustment). A return after the window recovers nothing
 from anyone. What was already clawed back per deal and person is in the ledger, so a clawback is raised once
 and only corrected by the difference. Pure: frames in, frames out; minor units.
@@ -116,24 +116,46 @@ def _override_rates(credited: pd.DataFrame, section: IncentivesSection | None) -
     return rates
 
 
+KICKER_CREDIT = ("booked", "split", "overlay")  # who is paid a deal's kicker (a manager's team credit is not)
+
+
 def kicker_back(chosen: pd.DataFrame, section: IncentivesSection | None, owed: pd.DataFrame) -> pd.DataFrame:
-    """The deal-size kicker a return inside the window takes back from the rep who booked the deal: the
-    kicker rate on what came back, and the fixed bonus once the deal falls under the kicker's size; never
-    more than the kicker that rep was paid for that period (`owed['kicker']`). Keys deal, rep, for_period."""
+    """The deal-size kicker a return inside the window takes back: the kicker rate on what came back, and
+    the fixed bonus once the deal falls under the kicker's size, from whoever the deal's kicker paid (it is
+    credited as the pay cube's large-deal row of the booking rep and team is: every other dimension 'all');
+    never more than the kicker each was paid for that period (`owed['kicker']`). Keys deal, rep, for_period."""
     k = None if section is None else section.deal_kicker
     if k is None or chosen.empty or "kicker" not in owed.columns or chosen["sold_size"].isna().all():
         return pd.DataFrame(columns=["deal", "rep", "for_period", "kicker"])
-    deals = chosen.groupby(["deal", "rep", "for_period"], as_index=False).agg(
-        returned=("returned", "sum"), sold_size=("sold_size", "first")
-    )
+    deals = chosen.groupby(["deal", "for_period"], as_index=False).agg(
+        returned=("returned", "sum"), sold_size=("sold_size", "first"), rep=("rep", "first"),
+        team=("team", "first") if "team" in chosen.columns else ("rep", "size"),
+    )  # fmt: skip
     large = (deals["sold_size"] >= k.at_least).to_numpy()
     fell = (deals["sold_size"] - deals["returned"] < k.at_least).to_numpy()
-    amount = np.where(
-        large, k.rate * deals["returned"].to_numpy(dtype=float) + np.where(fell, k.bonus, 0.0), 0.0
+    returned = deals["returned"].to_numpy(dtype=float)
+    amount = np.where(large, k.rate * returned + np.where(fell, k.bonus, 0.0), 0.0)
+    dims = [
+        c for c in chosen.columns if c not in ("deal", "rep", "team", "for_period", "returned", "sold_size")
+    ]
+    unit = pd.DataFrame(
+        {
+            "_deal": deals["deal"].to_numpy(),
+            "for_period": deals["for_period"].array,
+            "rep": deals["rep"].to_numpy(),
+            **({"team": deals["team"].astype(str).to_numpy()} if "team" in chosen.columns else {}),
+            **{d: "all" for d in dims},
+            "actual": amount,
+        }
     )
+    if section is not None:
+        unit = credit_sales(unit, section)
+        unit = unit[unit["credit"].isin(KICKER_CREDIT)]
+    back = unit.rename(columns={"_deal": "deal"}).groupby(["deal", "rep", "for_period"], as_index=False)
+    back = back["actual"].sum().rename(columns={"actual": "kicker"})
     paid = owed.assign(rep=owed["rep"].astype(str)).groupby(["for_period", "rep"])["kicker"].sum()
-    most = paid.reindex(pd.MultiIndex.from_frame(deals[["for_period", "rep"]])).fillna(0.0).clip(lower=0)
-    return deals[["deal", "rep", "for_period"]].assign(kicker=np.minimum(amount, most.to_numpy(dtype=float)))
+    most = paid.reindex(pd.MultiIndex.from_frame(back[["for_period", "rep"]])).fillna(0.0).clip(lower=0)
+    return back.assign(kicker=np.minimum(back["kicker"].to_numpy(dtype=float), most.to_numpy(dtype=float)))
 
 
 def clawback_lines(
