@@ -60,6 +60,25 @@ def close(folder: Path, month: str) -> set[tuple]:
     }
 
 
+def close_with_kicker_month_by_month(folder: Path, rows: list[tuple], months: tuple[str, ...]) -> dict:
+    """Add a 2% kicker on deals of 10,000 or more to the plan, then close each month with the sales file as
+    it stood then; each month's new ledger lines (see `close`)."""
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(
+            "  clawback:", "  deal_kicker: {at_least: 10000, rate: 0.02}\n  clawback:"
+        ),
+        encoding="utf-8",
+    )
+    columns = ["date", "amount", "rep", "team", "segment", "order_no"]
+    closed = {}
+    for month in months:
+        known = [r for r in rows if r[0][:7] <= month]
+        pd.DataFrame(known, columns=columns).to_csv(folder / "data" / "sales.csv", index=False)
+        closed[month] = close(folder, month)
+    return closed
+
+
 def test_a_returned_deal_is_clawed_back_from_split_owners_overlay_and_override_inside_the_window_only(
     tmp_path,
 ):
@@ -220,19 +239,7 @@ def test_a_large_deal_returned_inside_the_window_gives_back_its_kicker_and_one_r
     ]
     folder = tmp_path / "wb"
     write_workbook(folder, "{rep: Li, segment: Security, shares: {Li: 1.0}}", rows)
-    plan = folder / "plan.yaml"
-    plan.write_text(
-        plan.read_text(encoding="utf-8").replace(
-            "  clawback:", "  deal_kicker: {at_least: 10000, rate: 0.02}\n  clawback:"
-        ),
-        encoding="utf-8",
-    )
-    columns = ["date", "amount", "rep", "team", "segment", "order_no"]
-    closed = {}
-    for month in ("2026-01", "2026-02", "2026-03"):  # each close sees the sales file as it stood then
-        known = [r for r in rows if r[0][:7] <= month]
-        pd.DataFrame(known, columns=columns).to_csv(folder / "data" / "sales.csv", index=False)
-        closed[month] = close(folder, month)
+    closed = close_with_kicker_month_by_month(folder, rows, ("2026-01", "2026-02", "2026-03"))
     # January: 50,000 × 5% = 2,500; both deals reach 10,000: kicker 2% × 50,000 = 1,000; Boss 1% = 500
     assert closed["2026-01"] == {
         ("Li", "payment", "band", "2026-01", "", 2_500_00),
@@ -258,19 +265,7 @@ def test_a_segment_split_large_deals_kicker_is_given_back_by_the_rep_it_paid_not
     write_workbook(
         folder, "{rep: Li, segment: Security, shares: {Li: 0.6, Wang: 0.4}, overlays: {Chen: 1.0}}", rows
     )
-    plan = folder / "plan.yaml"
-    plan.write_text(
-        plan.read_text(encoding="utf-8").replace(
-            "  clawback:", "  deal_kicker: {at_least: 10000, rate: 0.02}\n  clawback:"
-        ),
-        encoding="utf-8",
-    )
-    columns = ["date", "amount", "rep", "team", "segment", "order_no"]
-    closed = {}
-    for month in ("2026-01", "2026-02"):  # each close sees the sales file as it stood then
-        known = [r for r in rows if r[0][:7] <= month]
-        pd.DataFrame(known, columns=columns).to_csv(folder / "data" / "sales.csv", index=False)
-        closed[month] = close(folder, month)
+    closed = close_with_kicker_month_by_month(folder, rows, ("2026-01", "2026-02"))
     # January: 20,000 of Security split 60/40 and credited 100% to Chen at 5% (Li 600, Wang 400, Chen
     # 1,000); the kicker 2% × 20,000 = 400 is paid to the booking rep Li (a large deal is counted per rep and
     # team, not per segment, so the segment's split does not share it); Boss 1% of East's 20,000 = 200
@@ -297,19 +292,7 @@ def test_a_rep_split_large_deals_kicker_is_given_back_by_each_owner_in_their_sha
     ]
     folder = tmp_path / "wb"
     write_workbook(folder, "{rep: Li, shares: {Li: 0.6, Wang: 0.4}}", rows)
-    plan = folder / "plan.yaml"
-    plan.write_text(
-        plan.read_text(encoding="utf-8").replace(
-            "  clawback:", "  deal_kicker: {at_least: 10000, rate: 0.02}\n  clawback:"
-        ),
-        encoding="utf-8",
-    )
-    columns = ["date", "amount", "rep", "team", "segment", "order_no"]
-    closed = {}
-    for month in ("2026-01", "2026-02"):
-        known = [r for r in rows if r[0][:7] <= month]
-        pd.DataFrame(known, columns=columns).to_csv(folder / "data" / "sales.csv", index=False)
-        closed[month] = close(folder, month)
+    closed = close_with_kicker_month_by_month(folder, rows, ("2026-01", "2026-02"))
     # a split of all Li's sales shares the kicker too: 2% × 20,000 = 400 as 240 and 160
     assert {r for r in closed["2026-01"] if r[2] == "deal_kicker"} == {
         ("Li", "payment", "deal_kicker", "2026-01", "", 240_00),
