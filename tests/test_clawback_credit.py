@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from salesplan_widgets.cli import main
 from salesplan_widgets.workbook import open_workbook
@@ -304,3 +305,99 @@ def test_a_rep_split_large_deals_kicker_is_given_back_by_each_owner_in_their_sha
         ("Wang", "clawback", "clawback", "2026-01", "L-1", -560_00),
         ("Boss", "clawback", "clawback", "2026-01", "L-1", -200_00),
     }
+
+
+def close_winner_workbook_month_by_month(folder: Path, plan: str, rows: list[tuple], months: tuple) -> dict:
+    """A won-account workbook (Hunter on team New, Fay on team Farm) closed month by month with the sales
+    file as it stood then; each month's new ledger lines (see `close`)."""
+    (folder / "data").mkdir(parents=True)
+    (folder / "plan.yaml").write_text(plan, encoding="utf-8")
+    open_workbook(folder).write_table(
+        "targets",
+        pd.DataFrame(
+            [
+                (m, r, t, 50_000.0)
+                for m in pd.period_range("2026-01", "2026-12", freq="M")
+                for r, t in (("Hunter", "New"), ("Fay", "Farm"))
+            ],
+            columns=["period", "rep", "team", "target"],
+        ),
+    )
+    closed = {}
+    for month in months:
+        known = [r for r in rows if r[0][:7] <= month]
+        pd.DataFrame(known, columns=["date", "amount", "rep", "team", "customer", "order_no"]).to_csv(
+            folder / "data" / "sales.csv", index=False
+        )
+        closed[month] = close(folder, month)
+    return closed
+
+
+KICKER_WINNER_PLAN = WINNER_PLAN.replace(
+    "  crediting: [{account: Acme, shares: {Fay: 0.5, Hunter: 0.5}}]\n", ""
+).replace("  clawback:", "  deal_kicker: {at_least: 10000, rate: 0.02}\n  clawback:")
+
+
+@pytest.mark.parametrize(
+    ("rows", "returned_by"),
+    [
+        (  # the winner, who now keeps the account, books the credit note of Fay's deal
+            [
+                ("2026-01-10", 5_000, "Hunter", "New", "Orbit", "H-1"),  # Hunter wins Orbit
+                ("2026-02-10", 20_000, "Fay", "Farm", "Orbit", "O-2"),  # Fay books a large deal on it
+                ("2026-03-01", -20_000, "Hunter", "New", "Orbit", "O-2"),  # 19 days later: inside 30
+            ],
+            "Hunter",
+        ),
+        (  # Fay books the credit note of her own deal
+            [
+                ("2026-01-10", 5_000, "Hunter", "New", "Orbit", "H-1"),
+                ("2026-02-10", 20_000, "Fay", "Farm", "Orbit", "O-2"),
+                ("2026-03-01", -20_000, "Fay", "Farm", "Orbit", "O-2"),
+            ],
+            "Fay",
+        ),
+    ],
+)
+def test_a_won_accounts_returned_large_deal_gives_back_its_kicker_from_the_booking_rep_who_kept_it(
+    tmp_path, rows, returned_by
+):
+    closed = close_winner_workbook_month_by_month(
+        tmp_path / "wb", KICKER_WINNER_PLAN, rows, ("2026-01", "2026-02", "2026-03")
+    )
+    assert closed["2026-01"] == {("Hunter", "payment", "band", "2026-01", "", 250_00)}  # 5,000 × 5%
+    # February: O-2's 20,000 is credited to Hunter, who won Orbit (no overlay): 20,000 × 5% = 1,000; its
+    # kicker 2% × 20,000 = 400 is paid to Fay, who booked the large deal (the ledger's deal_kicker line)
+    assert closed["2026-02"] == {
+        ("Hunter", "payment", "band", "2026-02", "", 1_000_00),
+        ("Fay", "payment", "deal_kicker", "2026-02", "", 400_00),
+    }
+    # March: O-2 back inside the window, whoever booked the return: Hunter gives back the 1,000 commission,
+    # Fay the 400 kicker she kept (before, a return booked by Hunter took back no kicker at all)
+    assert closed["2026-03"] == {
+        ("Hunter", "clawback", "clawback", "2026-02", "O-2", -1_000_00),
+        ("Fay", "clawback", "clawback", "2026-02", "O-2", -400_00),
+    }, returned_by
+
+
+def test_a_deal_first_booked_by_the_winner_gives_back_its_kicker_from_the_winner_not_the_later_booker(
+    tmp_path,
+):
+    rows = [
+        ("2026-01-10", 5_000, "Hunter", "New", "Orbit", "H-1"),  # Hunter wins Orbit
+        ("2026-02-09", 10_000, "Hunter", "New", "Orbit", "O-2"),  # O-2's first line is Hunter's
+        ("2026-02-10", 10_000, "Fay", "Farm", "Orbit", "O-2"),  # Fay books the rest of it
+        ("2026-03-01", -20_000, "Fay", "Farm", "Orbit", "O-2"),  # Fay books the return, 20 days on
+    ]
+    closed = close_winner_workbook_month_by_month(
+        tmp_path / "wb", KICKER_WINNER_PLAN, rows, ("2026-01", "2026-02", "2026-03")
+    )
+    # February: all 20,000 of O-2 is Hunter's (his own half, and Fay's as the winner's): 1,000; the deal's
+    # kicker 2% × 20,000 = 400 goes to the rep on its first line, Hunter
+    assert closed["2026-02"] == {
+        ("Hunter", "payment", "band", "2026-02", "", 1_000_00),
+        ("Hunter", "payment", "deal_kicker", "2026-02", "", 400_00),
+    }
+    # March: Hunter gives back 1,000 + 400 on one line; Fay, never paid on O-2, gives back nothing (before,
+    # the kicker was looked for with Fay, found unpaid, and kept by Hunter)
+    assert closed["2026-03"] == {("Hunter", "clawback", "clawback", "2026-02", "O-2", -1_400_00)}

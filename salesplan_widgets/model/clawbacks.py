@@ -116,27 +116,33 @@ def _override_rates(credited: pd.DataFrame, section: IncentivesSection | None) -
     return rates
 
 
+SALE_LINE = ("sold_size", "sold_rep", "sold_team")  # the returned deal's size and its first line's rep, team
 KICKER_CREDIT = ("booked", "split", "overlay")  # who is paid a deal's kicker (a manager's team credit is not)
 
 
 def kicker_back(chosen: pd.DataFrame, section: IncentivesSection | None, owed: pd.DataFrame) -> pd.DataFrame:
     """The deal-size kicker a return inside the window takes back: the kicker rate on what came back, and
     the fixed bonus once the deal falls under the kicker's size, from whoever the deal's kicker paid (it is
-    credited as the pay cube's large-deal row of the booking rep and team is: every other dimension 'all');
+    credited as the pay cube's large-deal row of the rep and team on the deal's first sale line is, whoever
+    booked the return, even where an account's winner is credited with the sale: every other dimension 'all');
     never more than the kicker each was paid for that period (`owed['kicker']`). Keys deal, rep, for_period."""
     k = None if section is None else section.deal_kicker
     if k is None or chosen.empty or "kicker" not in owed.columns or chosen["sold_size"].isna().all():
         return pd.DataFrame(columns=["deal", "rep", "for_period", "kicker"])
+    paid_to = (
+        "sold_rep" if "sold_rep" in chosen.columns else "rep"
+    )  # the deal's first line, else the return's
+    team = "sold_team" if "sold_team" in chosen.columns else "team"
     deals = chosen.groupby(["deal", "for_period"], as_index=False).agg(
-        returned=("returned", "sum"), sold_size=("sold_size", "first"), rep=("rep", "first"),
-        team=("team", "first") if "team" in chosen.columns else ("rep", "size"),
+        returned=("returned", "sum"), sold_size=("sold_size", "first"), rep=(paid_to, "first"),
+        team=(team, "first") if "team" in chosen.columns else ("rep", "size"),
     )  # fmt: skip
     large = (deals["sold_size"] >= k.at_least).to_numpy()
     fell = (deals["sold_size"] - deals["returned"] < k.at_least).to_numpy()
     returned = deals["returned"].to_numpy(dtype=float)
     amount = np.where(large, k.rate * returned + np.where(fell, k.bonus, 0.0), 0.0)
     dims = [
-        c for c in chosen.columns if c not in ("deal", "rep", "team", "for_period", "returned", "sold_size")
+        c for c in chosen.columns if c not in ("deal", "rep", "team", "for_period", "returned", *SALE_LINE)
     ]
     unit = pd.DataFrame(
         {
@@ -189,7 +195,7 @@ def clawback_lines(
     if "sale_won_by" in later.columns:  # a deal is credited to the winner its sale was credited to
         later = later.drop(columns=["won_by", "won_team"]).rename(columns=lambda c: c.removeprefix("sale_"))
     dims = [
-        c for c in later.columns if c not in ("deal", "rep", "sold_on", "returned_on", "amount", "sold_size")
+        c for c in later.columns if c not in ("deal", "rep", "returned_on", "amount", "sold_on", *SALE_LINE)
     ]
     chosen = pd.DataFrame(
         {
@@ -201,6 +207,11 @@ def clawback_lines(
             "sold_size": later.get("sold_size", pd.Series(np.nan, index=later.index)).to_numpy(dtype=float)[
                 due
             ],
+            **{
+                c: later[c].astype(str).to_numpy()[due]
+                for c in ("sold_rep", "sold_team")
+                if c in later.columns
+            },
         }
     )
     credited = credited_returns(chosen, section)

@@ -27,7 +27,8 @@ def deal_returns(
     workbook: Workbook, section: IncentivesSection, by_product: bool = False
 ) -> pd.DataFrame | None:
     """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its sales, for the
-    kicker it earned), returned_on and amount (negative)."""
+    kicker it earned), sold_rep and sold_team (the rep and team on the deal's first sale line, the earliest
+    (date, rep, team), whom its kicker paid, whoever books the return), returned_on and amount (negative)."""
     source = workbook.source("sales")
     if section.clawback is None or "deal" not in source.columns:
         return None
@@ -68,9 +69,11 @@ def deal_returns(
         kept = [*(f"lines.{ident(d)} AS {ident(d)}" for d in dimensions), *extra]
         sql = (
             f"WITH lines AS ({lines}), "
-            f"sold AS (SELECT {deal}, MIN({date}) AS sold_on, SUM({amount}) AS sold_size FROM lines "
+            f"sold AS (SELECT {deal}, MIN({date}) AS sold_on, SUM({amount}) AS sold_size, "
+            f"min(struct_pack(d := {date}, r := {ident('rep')}, t := {ident('team')})) AS first_line FROM lines "
             f"WHERE {amount} > 0 GROUP BY {deal}), "
             f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "
+            "sold.first_line.r AS sold_rep, sold.first_line.t AS sold_team, "
             f"lines.{date} AS returned_on, lines.{amount} AS amount "
             f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} {winners}"
             f"WHERE lines.{amount} < 0 AND lines.{date} IS NOT NULL) "
