@@ -401,3 +401,62 @@ def test_a_deal_first_booked_by_the_winner_gives_back_its_kicker_from_the_winner
     # March: Hunter gives back 1,000 + 400 on one line; Fay, never paid on O-2, gives back nothing (before,
     # the kicker was looked for with Fay, found unpaid, and kept by Hunter)
     assert closed["2026-03"] == {("Hunter", "clawback", "clawback", "2026-02", "O-2", -1_400_00)}
+
+
+def test_two_large_deals_returned_in_one_period_give_back_no_more_kicker_and_pay_than_it_paid(tmp_path):
+    # each credit note is larger than its deal (a prepayment refunded with it): per deal, each stayed under
+    # what January paid, but together they took back more kicker and more pay than January paid Li
+    rows = [
+        ("2026-01-15", 20_000, "Li", "East", "Security", "L-1"),
+        ("2026-01-16", 20_000, "Li", "East", "Security", "L-2"),
+        ("2026-02-05", -30_000, "Li", "East", "Security", "L-1"),  # 21 days after the sale: inside 30
+        ("2026-02-06", -30_000, "Li", "East", "Security", "L-2"),  # 21 days: inside
+    ]
+    folder = tmp_path / "wb"
+    write_workbook(folder, "{rep: Li, segment: Security, shares: {Li: 1.0}}", rows)
+    closed = close_with_kicker_month_by_month(folder, rows, ("2026-01", "2026-02"))
+    # January: 40,000 × 5% = 2,000, kicker 2% × 40,000 = 800: Li is paid 2,800; Boss 1% × 40,000 = 400
+    assert closed["2026-01"] == {
+        ("Li", "payment", "band", "2026-01", "", 2_000_00),
+        ("Li", "payment", "deal_kicker", "2026-01", "", 800_00),
+        ("Boss", "payment", "team_override", "2026-01", "", 400_00),
+    }
+    # February, in the order the deals came back: L-1 5% × 30,000 = 1,500 and kicker 2% × 30,000 = 600,
+    # 2,100 in all; L-2 the same would make 4,200 of January's 2,800 and 1,200 of its 800 kicker. L-2's
+    # kicker is what January's 800 has left, 200, and L-2 in all what its 2,800 has left: 2,800 − 2,100 =
+    # 700. Boss: 1% × 30,000 = 300 for L-1, and of L-2's 300 what his 400 has left, 100
+    assert closed["2026-02"] == {
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -2_100_00),
+        ("Li", "clawback", "clawback", "2026-01", "L-2", -700_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -300_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-2", -100_00),
+    }
+    lines = read_ledger(open_workbook(folder)).lines
+    assert (lines.groupby("rep")["amount_minor"].sum() == 0).all()  # nobody repays more than was paid
+
+
+def test_a_deal_whose_same_month_return_kept_it_small_gives_back_no_kicker_it_never_earned(tmp_path):
+    rows = [
+        ("2026-01-05", 20_000, "Li", "East", "Security", "L-1"),
+        ("2026-01-10", 20_000, "Li", "East", "Security", "L-2"),
+        ("2026-01-20", -12_000, "Li", "East", "Security", "L-1"),  # same month: L-1 is 8,000, not large
+        ("2026-02-03", -8_000, "Li", "East", "Security", "L-1"),  # the rest of L-1, 29 days on: inside
+        ("2026-02-04", -20_000, "Li", "East", "Security", "L-2"),  # 25 days: inside
+    ]
+    folder = tmp_path / "wb"
+    write_workbook(folder, "{rep: Li, segment: Security, shares: {Li: 1.0}}", rows)
+    closed = close_with_kicker_month_by_month(folder, rows, ("2026-01", "2026-02"))
+    # January: 28,000 × 5% = 1,400; only L-2 reaches 10,000: kicker 2% × 20,000 = 400; Boss 1% = 280
+    assert closed["2026-01"] == {
+        ("Li", "payment", "band", "2026-01", "", 1_400_00),
+        ("Li", "payment", "deal_kicker", "2026-01", "", 400_00),
+        ("Boss", "payment", "team_override", "2026-01", "", 280_00),
+    }
+    # February: L-1 gives back 5% × 8,000 = 400 and no kicker (before: 2% × 8,000 = 160 taken back, as if
+    # L-1 were its 20,000 of sales); L-2 1,000 + its 400 kicker; Boss 1% of each
+    assert closed["2026-02"] == {
+        ("Li", "clawback", "clawback", "2026-01", "L-1", -400_00),
+        ("Li", "clawback", "clawback", "2026-01", "L-2", -1_400_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-1", -80_00),
+        ("Boss", "clawback", "clawback", "2026-01", "L-2", -200_00),
+    }

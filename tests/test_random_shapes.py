@@ -344,3 +344,6 @@ def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_keep_the_ledger_whole
             # 5% of it, to the fen, and the kicker's 1% when it was a large deal (its kicker comes back too)
             kicker = 0.01 if shape["per_deal"] and sold[deal] >= 2000 * shape["scale"] else 0.0
             assert back <= round(sold[deal] * (0.05 + kicker) * scale) + 1, (deal, rep, period)
+        for (rep, period), group in clawed.groupby(["rep", "for_period"]):  # and across a month's deals
+            paid_then = commission[(commission["rep"] == rep) & (commission["for_period"] == period)]
+            assert -group["amount_minor"].sum() <= paid_then["amount_minor"].sum(), (rep, period)

@@ -7,13 +7,16 @@ re-owed and a later period is not cut for them. Instead, a return within `window
 clawback line in the first open period on or after the return, for everyone the sale credited. The return is
 credited as its sale was (`model/credit.credit_sales`: owners' splits, overlays, the account's winner, a
 manager's team credit or override), and each credited person gives back their share at the rate it earned
-them for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash collected,
-per-deal bonuses and overrides are not a rate on the deal; an override is recovered at its own rate; never
-more than that period paid), naming that period and the deal. The deal-size kicker paid on a returned deal
-is taken back on the same line from whoever it paid (`kicker_back`; the deal's size counts no later
-month's return, `workbook/deals.py`, so the kicker is not also cut by a prior-period adjustment). A return after the window recovers nothing
-from anyone. What was already clawed back per deal and person is in the ledger, so a clawback is raised once
-and only corrected by the difference. Pure: frames in, frames out; minor units.
+them for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash
+collected, per-deal bonuses and overrides are not a rate on the deal; an override is recovered at its own
+rate; never more than that period paid, across all its returned deals, the first returned first:
+`first_come`), naming that period and the deal. The deal-size kicker paid on a returned deal is taken back
+on the same line from whoever it paid, the rep on the deal's first sale line, never more than the period
+paid in kicker across its deals (`kicker_back`; the deal's size counts no later month's return,
+`workbook/deals.py` and `returns.py`, so the kicker is not also cut by a prior-period adjustment). A return
+after the window recovers nothing from anyone. What was already clawed back per deal and person is in the
+ledger, so a clawback is raised once and only corrected by the difference. Pure: frames in, frames out;
+minor units.
 """
 
 from __future__ import annotations
@@ -116,16 +119,49 @@ def _override_rates(credited: pd.DataFrame, section: IncentivesSection | None) -
     return rates
 
 
+def first_come(
+    rows: pd.DataFrame, take: np.ndarray, most: np.ndarray, came_back: pd.Series | None = None
+) -> np.ndarray:
+    """`take` per row of `rows` (deal, rep, for_period), capped per person and paid period at `most` across
+    that period's deals: the deal returned first (`came_back`, deal → first return date in ns; else by deal id)
+    takes its part first, each later one what the earlier ones left. So a period's pay is recovered at most
+    once, however many of its deals come back, and an earlier deal's line stays as it was raised."""
+    take = np.asarray(take, dtype=float)
+    frame = pd.DataFrame(
+        {
+            "for_period": rows["for_period"].astype(str).to_numpy(),
+            "rep": rows["rep"].astype(str).to_numpy(),
+            "when": (
+                rows["deal"].astype(str).map(came_back).fillna(np.inf).to_numpy(dtype=float)
+                if came_back is not None
+                else np.zeros(len(rows))
+            ),
+            "deal": rows["deal"].astype(str).to_numpy(),
+            "take": np.clip(take, 0.0, None),
+            "most": np.clip(np.asarray(most, dtype=float), 0.0, None),
+        }
+    ).sort_values(["for_period", "rep", "when", "deal"], kind="stable")
+    before = frame.groupby(["for_period", "rep"], sort=False)["take"].cumsum() - frame["take"]
+    left = np.clip(frame["most"] - before, 0.0, None).sort_index().to_numpy()
+    return np.where(take > 0, np.minimum(take, left), take)
+
+
 SALE_LINE = ("sold_size", "sold_rep", "sold_team")  # the returned deal's size and its first line's rep, team
 KICKER_CREDIT = ("booked", "split", "overlay")  # who is paid a deal's kicker (a manager's team credit is not)
 
 
-def kicker_back(chosen: pd.DataFrame, section: IncentivesSection | None, owed: pd.DataFrame) -> pd.DataFrame:
+def kicker_back(
+    chosen: pd.DataFrame,
+    section: IncentivesSection | None,
+    owed: pd.DataFrame,
+    came_back: pd.Series | None = None,
+) -> pd.DataFrame:
     """The deal-size kicker a return inside the window takes back: the kicker rate on what came back, and
     the fixed bonus once the deal falls under the kicker's size, from whoever the deal's kicker paid (it is
     credited as the pay cube's large-deal row of the rep and team on the deal's first sale line is, whoever
     booked the return, even where an account's winner is credited with the sale: every other dimension 'all');
-    never more than the kicker each was paid for that period (`owed['kicker']`). Keys deal, rep, for_period."""
+    never more than the kicker each was paid for that period (`owed['kicker']`), across all of that period's
+    returned deals, the first returned first (`first_come`). Keys deal, rep, for_period."""
     k = None if section is None else section.deal_kicker
     if k is None or chosen.empty or "kicker" not in owed.columns or chosen["sold_size"].isna().all():
         return pd.DataFrame(columns=["deal", "rep", "for_period", "kicker"])
@@ -161,7 +197,7 @@ def kicker_back(chosen: pd.DataFrame, section: IncentivesSection | None, owed: p
     back = back["actual"].sum().rename(columns={"actual": "kicker"})
     paid = owed.assign(rep=owed["rep"].astype(str)).groupby(["for_period", "rep"])["kicker"].sum()
     most = paid.reindex(pd.MultiIndex.from_frame(back[["for_period", "rep"]])).fillna(0.0).clip(lower=0)
-    return back.assign(kicker=np.minimum(back["kicker"].to_numpy(dtype=float), most.to_numpy(dtype=float)))
+    return back.assign(kicker=first_come(back, back["kicker"].to_numpy(), most.to_numpy(), came_back))
 
 
 def clawback_lines(
@@ -231,7 +267,9 @@ def clawback_lines(
     rate = np.where(np.isnan(override), credited["rate"].fillna(0.0).to_numpy(dtype=float), override)
     credited = credited.assign(recovered=credited["returned"].to_numpy(dtype=float) * rate)
     due_now = credited.groupby(keys, as_index=False)[["returned", "recovered"]].sum()
-    kicker = kicker_back(chosen, section, rates)
+    came_back = pd.Series(returned_on.to_numpy(dtype="datetime64[ns]")[due].astype(np.int64))
+    came_back = came_back.groupby(chosen["deal"].to_numpy()).min()  # deal → its first return (ns)
+    kicker = kicker_back(chosen, section, rates, came_back)
     if not kicker.empty:
         due_now = due_now.merge(kicker, on=keys, how="outer").fillna({"returned": 0.0, "recovered": 0.0})
         due_now["recovered"] += due_now.pop("kicker").fillna(0.0)
@@ -239,8 +277,9 @@ def clawback_lines(
     due_now["rate"] = (due_now["recovered"] / due_now["returned"].where(due_now["returned"] != 0)).fillna(0.0)
     due_now["owed_minor"] = -np.round(due_now.pop("recovered") * scale).astype(np.int64)
     if "owed_minor" in rates.columns:  # never more than the period paid: its total was rounded, its rate not
-        most = due_now.pop("paid_minor").fillna(0).clip(lower=0).astype(np.int64)
-        due_now["owed_minor"] = np.maximum(due_now["owed_minor"], -most)
+        most = due_now.pop("paid_minor").fillna(0).clip(lower=0).to_numpy(dtype=float)
+        take = first_come(due_now, -due_now["owed_minor"].to_numpy(dtype=float), most, came_back)
+        due_now["owed_minor"] = -np.round(take).astype(np.int64)
     else:
         due_now = due_now.drop(columns="paid_minor")
     if not settled.empty and "deal" in settled.columns:

@@ -26,8 +26,8 @@ from salesplan_widgets.workbook.workbook import Workbook
 def deal_returns(
     workbook: Workbook, section: IncentivesSection, by_product: bool = False
 ) -> pd.DataFrame | None:
-    """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its sales, for the
-    kicker it earned), sold_rep and sold_team (the rep and team on the deal's first sale line, the earliest
+    """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its size as the
+    kicker saw it: its lines but later months' returns, as in `deals.deal_facts`), sold_rep and sold_team (the rep and team on the deal's first sale line, the earliest
     (date, rep, team), whom its kicker paid, whoever books the return), returned_on and amount (negative)."""
     source = workbook.source("sales")
     if section.clawback is None or "deal" not in source.columns:
@@ -69,9 +69,12 @@ def deal_returns(
         kept = [*(f"lines.{ident(d)} AS {ident(d)}" for d in dimensions), *extra]
         sql = (
             f"WITH lines AS ({lines}), "
-            f"sold AS (SELECT {deal}, MIN({date}) AS sold_on, SUM({amount}) AS sold_size, "
+            f"first AS (SELECT {deal}, MIN({date}) AS sold_on, "
             f"min(struct_pack(d := {date}, r := {ident('rep')}, t := {ident('team')})) AS first_line FROM lines "
             f"WHERE {amount} > 0 GROUP BY {deal}), "
+            f"sold AS (SELECT first.*, SUM(lines.{amount}) AS sold_size FROM first JOIN lines USING ({deal}) "
+            f"WHERE NOT (lines.{amount} < 0 AND date_trunc('month', lines.{date}) > "
+            f"date_trunc('month', first.sold_on)) GROUP BY ALL), "
             f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "
             "sold.first_line.r AS sold_rep, sold.first_line.t AS sold_team, "
             f"lines.{date} AS returned_on, lines.{amount} AS amount "
