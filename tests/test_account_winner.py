@@ -24,7 +24,9 @@ from salesplan_widgets.model.credit import credit_sales, with_won_accounts
 from salesplan_widgets.model.estimator import plan_cost
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.deals import deal_facts
 from salesplan_widgets.workbook.payouts import pay_cube, period_statements, write_payouts
+from salesplan_widgets.workbook.won_accounts import won_account_sales
 
 PLAN = """\
 name: Hunters and farmers
@@ -161,6 +163,33 @@ def test_a_split_naming_the_account_wins_over_the_winner_rule(tmp_path):
     wb = open_workbook(write_workbook(tmp_path / "wb", extra=extra))
     feb = credited_sales(wb, "2026-02")
     assert feb["Hunter"] == pytest.approx(7_000 + 1_000) and feb["Fay"] == pytest.approx(600 + 1_000)
+
+
+def test_two_reps_on_an_accounts_first_day_the_alphabetically_first_wins_as_the_new_logo_does(tmp_path):
+    # Zed and Amy both book Tide on its first day (Zed's line first in the file); Amy wins it, her team
+    # East (not her second line's West), as `deal_facts` counts Tide's new logo for Amy on East
+    folder = tmp_path / "wb"
+    (folder / "data").mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "Date": pd.to_datetime(["2026-03-02", "2026-03-02", "2026-03-02", "2026-04-10", "2026-03-01"]),
+            "Amount": [500.0, 300.0, 200.0, 1_000.0, 50.0],
+            "Rep": ["Zed", "Amy", "Amy", "Zed", "Zed"],
+            "Team": ["North", "West", "East", "North", "North"],
+            "Customer": ["Tide", "Tide", "Tide", "Tide", "Reef"],
+        }
+    ).to_parquet(folder / "data" / "sales.parquet", index=False)
+    plan = PLAN.format(ext="parquet", overlay="", extra="  new_logo: {bonus: 100}\n")
+    (folder / "plan.yaml").write_text(plan, encoding="utf-8")
+    wb = open_workbook(folder)
+    source, calendar = wb.source("sales"), wb.plan.calendar
+    won = won_account_sales(source, wb.path, calendar, 6)
+    # Zed's two Tide lines (2 March, 10 April) are Amy's, East's; Reef is Zed's own account
+    assert won[["won_by", "won_team"]].drop_duplicates().values.tolist() == [["Amy", "East"]]
+    assert set(won["rep"]) == {"Zed"} and won["actual"].sum() == pytest.approx(500 + 1_000)
+    logos = deal_facts(source, wb.path, calendar, logo_edges=[0.0])
+    firsts = logos[logos["new_logos"] > 0].groupby(["rep", "team"])["new_logos"].sum().to_dict()
+    assert firsts == {("Amy", "East"): 1.0, ("Zed", "North"): 1.0}  # Tide and Reef
 
 
 # -- the property: without an overlay, total credit is the booked sales -----------------------------------

@@ -2,7 +2,7 @@
 `incentives.account_winner` rule (`model/credit.py` moves their credit to the winner).
 
 An account's winner is the rep on its first line ever, over the whole file (the earliest date, then rep,
-then team, as the new-logo bonus in `deals.deal_facts` defines it). Only the small grouped result comes to
+then team, found as the new-logo bonus in `deals.deal_facts` finds it). Only the small grouped result comes to
 pandas; storage only, the crediting rule itself lives in the model.
 """
 
@@ -23,6 +23,7 @@ from salesplan_widgets.workbook.cube import (
     cube_sql,
     period_freq,
 )
+from salesplan_widgets.workbook.deals import _SELLER_SPAN, _ordered_lines_sql
 from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
 
 WON = ("won_by", "won_team")
@@ -30,11 +31,18 @@ WON = ("won_by", "won_team")
 
 def winners_sql(lines: str) -> str:
     """Each account's winner: `f`, the date, rep and team of its first line among `lines` (the earliest
-    date, then rep, then team)."""
-    date, team = ident("date"), ident("team")
+    date, then rep, then team, blanks last).
+
+    The first line is found as `deals.deal_facts` finds it, by the integer `line_order` of
+    `deals._ordered_lines_sql` (one plain integer minimum per account, not a struct's), and turned back into
+    the date, rep and team on the small result."""
+    seller = f"(w.first & {_SELLER_SPAN - 1})"  # the low 32 bits: the seller's rank, the rest the day
+    day = f"(DATE '1970-01-01' + CAST((w.first - {seller}) // {_SELLER_SPAN} AS INTEGER))"
     return (
-        f"SELECT account, min(struct_pack(d := {date}, r := rep, t := {team})) AS f "
-        f"FROM ({lines}) AS l GROUP BY account"
+        f"WITH {', '.join(_ordered_lines_sql(lines))}, "
+        "firsts AS (SELECT account, min(line_order) AS first FROM ordered GROUP BY account) "
+        f"SELECT w.account, struct_pack(d := {day}, r := s.rep, t := s.team) AS f "
+        f"FROM firsts AS w JOIN sellers AS s ON s.seller = {seller}"
     )
 
 
