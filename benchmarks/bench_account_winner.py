@@ -1,0 +1,183 @@
+"""Finding each account's winner (`incentives.account_winner`) on a 1M-line Parquet workbook, as whole
+processes, this checkout against another one side by side.
+
+The input is one Parquet file of N lines (date, amount, rep, team, deal, account; ~4 lines per deal, one
+account per 50 lines, booked by many reps), generated once in DuckDB under benchmarks/data/. Each case is
+its own Python process (start, imports, work, exit), timed from the outside with its own peak RSS, the
+cases alternating in order, medians of --repeats rounds:
+
+- salesplan account_winner: open the workbook and run `workbook.won_accounts.won_account_sales` (each
+  account's first line, then the lines others booked in the winner's first 6 months), what `pay_cube`
+  adds for the rule;
+- the same with `--compare DIR`: the package at DIR (e.g. `git archive <commit> | tar -x -C DIR`), to
+  measure a change before and after; both must find the same won lines and the same total;
+- floor: salesplan without the query (imports, plan read and checked);
+- inside one DuckDB connection, each account's first line alone: `winners_sql` (deals' integer
+  `line_order`) against the struct minimum it replaced, checked to agree.
+
+Results go to benchmarks/results/account_winner.json and a markdown table is printed.
+
+    python benchmarks/bench_account_winner.py [--rows 1000000] [--repeats 5] [--compare DIR] [--regenerate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402 (the benchmarks folder is not a package)
+    DATA_DIR,
+    ROOT,
+    machine,
+    markdown_table,
+    median,
+    run_process,
+    run_python,
+    write_results,
+)
+
+GENERATE = """\
+import duckdb
+duckdb.sql('''
+COPY (
+  SELECT DATE '2025-01-01' + CAST(floor(i / {rows} * 730) AS INTEGER) AS date,
+         round(50 + (hash(i) % 200000) / 10.0, 2) AS amount,
+         'rep' || lpad(CAST((i // 4) % 500 AS VARCHAR), 3, '0') AS rep,
+         'team' || CAST(((i // 4) % 500) // 25 AS VARCHAR) AS team,
+         'D' || CAST(i // 4 AS VARCHAR) AS deal,
+         'A' || CAST(hash(i // 4) % ({rows} // 50) AS VARCHAR) AS account
+  FROM range({rows}) AS t(i)
+) TO '{path}' (FORMAT parquet)
+''')
+"""
+
+OPEN_ONLY = """\
+import json
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.won_accounts import won_account_sales
+wb = open_workbook('{folder}')
+print(json.dumps({{"source": wb.source('sales').path}}))
+"""
+
+WINNERS = """\
+import json
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.won_accounts import won_account_sales
+wb = open_workbook('{folder}')
+won = won_account_sales(wb.source('sales'), wb.path, wb.plan.calendar, 6)
+print(json.dumps({{"rows": len(won), "lines": int(won["lines"].sum()), "total": round(float(won["actual"].sum()), 2),
+                  "winners": int(won["won_by"].nunique())}}))
+"""
+
+FIRST_LINES = """\
+import duckdb, json, statistics, time
+from salesplan_widgets.workbook.won_accounts import winners_sql
+lines = "SELECT date, rep, team, account FROM read_parquet('{path}')"
+shapes = {{
+    "struct minimum": "SELECT account, min(struct_pack(d := date, r := rep, t := team)) AS f FROM (" + lines
+    + ") AS l GROUP BY account",
+    "line_order": winners_sql(lines),
+}}
+con = duckdb.connect()
+answers = {{n: con.sql(f"SELECT count(*), count(DISTINCT f.r), max(f.d) FROM ({{q}})").fetchall() for n, q in shapes.items()}}
+assert answers["struct minimum"] == answers["line_order"], answers
+times = {{n: [] for n in shapes}}
+for i in range({repeats}):
+    for n in shapes if i % 2 == 0 else reversed(shapes):
+        start = time.perf_counter()
+        con.sql(f"SELECT count(*), count(DISTINCT f.r), max(f.d) FROM ({{shapes[n]}})").fetchall()
+        times[n].append(time.perf_counter() - start)
+print(json.dumps({{n: statistics.median(t) for n, t in times.items()}} | {{"accounts": answers["line_order"][0][0]}}))
+"""
+
+PLAN = """\
+name: Account winner benchmark
+currency: CNY
+sources:
+  sales:
+    path: {file}
+    columns: {{date: date, amount: amount, rep: rep, team: team, deal: deal, account: account}}
+incentives:
+  commission: {{base_rate: 0.05}}
+  account_winner: {{months: 6}}
+"""
+
+
+def source(rows: int, regenerate: bool) -> Path:
+    """The generated workbook folder with its Parquet file of `rows` lines."""
+    folder = DATA_DIR / f"account_winner-{rows}"
+    path = folder / "sales.parquet"
+    if regenerate or not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        run = run_python(GENERATE.format(rows=rows, path=path))
+        if run.returncode:
+            raise SystemExit(run.stderr)
+    (folder / "plan.yaml").write_text(PLAN.format(file=path.name), encoding="utf-8")
+    return folder
+
+
+def run_at(code: str, package_root: Path):
+    """`python -c code` with the package imported from `package_root`."""
+    env = dict(os.environ, PYTHONPATH=str(package_root))
+    return run_process([sys.executable, "-c", code], env=env, cwd=package_root)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--compare", type=Path, help="another checkout of the package, to compare with")
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args()
+    folder = source(args.rows, args.regenerate)
+    cases = {"salesplan account_winner": (WINNERS, ROOT)}
+    if args.compare is not None:
+        cases[f"the same at {args.compare}"] = (WINNERS, args.compare.resolve())
+    cases["floor: salesplan without the query"] = (OPEN_ONLY, ROOT)
+    runs: dict[str, list] = {name: [] for name in cases}
+    for round_ in range(args.repeats):  # alternate the order so both sides share the machine's load
+        for name in list(cases) if round_ % 2 == 0 else list(reversed(cases)):
+            code, root = cases[name]
+            run = run_at(code.format(folder=folder), root)
+            if run.returncode:
+                raise SystemExit(f"{name} failed:\n{run.stderr}")
+            runs[name].append(run)
+    ours = runs["salesplan account_winner"]
+    rows = [
+        [name, f"{median([m.wall for m in measured]):.2f}", f"{min(m.wall for m in measured):.2f}",
+         f"{median([m.cpu for m in measured]):.2f}", f"{median([m.peak_mib for m in measured]):.0f}"]
+        for name, measured in runs.items()
+    ]  # fmt: skip
+    found = ours[0].json_line()
+    info = machine()
+    print(f"account_winner over {args.rows:,} lines ({found['lines']:,} lines booked on others' won accounts, "
+          f"{found['winners']:,} winners); load {info['load_average']}")  # fmt: skip
+    print(markdown_table(["process", "median s", "fastest s", "CPU s", "peak MiB"], rows))
+    payload = {"machine": info, "rows": args.rows, "table": rows, "found": found}
+    if args.compare is not None:
+        theirs = runs[f"the same at {args.compare}"]
+        if theirs[0].json_line() != found:
+            raise SystemExit(f"the two checkouts disagree: {found} against {theirs[0].json_line()}")
+        ratio = median([m.wall / t.wall for m, t in zip(ours, theirs, strict=True)])
+        cpu = median([m.cpu / t.cpu for m, t in zip(ours, theirs, strict=True)])
+        print(
+            f"this checkout takes {ratio:.2f}× the time ({cpu:.2f}× the CPU) of {args.compare}, same answer"
+        )
+        payload |= {"ratio": ratio, "cpu_ratio": cpu}
+    # the first lines alone, in one connection: the way `deals` finds them against a struct's minimum
+    inside = run_python(FIRST_LINES.format(path=folder / "sales.parquet", repeats=max(args.repeats, 5)))
+    if inside.returncode:
+        raise SystemExit(f"the first lines alone failed:\n{inside.stderr}")
+    firsts = inside.json_line()
+    print(f"each of {firsts['accounts']:,} accounts' first line, inside one DuckDB connection (median): "
+          f"line_order {firsts['line_order']:.3f} s, struct minimum {firsts['struct minimum']:.3f} s")  # fmt: skip
+    payload["first_lines"] = firsts
+    write_results("account_winner", payload)
+
+
+if __name__ == "__main__":
+    main()
