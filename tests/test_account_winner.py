@@ -192,6 +192,29 @@ def test_two_reps_on_an_accounts_first_day_the_alphabetically_first_wins_as_the_
     assert firsts == {("Amy", "East"): 1.0, ("Zed", "North"): 1.0}  # Tide and Reef
 
 
+def test_an_account_id_with_stray_spaces_is_the_same_account_for_its_winner(tmp_path):
+    # " Orbit " typed on Hunter's first order and "Orbit" on Fay's repeat order: one account, won by Hunter
+    folder = tmp_path / "wb"
+    (folder / "data").mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "Date": ["2026-01-15", "2026-02-10", "2026-02-11"],
+            "Amount": [10_000.0, 2_000.0, 300.0],
+            "Rep": ["Hunter", "Fay", "Fay"],
+            "Team": ["New", "Farm", "Farm"],
+            "Customer": [" Orbit ", "Orbit", "Orbit  "],
+        }
+    ).to_csv(folder / "data" / "sales.csv", index=False)
+    (folder / "plan.yaml").write_text(PLAN.format(ext="csv", overlay="", extra=""), encoding="utf-8")
+    wb = open_workbook(folder)
+    wb.write_table(
+        "targets", pd.DataFrame({"period": ["2026-02"] * 2, "rep": ["Hunter", "Fay"], "target": 1e4})
+    )
+    won = won_account_sales(wb.source("sales"), wb.path, wb.plan.calendar, 6)
+    assert set(won["won_by"]) == {"Hunter"} and won["actual"].sum() == pytest.approx(2_300)
+    assert credited_sales(wb, "2026-02")["Hunter"] == pytest.approx(2_300)
+
+
 # -- the property: without an overlay, total credit is the booked sales -----------------------------------
 REPS = ["Li", "Wang", "Zhou", "Chen"]
 
