@@ -2,9 +2,9 @@
 processes, this checkout against another one side by side.
 
 The input is one Parquet file of N lines (date, amount, rep, team, deal, account; ~4 lines per deal, one
-account per 50 lines, booked by many reps), generated once in DuckDB under benchmarks/data/. Each case is
-its own Python process (start, imports, work, exit), timed from the outside with its own peak RSS, the
-cases alternating in order, medians of --repeats rounds:
+account per 50 lines, booked by many reps), generated once in DuckDB under benchmarks/data/ by
+`bench_per_deal.GENERATE`. Each case is its own Python process (start, imports, work, exit), timed from the
+outside with its own peak RSS, the cases alternating in order, medians of --repeats rounds:
 
 - salesplan account_winner: open the workbook and run `workbook.won_accounts.won_account_sales` (each
   account's first line, then the lines others booked in the winner's first 6 months), what `pay_cube`
@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_per_deal import GENERATE  # noqa: E402 (the same lines as the per-deal benchmark)
 from common import (  # noqa: E402 (the benchmarks folder is not a package)
     DATA_DIR,
     ROOT,
@@ -39,21 +40,6 @@ from common import (  # noqa: E402 (the benchmarks folder is not a package)
     run_python,
     write_results,
 )
-
-GENERATE = """\
-import duckdb
-duckdb.sql('''
-COPY (
-  SELECT DATE '2025-01-01' + CAST(floor(i / {rows} * 730) AS INTEGER) AS date,
-         round(50 + (hash(i) % 200000) / 10.0, 2) AS amount,
-         'rep' || lpad(CAST((i // 4) % 500 AS VARCHAR), 3, '0') AS rep,
-         'team' || CAST(((i // 4) % 500) // 25 AS VARCHAR) AS team,
-         'D' || CAST(i // 4 AS VARCHAR) AS deal,
-         'A' || CAST(hash(i // 4) % ({rows} // 50) AS VARCHAR) AS account
-  FROM range({rows}) AS t(i)
-) TO '{path}' (FORMAT parquet)
-''')
-"""
 
 OPEN_ONLY = """\
 import json
