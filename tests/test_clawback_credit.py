@@ -403,6 +403,34 @@ def test_a_deal_first_booked_by_the_winner_gives_back_its_kicker_from_the_winner
     assert closed["2026-03"] == {("Hunter", "clawback", "clawback", "2026-02", "O-2", -1_400_00)}
 
 
+def test_a_sale_inside_the_winners_months_returned_after_them_is_recovered_from_the_winner(tmp_path):
+    # Hunter's one month on Orbit runs to 10 February: Fay's sale on 5 February is his, her return on
+    # 1 March falls after the hand-off. The return is added back by its own date (Fay's March is not cut)
+    # and clawed back as its sale was credited (from Hunter), with the kicker from Fay, who was paid it
+    rows = [
+        ("2026-01-10", 5_000, "Hunter", "New", "Orbit", "H-1"),
+        ("2026-02-05", 20_000, "Fay", "Farm", "Orbit", "O-2"),
+        ("2026-03-01", -20_000, "Fay", "Farm", "Orbit", "O-2"),  # 24 days after the sale: inside 30
+        ("2026-03-02", 1_000, "Fay", "Farm", "Orbit", "O-3"),  # after the hand-off: Fay's own sale
+    ]
+    plan = KICKER_WINNER_PLAN.replace("account_winner: {months: 6}", "account_winner: {months: 1}")
+    closed = close_winner_workbook_month_by_month(
+        tmp_path / "wb", plan, rows, ("2026-01", "2026-02", "2026-03")
+    )
+    # February: 20,000 × 5% = 1,000 to Hunter, the kicker 2% × 20,000 = 400 to Fay
+    assert closed["2026-02"] == {
+        ("Hunter", "payment", "band", "2026-02", "", 1_000_00),
+        ("Fay", "payment", "deal_kicker", "2026-02", "", 400_00),
+    }
+    # March: Fay is paid on her own 1,000 (50), not cut by the 20,000 returned; Hunter gives back 1,000 and
+    # Fay the 400 kicker, both for February
+    assert closed["2026-03"] == {
+        ("Fay", "payment", "band", "2026-03", "", 50_00),
+        ("Hunter", "clawback", "clawback", "2026-02", "O-2", -1_000_00),
+        ("Fay", "clawback", "clawback", "2026-02", "O-2", -400_00),
+    }
+
+
 def test_two_large_deals_returned_in_one_period_give_back_no_more_kicker_and_pay_than_it_paid(tmp_path):
     # each credit note is larger than its deal (a prepayment refunded with it): per deal, each stayed under
     # what January paid, but together they took back more kicker and more pay than January paid Li
