@@ -165,9 +165,8 @@ def kicker_back(
     k = None if section is None else section.deal_kicker
     if k is None or chosen.empty or "kicker" not in owed.columns or chosen["sold_size"].isna().all():
         return pd.DataFrame(columns=["deal", "rep", "for_period", "kicker"])
-    paid_to = (
-        "sold_rep" if "sold_rep" in chosen.columns else "rep"
-    )  # the deal's first line, else the return's
+    # the rep and team on the deal's first sale line (whom its kicker paid), else on the return's line
+    paid_to = "sold_rep" if "sold_rep" in chosen.columns else "rep"
     team = "sold_team" if "sold_team" in chosen.columns else "team"
     deals = chosen.groupby(["deal", "for_period"], as_index=False).agg(
         returned=("returned", "sum"), sold_size=("sold_size", "first"), rep=(paid_to, "first"),
