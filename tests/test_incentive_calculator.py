@@ -421,3 +421,22 @@ def test_a_weekly_workbook_pays_the_draw_and_holdback_as_a_monthly_one(tmp_path)
     calc.run_estimate()
     p = calc.payment_estimate
     assert (p.paid_then, p.held_then, p.draw_balance_then) == (1_700.0, 500.0, 540.0)
+
+
+def test_the_simulation_table_shows_the_managers_override_on_the_teams_sales(calculator):
+    """A team lead with a 1% override and no quota: the design costs 1% of the team's simulated sales more
+    than the saved plan, and the table says so in its own column."""
+    from test_payouts_export import TEAMS
+
+    from salesplan_widgets.schema.incentives import TeamCredit
+
+    lead = TeamCredit(manager="Team lead", team=next(iter(TEAMS)), override_rate=0.01)
+    calculator.section = calculator.saved.model_copy(update={"hierarchy": [lead]})
+    table = calculator.simulate(draws=300, seed=2).set_index("design")
+    override = table.loc["Design", "team_override"]
+    assert override > 0 and table.loc["Saved plan", "team_override"] == 0.0
+    # same draws: the design costs its override more than the saved plan (a median of sums: close to it)
+    assert table.loc["Design", "cost_median"] - table.loc["Saved plan", "cost_median"] == pytest.approx(
+        override, rel=0.05
+    )
+    assert "Manager overrides (median)" in calculator.simulation_panel.value

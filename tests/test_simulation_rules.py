@@ -269,6 +269,81 @@ def test_clawbacks_follow_the_credit_an_overlay_and_a_manager_on_team_credit_exp
     assert rules.returned == pytest.approx([0.1, 0.0, 0.1, 0.04])
     sim = Simulation(reps=reps, quota=np.full(4, 10_000.0), sales=np.full((1, 4), 5_000.0), seed=0)
     outcome = payout_cost(sim, section, rules=rules)
-    # each earns 500 on 5,000: Li gives back 50, Chen 50, Boss 20, Wu nothing
-    assert outcome.parts["clawback"][0] == pytest.approx(-120.0)
-    assert outcome.cost[0] == pytest.approx(2_000.0 - 120.0)
+    # Li, Wu and Chen earn 500 on 5,000; Boss is paid on his 5,000 and the team's 10,000 (Li's and Wu's
+    # draws; Chen, an overlay without bookings, is no team member): 1,500. Li gives back 50, Chen 50,
+    # Boss 4% of 1,500 = 60, Wu nothing
+    assert outcome.parts["clawback"][0] == pytest.approx(-160.0)
+    assert outcome.cost[0] == pytest.approx(3_000.0 - 160.0)
+
+
+# -- a manager's override and team credit (incentives.hierarchy) ---------------------------------------------
+
+
+def east_history() -> pd.DataFrame:
+    """Li and Wu sell 1,000 a month in team East for twelve months, Boss none of his own."""
+    months = pd.period_range("2025-07", periods=12, freq="M")
+    return pd.DataFrame({"period": np.tile(months, 2), "rep": np.repeat(REPS, 12), "team": "East",
+                         "actual": 1_000.0})  # fmt: skip
+
+
+def test_an_override_manager_without_a_quota_costs_the_rate_on_the_teams_simulated_sales():
+    section = plan(commission={"base_rate": 0.1}, hierarchy=[{"manager": "Boss", "team": "East",
+                                                              "override_rate": 0.01}])  # fmt: skip
+    rules = rule_history(east_history(), REPS, section)
+    outcome = payout_cost(fixed([5_000.0, 0.0], [3_000.0, 2_000.0]), section, rules=rules)
+    # reps: 10% of 8,000 and of 2,000; Boss (not simulated: no quota) 1% of the team's 8,000 and 2,000
+    assert outcome.parts["team_override"].tolist() == pytest.approx([80.0, 20.0])
+    assert outcome.cost.tolist() == pytest.approx([880.0, 220.0])
+    without = plan(commission={"base_rate": 0.1})
+    assert payout_cost(fixed([5_000.0], [3_000.0]), without, rules=rules).cost[0] == pytest.approx(800.0)
+
+
+def test_with_zero_spread_the_simulated_override_is_what_the_statement_pays_for_the_same_month():
+    """Flat history: the draws repeat the last month, so the simulated cost is that month's statement."""
+    from salesplan_widgets.model.estimator import plan_cost
+    from salesplan_widgets.model.statements import payout_statements
+
+    section = plan(commission={"base_rate": 0.05}, hierarchy=[{"manager": "Boss", "team": "East",
+                                                               "override_rate": 0.02}])  # fmt: skip
+    history = east_history()
+    quotas = pd.DataFrame({"period": pd.Period("2026-06", "M"), "rep": REPS, "target": 900.0})
+    sim = simulate_sales(history, quotas.set_index("rep")["target"], draws=50, seed=1)
+    assert sim.sales == pytest.approx(1_000.0)  # no spread
+    outcome = payout_cost(sim, section, rules=rule_history(history, REPS, section))
+    statements = payout_statements(section, history, quotas, "2026-06")
+    by_hand = 0.05 * 2_000 + 0.02 * 2_000  # reps' commission + the rate × team sales
+    assert plan_cost(statements).payout == pytest.approx(by_hand)
+    assert outcome.cost == pytest.approx(by_hand)
+
+
+def test_a_manager_on_a_plan_of_their_own_is_paid_under_it_on_the_teams_simulated_sales():
+    section = IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.1},
+            "hierarchy": [{"manager": "Boss", "team": "East"}],
+            "plans": [{"id": "lead", "name": "Team lead", "versions": [
+                {"effective": "2026-01", "commission": {"base_rate": 0.0, "tiers": {"mode": "retroactive",
+                 "bands": [{"at_least": 0.0, "below": 1.0, "rate": 0.0}, {"at_least": 1.0, "rate": 0.03}]}}}]}],
+            "assignments": [{"rep": "Boss", "plan": "lead"}],
+        }
+    )  # fmt: skip
+    reps = pd.Index(["Li", "Wu", "Boss"], name="rep")
+    rules = rule_history(east_history(), reps, section)
+    # Boss has a quota of 10,000 and no sales of his own; the team sells 6,000 + 5,000 = 11,000 (110%)
+    sim = Simulation(reps=reps, quota=np.array([10_000.0, 10_000.0, 10_000.0]),
+                     sales=np.array([[6_000.0, 5_000.0, 0.0], [4_000.0, 5_000.0, 0.0]]), seed=0)  # fmt: skip
+    outcome = payout_cost(sim, section, month="2026-07", rules=rules)
+    # draw 1: reps 1,100; Boss at 110% earns 3% of 11,000 = 330. Draw 2: 900; Boss at 90% earns nothing
+    assert outcome.cost.tolist() == pytest.approx([1_430.0, 900.0])
+    assert outcome.parts["team_override"].tolist() == [0.0, 0.0]  # no override: his own plan pays
+
+
+def test_a_returned_deal_takes_back_the_managers_override_on_it():
+    section = plan(commission={"base_rate": 0.1}, clawback={"window_days": 30},
+                   hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01}])  # fmt: skip
+    back = returns().assign(team="East")  # Li's 1,200 of 12,000 inside the window, 3,000 after
+    rules = rule_history(east_history(), REPS, section, returns=back)
+    outcome = payout_cost(fixed([5_000.0], [3_000.0]), section, rules=rules)
+    # Li gives back 10% of his 500; Boss 1% of the 10% of Li's 5,000 expected back = 5
+    assert outcome.parts["clawback"][0] == pytest.approx(-55.0)
+    assert outcome.cost[0] == pytest.approx(880.0 - 55.0)

@@ -11,7 +11,9 @@ sales and the draws are of sales. Cash collected is the share of sales collected
 history (so a collection lag and the late payments are in it as they were), margin is sales less the
 history's cost ratio, large deals and new logos are their value and count per unit of sales, clawbacks
 recover the share of sales returned within the plan's window at the rate paid, each as credited (an
-overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it). Draws, holdbacks and
+overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it).
+A `hierarchy` manager is credited with the draws of their team (each member's draw × their share of sales
+owned in the team), paid at the override rate, quota or not, or under their own plan, as the ledger does. Draws, holdbacks and
 recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a holdback only
 moves pay to its release (forfeiture on leaving is not simulated), a guarantee's top-up is a cost, a
 recoverable draw's top-up is an advance (cash, not cost), recovered from commission above the draw.
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.model.commission import attainment, compile_plan, earn
+from salesplan_widgets.model.credit import OWNERS
 from salesplan_widgets.model.draws import draws_of
 from salesplan_widgets.schema.incentives import IncentivesSection
 
@@ -143,12 +146,55 @@ class RuleHistory:
     returned: np.ndarray  # (reps,) sales returned within the clawback window ÷ sales
     draw_balance: np.ndarray  # (reps,) advances not yet recovered
     held: np.ndarray  # (reps,) commission held back, not yet released
+    reps: pd.Index | None = None  # whose rows these are (None: the simulation's reps, in its order)
+    team_sales: pd.DataFrame | None = None  # reps × teams: owner's credit in the team ÷ sales
+    team_returned: pd.DataFrame | None = None  # reps × teams: owner's returns within the window ÷ sales
 
     def collected_in_bands(self, edges: np.ndarray) -> np.ndarray:
         """(reps, bands) cash per unit of sales in a plan's age bands."""
         band = np.searchsorted(edges, self.collected.columns.to_numpy(dtype=int), side="right")
         out = np.zeros((len(self.collected), len(edges) + 1))
         np.add.at(out.T, band, self.collected.to_numpy().T)
+        return out
+
+    def for_reps(self, reps: pd.Index) -> RuleHistory:
+        """The same figures in the order of `reps`; a rep the history was not asked about gets zeros (a
+        manager not simulated: no sales of their own, no balances)."""
+        if self.reps is None or self.reps.equals(reps):
+            return self
+        at = self.reps.astype(str).get_indexer(reps.astype(str))
+        known = at >= 0
+
+        def rows(values: np.ndarray) -> np.ndarray:
+            return np.where(known, values[np.clip(at, 0, None)], 0.0)
+
+        def frame(values: pd.DataFrame | None) -> pd.DataFrame | None:
+            if values is None:
+                return None
+            out = values.iloc[np.clip(at, 0, None)].set_axis(reps, axis=0)
+            return out.mul(known, axis=0)
+
+        return RuleHistory(
+            collected=frame(self.collected), cost_ratio=rows(self.cost_ratio), deal_value=frame(self.deal_value),
+            deal_count=frame(self.deal_count), new_logos=frame(self.new_logos), returned=rows(self.returned),
+            draw_balance=rows(self.draw_balance), held=rows(self.held), reps=reps,
+            team_sales=frame(self.team_sales), team_returned=frame(self.team_returned),
+        )  # fmt: skip
+
+    def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
+        """(reps, hierarchy entries): the share of each rep's sales credited to each entry's manager (or,
+        with `returned`, returned within the window and taken back from the manager): the rep's owner
+        credit in the entry's team, never the manager's own."""
+        table = self.team_returned if returned else self.team_sales
+        n = len(self.returned)
+        if table is None or not section.hierarchy:
+            return np.zeros((n, len(section.hierarchy)))
+        teams = table.columns.astype(str)
+        out = np.zeros((n, len(section.hierarchy)))
+        names = (self.reps if self.reps is not None else table.index).astype(str)
+        for h, entry in enumerate(section.hierarchy):  # the plan's few managers
+            if entry.team in teams:
+                out[:, h] = table.iloc[:, teams.get_loc(entry.team)].to_numpy() * (names != entry.manager)
         return out
 
     @staticmethod
@@ -159,10 +205,11 @@ class RuleHistory:
 
 def _returned_ratio(
     history: pd.DataFrame, within: pd.DataFrame, reps: pd.Index, section: IncentivesSection
-) -> np.ndarray:
+) -> tuple[np.ndarray, pd.DataFrame]:
     """(reps,) sales returned within the window ÷ sales, both as credited (`model/credit.py`): an owner's
     split, an overlay, an account's winner and a manager counting the team on their own plan each expect
-    their share back, as a close claws it back. Overrides are left out: the simulation pays none."""
+    their share back, as a close claws it back. Beside it, reps × teams: each rep's owner returns within the
+    window in each team ÷ their booked sales, which a manager's override gives back (`_team_ratios`)."""
     from salesplan_widgets.model.clawbacks import credited_returns
     from salesplan_widgets.model.credit import credit_sales
 
@@ -181,7 +228,29 @@ def _returned_ratio(
         ignore_index=True,
     )
     frame = frame[frame["credit"] != "team_override"].assign(rep=lambda f: f["rep"].astype(str))
-    return _per_rep_ratio(frame, "returned", reps).iloc[:, 0].to_numpy()
+    ratio = _per_rep_ratio(frame, "returned", reps).iloc[:, 0].to_numpy()
+    owners = back[back["credit"].isin(OWNERS)]
+    if "team" not in owners.columns:
+        return ratio, pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
+    return ratio, _team_ratios(history, owners.assign(actual=owners["returned"]), reps)
+
+
+def _team_ratios(history: pd.DataFrame, owned: pd.DataFrame, reps: pd.Index) -> pd.DataFrame:
+    """reps × teams: each rep's `owned` credit (an owner's: booked, split, won) in each team ÷ the rep's
+    booked sales in `history`, the figure the draws simulate. A rep without sales of their own is in no
+    team the history knows (an overlay's draws are credit beside others' sales, not a team member's)."""
+    frame = pd.concat(
+        [
+            history[["rep", "team", "actual"]].assign(team_credit=0.0),
+            owned[["rep", "team"]].assign(actual=0.0, team_credit=owned["actual"].to_numpy(dtype=float)),
+        ],
+        ignore_index=True,
+    ).assign(rep=lambda f: f["rep"].astype(str), team=lambda f: f["team"].astype(str))
+    keep = frame["team_credit"] != 0
+    if not keep.any():
+        return pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
+    sold = history.groupby(history["rep"].astype(str))["actual"].sum().reindex(reps.astype(str)).fillna(0.0)
+    return _per_rep_ratio(frame, "team_credit", reps, "team", keep).mul((sold > 0).to_numpy(), axis=0)
 
 
 def rule_history(
@@ -212,12 +281,18 @@ def rule_history(
         frame = ratio(value, None) if value in history.columns else None
         return frame.iloc[:, 0].to_numpy() if frame is not None and frame.shape[1] else np.zeros(len(reps))
 
-    returned = np.zeros(len(reps))
+    returned, team_returned = np.zeros(len(reps)), None
     later = later_returns(returns)
     if section.clawback is not None and len(later) and len(history):
         days = (pd.to_datetime(later["returned_on"]) - pd.to_datetime(later["sold_on"])).dt.days
         within = later[days.to_numpy() <= section.clawback.window_days]
-        returned = _returned_ratio(history, within, reps, section)
+        returned, team_returned = _returned_ratio(history, within, reps, section)
+    team_sales = None
+    if "team" in history.columns and len(history):  # who sells in which team, for the managers' credit
+        from salesplan_widgets.model.credit import credit_sales
+
+        credited = credit_sales(history, section)
+        team_sales = _team_ratios(history, credited[credited["credit"].isin(OWNERS)], reps)
     money = lambda s: np.zeros(len(reps)) if s is None else s.reindex(reps.astype(str)).fillna(0.0).to_numpy()  # noqa: E731
     return RuleHistory(
         collected=ratio("collected", "age_from"),
@@ -228,6 +303,9 @@ def rule_history(
         returned=returned,
         draw_balance=money(draw_balance),
         held=money(held),
+        reps=reps,
+        team_sales=team_sales,
+        team_returned=team_returned,
     )
 
 
@@ -276,8 +354,57 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
     return groups
 
 
-PARTS = ("collections", "deal_kicker", "new_logo", "clawback", "guarantee", "advance", "recovery", "held",
-         "released", "paid_now")  # fmt: skip
+PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "clawback", "guarantee", "advance",
+         "recovery", "held", "released", "paid_now")  # fmt: skip
+
+
+def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulation:
+    """The simulation with each `hierarchy` manager who is not simulated added with no sales and no quota
+    of their own: a manager paid an override (or on a plan of their own) on the team's sales costs money
+    even without a quota."""
+    missing = [
+        m for m in dict.fromkeys(h.manager for h in section.hierarchy) if m not in set(simulation.reps)
+    ]
+    if not missing:
+        return simulation
+    draws = len(simulation.sales)
+    return Simulation(
+        reps=simulation.reps.append(pd.Index(missing, name="rep")),
+        quota=np.concatenate([simulation.quota, np.zeros(len(missing))]),
+        sales=np.concatenate([simulation.sales, np.zeros((draws, len(missing)))], axis=1),
+        seed=simulation.seed,
+    )
+
+
+@dataclass(frozen=True)
+class TeamCredit:
+    """A chunk of draws' team credit for the managers (`incentives.hierarchy`), per draw × rep: the team's
+    sales paid on the manager's own plan (`own_plan`), those paid at an override rate per entry
+    (`override`, for `earn`'s `team_sales`), and the override given back on returns (`override_back`)."""
+
+    own_plan: np.ndarray  # (draws, reps)
+    override: np.ndarray  # (draws, reps, entries)
+    override_back: np.ndarray  # (draws, reps)
+
+
+def _team_credit(section: IncentivesSection, history: RuleHistory, measured: np.ndarray,
+                 sales: np.ndarray, reps: pd.Index) -> TeamCredit:  # fmt: skip
+    """Each manager credited with the simulated sales of their team, as the ledger credits them: the team
+    members' draws × their share of sales owned in the team (margin plans: their measured margin)."""
+    entries = section.hierarchy
+    draws, n = sales.shape
+    if not entries:
+        return TeamCredit(np.zeros((draws, n)), np.zeros((draws, n, 0)), np.zeros((draws, n)))
+    team = measured @ history.team_matrix(section)  # (draws, entries)
+    back = sales @ history.team_matrix(section, returned=True)
+    manager = np.array([[r == h.manager for h in entries] for r in reps.astype(str)], dtype=float)
+    rate = np.array([np.nan if h.override_rate is None else h.override_rate for h in entries])
+    own = np.isnan(rate)
+    return TeamCredit(
+        own_plan=(team * own) @ manager.T,
+        override=team[:, None, :] * (manager * ~own)[None, :, :],
+        override_back=(back * np.nan_to_num(rate)) @ manager.T,
+    )
 
 
 def _rule_inputs(
@@ -309,9 +436,13 @@ def _settle(
     in_force: np.ndarray,
     cap: np.ndarray,
     release_now: bool,
+    override: np.ndarray | float = 0.0,
+    override_back: np.ndarray | float = 0.0,
 ) -> dict[str, np.ndarray]:
-    """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw."""
-    clawback = -history.returned[None, :] * earned  # returned sales × the rate paid (earned ÷ sales)
+    """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw. A manager's
+    override is clawed back on the team's returns at its rate (`override_back`), the rest of the commission
+    on the rep's own credited returns at the rate paid."""
+    clawback = -history.returned[None, :] * (earned - override) - override_back
     commission = earned + clawback
     rule = section.holdback
     held = np.zeros_like(commission)
@@ -371,6 +502,9 @@ def payout_cost(
     """
     from salesplan_widgets.model.holdbacks import releases_in
 
+    if rules is not None:  # managers earn on their team's draws, with or without a quota of their own
+        simulation = with_managers(simulation, section)
+        rules = rules.for_reps(simulation.reps)
     groups = [
         (rules_, compile_plan(rules_), cols) for rules_, cols in _plan_groups(simulation.reps, section, month)
     ]
@@ -389,16 +523,24 @@ def payout_cost(
             for _rules, plan, cols in groups:  # the workbook's few plans
                 cost[start : start + CHUNK] += earn(plan, chunk[:, cols], simulation.quota[cols]).total.sum(1)
             continue
+        measured = chunk * (1.0 - rules.cost_ratio) if section.measure == "margin" else chunk
+        team = _team_credit(section, rules, measured, chunk, simulation.reps)
         earned = np.zeros_like(chunk)
+        override = np.zeros_like(chunk)
         for plan_rules, plan, cols in groups:
             measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, chunk[:, cols])
-            e = earn(plan, measured, simulation.quota[cols], **inputs)
+            e = earn(plan, measured + team.own_plan[:, cols], simulation.quota[cols],
+                     team_sales=team.override[:, cols], **inputs)  # fmt: skip
             earned[:, cols] = e.total
+            if "team_override_amount" in e.extra:
+                override[:, cols] = e.extra["team_override_amount"].sum(-1)
             for part, key in (("collections", "collected_amount"), ("deal_kicker", "kicker_amount"),
                               ("new_logo", "new_logo_amount")):  # fmt: skip
                 if key in e.extra:
                     parts[part][start : start + CHUNK] += e.extra[key].sum(axis=(1, 2))
-        settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now)
+        parts["team_override"][start : start + CHUNK] = override.sum(1)
+        settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now, override,
+                          team.override_back)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():
             parts[part][start : start + CHUNK] = values.sum(1)

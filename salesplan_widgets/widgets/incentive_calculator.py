@@ -126,6 +126,7 @@ def simulation_part_labels() -> dict[str, str]:
         "collections": _("Cash collected (median)"),
         "deal_kicker": _("Deal kicker (median)"),
         "new_logo": _("New logos (median)"),
+        "team_override": _("Manager overrides (median)"),
         "clawback": _("Clawbacks (median)"),
         "guarantee": _("Guarantees (median)"),
         "advance": _("Draw advances (median)"),
@@ -830,7 +831,8 @@ class IncentiveCalculator(widgets.VBox):
         sim = simulate_sales(history, nxt, draws=draws, seed=seed)
         month = str(period + 1)  # role plans: each rep under the plan and version in force next month
         designs = {_("Design"): self.section, _("Saved plan"): self.saved}
-        rules = self._rule_history(history, sim.reps)
+        managers = [h.manager for s in (self.section, self.saved) for h in s.hierarchy]
+        rules = self._rule_history(history, sim.reps.append(pd.Index(managers)).unique())
         self.simulation_table = compare_designs(sim, designs, month, rules, self.fiscal_year_start)
         edges = np.arange(0.0, 2.01, 0.1)
         counts, _e = np.histogram(np.clip(sim.attainment, 0, 2.0 - 1e-9), bins=edges)
