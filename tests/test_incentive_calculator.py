@@ -440,3 +440,21 @@ def test_the_simulation_table_shows_the_managers_override_on_the_teams_sales(cal
         override, rel=0.05
     )
     assert "Manager overrides (median)" in calculator.simulation_panel.value
+
+
+def test_the_simulation_counts_what_a_leaver_forfeits_and_the_draw_balance_they_take(cash_workbook):
+    """Chen leaves in March (relief in the design only): the 40 held for him is forfeited in every draw
+    (the plan's default), and his draw balance of 840 from January, less at most the 300 recovered on his
+    way out, is never recovered; the saved plan keeps him."""
+    from salesplan_widgets.schema.incentives import Relief
+
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    leaving = Relief(rep="Chen", left="2026-03-20", reason="resigned")
+    calc.section = calc.saved.model_copy(update={"relief": [leaving]})
+    table = calc.simulate(draws=300).set_index("design")
+    design, saved = table.loc["Design"], table.loc["Saved plan"]
+    assert design["forfeited"] == pytest.approx(-40.0) and design["released"] == pytest.approx(200.0)
+    assert saved["forfeited"] == 0.0 and saved["released"] == pytest.approx(240.0)
+    assert design["written_off"] >= 840.0 - 300.0 and saved["written_off"] == 0.0
+    assert "Forfeited by leavers (median)" in calc.simulation_panel.value
+    assert "Draw balance leavers take (median)" in calc.simulation_panel.value

@@ -347,3 +347,55 @@ def test_a_returned_deal_takes_back_the_managers_override_on_it():
     # Li gives back 10% of his 500; Boss 1% of the 10% of Li's 5,000 expected back = 5
     assert outcome.parts["clawback"][0] == pytest.approx(-55.0)
     assert outcome.cost[0] == pytest.approx(880.0 - 55.0)
+
+
+# -- leavers: a holdback paid out or forfeited, a draw balance never recovered (model/holdbacks.py leavers_by) -
+
+
+def test_a_rep_the_relief_says_leaves_this_month_forfeits_the_holdback_or_is_paid_it_as_the_plan_says():
+    relief = [{"rep": "Li", "left": "2026-05-20", "reason": "resigned"}]
+    rules_of = lambda section: rule_history(history(), REPS, section, held=pd.Series({"Li": 200.0}),  # noqa: E731
+                                            leavers_per_year=0.0)  # fmt: skip
+    forfeit = plan(commission={"base_rate": 0.1}, relief=relief,
+                   holdback={"share": 0.3, "release": "quarter", "on_leaving": "forfeit"})  # fmt: skip
+    outcome = payout_cost(fixed([5_000.0]), forfeit, month="2026-05", rules=rules_of(forfeit))
+    # Li earns 500 and leaves: nothing more is held, the 200 held before is never paid (a saving)
+    assert outcome.parts["held"][0] == 0.0 and outcome.parts["forfeited"][0] == pytest.approx(-200.0)
+    assert outcome.cost[0] == pytest.approx(300.0) and outcome.parts["paid_now"][0] == pytest.approx(500.0)
+    pay = forfeit.model_copy(update={"holdback": forfeit.holdback.model_copy(update={"on_leaving": "pay"})})
+    outcome = payout_cost(fixed([5_000.0]), pay, month="2026-05", rules=rules_of(pay))
+    # paid out early: no saving, 700 paid now
+    assert outcome.parts["released"][0] == pytest.approx(200.0) and outcome.cost[0] == pytest.approx(500.0)
+    assert outcome.parts["paid_now"][0] == pytest.approx(700.0)
+    # the month before, Li stays: 150 held, nothing forfeited, the cost is the commission
+    april = payout_cost(fixed([5_000.0]), forfeit, month="2026-04", rules=rules_of(forfeit))
+    assert april.parts["held"][0] == pytest.approx(150.0) and april.cost[0] == pytest.approx(500.0)
+
+
+def test_a_leaver_takes_the_recoverable_draw_balance_not_yet_recovered_with_them():
+    draw = {"rep": "Li", "amount": 1_000, "start": "2026-01", "end": "2026-03", "recovery_cap": 300}
+    section = plan(commission={"base_rate": 0.1}, draws=[draw], relief=[{"rep": "Li", "left": "2026-05-31"}])
+    rules = rule_history(
+        history(), REPS, section, draw_balance=pd.Series({"Li": 800.0}), leavers_per_year=0.0
+    )
+    outcome = payout_cost(fixed([20_000.0], [2_000.0]), section, month="2026-05", rules=rules)
+    # Li: 300 of the 800 recovered from his 2,000 on his way out; the other 500 is never recovered: a cost
+    assert outcome.parts["recovery"][0] == pytest.approx(-300.0)
+    assert outcome.parts["written_off"][0] == pytest.approx(500.0)
+    assert outcome.cost[0] == pytest.approx(2_000.0 + 200.0 + 500.0)  # ignoring leavers: 2,200
+
+
+def test_the_leaver_rate_is_the_historys_share_of_reps_leaving_per_year():
+    section = plan(commission={"base_rate": 0.1}, relief=[{"rep": "Wu", "left": "2026-02-15"}],
+                   holdback={"share": 0.3, "release": "quarter", "on_leaving": "forfeit"})  # fmt: skip
+    rules = rule_history(history(), REPS, section, held=pd.Series({"Li": 200.0}))
+    assert rules.leaver_rate == pytest.approx(0.5)  # one of the two reps who sold in the last 12 months
+    # on six months of history the same leaver is a yearly rate of 100%
+    half = history()[history()["period"] >= pd.Period("2026-01", "M")]
+    assert rule_history(half, REPS, section).leaver_rate == pytest.approx(1.0)
+    outcome = payout_cost(fixed([5_000.0]), section, month="2026-05", rules=rules)
+    # Li leaves in May with chance 1 − 0.5^(1/12): then his 200 is forfeited and his 150 not held
+    p = 1 - 0.5 ** (1 / 12)
+    assert outcome.parts["forfeited"][0] == pytest.approx(-200.0 * p)
+    assert outcome.parts["held"][0] == pytest.approx(150.0 * (1 - p))
+    assert outcome.cost[0] == pytest.approx(500.0 - 200.0 * p)  # Wu (gone, no sales) costs nothing

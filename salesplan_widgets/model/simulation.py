@@ -15,8 +15,11 @@ overlay, a split owner, a winner and a manager's team credit expect their share 
 A `hierarchy` manager is credited with the draws of their team (each member's draw × their share of sales
 owned in the team), paid at the override rate, quota or not, or under their own plan, as the ledger does. Draws, holdbacks and
 recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a holdback only
-moves pay to its release (forfeiture on leaving is not simulated), a guarantee's top-up is a cost, a
-recoverable draw's top-up is an advance (cash, not cost), recovered from commission above the draw.
+moves pay to its release, a guarantee's top-up is a cost, a recoverable draw's top-up is an advance (cash,
+not cost), recovered from commission above the draw. Leavers: each rep leaves in the month with the
+history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
+as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
+they still owe is never recovered (a cost). Both are expected values per draw.
 """
 
 from __future__ import annotations
@@ -149,6 +152,12 @@ class RuleHistory:
     reps: pd.Index | None = None  # whose rows these are (None: the simulation's reps, in its order)
     team_sales: pd.DataFrame | None = None  # reps × teams: owner's credit in the team ÷ sales
     team_returned: pd.DataFrame | None = None  # reps × teams: owner's returns within the window ÷ sales
+    leaver_rate: float = 0.0  # share of reps leaving per year (`leaver_rate`)
+
+    @property
+    def monthly_leaving(self) -> float:
+        """The chance a rep leaves in a given month, from the yearly rate: 1 − (1 − rate)^(1/12)."""
+        return 1.0 - (1.0 - min(max(self.leaver_rate, 0.0), 1.0)) ** (1.0 / 12.0)
 
     def collected_in_bands(self, edges: np.ndarray) -> np.ndarray:
         """(reps, bands) cash per unit of sales in a plan's age bands."""
@@ -179,6 +188,7 @@ class RuleHistory:
             deal_count=frame(self.deal_count), new_logos=frame(self.new_logos), returned=rows(self.returned),
             draw_balance=rows(self.draw_balance), held=rows(self.held), reps=reps,
             team_sales=frame(self.team_sales), team_returned=frame(self.team_returned),
+            leaver_rate=self.leaver_rate,
         )  # fmt: skip
 
     def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
@@ -253,6 +263,28 @@ def _team_ratios(history: pd.DataFrame, owned: pd.DataFrame, reps: pd.Index) -> 
     return _per_rep_ratio(frame, "team_credit", reps, "team", keep).mul((sold > 0).to_numpy(), axis=0)
 
 
+def leaver_rate(history: pd.DataFrame, section: IncentivesSection) -> float:
+    """Share of reps leaving per year over `history`'s months, as the ledger learns who left: the reps
+    whose `incentives.relief` entry has a `left` date in those months (and no later `joined`), divided by
+    the reps who sold in them or left in them, scaled to twelve months (attrition as HR states it)."""
+    from salesplan_widgets.model.holdbacks import leavers_by
+
+    if history.empty:
+        return 0.0
+    periods = pd.PeriodIndex(history["period"]).asfreq("M")
+    first, last = periods.min(), periods.max()
+    start = first.start_time.date()
+    left = {
+        rep
+        for rep in leavers_by(section.relief, last)
+        if any(e.rep == rep and e.left is not None and e.left >= start for e in section.relief)
+    }  # a handful of relief entries
+    sellers = set(history.loc[history["actual"].to_numpy(dtype=float) != 0, "rep"].astype(str))
+    headcount = len(sellers | left)
+    months = (last - first).n + 1
+    return min(len(left) / headcount * 12.0 / months, 1.0) if headcount else 0.0
+
+
 def rule_history(
     history: pd.DataFrame,
     reps: pd.Index,
@@ -261,10 +293,12 @@ def rule_history(
     draw_balance: pd.Series | None = None,
     held: pd.Series | None = None,
     months: int = HISTORY_MONTHS,
+    leavers_per_year: float | None = None,
 ) -> RuleHistory:
     """Per rep and unit of sales over the last `months` months of the pay cube `history`: cash collected by
     age, cost of goods, large deals and new accounts, and returns within the clawback window (`returns`:
-    deal, rep, sold_on, returned_on, amount < 0); balances (money) from the ledger."""
+    deal, rep, sold_on, returned_on, amount < 0); balances (money) from the ledger; the share of reps
+    leaving per year (`leaver_rate` of the history, unless `leavers_per_year` gives it)."""
     from salesplan_widgets.model.clawbacks import later_returns
 
     if len(history):
@@ -306,6 +340,7 @@ def rule_history(
         reps=reps,
         team_sales=team_sales,
         team_returned=team_returned,
+        leaver_rate=leaver_rate(history, section) if leavers_per_year is None else leavers_per_year,
     )
 
 
@@ -316,7 +351,9 @@ class DesignOutcome:
     `parts` (with a `RuleHistory`) holds each rule's total per draw: `collections`, `deal_kicker`,
     `new_logo` (inside the commission), `clawback` (recovered, ≤ 0), `guarantee` (a cost), `advance` and
     `recovery` (a recoverable draw's cash out and back), `held` (paid at the release instead of now),
-    `released`, and `paid_now` (the cash the period pays).
+    `released`, `team_override` (managers' overrides, inside the commission), `forfeited` (leavers' held
+    commission never paid, ≤ 0), `written_off` (leavers' draw balance never recovered), and `paid_now`
+    (the cash the period pays).
     """
 
     name: str
@@ -355,7 +392,7 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
 
 
 PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "clawback", "guarantee", "advance",
-         "recovery", "held", "released", "paid_now")  # fmt: skip
+         "recovery", "held", "released", "forfeited", "written_off", "paid_now")  # fmt: skip
 
 
 def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulation:
@@ -438,33 +475,66 @@ def _settle(
     release_now: bool,
     override: np.ndarray | float = 0.0,
     override_back: np.ndarray | float = 0.0,
+    leaving: np.ndarray | float = 0.0,
 ) -> dict[str, np.ndarray]:
     """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw. A manager's
     override is clawed back on the team's returns at its rate (`override_back`), the rest of the commission
-    on the rep's own credited returns at the rate paid."""
+    on the rep's own credited returns at the rate paid. Each rep leaves with probability `leaving` (reps,):
+    the close is settled for a stayer and for a leaver and the two are weighted (the expected cash per draw)."""
     clawback = -history.returned[None, :] * (earned - override) - override_back
     commission = earned + clawback
+    stays = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=False)
+    if not np.any(leaving):
+        return {"clawback": clawback, **stays}
+    leaves = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=True)
+    p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
+    return {"clawback": clawback, **{k: (1.0 - p) * stays[k] + p * leaves[k] for k in stays}}
+
+
+def _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left: bool):
+    """Holdback and draw on a period's commission (after clawbacks) for reps who stay or (`left`) who leave
+    in it, as `model/holdbacks.py` and `model/draws.py` close it: a leaver is held nothing more, and what is
+    held is paid out or forfeited as the plan says; a recoverable draw balance they still owe after this
+    period is never recovered (a cost)."""
     rule = section.holdback
-    held = np.zeros_like(commission)
-    released = np.zeros_like(commission)
-    if rule is not None and not release_now:
+    before = np.broadcast_to(history.held[None, :], commission.shape)
+    nothing = np.zeros_like(commission)
+    held, released, forfeited = nothing, nothing, nothing
+    if rule is not None and not (release_now or left):
         held = rule.share * np.clip(commission, 0.0, None)
+    if rule is not None and left:
+        released, forfeited = (before, nothing) if rule.on_leaving == "pay" else (nothing, before)
     elif release_now:
-        released = np.broadcast_to(history.held[None, :], commission.shape)
+        released = before
     paid = commission - held + released
     top_up = np.where(in_force, np.clip(draw - paid, 0.0, None), 0.0)
     room = np.clip(paid - np.where(in_force, draw, 0.0), 0.0, None)
-    recovery = np.minimum(np.minimum(np.clip(history.draw_balance, 0.0, None), cap)[None, :], room)
+    owed = np.clip(history.draw_balance, 0.0, None)[None, :]
+    recovery = np.minimum(np.minimum(owed, cap[None, :]), room)
+    advance = np.where(recoverable, top_up, 0.0)
+    written_off = owed + advance - recovery if left else nothing
     return {
-        "clawback": clawback,
         "guarantee": np.where(recoverable, 0.0, top_up),
-        "advance": np.where(recoverable, top_up, 0.0),
+        "advance": advance,
         "recovery": -recovery,
         "held": held,
         "released": released,
+        "forfeited": -forfeited,
+        "written_off": written_off,
         "paid_now": paid + top_up - recovery,
-        "cost": commission + np.where(recoverable, 0.0, top_up),
+        "cost": commission + np.where(recoverable, 0.0, top_up) - forfeited + written_off,
     }
+
+
+def _leaving(section: IncentivesSection, rules: RuleHistory, reps: pd.Index, month: str | None) -> np.ndarray:
+    """(reps,) each rep's chance of leaving in `month`: certain for those the plan's relief says have left
+    by its end (as a close reads it), the history's monthly rate for everyone else."""
+    from salesplan_widgets.model.holdbacks import leavers_by
+
+    leaving = np.full(len(reps), rules.monthly_leaving)
+    if month is not None and section.relief:
+        leaving[reps.astype(str).isin(list(leavers_by(section.relief, pd.Period(month, "M"))))] = 1.0
+    return leaving
 
 
 def _draw_terms(section: IncentivesSection, reps: pd.Index, month: str | None) -> tuple[np.ndarray, ...]:
@@ -512,6 +582,7 @@ def payout_cost(
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
     if rules is not None:
         draw, recoverable, in_force, cap = _draw_terms(section, simulation.reps, month)
+        leaving = _leaving(section, rules, simulation.reps, month)
         release_now = (
             month is not None
             and section.holdback is not None
@@ -540,7 +611,7 @@ def payout_cost(
                     parts[part][start : start + CHUNK] += e.extra[key].sum(axis=(1, 2))
         parts["team_override"][start : start + CHUNK] = override.sum(1)
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now, override,
-                          team.override_back)  # fmt: skip
+                          team.override_back, leaving)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():
             parts[part][start : start + CHUNK] = values.sum(1)

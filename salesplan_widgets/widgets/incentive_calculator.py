@@ -133,6 +133,8 @@ def simulation_part_labels() -> dict[str, str]:
         "recovery": _("Draw recovered (median)"),
         "held": _("Held until release (median)"),
         "released": _("Released (median)"),
+        "forfeited": _("Forfeited by leavers (median)"),
+        "written_off": _("Draw balance leavers take (median)"),
         "paid_now": _("Paid now (median)"),
     }
 
