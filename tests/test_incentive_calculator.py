@@ -458,3 +458,42 @@ def test_the_simulation_counts_what_a_leaver_forfeits_and_the_draw_balance_they_
     assert design["written_off"] >= 840.0 - 300.0 and saved["written_off"] == 0.0
     assert "Forfeited by leavers (median)" in calc.simulation_panel.value
     assert "Draw balance leavers take (median)" in calc.simulation_panel.value
+
+
+def _close_elsewhere(folder, period: str) -> None:
+    """Close `period` as another analyst would: `salesplan payouts` in a process of its own."""
+    import os
+    import subprocess
+    import sys
+
+    for step in ([], ["--approve"], ["--close"]):
+        subprocess.run(
+            [sys.executable, "-m", "salesplan_widgets.cli", "payouts", str(folder), "--period", period, *step],
+            check=True, capture_output=True, env=os.environ.copy(),
+        )  # fmt: skip
+
+
+def test_a_close_made_elsewhere_shows_in_the_open_widget_at_the_next_redraw(cash_workbook):
+    from salesplan_widgets.workbook.ledger import read_ledger
+
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    assert "Paid for 2026-02 if it closed now" in calc.payment_panel.value
+    ledger = calc._ledger()[0]
+    assert calc._ledger()[0] is ledger  # unchanged files: not read again
+    _close_elsewhere(cash_workbook, "2026-02")
+    calc.refresh()  # the statement redrawn, same widget
+    assert "Paid for 2026-02 (recorded in the ledger)" in calc.payment_panel.value
+    lines = read_ledger(open_workbook(cash_workbook)).lines
+    chen = lines[(lines["period"] == pd.Period("2026-02", "M")) & (lines["rep"] == "Chen")]
+    shown = calc.payment_table.set_index("kind")["amount"]
+    assert shown.sum() == pytest.approx(chen["amount_minor"].sum() / 100)
+    # the ledger's own draw and holdback lines: Chen's 500 earned, 100 held, 600 advanced
+    assert (shown["holdback"], shown["draw"]) == (-100.0, 600.0)
+
+
+def test_picking_another_month_reads_a_close_made_since(cash_workbook):
+    calc = IncentiveCalculator(cash_workbook, period="2026-01", rep="Li")
+    _close_elsewhere(cash_workbook, "2026-02")
+    calc.period_control.value = "2026-02"
+    assert "Paid for 2026-02 (recorded in the ledger)" in calc.payment_panel.value
+    assert calc._closed()

@@ -315,7 +315,9 @@ class IncentiveCalculator(widgets.VBox):
         self.statement_panel = widgets.HTML()
         self.payment_panel = widgets.HTML()
         self.cash_rules_panel = widgets.HTML()
-        self._ledger_inputs: tuple | None = None  # ledger lines, returns, manual lines: read when first used
+        # ledger lines, returns, manual lines: read when first used, again when the ledger's files change
+        self._ledger_inputs: tuple | None = None
+        self._ledger_stamp: tuple | None = None
         self.extra_control = widgets.FloatText(description=_("Close more"), value=0.0, step=10_000)
         self.estimate_button = widgets.Button(description=_("Estimate"))
         self.estimate_button.on_click(lambda _b: self.run_estimate())
@@ -608,18 +610,26 @@ class IncentiveCalculator(widgets.VBox):
         return bool(draws_of(s) or s.holdback or s.clawback) or bool(len(self._ledger()[2]))
 
     def _ledger(self) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
-        """The ledger's lines, the deals' returns and the manual adjustments entered (read once)."""
-        if self._ledger_inputs is None:
+        """The ledger's lines, the deals' returns and the manual adjustments entered: read when first used,
+        and the ledger again whenever its files changed since (a close or a manual line made elsewhere, by
+        the CLI or another analyst, shows at the next redraw without a new widget; a stat per call). The
+        returns come from the sales, which the widget reads once, like its cube."""
+        from salesplan_widgets.workbook.ledger import ledger_stamp
+
+        stamp = ledger_stamp(self.workbook)
+        if self._ledger_inputs is None or stamp != self._ledger_stamp:
             from salesplan_widgets.workbook.adjustments import read_adjustments
             from salesplan_widgets.workbook.ledger import read_ledger
             from salesplan_widgets.workbook.returns import deal_returns
 
-            returns = (
-                deal_returns(self.workbook, self.saved, needs_products(self.saved))
-                if self.saved.clawback
-                else None
-            )
+            if self._ledger_inputs is not None:
+                returns = self._ledger_inputs[1]
+            elif self.saved.clawback:
+                returns = deal_returns(self.workbook, self.saved, needs_products(self.saved))
+            else:
+                returns = None
             self._ledger_inputs = (read_ledger(self.workbook).lines, returns, read_adjustments(self.workbook))
+            self._ledger_stamp = stamp
         return self._ledger_inputs
 
     def _closed(self) -> bool:
