@@ -24,6 +24,7 @@ they still owe is never recovered (a cost). Both are expected values per draw.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -417,31 +418,78 @@ def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulat
 class TeamCredit:
     """A chunk of draws' team credit for the managers (`incentives.hierarchy`), per draw × rep: the team's
     sales paid on the manager's own plan (`own_plan`), those paid at an override rate per entry
-    (`override`, for `earn`'s `team_sales`), and the override given back on returns (`override_back`)."""
+    (`override`: each manager's overrides at their rates, in money, summed over their entries), and the
+    override given back on returns (`override_back`)."""
 
     own_plan: np.ndarray  # (draws, reps)
-    override: np.ndarray  # (draws, reps, entries)
+    override: np.ndarray  # (draws, reps)
     override_back: np.ndarray  # (draws, reps)
 
 
-def _team_credit(section: IncentivesSection, history: RuleHistory, measured: np.ndarray,
-                 sales: np.ndarray, reps: pd.Index) -> TeamCredit:  # fmt: skip
-    """Each manager credited with the simulated sales of their team, as the ledger credits them: the team
-    members' draws × their share of sales owned in the team (margin plans: their measured margin)."""
-    entries = section.hierarchy
-    draws, n = sales.shape
-    if not entries:
-        return TeamCredit(np.zeros((draws, n)), np.zeros((draws, n, 0)), np.zeros((draws, n)))
-    team = measured @ history.team_matrix(section)  # (draws, entries)
-    back = sales @ history.team_matrix(section, returned=True)
-    manager = np.array([[r == h.manager for h in entries] for r in reps.astype(str)], dtype=float)
-    rate = np.array([np.nan if h.override_rate is None else h.override_rate for h in entries])
-    own = np.isnan(rate)
-    return TeamCredit(
-        own_plan=(team * own) @ manager.T,
-        override=team[:, None, :] * (manager * ~own)[None, :, :],
-        override_back=(back * np.nan_to_num(rate)) @ manager.T,
-    )
+@dataclass(frozen=True)
+class _SparseShares:
+    """A (rows, columns) matrix with few nonzero cells (a rep sells in one team or two, a manager leads a
+    team or two), applied to (draws, rows) as gathers and sums: dense BLAS products of the same figures
+    spin threads on a shared machine for no gain."""
+
+    rows: np.ndarray
+    weights: np.ndarray
+    starts: np.ndarray  # where each nonzero column's cells begin (cells sorted by column)
+    columns: np.ndarray  # the nonzero columns
+    width: int
+
+    @classmethod
+    def of(cls, matrix: np.ndarray) -> _SparseShares:
+        cols, rows = np.nonzero(matrix.T)  # sorted by column
+        columns, starts = np.unique(cols, return_index=True)
+        return cls(rows, matrix[rows, cols], starts, columns, matrix.shape[1])
+
+    def apply(self, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """values @ matrix, written into `out`'s columns (a new zero array without one)."""
+        out = np.zeros((len(values), self.width)) if out is None else out
+        if len(self.rows):
+            out[:, self.columns] = np.add.reduceat(values[:, self.rows] * self.weights, self.starts, axis=1)
+        return out
+
+
+@dataclass(frozen=True)
+class TeamShares:
+    """Who is credited with whose draws (`incentives.hierarchy`), worked out once per design: the share of
+    each rep's sales credited to each entry (and of them returned within the window), each entry's manager,
+    and its override rate (NaN: the manager's own plan pays on the team's sales)."""
+
+    sold: _SparseShares  # reps → entries
+    returned: _SparseShares  # reps → entries
+    manager: _SparseShares  # entries → reps: 1 where the rep is the entry's manager
+    rate: np.ndarray  # (entries,)
+
+    @classmethod
+    def of(cls, section: IncentivesSection, history: RuleHistory, reps: pd.Index) -> TeamShares:
+        entries = np.array([h.manager for h in section.hierarchy], dtype=object)
+        names = reps.astype(str).to_numpy()
+        return cls(
+            sold=_SparseShares.of(history.team_matrix(section)),
+            returned=_SparseShares.of(history.team_matrix(section, returned=True)),
+            manager=_SparseShares.of((entries[:, None] == names[None, :]).astype(float)),
+            rate=np.array(
+                [np.nan if h.override_rate is None else h.override_rate for h in section.hierarchy]
+            ),
+        )
+
+    def credit(self, measured: np.ndarray, sales: np.ndarray, into: TeamCredit | None = None) -> TeamCredit:
+        """Each manager credited with the chunk's simulated sales of their team, as the ledger credits them:
+        the members' draws × their share owned in the team (margin plans: their measured margin). `into`:
+        the previous chunk's arrays, whose only nonzero columns (the managers') are overwritten."""
+        if into is None or into.own_plan.shape != sales.shape:
+            into = TeamCredit(*(np.zeros_like(sales) for _ in range(3)))
+        if not len(self.rate):
+            return into
+        team = self.sold.apply(measured)  # (draws, entries)
+        own, rate = np.isnan(self.rate), np.nan_to_num(self.rate)
+        self.manager.apply(team * own, into.own_plan)
+        self.manager.apply(team * rate, into.override)
+        self.manager.apply(self.returned.apply(sales) * rate, into.override_back)
+        return into
 
 
 def _rule_inputs(
@@ -488,7 +536,7 @@ def _settle(
         return {"clawback": clawback, **stays}
     leaves = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=True)
     p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
-    return {"clawback": clawback, **{k: (1.0 - p) * stays[k] + p * leaves[k] for k in stays}}
+    return {"clawback": clawback, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
 
 
 def _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left: bool):
@@ -578,11 +626,18 @@ def payout_cost(
     groups = [
         (rules_, compile_plan(rules_), cols) for rules_, cols in _plan_groups(simulation.reps, section, month)
     ]
+    if rules is not None:  # overrides come in money per manager (`TeamCredit.override`): paid at rate 1,
+        # so `earn` caps them like any line without a draws × reps × entries array
+        groups = [
+            (r, dataclasses.replace(plan, extra={**plan.extra, "team_override_rate": np.ones(1)}), cols)
+            for r, plan, cols in groups
+        ]
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
     if rules is not None:
         draw, recoverable, in_force, cap = _draw_terms(section, simulation.reps, month)
         leaving = _leaving(section, rules, simulation.reps, month)
+        shares, team = TeamShares.of(section, rules, simulation.reps), None
         release_now = (
             month is not None
             and section.holdback is not None
@@ -595,13 +650,13 @@ def payout_cost(
                 cost[start : start + CHUNK] += earn(plan, chunk[:, cols], simulation.quota[cols]).total.sum(1)
             continue
         measured = chunk * (1.0 - rules.cost_ratio) if section.measure == "margin" else chunk
-        team = _team_credit(section, rules, measured, chunk, simulation.reps)
+        team = shares.credit(measured, chunk, team)
         earned = np.zeros_like(chunk)
         override = np.zeros_like(chunk)
         for plan_rules, plan, cols in groups:
             measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, chunk[:, cols])
             e = earn(plan, measured + team.own_plan[:, cols], simulation.quota[cols],
-                     team_sales=team.override[:, cols], **inputs)  # fmt: skip
+                     team_sales=team.override[:, cols, None], **inputs)  # fmt: skip
             earned[:, cols] = e.total
             if "team_override_amount" in e.extra:
                 override[:, cols] = e.extra["team_override_amount"].sum(-1)
