@@ -399,3 +399,14 @@ def test_the_leaver_rate_is_the_historys_share_of_reps_leaving_per_year():
     assert outcome.parts["forfeited"][0] == pytest.approx(-200.0 * p)
     assert outcome.parts["held"][0] == pytest.approx(150.0 * (1 - p))
     assert outcome.cost[0] == pytest.approx(500.0 - 200.0 * p)  # Wu (gone, no sales) costs nothing
+
+
+def test_a_manager_without_bookings_of_their_own_is_paid_on_the_team_only():
+    """simulate_sales draws a rep without history at the median rep's level; a manager who never booked a
+    sale is credited with the team's sales instead, not with a median rep's sales of their own."""
+    section = plan(commission={"base_rate": 0.1}, hierarchy=[{"manager": "Boss", "team": "East"}])
+    quota = pd.Series({"Li": 900.0, "Wu": 900.0, "Boss": 1_800.0})
+    sim = simulate_sales(east_history(), quota, draws=20, seed=3)  # no spread: 1,000 each, Boss too
+    assert sim.sales == pytest.approx(1_000.0)
+    outcome = payout_cost(sim, section, rules=rule_history(east_history(), sim.reps, section))
+    assert outcome.cost == pytest.approx(0.1 * 1_000 * 2 + 0.1 * 2_000)  # Li, Wu; Boss on the team's 2,000

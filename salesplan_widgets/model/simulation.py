@@ -154,6 +154,7 @@ class RuleHistory:
     team_sales: pd.DataFrame | None = None  # reps × teams: owner's credit in the team ÷ sales
     team_returned: pd.DataFrame | None = None  # reps × teams: owner's returns within the window ÷ sales
     leaver_rate: float = 0.0  # share of reps leaving per year (`leaver_rate`)
+    sells: np.ndarray | None = None  # (reps,) whether the rep booked sales of their own in the history
 
     @property
     def monthly_leaving(self) -> float:
@@ -189,7 +190,7 @@ class RuleHistory:
             deal_count=frame(self.deal_count), new_logos=frame(self.new_logos), returned=rows(self.returned),
             draw_balance=rows(self.draw_balance), held=rows(self.held), reps=reps,
             team_sales=frame(self.team_sales), team_returned=frame(self.team_returned),
-            leaver_rate=self.leaver_rate,
+            leaver_rate=self.leaver_rate, sells=None if self.sells is None else rows(self.sells) > 0,
         )  # fmt: skip
 
     def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
@@ -342,6 +343,12 @@ def rule_history(
         team_sales=team_sales,
         team_returned=team_returned,
         leaver_rate=leaver_rate(history, section) if leavers_per_year is None else leavers_per_year,
+        sells=history.groupby(history["rep"].astype(str))["actual"]
+        .sum()
+        .reindex(reps.astype(str))
+        .fillna(0.0)
+        .to_numpy()
+        > 0,
     )
 
 
@@ -412,6 +419,19 @@ def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulat
         sales=np.concatenate([simulation.sales, np.zeros((draws, len(missing)))], axis=1),
         seed=simulation.seed,
     )
+
+
+def _managers_who_do_not_sell(
+    simulation: Simulation, section: IncentivesSection, rules: RuleHistory
+) -> Simulation:
+    """A manager who booked nothing of their own in the history sells nothing in the draws either (a rep
+    without history is otherwise drawn at the median rep's level): they are paid on their team's sales."""
+    if rules.sells is None or not section.hierarchy:
+        return simulation
+    idle = simulation.reps.astype(str).isin([h.manager for h in section.hierarchy]) & ~rules.sells
+    if not idle.any():
+        return simulation
+    return dataclasses.replace(simulation, sales=simulation.sales * ~idle[None, :])
 
 
 @dataclass(frozen=True)
@@ -623,6 +643,7 @@ def payout_cost(
     if rules is not None:  # managers earn on their team's draws, with or without a quota of their own
         simulation = with_managers(simulation, section)
         rules = rules.for_reps(simulation.reps)
+        simulation = _managers_who_do_not_sell(simulation, section, rules)
     groups = [
         (rules_, compile_plan(rules_), cols) for rules_, cols in _plan_groups(simulation.reps, section, month)
     ]
