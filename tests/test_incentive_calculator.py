@@ -497,3 +497,22 @@ def test_picking_another_month_reads_a_close_made_since(cash_workbook):
     calc.period_control.value = "2026-02"
     assert "Paid for 2026-02 (recorded in the ledger)" in calc.payment_panel.value
     assert calc._closed()
+
+
+def test_the_simulation_says_the_leaver_rate_its_leavers_rest_on(cash_workbook):
+    """Chen's relief says he left in January, inside the sales history: the rate is shown under the table,
+    as the model works it out from the same history and plan."""
+    from salesplan_widgets.i18n import fmt_percent
+    from salesplan_widgets.model.simulation import rule_history
+    from salesplan_widgets.schema.incentives import Relief
+
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    calc.simulate(draws=100)
+    assert "Leavers:" not in calc.simulation_panel.value
+    calc.section = calc.saved.model_copy(update={"relief": [Relief(rep="Chen", left="2026-01-31")]})
+    calc.simulate(draws=100)
+    history = calc.cube[calc.cube["period"] <= pd.Period("2026-02", "M")]
+    rate = rule_history(history, pd.Index(["Chen"]), calc.section).leaver_rate
+    reps = history["rep"].nunique()
+    assert rate == pytest.approx(min(1 / reps * 12 / history["period"].nunique(), 1.0))  # one leaver
+    assert f"Leavers: {fmt_percent(rate, 'en', decimals=1)} of reps a year" in calc.simulation_panel.value

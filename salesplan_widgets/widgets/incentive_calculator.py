@@ -886,6 +886,11 @@ class IncentiveCalculator(widgets.VBox):
             rows,
             numeric=set(range(1, 5 + len(shown))),
         )
+        if rules.leaver_rate > 0:  # the rate the leavers' columns rest on, where the analyst can check it
+            note = _(
+                "Leavers: {rate} of reps a year, from the plan's relief dates over the sales history"
+            ).format(rate=fmt_percent(rules.leaver_rate, self.locale, decimals=1))
+            self.simulation_panel.value += f"<p>{html.escape(note)}</p>"
         return self.simulation_table
 
     # -- saving ---------------------------------------------------------------------------------------
