@@ -149,10 +149,13 @@ def test_compare_designs_shows_each_rules_median_beside_the_cost():
     more=st.floats(0.0, 0.2),
     guarantee=st.booleans(),
     share=st.sampled_from([None, 0.2, 0.5]),
+    leaves=st.booleans(),
+    lead=st.sampled_from([None, 0.01]),
 )
-def test_simulated_cost_never_falls_as_the_rate_rises(low, more, guarantee, share):
-    """Collections, kickers, clawbacks, a guarantee and a holdback together: per draw, a higher base rate
-    never costs less, and what is paid now plus what is held is the commission less any advance."""
+def test_simulated_cost_never_falls_as_the_rate_rises(low, more, guarantee, share, leaves, lead):
+    """Collections, kickers, clawbacks, a guarantee, a holdback, a leaver and a manager together: per draw,
+    a higher base rate never costs less, and what is paid now plus what is held is the commission less any
+    advance (a leaver's advance written off is a cost beside the commission)."""
     facts = history(cash=[{"collected": 6_000.0, "age_from": 0}],
                     deals=[{"deal_from": 5_000.0, "deal_sales": 6_000.0, "deals": 1.0}])  # fmt: skip
     rules = {
@@ -162,18 +165,23 @@ def test_simulated_cost_never_falls_as_the_rate_rises(low, more, guarantee, shar
         "draws": [{"rep": "Wu", "amount": 800, "start": "2026-05", "end": "2026-05",
                    "kind": "non_recoverable" if guarantee else "recoverable"}],
         **({"holdback": {"share": share}} if share else {}),
+        **({"relief": [{"rep": "Wu", "left": "2026-05-10"}]} if leaves else {}),
+        **({"hierarchy": [{"manager": "Boss", "team": "all", "override_rate": lead}]} if lead else {}),
     }  # fmt: skip
     sim = simulate_sales(history(), pd.Series({"Li": 12_000.0, "Wu": 12_000.0}), draws=300, seed=5)
     cheap, dear = (
         plan(commission={"base_rate": low}, **rules),
         plan(commission={"base_rate": low + more}, **rules),
     )
-    costs = [payout_cost(sim, p, month="2026-05", rules=rule_history(facts, REPS, p, returns=returns()))
+    back = returns().assign(team="all")  # as the sales: a manager's team credit needs the team
+    costs = [payout_cost(sim, p, month="2026-05", rules=rule_history(facts, REPS, p, returns=back))
              for p in (cheap, dear)]  # fmt: skip
     assert (costs[1].cost >= costs[0].cost - 1e-6).all()
     for outcome in costs:
         p = outcome.parts
-        commission = outcome.cost - p["guarantee"]
+        commission = outcome.cost - p["guarantee"] - p["written_off"] - p["forfeited"]
+        assert (p["written_off"] > 0).any() == (leaves and not guarantee)
+        assert (p["team_override"] > 0).all() == bool(lead)
         assert p["paid_now"] + p["held"] == pytest.approx(
             commission + p["guarantee"] + p["advance"], abs=1e-6
         )
