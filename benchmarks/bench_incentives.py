@@ -153,6 +153,30 @@ def main() -> None:
 
     report_simulation("simulation with every rule", simulate_rules)
 
+    # the same, with 25 team leads paid a 1% override on teams of 20 and 10 reps leaving in October (the
+    # history's leaver rate besides), so each draw is settled for stayers and leavers
+    teams = {"team": np.repeat([f"t{i // 20}" for i in range(500)], 12)}
+    team_facts = facts.assign(team=facts["rep"].map(lambda r: f"t{int(r[1:]) // 20}"))
+    team_returns = returns.assign(team=returns["rep"].map(lambda r: f"t{int(r[1:]) // 20}"))
+    people = {
+        "hierarchy": [{"manager": f"lead{i}", "team": f"t{i}", "override_rate": 0.01} for i in range(25)],
+        "relief": [{"rep": f"r{i}", "left": "2026-10-15"} for i in range(0, 500, 50)]
+        + [{"rep": f"r{i}", "left": "2026-03-31"} for i in range(1, 500, 100)],
+    }  # fmt: skip
+    people = IncentivesSection.model_validate(people)
+    with_people = {
+        name: d.model_copy(update={"hierarchy": people.hierarchy, "relief": people.relief})
+        for name, d in designs.items()
+    }
+    team_history = history.assign(**teams)
+
+    def simulate_people():
+        sim = simulate_sales(team_history, quota, draws=10_000, seed=0)
+        history_rules = rule_history(team_facts, sim.reps, with_people["flat + rules"], returns=team_returns)
+        return compare_designs(sim, with_people, month="2026-10", rules=history_rules)
+
+    report_simulation("simulation with every rule, overrides and leavers", simulate_people)
+
 
 def report_simulation(name: str, simulate) -> None:
     """Best wall time of two, then the CPU time of one more run (wall time moves with the shared load)."""

@@ -421,3 +421,98 @@ def test_a_weekly_workbook_pays_the_draw_and_holdback_as_a_monthly_one(tmp_path)
     calc.run_estimate()
     p = calc.payment_estimate
     assert (p.paid_then, p.held_then, p.draw_balance_then) == (1_700.0, 500.0, 540.0)
+
+
+def test_the_simulation_table_shows_the_managers_override_on_the_teams_sales(calculator):
+    """A team lead with a 1% override and no quota: the design costs 1% of the team's simulated sales more
+    than the saved plan, and the table says so in its own column."""
+    from test_payouts_export import TEAMS
+
+    from salesplan_widgets.schema.incentives import TeamCredit
+
+    lead = TeamCredit(manager="Team lead", team=next(iter(TEAMS)), override_rate=0.01)
+    calculator.section = calculator.saved.model_copy(update={"hierarchy": [lead]})
+    table = calculator.simulate(draws=300, seed=2).set_index("design")
+    override = table.loc["Design", "team_override"]
+    assert override > 0 and table.loc["Saved plan", "team_override"] == 0.0
+    # same draws: the design costs its override more than the saved plan (a median of sums: close to it)
+    assert table.loc["Design", "cost_median"] - table.loc["Saved plan", "cost_median"] == pytest.approx(
+        override, rel=0.05
+    )
+    assert "Manager overrides (median)" in calculator.simulation_panel.value
+
+
+def test_the_simulation_counts_what_a_leaver_forfeits_and_the_draw_balance_they_take(cash_workbook):
+    """Chen leaves in March (relief in the design only): the 40 held for him is forfeited in every draw
+    (the plan's default), and his draw balance of 840 from January, less at most the 300 recovered on his
+    way out, is never recovered; the saved plan keeps him."""
+    from salesplan_widgets.schema.incentives import Relief
+
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    leaving = Relief(rep="Chen", left="2026-03-20", reason="resigned")
+    calc.section = calc.saved.model_copy(update={"relief": [leaving]})
+    table = calc.simulate(draws=300).set_index("design")
+    design, saved = table.loc["Design"], table.loc["Saved plan"]
+    assert design["forfeited"] == pytest.approx(-40.0) and design["released"] == pytest.approx(200.0)
+    assert saved["forfeited"] == 0.0 and saved["released"] == pytest.approx(240.0)
+    assert design["written_off"] >= 840.0 - 300.0 and saved["written_off"] == 0.0
+    assert "Forfeited by leavers (median)" in calc.simulation_panel.value
+    assert "Draw balance leavers take (median)" in calc.simulation_panel.value
+
+
+def _close_elsewhere(folder, period: str) -> None:
+    """Close `period` as another analyst would: `salesplan payouts` in a process of its own."""
+    import os
+    import subprocess
+    import sys
+
+    for step in ([], ["--approve"], ["--close"]):
+        subprocess.run(
+            [sys.executable, "-m", "salesplan_widgets.cli", "payouts", str(folder), "--period", period, *step],
+            check=True, capture_output=True, env=os.environ.copy(),
+        )  # fmt: skip
+
+
+def test_a_close_made_elsewhere_shows_in_the_open_widget_at_the_next_redraw(cash_workbook):
+    from salesplan_widgets.workbook.ledger import read_ledger
+
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    assert "Paid for 2026-02 if it closed now" in calc.payment_panel.value
+    ledger = calc._ledger()[0]
+    assert calc._ledger()[0] is ledger  # unchanged files: not read again
+    _close_elsewhere(cash_workbook, "2026-02")
+    calc.refresh()  # the statement redrawn, same widget
+    assert "Paid for 2026-02 (recorded in the ledger)" in calc.payment_panel.value
+    lines = read_ledger(open_workbook(cash_workbook)).lines
+    chen = lines[(lines["period"] == pd.Period("2026-02", "M")) & (lines["rep"] == "Chen")]
+    shown = calc.payment_table.set_index("kind")["amount"]
+    assert shown.sum() == pytest.approx(chen["amount_minor"].sum() / 100)
+    # the ledger's own draw and holdback lines: Chen's 500 earned, 100 held, 600 advanced
+    assert (shown["holdback"], shown["draw"]) == (-100.0, 600.0)
+
+
+def test_picking_another_month_reads_a_close_made_since(cash_workbook):
+    calc = IncentiveCalculator(cash_workbook, period="2026-01", rep="Li")
+    _close_elsewhere(cash_workbook, "2026-02")
+    calc.period_control.value = "2026-02"
+    assert "Paid for 2026-02 (recorded in the ledger)" in calc.payment_panel.value
+    assert calc._closed()
+
+
+def test_the_simulation_says_the_leaver_rate_its_leavers_rest_on(cash_workbook):
+    """Chen's relief says he left in January, inside the sales history: the rate is shown under the table,
+    as the model works it out from the same history and plan."""
+    from salesplan_widgets.i18n import fmt_percent
+    from salesplan_widgets.model.simulation import rule_history
+    from salesplan_widgets.schema.incentives import Relief
+
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    calc.simulate(draws=100)
+    assert "Leavers:" not in calc.simulation_panel.value
+    calc.section = calc.saved.model_copy(update={"relief": [Relief(rep="Chen", left="2026-01-31")]})
+    calc.simulate(draws=100)
+    history = calc.cube[calc.cube["period"] <= pd.Period("2026-02", "M")]
+    rate = rule_history(history, pd.Index(["Chen"]), calc.section).leaver_rate
+    reps = history["rep"].nunique()
+    assert rate == pytest.approx(min(1 / reps * 12 / history["period"].nunique(), 1.0))  # one leaver
+    assert f"Leavers: {fmt_percent(rate, 'en', decimals=1)} of reps a year" in calc.simulation_panel.value

@@ -149,10 +149,13 @@ def test_compare_designs_shows_each_rules_median_beside_the_cost():
     more=st.floats(0.0, 0.2),
     guarantee=st.booleans(),
     share=st.sampled_from([None, 0.2, 0.5]),
+    leaves=st.booleans(),
+    lead=st.sampled_from([None, 0.01]),
 )
-def test_simulated_cost_never_falls_as_the_rate_rises(low, more, guarantee, share):
-    """Collections, kickers, clawbacks, a guarantee and a holdback together: per draw, a higher base rate
-    never costs less, and what is paid now plus what is held is the commission less any advance."""
+def test_simulated_cost_never_falls_as_the_rate_rises(low, more, guarantee, share, leaves, lead):
+    """Collections, kickers, clawbacks, a guarantee, a holdback, a leaver and a manager together: per draw,
+    a higher base rate never costs less, and what is paid now plus what is held is the commission less any
+    advance (a leaver's advance written off is a cost beside the commission)."""
     facts = history(cash=[{"collected": 6_000.0, "age_from": 0}],
                     deals=[{"deal_from": 5_000.0, "deal_sales": 6_000.0, "deals": 1.0}])  # fmt: skip
     rules = {
@@ -162,18 +165,23 @@ def test_simulated_cost_never_falls_as_the_rate_rises(low, more, guarantee, shar
         "draws": [{"rep": "Wu", "amount": 800, "start": "2026-05", "end": "2026-05",
                    "kind": "non_recoverable" if guarantee else "recoverable"}],
         **({"holdback": {"share": share}} if share else {}),
+        **({"relief": [{"rep": "Wu", "left": "2026-05-10"}]} if leaves else {}),
+        **({"hierarchy": [{"manager": "Boss", "team": "all", "override_rate": lead}]} if lead else {}),
     }  # fmt: skip
     sim = simulate_sales(history(), pd.Series({"Li": 12_000.0, "Wu": 12_000.0}), draws=300, seed=5)
     cheap, dear = (
         plan(commission={"base_rate": low}, **rules),
         plan(commission={"base_rate": low + more}, **rules),
     )
-    costs = [payout_cost(sim, p, month="2026-05", rules=rule_history(facts, REPS, p, returns=returns()))
+    back = returns().assign(team="all")  # as the sales: a manager's team credit needs the team
+    costs = [payout_cost(sim, p, month="2026-05", rules=rule_history(facts, REPS, p, returns=back))
              for p in (cheap, dear)]  # fmt: skip
     assert (costs[1].cost >= costs[0].cost - 1e-6).all()
     for outcome in costs:
         p = outcome.parts
-        commission = outcome.cost - p["guarantee"]
+        commission = outcome.cost - p["guarantee"] - p["written_off"] - p["forfeited"]
+        assert (p["written_off"] > 0).any() == (leaves and not guarantee)
+        assert (p["team_override"] > 0).all() == bool(lead)
         assert p["paid_now"] + p["held"] == pytest.approx(
             commission + p["guarantee"] + p["advance"], abs=1e-6
         )
@@ -269,6 +277,144 @@ def test_clawbacks_follow_the_credit_an_overlay_and_a_manager_on_team_credit_exp
     assert rules.returned == pytest.approx([0.1, 0.0, 0.1, 0.04])
     sim = Simulation(reps=reps, quota=np.full(4, 10_000.0), sales=np.full((1, 4), 5_000.0), seed=0)
     outcome = payout_cost(sim, section, rules=rules)
-    # each earns 500 on 5,000: Li gives back 50, Chen 50, Boss 20, Wu nothing
-    assert outcome.parts["clawback"][0] == pytest.approx(-120.0)
-    assert outcome.cost[0] == pytest.approx(2_000.0 - 120.0)
+    # Li, Wu and Chen earn 500 on 5,000; Boss is paid on his 5,000 and the team's 10,000 (Li's and Wu's
+    # draws; Chen, an overlay without bookings, is no team member): 1,500. Li gives back 50, Chen 50,
+    # Boss 4% of 1,500 = 60, Wu nothing
+    assert outcome.parts["clawback"][0] == pytest.approx(-160.0)
+    assert outcome.cost[0] == pytest.approx(3_000.0 - 160.0)
+
+
+# -- a manager's override and team credit (incentives.hierarchy) ---------------------------------------------
+
+
+def east_history() -> pd.DataFrame:
+    """Li and Wu sell 1,000 a month in team East for twelve months, Boss none of his own."""
+    months = pd.period_range("2025-07", periods=12, freq="M")
+    return pd.DataFrame({"period": np.tile(months, 2), "rep": np.repeat(REPS, 12), "team": "East",
+                         "actual": 1_000.0})  # fmt: skip
+
+
+def test_an_override_manager_without_a_quota_costs_the_rate_on_the_teams_simulated_sales():
+    section = plan(commission={"base_rate": 0.1}, hierarchy=[{"manager": "Boss", "team": "East",
+                                                              "override_rate": 0.01}])  # fmt: skip
+    rules = rule_history(east_history(), REPS, section)
+    outcome = payout_cost(fixed([5_000.0, 0.0], [3_000.0, 2_000.0]), section, rules=rules)
+    # reps: 10% of 8,000 and of 2,000; Boss (not simulated: no quota) 1% of the team's 8,000 and 2,000
+    assert outcome.parts["team_override"].tolist() == pytest.approx([80.0, 20.0])
+    assert outcome.cost.tolist() == pytest.approx([880.0, 220.0])
+    without = plan(commission={"base_rate": 0.1})
+    assert payout_cost(fixed([5_000.0], [3_000.0]), without, rules=rules).cost[0] == pytest.approx(800.0)
+
+
+def test_with_zero_spread_the_simulated_override_is_what_the_statement_pays_for_the_same_month():
+    """Flat history: the draws repeat the last month, so the simulated cost is that month's statement."""
+    from salesplan_widgets.model.estimator import plan_cost
+    from salesplan_widgets.model.statements import payout_statements
+
+    section = plan(commission={"base_rate": 0.05}, hierarchy=[{"manager": "Boss", "team": "East",
+                                                               "override_rate": 0.02}])  # fmt: skip
+    history = east_history()
+    quotas = pd.DataFrame({"period": pd.Period("2026-06", "M"), "rep": REPS, "target": 900.0})
+    sim = simulate_sales(history, quotas.set_index("rep")["target"], draws=50, seed=1)
+    assert sim.sales == pytest.approx(1_000.0)  # no spread
+    outcome = payout_cost(sim, section, rules=rule_history(history, REPS, section))
+    statements = payout_statements(section, history, quotas, "2026-06")
+    by_hand = 0.05 * 2_000 + 0.02 * 2_000  # reps' commission + the rate × team sales
+    assert plan_cost(statements).payout == pytest.approx(by_hand)
+    assert outcome.cost == pytest.approx(by_hand)
+
+
+def test_a_manager_on_a_plan_of_their_own_is_paid_under_it_on_the_teams_simulated_sales():
+    section = IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.1},
+            "hierarchy": [{"manager": "Boss", "team": "East"}],
+            "plans": [{"id": "lead", "name": "Team lead", "versions": [
+                {"effective": "2026-01", "commission": {"base_rate": 0.0, "tiers": {"mode": "retroactive",
+                 "bands": [{"at_least": 0.0, "below": 1.0, "rate": 0.0}, {"at_least": 1.0, "rate": 0.03}]}}}]}],
+            "assignments": [{"rep": "Boss", "plan": "lead"}],
+        }
+    )  # fmt: skip
+    reps = pd.Index(["Li", "Wu", "Boss"], name="rep")
+    rules = rule_history(east_history(), reps, section)
+    # Boss has a quota of 10,000 and no sales of his own; the team sells 6,000 + 5,000 = 11,000 (110%)
+    sim = Simulation(reps=reps, quota=np.array([10_000.0, 10_000.0, 10_000.0]),
+                     sales=np.array([[6_000.0, 5_000.0, 0.0], [4_000.0, 5_000.0, 0.0]]), seed=0)  # fmt: skip
+    outcome = payout_cost(sim, section, month="2026-07", rules=rules)
+    # draw 1: reps 1,100; Boss at 110% earns 3% of 11,000 = 330. Draw 2: 900; Boss at 90% earns nothing
+    assert outcome.cost.tolist() == pytest.approx([1_430.0, 900.0])
+    assert outcome.parts["team_override"].tolist() == [0.0, 0.0]  # no override: his own plan pays
+
+
+def test_a_returned_deal_takes_back_the_managers_override_on_it():
+    section = plan(commission={"base_rate": 0.1}, clawback={"window_days": 30},
+                   hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01}])  # fmt: skip
+    back = returns().assign(team="East")  # Li's 1,200 of 12,000 inside the window, 3,000 after
+    rules = rule_history(east_history(), REPS, section, returns=back)
+    outcome = payout_cost(fixed([5_000.0], [3_000.0]), section, rules=rules)
+    # Li gives back 10% of his 500; Boss 1% of the 10% of Li's 5,000 expected back = 5
+    assert outcome.parts["clawback"][0] == pytest.approx(-55.0)
+    assert outcome.cost[0] == pytest.approx(880.0 - 55.0)
+
+
+# -- leavers: a holdback paid out or forfeited, a draw balance never recovered (model/holdbacks.py leavers_by) -
+
+
+def test_a_rep_the_relief_says_leaves_this_month_forfeits_the_holdback_or_is_paid_it_as_the_plan_says():
+    relief = [{"rep": "Li", "left": "2026-05-20", "reason": "resigned"}]
+    rules_of = lambda section: rule_history(history(), REPS, section, held=pd.Series({"Li": 200.0}),  # noqa: E731
+                                            leavers_per_year=0.0)  # fmt: skip
+    forfeit = plan(commission={"base_rate": 0.1}, relief=relief,
+                   holdback={"share": 0.3, "release": "quarter", "on_leaving": "forfeit"})  # fmt: skip
+    outcome = payout_cost(fixed([5_000.0]), forfeit, month="2026-05", rules=rules_of(forfeit))
+    # Li earns 500 and leaves: nothing more is held, the 200 held before is never paid (a saving)
+    assert outcome.parts["held"][0] == 0.0 and outcome.parts["forfeited"][0] == pytest.approx(-200.0)
+    assert outcome.cost[0] == pytest.approx(300.0) and outcome.parts["paid_now"][0] == pytest.approx(500.0)
+    pay = forfeit.model_copy(update={"holdback": forfeit.holdback.model_copy(update={"on_leaving": "pay"})})
+    outcome = payout_cost(fixed([5_000.0]), pay, month="2026-05", rules=rules_of(pay))
+    # paid out early: no saving, 700 paid now
+    assert outcome.parts["released"][0] == pytest.approx(200.0) and outcome.cost[0] == pytest.approx(500.0)
+    assert outcome.parts["paid_now"][0] == pytest.approx(700.0)
+    # the month before, Li stays: 150 held, nothing forfeited, the cost is the commission
+    april = payout_cost(fixed([5_000.0]), forfeit, month="2026-04", rules=rules_of(forfeit))
+    assert april.parts["held"][0] == pytest.approx(150.0) and april.cost[0] == pytest.approx(500.0)
+
+
+def test_a_leaver_takes_the_recoverable_draw_balance_not_yet_recovered_with_them():
+    draw = {"rep": "Li", "amount": 1_000, "start": "2026-01", "end": "2026-03", "recovery_cap": 300}
+    section = plan(commission={"base_rate": 0.1}, draws=[draw], relief=[{"rep": "Li", "left": "2026-05-31"}])
+    rules = rule_history(
+        history(), REPS, section, draw_balance=pd.Series({"Li": 800.0}), leavers_per_year=0.0
+    )
+    outcome = payout_cost(fixed([20_000.0], [2_000.0]), section, month="2026-05", rules=rules)
+    # Li: 300 of the 800 recovered from his 2,000 on his way out; the other 500 is never recovered: a cost
+    assert outcome.parts["recovery"][0] == pytest.approx(-300.0)
+    assert outcome.parts["written_off"][0] == pytest.approx(500.0)
+    assert outcome.cost[0] == pytest.approx(2_000.0 + 200.0 + 500.0)  # ignoring leavers: 2,200
+
+
+def test_the_leaver_rate_is_the_historys_share_of_reps_leaving_per_year():
+    section = plan(commission={"base_rate": 0.1}, relief=[{"rep": "Wu", "left": "2026-02-15"}],
+                   holdback={"share": 0.3, "release": "quarter", "on_leaving": "forfeit"})  # fmt: skip
+    rules = rule_history(history(), REPS, section, held=pd.Series({"Li": 200.0}))
+    assert rules.leaver_rate == pytest.approx(0.5)  # one of the two reps who sold in the last 12 months
+    # on six months of history the same leaver is a yearly rate of 100%
+    half = history()[history()["period"] >= pd.Period("2026-01", "M")]
+    assert rule_history(half, REPS, section).leaver_rate == pytest.approx(1.0)
+    outcome = payout_cost(fixed([5_000.0]), section, month="2026-05", rules=rules)
+    # Li leaves in May with chance 1 − 0.5^(1/12): then his 200 is forfeited and his 150 not held
+    p = 1 - 0.5 ** (1 / 12)
+    assert outcome.parts["forfeited"][0] == pytest.approx(-200.0 * p)
+    assert outcome.parts["held"][0] == pytest.approx(150.0 * (1 - p))
+    assert outcome.cost[0] == pytest.approx(500.0 - 200.0 * p)  # Wu (gone, no sales) costs nothing
+
+
+def test_a_manager_without_bookings_of_their_own_is_paid_on_the_team_only():
+    """simulate_sales draws a rep without history at the median rep's level; a manager who never booked a
+    sale is credited with the team's sales instead, not with a median rep's sales of their own."""
+    section = plan(commission={"base_rate": 0.1}, hierarchy=[{"manager": "Boss", "team": "East"}])
+    quota = pd.Series({"Li": 900.0, "Wu": 900.0, "Boss": 1_800.0})
+    sim = simulate_sales(east_history(), quota, draws=20, seed=3)  # no spread: 1,000 each, Boss too
+    assert sim.sales == pytest.approx(1_000.0)
+    outcome = payout_cost(sim, section, rules=rule_history(east_history(), sim.reps, section))
+    assert outcome.cost == pytest.approx(0.1 * 1_000 * 2 + 0.1 * 2_000)  # Li, Wu; Boss on the team's 2,000

@@ -11,20 +11,27 @@ sales and the draws are of sales. Cash collected is the share of sales collected
 history (so a collection lag and the late payments are in it as they were), margin is sales less the
 history's cost ratio, large deals and new logos are their value and count per unit of sales, clawbacks
 recover the share of sales returned within the plan's window at the rate paid, each as credited (an
-overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it). Draws, holdbacks and
+overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it).
+A `hierarchy` manager is credited with the draws of their team (each member's draw × their share of sales
+owned in the team), paid at the override rate, quota or not, or under their own plan, as the ledger does. Draws, holdbacks and
 recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a holdback only
-moves pay to its release (forfeiture on leaving is not simulated), a guarantee's top-up is a cost, a
-recoverable draw's top-up is an advance (cash, not cost), recovered from commission above the draw.
+moves pay to its release, a guarantee's top-up is a cost, a recoverable draw's top-up is an advance (cash,
+not cost), recovered from commission above the draw. Leavers: each rep leaves in the month with the
+history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
+as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
+they still owe is never recovered (a cost). Both are expected values per draw.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from salesplan_widgets.model.commission import attainment, compile_plan, earn
+from salesplan_widgets.model.credit import OWNERS
 from salesplan_widgets.model.draws import draws_of
 from salesplan_widgets.schema.incentives import IncentivesSection
 
@@ -143,12 +150,63 @@ class RuleHistory:
     returned: np.ndarray  # (reps,) sales returned within the clawback window ÷ sales
     draw_balance: np.ndarray  # (reps,) advances not yet recovered
     held: np.ndarray  # (reps,) commission held back, not yet released
+    reps: pd.Index | None = None  # whose rows these are (None: the simulation's reps, in its order)
+    team_sales: pd.DataFrame | None = None  # reps × teams: owner's credit in the team ÷ sales
+    team_returned: pd.DataFrame | None = None  # reps × teams: owner's returns within the window ÷ sales
+    leaver_rate: float = 0.0  # share of reps leaving per year (`leaver_rate`)
+    sells: np.ndarray | None = None  # (reps,) whether the rep booked sales of their own in the history
+
+    @property
+    def monthly_leaving(self) -> float:
+        """The chance a rep leaves in a given month, from the yearly rate: 1 − (1 − rate)^(1/12)."""
+        return 1.0 - (1.0 - min(max(self.leaver_rate, 0.0), 1.0)) ** (1.0 / 12.0)
 
     def collected_in_bands(self, edges: np.ndarray) -> np.ndarray:
         """(reps, bands) cash per unit of sales in a plan's age bands."""
         band = np.searchsorted(edges, self.collected.columns.to_numpy(dtype=int), side="right")
         out = np.zeros((len(self.collected), len(edges) + 1))
         np.add.at(out.T, band, self.collected.to_numpy().T)
+        return out
+
+    def for_reps(self, reps: pd.Index) -> RuleHistory:
+        """The same figures in the order of `reps`; a rep the history was not asked about gets zeros (a
+        manager not simulated: no sales of their own, no balances)."""
+        if self.reps is None or self.reps.equals(reps):
+            return self
+        at = self.reps.astype(str).get_indexer(reps.astype(str))
+        known = at >= 0
+
+        def rows(values: np.ndarray) -> np.ndarray:
+            return np.where(known, values[np.clip(at, 0, None)], 0.0)
+
+        def frame(values: pd.DataFrame | None) -> pd.DataFrame | None:
+            if values is None:
+                return None
+            out = values.iloc[np.clip(at, 0, None)].set_axis(reps, axis=0)
+            return out.mul(known, axis=0)
+
+        return RuleHistory(
+            collected=frame(self.collected), cost_ratio=rows(self.cost_ratio), deal_value=frame(self.deal_value),
+            deal_count=frame(self.deal_count), new_logos=frame(self.new_logos), returned=rows(self.returned),
+            draw_balance=rows(self.draw_balance), held=rows(self.held), reps=reps,
+            team_sales=frame(self.team_sales), team_returned=frame(self.team_returned),
+            leaver_rate=self.leaver_rate, sells=None if self.sells is None else rows(self.sells) > 0,
+        )  # fmt: skip
+
+    def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
+        """(reps, hierarchy entries): the share of each rep's sales credited to each entry's manager (or,
+        with `returned`, returned within the window and taken back from the manager): the rep's owner
+        credit in the entry's team, never the manager's own."""
+        table = self.team_returned if returned else self.team_sales
+        n = len(self.returned)
+        if table is None or not section.hierarchy:
+            return np.zeros((n, len(section.hierarchy)))
+        teams = table.columns.astype(str)
+        out = np.zeros((n, len(section.hierarchy)))
+        names = (self.reps if self.reps is not None else table.index).astype(str)
+        for h, entry in enumerate(section.hierarchy):  # the plan's few managers
+            if entry.team in teams:
+                out[:, h] = table.iloc[:, teams.get_loc(entry.team)].to_numpy() * (names != entry.manager)
         return out
 
     @staticmethod
@@ -159,10 +217,11 @@ class RuleHistory:
 
 def _returned_ratio(
     history: pd.DataFrame, within: pd.DataFrame, reps: pd.Index, section: IncentivesSection
-) -> np.ndarray:
+) -> tuple[np.ndarray, pd.DataFrame]:
     """(reps,) sales returned within the window ÷ sales, both as credited (`model/credit.py`): an owner's
     split, an overlay, an account's winner and a manager counting the team on their own plan each expect
-    their share back, as a close claws it back. Overrides are left out: the simulation pays none."""
+    their share back, as a close claws it back. Beside it, reps × teams: each rep's owner returns within the
+    window in each team ÷ their booked sales, which a manager's override gives back (`_team_ratios`)."""
     from salesplan_widgets.model.clawbacks import credited_returns
     from salesplan_widgets.model.credit import credit_sales
 
@@ -181,7 +240,51 @@ def _returned_ratio(
         ignore_index=True,
     )
     frame = frame[frame["credit"] != "team_override"].assign(rep=lambda f: f["rep"].astype(str))
-    return _per_rep_ratio(frame, "returned", reps).iloc[:, 0].to_numpy()
+    ratio = _per_rep_ratio(frame, "returned", reps).iloc[:, 0].to_numpy()
+    owners = back[back["credit"].isin(OWNERS)]
+    if "team" not in owners.columns:
+        return ratio, pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
+    return ratio, _team_ratios(history, owners.assign(actual=owners["returned"]), reps)
+
+
+def _team_ratios(history: pd.DataFrame, owned: pd.DataFrame, reps: pd.Index) -> pd.DataFrame:
+    """reps × teams: each rep's `owned` credit (an owner's: booked, split, won) in each team ÷ the rep's
+    booked sales in `history`, the figure the draws simulate. A rep without sales of their own is in no
+    team the history knows (an overlay's draws are credit beside others' sales, not a team member's)."""
+    frame = pd.concat(
+        [
+            history[["rep", "team", "actual"]].assign(team_credit=0.0),
+            owned[["rep", "team"]].assign(actual=0.0, team_credit=owned["actual"].to_numpy(dtype=float)),
+        ],
+        ignore_index=True,
+    ).assign(rep=lambda f: f["rep"].astype(str), team=lambda f: f["team"].astype(str))
+    keep = frame["team_credit"] != 0
+    if not keep.any():
+        return pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
+    sold = history.groupby(history["rep"].astype(str))["actual"].sum().reindex(reps.astype(str)).fillna(0.0)
+    return _per_rep_ratio(frame, "team_credit", reps, "team", keep).mul((sold > 0).to_numpy(), axis=0)
+
+
+def leaver_rate(history: pd.DataFrame, section: IncentivesSection) -> float:
+    """Share of reps leaving per year over `history`'s months, as the ledger learns who left: the reps
+    whose `incentives.relief` entry has a `left` date in those months (and no later `joined`), divided by
+    the reps who sold in them or left in them, scaled to twelve months (attrition as HR states it)."""
+    from salesplan_widgets.model.holdbacks import leavers_by
+
+    if history.empty:
+        return 0.0
+    periods = pd.PeriodIndex(history["period"]).asfreq("M")
+    first, last = periods.min(), periods.max()
+    start = first.start_time.date()
+    left = {
+        rep
+        for rep in leavers_by(section.relief, last)
+        if any(e.rep == rep and e.left is not None and e.left >= start for e in section.relief)
+    }  # a handful of relief entries
+    sellers = set(history.loc[history["actual"].to_numpy(dtype=float) != 0, "rep"].astype(str))
+    headcount = len(sellers | left)
+    months = (last - first).n + 1
+    return min(len(left) / headcount * 12.0 / months, 1.0) if headcount else 0.0
 
 
 def rule_history(
@@ -192,10 +295,12 @@ def rule_history(
     draw_balance: pd.Series | None = None,
     held: pd.Series | None = None,
     months: int = HISTORY_MONTHS,
+    leavers_per_year: float | None = None,
 ) -> RuleHistory:
     """Per rep and unit of sales over the last `months` months of the pay cube `history`: cash collected by
     age, cost of goods, large deals and new accounts, and returns within the clawback window (`returns`:
-    deal, rep, sold_on, returned_on, amount < 0); balances (money) from the ledger."""
+    deal, rep, sold_on, returned_on, amount < 0); balances (money) from the ledger; the share of reps
+    leaving per year (`leaver_rate` of the history, unless `leavers_per_year` gives it)."""
     from salesplan_widgets.model.clawbacks import later_returns
 
     if len(history):
@@ -212,12 +317,18 @@ def rule_history(
         frame = ratio(value, None) if value in history.columns else None
         return frame.iloc[:, 0].to_numpy() if frame is not None and frame.shape[1] else np.zeros(len(reps))
 
-    returned = np.zeros(len(reps))
+    returned, team_returned = np.zeros(len(reps)), None
     later = later_returns(returns)
     if section.clawback is not None and len(later) and len(history):
         days = (pd.to_datetime(later["returned_on"]) - pd.to_datetime(later["sold_on"])).dt.days
         within = later[days.to_numpy() <= section.clawback.window_days]
-        returned = _returned_ratio(history, within, reps, section)
+        returned, team_returned = _returned_ratio(history, within, reps, section)
+    team_sales = None
+    if "team" in history.columns and len(history):  # who sells in which team, for the managers' credit
+        from salesplan_widgets.model.credit import credit_sales
+
+        credited = credit_sales(history, section)
+        team_sales = _team_ratios(history, credited[credited["credit"].isin(OWNERS)], reps)
     money = lambda s: np.zeros(len(reps)) if s is None else s.reindex(reps.astype(str)).fillna(0.0).to_numpy()  # noqa: E731
     return RuleHistory(
         collected=ratio("collected", "age_from"),
@@ -228,6 +339,16 @@ def rule_history(
         returned=returned,
         draw_balance=money(draw_balance),
         held=money(held),
+        reps=reps,
+        team_sales=team_sales,
+        team_returned=team_returned,
+        leaver_rate=leaver_rate(history, section) if leavers_per_year is None else leavers_per_year,
+        sells=history.groupby(history["rep"].astype(str))["actual"]
+        .sum()
+        .reindex(reps.astype(str))
+        .fillna(0.0)
+        .to_numpy()
+        > 0,
     )
 
 
@@ -238,7 +359,9 @@ class DesignOutcome:
     `parts` (with a `RuleHistory`) holds each rule's total per draw: `collections`, `deal_kicker`,
     `new_logo` (inside the commission), `clawback` (recovered, ≤ 0), `guarantee` (a cost), `advance` and
     `recovery` (a recoverable draw's cash out and back), `held` (paid at the release instead of now),
-    `released`, and `paid_now` (the cash the period pays).
+    `released`, `team_override` (managers' overrides, inside the commission), `forfeited` (leavers' held
+    commission never paid, ≤ 0), `written_off` (leavers' draw balance never recovered), and `paid_now`
+    (the cash the period pays).
     """
 
     name: str
@@ -276,8 +399,117 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
     return groups
 
 
-PARTS = ("collections", "deal_kicker", "new_logo", "clawback", "guarantee", "advance", "recovery", "held",
-         "released", "paid_now")  # fmt: skip
+PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "clawback", "guarantee", "advance",
+         "recovery", "held", "released", "forfeited", "written_off", "paid_now")  # fmt: skip
+
+
+def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulation:
+    """The simulation with each `hierarchy` manager who is not simulated added with no sales and no quota
+    of their own: a manager paid an override (or on a plan of their own) on the team's sales costs money
+    even without a quota."""
+    missing = [
+        m for m in dict.fromkeys(h.manager for h in section.hierarchy) if m not in set(simulation.reps)
+    ]
+    if not missing:
+        return simulation
+    draws = len(simulation.sales)
+    return Simulation(
+        reps=simulation.reps.append(pd.Index(missing, name="rep")),
+        quota=np.concatenate([simulation.quota, np.zeros(len(missing))]),
+        sales=np.concatenate([simulation.sales, np.zeros((draws, len(missing)))], axis=1),
+        seed=simulation.seed,
+    )
+
+
+def _managers_who_do_not_sell(
+    simulation: Simulation, section: IncentivesSection, rules: RuleHistory
+) -> Simulation:
+    """A manager who booked nothing of their own in the history sells nothing in the draws either (a rep
+    without history is otherwise drawn at the median rep's level): they are paid on their team's sales."""
+    if rules.sells is None or not section.hierarchy:
+        return simulation
+    idle = simulation.reps.astype(str).isin([h.manager for h in section.hierarchy]) & ~rules.sells
+    if not idle.any():
+        return simulation
+    return dataclasses.replace(simulation, sales=simulation.sales * ~idle[None, :])
+
+
+@dataclass(frozen=True)
+class TeamCredit:
+    """A chunk of draws' team credit for the managers (`incentives.hierarchy`), per draw × rep: the team's
+    sales paid on the manager's own plan (`own_plan`), those paid at an override rate per entry
+    (`override`: each manager's overrides at their rates, in money, summed over their entries), and the
+    override given back on returns (`override_back`)."""
+
+    own_plan: np.ndarray  # (draws, reps)
+    override: np.ndarray  # (draws, reps)
+    override_back: np.ndarray  # (draws, reps)
+
+
+@dataclass(frozen=True)
+class _SparseShares:
+    """A (rows, columns) matrix with few nonzero cells (a rep sells in one team or two, a manager leads a
+    team or two), applied to (draws, rows) as gathers and sums: dense BLAS products of the same figures
+    spin threads on a shared machine for no gain."""
+
+    rows: np.ndarray
+    weights: np.ndarray
+    starts: np.ndarray  # where each nonzero column's cells begin (cells sorted by column)
+    columns: np.ndarray  # the nonzero columns
+    width: int
+
+    @classmethod
+    def of(cls, matrix: np.ndarray) -> _SparseShares:
+        cols, rows = np.nonzero(matrix.T)  # sorted by column
+        columns, starts = np.unique(cols, return_index=True)
+        return cls(rows, matrix[rows, cols], starts, columns, matrix.shape[1])
+
+    def apply(self, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """values @ matrix, written into `out`'s columns (a new zero array without one)."""
+        out = np.zeros((len(values), self.width)) if out is None else out
+        if len(self.rows):
+            out[:, self.columns] = np.add.reduceat(values[:, self.rows] * self.weights, self.starts, axis=1)
+        return out
+
+
+@dataclass(frozen=True)
+class TeamShares:
+    """Who is credited with whose draws (`incentives.hierarchy`), worked out once per design: the share of
+    each rep's sales credited to each entry (and of them returned within the window), each entry's manager,
+    and its override rate (NaN: the manager's own plan pays on the team's sales)."""
+
+    sold: _SparseShares  # reps → entries
+    returned: _SparseShares  # reps → entries
+    manager: _SparseShares  # entries → reps: 1 where the rep is the entry's manager
+    rate: np.ndarray  # (entries,)
+
+    @classmethod
+    def of(cls, section: IncentivesSection, history: RuleHistory, reps: pd.Index) -> TeamShares:
+        entries = np.array([h.manager for h in section.hierarchy], dtype=object)
+        names = reps.astype(str).to_numpy()
+        return cls(
+            sold=_SparseShares.of(history.team_matrix(section)),
+            returned=_SparseShares.of(history.team_matrix(section, returned=True)),
+            manager=_SparseShares.of((entries[:, None] == names[None, :]).astype(float)),
+            rate=np.array(
+                [np.nan if h.override_rate is None else h.override_rate for h in section.hierarchy]
+            ),
+        )
+
+    def credit(self, measured: np.ndarray, sales: np.ndarray, into: TeamCredit | None = None) -> TeamCredit:
+        """Each manager credited with the chunk's simulated sales of their team, as the ledger credits them:
+        the members' draws × their share owned in the team (margin plans: their measured margin). `into`:
+        the previous chunk's arrays, whose only nonzero columns (the managers') are overwritten."""
+        if into is None or into.own_plan.shape != sales.shape:
+            into = TeamCredit(*(np.zeros_like(sales) for _ in range(3)))
+        if not len(self.rate):
+            return into
+        team = self.sold.apply(measured)  # (draws, entries)
+        own, rate = np.isnan(self.rate), np.nan_to_num(self.rate)
+        self.manager.apply(team * own, into.own_plan)
+        self.manager.apply(team * rate, into.override)
+        self.manager.apply(self.returned.apply(sales) * rate, into.override_back)
+        return into
 
 
 def _rule_inputs(
@@ -309,31 +541,68 @@ def _settle(
     in_force: np.ndarray,
     cap: np.ndarray,
     release_now: bool,
+    override: np.ndarray | float = 0.0,
+    override_back: np.ndarray | float = 0.0,
+    leaving: np.ndarray | float = 0.0,
 ) -> dict[str, np.ndarray]:
-    """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw."""
-    clawback = -history.returned[None, :] * earned  # returned sales × the rate paid (earned ÷ sales)
+    """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw. A manager's
+    override is clawed back on the team's returns at its rate (`override_back`), the rest of the commission
+    on the rep's own credited returns at the rate paid. Each rep leaves with probability `leaving` (reps,):
+    the close is settled for a stayer and for a leaver and the two are weighted (the expected cash per draw)."""
+    clawback = -history.returned[None, :] * (earned - override) - override_back
     commission = earned + clawback
+    stays = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=False)
+    if not np.any(leaving):
+        return {"clawback": clawback, **stays}
+    leaves = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=True)
+    p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
+    return {"clawback": clawback, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
+
+
+def _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left: bool):
+    """Holdback and draw on a period's commission (after clawbacks) for reps who stay or (`left`) who leave
+    in it, as `model/holdbacks.py` and `model/draws.py` close it: a leaver is held nothing more, and what is
+    held is paid out or forfeited as the plan says; a recoverable draw balance they still owe after this
+    period is never recovered (a cost)."""
     rule = section.holdback
-    held = np.zeros_like(commission)
-    released = np.zeros_like(commission)
-    if rule is not None and not release_now:
+    before = np.broadcast_to(history.held[None, :], commission.shape)
+    nothing = np.zeros_like(commission)
+    held, released, forfeited = nothing, nothing, nothing
+    if rule is not None and not (release_now or left):
         held = rule.share * np.clip(commission, 0.0, None)
+    if rule is not None and left:
+        released, forfeited = (before, nothing) if rule.on_leaving == "pay" else (nothing, before)
     elif release_now:
-        released = np.broadcast_to(history.held[None, :], commission.shape)
+        released = before
     paid = commission - held + released
     top_up = np.where(in_force, np.clip(draw - paid, 0.0, None), 0.0)
     room = np.clip(paid - np.where(in_force, draw, 0.0), 0.0, None)
-    recovery = np.minimum(np.minimum(np.clip(history.draw_balance, 0.0, None), cap)[None, :], room)
+    owed = np.clip(history.draw_balance, 0.0, None)[None, :]
+    recovery = np.minimum(np.minimum(owed, cap[None, :]), room)
+    advance = np.where(recoverable, top_up, 0.0)
+    written_off = owed + advance - recovery if left else nothing
     return {
-        "clawback": clawback,
         "guarantee": np.where(recoverable, 0.0, top_up),
-        "advance": np.where(recoverable, top_up, 0.0),
+        "advance": advance,
         "recovery": -recovery,
         "held": held,
         "released": released,
+        "forfeited": -forfeited,
+        "written_off": written_off,
         "paid_now": paid + top_up - recovery,
-        "cost": commission + np.where(recoverable, 0.0, top_up),
+        "cost": commission + np.where(recoverable, 0.0, top_up) - forfeited + written_off,
     }
+
+
+def _leaving(section: IncentivesSection, rules: RuleHistory, reps: pd.Index, month: str | None) -> np.ndarray:
+    """(reps,) each rep's chance of leaving in `month`: certain for those the plan's relief says have left
+    by its end (as a close reads it), the history's monthly rate for everyone else."""
+    from salesplan_widgets.model.holdbacks import leavers_by
+
+    leaving = np.full(len(reps), rules.monthly_leaving)
+    if month is not None and section.relief:
+        leaving[reps.astype(str).isin(list(leavers_by(section.relief, pd.Period(month, "M"))))] = 1.0
+    return leaving
 
 
 def _draw_terms(section: IncentivesSection, reps: pd.Index, month: str | None) -> tuple[np.ndarray, ...]:
@@ -371,13 +640,25 @@ def payout_cost(
     """
     from salesplan_widgets.model.holdbacks import releases_in
 
+    if rules is not None:  # managers earn on their team's draws, with or without a quota of their own
+        simulation = with_managers(simulation, section)
+        rules = rules.for_reps(simulation.reps)
+        simulation = _managers_who_do_not_sell(simulation, section, rules)
     groups = [
         (rules_, compile_plan(rules_), cols) for rules_, cols in _plan_groups(simulation.reps, section, month)
     ]
+    if rules is not None:  # overrides come in money per manager (`TeamCredit.override`): paid at rate 1,
+        # so `earn` caps them like any line without a draws × reps × entries array
+        groups = [
+            (r, dataclasses.replace(plan, extra={**plan.extra, "team_override_rate": np.ones(1)}), cols)
+            for r, plan, cols in groups
+        ]
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
     if rules is not None:
         draw, recoverable, in_force, cap = _draw_terms(section, simulation.reps, month)
+        leaving = _leaving(section, rules, simulation.reps, month)
+        shares, team = TeamShares.of(section, rules, simulation.reps), None
         release_now = (
             month is not None
             and section.holdback is not None
@@ -389,16 +670,24 @@ def payout_cost(
             for _rules, plan, cols in groups:  # the workbook's few plans
                 cost[start : start + CHUNK] += earn(plan, chunk[:, cols], simulation.quota[cols]).total.sum(1)
             continue
+        measured = chunk * (1.0 - rules.cost_ratio) if section.measure == "margin" else chunk
+        team = shares.credit(measured, chunk, team)
         earned = np.zeros_like(chunk)
+        override = np.zeros_like(chunk)
         for plan_rules, plan, cols in groups:
             measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, chunk[:, cols])
-            e = earn(plan, measured, simulation.quota[cols], **inputs)
+            e = earn(plan, measured + team.own_plan[:, cols], simulation.quota[cols],
+                     team_sales=team.override[:, cols, None], **inputs)  # fmt: skip
             earned[:, cols] = e.total
+            if "team_override_amount" in e.extra:
+                override[:, cols] = e.extra["team_override_amount"].sum(-1)
             for part, key in (("collections", "collected_amount"), ("deal_kicker", "kicker_amount"),
                               ("new_logo", "new_logo_amount")):  # fmt: skip
                 if key in e.extra:
                     parts[part][start : start + CHUNK] += e.extra[key].sum(axis=(1, 2))
-        settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now)
+        parts["team_override"][start : start + CHUNK] = override.sum(1)
+        settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now, override,
+                          team.override_back, leaving)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():
             parts[part][start : start + CHUNK] = values.sum(1)

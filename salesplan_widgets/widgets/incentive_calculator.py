@@ -126,12 +126,15 @@ def simulation_part_labels() -> dict[str, str]:
         "collections": _("Cash collected (median)"),
         "deal_kicker": _("Deal kicker (median)"),
         "new_logo": _("New logos (median)"),
+        "team_override": _("Manager overrides (median)"),
         "clawback": _("Clawbacks (median)"),
         "guarantee": _("Guarantees (median)"),
         "advance": _("Draw advances (median)"),
         "recovery": _("Draw recovered (median)"),
         "held": _("Held until release (median)"),
         "released": _("Released (median)"),
+        "forfeited": _("Forfeited by leavers (median)"),
+        "written_off": _("Draw balance leavers take (median)"),
         "paid_now": _("Paid now (median)"),
     }
 
@@ -312,7 +315,9 @@ class IncentiveCalculator(widgets.VBox):
         self.statement_panel = widgets.HTML()
         self.payment_panel = widgets.HTML()
         self.cash_rules_panel = widgets.HTML()
-        self._ledger_inputs: tuple | None = None  # ledger lines, returns, manual lines: read when first used
+        # ledger lines, returns, manual lines: read when first used, again when the ledger's files change
+        self._ledger_inputs: tuple | None = None
+        self._ledger_stamp: tuple | None = None
         self.extra_control = widgets.FloatText(description=_("Close more"), value=0.0, step=10_000)
         self.estimate_button = widgets.Button(description=_("Estimate"))
         self.estimate_button.on_click(lambda _b: self.run_estimate())
@@ -605,18 +610,26 @@ class IncentiveCalculator(widgets.VBox):
         return bool(draws_of(s) or s.holdback or s.clawback) or bool(len(self._ledger()[2]))
 
     def _ledger(self) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
-        """The ledger's lines, the deals' returns and the manual adjustments entered (read once)."""
-        if self._ledger_inputs is None:
+        """The ledger's lines, the deals' returns and the manual adjustments entered: read when first used,
+        and the ledger again whenever its files changed since (a close or a manual line made elsewhere, by
+        the CLI or another analyst, shows at the next redraw without a new widget; a stat per call). The
+        returns come from the sales, which the widget reads once, like its cube."""
+        from salesplan_widgets.workbook.ledger import ledger_stamp
+
+        stamp = ledger_stamp(self.workbook)
+        if self._ledger_inputs is None or stamp != self._ledger_stamp:
             from salesplan_widgets.workbook.adjustments import read_adjustments
             from salesplan_widgets.workbook.ledger import read_ledger
             from salesplan_widgets.workbook.returns import deal_returns
 
-            returns = (
-                deal_returns(self.workbook, self.saved, needs_products(self.saved))
-                if self.saved.clawback
-                else None
-            )
+            if self._ledger_inputs is not None:
+                returns = self._ledger_inputs[1]
+            elif self.saved.clawback:
+                returns = deal_returns(self.workbook, self.saved, needs_products(self.saved))
+            else:
+                returns = None
             self._ledger_inputs = (read_ledger(self.workbook).lines, returns, read_adjustments(self.workbook))
+            self._ledger_stamp = stamp
         return self._ledger_inputs
 
     def _closed(self) -> bool:
@@ -830,7 +843,8 @@ class IncentiveCalculator(widgets.VBox):
         sim = simulate_sales(history, nxt, draws=draws, seed=seed)
         month = str(period + 1)  # role plans: each rep under the plan and version in force next month
         designs = {_("Design"): self.section, _("Saved plan"): self.saved}
-        rules = self._rule_history(history, sim.reps)
+        managers = [h.manager for s in (self.section, self.saved) for h in s.hierarchy]
+        rules = self._rule_history(history, sim.reps.append(pd.Index(managers)).unique())
         self.simulation_table = compare_designs(sim, designs, month, rules, self.fiscal_year_start)
         edges = np.arange(0.0, 2.01, 0.1)
         counts, _e = np.histogram(np.clip(sim.attainment, 0, 2.0 - 1e-9), bins=edges)
@@ -872,6 +886,11 @@ class IncentiveCalculator(widgets.VBox):
             rows,
             numeric=set(range(1, 5 + len(shown))),
         )
+        if rules.leaver_rate > 0:  # the rate the leavers' columns rest on, where the analyst can check it
+            note = _(
+                "Leavers: {rate} of reps a year, from the plan's relief dates over the sales history"
+            ).format(rate=fmt_percent(rules.leaver_rate, self.locale, decimals=1))
+            self.simulation_panel.value += f"<p>{html.escape(note)}</p>"
         return self.simulation_table
 
     # -- saving ---------------------------------------------------------------------------------------

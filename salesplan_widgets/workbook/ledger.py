@@ -126,6 +126,23 @@ def _ledger_dir(workbook: Workbook) -> Path:
     return workbook.path / LEDGER_DIR
 
 
+def ledger_stamp(workbook: Workbook) -> tuple:
+    """A cheap stamp of what the ledger has recorded: the journal's and the manual adjustments' (inode,
+    size, mtime_ns). Both only grow by atomic replacement, so any close or entry made elsewhere (the CLI,
+    another analyst) changes it; a view re-reads the ledger when it does, and only then."""
+    from salesplan_widgets.workbook.adjustments import ADJUSTMENTS
+
+    stamp = []
+    for path in (_ledger_dir(workbook) / JOURNAL, workbook.path / ADJUSTMENTS):
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            stamp.append(None)
+            continue
+        stamp.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
 def _tampered(path: Path, what: str) -> SalesplanError:
     return SalesplanError(
         _(
