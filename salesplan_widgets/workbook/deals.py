@@ -8,7 +8,9 @@ the earliest (date, rep, team). Taking that minimum as a struct or as text for 2
 cost more than grouping the lines itself (strings in aggregate states), so each line carries one integer
 that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep, team) among the
 file's distinct pairs, which are few and ranked once. Grouping by deal and by account then keeps plain
-integer minimums, and the ranks are turned back into names on the small result.
+integer minimums, and the ranks are turned back into names on the small result. Deals and accounts are
+grouped from the lines separately: a grouping costs per group, not per line, so grouping once by (deal,
+account) and regrouping its 2.5M groups by deal costs as much again (benchmarks/README.md, per-deal).
 """
 
 from __future__ import annotations
