@@ -209,11 +209,10 @@ def deal_facts(
 def _pay_days(con, lines: str, calendar: Calendar) -> str:
     """A temporary table (day, pay_month) over the dated lines' days: the month each day is paid in, from the
     plan calendar as the clawback rule reckons it (`clawbacks.pay_months`: a week in the month holding its
-    Thursday, a 4-4-5 week in its pattern's period, a quarter in its last month). A few thousand rows."""
-    first, last = con.sql(
-        f"SELECT min({ident('date')}), max({ident('date')}) FROM ({lines}) AS l"
-    ).fetchall()[0]
-    days = pd.date_range(first, last, freq="D") if first is not None else pd.DatetimeIndex([])
+    Thursday, a 4-4-5 week in its pattern's period, a quarter in its last month). One row per day that has
+    a line: a few thousand, whatever the dates' span."""
+    found = con.sql(f"SELECT DISTINCT {ident('date')} AS day FROM ({lines}) AS l").fetchall()
+    days = pd.DatetimeIndex(sorted(pd.Timestamp(day) for (day,) in found))
     months = pay_months(pd.Series(days), FiscalCalendar.of(calendar)).to_timestamp()
     con.register("deal_pay_months", pd.DataFrame({"day": days, "pay_month": months}))
     con.sql(
