@@ -225,6 +225,8 @@ def main() -> None:
                                "ratio_cpu": cpu_ratio, "ratio_old_baseline": old_ratio,
                                "ratio_same_facts": same, "ratio_groupings": floor,
                                "ratio_over_groupings": over_floor, "facts": facts,
+                               "rounds": {name: [[round(m.wall, 3), round(m.cpu, 3)] for m in measured]
+                                          for name, measured in runs.items()},
                                "parent_rss_mib": parent_rss_mib()})  # fmt: skip
 
 
