@@ -6,8 +6,14 @@ deal, one account per 50 lines), generated once in DuckDB under benchmarks/data/
 own Python process (start, imports, work, exit), timed from the outside with its own peak RSS, the cases
 alternating in order, medians of --repeats rounds:
 
-- bare DuckDB: `SELECT date_trunc('month', date), rep, team, sum(amount), count(deal), count(account)
-  FROM read_parquet(...) GROUP BY ALL` — every column the per-deal components read, aggregated by month;
+- bare DuckDB reading every column (the baseline the target is judged against): `SELECT date_trunc('month',
+  date), rep, team, sum(amount), approx_count_distinct(deal), approx_count_distinct(account) FROM
+  read_parquet(...) GROUP BY ALL`. Why this one: it is the cheapest aggregation that must decode and hash
+  every value of the six columns the per-deal facts read and returns the same small month × rep × team
+  table; an exact count(DISTINCT ...) would itself group by deal and account, which is what is measured;
+- bare DuckDB, the old baseline, kept beside it: the same with `count(deal), count(account)`. It never
+  reads the deal and account columns (the Parquet statistics say they hold no NULLs, so DuckDB answers
+  both counts as count(*)), so it is not an aggregation of the same columns; its ratio is still printed;
 - bare DuckDB, the same per-deal facts: the shortest SQL computing what salesplan computes (deals per deal
   id with their first line, each account's first line), written by hand and checked to agree on the counts;
 - salesplan per-deal facts: open the workbook and run `workbook.deals.deal_facts` with a deal-size kicker
@@ -20,7 +26,7 @@ Two floors say where the time goes (they compute less than salesplan, so they ar
   their first date), nothing else — what any per-deal computation must at least do in DuckDB;
 - salesplan without the query: the same process up to `deal_facts` (imports, plan read and checked).
 
-The target: salesplan within 1.5× the bare aggregation's time. Results go to
+The target: salesplan within 1.5× the time of the bare aggregation reading every column. Results go to
 benchmarks/results/per_deal.json and a markdown table is printed.
 
     python benchmarks/bench_per_deal.py [--rows 10000000] [--repeats 5] [--regenerate]
@@ -66,6 +72,16 @@ import duckdb, json
 rows = duckdb.sql(
     "SELECT date_trunc('month', date) AS m, rep, team, sum(amount) AS actual, count(deal) AS deals, "
     "count(account) AS accounts FROM read_parquet('{path}') GROUP BY ALL"
+).df()
+print(json.dumps({{"groups": len(rows), "total": float(rows["actual"].sum())}}))
+"""
+
+BARE_EVERY_COLUMN = """\
+import duckdb, json
+rows = duckdb.sql(
+    "SELECT date_trunc('month', date) AS m, rep, team, sum(amount) AS actual, "
+    "approx_count_distinct(deal) AS deals, approx_count_distinct(account) AS accounts "
+    "FROM read_parquet('{path}') GROUP BY ALL"
 ).df()
 print(json.dumps({{"groups": len(rows), "total": float(rows["actual"].sum())}}))
 """
@@ -148,7 +164,8 @@ def main() -> None:
     folder = source(args.rows, args.regenerate)
     path = folder / "sales.parquet"
     cases = {
-        "bare DuckDB": BARE.format(path=path),
+        "bare DuckDB reading every column": BARE_EVERY_COLUMN.format(path=path),
+        "bare DuckDB (old baseline: deal and account unread)": BARE.format(path=path),
         "bare DuckDB, the same per-deal facts": BARE_PER_DEAL.format(path=path),
         "salesplan per-deal facts": SALESPLAN.format(folder=folder),
         "floor: bare DuckDB, the two groupings alone": GROUPINGS.format(path=path),
@@ -162,25 +179,31 @@ def main() -> None:
             if run.returncode:
                 raise SystemExit(f"{name} failed:\n{run.stderr}")
             runs[name].append(run)
-    bare = runs["bare DuckDB"]
+    bare = runs["bare DuckDB reading every column"]
+    old = runs["bare DuckDB (old baseline: deal and account unread)"]
     rows = []
     for name, measured in runs.items():
         ratios = [m.wall / b.wall for m, b in zip(measured, bare, strict=True)]
         cpu_ratios = [m.cpu / b.cpu for m, b in zip(measured, bare, strict=True)]
+        old_ratios = [m.wall / b.wall for m, b in zip(measured, old, strict=True)]
         rows.append([name, f"{median([m.wall for m in measured]):.2f}", f"{median(ratios):.2f}×",
-                     f"{min(m.wall for m in measured):.2f}", f"{median([m.cpu for m in measured]):.2f}",
-                     f"{median(cpu_ratios):.2f}×", f"{median([m.peak_mib for m in measured]):.0f}"])  # fmt: skip
+                     f"{median(old_ratios):.2f}×", f"{min(m.wall for m in measured):.2f}",
+                     f"{median([m.cpu for m in measured]):.2f}", f"{median(cpu_ratios):.2f}×",
+                     f"{median([m.peak_mib for m in measured]):.0f}"])  # fmt: skip
     facts = runs["salesplan per-deal facts"][0].json_line()
     info = machine()
     print(f"per-deal components over {args.rows:,} transactions ({facts.get('deals', 0):,.0f} large deals, "
           f"{facts.get('new_logos', 0):,.0f} new accounts); load {info['load_average']}")  # fmt: skip
     print(
         markdown_table(
-            ["process", "median s", "× bare", "fastest s", "CPU s", "CPU × bare", "peak MiB"], rows
+            ["process", "median s", "× bare", "× old bare", "fastest s", "CPU s", "CPU × bare", "peak MiB"],
+            rows,
         )
     )
     ours, by_hand = runs["salesplan per-deal facts"], runs["bare DuckDB, the same per-deal facts"]
     ratio = median([m.wall / b.wall for m, b in zip(ours, bare, strict=True)])
+    old_ratio = median([m.wall / b.wall for m, b in zip(ours, old, strict=True)])
+    cpu_ratio = median([m.cpu / b.cpu for m, b in zip(ours, bare, strict=True)])
     same = median([m.wall / b.wall for m, b in zip(ours, by_hand, strict=True)])
     hand_facts = by_hand[0].json_line()
     if (hand_facts["deals"], hand_facts["new_logos"]) != (facts["deals"], facts["new_logos"]):
@@ -193,12 +216,17 @@ def main() -> None:
     groupings = runs["floor: bare DuckDB, the two groupings alone"]
     floor = median([m.wall / b.wall for m, b in zip(groupings, bare, strict=True)])
     over_floor = median([m.wall / g.wall for m, g in zip(ours, groupings, strict=True)])
-    print(f"target ≤ {TIME_TARGET}× bare monthly aggregation: {'met' if ratio <= TIME_TARGET else 'NOT met'} "
-          f"({ratio:.2f}×); against bare SQL computing the same per-deal facts: {same:.2f}×; "
-          f"the two groupings alone take {floor:.2f}× the monthly aggregation, salesplan {over_floor:.2f}× them")  # fmt: skip
+    print(f"target ≤ {TIME_TARGET}× the bare aggregation reading every column: "
+          f"{'met' if ratio <= TIME_TARGET else 'NOT met'} ({ratio:.2f}×, CPU {cpu_ratio:.2f}×); against the old "
+          f"baseline that leaves deal and account unread: {old_ratio:.2f}×; against bare SQL computing the same "
+          f"per-deal facts: {same:.2f}×; the two groupings alone take {floor:.2f}× the baseline, salesplan "
+          f"{over_floor:.2f}× them")  # fmt: skip
     write_results("per_deal", {"machine": info, "rows": args.rows, "table": rows, "ratio": ratio,
+                               "ratio_cpu": cpu_ratio, "ratio_old_baseline": old_ratio,
                                "ratio_same_facts": same, "ratio_groupings": floor,
                                "ratio_over_groupings": over_floor, "facts": facts,
+                               "rounds": {name: [[round(m.wall, 3), round(m.cpu, 3)] for m in measured]
+                                          for name, measured in runs.items()},
                                "parent_rss_mib": parent_rss_mib()})  # fmt: skip
 
 

@@ -257,3 +257,47 @@ def test_a_deals_first_line_on_a_shared_day_is_the_alphabetically_first_rep_and_
             ["2026-02", "Zhou", "East", 0.0, 0.0, 1.0],  # Beta's first line is a return: still its first line
             ["2026-03", "Li", "East", 1.0, 18_000.0, 1.0],  # D-1 and ACME, both on Li/East's line
         ]
+
+
+# -- the kicker's "later month" is the clawback rule's own: pay months, not calendar months ---------------
+def deal_sizes(tmp_path: Path, rows: list[tuple], grain: str) -> dict[str, float]:
+    """Each deal's size band as `deal_facts` counts it under a clawback rule (`clawed`), one rep per deal:
+    10,000 when its return is left out (a later pay month), 7,000 when the return nets in it."""
+    frame = pd.DataFrame(rows, columns=["date", "amount", "rep", "deal"]).assign(team="East")
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    source = SalesSource(path="sales.csv", columns={c: c for c in frame.columns})
+    facts = deal_facts(source, tmp_path, Calendar(grain=grain), [5_000.0, 8_000.0], clawed=True)
+    return facts.groupby("rep")["deal_sales"].sum().to_dict()
+
+
+def test_on_iso_weeks_a_return_counts_against_the_deal_unless_its_week_is_in_a_later_pay_month(tmp_path):
+    rows = [
+        # Monday 23 Feb 2026's week (Thursday 26 Feb) is paid in February: a return on Sunday 1 March is in
+        # the same pay month, so it nets in the deal (7,000), though its calendar month is later
+        ("2026-02-23", 10_000.0, "Li", "D-1"), ("2026-03-01", -3_000.0, "Li", "D-1"),
+        # Sunday 1 Feb 2026 ends January's last week; Tuesday 3 Feb is in February's first week: a later pay
+        # month (the clawback's), so the deal keeps its 10,000, though both days are in February
+        ("2026-02-01", 10_000.0, "Wang", "D-2"), ("2026-02-03", -3_000.0, "Wang", "D-2"),
+    ]  # fmt: skip
+    assert deal_sizes(tmp_path, rows, "week") == {"Li": 7_000.0, "Wang": 10_000.0}
+
+
+@pytest.mark.parametrize("grain", ["week", "4-4-5", "quarter", "month"])
+def test_a_deals_size_leaves_out_exactly_the_returns_the_clawback_rule_takes_back(tmp_path, grain):
+    from salesplan_widgets.model.calendar import FiscalCalendar
+    from salesplan_widgets.model.clawbacks import later_returns
+
+    rng = np.random.default_rng(7)
+    sold = pd.Timestamp("2025-12-15") + pd.to_timedelta(rng.integers(0, 120, 60), unit="D")
+    back = sold + pd.to_timedelta(rng.integers(0, 40, 60), unit="D")
+    rows = []
+    for i, (s, b) in enumerate(zip(sold, back, strict=True)):
+        rows += [(f"{s:%Y-%m-%d}", 10_000.0, f"R{i:02d}", f"D-{i}"), (f"{b:%Y-%m-%d}", -3_000.0, f"R{i:02d}", f"D-{i}")]  # fmt: skip
+    returns = pd.DataFrame(
+        {"deal": [f"D-{i}" for i in range(60)], "rep": [f"R{i:02d}" for i in range(60)], "sold_on": sold,
+         "returned_on": back, "amount": -3_000.0}
+    )  # fmt: skip
+    later = set(later_returns(returns, FiscalCalendar.of(Calendar(grain=grain)))["rep"])
+    assert 10 < len(later) < 50  # both kinds of deal are there
+    expected = {f"R{i:02d}": 10_000.0 if f"R{i:02d}" in later else 7_000.0 for i in range(60)}
+    assert deal_sizes(tmp_path, rows, grain) == expected

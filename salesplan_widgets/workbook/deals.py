@@ -8,7 +8,9 @@ the earliest (date, rep, team). Taking that minimum as a struct or as text for 2
 cost more than grouping the lines itself (strings in aggregate states), so each line carries one integer
 that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep, team) among the
 file's distinct pairs, which are few and ranked once. Grouping by deal and by account then keeps plain
-integer minimums, and the ranks are turned back into names on the small result.
+integer minimums, and the ranks are turned back into names on the small result. Deals and accounts are
+grouped from the lines separately: a grouping costs per group, not per line, so grouping once by (deal,
+account) and regrouping its 2.5M groups by deal costs as much again (benchmarks/README.md, per-deal).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.model.clawbacks import pay_months
 from salesplan_widgets.schema import Calendar, Source
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import (
@@ -56,10 +60,20 @@ def _ordered_lines_sql(lines: str) -> list[str]:
     ]
 
 
-def _deals_sql(key: str | None, at_least: float, clawed: bool = False) -> str:
+def _later_sql(day: str, sold_on: str, pay_days: str | None) -> str:
+    """SQL: `day` is paid in a later month than `sold_on`. Calendar months, or with `pay_days` (a relation of
+    day, pay_month) the month each day is paid in, as the clawback rule judges it (`clawbacks.pay_months`)."""
+    if pay_days is None:
+        return f"date_trunc('month', {day}) > date_trunc('month', {sold_on})"
+    pay = f"(SELECT pay_month FROM {pay_days} WHERE day = {{}})"
+    return f"{pay.format(day)} > {pay.format(sold_on)}"
+
+
+def _deals_sql(key: str | None, at_least: float, clawed: bool = False, pay_days: str | None = None) -> str:
     """Deals of at least `at_least`: (first, size) per deal id (or invoice), else per line. With `clawed`
-    (a clawback rule on deal ids) a return dated in a later month than the deal's first sale is left out of
-    its size: the kicker paid stays as paid, and the clawback recovers it inside the window only."""
+    (a clawback rule on deal ids) a return paid in a later month than the deal's first sale (`_later_sql`)
+    is left out of its size: the kicker paid stays as paid, and the clawback recovers it inside the window
+    only."""
     amount = ident("amount")
     if key is None:  # each line is a deal
         return f"SELECT line_order AS first, {amount} AS size FROM ordered WHERE {amount} >= {at_least!r}"
@@ -67,10 +81,8 @@ def _deals_sql(key: str | None, at_least: float, clawed: bool = False) -> str:
     if clawed:
         date = ident("date")
         sold = f"min(CASE WHEN {amount} > 0 THEN {date} END) OVER (PARTITION BY {ident(key)})"
-        lines = (
-            f"(SELECT *, {sold} AS sold_on FROM {lines}) AS o WHERE NOT ({amount} < 0 AND "
-            f"date_trunc('month', {date}) > date_trunc('month', sold_on))"
-        )
+        later = _later_sql(f"o.{date}", "o.sold_on", pay_days)
+        lines = f"(SELECT *, {sold} AS sold_on FROM {lines}) AS o WHERE NOT ({amount} < 0 AND {later})"
     return (
         f"SELECT min(line_order) AS first, SUM({amount}) AS size FROM {lines} "
         f"GROUP BY {ident(key)} HAVING SUM({amount}) >= {at_least!r}"
@@ -95,14 +107,16 @@ def deal_facts_sql(
     deal_edges: list[float],
     logo_edges: list[float] | None,
     clawed: bool = False,
+    pay_days: str | None = None,
 ) -> str:
     """The per-deal facts over `lines` (date, amount, rep, team [, key] [, account]): per period start, rep,
-    team and bands, the large deals (`deals`, `deal_sales`) and new accounts (`new_logos`)."""
+    team and bands, the large deals (`deals`, `deal_sales`) and new accounts (`new_logos`). `pay_days` (day,
+    pay_month) says which month a day is paid in, for `clawed` on a grain other than the month."""
     facts = []
     if deal_edges:
         facts.append(
             f"SELECT first, {_band_sql('size', deal_edges)} AS deal_from, 1 AS deals, size AS deal_sales, "
-            f"-1 AS logo_from, 0 AS new_logos FROM ({_deals_sql(key, deal_edges[0], clawed)}) AS x"
+            f"-1 AS logo_from, 0 AS new_logos FROM ({_deals_sql(key, deal_edges[0], clawed, pay_days)}) AS x"
         )
     if logo_edges is not None:
         facts.append(
@@ -141,7 +155,8 @@ def deal_facts(
     - Deals (the lines of one deal id, else of one invoice, else each line on its own) of at least the
       smallest of `deal_edges`: per period of the deal's first line, rep and team of that line, and size
       band (`deal_from`, the largest edge the deal reaches), their count (`deals`) and value (`deal_sales`).
-      With `clawed` (a clawback rule and a deal column) later months' returns do not shrink a deal.
+      With `clawed` (a clawback rule and a deal column) a return paid in a later month than the deal's
+      first sale (by the plan calendar, as the clawback rule judges it) does not shrink the deal.
     - With `logo_edges`, new accounts: an account's first line ever (over the whole file), credited to the
       rep and team on it; per period, rep, team and first-order band (`logo_from`, the account's first day's
       value), their count (`new_logos`). Lines without an account are left out.
@@ -162,11 +177,14 @@ def deal_facts(
     if not deal_edges and not want_logos:
         return _empty_facts(freq)
 
+    clawed = clawed and key == "deal"
+
     def query(con, scan):
         normalised = normalised_sql(scan, source, columns, clean_dimensions=False)
         lines = f"SELECT * FROM ({normalised}) AS s WHERE {ident('date')} IS NOT NULL"
+        pay_days = _pay_days(con, lines, calendar) if clawed and calendar.grain != "month" else None
         return con.sql(
-            deal_facts_sql(lines, calendar.grain, key, deal_edges, logo_bands, clawed and key == "deal")
+            deal_facts_sql(lines, calendar.grain, key, deal_edges, logo_bands, clawed, pay_days)
         ).df()
 
     raw = run_on_source(source, Path(base_dir), query)
@@ -186,6 +204,23 @@ def deal_facts(
     keys = ["period", *CUBE_DIMENSIONS, "deal_from", "logo_from"]
     measures = ["actual", "quantity", "lines", "deals", "deal_sales", "new_logos"]
     return frame.groupby(keys, sort=True, as_index=False)[measures].sum()
+
+
+def _pay_days(con, lines: str, calendar: Calendar) -> str:
+    """A temporary table (day, pay_month) over the dated lines' days: the month each day is paid in, from the
+    plan calendar as the clawback rule reckons it (`clawbacks.pay_months`: a week in the month holding its
+    Thursday, a 4-4-5 week in its pattern's period, a quarter in its last month). One row per day that has
+    a line: a few thousand, whatever the dates' span."""
+    found = con.sql(f"SELECT DISTINCT {ident('date')} AS day FROM ({lines}) AS l").fetchall()
+    days = pd.DatetimeIndex(sorted(pd.Timestamp(day) for (day,) in found))
+    months = pay_months(pd.Series(days), FiscalCalendar.of(calendar)).to_timestamp()
+    con.register("deal_pay_months", pd.DataFrame({"day": days, "pay_month": months}))
+    con.sql(
+        "CREATE OR REPLACE TEMP TABLE deal_pay_days AS "
+        "SELECT CAST(day AS DATE) AS day, CAST(pay_month AS DATE) AS pay_month FROM deal_pay_months"
+    )
+    con.unregister("deal_pay_months")
+    return "deal_pay_days"
 
 
 def _empty_facts(freq: str) -> pd.DataFrame:
