@@ -301,3 +301,32 @@ def test_a_deals_size_leaves_out_exactly_the_returns_the_clawback_rule_takes_bac
     assert 10 < len(later) < 50  # both kinds of deal are there
     expected = {f"R{i:02d}": 10_000.0 if f"R{i:02d}" in later else 7_000.0 for i in range(60)}
     assert deal_sizes(tmp_path, rows, grain) == expected
+
+
+@pytest.mark.parametrize("grain", ["week", "4-4-5", "quarter", "month"])
+def test_a_returned_deal_is_sized_for_its_kicker_clawback_as_deal_facts_sized_it_for_the_kicker(
+    tmp_path, grain
+):
+    """`returns.deal_returns` (what the clawback takes the kicker back on) and `deal_facts` (what paid the
+    kicker) leave out the same returns, so a kicker is neither kept on a netted deal nor taken back twice."""
+    from salesplan_widgets.workbook.returns import deal_returns
+
+    rng = np.random.default_rng(11)
+    sold = pd.Timestamp("2025-12-15") + pd.to_timedelta(rng.integers(0, 120, 40), unit="D")
+    back = sold + pd.to_timedelta(rng.integers(0, 40, 40), unit="D")
+    rows = []
+    for i, (s, b) in enumerate(zip(sold, back, strict=True)):
+        rows += [(f"{s:%Y-%m-%d}", 10_000.0, f"R{i:02d}", f"D-{i}"), (f"{b:%Y-%m-%d}", -3_000.0, f"R{i:02d}", f"D-{i}")]  # fmt: skip
+    kicked = deal_sizes(tmp_path, rows, grain)
+    (tmp_path / "plan.yaml").write_text(
+        f"name: Sizes\ncurrency: CNY\ncalendar: {{grain: {grain}}}\nsources:\n  sales:\n    path: sales.csv\n"
+        "    columns: {date: date, amount: amount, rep: rep, team: team, deal: deal}\n"
+        "incentives:\n  commission: {base_rate: 0.05}\n  clawback: {window_days: 90}\n"
+        + ("  measurement: quarterly\n" if grain == "quarter" else "")
+        + "  deal_kicker: {at_least: 5000, rate: 0.01}\n",
+        encoding="utf-8",
+    )
+    book = open_workbook(tmp_path)
+    returned = deal_returns(book, book.plan.incentives)
+    assert len(set(kicked.values())) == 2  # deals netted and deals kept whole are both there
+    assert returned.set_index("rep")["sold_size"].to_dict() == kicked

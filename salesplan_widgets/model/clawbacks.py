@@ -12,7 +12,7 @@ collected, per-deal bonuses and overrides are not a rate on the deal; an overrid
 rate; never more than that period paid, across all its returned deals, the first returned first:
 `first_come`), naming that period and the deal. The deal-size kicker paid on a returned deal is taken back
 on the same line from whoever it paid, the rep on the deal's first sale line, never more than the period
-paid in kicker across its deals (`kicker_back`; the deal's size counts no later month's return,
+paid in kicker across its deals (`kicker_back`; the deal's size counts no return of a later pay month,
 `workbook/deals.py` and `returns.py`, so the kicker is not also cut by a prior-period adjustment). A return
 after the window recovers nothing from anyone. What was already clawed back per deal and person is in the
 ledger, so a clawback is raised once and only corrected by the difference. Pure: frames in, frames out;

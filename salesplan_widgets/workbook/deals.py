@@ -46,7 +46,7 @@ def _band_sql(value: str, edges: list[float]) -> str:
     return f"CASE {whens} ELSE -1 END"
 
 
-def _ordered_lines_sql(lines: str) -> list[str]:
+def ordered_lines_sql(lines: str) -> list[str]:
     """CTEs `sellers` (each distinct rep × team with its rank in (rep, team) order, blanks last) and
     `ordered` (the dated lines with their `line_order`)."""
     day = f"date_diff('day', DATE '1970-01-01', {ident('date')})"
@@ -60,7 +60,15 @@ def _ordered_lines_sql(lines: str) -> list[str]:
     ]
 
 
-def _later_sql(day: str, sold_on: str, pay_days: str | None) -> str:
+def first_line_parts(first: str) -> tuple[str, str]:
+    """SQL for the seller rank and the day packed in the `line_order` value `first`: the low 32 bits are the
+    rank (also under a day before 1970, in two's complement), the rest is the day, an exact multiple of 2^32
+    once the rank is taken off."""
+    seller = f"({first} & {_SELLER_SPAN - 1})"
+    return seller, f"(DATE '1970-01-01' + CAST(({first} - {seller}) // {_SELLER_SPAN} AS INTEGER))"
+
+
+def later_paid_sql(day: str, sold_on: str, pay_days: str | None) -> str:
     """SQL: `day` is paid in a later month than `sold_on`. Calendar months, or with `pay_days` (a relation of
     day, pay_month) the month each day is paid in, as the clawback rule judges it (`clawbacks.pay_months`)."""
     if pay_days is None:
@@ -71,7 +79,7 @@ def _later_sql(day: str, sold_on: str, pay_days: str | None) -> str:
 
 def _deals_sql(key: str | None, at_least: float, clawed: bool = False, pay_days: str | None = None) -> str:
     """Deals of at least `at_least`: (first, size) per deal id (or invoice), else per line. With `clawed`
-    (a clawback rule on deal ids) a return paid in a later month than the deal's first sale (`_later_sql`)
+    (a clawback rule on deal ids) a return paid in a later month than the deal's first sale (`later_paid_sql`)
     is left out of its size: the kicker paid stays as paid, and the clawback recovers it inside the window
     only."""
     amount = ident("amount")
@@ -81,7 +89,7 @@ def _deals_sql(key: str | None, at_least: float, clawed: bool = False, pay_days:
     if clawed:
         date = ident("date")
         sold = f"min(CASE WHEN {amount} > 0 THEN {date} END) OVER (PARTITION BY {ident(key)})"
-        later = _later_sql(f"o.{date}", "o.sold_on", pay_days)
+        later = later_paid_sql(f"o.{date}", "o.sold_on", pay_days)
         lines = f"(SELECT *, {sold} AS sold_on FROM {lines}) AS o WHERE NOT ({amount} < 0 AND {later})"
     return (
         f"SELECT min(line_order) AS first, SUM({amount}) AS size FROM {lines} "
@@ -123,10 +131,7 @@ def deal_facts_sql(
             f"SELECT first, -1 AS deal_from, 0 AS deals, 0.0 AS deal_sales, {_band_sql('size', logo_edges)} "
             f"AS logo_from, 1 AS new_logos FROM ({_new_accounts_sql(logo_edges[-1] > 0)}) AS y"
         )
-    # the low 32 bits are the seller's rank (also under a day before 1970, in two's complement), the rest
-    # is the day: an exact multiple of 2^32 once the rank is taken off
-    seller = f"(first & {_SELLER_SPAN - 1})"
-    day = f"(DATE '1970-01-01' + CAST((first - {seller}) // {_SELLER_SPAN} AS INTEGER))"
+    seller, day = first_line_parts("first")
     keyed = (
         f"SELECT CAST({period_start_sql(grain, day)} AS DATE) AS period_start, {seller} AS seller, deal_from, "
         f"deals, deal_sales, logo_from, new_logos FROM ({' UNION ALL '.join(facts)}) AS f"
@@ -136,7 +141,7 @@ def deal_facts_sql(
         f"SUM(new_logos) AS new_logos FROM ({keyed}) AS k GROUP BY period_start, seller, deal_from, logo_from"
     )
     return (
-        f"WITH {', '.join(_ordered_lines_sql(lines))} "
+        f"WITH {', '.join(ordered_lines_sql(lines))} "
         "SELECT g.period_start, s.rep, s.team, g.deal_from, g.deals, g.deal_sales, g.logo_from, g.new_logos "
         f"FROM ({grouped}) AS g JOIN sellers AS s USING (seller)"
     )
@@ -182,7 +187,7 @@ def deal_facts(
     def query(con, scan):
         normalised = normalised_sql(scan, source, columns, clean_dimensions=False)
         lines = f"SELECT * FROM ({normalised}) AS s WHERE {ident('date')} IS NOT NULL"
-        pay_days = _pay_days(con, lines, calendar) if clawed and calendar.grain != "month" else None
+        pay_days = pay_days_table(con, lines, calendar) if clawed and calendar.grain != "month" else None
         return con.sql(
             deal_facts_sql(lines, calendar.grain, key, deal_edges, logo_bands, clawed, pay_days)
         ).df()
@@ -206,7 +211,7 @@ def deal_facts(
     return frame.groupby(keys, sort=True, as_index=False)[measures].sum()
 
 
-def _pay_days(con, lines: str, calendar: Calendar) -> str:
+def pay_days_table(con, lines: str, calendar: Calendar) -> str:
     """A temporary table (day, pay_month) over the dated lines' days: the month each day is paid in, from the
     plan calendar as the clawback rule reckons it (`clawbacks.pay_months`: a week in the month holding its
     Thursday, a 4-4-5 week in its pattern's period, a quarter in its last month). One row per day that has

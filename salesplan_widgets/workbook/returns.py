@@ -18,6 +18,7 @@ import pandas as pd
 from salesplan_widgets.model.credit import needs_accounts
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import CUBE_DIMENSIONS
+from salesplan_widgets.workbook.deals import later_paid_sql, pay_days_table
 from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
 from salesplan_widgets.workbook.won_accounts import winners_sql
 from salesplan_widgets.workbook.workbook import Workbook
@@ -27,8 +28,9 @@ def deal_returns(
     workbook: Workbook, section: IncentivesSection, by_product: bool = False
 ) -> pd.DataFrame | None:
     """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its size as the
-    kicker saw it: its lines but later months' returns, as in `deals.deal_facts`), sold_rep and sold_team (the rep and team on the deal's first sale line, the earliest
-    (date, rep, team), whom its kicker paid, whoever books the return), returned_on and amount (negative)."""
+    kicker saw it: its lines but the returns of later pay months, as in `deals.deal_facts`), sold_rep and
+    sold_team (the rep and team on the deal's first sale line, the earliest (date, rep, team), whom its
+    kicker paid, whoever books the return), returned_on and amount (negative)."""
     source = workbook.source("sales")
     if section.clawback is None or "deal" not in source.columns:
         return None
@@ -67,14 +69,17 @@ def deal_returns(
         known = f"SELECT * FROM ({lines}) AS l WHERE {date} IS NOT NULL AND account <> {literal(UNKNOWN)}"
         winners = f"LEFT JOIN ({winners_sql(known)}) AS w ON lines.account = w.account " if winner else ""
         kept = [*(f"lines.{ident(d)} AS {ident(d)}" for d in dimensions), *extra]
+        calendar = workbook.plan.calendar  # a later pay month, as deal_facts sized the deal for its kicker
+        dated = f"SELECT * FROM ({lines}) AS l WHERE {date} IS NOT NULL"
+        pay_days = None if calendar.grain == "month" else pay_days_table(con, dated, calendar)
+        later = later_paid_sql(f"lines.{date}", "first.sold_on", pay_days)
         sql = (
             f"WITH lines AS ({lines}), "
             f"first AS (SELECT {deal}, MIN({date}) AS sold_on, "
             f"min(struct_pack(d := {date}, r := {ident('rep')}, t := {ident('team')})) AS first_line FROM lines "
             f"WHERE {amount} > 0 GROUP BY {deal}), "
             f"sold AS (SELECT first.*, SUM(lines.{amount}) AS sold_size FROM first JOIN lines USING ({deal}) "
-            f"WHERE NOT (lines.{amount} < 0 AND date_trunc('month', lines.{date}) > "
-            f"date_trunc('month', first.sold_on)) GROUP BY ALL), "
+            f"WHERE NOT (lines.{amount} < 0 AND {later}) GROUP BY ALL), "
             f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "
             "sold.first_line.r AS sold_rep, sold.first_line.t AS sold_team, "
             f"lines.{date} AS returned_on, lines.{amount} AS amount "

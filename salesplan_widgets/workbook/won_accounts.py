@@ -23,7 +23,7 @@ from salesplan_widgets.workbook.cube import (
     cube_sql,
     period_freq,
 )
-from salesplan_widgets.workbook.deals import _SELLER_SPAN, _ordered_lines_sql
+from salesplan_widgets.workbook.deals import first_line_parts, ordered_lines_sql
 from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
 
 WON = ("won_by", "won_team")
@@ -34,12 +34,11 @@ def winners_sql(lines: str) -> str:
     date, then rep, then team, blanks last).
 
     The first line is found as `deals.deal_facts` finds it, by the integer `line_order` of
-    `deals._ordered_lines_sql` (one plain integer minimum per account, not a struct's), and turned back into
+    `deals.ordered_lines_sql` (one plain integer minimum per account, not a struct's), and turned back into
     the date, rep and team on the small result."""
-    seller = f"(w.first & {_SELLER_SPAN - 1})"  # the low 32 bits: the seller's rank, the rest the day
-    day = f"(DATE '1970-01-01' + CAST((w.first - {seller}) // {_SELLER_SPAN} AS INTEGER))"
+    seller, day = first_line_parts("w.first")
     return (
-        f"WITH {', '.join(_ordered_lines_sql(lines))}, "
+        f"WITH {', '.join(ordered_lines_sql(lines))}, "
         "firsts AS (SELECT account, min(line_order) AS first FROM ordered GROUP BY account) "
         f"SELECT w.account, struct_pack(d := {day}, r := s.rep, t := s.team) AS f "
         f"FROM firsts AS w JOIN sellers AS s ON s.seller = {seller}"
