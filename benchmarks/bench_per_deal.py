@@ -18,7 +18,12 @@ alternating in order, medians of --repeats rounds:
   id with their first line, each account's first line), written by hand and checked to agree on the counts;
 - salesplan per-deal facts: open the workbook and run `workbook.deals.deal_facts` with a deal-size kicker
   and a new-logo bonus (deals summed per deal id, new accounts from each account's first line ever), i.e.
-  what `pay_cube` adds for those two components.
+  what `pay_cube` adds for those two components, counted on the lines (a process on new data);
+- salesplan per-deal facts, a later process on the same data: the same through `deals.with_deal_facts`, as
+  `pay_cube` calls it, which reads the facts the first process kept in the workbook's cache
+  (`.cache/deals-*.parquet`, keyed by the data's fingerprint and the rules): what every process after the
+  first one of a period run (each report page, dashboard kernel and close) costs. It is printed beside the
+  target, not in its place: the first process of new data still counts the lines.
 
 Two floors say where the time goes (they compute less than salesplan, so they are not contenders):
 
@@ -111,6 +116,17 @@ rows = duckdb.sql(
 print(json.dumps({{"deals": float(rows["deals"][0]), "accounts": float(rows["accounts"][0])}}))
 """
 
+CACHED = """\
+import json
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.deals import with_deal_facts
+from salesplan_widgets.workbook.payouts import incentives_of
+wb = open_workbook('{folder}')
+facts = with_deal_facts(wb.cube().iloc[:0], wb, incentives_of(wb))
+print(json.dumps({{"groups": len(facts), "deals": float(facts["deals"].sum()),
+                  "new_logos": float(facts["new_logos"].sum())}}))
+"""
+
 OPEN_ONLY = """\
 import json
 from salesplan_widgets.workbook import open_workbook
@@ -168,9 +184,15 @@ def main() -> None:
         "bare DuckDB (old baseline: deal and account unread)": BARE.format(path=path),
         "bare DuckDB, the same per-deal facts": BARE_PER_DEAL.format(path=path),
         "salesplan per-deal facts": SALESPLAN.format(folder=folder),
+        "salesplan per-deal facts, a later process (cached)": CACHED.format(folder=folder),
         "floor: bare DuckDB, the two groupings alone": GROUPINGS.format(path=path),
         "floor: salesplan without the query": OPEN_ONLY.format(folder=folder),
     }
+    warm = run_python(
+        cases["salesplan per-deal facts, a later process (cached)"]
+    )  # the first process: counts
+    if warm.returncode:
+        raise SystemExit(f"warming the workbook's cache failed:\n{warm.stderr}")
     runs: dict[str, list] = {name: [] for name in cases}
     for round_ in range(args.repeats):  # alternate the order so both sides share the machine's load
         order = list(cases) if round_ % 2 == 0 else list(reversed(cases))
@@ -213,6 +235,13 @@ def main() -> None:
     counted = runs["floor: bare DuckDB, the two groupings alone"][0].json_line()
     if (counted["deals"], counted["accounts"]) != (facts["deals"], facts["new_logos"]):
         raise SystemExit(f"the bare groupings count other deals or accounts: {counted} against {facts}")
+    cached = runs["salesplan per-deal facts, a later process (cached)"]
+    if (cached[0].json_line()["deals"], cached[0].json_line()["new_logos"]) != (
+        facts["deals"],
+        facts["new_logos"],
+    ):
+        raise SystemExit(f"the cached facts disagree: {cached[0].json_line()} against {facts}")
+    later = median([m.wall / b.wall for m, b in zip(cached, bare, strict=True)])
     groupings = runs["floor: bare DuckDB, the two groupings alone"]
     floor = median([m.wall / b.wall for m, b in zip(groupings, bare, strict=True)])
     over_floor = median([m.wall / g.wall for m, g in zip(ours, groupings, strict=True)])
@@ -220,11 +249,11 @@ def main() -> None:
           f"{'met' if ratio <= TIME_TARGET else 'NOT met'} ({ratio:.2f}×, CPU {cpu_ratio:.2f}×); against the old "
           f"baseline that leaves deal and account unread: {old_ratio:.2f}×; against bare SQL computing the same "
           f"per-deal facts: {same:.2f}×; the two groupings alone take {floor:.2f}× the baseline, salesplan "
-          f"{over_floor:.2f}× them")  # fmt: skip
+          f"{over_floor:.2f}× them; a later process on the same data (facts from the cache): {later:.2f}×")  # fmt: skip
     write_results("per_deal", {"machine": info, "rows": args.rows, "table": rows, "ratio": ratio,
                                "ratio_cpu": cpu_ratio, "ratio_old_baseline": old_ratio,
                                "ratio_same_facts": same, "ratio_groupings": floor,
-                               "ratio_over_groupings": over_floor, "facts": facts,
+                               "ratio_over_groupings": over_floor, "ratio_later_process": later, "facts": facts,
                                "rounds": {name: [[round(m.wall, 3), round(m.cpu, 3)] for m in measured]
                                           for name, measured in runs.items()},
                                "parent_rss_mib": parent_rss_mib()})  # fmt: skip

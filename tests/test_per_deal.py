@@ -330,3 +330,41 @@ def test_a_returned_deal_is_sized_for_its_kicker_clawback_as_deal_facts_sized_it
     returned = deal_returns(book, book.plan.incentives)
     assert len(set(kicked.values())) == 2  # deals netted and deals kept whole are both there
     assert returned.set_index("rep")["sold_size"].to_dict() == kicked
+
+
+# -- the facts are counted once per data: kept in the workbook's cache like the cube ------------------------
+def test_per_deal_facts_are_counted_once_per_data_and_again_when_the_data_or_the_rule_changes(
+    tmp_path, monkeypatch
+):
+    from salesplan_widgets.workbook import deals
+    from salesplan_widgets.workbook.payouts import incentives_of, pay_cube
+
+    folder = write_workbook(tmp_path / "wb", KICKER)
+    counted = []
+    real = deals.deal_facts
+    monkeypatch.setattr(deals, "deal_facts", lambda *a, **k: counted.append(a[3]) or real(*a, **k))
+
+    def kicker_sales() -> float:
+        book = open_workbook(folder)  # a new workbook object each time, as each kernel and command opens one
+        return float(pay_cube(book, incentives_of(book))["deal_sales"].sum())
+
+    assert kicker_sales() == 110_000.0 and len(counted) == 1
+    assert kicker_sales() == 110_000.0 and len(counted) == 1  # read from .cache, not counted again
+    assert len(list((folder / ".cache").glob("deals-*.parquet"))) == 1
+
+    sales = SALES.copy()
+    sales.loc[3, "金额"] = 120_000.0  # D-2 becomes a large deal
+    sales.to_csv(folder / "data" / "sales.csv", index=False)
+    assert kicker_sales() == 230_000.0 and len(counted) == 2
+    assert len(list((folder / ".cache").glob("deals-*.parquet"))) == 1  # the stale file is gone
+
+    plan = (folder / "plan.yaml").read_text(encoding="utf-8")
+    (folder / "plan.yaml").write_text(plan.replace("at_least: 100000", "at_least: 115000"), encoding="utf-8")
+    assert kicker_sales() == 120_000.0 and counted[-1] == [115_000.0]  # another rule: counted for it
+
+    before = sorted(p.name for p in (folder / ".cache").iterdir())
+    sales.loc[0, "金额"] = 600.0
+    sales.to_csv(folder / "data" / "sales.csv", index=False)
+    book = open_workbook(folder, read_only=True)  # a served dashboard: counts in memory, writes nothing
+    assert float(pay_cube(book, incentives_of(book))["deal_sales"].sum()) == 120_000.0
+    assert sorted(p.name for p in (folder / ".cache").iterdir()) == before

@@ -15,11 +15,14 @@ account) and regrouping its 2.5M groups by deal costs as much again (benchmarks/
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from salesplan_widgets import __version__
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.clawbacks import pay_months
 from salesplan_widgets.schema import Calendar, Source
@@ -243,16 +246,17 @@ def with_deal_facts(cube: pd.DataFrame, workbook, section: IncentivesSection) ->
     logos = [r.new_logo.min_first_order for r in rules if r.new_logo]
     if not kickers and not logos:
         return cube
-    with workbook._conversions():
-        rows = deal_facts(
-            workbook.source("sales"),
-            workbook.path,
-            workbook.plan.calendar,
-            kickers,
-            logos if logos else None,
-            clawed=section.clawback is not None,
-        )
+    clawed = section.clawback is not None
+
+    def count() -> pd.DataFrame:
+        with workbook._conversions():
+            source = workbook.source("sales")
+            return deal_facts(source, workbook.path, workbook.plan.calendar, kickers, logos or None, clawed)
+
+    # what the facts depend on beyond the data: the bands asked for, the clawback, and this code's version
+    asked = json.dumps([sorted(set(kickers)), sorted(set(logos)), bool(logos), clawed, __version__])
+    rows = workbook.cached(f"deals-{hashlib.sha256(asked.encode()).hexdigest()[:8]}", count)
     sales = cube.assign(**FACTS)
-    for column in sales.columns.difference(rows.columns):  # product, account, deal, cost …: not of these rows
-        rows[column] = 0.0 if pd.api.types.is_numeric_dtype(sales[column]) else ALL
+    others = sales.columns.difference(rows.columns)  # product, account, deal, cost …: not of these rows
+    rows = rows.assign(**{c: 0.0 if pd.api.types.is_numeric_dtype(sales[c]) else ALL for c in others})
     return pd.concat([sales, rows[list(sales.columns)]], ignore_index=True)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import glob
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -177,44 +178,60 @@ class Workbook:
         Checks every source (the sales file inside the cube's own scan), so a bad file raises InputError and
         nothing is cached.
         """
-        from salesplan_widgets.workbook.cube import build_cube, read_cube, write_cube
+        from salesplan_widgets.workbook.cube import build_cube
         from salesplan_widgets.workbook.sources import validate_source
 
-        cache = (
-            self.path
-            / CACHE_DIR
-            / f"cube-{'product-' if by_product else ''}{self.data_fingerprint()}.parquet"
-        )
+        def build() -> pd.DataFrame:
+            # the sales source is checked inside the cube's own scan (one pass over the file, not two);
+            # the other sources are small and checked on their own
+            with self._conversions():
+                problems = [
+                    problem
+                    for name in type(self.plan.sources).model_fields
+                    if name != "sales" and getattr(self.plan.sources, name) is not None
+                    for problem in validate_source(
+                        self.source(name), self.path, self.plan.calendar, kind=name
+                    )
+                ]
+            try:
+                with self._conversions():
+                    cube = build_cube(
+                        self.source("sales"),
+                        self.path,
+                        self.plan.calendar,
+                        by_product=by_product,
+                        validate=True,
+                    )
+            except InputError as exc:
+                raise InputError([*exc.problems, *problems]) from None
+            if problems:
+                raise InputError(problems)
+            return cube
+
+        return self.cached(f"cube{'-product' if by_product else ''}", build)
+
+    def cached(self, name: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A table computed from the data (a cube: period × dimensions × measures), kept on disk as
+        `.cache/<name>-<data fingerprint>.parquet` so that each later process reads it instead of scanning the
+        sources again; one file per `name`, replaced when the data changes. Read-only, it is kept in memory
+        for this workbook object only."""
+        from salesplan_widgets.workbook.cube import read_cube, write_cube
+
+        fingerprint = self.data_fingerprint()
+        cache = self.path / CACHE_DIR / f"{name}-{fingerprint}.parquet"
         if cache.exists():
             return read_cube(cache)
         if self.read_only and cache.name in self._memory_cubes:
             return self._memory_cubes[cache.name]
-        # the sales source is checked inside the cube's own scan (one pass over the file, not two);
-        # the other sources are small and checked on their own
-        with self._conversions():
-            problems = [
-                problem
-                for name in type(self.plan.sources).model_fields
-                if name != "sales" and getattr(self.plan.sources, name) is not None
-                for problem in validate_source(self.source(name), self.path, self.plan.calendar, kind=name)
-            ]
-        try:
-            with self._conversions():
-                cube = build_cube(
-                    self.source("sales"), self.path, self.plan.calendar, by_product=by_product, validate=True
-                )
-        except InputError as exc:
-            raise InputError([*exc.problems, *problems]) from None
-        if problems:
-            raise InputError(problems)
+        frame = compute()
         if self.read_only:  # computed in memory, kept for this workbook object only
-            self._memory_cubes[cache.name] = cube
-            return cube
-        for stale in cache.parent.glob(f"cube-{'product-' if by_product else ''}*.parquet"):
+            self._memory_cubes[cache.name] = frame
+            return frame
+        for stale in cache.parent.glob(f"{glob.escape(name)}-{'?' * len(fingerprint)}.parquet"):
             stale.unlink(missing_ok=True)
         with atomic_path(cache) as tmp:
-            write_cube(cube, tmp)
-        return cube
+            write_cube(frame, tmp)
+        return frame
 
     # -- computed tables (targets, commits, feedback ...): CSV beside the plan, so they diff in git ---------
     def table_path(self, name: str) -> Path:
