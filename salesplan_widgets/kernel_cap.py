@@ -16,10 +16,10 @@ running the notebook once) takes seconds of a whole core: Voila would start ever
 `fill_delay` seconds after a burst of views, 20 kernels heating together on 2 cores while the burst's pages
 are still drawing (benchmarks/bench_viewers.py: 18 of 20 pages failed). Here at most `max_heating` pool
 kernels start or heat at a time, the next once the previous has run its notebook; and a refill starts only
-while at most `refill_while_drawing` pages are being drawn (a page counts from its request until its kernel
-has been quiet `drawing_quiet` seconds), or after `refill_max_wait` seconds of waiting, so that a server
-busy all day still gets its pool back. This module runs inside the Voila process: it must stay importable
-without the rest of salesplan's stack.
+while at most `refill_while_drawing` pages are being drawn (a page counts from its request until its
+browser has connected and its kernel has been quiet `drawing_quiet` seconds), or after `refill_max_wait`
+seconds of waiting, so that a server busy all day still gets its pool back. This module runs inside the
+Voila process: it must stay importable without the rest of salesplan's stack.
 """
 
 from __future__ import annotations
@@ -132,14 +132,19 @@ class CappedKernelManager(AsyncMappingKernelManager):
         return len(self._serving) + self._claims
 
     def drawing(self) -> int:
-        """Pages being drawn now: views asking for a kernel, and serving kernels that are busy or were
-        active within `drawing_quiet` seconds (a page's widgets talk to its kernel while it draws)."""
+        """Pages being drawn now: views asking for a kernel, serving kernels no browser has connected to yet
+        (the page is still loading; a client that never connects counts until its kernel is culled), and
+        serving kernels that are busy or were active within `drawing_quiet` seconds (a page's widgets talk
+        to its kernel while it draws)."""
         recent = utcnow() - timedelta(seconds=self.drawing_quiet)
         drawing = 0
         for kernel_id in self._serving & set(self.list_kernel_ids()):
             kernel = self.get_kernel(kernel_id)
-            busy = getattr(kernel, "execution_state", "") in ("busy", "starting")
-            drawing += busy or getattr(kernel, "last_activity", recent) > recent
+            drawing += (
+                not self._kernel_connections.get(kernel_id, 0)
+                or getattr(kernel, "execution_state", "") in ("busy", "starting")
+                or getattr(kernel, "last_activity", recent) > recent
+            )
         return drawing + self._claims
 
     async def _heating_turn(self, poll: float = 0.25) -> None:

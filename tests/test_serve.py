@@ -486,6 +486,9 @@ def test_with_the_default_culling_kernels_of_a_bare_get_and_a_closed_page_are_go
                 browser.close()
         _gone, alive = psutil.wait_procs(served, timeout=max(1, 60 - (time.monotonic() - closed)))
         assert not alive, "a kernel of the bare GET or the closed page outlived a minute"
+        deadline = time.monotonic() + 120  # the pool refills one heating kernel at a time
+        while len(kernel_processes(voila)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
         assert len(kernel_processes(voila)) == 2  # the pool, refilled: nothing else
     finally:
         serve.send_signal(signal.SIGTERM)
@@ -560,12 +563,17 @@ def test_a_burst_that_empties_the_pool_refills_it_one_heating_kernel_at_a_time(t
         voila = next(c for c in serve_children(serve) if "voila" in " ".join(c.cmdline()[:3]))
 
         def watch_pool(claimed: set[str], limit: float = 300) -> int:
-            """Poll until `pool` kernels besides `claimed` run, all heated; the most seen heating at once."""
+            """Poll until `pool` kernels besides `claimed` run, all heated; the most seen heating at once.
+            No refill starts while more than one claimed page is still being served (never connected:
+            until culled)."""
             most, deadline = 0, time.monotonic() + limit
             while time.monotonic() < deadline:
-                fresh = {k: heated for k, heated in pool_kernels(voila, port).items() if k not in claimed}
+                kernels = pool_kernels(voila, port)
+                fresh = {k: heated for k, heated in kernels.items() if k not in claimed}
                 heating = sum(not heated for heated in fresh.values())
                 most = max(most, heating)
+                if fresh and claimed:
+                    assert len(claimed & kernels.keys()) <= 1, "the pool refilled while 2+ pages were served"
                 if len(fresh) == pool and not heating:
                     return most
                 time.sleep(0.1)
