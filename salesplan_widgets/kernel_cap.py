@@ -159,6 +159,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 not patient or self.drawing() <= self.refill_while_drawing
             ):
                 self._heating += 1
+                self.log.info("Heating a pool kernel (%d page(s) being drawn)", self.drawing())
                 return
             await asyncio.sleep(poll)
 
