@@ -9,7 +9,9 @@ they are open, and how long after leaving it takes to come back within 10% of th
 Voila knows none of the pages' kernels any more (`/api/kernels/<id>` answers 404).
 
 The dashboard server is the real `salesplan serve` command (its kernel cap included); the bare page is served
-with the same Voila options. Every loop is bounded: a page that does not draw within `--page-timeout`
+with the same Voila options. The third server is the harness's floor: a static page holding one drawn chart
+(an SVG, no kernel, no script) served by Python's `http.server` on loopback and timed by the same browser
+harness, so its 20/1 ratio is what 20 browser pages cost on this machine's cores whatever the server does. Every loop is bounded: a page that does not draw within `--page-timeout`
 seconds counts as failed, and memory not back within `--settle` seconds is reported as such. Targets: p50 at
 20 viewers <= 3x the single-viewer p50; memory back within 10% of the floor <= 90 s; no failed page.
 
@@ -200,16 +202,18 @@ def _is_kernel(process: psutil.Process) -> bool:
 
 
 def steady_kernels(process: psutil.Process, limit: float, still: float = 5.0) -> int:
-    """How many kernels a freshly started server keeps (its preheated pool), once the count has not
-    changed for `still` seconds."""
-    deadline = time.monotonic() + limit
-    count, since = tree_rss(process)[1], time.monotonic()
+    """How many kernels a freshly started server keeps (its preheated pool, heated one after another), once
+    neither their number nor their CPU time has changed for `still` seconds."""
+    deadline, since, last = time.monotonic() + limit, time.monotonic(), None
     while time.monotonic() < deadline and time.monotonic() - since < still:
         time.sleep(0.5)
-        now = tree_rss(process)[1]
-        if now != count:
-            count, since = now, time.monotonic()
-    return count
+        kernels = [p for p in process.children(recursive=True) if _is_kernel(p)]
+        with contextlib.suppress(psutil.NoSuchProcess):
+            now = (frozenset(k.pid for k in kernels), sum(sum(k.cpu_times()[:2]) for k in kernels))
+            if last is None or now[0] != last[0] or now[1] - last[1] > 0.05:
+                since = time.monotonic()
+            last = now
+    return len(last[0]) if last else 0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -219,16 +223,16 @@ def percentile(values: list[float], q: float) -> float:
 
 def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args) -> list[dict]:
     rows = []
-    pool = steady_kernels(voila, args.settle)
+    pool = steady_kernels(voila, args.pool_wait)
     watch = MemoryWatch(voila)
     try:
         # warm-up view, not reported: Voila's own process grows on its first render (templates, the
         # notebook, the widget manager), so the floor is the warm server with no kernel
         asyncio.run(open_together(url, 1, args.page_timeout))
         for viewers in counts:
-            # the closed pages have shut their kernels down and the pool refills 20 s after use: wait for
-            # the kernels of the pages to go and the pool to be full again, then for the refill to heat
-            settled_pool(voila, pool, args.settle)
+            # the closed pages have shut their kernels down and the pool refills from 20 s after use, one
+            # kernel heating at a time: wait for the pages' kernels to go and the pool to be full and heated
+            settled_pool(voila, pool, args.pool_wait)
             floor = tree_rss(voila)[0]
             watch.reset()
             views, left = asyncio.run(open_together(url, viewers, args.page_timeout))
@@ -256,6 +260,50 @@ def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args)
     finally:
         watch.close()
     return rows
+
+
+# The harness floor's page: what CHART_DRAWN waits for (a figure's svg with its bars), already drawn.
+STATIC_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Static chart</title></head><body>
+<div class="bqplot figure" style="width:640px;height:400px"><svg width="640" height="400">
+{bars}
+</svg></div></body></html>
+"""
+
+
+def static_page(folder: Path) -> Path:
+    """A folder holding index.html: one chart drawn as plain SVG bars."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bars = "\n".join(
+        f'<rect class="bar" x="{60 + 140 * i}" y="{380 - h}" width="100" height="{h}" fill="steelblue"/>'
+        for i, h in enumerate((180, 300, 120, 240))
+    )
+    (folder / "index.html").write_text(STATIC_PAGE.format(bars=bars), encoding="utf-8")
+    return folder
+
+
+def start_static(folder: Path, port: int) -> subprocess.Popen:
+    """Python's threading static file server on loopback, once it answers."""
+    command = [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(folder),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the static server did not start")
 
 
 def start_serve(
@@ -289,8 +337,12 @@ def main() -> None:
     parser.add_argument(
         "--page-timeout", type=float, default=240.0, help="seconds before a page counts as failed"
     )
-    parser.add_argument("--no-bare", action="store_true", help="measure salesplan serve only")
+    parser.add_argument("--no-bare", action="store_true", help="leave out the bare Voila page")
+    parser.add_argument("--no-static", action="store_true", help="leave out the static page (harness floor)")
     parser.add_argument("--settle", type=float, default=150.0, help="seconds to wait for memory to return")
+    parser.add_argument(
+        "--pool-wait", type=float, default=600.0, help="seconds to wait for the pool to heat at start-up"
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.viewers.split(",")]
 
@@ -315,6 +367,15 @@ def main() -> None:
                 rows += measure("bare Voila page", url, psutil.Process(bare.pid), counts, args)
             finally:
                 stop_voila(bare)
+        if not args.no_static:
+            port = free_port()
+            static = start_static(static_page(Path(tmp) / "static"), port)
+            try:
+                url = f"http://127.0.0.1:{port}/index.html"
+                rows += measure("static page (harness)", url, psutil.Process(static.pid), counts, args)
+            finally:
+                static.terminate()
+                static.wait(timeout=30)
 
     print()
     header = (
@@ -332,10 +393,11 @@ def main() -> None:
             f" {r['floor_mib']:>10}"
             f" {r['peak_mib']:>9} {r['peak_kernels']:>8} {r['pool']:>5}  {back:>13}  {gone}"
         )
-    ours = {r["viewers"]: r for r in rows if r["server"].startswith("salesplan")}
-    if 1 in ours and max(counts) in ours and ours[1]["p50_s"] and ours[max(counts)]["p50_s"]:
-        ratio = ours[max(counts)]["p50_s"] / ours[1]["p50_s"]
-        print(f"\np50 at {max(counts)} viewers / p50 at 1 viewer: {ratio:.2f}x (target <= 3x)")
+    print(f"\np50 at {max(counts)} viewers / p50 at 1 viewer (target <= 3x for salesplan serve):")
+    for server in dict.fromkeys(r["server"] for r in rows):
+        p50 = {r["viewers"]: r["p50_s"] for r in rows if r["server"] == server}
+        if p50.get(1) and p50.get(max(counts)):
+            print(f"  {server:<28} {p50[max(counts)] / p50[1]:.2f}x")
     print(f"load average: {', '.join(f'{x:.1f}' for x in psutil.getloadavg())}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench_viewers.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")

@@ -73,6 +73,12 @@ def default_max_kernels(available_bytes: int | None = None, cores: int | None = 
     return max(1, min(MAX_KERNELS_CEILING, fit // 2, KERNELS_PER_CORE * cores))
 
 
+def default_max_heating(cores: int | None = None) -> int:
+    """How many preheated kernels heat at once: one per two CPU cores (at least one), so that heating the
+    pool leaves a core to the pages being drawn."""
+    return max(1, (cores or os.cpu_count() or 1) // 2)
+
+
 def default_pool_size(max_kernels: int, available_bytes: int | None = None) -> int:
     """How many landing-page kernels to keep heated: as many as pages may be open at once (a burst of
     viewers finds them ready), but no more than a quarter of available memory holds (0: none)."""
@@ -97,9 +103,10 @@ class ServeSettings:
     started ahead (its pool): each has imported the libraries and built the view once, unseen, before anyone
     asks, and reads the workbook again when a page claims it, so a view costs a fraction of a cold kernel.
     Pooled kernels serve nobody, so they do not count against `max_kernels`; a dashboard without a pool
-    starts a kernel per view. A used pooled kernel is replaced `refill_delay` seconds later, so that heating
-    the replacements (seconds of CPU each) does not slow the burst of views that emptied the pool; meanwhile
-    views start their own kernels.
+    starts a kernel per view. A used pooled kernel is replaced no sooner than `refill_delay` seconds later,
+    `max_heating` kernels heating at a time, and only while at most `refill_while_drawing` pages are being
+    drawn (`kernel_cap`), so that heating the replacements (seconds of CPU each) does not slow the burst of
+    views that emptied the pool; meanwhile views start their own kernels.
     """
 
     port: int = 8866
@@ -113,6 +120,8 @@ class ServeSettings:
     pool_size: int = 1
     preheat_only: tuple[str, ...] = ()
     refill_delay: float = 20.0
+    max_heating: int = 1
+    refill_while_drawing: int = 1
     max_kernels: int = 0
     busy_message: str = ""
 
@@ -220,7 +229,11 @@ def voila_command(staging: Path, settings: ServeSettings | None = None) -> list[
         command.append(f"--CappedKernelManager.busy_message={s.busy_message}")
     if s.preheat and s.pool_size > 0:
         command += ["--preheat_kernel=True", f"--pool_size={s.pool_size}"]
-        command.append(f"--VoilaKernelManager.fill_delay={s.refill_delay}")
+        command += [
+            f"--VoilaKernelManager.fill_delay={s.refill_delay}",
+            f"--CappedKernelManager.max_heating={s.max_heating}",
+            f"--CappedKernelManager.refill_while_drawing={s.refill_while_drawing}",
+        ]
         if s.preheat_only:
             cold = sorted(p.name for p in Path(staging).glob("*.ipynb") if p.stem not in s.preheat_only)
             # Voila matches the denylist against each notebook's absolute path, as a substring
@@ -405,6 +418,7 @@ def serve(
         preheat=True,
         pool_size=default_pool_size(cap) if pool_size is None else pool_size,
         preheat_only=(open_workbook(workbook).plan.reports.dashboards[0],),
+        max_heating=default_max_heating(),
     )
     print(
         _("Serving the dashboards of {workbook} at http://{host}:{port}/ (Ctrl-C stops)").format(

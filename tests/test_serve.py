@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import signal
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -20,6 +23,7 @@ from salesplan_widgets.errors import PlanError
 from salesplan_widgets.serve import (
     KERNEL_MEMORY_MB,
     ServeSettings,
+    default_max_heating,
     default_max_kernels,
     default_pool_size,
     free_port,
@@ -482,6 +486,9 @@ def test_with_the_default_culling_kernels_of_a_bare_get_and_a_closed_page_are_go
                 browser.close()
         _gone, alive = psutil.wait_procs(served, timeout=max(1, 60 - (time.monotonic() - closed)))
         assert not alive, "a kernel of the bare GET or the closed page outlived a minute"
+        deadline = time.monotonic() + 120  # the pool refills one heating kernel at a time
+        while len(kernel_processes(voila)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
         assert len(kernel_processes(voila)) == 2  # the pool, refilled: nothing else
     finally:
         serve.send_signal(signal.SIGTERM)
@@ -529,3 +536,65 @@ def test_a_preheated_page_shows_the_workbook_as_it_is_when_the_page_is_asked_for
         assert "Using pre-heated kernel: " in log  # the page did get the heated kernel
     finally:
         stop_voila(process)
+
+
+def pool_kernels(server: psutil.Process, port: int) -> dict[str, bool]:
+    """Every kernel the server runs, by kernel id (from its connection file's name): whether it has run its
+    notebook up to the page's request, i.e. holds the socket `voila.utils.wait_for_request` opens to Voila
+    (a kernel still starting or heating does not yet)."""
+    kernels = {}
+    for kernel in kernel_processes(server):
+        with contextlib.suppress(psutil.Error, StopIteration):
+            kernel_id = next(
+                m.group(1) for a in kernel.cmdline() if (m := re.search(r"kernel-([0-9a-f-]+)\.json$", a))
+            )
+            kernels[kernel_id] = any(c.raddr and c.raddr.port == port for c in kernel.net_connections("tcp"))
+    return kernels
+
+
+def test_a_burst_that_empties_the_pool_refills_it_one_heating_kernel_at_a_time(tmp_path: Path) -> None:
+    workbook = write_sales_workbook(tmp_path / "workbook")
+    port, pool = free_port(), 3
+    base = f"http://127.0.0.1:{port}"
+    url = f"{base}/voila/render/overview.ipynb"
+    serve = start_serve(workbook, port, "--max-kernels", "6", "--pool-size", str(pool))
+    try:
+        wait_for_page(f"{base}/voila/tree")
+        voila = next(c for c in serve_children(serve) if "voila" in " ".join(c.cmdline()[:3]))
+
+        def watch_pool(claimed: set[str], limit: float = 300) -> int:
+            """Poll until `pool` kernels besides `claimed` run, all heated; the most seen heating at once.
+            No refill starts while more than one claimed page is still being served (never connected:
+            until culled; a kernel being shut down is gone from Voila within its 5 s shutdown wait)."""
+            most, deadline, checked = 0, time.monotonic() + limit, not claimed
+            while time.monotonic() < deadline:
+                fresh = {k: heated for k, heated in pool_kernels(voila, port).items() if k not in claimed}
+                heating = sum(not heated for heated in fresh.values())
+                most = max(most, heating)
+                if fresh and not checked:  # the first refill has started
+                    checked = True
+                    time.sleep(6)
+                    served = [k for k in claimed if fetch(f"{base}/api/kernels/{k}")[0] == 200]
+                    assert len(served) <= 1, "the pool refilled while 2+ pages were served"
+                if len(fresh) == pool and not heating:
+                    return most
+                time.sleep(0.1)
+            raise AssertionError(f"the pool of {pool} was not full and heated within {limit} s")
+
+        assert watch_pool(set()) == 1  # at start-up too, the pool heats one kernel at a time (2 cores)
+        time.sleep(1)  # Voila counts a kernel heated within a poll (0.25 s) of its socket opening
+        with ThreadPoolExecutor(pool) as viewers:  # three views at once take the whole pool
+            pages = list(viewers.map(lambda _: fetch(url), range(pool)))
+        assert all(status == 200 for status, _page in pages)
+        claimed = {re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1) for _status, page in pages}
+        assert len(claimed) == pool
+        assert watch_pool(claimed) == 1  # refilled, never more than one kernel heating at a moment
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+    assert serve.stdout.read().count("Using pre-heated kernel: ") == pool
+
+
+def test_one_pool_kernel_heats_at_a_time_per_two_cores() -> None:
+    assert default_max_heating(1) == 1 and default_max_heating(2) == 1
+    assert default_max_heating(8) == 4
