@@ -153,13 +153,18 @@ def dashboard_template(name: str) -> Path:
 
 
 def warm_cache(book: Workbook) -> None:
-    """Compute and cache what the dashboards read (the cube, and the product cube when the incentives need
-    it), so that served pages, which open the workbook read-only, find it ready."""
+    """Compute and cache what the dashboards read (the cube, the product cube when the incentives need it,
+    and the per-deal facts when they pay on them), so that served pages, which open the workbook read-only,
+    find it ready instead of each counting the transactions again."""
+    from salesplan_widgets.workbook.deals import cached_deal_facts
     from salesplan_widgets.workbook.payouts import incentives_of, needs_products
 
     book.cube()
-    if book.plan.incentives is not None and needs_products(incentives_of(book)):
-        book.cube(by_product=True)
+    if book.plan.incentives is not None:
+        section = incentives_of(book)
+        if needs_products(section):
+            book.cube(by_product=True)
+        cached_deal_facts(book, section)
 
 
 def stage_dashboards(workbook: Path, warm: bool = True) -> Path:

@@ -368,3 +368,20 @@ def test_per_deal_facts_are_counted_once_per_data_and_again_when_the_data_or_the
     book = open_workbook(folder, read_only=True)  # a served dashboard: counts in memory, writes nothing
     assert float(pay_cube(book, incentives_of(book))["deal_sales"].sum()) == 120_000.0
     assert sorted(p.name for p in (folder / ".cache").iterdir()) == before
+
+
+def test_serve_counts_the_per_deal_facts_before_its_read_only_dashboards_need_them(tmp_path, monkeypatch):
+    from salesplan_widgets.serve import warm_cache
+    from salesplan_widgets.workbook import deals
+    from salesplan_widgets.workbook.payouts import incentives_of, pay_cube
+
+    folder = write_workbook(tmp_path / "wb", KICKER)
+    warm_cache(open_workbook(folder))
+    assert len(list((folder / ".cache").glob("deals-*.parquet"))) == 1
+
+    def counted_again(*args, **kwargs):
+        raise AssertionError("a served dashboard counted the transactions again")
+
+    monkeypatch.setattr(deals, "deal_facts", counted_again)
+    book = open_workbook(folder, read_only=True)  # as each dashboard kernel opens it
+    assert float(pay_cube(book, incentives_of(book))["deal_sales"].sum()) == 110_000.0

@@ -239,13 +239,14 @@ def _rules(section: IncentivesSection) -> list:
     return [section, *(v for p in section.plans for v in p.versions)]
 
 
-def with_deal_facts(cube: pd.DataFrame, workbook, section: IncentivesSection) -> pd.DataFrame:
-    """The pay cube with large deals and new accounts beside the sales, when a plan version pays on them."""
+def cached_deal_facts(workbook, section: IncentivesSection) -> pd.DataFrame | None:
+    """The large deals and new accounts the plan's versions pay on (None when none pays on them), counted
+    once per data and kept in the workbook's cache beside the cube (in memory when it is read-only)."""
     rules = _rules(section)
     kickers = [r.deal_kicker.at_least for r in rules if r.deal_kicker]
     logos = [r.new_logo.min_first_order for r in rules if r.new_logo]
     if not kickers and not logos:
-        return cube
+        return None
     clawed = section.clawback is not None
 
     def count() -> pd.DataFrame:
@@ -255,7 +256,14 @@ def with_deal_facts(cube: pd.DataFrame, workbook, section: IncentivesSection) ->
 
     # what the facts depend on beyond the data: the bands asked for, the clawback, and this code's version
     asked = json.dumps([sorted(set(kickers)), sorted(set(logos)), bool(logos), clawed, __version__])
-    rows = workbook.cached(f"deals-{hashlib.sha256(asked.encode()).hexdigest()[:8]}", count)
+    return workbook.cached(f"deals-{hashlib.sha256(asked.encode()).hexdigest()[:8]}", count)
+
+
+def with_deal_facts(cube: pd.DataFrame, workbook, section: IncentivesSection) -> pd.DataFrame:
+    """The pay cube with large deals and new accounts beside the sales, when a plan version pays on them."""
+    rows = cached_deal_facts(workbook, section)
+    if rows is None:
+        return cube
     sales = cube.assign(**FACTS)
     others = sales.columns.difference(rows.columns)  # product, account, deal, cost …: not of these rows
     rows = rows.assign(**{c: 0.0 if pd.api.types.is_numeric_dtype(sales[c]) else ALL for c in others})
