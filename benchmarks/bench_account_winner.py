@@ -29,9 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_per_deal import GENERATE  # noqa: E402 (the same lines as the per-deal benchmark)
+from bench_per_deal import source  # noqa: E402 (the same lines as the per-deal benchmark)
 from common import (  # noqa: E402 (the benchmarks folder is not a package)
-    DATA_DIR,
     ROOT,
     machine,
     markdown_table,
@@ -93,19 +92,6 @@ incentives:
 """
 
 
-def source(rows: int, regenerate: bool) -> Path:
-    """The generated workbook folder with its Parquet file of `rows` lines."""
-    folder = DATA_DIR / f"account_winner-{rows}"
-    path = folder / "sales.parquet"
-    if regenerate or not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        run = run_python(GENERATE.format(rows=rows, path=path))
-        if run.returncode:
-            raise SystemExit(run.stderr)
-    (folder / "plan.yaml").write_text(PLAN.format(file=path.name), encoding="utf-8")
-    return folder
-
-
 def run_at(code: str, package_root: Path):
     """`python -c code` with the package imported from `package_root`."""
     env = dict(os.environ, PYTHONPATH=str(package_root))
@@ -119,7 +105,7 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="another checkout of the package, to compare with")
     parser.add_argument("--regenerate", action="store_true")
     args = parser.parse_args()
-    folder = source(args.rows, args.regenerate)
+    folder = source(args.rows, args.regenerate, "account_winner", PLAN)
     cases = {"salesplan account_winner": (WINNERS, ROOT)}
     if args.compare is not None:
         cases[f"the same at {args.compare}"] = (WINNERS, args.compare.resolve())

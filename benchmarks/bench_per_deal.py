@@ -158,16 +158,16 @@ incentives:
 """
 
 
-def source(rows: int, regenerate: bool) -> Path:
-    """The generated workbook folder with its Parquet file of `rows` lines."""
-    folder = DATA_DIR / f"per_deal-{rows}"
+def source(rows: int, regenerate: bool, name: str = "per_deal", plan: str = PLAN) -> Path:
+    """The generated workbook folder `name-rows` with its Parquet file of `rows` lines and `plan`."""
+    folder = DATA_DIR / f"{name}-{rows}"
     path = folder / "sales.parquet"
     if regenerate or not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         run = run_python(GENERATE.format(rows=rows, path=path))
         if run.returncode:
             raise SystemExit(run.stderr)
-    (folder / "plan.yaml").write_text(PLAN.format(file=path.name), encoding="utf-8")
+    (folder / "plan.yaml").write_text(plan.format(file=path.name), encoding="utf-8")
     return folder
 
 

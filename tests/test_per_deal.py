@@ -282,17 +282,24 @@ def test_on_iso_weeks_a_return_counts_against_the_deal_unless_its_week_is_in_a_l
     assert deal_sizes(tmp_path, rows, "week") == {"Li": 7_000.0, "Wang": 10_000.0}
 
 
+def returned_deals(seed: int, n: int) -> tuple[list[tuple], pd.DatetimeIndex, pd.DatetimeIndex]:
+    """`n` deals of 10,000, one rep each, sold on random days from mid-December 2025 and each with a return
+    of 3,000 up to 40 days later: the lines, the sale days and the return days."""
+    rng = np.random.default_rng(seed)
+    sold = pd.Timestamp("2025-12-15") + pd.to_timedelta(rng.integers(0, 120, n), unit="D")
+    back = sold + pd.to_timedelta(rng.integers(0, 40, n), unit="D")
+    rows = []
+    for i, (s, b) in enumerate(zip(sold, back, strict=True)):
+        rows += [(f"{s:%Y-%m-%d}", 10_000.0, f"R{i:02d}", f"D-{i}"), (f"{b:%Y-%m-%d}", -3_000.0, f"R{i:02d}", f"D-{i}")]  # fmt: skip
+    return rows, sold, back
+
+
 @pytest.mark.parametrize("grain", ["week", "4-4-5", "quarter", "month"])
 def test_a_deals_size_leaves_out_exactly_the_returns_the_clawback_rule_takes_back(tmp_path, grain):
     from salesplan_widgets.model.calendar import FiscalCalendar
     from salesplan_widgets.model.clawbacks import later_returns
 
-    rng = np.random.default_rng(7)
-    sold = pd.Timestamp("2025-12-15") + pd.to_timedelta(rng.integers(0, 120, 60), unit="D")
-    back = sold + pd.to_timedelta(rng.integers(0, 40, 60), unit="D")
-    rows = []
-    for i, (s, b) in enumerate(zip(sold, back, strict=True)):
-        rows += [(f"{s:%Y-%m-%d}", 10_000.0, f"R{i:02d}", f"D-{i}"), (f"{b:%Y-%m-%d}", -3_000.0, f"R{i:02d}", f"D-{i}")]  # fmt: skip
+    rows, sold, back = returned_deals(seed=7, n=60)
     returns = pd.DataFrame(
         {"deal": [f"D-{i}" for i in range(60)], "rep": [f"R{i:02d}" for i in range(60)], "sold_on": sold,
          "returned_on": back, "amount": -3_000.0}
@@ -311,12 +318,7 @@ def test_a_returned_deal_is_sized_for_its_kicker_clawback_as_deal_facts_sized_it
     kicker) leave out the same returns, so a kicker is neither kept on a netted deal nor taken back twice."""
     from salesplan_widgets.workbook.returns import deal_returns
 
-    rng = np.random.default_rng(11)
-    sold = pd.Timestamp("2025-12-15") + pd.to_timedelta(rng.integers(0, 120, 40), unit="D")
-    back = sold + pd.to_timedelta(rng.integers(0, 40, 40), unit="D")
-    rows = []
-    for i, (s, b) in enumerate(zip(sold, back, strict=True)):
-        rows += [(f"{s:%Y-%m-%d}", 10_000.0, f"R{i:02d}", f"D-{i}"), (f"{b:%Y-%m-%d}", -3_000.0, f"R{i:02d}", f"D-{i}")]  # fmt: skip
+    rows, _, _ = returned_deals(seed=11, n=40)
     kicked = deal_sizes(tmp_path, rows, grain)
     (tmp_path / "plan.yaml").write_text(
         f"name: Sizes\ncurrency: CNY\ncalendar: {{grain: {grain}}}\nsources:\n  sales:\n    path: sales.csv\n"
