@@ -19,6 +19,7 @@ from jupyterhub.spawner import set_user_setuid
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.hub.accounts import ensure_account
+from salesplan_widgets.workbook.payouts import incentives_of, pay_cube
 from salesplan_widgets.workbook.publish import (
     SCOPE_FILE,
     os_account,
@@ -183,3 +184,41 @@ def test_extracts_carry_the_companys_recognition_only_as_far_as_the_plan_makes_i
         assert 0 < tables[board.name].count("<tr>") <= board.top, board.name
     assert "CN¥" not in html and "Payout" not in html  # rankings and badges; no one's pay or quota
     assert set(open_workbook(extracts["rex"]).cube()["rep"]) == {book.plan.access.users["rex"].rep}
+
+
+def test_a_reps_extract_pays_new_logos_and_kickers_as_the_whole_workbook_counts_them(tmp_path) -> None:
+    """Zhao Lei opened ACME in January: Li Na's later ACME sale is no new logo of hers, though her extract
+    holds only her own lines; Beta, which she opened, is. Deal D-9 (her 3,000 and Zhao's 3,000 the next day)
+    is a large deal first booked by her, though her extract holds only her half of it."""
+    folder = tmp_path / "wb"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "sales.csv").write_text(
+        "date,amount,rep,team,account,deal\n"
+        "2026-01-05,500,Zhao Lei,North,ACME,D-1\n"
+        "2026-02-03,700,Li Na,East,ACME,D-2\n"
+        "2026-02-10,3000,Li Na,East,Beta,D-9\n"
+        "2026-02-11,3000,Zhao Lei,North,Beta,D-9\n",
+        encoding="utf-8",
+    )
+    (folder / "plan.yaml").write_text(
+        "name: Logo Co\ncurrency: CNY\nsources:\n  sales:\n    path: data/sales.csv\n"
+        "    columns: {date: date, amount: amount, rep: rep, team: team, account: account, deal: deal}\n"
+        "incentives:\n  commission: {base_rate: 0.05}\n  new_logo: {bonus: 100}\n"
+        "  deal_kicker: {at_least: 5000, rate: 0.01}\n"
+        "reports:\n  dashboards: [my_targets, incentives]\n" + ACCESS,
+        encoding="utf-8",
+    )
+    months = [f"2026-{m:02d}" for m in (1, 2)]
+    open_workbook(folder).write_table(
+        "targets",
+        pd.DataFrame(
+            [(m, r, t, 1000.0) for m in months for r, t in (("Li Na", "East"), ("Zhao Lei", "North"))],
+            columns=["period", "rep", "team", "target"],
+        ),  # fmt: skip
+    )
+    extracts = publish(folder, tmp_path / "state")
+    li = open_workbook(extracts["li"], read_only=True)  # as Li Na's dashboard kernel opens it
+    pay = pay_cube(li, incentives_of(li))
+    logos = pay.groupby("period")["new_logos"].sum()
+    assert logos[logos > 0].to_dict() == {pd.Period("2026-02", "M"): 1.0}  # Beta only (counted alone: 2)
+    assert pay[["deals", "deal_sales"]].sum().tolist() == [1.0, 6_000.0]  # counted alone: none

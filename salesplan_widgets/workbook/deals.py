@@ -239,9 +239,12 @@ def _rules(section: IncentivesSection) -> list:
     return [section, *(v for p in section.plans for v in p.versions)]
 
 
-def cached_deal_facts(workbook, section: IncentivesSection) -> pd.DataFrame | None:
+def cached_deal_facts(
+    workbook, section: IncentivesSection, counted: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
     """The large deals and new accounts the plan's versions pay on (None when none pays on them), counted
-    once per data and kept in the workbook's cache beside the cube (in memory when it is read-only)."""
+    once per data and kept in the workbook's cache beside the cube (in memory when it is read-only).
+    `counted`: facts already counted elsewhere to keep instead (a scoped extract's, from the whole workbook)."""
     rules = _rules(section)
     kickers = [r.deal_kicker.at_least for r in rules if r.deal_kicker]
     logos = [r.new_logo.min_first_order for r in rules if r.new_logo]
@@ -250,6 +253,8 @@ def cached_deal_facts(workbook, section: IncentivesSection) -> pd.DataFrame | No
     clawed = section.clawback is not None
 
     def count() -> pd.DataFrame:
+        if counted is not None:
+            return counted
         with workbook._conversions():
             source = workbook.source("sales")
             return deal_facts(source, workbook.path, workbook.plan.calendar, kickers, logos or None, clawed)

@@ -271,6 +271,7 @@ def write_extract(
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
+        _keep_deal_facts(book, extract, scope)
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -282,6 +283,22 @@ def write_extract(
     os.replace(swap, link)  # atomic: readers see the old extract or the new one
     _drop_old_versions(extracts, scope.user, keep=version)
     return link
+
+
+def _keep_deal_facts(book: Workbook, extract: Workbook, scope: Scope) -> None:
+    """The scope's large deals and new accounts, counted on the whole workbook, kept in the extract's cache.
+    Counted on the extract's own lines they would be wrong: an account another rep opened would look new,
+    and a deal shared with another rep smaller than it is."""
+    if book.plan.incentives is None:
+        return
+    from salesplan_widgets.workbook.deals import cached_deal_facts
+    from salesplan_widgets.workbook.payouts import incentives_of
+
+    facts = cached_deal_facts(book, incentives_of(book))
+    if facts is not None:
+        cached_deal_facts(
+            extract, incentives_of(extract), counted=facts[scope.mask(facts)].reset_index(drop=True)
+        )
 
 
 def _drop_old_versions(extracts: Path, user: str, keep: Path | None, count: int = _KEEP_VERSIONS - 1) -> None:
