@@ -222,3 +222,48 @@ def test_a_reps_extract_pays_new_logos_and_kickers_as_the_whole_workbook_counts_
     logos = pay.groupby("period")["new_logos"].sum()
     assert logos[logos > 0].to_dict() == {pd.Period("2026-02", "M"): 1.0}  # Beta only (counted alone: 2)
     assert pay[["deals", "deal_sales"]].sum().tolist() == [1.0, 6_000.0]  # counted alone: none
+
+
+def test_a_reps_extract_credits_cash_collected_and_won_accounts_as_the_whole_workbook_does(tmp_path) -> None:
+    """Commission on cash collected (回款) with `account_winner`: the extract holds no receipts, and its
+    lines alone would make Li Na the winner of ACME, which Zhao Lei opened in January. Her dashboard gets
+    what the whole workbook credits her: Beta's 300 sold and collected; ACME's 700 go to Zhao Lei."""
+    from salesplan_widgets.model.credit import credit_sales
+
+    folder = tmp_path / "wb"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "sales.csv").write_text(
+        "date,amount,rep,team,account,invoice\n"
+        "2026-01-05,500,Zhao Lei,North,ACME,I-1\n"
+        "2026-02-03,700,Li Na,East,ACME,I-2\n"
+        "2026-02-05,300,Li Na,East,Beta,I-3\n",
+        encoding="utf-8",
+    )
+    (folder / "data" / "receipts.csv").write_text(
+        "received,paid,invoice\n2026-02-01,500,I-1\n2026-03-01,700,I-2\n2026-03-02,300,I-3\n",
+        encoding="utf-8",
+    )
+    (folder / "plan.yaml").write_text(
+        "name: Cash Co\ncurrency: CNY\nsources:\n  sales:\n    path: data/sales.csv\n"
+        "    columns: {date: date, amount: amount, rep: rep, team: team, account: account, invoice: invoice}\n"
+        "  receipts:\n    path: data/receipts.csv\n    columns: {date: received, amount: paid, invoice: invoice}\n"
+        "incentives:\n  commission: {base_rate: 0.05}\n  collections: {rate: 0.02}\n"
+        "  account_winner: {months: 6}\n"
+        "reports:\n  dashboards: [my_targets, incentives]\n" + ACCESS,
+        encoding="utf-8",
+    )
+    book = open_workbook(folder)
+
+    def credited(workbook) -> dict:
+        section = incentives_of(workbook)
+        rows = credit_sales(pay_cube(workbook, section), section).assign(rep=lambda f: f["rep"].astype(str))
+        return rows.groupby("rep")[["actual", "collected"]].sum().T.to_dict()
+
+    extracts = publish(book, tmp_path / "state")
+    li = open_workbook(extracts["li"], read_only=True)  # as Li Na's dashboard kernel opens it
+    assert li.plan.sources.receipts is None
+    assert credited(li)["Li Na"] == credited(book)["Li Na"] == {"actual": 300.0, "collected": 300.0}
+    zhao = open_workbook(extracts["zhao"], read_only=True)
+    assert (
+        credited(zhao)["Zhao Lei"] == credited(book)["Zhao Lei"] == {"actual": 1_200.0, "collected": 1_200.0}
+    )

@@ -15,14 +15,11 @@ account) and regrouping its 2.5M groups by deal costs as much again (benchmarks/
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets import __version__
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.clawbacks import pay_months
 from salesplan_widgets.schema import Calendar, Source
@@ -259,9 +256,8 @@ def cached_deal_facts(
             source = workbook.source("sales")
             return deal_facts(source, workbook.path, workbook.plan.calendar, kickers, logos or None, clawed)
 
-    # what the facts depend on beyond the data: the bands asked for, the clawback, and this code's version
-    asked = json.dumps([sorted(set(kickers)), sorted(set(logos)), bool(logos), clawed, __version__])
-    return workbook.cached(f"deals-{hashlib.sha256(asked.encode()).hexdigest()[:8]}", count)
+    # what the facts depend on beyond the data: the bands asked for and the clawback
+    return workbook.cached("deals", count, [sorted(set(kickers)), sorted(set(logos)), bool(logos), clawed])
 
 
 def with_deal_facts(cube: pd.DataFrame, workbook, section: IncentivesSection) -> pd.DataFrame:

@@ -73,17 +73,10 @@ def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
 def _with_won_accounts(workbook, section, cube, by_product, accounts, deals) -> pd.DataFrame:
     """New accounts' sales booked by others kept apart with their winner, when `account_winner` is on."""
     from salesplan_widgets.model.credit import with_won_accounts
-    from salesplan_widgets.workbook.won_accounts import won_account_sales
+    from salesplan_widgets.workbook.won_accounts import cached_won_sales
 
-    rule = section.account_winner
-    if rule is None or rule.months == 0:
-        return cube
-    with workbook._conversions():
-        won = won_account_sales(
-            workbook.source("sales"), workbook.path, workbook.plan.calendar, rule.months, by_product,
-            accounts, deals,
-        )  # fmt: skip
-    return with_won_accounts(cube, won)
+    won = cached_won_sales(workbook, section, by_product, accounts, deals)
+    return cube if won is None else with_won_accounts(cube, won)
 
 
 QUANTITY_TARGETS = "quantity_targets"

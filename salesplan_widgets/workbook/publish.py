@@ -93,6 +93,14 @@ class Scope:
             keep &= table["rep"].astype(str).isin(self.reps)
         return keep
 
+    def credits(self, table: pd.DataFrame) -> pd.Series:
+        """The rows that credit someone of the scope: theirs (`mask`), or sales on an account they won
+        (`won_by`, `won_team`), which are credited to the winner."""
+        keep = self.mask(table)
+        if "won_by" in table.columns:
+            keep |= self.mask(pd.DataFrame({"rep": table["won_by"], "team": table["won_team"]}))
+        return keep
+
     def sql_filter(self) -> str:
         from salesplan_widgets.workbook.sources import literal
 
@@ -271,7 +279,7 @@ def write_extract(
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
-        _keep_deal_facts(book, extract, scope)
+        _keep_counted_facts(book, extract, scope)
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -285,20 +293,26 @@ def write_extract(
     return link
 
 
-def _keep_deal_facts(book: Workbook, extract: Workbook, scope: Scope) -> None:
-    """The scope's large deals and new accounts, counted on the whole workbook, kept in the extract's cache.
-    Counted on the extract's own lines they would be wrong: an account another rep opened would look new,
-    and a deal shared with another rep smaller than it is."""
+def _keep_counted_facts(book: Workbook, extract: Workbook, scope: Scope) -> None:
+    """What the pay cube counts on the transactions (large deals and new accounts, cash collected, sales on
+    won accounts), counted on the whole workbook and kept in the extract's cache as far as it credits the
+    scope. Counted on the extract's own lines it would be wrong or impossible: an account another rep opened
+    would look new and won by this one, a deal shared with another rep smaller than it is, and the extract
+    holds no receipts."""
     if book.plan.incentives is None:
         return
+    from salesplan_widgets.model.credit import needs_accounts
     from salesplan_widgets.workbook.deals import cached_deal_facts
-    from salesplan_widgets.workbook.payouts import incentives_of
+    from salesplan_widgets.workbook.payouts import incentives_of, needs_products
+    from salesplan_widgets.workbook.receipts import cached_collections
+    from salesplan_widgets.workbook.won_accounts import cached_won_sales
 
-    facts = cached_deal_facts(book, incentives_of(book))
-    if facts is not None:
-        cached_deal_facts(
-            extract, incentives_of(extract), counted=facts[scope.mask(facts)].reset_index(drop=True)
-        )
+    section, scoped = incentives_of(book), incentives_of(extract)
+    won = (needs_products(section), *needs_accounts(section))
+    for cached, args in ((cached_deal_facts, ()), (cached_collections, ()), (cached_won_sales, won)):
+        rows = cached(book, section, *args)
+        if rows is not None:
+            cached(extract, scoped, *args, counted=rows[scope.credits(rows)].reset_index(drop=True))
 
 
 def _drop_old_versions(extracts: Path, user: str, keep: Path | None, count: int = _KEEP_VERSIONS - 1) -> None:

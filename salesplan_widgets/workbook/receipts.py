@@ -160,22 +160,41 @@ def collected_rows(
     return frame.groupby(keys, sort=True, as_index=False)[["actual", "quantity", "lines", "collected"]].sum()
 
 
-def with_collections(cube: pd.DataFrame, workbook, section: IncentivesSection) -> pd.DataFrame:
-    """The pay cube with the cash collected beside the sales, when the plan pays on it and has receipts."""
+def cached_collections(
+    workbook, section: IncentivesSection, counted: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """The cash collected the plan pays on (None when it pays on none), as pay-cube rows counted once per
+    data and kept in the workbook's cache. `counted`: rows counted elsewhere to keep instead (a scoped
+    extract's, from the whole workbook, whose receipts it does not hold)."""
     rules = [section, *(v for p in section.plans for v in p.versions)]
     if not any(r.collections for r in rules):
-        return cube
-    receipts = workbook.source("receipts")  # a clear error when the plan pays on cash but has no receipts
-    winner = section.account_winner.months if section.account_winner is not None else 0
+        return None
+    rule = section.account_winner
+    winner = rule.months if rule is not None else 0  # the cube then says whose won account a sale is of
     accounts, deals = needs_accounts(section)
-    with workbook._conversions():
-        rows = collected_rows(
-            workbook.source("sales"), receipts, workbook.path, workbook.plan.calendar, ageing_edges(section),
-            winner if "won_by" in cube.columns else 0, accounts, deals,
-        )  # fmt: skip
+    edges = ageing_edges(section)
+
+    def count() -> pd.DataFrame:
+        if counted is not None:
+            return counted
+        receipts = workbook.source("receipts")  # a clear error when the plan pays on cash but has no receipts
+        with workbook._conversions():
+            return collected_rows(
+                workbook.source("sales"), receipts, workbook.path, workbook.plan.calendar, edges, winner,
+                accounts, deals,
+            )  # fmt: skip
+
+    return workbook.cached("collected", count, [edges, winner, sorted(accounts), sorted(deals)])
+
+
+def with_collections(cube: pd.DataFrame, workbook, section: IncentivesSection) -> pd.DataFrame:
+    """The pay cube with the cash collected beside the sales, when the plan pays on it and has receipts."""
+    rows = cached_collections(workbook, section)
+    if rows is None:
+        return cube
     sales = cube.assign(collected=0.0, age_from=0)
-    for column in sales.columns.difference(rows.columns):  # product, account, deal, cost …: not of these rows
-        rows[column] = 0.0 if pd.api.types.is_numeric_dtype(sales[column]) else ALL
+    others = sales.columns.difference(rows.columns)  # product, account, deal, cost …: not of these rows
+    rows = rows.assign(**{c: 0.0 if pd.api.types.is_numeric_dtype(sales[c]) else ALL for c in others})
     return pd.concat([sales, rows[list(sales.columns)]], ignore_index=True)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema import Calendar, Source
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import (
     CUBE_DIMENSIONS,
     MEASURES,
@@ -105,3 +106,32 @@ def won_account_sales(
         frame[m] = raw[m].astype(float if m != "lines" else "int64").fillna(0).to_numpy()
     # months counted in SQL gather into their fiscal quarter at quarter grain
     return frame.groupby(["period", *dimensions, *WON], sort=True, as_index=False)[[*MEASURES, *costs]].sum()
+
+
+def cached_won_sales(
+    workbook,
+    section: IncentivesSection,
+    by_product: bool,
+    skip_accounts: Sequence[str] = (),
+    skip_deals: Sequence[str] = (),
+    counted: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """`won_account_sales` for the plan's `account_winner` (None when it is off), counted once per data and
+    kept in the workbook's cache. `counted`: rows counted elsewhere to keep instead (a scoped extract's, from
+    the whole workbook: counted on the scope's own lines, a rep would look like the winner of an account
+    another rep opened)."""
+    rule = section.account_winner
+    if rule is None or rule.months == 0:
+        return None
+
+    def count() -> pd.DataFrame:
+        if counted is not None:
+            return counted
+        with workbook._conversions():
+            return won_account_sales(
+                workbook.source("sales"), workbook.path, workbook.plan.calendar, rule.months, by_product,
+                skip_accounts, skip_deals,
+            )  # fmt: skip
+
+    asked = [rule.months, by_product, sorted(skip_accounts), sorted(skip_deals)]
+    return workbook.cached("won", count, asked)

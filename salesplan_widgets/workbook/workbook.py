@@ -14,6 +14,7 @@ import atexit
 import contextlib
 import glob
 import hashlib
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -210,12 +211,18 @@ class Workbook:
 
         return self.cached(f"cube{'-product' if by_product else ''}", build)
 
-    def cached(self, name: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    def cached(self, name: str, compute: Callable[[], pd.DataFrame], asked: object = None) -> pd.DataFrame:
         """A table computed from the data (a cube: period × dimensions × measures), kept on disk as
         `.cache/<name>-<data fingerprint>.parquet` so that each later process reads it instead of scanning the
-        sources again; one file per `name`, replaced when the data changes. Read-only, it is kept in memory
-        for this workbook object only."""
+        sources again; one file per `name`, replaced when the data changes. `asked` (JSON-able: the rules it
+        was computed for) is hashed into the name with the package's version. Read-only, it is kept in
+        memory for this workbook object only."""
+        from salesplan_widgets import __version__
         from salesplan_widgets.workbook.cube import read_cube, write_cube
+
+        if asked is not None:
+            digest = hashlib.sha256(json.dumps([asked, __version__], default=str).encode()).hexdigest()
+            name = f"{name}-{digest[:8]}"
 
         fingerprint = self.data_fingerprint()
         cache = self.path / CACHE_DIR / f"{name}-{fingerprint}.parquet"
