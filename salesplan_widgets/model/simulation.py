@@ -13,14 +13,13 @@ history's cost ratio, large deals and new logos are their value and count per un
 recover the share of sales returned within the plan's window at the rate paid, each as credited (an
 overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it).
 A `hierarchy` manager is credited with the draws of their team (each member's draw × their share of sales
-owned in the team), paid at the override rate, quota or not, or under their own plan, as the ledger does. Draws, holdbacks and
-recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a holdback only
-moves pay to its release, a guarantee's top-up is a cost, a recoverable draw's top-up is an advance (cash,
-not cost), recovered from commission above the draw. Leavers: each rep leaves in the month with the
-history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
+owned in the team), paid at the override rate, quota or not, or under their own plan, as the ledger does.
+Draws, holdbacks and recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a
+holdback only moves pay to its release, a guarantee's top-up is a cost, a recoverable draw's top-up is an
+advance (cash, not cost), recovered from commission above the draw. Leavers: each rep leaves in the month with
+the history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
-they still owe is never recovered (a cost). Both are expected values per draw.
-"""
+they still owe is never recovered (a cost). Both are expected values per draw."""
 
 from __future__ import annotations
 
