@@ -57,19 +57,15 @@ def _winner_sql(sales: Source, scan, months: int, skip_accounts, skip_deals) -> 
     """The join and the `won_by`, `won_team` columns marking an invoice's cash with its account's winner,
     when the invoice was dated inside the winner's first `months` and booked by someone else (as its sale
     is credited, `won_accounts.py`); accounts and deals a split names keep their split."""
-    from salesplan_widgets.workbook.won_accounts import winners_sql
+    from salesplan_widgets.workbook.won_accounts import credited_to_winner_sql, winners_sql
 
     date = ident("date")
     lines = (
         f"SELECT * FROM ({normalised_sql(scan, sales, ('date', 'rep', 'team', 'account'))}) AS l "
         f"WHERE {date} IS NOT NULL AND account <> {literal(UNKNOWN)}"
     )
-    won = [f"w.f.r IS NOT NULL AND i.invoiced < w.f.d + INTERVAL {int(months)} MONTH AND i.rep <> w.f.r"]
-    if skip_accounts:
-        won.append(f"i.account NOT IN ({', '.join(literal(a) for a in skip_accounts)})")
-    if skip_deals and "deal" in sales.columns:
-        won.append(f"i.deal NOT IN ({', '.join(literal(d) for d in skip_deals)})")
-    when = " AND ".join(won)
+    deals = skip_deals if "deal" in sales.columns else ()
+    when = credited_to_winner_sql("i", "i.invoiced", months, skip_accounts, deals)
     team = "w.f.t" if "team" in sales.columns else literal(ALL)
     columns = [
         f"CASE WHEN {when} THEN w.f.r ELSE {literal(ALL)} END AS won_by",

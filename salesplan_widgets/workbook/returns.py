@@ -20,7 +20,7 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import CUBE_DIMENSIONS
 from salesplan_widgets.workbook.deals import later_paid_sql, pay_days_table
 from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
-from salesplan_widgets.workbook.won_accounts import winners_sql
+from salesplan_widgets.workbook.won_accounts import credited_to_winner_sql, winners_sql
 from salesplan_widgets.workbook.workbook import Workbook
 
 
@@ -42,12 +42,6 @@ def deal_returns(
     has_team = "team" in source.columns
     columns = ("date", "amount", "deal", *dimensions, *(("account",) if has_account else ()))
     deal, date, amount = ident("deal"), ident("date"), ident("amount")
-    named = " OR ".join(
-        [
-            *([f"lines.account IN ({', '.join(map(literal, accounts))})"] if accounts else []),
-            *([f"lines.{deal} IN ({', '.join(map(literal, deals))})"] if deals else []),
-        ]
-    )  # a split naming the account or deal wins over the winner rule, as in the pay cube
     extra = []
     if accounts:
         extra.append(
@@ -57,10 +51,7 @@ def deal_returns(
     if winner:
         team = "w.f.t" if has_team else literal(ALL)
         for prefix, on in (("", f"lines.{date}"), ("sale_", "sold.sold_on")):
-            won = (
-                f"w.f.r IS NOT NULL AND {on} < w.f.d + INTERVAL {int(rule.months)} MONTH AND lines.rep <> w.f.r"
-                + (f" AND NOT ({named})" if named else "")
-            )
+            won = credited_to_winner_sql("lines", on, rule.months, accounts, deals)
             extra.append(f"CASE WHEN {won} THEN w.f.r ELSE {literal(ALL)} END AS {prefix}won_by")
             extra.append(f"CASE WHEN {won} THEN {team} ELSE {literal(ALL)} END AS {prefix}won_team")
 

@@ -46,6 +46,21 @@ def winners_sql(lines: str) -> str:
     )
 
 
+def credited_to_winner_sql(
+    line: str, on: str, months: int, skip_accounts: Sequence[str] = (), skip_deals: Sequence[str] = ()
+) -> str:
+    """SQL: the line `line` (an alias with rep and account [, deal]), dated `on`, is credited to its account's
+    winner `w.f` (from `winners_sql`, joined as `w`): dated less than `months` after the account's first
+    line, booked by someone else, and on no account or deal an explicit split names (`skip_accounts`,
+    `skip_deals`: their split says who is credited). One rule for the sales, their returns and their cash."""
+    won = [f"w.f.r IS NOT NULL AND {on} < w.f.d + INTERVAL {int(months)} MONTH AND {line}.rep <> w.f.r"]
+    if skip_accounts:
+        won.append(f"{line}.account NOT IN ({', '.join(literal(a) for a in skip_accounts)})")
+    if skip_deals:
+        won.append(f"{line}.{ident('deal')} NOT IN ({', '.join(literal(d) for d in skip_deals)})")
+    return " AND ".join(won)
+
+
 def won_account_sales(
     source: Source,
     base_dir: Path,
@@ -80,14 +95,10 @@ def won_account_sales(
             f"SELECT * FROM ({normalised_sql(scan, source, columns)}) AS s WHERE {date} IS NOT NULL "
             f"AND account <> {literal(UNKNOWN)}"
         )
-        firsts = winners_sql(lines)
-        skip = [f"l.account NOT IN ({', '.join(literal(a) for a in skip_accounts)})"] if skip_accounts else []
-        if has_deal:
-            skip.append(f"l.deal NOT IN ({', '.join(literal(d) for d in skip_deals)})")
+        won = credited_to_winner_sql("l", f"l.{date}", months, skip_accounts, skip_deals if has_deal else ())
         taken = (
-            f"SELECT l.*, w.f.r AS won_by, w.f.t AS won_team FROM ({lines}) AS l JOIN ({firsts}) AS w "
-            f"USING (account) WHERE l.{date} < w.f.d + INTERVAL {int(months)} MONTH AND l.rep <> w.f.r"
-            + "".join(f" AND {s}" for s in skip)
+            f"SELECT l.*, w.f.r AS won_by, w.f.t AS won_team FROM ({lines}) AS l JOIN ({winners_sql(lines)}) "
+            f"AS w USING (account) WHERE {won}"
         )
         return con.sql(
             cube_sql(taken, calendar.grain, [*mapped, *WON], constants, has_quantity, sums=costs)
