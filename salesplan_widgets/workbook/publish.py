@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,9 +255,15 @@ def public_recognition(book: Workbook, cube: pd.DataFrame) -> str | None:
 
 
 def write_extract(
-    book: Workbook, targets: pd.DataFrame, scope: Scope, extracts: Path, recognition: str | None = None
+    book: Workbook,
+    targets: pd.DataFrame,
+    scope: Scope,
+    extracts: Path,
+    recognition: str | None = None,
+    counted: list | None = None,
 ) -> Path:
-    """Write one scope's extract beside the others and switch `extracts/<user>` to it; return that link."""
+    """Write one scope's extract beside the others and switch `extracts/<user>` to it; return that link.
+    `counted`: the whole workbook's `counted_facts`, when the caller writes several extracts."""
     extracts.mkdir(parents=True, exist_ok=True)
     version = Path(tempfile.mkdtemp(prefix=f".{scope.user}.", dir=extracts))
     try:
@@ -279,7 +285,7 @@ def write_extract(
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
-        _keep_counted_facts(book, extract, scope)
+        _keep_counted_facts(extract, scope, counted_facts(book) if counted is None else counted)
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -293,26 +299,38 @@ def write_extract(
     return link
 
 
-def _keep_counted_facts(book: Workbook, extract: Workbook, scope: Scope) -> None:
+def counted_facts(book: Workbook) -> list[tuple[Callable, tuple, pd.DataFrame]]:
     """What the pay cube counts on the transactions (large deals and new accounts, cash collected, sales on
-    won accounts), counted on the whole workbook and kept in the extract's cache as far as it credits the
-    scope. Counted on the extract's own lines it would be wrong or impossible: an account another rep opened
-    would look new and won by this one, a deal shared with another rep smaller than it is, and the extract
-    holds no receipts."""
+    won accounts), counted once on the whole workbook for every extract: each as (its cached function, the
+    function's arguments after the section, the rows). Counted on an extract's own lines it would be wrong
+    or impossible: an account another rep opened would look new and won by this one, a deal shared with
+    another rep smaller than it is, and an extract holds no receipts."""
     if book.plan.incentives is None:
-        return
+        return []
     from salesplan_widgets.model.credit import needs_accounts
     from salesplan_widgets.workbook.deals import cached_deal_facts
     from salesplan_widgets.workbook.payouts import incentives_of, needs_products
     from salesplan_widgets.workbook.receipts import cached_collections
     from salesplan_widgets.workbook.won_accounts import cached_won_sales
 
-    section, scoped = incentives_of(book), incentives_of(extract)
+    section = incentives_of(book)
     won = (needs_products(section), *needs_accounts(section))
+    counted = []
     for cached, args in ((cached_deal_facts, ()), (cached_collections, ()), (cached_won_sales, won)):
         rows = cached(book, section, *args)
         if rows is not None:
-            cached(extract, scoped, *args, counted=rows[scope.credits(rows)].reset_index(drop=True))
+            counted.append((cached, args, rows))
+    return counted
+
+
+def _keep_counted_facts(extract: Workbook, scope: Scope, counted: list) -> None:
+    """The `counted_facts` rows that credit the scope, kept in the extract's cache for its pay cube."""
+    from salesplan_widgets.workbook.payouts import incentives_of
+
+    for cached, args, rows in counted:
+        cached(
+            extract, incentives_of(extract), *args, counted=rows[scope.credits(rows)].reset_index(drop=True)
+        )
 
 
 def _drop_old_versions(extracts: Path, user: str, keep: Path | None, count: int = _KEEP_VERSIONS - 1) -> None:
@@ -354,8 +372,10 @@ def publish(workbook: Workbook | str | Path, state: Path | None = None) -> dict[
     extracts.mkdir(parents=True, exist_ok=True)
     extracts.chmod(0o711)  # users reach their own extract by name; nobody may list the others
     recognition = public_recognition(book, cube)
+    counted = counted_facts(book)
     written = {
-        scope.user: write_extract(book, targets, scope, extracts, recognition) for scope in scopes(book.plan)
+        scope.user: write_extract(book, targets, scope, extracts, recognition, counted)
+        for scope in scopes(book.plan)
     }
     for stale in _unlisted(extracts, written):  # users no longer in the plan: their access ends here
         stale.unlink()
