@@ -418,3 +418,30 @@ def test_a_manager_without_bookings_of_their_own_is_paid_on_the_team_only():
     assert sim.sales == pytest.approx(1_000.0)
     outcome = payout_cost(sim, section, rules=rule_history(east_history(), sim.reps, section))
     assert outcome.cost == pytest.approx(0.1 * 1_000 * 2 + 0.1 * 2_000)  # Li, Wu; Boss on the team's 2,000
+
+
+# -- what the ledger pays: a clawback capped at the period paid, each rep's latest team, new hires ------------
+
+
+def test_a_clawback_never_recovers_more_than_the_draw_paid_the_person():
+    """Boss's plan pays at most 100 a month: his 1% override on the team's 50,000 is cut to 100, and the
+    override on Li's 30% returned (1% of 12,000 = 120) is recovered only up to those 100, as the ledger's
+    `first_come` caps a person's paid period across its returned deals."""
+    section = IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.1},
+            "clawback": {"window_days": 30},
+            "hierarchy": [{"manager": "Boss", "team": "East", "override_rate": 0.01}],
+            "plans": [{"id": "lead", "name": "Team lead", "versions": [
+                {"effective": "2026-01", "commission": {"base_rate": 0.0, "caps": {"payout": 100}}}]}],
+            "assignments": [{"rep": "Boss", "plan": "lead"}],
+        }
+    )  # fmt: skip
+    back = pd.DataFrame({"deal": ["L1"], "rep": ["Li"], "team": ["East"], "sold_on": ["2026-02-10"],
+                         "returned_on": ["2026-03-01"], "amount": [-3_600.0]})  # 30% of Li's 12,000  # fmt: skip
+    rules = rule_history(east_history(), REPS, section, returns=back)
+    outcome = payout_cost(fixed([40_000.0], [10_000.0]), section, month="2026-07", rules=rules)
+    # Li earns 4,000 and gives back 30% (1,200); Wu 1,000, nothing back; Boss is paid 100 and gives back
+    # min(1% × 30% × 40,000 = 120, 100) = 100. Uncapped: 1,320.
+    assert outcome.parts["clawback"][0] == pytest.approx(-1_300.0)
+    assert outcome.cost[0] == pytest.approx(4_000.0 + 1_000.0 + 100.0 - 1_300.0)

@@ -531,6 +531,21 @@ def _rule_inputs(
     return measured, inputs
 
 
+def clawed_back(
+    earned: np.ndarray,
+    returned: np.ndarray,
+    override: np.ndarray | float = 0.0,
+    override_back: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """(draws, reps) what returns within the window recover of each draw's pay (≥ 0): the share `returned`
+    (reps,) of the pay earned at a rate on sales (`earned` less the `override`, never below 0: a capped
+    total pays no negative commission), and the override given back on the team's returns; capped at what
+    the draw paid the person (`earned`), as the ledger caps a paid period across its returned deals."""
+    on_sales = np.clip(earned - override, 0.0, None)
+    take = returned[None, :] * on_sales + override_back
+    return np.minimum(take, np.clip(earned, 0.0, None))
+
+
 def _settle(
     section: IncentivesSection,
     earned: np.ndarray,
@@ -546,9 +561,11 @@ def _settle(
 ) -> dict[str, np.ndarray]:
     """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw. A manager's
     override is clawed back on the team's returns at its rate (`override_back`), the rest of the commission
-    on the rep's own credited returns at the rate paid. Each rep leaves with probability `leaving` (reps,):
-    the close is settled for a stayer and for a leaver and the two are weighted (the expected cash per draw)."""
-    clawback = -history.returned[None, :] * (earned - override) - override_back
+    on the rep's own credited returns at the rate paid; never more in all than the draw paid the person, as
+    the ledger never recovers more than a person's paid period (`model/clawbacks.first_come`). Each rep leaves
+    with probability `leaving` (reps,): the close is settled for a stayer and for a leaver and the two are
+    weighted (the expected cash per draw)."""
+    clawback = -clawed_back(earned, history.returned, override, override_back)
     commission = earned + clawback
     stays = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=False)
     if not np.any(leaving):
