@@ -445,3 +445,41 @@ def test_a_clawback_never_recovers_more_than_the_draw_paid_the_person():
     # min(1% × 30% × 40,000 = 120, 100) = 100. Uncapped: 1,320.
     assert outcome.parts["clawback"][0] == pytest.approx(-1_300.0)
     assert outcome.cost[0] == pytest.approx(4_000.0 + 1_000.0 + 100.0 - 1_300.0)
+
+
+def moved_history() -> pd.DataFrame:
+    """Li sells 1,000 a month in East for eleven months, then moves to West in 2026-06; Wu stays in East."""
+    frame = east_history()
+    return frame.assign(team=np.where((frame["rep"] == "Li") & (frame["period"] == pd.Period("2026-06", "M")),
+                                      "West", frame["team"]))  # fmt: skip
+
+
+def test_a_rep_who_moved_team_last_month_earns_the_new_manager_the_override():
+    section = plan(
+        commission={"base_rate": 0.0},
+        hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01},
+                   {"manager": "Zhou", "team": "West", "override_rate": 0.02}],
+    )  # fmt: skip
+    rules = rule_history(moved_history(), REPS, section)
+    outcome = payout_cost(fixed([5_000.0], [3_000.0]), section, rules=rules)
+    # Boss 1% of Wu's 3,000; Zhou 2% of Li's 5,000. Li's share of the last 12 months would give Boss
+    # 1% of 3,000 + 11/12 of 5,000 (75.83) and Zhou 2% of 1/12 of 5,000 (8.33).
+    assert outcome.parts["team_override"][0] == pytest.approx(30.0 + 100.0)
+
+
+def test_with_zero_spread_the_moved_reps_override_is_what_the_statement_pays_the_new_manager():
+    from salesplan_widgets.model.statements import payout_statements
+
+    section = plan(
+        commission={"base_rate": 0.0},
+        hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01},
+                   {"manager": "Zhou", "team": "West", "override_rate": 0.02}],
+    )  # fmt: skip
+    history = moved_history()
+    quotas = pd.DataFrame({"period": pd.Period("2026-06", "M"), "rep": REPS, "target": 900.0})
+    sim = simulate_sales(history, quotas.set_index("rep")["target"], draws=20, seed=2)
+    assert sim.sales == pytest.approx(1_000.0)  # no spread: next month repeats June
+    outcome = payout_cost(sim, section, rules=rule_history(history, REPS, section))
+    june = payout_statements(section, history, quotas, "2026-06").reps.groupby("rep")["payout"].sum()
+    assert june["Zhou"] == pytest.approx(20.0) and june["Boss"] == pytest.approx(10.0)
+    assert outcome.cost == pytest.approx(june.sum())

@@ -215,12 +215,17 @@ class RuleHistory:
 
 
 def _returned_ratio(
-    history: pd.DataFrame, within: pd.DataFrame, reps: pd.Index, section: IncentivesSection
+    history: pd.DataFrame,
+    within: pd.DataFrame,
+    reps: pd.Index,
+    section: IncentivesSection,
+    latest: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """(reps,) sales returned within the window ÷ sales, both as credited (`model/credit.py`): an owner's
     split, an overlay, an account's winner and a manager counting the team on their own plan each expect
     their share back, as a close claws it back. Beside it, reps × teams: each rep's owner returns within the
-    window in each team ÷ their booked sales, which a manager's override gives back (`_team_ratios`)."""
+    window ÷ their booked sales, in their `latest` teams, whose manager's override on the simulated month's
+    sales gives it back (`_team_ratios`)."""
     from salesplan_widgets.model.clawbacks import credited_returns
     from salesplan_widgets.model.credit import credit_sales
 
@@ -243,13 +248,30 @@ def _returned_ratio(
     owners = back[back["credit"].isin(OWNERS)]
     if "team" not in owners.columns:
         return ratio, pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
-    return ratio, _team_ratios(history, owners.assign(actual=owners["returned"]), reps)
+    return ratio, _team_ratios(history, owners.assign(actual=owners["returned"]), reps, latest)
 
 
-def _team_ratios(history: pd.DataFrame, owned: pd.DataFrame, reps: pd.Index) -> pd.DataFrame:
-    """reps × teams: each rep's `owned` credit (an owner's: booked, split, won) in each team ÷ the rep's
-    booked sales in `history`, the figure the draws simulate. A rep without sales of their own is in no
-    team the history knows (an overlay's draws are credit beside others' sales, not a team member's)."""
+def latest_teams(owned: pd.DataFrame) -> pd.DataFrame:
+    """rep × team: the share of each rep's owner credit (booked, split, won) in each team in the last month
+    they were credited with any: the team their sales lines carry now, so the team whose manager the ledger
+    credits with the month simulated (a rep who moved team last month earns the new manager the override)."""
+    rows = owned[owned["actual"].to_numpy(dtype=float) != 0]
+    if rows.empty or "team" not in rows.columns:
+        return pd.DataFrame()
+    rows = rows.assign(rep=rows["rep"].astype(str), team=rows["team"].astype(str))
+    last = rows.groupby("rep")["period"].transform("max")
+    now = rows[(rows["period"] == last).to_numpy()]
+    credit = now.groupby(["rep", "team"])["actual"].sum().unstack(fill_value=0.0)
+    return credit.div(credit.sum(1).where(lambda t: t != 0), axis=0).fillna(0.0)
+
+
+def _team_ratios(
+    history: pd.DataFrame, owned: pd.DataFrame, reps: pd.Index, latest: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """reps × teams: each rep's `owned` credit (an owner's: booked, split, won) ÷ the rep's booked sales in
+    `history`, the figure the draws simulate, in each team as `latest` shares it (`latest_teams`; without
+    it, in the teams the credit was in). A rep without sales of their own is in no team the history knows
+    (an overlay's draws are credit beside others' sales, not a team member's)."""
     frame = pd.concat(
         [
             history[["rep", "team", "actual"]].assign(team_credit=0.0),
@@ -261,7 +283,12 @@ def _team_ratios(history: pd.DataFrame, owned: pd.DataFrame, reps: pd.Index) -> 
     if not keep.any():
         return pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
     sold = history.groupby(history["rep"].astype(str))["actual"].sum().reindex(reps.astype(str)).fillna(0.0)
-    return _per_rep_ratio(frame, "team_credit", reps, "team", keep).mul((sold > 0).to_numpy(), axis=0)
+    ratio = _per_rep_ratio(frame, "team_credit", reps, "team", keep).mul((sold > 0).to_numpy(), axis=0)
+    if latest is None or latest.empty:
+        return ratio
+    shares = latest.reindex(index=reps.astype(str)).fillna(0.0).set_axis(reps, axis=0)
+    now = shares.to_numpy() * ratio.to_numpy().sum(1)[:, None]
+    return pd.DataFrame(now, index=reps, columns=shares.columns)
 
 
 def leaver_rate(history: pd.DataFrame, section: IncentivesSection) -> float:
@@ -316,18 +343,20 @@ def rule_history(
         frame = ratio(value, None) if value in history.columns else None
         return frame.iloc[:, 0].to_numpy() if frame is not None and frame.shape[1] else np.zeros(len(reps))
 
+    team_sales, latest = None, None
+    if "team" in history.columns and len(history):  # who sells in which team now, for the managers' credit
+        from salesplan_widgets.model.credit import credit_sales
+
+        credited = credit_sales(history, section)
+        owned = credited[credited["credit"].isin(OWNERS)]
+        latest = latest_teams(owned)
+        team_sales = _team_ratios(history, owned, reps, latest)
     returned, team_returned = np.zeros(len(reps)), None
     later = later_returns(returns)
     if section.clawback is not None and len(later) and len(history):
         days = (pd.to_datetime(later["returned_on"]) - pd.to_datetime(later["sold_on"])).dt.days
         within = later[days.to_numpy() <= section.clawback.window_days]
-        returned, team_returned = _returned_ratio(history, within, reps, section)
-    team_sales = None
-    if "team" in history.columns and len(history):  # who sells in which team, for the managers' credit
-        from salesplan_widgets.model.credit import credit_sales
-
-        credited = credit_sales(history, section)
-        team_sales = _team_ratios(history, credited[credited["credit"].isin(OWNERS)], reps)
+        returned, team_returned = _returned_ratio(history, within, reps, section, latest)
     money = lambda s: np.zeros(len(reps)) if s is None else s.reindex(reps.astype(str)).fillna(0.0).to_numpy()  # noqa: E731
     return RuleHistory(
         collected=ratio("collected", "age_from"),
