@@ -483,3 +483,33 @@ def test_with_zero_spread_the_moved_reps_override_is_what_the_statement_pays_the
     june = payout_statements(section, history, quotas, "2026-06").reps.groupby("rep")["payout"].sum()
     assert june["Zhou"] == pytest.approx(20.0) and june["Boss"] == pytest.approx(10.0)
     assert outcome.cost == pytest.approx(june.sum())
+
+
+def test_a_new_hire_without_history_earns_their_manager_the_override_on_their_draws():
+    """Ma joins team East (the targets name his team) with no sales yet: his draws count in Boss's override,
+    and the returns the company expects of them come back from both, at the company's share (1,200 of the
+    24,000 sold: 5%)."""
+    section = plan(commission={"base_rate": 0.1}, clawback={"window_days": 30},
+                   hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01}])  # fmt: skip
+    reps = pd.Index(["Li", "Wu", "Ma"], name="rep")
+    back = returns().assign(team="East")  # Li's 1,200 of 12,000 inside the window
+    sim = Simulation(reps=reps, quota=np.full(3, 10_000.0), sales=np.array([[5_000.0, 3_000.0, 2_000.0]]),
+                     seed=0)  # fmt: skip
+    hired = rule_history(east_history(), reps, section, returns=back, teams=pd.Series({"Ma": "East"}))
+    outcome = payout_cost(sim, section, rules=hired)
+    assert outcome.parts["team_override"][0] == pytest.approx(0.01 * 10_000)  # not 80: Li's and Wu's only
+    # Li 10% of 500, Ma 5% of 200, Boss 1% of (10% of 5,000 + 5% of 2,000)
+    assert outcome.parts["clawback"][0] == pytest.approx(-(50.0 + 10.0 + 6.0))
+    unplaced = payout_cost(sim, section, rules=rule_history(east_history(), reps, section, returns=back))
+    assert unplaced.parts["team_override"][0] == pytest.approx(80.0)  # a rep in no team the plan knows
+
+
+def test_a_new_hire_is_simulated_at_the_median_reps_level_and_counted_in_the_team():
+    section = plan(commission={"base_rate": 0.0},
+                   hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.02}])  # fmt: skip
+    quota = pd.Series({"Li": 900.0, "Wu": 900.0, "Ma": 900.0})
+    sim = simulate_sales(east_history(), quota, draws=20, seed=4)
+    assert sim.sales == pytest.approx(1_000.0)  # Ma, without history, at the median rep's 1,000
+    rules = rule_history(east_history(), sim.reps, section, teams=pd.Series({"Ma": "East", "Li": "West"}))
+    # the history's latest team wins for Li (his sales lines say East); Ma is placed by the targets
+    assert payout_cost(sim, section, rules=rules).cost == pytest.approx(0.02 * 3_000)

@@ -220,6 +220,7 @@ def _returned_ratio(
     reps: pd.Index,
     section: IncentivesSection,
     latest: pd.DataFrame | None = None,
+    hires: pd.Index | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """(reps,) sales returned within the window ÷ sales, both as credited (`model/credit.py`): an owner's
     split, an overlay, an account's winner and a manager counting the team on their own plan each expect
@@ -248,30 +249,42 @@ def _returned_ratio(
     owners = back[back["credit"].isin(OWNERS)]
     if "team" not in owners.columns:
         return ratio, pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
-    return ratio, _team_ratios(history, owners.assign(actual=owners["returned"]), reps, latest)
+    return ratio, _team_ratios(history, owners.assign(actual=owners["returned"]), reps, latest, hires)
 
 
-def latest_teams(owned: pd.DataFrame) -> pd.DataFrame:
+def latest_teams(owned: pd.DataFrame, teams: pd.Series | None = None) -> pd.DataFrame:
     """rep × team: the share of each rep's owner credit (booked, split, won) in each team in the last month
     they were credited with any: the team their sales lines carry now, so the team whose manager the ledger
-    credits with the month simulated (a rep who moved team last month earns the new manager the override)."""
+    credits with the month simulated (a rep who moved team last month earns the new manager the override).
+    A rep of `teams` (rep → team) the history never credited, a new hire, is wholly in the team it names."""
     rows = owned[owned["actual"].to_numpy(dtype=float) != 0]
-    if rows.empty or "team" not in rows.columns:
-        return pd.DataFrame()
-    rows = rows.assign(rep=rows["rep"].astype(str), team=rows["team"].astype(str))
-    last = rows.groupby("rep")["period"].transform("max")
-    now = rows[(rows["period"] == last).to_numpy()]
-    credit = now.groupby(["rep", "team"])["actual"].sum().unstack(fill_value=0.0)
-    return credit.div(credit.sum(1).where(lambda t: t != 0), axis=0).fillna(0.0)
+    credit = pd.DataFrame()
+    if len(rows) and "team" in rows.columns:
+        rows = rows.assign(rep=rows["rep"].astype(str), team=rows["team"].astype(str))
+        last = rows.groupby("rep")["period"].transform("max")
+        now = rows[(rows["period"] == last).to_numpy()]
+        credit = now.groupby(["rep", "team"])["actual"].sum().unstack(fill_value=0.0)
+        credit = credit.div(credit.sum(1).where(lambda t: t != 0), axis=0).fillna(0.0)
+    if teams is None:
+        return credit
+    new = teams.dropna().astype(str)
+    new = new[~new.index.astype(str).isin(credit.index)]
+    hires = pd.crosstab(new.index.astype(str), new.to_numpy()).astype(float)
+    return pd.concat([credit, hires]).fillna(0.0).rename_axis(index="rep", columns="team")
 
 
 def _team_ratios(
-    history: pd.DataFrame, owned: pd.DataFrame, reps: pd.Index, latest: pd.DataFrame | None = None
+    history: pd.DataFrame,
+    owned: pd.DataFrame,
+    reps: pd.Index,
+    latest: pd.DataFrame | None = None,
+    hires: pd.Index | None = None,
 ) -> pd.DataFrame:
     """reps × teams: each rep's `owned` credit (an owner's: booked, split, won) ÷ the rep's booked sales in
     `history`, the figure the draws simulate, in each team as `latest` shares it (`latest_teams`; without
     it, in the teams the credit was in). A rep without sales of their own is in no team the history knows
-    (an overlay's draws are credit beside others' sales, not a team member's)."""
+    (an overlay's draws are credit beside others' sales, not a team member's), unless they are one of the
+    `hires` a team was named for: their draws are credited as the whole company's are."""
     frame = pd.concat(
         [
             history[["rep", "team", "actual"]].assign(team_credit=0.0),
@@ -283,7 +296,8 @@ def _team_ratios(
     if not keep.any():
         return pd.DataFrame(np.zeros((len(reps), 0)), index=reps)
     sold = history.groupby(history["rep"].astype(str))["actual"].sum().reindex(reps.astype(str)).fillna(0.0)
-    ratio = _per_rep_ratio(frame, "team_credit", reps, "team", keep).mul((sold > 0).to_numpy(), axis=0)
+    member = (sold > 0).to_numpy() | reps.astype(str).isin([] if hires is None else hires.astype(str))
+    ratio = _per_rep_ratio(frame, "team_credit", reps, "team", keep).mul(member, axis=0)
     if latest is None or latest.empty:
         return ratio
     shares = latest.reindex(index=reps.astype(str)).fillna(0.0).set_axis(reps, axis=0)
@@ -322,11 +336,14 @@ def rule_history(
     held: pd.Series | None = None,
     months: int = HISTORY_MONTHS,
     leavers_per_year: float | None = None,
+    teams: pd.Series | None = None,
 ) -> RuleHistory:
     """Per rep and unit of sales over the last `months` months of the pay cube `history`: cash collected by
     age, cost of goods, large deals and new accounts, and returns within the clawback window (`returns`:
     deal, rep, sold_on, returned_on, amount < 0); balances (money) from the ledger; the share of reps
-    leaving per year (`leaver_rate` of the history, unless `leavers_per_year` gives it)."""
+    leaving per year (`leaver_rate` of the history, unless `leavers_per_year` gives it). `teams` (rep →
+    team, e.g. the targets' team column) places the reps the history has never credited, new hires, in
+    their team: their draws earn its manager the override, as the company's sales do per unit."""
     from salesplan_widgets.model.clawbacks import later_returns
 
     if len(history):
@@ -343,20 +360,21 @@ def rule_history(
         frame = ratio(value, None) if value in history.columns else None
         return frame.iloc[:, 0].to_numpy() if frame is not None and frame.shape[1] else np.zeros(len(reps))
 
-    team_sales, latest = None, None
+    team_sales, latest, hires = None, None, None
     if "team" in history.columns and len(history):  # who sells in which team now, for the managers' credit
         from salesplan_widgets.model.credit import credit_sales
 
         credited = credit_sales(history, section)
         owned = credited[credited["credit"].isin(OWNERS)]
-        latest = latest_teams(owned)
-        team_sales = _team_ratios(history, owned, reps, latest)
+        latest = latest_teams(owned, teams)
+        hires = latest.index.difference(owned.loc[owned["actual"] != 0, "rep"].astype(str).unique())
+        team_sales = _team_ratios(history, owned, reps, latest, hires)
     returned, team_returned = np.zeros(len(reps)), None
     later = later_returns(returns)
     if section.clawback is not None and len(later) and len(history):
         days = (pd.to_datetime(later["returned_on"]) - pd.to_datetime(later["sold_on"])).dt.days
         within = later[days.to_numpy() <= section.clawback.window_days]
-        returned, team_returned = _returned_ratio(history, within, reps, section, latest)
+        returned, team_returned = _returned_ratio(history, within, reps, section, latest, hires)
     money = lambda s: np.zeros(len(reps)) if s is None else s.reindex(reps.astype(str)).fillna(0.0).to_numpy()  # noqa: E731
     return RuleHistory(
         collected=ratio("collected", "age_from"),
