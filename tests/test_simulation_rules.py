@@ -513,3 +513,20 @@ def test_a_new_hire_is_simulated_at_the_median_reps_level_and_counted_in_the_tea
     rules = rule_history(east_history(), sim.reps, section, teams=pd.Series({"Ma": "East", "Li": "West"}))
     # the history's latest team wins for Li (his sales lines say East); Ma is placed by the targets
     assert payout_cost(sim, section, rules=rules).cost == pytest.approx(0.02 * 3_000)
+
+
+def test_without_a_rule_history_a_manager_is_paid_the_override_on_the_teams_simulated_sales():
+    """`payout_cost` on a simulation alone (no `RuleHistory`): each rep's draws are in their latest team
+    (the history's June: Li moved to West), and each manager costs the override rate on them."""
+    section = plan(
+        commission={"base_rate": 0.1},
+        hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01},
+                   {"manager": "Zhou", "team": "West", "override_rate": 0.02}],
+    )  # fmt: skip
+    sim = simulate_sales(moved_history(), pd.Series({"Li": 900.0, "Wu": 900.0}), draws=10, seed=0)
+    assert sim.sales == pytest.approx(1_000.0)
+    outcome = payout_cost(sim, section)
+    # reps 10% of 2,000; Boss 1% of Wu's 1,000; Zhou 2% of Li's 1,000
+    assert outcome.cost == pytest.approx(200.0 + 10.0 + 20.0)
+    with_rules = payout_cost(sim, section, rules=rule_history(moved_history(), sim.reps, section))
+    assert outcome.cost == pytest.approx(with_rules.cost)  # the same figure a rule history gives

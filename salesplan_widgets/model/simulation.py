@@ -41,12 +41,14 @@ MAX_SIGMA = 1.0  # log units: beyond ±170% a month, a history says more about d
 
 @dataclass(frozen=True)
 class Simulation:
-    """Simulated sales for next period: draws × reps, with each rep's quota."""
+    """Simulated sales for next period: draws × reps, with each rep's quota (and, from a history with a
+    team column, each rep's latest team, for the managers' override without a `RuleHistory`)."""
 
     reps: pd.Index
     quota: np.ndarray
     sales: np.ndarray  # (draws, reps)
     seed: int
+    teams: pd.DataFrame | None = None  # rep × team: share of the rep's sales in the team (`latest_teams`)
 
     @property
     def attainment(self) -> np.ndarray:
@@ -106,11 +108,15 @@ def simulate_sales(
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((draws, len(quota)))
     sales = np.expm1(level + sigma * z)
+    teams = None
+    if "team" in history.columns and len(history):
+        teams = latest_teams(history[["period", "rep", "team", "actual"]])
     return Simulation(
         reps=pd.Index(quota.index, name="rep"),
         quota=quota.to_numpy(dtype=float),
         sales=sales,
         seed=seed,
+        teams=teams,
     )
 
 
@@ -197,21 +203,28 @@ class RuleHistory:
         with `returned`, returned within the window and taken back from the manager): the rep's owner
         credit in the entry's team, never the manager's own."""
         table = self.team_returned if returned else self.team_sales
-        n = len(self.returned)
-        if table is None or not section.hierarchy:
-            return np.zeros((n, len(section.hierarchy)))
-        teams = table.columns.astype(str)
-        out = np.zeros((n, len(section.hierarchy)))
-        names = (self.reps if self.reps is not None else table.index).astype(str)
-        for h, entry in enumerate(section.hierarchy):  # the plan's few managers
-            if entry.team in teams:
-                out[:, h] = table.iloc[:, teams.get_loc(entry.team)].to_numpy() * (names != entry.manager)
-        return out
+        names = self.reps if self.reps is not None else None if table is None else table.index
+        return entry_matrix(table, len(self.returned) if names is None else names, section)
 
     @staticmethod
     def at_least(frame: pd.DataFrame, edge: float) -> np.ndarray:
         """(reps,) the sum over the columns at or above `edge` (deals of that size, first orders)."""
         return frame.loc[:, frame.columns.to_numpy(dtype=float) >= edge].to_numpy().sum(1)
+
+
+def entry_matrix(table: pd.DataFrame | None, reps: pd.Index | int, section: IncentivesSection) -> np.ndarray:
+    """(reps, hierarchy entries) from `table` (reps × teams, in the order of `reps`): each rep's figure in
+    the entry's team, never the entry's manager's own (`reps` a count: no names to tell)."""
+    n = reps if isinstance(reps, int) else len(reps)
+    out = np.zeros((n, len(section.hierarchy)))
+    if table is None or not section.hierarchy:
+        return out
+    teams = table.columns.astype(str)
+    names = reps.astype(str) if not isinstance(reps, int) else table.index.astype(str)
+    for h, entry in enumerate(section.hierarchy):  # the plan's few managers
+        if entry.team in teams:
+            out[:, h] = table.iloc[:, teams.get_loc(entry.team)].to_numpy() * (names != entry.manager)
+    return out
 
 
 def _returned_ratio(
@@ -459,11 +472,11 @@ def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulat
     if not missing:
         return simulation
     draws = len(simulation.sales)
-    return Simulation(
+    return dataclasses.replace(
+        simulation,
         reps=simulation.reps.append(pd.Index(missing, name="rep")),
         quota=np.concatenate([simulation.quota, np.zeros(len(missing))]),
         sales=np.concatenate([simulation.sales, np.zeros((draws, len(missing)))], axis=1),
-        seed=simulation.seed,
     )
 
 
@@ -531,11 +544,29 @@ class TeamShares:
 
     @classmethod
     def of(cls, section: IncentivesSection, history: RuleHistory, reps: pd.Index) -> TeamShares:
+        sold, returned = history.team_matrix(section), history.team_matrix(section, returned=True)
+        return cls.of_matrices(section, reps, sold, returned)
+
+    @classmethod
+    def of_teams(cls, section: IncentivesSection, simulation: Simulation) -> TeamShares:
+        """Without a `RuleHistory`: each rep's simulated sales in their latest team (`Simulation.teams`),
+        nothing returned."""
+        reps = simulation.reps
+        table = None
+        if simulation.teams is not None:
+            table = simulation.teams.reindex(index=reps.astype(str)).fillna(0.0)
+        sold = entry_matrix(table, reps, section)
+        return cls.of_matrices(section, reps, sold, np.zeros_like(sold))
+
+    @classmethod
+    def of_matrices(
+        cls, section: IncentivesSection, reps: pd.Index, sold: np.ndarray, returned: np.ndarray
+    ) -> TeamShares:
         entries = np.array([h.manager for h in section.hierarchy], dtype=object)
         names = reps.astype(str).to_numpy()
         return cls(
-            sold=_SparseShares.of(history.team_matrix(section)),
-            returned=_SparseShares.of(history.team_matrix(section, returned=True)),
+            sold=_SparseShares.of(sold),
+            returned=_SparseShares.of(returned),
             manager=_SparseShares.of((entries[:, None] == names[None, :]).astype(float)),
             rate=np.array(
                 [np.nan if h.override_rate is None else h.override_rate for h in section.hierarchy]
@@ -703,14 +734,16 @@ def payout_cost(
     """
     from salesplan_widgets.model.holdbacks import releases_in
 
-    if rules is not None:  # managers earn on their team's draws, with or without a quota of their own
+    teamwork = rules is not None or bool(section.hierarchy)
+    if teamwork:  # managers earn on their team's draws, with or without a quota of their own
         simulation = with_managers(simulation, section)
+    if rules is not None:
         rules = rules.for_reps(simulation.reps)
         simulation = _managers_who_do_not_sell(simulation, section, rules)
     groups = [
         (rules_, compile_plan(rules_), cols) for rules_, cols in _plan_groups(simulation.reps, section, month)
     ]
-    if rules is not None:  # overrides come in money per manager (`TeamCredit.override`): paid at rate 1,
+    if teamwork:  # overrides come in money per manager (`TeamCredit.override`): paid at rate 1,
         # so `earn` caps them like any line without a draws × reps × entries array
         groups = [
             (r, dataclasses.replace(plan, extra={**plan.extra, "team_override_rate": np.ones(1)}), cols)
@@ -718,6 +751,9 @@ def payout_cost(
         ]
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
+    team = None
+    if rules is None and teamwork:  # each rep's draws in their latest team (`Simulation.teams`)
+        alone = TeamShares.of_teams(section, simulation)
     if rules is not None:
         draw, recoverable, in_force, cap = _draw_terms(section, simulation.reps, month)
         leaving = _leaving(section, rules, simulation.reps, month)
@@ -730,8 +766,14 @@ def payout_cost(
     for start in range(0, len(cost), CHUNK):  # chunks of draws keep memory bounded; all reps at once
         chunk = simulation.sales[start : start + CHUNK]
         if rules is None:
+            if teamwork:
+                team = alone.credit(chunk, chunk, team)
             for _rules, plan, cols in groups:  # the workbook's few plans
-                cost[start : start + CHUNK] += earn(plan, chunk[:, cols], simulation.quota[cols]).total.sum(1)
+                team_in = {} if team is None else {"team_sales": team.override[:, cols, None]}
+                sales = chunk[:, cols] if team is None else chunk[:, cols] + team.own_plan[:, cols]
+                cost[start : start + CHUNK] += earn(plan, sales, simulation.quota[cols], **team_in).total.sum(
+                    1
+                )
             continue
         measured = chunk * (1.0 - rules.cost_ratio) if section.measure == "margin" else chunk
         team = shares.credit(measured, chunk, team)
