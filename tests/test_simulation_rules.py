@@ -530,3 +530,62 @@ def test_without_a_rule_history_a_manager_is_paid_the_override_on_the_teams_simu
     assert outcome.cost == pytest.approx(200.0 + 10.0 + 20.0)
     with_rules = payout_cost(sim, section, rules=rule_history(moved_history(), sim.reps, section))
     assert outcome.cost == pytest.approx(with_rules.cost)  # the same figure a rule history gives
+
+
+# -- the kicker comes back deal by deal (model/clawbacks.kicker_back), capped at the kicker paid -------------
+
+
+def large_returns(*extra: tuple) -> pd.DataFrame:
+    """Li's deal L1 of 6,000 (its size as the kicker saw it) came back 2,000 within 30 days, leaving 4,000;
+    `extra` rows: (deal, sold_on, returned_on, amount, sold_size)."""
+    rows = [("L1", "2026-02-10", "2026-03-01", -2_000.0, 6_000.0), *extra]
+    frame = pd.DataFrame(rows, columns=["deal", "sold_on", "returned_on", "amount", "sold_size"])
+    return frame.assign(rep="Li", team="all")
+
+
+def test_the_kicker_comes_back_deal_by_deal_rate_on_the_return_and_the_bonus_of_a_deal_that_fell_under():
+    facts = history(deals=[{"deal_from": 5_000.0, "deal_sales": 6_000.0, "deals": 1.0}])  # 1 deal per 12,000
+    kicker = {"at_least": 5_000, "rate": 0.01, "bonus": 100}
+    section = plan(commission={"base_rate": 0.1}, clawback={"window_days": 30}, deal_kicker=kicker)
+    outcome = payout_cost(fixed([24_000.0]), section, rules=rule_history(facts, REPS, section,
+                                                                        returns=large_returns()))  # fmt: skip
+    # 24,000: 2,400 on sales + kicker 1% of 12,000 + 2 × 100 = 2,720. Back: 1/6 of the 2,400 on sales;
+    # of the kicker, 1% of the 4,000 returned and the bonus of the 2 deals that fell under 5,000: 240
+    # (in proportion to the sales returned it was 1/6 of 320).
+    assert outcome.parts["clawback"][0] == pytest.approx(-(400.0 + 40.0 + 200.0))
+    lower = plan(
+        commission={"base_rate": 0.1}, clawback={"window_days": 30}, deal_kicker=kicker | {"at_least": 3_000}
+    )
+    outcome = payout_cost(fixed([24_000.0]), lower, rules=rule_history(facts, REPS, lower,
+                                                                      returns=large_returns()))  # fmt: skip
+    assert outcome.parts["clawback"][0] == pytest.approx(-(400.0 + 40.0))  # 4,000 left: still a large deal
+
+
+def test_the_kicker_taken_back_across_deals_is_capped_at_the_kicker_paid():
+    """A deal sold before the history's twelve months (L0, 8,000) came back whole inside the window too: the
+    returns ask more kicker back per unit of sales than the history's large deals paid, and the ledger takes
+    back no more than the period paid in kicker (`first_come` across its deals)."""
+    facts = history(deals=[{"deal_from": 5_000.0, "deal_sales": 6_000.0, "deals": 1.0}])
+    section = plan(commission={"base_rate": 0.1}, clawback={"window_days": 30},
+                   deal_kicker={"at_least": 5_000, "rate": 0.01, "bonus": 100})  # fmt: skip
+    back = large_returns(("L0", "2025-06-20", "2025-07-05", -8_000.0, 8_000.0))
+    outcome = payout_cost(fixed([12_000.0]), section, rules=rule_history(facts, REPS, section, returns=back))
+    # kicker paid: 1% of 6,000 + 100 = 160; asked back: 1% of 10,000 + 2 × 100 = 300, capped at the 160.
+    # On sales: 10,000 of 12,000 returned, 10/12 of the 1,200 = 1,000. In all 1,160 of the 1,360 paid.
+    assert outcome.parts["deal_kicker"][0] == pytest.approx(160.0)
+    assert outcome.parts["clawback"][0] == pytest.approx(-1_160.0)
+
+
+def test_a_clawback_takes_back_commission_on_sales_not_cash_collected_or_new_logo_bonuses():
+    """The ledger's rate on a returned deal is earned on sales ÷ sales (`model/ledger.OFF_SALES` left out):
+    commission on cash collected and a new logo's bonus are not a rate on the deal, and stay paid."""
+    facts = history(
+        cash=[{"collected": 12_000.0, "age_from": 0}], logos=[{"logo_from": 0.0, "new_logos": 1.0}]
+    )
+    section = plan(commission={"base_rate": 0.1}, clawback={"window_days": 30},
+                   collections={"rate": 0.02}, new_logo={"bonus": 500})  # fmt: skip
+    rules = rule_history(facts, REPS, section, returns=returns())  # 1,200 of 12,000 back within 30 days
+    outcome = payout_cost(fixed([12_000.0]), section, rules=rules)
+    # 1,200 on sales + 240 on cash + 500 for the new logo; 10% of the 1,200 comes back, not of 1,940
+    assert outcome.cost[0] == pytest.approx(1_940.0 - 120.0)
+    assert outcome.parts["clawback"][0] == pytest.approx(-120.0)

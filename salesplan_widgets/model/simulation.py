@@ -160,6 +160,12 @@ class RuleHistory:
     team_returned: pd.DataFrame | None = None  # reps × teams: owner's returns within the window ÷ sales
     leaver_rate: float = 0.0  # share of reps leaving per year (`leaver_rate`)
     sells: np.ndarray | None = None  # (reps,) whether the rep booked sales of their own in the history
+    # reps × the returned deal's size as its kicker saw it (`sold_size`): per unit of sales, the returns
+    # within the window credited as the kicker paid them (`kicker_value`), the credited share of such deals
+    # (`kicker_deals`), and the same share by the size left after the returns (`kicker_kept`)
+    kicker_value: pd.DataFrame | None = None
+    kicker_deals: pd.DataFrame | None = None
+    kicker_kept: pd.DataFrame | None = None
 
     @property
     def monthly_leaving(self) -> float:
@@ -196,6 +202,8 @@ class RuleHistory:
             draw_balance=rows(self.draw_balance), held=rows(self.held), reps=reps,
             team_sales=frame(self.team_sales), team_returned=frame(self.team_returned),
             leaver_rate=self.leaver_rate, sells=None if self.sells is None else rows(self.sells) > 0,
+            kicker_value=frame(self.kicker_value), kicker_deals=frame(self.kicker_deals),
+            kicker_kept=frame(self.kicker_kept),
         )  # fmt: skip
 
     def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
@@ -210,6 +218,16 @@ class RuleHistory:
     def at_least(frame: pd.DataFrame, edge: float) -> np.ndarray:
         """(reps,) the sum over the columns at or above `edge` (deals of that size, first orders)."""
         return frame.loc[:, frame.columns.to_numpy(dtype=float) >= edge].to_numpy().sum(1)
+
+    def kicker_back(self, at_least: float, rate: float, bonus: float) -> np.ndarray:
+        """(reps,) the kicker returns within the window take back per unit of sales, deal by deal as
+        `model/clawbacks.kicker_back` does: the rate on what came back of deals of at least `at_least`,
+        and the bonus on each such deal the returns took under it. Zeros when the returns do not say the
+        deals' sizes (the ledger then takes no kicker back either)."""
+        if self.kicker_value is None:
+            return np.zeros(len(self.returned))
+        fell = self.at_least(self.kicker_deals, at_least) - self.at_least(self.kicker_kept, at_least)
+        return rate * self.at_least(self.kicker_value, at_least) + bonus * fell
 
 
 def entry_matrix(table: pd.DataFrame | None, reps: pd.Index | int, section: IncentivesSection) -> np.ndarray:
@@ -284,6 +302,49 @@ def latest_teams(owned: pd.DataFrame, teams: pd.Series | None = None) -> pd.Data
     new = new[~new.index.astype(str).isin(credit.index)]
     hires = pd.crosstab(new.index.astype(str), new.to_numpy()).astype(float)
     return pd.concat([credit, hires]).fillna(0.0).rename_axis(index="rep", columns="team")
+
+
+def _kicker_ratios(
+    history: pd.DataFrame, within: pd.DataFrame, reps: pd.Index, section: IncentivesSection
+) -> dict[str, pd.DataFrame]:
+    """`RuleHistory`'s kicker frames from the returns within the window, deal by deal as the ledger takes a
+    kicker back (`model/clawbacks.kicker_back`): each returned deal, its size as the kicker saw it and all
+    that came back of it, credited as the pay cube's large-deal row of the rep and team on its first sale
+    line (booked, split, overlay: whom its kicker paid), per unit of each rep's booked sales."""
+    from salesplan_widgets.model.clawbacks import KICKER_CREDIT, SALE_LINE
+    from salesplan_widgets.model.credit import credit_sales
+
+    if "sold_size" not in within.columns or within["sold_size"].isna().all():
+        return {}
+    if "sale_won_by" in within.columns:
+        within = within.drop(columns=["won_by", "won_team"]).rename(columns=lambda c: c.removeprefix("sale_"))
+    paid_to = "sold_rep" if "sold_rep" in within.columns else "rep"
+    team = "sold_team" if "sold_team" in within.columns else "team"
+    deals = within.assign(back=-within["amount"].to_numpy(dtype=float)).groupby(
+        within["deal"].astype(str), sort=False
+    ).agg(back=("back", "sum"), size=("sold_size", "first"), rep=(paid_to, "first"),
+          **({"team": (team, "first")} if team in within.columns else {}))  # fmt: skip
+    deals = deals[deals["size"].notna()]
+    dims = [c for c in within.columns if c not in ("deal", "rep", "team", "sold_on", "returned_on", "amount",
+                                                   *SALE_LINE)]  # fmt: skip
+    unit = deals.assign(
+        **{d: "all" for d in dims}, actual=deals["back"], deals=1.0, kept=deals["size"] - deals["back"]
+    )
+    unit = credit_sales(unit.reset_index(drop=True), section)
+    unit = unit[unit["credit"].isin(KICKER_CREDIT)].assign(rep=lambda f: f["rep"].astype(str))
+    frame = pd.concat(
+        [history[["rep", "actual"]].assign(rep=lambda f: f["rep"].astype(str), value=0.0, share=0.0, size=-1.0,
+                                            kept=-1.0),
+         unit[["rep", "size", "kept"]].assign(actual=0.0, value=unit["actual"].to_numpy(dtype=float),
+                                             share=unit["deals"].to_numpy(dtype=float))],
+        ignore_index=True,
+    )  # fmt: skip
+    keep = frame["size"] >= 0
+    return {
+        "kicker_value": _per_rep_ratio(frame, "value", reps, "size", keep),
+        "kicker_deals": _per_rep_ratio(frame, "share", reps, "size", keep),
+        "kicker_kept": _per_rep_ratio(frame, "share", reps, "kept", keep),
+    }
 
 
 def _team_ratios(
@@ -382,12 +443,13 @@ def rule_history(
         latest = latest_teams(owned, teams)
         hires = latest.index.difference(owned.loc[owned["actual"] != 0, "rep"].astype(str).unique())
         team_sales = _team_ratios(history, owned, reps, latest, hires)
-    returned, team_returned = np.zeros(len(reps)), None
+    returned, team_returned, kicker = np.zeros(len(reps)), None, {}
     later = later_returns(returns)
     if section.clawback is not None and len(later) and len(history):
         days = (pd.to_datetime(later["returned_on"]) - pd.to_datetime(later["sold_on"])).dt.days
         within = later[days.to_numpy() <= section.clawback.window_days]
         returned, team_returned = _returned_ratio(history, within, reps, section, latest, hires)
+        kicker = _kicker_ratios(history, within, reps, section)
     money = lambda s: np.zeros(len(reps)) if s is None else s.reindex(reps.astype(str)).fillna(0.0).to_numpy()  # noqa: E731
     return RuleHistory(
         collected=ratio("collected", "age_from"),
@@ -408,6 +470,7 @@ def rule_history(
         .fillna(0.0)
         .to_numpy()
         > 0,
+        **kicker,
     )
 
 
@@ -612,15 +675,18 @@ def _rule_inputs(
 def clawed_back(
     earned: np.ndarray,
     returned: np.ndarray,
-    override: np.ndarray | float = 0.0,
+    off_sales: np.ndarray | float = 0.0,
     override_back: np.ndarray | float = 0.0,
+    kicker_back: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """(draws, reps) what returns within the window recover of each draw's pay (≥ 0): the share `returned`
-    (reps,) of the pay earned at a rate on sales (`earned` less the `override`, never below 0: a capped
-    total pays no negative commission), and the override given back on the team's returns; capped at what
-    the draw paid the person (`earned`), as the ledger caps a paid period across its returned deals."""
-    on_sales = np.clip(earned - override, 0.0, None)
-    take = returned[None, :] * on_sales + override_back
+    """(draws, reps) what returns within the window recover of each draw's pay (≥ 0), as the ledger's
+    clawback lines do: the share `returned` (reps,) of the pay earned at a rate on sales (`earned` less
+    what is not: the override, the kicker, cash collected and new logos, `off_sales`; never below 0: a
+    capped total pays no negative commission), the override given back on the team's returns, and the
+    kicker taken back deal by deal (already capped at the kicker paid); in all never more than the draw
+    paid the person (`earned`), as the ledger caps a paid period across its returned deals (`first_come`)."""
+    on_sales = np.clip(earned - off_sales, 0.0, None)
+    take = returned[None, :] * on_sales + override_back + kicker_back
     return np.minimum(take, np.clip(earned, 0.0, None))
 
 
@@ -633,9 +699,10 @@ def _settle(
     in_force: np.ndarray,
     cap: np.ndarray,
     release_now: bool,
-    override: np.ndarray | float = 0.0,
+    off_sales: np.ndarray | float = 0.0,
     override_back: np.ndarray | float = 0.0,
     leaving: np.ndarray | float = 0.0,
+    kicker_back: np.ndarray | float = 0.0,
 ) -> dict[str, np.ndarray]:
     """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw. A manager's
     override is clawed back on the team's returns at its rate (`override_back`), the rest of the commission
@@ -643,7 +710,7 @@ def _settle(
     the ledger never recovers more than a person's paid period (`model/clawbacks.first_come`). Each rep leaves
     with probability `leaving` (reps,): the close is settled for a stayer and for a leaver and the two are
     weighted (the expected cash per draw)."""
-    clawback = -clawed_back(earned, history.returned, override, override_back)
+    clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back)
     commission = earned + clawback
     stays = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=False)
     if not np.any(leaving):
@@ -766,19 +833,19 @@ def payout_cost(
     for start in range(0, len(cost), CHUNK):  # chunks of draws keep memory bounded; all reps at once
         chunk = simulation.sales[start : start + CHUNK]
         if rules is None:
-            if teamwork:
-                team = alone.credit(chunk, chunk, team)
+            team = alone.credit(chunk, chunk, team) if teamwork else None
             for _rules, plan, cols in groups:  # the workbook's few plans
                 team_in = {} if team is None else {"team_sales": team.override[:, cols, None]}
                 sales = chunk[:, cols] if team is None else chunk[:, cols] + team.own_plan[:, cols]
-                cost[start : start + CHUNK] += earn(plan, sales, simulation.quota[cols], **team_in).total.sum(
-                    1
-                )
+                paid = earn(plan, sales, simulation.quota[cols], **team_in)
+                cost[start : start + CHUNK] += paid.total.sum(1)
             continue
         measured = chunk * (1.0 - rules.cost_ratio) if section.measure == "margin" else chunk
         team = shares.credit(measured, chunk, team)
         earned = np.zeros_like(chunk)
         override = np.zeros_like(chunk)
+        off_sales = np.zeros_like(chunk)  # paid other than at a rate on sales (`model/ledger.OFF_SALES`)
+        kicker_back = np.zeros_like(chunk)
         for plan_rules, plan, cols in groups:
             measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, chunk[:, cols])
             e = earn(plan, measured + team.own_plan[:, cols], simulation.quota[cols],
@@ -789,10 +856,16 @@ def payout_cost(
             for part, key in (("collections", "collected_amount"), ("deal_kicker", "kicker_amount"),
                               ("new_logo", "new_logo_amount")):  # fmt: skip
                 if key in e.extra:
-                    parts[part][start : start + CHUNK] += e.extra[key].sum(axis=(1, 2))
+                    amount = e.extra[key].sum(-1)
+                    off_sales[:, cols] += amount
+                    parts[part][start : start + CHUNK] += amount.sum(1)
+            k = plan_rules.deal_kicker
+            if k is not None and "kicker_amount" in e.extra:  # deal by deal, never more than it paid
+                back = chunk[:, cols] * rules.kicker_back(k.at_least, k.rate, k.bonus)[cols]
+                kicker_back[:, cols] = np.minimum(back, np.clip(e.extra["kicker_amount"].sum(-1), 0.0, None))
         parts["team_override"][start : start + CHUNK] = override.sum(1)
-        settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now, override,
-                          team.override_back, leaving)  # fmt: skip
+        settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
+                          off_sales + override, team.override_back, leaving, kicker_back)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():
             parts[part][start : start + CHUNK] = values.sum(1)
