@@ -202,12 +202,13 @@ def rule_facts(history: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     for column, empty in (("collected", 0.0), ("age_from", 0), ("deal_from", -1.0), ("deal_sales", 0.0),
                           ("deals", 0.0), ("logo_from", -1.0), ("new_logos", 0.0)):  # fmt: skip
         facts[column] = facts[column].fillna(empty)
-    sold = history.sample(300, random_state=1)
+    sold = history.sample(300, random_state=1)  # 10% of a deal of 60% of the month's sales comes back
     returns = pd.DataFrame({"deal": [f"d{i}" for i in range(300)], "rep": sold["rep"].to_numpy(),
                             "sold_on": sold["period"].dt.start_time.to_numpy(),
                             "returned_on": (sold["period"].dt.start_time + pd.Timedelta(days=40)).to_numpy(),
-                            "amount": -0.1 * sold["actual"].to_numpy()})  # fmt: skip
-    return facts, returns
+                            "amount": -0.1 * sold["actual"].to_numpy(),
+                            "sold_size": 0.6 * sold["actual"].to_numpy()})  # fmt: skip
+    return facts, returns  # `sold_size`: each deal's size, so its kicker is taken back deal by deal
 
 
 if __name__ == "__main__":

@@ -10,10 +10,14 @@ The rules beside bookings are simulated from what each rep's own history says pe
 sales and the draws are of sales. Cash collected is the share of sales collected in each age band over the
 history (so a collection lag and the late payments are in it as they were), margin is sales less the
 history's cost ratio, large deals and new logos are their value and count per unit of sales, clawbacks
-recover the share of sales returned within the plan's window at the rate paid, each as credited (an
-overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it).
-A `hierarchy` manager is credited with the draws of their team (each member's draw × their share of sales
-owned in the team), paid at the override rate, quota or not, or under their own plan, as the ledger does.
+recover the share of sales returned within the plan's window at the rate paid on sales, each as credited (an
+overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it),
+the kicker deal by deal (the rate on the returned part of large deals, the bonus of each that fell under the
+size), never more than the draw paid the person (nor, of the kicker, than it paid in kicker), as the ledger
+caps a paid period. A `hierarchy` manager is credited with the draws of their team as a close credits the
+month: each member's draw in the team of their latest month (a new hire in the team `rule_history(teams=)`
+names), paid at the override rate, quota or not, or under their own plan, as the ledger does; without a
+rule history too, on each rep's draws in their latest team (`Simulation.teams`).
 Draws, holdbacks and recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a
 holdback only moves pay to its release, a guarantee's top-up is a cost, a recoverable draw's top-up is an
 advance (cash, not cost), recovered from commission above the draw. Leavers: each rep leaves in the month with
