@@ -589,3 +589,34 @@ def test_a_clawback_takes_back_commission_on_sales_not_cash_collected_or_new_log
     # 1,200 on sales + 240 on cash + 500 for the new logo; 10% of the 1,200 comes back, not of 1,940
     assert outcome.cost[0] == pytest.approx(1_940.0 - 120.0)
     assert outcome.parts["clawback"][0] == pytest.approx(-120.0)
+
+
+def test_on_a_workbook_a_draw_repeating_january_claws_back_what_the_ledger_clawed_back_in_february(tmp_path):
+    """Li books L-1 (20,000), L-2 (5,000) and L-3 (30,000) in January on a 5% plan with a 2% kicker on deals
+    of 10,000 and Boss's 1% override; L-1 comes back whole in February, inside the 30-day window. A draw of
+    January's 55,000 over January's history and the workbook's returns gives back what the ledger did: Li
+    1,000 on sales + 400 of kicker, Boss 200 of override (in proportion to the sales returned, Li's kicker
+    came back at 20/55 of 1,000: 363.64)."""
+    from test_clawback_credit import close_with_kicker_month_by_month, write_workbook
+
+    from salesplan_widgets.workbook.returns import deal_returns
+
+    rows = [("2026-01-15", 20_000, "Li", "East", "Security", "L-1"),
+            ("2026-01-16", 5_000, "Li", "East", "Security", "L-2"),
+            ("2026-01-16", 30_000, "Li", "East", "Security", "L-3"),
+            ("2026-02-05", -20_000, "Li", "East", "Security", "L-1")]  # fmt: skip
+    folder = write_workbook(tmp_path / "wb", "{rep: Li, segment: Security, shares: {Li: 1.0}}", rows)
+    closed = close_with_kicker_month_by_month(folder, rows, ("2026-01", "2026-02"))
+    ledger_back = sum(line[-1] for line in closed["2026-02"] if line[1] == "clawback") / 100
+    assert ledger_back == pytest.approx(-1_600.0)
+    cube, section = pay_history(folder)
+    from salesplan_widgets.workbook import open_workbook
+
+    back = deal_returns(open_workbook(folder), section)
+    january = cube[cube["period"] == pd.Period("2026-01", "M")]
+    reps = pd.Index(["Li"], name="rep")
+    rules = rule_history(january, reps, section, returns=back)
+    sim = Simulation(reps=reps, quota=np.array([55_000.0]), sales=np.array([[55_000.0]]), seed=0)
+    outcome = payout_cost(sim, section, rules=rules)
+    assert outcome.cost[0] == pytest.approx(4_300.0 - 1_600.0)  # January's 2,750 + 1,000 + 550, less it
+    assert outcome.parts["clawback"][0] == pytest.approx(ledger_back)

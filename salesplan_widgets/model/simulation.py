@@ -829,6 +829,10 @@ def payout_cost(
         draw, recoverable, in_force, cap = _draw_terms(section, simulation.reps, month)
         leaving = _leaving(section, rules, simulation.reps, month)
         shares, team = TeamShares.of(section, rules, simulation.reps), None
+        kicker_unit = [  # per group: the kicker its returns take back per unit of sales (None: no kicker)
+            None if (k := r.deal_kicker) is None else rules.kicker_back(k.at_least, k.rate, k.bonus)[cols]
+            for r, _plan, cols in groups
+        ]
         release_now = (
             month is not None
             and section.holdback is not None
@@ -850,7 +854,7 @@ def payout_cost(
         override = np.zeros_like(chunk)
         off_sales = np.zeros_like(chunk)  # paid other than at a rate on sales (`model/ledger.OFF_SALES`)
         kicker_back = np.zeros_like(chunk)
-        for plan_rules, plan, cols in groups:
+        for (plan_rules, plan, cols), unit in zip(groups, kicker_unit, strict=True):
             measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, chunk[:, cols])
             e = earn(plan, measured + team.own_plan[:, cols], simulation.quota[cols],
                      team_sales=team.override[:, cols, None], **inputs)  # fmt: skip
@@ -863,10 +867,9 @@ def payout_cost(
                     amount = e.extra[key].sum(-1)
                     off_sales[:, cols] += amount
                     parts[part][start : start + CHUNK] += amount.sum(1)
-            k = plan_rules.deal_kicker
-            if k is not None and "kicker_amount" in e.extra:  # deal by deal, never more than it paid
-                back = chunk[:, cols] * rules.kicker_back(k.at_least, k.rate, k.bonus)[cols]
-                kicker_back[:, cols] = np.minimum(back, np.clip(e.extra["kicker_amount"].sum(-1), 0.0, None))
+            if unit is not None and "kicker_amount" in e.extra:  # deal by deal, never more than it paid
+                paid = np.clip(e.extra["kicker_amount"].sum(-1), 0.0, None)
+                kicker_back[:, cols] = np.minimum(chunk[:, cols] * unit, paid)
         parts["team_override"][start : start + CHUNK] = override.sum(1)
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
                           off_sales + override, team.override_back, leaving, kicker_back)  # fmt: skip
