@@ -454,12 +454,17 @@ def moved_history() -> pd.DataFrame:
                                       "West", frame["team"]))  # fmt: skip
 
 
-def test_a_rep_who_moved_team_last_month_earns_the_new_manager_the_override():
-    section = plan(
-        commission={"base_rate": 0.0},
+def two_leads(base_rate: float) -> IncentivesSection:
+    """Boss leads East at a 1% override, Zhou leads West at 2%."""
+    return plan(
+        commission={"base_rate": base_rate},
         hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01},
                    {"manager": "Zhou", "team": "West", "override_rate": 0.02}],
     )  # fmt: skip
+
+
+def test_a_rep_who_moved_team_last_month_earns_the_new_manager_the_override():
+    section = two_leads(base_rate=0.0)
     rules = rule_history(moved_history(), REPS, section)
     outcome = payout_cost(fixed([5_000.0], [3_000.0]), section, rules=rules)
     # Boss 1% of Wu's 3,000; Zhou 2% of Li's 5,000. Li's share of the last 12 months would give Boss
@@ -470,11 +475,7 @@ def test_a_rep_who_moved_team_last_month_earns_the_new_manager_the_override():
 def test_with_zero_spread_the_moved_reps_override_is_what_the_statement_pays_the_new_manager():
     from salesplan_widgets.model.statements import payout_statements
 
-    section = plan(
-        commission={"base_rate": 0.0},
-        hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01},
-                   {"manager": "Zhou", "team": "West", "override_rate": 0.02}],
-    )  # fmt: skip
+    section = two_leads(base_rate=0.0)
     history = moved_history()
     quotas = pd.DataFrame({"period": pd.Period("2026-06", "M"), "rep": REPS, "target": 900.0})
     sim = simulate_sales(history, quotas.set_index("rep")["target"], draws=20, seed=2)
@@ -518,11 +519,7 @@ def test_a_new_hire_is_simulated_at_the_median_reps_level_and_counted_in_the_tea
 def test_without_a_rule_history_a_manager_is_paid_the_override_on_the_teams_simulated_sales():
     """`payout_cost` on a simulation alone (no `RuleHistory`): each rep's draws are in their latest team
     (the history's June: Li moved to West), and each manager costs the override rate on them."""
-    section = plan(
-        commission={"base_rate": 0.1},
-        hierarchy=[{"manager": "Boss", "team": "East", "override_rate": 0.01},
-                   {"manager": "Zhou", "team": "West", "override_rate": 0.02}],
-    )  # fmt: skip
+    section = two_leads(base_rate=0.1)
     sim = simulate_sales(moved_history(), pd.Series({"Li": 900.0, "Wu": 900.0}), draws=10, seed=0)
     assert sim.sales == pytest.approx(1_000.0)
     outcome = payout_cost(sim, section)
