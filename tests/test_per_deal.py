@@ -139,14 +139,15 @@ def test_per_deal_lines_are_exported_and_read_in_chinese(tmp_path):
 
 
 # -- the DuckDB facts against a straightforward pandas computation ---------------------------------------
-REPS = ["王伟", "李娜", "Li", "Wang", " Wang", "Zhou"]  # " Wang" sorts before "Li" and is trimmed to "Wang"
+REPS = ["王伟", "李娜", "Li", "Wang", " Wang", "Zhou"]  # " Wang" is "Wang": after "Li", whatever its raw text
 TEAMS = ["East", "West", "北区"]
 
 
-def messy_lines(seed: int, n: int = 1500) -> pd.DataFrame:
+def messy_lines(seed: int, n: int = 1500, padded: bool = False) -> pd.DataFrame:
     """Sales lines with everything that decides a first line: many lines on the same day, a rep in two teams,
     deals over several months and reps, accounts bought from by several reps, returns (negative amounts),
-    and lines without a deal id, an account, a date, a rep or a team."""
+    and lines without a deal id, an account, a date, a rep or a team. With `padded`, a tenth of the deal
+    and account ids typed with a space before or after them, and some only spaces (no id)."""
     rng = np.random.default_rng(seed)
     day = pd.Timestamp("2025-11-20") + pd.to_timedelta(rng.integers(0, 120, n), unit="D")
     frame = pd.DataFrame(
@@ -161,6 +162,13 @@ def messy_lines(seed: int, n: int = 1500) -> pd.DataFrame:
     ).astype(object)
     for column, share in (("deal", 0.05), ("account", 0.05), ("date", 0.01), ("rep", 0.02), ("team", 0.02)):
         frame.loc[rng.random(n) < share, column] = None
+    if padded:
+        for column in ("deal", "account"):
+            typed = frame[column].notna() & (rng.random(n) < 0.1)
+            frame.loc[typed, column] = [
+                f" {v}" if rng.random() < 0.5 else f"{v} " for v in frame[column][typed]
+            ]
+            frame.loc[rng.random(n) < 0.02, column] = "  "
     return frame
 
 
@@ -175,11 +183,13 @@ def band(values: pd.Series, edges: list[float]) -> pd.Series:
 def expected_facts(
     lines: pd.DataFrame, freq: str, key: str | None, deal_edges: list[float], logo_edges: list[float] | None
 ) -> pd.DataFrame:
-    """The per-deal facts the plain way: sort the lines by (date, rep, team), take each deal's (each line's,
-    without a `key`) and each account's first row, sum their amounts, band them and count per period, rep
-    and team."""
-    dated = lines.dropna(subset=["date"]).assign(date=lambda f: pd.to_datetime(f["date"]))
-    ordered = dated.sort_values(["date", "rep", "team"], kind="stable")
+    """The per-deal facts the plain way: sort the lines by (date, rep, team) as names read (trimmed, blanks
+    last), take each deal's (each line's, without a `key`) and each account's first row, sum their amounts,
+    band them and count per period, rep and team."""
+    ids = {c: lines[c].str.strip().replace("", None) for c in ("deal", "account")}  # as typed, less spaces
+    dated = lines.assign(**ids).dropna(subset=["date"]).assign(date=lambda f: pd.to_datetime(f["date"]))
+    names = dated.assign(rep=dated["rep"].str.strip(), team=dated["team"].str.strip())
+    ordered = dated.loc[names.sort_values(["date", "rep", "team"], kind="stable").index]
     facts = []
     if deal_edges:
         ids = ordered["deal"] if key else pd.Series(range(len(ordered)), index=ordered.index, dtype=object)
@@ -208,19 +218,20 @@ def expected_facts(
 
 
 @pytest.mark.parametrize(
-    ("seed", "ext", "grain", "key", "deal_edges", "logo_edges"),
+    ("seed", "ext", "grain", "key", "deal_edges", "logo_edges", "padded"),
     [
-        (1, "parquet", "month", "deal", [5_000.0], []),
-        (2, "csv", "month", "invoice", [8_000.0, 20_000.0], [4_000.0]),
-        (3, "parquet", "week", None, [0.0, 15_000.0], [0.0, 9_000.0]),
-        (4, "csv", "quarter", "deal", [10_000.0], None),
-        (5, "parquet", "month", "deal", [], [2_000.0]),
+        (1, "parquet", "month", "deal", [5_000.0], [], False),
+        (2, "csv", "month", "invoice", [8_000.0, 20_000.0], [4_000.0], True),
+        (3, "parquet", "week", None, [0.0, 15_000.0], [0.0, 9_000.0], False),
+        (4, "csv", "quarter", "deal", [10_000.0], None, True),
+        (5, "parquet", "month", "deal", [], [2_000.0], True),
+        (6, "parquet", "month", "deal", [5_000.0], [], True),
     ],
 )
 def test_deal_facts_agree_with_a_plain_pandas_computation_of_first_lines(
-    tmp_path, seed, ext, grain, key, deal_edges, logo_edges
+    tmp_path, seed, ext, grain, key, deal_edges, logo_edges, padded
 ):
-    lines = messy_lines(seed)
+    lines = messy_lines(seed, padded=padded)
     path = tmp_path / f"sales.{ext}"
     if ext == "csv":
         lines.to_csv(path, index=False)
@@ -332,6 +343,32 @@ def test_a_returned_deal_is_sized_for_its_kicker_clawback_as_deal_facts_sized_it
     returned = deal_returns(book, book.plan.incentives)
     assert len(set(kicked.values())) == 2  # deals netted and deals kept whole are both there
     assert returned.set_index("rep")["sold_size"].to_dict() == kicked
+
+
+def test_a_deal_id_typed_with_spaces_is_one_deal_and_a_blank_one_no_deal_for_the_kicker_and_its_clawback(
+    tmp_path,
+):
+    """Ids are read as a person reads them, in `deal_facts` (the kicker) and `deal_returns` (its clawback)
+    alike: " L-1" is L-1, and a line whose deal id is blank or only spaces belongs to no deal."""
+    from salesplan_widgets.workbook.returns import deal_returns
+
+    rows = [("2026-01-05", 10_000.0, "Li", "L-1"), ("2026-01-20", -3_000.0, "Li", " L-1 "),
+            ("2026-01-06", 9_000.0, "Wang", "  "), ("2026-01-07", -2_000.0, "Wang", ""),
+            ("2026-01-09", 6_000.0, "Zhou", "Z-1"), ("2026-03-02", -1_000.0, "Zhou", "Z-1 ")]  # fmt: skip
+    kicked = deal_sizes(tmp_path, rows, "month")
+    (tmp_path / "plan.yaml").write_text(
+        "name: Ids\ncurrency: CNY\nsources:\n  sales:\n    path: sales.csv\n"
+        "    columns: {date: date, amount: amount, rep: rep, team: team, deal: deal}\n"
+        "incentives:\n  commission: {base_rate: 0.05}\n  clawback: {window_days: 90}\n"
+        "  deal_kicker: {at_least: 5000, rate: 0.01}\n",
+        encoding="utf-8",
+    )
+    book = open_workbook(tmp_path)
+    returned = deal_returns(book, book.plan.incentives)
+    # L-1 nets its same-month return (7,000); Z-1's return is in a later month, so Z-1 stays 6,000
+    assert kicked == {"Li": 7_000.0, "Zhou": 6_000.0}
+    assert returned.set_index("rep")["sold_size"].to_dict() == kicked
+    assert sorted(returned["deal"]) == ["L-1", "Z-1"]
 
 
 # -- the facts are counted once per data: kept in the workbook's cache like the cube ------------------------

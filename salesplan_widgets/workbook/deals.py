@@ -8,7 +8,8 @@ the earliest (date, rep, team). Taking that minimum as a struct or as text for 2
 cost more than grouping the lines itself (strings in aggregate states), so each line carries one integer
 that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep, team) among the
 file's distinct pairs, which are few and ranked once. Grouping by deal and by account then keeps plain
-integer minimums, and the ranks are turned back into names on the small result. Deals and accounts are
+integer minimums, and the ranks are turned back into names on the small result. Ids are not trimmed on
+every line either (that doubles the query): the groups say whether any id is padded. Deals and accounts are
 grouped from the lines separately: a grouping costs per group, not per line, so grouping once by (deal,
 account) and regrouping its 2.5M groups by deal costs as much again (benchmarks/README.md, per-deal).
 """
@@ -46,14 +47,22 @@ def _band_sql(value: str, edges: list[float]) -> str:
     return f"CASE {whens} ELSE -1 END"
 
 
+_NAME = "NULLIF(trim({}), '')"  # a rep's or team's name as a person reads it: trimmed, blank NULL
+
+
 def ordered_lines_sql(lines: str) -> list[str]:
-    """CTEs `sellers` (each distinct rep × team with its rank in (rep, team) order, blanks last) and
-    `ordered` (the dated lines with their `line_order`)."""
+    """CTEs `sellers` (each distinct raw rep × team with its `seller` rank in the order of the trimmed names,
+    blanks last), `seller_names` (each rank with those names) and `ordered` (the dated lines with their
+    `line_order`). Raw pairs that differ only in spaces share a rank, ranked where their name sorts, as the
+    cube and the ledger read names. The sellers stay (rep, team, seller) only: wider, DuckDB took the 10M
+    lines as the join's build side (2 GB, 1 s more)."""
+    rep, team = _NAME.format("rep"), _NAME.format("team")
     day = f"date_diff('day', DATE '1970-01-01', {ident('date')})"
     return [
         f"lines AS NOT MATERIALIZED ({lines})",
-        "sellers AS MATERIALIZED (SELECT rep, team, CAST(row_number() OVER (ORDER BY rep ASC NULLS LAST, "
-        "team ASC NULLS LAST) - 1 AS BIGINT) AS seller FROM (SELECT DISTINCT rep, team FROM lines) AS d)",
+        f"sellers AS MATERIALIZED (SELECT rep, team, CAST(dense_rank() OVER (ORDER BY {rep} ASC NULLS LAST, "
+        f"{team} ASC NULLS LAST) - 1 AS BIGINT) AS seller FROM (SELECT DISTINCT rep, team FROM lines) AS d)",
+        f"seller_names AS (SELECT DISTINCT seller, {rep} AS rep, {team} AS team FROM sellers)",
         f"ordered AS NOT MATERIALIZED (SELECT l.*, {day} * {_SELLER_SPAN} + s.seller AS line_order "
         "FROM lines AS l JOIN sellers AS s ON l.rep IS NOT DISTINCT FROM s.rep "
         "AND l.team IS NOT DISTINCT FROM s.team)",
@@ -77,35 +86,58 @@ def later_paid_sql(day: str, sold_on: str, pay_days: str | None) -> str:
     return f"{pay.format(day)} > {pay.format(sold_on)}"
 
 
-def _deals_sql(key: str | None, at_least: float, clawed: bool = False, pay_days: str | None = None) -> str:
-    """Deals of at least `at_least`: (first, size) per deal id (or invoice), else per line. With `clawed`
-    (a clawback rule on deal ids) a return paid in a later month than the deal's first sale (`later_paid_sql`)
-    is left out of its size: the kicker paid stays as paid, and the clawback recovers it inside the window
-    only."""
+def _id_sql(column: str, trimmed: bool) -> str:
+    """A deal or account id as grouped: raw, or trimmed with blanks NULL (as the clawback and the won
+    accounts read ids)."""
+    return f"NULLIF(trim({ident(column)}), '')" if trimmed else ident(column)
+
+
+def _padded_sql(trimmed: bool, value: str = "id") -> str:
+    """SQL: the raw id `value` is blank or has spaces around it, so that trimming would change what is
+    grouped (always false for trimmed ids). Asked of the groups, not of every line: trimming 10M ids costs
+    as much as grouping them, and ids are seldom padded (`deal_facts` then counts again, trimmed)."""
+    return "FALSE" if trimmed else f"({value} LIKE ' %' OR {value} LIKE '% ' OR {value} = '')"
+
+
+def _deals_sql(
+    key: str | None, at_least: float, clawed: bool = False, pay_days: str | None = None, trimmed: bool = False
+) -> str:
+    """Deals of at least `at_least`: (first, size, padded) per deal id (or invoice), else per line. With
+    `clawed` (a clawback rule on deal ids) a return paid in a later month than the deal's first sale
+    (`later_paid_sql`) is left out of its size: the kicker paid stays as paid, and the clawback recovers it
+    inside the window only. `padded` marks ids that trimming would regroup (`_padded_sql`)."""
     amount = ident("amount")
     if key is None:  # each line is a deal
-        return f"SELECT line_order AS first, {amount} AS size FROM ordered WHERE {amount} >= {at_least!r}"
-    lines = f"ordered WHERE {ident(key)} IS NOT NULL"
+        return (
+            f"SELECT line_order AS first, {amount} AS size, FALSE AS padded FROM ordered "
+            f"WHERE {amount} >= {at_least!r}"
+        )
+    deal = _id_sql(key, trimmed)
+    lines = f"(SELECT *, {deal} AS id FROM ordered) AS d WHERE id IS NOT NULL"
     if clawed:
         date = ident("date")
-        sold = f"min(CASE WHEN {amount} > 0 THEN {date} END) OVER (PARTITION BY {ident(key)})"
+        sold = f"min(CASE WHEN {amount} > 0 THEN {date} END) OVER (PARTITION BY id)"
         later = later_paid_sql(f"o.{date}", "o.sold_on", pay_days)
         lines = f"(SELECT *, {sold} AS sold_on FROM {lines}) AS o WHERE NOT ({amount} < 0 AND {later})"
+    grouped = f"SELECT id, min(line_order) AS first, SUM({amount}) AS size FROM {lines} GROUP BY id"
+    padded = _padded_sql(trimmed)
     return (
-        f"SELECT min(line_order) AS first, SUM({amount}) AS size FROM {lines} "
-        f"GROUP BY {ident(key)} HAVING SUM({amount}) >= {at_least!r}"
+        f"SELECT first, size, {padded} AS padded FROM ({grouped}) AS g WHERE size >= {at_least!r} OR {padded}"
     )
 
 
-def _new_accounts_sql(first_order: bool) -> str:
-    """Each account's first line ever (first) and, with `first_order`, the value of its first day (size)."""
+def _new_accounts_sql(first_order: bool, trimmed: bool = False) -> str:
+    """Each account's first line ever (first), with `first_order` the value of its first day (size), and
+    whether trimming would regroup its id (padded)."""
+    account, padded = _id_sql("account", trimmed), _padded_sql(trimmed)
+    lines = f"(SELECT *, {account} AS id FROM ordered) AS o WHERE id IS NOT NULL"
     if not first_order:
-        return "SELECT min(line_order) AS first, 0 AS size FROM ordered WHERE account IS NOT NULL GROUP BY account"
-    days = (
-        f"SELECT account, min(line_order) AS first, SUM({ident('amount')}) AS size FROM ordered "
-        f"WHERE account IS NOT NULL GROUP BY account, {ident('date')}"
+        return f"SELECT min(line_order) AS first, 0 AS size, {padded} AS padded FROM {lines} GROUP BY id"
+    days = f"SELECT id, min(line_order) AS first, SUM({ident('amount')}) AS size FROM {lines} GROUP BY id, {ident('date')}"
+    return (
+        f"SELECT min(first) AS first, arg_min(size, first) AS size, {padded} AS padded FROM ({days}) AS days "
+        "GROUP BY id"
     )
-    return f"SELECT min(first) AS first, arg_min(size, first) AS size FROM ({days}) AS days GROUP BY account"
 
 
 def deal_facts_sql(
@@ -116,34 +148,40 @@ def deal_facts_sql(
     logo_edges: list[float] | None,
     clawed: bool = False,
     pay_days: str | None = None,
+    trimmed: bool = False,
 ) -> str:
     """The per-deal facts over `lines` (date, amount, rep, team [, key] [, account]): per period start, rep,
-    team and bands, the large deals (`deals`, `deal_sales`) and new accounts (`new_logos`). `pay_days` (day,
+    team and bands, the large deals (`deals`, `deal_sales`) and new accounts (`new_logos`), and how many of
+    the ids counted trimming would regroup (`padded`: with any, count again `trimmed`). `pay_days` (day,
     pay_month) says which month a day is paid in, for `clawed` on a grain other than the month."""
     facts = []
     if deal_edges:
+        deals = _deals_sql(key, deal_edges[0], clawed, pay_days, trimmed)
         facts.append(
             f"SELECT first, {_band_sql('size', deal_edges)} AS deal_from, 1 AS deals, size AS deal_sales, "
-            f"-1 AS logo_from, 0 AS new_logos FROM ({_deals_sql(key, deal_edges[0], clawed, pay_days)}) AS x"
+            f"-1 AS logo_from, 0 AS new_logos, padded FROM ({deals}) AS x"
         )
     if logo_edges is not None:
+        logos = _new_accounts_sql(logo_edges[-1] > 0, trimmed)
         facts.append(
             f"SELECT first, -1 AS deal_from, 0 AS deals, 0.0 AS deal_sales, {_band_sql('size', logo_edges)} "
-            f"AS logo_from, 1 AS new_logos FROM ({_new_accounts_sql(logo_edges[-1] > 0)}) AS y"
+            f"AS logo_from, 1 AS new_logos, padded FROM ({logos}) AS y"
         )
     seller, day = first_line_parts("first")
     keyed = (
         f"SELECT CAST({period_start_sql(grain, day)} AS DATE) AS period_start, {seller} AS seller, deal_from, "
-        f"deals, deal_sales, logo_from, new_logos FROM ({' UNION ALL '.join(facts)}) AS f"
+        f"deals, deal_sales, logo_from, new_logos, CAST(padded AS INTEGER) AS padded "
+        f"FROM ({' UNION ALL '.join(facts)}) AS f"
     )
     grouped = (
         "SELECT period_start, seller, deal_from, logo_from, SUM(deals) AS deals, SUM(deal_sales) AS deal_sales, "
-        f"SUM(new_logos) AS new_logos FROM ({keyed}) AS k GROUP BY period_start, seller, deal_from, logo_from"
+        f"SUM(new_logos) AS new_logos, SUM(padded) AS padded FROM ({keyed}) AS k "
+        "GROUP BY period_start, seller, deal_from, logo_from"
     )
     return (
         f"WITH {', '.join(ordered_lines_sql(lines))} "
-        "SELECT g.period_start, s.rep, s.team, g.deal_from, g.deals, g.deal_sales, g.logo_from, g.new_logos "
-        f"FROM ({grouped}) AS g JOIN sellers AS s USING (seller)"
+        "SELECT g.period_start, s.rep, s.team, g.deal_from, g.deals, g.deal_sales, g.logo_from, g.new_logos, "
+        f"g.padded FROM ({grouped}) AS g JOIN seller_names AS s USING (seller)"
     )
 
 
@@ -166,9 +204,11 @@ def deal_facts(
       rep and team on it; per period, rep, team and first-order band (`logo_from`, the account's first day's
       value), their count (`new_logos`). Lines without an account are left out.
 
-    "First line" is the earliest (date, rep, team), blanks last, so two lines on the same day go to the
-    alphabetically first rep and reruns agree. Dimension values are trimmed on the small result, not on
-    every line (as the cube does).
+    "First line" is the earliest (date, rep, team) by the trimmed names, blanks last, so two lines on the
+    same day go to the alphabetically first rep and reruns agree. Names are trimmed on the few distinct
+    sellers, not on every line (as the cube does). Deal and account ids are read as a person reads them
+    (" L-1" is L-1, an id of only spaces is none, as the clawback reads them): grouped raw, and counted again
+    on trimmed ids only when a group's id turns out padded.
     """
     key = next((c for c in ("deal", "invoice") if c in source.columns), None)
     want_logos = logo_edges is not None
@@ -188,9 +228,15 @@ def deal_facts(
         normalised = normalised_sql(scan, source, columns, clean_dimensions=False)
         lines = f"SELECT * FROM ({normalised}) AS s WHERE {ident('date')} IS NOT NULL"
         pay_days = pay_days_table(con, lines, calendar) if clawed and calendar.grain != "month" else None
-        return con.sql(
-            deal_facts_sql(lines, calendar.grain, key, deal_edges, logo_bands, clawed, pay_days)
-        ).df()
+
+        def count(trimmed: bool) -> pd.DataFrame:
+            sql = deal_facts_sql(
+                lines, calendar.grain, key, deal_edges, logo_bands, clawed, pay_days, trimmed
+            )
+            return con.sql(sql).df()
+
+        found = count(trimmed=False)  # ids as they are; padded or blank ones: again, trimmed
+        return count(trimmed=True) if found["padded"].any() else found
 
     raw = run_on_source(source, Path(base_dir), query)
     if raw.empty:

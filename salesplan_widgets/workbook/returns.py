@@ -68,7 +68,7 @@ def deal_returns(
             f"WITH lines AS ({lines}), "
             f"first AS (SELECT {deal}, MIN({date}) AS sold_on, "
             f"min(struct_pack(d := {date}, r := {ident('rep')}, t := {ident('team')})) AS first_line FROM lines "
-            f"WHERE {amount} > 0 GROUP BY {deal}), "
+            f"WHERE {amount} > 0 AND {deal} <> {literal(UNKNOWN)} GROUP BY {deal}), "  # blank: no deal
             f"sold AS (SELECT first.*, SUM(lines.{amount}) AS sold_size FROM first JOIN lines USING ({deal}) "
             f"WHERE NOT (lines.{amount} < 0 AND {later}) GROUP BY ALL), "
             f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "

@@ -42,7 +42,7 @@ def winners_sql(lines: str) -> str:
         f"WITH {', '.join(ordered_lines_sql(lines))}, "
         "firsts AS (SELECT account, min(line_order) AS first FROM ordered GROUP BY account) "
         f"SELECT w.account, struct_pack(d := {day}, r := s.rep, t := s.team) AS f "
-        f"FROM firsts AS w JOIN sellers AS s ON s.seller = {seller}"
+        f"FROM firsts AS w JOIN seller_names AS s ON s.seller = {seller}"
     )
 
 
