@@ -267,3 +267,63 @@ def test_a_reps_extract_credits_cash_collected_and_won_accounts_as_the_whole_wor
     assert (
         credited(zhao)["Zhao Lei"] == credited(book)["Zhao Lei"] == {"actual": 1_200.0, "collected": 1_200.0}
     )
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["instead", "overlay"])
+def test_a_scoped_extract_names_and_pays_only_its_own_people(tmp_path, overlay: bool) -> None:
+    """Zhao Lei won ACME in January; Li Na books 700 on it in February. The whole workbook credits those 700
+    to Zhao (instead of Li, or beside her as an overlay) and pays Chen Jie, East's manager, an override on
+    Li's sales. Li's extract keeps the line (her credit is the whole workbook's), but names neither Zhao nor
+    Chen; Zhao's extract credits him the 700, but does not name Li."""
+    from salesplan_widgets.model.credit import credit_sales
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.payouts import period_statements
+
+    folder = tmp_path / "wb"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "sales.csv").write_text(
+        "date,amount,rep,team,account\n"
+        "2026-01-05,500,Zhao Lei,North,ACME\n"
+        "2026-02-03,700,Li Na,East,ACME\n"
+        "2026-02-05,300,Li Na,East,Beta\n",
+        encoding="utf-8",
+    )
+    (folder / "plan.yaml").write_text(
+        "name: Winner Co\ncurrency: CNY\nsources:\n  sales:\n    path: data/sales.csv\n"
+        "    columns: {date: date, amount: amount, rep: rep, team: team, account: account}\n"
+        "incentives:\n  commission: {base_rate: 0.05}\n"
+        f"  account_winner: {{months: 6, overlay: {str(overlay).lower()}}}\n"
+        "  hierarchy: [{manager: Chen Jie, team: East, override_rate: 0.01}]\n"
+        "reports:\n  dashboards: [my_targets, incentives]\n" + ACCESS,
+        encoding="utf-8",
+    )
+    months = [f"2026-{m:02d}" for m in (1, 2)]
+    open_workbook(folder).write_table(
+        "targets",
+        pd.DataFrame(
+            [(m, r, t, 1000.0) for m in months for r, t in (("Li Na", "East"), ("Zhao Lei", "North"))],
+            columns=["period", "rep", "team", "target"],
+        ),  # fmt: skip
+    )
+    book = open_workbook(folder)
+
+    def credited(workbook) -> dict[str, float]:
+        section = incentives_of(workbook)
+        rows = credit_sales(pay_cube(workbook, section), section)
+        return rows.groupby(rows["rep"].astype(str))["actual"].sum().to_dict()
+
+    def paid(workbook) -> dict[str, float]:
+        reps = period_statements(workbook, "2026-02").reps
+        return reps.groupby(reps["rep"].astype(str))["payout"].sum().to_dict()
+
+    whole, whole_paid = credited(book), paid(book)
+    assert whole["Zhao Lei"] == 1_200.0 and whole["Li Na"] == (1_000.0 if overlay else 300.0)
+    assert whole_paid["Chen Jie"] > 0  # the manager's override on East's sales
+    extracts = publish(book, tmp_path / "state")
+    for user, rep in (("li", "Li Na"), ("zhao", "Zhao Lei")):
+        extract = open_workbook(extracts[user], read_only=True)  # as the rep's dashboard kernel opens it
+        assert credited(extract) == {rep: whole[rep]}, user
+        assert paid(extract) == {rep: whole_paid[rep]}, user
+        calculator = IncentiveCalculator(extract, period="2026-02")
+        assert calculator.reps == (rep,), user
+        assert set(calculator.statements.reps["rep"].astype(str)) == {rep}, user

@@ -166,6 +166,50 @@ def access_problems(plan: Plan, cube: pd.DataFrame, file: str = PLAN_FILE) -> li
     return problems
 
 
+def extract_scope(workbook: Workbook) -> Scope | None:
+    """The scope a published extract was written for; None for a workbook that is no extract."""
+    path = workbook.path / SCOPE_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    listed = lambda key: None if data.get(key) is None else tuple(data[key])  # noqa: E731
+    return Scope(data["user"], data["role"], teams=listed("teams"), reps=listed("reps"))
+
+
+def within_extract(workbook: Workbook, section, cube: pd.DataFrame) -> pd.DataFrame:
+    """An extract's pay cube naming only the people of its scope, each credited as the whole workbook credits
+    them (the pay cube of a workbook that is no extract is returned as it is).
+
+    A new account's sales booked by another rep than its winner (`won_by`) concern two reps, and an
+    extract keeps them when either is in its scope (`Scope.credits`). When the other one is outside it:
+    - the winner: the sales leave the booker (dropped), or stay the booker's own as an overlay;
+    - the booker: the row is named after the winner, whom `credit_sales` then credits once.
+    """
+    from salesplan_widgets.model.credit import NOT_WON, WON
+
+    scope = extract_scope(workbook)
+    if scope is None or "won_by" not in cube.columns or section.account_winner is None:
+        return cube
+    won = ~cube["won_by"].astype(str).isin([NOT_WON, ""]).to_numpy()
+    booker = scope.mask(cube).to_numpy()
+    winner = scope.mask(pd.DataFrame({"rep": cube["won_by"], "team": cube["won_team"]})).to_numpy()
+    if not (won & (booker != winner)).any():
+        return cube
+    cube = cube.copy()
+    others_won = won & booker & ~winner
+    if section.account_winner.overlay:
+        cube.loc[others_won, list(WON)] = NOT_WON
+    else:
+        cube = cube[~others_won]
+        won, booker, winner = won[~others_won], booker[~others_won], winner[~others_won]
+    others_booked = won & ~booker & winner
+    for column, source in (("rep", "won_by"), ("team", "won_team")):
+        values = cube[column].astype(str).to_numpy(copy=True)
+        values[others_booked] = cube[source].astype(str).to_numpy()[others_booked]
+        cube[column] = values
+    return cube.reset_index(drop=True)
+
+
 def _private_group(user: str) -> int | None:
     try:
         return grp.getgrnam(os_account(user)).gr_gid
@@ -222,6 +266,12 @@ def _scoped_sales(book: Workbook, scope: Scope, target: Path) -> list[str]:
 def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_accounts: bool) -> dict:
     plan = book.plan
     wanted = role_dashboards(plan, scope.role)
+    incentives = plan.incentives
+    if incentives is not None and incentives.hierarchy:  # a manager outside the scope is not named in it
+        managers = pd.DataFrame([(h.manager, h.team) for h in incentives.hierarchy], columns=["rep", "team"])
+        shown = scope.mask(managers).to_numpy()
+        kept = [h for h, keep in zip(incentives.hierarchy, shown, strict=True) if keep]
+        incentives = incentives.model_copy(update={"hierarchy": kept})
     sources = {
         "sales": {"path": "data/sales.parquet", "format": "parquet", "columns": {c: c for c in sales_columns}}
     }
@@ -231,6 +281,7 @@ def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_ac
     scoped = plan.model_copy(
         update={
             "access": None,
+            "incentives": incentives,
             "sources": Sources.model_validate(sources),
             "reports": Reports(templates=[], dashboards=wanted),
         }
