@@ -30,7 +30,7 @@ from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema import Plan, Reports, Sources
 from salesplan_widgets.workbook.plan import PLAN_FILE
-from salesplan_widgets.workbook.statement_extracts import copy_statements
+from salesplan_widgets.workbook.statement_extracts import WholeStatements, copy_statements, whole_statements
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook, open_workbook
 
 STATE_ENV = "SALESPLAN_HUB_STATE"
@@ -305,38 +305,59 @@ def public_recognition(book: Workbook, cube: pd.DataFrame) -> str | None:
     return f"<!-- {month} -->\n{section}"
 
 
-def write_extract(
-    book: Workbook,
-    targets: pd.DataFrame,
-    scope: Scope,
-    extracts: Path,
-    recognition: str | None = None,
-    counted: list | None = None,
-) -> Path:
+@dataclass(frozen=True)
+class Whole:
+    """What every scope's extract is cut from, read once per publication rather than once per scope."""
+
+    targets: pd.DataFrame  # the targets in force, rep and team as text
+    accounts: pd.DataFrame | None  # the account master, None without one
+    statements: WholeStatements  # the cube's reps, the ledger's state and lines, the disputes
+    counted: list  # `counted_facts`
+    recognition: str | None  # `public_recognition`
+
+
+def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
+    """Read the whole workbook's parts that extracts are cut from (`cube`: the workbook's, if read)."""
+    from salesplan_widgets.workbook.targets import plan_targets
+
+    cube = book.cube() if cube is None else cube
+    targets, _saved = plan_targets(book, cube)
+    return Whole(
+        targets=targets.assign(rep=targets["rep"].astype(str), team=targets["team"].astype(str)),
+        accounts=book.accounts(),
+        statements=whole_statements(book, cube),
+        counted=counted_facts(book),
+        recognition=public_recognition(book, cube),
+    )
+
+
+def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | None = None) -> Path:
     """Write one scope's extract beside the others and switch `extracts/<user>` to it; return that link.
-    `counted`: the whole workbook's `counted_facts`, when the caller writes several extracts."""
+    `whole`: the workbook's parts read once (`read_whole`), when the caller writes several extracts."""
+    whole = read_whole(book) if whole is None else whole
     extracts.mkdir(parents=True, exist_ok=True)
     version = Path(tempfile.mkdtemp(prefix=f".{scope.user}.", dir=extracts))
     try:
         (version / "data").mkdir()
         sales_columns = _scoped_sales(book, scope, version / "data" / "sales.parquet")
-        accounts = book.accounts()
+        accounts = whole.accounts
         if accounts is not None:
             mapped = list(book.plan.sources.accounts.columns)
             accounts[scope.mask(accounts)][mapped].to_csv(version / "data" / "accounts.csv", index=False)
+        targets = whole.targets
         scoped_targets = targets[scope.mask(targets)].assign(period=lambda t: t["period"].astype(str))
         (version / TABLES_DIR).mkdir()
         scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
-        copy_statements(book, scope, book.cube(), version)  # only the statements the scope may read
+        copy_statements(book, scope, whole.statements, version)  # only the statements the scope may read
         _write_yaml(version / PLAN_FILE, _extract_plan(book, scope, sales_columns, accounts is not None))
         (version / SCOPE_FILE).write_text(json.dumps(scope.as_json(), ensure_ascii=False), encoding="utf-8")
-        if recognition is not None:
+        if whole.recognition is not None:
             (version / RECOGNITION_FILE).parent.mkdir()
-            (version / RECOGNITION_FILE).write_text(recognition, encoding="utf-8")
+            (version / RECOGNITION_FILE).write_text(whole.recognition, encoding="utf-8")
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
-        _keep_counted_facts(extract, scope, counted_facts(book) if counted is None else counted)
+        _keep_counted_facts(extract, scope, whole.counted)
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -399,8 +420,6 @@ def publish(workbook: Workbook | str | Path, state: Path | None = None) -> dict[
 
     Raises PlanError when the plan has no `access` section or names teams or reps the data does not.
     """
-    from salesplan_widgets.workbook.targets import plan_targets
-
     book = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
     if book.plan.access is None:
         raise PlanError(
@@ -417,17 +436,11 @@ def publish(workbook: Workbook | str | Path, state: Path | None = None) -> dict[
     problems = access_problems(book.plan, cube, str(book.path / PLAN_FILE))
     if problems:
         raise PlanError(problems)
-    targets, _saved = plan_targets(book, cube)
-    targets = targets.assign(rep=targets["rep"].astype(str), team=targets["team"].astype(str))
     extracts = (state or state_dir(book)) / EXTRACTS_DIR
     extracts.mkdir(parents=True, exist_ok=True)
     extracts.chmod(0o711)  # users reach their own extract by name; nobody may list the others
-    recognition = public_recognition(book, cube)
-    counted = counted_facts(book)
-    written = {
-        scope.user: write_extract(book, targets, scope, extracts, recognition, counted)
-        for scope in scopes(book.plan)
-    }
+    whole = read_whole(book, cube)
+    written = {scope.user: write_extract(book, scope, extracts, whole) for scope in scopes(book.plan)}
     for stale in _unlisted(extracts, written):  # users no longer in the plan: their access ends here
         stale.unlink()
         _drop_old_versions(extracts, stale.name, keep=None, count=0)
