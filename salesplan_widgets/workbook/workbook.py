@@ -213,16 +213,17 @@ class Workbook:
 
     def cached(self, name: str, compute: Callable[[], pd.DataFrame], asked: object = None) -> pd.DataFrame:
         """A table computed from the data (a cube: period × dimensions × measures), kept on disk as
-        `.cache/<name>-<data fingerprint>.parquet` so that each later process reads it instead of scanning the
+        `.cache/<name>-<key>-<data fingerprint>.parquet` so that each later process reads it instead of scanning the
         sources again; one file per `name`, replaced when the data changes. `asked` (JSON-able: the rules it
-        was computed for) is hashed into the name with the package's version. Read-only, it is kept in
-        memory for this workbook object only."""
+        was computed for) is hashed into the name with the package's version, so that a table an older
+        salesplan computed (other columns, other rules) is never read back after an upgrade; the data's
+        fingerprint itself holds no version (a report still names the same data). Read-only, it is kept
+        in memory for this workbook object only."""
         from salesplan_widgets import __version__
         from salesplan_widgets.workbook.cube import read_cube, write_cube
 
-        if asked is not None:
-            digest = hashlib.sha256(json.dumps([asked, __version__], default=str).encode()).hexdigest()
-            name = f"{name}-{digest[:8]}"
+        digest = hashlib.sha256(json.dumps([asked, __version__], default=str).encode()).hexdigest()
+        name = f"{name}-{digest[:8]}"
 
         fingerprint = self.data_fingerprint()
         cache = self.path / CACHE_DIR / f"{name}-{fingerprint}.parquet"
