@@ -195,15 +195,17 @@ def within_extract(workbook: Workbook, section, cube: pd.DataFrame) -> pd.DataFr
     winner = scope.mask(pd.DataFrame({"rep": cube["won_by"], "team": cube["won_team"]})).to_numpy()
     if not (won & (booker != winner)).any():
         return cube
-    cube = cube.copy()
+    cube = cube.astype({c: str for c in WON})  # a copy, whatever the marks' dtype
     others_won = won & booker & ~winner
     if section.account_winner.overlay:
         cube.loc[others_won, list(WON)] = NOT_WON
     else:
-        cube = cube[~others_won]
+        cube = cube[~others_won].copy()
         won, booker, winner = won[~others_won], booker[~others_won], winner[~others_won]
     others_booked = won & ~booker & winner
     for column, source in (("rep", "won_by"), ("team", "won_team")):
+        if column not in cube.columns:
+            continue
         values = cube[column].astype(str).to_numpy(copy=True)
         values[others_booked] = cube[source].astype(str).to_numpy()[others_booked]
         cube[column] = values
