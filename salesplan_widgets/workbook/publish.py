@@ -29,6 +29,7 @@ from ruamel.yaml import YAML
 from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema import Plan, Reports, Sources
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.plan import PLAN_FILE
 from salesplan_widgets.workbook.statement_extracts import WholeStatements, copy_statements, whole_statements
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook, open_workbook
@@ -176,7 +177,7 @@ def extract_scope(workbook: Workbook) -> Scope | None:
     return Scope(data["user"], data["role"], teams=listed("teams"), reps=listed("reps"))
 
 
-def within_extract(workbook: Workbook, section, cube: pd.DataFrame) -> pd.DataFrame:
+def within_extract(workbook: Workbook, section: IncentivesSection, cube: pd.DataFrame) -> pd.DataFrame:
     """An extract's pay cube naming only the people of its scope, each credited as the whole workbook credits
     them (the pay cube of a workbook that is no extract is returned as it is).
 
