@@ -353,6 +353,10 @@ def test_a_cube_cached_by_another_salesplan_version_is_not_read(tmp_path: Path, 
     assert read_cube(theirs)["actual"].sum() == 2 * current["actual"].sum()
     pd.testing.assert_frame_equal(workbook.cube(), current)  # this version's cube, not the older one's
     pd.testing.assert_frame_equal(open_workbook(tmp_path, read_only=True).cube(), current)
+    for path in ours:  # the upgrade computes its cube: the older version's copy goes
+        path.unlink()
+    workbook.cube()
+    assert not theirs.exists() and set((tmp_path / ".cache").glob("cube-*.parquet")) == ours
 
 
 # -- accounts ---------------------------------------------------------------------------------------------

@@ -223,7 +223,7 @@ class Workbook:
         from salesplan_widgets.workbook.cube import read_cube, write_cube
 
         digest = hashlib.sha256(json.dumps([asked, __version__], default=str).encode()).hexdigest()
-        name = f"{name}-{digest[:8]}"
+        base, name = name, f"{name}-{digest[:8]}"
 
         fingerprint = self.data_fingerprint()
         cache = self.path / CACHE_DIR / f"{name}-{fingerprint}.parquet"
@@ -235,8 +235,13 @@ class Workbook:
         if self.read_only:  # computed in memory, kept for this workbook object only
             self._memory_cubes[cache.name] = frame
             return frame
-        for stale in cache.parent.glob(f"{glob.escape(name)}-{'?' * len(fingerprint)}.parquet"):
-            stale.unlink(missing_ok=True)
+        stale = [f"{glob.escape(name)}-{'?' * len(fingerprint)}.parquet"]
+        if asked is None:  # one table whatever was asked (the cube): other versions' copies are stale too
+            stale += [f"{glob.escape(base)}-{'?' * len(digest[:8])}-{'?' * len(fingerprint)}.parquet",
+                      f"{glob.escape(base)}-{'?' * len(fingerprint)}.parquet"]  # fmt: skip
+        for pattern in stale:
+            for path in cache.parent.glob(pattern):
+                path.unlink(missing_ok=True)
         with atomic_path(cache) as tmp:
             write_cube(frame, tmp)
         return frame
