@@ -327,6 +327,38 @@ def test_workbook_cube_is_cached_and_rebuilt_when_the_data_changes(tmp_path: Pat
     assert list((tmp_path / ".cache").glob("cube-*.parquet")) != cached
 
 
+def test_a_cube_cached_by_another_salesplan_version_is_not_read(tmp_path: Path, rows, monkeypatch) -> None:
+    """After an upgrade the cube is built again (an older salesplan's cube may hold other columns or rules),
+    while the data's fingerprint, which the run log and the report index name, stays the same."""
+    import salesplan_widgets
+    from salesplan_widgets.workbook.cube import read_cube, write_cube
+
+    write_csv(tmp_path / "data" / "sales.csv", rows)
+    mapping = "".join(f"      {k}: {v}\n" for k, v in MAPPING.items())
+    (tmp_path / "plan.yaml").write_text(
+        f"name: Test Co\nsources:\n  sales:\n    path: data/sales.csv\n    columns:\n{mapping}",
+        encoding="utf-8",
+    )
+    workbook = open_workbook(tmp_path)
+    current = workbook.cube()
+    ours = set((tmp_path / ".cache").glob("cube-*.parquet"))
+    fingerprint = workbook.data_fingerprint()
+    with monkeypatch.context() as older:
+        older.setattr(salesplan_widgets, "__version__", "0.0.1")
+        assert workbook.data_fingerprint() == fingerprint
+        workbook.cube()
+        (theirs,) = set((tmp_path / ".cache").glob("cube-*.parquet")) - ours
+        write_cube(current.assign(actual=current["actual"] * 2), theirs)  # what that version computed
+        assert workbook.cube()["actual"].sum() == 2 * current["actual"].sum()  # its own cache, read back
+    assert read_cube(theirs)["actual"].sum() == 2 * current["actual"].sum()
+    pd.testing.assert_frame_equal(workbook.cube(), current)  # this version's cube, not the older one's
+    pd.testing.assert_frame_equal(open_workbook(tmp_path, read_only=True).cube(), current)
+    for path in ours:  # the upgrade computes its cube: the older version's copy goes
+        path.unlink()
+    workbook.cube()
+    assert not theirs.exists() and set((tmp_path / ".cache").glob("cube-*.parquet")) == ours
+
+
 # -- accounts ---------------------------------------------------------------------------------------------
 def test_top_accounts_rank_by_sales_in_the_window(tmp_path: Path, rows) -> None:
     write_csv(tmp_path / "sales.csv", rows)

@@ -186,26 +186,16 @@ def test_extracts_carry_the_companys_recognition_only_as_far_as_the_plan_makes_i
     assert set(open_workbook(extracts["rex"]).cube()["rep"]) == {book.plan.access.users["rex"].rep}
 
 
-def test_a_reps_extract_pays_new_logos_and_kickers_as_the_whole_workbook_counts_them(tmp_path) -> None:
-    """Zhao Lei opened ACME in January: Li Na's later ACME sale is no new logo of hers, though her extract
-    holds only her own lines; Beta, which she opened, is. Deal D-9 (her 3,000 and Zhao's 3,000 the next day)
-    is a large deal first booked by her, though her extract holds only her half of it."""
-    folder = tmp_path / "wb"
+def _two_rep_workbook(folder: Path, sales: str, incentives: str) -> Path:
+    """A workbook of `sales` (a CSV with its header: Li Na in East and Zhao Lei in North), paid by the
+    `incentives` YAML lines, with ACCESS's users and each rep's targets for 2026-01 and 2026-02."""
     (folder / "data").mkdir(parents=True)
-    (folder / "data" / "sales.csv").write_text(
-        "date,amount,rep,team,account,deal\n"
-        "2026-01-05,500,Zhao Lei,North,ACME,D-1\n"
-        "2026-02-03,700,Li Na,East,ACME,D-2\n"
-        "2026-02-10,3000,Li Na,East,Beta,D-9\n"
-        "2026-02-11,3000,Zhao Lei,North,Beta,D-9\n",
-        encoding="utf-8",
-    )
+    (folder / "data" / "sales.csv").write_text(sales, encoding="utf-8")
+    header = sales.splitlines()[0]
+    columns = ", ".join(f"{c}: {c}" for c in header.split(","))
     (folder / "plan.yaml").write_text(
-        "name: Logo Co\ncurrency: CNY\nsources:\n  sales:\n    path: data/sales.csv\n"
-        "    columns: {date: date, amount: amount, rep: rep, team: team, account: account, deal: deal}\n"
-        "incentives:\n  commission: {base_rate: 0.05}\n  new_logo: {bonus: 100}\n"
-        "  deal_kicker: {at_least: 5000, rate: 0.01}\n"
-        "reports:\n  dashboards: [my_targets, incentives]\n" + ACCESS,
+        f"name: Two Reps Co\ncurrency: CNY\nsources:\n  sales:\n    path: data/sales.csv\n    columns: {{{columns}}}\n"
+        f"incentives:\n{incentives}reports:\n  dashboards: [my_targets, incentives]\n{ACCESS}",
         encoding="utf-8",
     )
     months = [f"2026-{m:02d}" for m in (1, 2)]
@@ -215,6 +205,22 @@ def test_a_reps_extract_pays_new_logos_and_kickers_as_the_whole_workbook_counts_
             [(m, r, t, 1000.0) for m in months for r, t in (("Li Na", "East"), ("Zhao Lei", "North"))],
             columns=["period", "rep", "team", "target"],
         ),  # fmt: skip
+    )
+    return folder
+
+
+def test_a_reps_extract_pays_new_logos_and_kickers_as_the_whole_workbook_counts_them(tmp_path) -> None:
+    """Zhao Lei opened ACME in January: Li Na's later ACME sale is no new logo of hers, though her extract
+    holds only her own lines; Beta, which she opened, is. Deal D-9 (her 3,000 and Zhao's 3,000 the next day)
+    is a large deal first booked by her, though her extract holds only her half of it."""
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,account,deal\n"
+        "2026-01-05,500,Zhao Lei,North,ACME,D-1\n"
+        "2026-02-03,700,Li Na,East,ACME,D-2\n"
+        "2026-02-10,3000,Li Na,East,Beta,D-9\n"
+        "2026-02-11,3000,Zhao Lei,North,Beta,D-9\n",
+        "  commission: {base_rate: 0.05}\n  new_logo: {bonus: 100}\n  deal_kicker: {at_least: 5000, rate: 0.01}\n",
     )
     extracts = publish(folder, tmp_path / "state")
     li = open_workbook(extracts["li"], read_only=True)  # as Li Na's dashboard kernel opens it
@@ -267,3 +273,47 @@ def test_a_reps_extract_credits_cash_collected_and_won_accounts_as_the_whole_wor
     assert (
         credited(zhao)["Zhao Lei"] == credited(book)["Zhao Lei"] == {"actual": 1_200.0, "collected": 1_200.0}
     )
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["instead", "overlay"])
+def test_a_scoped_extract_names_and_pays_only_its_own_people(tmp_path, overlay: bool) -> None:
+    """Zhao Lei won ACME in January; Li Na books 700 on it in February. The whole workbook credits those 700
+    to Zhao (instead of Li, or beside her as an overlay) and pays Chen Jie, East's manager, an override on
+    Li's sales. Li's extract keeps the line (her credit is the whole workbook's), but names neither Zhao nor
+    Chen; Zhao's extract credits him the 700, but does not name Li."""
+    from salesplan_widgets.model.credit import credit_sales
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.payouts import period_statements
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,account\n"
+        "2026-01-05,500,Zhao Lei,North,ACME\n"
+        "2026-02-03,700,Li Na,East,ACME\n"
+        "2026-02-05,300,Li Na,East,Beta\n",
+        "  commission: {base_rate: 0.05}\n"
+        f"  account_winner: {{months: 6, overlay: {str(overlay).lower()}}}\n"
+        "  hierarchy: [{manager: Chen Jie, team: East, override_rate: 0.01}]\n",
+    )
+    book = open_workbook(folder)
+
+    def credited(workbook) -> dict[str, float]:
+        section = incentives_of(workbook)
+        rows = credit_sales(pay_cube(workbook, section), section)
+        return rows.groupby(rows["rep"].astype(str))["actual"].sum().to_dict()
+
+    def paid(workbook) -> dict[str, float]:
+        reps = period_statements(workbook, "2026-02").reps
+        return reps.groupby(reps["rep"].astype(str))["payout"].sum().to_dict()
+
+    whole, whole_paid = credited(book), paid(book)
+    assert whole["Zhao Lei"] == 1_200.0 and whole["Li Na"] == (1_000.0 if overlay else 300.0)
+    assert whole_paid["Chen Jie"] > 0  # the manager's override on East's sales
+    extracts = publish(book, tmp_path / "state")
+    for user, rep in (("li", "Li Na"), ("zhao", "Zhao Lei")):
+        extract = open_workbook(extracts[user], read_only=True)  # as the rep's dashboard kernel opens it
+        assert credited(extract) == {rep: whole[rep]}, user
+        assert paid(extract) == {rep: whole_paid[rep]}, user
+        calculator = IncentiveCalculator(extract, period="2026-02")
+        assert calculator.reps == (rep,), user
+        assert set(calculator.statements.reps["rep"].astype(str)) == {rep}, user

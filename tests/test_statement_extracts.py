@@ -314,3 +314,67 @@ def test_the_dispute_panel_and_the_answer_speak_the_plans_language(tmp_path):
     assert "未结：等待答复" in closed.disputes.value and "还有一个问题" in closed.disputes.value
     assert "只能对已结账结算单的行提出申诉" in prepared.dispute.reason.value
     assert "申诉由结算单所属的销售代表通过 Hub 登录后提出" in outside.dispute.reason.value
+
+
+def _reads_of_publish(book, state: Path, monkeypatch) -> tuple[dict[str, int], dict[str, Path]]:
+    """How often publishing `book` reads the whole workbook's cube, its ledger and its disputes."""
+    from salesplan_widgets.workbook import disputes, ledger
+    from salesplan_widgets.workbook.workbook import Workbook
+
+    reads = {"cube": 0, "ledger": 0, "disputes": 0}
+
+    def counted(name, read):
+        def wrapper(*args, **kwargs):
+            if name != "cube" or args[0].path == book.path:  # the whole workbook's, not an extract's own
+                reads[name] += 1
+            return read(*args, **kwargs)
+
+        return wrapper
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Workbook, "cube", counted("cube", Workbook.cube))
+        patch.setattr(ledger, "read_ledger", counted("ledger", ledger.read_ledger))
+        patch.setattr(disputes, "read_disputes", counted("disputes", disputes.read_disputes))
+        extracts = publish(book, state)
+    return reads, extracts
+
+
+def test_publish_reads_the_cube_ledger_and_disputes_once_and_cuts_each_scopes_statements_from_them(
+    tmp_path, monkeypatch
+):
+    """Four extracts cost the reads of one: the whole workbook's cube, ledger and disputes are read once
+    per publication, and each extract's closed lines and disputes are what reading them for that scope's
+    reps alone gives."""
+    from salesplan_widgets.workbook.disputes import (
+        answer_inquiry,
+        dispute_status,
+        log_inquiry,
+        statement_lines,
+    )
+
+    folder = make_workbook(tmp_path / "wb")
+    asked = log_inquiry(open_workbook(folder), "2026-01", "Li", 1, "Is the Wuhan order in?", user="li")
+    answer_inquiry(open_workbook(folder), asked["id"], "Credited late", 50, "Zhou Min")
+    log_inquiry(open_workbook(folder), "2026-01", "Zhao", 1, "Zhao's own question", user="zhao")
+    log_inquiry(open_workbook(folder), "2026-01", "Wang", 1, "Wang's question", user="boss")
+    book = open_workbook(folder)
+    reads, extracts = _reads_of_publish(book, tmp_path / "state", monkeypatch)
+    assert len(extracts) == 4
+    assert (reads["ledger"], reads["disputes"]) == (2, 1)  # the ledger's state and its lines; per scope: 8, 4
+    plan = (folder / "plan.yaml").read_text(encoding="utf-8")
+    alone = tmp_path / "alone"
+    shutil.copytree(folder, alone)
+    (alone / "plan.yaml").write_text(plan.split("    fin:")[0] + "    li: {role: rep, rep: Li}\n", "utf-8")
+    reads_alone, one = _reads_of_publish(open_workbook(alone), tmp_path / "state-alone", monkeypatch)
+    assert list(one) == ["li"] and reads_alone == reads  # per scope, the cube was read once more each
+
+    for user, reps in (("li", {"Li"}), ("zhao", {"Zhao"}), ("boss", {"Li", "Wang"}), ("fin", None)):
+        own_lines = statement_lines(book, reps)
+        for entry in json.loads((extracts[user] / STATEMENTS_INDEX).read_text("utf-8")):
+            mine = own_lines[
+                (own_lines["period"].astype(str) == entry["period"]) & (own_lines["rep"] == entry["rep"])
+            ]
+            assert entry["lines"] == mine.drop(columns=["period", "rep"]).to_dict("records"), user
+        own_disputes = dispute_status(book, reps)
+        assert _disputes(extracts[user]) == json.loads(own_disputes.to_json(orient="records")), user
+    assert {d["rep"] for d in _disputes(extracts["boss"])} == {"Li", "Wang"}

@@ -140,7 +140,10 @@ def _winner_credit(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFra
     # the winner is credited with the account's sales and the cash collected on them (both marked with the
     # winner in the pay cube), not the booker's large deals or new accounts
     moved = moved.assign(**{c: 0.0 for c in OWN_FACTS if c in moved.columns and c != "collected"})
-    parts = [cube[~won], taken, moved] if rule.overlay else [cube[~won], moved]
+    # a row booked by its own winner is a scoped extract's whose booker is outside it (workbook/publish.py
+    # `within_extract`; a workbook's never are): its winner is credited once
+    kept = taken[(taken["rep"].astype(str) != taken["won_by"].astype(str)).to_numpy()]
+    parts = [cube[~won], kept, moved] if rule.overlay else [cube[~won], moved]
     return pd.concat(parts, ignore_index=True).drop(columns=list(WON))
 
 

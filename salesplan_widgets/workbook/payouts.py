@@ -67,7 +67,10 @@ def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
             )
         cube = with_slices(cube, slices)
     cube = _with_won_accounts(workbook, section, cube, by_product, accounts, deals)
-    return with_deal_facts(with_collections(cube, workbook, section), workbook, section)
+    cube = with_deal_facts(with_collections(cube, workbook, section), workbook, section)
+    from salesplan_widgets.workbook.publish import within_extract
+
+    return within_extract(workbook, section, cube)  # a hub user's extract names only their scope's people
 
 
 def _with_won_accounts(workbook, section, cube, by_product, accounts, deals) -> pd.DataFrame:

@@ -29,8 +29,9 @@ from ruamel.yaml import YAML
 from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema import Plan, Reports, Sources
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.plan import PLAN_FILE
-from salesplan_widgets.workbook.statement_extracts import copy_statements
+from salesplan_widgets.workbook.statement_extracts import WholeStatements, copy_statements, whole_statements
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook, open_workbook
 
 STATE_ENV = "SALESPLAN_HUB_STATE"
@@ -166,6 +167,52 @@ def access_problems(plan: Plan, cube: pd.DataFrame, file: str = PLAN_FILE) -> li
     return problems
 
 
+def extract_scope(workbook: Workbook) -> Scope | None:
+    """The scope a published extract was written for; None for a workbook that is no extract."""
+    path = workbook.path / SCOPE_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    listed = lambda key: None if data.get(key) is None else tuple(data[key])  # noqa: E731
+    return Scope(data["user"], data["role"], teams=listed("teams"), reps=listed("reps"))
+
+
+def within_extract(workbook: Workbook, section: IncentivesSection, cube: pd.DataFrame) -> pd.DataFrame:
+    """An extract's pay cube naming only the people of its scope, each credited as the whole workbook credits
+    them (the pay cube of a workbook that is no extract is returned as it is).
+
+    A new account's sales booked by another rep than its winner (`won_by`) concern two reps, and an
+    extract keeps them when either is in its scope (`Scope.credits`). When the other one is outside it:
+    - the winner: the sales leave the booker (dropped), or stay the booker's own as an overlay;
+    - the booker: the row is named after the winner, whom `credit_sales` then credits once.
+    """
+    from salesplan_widgets.model.credit import NOT_WON, WON
+
+    scope = extract_scope(workbook)
+    if scope is None or "won_by" not in cube.columns or section.account_winner is None:
+        return cube
+    won = ~cube["won_by"].astype(str).isin([NOT_WON, ""]).to_numpy()
+    booker = scope.mask(cube).to_numpy()
+    winner = scope.mask(pd.DataFrame({"rep": cube["won_by"], "team": cube["won_team"]})).to_numpy()
+    if not (won & (booker != winner)).any():
+        return cube
+    cube = cube.astype({c: str for c in WON})  # a copy, whatever the marks' dtype
+    others_won = won & booker & ~winner
+    if section.account_winner.overlay:
+        cube.loc[others_won, list(WON)] = NOT_WON
+    else:
+        cube = cube[~others_won].copy()
+        won, booker, winner = won[~others_won], booker[~others_won], winner[~others_won]
+    others_booked = won & ~booker & winner
+    for column, source in (("rep", "won_by"), ("team", "won_team")):
+        if column not in cube.columns:
+            continue
+        values = cube[column].astype(str).to_numpy(copy=True)
+        values[others_booked] = cube[source].astype(str).to_numpy()[others_booked]
+        cube[column] = values
+    return cube.reset_index(drop=True)
+
+
 def _private_group(user: str) -> int | None:
     try:
         return grp.getgrnam(os_account(user)).gr_gid
@@ -222,6 +269,12 @@ def _scoped_sales(book: Workbook, scope: Scope, target: Path) -> list[str]:
 def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_accounts: bool) -> dict:
     plan = book.plan
     wanted = role_dashboards(plan, scope.role)
+    incentives = plan.incentives
+    if incentives is not None and incentives.hierarchy:  # a manager outside the scope is not named in it
+        managers = pd.DataFrame([(h.manager, h.team) for h in incentives.hierarchy], columns=["rep", "team"])
+        shown = scope.mask(managers).to_numpy()
+        kept = [h for h, keep in zip(incentives.hierarchy, shown, strict=True) if keep]
+        incentives = incentives.model_copy(update={"hierarchy": kept})
     sources = {
         "sales": {"path": "data/sales.parquet", "format": "parquet", "columns": {c: c for c in sales_columns}}
     }
@@ -231,6 +284,7 @@ def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_ac
     scoped = plan.model_copy(
         update={
             "access": None,
+            "incentives": incentives,
             "sources": Sources.model_validate(sources),
             "reports": Reports(templates=[], dashboards=wanted),
         }
@@ -254,38 +308,59 @@ def public_recognition(book: Workbook, cube: pd.DataFrame) -> str | None:
     return f"<!-- {month} -->\n{section}"
 
 
-def write_extract(
-    book: Workbook,
-    targets: pd.DataFrame,
-    scope: Scope,
-    extracts: Path,
-    recognition: str | None = None,
-    counted: list | None = None,
-) -> Path:
+@dataclass(frozen=True)
+class Whole:
+    """What every scope's extract is cut from, read once per publication rather than once per scope."""
+
+    targets: pd.DataFrame  # the targets in force, rep and team as text
+    accounts: pd.DataFrame | None  # the account master, None without one
+    statements: WholeStatements  # the cube's reps, the ledger's state and lines, the disputes
+    counted: list  # `counted_facts`
+    recognition: str | None  # `public_recognition`
+
+
+def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
+    """Read the whole workbook's parts that extracts are cut from (`cube`: the workbook's, if read)."""
+    from salesplan_widgets.workbook.targets import plan_targets
+
+    cube = book.cube() if cube is None else cube
+    targets, _saved = plan_targets(book, cube)
+    return Whole(
+        targets=targets.assign(rep=targets["rep"].astype(str), team=targets["team"].astype(str)),
+        accounts=book.accounts(),
+        statements=whole_statements(book, cube),
+        counted=counted_facts(book),
+        recognition=public_recognition(book, cube),
+    )
+
+
+def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | None = None) -> Path:
     """Write one scope's extract beside the others and switch `extracts/<user>` to it; return that link.
-    `counted`: the whole workbook's `counted_facts`, when the caller writes several extracts."""
+    `whole`: the workbook's parts read once (`read_whole`), when the caller writes several extracts."""
+    whole = read_whole(book) if whole is None else whole
     extracts.mkdir(parents=True, exist_ok=True)
     version = Path(tempfile.mkdtemp(prefix=f".{scope.user}.", dir=extracts))
     try:
         (version / "data").mkdir()
         sales_columns = _scoped_sales(book, scope, version / "data" / "sales.parquet")
-        accounts = book.accounts()
+        accounts = whole.accounts
         if accounts is not None:
             mapped = list(book.plan.sources.accounts.columns)
             accounts[scope.mask(accounts)][mapped].to_csv(version / "data" / "accounts.csv", index=False)
+        targets = whole.targets
         scoped_targets = targets[scope.mask(targets)].assign(period=lambda t: t["period"].astype(str))
         (version / TABLES_DIR).mkdir()
         scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
-        copy_statements(book, scope, book.cube(), version)  # only the statements the scope may read
+        copy_statements(book, scope, whole.statements, version)  # only the statements the scope may read
         _write_yaml(version / PLAN_FILE, _extract_plan(book, scope, sales_columns, accounts is not None))
         (version / SCOPE_FILE).write_text(json.dumps(scope.as_json(), ensure_ascii=False), encoding="utf-8")
-        if recognition is not None:
+        if whole.recognition is not None:
             (version / RECOGNITION_FILE).parent.mkdir()
-            (version / RECOGNITION_FILE).write_text(recognition, encoding="utf-8")
+            (version / RECOGNITION_FILE).write_text(whole.recognition, encoding="utf-8")
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
-        _keep_counted_facts(extract, scope, counted_facts(book) if counted is None else counted)
+        _keep_counted_facts(extract, scope, whole.counted)
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -348,8 +423,6 @@ def publish(workbook: Workbook | str | Path, state: Path | None = None) -> dict[
 
     Raises PlanError when the plan has no `access` section or names teams or reps the data does not.
     """
-    from salesplan_widgets.workbook.targets import plan_targets
-
     book = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
     if book.plan.access is None:
         raise PlanError(
@@ -366,17 +439,11 @@ def publish(workbook: Workbook | str | Path, state: Path | None = None) -> dict[
     problems = access_problems(book.plan, cube, str(book.path / PLAN_FILE))
     if problems:
         raise PlanError(problems)
-    targets, _saved = plan_targets(book, cube)
-    targets = targets.assign(rep=targets["rep"].astype(str), team=targets["team"].astype(str))
     extracts = (state or state_dir(book)) / EXTRACTS_DIR
     extracts.mkdir(parents=True, exist_ok=True)
     extracts.chmod(0o711)  # users reach their own extract by name; nobody may list the others
-    recognition = public_recognition(book, cube)
-    counted = counted_facts(book)
-    written = {
-        scope.user: write_extract(book, targets, scope, extracts, recognition, counted)
-        for scope in scopes(book.plan)
-    }
+    whole = read_whole(book, cube)
+    written = {scope.user: write_extract(book, scope, extracts, whole) for scope in scopes(book.plan)}
     for stale in _unlisted(extracts, written):  # users no longer in the plan: their access ends here
         stale.unlink()
         _drop_old_versions(extracts, stale.name, keep=None, count=0)

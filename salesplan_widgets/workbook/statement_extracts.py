@@ -3,7 +3,8 @@
 A statement is the most personal file salesplan writes, so the selection starts from the reps a scope may
 read and looks up only their folders (`rep_folder`); only finance's extract lists every folder. Each
 period is labelled with the ledger's last event for it (prepared, approved or closed), so a dashboard can
-say plainly whether a statement is final. A closed statement's entry also lists its numbered lines (rule and
+say plainly whether a statement is final. What every scope's copy is cut from (the cube's reps and teams,
+the ledger, the disputes) is read once per publication (`whole_statements`), not once per scope. A closed statement's entry also lists its numbered lines (rule and
 amount, as the ledger paid them), and `statements/disputes.json` holds the status of the scope's reps'
 disputes (workbook/disputes.py), so a rep can pick a line to dispute and read the answer from the extract
 alone. Copying only: documents are rendered by report/statement_documents.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -55,12 +57,31 @@ def _documents(folder: Path, period: str) -> dict[str, dict[str, str]]:
     return found
 
 
-def copy_statements(book: Workbook, scope, cube: pd.DataFrame, target: Path) -> list[dict]:
+@dataclass(frozen=True)
+class WholeStatements:
+    """The whole workbook's statement inputs, read once and cut for each scope by `copy_statements`."""
+
+    sellers: pd.DataFrame  # each (rep, team) of the cube: whose statements a scope may read
+    status: dict[str, str]  # period -> the ledger's last event for it
+    lines: dict[tuple[str, str], list[dict]]  # (period, rep) -> the closed statement's numbered lines
+    disputes: pd.DataFrame  # every inquiry's status (`dispute_status`)
+
+
+def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
+    """Read the cube's reps, the ledger and the disputes once, for every scope's statements."""
+    return WholeStatements(
+        sellers=cube[["rep", "team"]].astype(str).drop_duplicates().reset_index(drop=True),
+        status=ledger_status(book),
+        lines=_lines_by_statement(book, None),
+        disputes=dispute_status(book),
+    )
+
+
+def copy_statements(book: Workbook, scope, whole: WholeStatements, target: Path) -> list[dict]:
     """Copy the statement documents `scope` may read into `target`/statements and write its index."""
-    reps = readable_reps(scope, cube)
-    names = {rep_folder(r): r for r in sorted(set(cube["rep"].astype(str)) - {"all"} | (reps or set()))}
-    status = ledger_status(book)
-    lines = _lines_by_statement(book, reps)
+    reps = readable_reps(scope, whole.sellers)
+    names = {rep_folder(r): r for r in sorted(set(whole.sellers["rep"]) - {"all"} | (reps or set()))}
+    status, lines = whole.status, whole.lines
     entries = []
     reports = book.path / REPORTS_DIR
     periods = sorted(p for p in reports.iterdir() if p.is_dir()) if reports.is_dir() else []
@@ -97,7 +118,9 @@ def copy_statements(book: Workbook, scope, cube: pd.DataFrame, target: Path) -> 
     index = target / STATEMENTS_INDEX
     index.parent.mkdir(parents=True, exist_ok=True)
     index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
-    disputes = dispute_status(book, reps)
+    disputes = whole.disputes
+    if reps is not None:
+        disputes = disputes[disputes["rep"].isin(reps)].reset_index(drop=True)
     (target / DISPUTES_INDEX).write_text(  # NaN (no adjustment) is written as null
         disputes.to_json(orient="records", force_ascii=False, indent=1), encoding="utf-8"
     )

@@ -213,16 +213,17 @@ class Workbook:
 
     def cached(self, name: str, compute: Callable[[], pd.DataFrame], asked: object = None) -> pd.DataFrame:
         """A table computed from the data (a cube: period × dimensions × measures), kept on disk as
-        `.cache/<name>-<data fingerprint>.parquet` so that each later process reads it instead of scanning the
+        `.cache/<name>-<key>-<data fingerprint>.parquet` so that each later process reads it instead of scanning the
         sources again; one file per `name`, replaced when the data changes. `asked` (JSON-able: the rules it
-        was computed for) is hashed into the name with the package's version. Read-only, it is kept in
-        memory for this workbook object only."""
+        was computed for) is hashed into the name with the package's version, so that a table an older
+        salesplan computed (other columns, other rules) is never read back after an upgrade; the data's
+        fingerprint itself holds no version (a report still names the same data). Read-only, it is kept
+        in memory for this workbook object only."""
         from salesplan_widgets import __version__
         from salesplan_widgets.workbook.cube import read_cube, write_cube
 
-        if asked is not None:
-            digest = hashlib.sha256(json.dumps([asked, __version__], default=str).encode()).hexdigest()
-            name = f"{name}-{digest[:8]}"
+        digest = hashlib.sha256(json.dumps([asked, __version__], default=str).encode()).hexdigest()
+        base, name = name, f"{name}-{digest[:8]}"
 
         fingerprint = self.data_fingerprint()
         cache = self.path / CACHE_DIR / f"{name}-{fingerprint}.parquet"
@@ -234,8 +235,13 @@ class Workbook:
         if self.read_only:  # computed in memory, kept for this workbook object only
             self._memory_cubes[cache.name] = frame
             return frame
-        for stale in cache.parent.glob(f"{glob.escape(name)}-{'?' * len(fingerprint)}.parquet"):
-            stale.unlink(missing_ok=True)
+        stale = [f"{glob.escape(name)}-{'?' * len(fingerprint)}.parquet"]
+        if asked is None:  # one table whatever was asked (the cube): other versions' copies are stale too
+            stale += [f"{glob.escape(base)}-{'?' * len(digest[:8])}-{'?' * len(fingerprint)}.parquet",
+                      f"{glob.escape(base)}-{'?' * len(fingerprint)}.parquet"]  # fmt: skip
+        for pattern in stale:
+            for path in cache.parent.glob(pattern):
+                path.unlink(missing_ok=True)
         with atomic_path(cache) as tmp:
             write_cube(frame, tmp)
         return frame
