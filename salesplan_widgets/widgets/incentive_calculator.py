@@ -10,7 +10,9 @@ closed month, what closing would pay for an open one), the estimator says what i
 (`payment_estimate`) and the simulation costs them from each rep's history. Every figure comes from
 `model/`; this view holds traits (`section`, `statements`, `statement_table`, `estimate`,
 `simulation_table`, `leaderboard_table`, `message`) so it can be driven and tested without a browser.
-Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message.
+Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message. An open widget
+follows its workbook: each redraw compares the data's file stamps (`Workbook.data_fingerprint`) and the
+ledger's (`ledger_stamp`) with those it read, and reads again only what depends on the files that changed.
 """
 
 from __future__ import annotations
@@ -192,16 +194,13 @@ class IncentiveCalculator(widgets.VBox):
         self.locale, self.currency = self.workbook.locale, self.workbook.currency
         set_locale(self.locale)
         self.saved = incentives_of(self.workbook)
-        quotas = load_quotas(self.workbook, allow_provisional=True)
         # pay is measured by month: at a weekly grain, weeks count in the calendar's months
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)
-        self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
-        # the cube the plan is paid on: account and deal splits, cash collected, per-deal facts (issue 12)
-        self.cube = self.calendar.in_months(pay_cube(self.workbook, self.saved))
-        self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
-        self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))
-        self.reps = tuple(sorted(self.cube["rep"].unique()))
+        # what the data gives (cube, quotas, months, reps, returns): read now, again when the data changes
+        self._data_fingerprint: str | None = None
+        self._data_unreadable = False  # the last attempt to read changed data failed (and says so)
+        self._read_data()
 
         # -- plan controls
         c = self.saved.commission
@@ -315,7 +314,7 @@ class IncentiveCalculator(widgets.VBox):
         self.statement_panel = widgets.HTML()
         self.payment_panel = widgets.HTML()
         self.cash_rules_panel = widgets.HTML()
-        # ledger lines, returns, manual lines: read when first used, again when the ledger's files change
+        # ledger lines and manual lines: read when first used, again when the ledger's files change
         self._ledger_inputs: tuple | None = None
         self._ledger_stamp: tuple | None = None
         self.extra_control = widgets.FloatText(description=_("Close more"), value=0.0, step=10_000)
@@ -500,7 +499,51 @@ class IncentiveCalculator(widgets.VBox):
     @observe("rep")
     def _rep_changed(self, change) -> None:
         if getattr(self, "_ready", False) and self.statements is not None:
-            self._show_statement()
+            if self._data_changed():
+                self.refresh()  # the new data for every rep, then this one's statement
+            else:
+                self._show_statement()
+
+    # -- the data: read again when its files change ---------------------------------------------------
+    def _data_changed(self) -> bool:
+        return self.workbook.data_fingerprint() != self._data_fingerprint
+
+    def _read_data(self) -> None:
+        """Read what the data sources give: the pay cube, the quotas (provisional ones come from the
+        sales), the months and reps it holds; the deals' returns and won accounts are read again when next
+        used. All or nothing: a source that fails to read leaves the figures as they were."""
+        fingerprint = self.workbook.data_fingerprint()  # before reading: a change meanwhile is seen next time
+        quotas = load_quotas(self.workbook, allow_provisional=True)
+        # the cube the plan is paid on: account and deal splits, cash collected, per-deal facts (issue 12)
+        cube = self.calendar.in_months(pay_cube(self.workbook, self.saved))
+        self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
+        self.cube = cube
+        self.periods = tuple(str(p) for p in sorted(cube["period"].unique()))
+        self.reps = tuple(sorted(cube["rep"].unique()))
+        self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
+        self._returns: pd.DataFrame | None = None  # the deals' returns (with a clawback), read when used
+        self._returns_read = False
+        self._data_fingerprint = fingerprint
+
+    def follow_data(self) -> bool:
+        """Read the data again if its files changed since it was read (another month of sales dropped in by
+        the analyst or a scheduler, a new receipts file), so the open widget shows it at the next redraw;
+        the month and rep pickers then offer the new months and reps. A stat per source when nothing
+        changed. Returns whether it read; a source that fails to read raises and keeps the old figures."""
+        if not self._data_changed():
+            return False
+        self._read_data()
+        ready, self._ready = self._ready, False  # the pickers' new options are not a change of month or rep
+        try:
+            period, rep = self.period, self.rep
+            self.period_control.options = list(reversed(self.periods))
+            self.rep_control.options = list(self.reps)
+            self.period_control.value = period if period in self.periods else (
+                self._default_month() or self.periods[-1])  # fmt: skip
+            self.rep_control.value = rep if rep in self.reps else self.reps[0]
+        finally:
+            self._ready = ready
+        return True
 
     def _default_month(self) -> str | None:
         """The latest month with sales that also has quotas: the one a statement can be worked out for
@@ -514,8 +557,19 @@ class IncentiveCalculator(widgets.VBox):
         return float(month.median()) if len(month) else 1.0
 
     def refresh(self) -> None:
-        """Recompute statements, curve and leaderboard for the design and period; move the marks."""
+        """Recompute statements, curve and leaderboard for the design and period; move the marks. Data
+        changed since the last redraw (a new month of sales, another receipts file) is read first."""
         set_locale(self.locale)
+        try:
+            if self.follow_data() and self._data_unreadable:  # readable again: its message goes
+                self._data_unreadable = False
+                self._flag_cliffs(self.section)
+        except SalesplanError as exc:
+            self._data_unreadable = True
+            self.message = "\n".join([_("The data changed but cannot be read; the figures shown are from "
+                                         "before the change."), str(exc)])  # fmt: skip
+            self.message_panel.value = message_box(self.message.split("\n"), kind="error")
+            return
         try:
             self.statements = payout_statements(
                 self.section, self.cube, self.quotas, self.period, self.currency, self.fiscal_year_start
@@ -611,26 +665,28 @@ class IncentiveCalculator(widgets.VBox):
 
     def _ledger(self) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
         """The ledger's lines, the deals' returns and the manual adjustments entered: read when first used,
-        and the ledger again whenever its files changed since (a close or a manual line made elsewhere, by
-        the CLI or another analyst, shows at the next redraw without a new widget; a stat per call). The
-        returns come from the sales, which the widget reads once, like its cube."""
+        the ledger again whenever its files changed since (a close or a manual line made elsewhere, by the
+        CLI or another analyst, shows at the next redraw without a new widget; a stat per call), the returns
+        again when the sales changed (`follow_data`)."""
         from salesplan_widgets.workbook.ledger import ledger_stamp
 
         stamp = ledger_stamp(self.workbook)
         if self._ledger_inputs is None or stamp != self._ledger_stamp:
             from salesplan_widgets.workbook.adjustments import read_adjustments
             from salesplan_widgets.workbook.ledger import read_ledger
+
+            self._ledger_inputs = (read_ledger(self.workbook).lines, read_adjustments(self.workbook))
+            self._ledger_stamp = stamp
+        if not self._returns_read:
             from salesplan_widgets.workbook.returns import deal_returns
 
-            if self._ledger_inputs is not None:
-                returns = self._ledger_inputs[1]
-            elif self.saved.clawback:
-                returns = deal_returns(self.workbook, self.saved, needs_products(self.saved))
-            else:
-                returns = None
-            self._ledger_inputs = (read_ledger(self.workbook).lines, returns, read_adjustments(self.workbook))
-            self._ledger_stamp = stamp
-        return self._ledger_inputs
+            section = self.saved
+            self._returns = (
+                deal_returns(self.workbook, section, needs_products(section)) if section.clawback else None
+            )
+            self._returns_read = True
+        lines, manual = self._ledger_inputs
+        return lines, self._returns, manual
 
     def _closed(self) -> bool:
         ledger = self._ledger()[0]
@@ -772,7 +828,10 @@ class IncentiveCalculator(widgets.VBox):
 
     # -- estimator and simulation ---------------------------------------------------------------------
     def run_estimate(self) -> Estimate:
-        """What the rep earns if they close `extra` more this period, line by line."""
+        """What the rep earns if they close `extra` more this period, line by line (on the data as it is now:
+        changed data redraws the statement first)."""
+        if self._data_changed():
+            self.refresh()
         self.estimate = estimate_earnings(
             self.section, self.cube, self.quotas, self.period, self.rep, self.extra,
             currency=self.currency, fiscal_year_start=self.fiscal_year_start,
@@ -828,7 +887,10 @@ class IncentiveCalculator(widgets.VBox):
                             held=held_balance(settled, self.currency) / scale)  # fmt: skip
 
     def simulate(self, draws: int = SIM_DRAWS, seed: int = 0) -> pd.DataFrame:
-        """Next month under the design and the saved plan, on the same seeded draws."""
+        """Next month under the design and the saved plan, on the same seeded draws (from the data as it is
+        now: changed data redraws the statement first)."""
+        if self._data_changed():
+            self.refresh()
         period = pd.Period(self.period, "M")
         nxt = self.quotas[self.quotas["period"] == period + 1].groupby("rep")["target"].sum()
         if nxt.empty:
