@@ -44,7 +44,14 @@ from salesplan_widgets.model.recognition import (
     needs_new_accounts,
     rep_metrics,
 )
-from salesplan_widgets.model.simulation import compare_designs, payout_cost, rule_history, simulate_sales
+from salesplan_widgets.model.simulation import (
+    HISTORY_MONTHS,
+    compare_designs,
+    leaver_rate,
+    payout_cost,
+    rule_history,
+    simulate_sales,
+)
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
@@ -185,6 +192,8 @@ class IncentiveCalculator(widgets.VBox):
     payment_table = Instance(pd.DataFrame, allow_none=True, help="The rep's payment lines for the month "
                              "(commission, clawback, holdback, draw, manual) with their explanation.")  # fmt: skip
     simulation_table = Instance(pd.DataFrame, allow_none=True, help="Both designs on the same draws.")
+    leavers_per_year = Float(None, allow_none=True, min=0.0, max=1.0, help="Share of reps leaving per year in "
+                             "the simulation (0.2: one in five); None: the rate the history gives.")  # fmt: skip
     leaderboard_table = Instance(pd.DataFrame, allow_none=True, help="The first leaderboard of the plan.")
     badge_table = Instance(pd.DataFrame, allow_none=True, help="Badges earned by the period.")
     message = Unicode("", help="The last validation, save or data message shown to the user.")
@@ -324,6 +333,17 @@ class IncentiveCalculator(widgets.VBox):
         self.simulate_button = widgets.Button(description=_("Simulate next month"))
         self.simulate_button.on_click(lambda _b: self.simulate())
         self.simulation_panel = widgets.HTML()
+        # "what if 20% leave": the leavers' rate the simulation uses, by default the history's (shown)
+        self.leavers_from_history_control = widgets.Checkbox(
+            description=_("Leavers as in the history"), value=True
+        )
+        self.leaver_rate_control = widgets.BoundedFloatText(
+            description=_("Leavers (% a year)"), min=0.0, max=PERCENT, step=5.0, disabled=True
+        )
+        self._showing_leavers = False  # the controls being set from the trait, not by the analyst
+        self._simulated: tuple[int, int] | None = None  # the draws and seed of the last simulation
+        self.leavers_from_history_control.observe(self._leaver_controls_changed, "value")
+        self.leaver_rate_control.observe(self._leaver_controls_changed, "value")
         self.leaderboard_panel = widgets.HTML()
         widgets.link((self.period_control, "value"), (self, "period"))
         widgets.link((self.rep_control, "value"), (self, "rep"))
@@ -357,7 +377,9 @@ class IncentiveCalculator(widgets.VBox):
                 widgets.VBox([widgets.HBox([self.period_control, self.rep_control]), self.summary_panel,
                               self.statement_panel, self.payment_panel]),
                 widgets.VBox([widgets.HBox([self.extra_control, self.estimate_button]), self.estimate_panel]),
-                widgets.VBox([self.simulate_button, self.simulation_panel, self.histogram_figure, self.cost_figure]),
+                widgets.VBox([widgets.HBox([self.simulate_button, self.leavers_from_history_control,
+                                            self.leaver_rate_control]),
+                              self.simulation_panel, self.histogram_figure, self.cost_figure]),
                 self.leaderboard_panel,
             ]
         )  # fmt: skip
@@ -587,6 +609,7 @@ class IncentiveCalculator(widgets.VBox):
         with self.saved_line.hold_sync():
             self.saved_line.x, self.saved_line.y = CURVE_POINTS, saved
         set_value_ticks(self.curve_figure.axes[1], [*design, *saved], self.locale)
+        self._show_leaver_rate()
         self._show_summary()
         self._show_cash_rules()
         self._show_statement()
@@ -873,6 +896,43 @@ class IncentiveCalculator(widgets.VBox):
         return (f"<h4>{html.escape(_('Paid when'))}</h4><p>{html.escape(' '.join(parts))}</p>"
                 + html_table([_("Rule"), _("Now"), _("Then"), _("Difference")], rows, numeric={1, 2, 3}))  # fmt: skip
 
+    def _simulation_history(self) -> pd.DataFrame:
+        """The pay cube up to the month: what the simulation of the next month draws from."""
+        return self.cube[self.cube["period"] <= pd.Period(self.period, "M")]
+
+    def history_leaver_rate(self) -> float:
+        """The share of reps leaving per year that the history gives: the design's relief dates over the
+        simulation's history window (`leaver_rate`, as `rule_history` works it out). The default."""
+        history = self._simulation_history()
+        if len(history):
+            history = history[history["period"] > history["period"].max() - HISTORY_MONTHS]
+        return leaver_rate(history, self.section)
+
+    def _show_leaver_rate(self) -> None:
+        """The leavers' controls as the trait says: the history's rate (greyed) or the one typed."""
+        by_hand = self.leavers_per_year is not None
+        rate = self.leavers_per_year if by_hand else self.history_leaver_rate()
+        self._showing_leavers = True
+        try:
+            self.leavers_from_history_control.value = not by_hand
+            self.leaver_rate_control.disabled = not by_hand
+            self.leaver_rate_control.value = _shown(rate)
+        finally:
+            self._showing_leavers = False
+
+    def _leaver_controls_changed(self, change) -> None:
+        if not self._showing_leavers:
+            by_hand = not self.leavers_from_history_control.value
+            self.leavers_per_year = _fraction(self.leaver_rate_control.value) if by_hand else None
+
+    @observe("leavers_per_year")
+    def _leavers_changed(self, change) -> None:
+        if not getattr(self, "_ready", False):
+            return
+        self._show_leaver_rate()
+        if self._simulated is not None:  # the table on show reruns with the new rate, on the same draws
+            self.simulate(*self._simulated)
+
     def _rule_history(self, history: pd.DataFrame, reps: pd.Index):
         """What the history says per unit of sales about cash, margin, deals, returns; ledger balances."""
         from salesplan_widgets.model.draws import draw_balance
@@ -884,13 +944,15 @@ class IncentiveCalculator(widgets.VBox):
         scale = 10 ** minor_unit(self.currency)
         return rule_history(history, reps, self.section, returns=returns,
                             draw_balance=draw_balance(settled) / scale,
-                            held=held_balance(settled, self.currency) / scale)  # fmt: skip
+                            held=held_balance(settled, self.currency) / scale,
+                            leavers_per_year=self.leavers_per_year)  # fmt: skip
 
     def simulate(self, draws: int = SIM_DRAWS, seed: int = 0) -> pd.DataFrame:
         """Next month under the design and the saved plan, on the same seeded draws (from the data as it is
         now: changed data redraws the statement first)."""
         if self._data_changed():
             self.refresh()
+        self._simulated = (draws, seed)
         period = pd.Period(self.period, "M")
         nxt = self.quotas[self.quotas["period"] == period + 1].groupby("rep")["target"].sum()
         if nxt.empty:
@@ -901,7 +963,7 @@ class IncentiveCalculator(widgets.VBox):
             self.simulation_panel.value = message_box([self.message])
             self.simulation_table = pd.DataFrame()
             return self.simulation_table
-        history = self.cube[self.cube["period"] <= period]
+        history = self._simulation_history()
         sim = simulate_sales(history, nxt, draws=draws, seed=seed)
         month = str(period + 1)  # role plans: each rep under the plan and version in force next month
         designs = {_("Design"): self.section, _("Saved plan"): self.saved}
@@ -948,10 +1010,16 @@ class IncentiveCalculator(widgets.VBox):
             rows,
             numeric=set(range(1, 5 + len(shown))),
         )
-        if rules.leaver_rate > 0:  # the rate the leavers' columns rest on, where the analyst can check it
+        rate = lambda v: fmt_percent(v, self.locale, decimals=1)  # noqa: E731
+        note = None  # the rate the leavers' columns rest on, where the analyst can check it
+        if self.leavers_per_year is not None:
+            note = _("Leavers: {rate} of reps a year, as set above (the history gives {history})").format(
+                rate=rate(rules.leaver_rate), history=rate(self.history_leaver_rate()))  # fmt: skip
+        elif rules.leaver_rate > 0:
             note = _(
                 "Leavers: {rate} of reps a year, from the plan's relief dates over the sales history"
-            ).format(rate=fmt_percent(rules.leaver_rate, self.locale, decimals=1))
+            ).format(rate=rate(rules.leaver_rate))
+        if note:
             self.simulation_panel.value += f"<p>{html.escape(note)}</p>"
         return self.simulation_table
 
