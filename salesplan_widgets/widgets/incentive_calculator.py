@@ -528,16 +528,19 @@ class IncentiveCalculator(widgets.VBox):
 
     # -- the data: read again when its files change ---------------------------------------------------
     def _data_changed(self) -> bool:
-        return self.workbook.data_fingerprint() != self._data_fingerprint
+        """The data files changed since they were read, or the saved plan the pay cube and the returns were
+        read for (a rule saved since may need deal facts, slices or returns it did not)."""
+        return self.workbook.data_fingerprint() != self._data_fingerprint or self._read_for is not self.saved
 
     def _read_data(self) -> None:
         """Read what the data sources give: the pay cube, the quotas (provisional ones come from the
         sales), the months and reps it holds; the deals' returns and won accounts are read again when next
         used. All or nothing: a source that fails to read leaves the figures as they were."""
         fingerprint = self.workbook.data_fingerprint()  # before reading: a change meanwhile is seen next time
+        section = self.saved
         quotas = load_quotas(self.workbook, allow_provisional=True)
         # the cube the plan is paid on: account and deal splits, cash collected, per-deal facts (issue 12)
-        cube = self.calendar.in_months(pay_cube(self.workbook, self.saved))
+        cube = self.calendar.in_months(pay_cube(self.workbook, section))
         self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
         self.cube = cube
         self.periods = tuple(str(p) for p in sorted(cube["period"].unique()))
@@ -545,7 +548,7 @@ class IncentiveCalculator(widgets.VBox):
         self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
         self._returns: pd.DataFrame | None = None  # the deals' returns (with a clawback), read when used
         self._returns_read = False
-        self._data_fingerprint = fingerprint
+        self._data_fingerprint, self._read_for = fingerprint, section
 
     def follow_data(self) -> bool:
         """Read the data again if its files changed since it was read (another month of sales dropped in by
