@@ -8,12 +8,13 @@ capped at 300), a 30-day clawback window, 20% held to the quarter end, January c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from test_estimator_rules import SALES, make_workbook
-from test_incentive_calculator import _close_elsewhere
+from test_incentive_calculator import _close_elsewhere, _with_new_accounts_boards
 
 from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
 
@@ -127,3 +128,23 @@ def test_a_saved_rule_that_needs_deal_facts_pays_in_the_open_widget(folder):
     kicker = calc.statement_table[calc.statement_table["component"] == "deal_kicker"]
     assert kicker["amount"].tolist() == [100.0]
     assert payout_of(calc, "Chen") == 600.0  # 5,000 × 10% + one deal of at least 5,000
+
+
+def board(calc: IncentiveCalculator, name: str) -> dict[str, str]:
+    """A leaderboard as shown in the panel: rep -> value."""
+    part = calc.leaderboard_panel.value.split(f"<h4>{name}</h4>")[1].split("<h4>")[0]
+    return dict(re.findall(r'<td>([^<]+)</td><td>[^<]*</td><td class="num">([^<]+)</td>', part))
+
+
+def test_a_new_accounts_board_counts_the_accounts_in_sales_written_since(folder):
+    plan = folder / "plan.yaml"  # each order its own account, and boards on accounts won
+    plan.write_text(plan.read_text().replace("deal: order_no}", "deal: order_no, account: order_no}"))
+    _with_new_accounts_boards(folder)
+    calc = IncentiveCalculator(folder, period="2026-02", rep="Chen")
+    # C2 and L2 first sold in February, C1 and L1 in January
+    assert board(calc, "New accounts") == {"Chen": "1", "Li": "1"}
+    assert board(calc, "New accounts this year") == {"Chen": "2", "Li": "2"}
+    write_sales(folder, [*SALES, ("2026-02-20", 3000, "Chen", "C3")])
+    calc.refresh()
+    assert board(calc, "New accounts") == {"Chen": "2", "Li": "1"}
+    assert board(calc, "New accounts this year") == {"Chen": "3", "Li": "2"}
