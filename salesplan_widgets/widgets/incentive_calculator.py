@@ -172,8 +172,10 @@ class IncentiveCalculator(widgets.VBox):
     plan's ``incentives:`` section), edited through the controls or `set_bands`; each change recomputes
     `statements` for every rep, the chosen rep's `statement_table`, the payout `curve_table` of the
     design against the saved plan, and the leaderboard and badges. `run_estimate` says what the rep earns
-    by selling `extra` more, `simulate` compares both designs on the same draws, and `save` writes the
-    design into the plan (version-checked) and returns whether it did; `message` says why not.
+    by selling `extra` more, `simulate` compares both designs on the same draws (leavers at
+    `leavers_per_year`, by default the history's rate), and `save` writes the design into the plan
+    (version-checked) and returns whether it did; `message` says why not. Data changed on disk since it
+    was read is read again at the next redraw (`follow_data`).
     """
 
     section = Instance(IncentivesSection, help="The plan being designed (valid; invalid edits are refused).")
