@@ -148,3 +148,22 @@ def test_a_new_accounts_board_counts_the_accounts_in_sales_written_since(folder)
     calc.refresh()
     assert board(calc, "New accounts") == {"Chen": "2", "Li": "1"}
     assert board(calc, "New accounts this year") == {"Chen": "3", "Li": "2"}
+
+
+def test_a_split_saved_elsewhere_changes_the_quotas_at_the_next_redraw(folder):
+    """Targets of 1,000 a month per rep, then 2,500 saved by another analyst's task splitter: Chen's 5,000
+    in February is 500% of quota, then 200%; the sales are not read again."""
+    from salesplan_widgets.workbook import open_workbook
+
+    calc = IncentiveCalculator(folder, period="2026-02", rep="Chen")
+    assert "quota CN¥1,000.00, attainment 500.0%" in calc.statement_panel.value
+    cube = calc.cube
+    months = pd.period_range("2026-01", periods=12, freq="M")
+    elsewhere = open_workbook(folder)
+    elsewhere.write_table(
+        "targets", pd.DataFrame([(m, r, 2_500.0) for m in months for r in ("Chen", "Li")],
+                                columns=["period", "rep", "target"])
+    )  # fmt: skip
+    calc.refresh()
+    assert "quota CN¥2,500.00, attainment 200.0%" in calc.statement_panel.value
+    assert calc.cube is cube

@@ -59,6 +59,7 @@ from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products, pay_cube
 from salesplan_widgets.workbook.plan import builtin_message
 from salesplan_widgets.workbook.plan_warnings import cliff_warnings
+from salesplan_widgets.workbook.versions import targets_stamp
 
 CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%
 PERCENT = 100.0  # rates and attainments are typed and shown as percents: 5 means 5%
@@ -523,7 +524,7 @@ class IncentiveCalculator(widgets.VBox):
     @observe("rep")
     def _rep_changed(self, change) -> None:
         if getattr(self, "_ready", False) and self.statements is not None:
-            if self._data_changed():
+            if self._inputs_changed():
                 self.refresh()  # the new data for every rep, then this one's statement
             else:
                 self._show_statement()
@@ -534,16 +535,29 @@ class IncentiveCalculator(widgets.VBox):
         read for (a rule saved since may need deal facts, slices or returns it did not)."""
         return self.workbook.data_fingerprint() != self._data_fingerprint or self._read_for is not self.saved
 
+    def _targets_changed(self) -> bool:
+        return targets_stamp(self.workbook) != self._targets_stamp
+
+    def _inputs_changed(self) -> bool:
+        return self._data_changed() or self._targets_changed()
+
+    def _read_quotas(self) -> None:
+        """The quotas in force (a split or re-plan saved elsewhere included; provisional ones come from
+        the sales)."""
+        stamp = targets_stamp(self.workbook)  # before reading: a change meanwhile is seen next time
+        quotas = load_quotas(self.workbook, allow_provisional=True)
+        self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
+        self._targets_stamp = stamp
+
     def _read_data(self) -> None:
-        """Read what the data sources give: the pay cube, the quotas (provisional ones come from the
-        sales), the months and reps it holds; the deals' returns and won accounts are read again when next
-        used. All or nothing: a source that fails to read leaves the figures as they were."""
+        """Read what the data sources give: the pay cube, the quotas, the months and reps it holds; the
+        deals' returns and won accounts are read again when next used. All or nothing: a source that fails
+        to read leaves the figures as they were."""
         fingerprint = self.workbook.data_fingerprint()  # before reading: a change meanwhile is seen next time
         section = self.saved
-        quotas = load_quotas(self.workbook, allow_provisional=True)
         # the cube the plan is paid on: account and deal splits, cash collected, per-deal facts (issue 12)
         cube = self.calendar.in_months(pay_cube(self.workbook, section))
-        self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
+        self._read_quotas()
         self.cube = cube
         self.periods = tuple(str(p) for p in sorted(cube["period"].unique()))
         self.reps = tuple(sorted(cube["rep"].unique()))
@@ -555,11 +569,16 @@ class IncentiveCalculator(widgets.VBox):
     def follow_data(self) -> bool:
         """Read the data again if its files changed since it was read (another month of sales dropped in by
         the analyst or a scheduler, a new receipts file), so the open widget shows it at the next redraw;
-        the month and rep pickers then offer the new months and reps. A stat per source when nothing
-        changed. Returns whether it read; a source that fails to read raises and keeps the old figures."""
-        if not self._data_changed():
+        the month and rep pickers then offer the new months and reps. The quotas again when only the
+        targets changed (a split or re-plan saved elsewhere). A stat per file when nothing changed.
+        Returns whether it read; a source that fails to read raises and keeps the old figures."""
+        if self._data_changed():
+            self._read_data()
+        elif self._targets_changed():  # the targets only: the sales, the cube and the months stay
+            self._read_quotas()
+            return True
+        else:
             return False
-        self._read_data()
         ready, self._ready = self._ready, False  # the pickers' new options are not a change of month or rep
         try:
             period, rep = self.period, self.rep
@@ -858,7 +877,7 @@ class IncentiveCalculator(widgets.VBox):
     def run_estimate(self) -> Estimate:
         """What the rep earns if they close `extra` more this period, line by line (on the data as it is now:
         changed data redraws the statement first)."""
-        if self._data_changed():
+        if self._inputs_changed():
             self.refresh()
         self.estimate = estimate_earnings(
             self.section, self.cube, self.quotas, self.period, self.rep, self.extra,
@@ -955,7 +974,7 @@ class IncentiveCalculator(widgets.VBox):
     def simulate(self, draws: int = SIM_DRAWS, seed: int = 0) -> pd.DataFrame:
         """Next month under the design and the saved plan, on the same seeded draws (from the data as it is
         now: changed data redraws the statement first)."""
-        if self._data_changed():
+        if self._inputs_changed():
             self.refresh()
         self._simulated = (draws, seed)
         period = pd.Period(self.period, "M")
