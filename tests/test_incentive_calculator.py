@@ -516,3 +516,61 @@ def test_the_simulation_says_the_leaver_rate_its_leavers_rest_on(cash_workbook):
     reps = history["rep"].nunique()
     assert rate == pytest.approx(min(1 / reps * 12 / history["period"].nunique(), 1.0))  # one leaver
     assert f"Leavers: {fmt_percent(rate, 'en', decimals=1)} of reps a year" in calc.simulation_panel.value
+
+
+# -- the leaver rate: taken from the history unless the analyst types one ("what if 20% leave") --------------
+
+
+def test_the_leaver_rate_shown_by_default_is_the_one_the_history_gives(calculator):
+    """No relief entry: nobody left, 0%. Chen's relief says he left in June, inside the last twelve months of
+    five selling reps: 1 in 5 a year, shown greyed out beside the simulate button and used by it."""
+    from salesplan_widgets.model.simulation import leaver_rate
+    from salesplan_widgets.schema.incentives import Relief
+
+    assert calculator.leavers_per_year is None and calculator.leavers_from_history_control.value
+    assert calculator.leaver_rate_control.disabled and calculator.leaver_rate_control.value == 0.0
+    calculator.section = calculator.saved.model_copy(
+        update={"relief": [Relief(rep="Chen", left="2026-06-30")]}
+    )
+    history = calculator.cube[calculator.cube["period"] > pd.Period("2025-10", "M")]  # Nov 2025 – Oct 2026
+    assert calculator.history_leaver_rate() == leaver_rate(history, calculator.section) == pytest.approx(0.2)
+    assert calculator.leaver_rate_control.value == pytest.approx(20.0)
+    calculator.simulate(draws=100)
+    assert (
+        "Leavers: 20.0% of reps a year, from the plan&#x27;s relief dates"
+        in calculator.simulation_panel.value
+    )
+
+
+def test_a_leaver_rate_typed_in_reruns_the_simulation_with_what_leavers_forfeit_and_take(cash_workbook):
+    """March, the quarter end: the ledger holds 40 for Chen and 200 for Li, released to a rep who stays and
+    forfeited by one who leaves (the plan's default); Chen still owes 840 of his draw, never recovered if he
+    leaves. A yearly rate r is a monthly chance p = 1 − (1 − r)^(1/12) of leaving in March, each rep's
+    outcome weighted by it: at 100% everyone leaves (forfeited −240), at 20% p = 1 − 0.8^(1/12), so the
+    forfeited holdback is −240·p and the draw balance taken p times the one at 100%, on the same draws."""
+    calc = IncentiveCalculator(cash_workbook, period="2026-02", rep="Chen")
+    assert calc.leaver_rate_control.value == 0.0  # no relief dates: the history gives no leavers
+    design = calc.simulate(draws=400).set_index("design").loc["Design"]
+    assert (design["forfeited"], design["written_off"], design["released"]) == (
+        0.0,
+        0.0,
+        pytest.approx(240.0),
+    )
+    calc.leavers_from_history_control.value = False
+    calc.leaver_rate_control.value = 100.0  # typed: the table on show reruns by itself
+    assert calc.leavers_per_year == 1.0
+    everyone = calc.simulation_table.set_index("design").loc["Design"]
+    assert everyone["forfeited"] == pytest.approx(-240.0) and everyone["released"] == pytest.approx(0.0)
+    assert everyone["written_off"] >= 840.0 - 300.0  # the balance, less at most the 300 recovered in March
+    calc.leaver_rate_control.value = 20.0
+    p = 1.0 - 0.8 ** (1.0 / 12.0)
+    fifth = calc.simulation_table.set_index("design").loc["Design"]
+    assert fifth["forfeited"] == pytest.approx(-240.0 * p)
+    assert fifth["released"] == pytest.approx(240.0 * (1.0 - p))
+    assert fifth["written_off"] == pytest.approx(everyone["written_off"] * p)
+    assert (
+        "Leavers: 20.0% of reps a year, as set above (the history gives 0.0%)" in calc.simulation_panel.value
+    )
+    calc.leavers_from_history_control.value = True  # back to the history's rate
+    assert calc.leavers_per_year is None and calc.leaver_rate_control.disabled
+    assert calc.simulation_table.set_index("design").loc["Design", "forfeited"] == 0.0

@@ -10,7 +10,9 @@ closed month, what closing would pay for an open one), the estimator says what i
 (`payment_estimate`) and the simulation costs them from each rep's history. Every figure comes from
 `model/`; this view holds traits (`section`, `statements`, `statement_table`, `estimate`,
 `simulation_table`, `leaderboard_table`, `message`) so it can be driven and tested without a browser.
-Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message.
+Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message. An open widget
+follows its workbook: each redraw compares the data's file stamps (`Workbook.data_fingerprint`) and the
+ledger's (`ledger_stamp`) with those it read, and reads again only what depends on the files that changed.
 """
 
 from __future__ import annotations
@@ -42,7 +44,14 @@ from salesplan_widgets.model.recognition import (
     needs_new_accounts,
     rep_metrics,
 )
-from salesplan_widgets.model.simulation import compare_designs, payout_cost, rule_history, simulate_sales
+from salesplan_widgets.model.simulation import (
+    HISTORY_MONTHS,
+    compare_designs,
+    leaver_rate,
+    payout_cost,
+    rule_history,
+    simulate_sales,
+)
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
@@ -50,6 +59,7 @@ from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products, pay_cube
 from salesplan_widgets.workbook.plan import builtin_message
 from salesplan_widgets.workbook.plan_warnings import cliff_warnings
+from salesplan_widgets.workbook.versions import targets_stamp
 
 CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%
 PERCENT = 100.0  # rates and attainments are typed and shown as percents: 5 means 5%
@@ -163,8 +173,10 @@ class IncentiveCalculator(widgets.VBox):
     plan's ``incentives:`` section), edited through the controls or `set_bands`; each change recomputes
     `statements` for every rep, the chosen rep's `statement_table`, the payout `curve_table` of the
     design against the saved plan, and the leaderboard and badges. `run_estimate` says what the rep earns
-    by selling `extra` more, `simulate` compares both designs on the same draws, and `save` writes the
-    design into the plan (version-checked) and returns whether it did; `message` says why not.
+    by selling `extra` more, `simulate` compares both designs on the same draws (leavers at
+    `leavers_per_year`, by default the history's rate), and `save` writes the design into the plan
+    (version-checked) and returns whether it did; `message` says why not. Data changed on disk since it
+    was read is read again at the next redraw (`follow_data`).
     """
 
     section = Instance(IncentivesSection, help="The plan being designed (valid; invalid edits are refused).")
@@ -183,6 +195,8 @@ class IncentiveCalculator(widgets.VBox):
     payment_table = Instance(pd.DataFrame, allow_none=True, help="The rep's payment lines for the month "
                              "(commission, clawback, holdback, draw, manual) with their explanation.")  # fmt: skip
     simulation_table = Instance(pd.DataFrame, allow_none=True, help="Both designs on the same draws.")
+    leavers_per_year = Float(None, allow_none=True, min=0.0, max=1.0, help="Share of reps leaving per year in "
+                             "the simulation (0.2: one in five); None: the rate the history gives.")  # fmt: skip
     leaderboard_table = Instance(pd.DataFrame, allow_none=True, help="The first leaderboard of the plan.")
     badge_table = Instance(pd.DataFrame, allow_none=True, help="Badges earned by the period.")
     message = Unicode("", help="The last validation, save or data message shown to the user.")
@@ -192,16 +206,13 @@ class IncentiveCalculator(widgets.VBox):
         self.locale, self.currency = self.workbook.locale, self.workbook.currency
         set_locale(self.locale)
         self.saved = incentives_of(self.workbook)
-        quotas = load_quotas(self.workbook, allow_provisional=True)
         # pay is measured by month: at a weekly grain, weeks count in the calendar's months
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)
-        self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
-        # the cube the plan is paid on: account and deal splits, cash collected, per-deal facts (issue 12)
-        self.cube = self.calendar.in_months(pay_cube(self.workbook, self.saved))
-        self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
-        self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))
-        self.reps = tuple(sorted(self.cube["rep"].unique()))
+        # what the data gives (cube, quotas, months, reps, returns): read now, again when the data changes
+        self._data_fingerprint: str | None = None
+        self._data_unreadable = False  # the last attempt to read changed data failed (and says so)
+        self._read_data()
 
         # -- plan controls
         c = self.saved.commission
@@ -315,7 +326,7 @@ class IncentiveCalculator(widgets.VBox):
         self.statement_panel = widgets.HTML()
         self.payment_panel = widgets.HTML()
         self.cash_rules_panel = widgets.HTML()
-        # ledger lines, returns, manual lines: read when first used, again when the ledger's files change
+        # ledger lines and manual lines: read when first used, again when the ledger's files change
         self._ledger_inputs: tuple | None = None
         self._ledger_stamp: tuple | None = None
         self.extra_control = widgets.FloatText(description=_("Close more"), value=0.0, step=10_000)
@@ -325,6 +336,17 @@ class IncentiveCalculator(widgets.VBox):
         self.simulate_button = widgets.Button(description=_("Simulate next month"))
         self.simulate_button.on_click(lambda _b: self.simulate())
         self.simulation_panel = widgets.HTML()
+        # "what if 20% leave": the leavers' rate the simulation uses, by default the history's (shown)
+        self.leavers_from_history_control = widgets.Checkbox(
+            description=_("Leavers as in the history"), value=True
+        )
+        self.leaver_rate_control = widgets.BoundedFloatText(
+            description=_("Leavers (% a year)"), min=0.0, max=PERCENT, step=5.0, disabled=True
+        )
+        self._showing_leavers = False  # the controls being set from the trait, not by the analyst
+        self._simulated: tuple[int, int] | None = None  # the draws and seed of the last simulation
+        self.leavers_from_history_control.observe(self._leaver_controls_changed, "value")
+        self.leaver_rate_control.observe(self._leaver_controls_changed, "value")
         self.leaderboard_panel = widgets.HTML()
         widgets.link((self.period_control, "value"), (self, "period"))
         widgets.link((self.rep_control, "value"), (self, "rep"))
@@ -358,7 +380,9 @@ class IncentiveCalculator(widgets.VBox):
                 widgets.VBox([widgets.HBox([self.period_control, self.rep_control]), self.summary_panel,
                               self.statement_panel, self.payment_panel]),
                 widgets.VBox([widgets.HBox([self.extra_control, self.estimate_button]), self.estimate_panel]),
-                widgets.VBox([self.simulate_button, self.simulation_panel, self.histogram_figure, self.cost_figure]),
+                widgets.VBox([widgets.HBox([self.simulate_button, self.leavers_from_history_control,
+                                            self.leaver_rate_control]),
+                              self.simulation_panel, self.histogram_figure, self.cost_figure]),
                 self.leaderboard_panel,
             ]
         )  # fmt: skip
@@ -500,7 +524,72 @@ class IncentiveCalculator(widgets.VBox):
     @observe("rep")
     def _rep_changed(self, change) -> None:
         if getattr(self, "_ready", False) and self.statements is not None:
-            self._show_statement()
+            if self._inputs_changed():
+                self.refresh()  # the new data for every rep, then this one's statement
+            else:
+                self._show_statement()
+
+    # -- the data: read again when its files change ---------------------------------------------------
+    def _data_changed(self) -> bool:
+        """The data files changed since they were read, or the saved plan the pay cube and the returns were
+        read for (a rule saved since may need deal facts, slices or returns it did not)."""
+        return self.workbook.data_fingerprint() != self._data_fingerprint or self._read_for is not self.saved
+
+    def _targets_changed(self) -> bool:
+        return targets_stamp(self.workbook) != self._targets_stamp
+
+    def _inputs_changed(self) -> bool:
+        return self._data_changed() or self._targets_changed()
+
+    def _read_quotas(self) -> None:
+        """The quotas in force (a split or re-plan saved elsewhere included; provisional ones come from
+        the sales)."""
+        stamp = targets_stamp(self.workbook)  # before reading: a change meanwhile is seen next time
+        quotas = load_quotas(self.workbook, allow_provisional=True)
+        self.quotas, self.provisional = self.calendar.in_months(quotas.table), quotas.provisional
+        self._targets_stamp = stamp
+
+    def _read_data(self) -> None:
+        """Read what the data sources give: the pay cube, the quotas, the months and reps it holds; the
+        deals' returns and won accounts are read again when next used. All or nothing: a source that fails
+        to read leaves the figures as they were."""
+        fingerprint = self.workbook.data_fingerprint()  # before reading: a change meanwhile is seen next time
+        section = self.saved
+        # the cube the plan is paid on: account and deal splits, cash collected, per-deal facts (issue 12)
+        cube = self.calendar.in_months(pay_cube(self.workbook, section))
+        self._read_quotas()
+        self.cube = cube
+        self.periods = tuple(str(p) for p in sorted(cube["period"].unique()))
+        self.reps = tuple(sorted(cube["rep"].unique()))
+        self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
+        self._returns: pd.DataFrame | None = None  # the deals' returns (with a clawback), read when used
+        self._returns_read = False
+        self._data_fingerprint, self._read_for = fingerprint, section
+
+    def follow_data(self) -> bool:
+        """Read the data again if its files changed since it was read (another month of sales dropped in by
+        the analyst or a scheduler, a new receipts file), so the open widget shows it at the next redraw;
+        the month and rep pickers then offer the new months and reps. The quotas again when only the
+        targets changed (a split or re-plan saved elsewhere). A stat per file when nothing changed.
+        Returns whether it read; a source that fails to read raises and keeps the old figures."""
+        if self._data_changed():
+            self._read_data()
+        elif self._targets_changed():  # the targets only: the sales, the cube and the months stay
+            self._read_quotas()
+            return True
+        else:
+            return False
+        ready, self._ready = self._ready, False  # the pickers' new options are not a change of month or rep
+        try:
+            period, rep = self.period, self.rep
+            self.period_control.options = list(reversed(self.periods))
+            self.rep_control.options = list(self.reps)
+            self.period_control.value = period if period in self.periods else (
+                self._default_month() or self.periods[-1])  # fmt: skip
+            self.rep_control.value = rep if rep in self.reps else self.reps[0]
+        finally:
+            self._ready = ready
+        return True
 
     def _default_month(self) -> str | None:
         """The latest month with sales that also has quotas: the one a statement can be worked out for
@@ -514,8 +603,19 @@ class IncentiveCalculator(widgets.VBox):
         return float(month.median()) if len(month) else 1.0
 
     def refresh(self) -> None:
-        """Recompute statements, curve and leaderboard for the design and period; move the marks."""
+        """Recompute statements, curve and leaderboard for the design and period; move the marks. Data
+        changed since the last redraw (a new month of sales, another receipts file) is read first."""
         set_locale(self.locale)
+        try:
+            if self.follow_data() and self._data_unreadable:  # readable again: its message goes
+                self._data_unreadable = False
+                self._flag_cliffs(self.section)
+        except SalesplanError as exc:
+            self._data_unreadable = True
+            self.message = "\n".join([_("The data changed but cannot be read; the figures shown are from "
+                                         "before the change."), str(exc)])  # fmt: skip
+            self.message_panel.value = message_box(self.message.split("\n"), kind="error")
+            return
         try:
             self.statements = payout_statements(
                 self.section, self.cube, self.quotas, self.period, self.currency, self.fiscal_year_start
@@ -533,6 +633,7 @@ class IncentiveCalculator(widgets.VBox):
         with self.saved_line.hold_sync():
             self.saved_line.x, self.saved_line.y = CURVE_POINTS, saved
         set_value_ticks(self.curve_figure.axes[1], [*design, *saved], self.locale)
+        self._show_leaver_rate()
         self._show_summary()
         self._show_cash_rules()
         self._show_statement()
@@ -611,26 +712,28 @@ class IncentiveCalculator(widgets.VBox):
 
     def _ledger(self) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
         """The ledger's lines, the deals' returns and the manual adjustments entered: read when first used,
-        and the ledger again whenever its files changed since (a close or a manual line made elsewhere, by
-        the CLI or another analyst, shows at the next redraw without a new widget; a stat per call). The
-        returns come from the sales, which the widget reads once, like its cube."""
+        the ledger again whenever its files changed since (a close or a manual line made elsewhere, by the
+        CLI or another analyst, shows at the next redraw without a new widget; a stat per call), the returns
+        again when the sales changed (`follow_data`)."""
         from salesplan_widgets.workbook.ledger import ledger_stamp
 
         stamp = ledger_stamp(self.workbook)
         if self._ledger_inputs is None or stamp != self._ledger_stamp:
             from salesplan_widgets.workbook.adjustments import read_adjustments
             from salesplan_widgets.workbook.ledger import read_ledger
+
+            self._ledger_inputs = (read_ledger(self.workbook).lines, read_adjustments(self.workbook))
+            self._ledger_stamp = stamp
+        if not self._returns_read:
             from salesplan_widgets.workbook.returns import deal_returns
 
-            if self._ledger_inputs is not None:
-                returns = self._ledger_inputs[1]
-            elif self.saved.clawback:
-                returns = deal_returns(self.workbook, self.saved, needs_products(self.saved))
-            else:
-                returns = None
-            self._ledger_inputs = (read_ledger(self.workbook).lines, returns, read_adjustments(self.workbook))
-            self._ledger_stamp = stamp
-        return self._ledger_inputs
+            section = self.saved
+            self._returns = (
+                deal_returns(self.workbook, section, needs_products(section)) if section.clawback else None
+            )
+            self._returns_read = True
+        lines, manual = self._ledger_inputs
+        return lines, self._returns, manual
 
     def _closed(self) -> bool:
         ledger = self._ledger()[0]
@@ -772,7 +875,10 @@ class IncentiveCalculator(widgets.VBox):
 
     # -- estimator and simulation ---------------------------------------------------------------------
     def run_estimate(self) -> Estimate:
-        """What the rep earns if they close `extra` more this period, line by line."""
+        """What the rep earns if they close `extra` more this period, line by line (on the data as it is now:
+        changed data redraws the statement first)."""
+        if self._inputs_changed():
+            self.refresh()
         self.estimate = estimate_earnings(
             self.section, self.cube, self.quotas, self.period, self.rep, self.extra,
             currency=self.currency, fiscal_year_start=self.fiscal_year_start,
@@ -814,6 +920,43 @@ class IncentiveCalculator(widgets.VBox):
         return (f"<h4>{html.escape(_('Paid when'))}</h4><p>{html.escape(' '.join(parts))}</p>"
                 + html_table([_("Rule"), _("Now"), _("Then"), _("Difference")], rows, numeric={1, 2, 3}))  # fmt: skip
 
+    def _simulation_history(self) -> pd.DataFrame:
+        """The pay cube up to the month: what the simulation of the next month draws from."""
+        return self.cube[self.cube["period"] <= pd.Period(self.period, "M")]
+
+    def history_leaver_rate(self) -> float:
+        """The share of reps leaving per year that the history gives: the design's relief dates over the
+        simulation's history window (`leaver_rate`, as `rule_history` works it out). The default."""
+        history = self._simulation_history()
+        if len(history):
+            history = history[history["period"] > history["period"].max() - HISTORY_MONTHS]
+        return leaver_rate(history, self.section)
+
+    def _show_leaver_rate(self) -> None:
+        """The leavers' controls as the trait says: the history's rate (greyed) or the one typed."""
+        by_hand = self.leavers_per_year is not None
+        rate = self.leavers_per_year if by_hand else self.history_leaver_rate()
+        self._showing_leavers = True
+        try:
+            self.leavers_from_history_control.value = not by_hand
+            self.leaver_rate_control.disabled = not by_hand
+            self.leaver_rate_control.value = _shown(rate)
+        finally:
+            self._showing_leavers = False
+
+    def _leaver_controls_changed(self, change) -> None:
+        if not self._showing_leavers:
+            by_hand = not self.leavers_from_history_control.value
+            self.leavers_per_year = _fraction(self.leaver_rate_control.value) if by_hand else None
+
+    @observe("leavers_per_year")
+    def _leavers_changed(self, change) -> None:
+        if not getattr(self, "_ready", False):
+            return
+        self._show_leaver_rate()
+        if self._simulated is not None:  # the table on show reruns with the new rate, on the same draws
+            self.simulate(*self._simulated)
+
     def _rule_history(self, history: pd.DataFrame, reps: pd.Index):
         """What the history says per unit of sales about cash, margin, deals, returns; ledger balances."""
         from salesplan_widgets.model.draws import draw_balance
@@ -825,10 +968,15 @@ class IncentiveCalculator(widgets.VBox):
         scale = 10 ** minor_unit(self.currency)
         return rule_history(history, reps, self.section, returns=returns,
                             draw_balance=draw_balance(settled) / scale,
-                            held=held_balance(settled, self.currency) / scale)  # fmt: skip
+                            held=held_balance(settled, self.currency) / scale,
+                            leavers_per_year=self.leavers_per_year)  # fmt: skip
 
     def simulate(self, draws: int = SIM_DRAWS, seed: int = 0) -> pd.DataFrame:
-        """Next month under the design and the saved plan, on the same seeded draws."""
+        """Next month under the design and the saved plan, on the same seeded draws (from the data as it is
+        now: changed data redraws the statement first)."""
+        if self._inputs_changed():
+            self.refresh()
+        self._simulated = (draws, seed)
         period = pd.Period(self.period, "M")
         nxt = self.quotas[self.quotas["period"] == period + 1].groupby("rep")["target"].sum()
         if nxt.empty:
@@ -839,7 +987,7 @@ class IncentiveCalculator(widgets.VBox):
             self.simulation_panel.value = message_box([self.message])
             self.simulation_table = pd.DataFrame()
             return self.simulation_table
-        history = self.cube[self.cube["period"] <= period]
+        history = self._simulation_history()
         sim = simulate_sales(history, nxt, draws=draws, seed=seed)
         month = str(period + 1)  # role plans: each rep under the plan and version in force next month
         designs = {_("Design"): self.section, _("Saved plan"): self.saved}
@@ -886,10 +1034,16 @@ class IncentiveCalculator(widgets.VBox):
             rows,
             numeric=set(range(1, 5 + len(shown))),
         )
-        if rules.leaver_rate > 0:  # the rate the leavers' columns rest on, where the analyst can check it
+        rate = lambda v: fmt_percent(v, self.locale, decimals=1)  # noqa: E731
+        note = None  # the rate the leavers' columns rest on, where the analyst can check it
+        if self.leavers_per_year is not None:
+            note = _("Leavers: {rate} of reps a year, as set above (the history gives {history})").format(
+                rate=rate(rules.leaver_rate), history=rate(self.history_leaver_rate()))  # fmt: skip
+        elif rules.leaver_rate > 0:
             note = _(
                 "Leavers: {rate} of reps a year, from the plan's relief dates over the sales history"
-            ).format(rate=fmt_percent(rules.leaver_rate, self.locale, decimals=1))
+            ).format(rate=rate(rules.leaver_rate))
+        if note:
             self.simulation_panel.value += f"<p>{html.escape(note)}</p>"
         return self.simulation_table
 

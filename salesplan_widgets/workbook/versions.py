@@ -47,6 +47,21 @@ def _index_path(workbook: Workbook):
     return workbook.table_path(TARGETS).with_name(INDEX)
 
 
+def targets_stamp(workbook: Workbook) -> tuple:
+    """A cheap stamp of the targets in force: the targets table's and the version index's (inode, size,
+    mtime_ns). Each is replaced atomically by every split or re-plan saved, so one saved elsewhere (another
+    kernel, another analyst) changes it; a view re-reads its quotas when it does, and only then."""
+    stamp = []
+    for path in (workbook.table_path(TARGETS), _index_path(workbook)):
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            stamp.append(None)
+            continue
+        stamp.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
 def _read_index(workbook: Workbook) -> tuple[list[PlanVersion], str | None]:
     path = _index_path(workbook)
     read_version = file_version(path)
