@@ -442,6 +442,42 @@ def test_the_simulation_table_shows_the_managers_override_on_the_teams_sales(cal
     assert "Manager overrides (median)" in calculator.simulation_panel.value
 
 
+def test_a_new_hire_with_a_quota_in_a_team_earns_its_lead_the_override_in_the_simulation(tmp_path):
+    """Ma joins East next month: no sales yet, a quota naming East. The lead's 1% override in the simulation
+    includes Ma's simulated sales, as the ledger will credit East's lead with Ma's lines."""
+    import numpy as np
+    from test_payouts_export import TEAMS
+
+    from salesplan_widgets.model.simulation import simulate_sales
+    from salesplan_widgets.schema.incentives import TeamCredit
+
+    east = next(iter(TEAMS))
+    lead = TeamCredit(manager="Team lead", team=east, override_rate=0.01)
+
+    def override(folder) -> tuple[float, IncentiveCalculator]:
+        calc = IncentiveCalculator(folder, period="2026-10", rep="Li")
+        calc.section = calc.saved.model_copy(update={"hierarchy": [lead]})
+        return calc.simulate(draws=400, seed=3).set_index("design").loc["Design", "team_override"], calc
+
+    without, _calc = override(write_workbook(tmp_path / "before"))
+    folder = write_workbook(tmp_path / "after")
+    book = open_workbook(folder)
+    targets = book.read_table("targets")
+    hire = (
+        targets[targets["period"].astype(str) == "2026-11"]
+        .iloc[:1]
+        .assign(rep="Ma", team=east, target=40_000.0)
+    )
+    book.write_table("targets", pd.concat([targets, hire], ignore_index=True))
+    with_hire, calc = override(folder)
+
+    nxt = calc.quotas[calc.quotas["period"] == pd.Period("2026-11", "M")].groupby("rep")["target"].sum()
+    sim = simulate_sales(calc._simulation_history(), nxt[nxt > 0], draws=400, seed=3)
+    ma = float(np.median(sim.sales[:, sim.reps.get_loc("Ma")]))
+    assert ma > 0 and with_hire > without
+    assert with_hire - without == pytest.approx(0.01 * ma, rel=0.35)  # a median of sums, not a sum
+
+
 def test_the_simulation_counts_what_a_leaver_forfeits_and_the_draw_balance_they_take(cash_workbook):
     """Chen leaves in March (relief in the design only): the 40 held for him is forfeited in every draw
     (the plan's default), and his draw balance of 840 from January, less at most the 300 recovered on his

@@ -957,8 +957,9 @@ class IncentiveCalculator(widgets.VBox):
         if self._simulated is not None:  # the table on show reruns with the new rate, on the same draws
             self.simulate(*self._simulated)
 
-    def _rule_history(self, history: pd.DataFrame, reps: pd.Index):
-        """What the history says per unit of sales about cash, margin, deals, returns; ledger balances."""
+    def _rule_history(self, history: pd.DataFrame, reps: pd.Index, teams: pd.Series | None = None):
+        """What the history says per unit of sales about cash, margin, deals, returns; ledger balances.
+        `teams`: rep → team of the month simulated (a new hire's, from their quota)."""
         from salesplan_widgets.model.draws import draw_balance
         from salesplan_widgets.model.holdbacks import held_balance
         from salesplan_widgets.model.ledger import settlement_lines
@@ -969,7 +970,7 @@ class IncentiveCalculator(widgets.VBox):
         return rule_history(history, reps, self.section, returns=returns,
                             draw_balance=draw_balance(settled) / scale,
                             held=held_balance(settled, self.currency) / scale,
-                            leavers_per_year=self.leavers_per_year)  # fmt: skip
+                            leavers_per_year=self.leavers_per_year, teams=teams)  # fmt: skip
 
     def simulate(self, draws: int = SIM_DRAWS, seed: int = 0) -> pd.DataFrame:
         """Next month under the design and the saved plan, on the same seeded draws (from the data as it is
@@ -978,9 +979,10 @@ class IncentiveCalculator(widgets.VBox):
             self.refresh()
         self._simulated = (draws, seed)
         period = pd.Period(self.period, "M")
-        nxt = self.quotas[self.quotas["period"] == period + 1].groupby("rep")["target"].sum()
-        if nxt.empty:
-            nxt = self.quotas[self.quotas["period"] == period].groupby("rep")["target"].sum()
+        month_quotas = self.quotas[self.quotas["period"] == period + 1]
+        if month_quotas.empty:
+            month_quotas = self.quotas[self.quotas["period"] == period]
+        nxt = month_quotas.groupby("rep")["target"].sum()
         nxt = nxt[nxt > 0]
         if nxt.empty:
             self.message = _("No quotas for next month: nothing to simulate.")
@@ -992,7 +994,9 @@ class IncentiveCalculator(widgets.VBox):
         month = str(period + 1)  # role plans: each rep under the plan and version in force next month
         designs = {_("Design"): self.section, _("Saved plan"): self.saved}
         managers = [h.manager for s in (self.section, self.saved) for h in s.hierarchy]
-        rules = self._rule_history(history, sim.reps.append(pd.Index(managers)).unique())
+        # a new hire's team is the one their quota names: their draws earn its manager the override
+        teams = month_quotas.groupby("rep")["team"].last() if "team" in month_quotas.columns else None
+        rules = self._rule_history(history, sim.reps.append(pd.Index(managers)).unique(), teams)
         self.simulation_table = compare_designs(sim, designs, month, rules, self.fiscal_year_start)
         edges = np.arange(0.0, 2.01, 0.1)
         counts, _e = np.histogram(np.clip(sim.attainment, 0, 2.0 - 1e-9), bins=edges)
