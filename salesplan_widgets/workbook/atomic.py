@@ -32,6 +32,20 @@ def file_version(path: Path) -> str | None:
         return None
 
 
+def files_stamp(*paths: Path) -> tuple:
+    """A cheap stamp of files replaced only atomically (`atomic_write`): each one's (inode, size, mtime_ns),
+    None when missing. A save made elsewhere changes it, so a view can tell when to read them again."""
+    stamp = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            stamp.append(None)
+            continue
+        stamp.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

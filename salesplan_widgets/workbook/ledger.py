@@ -32,7 +32,7 @@ from salesplan_widgets.model.ledger import (
     open_period_payments,
 )
 from salesplan_widgets.model.statements import Statements
-from salesplan_widgets.workbook.atomic import atomic_path, atomic_write, content_version, locked
+from salesplan_widgets.workbook.atomic import atomic_path, atomic_write, content_version, files_stamp, locked
 from salesplan_widgets.workbook.workbook import Workbook
 
 LEDGER_DIR = "ledger"
@@ -132,15 +132,7 @@ def ledger_stamp(workbook: Workbook) -> tuple:
     another analyst) changes it; a view re-reads the ledger when it does, and only then."""
     from salesplan_widgets.workbook.adjustments import ADJUSTMENTS
 
-    stamp = []
-    for path in (_ledger_dir(workbook) / JOURNAL, workbook.path / ADJUSTMENTS):
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            stamp.append(None)
-            continue
-        stamp.append((st.st_ino, st.st_size, st.st_mtime_ns))
-    return tuple(stamp)
+    return files_stamp(*(_ledger_dir(workbook) / JOURNAL, workbook.path / ADJUSTMENTS))
 
 
 def _tampered(path: Path, what: str) -> SalesplanError:

@@ -22,7 +22,14 @@ from salesplan_widgets.errors import ConflictError, InputError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.replan import quota_effect
-from salesplan_widgets.workbook.atomic import atomic_path, atomic_write, content_version, file_version, locked
+from salesplan_widgets.workbook.atomic import (
+    atomic_path,
+    atomic_write,
+    content_version,
+    file_version,
+    files_stamp,
+    locked,
+)
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook
 
 INDEX = "targets_versions.json"
@@ -51,15 +58,7 @@ def targets_stamp(workbook: Workbook) -> tuple:
     """A cheap stamp of the targets in force: the targets table's and the version index's (inode, size,
     mtime_ns). Each is replaced atomically by every split or re-plan saved, so one saved elsewhere (another
     kernel, another analyst) changes it; a view re-reads its quotas when it does, and only then."""
-    stamp = []
-    for path in (workbook.table_path(TARGETS), _index_path(workbook)):
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            stamp.append(None)
-            continue
-        stamp.append((st.st_ino, st.st_size, st.st_mtime_ns))
-    return tuple(stamp)
+    return files_stamp(*(workbook.table_path(TARGETS), _index_path(workbook)))
 
 
 def _read_index(workbook: Workbook) -> tuple[list[PlanVersion], str | None]:
