@@ -317,3 +317,60 @@ def test_a_scoped_extract_names_and_pays_only_its_own_people(tmp_path, overlay: 
         calculator = IncentiveCalculator(extract, period="2026-02")
         assert calculator.reps == (rep,), user
         assert set(calculator.statements.reps["rep"].astype(str)) == {rep}, user
+
+
+def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) -> None:
+    """Zhao Lei won ACME; Li Na's ACME deal D-2 is credited to him, and so is its return in February. Li won
+    Beta: deal D-9 there (her 3,000, then Zhao's 3,000) is all credited to her, a large deal whose kicker
+    paid her; Zhao's return of his half takes back her commission and kicker on it. Counted on an extract's
+    own lines, Li's return on ACME would be won by nobody (hers to give back), Zhao's of D-9 not hers, and
+    D-9 sold by Zhao at 3,000, his to give back."""
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.ledger import approve_payments, close_period, read_ledger
+    from salesplan_widgets.workbook.payouts import write_payouts
+    from salesplan_widgets.workbook.returns import deal_returns
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,account,deal\n"
+        "2026-01-05,500,Zhao Lei,North,ACME,D-1\n"
+        "2026-01-12,700,Li Na,East,ACME,D-2\n"
+        "2026-01-20,3000,Li Na,East,Beta,D-9\n"
+        "2026-01-21,3000,Zhao Lei,North,Beta,D-9\n"
+        "2026-02-03,-700,Li Na,East,ACME,D-2\n"
+        "2026-02-04,-3000,Zhao Lei,North,Beta,D-9\n",
+        "  commission: {base_rate: 0.05}\n  account_winner: {months: 6}\n"
+        "  deal_kicker: {at_least: 5000, rate: 0.01}\n  clawback: {window_days: 60}\n",
+    )
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")
+    approve_payments(open_workbook(folder), "2026-01", by="finance")
+    close_period(open_workbook(folder), "2026-01", by="controller")
+    book = open_workbook(folder)
+
+    def clawbacks(workbook, rep: str) -> list[tuple[str, float]]:
+        table = IncentiveCalculator(workbook, period="2026-02", rep=rep).payment_table
+        rows = table[table["kind"] == "clawback"]
+        return sorted(zip(rows["rule"], rows["amount"], strict=True))
+
+    whole = {rep: clawbacks(book, rep) for rep in ("Li Na", "Zhao Lei")}
+    assert [amount for _rule, amount in whole["Li Na"]] == [-180.0]  # D-9: 5% and the kicker's 1% of 3,000
+    assert [amount for _rule, amount in whole["Zhao Lei"]] == [-35.0]  # D-2: 5% of 700
+    returned = deal_returns(book, incentives_of(book)).set_index("deal")
+    paid = read_ledger(book).lines
+    extracts = publish(book, tmp_path / "state")
+    for user, rep, other in (("li", "Li Na", "Zhao Lei"), ("zhao", "Zhao Lei", "Li Na")):
+        extract = open_workbook(extracts[user], read_only=True)  # as the rep's dashboard kernel opens it
+        assert clawbacks(extract, rep) == whole[rep], user
+        rows = deal_returns(extract, incentives_of(extract)).set_index("deal")
+        assert sorted(rows.index) == ["D-2", "D-9"], user
+        assert (
+            rows["sold_size"].to_dict() == returned["sold_size"].to_dict() == {"D-2": 700.0, "D-9": 6_000.0}
+        )
+        assert other not in set(rows.astype(str).to_numpy().ravel()), user
+        ledger = read_ledger(extract)  # the scope's paid lines, in a journal that verifies
+        assert set(ledger.lines["rep"]) == {rep}, user
+        mine = paid[paid["rep"] == rep]
+        assert ledger.lines["amount_minor"].sum() == mine["amount_minor"].sum() > 0, user
+        assert ledger.closings["total_minor"].astype(int).tolist() == [mine["amount_minor"].sum()], user
+        private = [p for d in (".cache", "data", "ledger", "tables") for p in (extracts[user] / d).rglob("*")]
+        assert other not in "".join(p.read_bytes().decode("latin-1") for p in private if p.is_file()), user

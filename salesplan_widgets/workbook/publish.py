@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from ruamel.yaml import YAML
 
@@ -31,7 +32,12 @@ from salesplan_widgets.i18n import _
 from salesplan_widgets.schema import Plan, Reports, Sources
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.plan import PLAN_FILE
-from salesplan_widgets.workbook.statement_extracts import WholeStatements, copy_statements, whole_statements
+from salesplan_widgets.workbook.statement_extracts import (
+    WholeStatements,
+    copy_ledger,
+    copy_statements,
+    whole_statements,
+)
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook, open_workbook
 
 STATE_ENV = "SALESPLAN_HUB_STATE"
@@ -47,6 +53,11 @@ ROLE_DASHBOARDS: dict[str, tuple[str, ...]] = {
     "finance": ("incentives", "statements"),
 }
 STATEMENTS_DASHBOARD = "statements"  # staged whenever the plan pays incentives, listed or not
+# the people a counted row names beside its booking rep (`rep`, `team`): an account's winner on the row, on a
+# returned deal's sale, and the rep on that deal's first sale line
+PEOPLE = (("won_by", "won_team"), ("sale_won_by", "sale_won_team"), ("sold_rep", "sold_team"))
+# how an extract's counted rows name whoever is outside its scope (never one of its people)
+OUTSIDE = "others"
 _KEEP_VERSIONS = 2  # the live extract and the one before it, which an open page may still be reading
 
 
@@ -95,12 +106,18 @@ class Scope:
         return keep
 
     def credits(self, table: pd.DataFrame) -> pd.Series:
-        """The rows that credit someone of the scope: theirs (`mask`), or sales on an account they won
-        (`won_by`, `won_team`), which are credited to the winner."""
+        """The rows that credit someone of the scope: theirs (`mask`), sales on an account they won
+        (`won_by`, `won_team`), which are credited to the winner, and a return of a deal they sold (its
+        first sale line, `sold_rep`, which its kicker paid) or whose sale was on an account they won."""
         keep = self.mask(table)
-        if "won_by" in table.columns:
-            keep |= self.mask(pd.DataFrame({"rep": table["won_by"], "team": table["won_team"]}))
+        for rep, team in PEOPLE:
+            if rep in table.columns:
+                keep |= self.named(table, rep, team)
         return keep
+
+    def named(self, table: pd.DataFrame, rep: str, team: str) -> np.ndarray:
+        """Whether the person in columns `rep` and `team` of each row is of the scope."""
+        return self.mask(pd.DataFrame({"rep": table[rep], "team": table[team]})).to_numpy(copy=True)
 
     def sql_filter(self) -> str:
         from salesplan_widgets.workbook.sources import literal
@@ -352,6 +369,7 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         (version / TABLES_DIR).mkdir()
         scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
         copy_statements(book, scope, whole.statements, version)  # only the statements the scope may read
+        copy_ledger(scope, whole.statements, version)  # and only its people's paid lines
         _write_yaml(version / PLAN_FILE, _extract_plan(book, scope, sales_columns, accounts is not None))
         (version / SCOPE_FILE).write_text(json.dumps(scope.as_json(), ensure_ascii=False), encoding="utf-8")
         if whole.recognition is not None:
@@ -376,7 +394,8 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
 
 def counted_facts(book: Workbook) -> list[tuple[Callable, tuple, pd.DataFrame]]:
     """What the pay cube counts on the transactions (large deals and new accounts, cash collected, sales on
-    won accounts), counted once on the whole workbook for every extract: each as (its cached function, the
+    won accounts) and the deals returned that the clawback recovers, counted once on the whole workbook for
+    every extract: each as (its cached function, the
     function's arguments after the section, the rows). Counted on an extract's own lines it would be wrong
     or impossible: an account another rep opened would look new and won by this one, a deal shared with
     another rep smaller than it is, and an extract holds no receipts."""
@@ -386,12 +405,20 @@ def counted_facts(book: Workbook) -> list[tuple[Callable, tuple, pd.DataFrame]]:
     from salesplan_widgets.workbook.deals import cached_deal_facts
     from salesplan_widgets.workbook.payouts import incentives_of, needs_products
     from salesplan_widgets.workbook.receipts import cached_collections
+    from salesplan_widgets.workbook.returns import deal_returns
     from salesplan_widgets.workbook.won_accounts import cached_won_sales
 
     section = incentives_of(book)
-    won = (needs_products(section), *needs_accounts(section))
+    by_product = needs_products(section)
+    won = (by_product, *needs_accounts(section))
     counted = []
-    for cached, args in ((cached_deal_facts, ()), (cached_collections, ()), (cached_won_sales, won)):
+    facts = (
+        (cached_deal_facts, ()),
+        (cached_collections, ()),
+        (cached_won_sales, won),
+        (deal_returns, (by_product,)),
+    )
+    for cached, args in facts:
         rows = cached(book, section, *args)
         if rows is not None:
             counted.append((cached, args, rows))
@@ -399,13 +426,38 @@ def counted_facts(book: Workbook) -> list[tuple[Callable, tuple, pd.DataFrame]]:
 
 
 def _keep_counted_facts(extract: Workbook, scope: Scope, counted: list) -> None:
-    """The `counted_facts` rows that credit the scope, kept in the extract's cache for its pay cube."""
+    """The `counted_facts` rows that credit the scope, kept in the extract's cache for its pay cube and its
+    clawbacks, naming only the scope's people (`named_within`)."""
     from salesplan_widgets.workbook.payouts import incentives_of
 
+    section = incentives_of(extract)
     for cached, args, rows in counted:
-        cached(
-            extract, incentives_of(extract), *args, counted=rows[scope.credits(rows)].reset_index(drop=True)
-        )
+        cached(extract, section, *args, counted=named_within(scope, rows[scope.credits(rows)]))
+
+
+def named_within(scope: Scope, rows: pd.DataFrame) -> pd.DataFrame:
+    """Counted rows with everyone outside the scope named `OUTSIDE`: a booker, an account's winner (on a
+    sale, on cash collected, on a returned deal's sale) and the rep a returned deal's kicker paid.
+
+    Each is still credited as the whole workbook credits them, and nobody of the scope differently: a row
+    booked outside on an account the scope won is the winner's (`within_extract` names it after the winner,
+    `credit_sales` credits it once); a winner outside takes the booker's sale (`account_winner`) or is
+    credited beside them (`overlay`); whoever is outside earned nothing in the extract, so nothing comes
+    back from them, but a manager of the scope still gives back the override on the team's returns."""
+    from salesplan_widgets.model.credit import NOT_WON
+
+    rows = rows.reset_index(drop=True)
+    for rep, team in (("rep", "team"), *PEOPLE):
+        if rep not in rows.columns:
+            continue
+        outside = ~scope.named(rows, rep, team)
+        if rep != "rep":  # a mark of nobody stays as it is
+            outside &= ~rows[rep].astype(str).isin([NOT_WON, ""]).to_numpy()
+        if outside.any():
+            names = rows[rep].astype(str).to_numpy(copy=True)
+            names[outside] = OUTSIDE
+            rows[rep] = names
+    return rows
 
 
 def _drop_old_versions(extracts: Path, user: str, keep: Path | None, count: int = _KEEP_VERSIONS - 1) -> None:
