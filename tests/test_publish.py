@@ -374,3 +374,55 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) 
         assert ledger.closings["total_minor"].astype(int).tolist() == [mine["amount_minor"].sum()], user
         private = [p for d in (".cache", "data", "ledger", "tables") for p in (extracts[user] / d).rglob("*")]
         assert other not in "".join(p.read_bytes().decode("latin-1") for p in private if p.is_file()), user
+
+
+def test_a_reps_extract_credits_splits_of_others_sales_as_the_whole_workbook_does(tmp_path) -> None:
+    """Li Na's sales are split half to Zhao Lei; Beta's half to Zhao, a quarter to Wang Fang and a quarter to
+    Li, with Chen Jie as an overlay; Gamma's to Li, with Zhao as an overlay. Each rep's extract holds only
+    their own lines, yet credits them what the whole workbook credits them from everyone's splits (an
+    owner's share or an overlay, as such) and names nobody else, not even in its plan's splits."""
+    from salesplan_widgets.model.credit import credit_sales
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.payouts import period_statements
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,account\n"
+        "2026-01-05,1000,Li Na,East,ACME\n"
+        "2026-01-06,2000,Zhao Lei,North,Beta\n"
+        "2026-01-07,600,Li Na,East,Gamma\n"
+        "2026-02-03,800,Zhao Lei,North,ACME\n",
+        "  commission: {base_rate: 0.05}\n  crediting:\n"
+        "  - {account: Beta, shares: {Zhao Lei: 0.5, Wang Fang: 0.25, Li Na: 0.25}, overlays: {Chen Jie: 1.0}}\n"
+        "  - {account: Gamma, shares: {Li Na: 1.0}, overlays: {Zhao Lei: 1.0}}\n"
+        "  - {rep: Li Na, shares: {Li Na: 0.5, Zhao Lei: 0.5}}\n",
+    )
+    book = open_workbook(folder)
+
+    def credited(workbook) -> dict[tuple[str, str], float]:
+        section = incentives_of(workbook)
+        rows = credit_sales(pay_cube(workbook, section), section)
+        return rows.groupby([rows["rep"].astype(str), rows["credit"]])["actual"].sum().to_dict()
+
+    def paid(workbook, month: str) -> dict[str, float]:
+        reps = period_statements(workbook, month).reps
+        return reps.groupby(reps["rep"].astype(str))["payout"].sum().to_dict()
+
+    whole = credited(book)
+    assert whole[("Zhao Lei", "split")] == 1_000.0 + 500.0  # Beta's half, Li's ACME half
+    assert whole[("Zhao Lei", "overlay")] == 600.0  # Gamma
+    assert whole[("Li Na", "split")] == 500.0 + 500.0 + 600.0  # Beta's quarter, her ACME half, Gamma
+    extracts = publish(book, tmp_path / "state")
+    for user, rep in (("li", "Li Na"), ("zhao", "Zhao Lei")):
+        extract = open_workbook(extracts[user], read_only=True)  # as the rep's dashboard kernel opens it
+        assert credited(extract) == {key: value for key, value in whole.items() if key[0] == rep}, user
+        for month in ("2026-01", "2026-02"):
+            assert paid(extract, month) == {rep: paid(book, month)[rep]}, (user, month)
+        assert IncentiveCalculator(extract, period="2026-01").reps == (rep,), user
+        stored = (extracts[user] / "plan.yaml").read_text(encoding="utf-8") + "".join(
+            p.read_bytes().decode("latin-1")
+            for d in (".cache", "data")
+            for p in (extracts[user] / d).rglob("*")
+        )
+        for other in {"Li Na", "Zhao Lei", "Wang Fang", "Chen Jie"} - {rep}:
+            assert other not in stored, (user, other)
