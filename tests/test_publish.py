@@ -378,9 +378,10 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) 
 
 def test_a_reps_extract_credits_splits_of_others_sales_as_the_whole_workbook_does(tmp_path) -> None:
     """Li Na's sales are split half to Zhao Lei; Beta's half to Zhao, a quarter to Wang Fang and a quarter to
-    Li, with Chen Jie as an overlay; Gamma's to Li, with Zhao as an overlay. Each rep's extract holds only
-    their own lines, yet credits them what the whole workbook credits them from everyone's splits (an
-    owner's share or an overlay, as such) and names nobody else, not even in its plan's splits."""
+    Li, with Chen Jie, East's manager, as an overlay; Gamma's to Li, with Zhao as an overlay. Each extract
+    holds only its scope's lines, yet credits its people what the whole workbook credits them from
+    everyone's splits (an owner's share or an overlay, as such; Chen's override on East's sales, Zhao's
+    share of Li's included) and names nobody else, not even in its plan's splits."""
     from salesplan_widgets.model.credit import credit_sales
     from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
     from salesplan_widgets.workbook.payouts import period_statements
@@ -395,7 +396,8 @@ def test_a_reps_extract_credits_splits_of_others_sales_as_the_whole_workbook_doe
         "  commission: {base_rate: 0.05}\n  crediting:\n"
         "  - {account: Beta, shares: {Zhao Lei: 0.5, Wang Fang: 0.25, Li Na: 0.25}, overlays: {Chen Jie: 1.0}}\n"
         "  - {account: Gamma, shares: {Li Na: 1.0}, overlays: {Zhao Lei: 1.0}}\n"
-        "  - {rep: Li Na, shares: {Li Na: 0.5, Zhao Lei: 0.5}}\n",
+        "  - {rep: Li Na, shares: {Li Na: 0.5, Zhao Lei: 0.5}}\n"
+        "  hierarchy: [{manager: Chen Jie, team: East, override_rate: 0.01}]\n",
     )
     book = open_workbook(folder)
 
@@ -413,16 +415,21 @@ def test_a_reps_extract_credits_splits_of_others_sales_as_the_whole_workbook_doe
     assert whole[("Zhao Lei", "overlay")] == 600.0  # Gamma
     assert whole[("Li Na", "split")] == 500.0 + 500.0 + 600.0  # Beta's quarter, her ACME half, Gamma
     extracts = publish(book, tmp_path / "state")
-    for user, rep in (("li", "Li Na"), ("zhao", "Zhao Lei")):
-        extract = open_workbook(extracts[user], read_only=True)  # as the rep's dashboard kernel opens it
-        assert credited(extract) == {key: value for key, value in whole.items() if key[0] == rep}, user
+    assert whole[("Chen Jie", "overlay")] == 2_000.0 and whole[("Chen Jie", "team_override")] == 1_600.0
+    for user, people in (("li", {"Li Na"}), ("zhao", {"Zhao Lei"}), ("boss", {"Li Na", "Chen Jie"})):
+        extract = open_workbook(extracts[user], read_only=True)  # as the user's dashboard kernel opens it
+        assert credited(extract) == {key: value for key, value in whole.items() if key[0] in people}, user
         for month in ("2026-01", "2026-02"):
-            assert paid(extract, month) == {rep: paid(book, month)[rep]}, (user, month)
-        assert IncentiveCalculator(extract, period="2026-01").reps == (rep,), user
+            whole_paid = paid(book, month)
+            assert paid(extract, month) == {r: whole_paid[r] for r in people if r in whole_paid}, (
+                user,
+                month,
+            )
+        assert set(IncentiveCalculator(extract, period="2026-01").reps) <= people, user
         stored = (extracts[user] / "plan.yaml").read_text(encoding="utf-8") + "".join(
             p.read_bytes().decode("latin-1")
             for d in (".cache", "data")
             for p in (extracts[user] / d).rglob("*")
         )
-        for other in {"Li Na", "Zhao Lei", "Wang Fang", "Chen Jie"} - {rep}:
+        for other in {"Li Na", "Zhao Lei", "Wang Fang", "Chen Jie"} - people:
             assert other not in stored, (user, other)

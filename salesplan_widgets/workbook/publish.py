@@ -379,11 +379,12 @@ def splits_within(splits: list[CreditSplit], people: set[str]) -> list[CreditSpl
     ]
 
 
-def scope_people(scope: Scope, sellers: pd.DataFrame) -> set[str]:
-    """The reps of a scope: its own, or those of its teams that sell (`sellers`: each rep and team)."""
-    return set(sellers.loc[scope.mask(sellers).to_numpy(), "rep"].astype(str)) - {"all"} | set(
-        scope.reps or ()
-    )
+def scope_people(scope: Scope, sellers: pd.DataFrame, plan: Plan) -> set[str]:
+    """The people of a scope: its reps, or those of its teams that sell (`sellers`: each rep and team), and
+    the managers the plan credits with its teams (`hierarchy`)."""
+    managers = [(h.manager, h.team) for h in plan.incentives.hierarchy] if plan.incentives else []
+    named = pd.concat([sellers, pd.DataFrame(managers, columns=["rep", "team"])], ignore_index=True)
+    return set(named.loc[scope.mask(named).to_numpy(), "rep"].astype(str)) - {"all"} | set(scope.reps or ())
 
 
 def _extract_plan(
@@ -494,7 +495,7 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
         copy_statements(book, scope, whole.statements, version)  # only the statements the scope may read
         copy_ledger(scope, whole.statements, version)  # and only its people's paid lines
-        people = scope_people(scope, whole.statements.sellers)
+        people = scope_people(scope, whole.statements.sellers, book.plan)
         shares = _split_shares(book, scope, people, whole.pay)
         plan = _extract_plan(book, scope, sales_columns, accounts is not None, people, shares)
         _write_yaml(version / PLAN_FILE, plan)
