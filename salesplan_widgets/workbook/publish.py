@@ -246,9 +246,9 @@ def others_split_credit(
     `people`, as the whole workbook credits it: each row named after the person, its `segment` marking it an
     owner's share (`SPLIT_SHARE`) or an overlay (`OVERLAY_SHARE`), which the extract's own splits credit to
     them again as such (`marked_splits`; the segment is the one dimension every pay cube has that a split
-    can match and no count depends on, so these rows keep no segment of their own). An extract holds only its scope's lines; without these rows a
-    share of another rep's sale would be missing from it. A sale on an account the scope won is not here:
-    the won sales bring it (`counted_facts`)."""
+    can match and no count depends on, so these rows keep no segment of their own). An extract holds only
+    its scope's lines; without these rows a share of another rep's sale would be missing from it. A sale on
+    an account the scope won is not here: the won sales bring it (`counted_facts`)."""
     from salesplan_widgets.model.credit import NOT_WON, credit_sales
 
     rows = pay[~scope.mask(pay).to_numpy()]
@@ -534,8 +534,9 @@ def counted_facts(book: Workbook) -> list[tuple[Callable, Callable, pd.DataFrame
     """What the pay cube counts on the transactions (large deals and new accounts, cash collected, sales on
     won accounts) and the deals returned that the clawback recovers, counted once on the whole workbook for
     every extract: each as (its cached function, the function's arguments after the section given the
-    section, the rows). Counted on an extract's own lines it would be wrong or impossible: an account another rep opened would look new and won by this one, a deal shared with
-    another rep smaller than it is, and an extract holds no receipts."""
+    section, the rows). Counted on an extract's own lines it would be wrong or impossible: an account
+    another rep opened would look new and won by this one, a deal shared with another rep smaller than it
+    is, and an extract holds no receipts."""
     if book.plan.incentives is None:
         return []
     from salesplan_widgets.model.credit import needs_accounts
