@@ -324,9 +324,15 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) 
     Beta: deal D-9 there (her 3,000, then Zhao's 3,000) is all credited to her, a large deal whose kicker
     paid her; Zhao's return of his half takes back her commission and kicker on it. Counted on an extract's
     own lines, Li's return on ACME would be won by nobody (hers to give back), Zhao's of D-9 not hers, and
-    D-9 sold by Zhao at 3,000, his to give back."""
+    D-9 sold by Zhao at 3,000, his to give back. Chen Jie, East's manager, gives back his override on D-9,
+    which Zhao (outside his extract's scope) returned."""
     from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
-    from salesplan_widgets.workbook.ledger import approve_payments, close_period, read_ledger
+    from salesplan_widgets.workbook.ledger import (
+        approve_payments,
+        close_period,
+        compute_payments,
+        read_ledger,
+    )
     from salesplan_widgets.workbook.payouts import write_payouts
     from salesplan_widgets.workbook.returns import deal_returns
 
@@ -340,7 +346,8 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) 
         "2026-02-03,-700,Li Na,East,ACME,D-2\n"
         "2026-02-04,-3000,Zhao Lei,North,Beta,D-9\n",
         "  commission: {base_rate: 0.05}\n  account_winner: {months: 6}\n"
-        "  deal_kicker: {at_least: 5000, rate: 0.01}\n  clawback: {window_days: 60}\n",
+        "  deal_kicker: {at_least: 5000, rate: 0.01}\n  clawback: {window_days: 60}\n"
+        "  hierarchy: [{manager: Chen Jie, team: East, override_rate: 0.01}]\n",
     )
     write_payouts(open_workbook(folder), "2026-01", by="analyst")
     approve_payments(open_workbook(folder), "2026-01", by="finance")
@@ -348,19 +355,31 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) 
     book = open_workbook(folder)
 
     def clawbacks(workbook, rep: str) -> list[tuple[str, float]]:
-        table = IncentiveCalculator(workbook, period="2026-02", rep=rep).payment_table
-        rows = table[table["kind"] == "clawback"]
-        return sorted(zip(rows["rule"], rows["amount"], strict=True))
+        """The calculator's payment panel for a rep; what closing February would pay, for a manager."""
+        if rep in IncentiveCalculator(workbook, period="2026-02").reps:
+            table = IncentiveCalculator(workbook, period="2026-02", rep=rep).payment_table
+            rows = table[table["kind"] == "clawback"]
+            return sorted(zip(rows["rule"], rows["amount"], strict=True))
+        lines = compute_payments(workbook, "2026-02").payments.lines
+        rows = lines[(lines["kind"] == "clawback").to_numpy() & (lines["rep"] == rep).to_numpy()]
+        return sorted(zip(rows["rule"], rows["amount_minor"] / 100, strict=True))
 
-    whole = {rep: clawbacks(book, rep) for rep in ("Li Na", "Zhao Lei")}
+    whole = {rep: clawbacks(book, rep) for rep in ("Li Na", "Zhao Lei", "Chen Jie")}
     assert [amount for _rule, amount in whole["Li Na"]] == [-180.0]  # D-9: 5% and the kicker's 1% of 3,000
     assert [amount for _rule, amount in whole["Zhao Lei"]] == [-35.0]  # D-2: 5% of 700
+    assert [amount for _rule, amount in whole["Chen Jie"]] == [-30.0]  # D-9: his override, 1% of 3,000
     returned = deal_returns(book, incentives_of(book)).set_index("deal")
     paid = read_ledger(book).lines
     extracts = publish(book, tmp_path / "state")
-    for user, rep, other in (("li", "Li Na", "Zhao Lei"), ("zhao", "Zhao Lei", "Li Na")):
-        extract = open_workbook(extracts[user], read_only=True)  # as the rep's dashboard kernel opens it
-        assert clawbacks(extract, rep) == whole[rep], user
+    scopes = (
+        ("li", {"Li Na"}, "Zhao Lei"),
+        ("zhao", {"Zhao Lei"}, "Li Na"),
+        ("boss", {"Li Na", "Chen Jie"}, "Zhao Lei"),
+    )
+    for user, people, other in scopes:
+        extract = open_workbook(extracts[user], read_only=True)  # as the user's dashboard kernel opens it
+        for rep in people:
+            assert clawbacks(extract, rep) == whole[rep], (user, rep)
         rows = deal_returns(extract, incentives_of(extract)).set_index("deal")
         assert sorted(rows.index) == ["D-2", "D-9"], user
         assert (
@@ -368,8 +387,8 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) 
         )
         assert other not in set(rows.astype(str).to_numpy().ravel()), user
         ledger = read_ledger(extract)  # the scope's paid lines, in a journal that verifies
-        assert set(ledger.lines["rep"]) == {rep}, user
-        mine = paid[paid["rep"] == rep]
+        assert set(ledger.lines["rep"]) == people, user
+        mine = paid[paid["rep"].isin(people)]
         assert ledger.lines["amount_minor"].sum() == mine["amount_minor"].sum() > 0, user
         assert ledger.closings["total_minor"].astype(int).tolist() == [mine["amount_minor"].sum()], user
         private = [p for d in (".cache", "data", "ledger", "tables") for p in (extracts[user] / d).rglob("*")]

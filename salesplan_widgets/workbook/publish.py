@@ -494,8 +494,8 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         (version / TABLES_DIR).mkdir()
         scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
         copy_statements(book, scope, whole.statements, version)  # only the statements the scope may read
-        copy_ledger(scope, whole.statements, version)  # and only its people's paid lines
         people = scope_people(scope, whole.statements.sellers, book.plan)
+        copy_ledger(scope, people, whole.statements, version)  # and only its people's paid lines
         shares = _split_shares(book, scope, people, whole.pay)
         plan = _extract_plan(book, scope, sales_columns, accounts is not None, people, shares)
         _write_yaml(version / PLAN_FILE, plan)

@@ -88,9 +88,9 @@ def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
     )
 
 
-def copy_ledger(scope, whole: WholeStatements, target: Path) -> None:
+def copy_ledger(scope, people: set[str], whole: WholeStatements, target: Path) -> None:
     """Write the ledger as `scope` may read it into `target`/ledger: each closing's paid lines of its people
-    (`scope.mask`), in a journal of its own whose closings count and total only those lines, chained anew
+    (`scope.mask`, and `people` by name: a manager's own lines name no team), in a journal of its own whose closings count and total only those lines, chained anew
     (a journal's every row is hashed with its totals), so the extract is a ledger `read_ledger` verifies.
     Approvals and preparations keep their event, not the company's totals."""
     from salesplan_widgets.workbook.ledger import CLOSED, JOURNAL, LEDGER_DIR, PAYMENTS_DIR, _row_hash
@@ -104,7 +104,7 @@ def copy_ledger(scope, whole: WholeStatements, target: Path) -> None:
         row = dict(row, lines="", total_minor="")
         if row["event"] == CLOSED:
             paid = whole.payments[row["file"]]
-            mine = paid[scope.mask(paid).to_numpy()]
+            mine = paid[scope.mask(paid).to_numpy() | paid["rep"].astype(str).isin(people).to_numpy()]
             mine.to_parquet(folder / row["file"], index=False)
             row["lines"], row["total_minor"] = str(len(mine)), str(int(mine["amount_minor"].sum()))
             row["file_sha256"] = hashlib.sha256((folder / row["file"]).read_bytes()).hexdigest()
