@@ -319,13 +319,15 @@ def test_a_scoped_extract_names_and_pays_only_its_own_people(tmp_path, overlay: 
         assert set(calculator.statements.reps["rep"].astype(str)) == {rep}, user
 
 
-def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) -> None:
+@pytest.mark.parametrize("overlay", [False, True], ids=["instead", "overlay"])
+def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path, overlay: bool) -> None:
     """Zhao Lei won ACME; Li Na's ACME deal D-2 is credited to him, and so is its return in February. Li won
     Beta: deal D-9 there (her 3,000, then Zhao's 3,000) is all credited to her, a large deal whose kicker
     paid her; Zhao's return of his half takes back her commission and kicker on it. Counted on an extract's
     own lines, Li's return on ACME would be won by nobody (hers to give back), Zhao's of D-9 not hers, and
     D-9 sold by Zhao at 3,000, his to give back. Chen Jie, East's manager, gives back his override on D-9,
-    which Zhao (outside his extract's scope) returned."""
+    which Zhao (outside his extract's scope) returned. As overlays, each winner gives back beside the
+    booker: the extracts still give back what the whole workbook does."""
     from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
     from salesplan_widgets.workbook.ledger import (
         approve_payments,
@@ -345,7 +347,8 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) 
         "2026-01-21,3000,Zhao Lei,North,Beta,D-9\n"
         "2026-02-03,-700,Li Na,East,ACME,D-2\n"
         "2026-02-04,-3000,Zhao Lei,North,Beta,D-9\n",
-        "  commission: {base_rate: 0.05}\n  account_winner: {months: 6}\n"
+        "  commission: {base_rate: 0.05}\n"
+        f"  account_winner: {{months: 6, overlay: {str(overlay).lower()}}}\n"
         "  deal_kicker: {at_least: 5000, rate: 0.01}\n  clawback: {window_days: 60}\n"
         "  hierarchy: [{manager: Chen Jie, team: East, override_rate: 0.01}]\n",
     )
@@ -365,9 +368,14 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path) 
         return sorted(zip(rows["rule"], rows["amount_minor"] / 100, strict=True))
 
     whole = {rep: clawbacks(book, rep) for rep in ("Li Na", "Zhao Lei", "Chen Jie")}
-    assert [amount for _rule, amount in whole["Li Na"]] == [-180.0]  # D-9: 5% and the kicker's 1% of 3,000
-    assert [amount for _rule, amount in whole["Zhao Lei"]] == [-35.0]  # D-2: 5% of 700
-    assert [amount for _rule, amount in whole["Chen Jie"]] == [-30.0]  # D-9: his override, 1% of 3,000
+    if not overlay:
+        assert [amount for _rule, amount in whole["Li Na"]] == [
+            -180.0
+        ]  # D-9: 5% and the kicker's 1% of 3,000
+        assert [amount for _rule, amount in whole["Zhao Lei"]] == [-35.0]  # D-2: 5% of 700
+        assert [amount for _rule, amount in whole["Chen Jie"]] == [-30.0]  # D-9: his override, 1% of 3,000
+    else:  # both booker and winner give back: Li her D-2 besides Zhao, Zhao his D-9 besides Li
+        assert len(whole["Li Na"]) == len(whole["Zhao Lei"]) == 2 and whole["Chen Jie"]
     returned = deal_returns(book, incentives_of(book)).set_index("deal")
     paid = read_ledger(book).lines
     extracts = publish(book, tmp_path / "state")
