@@ -460,3 +460,44 @@ def test_a_reps_extract_credits_splits_of_others_sales_as_the_whole_workbook_doe
         )
         for other in {"Li Na", "Zhao Lei", "Wang Fang", "Chen Jie"} - people:
             assert other not in stored, (user, other)
+
+
+def test_a_reps_extract_claws_back_their_share_of_a_split_deal_another_rep_returned(tmp_path) -> None:
+    """Li Na's deals on Beta are split half to Zhao Lei, with Wang Fang as an overlay. When Li's deal B-1
+    comes back in February, Zhao gives back his half though his extract holds none of Li's lines, and
+    his extract names neither Li nor Wang."""
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.ledger import approve_payments, close_period
+    from salesplan_widgets.workbook.payouts import write_payouts
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,account,deal\n"
+        "2026-01-05,500,Zhao Lei,North,ACME,A-1\n"
+        "2026-01-12,2000,Li Na,East,Beta,B-1\n"
+        "2026-02-03,-2000,Li Na,East,Beta,B-1\n",
+        "  commission: {base_rate: 0.05}\n  clawback: {window_days: 60}\n"
+        "  crediting: [{account: Beta, shares: {Li Na: 0.5, Zhao Lei: 0.5}, overlays: {Wang Fang: 1.0}}]\n",
+    )
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")
+    approve_payments(open_workbook(folder), "2026-01", by="finance")
+    close_period(open_workbook(folder), "2026-01", by="controller")
+    book = open_workbook(folder)
+
+    def clawbacks(workbook, rep: str) -> list[float]:
+        table = IncentiveCalculator(workbook, period="2026-02", rep=rep).payment_table
+        return table.loc[table["kind"] == "clawback", "amount"].tolist()
+
+    assert clawbacks(book, "Zhao Lei") == [-50.0]  # 5% of his half of 2,000
+    extracts = publish(book, tmp_path / "state")
+    zhao = open_workbook(extracts["zhao"], read_only=True)  # as Zhao's dashboard kernel opens it
+    assert clawbacks(zhao, "Zhao Lei") == [-50.0]
+    assert (
+        clawbacks(open_workbook(extracts["li"], read_only=True), "Li Na")
+        == clawbacks(book, "Li Na")
+        == [-50.0]
+    )
+    private = [p for d in (".cache", "data", "ledger", "tables") for p in (extracts["zhao"] / d).rglob("*")]
+    stored = "".join(p.read_bytes().decode("latin-1") for p in private if p.is_file())
+    stored += (extracts["zhao"] / "plan.yaml").read_text(encoding="utf-8")
+    assert "Li Na" not in stored and "Wang Fang" not in stored

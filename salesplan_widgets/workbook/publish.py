@@ -479,6 +479,8 @@ def _split_pay_cube(book: Workbook) -> pd.DataFrame | None:
 def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | None = None) -> Path:
     """Write one scope's extract beside the others and switch `extracts/<user>` to it; return that link.
     `whole`: the workbook's parts read once (`read_whole`), when the caller writes several extracts."""
+    from salesplan_widgets.workbook.payouts import incentives_of
+
     whole = read_whole(book) if whole is None else whole
     extracts.mkdir(parents=True, exist_ok=True)
     version = Path(tempfile.mkdtemp(prefix=f".{scope.user}.", dir=extracts))
@@ -506,7 +508,7 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
-        _keep_counted_facts(extract, scope, whole.counted)
+        _keep_counted_facts(extract, scope, whole.counted, people, incentives_of(book))
         if len(shares):
             _cached_split_credit(extract, shares)
         _restrict(version, _private_group(scope.user))
@@ -564,14 +566,37 @@ def counted_facts(book: Workbook) -> list[tuple[Callable, Callable, pd.DataFrame
     return counted
 
 
-def _keep_counted_facts(extract: Workbook, scope: Scope, counted: list) -> None:
-    """The `counted_facts` rows that credit the scope, kept in the extract's cache for its pay cube and its
-    clawbacks, naming only the scope's people (`named_within`)."""
+def _keep_counted_facts(
+    extract: Workbook, scope: Scope, counted: list, people: set[str], whole: IncentivesSection
+) -> None:
+    """The `counted_facts` rows that credit the scope (returns too when the `whole` plan's splits credit its
+    `people` with them), kept in the extract's cache for its pay cube and its clawbacks, naming only the
+    scope's people (`named_within`)."""
     from salesplan_widgets.workbook.payouts import incentives_of
 
     section = incentives_of(extract)
     for cached, args, rows in counted:  # asked as the extract asks
-        cached(extract, section, *args(section), counted=named_within(scope, rows[scope.credits(rows)]))
+        keep = scope.credits(rows).to_numpy() | _split_returns(rows, whole, people)
+        cached(extract, section, *args(section), counted=named_within(scope, rows[keep]))
+
+
+def _split_returns(rows: pd.DataFrame, section: IncentivesSection, people: set[str]) -> np.ndarray:
+    """Whether a split credits one of `people` with each returned deal (`deal_returns` rows, credited as
+    the clawback credits them: as their sale was); all False for other rows."""
+    from salesplan_widgets.model.credit import WON, credit_sales
+
+    if "sold_rep" not in rows.columns or not section.crediting or rows.empty:
+        return np.zeros(len(rows), dtype=bool)
+    frame = rows.reset_index(drop=True)
+    if "sale_won_by" in frame.columns:
+        frame = frame.drop(columns=list(WON)).rename(columns=lambda c: c.removeprefix("sale_"))
+    frame = frame.assign(actual=-frame["amount"].to_numpy(dtype=float), returned_row=np.arange(len(frame)))
+    credited = credit_sales(frame, section)
+    shared = (
+        credited["credit"].isin(["split", "overlay"]).to_numpy()
+        & credited["rep"].astype(str).isin(people).to_numpy()
+    )
+    return np.isin(np.arange(len(frame)), credited.loc[shared, "returned_row"].to_numpy())
 
 
 def named_within(scope: Scope, rows: pd.DataFrame) -> pd.DataFrame:
