@@ -317,3 +317,187 @@ def test_a_scoped_extract_names_and_pays_only_its_own_people(tmp_path, overlay: 
         calculator = IncentiveCalculator(extract, period="2026-02")
         assert calculator.reps == (rep,), user
         assert set(calculator.statements.reps["rep"].astype(str)) == {rep}, user
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["instead", "overlay"])
+def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path, overlay: bool) -> None:
+    """Zhao Lei won ACME; Li Na's ACME deal D-2 is credited to him, and so is its return in February. Li won
+    Beta: deal D-9 there (her 3,000, then Zhao's 3,000) is all credited to her, a large deal whose kicker
+    paid her; Zhao's return of his half takes back her commission and kicker on it. Counted on an extract's
+    own lines, Li's return on ACME would be won by nobody (hers to give back), Zhao's of D-9 not hers, and
+    D-9 sold by Zhao at 3,000, his to give back. Chen Jie, East's manager, gives back his override on D-9,
+    which Zhao (outside his extract's scope) returned. As overlays, each winner gives back beside the
+    booker: the extracts still give back what the whole workbook does."""
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.ledger import (
+        approve_payments,
+        close_period,
+        compute_payments,
+        read_ledger,
+    )
+    from salesplan_widgets.workbook.payouts import write_payouts
+    from salesplan_widgets.workbook.returns import deal_returns
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,account,deal\n"
+        "2026-01-05,500,Zhao Lei,North,ACME,D-1\n"
+        "2026-01-12,700,Li Na,East,ACME,D-2\n"
+        "2026-01-20,3000,Li Na,East,Beta,D-9\n"
+        "2026-01-21,3000,Zhao Lei,North,Beta,D-9\n"
+        "2026-02-03,-700,Li Na,East,ACME,D-2\n"
+        "2026-02-04,-3000,Zhao Lei,North,Beta,D-9\n",
+        "  commission: {base_rate: 0.05}\n"
+        f"  account_winner: {{months: 6, overlay: {str(overlay).lower()}}}\n"
+        "  deal_kicker: {at_least: 5000, rate: 0.01}\n  clawback: {window_days: 60}\n"
+        "  hierarchy: [{manager: Chen Jie, team: East, override_rate: 0.01}]\n",
+    )
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")
+    approve_payments(open_workbook(folder), "2026-01", by="finance")
+    close_period(open_workbook(folder), "2026-01", by="controller")
+    book = open_workbook(folder)
+
+    def clawbacks(workbook, rep: str) -> list[tuple[str, float]]:
+        """The calculator's payment panel for a rep; what closing February would pay, for a manager."""
+        if rep in IncentiveCalculator(workbook, period="2026-02").reps:
+            table = IncentiveCalculator(workbook, period="2026-02", rep=rep).payment_table
+            rows = table[table["kind"] == "clawback"]
+            return sorted(zip(rows["rule"], rows["amount"], strict=True))
+        lines = compute_payments(workbook, "2026-02").payments.lines
+        rows = lines[(lines["kind"] == "clawback").to_numpy() & (lines["rep"] == rep).to_numpy()]
+        return sorted(zip(rows["rule"], rows["amount_minor"] / 100, strict=True))
+
+    whole = {rep: clawbacks(book, rep) for rep in ("Li Na", "Zhao Lei", "Chen Jie")}
+    if not overlay:
+        assert [amount for _rule, amount in whole["Li Na"]] == [
+            -180.0
+        ]  # D-9: 5% and the kicker's 1% of 3,000
+        assert [amount for _rule, amount in whole["Zhao Lei"]] == [-35.0]  # D-2: 5% of 700
+        assert [amount for _rule, amount in whole["Chen Jie"]] == [-30.0]  # D-9: his override, 1% of 3,000
+    else:  # both booker and winner give back: Li her D-2 besides Zhao, Zhao his D-9 besides Li
+        assert len(whole["Li Na"]) == len(whole["Zhao Lei"]) == 2 and whole["Chen Jie"]
+    returned = deal_returns(book, incentives_of(book)).set_index("deal")
+    paid = read_ledger(book).lines
+    extracts = publish(book, tmp_path / "state")
+    scopes = (
+        ("li", {"Li Na"}, "Zhao Lei"),
+        ("zhao", {"Zhao Lei"}, "Li Na"),
+        ("boss", {"Li Na", "Chen Jie"}, "Zhao Lei"),
+    )
+    for user, people, other in scopes:
+        extract = open_workbook(extracts[user], read_only=True)  # as the user's dashboard kernel opens it
+        for rep in people:
+            assert clawbacks(extract, rep) == whole[rep], (user, rep)
+        rows = deal_returns(extract, incentives_of(extract)).set_index("deal")
+        assert sorted(rows.index) == ["D-2", "D-9"], user
+        assert (
+            rows["sold_size"].to_dict() == returned["sold_size"].to_dict() == {"D-2": 700.0, "D-9": 6_000.0}
+        )
+        assert other not in set(rows.astype(str).to_numpy().ravel()), user
+        ledger = read_ledger(extract)  # the scope's paid lines, in a journal that verifies
+        assert set(ledger.lines["rep"]) == people, user
+        mine = paid[paid["rep"].isin(people)]
+        assert ledger.lines["amount_minor"].sum() == mine["amount_minor"].sum() > 0, user
+        assert ledger.closings["total_minor"].astype(int).tolist() == [mine["amount_minor"].sum()], user
+        private = [p for d in (".cache", "data", "ledger", "tables") for p in (extracts[user] / d).rglob("*")]
+        assert other not in "".join(p.read_bytes().decode("latin-1") for p in private if p.is_file()), user
+
+
+def test_a_reps_extract_credits_splits_of_others_sales_as_the_whole_workbook_does(tmp_path) -> None:
+    """Li Na's sales are split half to Zhao Lei; Beta's half to Zhao, a quarter to Wang Fang and a quarter to
+    Li, with Chen Jie, East's manager, as an overlay; Gamma's to Li, with Zhao as an overlay. Each extract
+    holds only its scope's lines, yet credits its people what the whole workbook credits them from
+    everyone's splits (an owner's share or an overlay, as such; Chen's override on East's sales, Zhao's
+    share of Li's included) and names nobody else, not even in its plan's splits."""
+    from salesplan_widgets.model.credit import credit_sales
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.payouts import period_statements
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,account\n"
+        "2026-01-05,1000,Li Na,East,ACME\n"
+        "2026-01-06,2000,Zhao Lei,North,Beta\n"
+        "2026-01-07,600,Li Na,East,Gamma\n"
+        "2026-02-03,800,Zhao Lei,North,ACME\n",
+        "  commission: {base_rate: 0.05}\n  crediting:\n"
+        "  - {account: Beta, shares: {Zhao Lei: 0.5, Wang Fang: 0.25, Li Na: 0.25}, overlays: {Chen Jie: 1.0}}\n"
+        "  - {account: Gamma, shares: {Li Na: 1.0}, overlays: {Zhao Lei: 1.0}}\n"
+        "  - {rep: Li Na, shares: {Li Na: 0.5, Zhao Lei: 0.5}}\n"
+        "  hierarchy: [{manager: Chen Jie, team: East, override_rate: 0.01}]\n",
+    )
+    book = open_workbook(folder)
+
+    def credited(workbook) -> dict[tuple[str, str], float]:
+        section = incentives_of(workbook)
+        rows = credit_sales(pay_cube(workbook, section), section)
+        return rows.groupby([rows["rep"].astype(str), rows["credit"]])["actual"].sum().to_dict()
+
+    def paid(workbook, month: str) -> dict[str, float]:
+        reps = period_statements(workbook, month).reps
+        return reps.groupby(reps["rep"].astype(str))["payout"].sum().to_dict()
+
+    whole = credited(book)
+    assert whole[("Zhao Lei", "split")] == 1_000.0 + 500.0  # Beta's half, Li's ACME half
+    assert whole[("Zhao Lei", "overlay")] == 600.0  # Gamma
+    assert whole[("Li Na", "split")] == 500.0 + 500.0 + 600.0  # Beta's quarter, her ACME half, Gamma
+    extracts = publish(book, tmp_path / "state")
+    assert whole[("Chen Jie", "overlay")] == 2_000.0 and whole[("Chen Jie", "team_override")] == 1_600.0
+    for user, people in (("li", {"Li Na"}), ("zhao", {"Zhao Lei"}), ("boss", {"Li Na", "Chen Jie"})):
+        extract = open_workbook(extracts[user], read_only=True)  # as the user's dashboard kernel opens it
+        assert credited(extract) == {key: value for key, value in whole.items() if key[0] in people}, user
+        for month in ("2026-01", "2026-02"):
+            whole_paid = paid(book, month)
+            assert paid(extract, month) == {r: whole_paid[r] for r in people if r in whole_paid}, (
+                user,
+                month,
+            )
+        assert set(IncentiveCalculator(extract, period="2026-01").reps) <= people, user
+        stored = (extracts[user] / "plan.yaml").read_text(encoding="utf-8") + "".join(
+            p.read_bytes().decode("latin-1")
+            for d in (".cache", "data")
+            for p in (extracts[user] / d).rglob("*")
+        )
+        for other in {"Li Na", "Zhao Lei", "Wang Fang", "Chen Jie"} - people:
+            assert other not in stored, (user, other)
+
+
+def test_a_reps_extract_claws_back_their_share_of_a_split_deal_another_rep_returned(tmp_path) -> None:
+    """Li Na's deals on Beta are split half to Zhao Lei, with Wang Fang as an overlay. When Li's deal B-1
+    comes back in February, Zhao gives back his half though his extract holds none of Li's lines, and
+    his extract names neither Li nor Wang."""
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.ledger import approve_payments, close_period
+    from salesplan_widgets.workbook.payouts import write_payouts
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,account,deal\n"
+        "2026-01-05,500,Zhao Lei,North,ACME,A-1\n"
+        "2026-01-12,2000,Li Na,East,Beta,B-1\n"
+        "2026-02-03,-2000,Li Na,East,Beta,B-1\n",
+        "  commission: {base_rate: 0.05}\n  clawback: {window_days: 60}\n"
+        "  crediting: [{account: Beta, shares: {Li Na: 0.5, Zhao Lei: 0.5}, overlays: {Wang Fang: 1.0}}]\n",
+    )
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")
+    approve_payments(open_workbook(folder), "2026-01", by="finance")
+    close_period(open_workbook(folder), "2026-01", by="controller")
+    book = open_workbook(folder)
+
+    def clawbacks(workbook, rep: str) -> list[float]:
+        table = IncentiveCalculator(workbook, period="2026-02", rep=rep).payment_table
+        return table.loc[table["kind"] == "clawback", "amount"].tolist()
+
+    assert clawbacks(book, "Zhao Lei") == [-50.0]  # 5% of his half of 2,000
+    extracts = publish(book, tmp_path / "state")
+    zhao = open_workbook(extracts["zhao"], read_only=True)  # as Zhao's dashboard kernel opens it
+    assert clawbacks(zhao, "Zhao Lei") == [-50.0]
+    assert (
+        clawbacks(open_workbook(extracts["li"], read_only=True), "Li Na")
+        == clawbacks(book, "Li Na")
+        == [-50.0]
+    )
+    private = [p for d in (".cache", "data", "ledger", "tables") for p in (extracts["zhao"] / d).rglob("*")]
+    stored = "".join(p.read_bytes().decode("latin-1") for p in private if p.is_file())
+    stored += (extracts["zhao"] / "plan.yaml").read_text(encoding="utf-8")
+    assert "Li Na" not in stored and "Wang Fang" not in stored

@@ -39,6 +39,7 @@ OWNERS = ("booked", "split", "won")
 EXTRA = ("overlay", "team", "won_overlay")  # credit beyond 100% of booked sales
 WON = ("won_by", "won_team")  # the pay cube's mark on a new account's sales booked by another rep
 NOT_WON = "all"  # the mark of every other row (as any column the rows' source does not have)
+OUTSIDE = "(others)"  # whoever a scoped extract does not name (workbook/publish.py): credited nothing there
 # what a credited row carries in proportion to its share: sales, and the cash and deal facts beside them
 SHARED = ("actual", "quantity", "cost", "collected", "deal_sales", "deals", "new_logos")
 OWN_FACTS = ("collected", "deal_sales", "deals", "new_logos")  # a rep's own: never a manager's team credit
@@ -98,7 +99,7 @@ def credit_sales(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame
         return cube
     cube = _winner_credit(cube.assign(credit="booked", credit_rule=-1), section)
     if cube.empty or not (section.crediting or section.hierarchy):
-        return cube
+        return _named(cube)
     rule = _split_rule(cube, section) if section.crediting else np.full(len(cube), -1)
     kept = cube[rule < 0]
     matched = cube[rule >= 0].assign(_rule=rule[rule >= 0])
@@ -121,7 +122,14 @@ def credit_sales(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame
                 rows = _scaled(rows, rows["_share"]).assign(rep=rows["_to"], credit=kind)
                 parts.append(rows.drop(columns=["_rule", "_to", "_share"]))
     credited = pd.concat(parts, ignore_index=True)
-    return pd.concat([credited, *_team_credit(credited, section)], ignore_index=True)
+    return _named(pd.concat([credited, *_team_credit(credited, section)], ignore_index=True))
+
+
+def _named(credited: pd.DataFrame) -> pd.DataFrame:
+    """The credit of everyone named: an extract's `OUTSIDE` share of a split (or of a sale, booked or won
+    outside its scope) is another person's, whom it does not pay, after its managers' team credit."""
+    outside = (credited["rep"].astype(str) == OUTSIDE).to_numpy()
+    return credited[~outside].reset_index(drop=True) if outside.any() else credited
 
 
 def _winner_credit(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame:

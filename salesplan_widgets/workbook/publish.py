@@ -23,15 +23,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from ruamel.yaml import YAML
 
 from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema import Plan, Reports, Sources
-from salesplan_widgets.schema.incentives import IncentivesSection
+from salesplan_widgets.schema.incentives import CreditSplit, IncentivesSection
 from salesplan_widgets.workbook.plan import PLAN_FILE
-from salesplan_widgets.workbook.statement_extracts import WholeStatements, copy_statements, whole_statements
+from salesplan_widgets.workbook.statement_extracts import (
+    WholeStatements,
+    copy_ledger,
+    copy_statements,
+    whole_statements,
+)
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook, open_workbook
 
 STATE_ENV = "SALESPLAN_HUB_STATE"
@@ -47,6 +53,12 @@ ROLE_DASHBOARDS: dict[str, tuple[str, ...]] = {
     "finance": ("incentives", "statements"),
 }
 STATEMENTS_DASHBOARD = "statements"  # staged whenever the plan pays incentives, listed or not
+# the people a counted row names beside its booking rep (`rep`, `team`): an account's winner on the row, on a
+# returned deal's sale, and the rep on that deal's first sale line
+PEOPLE = (("won_by", "won_team"), ("sale_won_by", "sale_won_team"), ("sold_rep", "sold_team"))
+# an extract's `segment` marks on the shares of sales booked outside its scope that splits credit its people
+SPLIT_SHARE, OVERLAY_SHARE = "(others' sales: split)", "(others' sales: overlay)"
+NOT_WON_TEXT = "all"  # a text dimension the rows do not have (as the cube says it)
 _KEEP_VERSIONS = 2  # the live extract and the one before it, which an open page may still be reading
 
 
@@ -95,12 +107,18 @@ class Scope:
         return keep
 
     def credits(self, table: pd.DataFrame) -> pd.Series:
-        """The rows that credit someone of the scope: theirs (`mask`), or sales on an account they won
-        (`won_by`, `won_team`), which are credited to the winner."""
+        """The rows that credit someone of the scope: theirs (`mask`), sales on an account they won
+        (`won_by`, `won_team`), which are credited to the winner, and a return of a deal they sold (its
+        first sale line, `sold_rep`, which its kicker paid) or whose sale was on an account they won."""
         keep = self.mask(table)
-        if "won_by" in table.columns:
-            keep |= self.mask(pd.DataFrame({"rep": table["won_by"], "team": table["won_team"]}))
+        for rep, team in PEOPLE:
+            if rep in table.columns:
+                keep |= self.named(table, rep, team)
         return keep
+
+    def named(self, table: pd.DataFrame, rep: str, team: str) -> np.ndarray:
+        """Whether the person in columns `rep` and `team` of each row is of the scope."""
+        return self.mask(pd.DataFrame({"rep": table[rep], "team": table[team]})).to_numpy(copy=True)
 
     def sql_filter(self) -> str:
         from salesplan_widgets.workbook.sources import literal
@@ -185,11 +203,19 @@ def within_extract(workbook: Workbook, section: IncentivesSection, cube: pd.Data
     extract keeps them when either is in its scope (`Scope.credits`). When the other one is outside it:
     - the winner: the sales leave the booker (dropped), or stay the booker's own as an overlay;
     - the booker: the row is named after the winner, whom `credit_sales` then credits once.
+    A split of sales booked outside the scope that credits someone in it comes as rows of its own
+    (`others_split_credit`).
     """
+    scope = extract_scope(workbook)
+    if scope is None:
+        return cube
+    return _with_others_splits(workbook, section, _won_within(scope, section, cube))
+
+
+def _won_within(scope: Scope, section: IncentivesSection, cube: pd.DataFrame) -> pd.DataFrame:
     from salesplan_widgets.model.credit import NOT_WON, WON
 
-    scope = extract_scope(workbook)
-    if scope is None or "won_by" not in cube.columns or section.account_winner is None:
+    if "won_by" not in cube.columns or section.account_winner is None:
         return cube
     won = ~cube["won_by"].astype(str).isin([NOT_WON, ""]).to_numpy()
     booker = scope.mask(cube).to_numpy()
@@ -211,6 +237,67 @@ def within_extract(workbook: Workbook, section: IncentivesSection, cube: pd.Data
         values[others_booked] = cube[source].astype(str).to_numpy()[others_booked]
         cube[column] = values
     return cube.reset_index(drop=True)
+
+
+def others_split_credit(
+    scope: Scope, people: set[str], section: IncentivesSection, pay: pd.DataFrame
+) -> pd.DataFrame:
+    """What splits of sales booked outside the scope (`pay`: the whole workbook's pay cube) credit its
+    `people`, as the whole workbook credits it: each row named after the person, its `segment` marking it an
+    owner's share (`SPLIT_SHARE`) or an overlay (`OVERLAY_SHARE`), which the extract's own splits credit to
+    them again as such (`marked_splits`; the segment is the one dimension every pay cube has that a split
+    can match and no count depends on, so these rows keep no segment of their own). An extract holds only
+    its scope's lines; without these rows a share of another rep's sale would be missing from it. A sale on
+    an account the scope won is not here: the won sales bring it (`counted_facts`)."""
+    from salesplan_widgets.model.credit import NOT_WON, credit_sales
+
+    rows = pay[~scope.mask(pay).to_numpy()]
+    if "won_by" in rows.columns:
+        rows = rows[~rows["won_by"].astype(str).isin(people).to_numpy()]
+    credited = credit_sales(rows, section)
+    mine = credited[
+        credited["credit"].isin(["split", "overlay"]).to_numpy()
+        & credited["rep"].astype(str).isin(people).to_numpy()
+    ]
+    marks = np.where(mine["credit"].to_numpy() == "split", SPLIT_SHARE, OVERLAY_SHARE)
+    out = mine.drop(columns=["credit", "credit_rule"]).assign(segment=marks, rep=mine["rep"].astype(str))
+    if "won_by" in pay.columns:
+        out = out.assign(won_by=NOT_WON, won_team=NOT_WON)
+    return out.reset_index(drop=True)
+
+
+def marked_splits(shares: pd.DataFrame) -> list[CreditSplit]:
+    """The splits an extract credits `others_split_credit`'s rows with: wholly to the person they name, as
+    an owner's share, or as an overlay (the sale itself to nobody the extract pays)."""
+    from salesplan_widgets.model.credit import OUTSIDE
+
+    found = shares[["rep", "segment"]].drop_duplicates().sort_values(["rep", "segment"])
+    return [
+        CreditSplit(rep=rep, segment=mark, shares={rep: 1.0})
+        if mark == SPLIT_SHARE
+        else CreditSplit(rep=rep, segment=mark, shares={OUTSIDE: 1.0}, overlays={rep: 1.0})
+        for rep, mark in found.itertuples(index=False)
+    ]
+
+
+def _cached_split_credit(workbook: Workbook, counted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`others_split_credit`'s rows kept in an extract's cache (written when it is published)."""
+    return workbook.cached("split-credit", lambda: counted, [SPLIT_SHARE, OVERLAY_SHARE])
+
+
+def _with_others_splits(workbook: Workbook, section: IncentivesSection, cube: pd.DataFrame) -> pd.DataFrame:
+    """An extract's pay cube with its `others_split_credit` rows, when its splits credit any."""
+    from salesplan_widgets.workbook.deals import FACTS
+
+    if not any(s.segment in (SPLIT_SHARE, OVERLAY_SHARE) for s in section.crediting):
+        return cube
+    rows = _cached_split_credit(workbook)
+    fill = {
+        c: FACTS.get(c, 0) if pd.api.types.is_numeric_dtype(cube[c]) else NOT_WON_TEXT
+        for c in cube.columns.difference(rows.columns)
+    }
+    rows = rows.assign(**fill)[list(cube.columns)]
+    return pd.concat([cube, rows], ignore_index=True)
 
 
 def _private_group(user: str) -> int | None:
@@ -266,7 +353,48 @@ def _scoped_sales(book: Workbook, scope: Scope, target: Path) -> list[str]:
     return list(columns)
 
 
-def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_accounts: bool) -> dict:
+def splits_within(splits: list[CreditSplit], people: set[str]) -> list[CreditSplit]:
+    """The plan's credit splits as an extract of `people` states them: everyone else named `OUTSIDE` (their
+    shares summed) or, as overlays, left out, so a split still matches the sales it matches in the whole
+    workbook and credits each of the people what it credits them there, the rest to nobody the extract
+    pays (`model.credit`)."""
+    from salesplan_widgets.model.credit import OUTSIDE
+
+    def named(name: str | None) -> str | None:
+        return name if name is None or name in people else OUTSIDE
+
+    def summed(credit: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, share in credit.items():
+            out[named(name)] = out.get(named(name), 0.0) + share
+        return out
+
+    def overlays(split: CreditSplit) -> dict[str, float]:  # credit beside the owners: others' is nobody's
+        kept = {name: share for name, share in split.overlays.items() if name in people}
+        return kept if kept or split.shares or not split.overlays else {OUTSIDE: 1.0}  # still a rule
+
+    return [
+        s.model_copy(update={"rep": named(s.rep), "shares": summed(s.shares), "overlays": overlays(s)})
+        for s in splits
+    ]
+
+
+def scope_people(scope: Scope, sellers: pd.DataFrame, plan: Plan) -> set[str]:
+    """The people of a scope: its reps, or those of its teams that sell (`sellers`: each rep and team), and
+    the managers the plan credits with its teams (`hierarchy`)."""
+    managers = [(h.manager, h.team) for h in plan.incentives.hierarchy] if plan.incentives else []
+    named = pd.concat([sellers, pd.DataFrame(managers, columns=["rep", "team"])], ignore_index=True)
+    return set(named.loc[scope.mask(named).to_numpy(), "rep"].astype(str)) - {"all"} | set(scope.reps or ())
+
+
+def _extract_plan(
+    book: Workbook,
+    scope: Scope,
+    sales_columns: list[str],
+    has_accounts: bool,
+    people: set[str],
+    shares: pd.DataFrame,
+) -> dict:
     plan = book.plan
     wanted = role_dashboards(plan, scope.role)
     incentives = plan.incentives
@@ -275,6 +403,9 @@ def _extract_plan(book: Workbook, scope: Scope, sales_columns: list[str], has_ac
         shown = scope.mask(managers).to_numpy()
         kept = [h for h, keep in zip(incentives.hierarchy, shown, strict=True) if keep]
         incentives = incentives.model_copy(update={"hierarchy": kept})
+    if incentives is not None and incentives.crediting:
+        crediting = [*marked_splits(shares), *splits_within(incentives.crediting, people)]
+        incentives = incentives.model_copy(update={"crediting": crediting})
     sources = {
         "sales": {"path": "data/sales.parquet", "format": "parquet", "columns": {c: c for c in sales_columns}}
     }
@@ -317,6 +448,7 @@ class Whole:
     statements: WholeStatements  # the cube's reps, the ledger's state and lines, the disputes
     counted: list  # `counted_facts`
     recognition: str | None  # `public_recognition`
+    pay: pd.DataFrame | None  # the pay cube, when the plan splits credit (`others_split_credit`)
 
 
 def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
@@ -331,12 +463,24 @@ def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
         statements=whole_statements(book, cube),
         counted=counted_facts(book),
         recognition=public_recognition(book, cube),
+        pay=_split_pay_cube(book),
     )
+
+
+def _split_pay_cube(book: Workbook) -> pd.DataFrame | None:
+    """The whole workbook's pay cube, when its splits may credit a scope with others' sales."""
+    if book.plan.incentives is None or not book.plan.incentives.crediting:
+        return None
+    from salesplan_widgets.workbook.payouts import incentives_of, pay_cube
+
+    return pay_cube(book, incentives_of(book))
 
 
 def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | None = None) -> Path:
     """Write one scope's extract beside the others and switch `extracts/<user>` to it; return that link.
     `whole`: the workbook's parts read once (`read_whole`), when the caller writes several extracts."""
+    from salesplan_widgets.workbook.payouts import incentives_of
+
     whole = read_whole(book) if whole is None else whole
     extracts.mkdir(parents=True, exist_ok=True)
     version = Path(tempfile.mkdtemp(prefix=f".{scope.user}.", dir=extracts))
@@ -352,7 +496,11 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         (version / TABLES_DIR).mkdir()
         scoped_targets.to_csv(version / TABLES_DIR / "targets.csv", index=False, encoding="utf-8")
         copy_statements(book, scope, whole.statements, version)  # only the statements the scope may read
-        _write_yaml(version / PLAN_FILE, _extract_plan(book, scope, sales_columns, accounts is not None))
+        people = scope_people(scope, whole.statements.sellers, book.plan)
+        copy_ledger(scope, people, whole.statements, version)  # and only its people's paid lines
+        shares = _split_shares(book, scope, people, whole.pay)
+        plan = _extract_plan(book, scope, sales_columns, accounts is not None, people, shares)
+        _write_yaml(version / PLAN_FILE, plan)
         (version / SCOPE_FILE).write_text(json.dumps(scope.as_json(), ensure_ascii=False), encoding="utf-8")
         if whole.recognition is not None:
             (version / RECOGNITION_FILE).parent.mkdir()
@@ -360,7 +508,9 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
-        _keep_counted_facts(extract, scope, whole.counted)
+        _keep_counted_facts(extract, scope, whole.counted, people, incentives_of(book))
+        if len(shares):
+            _cached_split_credit(extract, shares)
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -374,38 +524,104 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
     return link
 
 
-def counted_facts(book: Workbook) -> list[tuple[Callable, tuple, pd.DataFrame]]:
+def _split_shares(book: Workbook, scope: Scope, people: set[str], pay: pd.DataFrame | None) -> pd.DataFrame:
+    if pay is None:
+        return pd.DataFrame(columns=["rep", "segment"])
+    from salesplan_widgets.workbook.payouts import incentives_of
+
+    return others_split_credit(scope, people, incentives_of(book), pay)
+
+
+def counted_facts(book: Workbook) -> list[tuple[Callable, Callable, pd.DataFrame]]:
     """What the pay cube counts on the transactions (large deals and new accounts, cash collected, sales on
-    won accounts), counted once on the whole workbook for every extract: each as (its cached function, the
-    function's arguments after the section, the rows). Counted on an extract's own lines it would be wrong
-    or impossible: an account another rep opened would look new and won by this one, a deal shared with
-    another rep smaller than it is, and an extract holds no receipts."""
+    won accounts) and the deals returned that the clawback recovers, counted once on the whole workbook for
+    every extract: each as (its cached function, the function's arguments after the section given the
+    section, the rows). Counted on an extract's own lines it would be wrong or impossible: an account
+    another rep opened would look new and won by this one, a deal shared with another rep smaller than it
+    is, and an extract holds no receipts."""
     if book.plan.incentives is None:
         return []
     from salesplan_widgets.model.credit import needs_accounts
     from salesplan_widgets.workbook.deals import cached_deal_facts
     from salesplan_widgets.workbook.payouts import incentives_of, needs_products
     from salesplan_widgets.workbook.receipts import cached_collections
+    from salesplan_widgets.workbook.returns import deal_returns
     from salesplan_widgets.workbook.won_accounts import cached_won_sales
 
+    def won(section) -> tuple:
+        return (needs_products(section), *needs_accounts(section))
+
     section = incentives_of(book)
-    won = (needs_products(section), *needs_accounts(section))
+    facts = (
+        (cached_deal_facts, lambda s: ()),
+        (cached_collections, lambda s: ()),
+        (cached_won_sales, won),
+        (deal_returns, lambda s: (needs_products(s),)),
+    )
     counted = []
-    for cached, args in ((cached_deal_facts, ()), (cached_collections, ()), (cached_won_sales, won)):
-        rows = cached(book, section, *args)
+    for cached, args in facts:
+        rows = cached(book, section, *args(section))
         if rows is not None:
             counted.append((cached, args, rows))
     return counted
 
 
-def _keep_counted_facts(extract: Workbook, scope: Scope, counted: list) -> None:
-    """The `counted_facts` rows that credit the scope, kept in the extract's cache for its pay cube."""
+def _keep_counted_facts(
+    extract: Workbook, scope: Scope, counted: list, people: set[str], whole: IncentivesSection
+) -> None:
+    """The `counted_facts` rows that credit the scope (returns too when the `whole` plan's splits credit its
+    `people` with them), kept in the extract's cache for its pay cube and its clawbacks, naming only the
+    scope's people (`named_within`)."""
     from salesplan_widgets.workbook.payouts import incentives_of
 
-    for cached, args, rows in counted:
-        cached(
-            extract, incentives_of(extract), *args, counted=rows[scope.credits(rows)].reset_index(drop=True)
-        )
+    section = incentives_of(extract)
+    for cached, args, rows in counted:  # asked as the extract asks
+        keep = scope.credits(rows).to_numpy() | _split_returns(rows, whole, people)
+        cached(extract, section, *args(section), counted=named_within(scope, rows[keep]))
+
+
+def _split_returns(rows: pd.DataFrame, section: IncentivesSection, people: set[str]) -> np.ndarray:
+    """Whether a split credits one of `people` with each returned deal (`deal_returns` rows, credited as
+    the clawback credits them: as their sale was); all False for other rows."""
+    from salesplan_widgets.model.credit import WON, credit_sales
+
+    if "sold_rep" not in rows.columns or not section.crediting or rows.empty:
+        return np.zeros(len(rows), dtype=bool)
+    frame = rows.reset_index(drop=True)
+    if "sale_won_by" in frame.columns:
+        frame = frame.drop(columns=list(WON)).rename(columns=lambda c: c.removeprefix("sale_"))
+    frame = frame.assign(actual=-frame["amount"].to_numpy(dtype=float), returned_row=np.arange(len(frame)))
+    credited = credit_sales(frame, section)
+    shared = (
+        credited["credit"].isin(["split", "overlay"]).to_numpy()
+        & credited["rep"].astype(str).isin(people).to_numpy()
+    )
+    return np.isin(np.arange(len(frame)), credited.loc[shared, "returned_row"].to_numpy())
+
+
+def named_within(scope: Scope, rows: pd.DataFrame) -> pd.DataFrame:
+    """Counted rows with everyone outside the scope named `OUTSIDE`: a booker, an account's winner (on a
+    sale, on cash collected, on a returned deal's sale) and the rep a returned deal's kicker paid.
+
+    Each is still credited as the whole workbook credits them, and nobody of the scope differently: a row
+    booked outside on an account the scope won is the winner's (`within_extract` names it after the winner,
+    `credit_sales` credits it once); a winner outside takes the booker's sale (`account_winner`) or is
+    credited beside them (`overlay`); whoever is outside earned nothing in the extract, so nothing comes
+    back from them, but a manager of the scope still gives back the override on the team's returns."""
+    from salesplan_widgets.model.credit import NOT_WON, OUTSIDE
+
+    rows = rows.reset_index(drop=True)
+    for rep, team in (("rep", "team"), *PEOPLE):
+        if rep not in rows.columns:
+            continue
+        outside = ~scope.named(rows, rep, team)
+        if rep != "rep":  # a mark of nobody stays as it is
+            outside &= ~rows[rep].astype(str).isin([NOT_WON, ""]).to_numpy()
+        if outside.any():
+            names = rows[rep].astype(str).to_numpy(copy=True)
+            names[outside] = OUTSIDE
+            rows[rep] = names
+    return rows
 
 
 def _drop_old_versions(extracts: Path, user: str, keep: Path | None, count: int = _KEEP_VERSIONS - 1) -> None:

@@ -25,15 +25,40 @@ from salesplan_widgets.workbook.workbook import Workbook
 
 
 def deal_returns(
-    workbook: Workbook, section: IncentivesSection, by_product: bool = False
+    workbook: Workbook,
+    section: IncentivesSection,
+    by_product: bool = False,
+    counted: pd.DataFrame | None = None,
 ) -> pd.DataFrame | None:
     """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its size as the
     kicker saw it: its lines but the returns of later pay months, as in `deals.deal_facts`), sold_rep and
     sold_team (the rep and team on the deal's first sale line, the earliest (date, rep, team), whom its
-    kicker paid, whoever books the return), returned_on and amount (negative)."""
+    kicker paid, whoever books the return), returned_on and amount (negative).
+
+    Found once per data and kept in the workbook's cache (in memory when it is read-only). `counted`: the
+    returns found elsewhere to keep instead (a scoped extract's, from the whole workbook: found on the
+    scope's own lines, a deal shared with another rep would look smaller and sold by the scope, and an
+    account another rep opened would look won by nobody)."""
     source = workbook.source("sales")
     if section.clawback is None or "deal" not in source.columns:
         return None
+    accounts, deals = needs_accounts(section)
+    rule = section.account_winner
+    winner = rule is not None and rule.months > 0 and "account" in source.columns
+
+    def find() -> pd.DataFrame:
+        found = counted if counted is not None else _find_returns(workbook, section, by_product)
+        return found.assign(period=pd.DatetimeIndex(found["returned_on"]).to_period("M"))  # cached: a cube
+
+    # what the returns depend on beyond the data and the calendar: the accounts and deals the splits name,
+    # the winner's months and the product breakdown (the clawback's window is applied later, on them)
+    asked = [by_product, accounts, deals, rule.months if winner else 0]
+    return workbook.cached("returns", find, asked).drop(columns="period")
+
+
+def _find_returns(workbook: Workbook, section: IncentivesSection, by_product: bool) -> pd.DataFrame:
+    """`deal_returns` counted in DuckDB on the workbook's sales."""
+    source = workbook.source("sales")
     dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
     accounts, deals = needs_accounts(section)
     rule = section.account_winner

@@ -7,11 +7,14 @@ say plainly whether a statement is final. What every scope's copy is cut from (t
 the ledger, the disputes) is read once per publication (`whole_statements`), not once per scope. A closed statement's entry also lists its numbered lines (rule and
 amount, as the ledger paid them), and `statements/disputes.json` holds the status of the scope's reps'
 disputes (workbook/disputes.py), so a rep can pick a line to dispute and read the answer from the extract
-alone. Copying only: documents are rendered by report/statement_documents.
+alone. The scope's paid lines go with them, in a ledger of the extract's own (`copy_ledger`), so what its
+dashboards pay an open month (a clawback of a closed one, a draw recovered, a holdback released) builds on
+what the whole ledger paid its people. Copying only: documents are rendered by report/statement_documents.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -65,16 +68,50 @@ class WholeStatements:
     status: dict[str, str]  # period -> the ledger's last event for it
     lines: dict[tuple[str, str], list[dict]]  # (period, rep) -> the closed statement's numbered lines
     disputes: pd.DataFrame  # every inquiry's status (`dispute_status`)
+    journal: pd.DataFrame  # the ledger's journal, as recorded (its hash chain verified)
+    payments: dict[str, pd.DataFrame]  # each closing's payment file (as the journal names it) -> its lines
 
 
 def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
     """Read the cube's reps, the ledger and the disputes once, for every scope's statements."""
+    from salesplan_widgets.workbook.ledger import CLOSED, LEDGER_DIR, read_ledger
+
+    journal = read_ledger(book, ["rep"]).journal  # verifies the chain and every payment file's checksum
+    files = journal.loc[journal["event"] == CLOSED, "file"]
     return WholeStatements(
         sellers=cube[["rep", "team"]].astype(str).drop_duplicates().reset_index(drop=True),
-        status=ledger_status(book),
+        status=dict(zip(journal["period"].astype(str), journal["event"].astype(str), strict=True)),
         lines=_lines_by_statement(book, None),
         disputes=dispute_status(book),
+        journal=journal,
+        payments={f: pd.read_parquet(book.path / LEDGER_DIR / f) for f in files},
     )
+
+
+def copy_ledger(scope, people: set[str], whole: WholeStatements, target: Path) -> None:
+    """Write the ledger as `scope` may read it into `target`/ledger: each closing's paid lines of its people
+    (`scope.mask`, and `people` by name: a manager's own lines name no team), in a journal of its own whose closings count and total only those lines, chained anew
+    (a journal's every row is hashed with its totals), so the extract is a ledger `read_ledger` verifies.
+    Approvals and preparations keep their event, not the company's totals."""
+    from salesplan_widgets.workbook.ledger import CLOSED, JOURNAL, LEDGER_DIR, PAYMENTS_DIR, _row_hash
+
+    if whole.journal.empty:
+        return
+    folder = target / LEDGER_DIR
+    (folder / PAYMENTS_DIR).mkdir(parents=True)
+    rows, prev = [], ""
+    for row in whole.journal.to_dict("records"):  # a journal holds a few rows per period
+        row = dict(row, lines="", total_minor="")
+        if row["event"] == CLOSED:
+            paid = whole.payments[row["file"]]
+            mine = paid[scope.mask(paid).to_numpy() | paid["rep"].astype(str).isin(people).to_numpy()]
+            mine.to_parquet(folder / row["file"], index=False)
+            row["lines"], row["total_minor"] = str(len(mine)), str(int(mine["amount_minor"].sum()))
+            row["file_sha256"] = hashlib.sha256((folder / row["file"]).read_bytes()).hexdigest()
+        row["prev"] = prev
+        row["hash"] = prev = _row_hash(prev, row)
+        rows.append(row)
+    pd.DataFrame(rows, columns=whole.journal.columns).to_csv(folder / JOURNAL, index=False)
 
 
 def copy_statements(book: Workbook, scope, whole: WholeStatements, target: Path) -> list[dict]:
