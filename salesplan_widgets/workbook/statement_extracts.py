@@ -31,14 +31,6 @@ DISPUTES_INDEX = Path(STATEMENTS_DIR) / "disputes.json"
 _DOCUMENT_SUFFIXES = (".html", ".xlsx")
 
 
-def ledger_status(book: Workbook) -> dict[str, str]:
-    """Period -> the ledger's last event for it ('prepared', 'approved' or 'closed')."""
-    from salesplan_widgets.workbook.ledger import read_ledger
-
-    journal = read_ledger(book, ["rep"]).journal
-    return dict(zip(journal["period"].astype(str), journal["event"].astype(str), strict=True))
-
-
 def readable_reps(scope, cube: pd.DataFrame) -> set[str] | None:
     """The reps whose statements `scope` may read; None means every rep (finance)."""
     if scope.teams is None and scope.reps is None:
