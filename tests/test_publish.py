@@ -19,7 +19,8 @@ from jupyterhub.spawner import set_user_setuid
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.hub.accounts import ensure_account
-from salesplan_widgets.workbook.payouts import incentives_of, pay_cube
+from salesplan_widgets.workbook.ledger import approve_payments, close_period
+from salesplan_widgets.workbook.payouts import incentives_of, pay_cube, write_payouts
 from salesplan_widgets.workbook.publish import (
     SCOPE_FILE,
     os_account,
@@ -186,6 +187,15 @@ def test_extracts_carry_the_companys_recognition_only_as_far_as_the_plan_makes_i
     assert set(open_workbook(extracts["rex"]).cube()["rep"]) == {book.plan.access.users["rex"].rep}
 
 
+def closed_january(folder):
+    """January's payments written, approved and closed, each step a new workbook as each command opens one;
+    the workbook opened again."""
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")
+    approve_payments(open_workbook(folder), "2026-01", by="finance")
+    close_period(open_workbook(folder), "2026-01", by="controller")
+    return open_workbook(folder)
+
+
 def _two_rep_workbook(folder: Path, sales: str, incentives: str) -> Path:
     """A workbook of `sales` (a CSV with its header: Li Na in East and Zhao Lei in North), paid by the
     `incentives` YAML lines, with ACCESS's users and each rep's targets for 2026-01 and 2026-02."""
@@ -330,12 +340,9 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path, 
     booker: the extracts still give back what the whole workbook does."""
     from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
     from salesplan_widgets.workbook.ledger import (
-        approve_payments,
-        close_period,
         compute_payments,
         read_ledger,
     )
-    from salesplan_widgets.workbook.payouts import write_payouts
     from salesplan_widgets.workbook.returns import deal_returns
 
     folder = _two_rep_workbook(
@@ -352,10 +359,7 @@ def test_a_reps_extract_claws_back_returns_as_the_whole_workbook_does(tmp_path, 
         "  deal_kicker: {at_least: 5000, rate: 0.01}\n  clawback: {window_days: 60}\n"
         "  hierarchy: [{manager: Chen Jie, team: East, override_rate: 0.01}]\n",
     )
-    write_payouts(open_workbook(folder), "2026-01", by="analyst")
-    approve_payments(open_workbook(folder), "2026-01", by="finance")
-    close_period(open_workbook(folder), "2026-01", by="controller")
-    book = open_workbook(folder)
+    book = closed_january(folder)
 
     def clawbacks(workbook, rep: str) -> list[tuple[str, float]]:
         """The calculator's payment panel for a rep; what closing February would pay, for a manager."""
@@ -467,8 +471,6 @@ def test_a_reps_extract_claws_back_their_share_of_a_split_deal_another_rep_retur
     comes back in February, Zhao gives back his half though his extract holds none of Li's lines, and
     his extract names neither Li nor Wang."""
     from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
-    from salesplan_widgets.workbook.ledger import approve_payments, close_period
-    from salesplan_widgets.workbook.payouts import write_payouts
 
     folder = _two_rep_workbook(
         tmp_path / "wb",
@@ -479,10 +481,7 @@ def test_a_reps_extract_claws_back_their_share_of_a_split_deal_another_rep_retur
         "  commission: {base_rate: 0.05}\n  clawback: {window_days: 60}\n"
         "  crediting: [{account: Beta, shares: {Li Na: 0.5, Zhao Lei: 0.5}, overlays: {Wang Fang: 1.0}}]\n",
     )
-    write_payouts(open_workbook(folder), "2026-01", by="analyst")
-    approve_payments(open_workbook(folder), "2026-01", by="finance")
-    close_period(open_workbook(folder), "2026-01", by="controller")
-    book = open_workbook(folder)
+    book = closed_january(folder)
 
     def clawbacks(workbook, rep: str) -> list[float]:
         table = IncentiveCalculator(workbook, period="2026-02", rep=rep).payment_table
