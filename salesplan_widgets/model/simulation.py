@@ -383,6 +383,13 @@ def _team_ratios(
     return pd.DataFrame(now, index=reps, columns=shares.columns)
 
 
+def recent(history: pd.DataFrame, months: int = HISTORY_MONTHS) -> pd.DataFrame:
+    """The last `months` months of the pay cube `history`: the window the rules and the leaver rate read."""
+    if history.empty:
+        return history
+    return history[history["period"] > history["period"].max() - months]
+
+
 def leaver_rate(history: pd.DataFrame, section: IncentivesSection) -> float:
     """Share of reps leaving per year over `history`'s months, as the ledger learns who left: the reps
     whose `incentives.relief` entry has a `left` date in those months (and no later `joined`), divided by
@@ -424,9 +431,7 @@ def rule_history(
     their team: their draws earn its manager the override, as the company's sales do per unit."""
     from salesplan_widgets.model.clawbacks import later_returns
 
-    if len(history):
-        last = history["period"].max()
-        history = history[history["period"] > last - months]
+    history = recent(history, months)
     reps = pd.Index(reps, name="rep")
 
     def ratio(value: str, by: str, keep=None) -> pd.DataFrame:

@@ -45,10 +45,10 @@ from salesplan_widgets.model.recognition import (
     rep_metrics,
 )
 from salesplan_widgets.model.simulation import (
-    HISTORY_MONTHS,
     compare_designs,
     leaver_rate,
     payout_cost,
+    recent,
     rule_history,
     simulate_sales,
 )
@@ -927,10 +927,7 @@ class IncentiveCalculator(widgets.VBox):
     def history_leaver_rate(self) -> float:
         """The share of reps leaving per year that the history gives: the design's relief dates over the
         simulation's history window (`leaver_rate`, as `rule_history` works it out). The default."""
-        history = self._simulation_history()
-        if len(history):
-            history = history[history["period"] > history["period"].max() - HISTORY_MONTHS]
-        return leaver_rate(history, self.section)
+        return leaver_rate(recent(self._simulation_history()), self.section)
 
     def _show_leaver_rate(self) -> None:
         """The leavers' controls as the trait says: the history's rate (greyed) or the one typed."""
