@@ -500,3 +500,32 @@ def test_a_reps_extract_claws_back_their_share_of_a_split_deal_another_rep_retur
     stored = "".join(p.read_bytes().decode("latin-1") for p in private if p.is_file())
     stored += (extracts["zhao"] / "plan.yaml").read_text(encoding="utf-8")
     assert "Li Na" not in stored and "Wang Fang" not in stored
+
+
+def test_a_reps_extract_shows_their_manual_adjustments_of_the_open_month_and_no_one_elses(tmp_path) -> None:
+    """Finance entered a bonus for Li Na and a recovery from Zhao Lei in open February. Li's payment panel in
+    her extract shows her line as the whole workbook does; nothing of Zhao's adjustment is in her extract."""
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+    from salesplan_widgets.workbook.adjustments import add_adjustment
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team\n2026-01-05,500,Zhao Lei,North\n2026-01-12,2000,Li Na,East\n"
+        "2026-02-03,900,Li Na,East\n2026-02-04,300,Zhao Lei,North\n",
+        "  commission: {base_rate: 0.05}\n",
+    )
+    book = closed_january(folder)
+    add_adjustment(book, "2026-02", "Li Na", 120.0, "Trade-fair bonus", "Chen Jie", by="finance")
+    add_adjustment(book, "2026-02", "Zhao Lei", -40.0, "Sample not returned", "Chen Jie", by="finance")
+
+    def manual(workbook, rep: str) -> list[float]:
+        table = IncentiveCalculator(workbook, period="2026-02", rep=rep).payment_table
+        return table.loc[table["kind"] == "manual", "amount"].tolist()
+
+    assert manual(book, "Li Na") == [120.0]
+    extracts = publish(book, tmp_path / "state")
+    assert manual(open_workbook(extracts["li"], read_only=True), "Li Na") == [120.0]
+    assert manual(open_workbook(extracts["zhao"], read_only=True), "Zhao Lei") == [-40.0]
+    private = [p for d in (".cache", "data", "ledger", "tables") for p in (extracts["li"] / d).rglob("*")]
+    stored = "".join(p.read_bytes().decode("latin-1") for p in private if p.is_file())
+    assert "Trade-fair bonus" in stored and "Sample not returned" not in stored and "Zhao Lei" not in stored

@@ -62,10 +62,12 @@ class WholeStatements:
     disputes: pd.DataFrame  # every inquiry's status (`dispute_status`)
     journal: pd.DataFrame  # the ledger's journal, as recorded (its hash chain verified)
     payments: dict[str, pd.DataFrame]  # each closing's payment file (as the journal names it) -> its lines
+    adjustments: pd.DataFrame  # the manual adjustments entered, waiting for their period's close
 
 
 def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
     """Read the cube's reps, the ledger and the disputes once, for every scope's statements."""
+    from salesplan_widgets.workbook.adjustments import read_adjustments
     from salesplan_widgets.workbook.ledger import CLOSED, LEDGER_DIR, read_ledger
 
     journal = read_ledger(book, ["rep"]).journal  # verifies the chain and every payment file's checksum
@@ -77,20 +79,28 @@ def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
         disputes=dispute_status(book),
         journal=journal,
         payments={f: pd.read_parquet(book.path / LEDGER_DIR / f) for f in files},
+        adjustments=read_adjustments(book),
     )
 
 
 def copy_ledger(scope, people: set[str], whole: WholeStatements, target: Path) -> None:
     """Write the ledger as `scope` may read it into `target`/ledger: each closing's paid lines of its people
-    (`scope.mask`, and `people` by name: a manager's own lines name no team), in a journal of its own whose closings count and total only those lines, chained anew
-    (a journal's every row is hashed with its totals), so the extract is a ledger `read_ledger` verifies.
-    Approvals and preparations keep their event, not the company's totals."""
+    (`scope.mask`, and `people` by name: a manager's own lines name no team), in a journal of its own whose
+    closings count and total only those lines, chained anew (a journal's every row is hashed with its
+    totals), so the extract is a ledger `read_ledger` verifies; and its people's manual adjustments waiting
+    for an open period's close, so their payment panel shows them. Approvals and preparations keep their
+    event, not the company's totals."""
+    from salesplan_widgets.workbook.adjustments import ADJUSTMENTS
     from salesplan_widgets.workbook.ledger import CLOSED, JOURNAL, LEDGER_DIR, PAYMENTS_DIR, _row_hash
 
+    waiting = whole.adjustments[whole.adjustments["rep"].astype(str).isin(people).to_numpy()]
+    if len(waiting):
+        (target / ADJUSTMENTS).parent.mkdir(parents=True, exist_ok=True)
+        waiting.to_csv(target / ADJUSTMENTS, index=False)
     if whole.journal.empty:
         return
     folder = target / LEDGER_DIR
-    (folder / PAYMENTS_DIR).mkdir(parents=True)
+    (folder / PAYMENTS_DIR).mkdir(parents=True, exist_ok=True)
     rows, prev = [], ""
     for row in whole.journal.to_dict("records"):  # a journal holds a few rows per period
         row = dict(row, lines="", total_minor="")
