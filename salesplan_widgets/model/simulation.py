@@ -827,13 +827,13 @@ def payout_cost(
         ]
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
-    team = None
+    team, shares = None, None
     if rules is None and teamwork:  # each rep's draws in their latest team (`Simulation.teams`)
-        alone = TeamShares.of_teams(section, simulation)
+        shares = TeamShares.of_teams(section, simulation)
     if rules is not None:
         draw, recoverable, in_force, cap = _draw_terms(section, simulation.reps, month)
         leaving = _leaving(section, rules, simulation.reps, month)
-        shares, team = TeamShares.of(section, rules, simulation.reps), None
+        shares = TeamShares.of(section, rules, simulation.reps)
         kicker_unit = [  # per group: the kicker its returns take back per unit of sales (None: no kicker)
             None if (k := r.deal_kicker) is None else rules.kicker_back(k.at_least, k.rate, k.bonus)[cols]
             for r, _plan, cols in groups
@@ -846,7 +846,7 @@ def payout_cost(
     for start in range(0, len(cost), CHUNK):  # chunks of draws keep memory bounded; all reps at once
         chunk = simulation.sales[start : start + CHUNK]
         if rules is None:
-            team = alone.credit(chunk, chunk, team) if teamwork else None
+            team = shares.credit(chunk, chunk, team) if shares is not None else None
             for _rules, plan, cols in groups:  # the workbook's few plans
                 team_in = {} if team is None else {"team_sales": team.override[:, cols, None]}
                 sales = chunk[:, cols] if team is None else chunk[:, cols] + team.own_plan[:, cols]
