@@ -1,15 +1,16 @@
 """Which statement documents go into a hub user's extract: a rep's own, a manager's teams' reps', finance all.
 
-A statement is the most personal file salesplan writes, so the selection starts from the reps a scope may
-read and looks up only their folders (`rep_folder`); only finance's extract lists every folder. Each
-period is labelled with the ledger's last event for it (prepared, approved or closed), so a dashboard can
-say plainly whether a statement is final. What every scope's copy is cut from (the cube's reps and teams,
-the ledger, the disputes) is read once per publication (`whole_statements`), not once per scope. A closed statement's entry also lists its numbered lines (rule and
-amount, as the ledger paid them), and `statements/disputes.json` holds the status of the scope's reps'
-disputes (workbook/disputes.py), so a rep can pick a line to dispute and read the answer from the extract
-alone. The scope's paid lines go with them, in a ledger of the extract's own (`copy_ledger`), so what its
-dashboards pay an open month (a clawback of a closed one, a draw recovered, a holdback released) builds on
-what the whole ledger paid its people. Copying only: documents are rendered by report/statement_documents.
+A statement is the most personal file salesplan writes, so the selection starts from the reps a scope may read
+and looks up only their folders (`rep_folder`); only finance's extract lists every folder. Each period is
+labelled with the ledger's last event for it (prepared, approved or closed), so a dashboard can say plainly
+whether a statement is final. What every scope's copy is cut from (the cube's reps and teams, the ledger, the
+disputes) is read once per publication (`whole_statements`), not once per scope. A closed statement's entry
+also lists its numbered lines (rule and amount, as the ledger paid them), and `statements/disputes.json` holds
+the status of the scope's reps' disputes (workbook/disputes.py), so a rep can pick a line to dispute and read
+the answer from the extract alone. The scope's paid lines go with them, in a ledger of the extract's own
+(`copy_ledger`), so what its dashboards pay an open month (a clawback of a closed one, a draw recovered, a
+holdback released) builds on what the whole ledger paid its people. Copying only: documents are rendered by
+report/statement_documents.
 """
 
 from __future__ import annotations
