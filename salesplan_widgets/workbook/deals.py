@@ -57,7 +57,7 @@ def ordered_lines_sql(lines: str) -> list[str]:
     cube and the ledger read names. The sellers stay (rep, team, seller) only: wider, DuckDB took the 10M
     lines as the join's build side (2 GB, 1 s more)."""
     rep, team = _NAME.format("rep"), _NAME.format("team")
-    day = f"date_diff('day', DATE '1970-01-01', {ident('date')})"
+    day = f"({ident('date')} - DATE '1970-01-01')"  # days since 1970 (cheaper than date_diff on each line)
     return [
         f"lines AS NOT MATERIALIZED ({lines})",
         f"sellers AS MATERIALIZED (SELECT rep, team, CAST(dense_rank() OVER (ORDER BY {rep} ASC NULLS LAST, "
