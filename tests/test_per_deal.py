@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from salesplan_widgets.schema import Calendar, SalesSource
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.cube import period_freq
-from salesplan_widgets.workbook.deals import deal_facts
+from salesplan_widgets.workbook.deals import deal_facts, ranked_sellers
 from salesplan_widgets.workbook.payouts import period_statements, write_payouts
 from salesplan_widgets.workbook.sources import UNKNOWN
 
@@ -143,11 +144,13 @@ REPS = ["王伟", "李娜", "Li", "Wang", " Wang", "Zhou"]  # " Wang" is "Wang":
 TEAMS = ["East", "West", "北区"]
 
 
-def messy_lines(seed: int, n: int = 1500, padded: bool = False) -> pd.DataFrame:
+def messy_lines(seed: int, n: int = 1500, padded: bool = False, one_team: bool = False) -> pd.DataFrame:
     """Sales lines with everything that decides a first line: many lines on the same day, a rep in two teams,
     deals over several months and reps, accounts bought from by several reps, returns (negative amounts),
     and lines without a deal id, an account, a date, a rep or a team. With `padded`, a tenth of the deal
-    and account ids typed with a space before or after them, and some only spaces (no id)."""
+    and account ids typed with a space before or after them, and some only spaces (no id). With `one_team`,
+    each rep as typed sells for one team (" Wang" in another than "Wang"; the rep left blank in a team, "Li"
+    in none): the lines then find their seller by the rep alone (`deals.ranked_sellers`)."""
     rng = np.random.default_rng(seed)
     day = pd.Timestamp("2025-11-20") + pd.to_timedelta(rng.integers(0, 120, n), unit="D")
     frame = pd.DataFrame(
@@ -162,6 +165,9 @@ def messy_lines(seed: int, n: int = 1500, padded: bool = False) -> pd.DataFrame:
     ).astype(object)
     for column, share in (("deal", 0.05), ("account", 0.05), ("date", 0.01), ("rep", 0.02), ("team", 0.02)):
         frame.loc[rng.random(n) < share, column] = None
+    if one_team:
+        teams = {"王伟": "北区", "李娜": "East", "Li": None, "Wang": "West", " Wang": "East", "Zhou": "West"}
+        frame["team"] = [teams[r] if r is not None else "East" for r in frame["rep"]]
     if padded:
         for column in ("deal", "account"):
             typed = frame[column].notna() & (rng.random(n) < 0.1)
@@ -218,20 +224,22 @@ def expected_facts(
 
 
 @pytest.mark.parametrize(
-    ("seed", "ext", "grain", "key", "deal_edges", "logo_edges", "padded"),
+    ("seed", "ext", "grain", "key", "deal_edges", "logo_edges", "padded", "one_team"),
     [
-        (1, "parquet", "month", "deal", [5_000.0], [], False),
-        (2, "csv", "month", "invoice", [8_000.0, 20_000.0], [4_000.0], True),
-        (3, "parquet", "week", None, [0.0, 15_000.0], [0.0, 9_000.0], False),
-        (4, "csv", "quarter", "deal", [10_000.0], None, True),
-        (5, "parquet", "month", "deal", [], [2_000.0], True),
-        (6, "parquet", "month", "deal", [5_000.0], [], True),
+        (1, "parquet", "month", "deal", [5_000.0], [], False, False),
+        (2, "csv", "month", "invoice", [8_000.0, 20_000.0], [4_000.0], True, False),
+        (3, "parquet", "week", None, [0.0, 15_000.0], [0.0, 9_000.0], False, False),
+        (4, "csv", "quarter", "deal", [10_000.0], None, True, False),
+        (5, "parquet", "month", "deal", [], [2_000.0], True, False),
+        (6, "parquet", "month", "deal", [5_000.0], [], True, False),
+        (7, "parquet", "month", "deal", [5_000.0], [], True, True),
+        (8, "csv", "week", "invoice", [0.0, 15_000.0], [4_000.0], False, True),
     ],
 )
 def test_deal_facts_agree_with_a_plain_pandas_computation_of_first_lines(
-    tmp_path, seed, ext, grain, key, deal_edges, logo_edges, padded
+    tmp_path, seed, ext, grain, key, deal_edges, logo_edges, padded, one_team
 ):
-    lines = messy_lines(seed, padded=padded)
+    lines = messy_lines(seed, padded=padded, one_team=one_team)
     path = tmp_path / f"sales.{ext}"
     if ext == "csv":
         lines.to_csv(path, index=False)
@@ -250,6 +258,17 @@ def test_deal_facts_agree_with_a_plain_pandas_computation_of_first_lines(
     got = facts[[*keys, "deals", "deal_sales", "new_logos"]].sort_values(keys, ignore_index=True)
     pd.testing.assert_frame_equal(got, expected.sort_values(keys, ignore_index=True), check_dtype=False)
     assert set(facts["territory"]) == {"all"} and facts[["actual", "lines"]].eq(0).all().all()
+
+
+def test_lines_find_their_seller_by_the_rep_alone_only_when_each_rep_as_typed_sells_for_one_team(tmp_path):
+    # the cross-check above runs both ways; this says which way each of its files takes
+    for one_team in (True, False):
+        path = tmp_path / f"sales-{one_team}.parquet"
+        messy_lines(7, padded=True, one_team=one_team).to_parquet(path)
+        with duckdb.connect() as con:
+            table, by_rep = ranked_sellers(con, f"SELECT * FROM read_parquet('{path}')")
+            pairs = con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        assert by_rep is one_team and (pairs == 7 if one_team else pairs > 7)  # 6 reps and the blank one
 
 
 def test_a_deals_first_line_on_a_shared_day_is_the_alphabetically_first_rep_and_then_team(tmp_path):

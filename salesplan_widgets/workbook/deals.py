@@ -8,7 +8,8 @@ the earliest (date, rep, team). Taking that minimum as a struct or as text for 2
 cost more than grouping the lines itself (strings in aggregate states), so each line carries one integer
 that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep, team) among the
 file's distinct pairs, which are few and ranked once. Grouping by deal and by account then keeps plain
-integer minimums, and the ranks are turned back into names on the small result. Ids are not trimmed on
+integer minimums, and the ranks are turned back into names on the small result. Where each rep as typed
+sells for one team (the usual file), a line finds its rank by the rep alone, and its team is never read. Ids are not trimmed on
 every line either (that doubles the query): the groups say whether any id is padded. Deals and accounts are
 grouped from the lines separately: a grouping costs per group, not per line, so grouping once by (deal,
 account) and regrouping its 2.5M groups by deal costs as much again (benchmarks/README.md, per-deal).
@@ -50,22 +51,46 @@ def _band_sql(value: str, edges: list[float]) -> str:
 _NAME = "NULLIF(trim({}), '')"  # a rep's or team's name as a person reads it: trimmed, blank NULL
 
 
-def ordered_lines_sql(lines: str) -> list[str]:
-    """CTEs `sellers` (each distinct raw rep × team with its `seller` rank in the order of the trimmed names,
-    blanks last), `seller_names` (each rank with those names) and `ordered` (the dated lines with their
-    `line_order`). Raw pairs that differ only in spaces share a rank, ranked where their name sorts, as the
-    cube and the ledger read names. The sellers stay (rep, team, seller) only: wider, DuckDB took the 10M
-    lines as the join's build side (2 GB, 1 s more)."""
+def seller_ranks_sql(lines: str) -> str:
+    """Each distinct raw rep × team of `lines` with its `seller` rank in the order of the trimmed names,
+    blanks last. Raw pairs that differ only in spaces share a rank, ranked where their name sorts, as the
+    cube and the ledger read names."""
+    rep, team = _NAME.format("rep"), _NAME.format("team")
+    return (
+        f"SELECT rep, team, CAST(dense_rank() OVER (ORDER BY {rep} ASC NULLS LAST, {team} ASC NULLS LAST) - 1 "
+        f"AS BIGINT) AS seller FROM (SELECT DISTINCT rep, team FROM ({lines}) AS l) AS d"
+    )
+
+
+def ranked_sellers(con, lines: str) -> tuple[str, bool]:
+    """The sellers of `lines` ranked once into a temporary table (`seller_ranks_sql`), and whether each raw
+    rep sells for one raw team only. Then a line finds its seller by the rep alone and the team column is
+    not read line by line: about a tenth of the per-deal query's CPU (benchmarks/README.md, per-deal)."""
+    con.sql(f"CREATE OR REPLACE TEMP TABLE deal_sellers AS {seller_ranks_sql(lines)}")
+    [(by_rep,)] = con.sql(
+        "SELECT count(*) = (SELECT count(*) FROM (SELECT DISTINCT rep FROM deal_sellers) AS r) FROM deal_sellers"
+    ).fetchall()
+    return "deal_sellers", bool(by_rep)
+
+
+def ordered_lines_sql(lines: str, sellers: str | None = None, by_rep: bool = False) -> list[str]:
+    """CTEs `seller_names` (each seller rank with its trimmed names) and `ordered` (the dated lines with
+    their `line_order`), over the ranked `sellers` (`ranked_sellers`; by default ranked here, in a CTE of
+    that name). `by_rep`: each rep sells for one team, so lines join their seller on the rep alone. The
+    sellers stay (rep, team, seller) only: wider, DuckDB took the 10M lines as the join's build side (2 GB,
+    1 s more)."""
     rep, team = _NAME.format("rep"), _NAME.format("team")
     day = f"({ident('date')} - DATE '1970-01-01')"  # days since 1970 (cheaper than date_diff on each line)
+    ctes = [f"lines AS NOT MATERIALIZED ({lines})"]
+    if sellers is None:
+        sellers = "sellers"
+        ctes.append(f"sellers AS MATERIALIZED ({seller_ranks_sql('SELECT rep, team FROM lines')})")
+    on = "l.rep IS NOT DISTINCT FROM s.rep" + ("" if by_rep else " AND l.team IS NOT DISTINCT FROM s.team")
     return [
-        f"lines AS NOT MATERIALIZED ({lines})",
-        f"sellers AS MATERIALIZED (SELECT rep, team, CAST(dense_rank() OVER (ORDER BY {rep} ASC NULLS LAST, "
-        f"{team} ASC NULLS LAST) - 1 AS BIGINT) AS seller FROM (SELECT DISTINCT rep, team FROM lines) AS d)",
-        f"seller_names AS (SELECT DISTINCT seller, {rep} AS rep, {team} AS team FROM sellers)",
+        *ctes,
+        f"seller_names AS (SELECT DISTINCT seller, {rep} AS rep, {team} AS team FROM {sellers})",
         f"ordered AS NOT MATERIALIZED (SELECT l.*, {day} * {_SELLER_SPAN} + s.seller AS line_order "
-        "FROM lines AS l JOIN sellers AS s ON l.rep IS NOT DISTINCT FROM s.rep "
-        "AND l.team IS NOT DISTINCT FROM s.team)",
+        f"FROM lines AS l JOIN {sellers} AS s ON {on})",
     ]
 
 
@@ -149,11 +174,13 @@ def deal_facts_sql(
     clawed: bool = False,
     pay_days: str | None = None,
     trimmed: bool = False,
+    sellers: tuple[str, bool] | None = None,
 ) -> str:
     """The per-deal facts over `lines` (date, amount, rep, team [, key] [, account]): per period start, rep,
     team and bands, the large deals (`deals`, `deal_sales`) and new accounts (`new_logos`), and how many of
     the ids counted trimming would regroup (`padded`: with any, count again `trimmed`). `pay_days` (day,
-    pay_month) says which month a day is paid in, for `clawed` on a grain other than the month."""
+    pay_month) says which month a day is paid in, for `clawed` on a grain other than the month. `sellers`:
+    the ranked sellers' table and whether each rep has one team (`ranked_sellers`), else ranked in the query."""
     facts = []
     if deal_edges:
         deals = _deals_sql(key, deal_edges[0], clawed, pay_days, trimmed)
@@ -179,7 +206,7 @@ def deal_facts_sql(
         "GROUP BY period_start, seller, deal_from, logo_from"
     )
     return (
-        f"WITH {', '.join(ordered_lines_sql(lines))} "
+        f"WITH {', '.join(ordered_lines_sql(lines, *(sellers or ())))} "
         "SELECT g.period_start, s.rep, s.team, g.deal_from, g.deals, g.deal_sales, g.logo_from, g.new_logos, "
         f"g.padded FROM ({grouped}) AS g JOIN seller_names AS s USING (seller)"
     )
@@ -228,10 +255,11 @@ def deal_facts(
         normalised = normalised_sql(scan, source, columns, clean_dimensions=False)
         lines = f"SELECT * FROM ({normalised}) AS s WHERE {ident('date')} IS NOT NULL"
         pay_days = pay_days_table(con, lines, calendar) if clawed and calendar.grain != "month" else None
+        sellers = ranked_sellers(con, lines)
 
         def count(trimmed: bool) -> pd.DataFrame:
             sql = deal_facts_sql(
-                lines, calendar.grain, key, deal_edges, logo_bands, clawed, pay_days, trimmed
+                lines, calendar.grain, key, deal_edges, logo_bands, clawed, pay_days, trimmed, sellers
             )
             return con.sql(sql).df()
 
