@@ -157,9 +157,9 @@ def test_the_plan_changed_notice_is_in_chinese_for_a_chinese_workbook(tmp_path):
     calc.base_rate_control.value = 15.0
     save_elsewhere(folder, 0.12)
     calc.refresh()
-    assert calc.message.startswith("磁盘上保存的方案已被更改")
+    assert calc.message.startswith("磁盘上保存的计划已被更改")
     assert not calc.save()
-    assert "“加载已保存的方案”" in calc.message
+    assert "“加载已保存的计划”" in calc.message
 
 
 def test_a_plan_yaml_that_cannot_be_read_is_a_message_and_the_plan_read_before_stays(folder):
