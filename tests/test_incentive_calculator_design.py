@@ -13,6 +13,7 @@ month. February: Chen sold C2 (5,000); Li sold L2 (6,000) and returned 4,000 of 
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -103,6 +104,22 @@ def test_moving_a_rate_reads_no_data_again(folder, monkeypatch):
     assert reads == [] and calc.cube is cube
     calc.section = calc.section.model_copy(update={"deal_kicker": DealKicker(at_least=4_000, bonus=100)})
     assert reads == ["pay_cube"]  # a new deal size is another count of the deals
+
+
+def test_a_design_whose_data_cannot_be_read_is_a_located_message_in_every_tab(folder):
+    """Commission on cash collected typed in a workbook without receipts: the statement, the estimator
+    and the simulation each say what is missing and how to fix it; nothing raises."""
+    from salesplan_widgets.schema.incentives import Collections
+
+    calc = IncentiveCalculator(folder, period="2026-02", rep="Chen")
+    calc.section = calc.saved.model_copy(update={"collections": Collections(rate=0.03)})
+    missing = "expected a 'receipts' source in the plan. Fix: add sources.receipts with its path and columns"
+    assert missing in calc.message and "salesplan-error" in calc.message_panel.value
+    shown = html.escape(missing)  # as the panels show it
+    assert calc.run_estimate() is None and shown in calc.estimate_panel.value
+    assert calc.simulate(draws=20).empty and shown in calc.simulation_panel.value
+    calc.section = calc.saved  # back to a design the data can pay
+    assert calc.run_estimate().payout_now == 500.0
 
 
 def save_elsewhere(folder: Path, base_rate: float) -> None:

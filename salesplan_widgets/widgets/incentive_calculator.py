@@ -977,11 +977,26 @@ class IncentiveCalculator(widgets.VBox):
         self.leaderboard_panel.value = "".join(parts)
 
     # -- estimator and simulation ---------------------------------------------------------------------
-    def run_estimate(self) -> Estimate:
+    def _design_readable(self, panel: widgets.HTML) -> bool:
+        """Whether the design's pay cube can be read (a design paying on cash needs a receipts source …);
+        if not, the located error is shown in `panel` and the message, not raised."""
+        try:
+            self.cube = self.pay_cube_of(self.section)
+        except SalesplanError as exc:
+            self.message = str(exc)
+            panel.value = message_box(self.message.split("\n"), kind="error")
+            return False
+        return True
+
+    def run_estimate(self) -> Estimate | None:
         """What the rep earns if they close `extra` more this period, line by line (on the data as it is now:
-        changed data redraws the statement first)."""
+        changed data redraws the statement first); None, with the message, when the design's data cannot
+        be read."""
         if self._inputs_changed():
             self.refresh()
+        if not self._design_readable(self.estimate_panel):
+            self.estimate = self.payment_estimate = None
+            return None
         self.estimate = estimate_earnings(
             self.section, self.cube, self.quotas, self.period, self.rep, self.extra,
             currency=self.currency, fiscal_year_start=self.fiscal_year_start,
@@ -1081,6 +1096,9 @@ class IncentiveCalculator(widgets.VBox):
         if self._inputs_changed():
             self.refresh()
         self._simulated = (draws, seed)
+        if not self._design_readable(self.simulation_panel):
+            self.simulation_table = pd.DataFrame()
+            return self.simulation_table
         period = pd.Period(self.period, "M")
         month_quotas = self.quotas[self.quotas["period"] == period + 1]
         if month_quotas.empty:
