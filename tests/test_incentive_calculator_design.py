@@ -168,6 +168,22 @@ def test_edits_are_kept_when_plan_yaml_is_written_outside_and_their_save_is_refu
     assert open_workbook(folder).plan.incentives.commission.base_rate == 0.15
 
 
+def test_a_plan_yaml_put_back_as_it_was_read_lifts_the_notice_and_the_edits_save(folder):
+    calc = IncentiveCalculator(folder, period="2026-02", rep="Chen")
+    calc.base_rate_control.value = 15.0
+    plan = folder / "plan.yaml"
+    text = plan.read_text()
+    plan.write_text(text.replace("base_rate: 0.10", "base_rate: 0.12"), encoding="utf-8")
+    calc.refresh()
+    assert calc.saved.commission.base_rate == 0.12 and "changed on disk" in calc.message
+    plan.write_text(text, encoding="utf-8")  # `git checkout plan.yaml`: the version the widget read
+    calc.refresh()
+    assert calc.saved.commission.base_rate == 0.10 and calc.message == ""
+    assert calc.base_rate_control.value == 15.0  # the edits stay
+    assert calc.save()
+    assert open_workbook(folder).plan.incentives.commission.base_rate == 0.15
+
+
 def test_the_plan_changed_notice_is_in_chinese_for_a_chinese_workbook(tmp_path):
     folder = make_workbook(tmp_path, locale="zh_CN")
     calc = IncentiveCalculator(folder, period="2026-02", rep="Chen")

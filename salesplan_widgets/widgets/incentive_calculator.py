@@ -10,9 +10,12 @@ closed month, what closing would pay for an open one), the estimator says what i
 (`payment_estimate`) and the simulation costs them from each rep's history. Every figure comes from
 `model/`; this view holds traits (`section`, `statements`, `statement_table`, `estimate`,
 `simulation_table`, `leaderboard_table`, `message`) so it can be driven and tested without a browser.
-Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message. An open widget
-follows its workbook: each redraw compares the data's file stamps (`Workbook.data_fingerprint`) and the
-ledger's (`ledger_stamp`) with those it read, and reads again only what depends on the files that changed.
+Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message. The design on
+screen is paid on the pay cube it needs (`pay_cube_of`: one per `pay_cube_needs`, so an unsaved kicker or
+split pays as it will once saved, and moving a rate reads nothing); the saved plan keeps its own. An open
+widget follows its workbook: each redraw compares the plan file's stamp (`follow_plan`: plan.yaml saved
+elsewhere), the data's (`Workbook.data_fingerprint`) and the ledger's (`ledger_stamp`) with those it
+read, and reads again only what depends on the files that changed.
 """
 
 from __future__ import annotations
@@ -567,9 +570,11 @@ class IncentiveCalculator(widgets.VBox):
             return False
         on_disk = PlanFile.read(path)
         self._plan_stamp = stamp
-        if on_disk.version == self.workbook.version:  # touched, or saved here: nothing new
-            return False
-        if self.section != self.saved:  # unsaved edits: kept, the saved plan beside them
+        if on_disk.version == self.workbook.version:  # touched, saved here, or put back as it was read
+            if not self._plan_notice:
+                return False
+            self.saved, self._plan_notice = incentives_of(self.workbook), ""  # the edits' save is safe again
+        elif self.section != self.saved:  # unsaved edits: kept, the saved plan beside them
             self.saved = on_disk.plan.incentives or IncentivesSection()
             self._plan_notice = _(
                 "The saved plan changed on disk (saved elsewhere) since this calculator read it: the saved "
@@ -647,6 +652,8 @@ class IncentiveCalculator(widgets.VBox):
         workbook's cache when another process counted them)."""
         needs = pay_cube_needs(section)
         if needs not in self._pay_cubes:
+            held = {pay_cube_needs(self.saved), pay_cube_needs(self.section)}  # older designs' cubes go
+            self._pay_cubes = {k: v for k, v in self._pay_cubes.items() if k in held}
             self._pay_cubes[needs] = self.calendar.in_months(pay_cube(self.workbook, section))
         return self._pay_cubes[needs]
 
@@ -822,10 +829,10 @@ class IncentiveCalculator(widgets.VBox):
         self, section: IncentivesSection | None = None
     ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
         """The ledger's lines, the deals' returns `section`'s clawback recovers (by default the design's)
-        and the manual adjustments entered: read when first used,
-        the ledger again whenever its files changed since (a close or a manual line made elsewhere, by the
-        CLI or another analyst, shows at the next redraw without a new widget; a stat per call), the returns
-        again when the sales changed (`follow_data`)."""
+        and the manual adjustments entered: read when first used, the ledger again whenever its files
+        changed since (a close or a manual line made elsewhere, by the CLI or another analyst, shows at the
+        next redraw without a new widget; a stat per call), the returns again when the sales changed
+        (`follow_data`)."""
         from salesplan_widgets.workbook.ledger import ledger_stamp
 
         stamp = ledger_stamp(self.workbook)
@@ -1193,8 +1200,7 @@ class IncentiveCalculator(widgets.VBox):
             self.message = str(exc)
             self.message_panel.value = message_box(self.message.split("\n"), kind="error")
             return False
-        self.saved, self._plan_notice = self.section, ""
-        self._plan_stamp = files_stamp(self.workbook.path / PLAN_FILE)  # our own save: nothing to read
+        self.saved, self._plan_notice = self.section, ""  # the next redraw finds its own version on disk
         self.message = _("Saved to the plan.")
         self.message_panel.value = message_box([self.message], kind="ok")
         self.refresh()
