@@ -74,6 +74,38 @@ def test_a_new_logo_bonus_typed_in_the_widget_pays_what_it_pays_once_saved(folde
     pd.testing.assert_frame_equal(after[1], before[1])
 
 
+def test_a_deal_split_typed_in_the_widget_credits_what_it_credits_once_saved(folder):
+    from salesplan_widgets.schema.incentives import CreditSplit
+
+    calc = IncentiveCalculator(folder, period="2026-02", rep="Chen")
+    split = CreditSplit(deal="C2", shares={"Chen": 0.5, "Li": 0.5})
+    calc.section = calc.saved.model_copy(update={"crediting": [split]})
+    assert payout_of(calc, "Chen") == 250.0  # half of C2's 5,000 × 10%
+    assert payout_of(calc, "Li") == 450.0  # February's 2,000 net + half of C2: 4,500 × 10%
+    before = shown(calc)
+    assert calc.save()
+    after = shown(IncentiveCalculator(folder, period="2026-02", rep="Chen"))
+    pd.testing.assert_frame_equal(after[0], before[0])
+    pd.testing.assert_frame_equal(after[1], before[1])
+
+
+def test_a_clawback_typed_in_the_widget_recovers_the_returns_it_will_once_saved(folder):
+    from salesplan_widgets.schema.incentives import Clawback
+
+    plan = folder / "plan.yaml"  # the saved plan without a clawback: no returns read for it
+    plan.write_text(plan.read_text().replace("  clawback: {window_days: 30}\n", ""), encoding="utf-8")
+    calc = IncentiveCalculator(folder, period="2026-02", rep="Li")
+    assert "clawback" not in set(calc.payment_table["kind"])
+    calc.section = calc.saved.model_copy(update={"clawback": Clawback(window_days=30)})
+    # L1 sold on 10 January (closed, 10% paid), 4,000 returned 26 days later: inside the window
+    assert calc.payment_table.set_index("kind").loc["clawback", "amount"] == -400.0
+    before = shown(calc)
+    assert calc.save()
+    after = shown(IncentiveCalculator(folder, period="2026-02", rep="Li"))
+    pd.testing.assert_frame_equal(after[1], before[1])
+    pd.testing.assert_frame_equal(after[0], before[0])
+
+
 def test_the_estimator_and_the_simulation_pay_the_designs_kicker_and_the_saved_plan_none(folder):
     december = [("2025-12-10", 3000, "Chen", "C0"), ("2025-12-11", 8000, "Li", "L0")]
     write_sales(folder, [*december, *SALES])  # three months: enough history to draw March from
