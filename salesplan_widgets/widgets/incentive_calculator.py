@@ -1125,10 +1125,8 @@ class IncentiveCalculator(widgets.VBox):
         teams = month_quotas.groupby("rep")["team"].last() if "team" in month_quotas.columns else None
         reps = sim.reps.append(pd.Index(managers)).unique()
         # each plan's rules read off its own pay cube: a design's unsaved kicker off its deal facts
-        rules, saved_rules = (
-            self._rule_history(self.section, reps, teams),
-            self._rule_history(self.saved, reps, teams),
-        )
+        rules = self._rule_history(self.section, reps, teams)
+        saved_rules = rules if self.section == self.saved else self._rule_history(self.saved, reps, teams)
         self.simulation_table = pd.concat([
             compare_designs(sim, {_("Design"): self.section}, month, rules, self.fiscal_year_start),
             compare_designs(sim, {_("Saved plan"): self.saved}, month, saved_rules, self.fiscal_year_start),
