@@ -192,7 +192,7 @@ def test_edits_are_kept_when_plan_yaml_is_written_outside_and_their_save_is_refu
     assert "was changed by someone else since you opened it; your changes were not saved" in calc.message
     assert "“Load the saved plan”" in calc.message
     assert "base_rate: 0.12" in plan.read_text()  # the other change is not overwritten
-    calc.load_saved_plan()
+    calc.load_saved_button.click()  # the button beside "Save to plan"
     assert calc.base_rate_control.value == 12.0 and payout_of(calc, "Chen") == 600.0
     assert calc.message == ""
     calc.base_rate_control.value = 15.0  # re-applied to the plan as saved now
