@@ -234,7 +234,8 @@ def test_a_plan_yaml_that_cannot_be_read_is_a_message_and_the_plan_read_before_s
     plan.write_text(text.replace("base_rate: 0.10", "base_rate: lots"), encoding="utf-8")
     calc.refresh()
     assert calc.message.startswith("plan.yaml changed on disk but cannot be read")
-    assert "base_rate" in calc.message and "salesplan-error" in calc.message_panel.value
+    assert "plan.yaml, row 10, column 'incentives.commission.base_rate'" in calc.message
+    assert "salesplan-error" in calc.message_panel.value
     assert payout_of(calc, "Chen") == 500.0 and calc.base_rate_control.value == 10.0
     plan.write_text(text, encoding="utf-8")  # the file mended
     calc.refresh()
