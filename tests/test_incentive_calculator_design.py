@@ -42,6 +42,18 @@ def shown(calc: IncentiveCalculator) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     return calc.statement_table.reset_index(drop=True), calc.payment_table, calc.statement_panel.value
 
 
+def pays_the_same_once_saved(calc: IncentiveCalculator, folder: Path) -> None:
+    """The design's statement tab before its save equals the same widget's after it and a new widget's on
+    the plan as saved (read afresh from plan.yaml)."""
+    before = shown(calc)
+    assert calc.save()
+    reopened = IncentiveCalculator(folder, period=calc.period, rep=calc.rep)
+    for after in (shown(calc), shown(reopened)):
+        pd.testing.assert_frame_equal(after[0], before[0])
+        pd.testing.assert_frame_equal(after[1], before[1])
+        assert after[2] == before[2]
+
+
 def test_a_kicker_typed_in_the_widget_pays_on_the_statement_what_it_pays_once_saved(folder):
     calc = IncentiveCalculator(folder, period="2026-02", rep="Chen")
     assert lines_of(calc, "deal_kicker") == []
@@ -51,13 +63,7 @@ def test_a_kicker_typed_in_the_widget_pays_on_the_statement_what_it_pays_once_sa
     assert payout_of(calc, "Chen") == 600.0
     assert payout_of(calc, "Li") == 300.0  # (6,000 − L1's 4,000 returned) × 10% + L2 of 6,000
     assert calc.payment_table.set_index("kind").loc["payment", "amount"] == 600.0
-    before = shown(calc)
-    assert calc.save()
-    reopened = IncentiveCalculator(folder, period="2026-02", rep="Chen")  # the saved plan, read afresh
-    for after in (shown(calc), shown(reopened)):
-        pd.testing.assert_frame_equal(after[0], before[0])
-        pd.testing.assert_frame_equal(after[1], before[1])
-        assert after[2] == before[2]
+    pays_the_same_once_saved(calc, folder)
 
 
 def test_a_new_logo_bonus_typed_in_the_widget_pays_what_it_pays_once_saved(folder):
@@ -67,11 +73,7 @@ def test_a_new_logo_bonus_typed_in_the_widget_pays_what_it_pays_once_saved(folde
     calc.section = calc.saved.model_copy(update={"new_logo": NewLogo(bonus=50)})
     assert lines_of(calc, "new_logo") == [50.0]
     assert payout_of(calc, "Chen") == 550.0  # 5,000 × 10% + one new account
-    before = shown(calc)
-    assert calc.save()
-    after = shown(IncentiveCalculator(folder, period="2026-02", rep="Chen"))
-    pd.testing.assert_frame_equal(after[0], before[0])
-    pd.testing.assert_frame_equal(after[1], before[1])
+    pays_the_same_once_saved(calc, folder)
 
 
 def test_a_deal_split_typed_in_the_widget_credits_what_it_credits_once_saved(folder):
@@ -82,11 +84,7 @@ def test_a_deal_split_typed_in_the_widget_credits_what_it_credits_once_saved(fol
     calc.section = calc.saved.model_copy(update={"crediting": [split]})
     assert payout_of(calc, "Chen") == 250.0  # half of C2's 5,000 × 10%
     assert payout_of(calc, "Li") == 450.0  # February's 2,000 net + half of C2: 4,500 × 10%
-    before = shown(calc)
-    assert calc.save()
-    after = shown(IncentiveCalculator(folder, period="2026-02", rep="Chen"))
-    pd.testing.assert_frame_equal(after[0], before[0])
-    pd.testing.assert_frame_equal(after[1], before[1])
+    pays_the_same_once_saved(calc, folder)
 
 
 def test_a_clawback_typed_in_the_widget_recovers_the_returns_it_will_once_saved(folder):
@@ -99,11 +97,7 @@ def test_a_clawback_typed_in_the_widget_recovers_the_returns_it_will_once_saved(
     calc.section = calc.saved.model_copy(update={"clawback": Clawback(window_days=30)})
     # L1 sold on 10 January (closed, 10% paid), 4,000 returned 26 days later: inside the window
     assert calc.payment_table.set_index("kind").loc["clawback", "amount"] == -400.0
-    before = shown(calc)
-    assert calc.save()
-    after = shown(IncentiveCalculator(folder, period="2026-02", rep="Li"))
-    pd.testing.assert_frame_equal(after[1], before[1])
-    pd.testing.assert_frame_equal(after[0], before[0])
+    pays_the_same_once_saved(calc, folder)
 
 
 def test_the_estimator_and_the_simulation_pay_the_designs_kicker_and_the_saved_plan_none(folder):
