@@ -115,16 +115,16 @@ def test_a_sales_file_that_cannot_be_read_is_a_message_and_the_last_figures_stay
     assert calc.message == "" and calc.message_panel.value == ""  # the error went with its cause
 
 
-def test_a_saved_rule_that_needs_deal_facts_pays_in_the_open_widget(folder):
-    """The pay cube is read for the saved plan: a deal-size kicker saved from the widget is paid on the
-    deals it names at once (Chen's C2 of 5,000: 100), not after a new widget."""
+def test_saving_a_rule_that_needs_deal_facts_reads_nothing_and_pays_the_same(folder):
+    """A deal-size kicker typed in the widget is paid on the deals it names at once (Chen's C2 of 5,000:
+    100); saving it reads no data again and pays the same (the design's cube becomes the saved plan's)."""
     from salesplan_widgets.schema.incentives import DealKicker
 
     calc = IncentiveCalculator(folder, period="2026-02", rep="Chen")
-    cube = calc.cube
     calc.section = calc.saved.model_copy(update={"deal_kicker": DealKicker(at_least=5_000, bonus=100)})
-    assert calc.cube is cube  # a design edit reads nothing
+    cube = calc.cube
     assert calc.save()
+    assert calc.cube is cube
     kicker = calc.statement_table[calc.statement_table["component"] == "deal_kicker"]
     assert kicker["amount"].tolist() == [100.0]
     assert payout_of(calc, "Chen") == 600.0  # 5,000 × 10% + one deal of at least 5,000

@@ -10,9 +10,12 @@ closed month, what closing would pay for an open one), the estimator says what i
 (`payment_estimate`) and the simulation costs them from each rep's history. Every figure comes from
 `model/`; this view holds traits (`section`, `statements`, `statement_table`, `estimate`,
 `simulation_table`, `leaderboard_table`, `message`) so it can be driven and tested without a browser.
-Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message. An open widget
-follows its workbook: each redraw compares the data's file stamps (`Workbook.data_fingerprint`) and the
-ledger's (`ledger_stamp`) with those it read, and reads again only what depends on the files that changed.
+Saving goes through `Workbook.save` (atomic, version-checked); a conflict becomes a message. The design on
+screen is paid on the pay cube it needs (`pay_cube_of`: one per `pay_cube_needs`, so an unsaved kicker or
+split pays as it will once saved, and moving a rate reads nothing); the saved plan keeps its own. An open
+widget follows its workbook: each redraw compares the plan file's stamp (`follow_plan`: plan.yaml saved
+elsewhere), the data's (`Workbook.data_fingerprint`) and the ledger's (`ledger_stamp`) with those it
+read, and reads again only what depends on the files that changed.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.commission import payout
 from salesplan_widgets.model.components import COMPONENTS, Explain
 from salesplan_widgets.model.components.registry import component as registered
+from salesplan_widgets.model.credit import needs_accounts
 from salesplan_widgets.model.draws import draws_of
 from salesplan_widgets.model.estimator import Estimate, estimate_earnings, estimate_payments, plan_cost
 from salesplan_widgets.model.ledger import COMMISSION_KINDS, describe_cause, open_period_payments
@@ -56,9 +60,17 @@ from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
-from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, needs_products, pay_cube
-from salesplan_widgets.workbook.plan import builtin_message
+from salesplan_widgets.workbook.atomic import files_stamp
+from salesplan_widgets.workbook.payouts import (
+    incentives_of,
+    load_quotas,
+    needs_products,
+    pay_cube,
+    pay_cube_needs,
+)
+from salesplan_widgets.workbook.plan import PLAN_FILE, PlanFile, builtin_message
 from salesplan_widgets.workbook.plan_warnings import cliff_warnings
+from salesplan_widgets.workbook.returns import deal_returns
 from salesplan_widgets.workbook.versions import targets_stamp
 
 CURVE_POINTS = np.linspace(0.0, 2.0, 81)  # attainment 0% to 200%
@@ -206,6 +218,9 @@ class IncentiveCalculator(widgets.VBox):
         self.locale, self.currency = self.workbook.locale, self.workbook.currency
         set_locale(self.locale)
         self.saved = incentives_of(self.workbook)
+        # plan.yaml saved elsewhere (another analyst, a git pull) is read again at the next redraw
+        self._plan_stamp = files_stamp(self.workbook.path / PLAN_FILE)
+        self._plan_notice = ""  # the saved plan changed on disk under the analyst's unsaved edits
         # pay is measured by month: at a weekly grain, weeks count in the calendar's months
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
@@ -214,51 +229,31 @@ class IncentiveCalculator(widgets.VBox):
         self._data_unreadable = False  # the last attempt to read changed data failed (and says so)
         self._read_data()
 
-        # -- plan controls
+        # -- plan controls (showing the saved plan: `_show_design`)
         c = self.saved.commission
         self.mode_control = widgets.ToggleButtons(
             description=_("Tiers"),
             options=[(_("Marginal"), "marginal"), (_("Retroactive"), "retroactive")],
-            value=c.tiers.mode,
         )
         self.basis_control = widgets.Dropdown(
             description=_("Bands on"),
             options=[(_("Attainment"), "attainment"), (_("Sales amount"), "amount")],
-            value=c.tiers.basis,
         )
-        self.base_rate_control = widgets.FloatText(
-            description=_("Base rate (%)"), value=_shown(c.base_rate), step=0.5
-        )
-        self.threshold_control = widgets.FloatText(
-            description=_("Threshold (%)"), value=_shown(c.threshold), step=5
-        )
-        self.cap_control = widgets.FloatText(
-            description=_("Attainment cap (%)"), value=_shown(c.caps.attainment or 0.0), step=10
-        )
-        self.payout_cap_control = widgets.FloatText(
-            description=_("Payout cap"), value=c.caps.payout or 0.0, step=1_000
-        )
-        first = c.accelerators[0] if c.accelerators else None
-        self.accelerator_from_control = widgets.FloatText(
-            description=_("Accelerate from (%)"), value=_shown(first.at_least if first else 1.0), step=10
-        )
-        self.accelerator_control = widgets.FloatText(
-            description=_("Multiplier"), value=first.multiplier if first else 1.0, step=0.1
-        )
-        # One accelerator is edited here; a plan with several keeps them as written in plan.yaml.
-        self.accelerator_from_control.disabled = self.accelerator_control.disabled = len(c.accelerators) > 1
-        self.cumulative_control = widgets.Checkbox(
-            description=_("Year to date with true-up"), value=self.saved.cumulative
-        )
+        self.base_rate_control = widgets.FloatText(description=_("Base rate (%)"), step=0.5)
+        self.threshold_control = widgets.FloatText(description=_("Threshold (%)"), step=5)
+        self.cap_control = widgets.FloatText(description=_("Attainment cap (%)"), step=10)
+        self.payout_cap_control = widgets.FloatText(description=_("Payout cap"), step=1_000)
+        self.accelerator_from_control = widgets.FloatText(description=_("Accelerate from (%)"), step=10)
+        self.accelerator_control = widgets.FloatText(description=_("Multiplier"), step=0.1)
+        self.cumulative_control = widgets.Checkbox(description=_("Year to date with true-up"))
         self.band_rows = widgets.VBox()
         self.add_band_button = widgets.Button(description=_("Add band"))
         self.add_band_button.on_click(lambda _b: self.add_band())
         self.save_button = widgets.Button(description=_("Save to plan"), button_style="primary")
         self.save_button.on_click(lambda _b: self.save())
         self.message_panel = widgets.HTML()
-        bands = c.tiers.bands or []
-        for band in bands:
-            self._append_band(self._edge_shown(band.at_least, c.tiers.basis), _shown(band.rate))
+        self.load_saved_button = widgets.Button(description=_("Load the saved plan"))
+        self.load_saved_button.on_click(lambda _b: self.load_saved_plan())
         for control in (
             self.mode_control,
             self.basis_control,
@@ -371,7 +366,7 @@ class IncentiveCalculator(widgets.VBox):
                 widgets.HTML(f"<b>{html.escape(_('Bands'))}</b>"),
                 band_header,
                 self.band_rows,
-                widgets.HBox([self.add_band_button, self.save_button]),
+                widgets.HBox([self.add_band_button, self.save_button, self.load_saved_button]),
                 self.cash_rules_panel,
             ]
         )
@@ -413,13 +408,39 @@ class IncentiveCalculator(widgets.VBox):
         self.add_class("salesplan-incentives")
         self._ready = False
         with self.hold_trait_notifications():
-            self.section = self.saved
+            self._show_design(self.saved)
             self.period = period or self._default_month() or self.periods[-1]
             self.rep = rep or self.reps[0]
         self._ready = True
-        self._label_bands()
         self._flag_cliffs(self.section)
         self.refresh()
+
+    def _show_design(self, section: IncentivesSection) -> None:
+        """The controls set to `section` (the saved plan, at first and when loaded again) and `section` made
+        the design, without a redraw per control."""
+        c = section.commission
+        first = c.accelerators[0] if c.accelerators else None
+        ready, self._ready = getattr(self, "_ready", False), False
+        try:
+            self.mode_control.value, self.basis_control.value = c.tiers.mode, c.tiers.basis
+            self.base_rate_control.value = _shown(c.base_rate)
+            self.threshold_control.value = _shown(c.threshold)
+            self.cap_control.value = _shown(c.caps.attainment or 0.0)
+            self.payout_cap_control.value = c.caps.payout or 0.0
+            self.accelerator_from_control.value = _shown(first.at_least if first else 1.0)
+            self.accelerator_control.value = first.multiplier if first else 1.0
+            # One accelerator is edited here; a plan with several keeps them as written in plan.yaml.
+            self.accelerator_from_control.disabled = self.accelerator_control.disabled = (
+                len(c.accelerators) > 1
+            )
+            self.cumulative_control.value = section.cumulative
+            self.band_rows.children = []
+            for band in c.tiers.bands or []:
+                self._append_band(self._edge_shown(band.at_least, c.tiers.basis), _shown(band.rate))
+            self.section = section
+        finally:
+            self._ready = ready
+        self._label_bands()
 
     # -- editing the design --------------------------------------------------------------------------
     @staticmethod
@@ -511,10 +532,13 @@ class IncentiveCalculator(widgets.VBox):
         self.section = design
 
     def _flag_cliffs(self, design: IncentivesSection) -> None:
-        """A valid plan can still pay less for selling more: flagged with the fix, not refused."""
-        cliffs = [f"{p.expected}. {p.fix}" for p in cliff_warnings(design)]
-        self.message = "\n".join(cliffs)
-        self.message_panel.value = message_box(cliffs, kind="notice") if cliffs else ""
+        """A valid plan can still pay less for selling more: flagged with the fix, not refused (after the
+        notice that the saved plan changed on disk under unsaved edits, which stays until they are saved or
+        dropped)."""
+        notices = [self._plan_notice] if self._plan_notice else []
+        notices += [f"{p.expected}. {p.fix}" for p in cliff_warnings(design)]
+        self.message = "\n".join(notices)
+        self.message_panel.value = message_box(notices, kind="notice") if notices else ""
 
     @observe("section", "period")
     def _design_or_period_changed(self, change) -> None:
@@ -529,17 +553,72 @@ class IncentiveCalculator(widgets.VBox):
             else:
                 self._show_statement()
 
+    # -- the plan file: read again when it is saved elsewhere ----------------------------------------
+    def _plan_changed(self) -> bool:
+        return files_stamp(self.workbook.path / PLAN_FILE) != self._plan_stamp
+
+    def follow_plan(self) -> bool:
+        """Read plan.yaml again if it changed on disk since it was read (saved by another analyst in
+        JupyterLab or another widget, or brought by a `git pull`): the saved plan's curve and simulation
+        follow it; the controls show it too unless the design holds unsaved edits, which are kept under a
+        notice (their save is then refused by the version check, see `load_saved_plan`). A stat when
+        nothing changed. Returns whether the saved plan changed; a plan that does not load raises PlanError
+        and the plan read before stays."""
+        path = self.workbook.path / PLAN_FILE
+        stamp = files_stamp(path)  # before reading: a change meanwhile is seen next time
+        if stamp == self._plan_stamp:
+            return False
+        on_disk = PlanFile.read(path)
+        self._plan_stamp = stamp
+        if on_disk.version == self.workbook.version:  # touched, saved here, or put back as it was read
+            if not self._plan_notice:
+                return False
+            self.saved, self._plan_notice = incentives_of(self.workbook), ""  # the edits' save is safe again
+        elif self.section != self.saved:  # unsaved edits: kept, the saved plan beside them
+            self.saved = on_disk.plan.incentives or IncentivesSection()
+            self._plan_notice = _(
+                "The saved plan changed on disk (saved elsewhere) since this calculator read it: the saved "
+                "plan's curve and columns show it now, and your unsaved edits are kept. Saving them would "
+                "overwrite the other change, so it is refused: use “Load the saved plan”, then re-apply "
+                "your edits and save."
+            )
+        else:
+            self.workbook.reload()
+            set_locale(self.locale)
+            self.saved = incentives_of(self.workbook)
+            self._show_design(self.saved)
+        self._flag_cliffs(self.section)
+        return True
+
+    def load_saved_plan(self) -> None:
+        """Put the plan as saved on disk in the controls, dropping the design's unsaved edits: after a save
+        refused because the plan changed on disk, re-apply the edits to it and save again."""
+        path = self.workbook.path / PLAN_FILE
+        stamp = files_stamp(path)
+        try:
+            self.workbook.reload()
+        except SalesplanError as exc:
+            self.message = str(exc)
+            self.message_panel.value = message_box(self.message.split("\n"), kind="error")
+            return
+        finally:
+            set_locale(self.locale)
+        self._plan_stamp, self._plan_notice = stamp, ""
+        self.saved = incentives_of(self.workbook)
+        self._show_design(self.saved)
+        self._flag_cliffs(self.section)
+        self.refresh()
+
     # -- the data: read again when its files change ---------------------------------------------------
     def _data_changed(self) -> bool:
-        """The data files changed since they were read, or the saved plan the pay cube and the returns were
-        read for (a rule saved since may need deal facts, slices or returns it did not)."""
-        return self.workbook.data_fingerprint() != self._data_fingerprint or self._read_for is not self.saved
+        """The data files changed since they were read."""
+        return self.workbook.data_fingerprint() != self._data_fingerprint
 
     def _targets_changed(self) -> bool:
         return targets_stamp(self.workbook) != self._targets_stamp
 
     def _inputs_changed(self) -> bool:
-        return self._data_changed() or self._targets_changed()
+        return self._plan_changed() or self._data_changed() or self._targets_changed()
 
     def _read_quotas(self) -> None:
         """The quotas in force (a split or re-plan saved elsewhere included; provisional ones come from
@@ -550,21 +629,45 @@ class IncentiveCalculator(widgets.VBox):
         self._targets_stamp = stamp
 
     def _read_data(self) -> None:
-        """Read what the data sources give: the pay cube, the quotas, the months and reps it holds; the
-        deals' returns and won accounts are read again when next used. All or nothing: a source that fails
-        to read leaves the figures as they were."""
+        """Read what the data sources give: the saved plan's pay cube, the quotas, the months and reps it
+        holds; a design's cube, the deals' returns and won accounts are read again when next used. All or
+        nothing: a source that fails to read leaves the figures as they were."""
         fingerprint = self.workbook.data_fingerprint()  # before reading: a change meanwhile is seen next time
-        section = self.saved
         # the cube the plan is paid on: account and deal splits, cash collected, per-deal facts (issue 12)
-        cube = self.calendar.in_months(pay_cube(self.workbook, section))
+        cube = self.calendar.in_months(pay_cube(self.workbook, self.saved))
         self._read_quotas()
-        self.cube = cube
+        # one pay cube per need of a section (`pay_cube_needs`): the design's and the saved plan's
+        self._pay_cubes = {pay_cube_needs(self.saved): cube}
+        self._returns_by: dict[tuple, pd.DataFrame | None] = {}  # the deals' returns, per need, when used
+        self.cube = cube  # the design's (`refresh`)
         self.periods = tuple(str(p) for p in sorted(cube["period"].unique()))
         self.reps = tuple(sorted(cube["rep"].unique()))
         self._new_accounts: pd.DataFrame | None = None  # accounts won per period and rep, read when used
-        self._returns: pd.DataFrame | None = None  # the deals' returns (with a clawback), read when used
-        self._returns_read = False
-        self._data_fingerprint, self._read_for = fingerprint, section
+        self._data_fingerprint = fingerprint
+
+    def pay_cube_of(self, section: IncentivesSection) -> pd.DataFrame:
+        """The cube `section` is paid on, read for this data only when no section with the same needs
+        (products, splits, margin, cash, deal edges, clawback, winner) was read: a design that only moves
+        rates, bands or caps reads nothing; one that adds a kicker reads its deal facts (from the
+        workbook's cache when another process counted them)."""
+        needs = pay_cube_needs(section)
+        if needs not in self._pay_cubes:
+            held = {pay_cube_needs(self.saved), pay_cube_needs(self.section)}  # older designs' cubes go
+            self._pay_cubes = {k: v for k, v in self._pay_cubes.items() if k in held}
+            self._pay_cubes[needs] = self.calendar.in_months(pay_cube(self.workbook, section))
+        return self._pay_cubes[needs]
+
+    def _returns_of(self, section: IncentivesSection) -> pd.DataFrame | None:
+        """The deals' returns `section`'s clawback recovers (None without one), read once per need."""
+        winner = section.account_winner
+        accounts, deals = needs_accounts(section)  # what the returns depend on beyond the data, as there
+        needs = (section.clawback is not None, needs_products(section), *map(tuple, (accounts, deals)),
+                 winner.months if winner is not None else 0)  # fmt: skip
+        if needs not in self._returns_by:
+            self._returns_by[needs] = (
+                deal_returns(self.workbook, section, needs_products(section)) if section.clawback else None
+            )
+        return self._returns_by[needs]
 
     def follow_data(self) -> bool:
         """Read the data again if its files changed since it was read (another month of sales dropped in by
@@ -607,16 +710,22 @@ class IncentiveCalculator(widgets.VBox):
         changed since the last redraw (a new month of sales, another receipts file) is read first."""
         set_locale(self.locale)
         try:
-            if self.follow_data() and self._data_unreadable:  # readable again: its message goes
-                self._data_unreadable = False
-                self._flag_cliffs(self.section)
+            self.follow_plan()
         except SalesplanError as exc:
-            self._data_unreadable = True
-            self.message = "\n".join([_("The data changed but cannot be read; the figures shown are from "
-                                         "before the change."), str(exc)])  # fmt: skip
-            self.message_panel.value = message_box(self.message.split("\n"), kind="error")
+            self._unreadable(_("plan.yaml changed on disk but cannot be read; the calculator keeps the plan "
+                               "it read before."), exc)  # fmt: skip
             return
         try:
+            self.follow_data()
+        except SalesplanError as exc:
+            self._unreadable(_("The data changed but cannot be read; the figures shown are from before the "
+                               "change."), exc)  # fmt: skip
+            return
+        if self._data_unreadable:  # readable again: its message goes
+            self._data_unreadable = False
+            self._flag_cliffs(self.section)
+        try:
+            self.cube = self.pay_cube_of(self.section)  # the design's: its kicker, splits, cash …
             self.statements = payout_statements(
                 self.section, self.cube, self.quotas, self.period, self.currency, self.fiscal_year_start
             )
@@ -638,6 +747,12 @@ class IncentiveCalculator(widgets.VBox):
         self._show_cash_rules()
         self._show_statement()
         self._show_leaderboard()
+
+    def _unreadable(self, what: str, exc: SalesplanError) -> None:
+        """A file changed on disk and cannot be read: the located error; the figures stay as they were."""
+        self._data_unreadable = True
+        self.message = "\n".join([what, str(exc)])
+        self.message_panel.value = message_box(self.message.split("\n"), kind="error")
 
     def _money(self, value: float) -> str:
         return fmt_money(value, self.currency, self.locale)
@@ -710,11 +825,14 @@ class IncentiveCalculator(widgets.VBox):
         s = self.section
         return bool(draws_of(s) or s.holdback or s.clawback) or bool(len(self._ledger()[2]))
 
-    def _ledger(self) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
-        """The ledger's lines, the deals' returns and the manual adjustments entered: read when first used,
-        the ledger again whenever its files changed since (a close or a manual line made elsewhere, by the
-        CLI or another analyst, shows at the next redraw without a new widget; a stat per call), the returns
-        again when the sales changed (`follow_data`)."""
+    def _ledger(
+        self, section: IncentivesSection | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+        """The ledger's lines, the deals' returns `section`'s clawback recovers (by default the design's)
+        and the manual adjustments entered: read when first used, the ledger again whenever its files
+        changed since (a close or a manual line made elsewhere, by the CLI or another analyst, shows at the
+        next redraw without a new widget; a stat per call), the returns again when the sales changed
+        (`follow_data`)."""
         from salesplan_widgets.workbook.ledger import ledger_stamp
 
         stamp = ledger_stamp(self.workbook)
@@ -724,16 +842,8 @@ class IncentiveCalculator(widgets.VBox):
 
             self._ledger_inputs = (read_ledger(self.workbook).lines, read_adjustments(self.workbook))
             self._ledger_stamp = stamp
-        if not self._returns_read:
-            from salesplan_widgets.workbook.returns import deal_returns
-
-            section = self.saved
-            self._returns = (
-                deal_returns(self.workbook, section, needs_products(section)) if section.clawback else None
-            )
-            self._returns_read = True
         lines, manual = self._ledger_inputs
-        return lines, self._returns, manual
+        return lines, self._returns_of(section or self.section), manual
 
     def _closed(self) -> bool:
         ledger = self._ledger()[0]
@@ -874,11 +984,26 @@ class IncentiveCalculator(widgets.VBox):
         self.leaderboard_panel.value = "".join(parts)
 
     # -- estimator and simulation ---------------------------------------------------------------------
-    def run_estimate(self) -> Estimate:
+    def _design_readable(self, panel: widgets.HTML) -> bool:
+        """Whether the design's pay cube can be read (a design paying on cash needs a receipts source …);
+        if not, the located error is shown in `panel` and the message, not raised."""
+        try:
+            self.cube = self.pay_cube_of(self.section)
+        except SalesplanError as exc:
+            self.message = str(exc)
+            panel.value = message_box(self.message.split("\n"), kind="error")
+            return False
+        return True
+
+    def run_estimate(self) -> Estimate | None:
         """What the rep earns if they close `extra` more this period, line by line (on the data as it is now:
-        changed data redraws the statement first)."""
+        changed data redraws the statement first); None, with the message, when the design's data cannot
+        be read."""
         if self._inputs_changed():
             self.refresh()
+        if not self._design_readable(self.estimate_panel):
+            self.estimate = self.payment_estimate = None
+            return None
         self.estimate = estimate_earnings(
             self.section, self.cube, self.quotas, self.period, self.rep, self.extra,
             currency=self.currency, fiscal_year_start=self.fiscal_year_start,
@@ -920,9 +1045,11 @@ class IncentiveCalculator(widgets.VBox):
         return (f"<h4>{html.escape(_('Paid when'))}</h4><p>{html.escape(' '.join(parts))}</p>"
                 + html_table([_("Rule"), _("Now"), _("Then"), _("Difference")], rows, numeric={1, 2, 3}))  # fmt: skip
 
-    def _simulation_history(self) -> pd.DataFrame:
-        """The pay cube up to the month: what the simulation of the next month draws from."""
-        return self.cube[self.cube["period"] <= pd.Period(self.period, "M")]
+    def _simulation_history(self, section: IncentivesSection | None = None) -> pd.DataFrame:
+        """`section`'s pay cube (by default the design's) up to the month: what the simulation of the next
+        month draws from and what its rules are read off."""
+        cube = self.cube if section is None else self.pay_cube_of(section)
+        return cube[cube["period"] <= pd.Period(self.period, "M")]
 
     def history_leaver_rate(self) -> float:
         """The share of reps leaving per year that the history gives: the design's relief dates over the
@@ -954,17 +1081,18 @@ class IncentiveCalculator(widgets.VBox):
         if self._simulated is not None:  # the table on show reruns with the new rate, on the same draws
             self.simulate(*self._simulated)
 
-    def _rule_history(self, history: pd.DataFrame, reps: pd.Index, teams: pd.Series | None = None):
-        """What the history says per unit of sales about cash, margin, deals, returns; ledger balances.
-        `teams`: rep → team of the month simulated (a new hire's, from their quota)."""
+    def _rule_history(self, section: IncentivesSection, reps: pd.Index, teams: pd.Series | None = None):
+        """What `section`'s pay cube says per unit of sales about cash, margin, deals, returns; ledger
+        balances. `teams`: rep → team of the month simulated (a new hire's, from their quota)."""
         from salesplan_widgets.model.draws import draw_balance
         from salesplan_widgets.model.holdbacks import held_balance
         from salesplan_widgets.model.ledger import settlement_lines
 
-        ledger, returns, _manual = self._ledger()
+        ledger, returns, _manual = self._ledger(section)
         settled = settlement_lines(ledger)
         scale = 10 ** minor_unit(self.currency)
-        return rule_history(history, reps, self.section, returns=returns,
+        history = self._simulation_history(section)
+        return rule_history(history, reps, section, returns=returns,
                             draw_balance=draw_balance(settled) / scale,
                             held=held_balance(settled, self.currency) / scale,
                             leavers_per_year=self.leavers_per_year, teams=teams)  # fmt: skip
@@ -975,6 +1103,9 @@ class IncentiveCalculator(widgets.VBox):
         if self._inputs_changed():
             self.refresh()
         self._simulated = (draws, seed)
+        if not self._design_readable(self.simulation_panel):
+            self.simulation_table = pd.DataFrame()
+            return self.simulation_table
         period = pd.Period(self.period, "M")
         month_quotas = self.quotas[self.quotas["period"] == period + 1]
         if month_quotas.empty:
@@ -986,22 +1117,27 @@ class IncentiveCalculator(widgets.VBox):
             self.simulation_panel.value = message_box([self.message])
             self.simulation_table = pd.DataFrame()
             return self.simulation_table
-        history = self._simulation_history()
-        sim = simulate_sales(history, nxt, draws=draws, seed=seed)
+        # the same draws for both, from the saved plan's cube: editing the design does not redraw them
+        sim = simulate_sales(self._simulation_history(self.saved), nxt, draws=draws, seed=seed)
         month = str(period + 1)  # role plans: each rep under the plan and version in force next month
-        designs = {_("Design"): self.section, _("Saved plan"): self.saved}
         managers = [h.manager for s in (self.section, self.saved) for h in s.hierarchy]
         # a new hire's team is the one their quota names: their draws earn its manager the override
         teams = month_quotas.groupby("rep")["team"].last() if "team" in month_quotas.columns else None
-        rules = self._rule_history(history, sim.reps.append(pd.Index(managers)).unique(), teams)
-        self.simulation_table = compare_designs(sim, designs, month, rules, self.fiscal_year_start)
+        reps = sim.reps.append(pd.Index(managers)).unique()
+        # each plan's rules read off its own pay cube: a design's unsaved kicker off its deal facts
+        rules = self._rule_history(self.section, reps, teams)
+        saved_rules = rules if self.section == self.saved else self._rule_history(self.saved, reps, teams)
+        self.simulation_table = pd.concat([
+            compare_designs(sim, {_("Design"): self.section}, month, rules, self.fiscal_year_start),
+            compare_designs(sim, {_("Saved plan"): self.saved}, month, saved_rules, self.fiscal_year_start),
+        ], ignore_index=True)  # fmt: skip
         edges = np.arange(0.0, 2.01, 0.1)
         counts, _e = np.histogram(np.clip(sim.attainment, 0, 2.0 - 1e-9), bins=edges)
         with self.attainment_bars.hold_sync():
             self.attainment_bars.x = [f"{e:.0%}" for e in edges[:-1]]
             self.attainment_bars.y = counts / max(counts.sum(), 1)
         design_cost = payout_cost(sim, self.section, "", month, rules, self.fiscal_year_start).cost
-        saved_cost = payout_cost(sim, self.saved, "", month, rules, self.fiscal_year_start).cost
+        saved_cost = payout_cost(sim, self.saved, "", month, saved_rules, self.fiscal_year_start).cost
         cost_edges = np.linspace(
             min(design_cost.min(), saved_cost.min()), max(design_cost.max(), saved_cost.max()) + 1e-9, 13
         )
@@ -1054,14 +1190,15 @@ class IncentiveCalculator(widgets.VBox):
         try:
             self.workbook.save(incentives=self.section)
         except ConflictError as exc:
-            self.message = str(exc)
-            self.message_panel.value = message_box([self.message], kind="error")
+            self.message = "\n".join([str(exc), _("Your edits are kept on screen. “Load the saved plan” shows the "
+                                                  "plan as saved now; re-apply your edits to it and save.")])  # fmt: skip
+            self.message_panel.value = message_box(self.message.split("\n"), kind="error")
             return False
         except SalesplanError as exc:
             self.message = str(exc)
             self.message_panel.value = message_box(self.message.split("\n"), kind="error")
             return False
-        self.saved = self.section
+        self.saved, self._plan_notice = self.section, ""  # the next redraw finds its own version on disk
         self.message = _("Saved to the plan.")
         self.message_panel.value = message_box([self.message], kind="ok")
         self.refresh()

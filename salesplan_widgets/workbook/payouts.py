@@ -73,6 +73,33 @@ def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
     return within_extract(workbook, section, cube)  # a hub user's extract names only their scope's people
 
 
+def pay_cube_needs(section: IncentivesSection) -> tuple:
+    """What of the plan `pay_cube` reads the data for (products, account and deal splits, margin, the
+    winner's rule, deal and first-order edges, cash and its ageing edges, clawback, an extract's split
+    marks): two sections with equal needs are paid on the same cube, so a view that keeps one cube per
+    need reads nothing when only rates, bands, caps or cash rules change. Keep it in step with `pay_cube`."""
+    from salesplan_widgets.model.credit import needs_accounts
+    from salesplan_widgets.workbook.publish import OVERLAY_SHARE, SPLIT_SHARE
+    from salesplan_widgets.workbook.receipts import ageing_edges
+
+    rules = [section, *(v for p in section.plans for v in p.versions)]
+    accounts, deals = needs_accounts(section)
+    winner = section.account_winner
+    return (
+        needs_products(section),
+        section.measure == "margin",
+        tuple(accounts),
+        tuple(deals),
+        None if winner is None else winner.model_dump_json(),
+        tuple(sorted({r.deal_kicker.at_least for r in rules if r.deal_kicker})),
+        tuple(sorted({r.new_logo.min_first_order for r in rules if r.new_logo})),
+        any(r.collections for r in rules),
+        tuple(ageing_edges(section)),
+        section.clawback is not None,
+        any(s.segment in (SPLIT_SHARE, OVERLAY_SHARE) for s in section.crediting),
+    )
+
+
 def _with_won_accounts(workbook, section, cube, by_product, accounts, deals) -> pd.DataFrame:
     """New accounts' sales booked by others kept apart with their winner, when `account_winner` is on."""
     from salesplan_widgets.model.credit import with_won_accounts
