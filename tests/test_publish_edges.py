@@ -84,6 +84,34 @@ def test_a_sales_file_naming_a_rep_as_an_extract_names_outsiders_is_refused_with
     assert problem.file.endswith("sales.csv") and "(others" in problem.expected
 
 
+def test_a_plan_crediting_a_person_named_as_an_extract_names_outsiders_is_refused(tmp_path) -> None:
+    """A split's overlay or a manager named `(others…)` would be credited nothing, as an extract's outsider
+    is: `validate` (which `run` refuses with) names each place in plan.yaml; an extract's own plan, which
+    names its outsiders so, is not refused for it."""
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team\n2026-01-05,500,Li Na,East\n2026-01-06,300,Zhao Lei,North\n",
+        "  commission: {base_rate: 0.05}\n"
+        "  crediting: [{rep: Zhao Lei, shares: {Zhao Lei: 1.0}, overlays: {(others): 1.0}}]\n"
+        "  hierarchy: [{manager: (others 2), team: East}]\n",
+    )
+    problems = [p for p in open_workbook(folder).validate() if "'(others'" in p.expected]
+    assert sorted((p.column, p.found) for p in problems) == [
+        ("incentives.crediting[0]", "(others)"),
+        ("incentives.hierarchy[0].manager", "(others 2)"),
+    ]
+    plan = (folder / "plan.yaml").read_text(encoding="utf-8")
+    (folder / "plan.yaml").write_text(
+        plan.replace("{(others): 1.0}", "{Wang Fang: 1.0}").replace(
+            "  hierarchy: [{manager: (others 2), team: East}]\n", ""
+        ),
+        encoding="utf-8",
+    )
+    li = open_workbook(publish(folder, tmp_path / "state")["li"], read_only=True)
+    assert "(others 1)" in (li.path / "plan.yaml").read_text(encoding="utf-8")  # Zhao's split, as li reads it
+    assert not [p for p in li.validate() if "'(others'" in p.expected]
+
+
 def test_each_outside_reps_own_split_applies_only_to_that_reps_returns_in_an_extract(tmp_path) -> None:
     """Zhao Lei's sales are split half to Li Na, Wang Fang's a fifth to her. Both return a deal in
     February: Li gives back half of Zhao's and a fifth of Wang's, in her extract as in the whole workbook
