@@ -140,13 +140,15 @@ def test_a_sale_split_back_to_its_booker_by_the_outside_winners_split_is_in_the_
 ) -> None:
     """Zhao Lei won ACME in January; Li Na books 700 on it ten days later, which the whole workbook credits
     to Zhao (instead of Li, or beside her), whose own split gives Li half back. Li's extract credits and
-    pays her that half, and claws it back when the deal returns in February."""
+    pays her that half, and claws it back when the deal returns in February. Li won Beta; Zhao's 600 there
+    are hers (instead of his), or beside him, when his split still gives her half of what he keeps."""
     folder = _two_rep_workbook(
         tmp_path / "wb",
         "date,amount,rep,team,account,deal\n"
         "2026-01-05,500,Zhao Lei,North,ACME,D-1\n"
         "2026-01-15,700,Li Na,East,ACME,D-2\n"
         "2026-01-16,300,Li Na,East,Beta,D-3\n"
+        "2026-01-17,600,Zhao Lei,North,Beta,D-4\n"
         "2026-02-03,-700,Li Na,East,ACME,D-2\n",
         "  commission: {base_rate: 0.05}\n  clawback: {window_days: 60}\n"
         f"  account_winner: {{months: 6, overlay: {str(overlay).lower()}}}\n"
@@ -157,6 +159,10 @@ def test_a_sale_split_back_to_its_booker_by_the_outside_winners_split_is_in_the_
     whole = _credited(book)
     if not overlay:
         assert whole[("Li Na", "split", "2026-01")] == 250.0 + 350.0  # half of Zhao's, half of ACME's 700
+        assert whole[("Li Na", "won", "2026-01")] == 600.0
+    else:
+        assert whole[("Li Na", "split", "2026-01")] == 250.0 + 300.0  # half of Zhao's ACME and Beta
+        assert whole[("Li Na", "won_overlay", "2026-01")] == 600.0
     assert_extracts_count_as_the_whole(book, publish(book, tmp_path / "state"), "2026-02")
 
 

@@ -242,13 +242,16 @@ def others_split_credit(
     `people`, as the whole workbook credits it: each row named after the person, marked as the owner's share
     or the overlay it is (`OTHERS_SHARE`), which `credit_sales` then credits as such, with its own segment,
     channel and team, so rates by slice and managers' team credit apply to it as in the whole workbook. An extract holds only its scope's lines; without these rows a
-    share of another rep's sale would be missing from it. A sale booked or won by the scope is not here:
-    the extract's own lines and the won sales bring it (`counted_facts`), its winner or booker outside the
-    scope under an outsider's name."""
+    share of another rep's sale would be missing from it. A sale booked by the scope is not here: the
+    extract's own lines bring it, its winner outside the scope under an outsider's name (`named_within`);
+    nor one booked outside on an account the scope won, which the won sales bring (`counted_facts`) named
+    after the winner, unless the winner is credited beside the booker (`overlay`): then what the booker's
+    splits credit the scope of the sale the booker keeps is here (the extract credits the winner alone)."""
     from salesplan_widgets.model.credit import NOT_WON, OTHERS_SHARE, credit_sales
 
     rows = pay[~scope.mask(pay).to_numpy()]
-    if "won_by" in rows.columns:
+    beside = section.account_winner is not None and section.account_winner.overlay
+    if "won_by" in rows.columns and not beside:
         rows = rows[~rows["won_by"].astype(str).isin(people).to_numpy()]
     credited = credit_sales(rows, section)
     mine = credited[
