@@ -241,8 +241,9 @@ def others_split_credit(
     """What splits of sales booked outside the scope (`pay`: the whole workbook's pay cube) credit its
     `people`, as the whole workbook credits it: each row named after the person, marked as the owner's share
     or the overlay it is (`OTHERS_SHARE`), which `credit_sales` then credits as such, with its own segment,
-    channel and team, so rates by slice and managers' team credit apply to it as in the whole workbook. An extract holds only its scope's lines; without these rows a
-    share of another rep's sale would be missing from it. A sale booked by the scope is not here: the
+    channel and team, so rates by slice and managers' team credit apply to it as in the whole workbook.
+    An extract holds only its scope's lines; without these rows a share of another rep's sale would be
+    missing from it. A sale booked by the scope is not here: the
     extract's own lines bring it, its winner outside the scope under an outsider's name (`named_within`);
     nor one booked outside on an account the scope won, which the won sales bring (`counted_facts`) named
     after the winner, unless the winner is credited beside the booker (`overlay`): then what the booker's
@@ -267,7 +268,9 @@ def others_split_credit(
 
 def _cached_split_credit(workbook: Workbook, counted: pd.DataFrame | None = None) -> pd.DataFrame:
     """`others_split_credit`'s rows kept in an extract's cache (written when it is published)."""
-    return workbook.cached("split-credit", lambda: counted, ["others_share"])
+    from salesplan_widgets.model.credit import OTHERS_SHARE
+
+    return workbook.cached("split-credit", lambda: counted, [OTHERS_SHARE])
 
 
 def _with_others_splits(workbook: Workbook, section: IncentivesSection, cube: pd.DataFrame) -> pd.DataFrame:
@@ -511,9 +514,10 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
-        _keep_counted_facts(extract, scope, whole.counted, people, incentives_of(book))
+        section = incentives_of(book)
+        _keep_counted_facts(extract, scope, whole.counted, people, section)
         if whole.pay is not None:  # what others' splits credit its people (`within_extract`)
-            _cached_split_credit(extract, others_split_credit(scope, people, incentives_of(book), whole.pay))
+            _cached_split_credit(extract, others_split_credit(scope, people, section, whole.pay))
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -601,8 +605,8 @@ def named_within(scope: Scope, rows: pd.DataFrame, owners: dict[str, str] | None
     rep a returned deal's kicker paid.
 
     Each is still credited as the whole workbook credits them, and nobody of the scope differently: a row
-    booked outside on an account the scope won is the winner's (`credit_sales` credits it, and nothing to
-    the outsider who booked it); a winner outside takes the booker's sale (`account_winner`), then the
+    booked outside on an account the scope won is the winner's (`within_extract` names it after the winner,
+    `credit_sales` credits it once); a winner outside takes the booker's sale (`account_winner`), then the
     winner's own split may give some back, or is credited beside them (`overlay`); whoever is outside
     earned nothing in the extract, so nothing comes back from them, but a manager of the scope still gives
     back the override on the team's returns."""
