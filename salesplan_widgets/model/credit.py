@@ -14,7 +14,9 @@ figures and gains `credit` (how the row's rep came by it) and `credit_rule` (whi
 - `won_overlay`: the same credited beside the booking rep, who keeps the sale (`account_winner.overlay`).
 
 The winner's credit is given first, so the splits and the managers' team credit then treat it as the
-winner's own sale (the pay cube marks those rows with `won_by`, see `with_won_accounts`).
+winner's own sale (the pay cube marks those rows with `won_by`, see `with_won_accounts`). A scoped extract's
+pay cube also brings rows already credited as a split or an overlay of a sale booked outside its scope
+(`OTHERS_SHARE`): no split applies to them again.
 
 Splits match on rep, account, deal, segment and channel (the first matching split wins); account and deal
 need those columns in the cube (`workbook.cube.credit_slices`). A manager's team credit is taken from the
