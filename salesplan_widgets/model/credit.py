@@ -14,7 +14,9 @@ figures and gains `credit` (how the row's rep came by it) and `credit_rule` (whi
 - `won_overlay`: the same credited beside the booking rep, who keeps the sale (`account_winner.overlay`).
 
 The winner's credit is given first, so the splits and the managers' team credit then treat it as the
-winner's own sale (the pay cube marks those rows with `won_by`, see `with_won_accounts`).
+winner's own sale (the pay cube marks those rows with `won_by`, see `with_won_accounts`). A scoped extract's
+pay cube also brings rows already credited as a split or an overlay of a sale booked outside its scope
+(`OTHERS_SHARE`): no split applies to them again.
 
 Splits match on rep, account, deal, segment and channel (the first matching split wins); account and deal
 need those columns in the cube (`workbook.cube.credit_slices`). A manager's team credit is taken from the
@@ -39,7 +41,13 @@ OWNERS = ("booked", "split", "won")
 EXTRA = ("overlay", "team", "won_overlay")  # credit beyond 100% of booked sales
 WON = ("won_by", "won_team")  # the pay cube's mark on a new account's sales booked by another rep
 NOT_WON = "all"  # the mark of every other row (as any column the rows' source does not have)
-OUTSIDE = "(others)"  # whoever a scoped extract does not name (workbook/publish.py): credited nothing there
+# Whoever a scoped extract does not name (workbook/publish.py) is called by a name of this prefix there, and
+# credited nothing; the sales data may not name a rep so (workbook/sources.py refuses it), so no real rep is.
+OUTSIDE_PREFIX = "(others"
+OUTSIDE = "(others)"  # an extract's outsider whose own sales no split shares (all such are one)
+# an extract's pay cube: the credit ('split', 'overlay') a row brings of a sale booked outside its scope,
+# already credited as the whole workbook credits it (workbook/publish.py `others_split_credit`); 'all' else
+OTHERS_SHARE = "others_share"
 # what a credited row carries in proportion to its share: sales, and the cash and deal facts beside them
 SHARED = ("actual", "quantity", "cost", "collected", "deal_sales", "deals", "new_logos")
 OWN_FACTS = ("collected", "deal_sales", "deals", "new_logos")  # a rep's own: never a manager's team credit
@@ -97,9 +105,10 @@ def credit_sales(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame
     """
     if "credit" in cube.columns:
         return cube
-    cube = _winner_credit(cube.assign(credit="booked", credit_rule=-1), section)
+    cube, shared = _shared_apart(cube.assign(credit="booked", credit_rule=-1))
+    cube = _winner_credit(cube, section)
     if cube.empty or not (section.crediting or section.hierarchy):
-        return _named(cube)
+        return _named(pd.concat([cube, *shared], ignore_index=True))
     rule = _split_rule(cube, section) if section.crediting else np.full(len(cube), -1)
     kept = cube[rule < 0]
     matched = cube[rule >= 0].assign(_rule=rule[rule >= 0])
@@ -112,7 +121,7 @@ def credit_sales(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame
         columns=["_rule", "_to", "_share"],
     )
     unsplit = np.array([not s.shares for s in section.crediting], dtype=bool)
-    parts = [kept]
+    parts = [kept, *shared]
     if len(matched):
         stays = matched[unsplit[matched["_rule"].to_numpy()]]  # overlays only: the booking rep keeps 100%
         parts.append(stays.drop(columns="_rule"))
@@ -125,10 +134,24 @@ def credit_sales(cube: pd.DataFrame, section: IncentivesSection) -> pd.DataFrame
     return _named(pd.concat([credited, *_team_credit(credited, section)], ignore_index=True))
 
 
+def _shared_apart(cube: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The rows an extract brings already credited (`OTHERS_SHARE`), apart, each as the credit it is; the
+    rest to credit. No split applies to those again; managers' team credit does, as to any owner's."""
+    if OTHERS_SHARE not in cube.columns:
+        return cube, []
+    kind = cube.pop(OTHERS_SHARE).astype(str).to_numpy()
+    brought = kind != NOT_WON
+    if not brought.any():
+        return cube, []
+    shared = cube[brought].drop(columns=[c for c in WON if c in cube.columns])  # as `_winner_credit` does
+    return cube[~brought], [shared.assign(credit=kind[brought])]
+
+
 def _named(credited: pd.DataFrame) -> pd.DataFrame:
     """The credit of everyone named: an extract's `OUTSIDE` share of a split (or of a sale, booked or won
-    outside its scope) is another person's, whom it does not pay, after its managers' team credit."""
-    outside = (credited["rep"].astype(str) == OUTSIDE).to_numpy()
+    outside its scope: any name of `OUTSIDE_PREFIX`) is another person's, whom it does not pay, after its
+    managers' team credit."""
+    outside = credited["rep"].astype(str).str.startswith(OUTSIDE_PREFIX).to_numpy()
     return credited[~outside].reset_index(drop=True) if outside.any() else credited
 
 

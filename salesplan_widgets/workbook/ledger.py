@@ -86,6 +86,18 @@ def _row_hash(prev: str, row: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
+def chain(rows: list[dict], prev: str = "") -> list[dict]:
+    """Journal `rows`, in order, each chained to the one before it (the first to `prev`, the head they
+    follow): `prev` and `hash` set. A workbook's journal grows one event at a time (`_append`); an
+    extract's is written anew from the lines its scope may read (workbook/statement_extracts.py)."""
+    chained = []
+    for row in rows:
+        row = dict(row, prev=prev)
+        row["hash"] = prev = _row_hash(prev, row)
+        chained.append(row)
+    return chained
+
+
 @dataclass(frozen=True)
 class LedgerState:
     """The journal and every paid line, as read (and verified) from disk."""
@@ -209,8 +221,7 @@ def _append(workbook: Workbook, state: LedgerState, row: dict) -> pd.Series:
     row = {c: row.get(c, "") for c in JOURNAL_COLUMNS}
     row["seq"] = str(len(state.journal) + 1)
     row["at"] = row["at"] or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    row["prev"] = state.head
-    row["hash"] = _row_hash(state.head, row)
+    [row] = chain([row], state.head)
     text = pd.DataFrame([row], columns=JOURNAL_COLUMNS).to_csv(index=False, header=not current)
     atomic_write(journal_path, current + text.encode("utf-8"))
     return pd.Series(row)

@@ -205,6 +205,32 @@ def _unknown_rep(column: str, row: int, rep: str, file: str = PLAN_FILE) -> Prob
     )
 
 
+def _outsider_names(workbook: Workbook, section) -> list[Problem]:
+    """The people the plan's splits or hierarchy name as a published extract names those it does not show
+    (`model.credit.OUTSIDE_PREFIX`): they would be credited nothing. An extract's own plan names them so."""
+    from salesplan_widgets.model.credit import OUTSIDE_PREFIX
+    from salesplan_widgets.workbook.publish import extract_scope
+
+    if extract_scope(workbook) is not None:
+        return []
+    named = [
+        (f"incentives.crediting[{i}]", name)
+        for i, split in enumerate(section.crediting)
+        for name in (split.rep, *split.shares, *split.overlays)
+        if name is not None
+    ]
+    named += [(f"incentives.hierarchy[{i}].manager", h.manager) for i, h in enumerate(section.hierarchy)]
+    expected = _(
+        "a rep's name that does not start with '{prefix}' (a published extract's name for people it does not show)"
+    ).format(prefix=OUTSIDE_PREFIX)
+    fix = _("rename this person in plan.yaml and in the sales data")
+    return [
+        Problem(PLAN_FILE, expected, column=column, found=name, fix=fix)
+        for column, name in named
+        if name.startswith(OUTSIDE_PREFIX)
+    ]
+
+
 def _hierarchy_problems(workbook: Workbook, cube: pd.DataFrame, reps: set[str]) -> list[Problem]:
     section = workbook.plan.incentives
     teams = set(cube["team"].astype(str)) if "team" in cube.columns else set()
@@ -262,6 +288,7 @@ def incentive_problems(workbook: Workbook, cube: pd.DataFrame) -> list[Problem]:
                 fix=_("add sources.receipts with the file of payments received, or remove 'collections'"),
             )
         )
+    problems += _outsider_names(workbook, section)
     winner = section.account_winner
     if winner is not None and winner.months and "account" not in workbook.plan.sources.sales.columns:
         problems.append(

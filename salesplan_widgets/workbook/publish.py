@@ -56,8 +56,6 @@ STATEMENTS_DASHBOARD = "statements"  # staged whenever the plan pays incentives,
 # the people a counted row names beside its booking rep (`rep`, `team`): an account's winner on the row, on a
 # returned deal's sale, and the rep on that deal's first sale line
 PEOPLE = (("won_by", "won_team"), ("sale_won_by", "sale_won_team"), ("sold_rep", "sold_team"))
-# an extract's `segment` marks on the shares of sales booked outside its scope that splits credit its people
-SPLIT_SHARE, OVERLAY_SHARE = "(others' sales: split)", "(others' sales: overlay)"
 NOT_WON_TEXT = "all"  # a text dimension the rows do not have (as the cube says it)
 _KEEP_VERSIONS = 2  # the live extract and the one before it, which an open page may still be reading
 
@@ -201,7 +199,10 @@ def within_extract(workbook: Workbook, section: IncentivesSection, cube: pd.Data
 
     A new account's sales booked by another rep than its winner (`won_by`) concern two reps, and an
     extract keeps them when either is in its scope (`Scope.credits`). When the other one is outside it:
-    - the winner: the sales leave the booker (dropped), or stay the booker's own as an overlay;
+    - the winner (named as an outsider, `named_within`): `credit_sales` credits the sales as the whole
+      workbook does, to the winner instead of the booker or beside them, then by the plan's splits (the
+      winner's own included, which may give the booker a share back), and what it credits outsiders to
+      nobody;
     - the booker: the row is named after the winner, whom `credit_sales` then credits once.
     A split of sales booked outside the scope that credits someone in it comes as rows of its own
     (`others_split_credit`).
@@ -213,85 +214,76 @@ def within_extract(workbook: Workbook, section: IncentivesSection, cube: pd.Data
 
 
 def _won_within(scope: Scope, section: IncentivesSection, cube: pd.DataFrame) -> pd.DataFrame:
-    from salesplan_widgets.model.credit import NOT_WON, WON
+    """The rows booked outside the scope on an account it won, named after their winner."""
+    from salesplan_widgets.model.credit import NOT_WON
 
     if "won_by" not in cube.columns or section.account_winner is None:
         return cube
     won = ~cube["won_by"].astype(str).isin([NOT_WON, ""]).to_numpy()
     booker = scope.mask(cube).to_numpy()
     winner = scope.mask(pd.DataFrame({"rep": cube["won_by"], "team": cube["won_team"]})).to_numpy()
-    if not (won & (booker != winner)).any():
-        return cube
-    cube = cube.astype({c: str for c in WON})  # a copy, whatever the marks' dtype
-    others_won = won & booker & ~winner
-    if section.account_winner.overlay:
-        cube.loc[others_won, list(WON)] = NOT_WON
-    else:
-        cube = cube[~others_won].copy()
-        won, booker, winner = won[~others_won], booker[~others_won], winner[~others_won]
     others_booked = won & ~booker & winner
+    if not others_booked.any():
+        return cube
+    cube = cube.copy()
     for column, source in (("rep", "won_by"), ("team", "won_team")):
         if column not in cube.columns:
             continue
         values = cube[column].astype(str).to_numpy(copy=True)
         values[others_booked] = cube[source].astype(str).to_numpy()[others_booked]
         cube[column] = values
-    return cube.reset_index(drop=True)
+    return cube
 
 
 def others_split_credit(
     scope: Scope, people: set[str], section: IncentivesSection, pay: pd.DataFrame
 ) -> pd.DataFrame:
     """What splits of sales booked outside the scope (`pay`: the whole workbook's pay cube) credit its
-    `people`, as the whole workbook credits it: each row named after the person, its `segment` marking it an
-    owner's share (`SPLIT_SHARE`) or an overlay (`OVERLAY_SHARE`), which the extract's own splits credit to
-    them again as such (`marked_splits`; the segment is the one dimension every pay cube has that a split
-    can match and no count depends on, so these rows keep no segment of their own). An extract holds only
-    its scope's lines; without these rows a share of another rep's sale would be missing from it. A sale on
-    an account the scope won is not here: the won sales bring it (`counted_facts`)."""
-    from salesplan_widgets.model.credit import NOT_WON, credit_sales
+    `people`, as the whole workbook credits it: each row named after the person, marked as the owner's share
+    or the overlay it is (`OTHERS_SHARE`), which `credit_sales` then credits as such, with its own segment,
+    channel and team, so rates by slice and managers' team credit apply to it as in the whole workbook.
+    An extract holds only its scope's lines; without these rows a share of another rep's sale would be
+    missing from it. A sale booked by the scope is not here: the
+    extract's own lines bring it, its winner outside the scope under an outsider's name (`named_within`);
+    nor one booked outside on an account the scope won, which the won sales bring (`counted_facts`) named
+    after the winner, unless the winner is credited beside the booker (`overlay`): then what the booker's
+    splits credit the scope of the sale the booker keeps is here (the extract credits the winner alone)."""
+    from salesplan_widgets.model.credit import NOT_WON, OTHERS_SHARE, credit_sales
 
     rows = pay[~scope.mask(pay).to_numpy()]
-    if "won_by" in rows.columns:
+    beside = section.account_winner is not None and section.account_winner.overlay
+    if "won_by" in rows.columns and not beside:
         rows = rows[~rows["won_by"].astype(str).isin(people).to_numpy()]
     credited = credit_sales(rows, section)
     mine = credited[
         credited["credit"].isin(["split", "overlay"]).to_numpy()
         & credited["rep"].astype(str).isin(people).to_numpy()
     ]
-    marks = np.where(mine["credit"].to_numpy() == "split", SPLIT_SHARE, OVERLAY_SHARE)
-    out = mine.drop(columns=["credit", "credit_rule"]).assign(segment=marks, rep=mine["rep"].astype(str))
+    out = mine.drop(columns=["credit_rule"]).rename(columns={"credit": OTHERS_SHARE})
+    out = out.assign(rep=out["rep"].astype(str))
     if "won_by" in pay.columns:
         out = out.assign(won_by=NOT_WON, won_team=NOT_WON)
     return out.reset_index(drop=True)
 
 
-def marked_splits(shares: pd.DataFrame) -> list[CreditSplit]:
-    """The splits an extract credits `others_split_credit`'s rows with: wholly to the person they name, as
-    an owner's share, or as an overlay (the sale itself to nobody the extract pays)."""
-    from salesplan_widgets.model.credit import OUTSIDE
-
-    found = shares[["rep", "segment"]].drop_duplicates().sort_values(["rep", "segment"])
-    return [
-        CreditSplit(rep=rep, segment=mark, shares={rep: 1.0})
-        if mark == SPLIT_SHARE
-        else CreditSplit(rep=rep, segment=mark, shares={OUTSIDE: 1.0}, overlays={rep: 1.0})
-        for rep, mark in found.itertuples(index=False)
-    ]
-
-
 def _cached_split_credit(workbook: Workbook, counted: pd.DataFrame | None = None) -> pd.DataFrame:
     """`others_split_credit`'s rows kept in an extract's cache (written when it is published)."""
-    return workbook.cached("split-credit", lambda: counted, [SPLIT_SHARE, OVERLAY_SHARE])
+    from salesplan_widgets.model.credit import OTHERS_SHARE
+
+    return workbook.cached("split-credit", lambda: counted, [OTHERS_SHARE])
 
 
 def _with_others_splits(workbook: Workbook, section: IncentivesSection, cube: pd.DataFrame) -> pd.DataFrame:
     """An extract's pay cube with its `others_split_credit` rows, when its splits credit any."""
+    from salesplan_widgets.model.credit import OTHERS_SHARE
     from salesplan_widgets.workbook.deals import FACTS
 
-    if not any(s.segment in (SPLIT_SHARE, OVERLAY_SHARE) for s in section.crediting):
+    if not section.crediting:
         return cube
     rows = _cached_split_credit(workbook)
+    if rows is None or rows.empty:
+        return cube
+    cube = cube.assign(**{OTHERS_SHARE: NOT_WON_TEXT})
     fill = {
         c: FACTS.get(c, 0) if pd.api.types.is_numeric_dtype(cube[c]) else NOT_WON_TEXT
         for c in cube.columns.difference(rows.columns)
@@ -353,15 +345,31 @@ def _scoped_sales(book: Workbook, scope: Scope, target: Path) -> list[str]:
     return list(columns)
 
 
+def outsiders(splits: list[CreditSplit], people: set[str]) -> dict[str, str]:
+    """The names an extract of `people` gives those outside it whose own sales a split shares (`rep:`):
+    one each, numbered in the order of the plan's splits (which the extract's plan keeps), so each one's
+    split still applies only to their lines. Everyone else outside is `OUTSIDE`."""
+    from salesplan_widgets.model.credit import OUTSIDE_PREFIX
+
+    owners = dict.fromkeys(s.rep for s in splits if s.rep is not None and s.rep not in people)
+    return {rep: f"{OUTSIDE_PREFIX} {i})" for i, rep in enumerate(owners, 1)}
+
+
 def splits_within(splits: list[CreditSplit], people: set[str]) -> list[CreditSplit]:
-    """The plan's credit splits as an extract of `people` states them: everyone else named `OUTSIDE` (their
-    shares summed) or, as overlays, left out, so a split still matches the sales it matches in the whole
-    workbook and credits each of the people what it credits them there, the rest to nobody the extract
-    pays (`model.credit`)."""
+    """The plan's credit splits as an extract of `people` states them: the owner of a `rep:` split outside
+    them under their name in the extract (`outsiders`); everyone else outside named `OUTSIDE` (their shares
+    summed) or, as overlays, left out, so a split still matches the sales it matches in the whole workbook
+    and credits each of the people what it credits them there, the rest to nobody the extract pays
+    (`model.credit`)."""
     from salesplan_widgets.model.credit import OUTSIDE
+
+    owners = outsiders(splits, people)
 
     def named(name: str | None) -> str | None:
         return name if name is None or name in people else OUTSIDE
+
+    def owner(name: str | None) -> str | None:
+        return owners.get(name, name) if name is not None else None
 
     def summed(credit: dict[str, float]) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -374,7 +382,7 @@ def splits_within(splits: list[CreditSplit], people: set[str]) -> list[CreditSpl
         return kept if kept or split.shares or not split.overlays else {OUTSIDE: 1.0}  # still a rule
 
     return [
-        s.model_copy(update={"rep": named(s.rep), "shares": summed(s.shares), "overlays": overlays(s)})
+        s.model_copy(update={"rep": owner(s.rep), "shares": summed(s.shares), "overlays": overlays(s)})
         for s in splits
     ]
 
@@ -393,7 +401,6 @@ def _extract_plan(
     sales_columns: list[str],
     has_accounts: bool,
     people: set[str],
-    shares: pd.DataFrame,
 ) -> dict:
     plan = book.plan
     wanted = role_dashboards(plan, scope.role)
@@ -404,7 +411,7 @@ def _extract_plan(
         kept = [h for h, keep in zip(incentives.hierarchy, shown, strict=True) if keep]
         incentives = incentives.model_copy(update={"hierarchy": kept})
     if incentives is not None and incentives.crediting:
-        crediting = [*marked_splits(shares), *splits_within(incentives.crediting, people)]
+        crediting = splits_within(incentives.crediting, people)
         incentives = incentives.model_copy(update={"crediting": crediting})
     sources = {
         "sales": {"path": "data/sales.parquet", "format": "parquet", "columns": {c: c for c in sales_columns}}
@@ -498,8 +505,7 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         copy_statements(book, scope, whole.statements, version)  # only the statements the scope may read
         people = scope_people(scope, whole.statements.sellers, book.plan)
         copy_ledger(scope, people, whole.statements, version)  # and only its people's paid lines
-        shares = _split_shares(book, scope, people, whole.pay)
-        plan = _extract_plan(book, scope, sales_columns, accounts is not None, people, shares)
+        plan = _extract_plan(book, scope, sales_columns, accounts is not None, people)
         _write_yaml(version / PLAN_FILE, plan)
         (version / SCOPE_FILE).write_text(json.dumps(scope.as_json(), ensure_ascii=False), encoding="utf-8")
         if whole.recognition is not None:
@@ -508,9 +514,10 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         extract = open_workbook(version)  # validates the copy and caches its cubes while root can write
         extract.cube()
         extract.cube(by_product=True)
-        _keep_counted_facts(extract, scope, whole.counted, people, incentives_of(book))
-        if len(shares):
-            _cached_split_credit(extract, shares)
+        section = incentives_of(book)
+        _keep_counted_facts(extract, scope, whole.counted, people, section)
+        if whole.pay is not None:  # what others' splits credit its people (`within_extract`)
+            _cached_split_credit(extract, others_split_credit(scope, people, section, whole.pay))
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -522,14 +529,6 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
     os.replace(swap, link)  # atomic: readers see the old extract or the new one
     _drop_old_versions(extracts, scope.user, keep=version)
     return link
-
-
-def _split_shares(book: Workbook, scope: Scope, people: set[str], pay: pd.DataFrame | None) -> pd.DataFrame:
-    if pay is None:
-        return pd.DataFrame(columns=["rep", "segment"])
-    from salesplan_widgets.workbook.payouts import incentives_of
-
-    return others_split_credit(scope, people, incentives_of(book), pay)
 
 
 def counted_facts(book: Workbook) -> list[tuple[Callable, Callable, pd.DataFrame]]:
@@ -575,9 +574,10 @@ def _keep_counted_facts(
     from salesplan_widgets.workbook.payouts import incentives_of
 
     section = incentives_of(extract)
+    owners = outsiders(whole.crediting, people)
     for cached, args, rows in counted:  # asked as the extract asks
         keep = scope.credits(rows).to_numpy() | _split_returns(rows, whole, people)
-        cached(extract, section, *args(section), counted=named_within(scope, rows[keep]))
+        cached(extract, section, *args(section), counted=named_within(scope, rows[keep], owners))
 
 
 def _split_returns(rows: pd.DataFrame, section: IncentivesSection, people: set[str]) -> np.ndarray:
@@ -599,15 +599,17 @@ def _split_returns(rows: pd.DataFrame, section: IncentivesSection, people: set[s
     return np.isin(np.arange(len(frame)), credited.loc[shared, "returned_row"].to_numpy())
 
 
-def named_within(scope: Scope, rows: pd.DataFrame) -> pd.DataFrame:
-    """Counted rows with everyone outside the scope named `OUTSIDE`: a booker, an account's winner (on a
-    sale, on cash collected, on a returned deal's sale) and the rep a returned deal's kicker paid.
+def named_within(scope: Scope, rows: pd.DataFrame, owners: dict[str, str] | None = None) -> pd.DataFrame:
+    """Counted rows with everyone outside the scope named `OUTSIDE`, or as `owners` (`outsiders`) names
+    them: a booker, an account's winner (on a sale, on cash collected, on a returned deal's sale) and the
+    rep a returned deal's kicker paid.
 
     Each is still credited as the whole workbook credits them, and nobody of the scope differently: a row
     booked outside on an account the scope won is the winner's (`within_extract` names it after the winner,
-    `credit_sales` credits it once); a winner outside takes the booker's sale (`account_winner`) or is
-    credited beside them (`overlay`); whoever is outside earned nothing in the extract, so nothing comes
-    back from them, but a manager of the scope still gives back the override on the team's returns."""
+    `credit_sales` credits it once); a winner outside takes the booker's sale (`account_winner`), then the
+    winner's own split may give some back, or is credited beside them (`overlay`); whoever is outside
+    earned nothing in the extract, so nothing comes back from them, but a manager of the scope still gives
+    back the override on the team's returns."""
     from salesplan_widgets.model.credit import NOT_WON, OUTSIDE
 
     rows = rows.reset_index(drop=True)
@@ -619,7 +621,7 @@ def named_within(scope: Scope, rows: pd.DataFrame) -> pd.DataFrame:
             outside &= ~rows[rep].astype(str).isin([NOT_WON, ""]).to_numpy()
         if outside.any():
             names = rows[rep].astype(str).to_numpy(copy=True)
-            names[outside] = OUTSIDE
+            names[outside] = pd.Series(names[outside]).map(owners or {}).fillna(OUTSIDE).to_numpy()
             rows[rep] = names
     return rows
 

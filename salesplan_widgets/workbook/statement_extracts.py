@@ -92,7 +92,7 @@ def copy_ledger(scope, people: set[str], whole: WholeStatements, target: Path) -
     for an open period's close, so their payment panel shows them. Approvals and preparations keep their
     event, not the company's totals."""
     from salesplan_widgets.workbook.adjustments import ADJUSTMENTS
-    from salesplan_widgets.workbook.ledger import CLOSED, JOURNAL, LEDGER_DIR, PAYMENTS_DIR, _row_hash
+    from salesplan_widgets.workbook.ledger import CLOSED, JOURNAL, LEDGER_DIR, PAYMENTS_DIR, chain
 
     waiting = whole.adjustments[whole.adjustments["rep"].astype(str).isin(people).to_numpy()]
     if len(waiting):
@@ -102,7 +102,7 @@ def copy_ledger(scope, people: set[str], whole: WholeStatements, target: Path) -
         return
     folder = target / LEDGER_DIR
     (folder / PAYMENTS_DIR).mkdir(parents=True, exist_ok=True)
-    rows, prev = [], ""
+    rows = []
     for row in whole.journal.to_dict("records"):  # a journal holds a few rows per period
         row = dict(row, lines="", total_minor="")
         if row["event"] == CLOSED:
@@ -111,10 +111,8 @@ def copy_ledger(scope, people: set[str], whole: WholeStatements, target: Path) -
             mine.to_parquet(folder / row["file"], index=False)
             row["lines"], row["total_minor"] = str(len(mine)), str(int(mine["amount_minor"].sum()))
             row["file_sha256"] = hashlib.sha256((folder / row["file"]).read_bytes()).hexdigest()
-        row["prev"] = prev
-        row["hash"] = prev = _row_hash(prev, row)
         rows.append(row)
-    pd.DataFrame(rows, columns=whole.journal.columns).to_csv(folder / JOURNAL, index=False)
+    pd.DataFrame(chain(rows), columns=whole.journal.columns).to_csv(folder / JOURNAL, index=False)
 
 
 def copy_statements(book: Workbook, scope, whole: WholeStatements, target: Path) -> list[dict]:
