@@ -53,6 +53,13 @@ SHARED = ("actual", "quantity", "cost", "collected", "deal_sales", "deals", "new
 OWN_FACTS = ("collected", "deal_sales", "deals", "new_logos")  # a rep's own: never a manager's team credit
 
 
+def outside_name_expected() -> str:
+    """What a rep's name must be, where the data or the plan names one with `OUTSIDE_PREFIX`."""
+    return _(
+        "a rep's name that does not start with '{prefix}' (a published extract's name for people it does not show)"
+    ).format(prefix=OUTSIDE_PREFIX)
+
+
 def needs_accounts(section: IncentivesSection) -> tuple[list[str], list[str]]:
     """The accounts and deals the plan's splits name (the cube must keep those apart)."""
     accounts = sorted({s.account for s in section.crediting if s.account is not None})

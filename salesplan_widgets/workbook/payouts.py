@@ -75,11 +75,11 @@ def pay_cube(workbook: Workbook, section: IncentivesSection) -> pd.DataFrame:
 
 def pay_cube_needs(section: IncentivesSection) -> tuple:
     """What of the plan `pay_cube` reads the data for (products, account and deal splits, margin, the
-    winner's rule, deal and first-order edges, cash and its ageing edges, clawback, an extract's split
-    marks): two sections with equal needs are paid on the same cube, so a view that keeps one cube per
-    need reads nothing when only rates, bands, caps or cash rules change. Keep it in step with `pay_cube`."""
+    winner's rule, deal and first-order edges, cash and its ageing edges, clawback, and whether it splits
+    credit at all, which brings an extract the shares of others' sales its people are credited): two
+    sections with equal needs are paid on the same cube, so a view that keeps one cube per need reads
+    nothing when only rates, bands, caps or cash rules change. Keep it in step with `pay_cube`."""
     from salesplan_widgets.model.credit import needs_accounts
-    from salesplan_widgets.workbook.publish import OVERLAY_SHARE, SPLIT_SHARE
     from salesplan_widgets.workbook.receipts import ageing_edges
 
     rules = [section, *(v for p in section.plans for v in p.versions)]
@@ -96,7 +96,7 @@ def pay_cube_needs(section: IncentivesSection) -> tuple:
         any(r.collections for r in rules),
         tuple(ageing_edges(section)),
         section.clawback is not None,
-        any(s.segment in (SPLIT_SHARE, OVERLAY_SHARE) for s in section.crediting),
+        bool(section.crediting),
     )
 
 

@@ -208,7 +208,7 @@ def _unknown_rep(column: str, row: int, rep: str, file: str = PLAN_FILE) -> Prob
 def _outsider_names(workbook: Workbook, section) -> list[Problem]:
     """The people the plan's splits or hierarchy name as a published extract names those it does not show
     (`model.credit.OUTSIDE_PREFIX`): they would be credited nothing. An extract's own plan names them so."""
-    from salesplan_widgets.model.credit import OUTSIDE_PREFIX
+    from salesplan_widgets.model.credit import OUTSIDE_PREFIX, outside_name_expected
     from salesplan_widgets.workbook.publish import extract_scope
 
     if extract_scope(workbook) is not None:
@@ -220,12 +220,9 @@ def _outsider_names(workbook: Workbook, section) -> list[Problem]:
         if name is not None
     ]
     named += [(f"incentives.hierarchy[{i}].manager", h.manager) for i, h in enumerate(section.hierarchy)]
-    expected = _(
-        "a rep's name that does not start with '{prefix}' (a published extract's name for people it does not show)"
-    ).format(prefix=OUTSIDE_PREFIX)
     fix = _("rename this person in plan.yaml and in the sales data")
     return [
-        Problem(PLAN_FILE, expected, column=column, found=name, fix=fix)
+        Problem(PLAN_FILE, outside_name_expected(), column=column, found=name, fix=fix)
         for column, name in named
         if name.startswith(OUTSIDE_PREFIX)
     ]

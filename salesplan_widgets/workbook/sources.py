@@ -688,15 +688,13 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 )
             )
     if kind == "sales" and "rep" in mapped:  # a scoped extract's name for the people it does not name
-        from salesplan_widgets.model.credit import OUTSIDE_PREFIX
+        from salesplan_widgets.model.credit import OUTSIDE_PREFIX, outside_name_expected
 
         checks.append(
             Check(
                 "rep",
                 f"starts_with(raw_rep, {literal(OUTSIDE_PREFIX)})",
-                _(
-                    "a rep's name that does not start with '{prefix}' (a published extract's name for people it does not show)"
-                ).format(prefix=OUTSIDE_PREFIX),
+                outside_name_expected(),
                 _("rename this rep in the sales data, for example without the parentheses"),
                 per_value=True,
             )
