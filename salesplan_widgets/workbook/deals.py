@@ -9,10 +9,11 @@ cost more than grouping the lines itself (strings in aggregate states), so each 
 that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep, team) among the
 file's distinct pairs, which are few and ranked once. Grouping by deal and by account then keeps plain
 integer minimums, and the ranks are turned back into names on the small result. Where each rep as typed
-sells for one team (the usual file), a line finds its rank by the rep alone, and its team is never read. Ids are not trimmed on
-every line either (that doubles the query): the groups say whether any id is padded. Deals and accounts are
-grouped from the lines separately: a grouping costs per group, not per line, so grouping once by (deal,
-account) and regrouping its 2.5M groups by deal costs as much again (benchmarks/README.md, per-deal).
+sells for one team (the usual file), a line finds its rank by the rep alone, and its team is never read.
+Ids are not trimmed on every line either (that doubles the query): the groups say whether any id is padded.
+Deals and accounts are grouped from the lines separately: a grouping costs per group, not per line, so
+grouping once by (deal, account) and regrouping its 2.5M groups by deal costs as much again
+(benchmarks/README.md, per-deal).
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def seller_ranks_sql(lines: str) -> str:
     cube and the ledger read names."""
     rep, team = _NAME.format("rep"), _NAME.format("team")
     return (
-        f"SELECT rep, team, CAST(dense_rank() OVER (ORDER BY {rep} ASC NULLS LAST, {team} ASC NULLS LAST) - 1 "
-        f"AS BIGINT) AS seller FROM (SELECT DISTINCT rep, team FROM ({lines}) AS l) AS d"
+        f"SELECT rep, team, CAST(dense_rank() OVER (ORDER BY {rep} ASC NULLS LAST, {team} ASC NULLS LAST) "
+        f"- 1 AS BIGINT) AS seller FROM (SELECT DISTINCT rep, team FROM ({lines}) AS l) AS d"
     )
 
 
@@ -67,9 +68,8 @@ def ranked_sellers(con, lines: str) -> tuple[str, bool]:
     rep sells for one raw team only. Then a line finds its seller by the rep alone and the team column is
     not read line by line: about a tenth of the per-deal query's CPU (benchmarks/README.md, per-deal)."""
     con.sql(f"CREATE OR REPLACE TEMP TABLE deal_sellers AS {seller_ranks_sql(lines)}")
-    [(by_rep,)] = con.sql(
-        "SELECT count(*) = (SELECT count(*) FROM (SELECT DISTINCT rep FROM deal_sellers) AS r) FROM deal_sellers"
-    ).fetchall()
+    reps = "SELECT count(*) FROM (SELECT DISTINCT rep FROM deal_sellers) AS r"
+    [(by_rep,)] = con.sql(f"SELECT count(*) = ({reps}) FROM deal_sellers").fetchall()
     return "deal_sellers", bool(by_rep)
 
 
@@ -180,7 +180,7 @@ def deal_facts_sql(
     team and bands, the large deals (`deals`, `deal_sales`) and new accounts (`new_logos`), and how many of
     the ids counted trimming would regroup (`padded`: with any, count again `trimmed`). `pay_days` (day,
     pay_month) says which month a day is paid in, for `clawed` on a grain other than the month. `sellers`:
-    the ranked sellers' table and whether each rep has one team (`ranked_sellers`), else ranked in the query."""
+    the ranked sellers' table and whether each rep has one team (`ranked_sellers`); else ranked here."""
     facts = []
     if deal_edges:
         deals = _deals_sql(key, deal_edges[0], clawed, pay_days, trimmed)
