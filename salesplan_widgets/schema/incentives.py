@@ -797,6 +797,11 @@ class IncentivesSection(PlanRules):
         None, description="Hold back part of each period's commission until the quarter or year end."
     )
 
+    def rule_sets(self) -> list[PlanRules]:
+        """The rules in force somewhere: the section's own and each role plan's versions (what a rule that
+        needs more of the data, cash or deal facts, is looked for in)."""
+        return [self, *(v for p in self.plans for v in p.versions)]
+
     @model_validator(mode="after")
     def _assignments(self) -> IncentivesSection:
         ids = [p.id for p in self.plans]

@@ -306,8 +306,12 @@ def _empty_facts(freq: str) -> pd.DataFrame:
     return _empty_cube(CUBE_DIMENSIONS, freq).assign(**{c: pd.Series([], dtype=float) for c in FACT_COLUMNS})
 
 
-def _rules(section: IncentivesSection) -> list:
-    return [section, *(v for p in section.plans for v in p.versions)]
+def asked_edges(section: IncentivesSection) -> tuple[list[float], list[float]]:
+    """The deal-size kickers' and the new-logo bonuses' smallest sizes (`at_least`, `min_first_order`) over
+    every rule set of the plan, sorted once each: what the per-deal facts are counted for."""
+    rules = section.rule_sets()
+    kickers = sorted({r.deal_kicker.at_least for r in rules if r.deal_kicker})
+    return kickers, sorted({r.new_logo.min_first_order for r in rules if r.new_logo})
 
 
 def cached_deal_facts(
@@ -316,9 +320,7 @@ def cached_deal_facts(
     """The large deals and new accounts the plan's versions pay on (None when none pays on them), counted
     once per data and kept in the workbook's cache beside the cube (in memory when it is read-only).
     `counted`: facts already counted elsewhere to keep instead (a scoped extract's, from the whole workbook)."""
-    rules = _rules(section)
-    kickers = [r.deal_kicker.at_least for r in rules if r.deal_kicker]
-    logos = [r.new_logo.min_first_order for r in rules if r.new_logo]
+    kickers, logos = asked_edges(section)
     if not kickers and not logos:
         return None
     clawed = section.clawback is not None
@@ -331,7 +333,7 @@ def cached_deal_facts(
             return deal_facts(source, workbook.path, workbook.plan.calendar, kickers, logos or None, clawed)
 
     # what the facts depend on beyond the data: the bands asked for and the clawback
-    return workbook.cached("deals", count, [sorted(set(kickers)), sorted(set(logos)), bool(logos), clawed])
+    return workbook.cached("deals", count, [kickers, logos, bool(logos), clawed])
 
 
 def with_deal_facts(cube: pd.DataFrame, workbook, section: IncentivesSection) -> pd.DataFrame:

@@ -80,10 +80,11 @@ def pay_cube_needs(section: IncentivesSection) -> tuple:
     sections with equal needs are paid on the same cube, so a view that keeps one cube per need reads
     nothing when only rates, bands, caps or cash rules change. Keep it in step with `pay_cube`."""
     from salesplan_widgets.model.credit import needs_accounts
+    from salesplan_widgets.workbook.deals import asked_edges
     from salesplan_widgets.workbook.receipts import ageing_edges
 
-    rules = [section, *(v for p in section.plans for v in p.versions)]
     accounts, deals = needs_accounts(section)
+    kickers, logos = asked_edges(section)
     winner = section.account_winner
     return (
         needs_products(section),
@@ -91,9 +92,9 @@ def pay_cube_needs(section: IncentivesSection) -> tuple:
         tuple(accounts),
         tuple(deals),
         None if winner is None else winner.model_dump_json(),
-        tuple(sorted({r.deal_kicker.at_least for r in rules if r.deal_kicker})),
-        tuple(sorted({r.new_logo.min_first_order for r in rules if r.new_logo})),
-        any(r.collections for r in rules),
+        tuple(kickers),
+        tuple(logos),
+        any(r.collections for r in section.rule_sets()),
         tuple(ageing_edges(section)),
         section.clawback is not None,
         bool(section.crediting),

@@ -274,7 +274,7 @@ def incentive_problems(workbook: Workbook, cube: pd.DataFrame) -> list[Problem]:
         for row, rep in enumerate(adjustments["rep"].astype(str), start=2)  # row 1 is the header
         if rep not in reps
     ]
-    rules = [section, *(v for p in section.plans for v in p.versions)]
+    rules = section.rule_sets()
     if any(r.collections for r in rules) and workbook.plan.sources.receipts is None:
         problems.append(
             Problem(

@@ -38,7 +38,7 @@ COLLECTION_TARGETS = "collection_targets"
 
 def ageing_edges(section: IncentivesSection) -> list[int]:
     """Every ageing edge (days) of the section's rules and of every role plan version, sorted."""
-    rules = [section, *(v for p in section.plans for v in p.versions)]
+    rules = section.rule_sets()
     return sorted({a.after_days for r in rules if r.collections for a in r.collections.ageing})
 
 
@@ -162,7 +162,7 @@ def cached_collections(
     """The cash collected the plan pays on (None when it pays on none), as pay-cube rows counted once per
     data and kept in the workbook's cache. `counted`: rows counted elsewhere to keep instead (a scoped
     extract's, from the whole workbook, whose receipts it does not hold)."""
-    rules = [section, *(v for p in section.plans for v in p.versions)]
+    rules = section.rule_sets()
     if not any(r.collections for r in rules):
         return None
     rule = section.account_winner
