@@ -34,7 +34,7 @@ from salesplan_widgets.workbook.cube import (
     period_freq,
     period_start_sql,
 )
-from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, normalised_sql, run_on_source
+from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
 
 FACTS = {"deal_from": -1.0, "deals": 0.0, "deal_sales": 0.0, "logo_from": -1.0, "new_logos": 0.0}
 FACT_COLUMNS = ("deal_from", "deals", "deal_sales", "logo_from", "new_logos")
@@ -49,7 +49,10 @@ def _band_sql(value: str, edges: list[float]) -> str:
     return f"CASE {whens} ELSE -1 END"
 
 
-_NAME = "NULLIF(trim({}), '')"  # a rep's or team's name as a person reads it: trimmed, blank NULL
+# a rep's or team's name as a person reads it: trimmed, blank NULL. 'unknown' is how the cube names a blank
+# (`normalised_sql` with clean_dimensions), so it is a blank here too: lines read raw (the facts) and lines
+# read cleaned (the winners, the returns) then rank their sellers alike, blanks last.
+_NAME = f"NULLIF(NULLIF(trim({{}}), ''), {literal(UNKNOWN)})"
 
 
 def seller_ranks_sql(lines: str) -> str:
@@ -74,12 +77,12 @@ def ranked_sellers(con, lines: str) -> tuple[str, bool]:
 
 
 def ordered_lines_sql(lines: str, sellers: str | None = None, by_rep: bool = False) -> list[str]:
-    """CTEs `seller_names` (each seller rank with its trimmed names) and `ordered` (the dated lines with
-    their `line_order`), over the ranked `sellers` (`ranked_sellers`; by default ranked here, in a CTE of
-    that name). `by_rep`: each rep sells for one team, so lines join their seller on the rep alone. The
+    """CTEs `seller_names` (each seller rank with its names as the cube reads them: trimmed, a blank one
+    'unknown') and `ordered` (the dated lines with their `line_order`), over the ranked `sellers`
+    (`ranked_sellers`; by default ranked here, in a CTE of that name). `by_rep`: each rep sells for one team, so lines join their seller on the rep alone. The
     sellers stay (rep, team, seller) only: wider, DuckDB took the 10M lines as the join's build side (2 GB,
     1 s more)."""
-    rep, team = _NAME.format("rep"), _NAME.format("team")
+    rep, team, unknown = _NAME.format("rep"), _NAME.format("team"), literal(UNKNOWN)
     day = f"({ident('date')} - DATE '1970-01-01')"  # days since 1970 (cheaper than date_diff on each line)
     ctes = [f"lines AS NOT MATERIALIZED ({lines})"]
     if sellers is None:
@@ -88,7 +91,8 @@ def ordered_lines_sql(lines: str, sellers: str | None = None, by_rep: bool = Fal
     on = "l.rep IS NOT DISTINCT FROM s.rep" + ("" if by_rep else " AND l.team IS NOT DISTINCT FROM s.team")
     return [
         *ctes,
-        f"seller_names AS (SELECT DISTINCT seller, {rep} AS rep, {team} AS team FROM {sellers})",
+        f"seller_names AS (SELECT DISTINCT seller, COALESCE({rep}, {unknown}) AS rep, "
+        f"COALESCE({team}, {unknown}) AS team FROM {sellers})",
         f"ordered AS NOT MATERIALIZED (SELECT l.*, {day} * {_SELLER_SPAN} + s.seller AS line_order "
         f"FROM lines AS l JOIN {sellers} AS s ON {on})",
     ]

@@ -53,10 +53,11 @@ def _invoice_missing(source: Source, column: str) -> InputError:
     )
 
 
-def _winner_sql(sales: Source, scan, months: int, skip_accounts, skip_deals) -> tuple[str, list[str]]:
+def _winner_sql(con, sales: Source, scan, months: int, skip_accounts, skip_deals) -> tuple[str, list[str]]:
     """The join and the `won_by`, `won_team` columns marking an invoice's cash with its account's winner,
     when the invoice was dated inside the winner's first `months` and booked by someone else (as its sale
     is credited, `won_accounts.py`); accounts and deals a split names keep their split."""
+    from salesplan_widgets.workbook.deals import ranked_sellers
     from salesplan_widgets.workbook.won_accounts import credited_to_winner_sql, winners_sql
 
     date = ident("date")
@@ -71,7 +72,8 @@ def _winner_sql(sales: Source, scan, months: int, skip_accounts, skip_deals) -> 
         f"CASE WHEN {when} THEN w.f.r ELSE {literal(ALL)} END AS won_by",
         f"CASE WHEN {when} THEN {team} ELSE {literal(ALL)} END AS won_team",
     ]
-    return f"LEFT JOIN ({winners_sql(lines)}) AS w ON i.account = w.account ", columns
+    winners = winners_sql(lines, ranked_sellers(con, lines))
+    return f"LEFT JOIN ({winners}) AS w ON i.account = w.account ", columns
 
 
 def collected_rows(
@@ -108,7 +110,7 @@ def collected_rows(
         )
         cash = normalised_sql(paid, receipts, ("date", "amount", "invoice"))
         join, marks = (
-            _winner_sql(sales, scan, winner_months, skip_accounts, skip_deals) if winner else ("", [])
+            _winner_sql(con, sales, scan, winner_months, skip_accounts, skip_deals) if winner else ("", [])
         )
         joined = (
             f"SELECT r.invoice, r.{date} AS received, r.amount, i.invoiced, "

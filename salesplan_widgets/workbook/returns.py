@@ -18,7 +18,13 @@ import pandas as pd
 from salesplan_widgets.model.credit import needs_accounts
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import CUBE_DIMENSIONS
-from salesplan_widgets.workbook.deals import later_paid_sql, pay_days_table
+from salesplan_widgets.workbook.deals import (
+    first_line_parts,
+    later_paid_sql,
+    ordered_lines_sql,
+    pay_days_table,
+    ranked_sellers,
+)
 from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
 from salesplan_widgets.workbook.won_accounts import credited_to_winner_sql, winners_sql
 from salesplan_widgets.workbook.workbook import Workbook
@@ -32,8 +38,9 @@ def deal_returns(
 ) -> pd.DataFrame | None:
     """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its size as the
     kicker saw it: its lines but the returns of later pay months, as in `deals.deal_facts`), sold_rep and
-    sold_team (the rep and team on the deal's first sale line, the earliest (date, rep, team), whom its
-    kicker paid, whoever books the return), returned_on and amount (negative).
+    sold_team (the rep and team on the first of those lines, the earliest (date, rep, team), whom its
+    kicker paid, whoever books the return: found by `deals.deal_facts`' own `line_order`, so the two
+    always name the same line), returned_on and amount (negative). Only dated lines count, as for the kicker.
 
     Found once per data and kept in the workbook's cache (in memory when it is read-only). `counted`: the
     returns found elsewhere to keep instead (a scoped extract's, from the whole workbook: found on the
@@ -81,26 +88,31 @@ def _find_returns(workbook: Workbook, section: IncentivesSection, by_product: bo
             extra.append(f"CASE WHEN {won} THEN {team} ELSE {literal(ALL)} END AS {prefix}won_team")
 
     def query(con, scan) -> pd.DataFrame:
-        lines = normalised_sql(scan, source, columns)
-        known = f"SELECT * FROM ({lines}) AS l WHERE {date} IS NOT NULL AND account <> {literal(UNKNOWN)}"
-        winners = f"LEFT JOIN ({winners_sql(known)}) AS w ON lines.account = w.account " if winner else ""
+        dated = f"SELECT * FROM ({normalised_sql(scan, source, columns)}) AS l WHERE {date} IS NOT NULL"
+        sellers = ranked_sellers(con, dated)  # once, for the deals' first lines and the accounts' winners
+        known = f"SELECT * FROM ({dated}) AS k WHERE account <> {literal(UNKNOWN)}"
+        winners = (
+            f"LEFT JOIN ({winners_sql(known, sellers)}) AS w ON lines.account = w.account " if winner else ""
+        )
         kept = [*(f"lines.{ident(d)} AS {ident(d)}" for d in dimensions), *extra]
         calendar = workbook.plan.calendar  # a later pay month, as deal_facts sized the deal for its kicker
-        dated = f"SELECT * FROM ({lines}) AS l WHERE {date} IS NOT NULL"
         pay_days = None if calendar.grain == "month" else pay_days_table(con, dated, calendar)
         later = later_paid_sql(f"lines.{date}", "first.sold_on", pay_days)
+        # the deal's first line among the lines its kicker was sized on, by `line_order` as deal_facts finds
+        # the line the kicker paid: `lines` and `ordered` are the dated lines (deals.ordered_lines_sql)
+        seller, _ = first_line_parts("sold.first")
         sql = (
-            f"WITH lines AS ({lines}), "
-            f"first AS (SELECT {deal}, MIN({date}) AS sold_on, "
-            f"min(struct_pack(d := {date}, r := {ident('rep')}, t := {ident('team')})) AS first_line FROM lines "
+            f"WITH {', '.join(ordered_lines_sql(dated, *sellers))}, "
+            f"first AS (SELECT {deal}, MIN({date}) AS sold_on FROM lines "
             f"WHERE {amount} > 0 AND {deal} <> {literal(UNKNOWN)} GROUP BY {deal}), "  # blank: no deal
-            f"sold AS (SELECT first.*, SUM(lines.{amount}) AS sold_size FROM first JOIN lines USING ({deal}) "
-            f"WHERE NOT (lines.{amount} < 0 AND {later}) GROUP BY ALL), "
+            f"sold AS (SELECT first.*, SUM(lines.{amount}) AS sold_size, min(lines.line_order) AS first "
+            f"FROM first JOIN ordered AS lines USING ({deal}) WHERE NOT (lines.{amount} < 0 AND {later}) "
+            "GROUP BY ALL), "
             f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "
-            "sold.first_line.r AS sold_rep, sold.first_line.t AS sold_team, "
+            "s.rep AS sold_rep, s.team AS sold_team, "
             f"lines.{date} AS returned_on, lines.{amount} AS amount "
-            f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} {winners}"
-            f"WHERE lines.{amount} < 0 AND lines.{date} IS NOT NULL) "
+            f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} JOIN seller_names AS s ON s.seller = {seller} "
+            f"{winners}WHERE lines.{amount} < 0) "
             f"SELECT * EXCLUDE (amount), SUM(amount) AS amount FROM returned GROUP BY ALL "
             f"ORDER BY deal, returned_on"
         )

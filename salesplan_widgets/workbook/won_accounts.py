@@ -2,8 +2,9 @@
 `incentives.account_winner` rule (`model/credit.py` moves their credit to the winner).
 
 An account's winner is the rep on its first line ever, over the whole file (the earliest date, then rep,
-then team, found as the new-logo bonus in `deals.deal_facts` finds it). Only the small grouped result comes to
-pandas; storage only, the crediting rule itself lives in the model.
+then team, by trimmed names, blanks last: found by the machinery the new-logo bonus in `deals.deal_facts`
+uses, so that both name the same line). Only the small grouped result comes to pandas; storage only, the
+crediting rule itself lives in the model.
 """
 
 from __future__ import annotations
@@ -24,22 +25,24 @@ from salesplan_widgets.workbook.cube import (
     cube_sql,
     period_freq,
 )
-from salesplan_widgets.workbook.deals import first_line_parts, ordered_lines_sql
+from salesplan_widgets.workbook.deals import first_line_parts, ordered_lines_sql, ranked_sellers
 from salesplan_widgets.workbook.sources import ALL, UNKNOWN, ident, literal, normalised_sql, run_on_source
 
 WON = ("won_by", "won_team")
 
 
-def winners_sql(lines: str) -> str:
+def winners_sql(lines: str, sellers: tuple[str, bool] | None = None) -> str:
     """Each account's winner: `f`, the date, rep and team of its first line among `lines` (the earliest
     date, then rep, then team, blanks last).
 
-    The first line is found as `deals.deal_facts` finds it, by the integer `line_order` of
-    `deals.ordered_lines_sql` (one plain integer minimum per account, not a struct's), and turned back into
-    the date, rep and team on the small result."""
+    The first line is found as `deals.deal_facts` finds the new logo's, by the integer `line_order` of
+    `deals.ordered_lines_sql` over the sellers ranked once (`sellers`, from `deals.ranked_sellers`, joined on
+    the rep alone when each rep sells for one team; else ranked here): one definition of a first line, so
+    an account's winner and its new logo are the same line by construction. The rank is turned back into
+    the rep and team on the small result."""
     seller, day = first_line_parts("w.first")
     return (
-        f"WITH {', '.join(ordered_lines_sql(lines))}, "
+        f"WITH {', '.join(ordered_lines_sql(lines, *(sellers or ())))}, "
         "firsts AS (SELECT account, min(line_order) AS first FROM ordered GROUP BY account) "
         f"SELECT w.account, struct_pack(d := {day}, r := s.rep, t := s.team) AS f "
         f"FROM firsts AS w JOIN seller_names AS s ON s.seller = {seller}"
@@ -96,8 +99,9 @@ def won_account_sales(
             f"AND account <> {literal(UNKNOWN)}"
         )
         won = credited_to_winner_sql("l", f"l.{date}", months, skip_accounts, skip_deals if has_deal else ())
+        winners = winners_sql(lines, ranked_sellers(con, lines))
         taken = (
-            f"SELECT l.*, w.f.r AS won_by, w.f.t AS won_team FROM ({lines}) AS l JOIN ({winners_sql(lines)}) "
+            f"SELECT l.*, w.f.r AS won_by, w.f.t AS won_team FROM ({lines}) AS l JOIN ({winners}) "
             f"AS w USING (account) WHERE {won}"
         )
         return con.sql(
