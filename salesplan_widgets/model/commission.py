@@ -22,8 +22,21 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 INF = np.inf
 
 
+class RegistryExtras:
+    """Fields of components added to the registry, read as attributes (`plan.kicker_rate`) from the
+    dataclass's `extra` dict: a new component's compile step or earn step needs no field declared here.
+    Read through `__dict__` so that an object not yet filled in (a copy, an unpickling) has no extras
+    rather than recursing."""
+
+    def __getattr__(self, name: str):
+        extra = self.__dict__.get("extra", {})
+        if name in extra:
+            return extra[name]
+        raise AttributeError(name)
+
+
 @dataclass(frozen=True)
-class CompiledPlan:
+class CompiledPlan(RegistryExtras):
     """A plan's rules as arrays: band edges/rates, accelerator ranges, caps, curve, bonuses."""
 
     section: IncentivesSection
@@ -48,12 +61,6 @@ class CompiledPlan:
     milestone_bonus: np.ndarray
     milestone_rate: np.ndarray
     extra: dict = field(default_factory=dict, repr=False)  # fields of components added to the registry
-
-    def __getattr__(self, name: str):
-        extra = self.__dict__.get("extra", {})
-        if name in extra:
-            return extra[name]
-        raise AttributeError(name)
 
     @property
     def n_bands(self) -> int:
@@ -83,7 +90,7 @@ def compile_plan(section: IncentivesSection) -> CompiledPlan:
 
 
 @dataclass(frozen=True)
-class Earnings:
+class Earnings(RegistryExtras):
     """Each component of what reps earned, as arrays shaped like the sales (plus a trailing rule axis)."""
 
     attainment: np.ndarray
@@ -108,12 +115,6 @@ class Earnings:
     cap_payout: np.ndarray
     total: np.ndarray = field(repr=False)
     extra: dict = field(default_factory=dict, repr=False)  # arrays of components added to the registry
-
-    def __getattr__(self, name: str):
-        extra = self.__dict__.get("extra", {})
-        if name in extra:
-            return extra[name]
-        raise AttributeError(name)
 
 
 def attainment(sales: np.ndarray, quota: np.ndarray) -> np.ndarray:
