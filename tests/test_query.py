@@ -10,7 +10,7 @@ import pytest
 from test_overview_widget import TEAMS, write_sales_workbook
 
 from salesplan_widgets.widgets.overview import SalesOverview
-from salesplan_widgets.widgets.query import Scope, parse_query
+from salesplan_widgets.widgets.query import ViewerAccess, parse_query
 from salesplan_widgets.widgets.task_splitter import MyTargets
 from salesplan_widgets.widgets.tracker import Tracker
 
@@ -26,7 +26,7 @@ def test_a_rep_of_another_team_is_dropped_and_the_team_kept() -> None:
 
 
 def test_values_outside_the_scope_are_not_permitted_whether_or_not_they_exist() -> None:
-    east = Scope(teams=frozenset({"East"}))
+    east = ViewerAccess(teams=frozenset({"East"}))
     for address in ("team=West", "rep=Cy", "rep=Nobody", "team=Atlantis"):
         query = parse_query(address, CHOICES, east, ROSTERS)
         assert "team" not in query.values or query.values["team"] == "East"
@@ -36,7 +36,7 @@ def test_values_outside_the_scope_are_not_permitted_whether_or_not_they_exist() 
 
 
 def test_a_rep_scope_sees_only_themselves_by_default() -> None:
-    ann = Scope(teams=frozenset({"East"}), reps=frozenset({"Ann"}))
+    ann = ViewerAccess(teams=frozenset({"East"}), reps=frozenset({"Ann"}))
     assert parse_query("", CHOICES, ann, ROSTERS).values == {"team": "East", "rep": "Ann"}
     query = parse_query("rep=Bo", CHOICES, ann, ROSTERS)
     assert query.values == {"team": "East", "rep": "Ann"} and NOT_PERMITTED in query.notices[0]
@@ -83,7 +83,7 @@ def test_my_targets_built_directly_with_an_inconsistent_rep_does_not_crash(folde
 def test_every_dashboard_takes_a_scope_and_says_not_permitted(folder: Path, dashboard, monkeypatch) -> None:
     (east, _reps), (other, _other_reps) = list(TEAMS.items())[:2]
     monkeypatch.setenv("QUERY_STRING", f"team={other}")
-    view = dashboard(folder, scope=Scope(teams=frozenset({east})))
+    view = dashboard(folder, scope=ViewerAccess(teams=frozenset({east})))
     assert NOT_PERMITTED in page_text(view)
     assert view.team == east  # narrowed to the one team the viewer may see, not everyone's numbers
     assert view.workbook.read_only

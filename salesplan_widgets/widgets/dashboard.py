@@ -1,9 +1,9 @@
 """What every served view shares: built from the page address within the viewer's scope, never a traceback.
 
 A dashboard class names the address parameters it reads (`address`); `from_query` offers only values the
-data holds (a rep only inside the team asked for, everything inside the viewer's `Scope`) and `dashboard`
-opens the workbook read-only and turns any SalesplanError into an escaped message. One copy of that logic
-for every dashboard, so that a new one cannot forget a check.
+data holds (a rep only inside the team asked for, everything inside the viewer's `ViewerAccess`) and
+`dashboard` opens the workbook read-only and turns any SalesplanError into an escaped message. One copy of
+that logic for every dashboard, so that a new one cannot forget a check.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _
 from salesplan_widgets.widgets.charts import message_box
-from salesplan_widgets.widgets.query import Scope, parse_query, preheating, request_query_string
+from salesplan_widgets.widgets.query import ViewerAccess, parse_query, preheating, request_query_string
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 
@@ -47,7 +47,7 @@ class Dashboard:
         cls,
         workbook: Workbook | str | Path,
         query_string: str | None = None,
-        scope: Scope | None = None,
+        scope: ViewerAccess | None = None,
         **options,
     ):
         """The view for the selection the page address asks for, when known and inside `scope`."""
@@ -65,7 +65,7 @@ class Dashboard:
 
     @classmethod
     def dashboard(
-        cls, workbook: Workbook | str | Path, scope: Scope | None = None, **options
+        cls, workbook: Workbook | str | Path, scope: ViewerAccess | None = None, **options
     ) -> widgets.Widget:
         """What the Voila page shows, from the workbook opened read-only; a viewer never sees a traceback,
         only an escaped message.

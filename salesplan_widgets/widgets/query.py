@@ -3,9 +3,9 @@
 A published dashboard takes its selection from the address a manager bookmarks or is sent. Only values
 that are already known choices are accepted: a period (2026-10, 2026Q4, a week) that exists in the data, a team or
 rep that appears in it, a rep who belongs to the team asked for. Anything else is dropped with a polite
-notice. Parameters only narrow: a `Scope` (the teams and reps a viewer may see, given by the server from
-the signed-in identity, never from the address) turns a value outside it into a "not permitted" notice,
-whether or not that team or rep exists. This module must never execute, open or echo what the address
+notice. Parameters only narrow: a `ViewerAccess` (the teams and reps a viewer may see, given by the server
+from the signed-in identity, never from the address) turns a value outside it into a "not permitted"
+notice, whether or not that team or rep exists. This module must never execute, open or echo what the address
 says: notices name the parameter, never the rejected text.
 """
 
@@ -32,11 +32,12 @@ _MAX_VALUE_LENGTH = 200
 
 
 @dataclass(frozen=True)
-class Scope:
+class ViewerAccess:
     """The teams and reps a viewer may see; None means no limit (the one analyst of `salesplan serve`).
 
     A rep is permitted when named in `reps`, or when `reps` is None and their team (from the roster) is
-    permitted. The hub builds one from the plan's access rules for the signed-in user.
+    permitted. The hub builds one from the plan's access rules for the signed-in user. Not a published
+    extract's `workbook.publish.Scope` (user, role, what it holds): this one only judges an address.
     """
 
     teams: frozenset[str] | None = None
@@ -54,7 +55,7 @@ class Scope:
         return True
 
 
-EVERYONE = Scope()
+EVERYONE = ViewerAccess()
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def _notice_for(name: str) -> str:
 def parse_query(
     query_string: str,
     choices: Mapping[str, Collection[str]],
-    scope: Scope | None = None,
+    scope: ViewerAccess | None = None,
     rosters: Mapping[str, Collection[str]] | None = None,
 ) -> Query:
     """Keep each parameter whose value is one of `choices[name]` and inside `scope`; note every other one.
