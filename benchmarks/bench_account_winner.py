@@ -11,13 +11,18 @@ outside with its own peak RSS, the cases alternating in order, medians of --repe
   adds for the rule;
 - the same with `--compare DIR`: the package at DIR (e.g. `git archive <commit> | tar -x -C DIR`), to
   measure a change before and after; both must find the same won lines and the same total;
+- salesplan returns with winners (`--returns`): a clawback rule beside the winner, on the same lines with
+  one line of every tenth deal turned into a return of half of it (derived once into a folder beside);
+  each returned deal's first line and each account's winner, as `returns.deal_returns` counts them before
+  its cache (and the same with `--compare DIR`, checked to find the same returns);
 - floor: salesplan without the query (imports, plan read and checked);
 - inside one DuckDB connection, each account's first line alone: `winners_sql` (deals' integer
   `line_order`) against the struct minimum it replaced, checked to agree.
 
 Results go to benchmarks/results/account_winner.json and a markdown table is printed.
 
-    python benchmarks/bench_account_winner.py [--rows 1000000] [--repeats 5] [--compare DIR] [--regenerate]
+    python benchmarks/bench_account_winner.py [--rows 1000000] [--repeats 5] [--compare DIR] [--returns]
+        [--regenerate]
 """
 
 from __future__ import annotations
@@ -58,6 +63,28 @@ print(json.dumps({{"rows": len(won), "lines": int(won["lines"].sum()), "total": 
                   "winners": int(won["won_by"].nunique())}}))
 """
 
+RETURNS = """\
+import json
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.returns import _find_returns
+wb = open_workbook('{folder}')
+found = _find_returns(wb, wb.plan.incentives, False)
+print(json.dumps({{"rows": len(found), "returned": round(float(found["amount"].sum()), 2),
+                  "sold": round(float(found["sold_size"].sum()), 2), "sellers": int(found["sold_rep"].nunique()),
+                  "won": int((found["won_by"] != "all").sum())}}))
+"""
+
+# the generated lines have no returns: each tenth deal's smallest line becomes a return of half of it
+WITH_RETURNS = """\
+import duckdb
+duckdb.sql(
+    "COPY (SELECT * EXCLUDE (amount, n), "
+    "CASE WHEN n = 1 AND hash(deal) % 10 = 0 THEN -amount / 2 ELSE amount END AS amount FROM ("
+    "SELECT *, row_number() OVER (PARTITION BY deal ORDER BY amount, rep) AS n FROM read_parquet('{lines}'))) "
+    "TO '{path}' (FORMAT parquet)"
+)
+"""
+
 FIRST_LINES = """\
 import duckdb, json, statistics, time
 from salesplan_widgets.workbook.won_accounts import winners_sql
@@ -90,6 +117,20 @@ incentives:
   commission: {{base_rate: 0.05}}
   account_winner: {{months: 6}}
 """
+RETURNS_PLAN = PLAN.replace("  account_winner:", "  clawback: {{window_days: 90}}\n  account_winner:")
+
+
+def returns_source(folder: Path, regenerate: bool) -> Path:
+    """The workbook folder beside `folder` whose lines are `folder`'s with returns (`WITH_RETURNS`)."""
+    returns = folder.with_name(f"{folder.name}-returns")
+    path = returns / "sales.parquet"
+    if regenerate or not path.exists():
+        returns.mkdir(parents=True, exist_ok=True)
+        run = run_python(WITH_RETURNS.format(lines=folder / "sales.parquet", path=path))
+        if run.returncode:
+            raise SystemExit(run.stderr)
+    (returns / "plan.yaml").write_text(RETURNS_PLAN.format(file=path.name), encoding="utf-8")
+    return returns
 
 
 def run_at(code: str, package_root: Path):
@@ -103,43 +144,54 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--compare", type=Path, help="another checkout of the package, to compare with")
+    parser.add_argument("--returns", action="store_true", help="also time the returns with winners")
     parser.add_argument("--regenerate", action="store_true")
     args = parser.parse_args()
     folder = source(args.rows, args.regenerate, "account_winner", PLAN)
-    cases = {"salesplan account_winner": (WINNERS, ROOT)}
+    winners = WINNERS.format(folder=folder)
+    cases = {"salesplan account_winner": (winners, ROOT)}
+    pairs = [("", "salesplan account_winner", f"the same at {args.compare}")]
     if args.compare is not None:
-        cases[f"the same at {args.compare}"] = (WINNERS, args.compare.resolve())
-    cases["floor: salesplan without the query"] = (OPEN_ONLY, ROOT)
+        cases[pairs[0][2]] = (winners, args.compare.resolve())
+    if args.returns:
+        returns = RETURNS.format(folder=returns_source(folder, args.regenerate))
+        cases["salesplan returns with winners"] = (returns, ROOT)
+        pairs.append(("returns_", "salesplan returns with winners", f"returns at {args.compare}"))
+        if args.compare is not None:
+            cases[pairs[1][2]] = (returns, args.compare.resolve())
+    cases["floor: salesplan without the query"] = (OPEN_ONLY.format(folder=folder), ROOT)
     runs: dict[str, list] = {name: [] for name in cases}
     for round_ in range(args.repeats):  # alternate the order so both sides share the machine's load
         for name in list(cases) if round_ % 2 == 0 else list(reversed(cases)):
             code, root = cases[name]
-            run = run_at(code.format(folder=folder), root)
+            run = run_at(code, root)
             if run.returncode:
                 raise SystemExit(f"{name} failed:\n{run.stderr}")
             runs[name].append(run)
-    ours = runs["salesplan account_winner"]
     rows = [
         [name, f"{median([m.wall for m in measured]):.2f}", f"{min(m.wall for m in measured):.2f}",
          f"{median([m.cpu for m in measured]):.2f}", f"{median([m.peak_mib for m in measured]):.0f}"]
         for name, measured in runs.items()
     ]  # fmt: skip
-    found = ours[0].json_line()
+    found = runs["salesplan account_winner"][0].json_line()
     info = machine()
     print(f"account_winner over {args.rows:,} lines ({found['lines']:,} lines booked on others' won accounts, "
           f"{found['winners']:,} winners); load {info['load_average']}")  # fmt: skip
-    print(markdown_table(["process", "median s", "fastest s", "CPU s", "peak MiB"], rows))
     payload = {"machine": info, "rows": args.rows, "table": rows, "found": found}
-    if args.compare is not None:
-        theirs = runs[f"the same at {args.compare}"]
-        if theirs[0].json_line() != found:
-            raise SystemExit(f"the two checkouts disagree: {found} against {theirs[0].json_line()}")
+    if args.returns:
+        payload["returns_found"] = runs["salesplan returns with winners"][0].json_line()
+        print(f"returns with winners: {payload['returns_found']}")
+    print(markdown_table(["process", "median s", "fastest s", "CPU s", "peak MiB"], rows))
+    for key, mine, other in pairs if args.compare is not None else ():
+        ours, theirs = runs[mine], runs[other]
+        if theirs[0].json_line() != ours[0].json_line():
+            raise SystemExit(f"{mine}: the two checkouts disagree: {ours[0].json_line()} against "
+                             f"{theirs[0].json_line()}")  # fmt: skip
         ratio = median([m.wall / t.wall for m, t in zip(ours, theirs, strict=True)])
         cpu = median([m.cpu / t.cpu for m, t in zip(ours, theirs, strict=True)])
-        print(
-            f"this checkout takes {ratio:.2f}× the time ({cpu:.2f}× the CPU) of {args.compare}, same answer"
-        )
-        payload |= {"ratio": ratio, "cpu_ratio": cpu}
+        print(f"{mine}: this checkout takes {ratio:.2f}× the time ({cpu:.2f}× the CPU) of {args.compare}, "
+              "same answer")  # fmt: skip
+        payload |= {f"{key}ratio": ratio, f"{key}cpu_ratio": cpu}
     # the first lines alone, in one connection: the way `deals` finds them against a struct's minimum
     inside = run_python(FIRST_LINES.format(path=folder / "sales.parquet", repeats=max(args.repeats, 5)))
     if inside.returncode:
