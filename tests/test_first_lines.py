@@ -49,7 +49,7 @@ def expected_won(lines: pd.DataFrame) -> dict[tuple[str, str], float]:
     )
     known = known.assign(date=pd.to_datetime(known["date"]))
     winners = first_lines(known, "account")
-    booked = known.join(winners, on="account", rsuffix="_won")
+    booked = known.merge(winners, left_on="account", right_index=True, suffixes=("", "_won"))
     others = booked[as_named(booked["rep"]) != booked["rep_won"]]
     return others.groupby(["rep_won", "team_won"])["amount"].sum().round(2).to_dict()
 
@@ -148,3 +148,48 @@ def test_returned_deals_first_sale_lines_agree_with_a_plain_pandas_sort_of_messy
     assert len(got) > 50
     assert got["sold_rep"].tolist() == expected["rep"].tolist()
     assert got["sold_team"].tolist() == expected["team"].tolist()
+
+
+def test_an_invoices_cash_goes_to_its_first_line_as_its_kicker_does_whatever_the_rows_order(tmp_path):
+    # INV-1's day has three lines: Wang/West, Li/North, Li/East. Without a deal column the invoice is the
+    # deal: its kicker pays Li/East, and its cash collected is Li/East's too, whichever row the file lists
+    # first (the cash went to the file's first row, and could take a rep from one line, a team from another)
+    from salesplan_widgets.schema import Source
+    from salesplan_widgets.workbook.receipts import collected_rows
+
+    rows = [("2026-03-02", 500.0, "Wang", "West"), ("2026-03-02", 300.0, "Li", "North"),
+            ("2026-03-02", 200.0, "Li", "East"), ("2026-03-20", 900.0, "Zhou", "East")]  # fmt: skip
+    pd.DataFrame({"date": ["2026-04-01"], "amount": [1_000.0], "invoice": ["INV-1"]}).to_csv(
+        tmp_path / "receipts.csv", index=False
+    )
+    receipts = Source(path="receipts.csv", columns={c: c for c in ("date", "amount", "invoice")})
+    for order in (rows, rows[::-1]):
+        sales = pd.DataFrame(order, columns=["date", "amount", "rep", "team"]).assign(invoice="INV-1")
+        sales.to_csv(tmp_path / "sales.csv", index=False)
+        source = SalesSource(path="sales.csv", columns={c: c for c in sales.columns})
+        facts = deal_facts(source, tmp_path, Calendar(), [1.0])
+        assert facts.loc[facts["deals"] > 0, ["rep", "team"]].values.tolist() == [["Li", "East"]]
+        cash = collected_rows(source, receipts, tmp_path, Calendar(), [])
+        assert cash[["rep", "team", "collected"]].values.tolist() == [["Li", "East", 1_000.0]]
+
+
+@pytest.mark.parametrize(("seed", "one_team"), [(7, False), (8, True)])
+def test_invoices_cash_agrees_with_a_plain_pandas_sort_of_messy_lines(tmp_path, seed, one_team):
+    from salesplan_widgets.schema import Source
+    from salesplan_widgets.workbook.receipts import collected_rows
+
+    lines = messy_lines(seed, one_team=one_team).rename(columns={"deal": "invoice"})
+    dated = lines.dropna(subset=["date", "invoice"]).assign(date=lambda f: pd.to_datetime(f["date"]))
+    firsts = first_lines(dated, "invoice")
+    pd.DataFrame({"date": "2026-06-01", "amount": 100.0, "invoice": firsts.index}).to_csv(
+        tmp_path / "receipts.csv", index=False
+    )
+    lines.to_csv(tmp_path / "sales.csv", index=False)
+    source = SalesSource(
+        path="sales.csv", columns={c: c for c in ("date", "amount", "rep", "team", "invoice")}
+    )
+    receipts = Source(path="receipts.csv", columns={c: c for c in ("date", "amount", "invoice")})
+    cash = collected_rows(source, receipts, tmp_path, Calendar(), [])
+    got = cash.groupby(["rep", "team"])["collected"].sum().to_dict()
+    expected = (firsts.groupby(["rep", "team"]).size() * 100.0).to_dict()
+    assert len(expected) > 5 and got == expected

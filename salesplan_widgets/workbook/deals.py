@@ -69,7 +69,9 @@ def seller_ranks_sql(lines: str) -> str:
 def ranked_sellers(con, lines: str) -> tuple[str, bool]:
     """The sellers of `lines` ranked once into a temporary table (`seller_ranks_sql`), and whether each raw
     rep sells for one raw team only. Then a line finds its seller by the rep alone and the team column is
-    not read line by line: about a tenth of the per-deal query's CPU (benchmarks/README.md, per-deal)."""
+    not read line by line: about a tenth of the per-deal query's CPU (benchmarks/README.md, per-deal).
+    One such table per connection: a query that finds first lines among several sets of lines ranks once,
+    over all of them, and passes the result to each (ranks ordered the same way, whatever subset)."""
     con.sql(f"CREATE OR REPLACE TEMP TABLE deal_sellers AS {seller_ranks_sql(lines)}")
     reps = "SELECT count(*) FROM (SELECT DISTINCT rep FROM deal_sellers) AS r"
     [(by_rep,)] = con.sql(f"SELECT count(*) = ({reps}) FROM deal_sellers").fetchall()

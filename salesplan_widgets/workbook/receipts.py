@@ -1,7 +1,7 @@
 """Cash collected (回款): the receipts source aged against its invoices, counted inside DuckDB.
 
-Each receipt (date, amount, invoice) is joined to the sales lines of its invoice, which give the invoice's
-date, rep and team; its age is the days from the invoice date to the receipt date. Receipts are summed per
+Each receipt (date, amount, invoice) is joined to the sales lines of its invoice, whose first line (found as
+the kicker finds it, `deals.ordered_lines_sql`) gives the invoice's date, rep and team; its age is the days from the invoice date to the receipt date. Receipts are summed per
 receipt period × rep × team × age band, where the bands are the plan's ageing steps (of every plan version,
 so each version can read its own), and come back as rows the pay cube carries beside the sales
 (`actual` 0, `collected` the cash, `age_from` the band's lower edge in days). Receipts whose invoice is in no
@@ -22,6 +22,7 @@ from salesplan_widgets.model.credit import WON, needs_accounts
 from salesplan_widgets.schema import Calendar, Source
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import CUBE_DIMENSIONS, period_freq, period_start_sql
+from salesplan_widgets.workbook.deals import first_line_parts, ordered_lines_sql, ranked_sellers
 from salesplan_widgets.workbook.sources import (
     ALL,
     MAX_EXAMPLES,
@@ -32,6 +33,7 @@ from salesplan_widgets.workbook.sources import (
     open_source,
     run_on_source,
 )
+from salesplan_widgets.workbook.won_accounts import credited_to_winner_sql, winners_sql
 
 COLLECTION_TARGETS = "collection_targets"
 
@@ -53,13 +55,32 @@ def _invoice_missing(source: Source, column: str) -> InputError:
     )
 
 
-def _winner_sql(con, sales: Source, scan, months: int, skip_accounts, skip_deals) -> tuple[str, list[str]]:
+def _invoices_sql(lines: str, sellers: tuple[str, bool], columns: list[str]) -> str:
+    """Each invoice of the dated sales `lines` with its date (`invoiced`) and `columns` (rep, team, other
+    dimensions …) from its first line: the earliest (date, rep, team) by trimmed names, blanks last, found by
+    `deals.ordered_lines_sql` over the ranked `sellers` as the kicker finds an invoice's first line when the
+    invoice is the deal. So its cash goes to the line its sale's kicker paid, whatever the rows' order, and
+    its rep and team come from one line."""
+    seller, day = first_line_parts("f.first")
+    names = [f"s.{c}" for c in ("rep", "team") if c in columns]
+    others = [c for c in columns if c not in ("rep", "team")]
+    picked = "".join(f", arg_min({ident(c)}, line_order) AS {ident(c)}" for c in others)
+    return (
+        f"WITH {', '.join(ordered_lines_sql(lines, *sellers))}, "
+        f"firsts AS (SELECT invoice, min(line_order) AS first{picked} FROM ordered "
+        f"WHERE invoice <> {literal(UNKNOWN)} GROUP BY invoice) "
+        f"SELECT f.invoice, {day} AS invoiced, {', '.join([*names, *(f'f.{ident(c)}' for c in others)])} "
+        f"FROM firsts AS f JOIN seller_names AS s ON s.seller = {seller}"
+    )
+
+
+def _winner_sql(
+    sales: Source, scan, sellers: tuple[str, bool], months: int, skip_accounts, skip_deals
+) -> tuple[str, list[str]]:
     """The join and the `won_by`, `won_team` columns marking an invoice's cash with its account's winner,
     when the invoice was dated inside the winner's first `months` and booked by someone else (as its sale
-    is credited, `won_accounts.py`); accounts and deals a split names keep their split."""
-    from salesplan_widgets.workbook.deals import ranked_sellers
-    from salesplan_widgets.workbook.won_accounts import credited_to_winner_sql, winners_sql
-
+    is credited, `won_accounts.py`); accounts and deals a split names keep their split. `sellers`: ranked
+    over all the dated sales lines (`deals.ranked_sellers`), shared with the invoices' first lines."""
     date = ident("date")
     lines = (
         f"SELECT * FROM ({normalised_sql(scan, sales, ('date', 'rep', 'team', 'account'))}) AS l "
@@ -72,7 +93,7 @@ def _winner_sql(con, sales: Source, scan, months: int, skip_accounts, skip_deals
         f"CASE WHEN {when} THEN w.f.r ELSE {literal(ALL)} END AS won_by",
         f"CASE WHEN {when} THEN {team} ELSE {literal(ALL)} END AS won_team",
     ]
-    winners = winners_sql(lines, ranked_sellers(con, lines))
+    winners = winners_sql(lines, sellers)
     return f"LEFT JOIN ({winners}) AS w ON i.account = w.account ", columns
 
 
@@ -103,14 +124,15 @@ def collected_rows(
 
     def query(con, scan):
         paid = open_source(con, receipts, base_dir)
-        invoices = (
-            f"SELECT invoice, MIN({date}) AS invoiced, {', '.join(f'arg_min({ident(d)}, {date}) AS {ident(d)}' for d in [*dims, *extra])} "
-            f"FROM ({normalised_sql(scan, sales, ('date', 'invoice', *dims, *extra))}) AS s "
-            f"WHERE {date} IS NOT NULL AND invoice <> {literal(UNKNOWN)} GROUP BY invoice"
-        )
+        read = ("date", "invoice", *dict.fromkeys(["rep", "team", *dims, *extra]))
+        dated = f"SELECT * FROM ({normalised_sql(scan, sales, read)}) AS s WHERE {date} IS NOT NULL"
+        sellers = ranked_sellers(con, dated)  # once: the invoices' first lines and the accounts' winners
+        invoices = _invoices_sql(dated, sellers, [*dims, *extra])
         cash = normalised_sql(paid, receipts, ("date", "amount", "invoice"))
         join, marks = (
-            _winner_sql(con, sales, scan, winner_months, skip_accounts, skip_deals) if winner else ("", [])
+            _winner_sql(sales, scan, sellers, winner_months, skip_accounts, skip_deals)
+            if winner
+            else ("", [])
         )
         joined = (
             f"SELECT r.invoice, r.{date} AS received, r.amount, i.invoiced, "
