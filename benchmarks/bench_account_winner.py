@@ -15,6 +15,9 @@ outside with its own peak RSS, the cases alternating in order, medians of --repe
   one line of every tenth deal turned into a return of half of it (derived once into a folder beside);
   each returned deal's first line and each account's winner, as `returns.deal_returns` counts them before
   its cache (and the same with `--compare DIR`, checked to find the same returns);
+- salesplan cash with winners (`--cash`): the same lines, each deal an invoice paid 45 days after its last
+  line (a receipts file derived once); the cash collected per month, rep and age band with each invoice's
+  first line and its account's winner, as `receipts.collected_rows` counts it;
 - floor: salesplan without the query (imports, plan read and checked);
 - inside one DuckDB connection, each account's first line alone: `winners_sql` (deals' integer
   `line_order`) against the struct minimum it replaced, checked to agree.
@@ -22,7 +25,7 @@ outside with its own peak RSS, the cases alternating in order, medians of --repe
 Results go to benchmarks/results/account_winner.json and a markdown table is printed.
 
     python benchmarks/bench_account_winner.py [--rows 1000000] [--repeats 5] [--compare DIR] [--returns]
-        [--regenerate]
+        [--cash] [--regenerate]
 """
 
 from __future__ import annotations
@@ -85,6 +88,26 @@ duckdb.sql(
 )
 """
 
+CASH = """\
+import json
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.receipts import collected_rows
+wb = open_workbook('{folder}')
+cash = collected_rows(wb.source('sales'), wb.source('receipts'), wb.path, wb.plan.calendar, [90], 6)
+print(json.dumps({{"rows": len(cash), "collected": round(float(cash["collected"].sum()), 2),
+                  "reps": int(cash["rep"].nunique()), "won": int((cash["won_by"] != "all").sum())}}))
+"""
+
+# the same lines, each deal an invoice, paid in full 45 days after its last line
+WITH_RECEIPTS = """\
+import duckdb
+duckdb.sql("COPY (SELECT * FROM read_parquet('{lines}')) TO '{path}' (FORMAT parquet)")
+duckdb.sql(
+    "COPY (SELECT deal AS invoice, max(date) + 45 AS date, round(sum(amount), 2) AS amount "
+    "FROM read_parquet('{lines}') GROUP BY deal) TO '{receipts}' (FORMAT parquet)"
+)
+"""
+
 FIRST_LINES = """\
 import duckdb, json, statistics, time
 from salesplan_widgets.workbook.won_accounts import winners_sql
@@ -118,19 +141,34 @@ incentives:
   account_winner: {{months: 6}}
 """
 RETURNS_PLAN = PLAN.replace("  account_winner:", "  clawback: {{window_days: 90}}\n  account_winner:")
+CASH_PLAN = (
+    PLAN.replace("deal: deal", "invoice: deal")
+    .replace(
+        "incentives:",
+        "  receipts:\n    path: receipts.parquet\n    columns: {{date: date, amount: amount, invoice: invoice}}\n"
+        "incentives:",
+    )
+    .replace(
+        "  account_winner:",
+        "  collections: {{rate: 0.01, ageing: [{{after_days: 90, factor: 0.5}}]}}\n  account_winner:",
+    )
+)
 
 
-def returns_source(folder: Path, regenerate: bool) -> Path:
-    """The workbook folder beside `folder` whose lines are `folder`'s with returns (`WITH_RETURNS`)."""
-    returns = folder.with_name(f"{folder.name}-returns")
-    path = returns / "sales.parquet"
+def derived_source(folder: Path, kind: str, generate: str, plan: str, regenerate: bool) -> Path:
+    """The workbook folder beside `folder` whose files `generate` derives from `folder`'s lines once."""
+    derived = folder.with_name(f"{folder.name}-{kind}")
+    path = derived / "sales.parquet"
     if regenerate or not path.exists():
-        returns.mkdir(parents=True, exist_ok=True)
-        run = run_python(WITH_RETURNS.format(lines=folder / "sales.parquet", path=path))
+        derived.mkdir(parents=True, exist_ok=True)
+        code = generate.format(
+            lines=folder / "sales.parquet", path=path, receipts=derived / "receipts.parquet"
+        )
+        run = run_python(code)
         if run.returncode:
             raise SystemExit(run.stderr)
-    (returns / "plan.yaml").write_text(RETURNS_PLAN.format(file=path.name), encoding="utf-8")
-    return returns
+    (derived / "plan.yaml").write_text(plan.format(file=path.name), encoding="utf-8")
+    return derived
 
 
 def run_at(code: str, package_root: Path):
@@ -145,6 +183,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--compare", type=Path, help="another checkout of the package, to compare with")
     parser.add_argument("--returns", action="store_true", help="also time the returns with winners")
+    parser.add_argument("--cash", action="store_true", help="also time the cash collected with winners")
     parser.add_argument("--regenerate", action="store_true")
     args = parser.parse_args()
     folder = source(args.rows, args.regenerate, "account_winner", PLAN)
@@ -153,12 +192,17 @@ def main() -> None:
     pairs = [("", "salesplan account_winner", f"the same at {args.compare}")]
     if args.compare is not None:
         cases[pairs[0][2]] = (winners, args.compare.resolve())
-    if args.returns:
-        returns = RETURNS.format(folder=returns_source(folder, args.regenerate))
-        cases["salesplan returns with winners"] = (returns, ROOT)
-        pairs.append(("returns_", "salesplan returns with winners", f"returns at {args.compare}"))
-        if args.compare is not None:
-            cases[pairs[1][2]] = (returns, args.compare.resolve())
+    derived = {
+        "returns": (args.returns, RETURNS, WITH_RETURNS, RETURNS_PLAN),
+        "cash": (args.cash, CASH, WITH_RECEIPTS, CASH_PLAN),
+    }
+    for kind, (asked, code, generate, plan) in derived.items():
+        if asked:
+            work = code.format(folder=derived_source(folder, kind, generate, plan, args.regenerate))
+            cases[f"salesplan {kind} with winners"] = (work, ROOT)
+            pairs.append((f"{kind}_", f"salesplan {kind} with winners", f"{kind} at {args.compare}"))
+            if args.compare is not None:
+                cases[pairs[-1][2]] = (work, args.compare.resolve())
     cases["floor: salesplan without the query"] = (OPEN_ONLY.format(folder=folder), ROOT)
     runs: dict[str, list] = {name: [] for name in cases}
     for round_ in range(args.repeats):  # alternate the order so both sides share the machine's load
@@ -178,9 +222,9 @@ def main() -> None:
     print(f"account_winner over {args.rows:,} lines ({found['lines']:,} lines booked on others' won accounts, "
           f"{found['winners']:,} winners); load {info['load_average']}")  # fmt: skip
     payload = {"machine": info, "rows": args.rows, "table": rows, "found": found}
-    if args.returns:
-        payload["returns_found"] = runs["salesplan returns with winners"][0].json_line()
-        print(f"returns with winners: {payload['returns_found']}")
+    for kind in (k for k in derived if derived[k][0]):
+        payload[f"{kind}_found"] = runs[f"salesplan {kind} with winners"][0].json_line()
+        print(f"{kind} with winners: {payload[f'{kind}_found']}")
     print(markdown_table(["process", "median s", "fastest s", "CPU s", "peak MiB"], rows))
     for key, mine, other in pairs if args.compare is not None else ():
         ours, theirs = runs[mine], runs[other]
