@@ -174,3 +174,24 @@ def test_payout_never_falls_when_sales_rise(section, quota):
     sales = np.linspace(-0.2, 5, 400) * quota
     earned = payout(section, sales, np.full_like(sales, quota))
     assert np.all(np.diff(earned) >= -1e-6 * max(1.0, abs(earned).max()))
+
+
+def test_registry_extras_read_as_attributes_of_the_plan_and_its_earnings_and_survive_a_copy():
+    # the kicker is a registry component without a field of its own: its arrays live in `extra`
+    import copy
+    import pickle
+
+    from salesplan_widgets.model.commission import compile_plan, earn
+
+    section = IncentivesSection.model_validate(
+        {"commission": {"base_rate": 0.05}, "deal_kicker": {"at_least": 10_000, "rate": 0.02}}
+    )
+    compiled = compile_plan(section)
+    earned = earn(compiled, np.array([50_000.0]), np.array([QUOTA]))
+    for thing, name in ((compiled, "kicker_rate"), (earned, "kicker_amount")):
+        assert name in thing.extra and getattr(thing, name) is thing.extra[name]
+        with pytest.raises(AttributeError):
+            thing.no_such_rule  # noqa: B018
+        for copied in (copy.deepcopy(thing), pickle.loads(pickle.dumps(thing))):
+            np.testing.assert_array_equal(getattr(copied, name), thing.extra[name])
+    assert compiled.kicker_rate.tolist() == [0.02]
