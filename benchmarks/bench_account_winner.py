@@ -73,7 +73,8 @@ from salesplan_widgets.workbook.returns import _find_returns
 wb = open_workbook('{folder}')
 found = _find_returns(wb, wb.plan.incentives, False)
 print(json.dumps({{"rows": len(found), "returned": round(float(found["amount"].sum()), 2),
-                  "sold": round(float(found["sold_size"].sum()), 2), "sellers": int(found["sold_rep"].nunique()),
+                  "sold": round(float(found["sold_size"].sum()), 2),
+                  "sellers": int(found["sold_rep"].nunique()),
                   "won": int((found["won_by"] != "all").sum())}}))
 """
 
@@ -82,9 +83,10 @@ WITH_RETURNS = """\
 import duckdb
 duckdb.sql(
     "COPY (SELECT * EXCLUDE (amount, n), "
-    "CASE WHEN n = 1 AND hash(deal) % 10 = 0 THEN -amount / 2 ELSE amount END AS amount FROM ("
-    "SELECT *, row_number() OVER (PARTITION BY deal ORDER BY amount, rep) AS n FROM read_parquet('{lines}'))) "
-    "TO '{path}' (FORMAT parquet)"
+    "CASE WHEN n = 1 AND hash(deal) % 10 = 0 THEN -amount / 2 ELSE amount END AS amount "
+    "FROM ("
+    "SELECT *, row_number() OVER (PARTITION BY deal ORDER BY amount, rep) AS n "
+    "FROM read_parquet('{lines}'))) TO '{path}' (FORMAT parquet)"
 )
 """
 
@@ -145,8 +147,8 @@ CASH_PLAN = (
     PLAN.replace("deal: deal", "invoice: deal")
     .replace(
         "incentives:",
-        "  receipts:\n    path: receipts.parquet\n    columns: {{date: date, amount: amount, invoice: invoice}}\n"
-        "incentives:",
+        "  receipts:\n    path: receipts.parquet\n"
+        "    columns: {{date: date, amount: amount, invoice: invoice}}\nincentives:",
     )
     .replace(
         "  account_winner:",

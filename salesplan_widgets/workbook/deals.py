@@ -81,9 +81,9 @@ def ranked_sellers(con, lines: str) -> tuple[str, bool]:
 def ordered_lines_sql(lines: str, sellers: str | None = None, by_rep: bool = False) -> list[str]:
     """CTEs `seller_names` (each seller rank with its names as the cube reads them: trimmed, a blank one
     'unknown') and `ordered` (the dated lines with their `line_order`), over the ranked `sellers`
-    (`ranked_sellers`; by default ranked here, in a CTE of that name). `by_rep`: each rep sells for one team, so lines join their seller on the rep alone. The
-    sellers stay (rep, team, seller) only: wider, DuckDB took the 10M lines as the join's build side (2 GB,
-    1 s more)."""
+    (`ranked_sellers`; by default ranked here, in a CTE of that name). `by_rep`: each rep sells for one
+    team, so lines join their seller on the rep alone. The sellers stay (rep, team, seller) only: wider,
+    DuckDB took the 10M lines as the join's build side (2 GB, 1 s more)."""
     rep, team, unknown = _NAME.format("rep"), _NAME.format("team"), literal(UNKNOWN)
     day = f"({ident('date')} - DATE '1970-01-01')"  # days since 1970 (cheaper than date_diff on each line)
     ctes = [f"lines AS NOT MATERIALIZED ({lines})"]

@@ -1,12 +1,14 @@
 """Cash collected (回款): the receipts source aged against its invoices, counted inside DuckDB.
 
 Each receipt (date, amount, invoice) is joined to the sales lines of its invoice, whose first line (found as
-the kicker finds it, `deals.ordered_lines_sql`) gives the invoice's date, rep and team; its age is the days from the invoice date to the receipt date. Receipts are summed per
-receipt period × rep × team × age band, where the bands are the plan's ageing steps (of every plan version,
-so each version can read its own), and come back as rows the pay cube carries beside the sales
-(`actual` 0, `collected` the cash, `age_from` the band's lower edge in days). Receipts whose invoice is in no
-sales line are an InputError that lists them. With `account_winner`, an invoice's cash is marked with its
-account's winner as its sale is, so the cash collected is credited to the winner (or both, as an overlay). Storage only: the rates live in model/components/collections.py.
+the kicker finds it, `deals.ordered_lines_sql`) gives the invoice's date, rep and team; its age is the days
+from the invoice date to the receipt date. Receipts are summed per receipt period × rep × team × age band,
+where the bands are the plan's ageing steps (of every plan version, so each version can read its own), and
+come back as rows the pay cube carries beside the sales (`actual` 0, `collected` the cash, `age_from` the
+band's lower edge in days). Receipts whose invoice is in no sales line are an InputError that lists them.
+With `account_winner`, an invoice's cash is marked with its account's winner as its sale is, so the cash
+collected is credited to the winner (or both, as an overlay). Storage only: the rates live in
+model/components/collections.py.
 """
 
 from __future__ import annotations

@@ -111,8 +111,8 @@ def _find_returns(workbook: Workbook, section: IncentivesSection, by_product: bo
             f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "
             "s.rep AS sold_rep, s.team AS sold_team, "
             f"lines.{date} AS returned_on, lines.{amount} AS amount "
-            f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} JOIN seller_names AS s ON s.seller = {seller} "
-            f"{winners}WHERE lines.{amount} < 0) "
+            f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} "
+            f"JOIN seller_names AS s ON s.seller = {seller} {winners}WHERE lines.{amount} < 0) "
             f"SELECT * EXCLUDE (amount), SUM(amount) AS amount FROM returned GROUP BY ALL "
             f"ORDER BY deal, returned_on"
         )
