@@ -4,21 +4,24 @@ One folder per rep under reports/<period>/statements/ (see `statement_path`, the
 signed-in rep), holding `statement-<period>.<locale>.html` and `.xlsx` for English and Simplified Chinese.
 The HTML is static: inline CSS with print rules, no scripts, nothing from the network. Figures come from
 the period's payments (own lines and prior-period adjustments, in minor units) so a document adds up to
-the cent of what the ledger pays. Rendering only: no arithmetic beyond sums of lines, no ledger writes.
+the cent of what the ledger pays. Each document says the ledger state it was written in (`statement_status`,
+the words the statements dashboard shows too); every ledger step rewrites them, so the words on disk follow
+the ledger. Rendering only: no arithmetic beyond sums of lines, no ledger writes.
 """
 
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
 
-from salesplan_widgets.i18n import LOCALES, _, fmt_money, fmt_month, fmt_percent, set_locale
+from salesplan_widgets.i18n import LOCALES, _, fmt_date, fmt_money, fmt_month, fmt_percent, set_locale
 from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
 from salesplan_widgets.model.draws import DRAW, draw_rules
 from salesplan_widgets.model.holdbacks import HOLDBACK, holdback_rules
@@ -26,6 +29,7 @@ from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_
 from salesplan_widgets.model.manual import MANUAL, manual_rule
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
+from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
 from salesplan_widgets.workbook.workbook import Workbook
 
 STATEMENTS_DIR = "statements"
@@ -57,6 +61,34 @@ def in_locale(locale: str, render: Callable[[], T]) -> T:
         return render()
 
     return contextvars.copy_context().run(run)
+
+
+def _day(stamp: str) -> str:
+    """A journal time stamp as the reader's date (the ledger keeps the exact time)."""
+    try:
+        return fmt_date(dt.datetime.fromisoformat(str(stamp)).date())
+    except ValueError:
+        return str(stamp)
+
+
+def statement_status(state: str, event: Mapping[str, str] | None = None) -> str:
+    """How a statement's ledger state reads to the person paid, on its documents and on the statements
+    dashboard alike: only a closed statement is final. With the journal `event` that put the period in
+    that state, also who did it and on which day."""
+    headline = {
+        CLOSED: _("Closed: final"),
+        APPROVED: _("Approved by finance, not yet closed: may still change"),
+    }.get(state, _("Prepared: awaiting approval by finance, may still change"))
+    if event is None or state not in (APPROVED, CLOSED):
+        return headline
+    if state == APPROVED:
+        detail = _("Approved by {by} on {date}").format(by=event["by"], date=_day(event["at"]))
+    else:
+        detail = _("Closed by {by} on {date}; approved by {approved_by} on {approved_date}").format(
+            by=event["by"], date=_day(event["at"]), approved_by=event["approved_by"],
+            approved_date=_day(event["approved_at"]),
+        )  # fmt: skip
+    return f"{headline} · {detail}"
 
 
 def rep_folder(rep: str) -> str:
@@ -223,7 +255,7 @@ def _render_html(
 
 
 def _write_excel(
-    path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int,
+    path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int, status: str,
     balances: pd.DataFrame | None = None,
 ):  # fmt: skip
     from openpyxl import Workbook as ExcelBook
@@ -235,7 +267,7 @@ def _write_excel(
     sheet.title = str(period)
     sheet.append([_("Commission statement"), rep, str(period), currency])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([])
+    sheet.append([status])  # the ledger state the file was written in, as on the HTML page
     sheet.append([_("Period"), _("Rule"), _("Base"), _("Rate"), _("Amount")])
     for cell in sheet[3]:
         cell.font = Font(bold=True)
@@ -281,11 +313,12 @@ def write_statement_documents(
     workbook: Workbook,
     payments: PeriodPayments,
     statements: Statements,
-    status: Callable[[], str] | None = None,
+    event: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Every paid rep's statement, HTML and Excel, in each language; returns the paths written.
 
-    `status` renders the approval state line in the active language (default: prepared, not approved).
+    `event` is the ledger journal's row that put the period in its state (approved or closed), which the
+    documents then state; None while the figures are only prepared.
     """
     from salesplan_widgets.i18n import minor_unit
     from salesplan_widgets.workbook.payouts import incentives_of
@@ -324,7 +357,7 @@ def write_statement_documents(
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)
             ]
-            shown = status() if status else _("Prepared: awaiting approval by finance")
+            shown = statement_status(event["event"] if event is not None else PREPARED, event)
             written = []
             for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
                 team = str(rep_lines["team"].iloc[0])
@@ -335,7 +368,7 @@ def write_statement_documents(
                 target = statement_path(workbook, str(period), str(rep), locale)
                 atomic_write(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
-                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, carried)
+                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried)
                 written += [target, xlsx]
             return written
 
