@@ -22,14 +22,17 @@ from typing import TypeVar
 import pandas as pd
 
 from salesplan_widgets.i18n import LOCALES, _, fmt_date, fmt_money, fmt_month, fmt_percent, set_locale
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
 from salesplan_widgets.model.draws import DRAW, draw_rules
 from salesplan_widgets.model.holdbacks import HOLDBACK, holdback_rules
 from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
 from salesplan_widgets.model.manual import MANUAL, manual_rule
+from salesplan_widgets.model.measurement import measured_days, measured_months
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
+from salesplan_widgets.workbook.sources import ALL
 from salesplan_widgets.workbook.workbook import Workbook
 
 STATEMENTS_DIR = "statements"
@@ -143,8 +146,6 @@ def _labels() -> dict[str, str]:
             "Closed periods are not recomputed: what changed since they were paid is paid or recovered here."
         ),
         "total": _("Total for this period"),
-        "rep": _("Rep"),
-        "team": _("Team"),
         "this_period": _("This period"),
         "rounding_note": _(
             "Amounts are rounded to the currency unit; the lines add up exactly to the total."
@@ -172,8 +173,12 @@ def _balance_rows(balances: pd.DataFrame, currency: str, digits: int) -> list[tu
 def _render_html(
     plan_name: str, rep: str, team: str, period: pd.Period, summary: pd.Series | None, lines: pd.DataFrame,
     currency: str, digits: int, status: str, locale: str, balances: pd.DataFrame | None = None,
+    measured: tuple[dt.date, dt.date] | None = None,
 ) -> str:  # fmt: skip
-    """One rep's statement page in the active language (lines' rule texts already in that language)."""
+    """One rep's statement page in the active language (lines' rule texts already in that language).
+
+    `measured` is the first and last day of the sales its performance figures count; a team the plan does
+    not map (`all`) is not shown."""
     month = fmt_month(period.year, period.month)
     label = {key: escape(text) for key, text in _labels().items()}
     own = lines[lines["kind"] != ADJUSTMENT]
@@ -204,7 +209,11 @@ def _render_html(
             (_("Attainment"), fmt_percent(float(summary["attainment"]), decimals=1)),
         ]
         facts = "".join(f"<tr><td>{escape(k)}</td><td class='num'>{escape(v)}</td></tr>" for k, v in items)
-        facts = f"<h2>{label['performance']}</h2><table>{facts}</table>"
+        window = ""
+        if measured is not None:
+            start, end = (fmt_date(day) for day in measured)
+            window = f"<p class='note'>{escape(_('Sales and quota from {start} to {end}').format(start=start, end=end))}</p>"
+        facts = f"<h2>{label['performance']}</h2>{window}<table>{facts}</table>"
     adjust = ""
     if len(adjustments):
         adjust_head = (
@@ -236,6 +245,8 @@ def _render_html(
             f"<th class='num'>{label['after']}</th></tr>{body}</table>"
         )
     title = _("Commission statement")
+    who = [(_("Rep"), rep)] + [(_("Team"), team)] * (team != ALL)  # an unmapped team says nothing
+    meta = [plan_name, *(_("{label}: {value}").format(label=k, value=v) for k, v in who), month, currency]
     total_row = (
         f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
         f"<td class='num'>{escape(_money(total, currency, digits))}</td></tr>"
@@ -244,8 +255,7 @@ def _render_html(
         f"<!DOCTYPE html>\n<html lang='{locale.replace('_', '-')}'><head><meta charset='utf-8'>"
         f"<title>{escape(title)} · {escape(rep)} · {escape(month)}</title>{PRINT_CSS}</head><body>"
         f"<h1>{escape(title)}</h1>"
-        f"<p class='meta'>{escape(plan_name)} · {label['rep']}: {escape(rep)} · {label['team']}: "
-        f"{escape(team)} · {escape(month)} · {escape(currency)}</p>"
+        f"<p class='meta'>{' · '.join(escape(part) for part in meta)}</p>"
         f"<p class='status'>{escape(status)}</p>"
         f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own)}</table>{adjust}"
         f"<table>{total_row}</table>{carried}"
@@ -332,6 +342,9 @@ def write_statement_documents(
     summary = reps.groupby("rep")[["sales", "quota"]].sum()
     summary["attainment"] = (summary["sales"] / summary["quota"].where(summary["quota"] > 0)).fillna(0.0)
     balances = payments.balances.assign(rep=payments.balances["rep"].astype(str))
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    months = measured_months(period, section.measurement, section.cumulative, calendar.fiscal_year_start)
+    measured = measured_days(calendar, *months)
     paths: list[Path] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)
@@ -364,7 +377,7 @@ def write_statement_documents(
                 facts = summary.loc[rep] if rep in summary.index else None
                 carried = balances[balances["rep"] == str(rep)]
                 html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
-                                    digits, shown, locale, carried)  # fmt: skip
+                                    digits, shown, locale, carried, measured)  # fmt: skip
                 target = statement_path(workbook, str(period), str(rep), locale)
                 atomic_write(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
