@@ -3,7 +3,8 @@
 A minimal workbook (date, amount, rep only) on ISO weeks, in Chinese, prepared through the command line:
 the statement names no team the plan does not have, and says which days of sales its figures count, since
 a weekly month starts and ends on other days than the calendar month. A quarterly and a year-to-date plan
-say the months their sales and quota cover.
+say the months their sales and quota cover. The rep's statements page, published from that workbook, speaks
+Chinese throughout.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ incentives:
   commission:
     tiers:
       bands: [{{at_least: 0, rate: 0.05}}]
+access:
+  users:
+    li: {{role: rep, rep: 李伟}}
 """
 # ISO weeks: January 2026 is the weeks whose Thursday is in January, Monday 29 Dec 2025 to Sunday 1 Feb.
 WEEKLY_SALES = [
@@ -110,6 +114,20 @@ def test_a_year_to_date_plan_from_april_says_its_statement_counts_the_fiscal_yea
     zh = _text(folder, "2026-05", "李伟", "zh_CN")
     assert "销售额与配额统计区间：2026年4月1日 至 2026年5月31日" in zh
     assert "销售额 ¥3,000.00" in zh  # April and May; March is the fiscal year before
+
+
+def test_a_minimal_workbook_publishes_and_its_rep_reads_the_statements_page_in_chinese(weekly, tmp_path):
+    from salesplan_widgets.hub.scoped import scoped_dashboard
+    from salesplan_widgets.workbook.publish import publish
+
+    # the targets table has period, rep and target only, as the error for a missing one asks
+    assert list(pd.read_csv(weekly / "tables" / "targets.csv").columns) == ["period", "rep", "target"]
+    extracts = publish(weekly, tmp_path / "state")
+    view = scoped_dashboard(extracts["li"], "statements", "")
+    assert view.children[0].value == "<h3>我的提成结算单</h3>"
+    assert ">下载 Excel 文件</a>" in view.download.value
+    assert "已编制：等待财务批准，仍可能变动" in view.status.value
+    assert "销售额与配额统计区间" in view.document.value and "团队" not in view.document.value
 
 
 @pytest.mark.parametrize(
