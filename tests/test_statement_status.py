@@ -186,3 +186,36 @@ def test_the_page_and_the_document_it_shows_say_the_same_ledger_state(published)
         assert headline in view.document.value, period  # the document's own status line, in its frame
         seen[period] = state
     assert seen == {"2026-01": CLOSED, "2026-02": APPROVED}
+
+
+INTERIM = {
+    "en": "Interim: not paid on its own; paid with the statement that ends its measurement period",
+    "zh_CN": "期中结算单：不单独支付，随考核期最后一个月的结算单一并支付",
+}
+
+
+def test_a_month_inside_a_quarter_is_interim_never_awaiting_an_approval_it_cannot_get(tmp_path, capsys):
+    from test_statement_reading import make_workbook as quarterly_workbook
+
+    from salesplan_widgets.hub.scoped import scoped_dashboard
+    from salesplan_widgets.workbook.publish import publish
+
+    sales = [("2026-01-10", 1_000, "李伟"), ("2026-02-10", 2_000, "李伟"), ("2026-03-10", 4_000, "李伟")]
+    folder = quarterly_workbook(tmp_path / "wb", sales, grain="month", measurement="quarterly")
+    assert main(["payouts", str(folder), "--period", "2026-01"]) == 0
+    assert main(["payouts", str(folder), "--period", "2026-01", "--approve"]) == 1  # only March is approved
+    assert "2026-01 不是 季度 考核期的最后一个月" in capsys.readouterr().err  # the plan's language throughout
+    book = open_workbook(folder)
+    for locale in ("en", "zh_CN"):
+        page = statement_path(book, "2026-01", "李伟", locale).read_text(encoding="utf-8")
+        cell = load_workbook(statement_path(book, "2026-01", "李伟", locale, ".xlsx")).active["A2"].value
+        assert INTERIM[locale] in page and cell == INTERIM[locale]
+        assert HEADLINES[locale][PREPARED] not in page
+    for step in (["payouts"], ["payouts", "--approve"], ["close"]):
+        assert main([step[0], str(folder), "--period", "2026-03", *step[1:]]) == 0
+    view = scoped_dashboard(publish(folder, tmp_path / "state")["li"], "statements", "")
+    states = {label.split(" · ")[0]: label.split(" · ")[2] for label, _i in view.chooser.options}
+    assert states == {"2026-01": INTERIM["zh_CN"], "2026-03": HEADLINES["zh_CN"][CLOSED]}
+    view.chooser.value = [i for label, i in view.chooser.options if label.startswith("2026-01")][0]
+    assert INTERIM["zh_CN"] in view.status.value and INTERIM["zh_CN"] in view.document.value
+    assert view.dispute.button.disabled  # nothing to dispute on a statement that pays nothing itself

@@ -26,7 +26,12 @@ from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
 from salesplan_widgets.model.draws import DRAW, draw_rules
 from salesplan_widgets.model.holdbacks import HOLDBACK, holdback_rules
-from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
+from salesplan_widgets.model.ledger import (
+    ADJUSTMENT,
+    PeriodPayments,
+    describe_cause,
+    ends_a_measurement_period,
+)
 from salesplan_widgets.model.manual import MANUAL, manual_rule
 from salesplan_widgets.model.measurement import measured_days, measured_months
 from salesplan_widgets.model.statements import Statements
@@ -36,6 +41,7 @@ from salesplan_widgets.workbook.sources import ALL
 from salesplan_widgets.workbook.workbook import Workbook
 
 STATEMENTS_DIR = "statements"
+INTERIM = "interim"  # a month inside a quarterly or yearly window: shown, never approved on its own
 T = TypeVar("T")
 
 PRINT_CSS = """<style>
@@ -74,13 +80,25 @@ def _day(stamp: str) -> str:
         return str(stamp)
 
 
+def statement_state(
+    period: pd.Period, event: str | None, measurement: str, fiscal_year_start: int = 1
+) -> str:
+    """The state a month's statements are in: the ledger journal's last `event` for it (prepared,
+    approved, closed), except that a month inside a quarterly or yearly window is interim: it is never
+    approved on its own, the month that ends its window pays it."""
+    if event in (APPROVED, CLOSED):
+        return event
+    return PREPARED if ends_a_measurement_period(period, measurement, fiscal_year_start) else INTERIM
+
+
 def statement_status(state: str, event: Mapping[str, str] | None = None) -> str:
-    """How a statement's ledger state reads to the person paid, on its documents and on the statements
-    dashboard alike: only a closed statement is final. With the journal `event` that put the period in
-    that state, also who did it and on which day."""
+    """How a statement's state (`statement_state`) reads to the person paid, on its documents and on the
+    statements dashboard alike: only a closed statement is final. With the journal `event` that put the
+    period in that state, also who did it and on which day."""
     headline = {
         CLOSED: _("Closed: final"),
         APPROVED: _("Approved by finance, not yet closed: may still change"),
+        INTERIM: _("Interim: not paid on its own; paid with the statement that ends its measurement period"),
     }.get(state, _("Prepared: awaiting approval by finance, may still change"))
     if event is None or state not in (APPROVED, CLOSED):
         return headline
@@ -328,7 +346,7 @@ def write_statement_documents(
     """Every paid rep's statement, HTML and Excel, in each language; returns the paths written.
 
     `event` is the ledger journal's row that put the period in its state (approved or closed), which the
-    documents then state; None while the figures are only prepared.
+    documents then state; None while the figures are only prepared (or interim, `statement_state`).
     """
     from salesplan_widgets.i18n import minor_unit
     from salesplan_widgets.workbook.payouts import incentives_of
@@ -370,7 +388,10 @@ def write_statement_documents(
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)
             ]
-            shown = statement_status(event["event"] if event is not None else PREPARED, event)
+            state = statement_state(
+                period, event and event["event"], section.measurement, calendar.fiscal_year_start
+            )
+            shown = statement_status(state, event)
             written = []
             for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
                 team = str(rep_lines["team"].iloc[0])

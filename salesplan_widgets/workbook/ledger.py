@@ -249,6 +249,11 @@ def _period(text: str | pd.Period) -> pd.Period:
     return pd.Period(text.strip(), "M")
 
 
+def measurement_names() -> dict[str, str]:
+    """The plan's measurement periods (`incentives.measurement`) as words of the active language."""
+    return {"monthly": _("monthly"), "quarterly": _("quarterly"), "yearly": _("yearly")}
+
+
 def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closing: bool) -> None:
     """Refuse a closed period, or one after a period still open; `closing` also needs the end of a window.
 
@@ -283,7 +288,7 @@ def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closi
     if closing and not ends_a_measurement_period(period, section.measurement, fiscal_year_start):
         raise SalesplanError(
             _("{period} does not end a {measurement} measurement period; pay at the end of one.").format(
-                period=period, measurement=section.measurement
+                period=period, measurement=measurement_names().get(section.measurement, section.measurement)
             )
         )
 
