@@ -230,7 +230,8 @@ def _render_html(
         window = ""
         if measured is not None:
             start, end = (fmt_date(day) for day in measured)
-            window = f"<p class='note'>{escape(_('Sales and quota from {start} to {end}').format(start=start, end=end))}</p>"
+            counted = _("Sales and quota from {start} to {end}").format(start=start, end=end)
+            window = f"<p class='note'>{escape(counted)}</p>"
         facts = f"<h2>{label['performance']}</h2>{window}<table>{facts}</table>"
     adjust = ""
     if len(adjustments):

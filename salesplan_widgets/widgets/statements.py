@@ -103,7 +103,7 @@ def excel_link(path: Path) -> str:
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return (
         f'<a class="salesplan-statement-xlsx" download="{html.escape(path.name, quote=True)}" '
-        f'href="data:{mime};base64,{data}">{html.escape(_("Download as Excel"))}</a>'
+        f'href="data:{mime};base64,{data}">' + html.escape(_("Download as Excel")) + "</a>"
     )
 
 
