@@ -96,6 +96,16 @@ def test_a_weekly_statement_says_which_days_its_sales_count_and_counts_exactly_t
     assert "配额 ¥2,500.00" in zh  # five weeks of 500: the weeks the same days hold
 
 
+def test_the_excel_statement_carries_the_same_performance_and_days_on_a_sheet_of_its_own(weekly):
+    from openpyxl import load_workbook
+
+    book = load_workbook(statement_path(open_workbook(weekly), "2026-01", "李伟", "zh_CN", ".xlsx"))
+    assert book.sheetnames == ["2026-01", "业绩"]  # the lines stay the first sheet
+    rows = list(book["业绩"].iter_rows(values_only=True))
+    assert rows[:3] == [("销售额", 3400.0), ("配额", 2500.0), ("达成率", pytest.approx(1.36))]
+    assert rows[4][0] == "销售额与配额统计区间：2025年12月29日 至 2026年2月1日"
+
+
 def test_a_quarterly_plan_says_its_statement_counts_the_quarter_so_far(tmp_path):
     sales = [("2026-01-10", 1_000, "李伟"), ("2026-02-10", 2_000, "李伟"), ("2026-04-10", 4_000, "李伟")]
     folder = make_workbook(tmp_path / "wb", sales, grain="month", measurement="quarterly")

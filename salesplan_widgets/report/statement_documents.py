@@ -188,6 +188,12 @@ def _balance_rows(balances: pd.DataFrame, currency: str, digits: int) -> list[tu
     ]  # fmt: skip
 
 
+def _counted(measured: tuple[dt.date, dt.date]) -> str:
+    """Which days of sales and quota a statement's performance figures count, in the active language."""
+    start, end = (fmt_date(day) for day in measured)
+    return _("Sales and quota from {start} to {end}").format(start=start, end=end)
+
+
 def _render_html(
     plan_name: str, rep: str, team: str, period: pd.Period, summary: pd.Series | None, lines: pd.DataFrame,
     currency: str, digits: int, status: str, locale: str, balances: pd.DataFrame | None = None,
@@ -227,11 +233,7 @@ def _render_html(
             (_("Attainment"), fmt_percent(float(summary["attainment"]), decimals=1)),
         ]
         facts = "".join(f"<tr><td>{escape(k)}</td><td class='num'>{escape(v)}</td></tr>" for k, v in items)
-        window = ""
-        if measured is not None:
-            start, end = (fmt_date(day) for day in measured)
-            counted = _("Sales and quota from {start} to {end}").format(start=start, end=end)
-            window = f"<p class='note'>{escape(counted)}</p>"
+        window = f"<p class='note'>{escape(_counted(measured))}</p>" if measured is not None else ""
         facts = f"<h2>{label['performance']}</h2>{window}<table>{facts}</table>"
     adjust = ""
     if len(adjustments):
@@ -285,7 +287,8 @@ def _render_html(
 
 def _write_excel(
     path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int, status: str,
-    balances: pd.DataFrame | None = None,
+    balances: pd.DataFrame | None = None, summary: pd.Series | None = None,
+    measured: tuple[dt.date, dt.date] | None = None,
 ):  # fmt: skip
     from openpyxl import Workbook as ExcelBook
     from openpyxl.styles import Font
@@ -334,6 +337,17 @@ def _write_excel(
         row[4].number_format = money
     for column, width in zip("ABCDE", (12, 60, 16, 10, 16), strict=True):
         sheet.column_dimensions[column].width = width
+    if summary is not None:  # the HTML page's performance, on a sheet of its own: the first stays the lines
+        facts = book.create_sheet(_("Performance"))
+        facts.append([_("Sales"), float(summary["sales"])])
+        facts.append([_("Quota"), float(summary["quota"])])
+        facts.append([_("Attainment"), float(summary["attainment"])])
+        facts["B1"].number_format = facts["B2"].number_format = money
+        facts["B3"].number_format = "0.0%"
+        if measured is not None:
+            facts.append([])
+            facts.append([_counted(measured)])
+        facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 18
     with atomic_path(path) as tmp:
         book.save(tmp)
 
@@ -403,7 +417,9 @@ def write_statement_documents(
                 target = statement_path(workbook, str(period), str(rep), locale)
                 atomic_write(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
-                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried)
+                _write_excel(
+                    xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts, measured
+                )
                 written += [target, xlsx]
             return written
 
