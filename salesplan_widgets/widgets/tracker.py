@@ -636,32 +636,19 @@ class Tracker(Dashboard, widgets.VBox):
         leaders = self.rep_pace.sort_values(
             ["pace_index", "attainment"], ascending=False, kind="stable", na_position="last"
         ).head(self.settings.leaderboard_size)
-        self.leader_panel.value = (
-            "<h4>"
-            + html.escape(_("Leaderboard"))
-            + "</h4>"
-            + html_table(
-                [_("Rep"), _("Attainment"), _("Pace index")],
-                [
-                    [
-                        r.rep,
-                        pct(r.attainment),
-                        "—" if pd.isna(r.pace_index) else fmt_number(r.pace_index, loc, 2),
-                    ]
-                    for r in leaders.itertuples()
-                ],
-            )
+        heading = "<h4>{}</h4>".format
+        self.leader_panel.value = heading(html.escape(_("Leaderboard"))) + html_table(
+            [_("Rep"), _("Attainment"), _("Pace index")],
+            [
+                [r.rep, pct(r.attainment), "—" if pd.isna(r.pace_index) else fmt_number(r.pace_index, loc, 2)]
+                for r in leaders.itertuples()
+            ],
         )
         rows = [[str(n.period), n.rep, n.author, n.source, n.text] for n in notes.head(30).itertuples()]
-        self.feedback_panel.value = (
-            "<h4>"
-            + html.escape(_("Feedback"))
-            + "</h4>"
-            + (
-                html_table([_("Month"), _("Rep"), _("Author"), _("Source"), _("Note")], rows)
-                if rows
-                else html.escape(_("No feedback for this selection yet."))
-            )
+        self.feedback_panel.value = heading(html.escape(_("Feedback"))) + (
+            html_table([_("Month"), _("Rep"), _("Author"), _("Source"), _("Note")], rows)
+            if rows
+            else html.escape(_("No feedback for this selection yet."))
         )
 
     def _notes(self) -> pd.DataFrame:
