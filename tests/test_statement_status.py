@@ -213,9 +213,16 @@ def test_a_month_inside_a_quarter_is_interim_never_awaiting_an_approval_it_canno
         assert HEADLINES[locale][PREPARED] not in page
     for step in (["payouts"], ["payouts", "--approve"], ["close"]):
         assert main([step[0], str(folder), "--period", "2026-03", *step[1:]]) == 0
-    view = scoped_dashboard(publish(folder, tmp_path / "state")["li"], "statements", "")
+    (tmp_path / "inbox").mkdir()  # signed in as the rep, who could dispute a closed statement's line
+    view = scoped_dashboard(
+        publish(folder, tmp_path / "state")["li"], "statements", "", inbox=tmp_path / "inbox"
+    )
     states = {label.split(" · ")[0]: label.split(" · ")[2] for label, _i in view.chooser.options}
     assert states == {"2026-01": INTERIM["zh_CN"], "2026-03": HEADLINES["zh_CN"][CLOSED]}
     view.chooser.value = [i for label, i in view.chooser.options if label.startswith("2026-01")][0]
     assert INTERIM["zh_CN"] in view.status.value and INTERIM["zh_CN"] in view.document.value
     assert view.dispute.button.disabled  # nothing to dispute on a statement that pays nothing itself
+    assert (
+        "期中结算单本身不支付任何款项：请在考核期最后一个月的结算单上对该行提出申诉。"
+        in view.dispute.reason.value
+    )

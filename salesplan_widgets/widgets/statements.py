@@ -22,7 +22,7 @@ import ipywidgets as widgets
 
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, get_locale, minor_unit
-from salesplan_widgets.report.statement_documents import statement_status
+from salesplan_widgets.report.statement_documents import INTERIM, statement_status
 from salesplan_widgets.widgets.charts import html_table, message_box
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
@@ -270,6 +270,11 @@ class DisputePanel(widgets.VBox):
         ]
         self.line.value = lines[0]["line"] if lines else None
         reason = self.disabled_reason
+        if reason is None and entry["status"] == INTERIM:  # its lines are paid on another statement
+            reason = _(
+                "An interim statement pays nothing itself: dispute the line on the statement that ends its "
+                "measurement period."
+            )
         if reason is None and (entry["status"] != CLOSED or not lines):
             reason = _("Only a closed statement's lines can be disputed; this one may still change.")
         self.reason.value = message_box([reason]) if reason else ""
