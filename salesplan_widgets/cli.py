@@ -84,7 +84,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_payouts(args: argparse.Namespace) -> int:
-    from salesplan_widgets.workbook.ledger import approve_payments, close_and_publish, closing_summary
+    from salesplan_widgets.workbook.ledger import approve_and_publish, close_and_publish, closing_summary
     from salesplan_widgets.workbook.payouts import write_payouts
     from salesplan_widgets.workbook.workbook import open_workbook
 
@@ -92,7 +92,8 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     if getattr(args, "adjust", None):
         return _adjust(workbook, args)
     if args.approve:
-        print(closing_summary(approve_payments(workbook, args.period)))
+        row, _paths = approve_and_publish(workbook, args.period)  # the documents now say approved
+        print(closing_summary(row))
         return _refresh_statements(workbook)
     if args.close:
         row, paths = close_and_publish(workbook, args.period)

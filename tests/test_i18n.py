@@ -27,6 +27,25 @@ def test_every_message_in_the_code_has_a_chinese_translation() -> None:
     assert not missing, f"{len(missing)} messages lack a zh_CN translation, e.g. {missing[:5]}"
 
 
+def test_no_message_hides_inside_an_f_string() -> None:
+    """`_()` inside an f-string is invisible to the extractor (Python < 3.12 tokenises an f-string whole), so
+    `make catalog` would drop its translation and the page would show English; the AST sees them all."""
+    import ast
+
+    hidden = []
+    for path in sorted((ROOT / "salesplan_widgets").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for f_string in (node for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)):
+            hidden += [
+                f"{path.relative_to(ROOT)}:{call.lineno} {ast.unparse(call)}"
+                for call in ast.walk(f_string)
+                if isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id in {"_", "gettext"}
+            ]
+    assert not hidden, hidden
+
+
 def test_translations_keep_every_placeholder() -> None:
     placeholder = re.compile(r"{[^{}]*}")
     for message in _messages_in_code():

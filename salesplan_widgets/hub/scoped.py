@@ -92,7 +92,7 @@ class SendPanel(widgets.VBox):
         self.status = widgets.HTML()
         self.button.on_click(lambda _button: self.submit())
         controls = [self.rep, self.period, self.note] + ([self.commit] if "commit" in self.actions else [])
-        title = widgets.HTML(f"<h4>{html.escape(_('Send to the analyst'))}</h4>")
+        title = widgets.HTML("<h4>" + html.escape(_("Send to the analyst")) + "</h4>")
         super().__init__([title, *controls, self.button, self.status])
         self.add_class("salesplan-send")
 

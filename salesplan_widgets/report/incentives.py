@@ -188,7 +188,7 @@ class IncentivesReport:
                 (str(c.board), str(c.rep), *([str(c.team)] if team else []))
                 for c in champs.itertuples(index=False)
             ]
-            parts.append(f"<h3>{blocks.escape(_('Champions'))}</h3>")
+            parts.append("<h3>" + blocks.escape(_("Champions")) + "</h3>")
             parts.append(blocks.table([_("Leaderboard"), _("Rep"), *([_("Team")] if team else [])], rows))
         cube = FiscalCalendar.of(self.workbook.plan.calendar).in_months(self.workbook.cube())
         history = monthly_attainment(
@@ -197,7 +197,7 @@ class IncentivesReport:
         won = badges(history, self.section.recognition.badges, self.period)
         if len(won):
             grouped = won.groupby("badge")["rep"].apply(lambda r: ", ".join(map(str, r)))
-            parts.append(f"<h3>{blocks.escape(_('Badges'))}</h3>")
+            parts.append("<h3>" + blocks.escape(_("Badges")) + "</h3>")
             parts.append(blocks.table([_("Badge"), _("Reps")], [(b, r) for b, r in grouped.items()]))
         return blocks.section(_("Recognition"), *parts)
 

@@ -4,31 +4,44 @@ One folder per rep under reports/<period>/statements/ (see `statement_path`, the
 signed-in rep), holding `statement-<period>.<locale>.html` and `.xlsx` for English and Simplified Chinese.
 The HTML is static: inline CSS with print rules, no scripts, nothing from the network. Figures come from
 the period's payments (own lines and prior-period adjustments, in minor units) so a document adds up to
-the cent of what the ledger pays. Rendering only: no arithmetic beyond sums of lines, no ledger writes.
+the cent of what the ledger pays. Each document says the ledger state it was written in (`statement_status`,
+the words the statements dashboard shows too); every ledger step rewrites them, so the words on disk follow
+the ledger. Rendering only: no arithmetic beyond sums of lines, no ledger writes.
 """
 
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
 
-from salesplan_widgets.i18n import LOCALES, _, fmt_money, fmt_month, fmt_percent, set_locale
+from salesplan_widgets.i18n import LOCALES, _, fmt_date, fmt_money, fmt_month, fmt_percent, set_locale
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
 from salesplan_widgets.model.draws import DRAW, draw_rules
 from salesplan_widgets.model.holdbacks import HOLDBACK, holdback_rules
-from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
+from salesplan_widgets.model.ledger import (
+    ADJUSTMENT,
+    PeriodPayments,
+    describe_cause,
+    ends_a_measurement_period,
+)
 from salesplan_widgets.model.manual import MANUAL, manual_rule
+from salesplan_widgets.model.measurement import measured_days, measured_months
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
+from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
+from salesplan_widgets.workbook.sources import ALL
 from salesplan_widgets.workbook.workbook import Workbook
 
 STATEMENTS_DIR = "statements"
+INTERIM = "interim"  # a month inside a quarterly or yearly window: shown, never approved on its own
 T = TypeVar("T")
 
 PRINT_CSS = """<style>
@@ -57,6 +70,46 @@ def in_locale(locale: str, render: Callable[[], T]) -> T:
         return render()
 
     return contextvars.copy_context().run(run)
+
+
+def _day(stamp: str) -> str:
+    """A journal time stamp as the reader's date (the ledger keeps the exact time)."""
+    try:
+        return fmt_date(dt.datetime.fromisoformat(str(stamp)).date())
+    except ValueError:
+        return str(stamp)
+
+
+def statement_state(
+    period: pd.Period, event: str | None, measurement: str, fiscal_year_start: int = 1
+) -> str:
+    """The state a month's statements are in: the ledger journal's last `event` for it (prepared,
+    approved, closed), except that a month inside a quarterly or yearly window is interim: it is never
+    approved on its own, the month that ends its window pays it."""
+    if event in (APPROVED, CLOSED):
+        return event
+    return PREPARED if ends_a_measurement_period(period, measurement, fiscal_year_start) else INTERIM
+
+
+def statement_status(state: str, event: Mapping[str, str] | None = None) -> str:
+    """How a statement's state (`statement_state`) reads to the person paid, on its documents and on the
+    statements dashboard alike: only a closed statement is final. With the journal `event` that put the
+    period in that state, also who did it and on which day."""
+    headline = {
+        CLOSED: _("Closed: final"),
+        APPROVED: _("Approved by finance, not yet closed: may still change"),
+        INTERIM: _("Interim: not paid on its own; paid with the statement that ends its measurement period"),
+    }.get(state, _("Prepared: awaiting approval by finance, may still change"))
+    if event is None or state not in (APPROVED, CLOSED):
+        return headline
+    if state == APPROVED:
+        detail = _("Approved by {by} on {date}").format(by=event["by"], date=_day(event["at"]))
+    else:
+        detail = _("Closed by {by} on {date}; approved by {approved_by} on {approved_date}").format(
+            by=event["by"], date=_day(event["at"]), approved_by=event["approved_by"],
+            approved_date=_day(event["approved_at"]),
+        )  # fmt: skip
+    return f"{headline} · {detail}"
 
 
 def rep_folder(rep: str) -> str:
@@ -111,8 +164,6 @@ def _labels() -> dict[str, str]:
             "Closed periods are not recomputed: what changed since they were paid is paid or recovered here."
         ),
         "total": _("Total for this period"),
-        "rep": _("Rep"),
-        "team": _("Team"),
         "this_period": _("This period"),
         "rounding_note": _(
             "Amounts are rounded to the currency unit; the lines add up exactly to the total."
@@ -137,11 +188,21 @@ def _balance_rows(balances: pd.DataFrame, currency: str, digits: int) -> list[tu
     ]  # fmt: skip
 
 
+def _counted(measured: tuple[dt.date, dt.date]) -> str:
+    """Which days of sales and quota a statement's performance figures count, in the active language."""
+    start, end = (fmt_date(day) for day in measured)
+    return _("Sales and quota from {start} to {end}").format(start=start, end=end)
+
+
 def _render_html(
     plan_name: str, rep: str, team: str, period: pd.Period, summary: pd.Series | None, lines: pd.DataFrame,
     currency: str, digits: int, status: str, locale: str, balances: pd.DataFrame | None = None,
+    measured: tuple[dt.date, dt.date] | None = None,
 ) -> str:  # fmt: skip
-    """One rep's statement page in the active language (lines' rule texts already in that language)."""
+    """One rep's statement page in the active language (lines' rule texts already in that language).
+
+    `measured` is the first and last day of the sales its performance figures count; a team the plan does
+    not map (`all`) is not shown."""
     month = fmt_month(period.year, period.month)
     label = {key: escape(text) for key, text in _labels().items()}
     own = lines[lines["kind"] != ADJUSTMENT]
@@ -172,7 +233,8 @@ def _render_html(
             (_("Attainment"), fmt_percent(float(summary["attainment"]), decimals=1)),
         ]
         facts = "".join(f"<tr><td>{escape(k)}</td><td class='num'>{escape(v)}</td></tr>" for k, v in items)
-        facts = f"<h2>{label['performance']}</h2><table>{facts}</table>"
+        window = f"<p class='note'>{escape(_counted(measured))}</p>" if measured is not None else ""
+        facts = f"<h2>{label['performance']}</h2>{window}<table>{facts}</table>"
     adjust = ""
     if len(adjustments):
         adjust_head = (
@@ -204,6 +266,8 @@ def _render_html(
             f"<th class='num'>{label['after']}</th></tr>{body}</table>"
         )
     title = _("Commission statement")
+    who = [(_("Rep"), rep)] + [(_("Team"), team)] * (team != ALL)  # an unmapped team says nothing
+    meta = [plan_name, *(_("{label}: {value}").format(label=k, value=v) for k, v in who), month, currency]
     total_row = (
         f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
         f"<td class='num'>{escape(_money(total, currency, digits))}</td></tr>"
@@ -212,8 +276,7 @@ def _render_html(
         f"<!DOCTYPE html>\n<html lang='{locale.replace('_', '-')}'><head><meta charset='utf-8'>"
         f"<title>{escape(title)} · {escape(rep)} · {escape(month)}</title>{PRINT_CSS}</head><body>"
         f"<h1>{escape(title)}</h1>"
-        f"<p class='meta'>{escape(plan_name)} · {label['rep']}: {escape(rep)} · {label['team']}: "
-        f"{escape(team)} · {escape(month)} · {escape(currency)}</p>"
+        f"<p class='meta'>{' · '.join(escape(part) for part in meta)}</p>"
         f"<p class='status'>{escape(status)}</p>"
         f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own)}</table>{adjust}"
         f"<table>{total_row}</table>{carried}"
@@ -223,8 +286,9 @@ def _render_html(
 
 
 def _write_excel(
-    path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int,
-    balances: pd.DataFrame | None = None,
+    path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int, status: str,
+    balances: pd.DataFrame | None = None, summary: pd.Series | None = None,
+    measured: tuple[dt.date, dt.date] | None = None,
 ):  # fmt: skip
     from openpyxl import Workbook as ExcelBook
     from openpyxl.styles import Font
@@ -235,7 +299,7 @@ def _write_excel(
     sheet.title = str(period)
     sheet.append([_("Commission statement"), rep, str(period), currency])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([])
+    sheet.append([status])  # the ledger state the file was written in, as on the HTML page
     sheet.append([_("Period"), _("Rule"), _("Base"), _("Rate"), _("Amount")])
     for cell in sheet[3]:
         cell.font = Font(bold=True)
@@ -273,6 +337,17 @@ def _write_excel(
         row[4].number_format = money
     for column, width in zip("ABCDE", (12, 60, 16, 10, 16), strict=True):
         sheet.column_dimensions[column].width = width
+    if summary is not None:  # the HTML page's performance, on a sheet of its own: the first stays the lines
+        facts = book.create_sheet(_("Performance"))
+        facts.append([_("Sales"), float(summary["sales"])])
+        facts.append([_("Quota"), float(summary["quota"])])
+        facts.append([_("Attainment"), float(summary["attainment"])])
+        facts["B1"].number_format = facts["B2"].number_format = money
+        facts["B3"].number_format = "0.0%"
+        if measured is not None:
+            facts.append([])
+            facts.append([_counted(measured)])
+        facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 18
     with atomic_path(path) as tmp:
         book.save(tmp)
 
@@ -281,11 +356,12 @@ def write_statement_documents(
     workbook: Workbook,
     payments: PeriodPayments,
     statements: Statements,
-    status: Callable[[], str] | None = None,
+    event: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Every paid rep's statement, HTML and Excel, in each language; returns the paths written.
 
-    `status` renders the approval state line in the active language (default: prepared, not approved).
+    `event` is the ledger journal's row that put the period in its state (approved or closed), which the
+    documents then state; None while the figures are only prepared (or interim, `statement_state`).
     """
     from salesplan_widgets.i18n import minor_unit
     from salesplan_widgets.workbook.payouts import incentives_of
@@ -299,6 +375,9 @@ def write_statement_documents(
     summary = reps.groupby("rep")[["sales", "quota"]].sum()
     summary["attainment"] = (summary["sales"] / summary["quota"].where(summary["quota"] > 0)).fillna(0.0)
     balances = payments.balances.assign(rep=payments.balances["rep"].astype(str))
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    months = measured_months(period, section.measurement, section.cumulative, calendar.fiscal_year_start)
+    measured = measured_days(calendar, *months)
     paths: list[Path] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)
@@ -324,18 +403,23 @@ def write_statement_documents(
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)
             ]
-            shown = status() if status else _("Prepared: awaiting approval by finance")
+            state = statement_state(
+                period, event and event["event"], section.measurement, calendar.fiscal_year_start
+            )
+            shown = statement_status(state, event)
             written = []
             for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
                 team = str(rep_lines["team"].iloc[0])
                 facts = summary.loc[rep] if rep in summary.index else None
                 carried = balances[balances["rep"] == str(rep)]
                 html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
-                                    digits, shown, locale, carried)  # fmt: skip
+                                    digits, shown, locale, carried, measured)  # fmt: skip
                 target = statement_path(workbook, str(period), str(rep), locale)
                 atomic_write(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
-                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, carried)
+                _write_excel(
+                    xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts, measured
+                )
                 written += [target, xlsx]
             return written
 

@@ -363,7 +363,7 @@ class IncentiveCalculator(widgets.VBox):
                     [self.payout_cap_control, self.accelerator_from_control, self.accelerator_control]
                 ),
                 self.cumulative_control,
-                widgets.HTML(f"<b>{html.escape(_('Bands'))}</b>"),
+                widgets.HTML("<b>" + html.escape(_("Bands")) + "</b>"),
                 band_header,
                 self.band_rows,
                 widgets.HBox([self.add_band_button, self.save_button, self.load_saved_button]),
@@ -395,7 +395,7 @@ class IncentiveCalculator(widgets.VBox):
         super().__init__(
             children=[
                 widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Incentives'))}</h2>"
+                    f"<h2>{html.escape(self.workbook.plan.name)} — " + html.escape(_("Incentives")) + "</h2>"
                 ),
                 widgets.HTML(notice),
                 self.message_panel,
@@ -855,7 +855,7 @@ class IncentiveCalculator(widgets.VBox):
         self.cash_rules_table = pd.DataFrame(rows, columns=["rule", "setting"])
         body = html_table([_("Rule"), _("Setting")], rows) if rows else html.escape(
             _("No draws, guarantees, holdbacks, clawbacks or manual lines in this plan."))  # fmt: skip
-        self.cash_rules_panel.value = f"<b>{html.escape(_('Cash beside commission'))}</b>" + body
+        self.cash_rules_panel.value = "<b>" + html.escape(_("Cash beside commission")) + "</b>" + body
 
     def _payment_lines(self) -> pd.DataFrame:
         """The month's payment lines of every rep: the ledger's record when the month is closed, else what
@@ -979,7 +979,7 @@ class IncentiveCalculator(widgets.VBox):
         self.badge_table = badges(history, self.section.recognition.badges, self.period)
         if len(self.badge_table):
             won = self.badge_table.groupby("badge")["rep"].apply(lambda reps: ", ".join(map(str, reps)))
-            parts.append(f"<h4>{html.escape(_('Badges'))}</h4>" + html_table(
+            parts.append("<h4>" + html.escape(_("Badges")) + "</h4>" + html_table(
                 [_("Badge"), _("Reps")], [[b, r] for b, r in won.items()]))  # fmt: skip
         self.leaderboard_panel.value = "".join(parts)
 
@@ -1042,7 +1042,7 @@ class IncentiveCalculator(widgets.VBox):
                 now=m(p.draw_balance_now), then=m(p.draw_balance_then)))  # fmt: skip
         rows = [[r["rule"], m(r["now"]), m(r["then"]), m(r["increment"])]
                 for _i, r in p.lines.iterrows() if r["kind"] not in COMMISSION_KINDS or r["increment"] != 0]  # fmt: skip
-        return (f"<h4>{html.escape(_('Paid when'))}</h4><p>{html.escape(' '.join(parts))}</p>"
+        return ("<h4>" + html.escape(_("Paid when")) + f"</h4><p>{html.escape(' '.join(parts))}</p>"
                 + html_table([_("Rule"), _("Now"), _("Then"), _("Difference")], rows, numeric={1, 2, 3}))  # fmt: skip
 
     def _simulation_history(self, section: IncentivesSection | None = None) -> pd.DataFrame:

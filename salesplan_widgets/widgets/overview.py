@@ -124,7 +124,9 @@ class SalesOverview(Dashboard, widgets.VBox):
         super().__init__(
             children=[
                 widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Sales overview'))}</h2>"
+                    f"<h2>{html.escape(self.workbook.plan.name)} — "
+                    + html.escape(_("Sales overview"))
+                    + "</h2>"
                 ),
                 self.notice_panel,
                 widgets.HBox([self.team_control, self.period_control]),

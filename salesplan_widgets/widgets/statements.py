@@ -22,18 +22,27 @@ import ipywidgets as widgets
 
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, get_locale, minor_unit
+from salesplan_widgets.report.statement_documents import INTERIM, statement_status
 from salesplan_widgets.widgets.charts import html_table, message_box
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.ledger import CLOSED
+from salesplan_widgets.workbook.publish import extract_scope
 from salesplan_widgets.workbook.statement_extracts import DISPUTES_INDEX, STATEMENTS_INDEX
 
 
-def status_label(status: str) -> str:
-    """How a statement's ledger state reads to the person paid: only a closed statement is final."""
-    return {
-        "closed": _("Closed: final"),
-        "approved": _("Approved by finance, not yet closed: may still change"),
-    }.get(status, _("Prepared: awaiting approval by finance, may still change"))
+def reader_titles(workbook: Workbook) -> tuple[str, str]:
+    """The page's two titles (statements, disputes) for who reads them: a rep their own, a manager their
+    team's, finance and the analyst everyone's. The extract's scope says who; the whole workbook is the
+    analyst's."""
+    scope = extract_scope(workbook)
+    if scope is not None and scope.role == "rep":
+        return _("My commission statements"), _("My disputes")
+    if scope is not None and scope.role == "manager":
+        if len(scope.teams or ()) > 1:
+            return _("My teams' commission statements"), _("My teams' disputes")
+        return _("My team's commission statements"), _("My team's disputes")
+    return _("Commission statements"), _("Disputes")
 
 
 def read_index(workbook: Workbook) -> list[dict]:
@@ -94,7 +103,7 @@ def excel_link(path: Path) -> str:
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return (
         f'<a class="salesplan-statement-xlsx" download="{html.escape(path.name, quote=True)}" '
-        f'href="data:{mime};base64,{data}">{html.escape(_("Download as Excel"))}</a>'
+        f'href="data:{mime};base64,{data}">' + html.escape(_("Download as Excel")) + "</a>"
     )
 
 
@@ -114,6 +123,7 @@ class StatementsView(Dashboard, widgets.VBox):
     ):
         self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         self.entries = read_index(self.workbook)
+        self.titles = reader_titles(self.workbook)
         self.locale = get_locale()
         self.inbox = Path(inbox) if inbox else None
         self.dispute = DisputePanel(self.inbox, self._money, disabled_reason)
@@ -129,12 +139,12 @@ class StatementsView(Dashboard, widgets.VBox):
         self.status = widgets.HTML()
         self.download = widgets.HTML()
         self.document = widgets.HTML()
-        title = widgets.HTML(f"<h3>{html.escape(_('My commission statements'))}</h3>")
+        title = widgets.HTML(f"<h3>{html.escape(self.titles[0])}</h3>")
         children = [title, self.notices]
         if not self.entries:
             children.append(widgets.HTML(message_box([_("No statement has been published to you yet.")])))
         else:
-            if not any(e["status"] == "closed" for e in self.entries):
+            if not any(e["status"] == CLOSED for e in self.entries):
                 closed = _(
                     "No statement is closed yet: those shown may still change until finance closes them."
                 )
@@ -150,7 +160,7 @@ class StatementsView(Dashboard, widgets.VBox):
 
     @staticmethod
     def _option(entry: dict) -> str:
-        return f"{entry['period']} · {entry['rep']} · {status_label(entry['status'])}"
+        return f"{entry['period']} · {entry['rep']} · {statement_status(entry['status'])}"
 
     def _first(self, period: str | None, rep: str | None) -> int:
         """The newest statement matching the address's period and rep, else the newest of all."""
@@ -165,8 +175,8 @@ class StatementsView(Dashboard, widgets.VBox):
         self.dispute.choose(entry)
         documents = entry["documents"]
         files = documents.get(self.locale) or documents.get("en") or next(iter(documents.values()))
-        kind = "ok" if entry["status"] == "closed" else "notice"
-        self.status.value = message_box([status_label(entry["status"])], kind=kind)
+        kind = "ok" if entry["status"] == CLOSED else "notice"
+        self.status.value = message_box([statement_status(entry["status"])], kind=kind)
         self.download.value = excel_link(self.workbook.path / files["xlsx"]) if "xlsx" in files else ""
         path = self.workbook.path / files["html"] if "html" in files else None
         if path is None or not path.is_file():
@@ -214,7 +224,7 @@ class StatementsView(Dashboard, widgets.VBox):
             _("Answer"),
             _("Adjustment"),
         ]
-        title = "<h4>" + html.escape(_("My disputes")) + "</h4>"
+        title = "<h4>" + html.escape(self.titles[1]) + "</h4>"
         self.disputes.value = f'<div class="salesplan-disputes">{title}{html_table(header, rows)}</div>'
 
 
@@ -260,7 +270,12 @@ class DisputePanel(widgets.VBox):
         ]
         self.line.value = lines[0]["line"] if lines else None
         reason = self.disabled_reason
-        if reason is None and (entry["status"] != "closed" or not lines):
+        if reason is None and entry["status"] == INTERIM:  # its lines are paid on another statement
+            reason = _(
+                "An interim statement pays nothing itself: dispute the line on the statement that ends its "
+                "measurement period."
+            )
+        if reason is None and (entry["status"] != CLOSED or not lines):
             reason = _("Only a closed statement's lines can be disputed; this one may still change.")
         self.reason.value = message_box([reason]) if reason else ""
         for control in (self.line, self.question, self.button):

@@ -138,23 +138,25 @@ class TaskSplitter(widgets.VBox):
         super().__init__(
             children=[
                 widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Task splitter'))}</h2>"
+                    f"<h2>{html.escape(self.workbook.plan.name)} — "
+                    + html.escape(_("Task splitter"))
+                    + "</h2>"
                 ),
                 widgets.HBox([self.goal_control, self.unit_control, self.months_label]),
                 self.notice_panel,
                 self.keep_button,
-                widgets.HTML(f"<b>{html.escape(_('Levels, top first'))}</b>"),
+                widgets.HTML("<b>" + html.escape(_("Levels, top first")) + "</b>"),
                 self.level_box,
                 widgets.HBox([self.add_level_button, self.remove_level_button]),
                 self.message_panel,
-                widgets.HTML(f"<b>{html.escape(_('Fix a cell: type a target and tick Lock'))}</b>"),
+                widgets.HTML("<b>" + html.escape(_("Fix a cell: type a target and tick Lock")) + "</b>"),
                 self.override_box,
                 self.top_chart,
                 self.rep_chart,
                 self.month_chart,
                 self.fairness_panel,
                 widgets.HBox([self.save_button, self.export_button, self.reload_button]),
-                widgets.HTML(f"<b>{html.escape(_('Task sheets the reps sent back'))}</b>"),
+                widgets.HTML("<b>" + html.escape(_("Task sheets the reps sent back")) + "</b>"),
                 widgets.HBox([self.upload, self.import_button]),
                 self.import_panel,
             ],
@@ -325,7 +327,8 @@ class TaskSplitter(widgets.VBox):
     def _refresh_notices(self) -> None:
         """Say which months are split and when the split no longer fits the goal; offer to keep it."""
         first, last = period_labels([self.periods[0], self.periods[-1]], self.locale)
-        self.months_label.value = html.escape(f"{_('Plan months')}: {first} – {last}")
+        months = _("{label}: {value}").format(label=_("Plan months"), value=f"{first} – {last}")
+        self.months_label.value = html.escape(months)
         self.notices = split_fit_notices(self.workbook, self.cube, self.section, self.goal, self.periods)
         self.notice_panel.value = message_box(self.notices) if self.notices else ""
         can_keep = bool(self.notices) and self._goal_target() is not None
@@ -425,7 +428,9 @@ class TaskSplitter(widgets.VBox):
             for r in flagged.itertuples()
         ]
         self.fairness_panel.value = (
-            f"<p><b>{html.escape(_('Fairness: quotas far from the team’s norm'))}</b></p>"
+            "<p><b>"
+            + html.escape(_("Fairness: quotas far from the team’s norm"))
+            + "</b></p>"
             + (html_table(head, rows, numeric={1, 2, 3}))
         )
 
@@ -618,7 +623,7 @@ class MyTargets(Dashboard, widgets.VBox):
         super().__init__(
             children=[
                 widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('My targets'))}</h2>"
+                    f"<h2>{html.escape(self.workbook.plan.name)} — " + html.escape(_("My targets")) + "</h2>"
                 ),
                 widgets.HTML(notice_html),
                 widgets.HBox([self.team_control, self.rep_control]),
@@ -678,11 +683,13 @@ class MyTargets(Dashboard, widgets.VBox):
         mix = rows.groupby(["segment", "channel"], observed=True)["target"].sum()
         mix_rows = [[html.escape(str(s)), html.escape(str(c)), money(v)] for (s, c), v in mix.items()]
         self.summary_panel.value = (
-            f"<p><b>{html.escape(_('Year target'))}:</b> {money(rows['target'].sum())}</p>"
+            "<p><b>"
+            + html.escape(_("Year target"))
+            + f":</b> {money(rows['target'].sum())}</p>"
             + _figure_table([_("Segment"), _("Channel"), _("Target")], mix_rows, figures_from=2)
         )
         checkpoints = milestones(rows.assign(scope="all"), every=self.section.milestones, by=("scope",))
-        self.milestone_panel.value = f"<p><b>{html.escape(_('Milestones'))}</b></p>" + _figure_table(
+        self.milestone_panel.value = "<p><b>" + html.escape(_("Milestones")) + "</b></p>" + _figure_table(
             [_("Due"), _("Cumulative target"), _("Share of the year")],
             [[html.escape(fmt_date(r.due)), money(r.cumulative_target), html.escape(fmt_percent(r.share))]
              for r in checkpoints.itertuples()],

@@ -385,7 +385,7 @@ class Tracker(Dashboard, widgets.VBox):
         super().__init__(
             children=[
                 widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — {html.escape(_('Tracker'))}</h2>"
+                    f"<h2>{html.escape(self.workbook.plan.name)} — " + html.escape(_("Tracker")) + "</h2>"
                 ),
                 self.notice_panel,
                 widgets.HBox(
@@ -636,7 +636,8 @@ class Tracker(Dashboard, widgets.VBox):
         leaders = self.rep_pace.sort_values(
             ["pace_index", "attainment"], ascending=False, kind="stable", na_position="last"
         ).head(self.settings.leaderboard_size)
-        self.leader_panel.value = f"<h4>{html.escape(_('Leaderboard'))}</h4>" + html_table(
+        heading = "<h4>{}</h4>".format
+        self.leader_panel.value = heading(html.escape(_("Leaderboard"))) + html_table(
             [_("Rep"), _("Attainment"), _("Pace index")],
             [
                 [r.rep, pct(r.attainment), "—" if pd.isna(r.pace_index) else fmt_number(r.pace_index, loc, 2)]
@@ -644,7 +645,7 @@ class Tracker(Dashboard, widgets.VBox):
             ],
         )
         rows = [[str(n.period), n.rep, n.author, n.source, n.text] for n in notes.head(30).itertuples()]
-        self.feedback_panel.value = f"<h4>{html.escape(_('Feedback'))}</h4>" + (
+        self.feedback_panel.value = heading(html.escape(_("Feedback"))) + (
             html_table([_("Month"), _("Rep"), _("Author"), _("Source"), _("Note")], rows)
             if rows
             else html.escape(_("No feedback for this selection yet."))

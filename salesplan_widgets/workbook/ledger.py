@@ -249,6 +249,11 @@ def _period(text: str | pd.Period) -> pd.Period:
     return pd.Period(text.strip(), "M")
 
 
+def measurement_names() -> dict[str, str]:
+    """The plan's measurement periods (`incentives.measurement`) as words of the active language."""
+    return {"monthly": _("monthly"), "quarterly": _("quarterly"), "yearly": _("yearly")}
+
+
 def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closing: bool) -> None:
     """Refuse a closed period, or one after a period still open; `closing` also needs the end of a window.
 
@@ -283,7 +288,7 @@ def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closi
     if closing and not ends_a_measurement_period(period, section.measurement, fiscal_year_start):
         raise SalesplanError(
             _("{period} does not end a {measurement} measurement period; pay at the end of one.").format(
-                period=period, measurement=section.measurement
+                period=period, measurement=measurement_names().get(section.measurement, section.measurement)
             )
         )
 
@@ -355,6 +360,10 @@ def _changed_since(step: str, period: pd.Period) -> ConflictError:
 
 def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
     """Finance approves exactly the figures last prepared for `period`; refused if they changed since."""
+    return _approve(workbook, period, by)[0]
+
+
+def _approve(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple[pd.Series, Prepared]:
     period = _period(period)
     with locked(_journal_path(workbook)):
         state = read_ledger(workbook, FACTS)
@@ -368,7 +377,7 @@ def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None
         now = compute_payments(workbook, period, state, closing=True)
         if now.figures != prepared_event["figures"]:
             raise _changed_since(_("prepared"), period)
-        return _append(workbook, state, _event(APPROVED, now, by))
+        return _append(workbook, state, _event(APPROVED, now, by)), now
 
 
 def _period_text(periods: pd.Series) -> np.ndarray:
@@ -439,6 +448,17 @@ def closing_summary(row: pd.Series) -> str:
     )
 
 
+def approve_and_publish(
+    workbook: Workbook, period: str | pd.Period, by: str | None = None
+) -> tuple[pd.Series, list[Path]]:
+    """Approve the period, then rewrite its statements (payout files and each rep's documents) so that
+    they say approved, not yet closed: the prepared ones on disk would still say awaiting approval."""
+    from salesplan_widgets.workbook.payouts import write_payment_files
+
+    row, approved = _approve(workbook, period, by)
+    return row, write_payment_files(workbook, approved.payments, approved.statements, row.to_dict())
+
+
 def close_and_publish(
     workbook: Workbook, period: str | pd.Period, by: str | None = None
 ) -> tuple[pd.Series, list[Path]]:
@@ -446,10 +466,4 @@ def close_and_publish(
     from salesplan_widgets.workbook.payouts import write_payment_files
 
     row, prepared = _close(workbook, period, by)
-
-    def status() -> str:  # rendered in each document's language
-        return _("Closed {at} by {by}; approved by {approved_by} at {approved_at}").format(
-            at=row["at"], by=row["by"], approved_by=row["approved_by"], approved_at=row["approved_at"]
-        )
-
-    return row, write_payment_files(workbook, prepared.payments, prepared.statements, status)
+    return row, write_payment_files(workbook, prepared.payments, prepared.statements, row.to_dict())

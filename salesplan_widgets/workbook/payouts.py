@@ -9,7 +9,7 @@ statements as CSV and as Excel (a summary sheet and one sheet per team), each at
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,9 +281,10 @@ def write_payouts(workbook: Workbook | str | Path, period: str, by: str | None =
 
 
 def write_payment_files(
-    wb: Workbook, payments: PeriodPayments, statements: Statements, status: Callable[[], str] | None = None
+    wb: Workbook, payments: PeriodPayments, statements: Statements, event: Mapping[str, str] | None = None
 ) -> list[Path]:
-    """The period's payout CSV and Excel, and every rep's statement documents; each file atomic."""
+    """The period's payout CSV and Excel, and every rep's statement documents (stating the journal `event`
+    that approved or closed the period; None when only prepared); each file atomic."""
     from salesplan_widgets.report.statement_documents import write_statement_documents
 
     period = str(payments.period)
@@ -295,7 +296,7 @@ def write_payment_files(
         table.to_csv(tmp, index=False, encoding="utf-8-sig")  # BOM: Excel opens Chinese names correctly
     with atomic_path(xlsx_path) as tmp:
         _write_excel(statements, table, tmp, wb.plan.name, period)
-    documents = write_statement_documents(wb, payments, statements, status=status)
+    documents = write_statement_documents(wb, payments, statements, event=event)
     extra = []
     units = quantity_variance(wb, payments.period)
     if units is not None:  # quantity targets: units credited against target units

@@ -464,8 +464,9 @@ def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
 
     cube = book.cube() if cube is None else cube
     targets, _saved = plan_targets(book, cube)
+    as_text = {name: targets[name].astype(str) for name in ("rep", "team") if name in targets.columns}
     return Whole(
-        targets=targets.assign(rep=targets["rep"].astype(str), team=targets["team"].astype(str)),
+        targets=targets.assign(**as_text),  # a saved table may have no team: only rep is required
         accounts=book.accounts(),
         statements=whole_statements(book, cube),
         counted=counted_facts(book),

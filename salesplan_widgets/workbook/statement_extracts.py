@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets.report.statement_documents import STATEMENTS_DIR, rep_folder
+from salesplan_widgets.report.statement_documents import STATEMENTS_DIR, rep_folder, statement_state
 from salesplan_widgets.workbook.disputes import dispute_status, statement_lines
 from salesplan_widgets.workbook.workbook import REPORTS_DIR, Workbook
 
@@ -58,7 +58,7 @@ class WholeStatements:
     """The whole workbook's statement inputs, read once and cut for each scope by `copy_statements`."""
 
     sellers: pd.DataFrame  # each (rep, team) of the cube: whose statements a scope may read
-    status: dict[str, str]  # period -> the ledger's last event for it
+    status: dict[str, str]  # period -> the state of its statements (the ledger's last event, or interim)
     lines: dict[tuple[str, str], list[dict]]  # (period, rep) -> the closed statement's numbered lines
     disputes: pd.DataFrame  # every inquiry's status (`dispute_status`)
     journal: pd.DataFrame  # the ledger's journal, as recorded (its hash chain verified)
@@ -73,15 +73,32 @@ def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
 
     journal = read_ledger(book, ["rep"]).journal  # verifies the chain and every payment file's checksum
     files = journal.loc[journal["event"] == CLOSED, "file"]
+    last = dict(zip(journal["period"].astype(str), journal["event"].astype(str), strict=True))
     return WholeStatements(
         sellers=cube[["rep", "team"]].astype(str).drop_duplicates().reset_index(drop=True),
-        status=dict(zip(journal["period"].astype(str), journal["event"].astype(str), strict=True)),
+        status=_states(book, last),
         lines=_lines_by_statement(book, None),
         disputes=dispute_status(book),
         journal=journal,
         payments={f: pd.read_parquet(book.path / LEDGER_DIR / f) for f in files},
         adjustments=read_adjustments(book),
     )
+
+
+def _states(book: Workbook, last: dict[str, str]) -> dict[str, str]:
+    """period -> the state of its statements (`statement_state`), for each period with statements."""
+    from salesplan_widgets.workbook.payouts import PERIOD_PATTERN, incentives_of
+
+    reports = book.path / REPORTS_DIR
+    periods = (
+        {p.name for p in reports.iterdir() if (p / STATEMENTS_DIR).is_dir()} if reports.is_dir() else set()
+    )
+    measurement, start = incentives_of(book).measurement, book.plan.calendar.fiscal_year_start
+    return {
+        p: statement_state(pd.Period(p, "M"), last.get(p), measurement, start)
+        for p in sorted(periods | set(last))
+        if PERIOD_PATTERN.match(p)
+    }
 
 
 def copy_ledger(scope, people: set[str], whole: WholeStatements, target: Path) -> None:
