@@ -320,7 +320,8 @@ def settle(
 ) -> PeriodPayments:
     """Add the period's clawbacks, its holdback or release, then its draw, guarantee and recovery lines
     to its commission (`settled`: the ledger's earlier settlement lines, which hold the balances), then
-    the manual adjustments entered for it (outside the holdback and draw rules)."""
+    the manual adjustments entered for it (outside the holdback and draw rules); last, on a carry-forward
+    plan, a negative total carried forward, and a negative balance carried earlier recovered."""
     from salesplan_widgets.model.manual import manual_lines
 
     lines = payments.lines
@@ -331,10 +332,34 @@ def settle(
     payments = _draws(section, payments, settled)
     teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     extra = manual_lines(manual, payments.period, teams, payments.currency)
-    if extra.empty:
+    if len(extra):
+        lines = pd.concat([payments.lines, extra], ignore_index=True).sort_values(
+            ["team", "rep"], kind="stable"
+        )
+        payments = PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency,
+                                  payments.balances)  # fmt: skip
+    return _negative_totals(section, payments, settled)
+
+
+def _negative_totals(
+    section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame
+) -> PeriodPayments:
+    from salesplan_widgets.model.negative_balances import negative_balance, negative_lines
+
+    balance = negative_balance(settled)
+    lines = payments.lines
+    total = lines.groupby(lines["rep"].astype(str))["amount_minor"].sum()
+    if not ((total < 0).any() or (balance != 0).any()):
         return payments
-    lines = pd.concat([payments.lines, extra], ignore_index=True).sort_values(["team", "rep"], kind="stable")
-    return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, payments.balances)
+    last = lines.drop_duplicates("rep", keep="last")
+    teams = pd.Series(last["team"].to_numpy(), index=last["rep"].astype(str).to_numpy())
+    extra, balances = negative_lines(section, payments.period, total, balance, teams, payments.currency)
+    if len(extra):
+        lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True)
+        lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
+    if len(payments.balances):
+        balances = pd.concat([payments.balances, balances], ignore_index=True)
+    return PeriodPayments(payments.period, lines, payments.currency, balances)
 
 
 def _holdbacks(
