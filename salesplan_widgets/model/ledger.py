@@ -512,6 +512,8 @@ def open_period_payments(
     )
     parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
     statements = _period_only(run, open_period)
+    if section.plans:  # a role plan measured by quarter (or year) pays at its end, not on account each month
+        statements = _without_plans(statements, mid_window_plans(section, open_period, fiscal_year_start))
     if parts and not (section.plans or section.assignments):
         # role plans take what was paid per plan and rep; their schedule is the one the ledger followed
         paid = fiscal_year_paid(pd.concat(parts, ignore_index=True), open_period, fiscal_year_start, currency)
@@ -529,6 +531,29 @@ def open_period_payments(
                                    currency, PERIOD_MONTHS[section.measurement], calendar, section)  # fmt: skip
     payments = period_payments(statements, adjustments, plan_version)
     return settle(section, payments, settled, clawbacks, manual, fiscal_year_start), statements
+
+
+def mid_window_plans(section: IncentivesSection, period: pd.Period, fiscal_year_start: int = 1) -> list[str]:
+    """Names of the role plans whose version in force in `period` measures a window `period` does not end
+    (a quarterly plan in the quarter's first two months): closing the month pays them nothing yet."""
+    names = []
+    for plan in section.plans:  # the workbook's few plans
+        rules = plan.in_force(str(pd.Period(period, "M")))
+        if rules is not None and not ends_a_measurement_period(period, rules.measurement, fiscal_year_start):
+            names.append(plan.name)
+    return names
+
+
+def _without_plans(statements: Statements, plans: list[str]) -> Statements:
+    """The statements without the lines and rep rows of `plans` (by name)."""
+    if not plans or "plan" not in statements.lines.columns:
+        return statements
+    return Statements(
+        lines=statements.lines[~statements.lines["plan"].isin(plans)].reset_index(drop=True),
+        reps=statements.reps[~statements.reps["plan"].isin(plans)].reset_index(drop=True),
+        rewards=statements.rewards,
+        currency=statements.currency,
+    )
 
 
 def _period_only(statements: Statements, period: pd.Period) -> Statements:
