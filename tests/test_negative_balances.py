@@ -150,3 +150,20 @@ def test_a_clawback_that_takes_a_carry_forward_period_below_zero_is_carried_not_
     assert li["2026-03"] == {"payment": 100_00, NEGATIVE_RECOVERY: -100_00}
     row = statement(wb, "2026-03", "Li").split("Negative balance to recover from later commission")[1]
     assert "600.00" in row.split("</tr>")[0] and "500.00" in row.split("</tr>")[0]
+
+
+def test_the_calculator_explains_the_negative_total_carried_and_its_recovery(tmp_path):
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+
+    wb = carry_forward_workbook(tmp_path / "wb")
+    adjust(wb, "2026-01", "Li", "-500", "2025 bonus paid twice")
+    close(wb, "2026-01")
+    january = IncentiveCalculator(wb, period="2026-01", rep="Li").payment_table.set_index("kind")
+    assert january.loc[NEGATIVE_CARRIED, "amount"] == 400.0
+    assert january.loc[NEGATIVE_CARRIED, "explanation"] == (
+        "the period's lines add up to -CN¥400.00: paid 0, negative balance now CN¥400.00"
+    )
+    february = IncentiveCalculator(wb, period="2026-02", rep="Li").payment_table.set_index("kind")
+    assert february.loc[NEGATIVE_RECOVERY, "explanation"] == (
+        "CN¥300.00 of the negative balance recovered from CN¥300.00; negative balance now CN¥100.00"
+    )
