@@ -99,3 +99,37 @@ def test_a_measurement_change_inside_a_quarter_is_refused_with_the_key_and_the_f
     # validate says so before any period is paid, with the same key
     assert main(["validate", str(wb)]) != 0
     assert "incentives.plans[ae].versions[2026-08].measurement" in capsys.readouterr().err
+
+
+def test_a_plan_quarterly_to_june_and_monthly_from_july_pays_two_quarters_then_each_month():
+    import numpy as np
+
+    from salesplan_widgets.model.ledger import open_period_payments
+    from salesplan_widgets.schema.incentives import IncentivesSection
+
+    bands = {"tiers": {"bands": [{"at_least": 0, "below": 1.0, "rate": 0.1}, {"at_least": 1.0, "rate": 0.2}]}}
+    versions = [{"effective": "2026-01", "measurement": "quarterly", "commission": bands},
+                {"effective": "2026-07", "measurement": "monthly", "commission": bands}]  # fmt: skip
+    section = IncentivesSection.model_validate(
+        {
+            "commission": bands,
+            "plans": [{"id": "ae", "name": "AE", "versions": versions}],
+            "assignments": [{"rep": "Li", "plan": "ae"}],
+        }  # fmt: skip
+    )
+    months = pd.period_range("2026-01", periods=12, freq="M")
+    cube = pd.DataFrame({"period": months, "rep": "Li", "team": "East", "segment": "all", "channel": "all",
+                         "actual": np.array(LI, dtype=float)})  # fmt: skip
+    quotas = pd.DataFrame({"period": months, "rep": "Li", "team": "East", "target": 1000.0})
+    ledger = pd.DataFrame()
+    paid = {}
+    for month in months:  # closed month by month, as a monthly payroll does
+        payments, _statements = open_period_payments(section, cube, quotas, ledger, month, "v", "CNY")
+        paid[str(month)] = payments.total_minor
+        ledger = pd.concat([ledger, payments.lines], ignore_index=True) if len(ledger) else payments.lines
+    # Q1 4,000 of 3,000 → 300 + 1,000 × 20% = 500 in March; Q2 2,500 of 3,000 → 250 in June; then each month:
+    # July 500 → 50, August 50, September 3,000 of 1,000 → 100 + 2,000 × 20% = 500, October to December 100.
+    assert paid == {"2026-01": 0, "2026-02": 0, "2026-03": 500_00, "2026-04": 0, "2026-05": 0,
+                    "2026-06": 250_00, "2026-07": 50_00, "2026-08": 50_00, "2026-09": 500_00,
+                    "2026-10": 100_00, "2026-11": 100_00, "2026-12": 100_00}  # fmt: skip
+    assert not (ledger["kind"] == "adjustment").any()
