@@ -133,3 +133,25 @@ def test_a_plan_quarterly_to_june_and_monthly_from_july_pays_two_quarters_then_e
                     "2026-06": 250_00, "2026-07": 50_00, "2026-08": 50_00, "2026-09": 500_00,
                     "2026-10": 100_00, "2026-11": 100_00, "2026-12": 100_00}  # fmt: skip
     assert not (ledger["kind"] == "adjustment").any()
+
+
+def test_the_sections_measurement_changed_mid_year_in_plan_yaml_is_refused_not_restated(tmp_path, capsys):
+    from test_ledger import make_workbook as monthly_workbook
+
+    wb = monthly_workbook(tmp_path / "wb")  # the section's own rules, monthly, no versions
+    for month in pd.period_range("2026-01", "2026-06", freq="M").astype(str):
+        close(wb, month)
+    plan = (wb / "plan.yaml").read_text(encoding="utf-8")
+    (wb / "plan.yaml").write_text(
+        plan.replace("measurement: monthly", "measurement: quarterly"), encoding="utf-8"
+    )
+    capsys.readouterr()
+    # Q3 would re-measure January to June by quarter and restate what they paid: refused, with the fix
+    assert main(["payouts", str(wb), "--period", "2026-09"]) == 1
+    err = capsys.readouterr().err
+    assert "incentives.measurement" in err and "2026-05 was closed and paid on its own" in err
+    assert "role plan" in err and "Traceback" not in err
+    assert not (wb / "reports" / "2026-09").exists()
+    state = read_ledger(open_workbook(wb))  # nothing recorded: six closings, no adjustment
+    assert list(state.closings["period"]) == [f"2026-0{m}" for m in range(1, 7)]
+    assert not (state.lines["kind"] == "adjustment").any()

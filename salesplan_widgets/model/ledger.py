@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.ledger_lines import COLUMNS, TEXT_COLUMNS
@@ -490,6 +491,7 @@ def open_period_payments(
     settled = settlement_lines(ledger)
     ledger = commission_lines(ledger)
     first = fiscal_year_first(open_period, fiscal_year_start)
+    _same_measurement(section, [p for p in closed if p >= first], fiscal_year_start)
     before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
     # One run for the open period's fiscal year gives this year's owed months and the open statement;
     # closed periods of earlier years get a run per year.
@@ -553,6 +555,32 @@ def _without_plans(statements: Statements, plans: list[str]) -> Statements:
         reps=statements.reps[~statements.reps["plan"].isin(plans)].reset_index(drop=True),
         rewards=statements.rewards,
         currency=statements.currency,
+    )
+
+
+def _same_measurement(section: IncentivesSection, closed: list[pd.Period], fiscal_year_start: int) -> None:
+    """Refuse a plan whose `measurement` no longer fits the periods this fiscal year already closed (set to
+    quarterly in July after six monthly closes): the year would be re-measured by quarter and what was paid
+    restated. A change of measurement takes effect at a fiscal year's start, or as a role plan's version."""
+    paid_alone = [
+        p for p in closed if not ends_a_measurement_period(p, section.measurement, fiscal_year_start)
+    ]
+    if not paid_alone:
+        return
+    raise PlanError(
+        Problem(
+            file="plan.yaml",
+            column="incentives.measurement",
+            expected=_("the measurement this fiscal year's closed periods were paid by"),
+            found=_("{measurement}, but {period} was closed and paid on its own").format(
+                measurement=section.measurement, period=paid_alone[-1]
+            ),
+            fix=_(
+                "put the measurement back and change it at the start of the next fiscal year, or give the reps "
+                "a role plan (incentives.plans) whose version from the first month of a fiscal quarter says "
+                "measurement: {measurement}"
+            ).format(measurement=section.measurement),
+        )
     )
 
 
