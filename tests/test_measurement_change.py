@@ -155,3 +155,32 @@ def test_the_sections_measurement_changed_mid_year_in_plan_yaml_is_refused_not_r
     state = read_ledger(open_workbook(wb))  # nothing recorded: six closings, no adjustment
     assert list(state.closings["period"]) == [f"2026-0{m}" for m in range(1, 7)]
     assert not (state.lines["kind"] == "adjustment").any()
+
+
+def test_a_quarterly_plan_whose_first_version_starts_inside_a_quarter_is_not_refused():
+    from salesplan_widgets.model.statements import payout_statements
+    from salesplan_widgets.schema.incentives import IncentivesSection
+
+    section = IncentivesSection.model_validate(
+        {
+            "commission": {"base_rate": 0.05},
+            "plans": [
+                {
+                    "id": "ae",
+                    "name": "AE",
+                    "versions": [
+                        {"effective": "2026-05", "measurement": "quarterly", "commission": {"base_rate": 0.1}}
+                    ],
+                }
+            ],
+            "assignments": [{"rep": "Li", "plan": "ae", "start": "2026-05-01"}],
+        }  # fmt: skip
+    )
+    months = pd.period_range("2026-01", periods=6, freq="M")
+    cube = pd.DataFrame({"period": months, "rep": "Li", "team": "East", "segment": "all", "channel": "all",
+                         "actual": 1000.0})  # fmt: skip
+    quotas = pd.DataFrame({"period": months, "rep": "Li", "team": "East", "target": 1000.0})
+    june = payout_statements(section, cube, quotas, "2026-06").reps.set_index("plan")["payout"]
+    # Li is on AE from May: June pays nothing on the section's rules, and AE's Q2 (May and June on it, the
+    # quarter the first version starts inside) 2,000 × 10% = 200
+    assert june.to_dict() == {"": 0.0, "AE": 200.0}

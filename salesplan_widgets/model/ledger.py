@@ -348,11 +348,14 @@ def _negative_totals(
     from salesplan_widgets.model.negative_balances import negative_balance, negative_lines
 
     balance = negative_balance(settled)
+    balance = balance[balance != 0]
     lines = payments.lines
-    total = lines.groupby(lines["rep"].astype(str))["amount_minor"].sum()
-    if not ((total < 0).any() or (balance != 0).any()):
+    total = lines.groupby(lines["rep"].astype(str), sort=False)["amount_minor"].sum()
+    reps = total.index[(total < 0).to_numpy()].union(balance.index)  # the few reps concerned
+    if reps.empty:
         return payments
-    last = lines.drop_duplicates("rep", keep="last")
+    total = total.reindex(reps, fill_value=0)
+    last = lines[lines["rep"].astype(str).isin(reps)].drop_duplicates("rep", keep="last")
     teams = pd.Series(last["team"].to_numpy(), index=last["rep"].astype(str).to_numpy())
     extra, balances = negative_lines(section, payments.period, total, balance, teams, payments.currency)
     if len(extra):

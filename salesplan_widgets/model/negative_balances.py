@@ -76,8 +76,9 @@ def negative_lines(
     reps = pd.Index(total.index.astype(str)).union(balance[balance != 0].index.astype(str)).unique()
     if reps.empty:
         return no_lines(), pd.DataFrame(columns=BALANCE_COLUMNS)
-    paid = total.rename(index=str).reindex(reps).fillna(0).astype(np.int64)
-    before = balance.rename(index=str).reindex(reps).fillna(0).astype(np.int64)
+    paid = pd.Series(total.to_numpy(), index=total.index.astype(str)).reindex(reps, fill_value=0)
+    before = pd.Series(balance.to_numpy(), index=balance.index.astype(str)).reindex(reps, fill_value=0)
+    paid, before = paid.astype(np.int64), before.astype(np.int64)
     carry = carries_negative(section, reps, period)
     carried = (-paid).clip(lower=0).where(carry, 0)
     recovered = np.minimum(before.clip(lower=0), paid.clip(lower=0))
@@ -92,7 +93,7 @@ def negative_lines(
                 kind,
                 period=period,
                 rep=chosen.index.to_numpy(),
-                team=teams.rename(index=str).reindex(chosen.index).fillna("all").astype(str).to_numpy(),
+                team=teams.reindex(chosen.index).fillna("all").astype(str).to_numpy(),
                 rule=rules[kind],
                 base=paid[chosen.index].to_numpy() / 10**digits,  # the period's total it is measured on
                 reference=after[chosen.index].to_numpy() / 10**digits,  # the negative balance after it

@@ -63,23 +63,24 @@ def _period_ends(
     rules_at: Callable[[str], IncentivesSection | None], first: pd.Period, period: pd.Period, plan: str = ""
 ) -> list[pd.Period]:
     """Last month of each measurement period of the year through `period` (the current one may be partial),
-    each as long as the version in force at its start measures: a plan monthly to June and quarterly from
-    July has six months, then Q3 and Q4. Windows keep to the fiscal year's quarters; a version that changes
-    the measurement inside one of them is refused (which window would it pay?)."""
+    each as long as the version in force at its start measures (months before a plan's first version as
+    that version): a plan monthly to June and quarterly from July has six months, then Q3 and Q4. Windows
+    keep to the fiscal year's quarters; a version changing the measurement inside one is refused."""
+    months = pd.period_range(first, period, freq="M")
+    measured = [None if (r := rules_at(str(m))) is None else r.measurement for m in months]  # 12 at most
     ends = []
-    start = first
-    while start <= period:  # over the year's few windows
-        rules = rules_at(str(start))
-        length = PERIOD_MONTHS[rules.measurement if rules is not None else "monthly"]
-        end = first + ((start - first).n // length + 1) * length - 1
-        if (start - first).n % length:  # the version's measurement begins inside one of its windows
-            raise PlanError(_mid_window(plan, start, end - length + 1, end, rules.measurement))
-        for month in pd.period_range(start + 1, end, freq="M"):  # a version starting inside the window
-            inside = rules_at(str(month))
-            if inside is not None and (rules is None or inside.measurement != rules.measurement):
-                raise PlanError(_mid_window(plan, month, start, end, inside.measurement))
-        ends.append(min(end, period))
-        start = end + 1
+    t = 0
+    while t < len(months):  # over the year's few windows
+        measure = next((m for m in measured[t:] if m is not None), "monthly")
+        length = PERIOD_MONTHS[measure]
+        end = t // length * length + length - 1
+        if t % length:  # a version's measurement begins inside one of its own windows
+            raise PlanError(_mid_window(plan, months[t], first + (end - length + 1), first + end, measure))
+        for k in range(t + 1, min(end, len(months) - 1) + 1):  # a version starting inside the window
+            if measured[k] is not None and measured[k] != measure:
+                raise PlanError(_mid_window(plan, months[k], months[t], first + end, measured[k]))
+        ends.append(months[min(end, len(months) - 1)])
+        t = end + 1
     return ends
 
 
