@@ -28,6 +28,7 @@ sources:
     columns: {{date: date, amount: amount, rep: rep, team: team, segment: segment, deal: order_no}}
 incentives:
   measurement: monthly
+  negative: clawback  # a period the clawbacks take below 0 pays back now
   commission: {{base_rate: 0.05}}
   crediting: [{crediting}]
   hierarchy: [{{manager: Boss, team: East, override_rate: 0.01}}]
@@ -157,6 +158,7 @@ sources:
     columns: {date: date, amount: amount, rep: rep, team: team, account: customer, deal: order_no}
 incentives:
   measurement: monthly
+  negative: clawback  # a period the clawbacks take below 0 pays back now
   commission: {base_rate: 0.05}
   crediting: [{account: Acme, shares: {Fay: 0.5, Hunter: 0.5}}]
   account_winner: {months: 6}

@@ -150,4 +150,5 @@ def test_a_clawback_recovers_what_the_deal_earned_not_the_cash_collected_beside_
         ("2026-01", "band", "", 50_00),  # D-1: 1,000 × 5%
         ("2026-01", "collections", "", 200_00),  # I-0's 10,000 collected × 2%
         ("2026-02", "clawback", "D-1", -50_00),  # D-1 returned after 26 days: its 5% back, not the cash's
+        ("2026-02", "negative_carried", "", 50_00),  # carry-forward plan: February's −50 is carried, not paid back
     ]  # fmt: skip

@@ -19,7 +19,8 @@ import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from salesplan_widgets.model.ledger import PAYMENT, open_period_payments, to_minor
+from salesplan_widgets.model.ledger import PAYMENT, commission_lines, open_period_payments, to_minor
+from salesplan_widgets.model.negative_balances import NEGATIVE_CARRIED, negative_balance
 from salesplan_widgets.model.statements import fiscal_year_first, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 
@@ -71,6 +72,21 @@ def cube_of(deals: list[tuple[pd.Period, str, float]]) -> pd.DataFrame:
             "actual": np.array(actual, dtype=float),
         }
     )
+
+
+def negatives_carried_and_recovered(ledger: pd.DataFrame, period_lines: pd.DataFrame, carry: bool) -> None:
+    """A period never asks a rep on a carry-forward plan for money (on a clawback plan it may, and carries
+    nothing new); what was carried is a balance that never goes below 0; and while a rep still owes one, the
+    period pays them nothing: all of a positive total went to recover it."""
+    totals = period_lines.groupby(period_lines["rep"].astype(str))["amount_minor"].sum()
+    if carry:
+        assert (totals >= 0).all(), totals
+    else:
+        assert not (period_lines["kind"] == NEGATIVE_CARRIED).any(), period_lines
+    balance = negative_balance(ledger)
+    assert (balance >= 0).all(), balance
+    owing = balance[balance > 0].index
+    assert (totals.reindex(owing).fillna(0) <= 0).all(), (totals, balance)
 
 
 def owed_now(section, cube, quotas, periods) -> pd.DataFrame:
@@ -164,10 +180,11 @@ def test_ledger_pays_exactly_what_is_owed_after_any_sequence_of_changes(first_pl
             ledger = pd.concat([ledger, lines], ignore_index=True) if ledger.size else lines
             closed.append(period)
 
-            held = ledger.groupby(["for_period", "rep"])["amount_minor"].sum()
+            held = commission_lines(ledger).groupby(["for_period", "rep"])["amount_minor"].sum()
             owed = owed_now(section, cube, quotas, closed).set_index(["period", "rep"])["owed"]
             both = pd.concat([held.rename("held"), owed.rename("owed")], axis=1).fillna(0)
             assert (both["held"] == both["owed"]).all(), both[both["held"] != both["owed"]]
+            negatives_carried_and_recovered(ledger, lines, carry=section.negative == "carry_forward")
 
             if section.negative == "clawback":  # independent of how the ledger pays: the year's earnings
                 fy = fiscal_year_first(period)
@@ -176,7 +193,8 @@ def test_ledger_pays_exactly_what_is_owed_after_any_sequence_of_changes(first_pl
                 # cumulative plan each period's earnings are the year to date, so the last one is the year's
                 totals = np.round(run.groupby("period", observed=True)["earned"].sum() * 100)
                 year_end = totals[period] if section.cumulative else totals[totals.index >= fy].sum()
-                paid_this_year = ledger[ledger["for_period"] >= fy]["amount_minor"].sum()
+                paid = commission_lines(ledger)
+                paid_this_year = paid[paid["for_period"] >= fy]["amount_minor"].sum()
                 assert paid_this_year == year_end
 
 
@@ -236,10 +254,17 @@ def test_ledger_pays_what_role_plans_owe_after_promotions_and_versions_effective
             payments, _ = open_period_payments(section, cube, quotas, ledger, period, "v", "CNY")
             ledger = pd.concat([ledger, payments.lines], ignore_index=True) if ledger.size else payments.lines
             closed.append(period)
-            held = ledger.groupby(["for_period", "rep"])["amount_minor"].sum()
+            held = commission_lines(ledger).groupby(["for_period", "rep"])["amount_minor"].sum()
             owed = owed_now(section, cube, quotas, closed).groupby(["period", "rep"])["owed"].sum()
             both = pd.concat([held.rename("held"), owed.rename("owed")], axis=1).fillna(0)
             assert (both["held"] == both["owed"]).all(), both[both["held"] != both["owed"]]
+            # Wang and Zhao are on the section's clawback rules, Li on KAM's versions (carry forward)
+            on_kam = str(period) >= str(pd.Period(promoted, "M"))
+            everyone = payments.lines[payments.lines["rep"] != "Li"]
+            negatives_carried_and_recovered(ledger, everyone, carry=False)
+            negatives_carried_and_recovered(
+                ledger, payments.lines[payments.lines["rep"] == "Li"], carry=on_kam
+            )
 
 
 # -- issue 12's cash rules under late data: draws, holdbacks and clawbacks ---------------------------------------
@@ -339,6 +364,7 @@ def test_draws_holdbacks_and_clawbacks_keep_paid_equal_to_owed_whatever_arrives_
             paid = commission.groupby(["for_period", "rep"])["amount_minor"].sum()
             both = pd.concat([paid.rename("paid"), owed.rename("owed")], axis=1).fillna(0)
             assert (both["paid"] == both["owed"]).all(), both[both["paid"] != both["owed"]]
+            negatives_carried_and_recovered(ledger, lines, carry=True)
 
     for rep, rep_lines in ledger.groupby("rep"):  # month by month: what is held comes back, draws recovered
         held = drawn = 0

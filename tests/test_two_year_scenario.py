@@ -117,13 +117,16 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str, int]]] = {
         ("Boss", "payment", "team_override", "2026-04", "", 60_00),  # 1% of 6,000
         ("Boss", "holdback", "holdback", "2026-04", "", -12_00),
         # 2,000 of Z-1 came back 26 days after the sale, inside 30: at March's rate (400 ÷ 8,000 = 5%) 100 is
-        # clawed back, naming March and the deal; a negative month holds nothing back
+        # clawed back, naming March and the deal; a negative month holds nothing back, and on this carry-forward
+        # plan it is not paid back now: the −100 is carried (Zhao's negative balance 100)
         ("Zhao", "clawback", "clawback", "2026-03", "Z-1", -100_00),
+        ("Zhao", "negative_carried", "negative_carried", "2026-04", "", 100_00),
     ],
     "2026-05": [
-        # Zhao's Z-2, 4,000: 200, 40 held
+        # Zhao's Z-2, 4,000: 200, 40 held; of the 160 paid the carried 100 is recovered (balance 0)
         ("Zhao", "payment", "band", "2026-05", "", 200_00),
         ("Zhao", "holdback", "holdback", "2026-05", "", -40_00),
+        ("Zhao", "negative_recovery", "negative_recovery", "2026-05", "", -100_00),
     ],
     "2026-06": [
         # Li's L-2, 6,000 of Core (no overlay): 300, 60 held; Boss 1% = 60, 12 held
@@ -253,3 +256,6 @@ def test_the_payout_exports_and_every_statement_agree_with_the_ledger(closed_two
                 if rep == "Wang" and month in DRAW_BALANCE:  # the draw balance carried, on every statement
                     label = in_locale(locale, account_labels)["draw"]
                     assert balances[label] == DRAW_BALANCE[month], (month, locale)
+                if rep == "Zhao" and month in ("2026-04", "2026-05"):  # Zhao's negative balance, then cleared
+                    label = in_locale(locale, account_labels)["negative"]
+                    assert balances[label] == {"2026-04": 100_00, "2026-05": 0}[month], (month, locale)

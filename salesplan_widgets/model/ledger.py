@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.ledger_lines import COLUMNS, TEXT_COLUMNS
@@ -320,7 +321,8 @@ def settle(
 ) -> PeriodPayments:
     """Add the period's clawbacks, its holdback or release, then its draw, guarantee and recovery lines
     to its commission (`settled`: the ledger's earlier settlement lines, which hold the balances), then
-    the manual adjustments entered for it (outside the holdback and draw rules)."""
+    the manual adjustments entered for it (outside the holdback and draw rules); last, on a carry-forward
+    plan, a negative total carried forward, and a negative balance carried earlier recovered."""
     from salesplan_widgets.model.manual import manual_lines
 
     lines = payments.lines
@@ -331,10 +333,37 @@ def settle(
     payments = _draws(section, payments, settled)
     teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     extra = manual_lines(manual, payments.period, teams, payments.currency)
-    if extra.empty:
+    if len(extra):
+        lines = pd.concat([payments.lines, extra], ignore_index=True).sort_values(
+            ["team", "rep"], kind="stable"
+        )
+        payments = PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency,
+                                  payments.balances)  # fmt: skip
+    return _negative_totals(section, payments, settled)
+
+
+def _negative_totals(
+    section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame
+) -> PeriodPayments:
+    from salesplan_widgets.model.negative_balances import negative_balance, negative_lines
+
+    balance = negative_balance(settled)
+    balance = balance[balance != 0]
+    lines = payments.lines
+    total = lines.groupby(lines["rep"].astype(str), sort=False)["amount_minor"].sum()
+    reps = total.index[(total < 0).to_numpy()].union(balance.index)  # the few reps concerned
+    if reps.empty:
         return payments
-    lines = pd.concat([payments.lines, extra], ignore_index=True).sort_values(["team", "rep"], kind="stable")
-    return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, payments.balances)
+    total = total.reindex(reps, fill_value=0)
+    last = lines[lines["rep"].astype(str).isin(reps)].drop_duplicates("rep", keep="last")
+    teams = pd.Series(last["team"].to_numpy(), index=last["rep"].astype(str).to_numpy())
+    extra, balances = negative_lines(section, payments.period, total, balance, teams, payments.currency)
+    if len(extra):
+        lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True)
+        lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
+    if len(payments.balances):
+        balances = pd.concat([payments.balances, balances], ignore_index=True)
+    return PeriodPayments(payments.period, lines, payments.currency, balances)
 
 
 def _holdbacks(
@@ -465,6 +494,7 @@ def open_period_payments(
     settled = settlement_lines(ledger)
     ledger = commission_lines(ledger)
     first = fiscal_year_first(open_period, fiscal_year_start)
+    _same_measurement(section, [p for p in closed if p >= first], fiscal_year_start)
     before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
     # One run for the open period's fiscal year gives this year's owed months and the open statement;
     # closed periods of earlier years get a run per year.
@@ -487,6 +517,8 @@ def open_period_payments(
     )
     parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
     statements = _period_only(run, open_period)
+    if section.plans:  # a role plan measured by quarter (or year) pays at its end, not on account each month
+        statements = _without_plans(statements, mid_window_plans(section, open_period, fiscal_year_start))
     if parts and not (section.plans or section.assignments):
         # role plans take what was paid per plan and rep; their schedule is the one the ledger followed
         paid = fiscal_year_paid(pd.concat(parts, ignore_index=True), open_period, fiscal_year_start, currency)
@@ -504,6 +536,55 @@ def open_period_payments(
                                    currency, PERIOD_MONTHS[section.measurement], calendar, section)  # fmt: skip
     payments = period_payments(statements, adjustments, plan_version)
     return settle(section, payments, settled, clawbacks, manual, fiscal_year_start), statements
+
+
+def mid_window_plans(section: IncentivesSection, period: pd.Period, fiscal_year_start: int = 1) -> list[str]:
+    """Names of the role plans whose version in force in `period` measures a window `period` does not end
+    (a quarterly plan in the quarter's first two months): closing the month pays them nothing yet."""
+    names = []
+    for plan in section.plans:  # the workbook's few plans
+        rules = plan.in_force(str(pd.Period(period, "M")))
+        if rules is not None and not ends_a_measurement_period(period, rules.measurement, fiscal_year_start):
+            names.append(plan.name)
+    return names
+
+
+def _without_plans(statements: Statements, plans: list[str]) -> Statements:
+    """The statements without the lines and rep rows of `plans` (by name)."""
+    if not plans or "plan" not in statements.lines.columns:
+        return statements
+    return Statements(
+        lines=statements.lines[~statements.lines["plan"].isin(plans)].reset_index(drop=True),
+        reps=statements.reps[~statements.reps["plan"].isin(plans)].reset_index(drop=True),
+        rewards=statements.rewards,
+        currency=statements.currency,
+    )
+
+
+def _same_measurement(section: IncentivesSection, closed: list[pd.Period], fiscal_year_start: int) -> None:
+    """Refuse a plan whose `measurement` no longer fits the periods this fiscal year already closed (set to
+    quarterly in July after six monthly closes): the year would be re-measured by quarter and what was paid
+    restated. A change of measurement takes effect at a fiscal year's start, or as a role plan's version."""
+    paid_alone = [
+        p for p in closed if not ends_a_measurement_period(p, section.measurement, fiscal_year_start)
+    ]
+    if not paid_alone:
+        return
+    raise PlanError(
+        Problem(
+            file="plan.yaml",
+            column="incentives.measurement",
+            expected=_("the measurement this fiscal year's closed periods were paid by"),
+            found=_("{measurement}, but {period} was closed and paid on its own").format(
+                measurement=section.measurement, period=paid_alone[-1]
+            ),
+            fix=_(
+                "put the measurement back and change it at the start of the next fiscal year, or give the reps "
+                "a role plan (incentives.plans) whose version from the first month of a fiscal quarter says "
+                "measurement: {measurement}"
+            ).format(measurement=section.measurement),
+        )
+    )
 
 
 def _period_only(statements: Statements, period: pd.Period) -> Statements:

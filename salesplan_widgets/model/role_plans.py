@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from salesplan_widgets.errors import PlanError, Problem
+from salesplan_widgets.i18n import _
 from salesplan_widgets.model.commission import credit_sales
 from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
@@ -57,11 +59,62 @@ def plan_shares(section: IncentivesSection, reps: list[str], months: pd.PeriodIn
     return shares.assign(period=months[shares["month"].to_numpy()])[["plan", "period", "rep", "share"]]
 
 
-def _period_ends(measurement: str, first: pd.Period, period: pd.Period) -> list[pd.Period]:
-    """Last month of each measurement period of the year through `period` (the current one may be partial)."""
-    length = PERIOD_MONTHS[measurement]
-    upto = (period - first).n
-    return [first + min(t * length + length - 1, upto) for t in range(upto // length + 1)]
+def _period_ends(
+    rules_at: Callable[[str], IncentivesSection | None], first: pd.Period, period: pd.Period, plan: str = ""
+) -> list[pd.Period]:
+    """Last month of each measurement period of the year through `period` (the current one may be partial),
+    each as long as the version in force at its start measures (months before a plan's first version as
+    that version): a plan monthly to June and quarterly from July has six months, then Q3 and Q4. Windows
+    keep to the fiscal year's quarters; a version changing the measurement inside one is refused."""
+    months = pd.period_range(first, period, freq="M")
+    measured = [None if (r := rules_at(str(m))) is None else r.measurement for m in months]  # 12 at most
+    ends = []
+    t = 0
+    while t < len(months):  # over the year's few windows
+        measure = next((m for m in measured[t:] if m is not None), "monthly")
+        length = PERIOD_MONTHS[measure]
+        end = t // length * length + length - 1
+        if t % length:  # a version's measurement begins inside one of its own windows
+            raise PlanError(_mid_window(plan, months[t], first + (end - length + 1), first + end, measure))
+        for k in range(t + 1, min(end, len(months) - 1) + 1):  # a version starting inside the window
+            if measured[k] is not None and measured[k] != measure:
+                raise PlanError(_mid_window(plan, months[k], months[t], first + end, measured[k]))
+        ends.append(months[min(end, len(months) - 1)])
+        t = end + 1
+    return ends
+
+
+def _mid_window(plan: str, month: pd.Period, start: pd.Period, end: pd.Period, measurement: str) -> Problem:
+    return Problem(
+        file="plan.yaml",
+        column=f"incentives.plans[{plan}].versions[{month}].measurement",
+        expected=_("a change of measurement at the start of a measurement period"),
+        found=_("{measurement} from {month}, inside the period {start} to {end}").format(
+            measurement=measurement, month=month, start=start, end=end
+        ),
+        fix=_(
+            "make the version effective at the first month of a fiscal quarter (or year) both measurements "
+            "share, e.g. {next}"
+        ).format(next=end + 1),
+    )
+
+
+def measurement_problems(section: IncentivesSection, fiscal_year_start: int = 1) -> list[Problem]:
+    """Each role plan version that changes the measurement inside a measurement period of the version
+    before it or of its own (monthly to quarterly from August: which window would pay July to September?)."""
+    problems = []
+    for plan in section.plans:  # the workbook's few plans and versions
+        for before, after in zip(plan.versions, plan.versions[1:], strict=False):
+            if before.measurement == after.measurement:
+                continue
+            month = pd.Period(after.effective, "M")
+            first = fiscal_year_first(month, fiscal_year_start)
+            longer = max(PERIOD_MONTHS[before.measurement], PERIOD_MONTHS[after.measurement])
+            offset = (month - first).n
+            if offset % longer:
+                start = first + offset // longer * longer
+                problems.append(_mid_window(plan.id, month, start, start + longer - 1, after.measurement))
+    return problems
 
 
 def _carried(statements: Statements) -> pd.Series:
@@ -80,6 +133,7 @@ def owed_under_versions(
     all_periods: bool = False,
     paid_to_date: pd.Series | None = None,
     earned_to_date: pd.Series | None = None,
+    plan: str = "",
 ) -> Statements | None:
     """Statements of one plan whose rules depend on the month (`rules_at('YYYY-MM')`, None: not in force).
 
@@ -93,7 +147,7 @@ def owed_under_versions(
     current = rules_at(str(period))
     if current is None:
         return None
-    ends = _period_ends(current.measurement, first, period)
+    ends = _period_ends(rules_at, first, period, plan)
     versions = [rules_at(str(end)) for end in ends]
     pay = dict(currency=currency, fiscal_year_start=fiscal_year_start, share=share)
     if paid_to_date is not None and not all_periods:  # the ledger knows what was paid: owed for P only
@@ -256,6 +310,7 @@ def role_statements(
             all_periods=all_periods,
             paid_to_date=_of_plan(paid_to_date, plan),
             earned_to_date=_of_plan(earned_to_date, plan),
+            plan=plan,
         )
         if result is not None:
             parts.append(_with_version(result, section, plan))

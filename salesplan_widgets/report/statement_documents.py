@@ -34,6 +34,8 @@ from salesplan_widgets.model.ledger import (
 )
 from salesplan_widgets.model.manual import MANUAL, manual_rule
 from salesplan_widgets.model.measurement import measured_days, measured_months
+from salesplan_widgets.model.negative_balances import ACCOUNT as NEGATIVE
+from salesplan_widgets.model.negative_balances import negative_rules
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
@@ -176,7 +178,8 @@ def _labels() -> dict[str, str]:
 
 def account_labels() -> dict[str, str]:
     """What each balance the ledger carries for a rep is called, in the active language."""
-    return {DRAW: _("Draw balance to recover"), HOLDBACK: _("Commission held back, to be released")}
+    return {DRAW: _("Draw balance to recover"), HOLDBACK: _("Commission held back, to be released"),
+            NEGATIVE: _("Negative balance to recover from later commission")}  # fmt: skip
 
 
 def _balance_rows(balances: pd.DataFrame, currency: str, digits: int) -> list[tuple[str, str, str]]:
@@ -386,7 +389,7 @@ def write_statement_documents(
             lines = payments.lines.copy()
             own = lines["kind"] != ADJUSTMENT
             lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
-            by_kind = draw_rules() | holdback_rules()  # stored by kind: render in this language
+            by_kind = draw_rules() | holdback_rules() | negative_rules()  # stored by kind: in this language
             settling = lines["kind"].isin(list(by_kind))
             lines.loc[settling, "rule"] = lines.loc[settling, "kind"].map(by_kind)
             manual = lines["kind"] == MANUAL

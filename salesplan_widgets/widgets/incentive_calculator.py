@@ -949,6 +949,14 @@ class IncentiveCalculator(widgets.VBox):
             return _("{reason}, approved by {approver}").format(
                 reason=line["note"], approver=line["approver"]
             )
+        if kind == "negative_carried":
+            return _("the period's lines add up to {base}: paid 0, negative balance now {balance}").format(
+                base=money(base), balance=money(reference)
+            )
+        if kind == "negative_recovery":
+            return _(
+                "{amount} of the negative balance recovered from {base}; negative balance now {balance}"
+            ).format(amount=money(-amount), base=money(base), balance=money(reference))
         return _("adjustment of {amount}").format(amount=money(amount))
 
     def _show_leaderboard(self) -> None:

@@ -255,7 +255,9 @@ def _hierarchy_problems(workbook: Workbook, cube: pd.DataFrame, reps: set[str]) 
 def incentive_problems(workbook: Workbook, cube: pd.DataFrame) -> list[Problem]:
     """What the incentive plan names that the data does not hold: a manager or team of `hierarchy`, the rep
     of a draw or of a manual adjustment, receipts for a plan paying on cash collected, an account column
-    for crediting new accounts to their winner. `run` and `validate` refuse with this one function."""
+    for crediting new accounts to their winner; a role plan version changing the measurement inside a
+    measurement period. `run` and `validate` refuse with this one function."""
+    from salesplan_widgets.model.role_plans import measurement_problems
     from salesplan_widgets.workbook.adjustments import ADJUSTMENTS, read_adjustments
 
     section = workbook.plan.incentives
@@ -286,6 +288,7 @@ def incentive_problems(workbook: Workbook, cube: pd.DataFrame) -> list[Problem]:
             )
         )
     problems += _outsider_names(workbook, section)
+    problems += measurement_problems(section, workbook.plan.calendar.fiscal_year_start)
     winner = section.account_winner
     if winner is not None and winner.months and "account" not in workbook.plan.sources.sales.columns:
         problems.append(

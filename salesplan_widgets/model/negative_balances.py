@@ -1,0 +1,113 @@
+"""Negative totals under `negative: carry_forward`: never paid back at once, carried and recovered later.
+
+A period's lines for a rep (its own commission, prior-period adjustments, clawbacks, holdback, draw and manual
+lines) can add up to less than zero: a return after its month was paid, a clawed-back deal, a manual
+recovery larger than the period earned. On a carry-forward plan the rep is then paid 0, not asked for money:
+a `negative_carried` line brings the total to 0 and the shortfall becomes the rep's negative balance; later
+periods recover it from their positive totals (a `negative_recovery` line, at most what the period pays),
+until it is cleared. On a clawback plan a negative total is paid back at once, as before. The balance is the
+ledger's sum of these lines (like a draw's), never a separate store, and it does not lapse at a fiscal
+year's end. Which rule holds is the rep's plan in force at the period's last day (a role plan's version, or
+the section's own). Pure: frames in, frames out; money in integer minor units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from salesplan_widgets.i18n import _, minor_unit
+from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
+from salesplan_widgets.schema.incentives import IncentivesSection
+
+NEGATIVE_CARRIED, NEGATIVE_RECOVERY = "negative_carried", "negative_recovery"
+KINDS = (NEGATIVE_CARRIED, NEGATIVE_RECOVERY)
+ACCOUNT = "negative"  # the balances' account name
+BALANCE_COLUMNS = ["rep", "account", "before_minor", "after_minor"]
+
+
+def negative_rules() -> dict[str, str]:
+    """Each line's statement text in the active language (kinds are stored, so any language renders)."""
+    return {
+        NEGATIVE_CARRIED: _(
+            "Negative total carried forward: not paid back now, recovered from later commission"
+        ),
+        NEGATIVE_RECOVERY: _(
+            "Negative balance recovered: carried from an earlier period, taken from this pay"
+        ),
+    }
+
+
+def negative_balance(settled: pd.DataFrame) -> pd.Series:
+    """Per rep, the negative total still to recover (minor units, positive): the sum of these lines."""
+    if settled.empty or "kind" not in settled.columns:
+        return pd.Series(dtype=np.int64, name="balance")
+    lines = settled[settled["kind"].isin(KINDS)]
+    return lines.groupby(lines["rep"].astype(str))["amount_minor"].sum().astype(np.int64).rename("balance")
+
+
+def carries_negative(section: IncentivesSection, reps: pd.Index, period: pd.Period) -> pd.Series:
+    """Per rep, whether their plan on the period's last day carries a negative total forward."""
+    last_day = pd.Period(period, "M").end_time.date()
+    carry = pd.Series(section.negative == "carry_forward", index=reps, dtype=bool)
+    for a in section.assignments:  # the plan's few assignments
+        on = (a.start is None or a.start <= last_day) and (a.end is None or a.end >= last_day)
+        if on and a.rep in carry.index:
+            rules = section.rules_in_force(a.plan, str(pd.Period(period, "M")))
+            if rules is not None:
+                carry[a.rep] = rules.negative == "carry_forward"
+    return carry
+
+
+def negative_lines(
+    section: IncentivesSection,
+    period: pd.Period,
+    total: pd.Series,
+    balance: pd.Series,
+    teams: pd.Series,
+    currency: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's carried and recovered lines, and each rep's negative balance before and after.
+
+    `total` is each rep's pay this period before these lines (minor units), `balance` their negative balance
+    from the ledger. Carried = max(−total, 0) where the plan carries forward; recovered = min(balance,
+    max(total, 0)), whatever the plan now says (a balance carried earlier is still owed).
+    """
+    reps = pd.Index(total.index.astype(str)).union(balance[balance != 0].index.astype(str)).unique()
+    if reps.empty:
+        return no_lines(), pd.DataFrame(columns=BALANCE_COLUMNS)
+    paid = pd.Series(total.to_numpy(), index=total.index.astype(str)).reindex(reps, fill_value=0)
+    before = pd.Series(balance.to_numpy(), index=balance.index.astype(str)).reindex(reps, fill_value=0)
+    paid, before = paid.astype(np.int64), before.astype(np.int64)
+    carry = carries_negative(section, reps, period)
+    carried = (-paid).clip(lower=0).where(carry, 0)
+    recovered = np.minimum(before.clip(lower=0), paid.clip(lower=0))
+    after = before + carried - recovered
+    rules = negative_rules()
+    digits = minor_unit(currency)
+    frames = []
+    for kind, amount in ((NEGATIVE_CARRIED, carried), (NEGATIVE_RECOVERY, -recovered)):
+        chosen = amount[amount != 0]
+        frames.append(
+            ledger_lines(
+                kind,
+                period=period,
+                rep=chosen.index.to_numpy(),
+                team=teams.reindex(chosen.index).fillna("all").astype(str).to_numpy(),
+                rule=rules[kind],
+                base=paid[chosen.index].to_numpy() / 10**digits,  # the period's total it is measured on
+                reference=after[chosen.index].to_numpy() / 10**digits,  # the negative balance after it
+                amount_minor=chosen.to_numpy(dtype=np.int64),
+            )
+        )
+    lines = pd.concat([f for f in frames if len(f)] or [no_lines()], ignore_index=True)
+    shown = (before != 0) | (after != 0)  # on every statement until cleared
+    balances = pd.DataFrame(
+        {
+            "rep": reps[shown.to_numpy()],
+            "account": ACCOUNT,
+            "before_minor": before[shown].to_numpy(dtype=np.int64),
+            "after_minor": after[shown].to_numpy(dtype=np.int64),
+        }
+    )
+    return lines, balances
