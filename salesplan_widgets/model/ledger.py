@@ -342,6 +342,19 @@ def settle(
     return _negative_totals(section, payments, settled)
 
 
+def _settled(payments: PeriodPayments, extra: pd.DataFrame, balances: pd.DataFrame) -> PeriodPayments:
+    """The payments with a settling rule's `extra` lines (by team and rep, as statements list them) and its
+    `balances` added to those already carried."""
+    lines = payments.lines
+    if len(extra):  # (an empty frame would turn the period columns into objects)
+        lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True).sort_values(
+            ["team", "rep"], kind="stable"
+        )
+    if len(payments.balances):
+        balances = pd.concat([payments.balances, balances], ignore_index=True)
+    return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, balances)
+
+
 def _negative_totals(
     section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame
 ) -> PeriodPayments:
@@ -357,13 +370,9 @@ def _negative_totals(
     total = total.reindex(reps, fill_value=0)
     last = lines[lines["rep"].astype(str).isin(reps)].drop_duplicates("rep", keep="last")
     teams = pd.Series(last["team"].to_numpy(), index=last["rep"].astype(str).to_numpy())
-    extra, balances = negative_lines(section, payments.period, total, balance, teams, payments.currency)
-    if len(extra):
-        lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True)
-        lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
-    if len(payments.balances):
-        balances = pd.concat([payments.balances, balances], ignore_index=True)
-    return PeriodPayments(payments.period, lines, payments.currency, balances)
+    return _settled(
+        payments, *negative_lines(section, payments.period, total, balance, teams, payments.currency)
+    )
 
 
 def _holdbacks(
@@ -384,15 +393,9 @@ def _holdbacks(
     commission = lines.groupby("rep")["amount_minor"].sum()
     teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     leavers = leavers_by(section.relief, payments.period)
-    extra, balances = holdback_lines(
+    return _settled(payments, *holdback_lines(
         rule, payments.period, commission, balance, leavers, teams, payments.currency, fiscal_year_start
-    )
-    if len(extra):  # (an empty frame would turn the period columns into objects)
-        lines = pd.concat([lines, extra], ignore_index=True).sort_values(["team", "rep"], kind="stable")
-    balances = (
-        pd.concat([payments.balances, balances], ignore_index=True) if len(payments.balances) else balances
-    )
-    return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, balances)
+    ))  # fmt: skip
 
 
 def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
@@ -404,15 +407,9 @@ def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.Dat
     lines = payments.lines
     commission = lines.groupby("rep")["amount_minor"].sum()
     teams = lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
-    extra, balances = draw_lines(
+    return _settled(payments, *draw_lines(
         draws, payments.period, commission, draw_balance(settled), teams, payments.currency
-    )
-    if len(extra):
-        lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True)
-        lines = lines.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
-    if len(payments.balances):
-        balances = pd.concat([payments.balances, balances], ignore_index=True)
-    return PeriodPayments(payments.period, lines, payments.currency, balances)
+    ))  # fmt: skip
 
 
 def owed_schedule(
