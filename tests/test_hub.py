@@ -202,11 +202,16 @@ def test_rep_reads_their_own_closed_statement_and_never_another_reps(hub: Hub, s
 def test_the_statements_page_is_titled_for_who_reads_it(hub: Hub, signed_in) -> None:
     for user, title in (("rex", "My commission statements"), ("mia", "My team's commission statements"),
                         ("fei", "Commission statements")):  # fmt: skip
-        page = signed_in(user)
-        _dashboard(
-            page, hub.url + f"/user/{user}/voila/render/statements.ipynb", ".salesplan-statements iframe"
-        )
-        assert page.inner_text(".salesplan-statements h3") == title, user
+        page = signed_in(
+            user
+        ).context.new_page()  # a tab of its own: the signed-in page stays where it landed
+        try:
+            _dashboard(
+                page, hub.url + f"/user/{user}/voila/render/statements.ipynb", ".salesplan-statements iframe"
+            )
+            assert page.inner_text(".salesplan-statements h3") == title, user
+        finally:
+            page.close()
 
 
 def test_rep_address_edited_to_another_rep_shows_not_permitted_and_never_their_numbers(
