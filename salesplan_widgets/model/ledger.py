@@ -332,25 +332,23 @@ def settle(
     payments = _holdbacks(section, payments, settled, fiscal_year_start)
     payments = _draws(section, payments, settled)
     teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
-    extra = manual_lines(manual, payments.period, teams, payments.currency)
-    if len(extra):
-        lines = pd.concat([payments.lines, extra], ignore_index=True).sort_values(
-            ["team", "rep"], kind="stable"
-        )
-        payments = PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency,
-                                  payments.balances)  # fmt: skip
+    payments = _settled(payments, manual_lines(manual, payments.period, teams, payments.currency))
     return _negative_totals(section, payments, settled)
 
 
-def _settled(payments: PeriodPayments, extra: pd.DataFrame, balances: pd.DataFrame) -> PeriodPayments:
+def _settled(
+    payments: PeriodPayments, extra: pd.DataFrame, balances: pd.DataFrame | None = None
+) -> PeriodPayments:
     """The payments with a settling rule's `extra` lines (by team and rep, as statements list them) and its
-    `balances` added to those already carried."""
+    `balances` (None: a rule that carries none, as manual lines) added to those already carried."""
     lines = payments.lines
     if len(extra):  # (an empty frame would turn the period columns into objects)
         lines = pd.concat([lines, extra[COLUMNS]], ignore_index=True).sort_values(
             ["team", "rep"], kind="stable"
         )
-    if len(payments.balances):
+    if balances is None:
+        balances = payments.balances
+    elif len(payments.balances):
         balances = pd.concat([payments.balances, balances], ignore_index=True)
     return PeriodPayments(payments.period, lines.reset_index(drop=True), payments.currency, balances)
 
