@@ -478,6 +478,12 @@ def _rewards(section: IncentivesSection, reps: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def no_quotas() -> pd.DataFrame:
+    """A quota table with no rows: no rep has a quota (a plan paying on sales alone, or a workbook with no
+    sales yet)."""
+    return pd.DataFrame({"period": pd.PeriodIndex([], freq="M"), "rep": [], "team": [], "target": []})
+
+
 def provisional_quotas(cube: pd.DataFrame, growth: float = 0.1) -> pd.DataFrame:
     """Stand-in quotas until the task splitter writes targets: same month last year × (1 + growth).
 
@@ -486,7 +492,7 @@ def provisional_quotas(cube: pd.DataFrame, growth: float = 0.1) -> pd.DataFrame:
     """
     monthly = cube.groupby(["period", "rep", "team"], observed=True, as_index=False)["actual"].sum()
     if monthly.empty:
-        return pd.DataFrame({"period": pd.PeriodIndex([], freq="M"), "rep": [], "team": [], "target": []})
+        return no_quotas()
     periods = pd.period_range(monthly["period"].min() + 12, monthly["period"].max() + 12, freq="M")
     latest_team = monthly.sort_values("period").drop_duplicates("rep", keep="last")[["rep", "team"]]
     grid = pd.MultiIndex.from_product([periods, latest_team["rep"]], names=["period", "rep"]).to_frame(

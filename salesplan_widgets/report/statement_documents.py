@@ -191,10 +191,26 @@ def _balance_rows(balances: pd.DataFrame, currency: str, digits: int) -> list[tu
     ]  # fmt: skip
 
 
-def _counted(measured: tuple[dt.date, dt.date]) -> str:
-    """Which days of sales and quota a statement's performance figures count, in the active language."""
+def _counted(measured: tuple[dt.date, dt.date], quota: bool = True) -> str:
+    """Which days of sales (and quota) a statement's performance figures count, in the active language."""
     start, end = (fmt_date(day) for day in measured)
+    if not quota:
+        return _("Sales from {start} to {end}").format(start=start, end=end)
     return _("Sales and quota from {start} to {end}").format(start=start, end=end)
+
+
+def _performance(summary: pd.Series) -> list[tuple[str, float | str, str]]:
+    """A statement's performance rows (label, value, money/percent/text): sales, quota and attainment, or
+    for a rep without a quota (a plan paying on sales alone) the sales and "no quota", not a 0% that would
+    read as a failure."""
+    sales, quota = float(summary["sales"]), float(summary["quota"])
+    if quota <= 0:
+        return [(_("Sales"), sales, "money"), (_("Quota"), _("none set"), "text")]
+    return [
+        (_("Sales"), sales, "money"),
+        (_("Quota"), quota, "money"),
+        (_("Attainment"), float(summary["attainment"]), "percent"),
+    ]
 
 
 def _render_html(
@@ -230,13 +246,11 @@ def _render_html(
     )
     facts = ""
     if summary is not None:
-        items = [
-            (_("Sales"), fmt_money(float(summary["sales"]), currency)),
-            (_("Quota"), fmt_money(float(summary["quota"]), currency)),
-            (_("Attainment"), fmt_percent(float(summary["attainment"]), decimals=1)),
-        ]
+        shown = {"money": lambda v: fmt_money(v, currency), "percent": lambda v: fmt_percent(v, decimals=1)}
+        items = [(k, shown.get(kind, str)(v)) for k, v, kind in _performance(summary)]
         facts = "".join(f"<tr><td>{escape(k)}</td><td class='num'>{escape(v)}</td></tr>" for k, v in items)
-        window = f"<p class='note'>{escape(_counted(measured))}</p>" if measured is not None else ""
+        quota = float(summary["quota"]) > 0
+        window = f"<p class='note'>{escape(_counted(measured, quota))}</p>" if measured is not None else ""
         facts = f"<h2>{label['performance']}</h2>{window}<table>{facts}</table>"
     adjust = ""
     if len(adjustments):
@@ -342,14 +356,12 @@ def _write_excel(
         sheet.column_dimensions[column].width = width
     if summary is not None:  # the HTML page's performance, on a sheet of its own: the first stays the lines
         facts = book.create_sheet(_("Performance"))
-        facts.append([_("Sales"), float(summary["sales"])])
-        facts.append([_("Quota"), float(summary["quota"])])
-        facts.append([_("Attainment"), float(summary["attainment"])])
-        facts["B1"].number_format = facts["B2"].number_format = money
-        facts["B3"].number_format = "0.0%"
+        for label, value, kind in _performance(summary):
+            facts.append([label, value])
+            facts.cell(facts.max_row, 2).number_format = {"money": money, "percent": "0.0%"}.get(kind, "@")
         if measured is not None:
             facts.append([])
-            facts.append([_counted(measured)])
+            facts.append([_counted(measured, float(summary["quota"]) > 0)])
         facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 18
     with atomic_path(path) as tmp:
         book.save(tmp)

@@ -20,7 +20,8 @@ from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.estimator import plan_cost
 from salesplan_widgets.model.ledger import PeriodPayments
-from salesplan_widgets.model.statements import Statements, payout_statements, provisional_quotas
+from salesplan_widgets.model.quota_rules import quota_rules
+from salesplan_widgets.model.statements import Statements, no_quotas, payout_statements, provisional_quotas
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.atomic import atomic_path
 from salesplan_widgets.workbook.workbook import TABLES_DIR, Workbook
@@ -152,18 +153,22 @@ def load_quotas(workbook: Workbook, allow_provisional: bool = False) -> Quotas:
         keys = ["period", "rep", *(["team"] if "team" in targets.columns else [])]
         table = targets.groupby(keys, as_index=False, observed=True)["target"].sum()
         return Quotas(table=table, provisional=False)
+    section = incentives_of(workbook)
+    reading = quota_rules(section)
+    if not reading:  # the plan pays on sales alone: no quota, none to invent
+        return Quotas(table=no_quotas(), provisional=False)
     if not allow_provisional:
         raise InputError(
             Problem(
                 file=str(workbook.path / TABLES_DIR / f"{TARGETS}.csv"),
                 expected=_("a targets table (quota per period and rep)"),
+                found=_("none, and the plan pays on attainment: {keys}").format(keys=", ".join(reading[:3])),
                 fix=_(
                     "split the goal with the task splitter, or write tables/targets.csv with period, rep, target"
                 ),
             )
         )
-    growth = incentives_of(workbook).provisional_growth
-    return Quotas(table=provisional_quotas(workbook.cube(), growth), provisional=True)
+    return Quotas(table=provisional_quotas(workbook.cube(), section.provisional_growth), provisional=True)
 
 
 def period_statements(
