@@ -137,7 +137,7 @@ class Quotas:
 
 def load_quotas(workbook: Workbook, allow_provisional: bool = False) -> Quotas:
     """Quota per period and rep from the targets version in force for each month (re-plans included);
-    without any targets, provisional quotas if allowed."""
+    without any targets, provisional quotas if allowed, else none for a plan paying on sales alone."""
     from salesplan_widgets.workbook.versions import targets_in_force
 
     targets = targets_in_force(workbook)
@@ -154,21 +154,21 @@ def load_quotas(workbook: Workbook, allow_provisional: bool = False) -> Quotas:
         table = targets.groupby(keys, as_index=False, observed=True)["target"].sum()
         return Quotas(table=table, provisional=False)
     section = incentives_of(workbook)
+    if allow_provisional:  # previews (calculator, report): attainment on stand-in quotas
+        return Quotas(table=provisional_quotas(workbook.cube(), section.provisional_growth), provisional=True)
     reading = quota_rules(section)
     if not reading:  # the plan pays on sales alone: no quota, none to invent
         return Quotas(table=no_quotas(), provisional=False)
-    if not allow_provisional:
-        raise InputError(
-            Problem(
-                file=str(workbook.path / TABLES_DIR / f"{TARGETS}.csv"),
-                expected=_("a targets table (quota per period and rep)"),
-                found=_("none, and the plan pays on attainment: {keys}").format(keys=", ".join(reading[:3])),
-                fix=_(
-                    "split the goal with the task splitter, or write tables/targets.csv with period, rep, target"
-                ),
-            )
+    raise InputError(
+        Problem(
+            file=str(workbook.path / TABLES_DIR / f"{TARGETS}.csv"),
+            expected=_("a targets table (quota per period and rep)"),
+            found=_("none, and the plan pays on attainment: {keys}").format(keys=", ".join(reading[:3])),
+            fix=_(
+                "split the goal with the task splitter, or write tables/targets.csv with period, rep, target"
+            ),
         )
-    return Quotas(table=provisional_quotas(workbook.cube(), section.provisional_growth), provisional=True)
+    )
 
 
 def period_statements(
