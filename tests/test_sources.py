@@ -348,6 +348,22 @@ def test_duckdb_missing_table_lists_the_tables(tmp_path: Path) -> None:
     assert len(problems) == 1 and problems[0].found == "orders"
 
 
+def test_a_duckdb_view_is_a_source_like_a_table(tmp_path: Path) -> None:
+    """Analysts derive the amount (price × quantity) or join orders to their lines in a view."""
+    (tmp_path / "data").mkdir()
+    db = tmp_path / "data" / "erp.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute('CREATE TABLE lines ("日期" VARCHAR, price DOUBLE, qty INTEGER, "销售" VARCHAR)')
+        con.execute("INSERT INTO lines VALUES ('2026-01-05', 2.5, 4, 'Li'), ('soon', 1, 1, 'Li')")
+        con.execute('CREATE VIEW orders AS SELECT "日期", price * qty AS "金额", "销售" FROM lines')
+    before = db.stat().st_mtime_ns
+    problems = problems_of(tmp_path, SalesSource(path="data/erp.duckdb", table="orders", columns=COLUMNS))
+    assert [(p.row, p.column, p.found) for p in problems] == [(2, "日期", "soon")]
+    missing = problems_of(tmp_path, SalesSource(path="data/erp.duckdb", table="sales", columns=COLUMNS))
+    assert [p.found for p in missing] == ["lines, orders"]
+    assert db.stat().st_mtime_ns == before
+
+
 def test_column_names_with_quotes_and_spaces_are_safe(tmp_path: Path) -> None:
     write_csv(tmp_path, 'order date,"amount ""net""",rep name\n2026-01-05,x,Li\n')
     source = SalesSource(

@@ -75,7 +75,7 @@ class Source(PlanModel):
     format: Literal["csv", "excel", "parquet", "duckdb"] | None = Field(
         None, description="File format; inferred from the suffix when omitted."
     )
-    table: str | None = Field(None, description="Table name, for a DuckDB database file.")
+    table: str | None = Field(None, description="Table or view name, for a DuckDB database file.")
     sheet: str | None = Field(None, description="Worksheet name, for an Excel file (default: the first).")
     header_row: int = Field(
         1,

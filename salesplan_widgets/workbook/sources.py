@@ -402,9 +402,11 @@ def _open_duckdb_table(con: duckdb.DuckDBPyConnection, source: Source, path: Pat
                 fix=_("check the path, and close any program writing to the database"),
             )
         ) from None
+    # a view is read like a table: analysts join orders and order lines, or derive the amount, in one
     tables = con.sql(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'salesplan_source' "
-        "ORDER BY schema_name, table_name"
+        "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
+        "WHERE database_name = 'salesplan_source' AND NOT internal ORDER BY 1, 2"
     ).fetchall()
     names = [t if s == "main" else f"{s}.{t}" for s, t in tables]
     wanted = source.table or (names[0] if len(names) == 1 else None)
@@ -413,8 +415,8 @@ def _open_duckdb_table(con: duckdb.DuckDBPyConnection, source: Source, path: Pat
             Problem(
                 file=source.path,
                 column=None,
-                expected=_("a table named {table}").format(table=source.table or "?"),
-                found=", ".join(names) or _("no tables"),
+                expected=_("a table or view named {table}").format(table=source.table or "?"),
+                found=", ".join(names) or _("no tables or views"),
                 fix=_("set the source's table in plan.yaml to one of these"),
             )
         )
