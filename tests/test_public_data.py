@@ -12,6 +12,7 @@ the CSV files.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -155,3 +156,36 @@ def test_four_months_are_paid_and_closed_as_computed_by_hand(northwind):
     counts = paid["component"].value_counts()
     assert (counts["deal_kicker"], counts["new_logo"], counts["team_override"]) == (large, new, 4)
     assert large == 6 and new == 1
+
+
+def test_a_goal_set_on_the_real_history_is_split_into_every_active_reps_months(northwind, tmp_path):
+    """The goal wizard forecasts the next year from 23 months of real history; a 5% stretch, named and
+    reasoned, is saved and the task splitter shares it over reps and months."""
+    from salesplan_widgets.widgets.goal_wizard import GoalWizard
+    from salesplan_widgets.widgets.task_splitter import TaskSplitter
+
+    folder = tmp_path / "wb"
+    shutil.copytree(northwind, folder, ignore=shutil.ignore_patterns("reports", "ledger", ".cache"))
+    wizard = GoalWizard(open_workbook(folder))
+    wizard.method, wizard.stretch = "stretch", 0.05
+    wizard.name = "Grow Northwind's revenue by 5% over the trend"
+    wizard.rationale = "Two new reps ramp up; the large customers' orders keep growing"
+    wizard.business_objective = "Keep our share of the European food import market"
+    wizard.override_reason = "23 months of history: the forecast's range is wide, the stretch is deliberate"
+    baseline = wizard.result["baseline"]
+    assert wizard.save(), wizard.status
+    goal = open_workbook(folder).plan.goal
+    assert goal.target == pytest.approx(baseline * 1.05, abs=0.01)
+
+    splitter = TaskSplitter(open_workbook(folder))
+    splitter.set_levels(
+        [{"dimension": "rep", "method": "historical"}, {"dimension": "period", "method": "seasonality"}]
+    )
+    assert splitter.save()
+    targets = pd.read_csv(folder / "tables" / "targets.csv")
+    assert targets["target"].sum() == pytest.approx(goal.target, abs=0.01)
+    lines = hand_lines()
+    recent = set(lines.loc[lines["date"] >= lines["date"].max() - pd.Timedelta(days=365), "rep"])
+    months = targets.groupby("rep")["period"].nunique()
+    assert set(months.index) == recent and (months == 12).all()
+    assert (targets["target"] >= 0).all()
