@@ -12,6 +12,7 @@ the CSV files.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pandas as pd
 import pytest
 
 from salesplan_widgets.cli import main
+from salesplan_widgets.i18n import fmt_percent
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.ledger import read_ledger
 
@@ -60,9 +62,9 @@ def hand_lines() -> pd.DataFrame:
     """The order lines joined by hand in pandas, as the view defines them."""
     orders = pd.read_csv(DATA / "orders.csv")
     employees = pd.read_csv(DATA / "employees.csv", dtype={"reportsTo": str})
-    lines = (
-        pd.read_csv(DATA / "order-details.csv").merge(orders, on="orderID").merge(employees, on="employeeID")
-    )
+    products = pd.read_csv(DATA / "products.csv").merge(pd.read_csv(DATA / "categories.csv"), on="categoryID")
+    lines = pd.read_csv(DATA / "order-details.csv").merge(orders, on="orderID")
+    lines = lines.merge(employees, on="employeeID").merge(products, on="productID")
     lines["date"] = pd.to_datetime(lines["orderDate"]).dt.normalize()
     lines["month"] = lines["date"].dt.to_period("M")
     lines["amount"] = lines["unitPrice"] * lines["quantity"] * (1 - lines["discount"])
@@ -134,7 +136,40 @@ def test_the_period_report_is_written_by_papermill_from_the_real_data(northwind)
     month = lines[lines["month"] == pd.Period("1998-04", "M")]
     assert metrics["actual"] == pytest.approx(month["amount"].sum(), abs=0.01)
     assert metrics["active_reps"] == month["rep"].nunique() == 9
-    assert (report / "sales_overview.html").stat().st_size > 0
+    # the mix by country (21: the seven largest and the others as one row) and by category (8, all shown)
+    rows = re.findall(
+        r'<tr><td>([^<]+)</td><td class="num">[^<]+</td><td class="num">([^<]+)</td></tr>',
+        (report / "sales_overview.html").read_text(encoding="utf-8"),
+    )
+    ytd = lines[lines["date"].between("1998-01-01", "1998-04-30")]
+    countries = ytd.groupby("shipCountry")["amount"].sum().sort_values(ascending=False) / ytd["amount"].sum()
+    categories = (
+        ytd.groupby("categoryName")["amount"].sum().sort_values(ascending=False) / ytd["amount"].sum()
+    )
+    expected = [
+        *((c, s) for c, s in countries.iloc[:7].items()),
+        (f"Others ({len(countries) - 7})", countries.iloc[7:].sum()),
+        *categories.items(),
+    ]
+    assert rows == [(name, fmt_percent(share, decimals=1)) for name, share in expected]
+
+
+@pytest.mark.browser
+def test_the_report_tables_align_names_left_and_figures_right_in_a_browser(northwind, browser):
+    """JupyterLab's own page style right-aligns every table cell; the report's names still read left."""
+    page_file = northwind / "reports" / "1998-04" / "sales_overview.html"
+    if not page_file.exists():
+        assert main(["run", str(northwind), "--period", "1998-04"]) == 0
+    page = browser.new_page()
+    try:
+        page.goto(page_file.as_uri())
+        align = page.evaluate(
+            """() => [...document.querySelectorAll('table.salesplan-table tr')].slice(1, 2).flatMap(
+                 row => [...row.cells].map(cell => getComputedStyle(cell).textAlign))"""
+        )
+    finally:
+        page.close()
+    assert align == ["left", "right", "right"]  # country, year to date, share
 
 
 def test_four_months_are_paid_and_closed_as_computed_by_hand(northwind):

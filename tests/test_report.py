@@ -197,7 +197,7 @@ def test_overview_charts_are_inline_svg(demo_dir):
     overview = OverviewReport.open(demo_dir, PERIOD)
     assert str(overview.trend()).count("<svg") == 1
     assert str(overview.seasonality()).count("<svg") == 1
-    assert str(overview.mix()).count("<svg") == 2
+    assert str(overview.mix()).count("<svg") == 4  # segment, channel, territory, product line
 
 
 def test_the_locale_parameter_overrides_the_plan_language(demo_dir):

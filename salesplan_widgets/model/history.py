@@ -89,6 +89,16 @@ def mix(
     return out
 
 
+def largest(shares: pd.DataFrame, by: str, n: int, others: str) -> pd.DataFrame:
+    """The `n` − 1 largest members of a `mix` and the rest summed as one row named `others` (when more
+    than `n`): 21 countries or 77 products stay one readable chart."""
+    if len(shares) <= n:
+        return shares
+    rest = shares.iloc[n - 1 :]
+    tail = pd.DataFrame({by: [others], "actual": [rest["actual"].sum()], "share": [rest["share"].sum()]})
+    return pd.concat([shares.iloc[: n - 1].astype({by: object}), tail], ignore_index=True)
+
+
 @dataclass(frozen=True)
 class Headline:
     """The period's headline figures: the month, the fiscal year to date, and each against last year."""

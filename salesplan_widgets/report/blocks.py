@@ -15,6 +15,8 @@ from html import escape
 TITLE_CLASS = "salesplan-title"
 NOTICE_CLASS = "salesplan-sample-notice"
 
+# the table class is doubled so its alignment outranks JupyterLab's `:not(.jp-RenderedMarkdown)
+# .jp-RenderedHTMLCommon td`, which right-aligns every cell of a rendered output (names too)
 STYLE = """<style>
 .salesplan-section{margin:1.2em 0 0.6em 0;font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",
 "PingFang SC","Microsoft YaHei",sans-serif}
@@ -28,9 +30,9 @@ STYLE = """<style>
 .salesplan-card .value{font-size:1.35em;font-weight:600}
 .salesplan-card .note{color:#555;font-size:0.8em}
 .salesplan-table{border-collapse:collapse;margin:0.4em 0}
-table.salesplan-table th,table.salesplan-table td{padding:0.25em 0.8em;border-bottom:1px solid #eee;text-align:left}
+table.salesplan-table.salesplan-table th,table.salesplan-table.salesplan-table td{padding:0.25em 0.8em;border-bottom:1px solid #eee;text-align:left}
 .salesplan-table th{border-bottom:1px solid #bbb}
-table.salesplan-table .num{text-align:right;font-variant-numeric:tabular-nums}
+table.salesplan-table.salesplan-table .num{text-align:right;font-variant-numeric:tabular-nums}
 .salesplan-chart{max-width:100%;height:auto}
 .salesplan-row{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}
 .salesplan-row>div{flex:1 1 22em}

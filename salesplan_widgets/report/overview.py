@@ -19,6 +19,7 @@ from salesplan_widgets.model.history import (
     Headline,
     fiscal_year_start_period,
     headline,
+    largest,
     mix,
     seasonality,
     trend,
@@ -31,6 +32,7 @@ from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 TREND_MONTHS = 24
 TOP_ACCOUNTS = 10
+MIX_MEMBERS = 8  # a dimension with more members shows its 7 largest and the others as one bar
 
 
 def _growth(value: float | None) -> str:
@@ -122,7 +124,10 @@ class OverviewReport:
         return blocks.section(_("Seasonality"), blocks.figure(svg))
 
     def _mix_part(self, by: str, header: str, chart_title: str) -> blocks.Html:
-        shares = mix(self.cube, by, start=self.ytd_start, end=self.period)
+        cube = self.workbook.cube(by_product=True) if by == "product" else self.cube
+        shares = mix(cube, by, start=self.ytd_start, end=self.period)
+        others = _("Others ({n})").format(n=len(shares) - MIX_MEMBERS + 1)
+        shares = largest(shares, by, MIX_MEMBERS, others)
         rows = [
             (str(member), self._money(actual), fmt_percent(share, decimals=1))
             for member, actual, share in zip(shares[by], shares["actual"], shares["share"], strict=True)
@@ -131,19 +136,25 @@ class OverviewReport:
         return blocks.Html(f"{blocks.figure(charts.share_chart(shares, by, chart_title))}{table}")
 
     def mix(self) -> blocks.Html:
-        """Shares by segment and by channel, for the ones the sales data have (a note when neither)."""
+        """Shares by segment, channel, territory and product line, for the ones the sales data have (a note
+        when none)."""
         mapped = self.workbook.source().columns
         parts = [
             self._mix_part(dim, label, title)
             for dim, label, title in (
                 ("segment", _("Segment"), _("Share of year-to-date sales by segment")),
                 ("channel", _("Channel"), _("Share of year-to-date sales by channel")),
+                ("territory", _("Territory"), _("Share of year-to-date sales by territory")),
+                ("product", _("Product line"), _("Share of year-to-date sales by product line")),
             )
             if dim in mapped
         ]
         if not parts:
             return blocks.section(
-                _("Mix"), _("The sales data have no segment or channel column, so there is no mix to show.")
+                _("Mix"),
+                _(
+                    "The sales data have no segment, channel, territory or product column, so there is no mix to show."
+                ),
             )
         return blocks.section(_("Mix"), blocks.row(*parts))
 
