@@ -189,7 +189,8 @@ def test_rep_reads_their_own_closed_statement_and_never_another_reps(hub: Hub, s
     own, other = hub.rep_of("rex"), hub.rep_of("rob")
     url = hub.url + "/user/rex/voila/render/statements.ipynb"
     text = _dashboard(page, url, ".salesplan-statements iframe").replace("\xa0", " ")
-    assert f"2026-09 · {own} · Closed: final" in text
+    assert f"Sep 2026 · {own} · Closed: final" in text
+    assert "Closed by controller on " in text  # the status box names who closed it, from the extract's index
     document = page.frame_locator("iframe.salesplan-statement").locator("body").inner_text()
     assert f"Rep: {own}" in document and "Total for this period" in document
     assert page.get_attribute("a.salesplan-statement-xlsx", "download") == "statement-2026-09.en.xlsx"
