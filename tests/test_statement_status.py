@@ -266,6 +266,17 @@ def test_the_status_box_says_who_approved_and_who_closed_the_statement_and_on_wh
         "zh_CN": {"2026-01": f"由 {closed['by']} 于 {day[closed['at']]} 结账",
                   "2026-02": f"由 {approved['by']} 于 {day[approved['at']]} 批准"},
     }[locale]  # fmt: skip
+    import json
+
+    from salesplan_widgets.workbook.statement_extracts import STATEMENTS_INDEX
+
+    index = {e["period"]: e for e in json.loads((extracts["li"] / STATEMENTS_INDEX).read_text("utf-8"))}
+    assert (index["2026-01"]["closed_by"], index["2026-01"]["approved_by"]) == (
+        closed["by"],
+        closed["approved_by"],
+    )
+    assert (index["2026-01"]["closed_at"], index["2026-02"]["approved_at"]) == (closed["at"], approved["at"])
+    assert "closed_by" not in index["2026-02"]  # approved, not closed: no one closed it yet
     for user in ("li", "boss", "fin"):
         view = _page(extracts[user])
         for label, index in view.chooser.options:
@@ -294,3 +305,18 @@ def test_approving_and_closing_from_python_rewrite_the_documents_as_the_cli_does
     _says(folder, CLOSED)
     page, cell = _documents(folder, "Wang", "en")
     assert "Closed by Chen Jie on " in page and "Closed by Chen Jie on " in cell
+
+
+def test_a_statement_prepared_again_after_its_approval_is_signed_by_no_one(tmp_path):
+    from salesplan_widgets.workbook.ledger import approve_payments, read_ledger
+    from salesplan_widgets.workbook.payouts import write_payouts
+    from salesplan_widgets.workbook.statement_extracts import signatures
+
+    folder = make_workbook(tmp_path / "wb")
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")
+    approve_payments(open_workbook(folder), "2026-01", by="Zhou Min")
+    signed = signatures(read_ledger(open_workbook(folder)).journal)
+    assert signed["2026-01"]["approved_by"] == "Zhou Min" and "closed_by" not in signed["2026-01"]
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")  # prepared again: needs a new approval
+    assert signatures(read_ledger(open_workbook(folder)).journal) == {}
+    _says(folder, PREPARED)
