@@ -19,9 +19,11 @@ import json
 from pathlib import Path
 
 import ipywidgets as widgets
+import pandas as pd
 
 from salesplan_widgets.errors import SalesplanError
-from salesplan_widgets.i18n import _, fmt_money, fmt_month, get_locale, minor_unit
+from salesplan_widgets.i18n import _, fmt_money, get_locale, minor_unit
+from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.report.statement_documents import INTERIM, statement_status
 from salesplan_widgets.widgets.charts import html_table, message_box
 from salesplan_widgets.widgets.dashboard import Dashboard
@@ -61,8 +63,7 @@ def month_label(period: str, locale: str | None = None) -> str:
     (`salesplan payouts --period` takes a month), so any other text is shown as it is."""
     if not PERIOD_PATTERN.match(str(period)):
         return str(period)
-    year, month = str(period).split("-")
-    return fmt_month(int(year), int(month), locale)
+    return period_labels([pd.Period(str(period), "M")], locale)[0]
 
 
 def read_disputes_index(workbook: Workbook) -> list[dict]:
@@ -170,7 +171,8 @@ class StatementsView(Dashboard, widgets.VBox):
         self.add_class("salesplan-statements")
 
     def _option(self, entry: dict) -> str:
-        return f"{month_label(entry['period'], self.locale)} · {entry['rep']} · {statement_status(entry['status'])}"
+        month = month_label(entry["period"], self.locale)
+        return f"{month} · {entry['rep']} · {statement_status(entry['status'])}"
 
     def _first(self, period: str | None, rep: str | None) -> int:
         """The newest statement matching the address's period and rep, else the newest of all."""
@@ -206,8 +208,8 @@ class StatementsView(Dashboard, widgets.VBox):
         rows = [
             [
                 _("Not logged: expected {reason}").format(reason=m["reason"]) if m.get("reason") else sent,
-                month_label(m.get("period", ""), self.locale), str(m.get("rep", "")), str(m.get("line", "")), str(m.get("text", "")),
-                "", "",
+                month_label(m.get("period", ""), self.locale), str(m.get("rep", "")), str(m.get("line", "")),
+                str(m.get("text", "")), "", "",
             ]
             for m in inbox_disputes(self.inbox)
         ]  # fmt: skip
@@ -221,8 +223,8 @@ class StatementsView(Dashboard, widgets.VBox):
                 else ""
             )
             line = f"{d['line']} · {d['rule']} · {self._money(d['amount_minor'])}"
-            rows.append([dispute_status_label(d["status"]), month_label(d["period"], self.locale), d["rep"], line, d["question"],
-                         d["answer"], adjustment])  # fmt: skip
+            rows.append([dispute_status_label(d["status"]), month_label(d["period"], self.locale), d["rep"], line,
+                         d["question"], d["answer"], adjustment])  # fmt: skip
         if not rows:
             self.disputes.value = ""
             return
