@@ -320,7 +320,7 @@ def test_a_rep_disputes_a_statement_line_from_the_page_and_reads_the_answer_afte
     (adjustment,) = read_adjustments(open_workbook(hub.workbook)).to_dict("records")
     assert adjustment["period"] == "2026-12"  # the demo pays by quarter: the first open one after Q3
     text = _dashboard(page, url, ".salesplan-disputes").replace("\xa0", " ")
-    assert "Answered" in text and "Added: paid with Q4" in text and "CN¥120.00 in 2026-12" in text
+    assert "Answered" in text and "Added: paid with Q4" in text and "CN¥120.00 in Dec 2026" in text
     assert hub.rep_of("rob") not in text
 
 
