@@ -189,7 +189,8 @@ def test_rep_reads_their_own_closed_statement_and_never_another_reps(hub: Hub, s
     own, other = hub.rep_of("rex"), hub.rep_of("rob")
     url = hub.url + "/user/rex/voila/render/statements.ipynb"
     text = _dashboard(page, url, ".salesplan-statements iframe").replace("\xa0", " ")
-    assert f"2026-09 · {own} · Closed: final" in text
+    assert f"Sep 2026 · {own} · Closed: final" in text
+    assert "Closed by controller on " in text  # the status box names who closed it, from the extract's index
     document = page.frame_locator("iframe.salesplan-statement").locator("body").inner_text()
     assert f"Rep: {own}" in document and "Total for this period" in document
     assert page.get_attribute("a.salesplan-statement-xlsx", "download") == "statement-2026-09.en.xlsx"
@@ -319,7 +320,7 @@ def test_a_rep_disputes_a_statement_line_from_the_page_and_reads_the_answer_afte
     (adjustment,) = read_adjustments(open_workbook(hub.workbook)).to_dict("records")
     assert adjustment["period"] == "2026-12"  # the demo pays by quarter: the first open one after Q3
     text = _dashboard(page, url, ".salesplan-disputes").replace("\xa0", " ")
-    assert "Answered" in text and "Added: paid with Q4" in text and "CN¥120.00 in 2026-12" in text
+    assert "Answered" in text and "Added: paid with Q4" in text and "CN¥120.00 in Dec 2026" in text
     assert hub.rep_of("rob") not in text
 
 

@@ -169,8 +169,8 @@ def test_the_statements_dashboard_shows_the_chosen_statement_sandboxed_from_the_
     extract = publish(workbook, tmp_path / "state")["li"]
     view = scoped_dashboard(extract, "statements", "")
     assert [label.split(" · ")[:2] for label, _i in view.chooser.options] == [
-        ["2026-02", "Li"],
-        ["2026-01", "Li"],
+        ["Feb 2026", "Li"],  # months as the reader says them, newest first
+        ["Jan 2026", "Li"],
     ]
     assert "Prepared" in view.status.value and "may still change" in view.status.value
     assert 'sandbox=""' in view.document.value and "<script" not in view.document.value
@@ -218,7 +218,7 @@ def test_a_managers_statements_dashboard_narrows_to_a_rep_of_their_team(workbook
     view = scoped_dashboard(extract, "statements", "rep=Wang&period=2026-01")
     reps = {label.split(" · ")[1] for label, _i in view.chooser.options}
     assert reps == {"Li", "Wang"}
-    assert view.chooser.label.startswith("2026-01 · Wang")
+    assert view.chooser.label.startswith("Jan 2026 · Wang")
     assert "Rep: Wang" in view.document.value and "Rep: Li" not in view.document.value
 
 
@@ -310,7 +310,7 @@ def test_the_dispute_panel_and_the_answer_speak_the_plans_language(tmp_path):
     assert closed.dispute.button.description == "提出申诉" and not closed.dispute.button.disabled
     assert "对此结算单的某一行提出申诉" in closed.dispute.children[0].value
     assert "我的申诉" in closed.disputes.value and "已答复" in closed.disputes.value
-    assert "已补发" in closed.disputes.value and "2026-02 期 ¥50.00" in closed.disputes.value
+    assert "已补发" in closed.disputes.value and "2026年2月 期 ¥50.00" in closed.disputes.value
     assert "未结：等待答复" in closed.disputes.value and "还有一个问题" in closed.disputes.value
     assert "只能对已结账结算单的行提出申诉" in prepared.dispute.reason.value
     assert "申诉由结算单所属的销售代表通过 Hub 登录后提出" in outside.dispute.reason.value

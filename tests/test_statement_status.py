@@ -28,6 +28,10 @@ HEADLINES = {
     "zh_CN": {PREPARED: "已编制：等待财务批准，仍可能变动", APPROVED: "财务已批准，尚未结账：仍可能变动",
               CLOSED: "已结账：最终版本"},
 }  # fmt: skip
+MONTHS = {
+    "en": {"2026-01": "Jan 2026", "2026-02": "Feb 2026"},
+    "zh_CN": {"2026-01": "2026年1月", "2026-02": "2026年2月"},
+}
 
 
 def _documents(folder: Path, rep: str, locale: str) -> tuple[str, str]:
@@ -179,7 +183,7 @@ def test_the_page_and_the_document_it_shows_say_the_same_ledger_state(published)
     seen = {}
     for label, index in view.chooser.options:
         view.chooser.value = index
-        period = label.split(" · ")[0]
+        period = {v: k for k, v in MONTHS[locale].items()}[label.split(" · ")[0]]
         state = {"2026-01": CLOSED, "2026-02": APPROVED}[period]
         headline = HEADLINES[locale][state]
         assert headline in label and headline in view.status.value, (period, view.status.value)
@@ -218,11 +222,101 @@ def test_a_month_inside_a_quarter_is_interim_never_awaiting_an_approval_it_canno
         publish(folder, tmp_path / "state")["li"], "statements", "", inbox=tmp_path / "inbox"
     )
     states = {label.split(" · ")[0]: label.split(" · ")[2] for label, _i in view.chooser.options}
-    assert states == {"2026-01": INTERIM["zh_CN"], "2026-03": HEADLINES["zh_CN"][CLOSED]}
-    view.chooser.value = [i for label, i in view.chooser.options if label.startswith("2026-01")][0]
+    assert states == {"2026年1月": INTERIM["zh_CN"], "2026年3月": HEADLINES["zh_CN"][CLOSED]}
+    view.chooser.value = [i for label, i in view.chooser.options if label.startswith("2026年1月")][0]
     assert INTERIM["zh_CN"] in view.status.value and INTERIM["zh_CN"] in view.document.value
     assert view.dispute.button.disabled  # nothing to dispute on a statement that pays nothing itself
     assert (
         "期中结算单本身不支付任何款项：请在考核期最后一个月的结算单上对该行提出申诉。"
         in view.dispute.reason.value
     )
+
+
+def test_the_statements_page_names_each_month_as_its_reader_says_it_newest_first(published):
+    locale, _folder, extracts = published
+    months = MONTHS[locale]
+    view = _page(extracts["li"])
+    labels = [label for label, _i in view.chooser.options]
+    assert [label.split(" · ")[0] for label in labels] == [months["2026-02"], months["2026-01"]]
+    assert not any("2026-0" in label for label in labels)
+    disputes = unescape(view.disputes.value)  # the disputes table's statement column
+    assert f"<td>{months['2026-01']}</td>" in disputes and "2026-01" not in disputes
+    # the address still names a month by its key
+    chosen = _page(extracts["li"], "period=2026-01")
+    assert chosen.chooser.label.startswith(months["2026-01"])
+
+
+def _journal_event(folder: Path, period: str, event: str) -> dict:
+    from salesplan_widgets.workbook.ledger import read_ledger
+
+    journal = read_ledger(open_workbook(folder)).journal
+    rows = journal[(journal["period"].astype(str) == period) & (journal["event"] == event)]
+    return rows.iloc[-1].to_dict()
+
+
+def test_the_status_box_says_who_approved_and_who_closed_the_statement_and_on_which_day(published):
+    from salesplan_widgets.i18n import fmt_date
+
+    locale, folder, extracts = published
+    closed, approved = _journal_event(folder, "2026-01", CLOSED), _journal_event(folder, "2026-02", APPROVED)
+    day = {e["at"]: fmt_date(pd_date(e["at"]), locale) for e in (closed, approved)}
+    wording = {
+        "en": {"2026-01": f"Closed by {closed['by']} on {day[closed['at']]}; approved by {closed['approved_by']}",
+               "2026-02": f"Approved by {approved['by']} on {day[approved['at']]}"},
+        "zh_CN": {"2026-01": f"由 {closed['by']} 于 {day[closed['at']]} 结账",
+                  "2026-02": f"由 {approved['by']} 于 {day[approved['at']]} 批准"},
+    }[locale]  # fmt: skip
+    import json
+
+    from salesplan_widgets.workbook.statement_extracts import STATEMENTS_INDEX
+
+    index = {e["period"]: e for e in json.loads((extracts["li"] / STATEMENTS_INDEX).read_text("utf-8"))}
+    assert (index["2026-01"]["closed_by"], index["2026-01"]["approved_by"]) == (
+        closed["by"],
+        closed["approved_by"],
+    )
+    assert (index["2026-01"]["closed_at"], index["2026-02"]["approved_at"]) == (closed["at"], approved["at"])
+    assert "closed_by" not in index["2026-02"]  # approved, not closed: no one closed it yet
+    for user in ("li", "boss", "fin"):
+        view = _page(extracts[user])
+        for label, index in view.chooser.options:
+            view.chooser.value = index
+            period = {v: k for k, v in MONTHS[locale].items()}[label.split(" · ")[0]]
+            assert wording[period] in unescape(view.status.value), (user, period, view.status.value)
+
+
+def pd_date(stamp: str):
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(stamp).date()
+
+
+def test_approving_and_closing_from_python_rewrite_the_documents_as_the_cli_does(tmp_path):
+    from salesplan_widgets.workbook.ledger import approve_payments, close_period
+    from salesplan_widgets.workbook.payouts import write_payouts
+
+    folder = make_workbook(tmp_path / "wb")
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")
+    _says(folder, PREPARED)
+    approve_payments(open_workbook(folder), "2026-01", by="Zhou Min")  # an analyst's notebook
+    _says(folder, APPROVED)
+    assert "Approved by Zhou Min on " in _documents(folder, "Li", "en")[0]
+    close_period(open_workbook(folder), "2026-01", by="Chen Jie")
+    _says(folder, CLOSED)
+    page, cell = _documents(folder, "Wang", "en")
+    assert "Closed by Chen Jie on " in page and "Closed by Chen Jie on " in cell
+
+
+def test_a_statement_prepared_again_after_its_approval_is_signed_by_no_one(tmp_path):
+    from salesplan_widgets.workbook.ledger import approve_payments, read_ledger
+    from salesplan_widgets.workbook.payouts import write_payouts
+    from salesplan_widgets.workbook.statement_extracts import signatures
+
+    folder = make_workbook(tmp_path / "wb")
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")
+    approve_payments(open_workbook(folder), "2026-01", by="Zhou Min")
+    signed = signatures(read_ledger(open_workbook(folder)).journal)
+    assert signed["2026-01"]["approved_by"] == "Zhou Min" and "closed_by" not in signed["2026-01"]
+    write_payouts(open_workbook(folder), "2026-01", by="analyst")  # prepared again: needs a new approval
+    assert signatures(read_ledger(open_workbook(folder)).journal) == {}
+    _says(folder, PREPARED)

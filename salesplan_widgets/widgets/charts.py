@@ -71,6 +71,12 @@ def named_ticks(axis: Axis) -> list[str]:
     return [label for label in axis.scale.domain if axis.tick_labels.get(label, label) != ""]
 
 
+def page_heading(plan_name: str, title: str) -> str:
+    """A page's heading: the plan's name, a dash, the page's title (already in the reader's language), each
+    escaped; one wording for every workbook page."""
+    return f"<h2>{html.escape(plan_name)} — {html.escape(title)}</h2>"
+
+
 def static_sections(*parts: object) -> str:
     """Report parts (salesplan_widgets.report blocks) as one dashboard fragment with their CSS once.
 

@@ -49,6 +49,7 @@ from salesplan_widgets.schema.goal import GoalScope, GoalSection
 from salesplan_widgets.schema.goal import MarketInput as MarketSetting
 from salesplan_widgets.widgets.charts import (
     message_box,
+    page_heading,
     set_value_ticks,
     static_sections,
     thin_month_ticks,
@@ -185,9 +186,7 @@ class GoalWizard(widgets.VBox):
         self._build_chart()
         super().__init__(
             children=[
-                widgets.HTML(
-                    "<h2>" + html.escape(self.workbook.plan.name + " — " + _("Goal wizard")) + "</h2>"
-                ),
+                widgets.HTML(page_heading(self.workbook.plan.name, _("Goal wizard"))),
                 self.step_title,
                 self.pages,
                 widgets.HBox([self.back_button, self.next_button]),

@@ -58,7 +58,13 @@ from salesplan_widgets.model.simulation import (
 )
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
-from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
+from salesplan_widgets.widgets.charts import (
+    html_table,
+    message_box,
+    page_heading,
+    set_value_ticks,
+    static_sections,
+)
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
 from salesplan_widgets.workbook.atomic import files_stamp
 from salesplan_widgets.workbook.payouts import (
@@ -394,9 +400,7 @@ class IncentiveCalculator(widgets.VBox):
         notice = message_box(notices) if notices else ""
         super().__init__(
             children=[
-                widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — " + html.escape(_("Incentives")) + "</h2>"
-                ),
+                widgets.HTML(page_heading(self.workbook.plan.name, _("Incentives"))),
                 widgets.HTML(notice),
                 self.message_panel,
                 design,

@@ -8,7 +8,6 @@ and checked without a browser. It reads the workbook and never writes; it does n
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -36,6 +35,7 @@ from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.widgets.charts import (
     bar_figure,
     message_box,
+    page_heading,
     set_value_ticks,
     static_sections,
     trend_figure,
@@ -123,11 +123,7 @@ class SalesOverview(Dashboard, widgets.VBox):
         self.notice_panel = widgets.HTML()
         super().__init__(
             children=[
-                widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — "
-                    + html.escape(_("Sales overview"))
-                    + "</h2>"
-                ),
+                widgets.HTML(page_heading(self.workbook.plan.name, _("Sales overview"))),
                 self.notice_panel,
                 widgets.HBox([self.team_control, self.period_control]),
                 self.headline_panel,

@@ -19,16 +19,19 @@ import json
 from pathlib import Path
 
 import ipywidgets as widgets
+import pandas as pd
 
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, get_locale, minor_unit
+from salesplan_widgets.model.calendar import period_labels
 from salesplan_widgets.report.statement_documents import INTERIM, statement_status
 from salesplan_widgets.widgets.charts import html_table, message_box
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.ledger import CLOSED
+from salesplan_widgets.workbook.payouts import PERIOD_PATTERN
 from salesplan_widgets.workbook.publish import extract_scope
-from salesplan_widgets.workbook.statement_extracts import DISPUTES_INDEX, STATEMENTS_INDEX
+from salesplan_widgets.workbook.statement_extracts import DISPUTES_INDEX, STATEMENTS_INDEX, signing_event
 
 
 def reader_titles(workbook: Workbook) -> tuple[str, str]:
@@ -52,6 +55,15 @@ def read_index(workbook: Workbook) -> list[dict]:
         return []
     entries = json.loads(path.read_text(encoding="utf-8"))
     return sorted(entries, key=lambda e: (e["period"], e["rep"]), reverse=True)
+
+
+def month_label(period: str, locale: str | None = None) -> str:
+    """A statement's month as its reader says it ('Jan 2026' / '2026年1月'); the index keeps the sortable
+    key ('2026-01'), which the address and the inbox use. Statements are paid per month only
+    (`salesplan payouts --period` takes a month), so any other text is shown as it is."""
+    if not PERIOD_PATTERN.match(str(period)):
+        return str(period)
+    return period_labels([pd.Period(str(period), "M")], locale)[0]
 
 
 def read_disputes_index(workbook: Workbook) -> list[dict]:
@@ -158,9 +170,9 @@ class StatementsView(Dashboard, widgets.VBox):
         super().__init__(children, layout=widgets.Layout(max_width="1100px"))
         self.add_class("salesplan-statements")
 
-    @staticmethod
-    def _option(entry: dict) -> str:
-        return f"{entry['period']} · {entry['rep']} · {statement_status(entry['status'])}"
+    def _option(self, entry: dict) -> str:
+        month = month_label(entry["period"], self.locale)
+        return f"{month} · {entry['rep']} · {statement_status(entry['status'])}"
 
     def _first(self, period: str | None, rep: str | None) -> int:
         """The newest statement matching the address's period and rep, else the newest of all."""
@@ -176,7 +188,7 @@ class StatementsView(Dashboard, widgets.VBox):
         documents = entry["documents"]
         files = documents.get(self.locale) or documents.get("en") or next(iter(documents.values()))
         kind = "ok" if entry["status"] == CLOSED else "notice"
-        self.status.value = message_box([statement_status(entry["status"])], kind=kind)
+        self.status.value = message_box([statement_status(entry["status"], signing_event(entry))], kind=kind)
         self.download.value = excel_link(self.workbook.path / files["xlsx"]) if "xlsx" in files else ""
         path = self.workbook.path / files["html"] if "html" in files else None
         if path is None or not path.is_file():
@@ -196,22 +208,23 @@ class StatementsView(Dashboard, widgets.VBox):
         rows = [
             [
                 _("Not logged: expected {reason}").format(reason=m["reason"]) if m.get("reason") else sent,
-                str(m.get("period", "")), str(m.get("rep", "")), str(m.get("line", "")), str(m.get("text", "")),
-                "", "",
+                month_label(m.get("period", ""), self.locale), str(m.get("rep", "")), str(m.get("line", "")),
+                str(m.get("text", "")), "", "",
             ]
             for m in inbox_disputes(self.inbox)
         ]  # fmt: skip
         for d in read_disputes_index(self.workbook):
             adjustment = (
                 _("{amount} in {period}").format(
-                    amount=fmt_money(d["adjustment"], currency, self.locale), period=d["adjustment_period"]
+                    amount=fmt_money(d["adjustment"], currency, self.locale),
+                    period=month_label(d["adjustment_period"], self.locale),
                 )
                 if d.get("adjustment") is not None
                 else ""
             )
             line = f"{d['line']} · {d['rule']} · {self._money(d['amount_minor'])}"
-            rows.append([dispute_status_label(d["status"]), d["period"], d["rep"], line, d["question"],
-                         d["answer"], adjustment])  # fmt: skip
+            rows.append([dispute_status_label(d["status"]), month_label(d["period"], self.locale), d["rep"], line,
+                         d["question"], d["answer"], adjustment])  # fmt: skip
         if not rows:
             self.disputes.value = ""
             return

@@ -43,6 +43,7 @@ from salesplan_widgets.widgets.charts import (
     bar_figure,
     html_table,
     message_box,
+    page_heading,
     set_value_ticks,
     value_axis,
 )
@@ -137,11 +138,7 @@ class TaskSplitter(widgets.VBox):
 
         super().__init__(
             children=[
-                widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — "
-                    + html.escape(_("Task splitter"))
-                    + "</h2>"
-                ),
+                widgets.HTML(page_heading(self.workbook.plan.name, _("Task splitter"))),
                 widgets.HBox([self.goal_control, self.unit_control, self.months_label]),
                 self.notice_panel,
                 self.keep_button,
@@ -622,9 +619,7 @@ class MyTargets(Dashboard, widgets.VBox):
         notice_html = message_box(notes) if notes else ""
         super().__init__(
             children=[
-                widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — " + html.escape(_("My targets")) + "</h2>"
-                ),
+                widgets.HTML(page_heading(self.workbook.plan.name, _("My targets"))),
                 widgets.HTML(notice_html),
                 widgets.HBox([self.team_control, self.rep_control]),
                 self.summary_panel,

@@ -46,7 +46,13 @@ from salesplan_widgets.model.variance import waterfall, waterfall_bars, waterfal
 from salesplan_widgets.report.blocks import Card, cards
 from salesplan_widgets.report.projection import projection_card
 from salesplan_widgets.schema.tracking import TrackingSection
-from salesplan_widgets.widgets.charts import html_table, message_box, set_value_ticks, static_sections
+from salesplan_widgets.widgets.charts import (
+    html_table,
+    message_box,
+    page_heading,
+    set_value_ticks,
+    static_sections,
+)
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
@@ -384,9 +390,7 @@ class Tracker(Dashboard, widgets.VBox):
         self.tabs = tabs
         super().__init__(
             children=[
-                widgets.HTML(
-                    f"<h2>{html.escape(self.workbook.plan.name)} — " + html.escape(_("Tracker")) + "</h2>"
-                ),
+                widgets.HTML(page_heading(self.workbook.plan.name, _("Tracker"))),
                 self.notice_panel,
                 widgets.HBox(
                     [self.controls[n] for n in (*FILTERS, "period") if n in self.choices or n == "period"],

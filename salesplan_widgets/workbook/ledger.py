@@ -359,8 +359,9 @@ def _changed_since(step: str, period: pd.Period) -> ConflictError:
 
 
 def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
-    """Finance approves exactly the figures last prepared for `period`; refused if they changed since."""
-    return _approve(workbook, period, by)[0]
+    """Finance approves exactly the figures last prepared for `period` (refused if they changed since), and
+    its statements are rewritten to say so (`approve_and_publish`): from a notebook as from the CLI."""
+    return approve_and_publish(workbook, period, by)[0]
 
 
 def _approve(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple[pd.Series, Prepared]:
@@ -387,8 +388,9 @@ def _period_text(periods: pd.Series) -> np.ndarray:
 
 
 def close_period(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
-    """Append every paid line of `period` to the ledger; refused unless exactly these figures were approved."""
-    return _close(workbook, period, by)[0]
+    """Append every paid line of `period` to the ledger (refused unless exactly these figures were approved)
+    and write its final statements (`close_and_publish`): no path closes a period and leaves them prepared."""
+    return close_and_publish(workbook, period, by)[0]
 
 
 def _close(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple[pd.Series, Prepared]:
@@ -452,7 +454,8 @@ def approve_and_publish(
     workbook: Workbook, period: str | pd.Period, by: str | None = None
 ) -> tuple[pd.Series, list[Path]]:
     """Approve the period, then rewrite its statements (payout files and each rep's documents) so that
-    they say approved, not yet closed: the prepared ones on disk would still say awaiting approval."""
+    they say approved, not yet closed: the prepared ones on disk would still say awaiting approval. Returns
+    the journal row and the files written (`approve_payments` is the same, returning the row)."""
     from salesplan_widgets.workbook.payouts import write_payment_files
 
     row, approved = _approve(workbook, period, by)
@@ -462,7 +465,8 @@ def approve_and_publish(
 def close_and_publish(
     workbook: Workbook, period: str | pd.Period, by: str | None = None
 ) -> tuple[pd.Series, list[Path]]:
-    """Close the period, then write its final statements (payout files and each rep's documents)."""
+    """Close the period, then write its final statements (payout files and each rep's documents). Returns
+    the journal row and the files written (`close_period` is the same, returning the row)."""
     from salesplan_widgets.workbook.payouts import write_payment_files
 
     row, prepared = _close(workbook, period, by)

@@ -3,7 +3,8 @@
 A statement is the most personal file salesplan writes, so the selection starts from the reps a scope may read
 and looks up only their folders (`rep_folder`); only finance's extract lists every folder. Each period is
 labelled with the ledger's last event for it (prepared, approved or closed), so a dashboard can say plainly
-whether a statement is final. What every scope's copy is cut from (the cube's reps and teams, the ledger, the
+whether a statement is final, and who approved and closed it on which day (`signatures`, as the ledger's
+journal recorded them). What every scope's copy is cut from (the cube's reps and teams, the ledger, the
 disputes) is read once per publication (`whole_statements`), not once per scope. A closed statement's entry
 also lists its numbered lines (rule and amount, as the ledger paid them), and `statements/disputes.json` holds
 the status of the scope's reps' disputes (workbook/disputes.py), so a rep can pick a line to dispute and read
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +61,7 @@ class WholeStatements:
 
     sellers: pd.DataFrame  # each (rep, team) of the cube: whose statements a scope may read
     status: dict[str, str]  # period -> the state of its statements (the ledger's last event, or interim)
+    signed: dict[str, dict[str, str]]  # period -> who approved / closed it and when (`signatures`)
     lines: dict[tuple[str, str], list[dict]]  # (period, rep) -> the closed statement's numbered lines
     disputes: pd.DataFrame  # every inquiry's status (`dispute_status`)
     journal: pd.DataFrame  # the ledger's journal, as recorded (its hash chain verified)
@@ -77,6 +80,7 @@ def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
     return WholeStatements(
         sellers=cube[["rep", "team"]].astype(str).drop_duplicates().reset_index(drop=True),
         status=_states(book, last),
+        signed=signatures(journal),
         lines=_lines_by_statement(book, None),
         disputes=dispute_status(book),
         journal=journal,
@@ -99,6 +103,33 @@ def _states(book: Workbook, last: dict[str, str]) -> dict[str, str]:
         for p in sorted(periods | set(last))
         if PERIOD_PATTERN.match(p)
     }
+
+
+def signatures(journal: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """period -> who approved it and when (`approved_by`, `approved_at`) and, once closed, who closed it and
+    when (`closed_by`, `closed_at`), from the period's last journal event: the names the ledger's paid lines
+    carry. A period prepared again after its approval is signed by no one."""
+    from salesplan_widgets.workbook.ledger import APPROVED, CLOSED
+
+    signed = {}
+    for row in journal.drop_duplicates("period", keep="last").to_dict("records"):
+        if row["event"] == APPROVED:
+            signed[str(row["period"])] = {"approved_by": row["by"], "approved_at": row["at"]}
+        elif row["event"] == CLOSED:
+            signed[str(row["period"])] = {"approved_by": row["approved_by"], "approved_at": row["approved_at"],
+                                          "closed_by": row["by"], "closed_at": row["at"]}  # fmt: skip
+    return signed
+
+
+def signing_event(entry: Mapping[str, str]) -> dict[str, str] | None:
+    """An index entry's signatures as the journal event `statement_status` words (by and at of the event
+    that put the statement in its state, and the approval's); None when no one signed it."""
+    if entry.get("closed_by"):
+        return {"by": entry["closed_by"], "at": entry["closed_at"], "approved_by": entry["approved_by"],
+                "approved_at": entry["approved_at"]}  # fmt: skip
+    if entry.get("approved_by"):
+        return {"by": entry["approved_by"], "at": entry["approved_at"]}
+    return None
 
 
 def copy_ledger(scope, people: set[str], whole: WholeStatements, target: Path) -> None:
@@ -164,6 +195,7 @@ def copy_statements(book: Workbook, scope, whole: WholeStatements, target: Path)
                 "period": period_dir.name,
                 "rep": names.get(folder.name, folder.name),
                 "status": status.get(period_dir.name, "prepared"),
+                **whole.signed.get(period_dir.name, {}),
                 "documents": {
                     locale: {kind: f"{relative}/{name}" for kind, name in files.items()}
                     for locale, files in documents.items()
