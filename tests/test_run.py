@@ -402,7 +402,7 @@ def test_report_opens_offline_in_a_browser_with_every_chart_visible(demo_run):
             assert page.is_visible("text=Top accounts, year to date")
         finally:
             browser.close()
-    assert len(sizes) == 4
+    assert len(sizes) == 6  # trend, seasonality and the mix by segment, channel, territory, product line
     assert all(width > 200 and height > 100 and marks > 5 for width, height, marks in sizes)
     assert requested == []
 
