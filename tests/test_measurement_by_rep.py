@@ -266,3 +266,54 @@ def test_the_sections_measurement_changed_mid_year_is_refused_though_a_role_plan
     assert main(["payouts", str(wb), "--period", "2026-03"]) == 1
     err = capsys.readouterr().err
     assert "incentives.measurement" in err and "2026-02 was closed and paid on its own" in err
+
+
+def test_a_large_deals_kicker_is_taken_back_for_the_month_a_monthly_role_plan_paid_it():
+    from salesplan_widgets.model.clawbacks import clawback_lines
+    from salesplan_widgets.schema.incentives import IncentivesSection
+
+    monthly = {"effective": "2026-01", "measurement": "monthly", "commission": {"base_rate": 0.1}}
+    section = IncentivesSection.model_validate(
+        {
+            "measurement": "quarterly",
+            "commission": {"base_rate": 0.05},
+            "deal_kicker": {"at_least": 5000, "rate": 0.02, "bonus": 100},
+            "clawback": {"window_days": 60},
+            "plans": [{"id": "ae", "name": "AE", "versions": [monthly]}],
+            "assignments": [{"rep": "Li", "plan": "ae"}],
+        }
+    )
+    # Li's D1 of 10,000, sold on 10 January and paid for January (monthly): 10% = 1,000 on sales and a
+    # kicker of 10,000 × 2% + 100 = 300. All of it comes back on 25 February.
+    returns = pd.DataFrame(
+        {
+            "deal": ["D1"],
+            "rep": ["Li"],
+            "sold_on": [pd.Timestamp("2026-01-10")],
+            "returned_on": [pd.Timestamp("2026-02-25")],
+            "amount": [-10000.0],
+            "sold_size": [10000.0],
+            "sold_rep": ["Li"],
+            "sold_team": ["all"],
+        }  # fmt: skip
+    )
+    jan, feb = pd.Period("2026-01", "M"), pd.Period("2026-02", "M")
+    owed = pd.DataFrame(
+        {
+            "for_period": [jan],
+            "rep": ["Li"],
+            "team": ["all"],
+            "owed_minor": [1300_00],
+            "sales": [10000.0],
+            "quota": [1000.0],
+            "earned": [1300.0],
+            "on_sales": [1000.0],
+            "kicker": [300.0],
+        }  # fmt: skip
+    )
+    lines = clawback_lines(returns, 60, owed, pd.DataFrame(), feb, [jan], "CNY", 3, 1, section)
+    # traced to January, the month Li's plan paid (the workbook's quarter would be March, not yet closed):
+    # 1,000 on sales and the 300 kicker, all January paid
+    assert lines[["rep", "for_period", "deal", "amount_minor"]].values.tolist() == [
+        ["Li", jan, "D1", -1300_00]
+    ]
