@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 from salesplan_widgets.cli import main
@@ -317,3 +318,28 @@ def test_a_large_deals_kicker_is_taken_back_for_the_month_a_monthly_role_plan_pa
     assert lines[["rep", "for_period", "deal", "amount_minor"]].values.tolist() == [
         ["Li", jan, "D1", -1300_00]
     ]
+
+
+@pytest.mark.parametrize(
+    ("section", "role", "on_role", "commission"),
+    [
+        ("quarterly", "monthly", "Li", 150_00),  # Wang on the workbook's quarterly 5%: Q1 3,000 → 150
+        ("monthly", "quarterly", "Wang", 300_00),  # Wang on a quarterly role plan at 10%: 300
+    ],
+)
+def test_a_draw_tops_up_once_per_the_reps_own_measurement_period(
+    tmp_path, section, role, on_role, commission
+):
+    # Wang has a guarantee of 500 a measurement period, January to March; Li's plan closes every month, but
+    # Wang's period is the quarter.
+    wb = make_workbook(tmp_path / "wb", section, role, on_role, STEADY)
+    guarantee = "  draws: [{rep: Wang, kind: non_recoverable, amount: 500, start: 2026-01, end: 2026-03}]\n"
+    plan = (wb / "plan.yaml").read_text(encoding="utf-8").replace("  plans:", guarantee + "  plans:")
+    (wb / "plan.yaml").write_text(plan, encoding="utf-8")
+    for month in ("2026-01", "2026-02", "2026-03"):
+        close(wb, month)
+    # Q1 pays Wang's commission in March, topped up to the 500 guaranteed for the quarter, once; nothing in
+    # January or February, which end no period of Wang's
+    wang = {line for line in paid(wb) if line[0] == "Wang"}
+    assert wang == {("Wang", "payment", "2026-03", "2026-03", "", commission),
+                    ("Wang", "guarantee", "2026-03", "2026-03", "", 500_00 - commission)}  # fmt: skip

@@ -324,7 +324,7 @@ def settle(
         lines = pd.concat([lines, clawbacks[COLUMNS]], ignore_index=True)
         payments = PeriodPayments(payments.period, lines, payments.currency, payments.balances)
     payments = _holdbacks(section, payments, settled, fiscal_year_start)
-    payments = _draws(section, payments, settled)
+    payments = _draws(section, payments, settled, fiscal_year_start)
     teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     payments = _settled(payments, manual_lines(manual, payments.period, teams, payments.currency))
     return _negative_totals(section, payments, settled)
@@ -390,10 +390,21 @@ def _holdbacks(
     ))  # fmt: skip
 
 
-def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
+def _draws(
+    section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame, fiscal_year_start: int = 1
+) -> PeriodPayments:
     from salesplan_widgets.model.draws import draw_balance, draw_lines, draws_of
+    from salesplan_widgets.model.role_plans import rules_by_rep
 
     draws = draws_of(section)  # each rep's own draws and their role plan's
+    if draws and (section.plans or section.assignments):
+        # a draw is owed once per measurement period, the rep's own: not in a month that closes for others
+        rules = rules_by_rep(section, {d.rep for d in draws}, payments.period)
+        draws = [
+            d
+            for d in draws
+            if ends_a_measurement_period(payments.period, rules[d.rep].measurement, fiscal_year_start)
+        ]
     if not draws and settled.empty:
         return payments
     lines = payments.lines
