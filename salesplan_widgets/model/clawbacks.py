@@ -10,7 +10,8 @@ manager's team credit or override), and each credited person gives back their sh
 them for the period the deal was paid in (earned on sales ÷ sales, as owed now: commission on cash
 collected, per-deal bonuses and overrides are not a rate on the deal; an override is recovered at its own
 rate; never more than that period paid, across all its returned deals, the first returned first:
-`first_come`), naming that period and the deal. The deal-size kicker paid on a returned deal is taken back
+`first_come`), naming that period and the deal. That period is found by each person's own measurement: the
+version of their role plan in force then, else the section's (`model/role_plans.paid_for_periods`). The deal-size kicker paid on a returned deal is taken back
 on the same line from whoever it paid, the rep on the deal's first sale line, never more than the period
 paid in kicker across its deals (`kicker_back`; the deal's size counts no return of a later pay month,
 `workbook/deals.py` and `returns.py`, so the kicker is not also cut by a prior-period adjustment). A return
@@ -21,6 +22,8 @@ minor units.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -28,6 +31,7 @@ from salesplan_widgets.i18n import _, fmt_percent, minor_unit
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.credit import credit_sales
 from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
+from salesplan_widgets.model.role_plans import paid_for_periods
 from salesplan_widgets.schema.incentives import IncentivesSection
 
 CLAWBACK = "clawback"
@@ -89,6 +93,9 @@ def without_returns(
                      ignore_index=True)  # fmt: skip
     measures = [m for m in ("actual", "quantity", "lines") if m in cube.columns]
     return both.groupby(["period", *dims], as_index=False, observed=True, sort=True)[measures].sum()
+
+
+PaidFor = Callable[[pd.Series, pd.Series], pd.PeriodIndex]  # (reps, sale months) → the periods paid for
 
 
 def paid_for_period(
@@ -154,6 +161,7 @@ def kicker_back(
     chosen: pd.DataFrame,
     section: IncentivesSection | None,
     owed: pd.DataFrame,
+    paid_for: PaidFor,
     came_back: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The deal-size kicker a return inside the window takes back: the kicker rate on what came back, and
@@ -161,14 +169,16 @@ def kicker_back(
     credited as the pay cube's large-deal row of the rep and team on the deal's first sale line is, whoever
     booked the return, even where an account's winner is credited with the sale: every other dimension 'all');
     never more than the kicker each was paid for that period (`owed['kicker']`), across all of that period's
-    returned deals, the first returned first (`first_come`). Keys deal, rep, for_period."""
+    returned deals, the first returned first (`first_come`). The period is the one the kicker paid each
+    person for (`paid_for`: by their own measurement, from the deal's `sold_month`). Keys deal, rep,
+    for_period."""
     k = None if section is None else section.deal_kicker
     if k is None or chosen.empty or "kicker" not in owed.columns or chosen["sold_size"].isna().all():
         return pd.DataFrame(columns=["deal", "rep", "for_period", "kicker"])
     # the rep and team on the deal's first sale line (whom its kicker paid), else on the return's line
     paid_to = "sold_rep" if "sold_rep" in chosen.columns else "rep"
     team = "sold_team" if "sold_team" in chosen.columns else "team"
-    deals = chosen.groupby(["deal", "for_period"], as_index=False).agg(
+    deals = chosen.groupby(["deal", "sold_month"], as_index=False).agg(
         returned=("returned", "sum"), sold_size=("sold_size", "first"), rep=(paid_to, "first"),
         team=(team, "first") if "team" in chosen.columns else ("rep", "size"),
     )  # fmt: skip
@@ -177,12 +187,12 @@ def kicker_back(
     returned = deals["returned"].to_numpy(dtype=float)
     amount = np.where(large, k.rate * returned + np.where(fell, k.bonus, 0.0), 0.0)
     dims = [
-        c for c in chosen.columns if c not in ("deal", "rep", "team", "for_period", "returned", *SALE_LINE)
+        c for c in chosen.columns if c not in ("deal", "rep", "team", "sold_month", "returned", *SALE_LINE)
     ]
     unit = pd.DataFrame(
         {
             "_deal": deals["deal"].to_numpy(),
-            "for_period": deals["for_period"].array,
+            "sold_month": deals["sold_month"].array,
             "rep": deals["rep"].to_numpy(),
             **({"team": deals["team"].astype(str).to_numpy()} if "team" in chosen.columns else {}),
             **{d: "all" for d in dims},
@@ -192,6 +202,7 @@ def kicker_back(
     if section is not None:
         unit = credit_sales(unit, section)
         unit = unit[unit["credit"].isin(KICKER_CREDIT)]
+    unit = unit.assign(for_period=paid_for(unit["rep"], unit["sold_month"]))
     back = unit.rename(columns={"_deal": "deal"}).groupby(["deal", "rep", "for_period"], as_index=False)
     back = back["actual"].sum().rename(columns={"actual": "kicker"})
     paid = owed.assign(rep=owed["rep"].astype(str)).groupby(["for_period", "rep"])["kicker"].sum()
@@ -216,7 +227,8 @@ def clawback_lines(
     `owed` has per closed period and rep `earned` (or `on_sales`: without commission on cash and per-deal
     bonuses) and `sales` (the rate paid is earned ÷ sales); `settled` is
     the ledger's earlier settlement lines (what was clawed back per deal so far). With the plan's `section`
-    each person credited with a returned deal gives back their share; without it, its owner only.
+    each person credited with a returned deal gives back their share, for the period their own plan paid
+    the sale for; without it, its owner only, for the window of `measurement_months` holding the sale.
     """
     calendar = FiscalCalendar.of(fiscal_year_start)
     later = later_returns(returns, calendar)
@@ -225,8 +237,17 @@ def clawback_lines(
     sold_on, returned_on = pd.to_datetime(later["sold_on"]), pd.to_datetime(later["returned_on"])
     days = (returned_on - sold_on).dt.days.to_numpy()
     back_month = pay_months(returned_on, calendar)
-    paid_for = paid_for_period(pay_months(sold_on, calendar), measurement_months, calendar.fiscal_year_start)
-    due = (days <= window_days) & np.asarray(back_month <= open_period) & paid_for.isin(closed)
+    sold_month = pay_months(sold_on, calendar)
+    due = (days <= window_days) & np.asarray(back_month <= open_period)
+    start = calendar.fiscal_year_start
+
+    def paid_for(reps: pd.Series, months: pd.Series) -> pd.PeriodIndex:
+        """The period each person was paid for the sale: by their own plan's measurement (the section's
+        when no section is given: `measurement_months`)."""
+        if section is None:
+            return paid_for_period(pd.PeriodIndex(months, freq="M"), measurement_months, start)
+        return paid_for_periods(section, reps.astype(str).to_numpy(), pd.PeriodIndex(months, freq="M"), start)
+
     if "sale_won_by" in later.columns:  # a deal is credited to the winner its sale was credited to
         later = later.drop(columns=["won_by", "won_team"]).rename(columns=lambda c: c.removeprefix("sale_"))
     dims = [
@@ -237,7 +258,7 @@ def clawback_lines(
             "deal": later["deal"].astype(str).to_numpy()[due],
             "rep": later["rep"].astype(str).to_numpy()[due],
             **{d: later[d].astype(str).to_numpy()[due] for d in dims},
-            "for_period": paid_for[due],
+            "sold_month": sold_month[due],
             "returned": -later["amount"].to_numpy(dtype=float)[due],
             "sold_size": later.get("sold_size", pd.Series(np.nan, index=later.index)).to_numpy(dtype=float)[
                 due
@@ -250,6 +271,8 @@ def clawback_lines(
         }
     )
     credited = credited_returns(chosen, section)
+    credited = credited.assign(for_period=paid_for(credited["rep"], credited["sold_month"]))
+    credited = credited[credited["for_period"].isin(closed)]  # what a closed period paid: traced back
     keys = ["deal", "rep", "for_period"]
     scale = 10 ** minor_unit(currency)
     rates = owed.assign(rep=owed["rep"].astype(str))
@@ -268,7 +291,8 @@ def clawback_lines(
     due_now = credited.groupby(keys, as_index=False)[["returned", "recovered"]].sum()
     came_back = pd.Series(returned_on.to_numpy(dtype="datetime64[ns]")[due].astype(np.int64))
     came_back = came_back.groupby(chosen["deal"].to_numpy()).min()  # deal → its first return (ns)
-    kicker = kicker_back(chosen, section, rates, came_back)
+    kicker = kicker_back(chosen, section, rates, paid_for, came_back)
+    kicker = kicker[kicker["for_period"].isin(closed)]
     if not kicker.empty:
         due_now = due_now.merge(kicker, on=keys, how="outer").fillna({"returned": 0.0, "recovered": 0.0})
         due_now["recovered"] += due_now.pop("kicker").fillna(0.0)

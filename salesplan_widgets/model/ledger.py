@@ -19,6 +19,11 @@ from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.ledger_lines import COLUMNS, TEXT_COLUMNS
+from salesplan_widgets.model.measurement import (
+    ends_a_measurement_period,
+    ends_a_pay_period,
+    measurement_name,
+)
 from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 
@@ -51,18 +56,6 @@ def describe_cause(cause: str) -> str:
 def to_minor(amount: pd.Series | np.ndarray, currency: str) -> np.ndarray:
     """Money to integer minor units (the statements engine already rounded, so this is exact)."""
     return np.round(np.asarray(amount, dtype=float) * 10 ** minor_unit(currency)).astype(np.int64)
-
-
-def next_period(period: pd.Period, measurement: str = "monthly") -> pd.Period:
-    """The period after `period`: the end month of the next measurement window."""
-    return period + PERIOD_MONTHS[measurement]
-
-
-def ends_a_measurement_period(period: pd.Period, measurement: str, fiscal_year_start: int = 1) -> bool:
-    """Whether `period` is the last month of a monthly / quarterly / yearly window (only those are paid)."""
-    length = PERIOD_MONTHS[measurement]
-    months = (period - fiscal_year_first(period, fiscal_year_start)).n
-    return (months + 1) % length == 0
 
 
 def owed_by_period(statements: Statements, plan_version: str | pd.Series) -> pd.DataFrame:
@@ -297,11 +290,12 @@ class PeriodPayments:
 
 
 def period_payments(
-    open_statements: Statements, adjustments: pd.DataFrame, plan_version: str
+    open_statements: Statements, adjustments: pd.DataFrame, plan_version: str, period: pd.Period | None = None
 ) -> PeriodPayments:
-    """The open period's payments: its statement lines (true-up from the ledger) plus the adjustments."""
+    """The open period's payments: its statement lines (true-up from the ledger) plus the adjustments.
+    `period` names the open period when its statements may be empty (every plan inside its window)."""
     own = period_payment_lines(open_statements, plan_version)
-    period = pd.Period(open_statements.reps["period"].max(), "M")
+    period = pd.Period(open_statements.reps["period"].max() if period is None else period, "M")
     lines = (
         pd.concat([own, with_text_columns(adjustments)[COLUMNS]], ignore_index=True)
         if len(adjustments)
@@ -330,7 +324,7 @@ def settle(
         lines = pd.concat([lines, clawbacks[COLUMNS]], ignore_index=True)
         payments = PeriodPayments(payments.period, lines, payments.currency, payments.balances)
     payments = _holdbacks(section, payments, settled, fiscal_year_start)
-    payments = _draws(section, payments, settled)
+    payments = _draws(section, payments, settled, fiscal_year_start)
     teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     payments = _settled(payments, manual_lines(manual, payments.period, teams, payments.currency))
     return _negative_totals(section, payments, settled)
@@ -396,10 +390,21 @@ def _holdbacks(
     ))  # fmt: skip
 
 
-def _draws(section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame) -> PeriodPayments:
+def _draws(
+    section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame, fiscal_year_start: int = 1
+) -> PeriodPayments:
     from salesplan_widgets.model.draws import draw_balance, draw_lines, draws_of
+    from salesplan_widgets.model.role_plans import rules_by_rep
 
     draws = draws_of(section)  # each rep's own draws and their role plan's
+    if draws and (section.plans or section.assignments):
+        # a draw is owed once per measurement period, the rep's own: not in a month that closes for others
+        rules = rules_by_rep(section, {d.rep for d in draws}, payments.period)
+        draws = [
+            d
+            for d in draws
+            if ends_a_measurement_period(payments.period, rules[d.rep].measurement, fiscal_year_start)
+        ]
     if not draws and settled.empty:
         return payments
     lines = payments.lines
@@ -489,7 +494,7 @@ def open_period_payments(
     settled = settlement_lines(ledger)
     ledger = commission_lines(ledger)
     first = fiscal_year_first(open_period, fiscal_year_start)
-    _same_measurement(section, [p for p in closed if p >= first], fiscal_year_start)
+    _same_measurement(section, [p for p in closed if p >= first], ledger, fiscal_year_start)
     before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
     # One run for the open period's fiscal year gives this year's owed months and the open statement;
     # closed periods of earlier years get a run per year.
@@ -512,7 +517,7 @@ def open_period_payments(
     )
     parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
     statements = _period_only(run, open_period)
-    if section.plans:  # a role plan measured by quarter (or year) pays at its end, not on account each month
+    if section.plans:  # a plan measured by quarter (or year) pays at its end, not on account each month
         statements = _without_plans(statements, mid_window_plans(section, open_period, fiscal_year_start))
     if parts and not (section.plans or section.assignments):
         # role plans take what was paid per plan and rep; their schedule is the one the ledger followed
@@ -529,14 +534,16 @@ def open_period_payments(
     if section.clawback is not None and returns is not None:
         clawbacks = clawback_lines(returns, section.clawback.window_days, owed, settled, open_period, closed,
                                    currency, PERIOD_MONTHS[section.measurement], calendar, section)  # fmt: skip
-    payments = period_payments(statements, adjustments, plan_version)
+    payments = period_payments(statements, adjustments, plan_version, open_period)
     return settle(section, payments, settled, clawbacks, manual, fiscal_year_start), statements
 
 
 def mid_window_plans(section: IncentivesSection, period: pd.Period, fiscal_year_start: int = 1) -> list[str]:
     """Names of the role plans whose version in force in `period` measures a window `period` does not end
-    (a quarterly plan in the quarter's first two months): closing the month pays them nothing yet."""
-    names = []
+    (a quarterly plan in the quarter's first two months): closing the month pays them nothing yet. The
+    section's own rules (name "") are one of them when its `measurement` does not end in `period`: a
+    quarterly workbook's January pays its reps on a monthly role plan, not the others on account."""
+    names = [] if ends_a_measurement_period(period, section.measurement, fiscal_year_start) else [""]
     for plan in section.plans:  # the workbook's few plans
         rules = plan.in_force(str(pd.Period(period, "M")))
         if rules is not None and not ends_a_measurement_period(period, rules.measurement, fiscal_year_start):
@@ -556,12 +563,23 @@ def _without_plans(statements: Statements, plans: list[str]) -> Statements:
     )
 
 
-def _same_measurement(section: IncentivesSection, closed: list[pd.Period], fiscal_year_start: int) -> None:
+def _same_measurement(
+    section: IncentivesSection, closed: list[pd.Period], ledger: pd.DataFrame, fiscal_year_start: int
+) -> None:
     """Refuse a plan whose `measurement` no longer fits the periods this fiscal year already closed (set to
     quarterly in July after six monthly closes): the year would be re-measured by quarter and what was paid
-    restated. A change of measurement takes effect at a fiscal year's start, or as a role plan's version."""
+    restated. A change of measurement takes effect at a fiscal year's start, or as a role plan's version.
+    A month inside the section's window was rightly closed if it ends a role plan's window in force in it
+    and paid nothing under the section's own rules (`ledger`: the commission lines, with their `plan`)."""
+    inside = [p for p in closed if not ends_a_measurement_period(p, section.measurement, fiscal_year_start)]
+    if not inside:
+        return
+    own = ledger
+    if not ledger.empty and "plan" in ledger.columns:
+        own = ledger[(ledger["kind"] == PAYMENT) & (ledger["plan"].astype(str) == "")]
+    own_months = set(own["for_period"]) if not own.empty else set()
     paid_alone = [
-        p for p in closed if not ends_a_measurement_period(p, section.measurement, fiscal_year_start)
+        p for p in inside if p in own_months or not ends_a_pay_period(section, p, fiscal_year_start)
     ]
     if not paid_alone:
         return
@@ -571,7 +589,7 @@ def _same_measurement(section: IncentivesSection, closed: list[pd.Period], fisca
             column="incentives.measurement",
             expected=_("the measurement this fiscal year's closed periods were paid by"),
             found=_("{measurement}, but {period} was closed and paid on its own").format(
-                measurement=section.measurement, period=paid_alone[-1]
+                measurement=measurement_name(section.measurement), period=paid_alone[-1]
             ),
             fix=_(
                 "put the measurement back and change it at the start of the next fiscal year, or give the reps "

@@ -10,7 +10,8 @@ Pure: no files, no widgets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from pandas.api.types import union_categoricals
 from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.model.commission import credit_sales
+from salesplan_widgets.model.measurement import measurement_name
 from salesplan_widgets.model.statements import PERIOD_MONTHS, Statements, fiscal_year_first, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 
@@ -84,13 +86,61 @@ def _period_ends(
     return ends
 
 
+def plans_on(section: IncentivesSection, reps: Iterable[str], period: pd.Period | str) -> dict[str, str]:
+    """Each rep's plan at the last day of month `period` (a later assignment wins; EVERYONE: the section's
+    own rules): the plan their month is measured, traced and described by."""
+    last_day = pd.Period(period, "M").end_time.date()
+    on = dict.fromkeys(map(str, reps), EVERYONE)
+    for a in section.assignments:  # the workbook's few assignments
+        if a.rep in on and (a.start is None or a.start <= last_day) and (a.end is None or a.end >= last_day):
+            on[a.rep] = a.plan
+    return on
+
+
+def rules_by_rep(
+    section: IncentivesSection, reps: Iterable[str], period: pd.Period | str
+) -> dict[str, IncentivesSection]:
+    """The rules each rep is measured by in month `period`: the version in force of their plan on its last
+    day (`plans_on`), else the section's own (its `measurement`, `cumulative` …)."""
+    on = plans_on(section, reps, period)
+    month = str(pd.Period(period, "M"))
+    rules: dict[str, IncentivesSection] = {EVERYONE: section}
+    for plan in set(on.values()) - {EVERYONE}:  # the few plans in use
+        rules[plan] = section.rules_in_force(plan, month) or section
+    return {rep: rules[plan] for rep, plan in on.items()}
+
+
+def paid_for_periods(
+    section: IncentivesSection, reps: np.ndarray, months: pd.PeriodIndex, fiscal_year_start: int = 1
+) -> pd.PeriodIndex:
+    """The period each rep's sale of each month was paid for: the last month of the measurement window
+    holding the month under the rep's own plan (`plans_on`), each window as long as the version in force at
+    its start measures (`_period_ends`). A monthly account executive in a quarterly workbook was paid for the
+    sale's month; a rep on the workbook's quarterly rules for the quarter's last month."""
+    months = pd.PeriodIndex(months, freq="M")
+    reps = np.asarray(reps, dtype=str)
+    ends: dict[tuple[str, pd.Period], list[pd.Period]] = {}
+    found = np.empty(len(months), dtype=object)
+    for month in months.unique():  # the few months returned deals were sold in
+        rows = np.flatnonzero(months == month)
+        on = plans_on(section, np.unique(reps[rows]), month)
+        first = fiscal_year_first(month, fiscal_year_start)
+        for plan in set(on.values()):  # the few plans in use
+            if (plan, first) not in ends:
+                rules_at = (lambda m: section) if plan == EVERYONE else partial(section.rules_in_force, plan)
+                ends[(plan, first)] = _period_ends(rules_at, first, first + 11, plan)
+        for row in rows:
+            found[row] = next(end for end in ends[(on[reps[row]], first)] if end >= month)
+    return pd.PeriodIndex(list(found), freq="M")
+
+
 def _mid_window(plan: str, month: pd.Period, start: pd.Period, end: pd.Period, measurement: str) -> Problem:
     return Problem(
         file="plan.yaml",
         column=f"incentives.plans[{plan}].versions[{month}].measurement",
         expected=_("a change of measurement at the start of a measurement period"),
         found=_("{measurement} from {month}, inside the period {start} to {end}").format(
-            measurement=measurement, month=month, start=start, end=end
+            measurement=measurement_name(measurement), month=month, start=start, end=end
         ),
         fix=_(
             "make the version effective at the first month of a fiscal quarter (or year) both measurements "

@@ -26,16 +26,12 @@ from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.clawbacks import CLAWBACK, clawback_rule
 from salesplan_widgets.model.draws import DRAW, draw_rules
 from salesplan_widgets.model.holdbacks import HOLDBACK, holdback_rules
-from salesplan_widgets.model.ledger import (
-    ADJUSTMENT,
-    PeriodPayments,
-    describe_cause,
-    ends_a_measurement_period,
-)
+from salesplan_widgets.model.ledger import ADJUSTMENT, PeriodPayments, describe_cause
 from salesplan_widgets.model.manual import MANUAL, manual_rule
-from salesplan_widgets.model.measurement import measured_days, measured_months
+from salesplan_widgets.model.measurement import ends_a_measurement_period, measured_days, measured_months
 from salesplan_widgets.model.negative_balances import ACCOUNT as NEGATIVE
 from salesplan_widgets.model.negative_balances import negative_rules
+from salesplan_widgets.model.role_plans import rules_by_rep
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
@@ -391,8 +387,14 @@ def write_statement_documents(
     summary["attainment"] = (summary["sales"] / summary["quota"].where(summary["quota"] > 0)).fillna(0.0)
     balances = payments.balances.assign(rep=payments.balances["rep"].astype(str))
     calendar = FiscalCalendar.of(workbook.plan.calendar)
-    months = measured_months(period, section.measurement, section.cumulative, calendar.fiscal_year_start)
-    measured = measured_days(calendar, *months)
+    start = calendar.fiscal_year_start
+    # each rep's own measurement: their role plan's version on the period's last day, else the section's
+    rules = rules_by_rep(section, pd.unique(payments.lines["rep"].astype(str)), period)
+    windows = {
+        key: measured_days(calendar, *measured_months(period, *key, start))
+        for key in {(r.measurement, r.cumulative) for r in rules.values()}
+    }  # the few measurements in use
+    measured = {rep: windows[(r.measurement, r.cumulative)] for rep, r in rules.items()}
     paths: list[Path] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)
@@ -418,23 +420,20 @@ def write_statement_documents(
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)
             ]
-            state = statement_state(
-                period, event and event["event"], section.measurement, calendar.fiscal_year_start
-            )
-            shown = statement_status(state, event)
             written = []
             for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
+                state = statement_state(period, event and event["event"], rules[str(rep)].measurement, start)
+                shown = statement_status(state, event)
                 team = str(rep_lines["team"].iloc[0])
                 facts = summary.loc[rep] if rep in summary.index else None
                 carried = balances[balances["rep"] == str(rep)]
                 html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
-                                    digits, shown, locale, carried, measured)  # fmt: skip
+                                    digits, shown, locale, carried, measured[str(rep)])  # fmt: skip
                 target = statement_path(workbook, str(period), str(rep), locale)
                 atomic_write(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
-                _write_excel(
-                    xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts, measured
-                )
+                days = measured[str(rep)]
+                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts, days)
                 written += [target, xlsx]
             return written
 

@@ -157,7 +157,7 @@ def answer_inquiry(
 ) -> dict:
     """Answer inquiry `dispute`; with `adjust`, enter the resulting manual adjustment for `period` (default:
     the first open period)."""
-    from salesplan_widgets.model.ledger import next_period
+    from salesplan_widgets.model.measurement import next_pay_period
     from salesplan_widgets.workbook.adjustments import add_adjustment
     from salesplan_widgets.workbook.audit import acting_user
     from salesplan_widgets.workbook.ledger import FACTS, read_ledger
@@ -181,7 +181,7 @@ def answer_inquiry(
         if period is None:
             last = read_ledger(workbook, FACTS).last_closed
             period = (
-                str(next_period(last, incentives_of(workbook).measurement))
+                str(next_pay_period(incentives_of(workbook), last, workbook.plan.calendar.fiscal_year_start))
                 if last is not None
                 else inquiry["period"]
             )

@@ -27,9 +27,13 @@ from salesplan_widgets.model.ledger import (
     COLUMNS,
     TEXT_COLUMNS,
     PeriodPayments,
-    ends_a_measurement_period,
-    next_period,
     open_period_payments,
+)
+from salesplan_widgets.model.measurement import (
+    ends_a_pay_period,
+    measurement_name,
+    measurements_in_force,
+    next_pay_period,
 )
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write, content_version, files_stamp, locked
@@ -57,6 +61,7 @@ FACTS = [
     "quota",
     "plan_version",
     "deal",
+    "plan",  # the role plan a line was paid under ('' the section's own rules: `_same_measurement`)
 ]
 
 
@@ -249,11 +254,6 @@ def _period(text: str | pd.Period) -> pd.Period:
     return pd.Period(text.strip(), "M")
 
 
-def measurement_names() -> dict[str, str]:
-    """The plan's measurement periods (`incentives.measurement`) as words of the active language."""
-    return {"monthly": _("monthly"), "quarterly": _("quarterly"), "yearly": _("yearly")}
-
-
 def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closing: bool) -> None:
     """Refuse a closed period, or one after a period still open; `closing` also needs the end of a window.
 
@@ -273,7 +273,7 @@ def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closi
         )
     last = state.last_closed
     if last is not None:
-        first_open = next_period(last, section.measurement)
+        first_open = next_pay_period(section, last, workbook.plan.calendar.fiscal_year_start)
         if period < last:
             raise SalesplanError(
                 _(
@@ -285,10 +285,11 @@ def _check_open(workbook: Workbook, state: LedgerState, period: pd.Period, closi
                 _("{open} is still open: close it before {period}.").format(open=first_open, period=period)
             )
     fiscal_year_start = workbook.plan.calendar.fiscal_year_start
-    if closing and not ends_a_measurement_period(period, section.measurement, fiscal_year_start):
+    if closing and not ends_a_pay_period(section, period, fiscal_year_start):
+        shortest = measurements_in_force(section, period)[0]  # the window that ends soonest
         raise SalesplanError(
             _("{period} does not end a {measurement} measurement period; pay at the end of one.").format(
-                period=period, measurement=measurement_names().get(section.measurement, section.measurement)
+                period=period, measurement=measurement_name(shortest)
             )
         )
 
