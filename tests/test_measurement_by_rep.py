@@ -343,3 +343,19 @@ def test_a_draw_tops_up_once_per_the_reps_own_measurement_period(
     wang = {line for line in paid(wb) if line[0] == "Wang"}
     assert wang == {("Wang", "payment", "2026-03", "2026-03", "", commission),
                     ("Wang", "guarantee", "2026-03", "2026-03", "", 500_00 - commission)}  # fmt: skip
+
+
+def test_the_statements_index_gives_each_rep_their_own_state(tmp_path):
+    """The extract index a statements page reads says what the document says: in a quarterly workbook,
+    Li's January on a monthly plan is prepared (awaiting approval), not interim like the workbook's quarter;
+    Wang, on the quarter, has no January statement."""
+    from salesplan_widgets.workbook.publish import Scope
+    from salesplan_widgets.workbook.statement_extracts import copy_statements, whole_statements
+
+    wb = make_workbook(tmp_path / "wb", "quarterly", "monthly", "Li", STEADY)
+    assert main(["payouts", str(wb), "--period", "2026-01"]) == 0
+    book = open_workbook(wb)
+    whole = whole_statements(book, book.cube())
+    entries = copy_statements(book, Scope("finance", "finance"), whole, tmp_path / "extract")
+    assert [(e["period"], e["rep"], e["status"]) for e in entries] == [("2026-01", "Li", "prepared")]
+    assert "Prepared" in statement_path(book, "2026-01", "Li", "en").read_text(encoding="utf-8")

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from salesplan_widgets.model.role_plans import rules_by_rep
 from salesplan_widgets.report.statement_documents import STATEMENTS_DIR, rep_folder, statement_state
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.disputes import dispute_status, statement_lines
 from salesplan_widgets.workbook.workbook import REPORTS_DIR, Workbook
 
@@ -60,7 +62,9 @@ class WholeStatements:
     """The whole workbook's statement inputs, read once and cut for each scope by `copy_statements`."""
 
     sellers: pd.DataFrame  # each (rep, team) of the cube: whose statements a scope may read
-    status: dict[str, str]  # period -> the state of its statements (the ledger's last event, or interim)
+    last: dict[str, str]  # period -> the ledger journal's last event for it
+    section: IncentivesSection  # the plan's rules: whose statement of a month is interim (`state`)
+    fiscal_year_start: int
     signed: dict[str, dict[str, str]]  # period -> who approved / closed it and when (`signatures`)
     lines: dict[tuple[str, str], list[dict]]  # (period, rep) -> the closed statement's numbered lines
     disputes: pd.DataFrame  # every inquiry's status (`dispute_status`)
@@ -69,17 +73,28 @@ class WholeStatements:
     adjustments: pd.DataFrame  # the manual adjustments entered, waiting for their period's close
 
 
+    def state(self, period: str, rep: str) -> str:
+        """The state of `rep`'s statement of `period` (`statement_state`) by the rep's own measurement: in a
+        quarterly workbook, January is prepared for a rep on a monthly role plan and interim for the rest."""
+        month = pd.Period(period, "M")
+        measurement = rules_by_rep(self.section, [rep], month)[rep].measurement
+        return statement_state(month, self.last.get(period), measurement, self.fiscal_year_start)
+
+
 def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
     """Read the cube's reps, the ledger and the disputes once, for every scope's statements."""
     from salesplan_widgets.workbook.adjustments import read_adjustments
     from salesplan_widgets.workbook.ledger import CLOSED, LEDGER_DIR, read_ledger
+    from salesplan_widgets.workbook.payouts import incentives_of
 
     journal = read_ledger(book, ["rep"]).journal  # verifies the chain and every payment file's checksum
     files = journal.loc[journal["event"] == CLOSED, "file"]
     last = dict(zip(journal["period"].astype(str), journal["event"].astype(str), strict=True))
     return WholeStatements(
         sellers=cube[["rep", "team"]].astype(str).drop_duplicates().reset_index(drop=True),
-        status=_states(book, last),
+        last=last,
+        section=incentives_of(book),
+        fiscal_year_start=book.plan.calendar.fiscal_year_start,
         signed=signatures(journal),
         lines=_lines_by_statement(book, None),
         disputes=dispute_status(book),
@@ -87,22 +102,6 @@ def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
         payments={f: pd.read_parquet(book.path / LEDGER_DIR / f) for f in files},
         adjustments=read_adjustments(book),
     )
-
-
-def _states(book: Workbook, last: dict[str, str]) -> dict[str, str]:
-    """period -> the state of its statements (`statement_state`), for each period with statements."""
-    from salesplan_widgets.workbook.payouts import PERIOD_PATTERN, incentives_of
-
-    reports = book.path / REPORTS_DIR
-    periods = (
-        {p.name for p in reports.iterdir() if (p / STATEMENTS_DIR).is_dir()} if reports.is_dir() else set()
-    )
-    measurement, start = incentives_of(book).measurement, book.plan.calendar.fiscal_year_start
-    return {
-        p: statement_state(pd.Period(p, "M"), last.get(p), measurement, start)
-        for p in sorted(periods | set(last))
-        if PERIOD_PATTERN.match(p)
-    }
 
 
 def signatures(journal: pd.DataFrame) -> dict[str, dict[str, str]]:
@@ -167,7 +166,7 @@ def copy_statements(book: Workbook, scope, whole: WholeStatements, target: Path)
     """Copy the statement documents `scope` may read into `target`/statements and write its index."""
     reps = readable_reps(scope, whole.sellers)
     names = {rep_folder(r): r for r in sorted(set(whole.sellers["rep"]) - {"all"} | (reps or set()))}
-    status, lines = whole.status, whole.lines
+    lines = whole.lines
     entries = []
     reports = book.path / REPORTS_DIR
     periods = sorted(p for p in reports.iterdir() if p.is_dir()) if reports.is_dir() else []
@@ -194,7 +193,7 @@ def copy_statements(book: Workbook, scope, whole: WholeStatements, target: Path)
             entries.append({
                 "period": period_dir.name,
                 "rep": names.get(folder.name, folder.name),
-                "status": status.get(period_dir.name, "prepared"),
+                "status": whole.state(period_dir.name, names.get(folder.name, folder.name)),
                 **whole.signed.get(period_dir.name, {}),
                 "documents": {
                     locale: {kind: f"{relative}/{name}" for kind, name in files.items()}
