@@ -46,6 +46,41 @@ def negative_balance(settled: pd.DataFrame) -> pd.Series:
     return lines.groupby(lines["rep"].astype(str))["amount_minor"].sum().astype(np.int64).rename("balance")
 
 
+def carried_and_recovered(
+    total: np.ndarray, balance: np.ndarray, carry: np.ndarray | bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The negative total carried (max(−total, 0) where `carry`) and the balance recovered (min(balance,
+    max(total, 0)), whatever the plan now says): the one rule a close (`negative_lines`, per rep in minor
+    units) and the simulation (`model/simulation.py`, per draw × rep in money) apply. Arrays broadcast."""
+    total, balance = np.asarray(total), np.asarray(balance)
+    zero = np.zeros((), dtype=total.dtype)
+    carried = np.where(carry, np.maximum(-total, zero), zero)
+    recovered = np.minimum(np.maximum(balance, zero), np.maximum(total, zero))
+    return carried, recovered
+
+
+def result_carried(ledger: pd.DataFrame, period: pd.Period, fiscal_year_start: int = 1) -> pd.Series:
+    """Per rep, the negative commission result carried into `period` (minor units, positive): on a
+    carry-forward plan the statements pay a month whose commission is below 0 nothing and carry it
+    (`carry_forward` lines), taking it from the year's later commission (`true_up` lines), until the fiscal
+    year ends. Their sum over the ledger's commission lines of `period`'s fiscal year before it is that carry
+    (month by month plans: on a year-to-date plan `true_up` is the whole year's)."""
+    from salesplan_widgets.model.statements import fiscal_year_first
+
+    if ledger.empty or "component" not in ledger.columns:
+        return pd.Series(dtype=np.int64, name="carried")
+    month = pd.Period(period, "M")
+    for_period = pd.PeriodIndex(ledger["for_period"], freq="M")
+    chosen = (
+        ledger["kind"].isin(("payment", "adjustment")).to_numpy()
+        & ledger["component"].isin(("carry_forward", "true_up")).to_numpy()
+        & np.asarray(for_period >= fiscal_year_first(month, fiscal_year_start))
+        & np.asarray(for_period < month)
+    )
+    lines = ledger[chosen]
+    return lines.groupby(lines["rep"].astype(str))["amount_minor"].sum().astype(np.int64).rename("carried")
+
+
 def carries_negative(section: IncentivesSection, reps: pd.Index, period: pd.Period) -> pd.Series:
     """Per rep, whether their plan on the period's last day carries a negative total forward."""
     last_day = pd.Period(period, "M").end_time.date()
@@ -80,8 +115,8 @@ def negative_lines(
     before = pd.Series(balance.to_numpy(), index=balance.index.astype(str)).reindex(reps, fill_value=0)
     paid, before = paid.astype(np.int64), before.astype(np.int64)
     carry = carries_negative(section, reps, period)
-    carried = (-paid).clip(lower=0).where(carry, 0)
-    recovered = np.minimum(before.clip(lower=0), paid.clip(lower=0))
+    carried, recovered = carried_and_recovered(paid.to_numpy(), before.to_numpy(), carry.to_numpy())
+    carried, recovered = pd.Series(carried, index=reps), pd.Series(recovered, index=reps)
     after = before + carried - recovered
     rules = negative_rules()
     digits = minor_unit(currency)
