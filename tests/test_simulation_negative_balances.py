@@ -172,3 +172,21 @@ def test_a_carry_forward_plan_never_pays_below_zero_and_recovers_only_what_is_ow
     plain = np.array(sales) >= 0  # a result below 0 is carried inside the commission, before the draw
     expected = at_once - np.minimum(balance, np.maximum(at_once, 0.0))
     assert owed["paid_now"][plain] == pytest.approx(expected[plain], abs=1e-6)
+
+
+def test_the_calculators_simulation_recovers_the_ledgers_negative_balance_from_next_months_pay(tmp_path):
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+
+    wb = carry_forward_workbook(tmp_path / "wb")
+    for month in ("2026-01", "2026-02"):
+        close(wb, month)
+    adjust(wb, "2026-03", "Li", "-2000", "2025 bonus paid twice")
+    close(wb, "2026-03")  # March: 100 earned − 2,000: paid 0, 1,900 carried, more than Li earns in a month
+
+    calculator = IncentiveCalculator(wb, period="2026-03", rep="Li")
+    table = calculator.simulate(draws=200, seed=1).set_index("design")
+    for design in table.index:  # the design and the saved plan, the same here
+        row = table.loc[design]
+        # every draw's pay of Li goes to the balance: he is paid nothing in April, Wang alone is paid
+        assert row["negative_recovery"] < 0
+        assert row["paid_now"] < row["cost_median"]
