@@ -744,16 +744,30 @@ def _settle(
     clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back)
     # the statements' own carry: a commission result below 0 is paid 0 where the plan carries it forward,
     # and a result carried earlier this year is taken from the commission (commission lines: cost)
-    carried_in = np.zeros(1) if history.result_carried is None else history.result_carried[None, :]
-    carried, recovered = carried_and_recovered(earned, carried_in, np.asarray(carry)[None, ...])
+    carried, recovered = _carried(earned, history.result_carried, carry)
     results = {"result_carried": carried, "result_recovered": -recovered, "clawback": clawback}
-    commission = earned + carried - recovered + clawback
+    commission = earned + clawback
+    if np.ndim(carried) or np.ndim(recovered):
+        commission += carried - recovered
     stays = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, False, carry)
     if not np.any(leaving):
         return {**results, **stays}
     leaves = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, True, carry)
     p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
     return {**results, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
+
+
+def _carried(total: np.ndarray, balance: np.ndarray | None, carry: np.ndarray | bool):
+    """`negative_balances.carried_and_recovered` on (draws, reps) pay, `balance` (reps,) and `carry` (reps,);
+    a part that is 0 on every draw is the scalar 0.0 (most plans, most months: no pay below 0, no balance),
+    so that case costs one minimum over the chunk, not three arrays."""
+    carrying = bool(np.any(carry)) and total.size > 0 and total.min() < 0
+    owing = balance is not None and bool(np.any(balance > 0))
+    if not (carrying or owing):
+        return 0.0, 0.0
+    owed = np.zeros(1) if balance is None else balance[None, :]
+    carried, recovered = carried_and_recovered(total, owed, np.asarray(carry)[None, ...])
+    return (carried if carrying else 0.0), (recovered if owing else 0.0)
 
 
 def _close(
@@ -784,8 +798,7 @@ def _close(
     advance = np.where(recoverable, top_up, 0.0)
     written_off = owed + advance - recovery if left else nothing
     total = paid + top_up - recovery
-    balance = nothing[:1] if history.negative_balance is None else history.negative_balance[None, :]
-    carried, recovered = carried_and_recovered(total, balance, np.asarray(carry)[None, ...])
+    carried, recovered = _carried(total, history.negative_balance, carry)
     return {
         "guarantee": np.where(recoverable, 0.0, top_up),
         "advance": advance,
@@ -796,7 +809,7 @@ def _close(
         "written_off": written_off,
         "negative_carried": carried,
         "negative_recovery": -recovered,
-        "paid_now": total + carried - recovered,
+        "paid_now": total + carried - recovered if np.ndim(carried) or np.ndim(recovered) else total,
         "cost": commission + np.where(recoverable, 0.0, top_up) - forfeited + written_off,
     }
 
@@ -925,8 +938,8 @@ def payout_cost(
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
                           off_sales + override, team.override_back, leaving, kicker_back, carry)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
-        for part, values in settled.items():
-            parts[part][start : start + CHUNK] = values.sum(1)
+        for part, values in settled.items():  # (a part 0 on every draw: the scalar 0.0, `_carried`)
+            parts[part][start : start + CHUNK] = values.sum(1) if np.ndim(values) else 0.0
     return DesignOutcome(name=name, cost=cost, parts=parts)
 
 
