@@ -6,9 +6,12 @@ recovery larger than the period earned. On a carry-forward plan the rep is then 
 a `negative_carried` line brings the total to 0 and the shortfall becomes the rep's negative balance; later
 periods recover it from their positive totals (a `negative_recovery` line, at most what the period pays),
 until it is cleared. On a clawback plan a negative total is paid back at once, as before. The balance is the
-ledger's sum of these lines (like a draw's), never a separate store, and it does not lapse at a fiscal
-year's end. Which rule holds is the rep's plan in force at the period's last day (a role plan's version, or
-the section's own). Pure: frames in, frames out; money in integer minor units.
+ledger's sum of these lines (like a draw's), never a separate store. It does not lapse at a fiscal year's
+end, unless the plan says `forgive_negative: year_end`: then the close of the year's last period forgives
+what is still owed after its recovery (a `negative_forgiven` line of 0 whose base is the amount, as a
+forfeited holdback's; the balance is the lines after it). Which rule holds is the rep's plan in force at the
+period's last day (a role plan's version, or the section's own). Pure: frames in, frames out; money in
+integer minor units.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
 from salesplan_widgets.schema.incentives import IncentivesSection
 
 NEGATIVE_CARRIED, NEGATIVE_RECOVERY = "negative_carried", "negative_recovery"
+NEGATIVE_FORGIVEN = "negative_forgiven"  # 0 paid: the balance before it no longer counts
 KINDS = (NEGATIVE_CARRIED, NEGATIVE_RECOVERY)
 ACCOUNT = "negative"  # the balances' account name
 BALANCE_COLUMNS = ["rep", "account", "before_minor", "after_minor"]
@@ -35,14 +39,27 @@ def negative_rules() -> dict[str, str]:
         NEGATIVE_RECOVERY: _(
             "Negative balance recovered: carried from an earlier period, taken from this pay"
         ),
+        NEGATIVE_FORGIVEN: _(
+            "Negative balance forgiven at the fiscal year's end: no longer recovered from later commission"
+        ),
     }
 
 
 def negative_balance(settled: pd.DataFrame) -> pd.Series:
-    """Per rep, the negative total still to recover (minor units, positive): the sum of these lines."""
+    """Per rep, the negative total still to recover (minor units, positive): the sum of these lines, those
+    after the period of the rep's last forgiveness (`forgive_negative: year_end`) only."""
     if settled.empty or "kind" not in settled.columns:
         return pd.Series(dtype=np.int64, name="balance")
     lines = settled[settled["kind"].isin(KINDS)]
+    forgiven = settled[(settled["kind"] == NEGATIVE_FORGIVEN).to_numpy()]
+    if len(forgiven):  # a few reps, once a year at most
+        # (these lines are for the period they are paid in; a ledger read for its facts has no `period`)
+        last = forgiven.groupby(forgiven["rep"].astype(str))["for_period"].max()
+        since = lines["rep"].astype(str).map(last)
+        keep = since.isna().to_numpy().copy()
+        after = ~keep  # the lines of a rep forgiven once count after that period only
+        keep[after] = lines["for_period"].to_numpy()[after] > since.to_numpy()[after]
+        lines = lines[keep]
     return lines.groupby(lines["rep"].astype(str))["amount_minor"].sum().astype(np.int64).rename("balance")
 
 
@@ -83,15 +100,25 @@ def result_carried(ledger: pd.DataFrame, period: pd.Period, fiscal_year_start: i
 
 def carries_negative(section: IncentivesSection, reps: pd.Index, period: pd.Period) -> pd.Series:
     """Per rep, whether their plan on the period's last day carries a negative total forward."""
+    return _rule_on_last_day(section, reps, period, lambda rules: rules.negative == "carry_forward")
+
+
+def forgives_negative(section: IncentivesSection, reps: pd.Index, period: pd.Period) -> pd.Series:
+    """Per rep, whether their plan on the period's last day forgives a negative balance at the year's end."""
+    return _rule_on_last_day(section, reps, period, lambda rules: rules.forgive_negative == "year_end")
+
+
+def _rule_on_last_day(section: IncentivesSection, reps: pd.Index, period: pd.Period, says) -> pd.Series:
+    """Per rep, what `says` of the rules of their plan in force on the period's last day."""
     last_day = pd.Period(period, "M").end_time.date()
-    carry = pd.Series(section.negative == "carry_forward", index=reps, dtype=bool)
+    answer = pd.Series(says(section), index=reps, dtype=bool)
     for a in section.assignments:  # the plan's few assignments
         on = (a.start is None or a.start <= last_day) and (a.end is None or a.end >= last_day)
-        if on and a.rep in carry.index:
+        if on and a.rep in answer.index:
             rules = section.rules_in_force(a.plan, str(pd.Period(period, "M")))
             if rules is not None:
-                carry[a.rep] = rules.negative == "carry_forward"
-    return carry
+                answer[a.rep] = says(rules)
+    return answer
 
 
 def negative_lines(
@@ -101,12 +128,15 @@ def negative_lines(
     balance: pd.Series,
     teams: pd.Series,
     currency: str,
+    fiscal_year_start: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The period's carried and recovered lines, and each rep's negative balance before and after.
+    """The period's carried, recovered and forgiven lines, and each rep's negative balance before and after.
 
     `total` is each rep's pay this period before these lines (minor units), `balance` their negative balance
     from the ledger. Carried = max(−total, 0) where the plan carries forward; recovered = min(balance,
-    max(total, 0)), whatever the plan now says (a balance carried earlier is still owed).
+    max(total, 0)), whatever the plan now says (a balance carried earlier is still owed). In the fiscal
+    year's last month (`fiscal_year_start`), where the plan forgives at the year's end, what is still owed
+    after these is forgiven: a line of 0 whose base is the amount, and the balance after is 0.
     """
     reps = pd.Index(total.index.astype(str)).union(balance[balance != 0].index.astype(str)).unique()
     if reps.empty:
@@ -118,9 +148,28 @@ def negative_lines(
     carried, recovered = carried_and_recovered(paid.to_numpy(), before.to_numpy(), carry.to_numpy())
     carried, recovered = pd.Series(carried, index=reps), pd.Series(recovered, index=reps)
     after = before + carried - recovered
+    year_end = pd.Period(period, "M").month % 12 + 1 == fiscal_year_start
+    forgiven = (
+        after.where(forgives_negative(section, reps, period) & (after > 0), 0) if year_end else after * 0
+    )
+    after = after - forgiven
     rules = negative_rules()
     digits = minor_unit(currency)
     frames = []
+    if forgiven.any():
+        chosen = forgiven[forgiven != 0]
+        frames.append(
+            ledger_lines(
+                NEGATIVE_FORGIVEN,
+                period=period,
+                rep=chosen.index.to_numpy(),
+                team=teams.reindex(chosen.index).fillna("all").astype(str).to_numpy(),
+                rule=rules[NEGATIVE_FORGIVEN],
+                base=chosen.to_numpy() / 10**digits,  # the balance forgiven
+                reference=np.zeros(len(chosen)),  # the negative balance after it
+                amount_minor=np.zeros(len(chosen), dtype=np.int64),
+            )
+        )
     for kind, amount in ((NEGATIVE_CARRIED, carried), (NEGATIVE_RECOVERY, -recovered)):
         chosen = amount[amount != 0]
         frames.append(

@@ -1,0 +1,73 @@
+"""A negative balance carried forward is forgiven at the fiscal year's end when the plan says so
+(`forgive_negative: year_end`); by default (`never`) it is still recovered in the next year, as before.
+
+Real workbooks closed month by month through the CLI (tests/test_negative_balances.py's plan and sales: Li
+earns 100, 300, 100, 50 in January to April), with a fiscal year starting in March, so that February is the
+year's last month. Every figure is computed by hand in the comments.
+"""
+
+from __future__ import annotations
+
+from test_negative_balances import (
+    NEGATIVE_CARRIED,
+    NEGATIVE_RECOVERY,
+    adjust,
+    carry_forward_workbook,
+    close,
+    statement,
+)
+from test_negative_balances import paid as paid_by_kind
+
+from salesplan_widgets.model.ledger import settlement_lines
+from salesplan_widgets.model.negative_balances import NEGATIVE_FORGIVEN, negative_balance
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.ledger import read_ledger
+
+
+def fiscal_march_workbook(folder, forgive: str | None):
+    wb = carry_forward_workbook(folder)
+    plan = (wb / "plan.yaml").read_text(encoding="utf-8")
+    plan = plan.replace("incentives:\n", "calendar: {fiscal_year_start: 3}\nincentives:\n")
+    if forgive is not None:
+        plan = plan.replace(
+            "negative: carry_forward", f"negative: carry_forward\n  forgive_negative: {forgive}"
+        )
+    (wb / "plan.yaml").write_text(plan, encoding="utf-8")
+    adjust(wb, "2026-01", "Li", "-500", "2025 bonus paid twice")
+    for month in ("2026-01", "2026-02", "2026-03"):
+        close(wb, month)
+    return wb
+
+
+def test_a_negative_balance_still_owed_when_the_fiscal_year_closes_is_forgiven_on_a_year_end_plan(tmp_path):
+    wb = fiscal_march_workbook(tmp_path / "wb", "year_end")
+    # January: 100 − 500: paid 0, 400 carried. February, the year's last month: its 300 recovers 300, and the
+    # 100 still owed is forgiven (a line of 0). March, a new year: its 100 is paid in full.
+    assert paid_by_kind(wb, "Li") == {
+        "2026-01": {"payment": 100_00, "manual": -500_00, NEGATIVE_CARRIED: 400_00},
+        "2026-02": {"payment": 300_00, NEGATIVE_RECOVERY: -300_00, NEGATIVE_FORGIVEN: 0},
+        "2026-03": {"payment": 100_00},
+    }
+    lines = read_ledger(open_workbook(wb)).lines
+    forgiven = lines[lines["kind"] == NEGATIVE_FORGIVEN]
+    assert forgiven[["rep", "base"]].values.tolist() == [["Li", 100.0]]
+    assert negative_balance(settlement_lines(lines)).sum() == 0  # nothing owed after the forgiveness
+    assert negative_balance(settlement_lines(lines[lines["kind"] != NEGATIVE_FORGIVEN])).to_dict() == {
+        "Li": 100_00
+    }
+    february = statement(wb, "2026-02", "Li")
+    # the forgiveness is a line of its own, and the balance row goes from 400 to 0 (the HTML escapes the ')
+    assert "Negative balance forgiven at the fiscal year&#x27;s end" in february
+    row = february.split("Negative balance to recover from later commission")[1].split("</tr>")[0]
+    assert "CN¥400.00" in row and "CN¥0.00" in row
+    assert "Negative balance to recover from later commission" not in statement(wb, "2026-03", "Li")
+    assert "财年末豁免的负数余额" in statement(wb, "2026-02", "Li", "zh_CN")
+
+
+def test_by_default_a_negative_balance_outlives_the_fiscal_year_and_is_recovered_in_the_next(tmp_path):
+    for forgive in (None, "never"):
+        wb = fiscal_march_workbook(tmp_path / f"wb-{forgive}", forgive)
+        # February recovers 300 (100 still owed, kept), March's 100 recovers the rest: nothing forgiven.
+        li = paid_by_kind(wb, "Li")
+        assert li["2026-02"] == {"payment": 300_00, NEGATIVE_RECOVERY: -300_00}
+        assert li["2026-03"] == {"payment": 100_00, NEGATIVE_RECOVERY: -100_00}
