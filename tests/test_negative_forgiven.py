@@ -51,6 +51,9 @@ def test_a_negative_balance_still_owed_when_the_fiscal_year_closes_is_forgiven_o
     lines = read_ledger(open_workbook(wb)).lines
     forgiven = lines[lines["kind"] == NEGATIVE_FORGIVEN]
     assert forgiven[["rep", "base"]].values.tolist() == [["Li", 100.0]]
+    february_lines = lines[(lines["period"] == "2026-02") & (lines["rep"] == "Li")].set_index("kind")
+    # each line says the balance after it: 100 after the recovery, 0 after the forgiveness
+    assert february_lines["reference"][[NEGATIVE_RECOVERY, NEGATIVE_FORGIVEN]].tolist() == [100.0, 0.0]
     assert negative_balance(settlement_lines(lines)).sum() == 0  # nothing owed after the forgiveness
     assert negative_balance(settlement_lines(lines[lines["kind"] != NEGATIVE_FORGIVEN])).to_dict() == {
         "Li": 100_00

@@ -147,41 +147,29 @@ def negative_lines(
     carry = carries_negative(section, reps, period)
     carried, recovered = carried_and_recovered(paid.to_numpy(), before.to_numpy(), carry.to_numpy())
     carried, recovered = pd.Series(carried, index=reps), pd.Series(recovered, index=reps)
-    after = before + carried - recovered
+    owed = before + carried - recovered
     year_end = pd.Period(period, "M").month % 12 + 1 == fiscal_year_start
-    forgiven = (
-        after.where(forgives_negative(section, reps, period) & (after > 0), 0) if year_end else after * 0
-    )
-    after = after - forgiven
+    forgiven = owed.where(forgives_negative(section, reps, period) & (owed > 0), 0) if year_end else owed * 0
+    after = owed - forgiven
     rules = negative_rules()
-    digits = minor_unit(currency)
+    scale = 10 ** minor_unit(currency)
     frames = []
-    if forgiven.any():
-        chosen = forgiven[forgiven != 0]
-        frames.append(
-            ledger_lines(
-                NEGATIVE_FORGIVEN,
-                period=period,
-                rep=chosen.index.to_numpy(),
-                team=teams.reindex(chosen.index).fillna("all").astype(str).to_numpy(),
-                rule=rules[NEGATIVE_FORGIVEN],
-                base=chosen.to_numpy() / 10**digits,  # the balance forgiven
-                reference=np.zeros(len(chosen)),  # the negative balance after it
-                amount_minor=np.zeros(len(chosen), dtype=np.int64),
-            )
-        )
-    for kind, amount in ((NEGATIVE_CARRIED, carried), (NEGATIVE_RECOVERY, -recovered)):
-        chosen = amount[amount != 0]
+    for kind, amount, base, reference in (  # base: what it is measured on; reference: the balance after it
+        (NEGATIVE_CARRIED, carried, paid, owed),
+        (NEGATIVE_RECOVERY, -recovered, paid, owed),
+        (NEGATIVE_FORGIVEN, forgiven * 0, forgiven, after),  # 0 paid, the balance forgiven as its base
+    ):
+        chosen = reps[((base if kind == NEGATIVE_FORGIVEN else amount) != 0).to_numpy()]
         frames.append(
             ledger_lines(
                 kind,
                 period=period,
-                rep=chosen.index.to_numpy(),
-                team=teams.reindex(chosen.index).fillna("all").astype(str).to_numpy(),
+                rep=chosen.to_numpy(),
+                team=teams.reindex(chosen).fillna("all").astype(str).to_numpy(),
                 rule=rules[kind],
-                base=paid[chosen.index].to_numpy() / 10**digits,  # the period's total it is measured on
-                reference=after[chosen.index].to_numpy() / 10**digits,  # the negative balance after it
-                amount_minor=chosen.to_numpy(dtype=np.int64),
+                base=base[chosen].to_numpy() / scale,
+                reference=reference[chosen].to_numpy() / scale,
+                amount_minor=amount[chosen].to_numpy(dtype=np.int64),
             )
         )
     lines = pd.concat([f for f in frames if len(f)] or [no_lines()], ignore_index=True)
