@@ -743,8 +743,9 @@ def _settle(
     weighted (the expected cash per draw)."""
     clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back)
     # the statements' own carry: a commission result below 0 is paid 0 where the plan carries it forward,
-    # and a result carried earlier this year is taken from the commission (commission lines: cost)
-    carried, recovered = _carried(earned, history.result_carried, carry)
+    # and a result carried earlier this year is taken from the commission (commission lines: cost); a
+    # year-to-date plan's true-up is the whole year's, which one simulated month does not model
+    carried, recovered = _carried(earned, None if section.cumulative else history.result_carried, carry)
     results = {"result_carried": carried, "result_recovered": -recovered, "clawback": clawback}
     commission = earned + clawback
     if np.ndim(carried) or np.ndim(recovered):
