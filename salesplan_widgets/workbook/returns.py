@@ -39,7 +39,8 @@ def deal_returns(
     """deal, rep, the cube's dimensions, sold_on (the deal's first sale; on a return paid in a later month,
     the one a clawback handles, the day of the deal's first line, where `deals.deal_facts` dates its kicker:
     the same day unless a return came before the first sale, and then the clawback traces the month the
-    kicker was paid for, not a later month that paid none), sold_size (its size as the
+    kicker was paid for, not a later month that paid none; with one date per return, its window and the
+    rate on the commission are reckoned from that month too), sold_size (its size as the
     kicker saw it: its lines but the returns of later pay months, as in `deals.deal_facts`), sold_rep and
     sold_team (the rep and team on the first of those lines, the earliest (date, rep, team), whom its
     kicker paid, whoever books the return: found by `deals.deal_facts`' own `line_order`, so the two
