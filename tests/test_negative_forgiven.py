@@ -8,6 +8,9 @@ year's last month. Every figure is computed by hand in the comments.
 
 from __future__ import annotations
 
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_negative_balances import (
     NEGATIVE_CARRIED,
     NEGATIVE_RECOVERY,
@@ -19,7 +22,8 @@ from test_negative_balances import (
 from test_negative_balances import paid as paid_by_kind
 
 from salesplan_widgets.model.ledger import settlement_lines
-from salesplan_widgets.model.negative_balances import NEGATIVE_FORGIVEN, negative_balance
+from salesplan_widgets.model.negative_balances import NEGATIVE_FORGIVEN, negative_balance, negative_lines
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook import open_workbook
 from salesplan_widgets.workbook.ledger import read_ledger
 
@@ -74,3 +78,47 @@ def test_by_default_a_negative_balance_outlives_the_fiscal_year_and_is_recovered
         li = paid_by_kind(wb, "Li")
         assert li["2026-02"] == {"payment": 300_00, NEGATIVE_RECOVERY: -300_00}
         assert li["2026-03"] == {"payment": 100_00, NEGATIVE_RECOVERY: -100_00}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    totals=st.lists(st.integers(-50_000, 50_000), min_size=1, max_size=5),
+    owed=st.lists(st.integers(0, 50_000), min_size=5, max_size=5),
+    month=st.integers(1, 12),
+    start=st.integers(1, 12),
+    forgive=st.sampled_from(["never", "year_end"]),
+)
+def test_only_the_year_end_of_a_forgiving_plan_clears_a_balance_and_it_never_changes_the_pay(
+    totals, owed, month, start, forgive
+):
+    """`negative_lines` on random totals and balances: the forgiven lines pay 0, the balance after is 0
+    exactly where the fiscal year ends on a plan that forgives, and the carried and recovered lines are
+    what the plan without forgiveness gives."""
+    reps = [f"r{i}" for i in range(len(totals))]
+    total = pd.Series(totals, index=reps)
+    balance = pd.Series(owed[: len(reps)], index=reps)
+    teams = pd.Series("East", index=reps)
+    period = pd.Period(f"2026-{month:02d}", "M")
+
+    def run(rule: str):
+        section = IncentivesSection.model_validate({"forgive_negative": rule})
+        return negative_lines(section, period, total, balance, teams, "CNY", fiscal_year_start=start)
+
+    lines, balances = run(forgive)
+    kept, kept_balances = run("never")
+    year_end = month % 12 + 1 == start
+    forgiven = lines[lines["kind"] == NEGATIVE_FORGIVEN]
+    assert (forgiven["amount_minor"] == 0).all()
+    assert lines["amount_minor"].sum() == kept["amount_minor"].sum()  # the pay is the same
+    other = lines[lines["kind"] != NEGATIVE_FORGIVEN].reset_index(drop=True)
+    assert other[["rep", "kind", "amount_minor"]].equals(kept[["rep", "kind", "amount_minor"]])
+    after = balances.set_index("rep")["after_minor"] if len(balances) else pd.Series(dtype=int)
+    before_forgiving = kept_balances.set_index("rep")["after_minor"] if len(kept_balances) else after * 0
+    if forgive == "year_end" and year_end:
+        assert (after == 0).all()
+        assert sorted(forgiven["rep"]) == sorted(before_forgiving[before_forgiving > 0].index)
+        assert (forgiven.set_index("rep")["base"] * 100).round().astype(int).to_dict() == {
+            r: int(v) for r, v in before_forgiving[before_forgiving > 0].items()
+        }
+    else:
+        assert forgiven.empty and after.equals(before_forgiving)
