@@ -327,7 +327,7 @@ def settle(
     payments = _draws(section, payments, settled, fiscal_year_start)
     teams = payments.lines.drop_duplicates("rep", keep="last").set_index("rep")["team"]
     payments = _settled(payments, manual_lines(manual, payments.period, teams, payments.currency))
-    return _negative_totals(section, payments, settled)
+    return _negative_totals(section, payments, settled, fiscal_year_start)
 
 
 def _settled(
@@ -348,7 +348,7 @@ def _settled(
 
 
 def _negative_totals(
-    section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame
+    section: IncentivesSection, payments: PeriodPayments, settled: pd.DataFrame, fiscal_year_start: int = 1
 ) -> PeriodPayments:
     from salesplan_widgets.model.negative_balances import negative_balance, negative_lines
 
@@ -363,7 +363,10 @@ def _negative_totals(
     last = lines[lines["rep"].astype(str).isin(reps)].drop_duplicates("rep", keep="last")
     teams = pd.Series(last["team"].to_numpy(), index=last["rep"].astype(str).to_numpy())
     return _settled(
-        payments, *negative_lines(section, payments.period, total, balance, teams, payments.currency)
+        payments,
+        *negative_lines(
+            section, payments.period, total, balance, teams, payments.currency, fiscal_year_start
+        ),
     )
 
 

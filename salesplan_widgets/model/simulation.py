@@ -23,7 +23,12 @@ holdback only moves pay to its release, a guarantee's top-up is a cost, a recove
 advance (cash, not cost), recovered from commission above the draw. Leavers: each rep leaves in the month with
 the history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
-they still owe is never recovered (a cost). Both are expected values per draw."""
+they still owe is never recovered (a cost). Both are expected values per draw. Last, on a carry-forward
+plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays them: a commission result below
+0 is paid 0 and carried, and the result the statements carried earlier this year is taken from the
+commission (`result_carried`: a cost saved); a total below 0 after clawbacks and draws is paid 0, and the
+negative balance the ledger carries is recovered from a positive pay (cash, not cost), by the close's own
+rule (`model/negative_balances.carried_and_recovered`)."""
 
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ import pandas as pd
 from salesplan_widgets.model.commission import attainment, compile_plan, earn
 from salesplan_widgets.model.credit import OWNERS
 from salesplan_widgets.model.draws import draws_of
+from salesplan_widgets.model.negative_balances import carried_and_recovered, carries_negative
 from salesplan_widgets.schema.incentives import IncentivesSection
 
 HISTORY_MONTHS = 12
@@ -170,6 +176,8 @@ class RuleHistory:
     kicker_value: pd.DataFrame | None = None
     kicker_deals: pd.DataFrame | None = None
     kicker_kept: pd.DataFrame | None = None
+    negative_balance: np.ndarray | None = None  # (reps,) a negative total carried earlier, still to recover
+    result_carried: np.ndarray | None = None  # (reps,) a negative commission result carried in this year
 
     @property
     def monthly_leaving(self) -> float:
@@ -208,6 +216,8 @@ class RuleHistory:
             leaver_rate=self.leaver_rate, sells=None if self.sells is None else rows(self.sells) > 0,
             kicker_value=frame(self.kicker_value), kicker_deals=frame(self.kicker_deals),
             kicker_kept=frame(self.kicker_kept),
+            negative_balance=None if self.negative_balance is None else rows(self.negative_balance),
+            result_carried=None if self.result_carried is None else rows(self.result_carried),
         )  # fmt: skip
 
     def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
@@ -422,13 +432,17 @@ def rule_history(
     months: int = HISTORY_MONTHS,
     leavers_per_year: float | None = None,
     teams: pd.Series | None = None,
+    negative_balance: pd.Series | None = None,
+    result_carried: pd.Series | None = None,
 ) -> RuleHistory:
     """Per rep and unit of sales over the last `months` months of the pay cube `history`: cash collected by
     age, cost of goods, large deals and new accounts, and returns within the clawback window (`returns`:
     deal, rep, sold_on, returned_on, amount < 0); balances (money) from the ledger; the share of reps
     leaving per year (`leaver_rate` of the history, unless `leavers_per_year` gives it). `teams` (rep →
     team, e.g. the targets' team column) places the reps the history has never credited, new hires, in
-    their team: their draws earn its manager the override, as the company's sales do per unit."""
+    their team: their draws earn its manager the override, as the company's sales do per unit.
+    `negative_balance` and `result_carried` (money, from the ledger: `negative_balances.negative_balance` and
+    `result_carried`) are recovered from the simulated month's pay as a close recovers them."""
     from salesplan_widgets.model.clawbacks import later_returns
 
     history = recent(history, months)
@@ -469,6 +483,8 @@ def rule_history(
         returned=returned,
         draw_balance=money(draw_balance),
         held=money(held),
+        negative_balance=money(negative_balance),
+        result_carried=money(result_carried),
         reps=reps,
         team_sales=team_sales,
         team_returned=team_returned,
@@ -491,8 +507,11 @@ class DesignOutcome:
     `new_logo` (inside the commission), `clawback` (recovered, ≤ 0), `guarantee` (a cost), `advance` and
     `recovery` (a recoverable draw's cash out and back), `held` (paid at the release instead of now),
     `released`, `team_override` (managers' overrides, inside the commission), `forfeited` (leavers' held
-    commission never paid, ≤ 0), `written_off` (leavers' draw balance never recovered), and `paid_now`
-    (the cash the period pays).
+    commission never paid, ≤ 0), `written_off` (leavers' draw balance never recovered), on a carry-forward
+    plan `result_carried` and `result_recovered` (a commission result below 0 paid 0, and the one carried
+    earlier this year taken back: the statements' carry, inside the commission) and `negative_carried` and
+    `negative_recovery` (a total below 0 after clawbacks and draws paid 0, and the ledger's negative
+    balance taken back: cash, not cost), and `paid_now` (the cash the period pays).
     """
 
     name: str
@@ -530,8 +549,9 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
     return groups
 
 
-PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "clawback", "guarantee", "advance",
-         "recovery", "held", "released", "forfeited", "written_off", "paid_now")  # fmt: skip
+PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "result_carried", "result_recovered",
+         "clawback", "guarantee", "advance", "recovery", "held", "released", "forfeited", "written_off",
+         "negative_carried", "negative_recovery", "paid_now")  # fmt: skip
 
 
 def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulation:
@@ -712,28 +732,55 @@ def _settle(
     override_back: np.ndarray | float = 0.0,
     leaving: np.ndarray | float = 0.0,
     kicker_back: np.ndarray | float = 0.0,
+    carry: np.ndarray | bool = False,
 ) -> dict[str, np.ndarray]:
-    """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw. A manager's
+    """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw, negative
+    total (`carry`: (reps,) whether the plan carries one forward, `negative_balances.carries_negative`). A manager's
     override is clawed back on the team's returns at its rate (`override_back`), the rest of the commission
     on the rep's own credited returns at the rate paid; never more in all than the draw paid the person, as
     the ledger never recovers more than a person's paid period (`model/clawbacks.first_come`). Each rep leaves
     with probability `leaving` (reps,): the close is settled for a stayer and for a leaver and the two are
     weighted (the expected cash per draw)."""
     clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back)
+    # the statements' own carry: a commission result below 0 is paid 0 where the plan carries it forward,
+    # and a result carried earlier this year is taken from the commission (commission lines: cost); a
+    # year-to-date plan's true-up is the whole year's, which one simulated month does not model
+    carried, recovered = _carried(earned, None if section.cumulative else history.result_carried, carry)
+    results = {"result_carried": carried, "result_recovered": -recovered, "clawback": clawback}
     commission = earned + clawback
-    stays = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=False)
+    if np.ndim(carried) or np.ndim(recovered):
+        commission += carried - recovered
+    stays = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, False, carry)
     if not np.any(leaving):
-        return {"clawback": clawback, **stays}
-    leaves = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left=True)
+        return {**results, **stays}
+    leaves = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, True, carry)
     p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
-    return {"clawback": clawback, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
+    return {**results, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
 
 
-def _close(section, commission, history, draw, recoverable, in_force, cap, release_now, left: bool):
-    """Holdback and draw on a period's commission (after clawbacks) for reps who stay or (`left`) who leave
-    in it, as `model/holdbacks.py` and `model/draws.py` close it: a leaver is held nothing more, and what is
-    held is paid out or forfeited as the plan says; a recoverable draw balance they still owe after this
-    period is never recovered (a cost)."""
+def _carried(total: np.ndarray, balance: np.ndarray | None, carry: np.ndarray | bool):
+    """`negative_balances.carried_and_recovered` on (draws, reps) pay, `balance` (reps,) and `carry` (reps,);
+    a part that is 0 on every draw is the scalar 0.0 (most plans, most months: no pay below 0, no balance),
+    so that case costs one minimum over the chunk, not three arrays."""
+    carrying = bool(np.any(carry)) and total.size > 0 and total.min() < 0
+    owing = balance is not None and bool(np.any(balance > 0))
+    if not (carrying or owing):
+        return 0.0, 0.0
+    owed = np.zeros(1) if balance is None else balance[None, :]
+    carried, recovered = carried_and_recovered(total, owed, np.asarray(carry)[None, ...])
+    return (carried if carrying else 0.0), (recovered if owing else 0.0)
+
+
+def _close(
+    section, commission, history, draw, recoverable, in_force, cap, release_now, left: bool, carry=False
+):
+    """Holdback, draw and negative total on a period's commission (after clawbacks) for reps who stay or
+    (`left`) who leave in it, as `model/holdbacks.py`, `model/draws.py` and `model/negative_balances.py`
+    close it: a leaver is held nothing more, and what is held is paid out or forfeited as the plan says; a
+    recoverable draw balance they still owe after this period is never recovered (a cost). Last, where the
+    plan carries a negative total forward (`carry`), a pay below 0 is paid 0 and carried, and a negative
+    balance carried earlier is recovered from a positive pay: cash, not cost (the clawback or adjustment
+    that made it was the cost's change), and a leaver's, like the ledger's, is still owed."""
     rule = section.holdback
     before = np.broadcast_to(history.held[None, :], commission.shape)
     nothing = np.zeros_like(commission)
@@ -751,6 +798,8 @@ def _close(section, commission, history, draw, recoverable, in_force, cap, relea
     recovery = np.minimum(np.minimum(owed, cap[None, :]), room)
     advance = np.where(recoverable, top_up, 0.0)
     written_off = owed + advance - recovery if left else nothing
+    total = paid + top_up - recovery
+    carried, recovered = _carried(total, history.negative_balance, carry)
     return {
         "guarantee": np.where(recoverable, 0.0, top_up),
         "advance": advance,
@@ -759,7 +808,9 @@ def _close(section, commission, history, draw, recoverable, in_force, cap, relea
         "released": released,
         "forfeited": -forfeited,
         "written_off": written_off,
-        "paid_now": paid + top_up - recovery,
+        "negative_carried": carried,
+        "negative_recovery": -recovered,
+        "paid_now": total + carried - recovered if np.ndim(carried) or np.ndim(recovered) else total,
         "cost": commission + np.where(recoverable, 0.0, top_up) - forfeited + written_off,
     }
 
@@ -773,6 +824,14 @@ def _leaving(section: IncentivesSection, rules: RuleHistory, reps: pd.Index, mon
     if month is not None and section.relief:
         leaving[reps.astype(str).isin(list(leavers_by(section.relief, pd.Period(month, "M"))))] = 1.0
     return leaving
+
+
+def _carries(section: IncentivesSection, reps: pd.Index, month: str | None) -> np.ndarray:
+    """(reps,) whether each rep's plan in `month` carries a negative total forward, as a close reads it on
+    the month's last day (without a month: the section's own rule)."""
+    if month is None:
+        return np.full(len(reps), section.negative == "carry_forward")
+    return carries_negative(section, reps.astype(str), pd.Period(month, "M")).to_numpy(dtype=bool)
 
 
 def _draw_terms(section: IncentivesSection, reps: pd.Index, month: str | None) -> tuple[np.ndarray, ...]:
@@ -827,6 +886,7 @@ def payout_cost(
         ]
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
+    carry = _carries(section, simulation.reps, month)  # a result or total below 0 is carried, not paid
     team, shares = None, None
     if rules is None and teamwork:  # each rep's draws in their latest team (`Simulation.teams`)
         shares = TeamShares.of_teams(section, simulation)
@@ -850,8 +910,8 @@ def payout_cost(
             for _rules, plan, cols in groups:  # the workbook's few plans
                 team_in = {} if team is None else {"team_sales": team.override[:, cols, None]}
                 sales = chunk[:, cols] if team is None else chunk[:, cols] + team.own_plan[:, cols]
-                paid = earn(plan, sales, simulation.quota[cols], **team_in)
-                cost[start : start + CHUNK] += paid.total.sum(1)
+                total = earn(plan, sales, simulation.quota[cols], **team_in).total
+                cost[start : start + CHUNK] += np.where(carry[cols], np.maximum(total, 0.0), total).sum(1)
             continue
         measured = chunk * (1.0 - rules.cost_ratio) if section.measure == "margin" else chunk
         team = shares.credit(measured, chunk, team)
@@ -877,10 +937,10 @@ def payout_cost(
                 kicker_back[:, cols] = np.minimum(chunk[:, cols] * unit, paid)
         parts["team_override"][start : start + CHUNK] = override.sum(1)
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
-                          off_sales + override, team.override_back, leaving, kicker_back)  # fmt: skip
+                          off_sales + override, team.override_back, leaving, kicker_back, carry)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
-        for part, values in settled.items():
-            parts[part][start : start + CHUNK] = values.sum(1)
+        for part, values in settled.items():  # (a part 0 on every draw: the scalar 0.0, `_carried`)
+            parts[part][start : start + CHUNK] = values.sum(1) if np.ndim(values) else 0.0
     return DesignOutcome(name=name, cost=cost, parts=parts)
 
 

@@ -667,6 +667,11 @@ class PlanRules(PlanModel):
         "carry_forward",
         description="A negative result: carried forward against later earnings, or clawed back (paid back).",
     )
+    forgive_negative: Literal["never", "year_end"] = Field(
+        "never",
+        description="A negative balance carried forward and still owed when the fiscal year's last period "
+        "closes: kept and recovered in later years (never), or forgiven then (year_end).",
+    )
     commission: Commission = Field(default_factory=Commission)
     target_incentive: TargetIncentive | None = None
     milestones: list[Milestone] = Field(default_factory=list)

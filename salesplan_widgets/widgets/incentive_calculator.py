@@ -1099,15 +1099,19 @@ class IncentiveCalculator(widgets.VBox):
         from salesplan_widgets.model.draws import draw_balance
         from salesplan_widgets.model.holdbacks import held_balance
         from salesplan_widgets.model.ledger import settlement_lines
+        from salesplan_widgets.model.negative_balances import negative_balance, result_carried
 
         ledger, returns, _manual = self._ledger(section)
         settled = settlement_lines(ledger)
         scale = 10 ** minor_unit(self.currency)
         history = self._simulation_history(section)
+        month = pd.Period(self.period, "M") + 1  # the month simulated
         return rule_history(history, reps, section, returns=returns,
                             draw_balance=draw_balance(settled) / scale,
                             held=held_balance(settled, self.currency) / scale,
-                            leavers_per_year=self.leavers_per_year, teams=teams)  # fmt: skip
+                            leavers_per_year=self.leavers_per_year, teams=teams,
+                            negative_balance=negative_balance(settled) / scale,
+                            result_carried=result_carried(ledger, month, self.fiscal_year_start) / scale)  # fmt: skip
 
     def simulate(self, draws: int = SIM_DRAWS, seed: int = 0) -> pd.DataFrame:
         """Next month under the design and the saved plan, on the same seeded draws (from the data as it is

@@ -1,8 +1,9 @@
 """Cash collected (回款): the receipts source aged against its invoices, counted inside DuckDB.
 
 Each receipt (date, amount, invoice) is joined to the sales lines of its invoice, whose first line (found as
-the kicker finds it, `deals.ordered_lines_sql`) gives the invoice's date, rep and team; its age is the days
-from the invoice date to the receipt date. Receipts are summed per receipt period × rep × team × age band,
+the kicker finds it, `deals.ordered_lines_sql`) gives the invoice's date, rep and team, and whose largest line
+of that date, rep and team gives its other dimensions (`invoice_line_order`); its age is the days from the
+invoice date to the receipt date. Receipts are summed per receipt period × rep × team × age band,
 where the bands are the plan's ageing steps (of every plan version, so each version can read its own), and
 come back as rows the pay cube carries beside the sales (`actual` 0, `collected` the cash, `age_from` the
 band's lower edge in days). Receipts whose invoice is in no sales line are an InputError that lists them.
@@ -65,15 +66,28 @@ def _invoices_sql(lines: str, sellers: tuple[str, bool], columns: list[str]) -> 
     its rep and team come from one line."""
     seller, day = first_line_parts("f.first")
     names = [f"s.{c}" for c in ("rep", "team") if c in columns]
-    others = [c for c in columns if c not in ("rep", "team")]
-    picked = "".join(f", arg_min({ident(c)}, line_order) AS {ident(c)}" for c in others)
+    others = [ident(c) for c in columns if c not in ("rep", "team")]
+    picked = ""
+    if others:  # one line's values, the earliest by `invoice_line_order`, never one column from each line
+        line = f"struct_pack({', '.join(f'{c} := {c}' for c in others)})"
+        picked = f", arg_min({line}, {invoice_line_order(others)}) AS line"
     return (
         f"WITH {', '.join(ordered_lines_sql(lines, *sellers))}, "
         f"firsts AS (SELECT invoice, min(line_order) AS first{picked} FROM ordered "
         f"WHERE invoice <> {literal(UNKNOWN)} GROUP BY invoice) "
-        f"SELECT f.invoice, {day} AS invoiced, {', '.join([*names, *(f'f.{ident(c)}' for c in others)])} "
+        f"SELECT f.invoice, {day} AS invoiced, {', '.join([*names, *(f'f.line.{c}' for c in others)])} "
         f"FROM firsts AS f JOIN seller_names AS s ON s.seller = {seller}"
     )
+
+
+def invoice_line_order(others: list[str]) -> str:
+    """SQL ordering an invoice's lines for the line that gives its other dimensions (`others`, quoted):
+    its first line (`line_order`: the earliest date, then rep and team), and among several lines of that
+    date, rep and team, the largest amount, then the `others` as text in order. A comp admin reads an
+    invoice as what most of its money bought: its 800 machine, not the 200 accessory booked beside it the
+    same day, whichever the file lists first. The order is total, so reruns, threads and row orders agree
+    (an `arg_min` on `line_order` alone took whichever tied line DuckDB met first)."""
+    return f"(line_order, -COALESCE({ident('amount')}, 0), {', '.join(others)})"
 
 
 def _winner_sql(
@@ -126,7 +140,7 @@ def collected_rows(
 
     def query(con, scan):
         paid = open_source(con, receipts, base_dir)
-        read = ("date", "invoice", *dict.fromkeys(["rep", "team", *dims, *extra]))
+        read = ("date", "amount", "invoice", *dict.fromkeys(["rep", "team", *dims, *extra]))
         dated = f"SELECT * FROM ({normalised_sql(scan, sales, read)}) AS s WHERE {date} IS NOT NULL"
         sellers = ranked_sellers(con, dated)  # once: the invoices' first lines and the accounts' winners
         invoices = _invoices_sql(dated, sellers, [*dims, *extra])

@@ -36,7 +36,11 @@ def deal_returns(
     by_product: bool = False,
     counted: pd.DataFrame | None = None,
 ) -> pd.DataFrame | None:
-    """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its size as the
+    """deal, rep, the cube's dimensions, sold_on (the deal's first sale; on a return paid in a later month,
+    the one a clawback handles, the day of the deal's first line, where `deals.deal_facts` dates its kicker:
+    the same day unless a return came before the first sale, and then the clawback traces the month the
+    kicker was paid for, not a later month that paid none; with one date per return, its window and the
+    rate on the commission are reckoned from that month too), sold_size (its size as the
     kicker saw it: its lines but the returns of later pay months, as in `deals.deal_facts`), sold_rep and
     sold_team (the rep and team on the first of those lines, the earliest (date, rep, team), whom its
     kicker paid, whoever books the return: found by `deals.deal_facts`' own `line_order`, so the two
@@ -100,7 +104,13 @@ def _find_returns(workbook: Workbook, section: IncentivesSection, by_product: bo
         later = later_paid_sql(f"lines.{date}", "first.sold_on", pay_days)
         # the deal's first line among the lines its kicker was sized on, by `line_order` as deal_facts finds
         # the line the kicker paid: `lines` and `ordered` are the dated lines (deals.ordered_lines_sql)
-        seller, _ = first_line_parts("sold.first")
+        seller, first_day = first_line_parts("sold.first")
+        # a return the clawback handles (paid in a later month than the first sale) is dated from the deal's
+        # first line, the day its kicker is dated (deal_facts); the others keep the first sale and net
+        dated_from = (
+            f"CASE WHEN {later_paid_sql(f'lines.{date}', 'sold.sold_on', pay_days)} THEN {first_day} "
+            "ELSE sold.sold_on END"
+        )
         sql = (
             f"WITH {', '.join(ordered_lines_sql(dated, *sellers))}, "
             f"first AS (SELECT {deal}, MIN({date}) AS sold_on FROM lines "
@@ -108,7 +118,7 @@ def _find_returns(workbook: Workbook, section: IncentivesSection, by_product: bo
             f"sold AS (SELECT first.*, SUM(lines.{amount}) AS sold_size, min(lines.line_order) AS first "
             f"FROM first JOIN ordered AS lines USING ({deal}) WHERE NOT (lines.{amount} < 0 AND {later}) "
             "GROUP BY ALL), "
-            f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "
+            f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, {dated_from} AS sold_on, sold.sold_size, "
             "s.rep AS sold_rep, s.team AS sold_team, "
             f"lines.{date} AS returned_on, lines.{amount} AS amount "
             f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} "

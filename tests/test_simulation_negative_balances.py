@@ -1,0 +1,192 @@
+"""The simulation pays a carry-forward plan as the ledger does: a month below 0 is paid 0 and carried, and
+what the ledger carries is recovered from the simulated month's pay.
+
+Real workbooks (CSV sales, a targets table, plan.yaml; tests/test_ledger.py's plan: quota 1,000 a month,
+10% up to quota and 20% above; Li sells 1,000, 2,000, 1,000, 500 in January to April, Wang 1,000 a month)
+closed through the CLI, then the next month simulated with draws equal to that month's sales and the
+balances read from the ledger: the simulated cash is what the close then pays. Figures worked out by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_ledger import SALES, write_sales
+from test_negative_balances import adjust, carry_forward_workbook, close
+
+from salesplan_widgets.model.ledger import settlement_lines
+from salesplan_widgets.model.negative_balances import negative_balance, result_carried
+from salesplan_widgets.model.simulation import Simulation, payout_cost, rule_history
+from salesplan_widgets.schema.incentives import IncentivesSection
+from salesplan_widgets.workbook import open_workbook
+from salesplan_widgets.workbook.ledger import read_ledger
+
+REPS = pd.Index(["Li", "Wang"], name="rep")
+HISTORY = pd.DataFrame(
+    {"period": pd.PeriodIndex(["2026-01"] * 2, freq="M"), "rep": REPS, "team": "all", "actual": 1_000.0}
+)
+
+
+def simulate_from_ledger(wb, month: str, li: float, wang: float = 1_000.0):
+    """`month` simulated on one draw of these sales, with the ledger's balances as they stand."""
+    book = open_workbook(wb)
+    lines = read_ledger(book).lines
+    section = book.plan.incentives
+    rules = rule_history(
+        HISTORY, REPS, section,
+        negative_balance=negative_balance(settlement_lines(lines)) / 100,
+        result_carried=result_carried(lines, pd.Period(month, "M")) / 100,
+    )  # fmt: skip
+    sim = Simulation(reps=REPS, quota=np.full(2, 1_000.0), sales=np.array([[li, wang]]), seed=0)
+    return payout_cost(sim, section, month=month, rules=rules)
+
+
+def ledger_paid(wb, month: str) -> dict[str, float]:
+    """What the close of `month` pays each rep (money), and in all."""
+    lines = read_ledger(open_workbook(wb)).lines
+    lines = lines[lines["period"] == pd.Period(month, "M")]
+    paid = (lines.groupby("rep")["amount_minor"].sum() / 100).to_dict()
+    return {**paid, "all": sum(paid.values())}
+
+
+def test_a_negative_balance_the_ledger_carries_is_recovered_from_the_simulated_month_as_the_close_does(
+    tmp_path,
+):
+    wb = carry_forward_workbook(tmp_path / "wb")
+    adjust(wb, "2026-01", "Li", "-500", "2025 bonus paid twice")
+    close(wb, "2026-01")  # 100 earned − 500 = −400: paid 0, 400 carried
+
+    february = simulate_from_ledger(wb, "2026-02", li=2_000.0)
+    close(wb, "2026-02")
+    # Li earns 100 + 200 = 300, all of it recovers the balance; Wang is paid his 100. The recovery is
+    # cash, not cost: the plan still costs the 400 earned.
+    assert ledger_paid(wb, "2026-02") == {"Li": 0.0, "Wang": 100.0, "all": 100.0}
+    assert february.parts["paid_now"][0] == pytest.approx(100.0)
+    assert february.parts["negative_recovery"][0] == pytest.approx(-300.0)
+    assert february.cost[0] == pytest.approx(400.0)
+
+
+def test_a_simulated_month_below_zero_is_paid_nothing_and_its_carry_recovered_the_next_month(tmp_path):
+    wb = carry_forward_workbook(tmp_path / "wb")
+    write_sales(wb, [*SALES, ("2026-03-20", -2_000, "Li")])  # Li's March nets −1,000: a month of returns
+    for month in ("2026-01", "2026-02"):
+        close(wb, month)
+
+    march = simulate_from_ledger(wb, "2026-03", li=-1_000.0)
+    close(wb, "2026-03")
+    # Li's March earns 10% × −1,000 = −100: paid 0, carried by the statement; Wang 100. Before, the
+    # simulation paid and costed −100 + 100 = 0.
+    assert ledger_paid(wb, "2026-03") == {"Li": 0.0, "Wang": 100.0, "all": 100.0}
+    assert march.parts["paid_now"][0] == pytest.approx(100.0)
+    assert march.cost[0] == pytest.approx(100.0)
+    assert march.parts["result_carried"][0] == pytest.approx(100.0)
+
+    april = simulate_from_ledger(wb, "2026-04", li=500.0)
+    close(wb, "2026-04")
+    # April: Li's 50 goes to the 100 carried (50 still carried); the carry is inside the commission, so
+    # the plan costs Wang's 100 only.
+    assert ledger_paid(wb, "2026-04") == {"Li": 0.0, "Wang": 100.0, "all": 100.0}
+    assert april.parts["paid_now"][0] == pytest.approx(100.0)
+    assert april.parts["result_recovered"][0] == pytest.approx(-50.0)
+    assert april.cost[0] == pytest.approx(100.0)
+
+
+def test_on_a_clawback_plan_a_simulated_month_below_zero_is_paid_back_at_once_as_the_ledger_does(tmp_path):
+    wb = carry_forward_workbook(tmp_path / "wb", negative="clawback")
+    write_sales(wb, [*SALES, ("2026-03-20", -2_000, "Li")])
+    for month in ("2026-01", "2026-02"):
+        close(wb, month)
+    march = simulate_from_ledger(wb, "2026-03", li=-1_000.0)
+    close(wb, "2026-03")
+    assert ledger_paid(wb, "2026-03") == {"Li": -100.0, "Wang": 100.0, "all": 0.0}
+    assert march.parts["paid_now"][0] == pytest.approx(0.0)
+    assert march.parts["result_carried"][0] == 0.0 and march.parts["negative_carried"][0] == 0.0
+
+
+def plan(negative: str, rate: float, draw: float, kind: str, share: float | None) -> IncentivesSection:
+    return IncentivesSection.model_validate(
+        {
+            "negative": negative,
+            "commission": {"base_rate": rate},
+            "clawback": {"window_days": 30},
+            **({"draws": [{"rep": "Li", "amount": draw, "start": "2026-05", "end": "2026-05", "kind": kind}]}
+               if draw else {}),
+            **({"holdback": {"share": share}} if share else {}),
+        }
+    )  # fmt: skip
+
+
+RETURNS = pd.DataFrame(
+    {
+        "deal": ["L1"],
+        "rep": ["Li"],
+        "sold_on": ["2026-02-10"],
+        "returned_on": ["2026-03-01"],
+        "amount": [-3_000.0],
+    }
+)  # fmt: skip  (a quarter of Li's 12,000: a quarter comes back)
+TWELVE_MONTHS = pd.DataFrame(
+    {
+        "period": pd.period_range("2025-06", periods=12, freq="M"),
+        "rep": "Li",
+        "team": "all",
+        "actual": 1_000.0,
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sales=st.lists(st.floats(-3_000, 20_000), min_size=1, max_size=4),
+    rate=st.sampled_from([0.05, 0.1]),
+    balance=st.floats(0, 3_000),
+    carried=st.floats(0, 3_000),
+    draw=st.sampled_from([0.0, 500.0, 1_500.0]),
+    kind=st.sampled_from(["recoverable", "non_recoverable"]),
+    share=st.sampled_from([None, 0.3]),
+)
+def test_a_carry_forward_plan_never_pays_below_zero_and_recovers_only_what_is_owed(
+    sales, rate, balance, carried, draw, kind, share
+):
+    """With clawbacks, a draw and a holdback: on a carry-forward plan no draw pays Li below 0, never more is
+    recovered than either balance, and with no result below 0, the cash is the clawback plan's less the
+    negative balance taken from it, as `model/negative_balances.negative_lines` takes it."""
+    reps = pd.Index(["Li"], name="rep")
+    sim = Simulation(reps=reps, quota=np.array([1_000.0]), sales=np.array(sales)[:, None], seed=0)
+
+    def paid(negative: str, owed: float, carry_in: float):
+        section = plan(negative, rate, draw, kind, share)
+        rules = rule_history(TWELVE_MONTHS, reps, section, returns=RETURNS,
+                             negative_balance=pd.Series({"Li": owed}), result_carried=pd.Series({"Li": carry_in}))  # fmt: skip
+        return payout_cost(sim, section, month="2026-05", rules=rules).parts
+
+    carry = paid("carry_forward", balance, carried)
+    assert (carry["paid_now"] >= -1e-9).all()
+    assert (-carry["negative_recovery"] <= balance + 1e-9).all()
+    assert (-carry["result_recovered"] <= carried + 1e-9).all()
+    at_once = paid("clawback", 0.0, 0.0)["paid_now"]
+    owed = paid("carry_forward", balance, 0.0)
+    plain = np.array(sales) >= 0  # a result below 0 is carried inside the commission, before the draw
+    expected = at_once - np.minimum(balance, np.maximum(at_once, 0.0))
+    assert owed["paid_now"][plain] == pytest.approx(expected[plain], abs=1e-6)
+
+
+def test_the_calculators_simulation_recovers_the_ledgers_negative_balance_from_next_months_pay(tmp_path):
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+
+    wb = carry_forward_workbook(tmp_path / "wb")
+    for month in ("2026-01", "2026-02"):
+        close(wb, month)
+    adjust(wb, "2026-03", "Li", "-2000", "2025 bonus paid twice")
+    close(wb, "2026-03")  # March: 100 earned − 2,000: paid 0, 1,900 carried, more than Li earns in a month
+
+    calculator = IncentiveCalculator(wb, period="2026-03", rep="Li")
+    table = calculator.simulate(draws=200, seed=1).set_index("design")
+    for design in table.index:  # the design and the saved plan, the same here
+        row = table.loc[design]
+        # every draw's pay of Li goes to the balance: he is paid nothing in April, Wang alone is paid
+        assert row["negative_recovery"] < 0
+        assert row["paid_now"] < row["cost_median"]
