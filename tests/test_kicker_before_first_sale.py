@@ -1,6 +1,8 @@
 """A deal whose first line is a return dated before its first sale: its kicker is paid for the month of that
 first line (`workbook/deals.py`), and a later return inside the window takes the kicker back from that month,
-not from the month of the first sale, which paid no kicker for it (`workbook/returns.py`).
+not from the month of the first sale, which paid no kicker for it, while the commission comes back from the
+month of the first sale, which paid it (`workbook/returns.py` finds the first line's day, `model/clawbacks.py`
+dates each part).
 
 A real workbook (CSV sales growing month by month, a targets table, plan.yaml) closed through the CLI as
 finance would; every figure is computed by hand in the comments.
@@ -86,19 +88,22 @@ def test_the_kicker_of_a_deal_first_booked_as_a_return_is_paid_for_that_month_an
     sales_until(folder, "2026-03")
     book = open_workbook(folder)
     back = deal_returns(book, book.plan.incentives)
-    # both of D-1's negative lines, each with the deal's size and first line as its kicker saw them; the
-    # March return, paid in a later month than the sale, is dated from the deal's first line, as the kicker
-    # is (the January credit, in no later month, nets in January as before)
-    shown = back.assign(**{c: back[c].dt.strftime("%Y-%m-%d") for c in ("sold_on", "returned_on")})
-    assert shown[["deal", "sold_on", "returned_on", "sold_rep", "sold_size", "amount"]].values.tolist() == [
-        ["D-1", "2026-02-05", "2026-01-25", "Li", 20_000.0, -1_000.0],
-        ["D-1", "2026-01-25", "2026-03-10", "Li", 20_000.0, -21_000.0],
+    # both of D-1's negative lines, each with the deal's first sale, its size and its first line (rep and
+    # day) as its kicker saw them: the first line is the January credit, before the first sale
+    days = ("sold_on", "returned_on", "first_line_on")
+    shown = back.assign(**{c: back[c].dt.strftime("%Y-%m-%d") for c in days})
+    assert shown[["deal", *days, "sold_rep", "sold_size", "amount"]].values.tolist() == [
+        ["D-1", "2026-02-05", "2026-01-25", "2026-01-25", "Li", 20_000.0, -1_000.0],
+        ["D-1", "2026-02-05", "2026-03-10", "2026-01-25", "Li", 20_000.0, -21_000.0],
     ]
-    # The return's clawback is traced to January, the month D-1 (and its kicker) is dated in: the 21,000
-    # at January's 5% (1,050) and the kicker paid for January on it, 2% × 21,000 = 420 but never more than
-    # the 400 paid: 1,450, within January's 1,700. Traced to February, as before, the kicker was never
-    # taken back (February paid no kicker): −1,050.
-    assert close(folder, "2026-03") == {("Li", "clawback", "clawback", "2026-01", "D-1", -1_450_00)}
+    # The March return (33 days after the sale, inside 60) takes back the commission for February, the month
+    # that paid it (21,000 × 5% = 1,050), and the kicker for January, the month D-1's kicker was paid for:
+    # 2% × 21,000 = 420, but never more than the 400 paid. Traced to February only, as on the code before,
+    # the kicker was never taken back (February paid none).
+    assert close(folder, "2026-03") == {
+        ("Li", "clawback", "clawback", "2026-02", "D-1", -1_050_00),
+        ("Li", "clawback", "clawback", "2026-01", "D-1", -400_00),
+    }
     ledger = read_ledger(open_workbook(folder)).lines
     # all D-1 paid (its kicker 400 and February's 1,050) has come back; the 26,000 of January stays paid
     assert ledger["amount_minor"].sum() == 1_300_00

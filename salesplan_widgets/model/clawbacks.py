@@ -153,7 +153,8 @@ def first_come(
     return np.where(take > 0, np.minimum(take, left), take)
 
 
-SALE_LINE = ("sold_size", "sold_rep", "sold_team")  # the returned deal's size and its first line's rep, team
+# the returned deal's size and its first line's rep, team and day (the kicker's: `first_line_on`)
+SALE_LINE = ("sold_size", "sold_rep", "sold_team", "first_line_on")
 KICKER_CREDIT = ("booked", "split", "overlay")  # who is paid a deal's kicker (a manager's team credit is not)
 
 
@@ -170,15 +171,15 @@ def kicker_back(
     booked the return, even where an account's winner is credited with the sale: every other dimension 'all');
     never more than the kicker each was paid for that period (`owed['kicker']`), across all of that period's
     returned deals, the first returned first (`first_come`). The period is the one the kicker paid each
-    person for (`paid_for`: by their own measurement, from the deal's `sold_month`). Keys deal, rep,
-    for_period."""
+    person for (`paid_for`: by their own measurement, from the deal's `kicker_month`, the month of its first
+    line, which is the first sale's unless a return came first). Keys deal, rep, for_period."""
     k = None if section is None else section.deal_kicker
     if k is None or chosen.empty or "kicker" not in owed.columns or chosen["sold_size"].isna().all():
         return pd.DataFrame(columns=["deal", "rep", "for_period", "kicker"])
     # the rep and team on the deal's first sale line (whom its kicker paid), else on the return's line
     paid_to = "sold_rep" if "sold_rep" in chosen.columns else "rep"
     team = "sold_team" if "sold_team" in chosen.columns else "team"
-    deals = chosen.groupby(["deal", "sold_month"], as_index=False).agg(
+    deals = chosen.groupby(["deal", "kicker_month"], as_index=False).agg(
         returned=("returned", "sum"), sold_size=("sold_size", "first"), rep=(paid_to, "first"),
         team=(team, "first") if "team" in chosen.columns else ("rep", "size"),
     )  # fmt: skip
@@ -187,12 +188,14 @@ def kicker_back(
     returned = deals["returned"].to_numpy(dtype=float)
     amount = np.where(large, k.rate * returned + np.where(fell, k.bonus, 0.0), 0.0)
     dims = [
-        c for c in chosen.columns if c not in ("deal", "rep", "team", "sold_month", "returned", *SALE_LINE)
+        c
+        for c in chosen.columns
+        if c not in ("deal", "rep", "team", "sold_month", "kicker_month", "returned", *SALE_LINE)
     ]
     unit = pd.DataFrame(
         {
             "_deal": deals["deal"].to_numpy(),
-            "sold_month": deals["sold_month"].array,
+            "kicker_month": deals["kicker_month"].array,
             "rep": deals["rep"].to_numpy(),
             **({"team": deals["team"].astype(str).to_numpy()} if "team" in chosen.columns else {}),
             **{d: "all" for d in dims},
@@ -202,7 +205,7 @@ def kicker_back(
     if section is not None:
         unit = credit_sales(unit, section)
         unit = unit[unit["credit"].isin(KICKER_CREDIT)]
-    unit = unit.assign(for_period=paid_for(unit["rep"], unit["sold_month"]))
+    unit = unit.assign(for_period=paid_for(unit["rep"], unit["kicker_month"]))
     back = unit.rename(columns={"_deal": "deal"}).groupby(["deal", "rep", "for_period"], as_index=False)
     back = back["actual"].sum().rename(columns={"actual": "kicker"})
     paid = owed.assign(rep=owed["rep"].astype(str)).groupby(["for_period", "rep"])["kicker"].sum()
@@ -238,6 +241,10 @@ def clawback_lines(
     days = (returned_on - sold_on).dt.days.to_numpy()
     back_month = pay_months(returned_on, calendar)
     sold_month = pay_months(sold_on, calendar)
+    # the kicker is dated by the deal's first line (a return may precede the first sale), the commission by
+    # the first sale
+    first_line = pd.to_datetime(later["first_line_on"]) if "first_line_on" in later.columns else sold_on
+    kicker_month = pay_months(first_line, calendar)
     due = (days <= window_days) & np.asarray(back_month <= open_period)
     start = calendar.fiscal_year_start
 
@@ -259,6 +266,7 @@ def clawback_lines(
             "rep": later["rep"].astype(str).to_numpy()[due],
             **{d: later[d].astype(str).to_numpy()[due] for d in dims},
             "sold_month": sold_month[due],
+            "kicker_month": kicker_month[due],
             "returned": -later["amount"].to_numpy(dtype=float)[due],
             "sold_size": later.get("sold_size", pd.Series(np.nan, index=later.index)).to_numpy(dtype=float)[
                 due

@@ -36,14 +36,11 @@ def deal_returns(
     by_product: bool = False,
     counted: pd.DataFrame | None = None,
 ) -> pd.DataFrame | None:
-    """deal, rep, the cube's dimensions, sold_on (the deal's first sale; on a return paid in a later month,
-    the one a clawback handles, the day of the deal's first line, where `deals.deal_facts` dates its kicker:
-    the same day unless a return came before the first sale, and then the clawback traces the month the
-    kicker was paid for, not a later month that paid none; with one date per return, its window and the
-    rate on the commission are reckoned from that month too), sold_size (its size as the
-    kicker saw it: its lines but the returns of later pay months, as in `deals.deal_facts`), sold_rep and
-    sold_team (the rep and team on the first of those lines, the earliest (date, rep, team), whom its
-    kicker paid, whoever books the return: found by `deals.deal_facts`' own `line_order`, so the two
+    """deal, rep, the cube's dimensions, sold_on (the deal's first sale), sold_size (its size as the
+    kicker saw it: its lines but the returns of later pay months, as in `deals.deal_facts`), sold_rep,
+    sold_team and first_line_on (the rep, team and day of the first of those lines, the earliest (date,
+    rep, team), whom its kicker paid and for when, whoever books the return; the day is the first sale's
+    unless a return came first: found by `deals.deal_facts`' own `line_order`, so the two
     always name the same line), returned_on and amount (negative). Only dated lines count, as for the kicker.
 
     Found once per data and kept in the workbook's cache (in memory when it is read-only). `counted`: the
@@ -105,12 +102,6 @@ def _find_returns(workbook: Workbook, section: IncentivesSection, by_product: bo
         # the deal's first line among the lines its kicker was sized on, by `line_order` as deal_facts finds
         # the line the kicker paid: `lines` and `ordered` are the dated lines (deals.ordered_lines_sql)
         seller, first_day = first_line_parts("sold.first")
-        # a return the clawback handles (paid in a later month than the first sale) is dated from the deal's
-        # first line, the day its kicker is dated (deal_facts); the others keep the first sale and net
-        dated_from = (
-            f"CASE WHEN {later_paid_sql(f'lines.{date}', 'sold.sold_on', pay_days)} THEN {first_day} "
-            "ELSE sold.sold_on END"
-        )
         sql = (
             f"WITH {', '.join(ordered_lines_sql(dated, *sellers))}, "
             f"first AS (SELECT {deal}, MIN({date}) AS sold_on FROM lines "
@@ -118,8 +109,8 @@ def _find_returns(workbook: Workbook, section: IncentivesSection, by_product: bo
             f"sold AS (SELECT first.*, SUM(lines.{amount}) AS sold_size, min(lines.line_order) AS first "
             f"FROM first JOIN ordered AS lines USING ({deal}) WHERE NOT (lines.{amount} < 0 AND {later}) "
             "GROUP BY ALL), "
-            f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, {dated_from} AS sold_on, sold.sold_size, "
-            "s.rep AS sold_rep, s.team AS sold_team, "
+            f"returned AS (SELECT lines.{deal} AS deal, {', '.join(kept)}, sold.sold_on, sold.sold_size, "
+            f"s.rep AS sold_rep, s.team AS sold_team, {first_day} AS first_line_on, "
             f"lines.{date} AS returned_on, lines.{amount} AS amount "
             f"FROM lines JOIN sold ON lines.{deal} = sold.{deal} "
             f"JOIN seller_names AS s ON s.seller = {seller} {winners}WHERE lines.{amount} < 0) "
@@ -130,8 +121,9 @@ def _find_returns(workbook: Workbook, section: IncentivesSection, by_product: bo
 
     with workbook._conversions():
         frame = run_on_source(source, workbook.path, query)
-    for column in ("sold_on", "returned_on"):
+    days = ("sold_on", "returned_on", "first_line_on")
+    for column in days:
         frame[column] = pd.to_datetime(frame[column])
     frame["sold_size"] = frame["sold_size"].astype(float)
-    text = [c for c in frame.columns if c not in ("sold_on", "returned_on", "amount", "sold_size")]
+    text = [c for c in frame.columns if c not in (*days, "amount", "sold_size")]
     return frame.astype({c: str for c in text})
