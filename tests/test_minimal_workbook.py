@@ -66,7 +66,10 @@ def test_every_report_template_runs_on_date_amount_and_rep_only(tmp_path, locale
         assert "The sales data have no segment column, so targets are not split by segment." in split
         assert "The sales data have no channel column" in split
         assert "From target to actual by rep, year to date" in pages["report_tracking"]
-        assert "no segment, channel, territory or product column, so there is no mix to show" in pages["sales_overview"]
+        assert (
+            "no segment, channel, territory or product column, so there is no mix to show"
+            in pages["sales_overview"]
+        )
     else:
         assert "销售数据中没有客户分层列，因此目标未按客户分层拆分。" in split
         assert "没有可显示的客户分层" in split

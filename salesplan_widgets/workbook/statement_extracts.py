@@ -72,7 +72,6 @@ class WholeStatements:
     payments: dict[str, pd.DataFrame]  # each closing's payment file (as the journal names it) -> its lines
     adjustments: pd.DataFrame  # the manual adjustments entered, waiting for their period's close
 
-
     def state(self, period: str, rep: str) -> str:
         """The state of `rep`'s statement of `period` (`statement_state`) by the rep's own measurement: in a
         quarterly workbook, January is prepared for a rep on a monthly role plan and interim for the rest."""
