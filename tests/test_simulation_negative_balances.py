@@ -190,3 +190,12 @@ def test_the_calculators_simulation_recovers_the_ledgers_negative_balance_from_n
         # every draw's pay of Li goes to the balance: he is paid nothing in April, Wang alone is paid
         assert row["negative_recovery"] < 0
         assert row["paid_now"] < row["cost_median"]
+    # and the simulation panel heads the recovery in the reader's words, beside what is paid now
+    assert "Negative balance recovered (median)" in calculator.simulation_panel.value
+
+
+def test_every_part_of_the_simulation_has_a_heading_in_the_calculator():
+    from salesplan_widgets.model.simulation import PARTS
+    from salesplan_widgets.widgets.incentive_calculator import simulation_part_labels
+
+    assert set(simulation_part_labels()) == set(PARTS)

@@ -155,6 +155,8 @@ def simulation_part_labels() -> dict[str, str]:
         "deal_kicker": _("Deal kicker (median)"),
         "new_logo": _("New logos (median)"),
         "team_override": _("Manager overrides (median)"),
+        "result_carried": _("Negative result carried (median)"),
+        "result_recovered": _("Carried result recovered (median)"),
         "clawback": _("Clawbacks (median)"),
         "guarantee": _("Guarantees (median)"),
         "advance": _("Draw advances (median)"),
@@ -163,6 +165,8 @@ def simulation_part_labels() -> dict[str, str]:
         "released": _("Released (median)"),
         "forfeited": _("Forfeited by leavers (median)"),
         "written_off": _("Draw balance leavers take (median)"),
+        "negative_carried": _("Negative total carried (median)"),
+        "negative_recovery": _("Negative balance recovered (median)"),
         "paid_now": _("Paid now (median)"),
     }
 
