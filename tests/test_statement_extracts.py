@@ -310,7 +310,7 @@ def test_the_dispute_panel_and_the_answer_speak_the_plans_language(tmp_path):
     assert closed.dispute.button.description == "提出申诉" and not closed.dispute.button.disabled
     assert "对此结算单的某一行提出申诉" in closed.dispute.children[0].value
     assert "我的申诉" in closed.disputes.value and "已答复" in closed.disputes.value
-    assert "已补发" in closed.disputes.value and "2026年2月 期 ¥50.00" in closed.disputes.value
+    assert "已补发" in closed.disputes.value and "¥50.00（2026年2月）" in closed.disputes.value
     assert "未结：等待答复" in closed.disputes.value and "还有一个问题" in closed.disputes.value
     assert "只能对已结账结算单的行提出申诉" in prepared.dispute.reason.value
     assert "申诉由结算单所属的销售代表通过 Hub 登录后提出" in outside.dispute.reason.value
