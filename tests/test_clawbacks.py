@@ -185,8 +185,9 @@ def test_ledger_recovers_each_returned_deal_once_inside_the_window_and_never_out
         sold.append((months[month], "Li", "East", "all", "all", float(amount)))
         if returned is not None:
             returned_on = sold_on + pd.Timedelta(days=returned[0])
-            # credited returns in whole yuan, so each share × rate is whole fen (no half-fen rounding ties)
-            amount_back = amount * returned[1] // 100 if credit else round(amount * returned[1] / 100, 2)
+            # returns in whole yuan when credited, else in jiao, so each share × rate is whole fen: no half-fen
+            # ties, which the ledger rounds half up and Python's round() to even (941.45 × 10%: 94.15 vs 94.14)
+            amount_back = amount * returned[1] // 100 if credit else round(amount * returned[1] / 100, 1)
             if returned_on.to_period("M") > months[month] and returned_on.to_period("M") <= months[-1]:
                 back.append((f"D{i}", "Li", sold_on, returned_on, -float(amount_back), returned[0]))
     returns = pd.DataFrame([b[:5] for b in back], columns=["deal", "rep", "sold_on", "returned_on", "amount"])
