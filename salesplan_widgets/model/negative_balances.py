@@ -21,6 +21,7 @@ import pandas as pd
 
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
+from salesplan_widgets.model.role_plans import rules_by_rep
 from salesplan_widgets.schema.incentives import IncentivesSection
 
 NEGATIVE_CARRIED, NEGATIVE_RECOVERY = "negative_carried", "negative_recovery"
@@ -109,16 +110,9 @@ def forgives_negative(section: IncentivesSection, reps: pd.Index, period: pd.Per
 
 
 def _rule_on_last_day(section: IncentivesSection, reps: pd.Index, period: pd.Period, says) -> pd.Series:
-    """Per rep, what `says` of the rules of their plan in force on the period's last day."""
-    last_day = pd.Period(period, "M").end_time.date()
-    answer = pd.Series(says(section), index=reps, dtype=bool)
-    for a in section.assignments:  # the plan's few assignments
-        on = (a.start is None or a.start <= last_day) and (a.end is None or a.end >= last_day)
-        if on and a.rep in answer.index:
-            rules = section.rules_in_force(a.plan, str(pd.Period(period, "M")))
-            if rules is not None:
-                answer[a.rep] = says(rules)
-    return answer
+    """Per rep, what `says` of the rules of their plan in force on the period's last day (`rules_by_rep`)."""
+    rules = rules_by_rep(section, reps.astype(str), period)
+    return pd.Series([says(rules[str(rep)]) for rep in reps], index=reps, dtype=bool)
 
 
 def negative_lines(
