@@ -9,6 +9,7 @@ from `Plan` (see `salesplan schema`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Literal
 
@@ -37,8 +38,26 @@ CanonicalColumn = Literal[
     "deal",  # issue 12: deal id (per-deal credit and components)
     "invoice",  # issue 12: invoice id (receipts: cash collected)
     "cost",  # issue 12: cost of goods (gross margin)
+    "unit_price",  # with quantity, the amount of a file that has none: quantity × unit price × (1 − discount)
+    "discount",  # a fraction of the price (0.05 = 5%), with unit_price
 ]
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "amount", "rep")
+PRICED_COLUMNS: tuple[str, ...] = ("date", "quantity", "unit_price", "rep")  # the same, amount from price
+
+
+def priced_amount(columns: Mapping[str, str]) -> bool:
+    """The sales lines give no amount but a unit price: each line's amount is quantity × unit price ×
+    (1 − discount), as ERP order-line exports (Northwind, most 销售明细 with 数量 and 单价) leave it to the
+    reader."""
+    return "amount" not in columns and "unit_price" in columns
+
+
+def required_sales_columns(columns: Mapping[str, str]) -> tuple[str, ...]:
+    """The canonical columns sales lines must map: date, amount and rep, or quantity and unit_price for
+    the amount."""
+    return PRICED_COLUMNS if priced_amount(columns) else REQUIRED_COLUMNS
+
+
 DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel", "product", "account")
 
 
@@ -89,7 +108,9 @@ class Source(PlanModel):
         description="Text encoding of a CSV file; 'auto' tells UTF-8 (with or without BOM) from GB18030.",
     )
     columns: dict[CanonicalColumn, str] = Field(
-        description="Canonical column -> the column name in your file, e.g. {date: 下单日期, amount: 金额}."
+        description="Canonical column -> the column name in your file, e.g. {date: 下单日期, amount: 金额}. "
+        "A file without an amount maps quantity and unit_price (and discount, a fraction): each line's amount "
+        "is then quantity × unit_price × (1 − discount)."
     )
 
     @field_validator("path")
@@ -129,9 +150,30 @@ class Source(PlanModel):
 class SalesSource(Source):
     @model_validator(mode="after")
     def _required_columns(self) -> SalesSource:
-        missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
+        missing = [c for c in required_sales_columns(self.columns) if c not in self.columns]
+        if missing == ["amount"]:
+            raise ValueError(
+                _(
+                    "columns must map amount (required for sales history), or quantity and unit_price when "
+                    "the file gives each line's quantity and price instead"
+                )
+            )
+        if missing and priced_amount(self.columns):
+            raise ValueError(
+                _(
+                    "columns must map {columns}: without an amount column, each line's amount is quantity × "
+                    "unit_price × (1 − discount)"
+                ).format(columns=", ".join(missing))
+            )
         if missing:
             raise ValueError(f"columns must map {', '.join(missing)} (required for sales history)")
+        if "discount" in self.columns and not priced_amount(self.columns):
+            raise ValueError(
+                _(
+                    "discount applies to an amount computed from quantity × unit_price; with an amount "
+                    "column, map the amount after discount and leave discount out"
+                )
+            )
         return self
 
 

@@ -38,7 +38,7 @@ import duckdb
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _
-from salesplan_widgets.schema import Calendar, Source
+from salesplan_widgets.schema import Calendar, Source, priced_amount, required_sales_columns
 from salesplan_widgets.workbook.atomic import atomic_path
 
 CACHE_DIR = ".cache"
@@ -48,9 +48,8 @@ LEADING_ROWS = 30  # rows read from the top of a CSV or sheet to find a header b
 UNKNOWN = "unknown"  # a mapped dimension left blank in a row
 ALL = "all"  # a dimension the plan does not map
 # "potential" (an account's estimated yearly value) is checked once the plan schema lets it be mapped
-NUMERIC_COLUMNS = ("amount", "quantity", "potential", "cost")
+NUMERIC_COLUMNS = ("amount", "quantity", "potential", "cost", "unit_price", "discount")
 REQUIRED = {
-    "sales": ("date", "amount", "rep"),
     "accounts": ("account",),
     "receipts": ("date", "amount", "invoice"),
 }
@@ -568,6 +567,21 @@ def number_sql(column: str, sql_type: str) -> str:
     )
 
 
+def required_columns(source: Source, kind: str) -> tuple[str, ...]:
+    """The canonical columns a source of this kind must map and fill in every row (sales: date, amount and
+    rep, or quantity and unit_price for the amount)."""
+    return required_sales_columns(source.columns) if kind == "sales" else REQUIRED.get(kind, ())
+
+
+def priced_amount_sql(scan: Scan, source: Source) -> str:
+    """A line's amount from its quantity, unit price and discount (a fraction; a blank one is none)."""
+    quantity, price = (number_sql(*scan.sql_column(source.columns[c])) for c in ("quantity", "unit_price"))
+    if "discount" not in source.columns:
+        return f"({quantity} * {price})"
+    discount = number_sql(*scan.sql_column(source.columns["discount"]))
+    return f"({quantity} * {price} * (1 - COALESCE({discount}, 0)))"
+
+
 def normalised_sql(
     scan: Scan,
     source: Source,
@@ -577,7 +591,8 @@ def normalised_sql(
 ) -> str:
     """SELECT the canonical `columns` (date, amount, rep ...) from the source, parsed and typed.
 
-    Unmapped dimensions are the constant 'all', unmapped quantities 0. With `clean_dimensions`, dimension
+    Unmapped dimensions are the constant 'all', unmapped quantities 0, and an unmapped amount with a unit
+    price is quantity × unit price × (1 − discount) (`priced_amount_sql`). With `clean_dimensions`, dimension
     values are trimmed and blanks become 'unknown'; without, they are the raw values (the cube cleans its
     small result instead, which keeps the scan as fast as a bare query). `extra` are further expressions
     over the file's own columns (the checks' raw_/val_ columns, see `check_columns_sql`).
@@ -585,7 +600,9 @@ def normalised_sql(
     parts = []
     for name in columns:
         user_name = source.columns.get(name)
-        if user_name is None:
+        if name == "amount" and priced_amount(source.columns):
+            expr = priced_amount_sql(scan, source)
+        elif user_name is None:
             expr = (
                 "CAST(0 AS DOUBLE)"
                 if name in NUMERIC_COLUMNS
@@ -628,7 +645,7 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
     """The row checks `validate_source` runs on a source of this kind."""
     mapped = source.columns
     checks: list[Check] = []
-    required = REQUIRED.get(kind, ())
+    required = required_columns(source, kind)
     if "date" in mapped:
         bad = "val_date IS NULL" if "date" in required else "val_date IS NULL AND has_date"
         checks.append(
@@ -677,6 +694,15 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                     empty_fix=_empty_fix(name),
                 )
             )
+    if "discount" in mapped:
+        checks.append(
+            Check(
+                "discount",
+                "val_discount < 0 OR val_discount > 1",
+                _("a discount as a fraction of the price, from 0 to 1, such as 0.05 for 5%"),
+                _("write the discount as a fraction of the price (5% off is 0.05)"),
+            )
+        )
     for name in required:
         if name not in ("date", *NUMERIC_COLUMNS) and name in mapped:
             checks.append(
@@ -805,7 +831,7 @@ def structure_problems(scan: Scan, source: Source, kind: str) -> list[Problem]:
             )
         seen.add(name)
     available = ", ".join(h for h in scan.header if h) or "–"
-    required = REQUIRED.get(kind, ())
+    required = required_columns(source, kind)
     for canonical, user_name in source.columns.items():
         if user_name in scan.header:
             continue
@@ -939,10 +965,10 @@ def validate_source(source: Source, base_dir: Path, calendar: Calendar, kind: st
     Checks: file present, inside the workbook and not empty; the header on its row (a header found below
     title rows is reported with the `header_row` to set, and the file is then checked as if it were set);
     no duplicate header names; every mapped column present (the closest name suggested); required
-    columns mapped (sales: date, amount, rep; accounts: account); dates and numbers parse, required cells
-    filled; sales dates fall in the calendar. Negative amounts (returns, credit notes) are valid. Each
-    check groups its bad rows by value, the first few values and a count of the rest. Row numbers: see
-    the module docstring.
+    columns mapped (sales: date, amount, rep, or date, quantity, unit_price, rep; accounts: account); dates
+    and numbers parse, required cells filled, a discount is a fraction; sales dates fall in the calendar.
+    Negative amounts (returns, credit notes) are valid. Each check groups its bad rows by value, the first
+    few values and a count of the rest. Row numbers: see the module docstring.
     """
 
     def work(con: duckdb.DuckDBPyConnection, scan: Scan) -> tuple[int | None, list[Problem]]:
