@@ -30,7 +30,9 @@ plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays the
 0 is paid 0 and carried, and the result the statements carried earlier this year is taken from the
 commission (`result_carried`: a cost saved); a total below 0 after clawbacks and draws is paid 0, and the
 negative balance the ledger carries is recovered from a positive pay (cash, not cost), by the close's own
-rule (`model/negative_balances.carried_and_recovered`)."""
+rule (`model/negative_balances.carried_and_recovered`); at the fiscal year's last close of a plan that says
+`forgive_negative: year_end` what is still owed is forgiven (a cost, the ledger's `negative_forgiven` line),
+and a leaver's, as the ledger keeps it, stays owed."""
 
 from __future__ import annotations
 
@@ -44,7 +46,11 @@ from salesplan_widgets.model.commission import attainment, compile_plan, earn
 from salesplan_widgets.model.credit import OWNERS
 from salesplan_widgets.model.draws import draws_of
 from salesplan_widgets.model.measurement import ends_a_measurement_period
-from salesplan_widgets.model.negative_balances import carried_and_recovered, carries_negative
+from salesplan_widgets.model.negative_balances import (
+    carried_and_recovered,
+    carries_negative,
+    forgives_negative,
+)
 from salesplan_widgets.model.statements import PERIOD_MONTHS, fiscal_year_first
 from salesplan_widgets.schema.incentives import IncentivesSection
 
@@ -548,7 +554,9 @@ class DesignOutcome:
     plan `result_carried` and `result_recovered` (a commission result below 0 paid 0, and the one carried
     earlier this year taken back: the statements' carry, inside the commission) and `negative_carried` and
     `negative_recovery` (a total below 0 after clawbacks and draws paid 0, and the ledger's negative
-    balance taken back: cash, not cost), and `paid_now` (the cash the period pays).
+    balance taken back: cash, not cost), `negative_forgiven` (at the fiscal year's last close of a plan that
+    forgives, the negative balance still owed after it: never recovered, a cost), and `paid_now` (the cash
+    the period pays).
     """
 
     name: str
@@ -588,7 +596,7 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
 
 PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "result_carried", "result_recovered",
          "clawback", "guarantee", "advance", "recovery", "held", "released", "forfeited", "written_off",
-         "negative_carried", "negative_recovery", "paid_now")  # fmt: skip
+         "negative_carried", "negative_recovery", "negative_forgiven", "paid_now")  # fmt: skip
 
 
 def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulation:
@@ -771,6 +779,7 @@ def _settle(
     kicker_back: np.ndarray | float = 0.0,
     carry: np.ndarray | bool = False,
     ends: np.ndarray | bool = True,
+    forgive: np.ndarray | bool = False,
 ) -> dict[str, np.ndarray]:
     """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw, negative
     total (`carry`: (reps,) whether the plan carries one forward, `negative_balances.carries_negative`). A manager's
@@ -779,7 +788,8 @@ def _settle(
     the ledger never recovers more than a person's paid period (`model/clawbacks.first_come`). Each rep leaves
     with probability `leaving` (reps,): the close is settled for a stayer and for a leaver and the two are
     weighted (the expected cash per draw). `ends` (reps,): whether the month ends the rep's own measurement
-    period, the only month a close settles their draw in (`_draw_terms`)."""
+    period, the only month a close settles their draw in (`_draw_terms`); `forgive` (reps,): whether the
+    close forgives what negative balance is still owed after it (`_forgives`)."""
     clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back)
     # the statements' own carry: a commission result below 0 is paid 0 where the plan carries it forward,
     # and a result carried earlier this year is taken from the commission (commission lines: cost); a
@@ -790,10 +800,10 @@ def _settle(
     if np.ndim(carried) or np.ndim(recovered):
         commission += carried - recovered
     terms = (draw, recoverable, in_force, cap, ends)
-    stays = _close(section, commission, history, terms, release_now, False, carry)
+    stays = _close(section, commission, history, terms, release_now, False, carry, forgive)
     if not np.any(leaving):
         return {**results, **stays}
-    leaves = _close(section, commission, history, terms, release_now, True, carry)
+    leaves = _close(section, commission, history, terms, release_now, True, carry, forgive)
     p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
     return {**results, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
 
@@ -811,7 +821,7 @@ def _carried(total: np.ndarray, balance: np.ndarray | None, carry: np.ndarray | 
     return (carried if carrying else 0.0), (recovered if owing else 0.0)
 
 
-def _close(section, commission, history, terms, release_now, left: bool, carry=False):
+def _close(section, commission, history, terms, release_now, left: bool, carry=False, forgive=False):
     """Holdback, draw and negative total on a period's commission (after clawbacks) for reps who stay or
     (`left`) who leave in it, as `model/holdbacks.py`, `model/draws.py` and `model/negative_balances.py`
     close it: a leaver is held nothing more, and what is held is paid out or forfeited as the plan says; a
@@ -820,7 +830,10 @@ def _close(section, commission, history, terms, release_now, left: bool, carry=F
     balance carried earlier is recovered from a positive pay: cash, not cost (the clawback or adjustment
     that made it was the cost's change), and a leaver's, like the ledger's, is still owed. The draw is
     topped up against the commission of the rep's whole measurement window (`RuleHistory.window_earned`
-    beside the month's), and settled only in a month that ends it (`terms`: `_draw_terms`)."""
+    beside the month's), and settled only in a month that ends it (`terms`: `_draw_terms`). At the fiscal
+    year's last close of a plan that forgives (`forgive`), the negative balance still owed after it is
+    forgiven: never recovered, so a cost (as a leaver's draw balance), where the ledger writes its
+    `negative_forgiven` line; a leaver's balance, otherwise, the ledger keeps as owed, and so does this."""
     draw, recoverable, in_force, cap, ends = terms
     rule = section.holdback
     before = np.broadcast_to(history.held[None, :], commission.shape)
@@ -842,6 +855,10 @@ def _close(section, commission, history, terms, release_now, left: bool, carry=F
     written_off = owed + advance - recovery if left else nothing
     total = paid + top_up - recovery
     carried, recovered = _carried(total, history.negative_balance, carry)
+    forgiven = 0.0
+    if np.any(forgive):  # the year's end: what is still owed after this close is forgiven
+        owed_before = 0.0 if history.negative_balance is None else history.negative_balance[None, :]
+        forgiven = np.where(forgive, np.clip(owed_before + carried - recovered, 0.0, None), 0.0)
     return {
         "guarantee": np.where(recoverable, 0.0, top_up),
         "advance": advance,
@@ -852,8 +869,9 @@ def _close(section, commission, history, terms, release_now, left: bool, carry=F
         "written_off": written_off,
         "negative_carried": carried,
         "negative_recovery": -recovered,
+        "negative_forgiven": forgiven,
         "paid_now": total + carried - recovered if np.ndim(carried) or np.ndim(recovered) else total,
-        "cost": commission + np.where(recoverable, 0.0, top_up) - forfeited + written_off,
+        "cost": commission + np.where(recoverable, 0.0, top_up) - forfeited + written_off + forgiven,
     }
 
 
@@ -874,6 +892,19 @@ def _carries(section: IncentivesSection, reps: pd.Index, month: str | None) -> n
     if month is None:
         return np.full(len(reps), section.negative == "carry_forward")
     return carries_negative(section, reps.astype(str), pd.Period(month, "M")).to_numpy(dtype=bool)
+
+
+def _forgives(
+    section: IncentivesSection, reps: pd.Index, month: str | None, fiscal_year_start: int = 1
+) -> np.ndarray | bool:
+    """(reps,) whether closing `month` forgives each rep's negative balance still owed: the fiscal year's
+    last month, where the rep's plan on its last day says `forgive_negative: year_end` (False elsewhere)."""
+    if month is None or pd.Period(month, "M").month % 12 + 1 != fiscal_year_start:
+        return False
+    versions = [v for p in section.plans for v in p.versions]  # the workbook's few plans
+    if section.forgive_negative != "year_end" and all(v.forgive_negative != "year_end" for v in versions):
+        return False
+    return forgives_negative(section, reps.astype(str), pd.Period(month, "M")).to_numpy(dtype=bool)
 
 
 def _draw_terms(
@@ -954,6 +985,9 @@ def payout_cost(
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
     carry = _carries(section, simulation.reps, month)  # a result or total below 0 is carried, not paid
+    forgive = _forgives(
+        section, simulation.reps, month, fiscal_year_start
+    )  # the year's end, where it forgives
     team, shares = None, None
     if rules is None and teamwork:  # each rep's draws in their latest team (`Simulation.teams`)
         shares = TeamShares.of_teams(section, simulation)
@@ -1006,7 +1040,8 @@ def payout_cost(
                 kicker_back[:, cols] = np.minimum(chunk[:, cols] * unit, paid)
         parts["team_override"][start : start + CHUNK] = override.sum(1)
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
-                          off_sales + override, team.override_back, leaving, kicker_back, carry, ends)  # fmt: skip
+                          off_sales + override, team.override_back, leaving, kicker_back, carry, ends,
+                          forgive)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():  # (a part 0 on every draw: the scalar 0.0, `_carried`)
             parts[part][start : start + CHUNK] = values.sum(1) if np.ndim(values) else 0.0

@@ -168,6 +168,7 @@ def simulation_part_labels() -> dict[str, str]:
         "written_off": _("Draw balance leavers take (median)"),
         "negative_carried": _("Negative total carried (median)"),
         "negative_recovery": _("Negative balance recovered (median)"),
+        "negative_forgiven": _("Negative balance forgiven at year end (median)"),
         "paid_now": _("Paid now (median)"),
     }
 
