@@ -295,3 +295,24 @@ def test_a_simulated_forgiveness_changes_no_pay_and_costs_exactly_what_stays_owe
     expected = still_owed if month % 12 + 1 == start else np.zeros_like(still_owed)
     assert forgiving.parts["negative_forgiven"] == pytest.approx(expected, abs=1e-6)
     assert forgiving.cost == pytest.approx(keeping.cost + expected, abs=1e-6)
+
+
+def test_a_leavers_negative_balance_is_recovered_from_the_last_pay_and_the_rest_kept_owed_as_the_ledger_does(
+    tmp_path,
+):
+    """What the ledger does at a leaver's last close: it recovers what it can from the last pay, writes no
+    line for the rest and keeps it as the rep's balance (no later close pays or recovers it). The simulated
+    leaver's close pays and recovers the same, and leaves the same balance owed, not forgiven."""
+    wb = fiscal_march_workbook(tmp_path / "wb", "never", relief="\n  relief: [{rep: Li, left: 2026-02-28}]")
+    write_sales(wb, [row for row in SALES if not (row[2] == "Li" and row[0] >= "2026-03")])  # gone in March
+    february = simulate_from_ledger(wb, "2026-02", li=2_000.0)
+    close(wb, "2026-02")
+    close(wb, "2026-03")
+    # February: Li's last 300 recovers 300 of the 400; the 100 left stays on the ledger after March too.
+    assert ledger_paid(wb, "2026-02") == {"Li": 0.0, "Wang": 100.0, "all": 100.0}
+    kept = negative_balance(settlement_lines(read_ledger(open_workbook(wb)).lines)) / 100
+    assert kept.to_dict() == {"Li": 100.0}
+    assert february.parts["paid_now"][0] == pytest.approx(100.0, abs=0.005)
+    assert february.parts["negative_recovery"][0] == pytest.approx(-300.0, abs=0.005)
+    assert february.parts["negative_forgiven"][0] == 0.0 and february.parts["written_off"][0] == 0.0
+    assert february.cost[0] == pytest.approx(400.0, abs=0.005)
