@@ -125,3 +125,16 @@ def test_over_a_quarter_the_simulated_months_top_a_quarterly_rep_up_once_to_the_
     assert sum(top_ups) == pytest.approx(max(guarantee - commission, 0.0), abs=1e-6)
     if kind == "non_recoverable":
         assert sum(costs) == pytest.approx(max(guarantee, commission), abs=1e-6)
+
+
+def test_the_calculator_simulates_a_quarterly_reps_guarantee_only_at_the_quarters_end(tmp_path):
+    """In the calculator: February ends no period of Wang's, so next month's simulation from January tops
+    no one up; March ends his quarter, so the simulation from February tops him up against the quarter so
+    far (200 earned in January and February) plus March's draw: never more than 500 − 200."""
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+
+    wb = guaranteed_workbook(tmp_path / "wb", "monthly", "quarterly", "Wang")
+    february = IncentiveCalculator(wb, period="2026-01", rep="Wang").simulate(draws=200, seed=1)
+    assert (february["guarantee"] == 0).all()  # before: about 400, a guarantee every month
+    march = IncentiveCalculator(wb, period="2026-02", rep="Wang").simulate(draws=200, seed=1)
+    assert ((march["guarantee"] > 0) & (march["guarantee"] <= 300.0 + 1e-9)).all()
