@@ -985,9 +985,8 @@ def payout_cost(
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
     carry = _carries(section, simulation.reps, month)  # a result or total below 0 is carried, not paid
-    forgive = _forgives(
-        section, simulation.reps, month, fiscal_year_start
-    )  # the year's end, where it forgives
+    # the fiscal year's last month, where the plan forgives what is still owed then
+    forgive = _forgives(section, simulation.reps, month, fiscal_year_start)
     team, shares = None, None
     if rules is None and teamwork:  # each rep's draws in their latest team (`Simulation.teams`)
         shares = TeamShares.of_teams(section, simulation)
