@@ -2,7 +2,8 @@
 milestone bonuses; target < 1 s), the same reps on four role plans with a version change in July and 1%
 promoted mid-July (target < 5 s), and a 10,000-draw simulation over 500 reps, two designs (target < 5 s),
 bare and with every rule beside bookings (cash collected with ageing, margin, deal kicker, new logos,
-clawbacks, a quarterly holdback, draws for 50 reps, of which 25 guarantees; the same target).
+clawbacks, a quarterly holdback, draws for 50 reps, of which 25 guarantees; the same target), with
+managers and leavers, and at the fiscal year's end on carry-forward plans that forgive negative balances.
 
 Run: python benchmarks/bench_incentives.py  — prints the figures; it asserts nothing.
 """
@@ -176,6 +177,23 @@ def main() -> None:
         return compare_designs(sim, with_people, month="2026-10", rules=history_rules)
 
     report_simulation("simulation with every rule, overrides and leavers", simulate_people)
+
+    # the fiscal year's last month on carry-forward plans that forgive then, 50 reps owing a negative
+    # balance: each draw recovers what it can and forgives the rest, as the year's last close does
+    forgiving = {
+        name: d.model_copy(update={"negative": "carry_forward", "forgive_negative": "year_end"})
+        for name, d in designs.items()
+    }
+    owing = pd.Series(5_000.0, index=[f"r{i}" for i in range(0, 500, 10)])
+
+    def simulate_year_end():
+        sim = simulate_sales(history, quota, draws=10_000, seed=0)
+        owed = rule_history(
+            facts, sim.reps, forgiving["flat + rules"], returns=returns, negative_balance=owing
+        )
+        return compare_designs(sim, forgiving, month="2026-12", rules=owed)
+
+    report_simulation("simulation at the year's end, forgiving negative balances", simulate_year_end)
 
 
 def report_simulation(name: str, simulate) -> None:

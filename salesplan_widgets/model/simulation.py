@@ -20,7 +20,9 @@ names), paid at the override rate, quota or not, or under their own plan, as the
 rule history too, on each rep's draws in their latest team (`Simulation.teams`).
 Draws, holdbacks and recoveries then work on each draw's commission as a close does (`model/ledger.settle`): a
 holdback only moves pay to its release, a guarantee's top-up is a cost, a recoverable draw's top-up is an
-advance (cash, not cost), recovered from commission above the draw. Leavers: each rep leaves in the month with
+advance (cash, not cost), recovered from commission above the draw; as a close, once per the rep's own
+measurement period, in the month that ends it, against the whole window's commission (the statements'
+window so far, `earned_in_window`, and the draw's month). Leavers: each rep leaves in the month with
 the history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
 they still owe is never recovered (a cost). Both are expected values per draw. Last, on a carry-forward
@@ -28,7 +30,9 @@ plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays the
 0 is paid 0 and carried, and the result the statements carried earlier this year is taken from the
 commission (`result_carried`: a cost saved); a total below 0 after clawbacks and draws is paid 0, and the
 negative balance the ledger carries is recovered from a positive pay (cash, not cost), by the close's own
-rule (`model/negative_balances.carried_and_recovered`)."""
+rule (`model/negative_balances.carried_and_recovered`); at the fiscal year's last close of a plan that says
+`forgive_negative: year_end` what is still owed is forgiven (a cost, the ledger's `negative_forgiven` line),
+and a leaver's, as the ledger keeps it, stays owed."""
 
 from __future__ import annotations
 
@@ -41,7 +45,13 @@ import pandas as pd
 from salesplan_widgets.model.commission import attainment, compile_plan, earn
 from salesplan_widgets.model.credit import OWNERS
 from salesplan_widgets.model.draws import draws_of
-from salesplan_widgets.model.negative_balances import carried_and_recovered, carries_negative
+from salesplan_widgets.model.measurement import ends_a_measurement_period
+from salesplan_widgets.model.negative_balances import (
+    carried_and_recovered,
+    carries_negative,
+    forgives_negative,
+)
+from salesplan_widgets.model.statements import PERIOD_MONTHS, fiscal_year_first
 from salesplan_widgets.schema.incentives import IncentivesSection
 
 HISTORY_MONTHS = 12
@@ -178,6 +188,9 @@ class RuleHistory:
     kicker_kept: pd.DataFrame | None = None
     negative_balance: np.ndarray | None = None  # (reps,) a negative total carried earlier, still to recover
     result_carried: np.ndarray | None = None  # (reps,) a negative commission result carried in this year
+    # (reps,) commission the rep's statements earned in the earlier months of their own measurement window
+    # (`earned_in_window`): a close pays it, and tops a draw up against it, at the window's end
+    window_earned: np.ndarray | None = None
 
     @property
     def monthly_leaving(self) -> float:
@@ -218,6 +231,7 @@ class RuleHistory:
             kicker_kept=frame(self.kicker_kept),
             negative_balance=None if self.negative_balance is None else rows(self.negative_balance),
             result_carried=None if self.result_carried is None else rows(self.result_carried),
+            window_earned=None if self.window_earned is None else rows(self.window_earned),
         )  # fmt: skip
 
     def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
@@ -434,6 +448,7 @@ def rule_history(
     teams: pd.Series | None = None,
     negative_balance: pd.Series | None = None,
     result_carried: pd.Series | None = None,
+    window_earned: pd.Series | None = None,
 ) -> RuleHistory:
     """Per rep and unit of sales over the last `months` months of the pay cube `history`: cash collected by
     age, cost of goods, large deals and new accounts, and returns within the clawback window (`returns`:
@@ -442,7 +457,8 @@ def rule_history(
     team, e.g. the targets' team column) places the reps the history has never credited, new hires, in
     their team: their draws earn its manager the override, as the company's sales do per unit.
     `negative_balance` and `result_carried` (money, from the ledger: `negative_balances.negative_balance` and
-    `result_carried`) are recovered from the simulated month's pay as a close recovers them."""
+    `result_carried`) are recovered from the simulated month's pay as a close recovers them; `window_earned`
+    (money, `earned_in_window`) is what a draw is topped up against beside the month's own commission."""
     from salesplan_widgets.model.clawbacks import later_returns
 
     history = recent(history, months)
@@ -485,6 +501,7 @@ def rule_history(
         held=money(held),
         negative_balance=money(negative_balance),
         result_carried=money(result_carried),
+        window_earned=None if window_earned is None else money(window_earned),
         reps=reps,
         team_sales=team_sales,
         team_returned=team_returned,
@@ -499,6 +516,32 @@ def rule_history(
     )
 
 
+def earned_in_window(
+    section: IncentivesSection, earned: pd.DataFrame, month: str, fiscal_year_start: int = 1
+) -> pd.Series:
+    """Per rep (money), what their statements earned in the months of their own measurement window before
+    `month`: a quarterly plan's statement of the month before is the quarter so far (`earned`: a statements
+    run's `reps`, period, rep, earned), which the close of the window's last month pays and tops a draw up
+    against (`model/ledger._draws`). Nothing where `month` starts the rep's window (every month of a monthly
+    plan)."""
+    period = pd.Period(month, "M")
+    rows = earned[pd.PeriodIndex(earned["period"], freq="M") == period - 1] if len(earned) else earned
+    if rows.empty:
+        return pd.Series(dtype=float, name="earned")
+    per_rep = rows.groupby(rows["rep"].astype(str))["earned"].sum()  # over a rep's role plans
+    if section.plans or section.assignments:
+        from salesplan_widgets.model.role_plans import rules_by_rep
+
+        measurement = pd.Series(
+            {r: x.measurement for r, x in rules_by_rep(section, per_rep.index, period).items()}
+        )
+    else:
+        measurement = pd.Series(section.measurement, index=per_rep.index)
+    months = measurement.map(PERIOD_MONTHS).reindex(per_rep.index).to_numpy()
+    into = (period - fiscal_year_first(period, fiscal_year_start)).n % months  # months of the window before
+    return per_rep[into > 0].astype(float).rename("earned")
+
+
 @dataclass(frozen=True)
 class DesignOutcome:
     """One plan design paid on the simulated draws: total cost per draw and its summary.
@@ -511,7 +554,9 @@ class DesignOutcome:
     plan `result_carried` and `result_recovered` (a commission result below 0 paid 0, and the one carried
     earlier this year taken back: the statements' carry, inside the commission) and `negative_carried` and
     `negative_recovery` (a total below 0 after clawbacks and draws paid 0, and the ledger's negative
-    balance taken back: cash, not cost), and `paid_now` (the cash the period pays).
+    balance taken back: cash, not cost), `negative_forgiven` (at the fiscal year's last close of a plan that
+    forgives, the negative balance still owed after it: never recovered, a cost), and `paid_now` (the cash
+    the period pays).
     """
 
     name: str
@@ -551,7 +596,7 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
 
 PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "result_carried", "result_recovered",
          "clawback", "guarantee", "advance", "recovery", "held", "released", "forfeited", "written_off",
-         "negative_carried", "negative_recovery", "paid_now")  # fmt: skip
+         "negative_carried", "negative_recovery", "negative_forgiven", "paid_now")  # fmt: skip
 
 
 def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulation:
@@ -733,6 +778,8 @@ def _settle(
     leaving: np.ndarray | float = 0.0,
     kicker_back: np.ndarray | float = 0.0,
     carry: np.ndarray | bool = False,
+    ends: np.ndarray | bool = True,
+    forgive: np.ndarray | bool = False,
 ) -> dict[str, np.ndarray]:
     """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw, negative
     total (`carry`: (reps,) whether the plan carries one forward, `negative_balances.carries_negative`). A manager's
@@ -740,7 +787,9 @@ def _settle(
     on the rep's own credited returns at the rate paid; never more in all than the draw paid the person, as
     the ledger never recovers more than a person's paid period (`model/clawbacks.first_come`). Each rep leaves
     with probability `leaving` (reps,): the close is settled for a stayer and for a leaver and the two are
-    weighted (the expected cash per draw)."""
+    weighted (the expected cash per draw). `ends` (reps,): whether the month ends the rep's own measurement
+    period, the only month a close settles their draw in (`_draw_terms`); `forgive` (reps,): whether the
+    close forgives what negative balance is still owed after it (`_forgives`)."""
     clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back)
     # the statements' own carry: a commission result below 0 is paid 0 where the plan carries it forward,
     # and a result carried earlier this year is taken from the commission (commission lines: cost); a
@@ -750,10 +799,11 @@ def _settle(
     commission = earned + clawback
     if np.ndim(carried) or np.ndim(recovered):
         commission += carried - recovered
-    stays = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, False, carry)
+    terms = (draw, recoverable, in_force, cap, ends)
+    stays = _close(section, commission, history, terms, release_now, False, carry, forgive)
     if not np.any(leaving):
         return {**results, **stays}
-    leaves = _close(section, commission, history, draw, recoverable, in_force, cap, release_now, True, carry)
+    leaves = _close(section, commission, history, terms, release_now, True, carry, forgive)
     p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
     return {**results, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
 
@@ -771,16 +821,20 @@ def _carried(total: np.ndarray, balance: np.ndarray | None, carry: np.ndarray | 
     return (carried if carrying else 0.0), (recovered if owing else 0.0)
 
 
-def _close(
-    section, commission, history, draw, recoverable, in_force, cap, release_now, left: bool, carry=False
-):
+def _close(section, commission, history, terms, release_now, left: bool, carry=False, forgive=False):
     """Holdback, draw and negative total on a period's commission (after clawbacks) for reps who stay or
     (`left`) who leave in it, as `model/holdbacks.py`, `model/draws.py` and `model/negative_balances.py`
     close it: a leaver is held nothing more, and what is held is paid out or forfeited as the plan says; a
     recoverable draw balance they still owe after this period is never recovered (a cost). Last, where the
     plan carries a negative total forward (`carry`), a pay below 0 is paid 0 and carried, and a negative
     balance carried earlier is recovered from a positive pay: cash, not cost (the clawback or adjustment
-    that made it was the cost's change), and a leaver's, like the ledger's, is still owed."""
+    that made it was the cost's change), and a leaver's, like the ledger's, is still owed. The draw is
+    topped up against the commission of the rep's whole measurement window (`RuleHistory.window_earned`
+    beside the month's), and settled only in a month that ends it (`terms`: `_draw_terms`). At the fiscal
+    year's last close of a plan that forgives (`forgive`), the negative balance still owed after it is
+    forgiven: never recovered, so a cost (as a leaver's draw balance), where the ledger writes its
+    `negative_forgiven` line; a leaver's balance, otherwise, the ledger keeps as owed, and so does this."""
+    draw, recoverable, in_force, cap, ends = terms
     rule = section.holdback
     before = np.broadcast_to(history.held[None, :], commission.shape)
     nothing = np.zeros_like(commission)
@@ -792,14 +846,19 @@ def _close(
     elif release_now:
         released = before
     paid = commission - held + released
-    top_up = np.where(in_force, np.clip(draw - paid, 0.0, None), 0.0)
-    room = np.clip(paid - np.where(in_force, draw, 0.0), 0.0, None)
+    due = paid if history.window_earned is None else paid + history.window_earned[None, :]
+    top_up = np.where(in_force, np.clip(draw - due, 0.0, None), 0.0)
+    room = np.where(ends, np.clip(due - np.where(in_force, draw, 0.0), 0.0, None), 0.0)
     owed = np.clip(history.draw_balance, 0.0, None)[None, :]
     recovery = np.minimum(np.minimum(owed, cap[None, :]), room)
     advance = np.where(recoverable, top_up, 0.0)
     written_off = owed + advance - recovery if left else nothing
     total = paid + top_up - recovery
     carried, recovered = _carried(total, history.negative_balance, carry)
+    forgiven = 0.0
+    if np.any(forgive):  # the year's end: what is still owed after this close is forgiven
+        owed_before = 0.0 if history.negative_balance is None else history.negative_balance[None, :]
+        forgiven = np.where(forgive, np.clip(owed_before + carried - recovered, 0.0, None), 0.0)
     return {
         "guarantee": np.where(recoverable, 0.0, top_up),
         "advance": advance,
@@ -810,8 +869,9 @@ def _close(
         "written_off": written_off,
         "negative_carried": carried,
         "negative_recovery": -recovered,
+        "negative_forgiven": forgiven,
         "paid_now": total + carried - recovered if np.ndim(carried) or np.ndim(recovered) else total,
-        "cost": commission + np.where(recoverable, 0.0, top_up) - forfeited + written_off,
+        "cost": commission + np.where(recoverable, 0.0, top_up) - forfeited + written_off + forgiven,
     }
 
 
@@ -834,14 +894,52 @@ def _carries(section: IncentivesSection, reps: pd.Index, month: str | None) -> n
     return carries_negative(section, reps.astype(str), pd.Period(month, "M")).to_numpy(dtype=bool)
 
 
-def _draw_terms(section: IncentivesSection, reps: pd.Index, month: str | None) -> tuple[np.ndarray, ...]:
-    """Per rep: the draw in force in `month`, whether recoverable, whether in force, the recovery cap."""
+def _forgives(
+    section: IncentivesSection, reps: pd.Index, month: str | None, fiscal_year_start: int = 1
+) -> np.ndarray | bool:
+    """(reps,) whether closing `month` forgives each rep's negative balance still owed: the fiscal year's
+    last month, where the rep's plan on its last day says `forgive_negative: year_end` (False elsewhere)."""
+    if month is None or pd.Period(month, "M").month % 12 + 1 != fiscal_year_start:
+        return False
+    versions = [v for p in section.plans for v in p.versions]  # the workbook's few plans
+    if section.forgive_negative != "year_end" and all(v.forgive_negative != "year_end" for v in versions):
+        return False
+    return forgives_negative(section, reps.astype(str), pd.Period(month, "M")).to_numpy(dtype=bool)
+
+
+def _draw_terms(
+    section: IncentivesSection,
+    reps: pd.Index,
+    month: str | None,
+    fiscal_year_start: int = 1,
+    owing: np.ndarray | None = None,
+) -> tuple[np.ndarray, ...]:
+    """Per rep: the draw in force in `month`, whether recoverable, whether in force, the recovery cap, and
+    whether `month` ends the rep's own measurement period (`ends`). As a close (`model/ledger._draws`), a
+    draw tops up once per the rep's own period: a month that closes for others (a monthly role plan in a
+    quarterly workbook) neither tops up nor recovers the draw of a rep whose period runs on, and the cap is
+    that of the draws owed this month. `owing` (reps,): whose draw balance a close may recover."""
     n = len(reps)
     draw, recoverable, in_force, cap = np.zeros(n), np.ones(n, bool), np.zeros(n, bool), np.full(n, np.inf)
+    ends = np.ones(n, bool)
     if month is None:
-        return draw, recoverable, in_force, cap
+        return draw, recoverable, in_force, cap, ends
     position = pd.Series(np.arange(n), index=reps.astype(str))
-    for d in sorted(draws_of(section), key=lambda d: d.start):  # own and role-plan draws, latest begun last
+    draws = draws_of(section)
+    period = pd.Period(month, "M")
+    if section.plans or section.assignments:  # each rep's own: the few with a draw or a balance
+        from salesplan_widgets.model.role_plans import rules_by_rep
+
+        concerned = {d.rep for d in draws} & set(position.index)
+        if owing is not None:
+            concerned |= set(position.index[np.asarray(owing, dtype=bool)])
+        rules = rules_by_rep(section, sorted(concerned), period)
+        for rep, rep_rules in rules.items():  # the few reps with a draw or a balance
+            ends[position[rep]] = ends_a_measurement_period(period, rep_rules.measurement, fiscal_year_start)
+    else:  # everyone on the section's measurement (a quarterly workbook closes no January)
+        ends[:] = ends_a_measurement_period(period, section.measurement, fiscal_year_start)
+    draws = [d for d in draws if d.rep not in position.index or ends[position[d.rep]]]
+    for d in sorted(draws, key=lambda d: d.start):  # own and role-plan draws, latest begun last
         i = position.get(d.rep)
         if i is None or d.start > month:
             continue
@@ -849,7 +947,7 @@ def _draw_terms(section: IncentivesSection, reps: pd.Index, month: str | None) -
             cap[i] = d.recovery_cap
         if d.start <= month <= d.end:
             draw[i], recoverable[i], in_force[i] = d.amount, d.kind == "recoverable", True
-    return draw, recoverable, in_force, cap
+    return draw, recoverable, in_force, cap, ends
 
 
 def payout_cost(
@@ -887,11 +985,15 @@ def payout_cost(
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
     carry = _carries(section, simulation.reps, month)  # a result or total below 0 is carried, not paid
+    # the fiscal year's last month, where the plan forgives what is still owed then
+    forgive = _forgives(section, simulation.reps, month, fiscal_year_start)
     team, shares = None, None
     if rules is None and teamwork:  # each rep's draws in their latest team (`Simulation.teams`)
         shares = TeamShares.of_teams(section, simulation)
     if rules is not None:
-        draw, recoverable, in_force, cap = _draw_terms(section, simulation.reps, month)
+        draw, recoverable, in_force, cap, ends = _draw_terms(
+            section, simulation.reps, month, fiscal_year_start, rules.draw_balance > 0
+        )
         leaving = _leaving(section, rules, simulation.reps, month)
         shares = TeamShares.of(section, rules, simulation.reps)
         kicker_unit = [  # per group: the kicker its returns take back per unit of sales (None: no kicker)
@@ -937,7 +1039,8 @@ def payout_cost(
                 kicker_back[:, cols] = np.minimum(chunk[:, cols] * unit, paid)
         parts["team_override"][start : start + CHUNK] = override.sum(1)
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
-                          off_sales + override, team.override_back, leaving, kicker_back, carry)  # fmt: skip
+                          off_sales + override, team.override_back, leaving, kicker_back, carry, ends,
+                          forgive)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():  # (a part 0 on every draw: the scalar 0.0, `_carried`)
             parts[part][start : start + CHUNK] = values.sum(1) if np.ndim(values) else 0.0

@@ -50,6 +50,7 @@ from salesplan_widgets.model.recognition import (
 )
 from salesplan_widgets.model.simulation import (
     compare_designs,
+    earned_in_window,
     leaver_rate,
     payout_cost,
     recent,
@@ -167,6 +168,7 @@ def simulation_part_labels() -> dict[str, str]:
         "written_off": _("Draw balance leavers take (median)"),
         "negative_carried": _("Negative total carried (median)"),
         "negative_recovery": _("Negative balance recovered (median)"),
+        "negative_forgiven": _("Negative balance forgiven at year end (median)"),
         "paid_now": _("Paid now (median)"),
     }
 
@@ -1100,7 +1102,7 @@ class IncentiveCalculator(widgets.VBox):
     def _rule_history(self, section: IncentivesSection, reps: pd.Index, teams: pd.Series | None = None):
         """What `section`'s pay cube says per unit of sales about cash, margin, deals, returns; ledger
         balances. `teams`: rep → team of the month simulated (a new hire's, from their quota)."""
-        from salesplan_widgets.model.draws import draw_balance
+        from salesplan_widgets.model.draws import draw_balance, draws_of
         from salesplan_widgets.model.holdbacks import held_balance
         from salesplan_widgets.model.ledger import settlement_lines
         from salesplan_widgets.model.negative_balances import negative_balance, result_carried
@@ -1110,7 +1112,12 @@ class IncentiveCalculator(widgets.VBox):
         scale = 10 ** minor_unit(self.currency)
         history = self._simulation_history(section)
         month = pd.Period(self.period, "M") + 1  # the month simulated
-        return rule_history(history, reps, section, returns=returns,
+        window = None  # a draw is topped up against its rep's whole measurement window, so far and next month
+        if draws_of(section):
+            statements = self.statements if section == self.section else payout_statements(
+                section, history, self.quotas, self.period, self.currency, self.fiscal_year_start)  # fmt: skip
+            window = earned_in_window(section, statements.reps, str(month), self.fiscal_year_start)
+        return rule_history(history, reps, section, returns=returns, window_earned=window,
                             draw_balance=draw_balance(settled) / scale,
                             held=held_balance(settled, self.currency) / scale,
                             leavers_per_year=self.leavers_per_year, teams=teams,
