@@ -78,7 +78,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from salesplan_widgets.run import run_period
 
-    report = run_period(Path(args.workbook), args.period, templates=args.template or None)
+    report = run_period(Path(args.workbook), args.period, templates=args.template or None, announce=print)
     print(_("Period report written to {path}").format(path=report))
     return 0
 
@@ -279,7 +279,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help=_("produce the period report"))
     p.add_argument("workbook")
-    p.add_argument("--period", required=True, help=_("the period to report, e.g. 2026-10"))
+    p.add_argument(
+        "--period",
+        required=True,
+        help=_(
+            "the period to report, e.g. 2026-10; a workbook planned by week runs the month's last week "
+            "(weeks count in the month of their Thursday), a retail (4-4-5 …) one the last week of the "
+            "month's retail period, a quarterly one the quarter holding it, and the run says which it chose; "
+            "name one period exactly with 2026-W44, a week's first day or 2027Q1"
+        ),
+    )
     p.add_argument("--template", action="append", help=_("run only this template (repeatable)"))
     p.set_defaults(func=_cmd_run)
 
