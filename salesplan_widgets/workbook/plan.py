@@ -202,7 +202,7 @@ class PlanFile:
 
     def save(self, plan: Plan | None = None, **sections: BaseModel | dict | None) -> str:
         """Save `plan` (or this plan with some sections replaced) if the file is unchanged since read."""
-        data = _data(plan or self.plan)
+        data = _plan_data(plan or self.plan)
         for name, section in sections.items():
             if section is None:
                 data.pop(name, None)
@@ -212,12 +212,21 @@ class PlanFile:
             new = Plan.model_validate(data)
         except ValidationError as exc:
             raise PlanError(_problems(exc, self._doc, str(self.path))) from None
-        doc = _merge(self._doc if self._doc is not None else CommentedMap(), _data(new))
+        doc = _merge(self._doc if self._doc is not None else CommentedMap(), _plan_data(new))
         buf = io.StringIO()
         _yaml().dump(doc, buf)
         self.version = save_checked(self.path, buf.getvalue(), self.version)
         self.plan, self._doc = new, doc
         return self.version
+
+
+def _plan_data(plan: Plan) -> dict:
+    """A plan as its file should hold it: a calendar country the plan did not name (its currency's) is left
+    out, so that it keeps following the currency."""
+    data = _data(plan)
+    if plan.calendar.country_from != "plan":
+        data.get("calendar", {}).pop("country", None)
+    return data
 
 
 def _data(model: BaseModel) -> dict:
