@@ -89,6 +89,7 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     from salesplan_widgets.workbook.workbook import open_workbook
 
     workbook = open_workbook(Path(args.workbook))  # the workbook's language for every message below
+    _refuse_a_week_or_quarter(workbook, args.period)
     if getattr(args, "adjust", None):
         return _adjust(workbook, args)
     if args.approve:
@@ -110,6 +111,17 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip
     return _refresh_statements(workbook)
+
+
+def _refuse_a_week_or_quarter(workbook, period: str | None) -> None:
+    """A --period that `run` reads as a week or quarter names the month that pays it (payouts are monthly)."""
+    from salesplan_widgets.errors import SalesplanError
+    from salesplan_widgets.model.calendar import FiscalCalendar
+    from salesplan_widgets.model.period_choice import pay_month_hint
+
+    hint = pay_month_hint(FiscalCalendar.of(workbook.plan.calendar), period) if period else None
+    if hint:
+        raise SalesplanError(hint)
 
 
 def _amount(text: str) -> float:

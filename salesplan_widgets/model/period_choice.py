@@ -61,3 +61,24 @@ def _grain_noun(calendar: FiscalCalendar) -> str:
     if calendar.grain == "quarter":
         return _("quarter")
     return _("week") if calendar.grain == "week" else _("retail week")
+
+
+def pay_month_hint(calendar: FiscalCalendar, text: str) -> str | None:
+    """Payouts are by month: for a text naming a week, retail week or quarter of this calendar (what `salesplan
+    run` takes), the sentence naming the month that pays it; None for a month or a text naming nothing."""
+    text = str(text).strip()
+    if calendar.grain == "month" or len(text) == _MONTH_TEXT_LENGTH:
+        return None
+    try:
+        period = calendar.parse(text)
+    except (ValueError, TypeError):
+        return None
+    month = calendar.months_of([period])[0]
+    if calendar.grain == "quarter":
+        return _(
+            "Payouts are made by month: {text} is paid in its last month, {month}. Give --period {month}."
+        ).format(text=text, month=str(month))
+    return _(
+        "Payouts are made by month: {text} ({span}) counts in {month}, with the month's other weeks. "
+        "Give --period {month}."
+    ).format(text=text, span=fmt_span(period.start_time.date(), period.end_time.date()), month=str(month))

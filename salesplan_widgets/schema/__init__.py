@@ -204,6 +204,10 @@ class Plan(PlanModel):
         """Settings that make no sense at the calendar's grain are refused here, with the reason."""
         if self.calendar.grain != "quarter":
             return self
+        if self.incentives and "measurement" not in self.incentives.model_fields_set:
+            self.incentives.measurement = (
+                "quarterly"  # the default at this grain: a month is not a period here
+            )
         month_windows = {
             "tracking.pace_window": self.tracking and self.tracking.pace_window == "month",
             "split.milestones": self.split and self.split.milestones == "month",
