@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,10 @@ def builtin_message(err: dict) -> str:
     return message.format(**{k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in ctx.items()})
 
 
+# "incentives.measurement: monthly payouts need …" (or "…：" in Chinese): the schema's cross-section rules
+_NAMED_KEY = re.compile(r"^([a-z_]+(?:\.[a-z_]+)+)\s*[:：]")
+
+
 def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
     """One located problem per validation error, in the active language (parse_plan sets the plan's)."""
     problems = []
@@ -95,6 +100,8 @@ def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
         else:
             message = builtin_message(err)
             expected = _("'{key}': {message}").format(key=key, message=message)
+            if not loc and (named := _NAMED_KEY.match(message)):  # a plan-wide rule names the key it is about
+                loc, key, expected = tuple(named[1].split(".")), named[1], message
             fix = _("correct the value of '{key}'").format(key=key)
         value = err.get("input")
         found = repr(value)[:60] if isinstance(value, str | int | float | bool) else None
