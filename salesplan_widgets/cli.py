@@ -108,9 +108,27 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
         return _refresh_statements(workbook)
     for path in write_payouts(workbook, args.period):
         print(_("Payout statements written to {path}").format(path=path))
+    closing = _closing_month(workbook, args.period)
+    if closing != args.period.strip():  # a month inside a quarter or year: approved when the window ends
+        print(_("Prepared {period} so far; it does not end a measurement period, so finance approves at its "
+                "end with: salesplan payouts {workbook} --period {closing} --approve").format(
+            period=args.period.strip(), workbook=args.workbook, closing=closing))  # fmt: skip
+        return _refresh_statements(workbook)
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip
     return _refresh_statements(workbook)
+
+
+def _closing_month(workbook, period: str) -> str:
+    """The month whose approval pays `period`: itself, or the end of the quarter or year it lies in."""
+    import pandas as pd
+
+    from salesplan_widgets.model.measurement import ends_a_pay_period, next_pay_period
+    from salesplan_widgets.workbook.payouts import incentives_of
+
+    month, section = pd.Period(period.strip(), "M"), incentives_of(workbook)
+    start = workbook.plan.calendar.fiscal_year_start
+    return str(month if ends_a_pay_period(section, month, start) else next_pay_period(section, month, start))
 
 
 def _refuse_a_week_or_quarter(workbook, period: str | None) -> None:

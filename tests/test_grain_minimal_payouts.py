@@ -52,6 +52,18 @@ def test_a_quarterly_plan_that_names_no_measurement_pays_by_quarter(tmp_path, ca
     assert paid.to_dict() == {"Ann": 5_000, "Bob": 10_000}  # cents: 5% of Q2's 1,000 and 2,000
 
 
+def test_preparing_a_month_inside_the_quarter_names_the_month_finance_approves(tmp_path, capsys):
+    """April is the quarter so far: approving it is refused, so the prepare step points at June instead."""
+    folder = minimal_workbook(tmp_path / "wb", "quarter")
+    assert main(["payouts", str(folder), "--period", "1998-04"]) == 0
+    out = capsys.readouterr().out
+    assert f"salesplan payouts {folder} --period 1998-06 --approve" in out
+    assert "--period 1998-04 --approve" not in out
+    assert main(["payouts", str(folder), "--period", "1998-04", "--approve"]) == 1  # as the hint said
+    assert main(["payouts", str(folder), "--period", "1998-06"]) == 0
+    assert f"salesplan payouts {folder} --period 1998-06 --approve" in capsys.readouterr().out
+
+
 def test_a_quarterly_plan_that_asks_for_monthly_payouts_is_still_refused(tmp_path, capsys):
     folder = minimal_workbook(tmp_path / "wb", "quarter")
     plan = folder / "plan.yaml"
