@@ -64,6 +64,41 @@ def test_preparing_a_month_inside_the_quarter_names_the_month_finance_approves(t
     assert f"salesplan payouts {folder} --period 1998-06 --approve" in capsys.readouterr().out
 
 
+ROLE_PLAN = """\
+  plans:
+    - id: ae
+      name: Account executive
+      versions: [{{effective: 1998-01, {measurement}commission: {{base_rate: 0.05}}}}]
+  assignments: [{{rep: Ann, plan: ae}}, {{rep: Bob, plan: ae}}]
+"""
+
+
+def role_plan_workbook(folder: Path, measurement: str = "") -> Path:
+    folder = minimal_workbook(folder, "quarter")
+    plan = folder / "plan.yaml"
+    rules = ROLE_PLAN.format(measurement=measurement)
+    plan.write_text(plan.read_text().replace("  commission: {base_rate: 0.05}\n", rules), encoding="utf-8")
+    return folder
+
+
+def test_a_role_plan_version_on_a_quarterly_calendar_measures_by_quarter_unless_it_says(tmp_path, capsys):
+    """Before, a version that did not say measured by month even beside `measurement: quarterly`, and April
+    was approved and closed at $0.00 on a calendar of quarters (its sales count in June)."""
+    folder = role_plan_workbook(tmp_path / "wb")
+    assert main(["validate", str(folder)]) == 0, capsys.readouterr().err
+    assert main(["payouts", str(folder), "--period", "1998-04", "--approve"]) == 1  # not a pay month
+    assert main(["payouts", str(folder), "--period", "1998-06"]) == 0
+    assert main(["payouts", str(folder), "--period", "1998-06", "--approve"]) == 0
+    assert main(["close", str(folder), "--period", "1998-06"]) == 0
+    lines = read_ledger(open_workbook(folder)).lines
+    assert lines.groupby("rep")["amount_minor"].sum().to_dict() == {"Ann": 5_000, "Bob": 10_000}
+    monthly = role_plan_workbook(tmp_path / "monthly", "measurement: monthly, ")
+    assert main(["validate", str(monthly)]) == 1
+    err = capsys.readouterr().err
+    assert "row 13, column 'incentives.plans.0.versions.0.measurement'" in err
+    assert "monthly payouts need monthly or weekly periods" in err
+
+
 def test_a_quarterly_plan_that_asks_for_monthly_payouts_is_still_refused(tmp_path, capsys):
     folder = minimal_workbook(tmp_path / "wb", "quarter")
     plan = folder / "plan.yaml"

@@ -204,10 +204,13 @@ class Plan(PlanModel):
         """Settings that make no sense at the calendar's grain are refused here, with the reason."""
         if self.calendar.grain != "quarter":
             return self
-        if self.incentives and "measurement" not in self.incentives.model_fields_set:
-            self.incentives.measurement = (
-                "quarterly"  # the default at this grain: a month is not a period here
-            )
+        section = self.incentives
+        versions = [v for plan in section.plans for v in plan.versions] if section else []
+        for rules in (
+            [section, *versions] if section else []
+        ):  # the plan's own rules, each role plan version's
+            if "measurement" not in rules.model_fields_set:  # unset: a month is no period at this grain
+                rules.measurement = "quarterly"
         month_windows = {
             "tracking.pace_window": self.tracking and self.tracking.pace_window == "month",
             "split.milestones": self.split and self.split.milestones == "month",
@@ -225,6 +228,14 @@ class Plan(PlanModel):
                     "incentives.measurement: monthly payouts need monthly or weekly periods; use quarterly or yearly"
                 )
             )
+        for i, plan in enumerate(section.plans if section else []):
+            for j, version in enumerate(plan.versions):
+                if version.measurement == "monthly":
+                    raise ValueError(
+                        _(
+                            "{key}: monthly payouts need monthly or weekly periods; use quarterly or yearly"
+                        ).format(key=f"incentives.plans.{i}.versions.{j}.measurement")
+                    )
         if self.split and self.split.months % 3:
             raise ValueError(
                 _(

@@ -82,7 +82,7 @@ def builtin_message(err: dict) -> str:
 
 
 # "incentives.measurement: monthly payouts need …" (or "…：" in Chinese): the schema's cross-section rules
-_NAMED_KEY = re.compile(r"^([a-z_]+(?:\.[a-z_]+)+)\s*[:：]")
+_NAMED_KEY = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)+)\s*[:：]")
 
 
 def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
@@ -101,7 +101,8 @@ def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
             message = builtin_message(err)
             expected = _("'{key}': {message}").format(key=key, message=message)
             if not loc and (named := _NAMED_KEY.match(message)):  # a plan-wide rule names the key it is about
-                loc, key, expected = tuple(named[1].split(".")), named[1], message
+                loc = tuple(int(part) if part.isdigit() else part for part in named[1].split("."))
+                key, expected = named[1], message
             fix = _("correct the value of '{key}'").format(key=key)
         value = err.get("input")
         found = repr(value)[:60] if isinstance(value, str | int | float | bool) else None
