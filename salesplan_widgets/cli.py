@@ -78,7 +78,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from salesplan_widgets.run import run_period
 
-    report = run_period(Path(args.workbook), args.period, templates=args.template or None)
+    report = run_period(Path(args.workbook), args.period, templates=args.template or None, announce=print)
     print(_("Period report written to {path}").format(path=report))
     return 0
 
@@ -89,6 +89,7 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     from salesplan_widgets.workbook.workbook import open_workbook
 
     workbook = open_workbook(Path(args.workbook))  # the workbook's language for every message below
+    _refuse_a_week_or_quarter(workbook, args.period)
     if getattr(args, "adjust", None):
         return _adjust(workbook, args)
     if args.approve:
@@ -107,9 +108,38 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
         return _refresh_statements(workbook)
     for path in write_payouts(workbook, args.period):
         print(_("Payout statements written to {path}").format(path=path))
+    closing = _closing_month(workbook, args.period)
+    if closing != args.period.strip():  # a month inside a quarter or year: approved when the window ends
+        print(_("Prepared {period} so far; it does not end a measurement period, so finance approves at its "
+                "end with: salesplan payouts {workbook} --period {closing} --approve").format(
+            period=args.period.strip(), workbook=args.workbook, closing=closing))  # fmt: skip
+        return _refresh_statements(workbook)
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip
     return _refresh_statements(workbook)
+
+
+def _closing_month(workbook, period: str) -> str:
+    """The month whose approval pays `period`: itself, or the end of the quarter or year it lies in."""
+    import pandas as pd
+
+    from salesplan_widgets.model.measurement import ends_a_pay_period, next_pay_period
+    from salesplan_widgets.workbook.payouts import incentives_of
+
+    month, section = pd.Period(period.strip(), "M"), incentives_of(workbook)
+    start = workbook.plan.calendar.fiscal_year_start
+    return str(month if ends_a_pay_period(section, month, start) else next_pay_period(section, month, start))
+
+
+def _refuse_a_week_or_quarter(workbook, period: str | None) -> None:
+    """A --period that `run` reads as a week or quarter names the month that pays it (payouts are monthly)."""
+    from salesplan_widgets.errors import SalesplanError
+    from salesplan_widgets.model.calendar import FiscalCalendar
+    from salesplan_widgets.model.period_choice import pay_month_hint
+
+    hint = pay_month_hint(FiscalCalendar.of(workbook.plan.calendar), period) if period else None
+    if hint:
+        raise SalesplanError(hint)
 
 
 def _amount(text: str) -> float:
@@ -279,7 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help=_("produce the period report"))
     p.add_argument("workbook")
-    p.add_argument("--period", required=True, help=_("the period to report, e.g. 2026-10"))
+    p.add_argument(
+        "--period",
+        required=True,
+        help=_(
+            "the period to report, e.g. 2026-10; a workbook planned by week runs the month's last week "
+            "(weeks count in the month of their Thursday), a retail (4-4-5 …) one the last week of the "
+            "month's retail period, a quarterly one the quarter holding it, and the run says which it chose; "
+            "name one period exactly with 2026-W44, a week's first day or 2027Q1"
+        ),
+    )
     p.add_argument("--template", action="append", help=_("run only this template (repeatable)"))
     p.set_defaults(func=_cmd_run)
 

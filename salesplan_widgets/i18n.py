@@ -120,6 +120,11 @@ def fmt_date(value: dt.date, locale: str | None = None) -> str:
     return babel_dates.format_date(value, format="medium", locale=_babel_locale(locale))
 
 
+def fmt_span(first: dt.date, last: dt.date, locale: str | None = None) -> str:
+    """Days from first to last, each part written once: 'Apr 27 – May 3, 1998' / '1998年4月27日 – 5月3日'."""
+    return babel_dates.format_interval(first, last, "yMMMd", locale=_babel_locale(locale))
+
+
 def fmt_month(year: int, month: int, locale: str | None = None) -> str:
     """A month label: 'Oct 2026' / '2026年10月'."""
     return babel_dates.format_skeleton("yMMM", dt.date(year, month, 1), locale=_babel_locale(locale))

@@ -23,7 +23,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +38,8 @@ from salesplan_widgets.workbook.plan_checks import KERNEL, template_folder
 
 if TYPE_CHECKING:  # imported where used: nbformat takes seconds to import, a bad --period should not wait
     import nbformat
+
+    from salesplan_widgets.workbook.runlog import RunChoice
 
 KERNEL_START_TIMEOUT = 180  # seconds; a scheduler often shares a busy machine
 INJECTED_TAG = "injected-parameters"
@@ -64,18 +66,21 @@ def run_period(
     templates: Sequence[str] | None = None,
     templates_dir: Path | None = None,
     progress: bool | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> Path:
     """Produce the period report of a workbook and return its folder (WORKBOOK/reports/<period>).
 
     `templates` defaults to the plan's reports.templates; `templates_dir` to the checkout's templates/
     (or the packaged copy; SALESPLAN_TEMPLATES overrides). `progress` shows a bar on stderr (default:
     when stderr is a terminal). Raises SalesplanError/InputError before anything runs when the period,
-    plan or data are bad, and RunError when a template fails.
+    plan or data are bad, and RunError when a template fails. Where the period text names another period
+    than the one run (a month on a weekly, retail or quarterly plan, a date), `announce` receives the
+    sentence saying which period ran and why, before any kernel starts; the run log keeps it too.
     """
     from salesplan_widgets.workbook.runlog import logged_run
 
-    with logged_run(workbook_path, period, templates):
-        return _run_period(workbook_path, period, templates, templates_dir, progress)
+    with logged_run(workbook_path, period, templates) as choice:
+        return _run_period(workbook_path, period, templates, templates_dir, progress, choice, announce)
 
 
 def _run_period(
@@ -84,8 +89,11 @@ def _run_period(
     templates: Sequence[str] | None,
     templates_dir: Path | None,
     progress: bool | None,
+    choice: RunChoice,
+    announce: Callable[[str], None] | None,
 ) -> Path:
     from salesplan_widgets.model.calendar import FiscalCalendar
+    from salesplan_widgets.model.period_choice import period_choice_note
     from salesplan_widgets.report.period import parse_period
     from salesplan_widgets.workbook import open_workbook
 
@@ -94,7 +102,11 @@ def _run_period(
     workbook = open_workbook(workbook_path)
     calendar = FiscalCalendar.of(workbook.plan.calendar)
     month = parse_period(period, calendar)
+    note = period_choice_note(calendar, period, month)
     period = calendar.key(month)  # folder and parameter text: 2026-10, 2026-W44, 2027Q1
+    choice.period, choice.note = period, note or ""
+    if note and announce is not None:
+        announce(note)
     problems = workbook.validate(templates=False)  # the templates are checked below, in their folder
     if problems:
         raise InputError(problems)

@@ -82,7 +82,8 @@ class FiscalCalendar:
         if isinstance(spec, FiscalCalendar):
             return spec
         if spec is not None and hasattr(spec, "grain"):
-            return cls(str(spec.grain), int(spec.fiscal_year_start), str(getattr(spec, "country", "CN")))
+            country = getattr(spec, "country", None) or DEFAULT_COUNTRY  # a plan's is never None (schema)
+            return cls(str(spec.grain), int(spec.fiscal_year_start), str(country))
         start = 1 if spec is None else int(spec)
         freq = _freq_of(periods)
         if freq is None:

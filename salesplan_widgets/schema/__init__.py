@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema.access import AccessSection
@@ -42,7 +42,9 @@ CanonicalColumn = Literal[
     "discount",  # a fraction of the price (0.05 = 5%), with unit_price
 ]
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "amount", "rep")
+LANGUAGE_COUNTRY: dict[str, str] = {"en": "US", "zh_CN": "CN"}  # as `salesplan init` writes them
 PRICED_COLUMNS: tuple[str, ...] = ("date", "quantity", "unit_price", "rep")  # the same, amount from price
+DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel", "product", "account")
 
 
 def priced_amount(columns: Mapping[str, str]) -> bool:
@@ -56,9 +58,6 @@ def required_sales_columns(columns: Mapping[str, str]) -> tuple[str, ...]:
     """The canonical columns sales lines must map: date, amount and rep, or quantity and unit_price for
     the amount."""
     return PRICED_COLUMNS if priced_amount(columns) else REQUIRED_COLUMNS
-
-
-DIMENSIONS: tuple[str, ...] = ("rep", "team", "territory", "segment", "channel", "product", "account")
 
 
 class Calendar(PlanModel):
@@ -78,7 +77,20 @@ class Calendar(PlanModel):
     )
     start: dt.date | None = Field(None, description="First date the data may hold; earlier dates are errors.")
     end: dt.date | None = Field(None, description="Last date the data may hold; later dates are errors.")
-    country: str = Field("CN", description="ISO country code whose public holidays shape working days.")
+    country: str | None = Field(
+        None,
+        description="ISO country code whose public holidays shape working days. When omitted: the country of "
+        "the plan's currency (CNY: CN, USD: US, HKD: HK, GBP: GB …); for a currency that is no one country's "
+        "(EUR) the country `salesplan init` gives the plan's language (en: US, zh_CN: CN), and `salesplan "
+        "validate` warns.",
+    )
+    _country_from: Literal["plan", "currency", "language"] = PrivateAttr("plan")
+
+    @property
+    def country_from(self) -> Literal["plan", "currency", "language"]:
+        """Who chose `country`: the plan; its currency; or, for a currency of no one country, its language
+        (a guess `salesplan validate` warns about). Only the plan's own choice is written back on a save."""
+        return self._country_from
 
     @model_validator(mode="after")
     def _ordered(self) -> Calendar:
@@ -219,10 +231,26 @@ class Plan(PlanModel):
     )
 
     @model_validator(mode="after")
+    def _calendar_country(self) -> Plan:
+        """A plan that names no country gets its currency's (a US-dollar plan gets US holidays, not China's)."""
+        if self.calendar.country is None:
+            country = currency_country(self.currency)
+            self.calendar.country = country or LANGUAGE_COUNTRY[self.locale]
+            self.calendar._country_from = "currency" if country else "language"
+        return self
+
+    @model_validator(mode="after")
     def _calendar_fits(self) -> Plan:
         """Settings that make no sense at the calendar's grain are refused here, with the reason."""
         if self.calendar.grain != "quarter":
             return self
+        section = self.incentives
+        versions = [v for plan in section.plans for v in plan.versions] if section else []
+        for rules in (
+            [section, *versions] if section else []
+        ):  # the plan's own rules, each role plan version's
+            if "measurement" not in rules.model_fields_set:  # unset: a month is no period at this grain
+                rules.measurement = "quarterly"
         month_windows = {
             "tracking.pace_window": self.tracking and self.tracking.pace_window == "month",
             "split.milestones": self.split and self.split.milestones == "month",
@@ -240,6 +268,14 @@ class Plan(PlanModel):
                     "incentives.measurement: monthly payouts need monthly or weekly periods; use quarterly or yearly"
                 )
             )
+        for i, plan in enumerate(section.plans if section else []):
+            for j, version in enumerate(plan.versions):
+                if version.measurement == "monthly":
+                    raise ValueError(
+                        _(
+                            "{key}: monthly payouts need monthly or weekly periods; use quarterly or yearly"
+                        ).format(key=f"incentives.plans.{i}.versions.{j}.measurement")
+                    )
         if self.split and self.split.months % 3:
             raise ValueError(
                 _(
@@ -266,3 +302,18 @@ class Plan(PlanModel):
         if not is_currency(value.upper()):
             raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. CNY, USD, EUR)")
         return value.upper()
+
+
+def currency_country(currency: str) -> str | None:
+    """The country a national currency is issued by, or None for one that is no single country's (EUR, XAF).
+
+    An ISO 4217 code starts with its issuer's ISO 3166 code (CNY: CN, USD: US, HKD: HK); CLDR, through Babel,
+    confirms that the territory is a country (it has population data: EU has none) and pays in that currency.
+    """
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
+
+    territory = currency.upper()[:2]
+    if territory not in get_global("territory_languages"):
+        return None
+    return territory if currency.upper() in get_territory_currencies(territory, dt.date.today()) else None

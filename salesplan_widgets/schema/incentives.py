@@ -658,7 +658,8 @@ class PlanRules(PlanModel):
     """How the reps on one plan are paid: the rules a plan version holds (and the single plan's own)."""
 
     measurement: Literal["monthly", "quarterly", "yearly"] = Field(
-        "monthly", description="Length of one measurement (and payment) period."
+        "monthly",
+        description="Length of one measurement (and payment) period; unset, quarterly on a quarterly calendar.",
     )
     cumulative: bool = Field(
         False, description="Calculate on fiscal year-to-date figures and deduct what was already paid."

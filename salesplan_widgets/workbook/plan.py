@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,10 @@ def builtin_message(err: dict) -> str:
     return message.format(**{k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in ctx.items()})
 
 
+# "incentives.measurement: monthly payouts need …" (or "…：" in Chinese): the schema's cross-section rules
+_NAMED_KEY = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)+)\s*[:：]")
+
+
 def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
     """One located problem per validation error, in the active language (parse_plan sets the plan's)."""
     problems = []
@@ -95,6 +100,9 @@ def _problems(exc: ValidationError, doc: Any, file: str) -> list[Problem]:
         else:
             message = builtin_message(err)
             expected = _("'{key}': {message}").format(key=key, message=message)
+            if not loc and (named := _NAMED_KEY.match(message)):  # a plan-wide rule names the key it is about
+                loc = tuple(int(part) if part.isdigit() else part for part in named[1].split("."))
+                key, expected = named[1], message
             fix = _("correct the value of '{key}'").format(key=key)
         value = err.get("input")
         found = repr(value)[:60] if isinstance(value, str | int | float | bool) else None
@@ -202,7 +210,7 @@ class PlanFile:
 
     def save(self, plan: Plan | None = None, **sections: BaseModel | dict | None) -> str:
         """Save `plan` (or this plan with some sections replaced) if the file is unchanged since read."""
-        data = _data(plan or self.plan)
+        data = _plan_data(plan or self.plan)
         for name, section in sections.items():
             if section is None:
                 data.pop(name, None)
@@ -212,12 +220,21 @@ class PlanFile:
             new = Plan.model_validate(data)
         except ValidationError as exc:
             raise PlanError(_problems(exc, self._doc, str(self.path))) from None
-        doc = _merge(self._doc if self._doc is not None else CommentedMap(), _data(new))
+        doc = _merge(self._doc if self._doc is not None else CommentedMap(), _plan_data(new))
         buf = io.StringIO()
         _yaml().dump(doc, buf)
         self.version = save_checked(self.path, buf.getvalue(), self.version)
         self.plan, self._doc = new, doc
         return self.version
+
+
+def _plan_data(plan: Plan) -> dict:
+    """A plan as its file should hold it: a calendar country the plan did not name (its currency's) is left
+    out, so that it keeps following the currency."""
+    data = _data(plan)
+    if plan.calendar.country_from != "plan":
+        data.get("calendar", {}).pop("country", None)
+    return data
 
 
 def _data(model: BaseModel) -> dict:

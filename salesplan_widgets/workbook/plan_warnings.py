@@ -1,15 +1,19 @@
 """Warnings about the incentive plan that need the data or the payout curve: `salesplan validate` lists them.
 
-Credit splits that name reps nobody in the sales or the targets is called, and payout cliffs (payout that
+The holiday country assumed when the plan names none and its currency is no one country's (EUR); credit
+splits that name reps nobody in the sales or the targets is called, and payout cliffs (payout that
 falls as attainment rises, from model/plan_checks.py). A warning does not stop a run: the plan is valid,
 but probably not what was meant. Storage code: reads the cube and the targets, no arithmetic of its own.
 """
 
 from __future__ import annotations
 
+from babel import Locale
+
 from salesplan_widgets.errors import Problem
-from salesplan_widgets.i18n import _, fmt_number
+from salesplan_widgets.i18n import _, fmt_number, get_locale
 from salesplan_widgets.model.plan_checks import payout_cliffs
+from salesplan_widgets.schema import Plan
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import incentives_of
 from salesplan_widgets.workbook.plan_checks import known_reps
@@ -95,11 +99,32 @@ def split_warnings(workbook: Workbook) -> list[Problem]:
     ]
 
 
+def country_warnings(plan: Plan) -> list[Problem]:
+    """The plan names no holiday country and its currency (EUR …) is no one country's: say which was assumed."""
+    if plan.calendar.country_from != "language":
+        return []
+    country = plan.calendar.country or ""
+    name = Locale.parse(get_locale()).territories.get(country, country)
+    return [
+        Problem(
+            file=PLAN_FILE,
+            column="calendar.country",
+            expected=_(
+                "the country whose public holidays your reps keep; the plan names none and {currency} is not "
+                "one country's currency, so working days, pacing and deadlines follow the public holidays of "
+                "{name} ({country})"
+            ).format(currency=plan.currency, name=name, country=country),
+            fix=_("set country under calendar to that country's ISO code, e.g. country: DE"),
+        )
+    ]
+
+
 def plan_warnings(workbook: Workbook) -> list[Problem]:
-    """Every warning about the workbook's split (against its goal) and incentive plan, and init's sample rows
-    left in the data (empty when none)."""
+    """Every warning about the workbook's calendar country, split (against its goal) and incentive plan, and
+    init's sample rows left in the data (empty when none)."""
     section = incentives_of(workbook)
-    problems = split_warnings(workbook) + cliff_warnings(section.without_role_plans())
+    problems = country_warnings(workbook.plan) + split_warnings(workbook)
+    problems += cliff_warnings(section.without_role_plans())
     for i, plan in enumerate(section.plans):  # every version of every role plan, at its own key
         for j, version in enumerate(plan.versions):
             rules = section.rules_in_force(plan.id, version.effective)

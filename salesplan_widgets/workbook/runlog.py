@@ -128,18 +128,30 @@ def _normalise_period(period: str) -> str:
         return str(period)
 
 
+@dataclass
+class RunChoice:
+    """What the run made of its --period, filled in by the run once it has read the plan's calendar: the
+    period it ran (its folder name) and, where the text named another (a month at a weekly grain), why."""
+
+    period: str | None = None
+    note: str = ""
+
+
 @contextlib.contextmanager
 def logged_run(
     workbook_path: str | Path, period: str, templates: Sequence[str] | None = None
-) -> Iterator[None]:
+) -> Iterator[RunChoice]:
     """Time the enclosed period run and append its record, ok or failed (the error is re-raised untouched).
 
     Plan version and data fingerprint are taken when the run starts: the data the report was built from.
+    The record names the period the run chose (`RunChoice.period`, else the text given) and, for an ok run,
+    the note saying why; a failed run's message is its error, after that note.
     """
     started = datetime.now(UTC).replace(microsecond=0)
     clock = time.monotonic()
+    choice = RunChoice()
     if not (_folder(workbook_path) / PLAN_FILE).is_file():  # no workbook here: nothing to log into
-        yield
+        yield choice
         return
     version, fingerprint = _what_the_run_saw(Path(workbook_path))
     if templates is None:
@@ -147,7 +159,7 @@ def logged_run(
             templates = list(Workbook(workbook_path).plan.reports.templates)
     outcome, message = OK, ""
     try:
-        yield
+        yield choice
     except BaseException as exc:
         outcome = FAILED
         message = (str(exc) or type(exc).__name__)[:_MESSAGE_LIMIT]
@@ -157,12 +169,12 @@ def logged_run(
             started=started.isoformat(),
             user=current_user(),
             host=socket.gethostname(),
-            period=_normalise_period(period),
+            period=choice.period or _normalise_period(period),
             plan_version=version,
             data_fingerprint=fingerprint,
             templates=" ".join(templates or []),
             outcome=outcome,
-            message=message,
+            message=" ".join(part for part in (choice.note, message) if part)[:_MESSAGE_LIMIT],
             duration_s=round(time.monotonic() - clock, 3),
         )
         try:
