@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from pathlib import Path
 from typing import TypeVar
@@ -33,6 +33,7 @@ from salesplan_widgets.model.negative_balances import ACCOUNT as NEGATIVE
 from salesplan_widgets.model.negative_balances import negative_rules
 from salesplan_widgets.model.role_plans import rules_by_rep
 from salesplan_widgets.model.statements import Statements
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
 from salesplan_widgets.workbook.sources import ALL
@@ -87,6 +88,26 @@ def statement_state(
     if event in (APPROVED, CLOSED):
         return event
     return PREPARED if ends_a_measurement_period(period, measurement, fiscal_year_start) else INTERIM
+
+
+def rep_statement_state(
+    section: IncentivesSection,
+    reps: Iterable[str],
+    period: pd.Period | str,
+    event: str | None,
+    fiscal_year_start: int = 1,
+) -> dict[str, str]:
+    """Each rep's statement state of month `period` (`statement_state`) by the rep's own measurement (their
+    role plan's version on the month's last day, `rules_by_rep`): in a quarterly workbook, January is
+    prepared for a rep on a monthly role plan and interim for the rest. The documents and the extracts'
+    index both ask here."""
+    month = pd.Period(period, "M")
+    rules = rules_by_rep(section, reps, month)
+    by_measurement = {
+        m: statement_state(month, event, m, fiscal_year_start)
+        for m in {r.measurement for r in rules.values()}
+    }  # the few measurements in use
+    return {rep: by_measurement[r.measurement] for rep, r in rules.items()}
 
 
 def statement_status(state: str, event: Mapping[str, str] | None = None) -> str:
@@ -395,6 +416,7 @@ def write_statement_documents(
         for key in {(r.measurement, r.cumulative) for r in rules.values()}
     }  # the few measurements in use
     measured = {rep: windows[(r.measurement, r.cumulative)] for rep, r in rules.items()}
+    states = rep_statement_state(section, list(rules), period, event and event["event"], start)
     paths: list[Path] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)
@@ -422,8 +444,7 @@ def write_statement_documents(
             ]
             written = []
             for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
-                state = statement_state(period, event and event["event"], rules[str(rep)].measurement, start)
-                shown = statement_status(state, event)
+                shown = statement_status(states[str(rep)], event)
                 team = str(rep_lines["team"].iloc[0])
                 facts = summary.loc[rep] if rep in summary.index else None
                 carried = balances[balances["rep"] == str(rep)]
