@@ -5,15 +5,19 @@ signed-in rep), holding `statement-<period>.<locale>.html` and `.xlsx` for Engli
 The HTML is static: inline CSS with print rules, no scripts, nothing from the network. Figures come from
 the period's payments (own lines and prior-period adjustments, in minor units) so a document adds up to
 the cent of what the ledger pays. Each document says the ledger state it was written in (`statement_status`,
-the words the statements dashboard shows too); every ledger step rewrites them, so the words on disk follow
-the ledger. Rendering only: no arithmetic beyond sums of lines, no ledger writes.
+the words the statements dashboard shows too); every ledger step renders them again, so the words on disk
+follow the ledger, and replaces only those that changed: a page whose bytes are the same, an Excel file
+written from the same inputs (`_excel_inputs`, kept in the file), stays as it is. Rendering only: no
+arithmetic beyond sums of lines, no ledger writes.
 """
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import hashlib
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from pathlib import Path
@@ -42,6 +46,14 @@ from salesplan_widgets.workbook.workbook import Workbook
 STATEMENTS_DIR = "statements"
 INTERIM = "interim"  # a month inside a quarterly or yearly window: shown, never approved on its own
 T = TypeVar("T")
+# the code and the words the documents are rendered with: an Excel file written by others is written again
+RENDERER = hashlib.sha256(
+    b"".join(
+        p.read_bytes()
+        for p in (Path(__file__), *sorted((Path(__file__).parents[1] / "locale").glob("*/LC_MESSAGES/*.po")))
+    )
+).hexdigest()[:16]
+INPUTS_PROPERTY = "salesplan_inputs"  # the Excel file's custom property holding `_excel_inputs`
 
 PRINT_CSS = """<style>
 @page{size:A4;margin:16mm}
@@ -322,9 +334,10 @@ def _render_html(
 def _write_excel(
     path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int, status: str,
     balances: pd.DataFrame | None = None, summary: pd.Series | None = None,
-    measured: tuple[dt.date, dt.date] | None = None,
+    measured: tuple[dt.date, dt.date] | None = None, inputs: str | None = None,
 ):  # fmt: skip
     from openpyxl import Workbook as ExcelBook
+    from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Font
 
     money = "#,##0" + ("." + "0" * digits if digits else "")
@@ -380,8 +393,43 @@ def _write_excel(
             facts.append([])
             facts.append([_counted(measured, float(summary["quota"]) > 0)])
         facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 18
+    if inputs is not None:  # what it was written from: the next step skips it while they are the same
+        book.custom_doc_props.append(StringProperty(name=INPUTS_PROPERTY, value=inputs))
     with atomic_path(path) as tmp:
         book.save(tmp)
+
+
+def _excel_inputs(
+    rep: str, currency: str, lines: pd.DataFrame, status: str, locale: str, balances: pd.DataFrame,
+    summary: pd.Series | None, measured: tuple[dt.date, dt.date],
+) -> str:  # fmt: skip
+    """A digest of everything a rep's Excel statement is written from (its lines, state, language,
+    balances, performance, the days counted, the rendering code): the same digest, the same file."""
+    shown = lines[["for_period", "rule", "base", "rate", "amount_minor"]].to_numpy().tolist()
+    facts = None if summary is None else summary.to_dict()
+    read = (RENDERER, rep, currency, status, locale, measured, shown, balances.to_numpy().tolist(), facts)
+    return hashlib.sha256(repr(read).encode()).hexdigest()  # repr: floats to the last bit, periods by name
+
+
+def _written_from(path: Path, inputs: str) -> bool:
+    """Whether the Excel file at `path` says it was written from `inputs` (False when absent or unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            return f">{inputs}<".encode() in book.read("docProps/custom.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
+def _replace_if_changed(path: Path, page: str) -> bool:
+    """Write `page` to `path` atomically unless the file already holds exactly these bytes."""
+    data = page.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
 
 
 def write_statement_documents(
@@ -390,7 +438,8 @@ def write_statement_documents(
     statements: Statements,
     event: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Every paid rep's statement, HTML and Excel, in each language; returns the paths written.
+    """Every paid rep's statement, HTML and Excel, in each language; returns their paths. A document
+    that would come out the same is left as it is (`_replace_if_changed`, `_written_from`).
 
     `event` is the ledger journal's row that put the period in its state (approved or closed), which the
     documents then state; None while the figures are only prepared (or interim, `statement_state`).
@@ -451,10 +500,13 @@ def write_statement_documents(
                 html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
                                     digits, shown, locale, carried, measured[str(rep)])  # fmt: skip
                 target = statement_path(workbook, str(period), str(rep), locale)
-                atomic_write(target, html)
+                _replace_if_changed(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
                 days = measured[str(rep)]
-                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts, days)
+                inputs = _excel_inputs(str(rep), currency, rep_lines, shown, locale, carried, facts, days)
+                if not _written_from(xlsx, inputs):  # the same inputs: the file on disk is this one
+                    _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts,
+                                 days, inputs)  # fmt: skip
                 written += [target, xlsx]
             return written
 
