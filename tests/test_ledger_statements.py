@@ -127,3 +127,17 @@ def test_a_ledger_step_replaces_only_the_statement_documents_whose_content_chang
         sheet = load_workbook(statement_path(open_workbook(wb), "2026-01", "Wang", locale, ".xlsx")).active
         page = statement_path(open_workbook(wb), "2026-01", "Wang", locale).read_text(encoding="utf-8")
         assert "finance" in sheet["A2"].value and "finance" in page
+
+
+def test_preparing_again_removes_the_statement_of_a_rep_the_period_no_longer_pays(tmp_path):
+    wb = make_workbook(tmp_path / "wb")
+    write_payouts(open_workbook(wb), "2026-01", by="analyst")
+    wang = wb / "reports" / "2026-01" / "statements" / "Wang"
+    assert len(list(wang.glob("statement-2026-01.*"))) == 4
+    (wang / "notes.txt").write_text("kept", encoding="utf-8")  # not a statement: left alone
+    moved = [(day, amount, "Li" if day.startswith("2026-01") else rep) for day, amount, rep in SALES]
+    write_sales(wb, moved)  # Wang's January sale was Li's: January pays Wang nothing now
+    write_payouts(open_workbook(wb), "2026-01", by="analyst")
+    assert list(wang.glob("statement-*")) == [] and (wang / "notes.txt").exists()
+    li = statement_path(open_workbook(wb), "2026-01", "Li", "en").read_text(encoding="utf-8")
+    assert "Rep: Li" in li

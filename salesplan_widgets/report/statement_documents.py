@@ -439,7 +439,8 @@ def write_statement_documents(
     event: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Every paid rep's statement, HTML and Excel, in each language; returns their paths. A document
-    that would come out the same is left as it is (`_replace_if_changed`, `_written_from`).
+    that would come out the same is left as it is (`_replace_if_changed`, `_written_from`); those of reps
+    the period no longer pays are removed (`_remove_unpaid`).
 
     `event` is the ledger journal's row that put the period in its state (approved or closed), which the
     documents then state; None while the figures are only prepared (or interim, `statement_state`).
@@ -511,4 +512,22 @@ def write_statement_documents(
             return written
 
         paths += in_locale(locale, render)
+    _remove_unpaid(workbook, str(period), {p.parent.name for p in paths})
     return paths
+
+
+def _remove_unpaid(workbook: Workbook, period: str, paid: set[str]) -> None:
+    """Remove the statements of `period` left by an earlier step for reps it no longer pays (their sales
+    moved to others, say): a statement on disk is one the hub publishes. Only this module's own files go;
+    anything else in a folder, and links, stay."""
+    folder = workbook.reports_dir(period) / STATEMENTS_DIR
+    if not folder.is_dir():
+        return
+    for rep in folder.iterdir():
+        if rep.name in paid or rep.is_symlink() or not rep.is_dir():
+            continue
+        for document in rep.glob(f"statement-{period}.*"):
+            if document.suffix in (".html", ".xlsx") and document.is_file() and not document.is_symlink():
+                document.unlink()
+        if not any(rep.iterdir()):
+            rep.rmdir()
