@@ -141,3 +141,28 @@ def test_preparing_again_removes_the_statement_of_a_rep_the_period_no_longer_pay
     assert list(wang.glob("statement-*")) == [] and (wang / "notes.txt").exists()
     li = statement_path(open_workbook(wb), "2026-01", "Li", "en").read_text(encoding="utf-8")
     assert "Rep: Li" in li
+
+
+def test_a_rep_on_two_plans_in_a_month_has_a_statement_naming_both_with_their_days(tmp_path):
+    from test_payouts_export import write_workbook
+
+    from salesplan_widgets.schema.incentives import IncentivesSection
+
+    folder = write_workbook(tmp_path / "wb")
+    wb = open_workbook(folder)
+    section = wb.plan.incentives.model_dump(exclude_none=True) | {
+        "plans": [{"id": "kam", "name": "KAM", "versions": [{"effective": "2026-01", "commission": {"base_rate": 0.06}}]}],
+        "assignments": [{"rep": "Li", "plan": "kam", "start": "2026-07-16"}],
+    }  # fmt: skip
+    wb.save(incentives=IncentivesSection.model_validate(section))
+    write_payouts(open_workbook(folder), "2026-07", by="analyst")  # Li: 1–15 July general, 16–31 KAM
+    book = open_workbook(folder)
+    en = statement_path(book, "2026-07", "Li", "en").read_text(encoding="utf-8")
+    zh = statement_path(book, "2026-07", "Li", "zh_CN").read_text(encoding="utf-8")
+    assert "Plans this month: General plan, 15 days; KAM, 16 days" in en
+    assert "本月所在方案：通用方案 15 天；KAM 16 天" in zh
+    facts = load_workbook(statement_path(book, "2026-07", "Li", "en", ".xlsx"))["Performance"]
+    assert "Plans this month: General plan, 15 days; KAM, 16 days" in [r[0] for r in facts.values]
+    july = (book.path / "reports" / "2026-07" / "statements").iterdir()
+    one_plan = [statement_path(book, "2026-07", p.name, "en") for p in july if p.name != "Li"]
+    assert one_plan and not any("Plans this month" in p.read_text(encoding="utf-8") for p in one_plan)

@@ -35,7 +35,7 @@ from salesplan_widgets.model.manual import MANUAL, manual_rule
 from salesplan_widgets.model.measurement import ends_a_measurement_period, measured_days, measured_months
 from salesplan_widgets.model.negative_balances import ACCOUNT as NEGATIVE
 from salesplan_widgets.model.negative_balances import negative_rules
-from salesplan_widgets.model.role_plans import rules_by_rep
+from salesplan_widgets.model.role_plans import EVERYONE, plan_shares, rules_by_rep
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
@@ -120,6 +120,29 @@ def rep_statement_state(
         for m in {r.measurement for r in rules.values()}
     }  # the few measurements in use
     return {rep: by_measurement[r.measurement] for rep, r in rules.items()}
+
+
+def plan_days(
+    section: IncentivesSection, reps: list[str], period: pd.Period
+) -> dict[str, list[tuple[str, int]]]:
+    """The plans (id, days) of each rep on more than one plan in month `period`, in plan order: pay is
+    prorated by these days (`plan_shares`), so the statement says them."""
+    shares = plan_shares(section, reps, pd.PeriodIndex([period], freq="M"))
+    several = shares[shares.duplicated("rep", keep=False)]
+    days = (several["share"] * pd.Period(period, "M").days_in_month).round().astype(int)
+    found: dict[str, list[tuple[str, int]]] = {}
+    for rep, plan, n in sorted(zip(several["rep"], several["plan"], days, strict=True)):  # the few such reps
+        found.setdefault(str(rep), []).append((str(plan), int(n)))
+    return found
+
+
+def plans_sentence(section: IncentivesSection, days: list[tuple[str, int]]) -> str:
+    """'Plans this month: General plan, 15 days; KAM, 16 days' in the active language ('' for one plan)."""
+    if not days:
+        return ""
+    names = {p.id: p.name for p in section.plans} | {EVERYONE: _("General plan")}
+    parts = [_("{plan}, {days} days").format(plan=names.get(plan, plan), days=n) for plan, n in days]
+    return _("Plans this month: {plans}").format(plans=_("; ").join(parts))
 
 
 def statement_status(state: str, event: Mapping[str, str] | None = None) -> str:
@@ -245,7 +268,7 @@ def _performance(summary: pd.Series) -> list[tuple[str, float | str, str]]:
 def _render_html(
     plan_name: str, rep: str, team: str, period: pd.Period, summary: pd.Series | None, lines: pd.DataFrame,
     currency: str, digits: int, status: str, locale: str, balances: pd.DataFrame | None = None,
-    measured: tuple[dt.date, dt.date] | None = None,
+    measured: tuple[dt.date, dt.date] | None = None, plans: str = "",
 ) -> str:  # fmt: skip
     """One rep's statement page in the active language (lines' rule texts already in that language).
 
@@ -314,6 +337,7 @@ def _render_html(
     title = _("Commission statement")
     who = [(_("Rep"), rep)] + [(_("Team"), team)] * (team != ALL)  # an unmapped team says nothing
     meta = [plan_name, *(_("{label}: {value}").format(label=k, value=v) for k, v in who), month, currency]
+    plans_note = f"<p class='note'>{escape(plans)}</p>" if plans else ""  # a rep on two plans this month
     total_row = (
         f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
         f"<td class='num'>{escape(_money(total, currency, digits))}</td></tr>"
@@ -324,6 +348,7 @@ def _render_html(
         f"<h1>{escape(title)}</h1>"
         f"<p class='meta'>{' · '.join(escape(part) for part in meta)}</p>"
         f"<p class='status'>{escape(status)}</p>"
+        f"{plans_note}"
         f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own)}</table>{adjust}"
         f"<table>{total_row}</table>{carried}"
         f"<p class='note'>{label['rounding_note']}</p>"
@@ -334,7 +359,7 @@ def _render_html(
 def _write_excel(
     path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int, status: str,
     balances: pd.DataFrame | None = None, summary: pd.Series | None = None,
-    measured: tuple[dt.date, dt.date] | None = None, inputs: str | None = None,
+    measured: tuple[dt.date, dt.date] | None = None, inputs: str | None = None, plans: str = "",
 ):  # fmt: skip
     from openpyxl import Workbook as ExcelBook
     from openpyxl.packaging.custom import StringProperty
@@ -392,6 +417,8 @@ def _write_excel(
         if measured is not None:
             facts.append([])
             facts.append([_counted(measured, float(summary["quota"]) > 0)])
+        if plans:  # a rep on two plans this month: which, for how many days
+            facts.append([plans])
         facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 18
     if inputs is not None:  # what it was written from: the next step skips it while they are the same
         book.custom_doc_props.append(StringProperty(name=INPUTS_PROPERTY, value=inputs))
@@ -401,13 +428,24 @@ def _write_excel(
 
 def _excel_inputs(
     rep: str, currency: str, lines: pd.DataFrame, status: str, locale: str, balances: pd.DataFrame,
-    summary: pd.Series | None, measured: tuple[dt.date, dt.date],
+    summary: pd.Series | None, measured: tuple[dt.date, dt.date], plans: str = "",
 ) -> str:  # fmt: skip
     """A digest of everything a rep's Excel statement is written from (its lines, state, language,
     balances, performance, the days counted, the rendering code): the same digest, the same file."""
     shown = lines[["for_period", "rule", "base", "rate", "amount_minor"]].to_numpy().tolist()
     facts = None if summary is None else summary.to_dict()
-    read = (RENDERER, rep, currency, status, locale, measured, shown, balances.to_numpy().tolist(), facts)
+    read = (
+        RENDERER,
+        rep,
+        currency,
+        status,
+        locale,
+        measured,
+        plans,
+        shown,
+        balances.to_numpy().tolist(),
+        facts,
+    )
     return hashlib.sha256(repr(read).encode()).hexdigest()  # repr: floats to the last bit, periods by name
 
 
@@ -467,11 +505,15 @@ def write_statement_documents(
     }  # the few measurements in use
     measured = {rep: windows[(r.measurement, r.cumulative)] for rep, r in rules.items()}
     states = rep_statement_state(section, list(rules), period, event and event["event"], start)
+    days_on = plan_days(section, list(rules), period)
     paths: list[Path] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)
 
         def render(locale: str = locale, translate: dict[str, str] = translate) -> list[Path]:
+            def plans_of(rep: str) -> str:
+                return plans_sentence(section, days_on.get(rep, []))
+
             lines = payments.lines.copy()
             own = lines["kind"] != ADJUSTMENT
             lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
@@ -499,15 +541,18 @@ def write_statement_documents(
                 facts = summary.loc[rep] if rep in summary.index else None
                 carried = balances[balances["rep"] == str(rep)]
                 html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
-                                    digits, shown, locale, carried, measured[str(rep)])  # fmt: skip
+                                    digits, shown, locale, carried, measured[str(rep)], plans_of(str(rep)))  # fmt: skip
                 target = statement_path(workbook, str(period), str(rep), locale)
                 _replace_if_changed(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
                 days = measured[str(rep)]
-                inputs = _excel_inputs(str(rep), currency, rep_lines, shown, locale, carried, facts, days)
+                plans = plans_of(str(rep))
+                inputs = _excel_inputs(
+                    str(rep), currency, rep_lines, shown, locale, carried, facts, days, plans
+                )
                 if not _written_from(xlsx, inputs):  # the same inputs: the file on disk is this one
                     _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts,
-                                 days, inputs)  # fmt: skip
+                                 days, inputs, plans)  # fmt: skip
                 written += [target, xlsx]
             return written
 
