@@ -1,43 +1,78 @@
-"""What a ledger step costs with its statement documents: `approve_payments` and `close_period` against
-their ledger steps alone.
+"""What a ledger step costs with its statement documents: preparing again, approving and closing, each
+against its ledger step alone.
 
-Since approving or closing from Python rewrites the period's statements as the CLI does, each call also
-writes the payout files and every rep's HTML and Excel statement in both languages. On the demo company
-(`create_demo`, end 2026-10), September is prepared once (not timed); then, on a fresh copy per repeat,
-approve and close are timed with their documents (`approve_payments`, `close_period`) and without them
-(the ledger steps `_approve`, `_close`), in the same process, alternating.
+Each step writes the payout files and every paid rep's HTML and Excel statement in both languages (four
+documents a rep), replacing only those whose content changed. Two workbooks:
 
-Run: python benchmarks/bench_ledger_documents.py [--repeats 3]  — prints a table; asserts nothing.
+- the demo company (`create_demo`, end 2026-10, 40 reps), September prepared once;
+- with `--reps N`, N reps in 50 teams on `bench_ledger.py`'s sales and monthly plan, January prepared once.
+
+Then, on a fresh copy per repeat, in the same process, alternating: prepare again on the same figures
+(`write_payouts`), `approve_payments`, `close_period`; and their ledger steps alone (`record_prepared`,
+`_approve`, `_close`). The prepared workbook is kept per code (the package on PYTHONPATH, by its content), so two codes
+can be compared by alternating processes:
+
+  PYTHONPATH=/old/tree python benchmarks/bench_ledger_documents.py --reps 1000
+  PYTHONPATH=/new/tree python benchmarks/bench_ledger_documents.py --reps 1000
+
+Run: python benchmarks/bench_ledger_documents.py [--reps N] [--repeats 3]  — prints a table; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
+from bench_ledger import PLAN, sales
 from common import DATA_DIR, markdown_table, median
 
+import salesplan_widgets
 from salesplan_widgets.demo import create_demo
 from salesplan_widgets.workbook import open_workbook
-from salesplan_widgets.workbook.ledger import _approve, _close, approve_payments, close_period
+from salesplan_widgets.workbook.ledger import (
+    _approve,
+    _close,
+    approve_payments,
+    close_period,
+    compute_payments,
+    record_prepared,
+)
 from salesplan_widgets.workbook.payouts import write_payouts
 
-PERIOD = "2026-09"
+PACKAGE = Path(salesplan_widgets.__file__).parent
+CODE = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(PACKAGE.rglob("*.py")))).hexdigest()[:8]
 
 
-def prepared() -> Path:
-    """The demo workbook with September prepared; made once."""
-    folder = DATA_DIR / "ledger-documents"
+def company(folder: Path, reps: int) -> str:
+    """Write the workbook (the demo when `reps` is 0); return the period it prepares."""
+    if not reps:
+        create_demo(folder, end="2026-10")
+        return "2026-09"
+    (folder / "data").mkdir(parents=True)
+    (folder / "plan.yaml").write_text(PLAN, encoding="utf-8")
+    on_time = sales(reps, seed=1)
+    on_time.to_parquet(folder / "data" / "sales.parquet", index=False)
+    quota = on_time.assign(period=on_time["date"].dt.to_period("M")).groupby(["period", "rep", "team"])
+    targets = quota["amount"].sum().mul(0.0).add(100_000.0).rename("target").reset_index()
+    open_workbook(folder).write_table("targets", targets)
+    return "2026-01"
+
+
+def prepared(reps: int) -> tuple[Path, str]:
+    """The workbook with its period prepared (with documents, by the code under test); made once."""
+    folder = DATA_DIR / f"ledger-documents-{reps or 'demo'}-{CODE}"
     if (folder / ".ready").exists():
-        return folder
+        return folder, (folder / ".ready").read_text()
     shutil.rmtree(folder, ignore_errors=True)
-    create_demo(folder, end="2026-10")
-    write_payouts(open_workbook(folder), PERIOD, by="analyst")
-    (folder / ".ready").touch()
-    return folder
+    period = company(folder, reps)
+    write_payouts(open_workbook(folder), period, by="analyst")
+    (folder / ".ready").write_text(period)
+    return folder, period
 
 
 def timed(fn) -> float:
@@ -48,29 +83,47 @@ def timed(fn) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=0, help="reps of a generated company (0: the demo)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    source = prepared()
-    steps = {"approve": (approve_payments, _approve), "close": (close_period, _close)}
+    source, period = prepared(args.reps)
+
+    def prepare_alone(wb, month, by):
+        return record_prepared(wb, compute_payments(wb, month), by)
+
+    steps = {
+        "prepare again": (write_payouts, prepare_alone),
+        "approve": (approve_payments, _approve),
+        "close": (close_period, _close),
+    }
     times: dict[tuple[str, bool], list[float]] = {}
     for i in range(args.repeats):
         for documents in (True, False):  # alternating, each on a fresh copy: a period closes once
-            copy = DATA_DIR / f"ledger-documents-copy{i}"
+            copy = DATA_DIR / f"ledger-documents-copy{i}-{CODE}"
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(source, copy)
             for name, (with_documents, ledger_step) in steps.items():
                 step = with_documents if documents else ledger_step
                 times.setdefault((name, documents), []).append(
-                    timed(lambda step=step, copy=copy, by=name: step(open_workbook(copy), PERIOD, by=by))
+                    timed(lambda step=step, copy=copy, by=name: step(open_workbook(copy), period, by=by))
                 )
             shutil.rmtree(copy)
-    reps = len({p.name for p in (source / "reports" / PERIOD / "statements").iterdir() if p.is_dir()})
+    reps = len({p.name for p in (source / "reports" / period / "statements").iterdir() if p.is_dir()})
     rows = [
-        [name, f"{median(times[(name, False)]):.2f} s", f"{median(times[(name, True)]):.2f} s"]
+        [
+            name,
+            f"{median(times[(name, False)]):.2f} s",
+            f"{median(times[(name, True)]):.2f} s",
+            f"{(median(times[(name, True)]) - median(times[(name, False)])) / reps * 1000:.1f} ms",
+        ]
         for name in steps
     ]
-    print(f"demo company, {reps} reps' statements, median of {args.repeats}; load {os.getloadavg()[0]:.2f}")
-    print(markdown_table(["step", "ledger step alone", "with its documents"], rows))
+    print(
+        f"{'demo company' if not args.reps else 'generated company'}, {reps} reps' statements, "
+        f"median of {args.repeats}; code {PACKAGE.parent}; "
+        f"load {os.getloadavg()[0]:.2f}; {pd.Timestamp.now(tz='UTC'):%H:%M} UTC"
+    )
+    print(markdown_table(["step", "ledger step alone", "with its documents", "documents per rep"], rows))
 
 
 if __name__ == "__main__":

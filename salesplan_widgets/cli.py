@@ -92,20 +92,16 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     _refuse_a_week_or_quarter(workbook, args.period)
     if getattr(args, "adjust", None):
         return _adjust(workbook, args)
-    if args.approve:
-        row, _paths = approve_and_publish(workbook, args.period)  # the documents now say approved
-        print(closing_summary(row))
-        return _refresh_statements(workbook)
-    if args.close:
-        row, paths = close_and_publish(workbook, args.period)
-        print(closing_summary(row))
-        if paths:
+    if args.approve or args.close:  # the same step as approve_payments / close_period from a notebook
+        step = (approve_and_publish if args.approve else close_and_publish)(workbook, args.period)
+        print(closing_summary(step.row))
+        if args.close and step.files:
             print(
                 _("{n} statement files written under {path}").format(
-                    n=len(paths), path=paths[0].parent.parent
+                    n=len(step.files), path=step.files[0].parent.parent
                 )
             )
-        return _refresh_statements(workbook)
+        return _extracts_refreshed(step.extracts, step.stale_extracts)
     for path in write_payouts(workbook, args.period):
         print(_("Payout statements written to {path}").format(path=path))
     closing = _closing_month(workbook, args.period)
@@ -197,13 +193,16 @@ def _cmd_dispute(args: argparse.Namespace) -> int:
 def _refresh_statements(workbook) -> int:
     """Republish the hub's extracts (if this workbook is published) so each rep sees their statement's
     new state; the ledger step is recorded either way, so a failure here only asks for a publish."""
-    from salesplan_widgets.workbook.publish import publish_if_published
+    from salesplan_widgets.workbook.ledger import refresh_extracts
 
-    try:
-        refreshed = publish_if_published(workbook)
-    except (SalesplanError, OSError) as exc:
-        print(_("The hub's extracts were not refreshed ({error}); run salesplan publish.").format(error=exc),
-              file=sys.stderr)  # fmt: skip
+    return _extracts_refreshed(*refresh_extracts(workbook))
+
+
+def _extracts_refreshed(refreshed: dict, error: str | None) -> int:
+    from salesplan_widgets.workbook.ledger import stale_extracts_message
+
+    if error is not None:
+        print(stale_extracts_message(error), file=sys.stderr)
         return 1
     if refreshed:
         print(_("Statements published to {n} hub user(s).").format(n=len(refreshed)))

@@ -21,11 +21,12 @@ from jupyterhub.spawner import set_user_setuid
 from openpyxl import load_workbook
 
 from salesplan_widgets.cli import main
+from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.hub.accounts import ensure_account
 from salesplan_widgets.hub.scoped import scoped_dashboard
 from salesplan_widgets.widgets.statements import StatementsView
 from salesplan_widgets.workbook import open_workbook
-from salesplan_widgets.workbook.ledger import approve_payments, close_and_publish
+from salesplan_widgets.workbook.ledger import approve_payments, close_and_publish, close_period, read_ledger
 from salesplan_widgets.workbook.payouts import write_payouts
 from salesplan_widgets.workbook.publish import publish
 from salesplan_widgets.workbook.statement_extracts import STATEMENTS_INDEX
@@ -143,6 +144,45 @@ def test_approving_and_closing_through_the_cli_refresh_the_reps_published_statem
         encoding="utf-8"
     )
     assert "Closed" in page and "Wang" not in page
+
+
+def test_approving_and_closing_from_python_refresh_the_statements_page_a_signed_in_rep_reads(
+    tmp_path, monkeypatch
+):
+    folder = make_workbook(tmp_path / "wb")
+    monkeypatch.setenv("SALESPLAN_HUB_STATE", str(tmp_path / "state"))
+    extract = publish(folder)["li"]  # published once: the notebook's steps must refresh it as the CLI's do
+
+    def february() -> str:  # what Li's statements page shows for February, built from the extract alone
+        view = scoped_dashboard(extract, "statements", "period=2026-02")
+        assert view.chooser.label.startswith("Feb 2026 · Li")
+        return view.status.value
+
+    assert "Prepared" in february()
+    approve_payments(open_workbook(folder), "2026-02", by="Zhou Min")
+    assert "Approved by finance" in february() and "Zhou Min" in february()
+    close_period(open_workbook(folder), "2026-02", by="controller")
+    assert "Closed: final" in february() and "controller" in february()
+    assert ("2026-02", "Zhao", "closed") in _index(publish(folder)["zhao"])
+
+
+def test_a_step_whose_extracts_cannot_be_refreshed_stays_recorded_and_asks_for_a_publish(
+    tmp_path, monkeypatch, capsys
+):
+    folder = make_workbook(tmp_path / "wb")
+    monkeypatch.setenv("SALESPLAN_HUB_STATE", str(tmp_path / "state"))
+    extract = publish(folder)["li"]
+    plan = folder / "plan.yaml"  # a user for a rep the data does not have: publishing now refuses
+    plan.write_text(
+        plan.read_text(encoding="utf-8") + "    ghost: {role: rep, rep: Ghost}\n", encoding="utf-8"
+    )
+    with pytest.raises(SalesplanError, match=r"extracts were not refreshed \(.*Ghost.*salesplan publish"):
+        approve_payments(open_workbook(folder), "2026-02", by="finance")
+    assert read_ledger(open_workbook(folder)).last_event("approved", pd.Period("2026-02", "M")) is not None
+    assert main(["close", str(folder), "--period", "2026-02"]) == 1
+    out, err = capsys.readouterr()
+    assert "Closed 2026-02" in out and "run salesplan publish" in err
+    assert ("2026-02", "Li", "prepared") in _index(extract)  # stale, as the messages said
 
 
 def _read_as(account: pwd.struct_passwd, path: Path) -> subprocess.CompletedProcess:

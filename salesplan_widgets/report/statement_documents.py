@@ -5,16 +5,20 @@ signed-in rep), holding `statement-<period>.<locale>.html` and `.xlsx` for Engli
 The HTML is static: inline CSS with print rules, no scripts, nothing from the network. Figures come from
 the period's payments (own lines and prior-period adjustments, in minor units) so a document adds up to
 the cent of what the ledger pays. Each document says the ledger state it was written in (`statement_status`,
-the words the statements dashboard shows too); every ledger step rewrites them, so the words on disk follow
-the ledger. Rendering only: no arithmetic beyond sums of lines, no ledger writes.
+the words the statements dashboard shows too); every ledger step renders them again, so the words on disk
+follow the ledger, and replaces only those that changed: a page whose bytes are the same, an Excel file
+written from the same inputs (`_excel_inputs`, kept in the file), stays as it is. Rendering only: no
+arithmetic beyond sums of lines, no ledger writes.
 """
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import hashlib
 import re
-from collections.abc import Callable, Mapping
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from pathlib import Path
 from typing import TypeVar
@@ -31,8 +35,9 @@ from salesplan_widgets.model.manual import MANUAL, manual_rule
 from salesplan_widgets.model.measurement import ends_a_measurement_period, measured_days, measured_months
 from salesplan_widgets.model.negative_balances import ACCOUNT as NEGATIVE
 from salesplan_widgets.model.negative_balances import negative_rules
-from salesplan_widgets.model.role_plans import rules_by_rep
+from salesplan_widgets.model.role_plans import EVERYONE, plan_shares, rules_by_rep
 from salesplan_widgets.model.statements import Statements
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
 from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
 from salesplan_widgets.workbook.sources import ALL
@@ -41,6 +46,14 @@ from salesplan_widgets.workbook.workbook import Workbook
 STATEMENTS_DIR = "statements"
 INTERIM = "interim"  # a month inside a quarterly or yearly window: shown, never approved on its own
 T = TypeVar("T")
+# the code and the words the documents are rendered with: an Excel file written by others is written again
+RENDERER = hashlib.sha256(
+    b"".join(
+        p.read_bytes()
+        for p in (Path(__file__), *sorted((Path(__file__).parents[1] / "locale").glob("*/LC_MESSAGES/*.po")))
+    )
+).hexdigest()[:16]
+INPUTS_PROPERTY = "salesplan_inputs"  # the Excel file's custom property holding `_excel_inputs`
 
 PRINT_CSS = """<style>
 @page{size:A4;margin:16mm}
@@ -87,6 +100,49 @@ def statement_state(
     if event in (APPROVED, CLOSED):
         return event
     return PREPARED if ends_a_measurement_period(period, measurement, fiscal_year_start) else INTERIM
+
+
+def rep_statement_state(
+    section: IncentivesSection,
+    reps: Iterable[str],
+    period: pd.Period | str,
+    event: str | None,
+    fiscal_year_start: int = 1,
+) -> dict[str, str]:
+    """Each rep's statement state of month `period` (`statement_state`) by the rep's own measurement (their
+    role plan's version on the month's last day, `rules_by_rep`): in a quarterly workbook, January is
+    prepared for a rep on a monthly role plan and interim for the rest. The documents and the extracts'
+    index both ask here."""
+    month = pd.Period(period, "M")
+    rules = rules_by_rep(section, reps, month)
+    by_measurement = {
+        m: statement_state(month, event, m, fiscal_year_start)
+        for m in {r.measurement for r in rules.values()}
+    }  # the few measurements in use
+    return {rep: by_measurement[r.measurement] for rep, r in rules.items()}
+
+
+def plan_days(
+    section: IncentivesSection, reps: list[str], period: pd.Period
+) -> dict[str, list[tuple[str, int]]]:
+    """The plans (id, days) of each rep on more than one plan in month `period`, in plan order: pay is
+    prorated by these days (`plan_shares`), so the statement says them."""
+    shares = plan_shares(section, reps, pd.PeriodIndex([period], freq="M"))
+    several = shares[shares.duplicated("rep", keep=False)]
+    days = (several["share"] * pd.Period(period, "M").days_in_month).round().astype(int)
+    found: dict[str, list[tuple[str, int]]] = {}
+    for rep, plan, n in sorted(zip(several["rep"], several["plan"], days, strict=True)):  # the few such reps
+        found.setdefault(str(rep), []).append((str(plan), int(n)))
+    return found
+
+
+def plans_sentence(section: IncentivesSection, days: list[tuple[str, int]]) -> str:
+    """'Plans this month: General plan, 15 days; KAM, 16 days' in the active language ('' for one plan)."""
+    if not days:
+        return ""
+    names = {p.id: p.name for p in section.plans} | {EVERYONE: _("General plan")}
+    parts = [_("{plan}, {days} days").format(plan=names.get(plan, plan), days=n) for plan, n in days]
+    return _("Plans this month: {plans}").format(plans=_("; ").join(parts))
 
 
 def statement_status(state: str, event: Mapping[str, str] | None = None) -> str:
@@ -212,7 +268,7 @@ def _performance(summary: pd.Series) -> list[tuple[str, float | str, str]]:
 def _render_html(
     plan_name: str, rep: str, team: str, period: pd.Period, summary: pd.Series | None, lines: pd.DataFrame,
     currency: str, digits: int, status: str, locale: str, balances: pd.DataFrame | None = None,
-    measured: tuple[dt.date, dt.date] | None = None,
+    measured: tuple[dt.date, dt.date] | None = None, plans: str = "",
 ) -> str:  # fmt: skip
     """One rep's statement page in the active language (lines' rule texts already in that language).
 
@@ -281,6 +337,7 @@ def _render_html(
     title = _("Commission statement")
     who = [(_("Rep"), rep)] + [(_("Team"), team)] * (team != ALL)  # an unmapped team says nothing
     meta = [plan_name, *(_("{label}: {value}").format(label=k, value=v) for k, v in who), month, currency]
+    plans_note = f"<p class='note'>{escape(plans)}</p>" if plans else ""  # a rep on two plans this month
     total_row = (
         f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
         f"<td class='num'>{escape(_money(total, currency, digits))}</td></tr>"
@@ -291,6 +348,7 @@ def _render_html(
         f"<h1>{escape(title)}</h1>"
         f"<p class='meta'>{' · '.join(escape(part) for part in meta)}</p>"
         f"<p class='status'>{escape(status)}</p>"
+        f"{plans_note}"
         f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own)}</table>{adjust}"
         f"<table>{total_row}</table>{carried}"
         f"<p class='note'>{label['rounding_note']}</p>"
@@ -301,9 +359,10 @@ def _render_html(
 def _write_excel(
     path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int, status: str,
     balances: pd.DataFrame | None = None, summary: pd.Series | None = None,
-    measured: tuple[dt.date, dt.date] | None = None,
+    measured: tuple[dt.date, dt.date] | None = None, inputs: str | None = None, plans: str = "",
 ):  # fmt: skip
     from openpyxl import Workbook as ExcelBook
+    from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Font
 
     money = "#,##0" + ("." + "0" * digits if digits else "")
@@ -358,9 +417,57 @@ def _write_excel(
         if measured is not None:
             facts.append([])
             facts.append([_counted(measured, float(summary["quota"]) > 0)])
+        if plans:  # a rep on two plans this month: which, for how many days
+            facts.append([plans])
         facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 18
+    if inputs is not None:  # what it was written from: the next step skips it while they are the same
+        book.custom_doc_props.append(StringProperty(name=INPUTS_PROPERTY, value=inputs))
     with atomic_path(path) as tmp:
         book.save(tmp)
+
+
+def _excel_inputs(
+    rep: str, currency: str, lines: pd.DataFrame, status: str, locale: str, balances: pd.DataFrame,
+    summary: pd.Series | None, measured: tuple[dt.date, dt.date], plans: str = "",
+) -> str:  # fmt: skip
+    """A digest of everything a rep's Excel statement is written from (its lines, state, language,
+    balances, performance, the days counted, the rendering code): the same digest, the same file."""
+    shown = lines[["for_period", "rule", "base", "rate", "amount_minor"]].to_numpy().tolist()
+    facts = None if summary is None else summary.to_dict()
+    read = (
+        RENDERER,
+        rep,
+        currency,
+        status,
+        locale,
+        measured,
+        plans,
+        shown,
+        balances.to_numpy().tolist(),
+        facts,
+    )
+    return hashlib.sha256(repr(read).encode()).hexdigest()  # repr: floats to the last bit, periods by name
+
+
+def _written_from(path: Path, inputs: str) -> bool:
+    """Whether the Excel file at `path` says it was written from `inputs` (False when absent or unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            return f">{inputs}<".encode() in book.read("docProps/custom.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
+def _replace_if_changed(path: Path, page: str) -> bool:
+    """Write `page` to `path` atomically unless the file already holds exactly these bytes."""
+    data = page.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
 
 
 def write_statement_documents(
@@ -369,7 +476,9 @@ def write_statement_documents(
     statements: Statements,
     event: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Every paid rep's statement, HTML and Excel, in each language; returns the paths written.
+    """Every paid rep's statement, HTML and Excel, in each language; returns their paths. A document
+    that would come out the same is left as it is (`_replace_if_changed`, `_written_from`); those of reps
+    the period no longer pays are removed (`_remove_unpaid`).
 
     `event` is the ledger journal's row that put the period in its state (approved or closed), which the
     documents then state; None while the figures are only prepared (or interim, `statement_state`).
@@ -395,11 +504,16 @@ def write_statement_documents(
         for key in {(r.measurement, r.cumulative) for r in rules.values()}
     }  # the few measurements in use
     measured = {rep: windows[(r.measurement, r.cumulative)] for rep, r in rules.items()}
+    states = rep_statement_state(section, list(rules), period, event and event["event"], start)
+    days_on = plan_days(section, list(rules), period)
     paths: list[Path] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)
 
         def render(locale: str = locale, translate: dict[str, str] = translate) -> list[Path]:
+            def plans_of(rep: str) -> str:
+                return plans_sentence(section, days_on.get(rep, []))
+
             lines = payments.lines.copy()
             own = lines["kind"] != ADJUSTMENT
             lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
@@ -422,20 +536,43 @@ def write_statement_documents(
             ]
             written = []
             for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
-                state = statement_state(period, event and event["event"], rules[str(rep)].measurement, start)
-                shown = statement_status(state, event)
+                shown = statement_status(states[str(rep)], event)
                 team = str(rep_lines["team"].iloc[0])
                 facts = summary.loc[rep] if rep in summary.index else None
                 carried = balances[balances["rep"] == str(rep)]
                 html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
-                                    digits, shown, locale, carried, measured[str(rep)])  # fmt: skip
+                                    digits, shown, locale, carried, measured[str(rep)], plans_of(str(rep)))  # fmt: skip
                 target = statement_path(workbook, str(period), str(rep), locale)
-                atomic_write(target, html)
+                _replace_if_changed(target, html)
                 xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
                 days = measured[str(rep)]
-                _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts, days)
+                plans = plans_of(str(rep))
+                inputs = _excel_inputs(
+                    str(rep), currency, rep_lines, shown, locale, carried, facts, days, plans
+                )
+                if not _written_from(xlsx, inputs):  # the same inputs: the file on disk is this one
+                    _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts,
+                                 days, inputs, plans)  # fmt: skip
                 written += [target, xlsx]
             return written
 
         paths += in_locale(locale, render)
+    _remove_unpaid(workbook, str(period), {p.parent.name for p in paths})
     return paths
+
+
+def _remove_unpaid(workbook: Workbook, period: str, paid: set[str]) -> None:
+    """Remove the statements of `period` left by an earlier step for reps it no longer pays (their sales
+    moved to others, say): a statement on disk is one the hub publishes. Only this module's own files go;
+    anything else in a folder, and links, stay."""
+    folder = workbook.reports_dir(period) / STATEMENTS_DIR
+    if not folder.is_dir():
+        return
+    for rep in folder.iterdir():
+        if rep.name in paid or rep.is_symlink() or not rep.is_dir():
+            continue
+        for document in rep.glob(f"statement-{period}.*"):
+            if document.suffix in (".html", ".xlsx") and document.is_file() and not document.is_symlink():
+                document.unlink()
+        if not any(rep.iterdir()):
+            rep.rmdir()

@@ -361,8 +361,10 @@ def _changed_since(step: str, period: pd.Period) -> ConflictError:
 
 def approve_payments(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
     """Finance approves exactly the figures last prepared for `period` (refused if they changed since), and
-    its statements are rewritten to say so (`approve_and_publish`): from a notebook as from the CLI."""
-    return approve_and_publish(workbook, period, by)[0]
+    its statements and the hub's published extracts are rewritten to say so (`approve_and_publish`): from
+    a notebook as from the CLI. The approval stays recorded even if the extracts could not be refreshed;
+    that is then an error asking for `salesplan publish`."""
+    return approve_and_publish(workbook, period, by).check_extracts().row
 
 
 def _approve(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple[pd.Series, Prepared]:
@@ -390,8 +392,10 @@ def _period_text(periods: pd.Series) -> np.ndarray:
 
 def close_period(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> pd.Series:
     """Append every paid line of `period` to the ledger (refused unless exactly these figures were approved)
-    and write its final statements (`close_and_publish`): no path closes a period and leaves them prepared."""
-    return close_and_publish(workbook, period, by)[0]
+    and write its final statements and the hub's published extracts (`close_and_publish`): no path closes
+    a period and leaves them prepared. The closing stays recorded even if the extracts could not be
+    refreshed; that is then an error asking for `salesplan publish`."""
+    return close_and_publish(workbook, period, by).check_extracts().row
 
 
 def _close(workbook: Workbook, period: str | pd.Period, by: str | None) -> tuple[pd.Series, Prepared]:
@@ -451,24 +455,60 @@ def closing_summary(row: pd.Series) -> str:
     )
 
 
-def approve_and_publish(
-    workbook: Workbook, period: str | pd.Period, by: str | None = None
-) -> tuple[pd.Series, list[Path]]:
+@dataclass(frozen=True)
+class LedgerStep:
+    """What one approval or closing did, however it was asked for (CLI or notebook): the journal `row`, the
+    period's statement `files` (each rewritten or already saying this), the hub users whose extracts were
+    refreshed (`extracts`, {} when the workbook is not published), and why they were not (`stale_extracts`,
+    None when they were)."""
+
+    row: pd.Series
+    files: list[Path]
+    extracts: dict[str, Path]
+    stale_extracts: str | None = None
+
+    def check_extracts(self) -> LedgerStep:
+        """Refuse to pass over extracts left stale: the step is recorded, but signed-in reps would read
+        the statement's old state until `salesplan publish` runs."""
+        if self.stale_extracts is not None:
+            raise SalesplanError(stale_extracts_message(self.stale_extracts))
+        return self
+
+
+def stale_extracts_message(error: str) -> str:
+    return _("The hub's extracts were not refreshed ({error}); run salesplan publish.").format(error=error)
+
+
+def refresh_extracts(workbook: Workbook) -> tuple[dict[str, Path], str | None]:
+    """Republish the hub's extracts if this workbook is published, so each signed-in rep reads their
+    statement's new state: the users refreshed, and why not (None when they were). A ledger step is
+    recorded either way, so a failure here only asks for a publish."""
+    from salesplan_widgets.workbook.publish import publish_if_published
+
+    try:
+        return publish_if_published(workbook), None
+    except (SalesplanError, OSError) as exc:
+        return {}, str(exc)
+
+
+def approve_and_publish(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> LedgerStep:
     """Approve the period, then rewrite its statements (payout files and each rep's documents) so that
-    they say approved, not yet closed: the prepared ones on disk would still say awaiting approval. Returns
-    the journal row and the files written (`approve_payments` is the same, returning the row)."""
+    they say approved, not yet closed: the prepared ones on disk would still say awaiting approval; then
+    refresh the hub's extracts if the workbook is published (`approve_payments` is the same, returning
+    the row and refusing extracts left stale)."""
     from salesplan_widgets.workbook.payouts import write_payment_files
 
     row, approved = _approve(workbook, period, by)
-    return row, write_payment_files(workbook, approved.payments, approved.statements, row.to_dict())
+    files = write_payment_files(workbook, approved.payments, approved.statements, row.to_dict())
+    return LedgerStep(row, files, *refresh_extracts(workbook))
 
 
-def close_and_publish(
-    workbook: Workbook, period: str | pd.Period, by: str | None = None
-) -> tuple[pd.Series, list[Path]]:
-    """Close the period, then write its final statements (payout files and each rep's documents). Returns
-    the journal row and the files written (`close_period` is the same, returning the row)."""
+def close_and_publish(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> LedgerStep:
+    """Close the period, then write its final statements (payout files and each rep's documents) and
+    refresh the hub's extracts if the workbook is published (`close_period` is the same, returning the
+    row and refusing extracts left stale)."""
     from salesplan_widgets.workbook.payouts import write_payment_files
 
     row, prepared = _close(workbook, period, by)
-    return row, write_payment_files(workbook, prepared.payments, prepared.statements, row.to_dict())
+    files = write_payment_files(workbook, prepared.payments, prepared.statements, row.to_dict())
+    return LedgerStep(row, files, *refresh_extracts(workbook))

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets.model.role_plans import rules_by_rep
-from salesplan_widgets.report.statement_documents import STATEMENTS_DIR, rep_folder, statement_state
+from salesplan_widgets.report.statement_documents import STATEMENTS_DIR, rep_folder, rep_statement_state
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.disputes import dispute_status, statement_lines
 from salesplan_widgets.workbook.workbook import REPORTS_DIR, Workbook
@@ -75,9 +74,9 @@ class WholeStatements:
     def state(self, period: str, rep: str) -> str:
         """The state of `rep`'s statement of `period` (`statement_state`) by the rep's own measurement: in a
         quarterly workbook, January is prepared for a rep on a monthly role plan and interim for the rest."""
-        month = pd.Period(period, "M")
-        measurement = rules_by_rep(self.section, [rep], month)[rep].measurement
-        return statement_state(month, self.last.get(period), measurement, self.fiscal_year_start)
+        return rep_statement_state(
+            self.section, [rep], period, self.last.get(period), self.fiscal_year_start
+        )[rep]
 
 
 def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
