@@ -11,9 +11,9 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
+from fixtures.kernel_traffic import KernelTraffic
 from test_browser_capabilities import capability_workbook
 from test_read_only import tree_digest
 from test_serve import wait_for_page
@@ -96,14 +96,10 @@ def served(tmp_path_factory: pytest.TempPathFactory):
             serve.wait(timeout=60)
 
 
-def settle(page, ms: int = 400) -> None:
-    """Give the kernel a moment to answer a change (updates round-trip through the websocket)."""
-    page.wait_for_timeout(ms)
-
-
-def act_on_visible_controls(page, acted: dict[str, int]) -> None:
+def act_on_visible_controls(page, traffic: KernelTraffic, acted: dict[str, int]) -> None:
     """Every visible control, each in the way a viewer would use it (choose, type, tick, slide, then click);
-    counts what was done by kind."""
+    counts what was done by kind. After each action the kernel has answered it before the next one."""
+    settle = traffic.settle
     selects = page.locator(".jupyter-widgets select")
     for i in range(selects.count()):
         select = selects.nth(i)
@@ -114,10 +110,10 @@ def act_on_visible_controls(page, acted: dict[str, int]) -> None:
         picks = sorted({0, len(values) // 2, len(values) - 1})[:MAX_OPTIONS] if values else []
         for index in picks:
             select.select_option(values[index])
-            settle(page)
+            settle()
         if original is not None and original in values:
             select.select_option(original)
-            settle(page)
+            settle()
         acted["dropdown"] = acted.get("dropdown", 0) + 1
     boxes = page.locator(
         ".jupyter-widgets input[type=text], .jupyter-widgets input[type=number], .jupyter-widgets textarea"
@@ -127,20 +123,20 @@ def act_on_visible_controls(page, acted: dict[str, int]) -> None:
         if box.is_visible() and box.is_editable():
             box.fill("42")
             box.press("Enter")
-            settle(page)
+            settle()
             acted["text"] = acted.get("text", 0) + 1
     checks = page.locator(".jupyter-widgets input[type=checkbox]")
     for i in range(checks.count()):
         if checks.nth(i).is_visible():
             checks.nth(i).click()
-            settle(page)
+            settle()
             acted["checkbox"] = acted.get("checkbox", 0) + 1
     handles = page.locator(".jupyter-widgets .noUi-handle, .jupyter-widgets input[type=range]")
     for i in range(handles.count()):
         if handles.nth(i).is_visible():
             handles.nth(i).focus()
             handles.nth(i).press("ArrowRight")
-            settle(page)
+            settle()
             acted["slider"] = acted.get("slider", 0) + 1
     # buttons last, as a viewer would: after typing and choosing, so a button that saves has input; twice,
     # so a button enabled by another (save after preview) is pressed too
@@ -150,7 +146,7 @@ def act_on_visible_controls(page, acted: dict[str, int]) -> None:
             button = buttons.nth(i)
             if button.is_visible() and button.is_enabled():
                 button.click()
-                settle(page)
+                settle()
                 acted["button"] = acted.get("button", 0) + 1
 
 
@@ -158,6 +154,7 @@ def exercise(browser, url: str) -> tuple[dict[str, int], set[str]]:
     """Open the dashboard, act on every control of every tab; return what was done and the widget kinds."""
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.on("dialog", lambda dialog: dialog.dismiss())
+    traffic = KernelTraffic(page)
     try:
         page.goto(url, timeout=LOAD_MS)
         page.wait_for_selector(".jupyter-widgets", state="attached", timeout=LOAD_MS)
@@ -166,18 +163,18 @@ def exercise(browser, url: str) -> tuple[dict[str, int], set[str]]:
             "getComputedStyle(document.querySelector('#loading')).display === 'none'",
             timeout=LOAD_MS,
         )
-        settle(page, 1500)
+        traffic.settle()  # the widgets' own requests after the page is drawn
         kinds = set(page.evaluate(WIDGET_KINDS))
         acted: dict[str, int] = {}
         tabs = page.locator(TAB_SELECTOR)
         for i in range(max(1, tabs.count())):
             if tabs.count():
                 tabs.nth(i).click()
-                settle(page)
+                traffic.settle()
                 acted["tab"] = acted.get("tab", 0) + 1
-            act_on_visible_controls(page, acted)
+            act_on_visible_controls(page, traffic, acted)
         kinds |= set(page.evaluate(WIDGET_KINDS))
-        settle(page, 1500)
+        traffic.settle()
         assert page.locator(ERRORS).count() == 0
         body = page.inner_text("body")
         assert "Traceback" not in page.content() and "There was an error" not in body
@@ -215,11 +212,10 @@ def test_acting_on_every_control_of_every_dashboard_changes_no_file_of_the_workb
         for kind in kinds & set(CONTROLS):
             assert acted.get(CONTROLS[kind]), f"{name}: a {kind} is on the page but was not acted on"
         done[name] = acted
-    time.sleep(3)  # anything a kernel might still flush
-    assert tree_digest(folder) == before
+    assert tree_digest(folder) == before  # every action answered (KernelTraffic): nothing written
     serve.send_signal(signal.SIGTERM)
     assert serve.wait(timeout=60) == 0
-    assert tree_digest(folder) == before
+    assert tree_digest(folder) == before  # nor anything a kernel still had to flush when it was stopped
     assert done["tracker"].get("tab", 0) == 4  # pace, variance, at risk, feedback: no re-plan tab
     assert done["overview"].get("dropdown", 0) >= 2 and done["my_targets"].get("dropdown", 0) >= 2
     assert sum(sum(a.values()) for a in done.values()) >= 15

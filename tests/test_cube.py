@@ -480,10 +480,11 @@ def test_validating_cube_checks_typed_parquet_numbers(tmp_path: Path) -> None:
 
 
 def test_account_master_comes_in_canonical_columns_with_numeric_potential(tmp_path):
-    from salesplan_widgets import open_workbook
-    from salesplan_widgets.demo import create_demo
+    from fixtures.demo_company import copy_demo
 
-    create_demo(tmp_path / "demo", end="2026-10")
+    from salesplan_widgets import open_workbook
+
+    copy_demo(tmp_path / "demo")  # the data of create_demo(end="2026-10")
     master = open_workbook(tmp_path / "demo").accounts()
     raw = pd.read_csv(tmp_path / "demo" / "data" / "accounts.csv", dtype={"account": str})
     assert list(master.columns) == ["account", "rep", "team", "territory", "segment", "potential"]
@@ -540,9 +541,9 @@ def test_new_accounts_need_the_account_column(tmp_path: Path) -> None:
 
 
 def test_workbook_new_accounts_match_each_accounts_first_sale_in_the_demo(tmp_path):
-    from salesplan_widgets.demo import create_demo
+    from fixtures.demo_company import copy_demo
 
-    create_demo(tmp_path / "demo", end="2026-10")
+    copy_demo(tmp_path / "demo")  # the data of create_demo(end="2026-10")
     wb = open_workbook(tmp_path / "demo")
     won = wb.new_accounts()
     raw = pd.read_parquet(tmp_path / "demo" / "data" / "sales.parquet")

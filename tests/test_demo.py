@@ -273,9 +273,9 @@ def test_salesplan_demo_command_writes_a_workbook(tmp_path: Path) -> None:
     assert open_workbook(tmp_path / "wb").plan.calendar.end == dt.date(2025, 6, 30)
 
 
-def test_committed_demo_workbook_is_what_the_generator_writes(tmp_path: Path) -> None:
+def test_committed_demo_workbook_is_what_the_generator_writes(demo: Path) -> None:
     committed = Path(__file__).resolve().parents[1] / "workbooks" / "demo"
-    fresh = create_demo(tmp_path / "demo", end=END)
+    fresh = demo  # the module's create_demo(..., end=END): the very call this compares with, made once
     for name in ["plan.yaml", "data/accounts.csv", "data/reps.csv", "tables/targets.csv"]:
         assert (committed / name).read_bytes() == (fresh / name).read_bytes(), (
             f"workbooks/demo/{name} is stale: regenerate it with create_demo('workbooks/demo', end='{END}')"

@@ -179,10 +179,11 @@ def test_running_total_ends_at_the_horizon_total_and_its_interval():
 
 
 def test_backtest_on_the_demo_company_reports_its_error_for_the_last_complete_year(tmp_path):
-    from salesplan_widgets import open_workbook
-    from salesplan_widgets.demo import create_demo
+    from fixtures.demo_company import copy_demo
 
-    cube = open_workbook(create_demo(tmp_path / "demo", end="2026-10")).cube()
+    from salesplan_widgets import open_workbook
+
+    cube = open_workbook(copy_demo(tmp_path / "demo")).cube()  # the data of create_demo(end="2026-10")
     result = backtest(cube)
     assert (str(result.start), str(result.end)) == ("2025-11", "2026-10")
     assert result.methods == {ETS: 9}

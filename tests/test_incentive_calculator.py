@@ -254,11 +254,12 @@ def _with_new_accounts_boards(folder):
 
 
 def test_demo_incentives_report_ranks_reps_by_new_accounts(tmp_path):
-    from salesplan_widgets.demo import create_demo
+    from fixtures.demo_company import copy_demo
+
     from salesplan_widgets.report.incentives import IncentivesReport
     from salesplan_widgets.widgets.incentive_calculator import incentives_dashboard
 
-    folder = create_demo(tmp_path / "demo", end="2026-10")
+    folder = copy_demo(tmp_path / "demo")  # the data of create_demo(end="2026-10")
     wb = _with_new_accounts_boards(folder)
     won = wb.new_accounts()
     october = won[won["period"] == pd.Period("2026-10", "M")].groupby("rep")["new_accounts"].sum()

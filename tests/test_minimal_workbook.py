@@ -13,6 +13,7 @@ import urllib.request
 
 import papermill
 import pytest
+from fixtures.kernel_traffic import KernelTraffic
 from fixtures.minimal_workbook import write_minimal_workbook
 
 from salesplan_widgets.paths import templates_dir
@@ -133,10 +134,11 @@ def served(tmp_path_factory):
 @pytest.mark.parametrize("dashboard", list(DASHBOARDS))
 def test_every_dashboard_renders_a_minimal_workbook_without_error_text(browser, served, dashboard):
     page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    traffic = KernelTraffic(page)
     try:
         page.goto(f"{served}/voila/render/{dashboard}.ipynb", timeout=LOAD_MS)
         page.wait_for_selector(DASHBOARDS[dashboard], state="attached", timeout=LOAD_MS)
-        page.wait_for_timeout(1000)  # the widgets' later updates
+        traffic.settle()  # the widgets' later updates: every request of the page answered by its kernel
         body = page.inner_text("body")
         assert page.locator(ERRORS).count() == 0, body[:2000]
         for text in ("Traceback", "KeyError", "There was an error", "cannot be shown"):
