@@ -32,9 +32,8 @@ def period_choice_note(calendar: FiscalCalendar, text: str, period: pd.Period) -
     if len(text) == _MONTH_TEXT_LENGTH:
         month = pd.Period(text, freq="M")
         return _month_note(calendar, text, key, span, fmt_month(month.year, month.month))
-    day = dt.date.fromisoformat(
-        text[:_DATE_TEXT_LENGTH]
-    ).isoformat()  # a span not on the grain: its first day
+    # a date, or a span not on the grain: its first day
+    day = dt.date.fromisoformat(text[:_DATE_TEXT_LENGTH]).isoformat()
     return _(
         "{text} is a date; this workbook reports by {grain}: running {period} ({span}), the {grain} holding {day}."
     ).format(text=day, grain=_grain_noun(calendar), period=key, span=span, day=day)
