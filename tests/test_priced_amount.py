@@ -171,3 +171,19 @@ def test_typed_parquet_lines_sum_to_quantity_times_price_less_discount(tmp_path_
     cube = open_workbook(folder).cube()
     want = sum(q * (p / 100) * (1 - (d or 0) / 100) for q, p, d in drawn)  # a blank discount is none
     assert cube["actual"].sum() == pytest.approx(want, rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("discounts", "warned"), [([0.95, 0.95, 0.9, 0.0], True), ([0.05, 0.6, 0.0, 0.1], False)]
+)
+def test_discounts_that_look_like_the_share_paid_are_warned_about(tmp_path, capsys, discounts, warned):
+    """九五折 written 0.95 is 95% off as a discount: valid, but pays on a twentieth of the sales."""
+    (tmp_path / "data").mkdir()
+    rows = "".join(f"2026-03-0{i + 1},王伟,2,100,{d}\n" for i, d in enumerate(discounts))
+    (tmp_path / "data" / "s.csv").write_text("日期,销售,数量,单价,折扣\n" + rows, encoding="utf-8")
+    columns = "date: 日期, rep: 销售, quantity: 数量, unit_price: 单价, discount: 折扣"
+    (tmp_path / "plan.yaml").write_text(plan("data/s.csv", columns), encoding="utf-8")
+    assert main(["validate", str(tmp_path)]) == 0  # a warning: the plan and data are valid
+    err = capsys.readouterr().err
+    assert ("3 of 4 lines take more than half off (median 0.925)" in err) is warned
+    assert ("九五折 = 0.95" in err) is warned

@@ -1,6 +1,7 @@
 """Warnings about the incentive plan that need the data or the payout curve: `salesplan validate` lists them.
 
-The holiday country assumed when the plan names none and its currency is no one country's (EUR); credit
+The holiday country assumed when the plan names none and its currency is no one country's (EUR); a
+discount column that more likely holds the share paid than the share off (`sources.discount_warnings`); credit
 splits that name reps nobody in the sales or the targets is called, and payout cliffs (payout that
 falls as attainment rises, from model/plan_checks.py). A warning does not stop a run: the plan is valid,
 but probably not what was meant. Storage code: reads the cube and the targets, no arithmetic of its own.
@@ -18,6 +19,7 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import incentives_of
 from salesplan_widgets.workbook.plan_checks import known_reps
 from salesplan_widgets.workbook.sample_data import sample_data_warnings
+from salesplan_widgets.workbook.sources import discount_warnings
 from salesplan_widgets.workbook.workbook import Workbook
 
 PLAN_FILE = "plan.yaml"
@@ -148,6 +150,7 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
             if a.rep not in reps
         ]
     problems += clawback_warnings(workbook, section)
+    problems += discount_warnings(workbook.plan.sources.sales, workbook.path)
     return problems + sample_data_warnings(workbook)
 
 

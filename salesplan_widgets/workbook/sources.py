@@ -959,6 +959,49 @@ def located_problems(
     return problems
 
 
+DEEP_DISCOUNT = 0.5  # most lines above it: the column more likely holds the share paid (九五折 = 0.95)
+
+
+def discount_warnings(source: Source, base_dir: Path) -> list[Problem]:
+    """A discount column whose values are mostly above one half: valid fractions, but more likely the share
+    of the price paid (a 九五折 written 0.95) than 95% off, which would pay on a twentieth of the sales. Said
+    by `validate`, as a warning: deep discounts on most lines happen, rarely."""
+    if not priced_amount(source.columns) or "discount" not in source.columns:
+        return []
+    user_name = source.columns["discount"]
+
+    def measure(con: duckdb.DuckDBPyConnection, scan: Scan) -> tuple[int, int, float | None]:
+        discount = number_sql(*scan.sql_column(user_name))
+        [row] = con.sql(
+            f"SELECT count(d) FILTER (WHERE d > {DEEP_DISCOUNT}), count(d), median(d) "
+            f"FROM (SELECT {discount} AS d FROM {scan.relation}) AS lines"
+        ).fetchall()
+        return row
+
+    try:
+        deep, given, middle = run_on_source(source, Path(base_dir), measure)
+    except InputError:
+        return []  # a file that cannot be read is validate's error already
+    if not given or deep * 2 <= given:
+        return []
+    return [
+        Problem(
+            file=source.path,
+            column=user_name,
+            expected=_(
+                "a discount as the share taken off the price (0.05 = 5% off); {deep} of {given} lines take more "
+                "than half off (median {median}), so their amounts are less than half their price"
+            ).format(deep=deep, given=given, median=f"{middle:g}"),
+            found=_("discounts above 0.5 on most lines"),
+            fix=_(
+                "if the column holds the share paid (九五折 = 0.95), map a column of 1 − that share instead, "
+                "e.g. through a DuckDB view"
+            ),
+            count=deep,
+        )
+    ]
+
+
 def validate_source(source: Source, base_dir: Path, calendar: Calendar, kind: str = "sales") -> list[Problem]:
     """Every problem with one data source (empty when clean), found by SQL inside DuckDB, all at once.
 
