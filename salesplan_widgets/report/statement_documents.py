@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import hashlib
 import re
 import zipfile
@@ -46,14 +47,16 @@ from salesplan_widgets.workbook.workbook import Workbook
 STATEMENTS_DIR = "statements"
 INTERIM = "interim"  # a month inside a quarterly or yearly window: shown, never approved on its own
 T = TypeVar("T")
-# the code and the words the documents are rendered with: an Excel file written by others is written again
-RENDERER = hashlib.sha256(
-    b"".join(
-        p.read_bytes()
-        for p in (Path(__file__), *sorted((Path(__file__).parents[1] / "locale").glob("*/LC_MESSAGES/*.po")))
-    )
-).hexdigest()[:16]
 INPUTS_PROPERTY = "salesplan_inputs"  # the Excel file's custom property holding `_excel_inputs`
+
+
+@functools.cache
+def _renderer() -> str:
+    """A digest of the code and the words the documents are rendered with: an Excel file written by other
+    code or words is written again. Read once, on the first document, not when the module is imported."""
+    sources = (Path(__file__), *sorted((Path(__file__).parents[1] / "locale").glob("*/LC_MESSAGES/*.po")))
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
+
 
 PRINT_CSS = """<style>
 @page{size:A4;margin:16mm}
@@ -435,7 +438,7 @@ def _excel_inputs(
     shown = lines[["for_period", "rule", "base", "rate", "amount_minor"]].to_numpy().tolist()
     facts = None if summary is None else summary.to_dict()
     read = (
-        RENDERER,
+        _renderer(),
         rep,
         currency,
         status,
@@ -461,11 +464,8 @@ def _written_from(path: Path, inputs: str) -> bool:
 def _replace_if_changed(path: Path, page: str) -> bool:
     """Write `page` to `path` atomically unless the file already holds exactly these bytes."""
     data = page.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
+    if path.is_file() and path.read_bytes() == data:
+        return False
     atomic_write(path, data)
     return True
 
