@@ -40,6 +40,7 @@ CanonicalColumn = Literal[
     "cost",  # issue 12: cost of goods (gross margin)
     "unit_price",  # with quantity, the amount of a file that has none: quantity × unit price × (1 − discount)
     "discount",  # a fraction of the price (0.05 = 5%), with unit_price
+    "discount_amount",  # 折扣额: money taken off the line's amount (or quantity × unit price)
 ]
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "amount", "rep")
 LANGUAGE_COUNTRY: dict[str, str] = {"en": "US", "zh_CN": "CN"}  # as `salesplan init` writes them
@@ -122,7 +123,8 @@ class Source(PlanModel):
     columns: dict[CanonicalColumn, str] = Field(
         description="Canonical column -> the column name in your file, e.g. {date: 下单日期, amount: 金额}. "
         "A file without an amount maps quantity and unit_price (and discount, a fraction): each line's amount "
-        "is then quantity × unit_price × (1 − discount)."
+        "is then quantity × unit_price × (1 − discount). A discount given as money off the line (折扣额) "
+        "maps discount_amount instead, which is subtracted from the amount (or quantity × unit_price)."
     )
 
     @field_validator("path")
@@ -184,6 +186,13 @@ class SalesSource(Source):
                 _(
                     "discount applies to an amount computed from quantity × unit_price; with an amount "
                     "column, map the amount after discount and leave discount out"
+                )
+            )
+        if "discount" in self.columns and "discount_amount" in self.columns:
+            raise ValueError(
+                _(
+                    "map discount (a fraction of the price) or discount_amount (money off the line), not "
+                    "both: the file gives one of them"
                 )
             )
         return self

@@ -48,7 +48,7 @@ LEADING_ROWS = 30  # rows read from the top of a CSV or sheet to find a header b
 UNKNOWN = "unknown"  # a mapped dimension left blank in a row
 ALL = "all"  # a dimension the plan does not map
 # "potential" (an account's estimated yearly value) is checked once the plan schema lets it be mapped
-NUMERIC_COLUMNS = ("amount", "quantity", "potential", "cost", "unit_price", "discount")
+NUMERIC_COLUMNS = ("amount", "quantity", "potential", "cost", "unit_price", "discount", "discount_amount")
 REQUIRED = {
     "accounts": ("account",),
     "receipts": ("date", "amount", "invoice"),
@@ -582,6 +582,19 @@ def priced_amount_sql(scan: Scan, source: Source) -> str:
     return f"({quantity} * {price} * (1 - COALESCE({discount}, 0)))"
 
 
+def amount_sql(scan: Scan, source: Source) -> str:
+    """A line's amount after discount: the amount column, or its quantity × unit price (`priced_amount_sql`),
+    less the money a 折扣额 column takes off (a blank one is none)."""
+    if priced_amount(source.columns):
+        amount = priced_amount_sql(scan, source)
+    else:
+        amount = number_sql(*scan.sql_column(source.columns["amount"]))
+    if "discount_amount" not in source.columns:
+        return amount
+    taken_off = number_sql(*scan.sql_column(source.columns["discount_amount"]))
+    return f"({amount} - COALESCE({taken_off}, 0))"
+
+
 def normalised_sql(
     scan: Scan,
     source: Source,
@@ -600,8 +613,8 @@ def normalised_sql(
     parts = []
     for name in columns:
         user_name = source.columns.get(name)
-        if name == "amount" and priced_amount(source.columns):
-            expr = priced_amount_sql(scan, source)
+        if name == "amount" and (priced_amount(source.columns) or "discount_amount" in source.columns):
+            expr = amount_sql(scan, source)
         elif user_name is None:
             expr = (
                 "CAST(0 AS DOUBLE)"
@@ -701,6 +714,21 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 "val_discount < 0 OR val_discount > 1",
                 _("a discount as a fraction of the price, from 0 to 1, such as 0.05 for 5%"),
                 _("write the discount as a fraction of the price (5% off is 0.05)"),
+            )
+        )
+    if "discount_amount" in mapped and kind == "sales":
+        gross = "val_amount" if "amount" in mapped else "val_quantity * val_unit_price"
+        checks.append(
+            Check(
+                "discount_amount",
+                f"val_discount_amount * {gross} < 0 OR abs(val_discount_amount) > abs({gross})",
+                _(
+                    "money off the line, no more than its amount and of the same sign (a return's is negative)"
+                ),
+                _(
+                    "check the 折扣额 of these rows against their amount; if the column holds the amount after "
+                    "discount, map it as amount and leave discount_amount out"
+                ),
             )
         )
     for name in required:
