@@ -88,17 +88,27 @@ def _babel_locale(locale: str | None) -> Locale:
     return Locale.parse(locale or get_locale())
 
 
+def _unsigned_zero(value: float, decimals: int) -> float:
+    """0.0 for a value that shows as zero at `decimals` digits: a variance of −0.001 (or a float's −0.0)
+    reads ¥0.00 and 0%, not −¥0.00 and −0%."""
+    return 0.0 if round(value, decimals) == 0 else value
+
+
 def fmt_money(amount: float, currency: str, locale: str | None = None, digits: bool = True) -> str:
     """Money in the locale's format, e.g. ¥1,234.50 / CN¥1,234.50; `digits=False` drops the minor unit."""
     fmt = None if digits else "¤#,##0"
     return babel_numbers.format_currency(
-        amount, currency, format=fmt, locale=_babel_locale(locale), currency_digits=digits
+        _unsigned_zero(amount, minor_unit(currency) if digits else 0),
+        currency,
+        format=fmt,
+        locale=_babel_locale(locale),
+        currency_digits=digits,
     )
 
 
 def fmt_number(value: float, locale: str | None = None, decimals: int = 0) -> str:
     return babel_numbers.format_decimal(
-        round(value, decimals),
+        round(value, decimals) + 0.0,  # + 0.0: −0.0 reads 0
         format="#,##0" + ("." + "0" * decimals if decimals else ""),
         locale=_babel_locale(locale),
     )
@@ -107,13 +117,15 @@ def fmt_number(value: float, locale: str | None = None, decimals: int = 0) -> st
 def fmt_compact(value: float, locale: str | None = None) -> str:
     """Short figures for chart labels: 1.2M in English, 120万 in Chinese."""
     return babel_numbers.format_compact_decimal(
-        value, format_type="short", fraction_digits=1, locale=_babel_locale(locale)
+        value + 0.0, format_type="short", fraction_digits=1, locale=_babel_locale(locale)
     )
 
 
 def fmt_percent(value: float, locale: str | None = None, decimals: int = 0) -> str:
     fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
-    return babel_numbers.format_percent(value, format=fmt, locale=_babel_locale(locale))
+    return babel_numbers.format_percent(
+        _unsigned_zero(value, decimals + 2), format=fmt, locale=_babel_locale(locale)
+    )
 
 
 def fmt_date(value: dt.date, locale: str | None = None) -> str:

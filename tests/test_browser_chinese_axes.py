@@ -1,4 +1,5 @@
-"""A served Chinese tracker in headless Chromium: its value axes count in 万/亿 as drawn, never in SI units."""
+"""A served Chinese tracker in headless Chromium: its value axes count in 万/亿 as drawn, never in SI units,
+from a zero without a minus sign."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def test_a_served_chinese_trackers_value_axis_shows_wan_never_millions(browser, 
         shown = page.evaluate(TICKS)
         assert any("万" in text or "亿" in text for text in shown), shown
         assert not any(unit in text for text in shown for unit in ("M", "k", "K", "G")), shown
+        assert "0" in shown and not any(text.startswith(("-", "−")) for text in shown), shown  # not "-0"
     finally:
         page.close()
         stop_voila(process)

@@ -6,9 +6,11 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 
 from salesplan_widgets import i18n
+from salesplan_widgets.widgets.charts import value_ticks
 
 ROOT = Path(__file__).parents[1]
 
@@ -69,6 +71,21 @@ def test_figures_are_formatted_for_the_locale() -> None:
     assert i18n.fmt_compact(1_234_567, "en") == "1.2M"
     assert i18n.fmt_month(2026, 10, "zh_CN") == "2026年10月"
     assert i18n.fmt_date(dt.date(2026, 10, 3), "en") == "Oct 3, 2026"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_a_figure_that_shows_as_zero_has_no_minus_sign(locale) -> None:
+    """A float's −0.0 and a variance of −0.001 read as zero (a chart's first tick, a report's variance)."""
+    zero = i18n.fmt_money(0.0, "CNY", locale)
+    assert i18n.fmt_money(-0.0, "CNY", locale) == i18n.fmt_money(-0.004, "CNY", locale) == zero
+    assert i18n.fmt_money(-0.4, "CNY", locale, digits=False) == i18n.fmt_money(
+        0.0, "CNY", locale, digits=False
+    )
+    assert i18n.fmt_money(-0.4, "JPY", locale) == i18n.fmt_money(0.0, "JPY", locale)
+    assert i18n.fmt_money(-0.006, "CNY", locale).startswith("-")  # a cent owed still shows its sign
+    assert i18n.fmt_percent(-0.00004, locale) == "0%" and i18n.fmt_percent(-0.006, locale) == "-1%"
+    assert i18n.fmt_number(-0.4, locale) == i18n.fmt_compact(-0.0, locale) == "0"
+    assert value_ticks([8e6], locale)[0] == "0"  # np.ceil(−1e-9) is −0.0
 
 
 def test_minor_unit_comes_from_the_currency() -> None:

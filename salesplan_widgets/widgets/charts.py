@@ -38,7 +38,7 @@ def value_ticks(
     magnitude = 10 ** np.floor(np.log10(raw_step))
     step = magnitude * min((m for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step), default=10)
     first = np.ceil(low / step - 1e-9) * step
-    ticks = np.round(np.arange(first, top + step * 0.999, step), 9)
+    ticks = np.round(np.arange(first, top + step * 0.999, step), 9) + 0.0  # + 0.0: ceil(−1e-9) is −0.0
     # bqplot looks labels up by the tick's JavaScript text, which writes 2e7 as "20000000", not "20000000.0".
     return {(int(t) if float(t).is_integer() else float(t)): fmt_compact(float(t), locale) for t in ticks}
 
