@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -114,11 +115,22 @@ def fmt_number(value: float, locale: str | None = None, decimals: int = 0) -> st
     )
 
 
-def fmt_compact(value: float, locale: str | None = None) -> str:
+def fmt_compact(value: float, locale: str | None = None, fraction_digits: int = 1) -> str:
     """Short figures for chart labels: 1.2M in English, 120万 in Chinese."""
     return babel_numbers.format_compact_decimal(
-        value + 0.0, format_type="short", fraction_digits=1, locale=_babel_locale(locale)
+        value + 0.0, format_type="short", fraction_digits=fraction_digits, locale=_babel_locale(locale)
     )
+
+
+def fmt_compact_ticks(values: Sequence[float], locale: str | None = None) -> list[str]:
+    """An axis's tick labels in the short form of `fmt_compact`, with the fewest fraction digits (at least
+    one, at most six) that tell every tick apart: a waterfall from 2.28亿 to 2.33亿 reads 2.28亿, 2.29亿 …,
+    not 2.3亿 six times."""
+    for digits in range(1, 7):
+        labels = [fmt_compact(v, locale, digits) for v in values]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
 
 
 def fmt_percent(value: float, locale: str | None = None, decimals: int = 0) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 from bqplot import Axis, Bars, Figure, LinearScale, Lines, OrdinalScale, Tooltip
 
-from salesplan_widgets.i18n import fmt_compact
+from salesplan_widgets.i18n import fmt_compact_ticks
 
 ACTUAL_COLOUR = "#2f6fae"
 LAST_YEAR_COLOUR = "#e08a2c"
@@ -26,7 +26,7 @@ def value_ticks(
     values: Iterable[float], locale: str | None = None, count: int = 5, low: float = 0.0
 ) -> dict[float | int, str]:
     """Round tick values from `low` (0 unless the axis starts higher, as a waterfall's does) to just above
-    the largest value, labelled by `i18n.fmt_compact`, the one number format of every chart.
+    the largest value, labelled by `i18n.fmt_compact_ticks`, the one number format of every chart.
 
     Babel's compact format reads naturally in each language (300M / 3亿, 20M / 2000万), which d3's tick
     formats cannot: they write SI prefixes whatever the language.
@@ -40,7 +40,8 @@ def value_ticks(
     first = np.ceil(low / step - 1e-9) * step
     ticks = np.round(np.arange(first, top + step * 0.999, step), 9) + 0.0  # + 0.0: ceil(−1e-9) is −0.0
     # bqplot looks labels up by the tick's JavaScript text, which writes 2e7 as "20000000", not "20000000.0".
-    return {(int(t) if float(t).is_integer() else float(t)): fmt_compact(float(t), locale) for t in ticks}
+    keys = [int(t) if float(t).is_integer() else float(t) for t in ticks]
+    return dict(zip(keys, fmt_compact_ticks([float(t) for t in ticks], locale), strict=True))
 
 
 def set_value_ticks(axis: Axis, values: Iterable[float], locale: str | None = None, low: float = 0.0) -> None:
