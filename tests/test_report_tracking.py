@@ -93,6 +93,10 @@ def test_charts_are_inline_svg_and_identical_on_a_second_run(workbook):
 def test_the_pack_reads_in_chinese(workbook):
     report = TrackingReport.open(workbook, "2026-09", locale="zh_CN")
     assert "¥" in str(report.headline())
+    # the dimension behind plan is named in the reader's language, as the drivers table names it
+    assert any("（客户分层）落后计划" in d for d in report.decision_list()), report.decision_list()
+    english = TrackingReport.open(workbook, "2026-09", locale="en").decision_list()
+    assert any("(segment), " in d for d in english), english
 
 
 @pytest.mark.slow

@@ -393,7 +393,9 @@ class TrackingReport:
             w = worst.iloc[0]
             items.append(
                 _("Decide how to recover {member} ({dimension}), {gap} behind plan.").format(
-                    member=w["member"], dimension=w["dimension"], gap=self._money(-w["contribution"])
+                    member=w["member"],
+                    dimension=dimension_labels()[w["dimension"]].lower(),
+                    gap=self._money(-w["contribution"]),
                 )
             )
         if not items:
