@@ -58,6 +58,9 @@ PRICE_GROWTH = 1.03  # ... and in prices: ~10% revenue growth a year
 ROW_GROUP = 1_000_000
 GOAL_STRETCH = 0.06  # the goal: baseline forecast + 6%
 SPLIT_UNIT = 100.0  # targets in whole hundreds of CNY
+# the goal a board sets: whole millions of CNY (a multiple of SPLIT_UNIT, so the split shares it exactly). A
+# forecast's last digits move with statsmodels' and pandas' releases; a goal in millions does not.
+GOAL_UNIT = 1_000_000.0
 REPORT_TEMPLATES = ("sales_overview", "report_goal", "report_split", "report_incentives", "report_tracking")
 DASHBOARDS = ("overview", "tracker", "incentives", "my_targets", "goal")
 
@@ -774,7 +777,7 @@ def _write_plan(
     potential = account_master(plan.sources.accounts, directory)
     calendar = FiscalCalendar.of(plan.calendar)
     year = calendar.fiscal_year(calendar.period(last.end_time))  # the fiscal year the data ends in
-    goal = _goal_section(cube, year, labels, SPLIT_UNIT, calendar)
+    goal = _goal_section(cube, year, labels, GOAL_UNIT, calendar)
     split, targets = _split_section(cube, goal, roster, potential, labels)
     with atomic_path(directory / TABLES_DIR / "targets.csv") as tmp:  # as Workbook.write_table writes it
         targets.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
