@@ -36,6 +36,7 @@ from fixtures.kernel_traffic import KernelTraffic
 from test_read_only import tree_digest
 
 from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.model.period_choice import payout_month
 from salesplan_widgets.model.sales_tracking import (
     biggest_movers,
     sales_by_period,
@@ -215,6 +216,16 @@ WEEKLY_SALES = [  # ISO weeks count in the month holding their Thursday: W18 (27
     ("2026-04-29", "700", "李伟"),
     ("2026-05-05", "800", "王芳"),
 ]
+
+
+def test_only_the_last_week_counting_in_a_month_names_the_month_whose_payouts_it_shows():
+    weeks = FiscalCalendar("week")
+    assert payout_month(weeks, weeks.parse("2026-W17")) is None
+    assert payout_month(weeks, weeks.parse("2026-W18")) == pd.Period("2026-04", "M")  # Thu 30 April
+    assert payout_month(weeks, weeks.parse("2026-W21")) is None
+    assert payout_month(weeks, weeks.parse("2026-W22")) == pd.Period("2026-05", "M")  # W23's Thu: 4 June
+    assert payout_month(weeks, weeks.parse("2026-W53")) == pd.Period("2026-12", "M")  # 2026 has 53 weeks
+    assert payout_month(FiscalCalendar(), pd.Period("2026-04", "M")) == pd.Period("2026-04", "M")
 
 
 def links(index: Path) -> list[str]:
