@@ -214,6 +214,7 @@ class SalesTrackingReport:
         if movers.empty:
             return blocks.section(heading, _("No rep's sales moved against an earlier period on record."))
         base = "last_year" if against_last_year else "previous"
+        before = _("Same period last year") if against_last_year else _("Period before")
         rows = [
             (r.rep, self._money(getattr(r, base)), self._money(r.sales), self._change(r.change))
             for r in movers.itertuples()
@@ -221,7 +222,7 @@ class SalesTrackingReport:
         return blocks.section(
             heading,
             blocks.table(
-                [_("Rep"), _("Before"), _("This period"), _("Change")],
+                [_("Rep"), before, _("This period"), _("Change")],
                 rows,
                 numeric=[False, True, True, True],
             ),
