@@ -57,6 +57,7 @@ from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.widgets.query import ViewerAccess
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
+from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.versions import (
     NoTargetsError,
     save_version,
@@ -837,17 +838,10 @@ def sales_tracker_view(
     from salesplan_widgets.report.sales_tracking import SalesTrackingReport
 
     set_locale(workbook.locale)
-    cube = workbook.cube()
-    if cube.empty:
-        raise InputError(
-            Problem(
-                file=workbook.source("sales").path,
-                expected=_("at least one sale"),
-                fix=_("check the sales source's path and date range in plan.yaml"),
-            )
-        )
-    report = SalesTrackingReport.open(workbook, period or cube["period"].max(), team=team, rep=rep)
-    shown = [n for n in notices if n]
+    last = workbook.cube()["period"].max()  # the Tracker refused an empty cube before its targets
+    report = SalesTrackingReport.open(workbook, period or last, team=team, rep=rep)
+    sample = sample_data_notice(workbook)  # the report's title says it already
+    shown = [n for n in notices if n and n != sample]
     parts = [
         report.title(),
         report.headline(),
