@@ -139,7 +139,7 @@ def _run_period(
         ]
         if templates:  # some pages only: the report keeps its other pages
             pages = _keep_other_pages(final, staging, pages, workbook.plan.reports.templates)
-        _write_summary(staging, workbook, period, pages)
+        _write_summary(staging, workbook, period, pages, month)
         _swap_into_place(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -397,15 +397,19 @@ def _keep_other_pages(
     return sorted(everything, key=lambda page: order.get(page.template, len(order)))
 
 
-def _write_summary(staging: Path, workbook, period: str, pages: list[PageResult]) -> None:
-    from salesplan_widgets.report.index import PageLink, index_page
+def _write_summary(staging: Path, workbook, period: str, pages: list[PageResult], month) -> None:
+    from salesplan_widgets.report.index import PageLink, index_page, payouts_block
+    from salesplan_widgets.report.payout_links import payout_links
 
     metrics = {page.template: page.metrics for page in pages}
     (staging / "metrics.json").write_text(
         json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     links = [PageLink(f"{p.template}.html", p.title, f"{p.template}.ipynb") for p in pages]
-    html = index_page(workbook.plan.name, period, links, workbook.data_fingerprint(), workbook.version)
+    payouts = payouts_block(*payout_links(workbook, month))  # the month's, prepared by `salesplan payouts`
+    html = index_page(
+        workbook.plan.name, period, links, workbook.data_fingerprint(), workbook.version, payouts
+    )
     (staging / "index.html").write_text(html, encoding="utf-8")
 
 

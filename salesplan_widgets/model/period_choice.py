@@ -83,3 +83,14 @@ def pay_month_hint(calendar: FiscalCalendar, text: str) -> str | None:
         "Payouts are made by month: {text} ({span}) counts in {month}, with the month's other weeks. "
         "Give --period {month}."
     ).format(text=text, span=fmt_span(period.start_time.date(), period.end_time.date()), month=str(month))
+
+
+def payout_month(calendar: FiscalCalendar, period: pd.Period) -> pd.Period | None:
+    """The month whose payouts a report for `period` shows: the month itself; for a week (or retail week,
+    or quarter) the month it counts in (`months_of`, the payouts' rule) when it is the last period counting
+    in that month, since only then is the month's pay complete; None for an earlier week."""
+    if calendar.grain == "month":
+        return period
+    if calendar.window(period, "month")[1] != period:
+        return None
+    return calendar.months_of([period])[0]

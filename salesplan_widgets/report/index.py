@@ -24,15 +24,42 @@ class PageLink:
     notebook: str
 
 
+@dataclass(frozen=True)
+class PayoutLink:
+    """One payout file or rep statement the report links: its path relative to the index, and its name."""
+
+    href: str
+    name: str
+
+
+def payouts_block(month: str, files: Sequence[PayoutLink], statements: Sequence[PayoutLink]) -> str:
+    """The index's list of the month's payout files and, folded, each rep's statement ('' when none)."""
+    if not files and not statements:
+        return ""
+    heading = escape(_("Payouts for {month}").format(month=month))
+    items = "\n".join(f'<li><a href="{escape(f.href)}">{escape(f.name)}</a></li>' for f in files)
+    folded = ""
+    if statements:
+        reps = "\n".join(f'<li><a href="{escape(s.href)}">{escape(s.name)}</a></li>' for s in statements)
+        summary = escape(_("Statements ({n} reps)").format(n=len(statements)))
+        folded = f"<li><details><summary>{summary}</summary><ul>\n{reps}\n</ul></details></li>"
+    return f'<h2>{heading}</h2>\n<ul class="salesplan-payouts">\n{items}\n{folded}\n</ul>\n'
+
+
 def html_lang(locale: str | None = None) -> str:
     """The BCP 47 tag for <html lang>: en, zh-CN."""
     return (locale or get_locale()).replace("_", "-")
 
 
 def index_page(
-    plan_name: str, period: str, pages: Sequence[PageLink], data_fingerprint: str, plan_version: str | None
+    plan_name: str,
+    period: str,
+    pages: Sequence[PageLink],
+    data_fingerprint: str,
+    plan_version: str | None,
+    payouts: str = "",
 ) -> str:
-    """The index.html text of one period's report."""
+    """The index.html text of one period's report; `payouts` is `payouts_block`'s HTML (or '')."""
     heading = _("{plan}: report for {period}").format(plan=plan_name, period=period)
     notebook = escape(_("notebook"))
     items = "\n".join(
@@ -56,7 +83,7 @@ def index_page(
 <ul class="salesplan-pages">
 {items}
 </ul>
-<p class="salesplan-subtitle">{escape(provenance)}
+{payouts}<p class="salesplan-subtitle">{escape(provenance)}
 <a href="metrics.json">metrics.json</a></p>
 </body>
 </html>

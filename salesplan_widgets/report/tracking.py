@@ -41,11 +41,12 @@ from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.report.projection import projection_card
+from salesplan_widgets.report.sales_tracking import SalesTrackingReport, feedback_section
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import read_feedback
 from salesplan_widgets.workbook.sample_data import sample_data_notice
-from salesplan_widgets.workbook.versions import list_versions, targets_for_tracking
+from salesplan_widgets.workbook.versions import NoTargetsError, list_versions, targets_for_tracking
 
 TARGET_COLOUR = "#999999"
 EXPECTED_COLOUR = "#e08a2c"
@@ -78,14 +79,23 @@ class TrackingReport:
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, workbook: str | Path | Workbook, period: str, locale: str | None = None) -> TrackingReport:
-        """Open the workbook, line up the targets in force with actuals; `locale` overrides the plan's."""
+    def open(
+        cls, workbook: str | Path | Workbook, period: str, locale: str | None = None
+    ) -> TrackingReport | SalesTrackingReport:
+        """Open the workbook, line up the targets in force with actuals; `locale` overrides the plan's.
+
+        Without targets (and without a year of history to derive provisional ones) the pack shows sales
+        alone: a `SalesTrackingReport`, with the same parts, saying that attainment needs a target.
+        """
         wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         if locale:
             set_locale(locale)
         month = parse_period(period, wb.plan.calendar)
         cube = wb.cube()
-        targets, notice = targets_for_tracking(wb, cube[cube["period"] <= month])
+        try:
+            targets, notice = targets_for_tracking(wb, cube[cube["period"] <= month])
+        except NoTargetsError:
+            return SalesTrackingReport.open(wb, month)
         settings = wb.plan.tracking or TrackingSection()
         window = pace_window(month, settings, wb.plan.calendar)
         frame = plan_vs_actual(targets, cube[cube["period"] <= month])
@@ -361,14 +371,7 @@ class TrackingReport:
         )
 
     def feedback(self) -> blocks.Html:
-        notes = read_feedback(self.workbook, period=self.period)
-        heading = _("Feedback received")
-        if notes.empty:
-            return blocks.section(heading, _("No feedback for this month yet."))
-        rows = [(n.rep, n.author, n.source, str(n.date), n.text) for n in notes.itertuples()]
-        return blocks.section(
-            heading, blocks.table([_("Rep"), _("Author"), _("Source"), _("Date"), _("Note")], rows)
-        )
+        return feedback_section(self.workbook, self.period)
 
     def decision_list(self) -> list[str]:
         """The questions the meeting should settle, from the figures (each a plain sentence)."""

@@ -52,6 +52,14 @@ class Dashboard:
     ):
         """The view for the selection the page address asks for, when known and inside `scope`."""
         workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        selection, notices = cls.address_selection(workbook, query_string, scope)
+        return cls(workbook, notices=notices, **selection, **options)
+
+    @classmethod
+    def address_selection(
+        cls, workbook: Workbook, query_string: str | None = None, scope: ViewerAccess | None = None
+    ) -> tuple[dict[str, str | None], tuple[str, ...]]:
+        """The selection the page address asks for (known and inside `scope`), and the notices to show."""
         cube = workbook.cube()
         query = parse_query(
             request_query_string() if query_string is None else query_string,
@@ -59,9 +67,8 @@ class Dashboard:
             scope,
             team_rosters(cube) if "rep" in cls.address else None,
         )
-        selection = {name: query.get(name) for name in cls.address}
         sample = sample_data_notice(workbook)  # init's sample rows: say so before any figure
-        return cls(workbook, notices=(sample,) * bool(sample) + query.notices, **selection, **options)
+        return {name: query.get(name) for name in cls.address}, (sample,) * bool(sample) + query.notices
 
     @classmethod
     def dashboard(

@@ -36,6 +36,11 @@ INDEX = "targets_versions.json"
 TARGETS = "targets"
 
 
+class NoTargetsError(InputError):
+    """Neither a targets table nor a year of history to derive one: pages that can show sales without a
+    target (the tracking pack, the tracker dashboard) catch this one and say attainment needs a target."""
+
+
 @dataclass(frozen=True)
 class PlanVersion:
     """One saved version of the targets."""
@@ -267,7 +272,7 @@ def targets_for_tracking(
 ) -> tuple[pd.DataFrame, str]:
     """The targets in force, or — before any exist — last year's sales + growth, with a notice saying so.
 
-    Returns (targets without the `version` column, notice or ''). Raises InputError when there is
+    Returns (targets without the `version` column, notice or ''). Raises NoTargetsError (an InputError) when there is
     neither a targets table nor a year of history to derive one from.
     """
     from salesplan_widgets.model.tracking import provisional_targets, window_bounds
@@ -279,7 +284,7 @@ def targets_for_tracking(
     first, last = window_bounds(cube["period"].max(), "year", workbook.plan.calendar.fiscal_year_start)
     provisional = provisional_targets(cube, first, last, growth)
     if provisional.empty:
-        raise InputError(
+        raise NoTargetsError(
             Problem(
                 file=str(workbook.table_path(TARGETS)),
                 expected=_("a targets table, or a year of sales history to derive a provisional one"),
