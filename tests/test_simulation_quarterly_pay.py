@@ -166,3 +166,26 @@ def test_over_a_quarter_the_simulated_months_pay_and_cost_a_tiered_quarter_as_it
     assert paid_now[:2] == [0.0, 0.0]
     assert paid_now[2] == pytest.approx(quarter, abs=0.01)
     assert sum(costs) == pytest.approx(quarter, abs=0.01)
+
+
+def test_the_calculator_pays_a_quarterly_rep_the_quarter_so_far_only_at_its_end(tmp_path):
+    """In the calculator, with 1,000 a month each in April and May: simulating May (from April) defers
+    Wang's commission to the quarter's end and pays none of his April; simulating June (from May) pays his
+    April and May as their statement earned them, 2,000 × 5% = 100, beside June's own."""
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+
+    wb = make_workbook(tmp_path / "wb")
+    spring = [(f"2026-{m:02d}-15", 1000, rep, f"{rep}{m}") for m in (4, 5) for rep in REPS]
+    sales = pd.concat(
+        [
+            pd.read_csv(wb / "data" / "sales.csv"),
+            pd.DataFrame(spring, columns=["date", "amount", "rep", "deal"]),
+        ]
+    )
+    sales.to_csv(wb / "data" / "sales.csv", index=False)
+    may = IncentiveCalculator(wb, period="2026-04", rep="Wang").simulate(draws=200, seed=1)
+    assert (may["deferred"] > 0).all()  # before: paid now, as a monthly rep's
+    assert (may["window_paid"] == 0).all()
+    june = IncentiveCalculator(wb, period="2026-05", rep="Wang").simulate(draws=200, seed=1)
+    assert (june["deferred"] == 0).all()
+    assert june["window_paid"].to_numpy() == pytest.approx([100.0, 100.0], abs=0.005)

@@ -22,7 +22,11 @@ Draws, holdbacks and recoveries then work on each draw's commission as a close d
 holdback only moves pay to its release, a guarantee's top-up is a cost, a recoverable draw's top-up is an
 advance (cash, not cost), recovered from commission above the draw; as a close, once per the rep's own
 measurement period, in the month that ends it, against the whole window's commission (the statements'
-window so far, `earned_in_window`, and the draw's month). Leavers: each rep leaves in the month with
+window so far, `earned_in_window`, and the draw's month). A rep measured by quarter (or year) is
+simulated on the window so far as their statement measures it (`window_so_far`): the tiers on the window's
+sales plus the draw's against the window's quota, the month costing what it adds to the window's commission;
+a close pays that commission only at the window's end, so before it is `deferred` and at it the window's
+earlier months are paid (`window_paid`), the holdback taken from the whole. Leavers: each rep leaves in the month with
 the history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
 they still owe is never recovered (a cost). Both are expected values per draw. Last, on a carry-forward
@@ -510,11 +514,9 @@ def rule_history(
         held=money(held),
         negative_balance=money(negative_balance),
         result_carried=money(result_carried),
-        window_earned=money(window["earned"])
-        if window is not None
-        else None
-        if window_earned is None
-        else money(window_earned),
+        window_earned=money(window["earned"] if window is not None else window_earned)
+        if window is not None or window_earned is not None
+        else None,
         window_sales=None if window is None else money(window.get("sales")),
         window_quota=None if window is None else money(window.get("quota")),
         reps=reps,
@@ -578,7 +580,9 @@ class DesignOutcome:
     """One plan design paid on the simulated draws: total cost per draw and its summary.
 
     `parts` (with a `RuleHistory`) holds each rule's total per draw: `collections`, `deal_kicker`,
-    `new_logo` (inside the commission), `clawback` (recovered, ≤ 0), `guarantee` (a cost), `advance` and
+    `new_logo` (inside the commission), `clawback` (recovered, ≤ 0), `deferred` (a quarterly or yearly plan's
+    month earned before its window's end: a cost, paid at the end), `window_paid` (at the window's end, its
+    earlier months' commission paid now), `guarantee` (a cost), `advance` and
     `recovery` (a recoverable draw's cash out and back), `held` (paid at the release instead of now),
     `released`, `team_override` (managers' overrides, inside the commission), `forfeited` (leavers' held
     commission never paid, ≤ 0), `written_off` (leavers' draw balance never recovered), on a carry-forward
@@ -626,8 +630,8 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
 
 
 PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "result_carried", "result_recovered",
-         "clawback", "deferred", "window_paid", "guarantee", "advance", "recovery", "held", "released", "forfeited", "written_off",
-         "negative_carried", "negative_recovery", "negative_forgiven", "paid_now")  # fmt: skip
+         "clawback", "deferred", "window_paid", "guarantee", "advance", "recovery", "held", "released",
+         "forfeited", "written_off", "negative_carried", "negative_recovery", "negative_forgiven", "paid_now")  # fmt: skip
 
 
 def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulation:
@@ -885,9 +889,7 @@ def _settle(
     if np.ndim(carried) or np.ndim(recovered):
         commission += carried - recovered
     pay = commission
-    if not np.all(
-        pays
-    ):  # mid-window: the clawback of a closed period is paid now, the month's earnings later
+    if not np.all(pays):  # mid-window: a closed period's clawback is paid now, the month's earnings later
         results["deferred"] = np.where(pays, 0.0, commission - clawback)
         pay = commission - results["deferred"]
     if history.window_earned is not None and np.any(pays):
