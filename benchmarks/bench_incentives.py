@@ -3,9 +3,11 @@ milestone bonuses; target < 1 s), the same reps on four role plans with a versio
 promoted mid-July (target < 5 s), and a 10,000-draw simulation over 500 reps, two designs (target < 5 s),
 bare and with every rule beside bookings (cash collected with ageing, margin, deal kicker, new logos,
 clawbacks, a quarterly holdback, draws for 50 reps, of which 25 guarantees; the same target), with
-managers and leavers, and at the fiscal year's end on carry-forward plans that forgive negative balances.
+managers and leavers, at the fiscal year's end on carry-forward plans that forgive negative balances, and
+in a quarter's second month on quarterly plans (the quarter so far measured with the month).
 
-Run: python benchmarks/bench_incentives.py  — prints the figures; it asserts nothing.
+Run: python benchmarks/bench_incentives.py  — prints the figures; it asserts nothing. With `--simulations`,
+the simulations alone, each the CPU time of one run after a warm-up.
 """
 
 from __future__ import annotations
