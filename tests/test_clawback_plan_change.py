@@ -9,11 +9,16 @@ period that plan paid it for, at the rate paid there. Real workbooks, every mont
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_measurement_by_rep import close, paid
 
-from salesplan_widgets.model.clawbacks import CLAWBACK
+from salesplan_widgets.model.clawbacks import CLAWBACK, traced_by_plan
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook import open_workbook
 
 PLAN = """\
@@ -111,3 +116,51 @@ def test_a_return_from_a_month_split_between_two_monthly_plans_is_clawed_back_at
         close(wb, month)
     assert lines(wb, "payment") == pytest.approx({"2026-01": 100.0, "2026-02": 420.0})
     assert lines(wb, CLAWBACK) == pytest.approx({"2026-02": -420.0})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    day=st.integers(2, 28),
+    before=st.sampled_from(["monthly", "quarterly"]),
+    after=st.sampled_from(["monthly", "quarterly"]),
+    month=st.integers(1, 3),
+    returned=st.floats(1, 1e6),
+)
+def test_a_returned_deal_is_traced_to_each_plan_by_its_share_of_the_sale_month(
+    day, before, after, month, returned
+):
+    """Moved from one plan to the other on any day of a first-quarter month: the deal's return is split by the
+    days of that month on each plan (the shares its pay was prorated by), each part traced to the period its
+    plan pays (the month on a monthly plan, March on a quarterly one), and nothing is lost or added."""
+    sold = pd.Period(f"2026-{month:02d}", "M")
+    moved = sold.start_time.date().replace(day=day)
+    plans = [
+        {
+            "id": plan,
+            "name": plan,
+            "versions": [{"effective": "2026-01", "measurement": how, "commission": {"base_rate": 0.1}}],
+        }
+        for plan, how in (("before", before), ("after", after))
+    ]
+    section = IncentivesSection.model_validate(
+        {"plans": plans, "assignments": [
+            {"rep": "Wang", "plan": "before", "end": (moved - dt.timedelta(days=1)).isoformat()},
+            {"rep": "Wang", "plan": "after", "start": moved.isoformat()},
+        ]}
+    )  # fmt: skip
+    rows = pd.DataFrame(
+        {"deal": ["D1"], "rep": ["Wang"], "sold_month": pd.PeriodIndex([sold]), "returned": [returned]}
+    )
+    traced = traced_by_plan(rows, section, "sold_month", ["returned"])
+    days = sold.days_in_month
+    share = {"before": (day - 1) / days, "after": (days - day + 1) / days}
+    ends = {
+        p: sold if how == "monthly" else pd.Period("2026-03", "M")
+        for p, how in (("before", before), ("after", after))
+    }
+    expected: dict[pd.Period, float] = {}
+    for plan in ("before", "after"):
+        expected[ends[plan]] = expected.get(ends[plan], 0.0) + returned * share[plan]
+    got = traced.groupby("for_period")["returned"].sum().to_dict()
+    assert got == pytest.approx(expected)
+    assert traced["returned"].sum() == pytest.approx(returned)
