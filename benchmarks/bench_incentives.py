@@ -3,13 +3,16 @@ milestone bonuses; target < 1 s), the same reps on four role plans with a versio
 promoted mid-July (target < 5 s), and a 10,000-draw simulation over 500 reps, two designs (target < 5 s),
 bare and with every rule beside bookings (cash collected with ageing, margin, deal kicker, new logos,
 clawbacks, a quarterly holdback, draws for 50 reps, of which 25 guarantees; the same target), with
-managers and leavers, and at the fiscal year's end on carry-forward plans that forgive negative balances.
+managers and leavers, at the fiscal year's end on carry-forward plans that forgive negative balances, and
+in a quarter's second month on quarterly plans (the quarter so far measured with the month).
 
-Run: python benchmarks/bench_incentives.py  — prints the figures; it asserts nothing.
+Run: python benchmarks/bench_incentives.py  — prints the figures; it asserts nothing. With `--simulations`,
+the simulations alone, each the CPU time of one run after a warm-up.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -100,6 +103,13 @@ def best_of(fn, repeat: int = 3) -> float:
 
 
 def main() -> None:
+    if "--simulations" in sys.argv:  # the simulations alone: CPU of one run after a warm-up, per case
+        for name, simulate in simulation_cases().items():
+            simulate()
+            cpu = time.process_time()
+            simulate()
+            print(f"{name}: {time.process_time() - cpu:.3f} s CPU", flush=True)
+        return
     cube, quotas = company(10_000)
     result = payout_statements(PLAN, cube, quotas, "2026-12", all_periods=True)
     seconds = best_of(lambda: payout_statements(PLAN, cube, quotas, "2026-12", all_periods=True))
@@ -116,6 +126,14 @@ def main() -> None:
         f"{seconds:.3f} s ({len(result.lines):,} lines; target < 5 s)"
     )
 
+    for name, simulate in simulation_cases().items():
+        report_simulation(name, simulate)
+
+
+def simulation_cases() -> dict:
+    """The simulations, by name: bare, with every rule, with managers and leavers, at the fiscal year's end,
+    and in a quarter's second month on quarterly plans (the quarter so far measured and paid whole)."""
+    cases = {}
     months = pd.period_range("2025-10", periods=12, freq="M")
     rng = np.random.default_rng(1)
     history = pd.DataFrame(
@@ -129,7 +147,7 @@ def main() -> None:
         sim = simulate_sales(history, quota, draws=10_000, seed=0)
         return compare_designs(sim, {"tiered": PLAN, "flat": flat})
 
-    report_simulation("simulation", simulate)
+    cases["simulation"] = simulate
 
     facts, returns = rule_facts(history, rng)
     rules = {
@@ -152,7 +170,7 @@ def main() -> None:
         history_rules = rule_history(facts, sim.reps, designs["flat + rules"], returns=returns)
         return compare_designs(sim, designs, month="2026-10", rules=history_rules)
 
-    report_simulation("simulation with every rule", simulate_rules)
+    cases["simulation with every rule"] = simulate_rules
 
     # the same, with 25 team leads paid a 1% override on teams of 20 and 10 reps leaving in October (the
     # history's leaver rate besides), so each draw is settled for stayers and leavers
@@ -176,7 +194,7 @@ def main() -> None:
         history_rules = rule_history(team_facts, sim.reps, with_people["flat + rules"], returns=team_returns)
         return compare_designs(sim, with_people, month="2026-10", rules=history_rules)
 
-    report_simulation("simulation with every rule, overrides and leavers", simulate_people)
+    cases["simulation with every rule, overrides and leavers"] = simulate_people
 
     # the fiscal year's last month on carry-forward plans that forgive then, 50 reps owing a negative
     # balance: each draw recovers what it can and forgives the rest, as the year's last close does
@@ -193,7 +211,22 @@ def main() -> None:
         )
         return compare_designs(sim, forgiving, month="2026-12", rules=owed)
 
-    report_simulation("simulation at the year's end, forgiving negative balances", simulate_year_end)
+    cases["simulation at the year's end, forgiving negative balances"] = simulate_year_end
+
+    # November on quarterly plans: the quarter so far (October, as its statement measured it: here each
+    # rep's last month of history) is measured with the draw, and the quarter is paid at its end, not now
+    quarterly = {name: d.model_copy(update={"measurement": "quarterly", "cumulative": False})
+                 for name, d in designs.items()}  # fmt: skip
+    so_far = history[history["period"] == history["period"].max()].set_index("rep")["actual"]
+    window = pd.DataFrame({"sales": so_far, "quota": 100_000.0, "earned": 0.05 * so_far})
+
+    def simulate_mid_quarter():
+        sim = simulate_sales(history, quota, draws=10_000, seed=0)
+        in_quarter = rule_history(facts, sim.reps, quarterly["flat + rules"], returns=returns, window=window)
+        return compare_designs(sim, quarterly, month="2026-11", rules=in_quarter)
+
+    cases["simulation mid-quarter on quarterly plans, the quarter so far"] = simulate_mid_quarter
+    return cases
 
 
 def report_simulation(name: str, simulate) -> None:

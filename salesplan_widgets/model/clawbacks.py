@@ -23,6 +23,7 @@ minor units.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -95,7 +96,9 @@ def without_returns(
     return both.groupby(["period", *dims], as_index=False, observed=True, sort=True)[measures].sum()
 
 
-PaidFor = Callable[[pd.Series, pd.Series], pd.PeriodIndex]  # (reps, sale months) → the periods paid for
+# (rows with a rep, the column of their sale month, the columns paid by share) → the rows by the period each
+# share was paid for (`for_period`), each a row of its own, the columns times its share
+PaidFor = Callable[[pd.DataFrame, str, list[str]], pd.DataFrame]
 
 
 def paid_for_period(
@@ -104,6 +107,44 @@ def paid_for_period(
     """The period a sale was paid for: the last month of its measurement window (month, quarter, year)."""
     offset = (sold_month.month - fiscal_year_start) % 12 % measurement_months
     return sold_month + (measurement_months - 1 - offset)
+
+
+def traced_by_plan(
+    rows: pd.DataFrame,
+    section: IncentivesSection,
+    month: str,
+    values: list[str],
+    fiscal_year_start: int = 1,
+) -> pd.DataFrame:
+    """`rows` (with `rep` and their sale month in `month`) by the period each of the rep's plans in that month
+    paid its share for (`for_period`), `values` times the share: a rep moved from a quarterly plan to a
+    monthly one on 15 February had February's sales paid half for the quarter and half for February
+    (`model/role_plans.plan_shares`: pay prorated by days), so a deal sold then is traced half to each, not
+    by the plan of the month's last day. A month on one plan keeps its row (share 1)."""
+    from salesplan_widgets.model.role_plans import EVERYONE, _period_ends, plan_shares
+
+    months = pd.PeriodIndex(rows[month], freq="M")
+    reps = rows["rep"].astype(str).to_numpy()
+    span = pd.period_range(months.min(), months.max(), freq="M") if len(rows) else months
+    shares = plan_shares(section, sorted(set(reps)), span)
+    found = pd.DataFrame({"_row": np.arange(len(rows)), "rep": reps, "period": months}).merge(
+        shares, on=["rep", "period"], how="inner"
+    )
+    sold = pd.PeriodIndex(found["period"], freq="M")
+    first = sold - ((sold.month - fiscal_year_start) % 12)  # each sale's fiscal year's first month
+    paid = np.zeros(len(found), dtype=np.int64)  # month ordinals
+    keys = pd.DataFrame({"plan": found["plan"].to_numpy(), "first": first.asi8})
+    for (plan, _year), at in keys.groupby(["plan", "first"]).indices.items():  # the few plans and years
+        begin = first[at[0]]
+        rules_at = (lambda m: section) if plan == EVERYONE else partial(section.rules_in_force, plan)
+        ends = pd.PeriodIndex(_period_ends(rules_at, begin, begin + 11, plan), freq="M").asi8
+        paid[at] = ends[np.searchsorted(ends, sold.asi8[at])]
+    out = rows.iloc[found["_row"].to_numpy()].reset_index(drop=True)
+    share = found["share"].to_numpy(dtype=float)
+    return out.assign(
+        for_period=pd.PeriodIndex.from_ordinals(paid, freq="M"),
+        **{v: out[v].to_numpy(dtype=float) * share for v in values},
+    )
 
 
 def credited_returns(chosen: pd.DataFrame, section: IncentivesSection | None) -> pd.DataFrame:
@@ -205,7 +246,7 @@ def kicker_back(
     if section is not None:
         unit = credit_sales(unit, section)
         unit = unit[unit["credit"].isin(KICKER_CREDIT)]
-    unit = unit.assign(for_period=paid_for(unit["rep"], unit["kicker_month"]))
+    unit = paid_for(unit, "kicker_month", ["actual"])
     back = unit.rename(columns={"_deal": "deal"}).groupby(["deal", "rep", "for_period"], as_index=False)
     back = back["actual"].sum().rename(columns={"actual": "kicker"})
     paid = owed.assign(rep=owed["rep"].astype(str)).groupby(["for_period", "rep"])["kicker"].sum()
@@ -248,12 +289,18 @@ def clawback_lines(
     due = (days <= window_days) & np.asarray(back_month <= open_period)
     start = calendar.fiscal_year_start
 
-    def paid_for(reps: pd.Series, months: pd.Series) -> pd.PeriodIndex:
-        """The period each person was paid for the sale: by their own plan's measurement (the section's
-        when no section is given: `measurement_months`)."""
+    def paid_for(rows: pd.DataFrame, month: str, values: list[str]) -> pd.DataFrame:
+        """`rows` by the period each person was paid for the sale: by their own plan's measurement (the
+        section's when no section is given: `measurement_months`), split by the days of the sale's month
+        they spent on each plan (`traced_by_plan`)."""
+        months = pd.PeriodIndex(rows[month], freq="M")
         if section is None:
-            return paid_for_period(pd.PeriodIndex(months, freq="M"), measurement_months, start)
-        return paid_for_periods(section, reps.astype(str).to_numpy(), pd.PeriodIndex(months, freq="M"), start)
+            return rows.assign(for_period=paid_for_period(months, measurement_months, start))
+        if section.assignments and len(rows):
+            return traced_by_plan(rows, section, month, values, start)
+        return rows.assign(
+            for_period=paid_for_periods(section, rows["rep"].astype(str).to_numpy(), months, start)
+        )
 
     if "sale_won_by" in later.columns:  # a deal is credited to the winner its sale was credited to
         later = later.drop(columns=["won_by", "won_team"]).rename(columns=lambda c: c.removeprefix("sale_"))
@@ -279,7 +326,7 @@ def clawback_lines(
         }
     )
     credited = credited_returns(chosen, section)
-    credited = credited.assign(for_period=paid_for(credited["rep"], credited["sold_month"]))
+    credited = paid_for(credited, "sold_month", ["returned"])
     credited = credited[credited["for_period"].isin(closed)]  # what a closed period paid: traced back
     keys = ["deal", "rep", "for_period"]
     scale = 10 ** minor_unit(currency)

@@ -22,7 +22,11 @@ Draws, holdbacks and recoveries then work on each draw's commission as a close d
 holdback only moves pay to its release, a guarantee's top-up is a cost, a recoverable draw's top-up is an
 advance (cash, not cost), recovered from commission above the draw; as a close, once per the rep's own
 measurement period, in the month that ends it, against the whole window's commission (the statements'
-window so far, `earned_in_window`, and the draw's month). Leavers: each rep leaves in the month with
+window so far, `earned_in_window`, and the draw's month). A rep measured by quarter (or year) is
+simulated on the window so far as their statement measures it (`window_so_far`): the tiers on the window's
+sales plus the draw's against the window's quota, the month costing what it adds to the window's commission;
+a close pays that commission only at the window's end, so before it is `deferred` and at it the window's
+earlier months are paid (`window_paid`), the holdback taken from the whole. Leavers: each rep leaves in the month with
 the history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
 they still owe is never recovered (a cost). Both are expected values per draw. Last, on a carry-forward
@@ -191,6 +195,10 @@ class RuleHistory:
     # (reps,) commission the rep's statements earned in the earlier months of their own measurement window
     # (`earned_in_window`): a close pays it, and tops a draw up against it, at the window's end
     window_earned: np.ndarray | None = None
+    # (reps,) the sales and quota the statements measured in those months: the simulated month's tiers,
+    # accelerators and caps are measured on the window so far plus the month, as a close measures them
+    window_sales: np.ndarray | None = None
+    window_quota: np.ndarray | None = None
 
     @property
     def monthly_leaving(self) -> float:
@@ -232,6 +240,8 @@ class RuleHistory:
             negative_balance=None if self.negative_balance is None else rows(self.negative_balance),
             result_carried=None if self.result_carried is None else rows(self.result_carried),
             window_earned=None if self.window_earned is None else rows(self.window_earned),
+            window_sales=None if self.window_sales is None else rows(self.window_sales),
+            window_quota=None if self.window_quota is None else rows(self.window_quota),
         )  # fmt: skip
 
     def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
@@ -449,6 +459,7 @@ def rule_history(
     negative_balance: pd.Series | None = None,
     result_carried: pd.Series | None = None,
     window_earned: pd.Series | None = None,
+    window: pd.DataFrame | None = None,
 ) -> RuleHistory:
     """Per rep and unit of sales over the last `months` months of the pay cube `history`: cash collected by
     age, cost of goods, large deals and new accounts, and returns within the clawback window (`returns`:
@@ -458,7 +469,9 @@ def rule_history(
     their team: their draws earn its manager the override, as the company's sales do per unit.
     `negative_balance` and `result_carried` (money, from the ledger: `negative_balances.negative_balance` and
     `result_carried`) are recovered from the simulated month's pay as a close recovers them; `window_earned`
-    (money, `earned_in_window`) is what a draw is topped up against beside the month's own commission."""
+    (money, `earned_in_window`) is what a draw is topped up against beside the month's own commission;
+    `window` (`window_so_far`: earned, sales, quota per rep) gives it too, with the window's sales and quota
+    the month's tiers are measured on and the commission a close pays at the window's end."""
     from salesplan_widgets.model.clawbacks import later_returns
 
     history = recent(history, months)
@@ -501,7 +514,11 @@ def rule_history(
         held=money(held),
         negative_balance=money(negative_balance),
         result_carried=money(result_carried),
-        window_earned=None if window_earned is None else money(window_earned),
+        window_earned=money(window["earned"] if window is not None else window_earned)
+        if window is not None or window_earned is not None
+        else None,
+        window_sales=None if window is None else money(window.get("sales")),
+        window_quota=None if window is None else money(window.get("quota")),
         reps=reps,
         team_sales=team_sales,
         team_returned=team_returned,
@@ -516,19 +533,26 @@ def rule_history(
     )
 
 
-def earned_in_window(
-    section: IncentivesSection, earned: pd.DataFrame, month: str, fiscal_year_start: int = 1
-) -> pd.Series:
-    """Per rep (money), what their statements earned in the months of their own measurement window before
-    `month`: a quarterly plan's statement of the month before is the quarter so far (`earned`: a statements
-    run's `reps`, period, rep, earned), which the close of the window's last month pays and tops a draw up
-    against (`model/ledger._draws`). Nothing where `month` starts the rep's window (every month of a monthly
-    plan)."""
+def window_so_far(
+    section: IncentivesSection, statements: pd.DataFrame, month: str, fiscal_year_start: int = 1
+) -> pd.DataFrame:
+    """Per rep (rows), what their statements measured and earned in the months of their own measurement
+    window before `month` (`earned`, `sales`, `quota`: money): a quarterly plan's statement of the month
+    before is the quarter so far (`statements`: a statements run's `reps`, period, rep, earned, sales,
+    quota). The simulated month adds to it: its tiers are measured on the window's sales against the
+    window's quota, the close of the window's last month pays the whole window and tops a draw up against
+    it (`model/ledger._draws`), and until then pays none of it. No rows where `month` starts the rep's
+    window (every month of a monthly plan)."""
+    columns = [c for c in ("earned", "sales", "quota") if c in statements.columns]
     period = pd.Period(month, "M")
-    rows = earned[pd.PeriodIndex(earned["period"], freq="M") == period - 1] if len(earned) else earned
+    rows = (
+        statements[pd.PeriodIndex(statements["period"], freq="M") == period - 1]
+        if len(statements)
+        else statements
+    )
     if rows.empty:
-        return pd.Series(dtype=float, name="earned")
-    per_rep = rows.groupby(rows["rep"].astype(str))["earned"].sum()  # over a rep's role plans
+        return pd.DataFrame(columns=["earned", "sales", "quota"], dtype=float).rename_axis("rep")
+    per_rep = rows.groupby(rows["rep"].astype(str), observed=True)[columns].sum()  # over a rep's role plans
     if section.plans or section.assignments:
         from salesplan_widgets.model.role_plans import rules_by_rep
 
@@ -539,7 +563,16 @@ def earned_in_window(
         measurement = pd.Series(section.measurement, index=per_rep.index)
     months = measurement.map(PERIOD_MONTHS).reindex(per_rep.index).to_numpy()
     into = (period - fiscal_year_first(period, fiscal_year_start)).n % months  # months of the window before
-    return per_rep[into > 0].astype(float).rename("earned")
+    return per_rep[into > 0].astype(float).rename_axis("rep")
+
+
+def earned_in_window(
+    section: IncentivesSection, earned: pd.DataFrame, month: str, fiscal_year_start: int = 1
+) -> pd.Series:
+    """Per rep (money), what their statements earned in the months of their own measurement window before
+    `month` (`window_so_far`'s `earned`): what the close of the window's last month pays and tops a draw
+    up against."""
+    return window_so_far(section, earned, month, fiscal_year_start)["earned"].rename("earned")
 
 
 @dataclass(frozen=True)
@@ -547,7 +580,9 @@ class DesignOutcome:
     """One plan design paid on the simulated draws: total cost per draw and its summary.
 
     `parts` (with a `RuleHistory`) holds each rule's total per draw: `collections`, `deal_kicker`,
-    `new_logo` (inside the commission), `clawback` (recovered, ≤ 0), `guarantee` (a cost), `advance` and
+    `new_logo` (inside the commission), `clawback` (recovered, ≤ 0), `deferred` (a quarterly or yearly plan's
+    month earned before its window's end: a cost, paid at the end), `window_paid` (at the window's end, its
+    earlier months' commission paid now), `guarantee` (a cost), `advance` and
     `recovery` (a recoverable draw's cash out and back), `held` (paid at the release instead of now),
     `released`, `team_override` (managers' overrides, inside the commission), `forfeited` (leavers' held
     commission never paid, ≤ 0), `written_off` (leavers' draw balance never recovered), on a carry-forward
@@ -595,8 +630,8 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
 
 
 PARTS = ("collections", "deal_kicker", "new_logo", "team_override", "result_carried", "result_recovered",
-         "clawback", "guarantee", "advance", "recovery", "held", "released", "forfeited", "written_off",
-         "negative_carried", "negative_recovery", "negative_forgiven", "paid_now")  # fmt: skip
+         "clawback", "deferred", "window_paid", "guarantee", "advance", "recovery", "held", "released",
+         "forfeited", "written_off", "negative_carried", "negative_recovery", "negative_forgiven", "paid_now")  # fmt: skip
 
 
 def with_managers(simulation: Simulation, section: IncentivesSection) -> Simulation:
@@ -726,6 +761,51 @@ class TeamShares:
         return into
 
 
+@dataclass(frozen=True)
+class _Window:
+    """A plan group's measurement window before the simulated month (`RuleHistory.window_sales` …): what
+    its statements measured (sales as measured, quota, the rules' inputs for as much sales) and what the
+    plan earns on that alone (`total`, and the rules paid beside a rate, `extra`: (1, reps) each), so the
+    month's earnings are those of the window with it less those without."""
+
+    measured: np.ndarray  # (reps,)
+    quota: np.ndarray  # (reps,)
+    inputs: dict[str, np.ndarray]
+    total: np.ndarray
+    extra: dict[str, np.ndarray]
+
+
+def _window_so_far(plan_rules, plan, measure: str, history: RuleHistory, cols: np.ndarray) -> _Window | None:
+    """The window so far of the reps `cols` of a plan group (None where none of them is inside one: every
+    month of a monthly plan, a quarter's first month)."""
+    if history.window_sales is None:
+        return None
+    sales, quota = history.window_sales[cols], history.window_quota[cols]
+    inside = (sales != 0) | (quota != 0)
+    if not inside.any():
+        return None
+    raw = sales  # the rules beside the rate read sales as booked, a margin plan's window is margin
+    if measure == "margin":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = np.nan_to_num(sales / (1.0 - history.cost_ratio[cols]))
+    _measured, inputs = _rule_inputs(plan_rules, measure, history, cols, raw[None, :])
+    alone = earn(plan, sales[None, :], quota, team_sales=np.zeros((1, len(cols), 1)), **inputs)
+    extra = {k: np.where(inside, v.sum(-1), 0.0) for k, v in alone.extra.items() if np.ndim(v) == 3}
+    return _Window(sales, quota, inputs, np.where(inside, alone.total, 0.0), extra)
+
+
+def _pays(groups, n: int, month: str | None, fiscal_year_start: int = 1) -> np.ndarray | bool:
+    """(reps,) whether closing `month` pays each rep's commission: it ends the measurement window of the
+    plan they are simulated on (`_plan_groups`), as a close pays a quarterly plan only at the quarter's end
+    (`model/ledger.mid_window_plans`). Without a month, every month pays."""
+    if month is None:
+        return True
+    pays = np.ones(n, bool)
+    for rules, _plan, cols in groups:  # the workbook's few plans
+        pays[cols] = ends_a_measurement_period(pd.Period(month, "M"), rules.measurement, fiscal_year_start)
+    return pays
+
+
 def _rule_inputs(
     plan_rules, measure: str, history: RuleHistory, cols: np.ndarray, sales: np.ndarray
 ) -> tuple[np.ndarray, dict]:
@@ -780,6 +860,7 @@ def _settle(
     carry: np.ndarray | bool = False,
     ends: np.ndarray | bool = True,
     forgive: np.ndarray | bool = False,
+    pays: np.ndarray | bool = True,
 ) -> dict[str, np.ndarray]:
     """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw, negative
     total (`carry`: (reps,) whether the plan carries one forward, `negative_balances.carries_negative`). A manager's
@@ -789,21 +870,38 @@ def _settle(
     with probability `leaving` (reps,): the close is settled for a stayer and for a leaver and the two are
     weighted (the expected cash per draw). `ends` (reps,): whether the month ends the rep's own measurement
     period, the only month a close settles their draw in (`_draw_terms`); `forgive` (reps,): whether the
-    close forgives what negative balance is still owed after it (`_forgives`)."""
+    close forgives what negative balance is still owed after it (`_forgives`). `pays` (reps,): whether the
+    month ends the window of the plan the rep is simulated on (`_pays`): a close pays a window's commission
+    at its end, so elsewhere the month's commission is earned (a cost) but paid later (`deferred`), and at
+    the end the window's earlier months are paid with it (`window_paid`)."""
     clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back)
     # the statements' own carry: a commission result below 0 is paid 0 where the plan carries it forward,
     # and a result carried earlier this year is taken from the commission (commission lines: cost); a
     # year-to-date plan's true-up is the whole year's, which one simulated month does not model
-    carried, recovered = _carried(earned, None if section.cumulative else history.result_carried, carry)
+    # mid-window a month's earnings may fall (a quarter's tier measured on more quota): only the window's
+    # result at its end is carried, as its statement carries it
+    whole = earned
+    if history.window_earned is not None:
+        whole = earned + np.where(pays, history.window_earned, 0.0)[None, :]
+    carried, recovered = _carried(whole, None if section.cumulative else history.result_carried, carry & pays)
     results = {"result_carried": carried, "result_recovered": -recovered, "clawback": clawback}
     commission = earned + clawback
     if np.ndim(carried) or np.ndim(recovered):
         commission += carried - recovered
+    pay = commission
+    if not np.all(pays):  # mid-window: a closed period's clawback is paid now, the month's earnings later
+        results["deferred"] = np.where(pays, 0.0, commission - clawback)
+        pay = commission - results["deferred"]
+    if history.window_earned is not None and np.any(pays):
+        results["window_paid"] = np.broadcast_to(
+            np.where(pays, history.window_earned, 0.0)[None, :], pay.shape
+        )
+        pay = pay + results["window_paid"]
     terms = (draw, recoverable, in_force, cap, ends)
-    stays = _close(section, commission, history, terms, release_now, False, carry, forgive)
+    stays = _close(section, commission, history, terms, release_now, False, carry, forgive, pay)
     if not np.any(leaving):
         return {**results, **stays}
-    leaves = _close(section, commission, history, terms, release_now, True, carry, forgive)
+    leaves = _close(section, commission, history, terms, release_now, True, carry, forgive, pay)
     p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
     return {**results, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
 
@@ -821,7 +919,9 @@ def _carried(total: np.ndarray, balance: np.ndarray | None, carry: np.ndarray | 
     return (carried if carrying else 0.0), (recovered if owing else 0.0)
 
 
-def _close(section, commission, history, terms, release_now, left: bool, carry=False, forgive=False):
+def _close(
+    section, commission, history, terms, release_now, left: bool, carry=False, forgive=False, pay=None
+):
     """Holdback, draw and negative total on a period's commission (after clawbacks) for reps who stay or
     (`left`) who leave in it, as `model/holdbacks.py`, `model/draws.py` and `model/negative_balances.py`
     close it: a leaver is held nothing more, and what is held is paid out or forfeited as the plan says; a
@@ -833,20 +933,23 @@ def _close(section, commission, history, terms, release_now, left: bool, carry=F
     beside the month's), and settled only in a month that ends it (`terms`: `_draw_terms`). At the fiscal
     year's last close of a plan that forgives (`forgive`), the negative balance still owed after it is
     forgiven: never recovered, so a cost (as a leaver's draw balance), where the ledger writes its
-    `negative_forgiven` line; a leaver's balance, otherwise, the ledger keeps as owed, and so does this."""
+    `negative_forgiven` line; a leaver's balance, otherwise, the ledger keeps as owed, and so does this.
+    `pay`: the commission the close pays now (`_settle`: the window's, at its end; None: `commission`), on
+    which the holdback is taken and the draw topped up; `commission` stays the cost, as it is earned."""
     draw, recoverable, in_force, cap, ends = terms
     rule = section.holdback
     before = np.broadcast_to(history.held[None, :], commission.shape)
     nothing = np.zeros_like(commission)
     held, released, forfeited = nothing, nothing, nothing
+    pay = commission if pay is None else pay
     if rule is not None and not (release_now or left):
-        held = rule.share * np.clip(commission, 0.0, None)
+        held = rule.share * np.clip(pay, 0.0, None)
     if rule is not None and left:
         released, forfeited = (before, nothing) if rule.on_leaving == "pay" else (nothing, before)
     elif release_now:
         released = before
-    paid = commission - held + released
-    due = paid if history.window_earned is None else paid + history.window_earned[None, :]
+    paid = pay - held + released
+    due = paid  # the window's whole commission at its end (`pay`)
     top_up = np.where(in_force, np.clip(draw - due, 0.0, None), 0.0)
     room = np.where(ends, np.clip(due - np.where(in_force, draw, 0.0), 0.0, None), 0.0)
     owed = np.clip(history.draw_balance, 0.0, None)[None, :]
@@ -1000,6 +1103,8 @@ def payout_cost(
             None if (k := r.deal_kicker) is None else rules.kicker_back(k.at_least, k.rate, k.bonus)[cols]
             for r, _plan, cols in groups
         ]
+        windows = [_window_so_far(r, plan, section.measure, rules, cols) for r, plan, cols in groups]
+        pays = _pays(groups, len(simulation.reps), month, fiscal_year_start)
         release_now = (
             month is not None
             and section.holdback is not None
@@ -1021,17 +1126,23 @@ def payout_cost(
         override = np.zeros_like(chunk)
         off_sales = np.zeros_like(chunk)  # paid other than at a rate on sales (`model/ledger.OFF_SALES`)
         kicker_back = np.zeros_like(chunk)
-        for (plan_rules, plan, cols), unit in zip(groups, kicker_unit, strict=True):
+        for (plan_rules, plan, cols), unit, window in zip(groups, kicker_unit, windows, strict=True):
             measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, chunk[:, cols])
-            e = earn(plan, measured + team.own_plan[:, cols], simulation.quota[cols],
+            quota = simulation.quota[cols]
+            if window is not None:  # measured on the window so far plus the month: the month adds the rest
+                measured, quota = measured + window.measured, quota + window.quota
+                inputs = {k: v + window.inputs[k] for k, v in inputs.items()}
+            e = earn(plan, measured + team.own_plan[:, cols], quota,
                      team_sales=team.override[:, cols, None], **inputs)  # fmt: skip
-            earned[:, cols] = e.total
+            earned[:, cols] = e.total if window is None else e.total - window.total
             if "team_override_amount" in e.extra:
                 override[:, cols] = e.extra["team_override_amount"].sum(-1)
             for part, key in (("collections", "collected_amount"), ("deal_kicker", "kicker_amount"),
                               ("new_logo", "new_logo_amount")):  # fmt: skip
                 if key in e.extra:
                     amount = e.extra[key].sum(-1)
+                    if window is not None:
+                        amount = amount - window.extra[key]
                     off_sales[:, cols] += amount
                     parts[part][start : start + CHUNK] += amount.sum(1)
             if unit is not None and "kicker_amount" in e.extra:  # deal by deal, never more than it paid
@@ -1040,7 +1151,7 @@ def payout_cost(
         parts["team_override"][start : start + CHUNK] = override.sum(1)
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
                           off_sales + override, team.override_back, leaving, kicker_back, carry, ends,
-                          forgive)  # fmt: skip
+                          forgive, pays)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():  # (a part 0 on every draw: the scalar 0.0, `_carried`)
             parts[part][start : start + CHUNK] = values.sum(1) if np.ndim(values) else 0.0

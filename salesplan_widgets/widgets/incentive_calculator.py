@@ -50,12 +50,12 @@ from salesplan_widgets.model.recognition import (
 )
 from salesplan_widgets.model.simulation import (
     compare_designs,
-    earned_in_window,
     leaver_rate,
     payout_cost,
     recent,
     rule_history,
     simulate_sales,
+    window_so_far,
 )
 from salesplan_widgets.model.statements import Statements, payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
@@ -159,6 +159,8 @@ def simulation_part_labels() -> dict[str, str]:
         "result_carried": _("Negative result carried (median)"),
         "result_recovered": _("Carried result recovered (median)"),
         "clawback": _("Clawbacks (median)"),
+        "deferred": _("Earned, paid at the period's end (median)"),
+        "window_paid": _("Earlier months of the period paid (median)"),
         "guarantee": _("Guarantees (median)"),
         "advance": _("Draw advances (median)"),
         "recovery": _("Draw recovered (median)"),
@@ -171,6 +173,12 @@ def simulation_part_labels() -> dict[str, str]:
         "negative_forgiven": _("Negative balance forgiven at year end (median)"),
         "paid_now": _("Paid now (median)"),
     }
+
+
+def _measured_beyond_a_month(section: IncentivesSection) -> bool:
+    """Whether anyone is measured by quarter or year: by the section's rules or a role plan's version."""
+    versions = [v for p in section.plans for v in p.versions]  # the workbook's few plans
+    return any(x.measurement != "monthly" for x in (section, *versions))
 
 
 class BandRow(widgets.HBox):
@@ -1112,12 +1120,14 @@ class IncentiveCalculator(widgets.VBox):
         scale = 10 ** minor_unit(self.currency)
         history = self._simulation_history(section)
         month = pd.Period(self.period, "M") + 1  # the month simulated
-        window = None  # a draw is topped up against its rep's whole measurement window, so far and next month
-        if draws_of(section):
+        # a quarter (or year) measured and paid whole: next month's tiers on the window so far plus it, the
+        # window's commission paid at its end and a draw topped up against it
+        window = None
+        if draws_of(section) or _measured_beyond_a_month(section):
             statements = self.statements if section == self.section else payout_statements(
                 section, history, self.quotas, self.period, self.currency, self.fiscal_year_start)  # fmt: skip
-            window = earned_in_window(section, statements.reps, str(month), self.fiscal_year_start)
-        return rule_history(history, reps, section, returns=returns, window_earned=window,
+            window = window_so_far(section, statements.reps, str(month), self.fiscal_year_start)
+        return rule_history(history, reps, section, returns=returns, window=window,
                             draw_balance=draw_balance(settled) / scale,
                             held=held_balance(settled, self.currency) / scale,
                             leavers_per_year=self.leavers_per_year, teams=teams,
