@@ -43,7 +43,7 @@ from salesplan_widgets.model.negative_balances import negative_rules
 from salesplan_widgets.model.role_plans import EVERYONE, plan_shares, rules_by_rep
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.schema.incentives import IncentivesSection
-from salesplan_widgets.workbook.atomic import atomic_write
+from salesplan_widgets.workbook.atomic import atomic_batch
 from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
 from salesplan_widgets.workbook.sources import ALL
 from salesplan_widgets.workbook.workbook import Workbook
@@ -517,37 +517,39 @@ def _written_from(path: Path, inputs: str) -> bool:
         return False
 
 
-def _replace_if_changed(path: Path, page: str | bytes) -> bool:
-    """Write `page` to `path` atomically unless the file already holds exactly these bytes."""
-    data = page.encode("utf-8") if isinstance(page, str) else page
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    atomic_write(path, data)
-    return True
+def _changed(path: Path, data: bytes) -> bool:
+    """Whether `path` does not already hold exactly `data`."""
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
 
 
 def _write_rep_documents(head: Letterhead, reps: list[RepDocuments]) -> list[Path]:
-    """Write `reps`' HTML and Excel statements in `head`'s language, each only if it changed: the work
-    one worker process does (`_write_all`)."""
+    """Write `reps`' HTML and Excel statements in `head`'s language, each only if it changed, all flushed
+    to disk together (`atomic_batch`): the work one worker process does (`_write_all`)."""
 
     def write() -> list[Path]:
         written = []
-        for r in reps:
-            html = _render_html(head.plan_name, r.rep, r.team, head.period, r.summary, r.lines, head.currency,
-                                head.digits, r.status, head.locale, r.balances, r.measured, r.plans)  # fmt: skip
-            _replace_if_changed(r.html, html)
-            inputs = _excel_inputs(r.rep, head.currency, r.lines, r.status, head.locale, r.balances,
-                                   r.summary, r.measured, r.plans)  # fmt: skip
-            if not _written_from(r.xlsx, inputs):  # the same inputs: the file on disk is this one
-                atomic_write(r.xlsx, _excel_bytes(r.rep, head.period, r.lines, head.currency, head.digits,
-                                                  r.status, r.balances, r.summary, r.measured, inputs, r.plans))  # fmt: skip
-            written += [r.html, r.xlsx]
+        with atomic_batch() as replace:
+            for r in reps:
+                html = _render_html(head.plan_name, r.rep, r.team, head.period, r.summary, r.lines,
+                                    head.currency, head.digits, r.status, head.locale, r.balances, r.measured,
+                                    r.plans).encode("utf-8")  # fmt: skip
+                if _changed(r.html, html):  # the same bytes: the page on disk is this one
+                    replace(r.html, html)
+                inputs = _excel_inputs(r.rep, head.currency, r.lines, r.status, head.locale, r.balances,
+                                       r.summary, r.measured, r.plans)  # fmt: skip
+                if not _written_from(r.xlsx, inputs):  # the same inputs: the file on disk is this one
+                    replace(r.xlsx, _excel_bytes(r.rep, head.period, r.lines, head.currency, head.digits,
+                                                 r.status, r.balances, r.summary, r.measured, inputs, r.plans))  # fmt: skip
+                written += [r.html, r.xlsx]
         return written
 
     return in_locale(head.locale, write)
 
 
-NUMBERS = ("base", "rate", "reference")
+NUMBERS = ("base", "rate", "reference")  # a line's numbers, NaN where none is shown
 PARALLEL_FROM = 400  # statements (rep × language) from which worker processes write them
 WORKERS = 2  # at most; never more than the cores this process may use
 
@@ -584,7 +586,7 @@ def write_statement_documents(
     event: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Every paid rep's statement, HTML and Excel, in each language; returns their paths. A document
-    that would come out the same is left as it is (`_replace_if_changed`, `_written_from`); those of reps
+    that would come out the same is left as it is (`_changed`, `_written_from`); those of reps
     the period no longer pays are removed (`_remove_unpaid`).
 
     `event` is the ledger journal's row that put the period in its state (approved or closed), which the
