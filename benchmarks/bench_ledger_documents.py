@@ -124,7 +124,7 @@ def main() -> None:
     times: dict[tuple[str, bool], list[tuple[float, float]]] = {}
     for i in range(args.repeats):
         for documents in (True, False)[: 1 if args.documents_only else 2]:  # alternating, fresh copies
-            copy = DATA_DIR / f"ledger-documents-copy{i}-{CODE}"
+            copy = DATA_DIR / f"ledger-documents-{args.reps or 'demo'}-copy{i}-{CODE}-{os.getpid()}"
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(source, copy)
             for name, (with_documents, ledger_step) in steps.items():
