@@ -84,8 +84,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_payouts(args: argparse.Namespace) -> int:
-    from salesplan_widgets.workbook.ledger import approve_and_publish, close_and_publish, closing_summary
-    from salesplan_widgets.workbook.payouts import write_payouts
+    from salesplan_widgets.workbook.ledger import (
+        approve_and_publish,
+        close_and_publish,
+        closing_summary,
+        prepare_and_publish,
+    )
     from salesplan_widgets.workbook.workbook import open_workbook
 
     workbook = open_workbook(Path(args.workbook))  # the workbook's language for every message below
@@ -102,17 +106,18 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
                 )
             )
         return _extracts_refreshed(step.extracts, step.stale_extracts)
-    for path in write_payouts(workbook, args.period):
+    step = prepare_and_publish(workbook, args.period)  # the same step as write_payouts from a notebook
+    for path in step.files[:2]:
         print(_("Payout statements written to {path}").format(path=path))
     closing = _closing_month(workbook, args.period)
     if closing != args.period.strip():  # a month inside a quarter or year: approved when the window ends
         print(_("Prepared {period} so far; it does not end a measurement period, so finance approves at its "
                 "end with: salesplan payouts {workbook} --period {closing} --approve").format(
             period=args.period.strip(), workbook=args.workbook, closing=closing))  # fmt: skip
-        return _refresh_statements(workbook)
+        return _extracts_refreshed(step.extracts, step.stale_extracts)
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip
-    return _refresh_statements(workbook)
+    return _extracts_refreshed(step.extracts, step.stale_extracts)
 
 
 def _closing_month(workbook, period: str) -> str:
@@ -188,14 +193,6 @@ def _cmd_dispute(args: argparse.Namespace) -> int:
         return 0
     print(read_disputes(workbook).to_csv(index=False), end="")
     return 0
-
-
-def _refresh_statements(workbook) -> int:
-    """Republish the hub's extracts (if this workbook is published) so each rep sees their statement's
-    new state; the ledger step is recorded either way, so a failure here only asks for a publish."""
-    from salesplan_widgets.workbook.ledger import refresh_extracts
-
-    return _extracts_refreshed(*refresh_extracts(workbook))
 
 
 def _extracts_refreshed(refreshed: dict, error: str | None) -> int:

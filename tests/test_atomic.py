@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,33 @@ def test_written_files_get_ordinary_permissions_not_mkstemps_0600(tmp_path: Path
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+
+
+def test_a_batch_replaces_every_file_at_its_end_with_the_usual_permissions(tmp_path):
+    from salesplan_widgets.workbook.atomic import atomic_batch
+
+    old = tmp_path / "a" / "statement.html"
+    old.parent.mkdir()
+    old.write_text("old")
+    with atomic_batch() as write:
+        write(old, b"new")
+        write(tmp_path / "b" / "statement.xlsx", b"xlsx")
+        assert old.read_text() == "old"  # nothing replaced before the batch is flushed
+    assert old.read_text() == "new" and (tmp_path / "b" / "statement.xlsx").read_bytes() == b"xlsx"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(old.stat().st_mode) == 0o666 & ~mask
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "b", "statement.html", "statement.xlsx"]
+
+
+def test_a_batch_that_fails_replaces_nothing_and_leaves_no_temporary_file(tmp_path):
+    from salesplan_widgets.workbook.atomic import atomic_batch
+
+    old = tmp_path / "statement.html"
+    old.write_text("old")
+    with pytest.raises(RuntimeError), atomic_batch() as write:
+        write(old, b"new")
+        write(tmp_path / "other.html", b"other")
+        raise RuntimeError("rendering failed")
+    assert old.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["statement.html"]

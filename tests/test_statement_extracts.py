@@ -166,6 +166,42 @@ def test_approving_and_closing_from_python_refresh_the_statements_page_a_signed_
     assert ("2026-02", "Zhao", "closed") in _index(publish(folder)["zhao"])
 
 
+def test_preparing_again_from_python_refreshes_the_statements_page_a_signed_in_rep_reads(
+    tmp_path, monkeypatch
+):
+    folder = make_workbook(tmp_path / "wb")
+    monkeypatch.setenv("SALESPLAN_HUB_STATE", str(tmp_path / "state"))
+    approve_payments(open_workbook(folder), "2026-02", by="Zhou Min")
+    extract = publish(folder)["li"]
+
+    def february() -> str:  # what Li's statements page shows for February, built from the extract alone
+        return scoped_dashboard(extract, "statements", "period=2026-02").status.value
+
+    assert "Approved by finance" in february()
+    paths = write_payouts(open_workbook(folder), "2026-02", by="analyst")  # prepared again in a notebook
+    assert [p.suffix for p in paths] == [".csv", ".xlsx"]
+    assert "Prepared: awaiting approval" in february() and "Zhou Min" not in february()
+    assert ("2026-02", "Li", "prepared") in _index(extract)
+
+
+def test_preparing_from_python_whose_extracts_cannot_be_refreshed_stays_recorded_and_asks_for_a_publish(
+    tmp_path, monkeypatch
+):
+    folder = make_workbook(tmp_path / "wb")
+    monkeypatch.setenv("SALESPLAN_HUB_STATE", str(tmp_path / "state"))
+    approve_payments(open_workbook(folder), "2026-02", by="finance")
+    extract = publish(folder)["li"]
+    plan = folder / "plan.yaml"  # a user for a rep the data does not have: publishing now refuses
+    plan.write_text(
+        plan.read_text(encoding="utf-8") + "    ghost: {role: rep, rep: Ghost}\n", encoding="utf-8"
+    )
+    with pytest.raises(SalesplanError, match=r"extracts were not refreshed \(.*Ghost.*salesplan publish"):
+        write_payouts(open_workbook(folder), "2026-02", by="analyst")
+    journal = read_ledger(open_workbook(folder)).journal
+    assert list(journal["event"].tail(2)) == ["approved", "prepared"]  # the preparation is recorded
+    assert ("2026-02", "Li", "approved") in _index(extract)  # stale, as the message said
+
+
 def test_a_step_whose_extracts_cannot_be_refreshed_stays_recorded_and_asks_for_a_publish(
     tmp_path, monkeypatch, capsys
 ):

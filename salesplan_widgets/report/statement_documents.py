@@ -17,13 +17,17 @@ import contextvars
 import datetime as dt
 import functools
 import hashlib
+import io
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import LOCALES, _, fmt_date, fmt_money, fmt_month, fmt_percent, set_locale
@@ -39,7 +43,7 @@ from salesplan_widgets.model.negative_balances import negative_rules
 from salesplan_widgets.model.role_plans import EVERYONE, plan_shares, rules_by_rep
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.schema.incentives import IncentivesSection
-from salesplan_widgets.workbook.atomic import atomic_path, atomic_write
+from salesplan_widgets.workbook.atomic import atomic_batch
 from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
 from salesplan_widgets.workbook.sources import ALL
 from salesplan_widgets.workbook.workbook import Workbook
@@ -237,12 +241,63 @@ def account_labels() -> dict[str, str]:
             NEGATIVE: _("Negative balance to recover from later commission")}  # fmt: skip
 
 
-def _balance_rows(balances: pd.DataFrame, currency: str, digits: int) -> list[tuple[str, str, str]]:
+class Line(NamedTuple):
+    """One line of a rep's statement as its documents show it (rule text in the document's language)."""
+
+    for_period: str
+    rule: str
+    base: float  # NaN: none shown
+    rate: float
+    reference: float
+    amount_minor: int
+    kind: str
+    cause: str
+
+
+class Balance(NamedTuple):
+    account: str
+    before_minor: int
+    after_minor: int
+
+
+@dataclass(frozen=True)
+class RepDocuments:
+    """What one rep's two documents in one language are written from: plain values, so a worker process
+    can write them (`_write_rep_documents`) without pandas or the workbook."""
+
+    rep: str
+    team: str
+    status: str
+    lines: list[Line]
+    balances: list[Balance]
+    summary: dict | None  # sales, quota, attainment
+    measured: tuple[dt.date, dt.date]
+    plans: str
+    html: Path
+    xlsx: Path
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What every statement of one period and language shares."""
+
+    plan_name: str
+    period: pd.Period
+    currency: str
+    digits: int
+    locale: str
+
+
+def _blank(value) -> bool:
+    return value is None or value != value  # NaN
+
+
+def _balance_rows(balances: list[Balance], currency: str, digits: int) -> list[tuple[str, str, str]]:
     names = account_labels()
     return [
         (names.get(b.account, b.account), _money(b.before_minor, currency, digits),
          _money(b.after_minor, currency, digits))
-        for b in balances.itertuples(index=False)
+        for b in balances
     ]  # fmt: skip
 
 
@@ -254,7 +309,7 @@ def _counted(measured: tuple[dt.date, dt.date], quota: bool = True) -> str:
     return _("Sales and quota from {start} to {end}").format(start=start, end=end)
 
 
-def _performance(summary: pd.Series) -> list[tuple[str, float | str, str]]:
+def _performance(summary: Mapping) -> list[tuple[str, float | str, str]]:
     """A statement's performance rows (label, value, money/percent/text): sales, quota and attainment, or
     for a rep without a quota (a plan paying on sales alone) the sales and "no quota", not a 0% that would
     read as a failure."""
@@ -269,8 +324,8 @@ def _performance(summary: pd.Series) -> list[tuple[str, float | str, str]]:
 
 
 def _render_html(
-    plan_name: str, rep: str, team: str, period: pd.Period, summary: pd.Series | None, lines: pd.DataFrame,
-    currency: str, digits: int, status: str, locale: str, balances: pd.DataFrame | None = None,
+    plan_name: str, rep: str, team: str, period: pd.Period, summary: Mapping | None, lines: list[Line],
+    currency: str, digits: int, status: str, locale: str, balances: list[Balance] | None = None,
     measured: tuple[dt.date, dt.date] | None = None, plans: str = "",
 ) -> str:  # fmt: skip
     """One rep's statement page in the active language (lines' rule texts already in that language).
@@ -279,15 +334,15 @@ def _render_html(
     not map (`all`) is not shown."""
     month = fmt_month(period.year, period.month)
     label = {key: escape(text) for key, text in _labels().items()}
-    own = lines[lines["kind"] != ADJUSTMENT]
-    adjustments = lines[lines["kind"] == ADJUSTMENT]
-    total = int(lines["amount_minor"].sum())
+    own = [line for line in lines if line.kind != ADJUSTMENT]
+    adjustments = [line for line in lines if line.kind == ADJUSTMENT]
+    total = sum(line.amount_minor for line in lines)
 
-    def rows(frame: pd.DataFrame) -> str:
+    def rows(frame: list[Line]) -> str:
         out = []
-        for line in frame.itertuples(index=False):  # a statement has a handful of lines
-            base = "" if pd.isna(line.base) else fmt_money(float(line.base), currency)
-            rate = "" if pd.isna(line.rate) else fmt_percent(float(line.rate), decimals=2)
+        for line in frame:  # a statement has a handful of lines
+            base = "" if _blank(line.base) else fmt_money(float(line.base), currency)
+            rate = "" if _blank(line.rate) else fmt_percent(float(line.rate), decimals=2)
             out.append(
                 f"<tr><td>{escape(str(line.rule))}</td><td class='num'>{escape(base)}</td>"
                 f"<td class='num'>{escape(rate)}</td>"
@@ -308,7 +363,7 @@ def _render_html(
         window = f"<p class='note'>{escape(_counted(measured, quota))}</p>" if measured is not None else ""
         facts = f"<h2>{label['performance']}</h2>{window}<table>{facts}</table>"
     adjust = ""
-    if len(adjustments):
+    if adjustments:
         adjust_head = (
             f"<tr><th>{label['period']}</th><th>{label['cause']}</th>"
             f"<th class='num'>{label['paid_before']}</th><th class='num'>{label['owed_now']}</th>"
@@ -319,7 +374,7 @@ def _render_html(
             f"<td class='num'>{escape(fmt_money(float(a.base), currency))}</td>"
             f"<td class='num'>{escape(fmt_money(float(a.reference), currency))}</td>"
             f"<td class='num'>{escape(_money(a.amount_minor, currency, digits))}</td></tr>"
-            for a in adjustments.itertuples(index=False)
+            for a in adjustments
         )
         adjust = (
             f"<h2>{label['adjustments']}</h2>"
@@ -327,7 +382,7 @@ def _render_html(
             f"<table>{adjust_head}{body}</table>"
         )  # fmt: skip
     carried = ""
-    if balances is not None and len(balances):
+    if balances:
         body = "".join(
             f"<tr><td>{escape(name)}</td><td class='num'>{escape(before)}</td>"
             f"<td class='num'>{escape(after)}</td></tr>"
@@ -359,97 +414,98 @@ def _render_html(
     )  # fmt: skip
 
 
-def _write_excel(
-    path: Path, rep: str, period: pd.Period, lines: pd.DataFrame, currency: str, digits: int, status: str,
-    balances: pd.DataFrame | None = None, summary: pd.Series | None = None,
+def _excel_bytes(
+    rep: str, period: pd.Period, lines: list[Line], currency: str, digits: int, status: str,
+    balances: list[Balance] | None = None, summary: Mapping | None = None,
     measured: tuple[dt.date, dt.date] | None = None, inputs: str | None = None, plans: str = "",
-):  # fmt: skip
-    from openpyxl import Workbook as ExcelBook
-    from openpyxl.packaging.custom import StringProperty
-    from openpyxl.styles import Font
+) -> bytes:  # fmt: skip
+    """A rep's Excel statement, written with XlsxWriter (a fifth of openpyxl's time a file: thousands of
+    reps are rewritten at each ledger step). Texts are written as texts, never read as formulas."""
+    import xlsxwriter
 
-    money = "#,##0" + ("." + "0" * digits if digits else "")
-    book = ExcelBook()
-    sheet = book.active
-    sheet.title = str(period)
-    sheet.append([_("Commission statement"), rep, str(period), currency])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([status])  # the ledger state the file was written in, as on the HTML page
-    sheet.append([_("Period"), _("Rule"), _("Base"), _("Rate"), _("Amount")])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for line in lines.itertuples(index=False):
-        sheet.append([
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    money_format = "#,##0" + ("." + "0" * digits if digits else "")
+    bold = book.add_format({"bold": True})
+    money = book.add_format({"num_format": money_format})
+    bold_money = book.add_format({"bold": True, "num_format": money_format})
+    sheet = book.add_worksheet(str(period))
+    formats = {2: money, 3: book.add_format({"num_format": "0.00%"}), 4: money}  # columns C, D, E from row 4
+
+    def put(row: int, values: list, fonts: Mapping[int, object] | None = None) -> None:
+        for column, value in enumerate(values):
+            style = (fonts or {}).get(column) or (formats.get(column) if row >= 3 else None)
+            if value is None:
+                if style is not None:
+                    sheet.write_blank(row, column, None, style)
+            elif isinstance(value, str):
+                sheet.write_string(row, column, value, style)
+            else:
+                sheet.write_number(row, column, value, style)
+
+    put(0, [_("Commission statement"), rep, str(period), currency],
+        {0: book.add_format({"bold": True, "font_size": 13})})  # fmt: skip
+    put(1, [status])  # the ledger state the file was written in, as on the HTML page
+    put(2, [_("Period"), _("Rule"), _("Base"), _("Rate"), _("Amount")], dict.fromkeys(range(5), bold))
+    row = 3
+    for line in lines:
+        put(row, [
             str(line.for_period), str(line.rule),
-            None if pd.isna(line.base) else float(line.base),
-            None if pd.isna(line.rate) else float(line.rate),
+            None if _blank(line.base) else float(line.base),
+            None if _blank(line.rate) else float(line.rate),
             round(int(line.amount_minor) / 10**digits, digits),
         ])  # fmt: skip
-    sheet.append(
-        [
-            _("Total for this period"),
-            None,
-            None,
-            None,
-            round(int(lines["amount_minor"].sum()) / 10**digits, digits),
-        ]
-    )
-    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-    sheet.cell(sheet.max_row, 5).font = Font(bold=True)
-    if balances is not None and len(balances):
-        sheet.append([])
-        sheet.append(
-            [_("Balances carried in the ledger"), None, _("Before this period"), None, _("After this period")]
-        )
-        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-        for b in balances.itertuples(index=False):  # a rep's one or two balances
-            sheet.append([account_labels().get(b.account, b.account), None,
-                          round(int(b.before_minor) / 10**digits, digits), None,
-                          round(int(b.after_minor) / 10**digits, digits)])  # fmt: skip
-    for row in sheet.iter_rows(min_row=4):
-        row[2].number_format = money
-        row[3].number_format = "0.00%"
-        row[4].number_format = money
-    for column, width in zip("ABCDE", (12, 60, 16, 10, 16), strict=True):
-        sheet.column_dimensions[column].width = width
+        row += 1
+    total = round(sum(int(line.amount_minor) for line in lines) / 10**digits, digits)
+    put(row, [_("Total for this period"), None, None, None, total], {0: bold, 4: bold_money})
+    row += 1
+    if balances:
+        row += 1  # an empty row
+        put(row, [_("Balances carried in the ledger"), None, _("Before this period"), None,
+                  _("After this period")], {0: bold})  # fmt: skip
+        row += 1
+        for b in balances:  # a rep's one or two balances
+            put(row, [account_labels().get(b.account, b.account), None,
+                      round(int(b.before_minor) / 10**digits, digits), None,
+                      round(int(b.after_minor) / 10**digits, digits)])  # fmt: skip
+            row += 1
+    for column, width in enumerate((12, 60, 16, 10, 16)):
+        sheet.set_column(column, column, width)
     if summary is not None:  # the HTML page's performance, on a sheet of its own: the first stays the lines
-        facts = book.create_sheet(_("Performance"))
+        facts = book.add_worksheet(_("Performance"))
+        shown = {"money": money, "percent": book.add_format({"num_format": "0.0%"})}
+        text = book.add_format({"num_format": "@"})
+        row = 0
         for label, value, kind in _performance(summary):
-            facts.append([label, value])
-            facts.cell(facts.max_row, 2).number_format = {"money": money, "percent": "0.0%"}.get(kind, "@")
+            facts.write_string(row, 0, label)
+            if isinstance(value, str):
+                facts.write_string(row, 1, value, shown.get(kind, text))
+            else:
+                facts.write_number(row, 1, value, shown.get(kind, text))
+            row += 1
         if measured is not None:
-            facts.append([])
-            facts.append([_counted(measured, float(summary["quota"]) > 0)])
+            facts.write_string(row + 1, 0, _counted(measured, float(summary["quota"]) > 0))
+            row += 2
         if plans:  # a rep on two plans this month: which, for how many days
-            facts.append([plans])
-        facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 18
+            facts.write_string(row, 0, plans)
+        facts.set_column(0, 0, 16)
+        facts.set_column(1, 1, 18)
     if inputs is not None:  # what it was written from: the next step skips it while they are the same
-        book.custom_doc_props.append(StringProperty(name=INPUTS_PROPERTY, value=inputs))
-    with atomic_path(path) as tmp:
-        book.save(tmp)
+        book.set_custom_property(INPUTS_PROPERTY, inputs)
+    book.close()
+    return out.getvalue()
 
 
 def _excel_inputs(
-    rep: str, currency: str, lines: pd.DataFrame, status: str, locale: str, balances: pd.DataFrame,
-    summary: pd.Series | None, measured: tuple[dt.date, dt.date], plans: str = "",
+    rep: str, currency: str, lines: list[Line], status: str, locale: str, balances: list[Balance],
+    summary: Mapping | None, measured: tuple[dt.date, dt.date], plans: str = "",
 ) -> str:  # fmt: skip
     """A digest of everything a rep's Excel statement is written from (its lines, state, language,
     balances, performance, the days counted, the rendering code): the same digest, the same file."""
-    shown = lines[["for_period", "rule", "base", "rate", "amount_minor"]].to_numpy().tolist()
-    facts = None if summary is None else summary.to_dict()
-    read = (
-        _renderer(),
-        rep,
-        currency,
-        status,
-        locale,
-        measured,
-        plans,
-        shown,
-        balances.to_numpy().tolist(),
-        facts,
-    )
-    return hashlib.sha256(repr(read).encode()).hexdigest()  # repr: floats to the last bit, periods by name
+    shown = [(line.for_period, line.rule, line.base, line.rate, line.amount_minor) for line in lines]
+    facts = None if summary is None else dict(summary)
+    read = (_renderer(), rep, currency, status, locale, measured, plans, shown, list(balances), facts)
+    return hashlib.sha256(repr(read).encode()).hexdigest()  # repr: floats to the last bit
 
 
 def _written_from(path: Path, inputs: str) -> bool:
@@ -461,13 +517,66 @@ def _written_from(path: Path, inputs: str) -> bool:
         return False
 
 
-def _replace_if_changed(path: Path, page: str) -> bool:
-    """Write `page` to `path` atomically unless the file already holds exactly these bytes."""
-    data = page.encode("utf-8")
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    atomic_write(path, data)
-    return True
+def _changed(path: Path, data: bytes) -> bool:
+    """Whether `path` does not already hold exactly `data`."""
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+
+
+def _write_rep_documents(head: Letterhead, reps: list[RepDocuments]) -> list[Path]:
+    """Write `reps`' HTML and Excel statements in `head`'s language, each only if it changed, all flushed
+    to disk together (`atomic_batch`): the work one worker process does (`_write_all`)."""
+
+    def write() -> list[Path]:
+        written = []
+        with atomic_batch() as replace:
+            for r in reps:
+                html = _render_html(head.plan_name, r.rep, r.team, head.period, r.summary, r.lines,
+                                    head.currency, head.digits, r.status, head.locale, r.balances, r.measured,
+                                    r.plans).encode("utf-8")  # fmt: skip
+                if _changed(r.html, html):  # the same bytes: the page on disk is this one
+                    replace(r.html, html)
+                inputs = _excel_inputs(r.rep, head.currency, r.lines, r.status, head.locale, r.balances,
+                                       r.summary, r.measured, r.plans)  # fmt: skip
+                if not _written_from(r.xlsx, inputs):  # the same inputs: the file on disk is this one
+                    replace(r.xlsx, _excel_bytes(r.rep, head.period, r.lines, head.currency, head.digits,
+                                                 r.status, r.balances, r.summary, r.measured, inputs, r.plans))  # fmt: skip
+                written += [r.html, r.xlsx]
+        return written
+
+    return in_locale(head.locale, write)
+
+
+NUMBERS = ("base", "rate", "reference")  # a line's numbers, NaN where none is shown
+PARALLEL_FROM = 400  # statements (rep × language) from which worker processes write them
+WORKERS = 2  # at most; never more than the cores this process may use
+
+
+def _write_all(jobs: list[tuple[Letterhead, list[RepDocuments]]]) -> list[Path]:
+    """Write every (letterhead, reps) job; with many statements, in worker processes (one per core, up
+    to `WORKERS`): rendering and writing thousands of files is CPU work that one core does alone.
+    Workers are forked, so they share the code and words already loaded; paths come back in job order."""
+    count = sum(len(reps) for _head, reps in jobs)
+    workers = min(WORKERS, len(os.sched_getaffinity(0)))
+    if count < PARALLEL_FROM or workers < 2:
+        return [path for head, reps in jobs for path in _write_rep_documents(head, reps)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _renderer()  # read once here, not in each worker
+    size = max(1, -(-count // (workers * 8)))  # a few chunks a worker, so a slow one does not hold the end
+    chunks = [(head, reps[i : i + size]) for head, reps in jobs for i in range(0, len(reps), size)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        done = [pool.submit(_write_rep_documents, head, reps) for head, reps in chunks]
+        return [path for future in done for path in future.result()]
+
+
+def _period_texts(values: pd.Series) -> list[str]:
+    """'2026-01' texts of periods, formatting each distinct one once."""
+    codes, uniques = pd.factorize(values)
+    return list(np.array([str(u) for u in uniques], dtype=object)[codes]) if len(values) else []
 
 
 def write_statement_documents(
@@ -477,11 +586,12 @@ def write_statement_documents(
     event: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Every paid rep's statement, HTML and Excel, in each language; returns their paths. A document
-    that would come out the same is left as it is (`_replace_if_changed`, `_written_from`); those of reps
+    that would come out the same is left as it is (`_changed`, `_written_from`); those of reps
     the period no longer pays are removed (`_remove_unpaid`).
 
     `event` is the ledger journal's row that put the period in its state (approved or closed), which the
     documents then state; None while the figures are only prepared (or interim, `statement_state`).
+    The tables are read into plain per-rep values once (`RepDocuments`), then written (`_write_all`).
     """
     from salesplan_widgets.i18n import minor_unit
     from salesplan_widgets.workbook.payouts import incentives_of
@@ -494,7 +604,17 @@ def write_statement_documents(
     # the measurement window's sales and quota; a rep on two role plans this period has a row for each
     summary = reps.groupby("rep")[["sales", "quota"]].sum()
     summary["attainment"] = (summary["sales"] / summary["quota"].where(summary["quota"] > 0)).fillna(0.0)
-    balances = payments.balances.assign(rep=payments.balances["rep"].astype(str))
+    facts_of = summary.to_dict("index")
+    balances = payments.balances
+    carried: dict[str, list[Balance]] = {}
+    for rep, account, before, after in zip(
+        balances["rep"].astype(str),
+        balances["account"],
+        balances["before_minor"],
+        balances["after_minor"],
+        strict=True,
+    ):  # a few balances a rep
+        carried.setdefault(rep, []).append(Balance(str(account), int(before), int(after)))
     calendar = FiscalCalendar.of(workbook.plan.calendar)
     start = calendar.fiscal_year_start
     # each rep's own measurement: their role plan's version on the period's last day, else the section's
@@ -506,14 +626,11 @@ def write_statement_documents(
     measured = {rep: windows[(r.measurement, r.cumulative)] for rep, r in rules.items()}
     states = rep_statement_state(section, list(rules), period, event and event["event"], start)
     days_on = plan_days(section, list(rules), period)
-    paths: list[Path] = []
+    jobs: list[tuple[Letterhead, list[RepDocuments]]] = []
     for locale in LOCALES:  # two languages
         translate = _rule_translation(section, currency, locale)
 
-        def render(locale: str = locale, translate: dict[str, str] = translate) -> list[Path]:
-            def plans_of(rep: str) -> str:
-                return plans_sentence(section, days_on.get(rep, []))
-
+        def read(locale: str = locale, translate: dict[str, str] = translate) -> list[RepDocuments]:
             lines = payments.lines.copy()
             own = lines["kind"] != ADJUSTMENT
             lines.loc[own, "rule"] = lines.loc[own, "rule"].map(lambda r: translate.get(r, r))
@@ -534,29 +651,34 @@ def write_statement_documents(
                 _("Prior-period adjustment for {period}: {cause}").format(period=p, cause=describe_cause(c))
                 for p, c in zip(lines.loc[~own, "for_period"], lines.loc[~own, "cause"], strict=True)
             ]
-            written = []
-            for rep, rep_lines in lines.groupby("rep", sort=True):  # one document per rep: file I/O
-                shown = statement_status(states[str(rep)], event)
-                team = str(rep_lines["team"].iloc[0])
-                facts = summary.loc[rep] if rep in summary.index else None
-                carried = balances[balances["rep"] == str(rep)]
-                html = _render_html(workbook.plan.name, str(rep), team, period, facts, rep_lines, currency,
-                                    digits, shown, locale, carried, measured[str(rep)], plans_of(str(rep)))  # fmt: skip
-                target = statement_path(workbook, str(period), str(rep), locale)
-                _replace_if_changed(target, html)
-                xlsx = statement_path(workbook, str(period), str(rep), locale, ".xlsx")
-                days = measured[str(rep)]
-                plans = plans_of(str(rep))
-                inputs = _excel_inputs(
-                    str(rep), currency, rep_lines, shown, locale, carried, facts, days, plans
+            number = {c: pd.to_numeric(lines[c], errors="coerce").astype(float).tolist() for c in NUMBERS}
+            shown = list(map(Line, _period_texts(lines["for_period"]), lines["rule"].astype(str).tolist(),
+                             number["base"], number["rate"], number["reference"],
+                             lines["amount_minor"].astype("int64").tolist(), lines["kind"].astype(str).tolist(),
+                             lines["cause"].astype(str).tolist()))  # fmt: skip
+            teams = lines["team"].astype(str).tolist()
+            documents = []
+            for rep, at in sorted(lines.groupby(lines["rep"].astype(str)).indices.items()):  # lines in order
+                documents.append(
+                    RepDocuments(
+                        rep=rep,
+                        team=teams[at[0]],
+                        status=statement_status(states[rep], event),
+                        lines=[shown[i] for i in at],
+                        balances=carried.get(rep, []),
+                        summary=facts_of.get(rep),
+                        measured=measured[rep],
+                        plans=plans_sentence(section, days_on.get(rep, [])),
+                        html=statement_path(workbook, str(period), rep, locale),
+                        xlsx=statement_path(workbook, str(period), rep, locale, ".xlsx"),
+                    )
                 )
-                if not _written_from(xlsx, inputs):  # the same inputs: the file on disk is this one
-                    _write_excel(xlsx, str(rep), period, rep_lines, currency, digits, shown, carried, facts,
-                                 days, inputs, plans)  # fmt: skip
-                written += [target, xlsx]
-            return written
+            return documents
 
-        paths += in_locale(locale, render)
+        jobs.append(
+            (Letterhead(workbook.plan.name, period, currency, digits, locale), in_locale(locale, read))
+        )
+    paths = _write_all(jobs)
     _remove_unpaid(workbook, str(period), {p.parent.name for p in paths})
     return paths
 

@@ -457,7 +457,8 @@ def closing_summary(row: pd.Series) -> str:
 
 @dataclass(frozen=True)
 class LedgerStep:
-    """What one approval or closing did, however it was asked for (CLI or notebook): the journal `row`, the
+    """What one preparation, approval or closing did, however it was asked for (CLI or notebook): the
+    journal `row`, the
     period's statement `files` (each rewritten or already saying this), the hub users whose extracts were
     refreshed (`extracts`, {} when the workbook is not published), and why they were not (`stale_extracts`,
     None when they were)."""
@@ -489,6 +490,19 @@ def refresh_extracts(workbook: Workbook) -> tuple[dict[str, Path], str | None]:
         return publish_if_published(workbook), None
     except (SalesplanError, OSError) as exc:
         return {}, str(exc)
+
+
+def prepare_and_publish(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> LedgerStep:
+    """Prepare the period: write its payout files and each rep's documents, note the figures in the journal
+    (what finance then approves), and refresh the hub's extracts if the workbook is published, so a
+    signed-in rep reads the statement as prepared (`write_payouts` is the same, returning the payout files
+    and refusing extracts left stale)."""
+    from salesplan_widgets.workbook.payouts import write_payment_files
+
+    prepared = compute_payments(workbook, period)
+    files = write_payment_files(workbook, prepared.payments, prepared.statements)
+    row = record_prepared(workbook, prepared, by)
+    return LedgerStep(row, files, *refresh_extracts(workbook))
 
 
 def approve_and_publish(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> LedgerStep:

@@ -273,16 +273,17 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 
 def write_payouts(workbook: Workbook | str | Path, period: str, by: str | None = None) -> list[Path]:
     """Prepare the period's payouts: statements with prior-period adjustments as CSV and Excel under
-    reports/<period>/payouts/, each rep's statement documents, and a `prepared` entry in the ledger's
-    journal that finance approves. Returns the CSV and Excel paths."""
-    from salesplan_widgets.workbook.ledger import compute_payments, record_prepared
+    reports/<period>/payouts/, each rep's statement documents, a `prepared` entry in the ledger's journal
+    that finance approves, and the hub's extracts refreshed when the workbook is published: the same step
+    as `salesplan payouts` (`prepare_and_publish`). The preparation stays recorded even if the extracts
+    could not be refreshed; that is then an error asking for `salesplan publish`. Returns the CSV and
+    Excel paths."""
+    from salesplan_widgets.workbook.ledger import prepare_and_publish
     from salesplan_widgets.workbook.workbook import open_workbook
 
     wb = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
-    prepared = compute_payments(wb, period)
-    paths = write_payment_files(wb, prepared.payments, prepared.statements)
-    record_prepared(wb, prepared, by)
-    return paths[:2]  # each rep's documents are at report.statement_documents.statement_path
+    step = prepare_and_publish(wb, period, by).check_extracts()
+    return step.files[:2]  # each rep's documents are at report.statement_documents.statement_path
 
 
 def write_payment_files(
