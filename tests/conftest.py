@@ -75,6 +75,8 @@ def worker_group(item: pytest.Item) -> str:
 
     - `hub`: every module that uses `hub_accounts` (the machine's OS accounts, group and ACLs; JupyterHub):
       two at once would undo each other's set-up;
+    - `screenshots`: the modules that draw the guide's screenshots into one scratch folder, and
+      test_jupyterlab.py, which checks there that every screenshot the guides embed was drawn: in file order;
     - `templates`: the template notebooks under nbval, which all open `workbooks/demo` in place and write
       its `.cache`;
     - otherwise the test's file: a module's fixtures (a served workbook, a browser, a papermill run) are set
@@ -83,6 +85,9 @@ def worker_group(item: pytest.Item) -> str:
     uses = getattr(getattr(item, "module", None), "hub_accounts", None)
     if getattr(uses, "__module__", None) == "hub_accounts":  # tests/hub_accounts.py's, imported by the module
         return "hub"
+    draws = getattr(getattr(item, "module", None), "screenshots_dir", None)
+    if getattr(draws, "__module__", None) == "salesplan_widgets.testing":
+        return "screenshots"
     path = item.nodeid.split("::")[0]
     if path.startswith("templates/") and path.endswith(".ipynb"):
         return "templates"

@@ -3,7 +3,8 @@
 The hub's tests change the machine (OS accounts, the `salesplan-hub` group, ACLs above this Python), so they
 share one worker, and `hub_accounts` lets one process in at a time besides; the template notebooks all write
 `workbooks/demo/.cache`, so they share one worker; a notebook's cells share their kernel, so they stay
-together; everything else is grouped by file, so a module's fixtures are set up once.
+together; the modules that draw the guide's screenshots and the one that checks them for all share one
+worker, in file order; everything else is grouped by file, so a module's fixtures are set up once.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def hub_modules() -> list[str]:
     )
 
 
+SCREENSHOTS = (
+    "tests/test_browser_capabilities.py",
+    "tests/test_browser_dashboard.py",
+    "tests/test_jupyterlab.py",
+)
 OTHERS = (
     "tests/test_access.py",
     "tests/test_rounding.py",
@@ -72,7 +78,7 @@ OTHERS = (
 @pytest.fixture(scope="module")
 def groups(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """The groups of the hub's modules and of a few others, from one collection."""
-    return collected_groups(tmp_path_factory.mktemp("groups"), *hub_modules(), *OTHERS)
+    return collected_groups(tmp_path_factory.mktemp("groups"), *hub_modules(), *OTHERS, *SCREENSHOTS)
 
 
 def test_every_module_that_sets_up_hub_accounts_runs_on_the_hub_worker(groups: dict[str, list[str]]) -> None:
@@ -89,13 +95,15 @@ def test_other_tests_are_grouped_by_file_and_template_notebooks_together(
     by_file: dict[str, set[str]] = {}
     for nodeid, marks in groups.items():
         assert len(marks) == 1, nodeid  # xdist would join two groups' names into a third group
-        if nodeid.split("::")[0] in OTHERS:
+        if nodeid.split("::")[0] in (*OTHERS, *SCREENSHOTS):
             by_file.setdefault(nodeid.split("::")[0], set()).update(marks)
     assert by_file == {
         "tests/test_access.py": {"tests/test_access.py"},
         "tests/test_rounding.py": {"tests/test_rounding.py"},
         "templates/start.ipynb": {"templates"},
         "templates/tracking.ipynb": {"templates"},
+        # test_jupyterlab.py checks that the other two drew every screenshot the guides embed
+        **dict.fromkeys(SCREENSHOTS, {"screenshots"}),
     }
     assert (
         sum(nodeid.startswith("templates/tracking.ipynb::") for nodeid in groups) > 1
