@@ -57,8 +57,11 @@ lint:
 	ruff check .
 	ruff format --check salesplan_widgets tests benchmarks
 
+# The suite on TEST_WORKERS pytest-xdist workers: tests/conftest.py keeps together what must not run at once
+# (the hub's tests, the template notebooks, each module's tests). `make test TEST_WORKERS=0`: in one process.
+TEST_WORKERS ?= 2
 test: test-deps lint
-	$(PYTHON) -m pytest --nbval-lax tests templates
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup --nbval-lax tests templates
 
 # Redraw the guide's screenshots (an ordinary test run writes them to a scratch folder, never into docs/).
 screenshots: test-deps

@@ -1,4 +1,5 @@
-"""Shared test set-up: each test starts in English, whatever locale an earlier test's workbook set."""
+"""Shared test set-up: each test starts in English, whatever locale an earlier test's workbook set; and
+which tests share a pytest-xdist worker (`make test` runs the suite on two, `--dist loadgroup`)."""
 
 from __future__ import annotations
 
@@ -48,15 +49,53 @@ def _tracked_changes() -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
 def pytest_sessionstart(session):
-    session.config._tracked_before = _tracked_changes()
+    if not _is_xdist_worker(session.config):  # the controller checks the whole run, before and after
+        session.config._tracked_before = _tracked_changes()
 
 
 def pytest_sessionfinish(session, exitstatus):
     """A test run leaves tracked files as it found them: the suite fails if it rewrote any."""
+    if _is_xdist_worker(session.config):
+        return
     before = getattr(session.config, "_tracked_before", None)
     after = _tracked_changes()
     if before is not None and after is not None and after != before:
         changed = sorted(set(after.splitlines()) - set(before.splitlines()))
         print(f"\nThe test run changed tracked files: {changed}")
         session.exitstatus = 1
+
+
+def worker_group(item: pytest.Item) -> str:
+    """The xdist group of a test: the tests of one group run one after another on one worker.
+
+    - `hub`: every module that uses `hub_accounts` (the machine's OS accounts, group and ACLs; JupyterHub):
+      two at once would undo each other's set-up;
+    - `screenshots`: the modules that draw the guide's screenshots into one scratch folder, and
+      test_jupyterlab.py, which checks there that every screenshot the guides embed was drawn: in file order;
+    - `templates`: the template notebooks under nbval, which all open `workbooks/demo` in place and write
+      its `.cache`;
+    - otherwise the test's file: a module's fixtures (a served workbook, a browser, a papermill run) are set
+      up once, and a notebook's cells share their kernel.
+    """
+    uses = getattr(getattr(item, "module", None), "hub_accounts", None)
+    if getattr(uses, "__module__", None) == "hub_accounts":  # tests/hub_accounts.py's, imported by the module
+        return "hub"
+    draws = getattr(getattr(item, "module", None), "screenshots_dir", None)
+    if getattr(draws, "__module__", None) == "salesplan_widgets.testing":
+        return "screenshots"
+    path = item.nodeid.split("::")[0]
+    if path.startswith("templates/") and path.endswith(".ipynb"):
+        return "templates"
+    return path
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(worker_group(item)))
