@@ -77,9 +77,10 @@ def sales_window(cube: pd.DataFrame, period: pd.Period, calendar: FiscalCalendar
 
 def sales_standing(cube: pd.DataFrame, window: SalesWindow, by: Sequence[str] = ("rep",)) -> pd.DataFrame:
     """Per group (or one total row when `by` is empty): sales in the period, the period before and the same
-    period last year; year to date and the same span last year; the year end at the run rate
-    (year to date ÷ periods elapsed since the year or the history began × periods in the year). Changes: change_previous = sales − previous,
-    change_last_year = sales − last_year, growth_ytd = ytd ÷ ytd_last_year − 1 (NaN without history)."""
+    period last year; year to date and the same span last year; the year end at the run rate (year to date
+    ÷ periods elapsed since the year or the history began × periods in the year). Changes: change_previous
+    = sales − previous, change_last_year = sales − last_year, growth_ytd = ytd ÷ ytd_last_year − 1 (NaN
+    without history)."""
     by = list(by)
     period = cube["period"]
     amount = cube["actual"].to_numpy(dtype=float)

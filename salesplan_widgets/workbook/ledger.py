@@ -458,10 +458,9 @@ def closing_summary(row: pd.Series) -> str:
 @dataclass(frozen=True)
 class LedgerStep:
     """What one preparation, approval or closing did, however it was asked for (CLI or notebook): the
-    journal `row`, the
-    period's statement `files` (each rewritten or already saying this), the hub users whose extracts were
-    refreshed (`extracts`, {} when the workbook is not published), and why they were not (`stale_extracts`,
-    None when they were)."""
+    journal `row`, the period's statement `files` (each rewritten or already saying this), the hub users
+    whose extracts were refreshed (`extracts`, {} when the workbook is not published), and why they were
+    not (`stale_extracts`, None when they were)."""
 
     row: pd.Series
     files: list[Path]
