@@ -42,6 +42,10 @@ if TYPE_CHECKING:  # imported where used: nbformat takes seconds to import, a ba
     from salesplan_widgets.workbook.runlog import RunChoice
 
 KERNEL_START_TIMEOUT = 180  # seconds; a scheduler often shares a busy machine
+KERNEL_START_TRIES = (
+    3  # a kernel that died before answering, as when another took its port (`_starting_again`)
+)
+KERNEL_NEVER_STARTED = "Kernel died before replying to kernel_info"  # jupyter_client's words for it
 INJECTED_TAG = "injected-parameters"
 ERROR_BANNER_TAG = "papermill-error-cell-tag"
 FAILED_SUFFIX = ".failed"
@@ -211,7 +215,8 @@ def _run_template(
     from papermill.exceptions import PapermillExecutionError
 
     executed = staging / f"{name}.ipynb"
-    try:
+
+    def execute() -> None:
         papermill.execute_notebook(
             str(template),
             str(executed),
@@ -223,6 +228,9 @@ def _run_template(
             log_output=False,
             config=_kernel_config(),
         )
+
+    try:
+        _starting_again(execute)
     except PapermillExecutionError as exc:
         kept = _keep_failed(executed, failed_dir, name)
         cell, source = _failing_cell(kept)
@@ -246,6 +254,19 @@ def _run_template(
         message = _("could not render the page: {error}").format(error=exc)
         raise RunError(name, message, notebook=str(kept) if kept else None) from exc
     return PageResult(template=name, title=title, metrics=metrics)
+
+
+def _starting_again(execute: Callable[[], None], tries: int = KERNEL_START_TRIES) -> None:
+    """`execute()`, again when its kernel died before it answered (`KERNEL_NEVER_STARTED`): jupyter_client
+    picks a kernel's ports by binding and releasing them, so a kernel started at the same moment by another
+    process (a scheduler running two workbooks, two languages side by side) can take one first and this
+    kernel dies with "Address already in use". No cell has run then; a failure in a cell is never retried."""
+    for attempt in range(1, tries + 1):
+        try:
+            return execute()
+        except RuntimeError as exc:
+            if attempt == tries or KERNEL_NEVER_STARTED not in str(exc):
+                raise
 
 
 def _kernel_config():

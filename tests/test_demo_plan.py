@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from salesplan_widgets import open_workbook
-from salesplan_widgets.demo import create_demo
+from salesplan_widgets.demo import GOAL_UNIT, create_demo
 from salesplan_widgets.model.allocation import split_goal
 from salesplan_widgets.model.forecast import baseline_forecast
 from salesplan_widgets.model.goal import stretch_target
@@ -75,7 +75,8 @@ def test_goal_is_fiscal_2026_net_sales_forecast_plus_stretch_and_smart_or_overri
     history = cube[cube["period"] < FIRST]  # the plan is set from the sales before the year
     forecast = baseline_forecast(history, FIRST, FIRST + 11, last_actual=FIRST - 1, level=goal.interval_level)
     proposal = stretch_target(forecast, goal.stretch)
-    assert goal.target == pytest.approx(proposal.total, abs=50)  # rounded to the split's 100 CNY
+    assert goal.target == pytest.approx(proposal.total, abs=GOAL_UNIT / 2)  # in whole millions
+    assert goal.target % GOAL_UNIT == 0
     assert goal.baseline == pytest.approx(forecast.total, abs=0.01)
     check = smart_check(goal, history, probability=proposal.probability, stretch=proposal.stretch)
     assert check.can_save(goal.override_reason)
