@@ -57,9 +57,9 @@ lint:
 	ruff check .
 	ruff format --check salesplan_widgets tests benchmarks
 
-# The suite in one process (TEST_WORKERS=0), or on TEST_WORKERS pytest-xdist workers: tests/conftest.py keeps
-# together what must not run at once (the hub's tests, the template notebooks, each module's tests).
-TEST_WORKERS ?= 0
+# The suite on TEST_WORKERS pytest-xdist workers (0: in one process): tests/conftest.py keeps together what
+# must not run at once (the hub's tests, the template notebooks, each module's tests).
+TEST_WORKERS ?= 2
 test: test-deps lint
 	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup --nbval-lax tests templates
 
