@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -130,7 +131,23 @@ def fmt_compact_ticks(values: Sequence[float], locale: str | None = None) -> lis
         labels = [fmt_compact(v, locale, digits) for v in values]
         if len(set(labels)) == len(labels):
             break
-    return labels
+    return _same_fraction_digits(labels, locale)
+
+
+def _same_fraction_digits(labels: list[str], locale: str | None) -> list[str]:
+    """Labels padded with zeros to the most fraction digits any of them shows (Babel's compact form drops
+    trailing zeros: 2.28亿, 2.29亿, 2.3亿 reads 2.30亿 beside its neighbours, as on a printed axis). Zero
+    stays 0, the axis's floor."""
+    point = babel_numbers.get_decimal_symbol(_babel_locale(locale))
+    numbers = [re.search(rf"\d+(?:{re.escape(point)}(\d+))?", label) for label in labels]
+    width = max((len(m.group(1) or "") for m in numbers if m), default=0)
+    padded = []
+    for label, m in zip(labels, numbers, strict=True):
+        if m and m.group(0).strip("0" + point) and len(m.group(1) or "") < width:
+            zeros = "0" * (width - len(m.group(1) or ""))
+            label = label[: m.end()] + ("" if m.group(1) else point) + zeros + label[m.end() :]
+        padded.append(label)
+    return padded
 
 
 def fmt_percent(value: float, locale: str | None = None, decimals: int = 0) -> str:

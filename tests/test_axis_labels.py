@@ -23,8 +23,19 @@ def test_a_narrow_dashboard_axis_labels_each_tick_apart(locale, low, top) -> Non
 
 def test_wide_axes_keep_their_short_labels() -> None:
     assert fmt_compact_ticks([0.0, 2e6, 4e6], "zh_CN") == ["0", "200万", "400万"]
-    assert fmt_compact_ticks([0.0, 2.5e6, 5e6], "en") == ["0", "2.5M", "5M"]
-    assert fmt_compact_ticks([2.28e8, 2.29e8, 2.3e8], "zh_CN") == ["2.28亿", "2.29亿", "2.3亿"]
+    assert fmt_compact_ticks([0.0, 2.5e6, 5e6], "en") == ["0", "2.5M", "5.0M"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "ticks", "labels"),
+    [
+        ("zh_CN", [2.28e8, 2.29e8, 2.3e8, 2.31e8], ["2.28亿", "2.29亿", "2.30亿", "2.31亿"]),
+        ("en", [1.2e6, 1.25e6, 1.3e6], ["1.20M", "1.25M", "1.30M"]),
+    ],
+)
+def test_ticks_show_the_same_fraction_digits(locale, ticks, labels) -> None:
+    """Babel's compact form drops trailing zeros (2.3亿 between 2.29亿 and 2.31亿); an axis reads evenly."""
+    assert fmt_compact_ticks(ticks, locale) == labels
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
