@@ -150,6 +150,18 @@ def _same_fraction_digits(labels: list[str], locale: str | None) -> list[str]:
     return padded
 
 
+def currency_marks(currency: str) -> tuple[str, ...]:
+    """How sales files write `currency` beside a figure: its ISO code and its symbols in English and Chinese
+    (Babel: CN¥ and ¥, US$ and $), the full-width ￥ a Chinese export uses, and 元 and RMB for the yuan.
+    Longest first, so that CN¥ is read before ¥."""
+    marks = {currency, *(babel_numbers.get_currency_symbol(currency, locale=loc) for loc in LOCALES)}
+    if "¥" in marks:
+        marks.add("￥")
+    if currency == "CNY":
+        marks |= {"元", "RMB"}
+    return tuple(sorted(marks, key=lambda mark: (-len(mark), mark)))
+
+
 def fmt_percent(value: float, locale: str | None = None, decimals: int = 0) -> str:
     fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
     return babel_numbers.format_percent(

@@ -127,6 +127,14 @@ class Source(PlanModel):
         "maps discount_amount instead, which is subtracted from the amount (or quantity × unit_price)."
     )
 
+    _currency: str | None = PrivateAttr(None)
+
+    @property
+    def currency(self) -> str | None:
+        """The currency its amounts are in: the plan's (set when the plan is read), so that a cell may write
+        the plan's currency mark beside a figure (￥1,234.50). None for a source read outside a plan."""
+        return self._currency
+
     @field_validator("path")
     @classmethod
     def _inside_workbook(cls, value: str) -> str:
@@ -246,6 +254,15 @@ class Plan(PlanModel):
             country = currency_country(self.currency)
             self.calendar.country = country or LANGUAGE_COUNTRY[self.locale]
             self.calendar._country_from = "currency" if country else "language"
+        return self
+
+    @model_validator(mode="after")
+    def _sources_currency(self) -> Plan:
+        """Every source's amounts are in the plan's currency (`Source.currency`)."""
+        for name in type(self.sources).model_fields:
+            source = getattr(self.sources, name)
+            if source is not None:
+                source._currency = self.currency
         return self
 
     @model_validator(mode="after")

@@ -37,7 +37,7 @@ from typing import TypeVar
 import duckdb
 
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _
+from salesplan_widgets.i18n import _, currency_marks, fmt_money
 from salesplan_widgets.schema import Calendar, Source, priced_amount, required_sales_columns
 from salesplan_widgets.workbook.atomic import atomic_path
 
@@ -49,6 +49,7 @@ UNKNOWN = "unknown"  # a mapped dimension left blank in a row
 ALL = "all"  # a dimension the plan does not map
 # "potential" (an account's estimated yearly value) is checked once the plan schema lets it be mapped
 NUMERIC_COLUMNS = ("amount", "quantity", "potential", "cost", "unit_price", "discount", "discount_amount")
+MONEY_COLUMNS = ("amount", "potential", "cost", "unit_price", "discount_amount")  # in the plan's currency
 REQUIRED = {
     "accounts": ("account",),
     "receipts": ("date", "amount", "invoice"),
@@ -554,16 +555,48 @@ def date_sql(column: str, sql_type: str) -> str:
     )
 
 
-def number_sql(column: str, sql_type: str) -> str:
-    """The cell as a DOUBLE, NULL when not a plain number; '1,234.50' (thousands separators) is accepted."""
+def number_sql(column: str, sql_type: str, marks: Sequence[str] = ()) -> str:
+    """The cell as a DOUBLE, NULL when it is not a number. Text is read as accounting exports write figures:
+    with thousands separators (1,234.50), a negative in parentheses ((1,234.50)) or with a trailing minus
+    (SAP's 1,234.50-), and with one of `marks` (the plan's currency, `i18n.currency_marks`: ￥1,234.50,
+    1,234.50元, CNY 80) before or after it. Another currency's mark is not a number here: nothing converts.
+    Each form is tried only on the cells the simpler ones did not read, so plain figures cost what they did."""
     if _is_number(sql_type):
         return f"CAST({column} AS DOUBLE)"
     if not _is_text(sql_type):
         return "CAST(NULL AS DOUBLE)"
-    text = f"TRIM({column})"
+    return _figure_value_sql(f"TRIM({column})", _figure_sql(f"TRIM({column})", marks))
+
+
+def column_number_sql(scan: Scan, source: Source, name: str) -> str:
+    """`number_sql` of the source's canonical column `name`; a money column may carry the plan currency's marks."""
+    marks = currency_marks(source.currency) if name in MONEY_COLUMNS and source.currency else ()
+    return number_sql(*scan.sql_column(source.columns[name]), marks)
+
+
+def _figure_value_sql(text: str, figure: str | None = None) -> str:
+    """SQL: `text` as a DOUBLE: a plain or thousands-separated figure (-1,234.50), else, with `figure` (its
+    accounting form made plain, `_figure_sql`), that read the same way; NULL when neither is a number. A CASE
+    and not a COALESCE: DuckDB evaluates a CASE branch only on the rows that reach it."""
+    grouped = "[+-]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?"
+    plain = f"TRY_CAST({text} AS DOUBLE)"
     return (
-        f"(CASE WHEN regexp_full_match({text}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+(\\.[0-9]*)?') "
-        f"THEN TRY_CAST(replace({text}, ',', '') AS DOUBLE) ELSE TRY_CAST({text} AS DOUBLE) END)"
+        f"(CASE WHEN regexp_full_match({text}, '{grouped}') THEN TRY_CAST(replace({text}, ',', '') AS DOUBLE) "
+        + (f"WHEN {plain} IS NULL THEN {_figure_value_sql(figure)} " if figure else "")
+        + f"ELSE {plain} END)"
+    )
+
+
+def _figure_sql(text: str, marks: Sequence[str]) -> str:
+    """SQL: the figure in `text` with its currency marks and spaces dropped and its sign in front: (1,234.50),
+    1,234.50- and -￥1,234.50 all read -1,234.50 (see `number_sql`); other text as it is."""
+    mark = f"(?:{'|'.join(re.escape(m) for m in marks)})?\\s*" if marks else ""
+    figure = "([0-9][0-9.,]*)\\s*"
+    negative = literal(f"^{mark}(?:\\(\\s*{mark}{figure}{mark}\\)|{figure}-)\\s*{mark}$")
+    signed = literal(f"^([+-]?)\\s*{mark}([+-]?)\\s*{figure}{mark}$")
+    return (
+        f"(CASE WHEN regexp_full_match({text}, {negative}) THEN regexp_replace({text}, {negative}, '-\\1\\2') "
+        f"ELSE regexp_replace({text}, {signed}, '\\1\\2\\3') END)"
     )
 
 
@@ -575,10 +608,10 @@ def required_columns(source: Source, kind: str) -> tuple[str, ...]:
 
 def priced_amount_sql(scan: Scan, source: Source) -> str:
     """A line's amount from its quantity, unit price and discount (a fraction; a blank one is none)."""
-    quantity, price = (number_sql(*scan.sql_column(source.columns[c])) for c in ("quantity", "unit_price"))
+    quantity, price = (column_number_sql(scan, source, c) for c in ("quantity", "unit_price"))
     if "discount" not in source.columns:
         return f"({quantity} * {price})"
-    discount = number_sql(*scan.sql_column(source.columns["discount"]))
+    discount = column_number_sql(scan, source, "discount")
     return f"({quantity} * {price} * (1 - COALESCE({discount}, 0)))"
 
 
@@ -588,10 +621,10 @@ def amount_sql(scan: Scan, source: Source) -> str:
     if priced_amount(source.columns):
         amount = priced_amount_sql(scan, source)
     else:
-        amount = number_sql(*scan.sql_column(source.columns["amount"]))
+        amount = column_number_sql(scan, source, "amount")
     if "discount_amount" not in source.columns:
         return amount
-    taken_off = number_sql(*scan.sql_column(source.columns["discount_amount"]))
+    taken_off = column_number_sql(scan, source, "discount_amount")
     return f"({amount} - COALESCE({taken_off}, 0))"
 
 
@@ -626,7 +659,7 @@ def normalised_sql(
             if name == "date":
                 expr = date_sql(col, sql_type)
             elif name in NUMERIC_COLUMNS:
-                expr = number_sql(col, sql_type)
+                expr = column_number_sql(scan, source, name)
             elif clean_dimensions:
                 expr = f"COALESCE({raw_text_sql(col, sql_type)}, {literal(UNKNOWN)})"
             else:
@@ -698,15 +731,14 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 if name == "amount"
                 else _("a number such as 12 or 1.5")
             )
-            checks.append(
-                Check(
-                    name,
-                    bad,
-                    example,
-                    _("write a plain number, without currency symbols or units"),
-                    empty_fix=_empty_fix(name),
-                )
+            fix = (
+                _(
+                    "write a number in {currency}, such as 1234.50 or {example}; convert other currencies first"
+                ).format(currency=source.currency, example=fmt_money(1234.5, source.currency))
+                if name in MONEY_COLUMNS and source.currency
+                else _("write a plain number, without currency symbols or units")
             )
+            checks.append(Check(name, bad, example, fix, empty_fix=_empty_fix(name)))
     if "discount" in mapped:
         checks.append(
             Check(
@@ -777,7 +809,7 @@ def check_columns_sql(scan: Scan, source: Source, checks: Sequence[Check]) -> li
         if name == "date":
             parts.append(f"{date_sql(col, sql_type)} AS val_date")
         elif name in NUMERIC_COLUMNS:
-            parts.append(f"{number_sql(col, sql_type)} AS val_{name}")
+            parts.append(f"{column_number_sql(scan, source, name)} AS val_{name}")
         if name == "date" or name in NUMERIC_COLUMNS:
             parts.append(f"{_filled_sql(col, sql_type)} AS has_{name}")
     return parts
