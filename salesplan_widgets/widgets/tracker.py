@@ -52,6 +52,7 @@ from salesplan_widgets.widgets.charts import (
     page_heading,
     set_value_ticks,
     static_sections,
+    thin_period_ticks,
 )
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.widgets.query import ViewerAccess
@@ -562,6 +563,7 @@ class Tracker(Dashboard, widgets.VBox):
                     np.where(bars.direction == "down", bars.height, 0.0),
                 ]
             )
+        thin_period_ticks(self.pace_chart.axes[0], labels)  # a year of weeks: names that do not collide
         set_value_ticks(self.waterfall_chart.axes[1], bars.low + bars.height, self.locale, low=bars.floor)
         set_value_ticks(
             self.pace_chart.axes[1],
