@@ -55,12 +55,9 @@ from salesplan_widgets.widgets.charts import (
     thin_period_ticks,
 )
 from salesplan_widgets.widgets.dashboard import Dashboard
-from salesplan_widgets.widgets.query import ViewerAccess
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
-from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.versions import (
-    NoTargetsError,
     save_version,
     targets_for_tracking,
     targets_version,
@@ -92,21 +89,19 @@ class Tracker(Dashboard, widgets.VBox):
 
     address = ("period", "team", "rep")  # what the page address may select (widgets/dashboard.py)
 
-    @classmethod
-    def from_query(
-        cls,
-        workbook: Workbook | str | Path,
-        query_string: str | None = None,
-        scope: ViewerAccess | None = None,
-        **options,
-    ) -> widgets.Widget:
-        """The served tracker for the address's selection; without targets, the sales-only view."""
-        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
-        try:
-            return super().from_query(workbook, query_string, scope, **options)
-        except NoTargetsError:
-            selection, notices = cls.address_selection(workbook, query_string, scope)
-            return sales_tracker_view(workbook, notices, **selection)
+    has_targets = True  # a SalesTracker (widgets/sales_tracker.py) says False
+
+    def __new__(cls, workbook: Workbook | str | Path | None = None, *args, **kwargs):
+        """`Tracker(workbook)` of a workbook without targets (nor a year of history to derive one) is the
+        sales-only `SalesTracker`, in JupyterLab as on a served page: it cannot show attainment, and says
+        how to set a target."""
+        from salesplan_widgets.widgets.sales_tracker import SalesTracker, tracks_without_targets
+
+        if cls is Tracker and workbook is not None:
+            opened = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+            if tracks_without_targets(opened):
+                return SalesTracker(opened, *args, **kwargs)
+        return super().__new__(cls, workbook, *args, **kwargs)
 
     team = Unicode("", help="Team shown; empty means all.")
     rep = Unicode("", help="Rep shown; empty means all.")
@@ -825,38 +820,3 @@ class Tracker(Dashboard, widgets.VBox):
             kind="ok",
         )
         self.refresh()
-
-
-def sales_tracker_view(
-    workbook: Workbook,
-    notices: tuple[str, ...] = (),
-    period: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> widgets.Widget:
-    """The served tracker of a workbook without targets (a flat-commission plan, no goal set yet): the
-    tracking pack's sales-only parts for the selection, saying that attainment needs a target. Static
-    HTML, no controls: nothing on the page can write."""
-    from salesplan_widgets.report.sales_tracking import SalesTrackingReport
-
-    set_locale(workbook.locale)
-    last = workbook.cube()["period"].max()  # the Tracker refused an empty cube before its targets
-    report = SalesTrackingReport.open(workbook, period or last, team=team, rep=rep)
-    sample = sample_data_notice(workbook)  # the report's title says it already
-    shown = [n for n in notices if n and n != sample]
-    parts = [
-        report.title(),
-        report.headline(),
-        report.pace_chart(),
-        report.champions(),
-        report.at_risk(),
-        report.drivers(),
-        report.feedback(),
-    ]
-    view = widgets.VBox(
-        [widgets.HTML(message_box(shown))] * bool(shown) + [widgets.HTML(static_sections(*parts))],
-        layout=widgets.Layout(max_width="1200px"),
-    )
-    view.add_class("salesplan-tracker")
-    view.add_class("salesplan-tracker-sales")
-    return view
