@@ -97,11 +97,14 @@ class Tracker(Dashboard, widgets.VBox):
         how to set a target."""
         from salesplan_widgets.widgets.sales_tracker import SalesTracker, tracks_without_targets
 
+        opened = None
         if cls is Tracker and workbook is not None:
             opened = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
             if tracks_without_targets(opened):
                 return SalesTracker(opened, *args, **kwargs)
-        return super().__new__(cls, workbook, *args, **kwargs)
+        tracker = super().__new__(cls, workbook, *args, **kwargs)
+        tracker._opened = opened  # __init__ gets the path again: the workbook is opened once
+        return tracker
 
     team = Unicode("", help="Team shown; empty means all.")
     rep = Unicode("", help="Rep shown; empty means all.")
@@ -133,7 +136,8 @@ class Tracker(Dashboard, widgets.VBox):
         editable: bool = True,
         **selection: str,
     ):
-        self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        opened = getattr(self, "_opened", None)
+        self.workbook = workbook if isinstance(workbook, Workbook) else opened or open_workbook(workbook)
         # a read-only workbook (a served dashboard) gets no writing controls at all: none are even created,
         # so no message from the page can reach a write
         self.editable = editable and not self.workbook.read_only
