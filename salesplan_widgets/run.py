@@ -419,15 +419,15 @@ def _keep_other_pages(
 
 
 def _write_summary(staging: Path, workbook, period: str, pages: list[PageResult], month) -> None:
-    from salesplan_widgets.report.index import PageLink, index_page, payouts_block
-    from salesplan_widgets.report.payout_links import payout_links
+    from salesplan_widgets.report.index import PageLink, index_page
+    from salesplan_widgets.report.payout_links import payouts_html
 
     metrics = {page.template: page.metrics for page in pages}
     (staging / "metrics.json").write_text(
         json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     links = [PageLink(f"{p.template}.html", p.title, f"{p.template}.ipynb") for p in pages]
-    payouts = payouts_block(*payout_links(workbook, month))  # the month's, prepared by `salesplan payouts`
+    payouts = payouts_html(workbook, month)  # the months', prepared by `salesplan payouts`
     html = index_page(
         workbook.plan.name, period, links, workbook.data_fingerprint(), workbook.version, payouts
     )

@@ -10,6 +10,7 @@ labels readable and the page small. No business arithmetic here: callers pass th
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from functools import cache
 
@@ -27,6 +28,8 @@ LAST_YEAR_COLOUR = "#e08a2c"
 MIX_COLOUR = "#4c9a6a"
 GRID_COLOUR = "#dddddd"
 SIZE = (7.5, 3.2)  # inches; the SVG scales to the page width
+# the most period names a time axis carries: 24 months fit side by side; a year of weeks (52 or 53) does not
+MOST_PERIOD_LABELS = 24
 _CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei")
 
 
@@ -95,17 +98,30 @@ def money_axis(ax, locale: str | None = None) -> None:
     ax.yaxis.set_major_formatter(CompactTicks(locale or get_locale()))
 
 
+def labelled_positions(count: int, most: int = MOST_PERIOD_LABELS) -> list[int]:
+    """The positions of a period axis that carry a name: all of them when `count` fits in `most`, else
+    every k-th counted back from the last (the period reported is always named), with k the smallest step
+    that leaves at most `most` names, so a year of weeks reads W03, W06 … instead of a smudge."""
+    if count <= 0:
+        return []
+    step = math.ceil(count / max(1, most))
+    return list(range(count - 1, -1, -step))[::-1]
+
+
 def trend_chart(
     trend: pd.DataFrame, title: str, actual_label: str, last_year_label: str, locale: str | None = None
 ) -> str:
-    """Monthly actual against the same month a year earlier (columns period, actual, actual_last_year)."""
+    """Actual by period against the same period a year earlier (columns period, actual, actual_last_year);
+    a long run of weeks names only some of them (`labelled_positions`), so the names never collide."""
     fig = new_figure()
     ax = fig.axes[0]
     x = range(len(trend))
+    names = period_labels(list(trend["period"]), locale)
+    shown = labelled_positions(len(names))
     with rc_context(_style()):
         ax.plot(x, trend["actual"], color=ACTUAL_COLOUR, marker="o", markersize=3, label=actual_label)
         ax.plot(x, trend["actual_last_year"], color=LAST_YEAR_COLOUR, linestyle="--", label=last_year_label)
-        ax.set_xticks(list(x), period_labels(list(trend["period"]), locale), rotation=45, ha="right")
+        ax.set_xticks(shown, [names[i] for i in shown], rotation=45, ha="right")
         ax.set_ylim(bottom=min(0.0, float(trend["actual"].min())))
         money_axis(ax, locale)
         ax.grid(axis="y", color=GRID_COLOUR)

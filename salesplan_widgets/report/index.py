@@ -2,11 +2,13 @@
 
 Plain, self-contained HTML (inline CSS, no scripts), in the plan's language. No timestamp: the same
 period run twice must give the same bytes, so the page names the data fingerprint and plan version
-instead of a time. This module only renders text; the run writes it.
+instead of a time. This module only renders text; the run writes it, and report/payout_index.py rewrites
+its payouts block (`with_payouts`) when a month's payouts change after the run.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -37,13 +39,50 @@ def payouts_block(month: str, files: Sequence[PayoutLink], statements: Sequence[
     if not files and not statements:
         return ""
     heading = escape(_("Payouts for {month}").format(month=month))
+    return f"<h2>{heading}</h2>\n{_month_items(files, statements)}"
+
+
+def _month_items(files: Sequence[PayoutLink], statements: Sequence[PayoutLink]) -> str:
     items = "\n".join(f'<li><a href="{escape(f.href)}">{escape(f.name)}</a></li>' for f in files)
     folded = ""
     if statements:
         reps = "\n".join(f'<li><a href="{escape(s.href)}">{escape(s.name)}</a></li>' for s in statements)
         summary = escape(_("Statements ({n} reps)").format(n=len(statements)))
         folded = f"<li><details><summary>{summary}</summary><ul>\n{reps}\n</ul></details></li>"
-    return f'<h2>{heading}</h2>\n<ul class="salesplan-payouts">\n{items}\n{folded}\n</ul>\n'
+    return f'<ul class="salesplan-payouts">\n{items}\n{folded}\n</ul>\n'
+
+
+def payouts_blocks(
+    months: Sequence[tuple[str, Sequence[PayoutLink], Sequence[PayoutLink]]],
+) -> str:
+    """The payouts of every month a report links, each (month's name, files, statements): one month as
+    `payouts_block`; several (a quarter's) under one heading, each month folded with its files and
+    statements; months with nothing prepared are left out ('' when none has anything)."""
+    prepared = [(name, files, statements) for name, files, statements in months if files or statements]
+    if len(prepared) <= 1:
+        return payouts_block(*prepared[0]) if prepared else ""
+    folds = "\n".join(
+        f'<details class="salesplan-payout-month"><summary>'
+        f"{escape(_('Payouts for {month}').format(month=name))}</summary>\n{_month_items(files, statements)}"
+        "</details>"
+        for name, files, statements in prepared
+    )
+    return f"<h2>{escape(_('Payouts'))}</h2>\n{folds}\n"
+
+
+# the payouts block of a page `index_page` wrote: between the list of pages and the provenance line
+_PAYOUTS_REGION = re.compile(
+    r'(<ul class="salesplan-pages">.*?</ul>\n)(.*?)(<p class="salesplan-subtitle">)', re.S
+)
+
+
+def with_payouts(page: str, payouts: str) -> str | None:
+    """The index page `page` with its payouts block replaced by `payouts` (everything else byte for byte
+    as it was); None when `page` is not one `index_page` wrote."""
+    match = _PAYOUTS_REGION.search(page)
+    if match is None:
+        return None
+    return page[: match.start(2)] + payouts + page[match.end(2) :]
 
 
 def html_lang(locale: str | None = None) -> str:

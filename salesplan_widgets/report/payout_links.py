@@ -1,9 +1,10 @@
-"""The payout files a period's report links: the month's payout exports and each rep's statement.
+"""The payout files a period's report links: each linked month's payout exports and each rep's statement.
 
 `salesplan payouts` writes them into the month's report folder (reports/<month>/payouts and statements).
 The monthly report sits in that folder; a weekly report sits in its week's folder, so the last week that
-counts in a month links across to the month's (model/period_choice.payout_month). Only lists files that
-exist; reads folder listings, writes nothing.
+counts in a month links across to the month's (model/period_choice.payout_month); a quarterly report links
+each month of its quarter (`payout_months`). Only lists files that exist; reads folder listings, writes
+nothing (report/payout_index.py rewrites the index pages when a month's payouts change).
 """
 
 from __future__ import annotations
@@ -16,19 +17,27 @@ import pandas as pd
 from salesplan_widgets.i18n import fmt_month
 from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.period_choice import payout_month
-from salesplan_widgets.report.index import PayoutLink
+from salesplan_widgets.report.index import PayoutLink, payouts_blocks
 from salesplan_widgets.report.statement_documents import STATEMENTS_DIR
 from salesplan_widgets.workbook import Workbook
 from salesplan_widgets.workbook.payouts import PAYOUTS_DIR
 
+MonthLinks = tuple[str, list[PayoutLink], list[PayoutLink]]
 
-def payout_links(workbook: Workbook, period: pd.Period) -> tuple[str, list[PayoutLink], list[PayoutLink]]:
-    """(the month's name, payout files, statements) for the report of `period`, hrefs relative to its folder; empty
-    lists when the month's payouts were not prepared (or `period` is not the month's last week)."""
-    month = payout_month(FiscalCalendar.of(workbook.plan.calendar), period)
-    if month is None:
-        return "", [], []
-    report = workbook.reports_dir(FiscalCalendar.of(workbook.plan.calendar).key(period))
+
+def payout_months(calendar: FiscalCalendar, period: pd.Period) -> list[pd.Period]:
+    """The months whose payouts the report of `period` links: a month itself; a quarter each of its
+    months (closing a quarter, one checks all three); a week its month when it is the month's last week
+    (`payout_month`: only then is the month's pay complete), else none."""
+    if calendar.grain == "quarter":
+        return list(pd.period_range(period.asfreq("M", how="start"), period.asfreq("M", how="end"), freq="M"))
+    month = payout_month(calendar, period)
+    return [] if month is None else [month]
+
+
+def month_links(workbook: Workbook, month: pd.Period, report: Path) -> MonthLinks:
+    """(the month's name, payout files, statements) of `month`, hrefs relative to the `report` folder;
+    empty lists when the month's payouts were not prepared."""
     folder = workbook.reports_dir(str(month))
     files = sorted(p for p in (folder / PAYOUTS_DIR).glob(f"*-{month}.*") if p.is_file())
     statements = []
@@ -39,6 +48,18 @@ def payout_links(workbook: Workbook, period: pd.Period) -> tuple[str, list[Payou
             statements.append(PayoutLink(_relative(report, (mine or pages)[0]), rep.name))
     named = fmt_month(month.year, month.month)
     return named, [PayoutLink(_relative(report, p), p.name) for p in files], statements
+
+
+def payout_links(workbook: Workbook, period: pd.Period) -> list[MonthLinks]:
+    """Each linked month's (name, payout files, statements) for the report of `period`, in month order."""
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    report = workbook.reports_dir(calendar.key(period))
+    return [month_links(workbook, month, report) for month in payout_months(calendar, period)]
+
+
+def payouts_html(workbook: Workbook, period: pd.Period) -> str:
+    """The index's payouts block for the report of `period` ('' when no linked month was prepared)."""
+    return payouts_blocks(payout_links(workbook, period))
 
 
 def _relative(report: Path, target: Path) -> str:

@@ -85,8 +85,17 @@ class SalesTrackingReport:
         cube = cube[cube["period"] <= month]
         return cls(workbook=wb, period=month, cube=cube, window=sales_window(cube, month, calendar))
 
-    def _standing(self, by: tuple[str, ...] = ("rep",)) -> pd.DataFrame:
+    def standing(self, by: tuple[str, ...] = ("rep",)) -> pd.DataFrame:
+        """The standing per `by` (one total row when empty): model.sales_tracking.sales_standing."""
         return sales_standing(self.cube, self.window, by)
+
+    def ranking(self) -> pd.DataFrame:
+        """Reps ranked by sales year to date, then the period's sales."""
+        return self.standing().sort_values(["ytd", "sales"], ascending=False, kind="stable")
+
+    def movers(self) -> pd.DataFrame:
+        """The period's biggest movers (model.sales_tracking.biggest_movers)."""
+        return biggest_movers(self.standing(), MOVERS)
 
     def _money(self, amount: float) -> str:
         return "–" if pd.isna(amount) else fmt_money(float(amount), self.workbook.currency, digits=False)
@@ -113,8 +122,8 @@ class SalesTrackingReport:
         )
 
     def headline(self) -> blocks.Html:
-        total = self._standing(()).iloc[0]
-        reps = self._standing()
+        total = self.standing(()).iloc[0]
+        reps = self.standing()
         w = self.window
         last_year = (
             _("same period last year: {amount}").format(amount=self._money(total["last_year"]))
@@ -174,7 +183,7 @@ class SalesTrackingReport:
 
     def champions(self) -> blocks.Html:
         """Reps ranked by sales year to date."""
-        reps = self._standing().sort_values(["ytd", "sales"], ascending=False, kind="stable")
+        reps = self.ranking()
         rows = [
             (
                 str(i + 1),
@@ -204,7 +213,7 @@ class SalesTrackingReport:
 
     def at_risk(self) -> blocks.Html:
         """The period's biggest movers, up and down."""
-        movers = biggest_movers(self._standing(), MOVERS)
+        movers = self.movers()
         against_last_year = len(movers) and movers["against"].iloc[0] == "last_year"
         heading = (
             _("Biggest movers: against the same period last year")
@@ -261,7 +270,7 @@ class SalesTrackingReport:
     def decision_list(self) -> list[str]:
         """The questions the meeting should settle, from the figures (each a plain sentence)."""
         items = [_("Set a target, so that the next meeting can track attainment and pace.")]
-        movers = biggest_movers(self._standing(), MOVERS)
+        movers = biggest_movers(self.standing(), MOVERS)
         falls = movers[movers["change"] < 0]
         if len(falls):
             items.append(
@@ -277,7 +286,7 @@ class SalesTrackingReport:
 
     def publish_metrics(self) -> None:
         """The headline figures, for metrics.json: sales only, and a flag that there is no target."""
-        total = self._standing(()).iloc[0]
+        total = self.standing(()).iloc[0]
         publish_metrics(
             {
                 "tracking_has_targets": False,

@@ -67,6 +67,16 @@ def thin_month_ticks(axis: Axis, labels: list[str], every: int = 3, anchor: str 
     axis.tick_labels = {label: "" for label in labels if label not in shown}
 
 
+def thin_period_ticks(axis: Axis, labels: list[str]) -> None:
+    """Name only some periods of an ordinal time axis when there are too many to read (a year of weeks):
+    every k-th counted back from the last, as the reports' static charts do (`report.charts.
+    labelled_positions`); the others keep their tick mark without a name. Fewer fit: all are named."""
+    from salesplan_widgets.report.charts import labelled_positions
+
+    shown = {labels[i] for i in labelled_positions(len(labels))}
+    axis.tick_labels = {label: "" for label in labels if label not in shown}
+
+
 def named_ticks(axis: Axis) -> list[str]:
     """The ordinal axis's months that carry a name (see `thin_month_ticks`), in axis order."""
     return [label for label in axis.scale.domain if axis.tick_labels.get(label, label) != ""]

@@ -38,6 +38,7 @@ from salesplan_widgets.widgets.charts import (
     page_heading,
     set_value_ticks,
     static_sections,
+    thin_period_ticks,
     trend_figure,
 )
 from salesplan_widgets.widgets.dashboard import Dashboard
@@ -191,6 +192,7 @@ class SalesOverview(Dashboard, widgets.VBox):
         with self.mix_bars.hold_sync():
             self.mix_bars.x = breakdown[self.mix_by].astype(str).tolist()
             self.mix_bars.y = breakdown["actual"].to_numpy(dtype=float)
+        thin_period_ticks(self.trend_chart.axes[0], labels)  # a year of weeks: names that do not collide
         set_value_ticks(self.trend_chart.axes[1], [*self.trend_bars.y, *self.last_year_line.y], self.locale)
         set_value_ticks(self.mix_chart.axes[1], self.mix_bars.y, self.locale)
         self.mix_chart.axes[0].tick_rotate = -30 if len(breakdown) > 8 else 0  # many reps' names overlap

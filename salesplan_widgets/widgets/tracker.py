@@ -52,14 +52,12 @@ from salesplan_widgets.widgets.charts import (
     page_heading,
     set_value_ticks,
     static_sections,
+    thin_period_ticks,
 )
 from salesplan_widgets.widgets.dashboard import Dashboard
-from salesplan_widgets.widgets.query import ViewerAccess
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
-from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.versions import (
-    NoTargetsError,
     save_version,
     targets_for_tracking,
     targets_version,
@@ -91,21 +89,22 @@ class Tracker(Dashboard, widgets.VBox):
 
     address = ("period", "team", "rep")  # what the page address may select (widgets/dashboard.py)
 
-    @classmethod
-    def from_query(
-        cls,
-        workbook: Workbook | str | Path,
-        query_string: str | None = None,
-        scope: ViewerAccess | None = None,
-        **options,
-    ) -> widgets.Widget:
-        """The served tracker for the address's selection; without targets, the sales-only view."""
-        workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
-        try:
-            return super().from_query(workbook, query_string, scope, **options)
-        except NoTargetsError:
-            selection, notices = cls.address_selection(workbook, query_string, scope)
-            return sales_tracker_view(workbook, notices, **selection)
+    has_targets = True  # a SalesTracker (widgets/sales_tracker.py) says False
+
+    def __new__(cls, workbook: Workbook | str | Path | None = None, *args, **kwargs):
+        """`Tracker(workbook)` of a workbook without targets (nor a year of history to derive one) is the
+        sales-only `SalesTracker`, in JupyterLab as on a served page: it cannot show attainment, and says
+        how to set a target."""
+        from salesplan_widgets.widgets.sales_tracker import SalesTracker, tracks_without_targets
+
+        opened = None
+        if cls is Tracker and workbook is not None:
+            opened = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+            if tracks_without_targets(opened):
+                return SalesTracker(opened, *args, **kwargs)
+        tracker = super().__new__(cls, workbook, *args, **kwargs)
+        tracker._opened = opened  # __init__ gets the path again: the workbook is opened once
+        return tracker
 
     team = Unicode("", help="Team shown; empty means all.")
     rep = Unicode("", help="Rep shown; empty means all.")
@@ -137,7 +136,8 @@ class Tracker(Dashboard, widgets.VBox):
         editable: bool = True,
         **selection: str,
     ):
-        self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
+        opened = getattr(self, "_opened", None)
+        self.workbook = workbook if isinstance(workbook, Workbook) else opened or open_workbook(workbook)
         # a read-only workbook (a served dashboard) gets no writing controls at all: none are even created,
         # so no message from the page can reach a write
         self.editable = editable and not self.workbook.read_only
@@ -562,6 +562,7 @@ class Tracker(Dashboard, widgets.VBox):
                     np.where(bars.direction == "down", bars.height, 0.0),
                 ]
             )
+        thin_period_ticks(self.pace_chart.axes[0], labels)  # a year of weeks: names that do not collide
         set_value_ticks(self.waterfall_chart.axes[1], bars.low + bars.height, self.locale, low=bars.floor)
         set_value_ticks(
             self.pace_chart.axes[1],
@@ -823,38 +824,3 @@ class Tracker(Dashboard, widgets.VBox):
             kind="ok",
         )
         self.refresh()
-
-
-def sales_tracker_view(
-    workbook: Workbook,
-    notices: tuple[str, ...] = (),
-    period: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> widgets.Widget:
-    """The served tracker of a workbook without targets (a flat-commission plan, no goal set yet): the
-    tracking pack's sales-only parts for the selection, saying that attainment needs a target. Static
-    HTML, no controls: nothing on the page can write."""
-    from salesplan_widgets.report.sales_tracking import SalesTrackingReport
-
-    set_locale(workbook.locale)
-    last = workbook.cube()["period"].max()  # the Tracker refused an empty cube before its targets
-    report = SalesTrackingReport.open(workbook, period or last, team=team, rep=rep)
-    sample = sample_data_notice(workbook)  # the report's title says it already
-    shown = [n for n in notices if n and n != sample]
-    parts = [
-        report.title(),
-        report.headline(),
-        report.pace_chart(),
-        report.champions(),
-        report.at_risk(),
-        report.drivers(),
-        report.feedback(),
-    ]
-    view = widgets.VBox(
-        [widgets.HTML(message_box(shown))] * bool(shown) + [widgets.HTML(static_sections(*parts))],
-        layout=widgets.Layout(max_width="1200px"),
-    )
-    view.add_class("salesplan-tracker")
-    view.add_class("salesplan-tracker-sales")
-    return view

@@ -459,13 +459,15 @@ def closing_summary(row: pd.Series) -> str:
 class LedgerStep:
     """What one preparation, approval or closing did, however it was asked for (CLI or notebook): the
     journal `row`, the period's statement `files` (each rewritten or already saying this), the hub users
-    whose extracts were refreshed (`extracts`, {} when the workbook is not published), and why they were
-    not (`stale_extracts`, None when they were)."""
+    whose extracts were refreshed (`extracts`, {} when the workbook is not published), why they were
+    not (`stale_extracts`, None when they were), and the report index pages rewritten to link the
+    month's payouts as they now are (`indexes`)."""
 
     row: pd.Series
     files: list[Path]
     extracts: dict[str, Path]
     stale_extracts: str | None = None
+    indexes: tuple[Path, ...] = ()
 
     def check_extracts(self) -> LedgerStep:
         """Refuse to pass over extracts left stale: the step is recorded, but signed-in reps would read
@@ -491,6 +493,15 @@ def refresh_extracts(workbook: Workbook) -> tuple[dict[str, Path], str | None]:
         return {}, str(exc)
 
 
+def _step_done(workbook: Workbook, period: str | pd.Period, row: pd.Series, files: list[Path]) -> LedgerStep:
+    """Where every ledger step ends: the reports that link the month's payouts list them as they now are
+    (report/payout_index.py rewrites index pages only), then the hub's extracts are refreshed."""
+    from salesplan_widgets.report.payout_index import refresh_payout_links
+
+    indexes = tuple(refresh_payout_links(workbook, period))
+    return LedgerStep(row, files, *refresh_extracts(workbook), indexes=indexes)
+
+
 def prepare_and_publish(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> LedgerStep:
     """Prepare the period: write its payout files and each rep's documents, note the figures in the journal
     (what finance then approves), and refresh the hub's extracts if the workbook is published, so a
@@ -501,7 +512,7 @@ def prepare_and_publish(workbook: Workbook, period: str | pd.Period, by: str | N
     prepared = compute_payments(workbook, period)
     files = write_payment_files(workbook, prepared.payments, prepared.statements)
     row = record_prepared(workbook, prepared, by)
-    return LedgerStep(row, files, *refresh_extracts(workbook))
+    return _step_done(workbook, period, row, files)
 
 
 def approve_and_publish(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> LedgerStep:
@@ -513,7 +524,7 @@ def approve_and_publish(workbook: Workbook, period: str | pd.Period, by: str | N
 
     row, approved = _approve(workbook, period, by)
     files = write_payment_files(workbook, approved.payments, approved.statements, row.to_dict())
-    return LedgerStep(row, files, *refresh_extracts(workbook))
+    return _step_done(workbook, period, row, files)
 
 
 def close_and_publish(workbook: Workbook, period: str | pd.Period, by: str | None = None) -> LedgerStep:
@@ -524,4 +535,4 @@ def close_and_publish(workbook: Workbook, period: str | pd.Period, by: str | Non
 
     row, prepared = _close(workbook, period, by)
     files = write_payment_files(workbook, prepared.payments, prepared.statements, row.to_dict())
-    return LedgerStep(row, files, *refresh_extracts(workbook))
+    return _step_done(workbook, period, row, files)
