@@ -539,10 +539,13 @@ def window_so_far(
     """Per rep (rows), what their statements measured and earned in the months of their own measurement
     window before `month` (`earned`, `sales`, `quota`: money): a quarterly plan's statement of the month
     before is the quarter so far (`statements`: a statements run's `reps`, period, rep, earned, sales,
-    quota). The simulated month adds to it: its tiers are measured on the window's sales against the
-    window's quota, the close of the window's last month pays the whole window and tops a draw up against
-    it (`model/ledger._draws`), and until then pays none of it. No rows where `month` starts the rep's
-    window (every month of a monthly plan)."""
+    quota, and for a year-to-date plan paid_before and payout). The simulated month adds to it: its tiers
+    are measured on the window's sales against the window's quota, the close of the window's last month pays
+    the whole window and tops a draw up against it (`model/ledger._draws`), and until then pays none of it.
+    A year-to-date plan (`cumulative`) measures the fiscal year so far, so every month but the year's first
+    has a window, and its `earned` is what the year so far earned less what the closes paid of it (the
+    statement's true-up: a quarter's end pays the year so far less the earlier quarters). No rows where
+    `month` starts the rep's window (every month of a monthly plan)."""
     columns = [c for c in ("earned", "sales", "quota") if c in statements.columns]
     period = pd.Period(month, "M")
     rows = (
@@ -552,18 +555,28 @@ def window_so_far(
     )
     if rows.empty:
         return pd.DataFrame(columns=["earned", "sales", "quota"], dtype=float).rename_axis("rep")
-    per_rep = rows.groupby(rows["rep"].astype(str), observed=True)[columns].sum()  # over a rep's role plans
+    reps = pd.Index(pd.unique(rows["rep"].astype(str)))
     if section.plans or section.assignments:
         from salesplan_widgets.model.role_plans import rules_by_rep
 
-        measurement = pd.Series(
-            {r: x.measurement for r, x in rules_by_rep(section, per_rep.index, period).items()}
-        )
+        rules = rules_by_rep(section, reps, period)
+        measurement = pd.Series({r: x.measurement for r, x in rules.items()}).reindex(reps)
+        cumulative = pd.Series({r: x.cumulative for r, x in rules.items()}).reindex(reps).fillna(False)
     else:
-        measurement = pd.Series(section.measurement, index=per_rep.index)
-    months = measurement.map(PERIOD_MONTHS).reindex(per_rep.index).to_numpy()
-    into = (period - fiscal_year_first(period, fiscal_year_start)).n % months  # months of the window before
-    return per_rep[into > 0].astype(float).rename_axis("rep")
+        measurement = pd.Series(section.measurement, index=reps)
+        cumulative = pd.Series(section.cumulative, index=reps)
+    months = measurement.map(PERIOD_MONTHS).to_numpy()
+    since_year = (period - fiscal_year_first(period, fiscal_year_start)).n  # months of the year before
+    into = np.where(cumulative.to_numpy(dtype=bool), since_year, since_year % months)
+    if cumulative.any() and "earned" in rows.columns:  # the year so far less what the closes paid of it
+        rep_of = rows["rep"].astype(str)
+        ytd = cumulative.reindex(rep_of).to_numpy(dtype=bool)
+        closed = (since_year % measurement.map(PERIOD_MONTHS).reindex(rep_of).to_numpy()) == 0
+        paid = rows.get("paid_before", 0.0) + np.where(closed, rows.get("payout", 0.0), 0.0)
+        rows = rows.assign(earned=rows["earned"] - np.where(ytd, paid, 0.0))
+    per_rep = rows.groupby(rows["rep"].astype(str), observed=True)[columns].sum()  # over a rep's role plans
+    inside = pd.Series(into > 0, index=reps).reindex(per_rep.index).to_numpy()
+    return per_rep[inside].astype(float).rename_axis("rep")
 
 
 def earned_in_window(
