@@ -38,9 +38,17 @@ def write_workbook(
     return folder
 
 
-def simulate_month(wb: Path, month: str, reps: pd.Index, quota: float = 1000.0, **rules):
+def simulate_month(wb: Path, month: str, reps: pd.Index, quota: float = 1000.0, adjust=None, **rules):
     """`month` simulated on one draw, the sales the data holds for it, with the statements' window so far
-    (`window_so_far`) and the history before it; `rules`: more `rule_history` arguments."""
+    (`window_so_far`), the history before it and the ledger's balances after the closes so far (held,
+    draw and negative balances, as the calculator reads them); `rules`: more `rule_history` arguments, and
+    `adjust` a function of the `RuleHistory` found giving the one simulated on (a share returned set …)."""
+    from salesplan_widgets.model.draws import draw_balance
+    from salesplan_widgets.model.holdbacks import held_balance
+    from salesplan_widgets.model.ledger import settlement_lines
+    from salesplan_widgets.model.negative_balances import negative_balance
+    from salesplan_widgets.workbook.ledger import read_ledger
+
     book = open_workbook(wb)
     section = book.plan.incentives
     cube = pay_cube(book, section)
@@ -50,9 +58,18 @@ def simulate_month(wb: Path, month: str, reps: pd.Index, quota: float = 1000.0, 
         window = window_so_far(
             section, payout_statements(section, cube, load_quotas(book).table, before).reps, month
         )
+    settled = settlement_lines(read_ledger(book).lines)
+    scale = 100  # CNY fen
+    balances = {
+        "draw_balance": draw_balance(settled) / scale,
+        "held": held_balance(settled, "CNY") / scale,
+        "negative_balance": negative_balance(settled) / scale,
+    }
     month_sales = cube[cube["period"] == pd.Period(month, "M")].groupby("rep")["actual"].sum()
     history = cube[cube["period"] < pd.Period(month, "M")]
-    found = rule_history(history, reps, section, window=window, **rules)
+    found = rule_history(history, reps, section, window=window, **{**balances, **rules})
+    if adjust is not None:
+        found = adjust(found)
     sales = month_sales.reindex(reps).fillna(0.0).to_numpy()[None, :]
     sim = Simulation(reps=reps, quota=np.full(len(reps), quota), sales=sales, seed=0)
     return payout_cost(sim, section, month=month, rules=found)
