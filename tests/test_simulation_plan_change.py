@@ -10,9 +10,18 @@ far and the ledger's balances. Figures worked out by hand in the comments.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 import pytest
 from closed_workbooks import close, paid_in, simulate_month, write_workbook
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesplan_widgets.model.simulation import Simulation, payout_cost, rule_history, window_so_far
+from salesplan_widgets.model.statements import payout_statements
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 REPS = pd.Index(["Wang"], name="rep")
 MONTHS = ("2026-01", "2026-02", "2026-03")
@@ -98,3 +107,47 @@ def test_a_draw_of_a_rep_moved_mid_month_tops_up_by_the_plan_of_the_months_last_
     for month in MONTHS:
         assert simulated[month].parts["guarantee"][0] == pytest.approx(guarantees[month], abs=0.005), month
         assert simulated[month].parts["paid_now"][0] == pytest.approx(paid_in(wb, month), abs=0.005), month
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    day=st.integers(2, 28),
+    before=st.sampled_from(["monthly", "quarterly"]),
+    after=st.sampled_from(["monthly", "quarterly"]),
+    sold=st.floats(0, 1e6),
+)
+def test_a_month_split_between_plans_costs_and_pays_each_plans_share_as_its_statement(
+    day, before, after, sold
+):
+    """Moved from a 10% plan to a 20% one on any day of February, with any sales: the simulated month costs
+    what the two plans' statements earn on their shares of it, and pays now only the shares of the plans
+    whose window February ends (the monthly ones)."""
+    moved = dt.date(2026, 2, day)
+    plans = [
+        {
+            "id": p,
+            "name": p,
+            "versions": [{"effective": "2026-01", "measurement": how, "commission": {"base_rate": r}}],
+        }
+        for p, how, r in (("before", before, 0.1), ("after", after, 0.2))
+    ]
+    section = IncentivesSection.model_validate(
+        {"plans": plans, "assignments": [
+            {"rep": "Wang", "plan": "before", "end": (moved - dt.timedelta(days=1)).isoformat()},
+            {"rep": "Wang", "plan": "after", "start": moved.isoformat()},
+        ]}
+    )  # fmt: skip
+    february = pd.Period("2026-02", "M")
+    cube = pd.DataFrame({"period": pd.PeriodIndex([february]), "rep": ["Wang"], "actual": [sold]})
+    quotas = pd.DataFrame({"period": pd.PeriodIndex([february]), "rep": ["Wang"], "target": [1_000.0]})
+    statement = payout_statements(section, cube, quotas, february).reps
+    rules = rule_history(
+        cube.iloc[0:0], REPS, section, window=window_so_far(section, statement.iloc[0:0], "2026-02")
+    )
+    sim = Simulation(reps=REPS, quota=np.array([1_000.0]), sales=np.array([[sold]]), seed=0)
+    outcome = payout_cost(sim, section, month="2026-02", rules=rules)
+    monthly = statement["plan"].astype(str).map({"before": before, "after": after}) == "monthly"
+    assert outcome.cost[0] == pytest.approx(statement["earned"].sum(), abs=0.01)
+    assert outcome.parts["paid_now"][0] == pytest.approx(
+        statement.loc[monthly.to_numpy(), "earned"].sum(), abs=0.01
+    )

@@ -26,11 +26,15 @@ window so far, `earned_in_window`, and the draw's month). A rep measured by quar
 simulated on the window so far as their statement measures it (`window_so_far`): the tiers on the window's
 sales plus the draw's against the window's quota, the month costing what it adds to the window's commission;
 a close pays that commission only at the window's end, so before it is `deferred` and at it the window's
-earlier months are paid (`window_paid`), the holdback taken from the whole. Leavers: each rep leaves in the month with
-the history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
+earlier months are paid (`window_paid`), the holdback taken from the whole; a year-to-date plan's window
+is the year so far, and its end pays the year less what earlier windows paid. A rep moved between plans
+inside the month is paid each plan's share of its days at that plan's rate, in that plan's window; the
+draw, by the plan of the month's last day. A return is clawed back at the rate its window paid on its
+sales (the period's blend, as a close recovers it). Leavers: each rep leaves in the month with the
+history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
-they still owe is never recovered (a cost). Both are expected values per draw. Last, on a carry-forward
-plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays them: a commission result below
+they still owe is never recovered (a cost, once: in the month they leave). Both are expected values per
+draw. Last, on a carry-forward plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays them: a commission result below
 0 is paid 0 and carried, and the result the statements carried earlier this year is taken from the
 commission (`result_carried`: a cost saved); a total below 0 after clawbacks and draws is paid 0, and the
 negative balance the ledger carries is recovered from a positive pay (cash, not cost), by the close's own
