@@ -826,7 +826,7 @@ def _window_so_far(plan_rules, plan, measure: str, history: RuleHistory, cols: n
         with np.errstate(divide="ignore", invalid="ignore"):
             raw = np.nan_to_num(sales / (1.0 - history.cost_ratio[cols]))
     _measured, inputs = _rule_inputs(plan_rules, measure, history, cols, raw[None, :])
-    alone = earn(plan, sales[None, :], quota, team_sales=np.zeros((1, len(cols), 1)), **inputs)
+    alone = earn(plan, sales[None, :], quota, team_sales=np.zeros((1, len(sales), 1)), **inputs)
     extra = {k: np.where(inside, v.sum(-1), 0.0) for k, v in alone.extra.items() if np.ndim(v) == 3}
     return _Window(sales, quota, inputs, np.where(inside, alone.total, 0.0), extra)
 
@@ -1200,8 +1200,9 @@ def payout_cost(
     if rules is not None:
         rules = rules.for_reps(simulation.reps)
         simulation = _managers_who_do_not_sell(simulation, section, rules)
-    groups = [
-        (rules_, compile_plan(rules_), cols, share)
+    everyone = np.arange(len(simulation.reps))
+    groups = [  # (a group of every rep in order takes them as a slice: views, not copies, of each chunk)
+        (rules_, compile_plan(rules_), slice(None) if np.array_equal(cols, everyone) else cols, share)
         for rules_, cols, share in _plan_groups(simulation.reps, section, month)
     ]
     if teamwork:  # overrides come in money per manager (`TeamCredit.override`): paid at rate 1,
@@ -1284,15 +1285,17 @@ def payout_cost(
             if not now:
                 later = np.zeros_like(chunk) if later is None else later
                 later[:, cols] += month_earned
-            whole_off = 0.0  # the window's and month's pay other than at a rate on sales
+            whole_off = 0.0  # the window's and month's pay other than at a rate on sales (`clawable`)
             if "team_override_amount" in e.extra:
                 override[:, cols] += e.extra["team_override_amount"].sum(-1)
-                whole_off = whole_off + e.extra["team_override_amount"].sum(-1)
+                if clawable is not None:
+                    whole_off = whole_off + e.extra["team_override_amount"].sum(-1)
             for part, key in (("collections", "collected_amount"), ("deal_kicker", "kicker_amount"),
                               ("new_logo", "new_logo_amount")):  # fmt: skip
                 if key in e.extra:
                     amount = e.extra[key].sum(-1)
-                    whole_off = whole_off + amount
+                    if clawable is not None:
+                        whole_off = whole_off + amount
                     if window is not None:
                         amount = amount - window.extra[key]
                     off_sales[:, cols] += amount
