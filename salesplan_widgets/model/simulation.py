@@ -835,7 +835,7 @@ def _pays(
     section: IncentivesSection, reps: pd.Index, month: str | None, fiscal_year_start: int = 1
 ) -> np.ndarray | bool:
     """(reps,) whether closing `month` ends each rep's own measurement window, by the plan of the month's
-    last day (`role_plans.rules_by_rep`), as a close settles their draw and the statements' window so far
+    last day (`role_plans.plans_on`), as a close settles their draw and the statements' window so far
     follows it (`window_so_far`): where it does, the window's earlier months are paid now. Without a month,
     every month pays."""
     if month is None:
@@ -992,9 +992,8 @@ def _settle(
     pay = commission
     if later is not None or not np.all(pays):  # mid-window: a closed period's clawback is paid now, the
         # month's earnings later (those of each plan whose own window runs on)
-        results["deferred"] = np.where(pays, 0.0, commission - clawback - earned)
-        if later is not None:
-            results["deferred"] = results["deferred"] + later
+        later = np.where(pays, 0.0, earned) if later is None else later
+        results["deferred"] = np.where(pays, 0.0, commission - clawback - earned) + later
         pay = commission - results["deferred"]
     if due is not None and np.any(due):
         results["window_paid"] = np.broadcast_to(due[None, :], pay.shape)
@@ -1187,10 +1186,10 @@ def payout_cost(
     """Total payout per draw under `section` (base-rate slices only: no SPIFs or milestones).
 
     With role plans and a `month` (YYYY-MM), each rep is paid under the version in force then of each plan
-    they are on in that month, on its share of the month's days (sales and quota prorated, as a close does),
-    each plan's share paid in that plan's own window. With `rules` (see `rule_history`), the cost includes cash collected,
-    margin, deal kickers and new logos, clawbacks and guarantees, and `parts` says what each adds and what
-    is paid now or later (holdbacks, draws in force in `month`).
+    they are on in that month, on its share of the month's days (sales and quota prorated, as a close
+    does), each plan's share paid in that plan's own window. With `rules` (see `rule_history`), the cost
+    includes cash collected, margin, deal kickers and new logos, clawbacks and guarantees, and `parts` says
+    what each adds and what is paid now or later (holdbacks, draws in force in `month`).
     """
     from salesplan_widgets.model.holdbacks import releases_in
 
