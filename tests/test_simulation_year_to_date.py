@@ -124,3 +124,14 @@ def test_over_half_a_year_the_simulated_months_pay_a_year_to_date_quarter_as_its
     assert paid_now[5] == pytest.approx(statement[5], abs=0.01)
     if negative == "clawback":
         assert sum(costs) == pytest.approx(statement[2] + statement[5], abs=0.01)
+
+
+def test_the_calculator_pays_a_year_to_date_quarter_less_what_the_first_quarter_paid(tmp_path):
+    """In the calculator, simulating June from May: the year so far earned Wang 4,500 against 5,000, 225, of
+    which March paid 250, so June's close pays the half year less 250: the earlier months' part of it is
+    −25 on every draw, beside June's own. Before, it was +225 (the year so far paid again)."""
+    from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
+
+    wb = write_workbook(tmp_path / "wb", PLAN.replace("NEGATIVE", "clawback"), SALES, REPS)
+    june = IncentiveCalculator(wb, period="2026-05", rep="Wang").simulate(draws=200, seed=1)
+    assert june["window_paid"].to_numpy() == pytest.approx([-25.0, -25.0], abs=0.005)
