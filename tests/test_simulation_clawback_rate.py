@@ -13,6 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from closed_workbooks import close, paid_in, simulate_month, write_workbook
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesplan_widgets.model.simulation import Simulation, payout_cost, rule_history, window_so_far
+from salesplan_widgets.model.statements import payout_statements
+from salesplan_widgets.schema.incentives import IncentivesSection
 
 REPS = pd.Index(["Wang"], name="rep")
 TIERS = "{tiers: {mode: marginal, bands: [{at_least: 0, below: 1, rate: 0.05}, {at_least: 1, rate: 0.2}]}}"
@@ -50,3 +56,38 @@ def test_a_deal_paid_at_the_quarters_top_tier_is_clawed_back_at_the_quarters_ble
     clawed = paid_in(wb, "2026-06", kind="clawback")
     assert clawed == pytest.approx(-2500 * 250 / 3500, abs=0.005)
     assert all_returned.parts["clawback"][0] == pytest.approx(clawed, abs=0.005)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sales=st.lists(st.floats(1, 5_000), min_size=3, max_size=3),
+    returned=st.floats(0, 1),
+    measurement=st.sampled_from(["monthly", "quarterly"]),
+)
+def test_a_months_returns_are_clawed_back_at_the_rate_its_statement_paid_on_its_sales(
+    sales, returned, measurement
+):
+    """Marginal tiers on any sales: March simulated with the statements' window so far, a share `returned` of
+    its sales coming back, claws back that share of March's sales at the rate March's statement paid on its
+    sales (the quarter's on a quarterly plan, the month's on a monthly one), never more than March added (nor
+    below 0: a month that added less than nothing, its quota lifting the quarter's bar, gives nothing back)."""
+    tiers = {
+        "mode": "marginal",
+        "bands": [{"at_least": 0, "below": 1, "rate": 0.05}, {"at_least": 1, "rate": 0.2}],
+    }
+    section = IncentivesSection.model_validate(
+        {"measurement": measurement, "commission": {"tiers": tiers}, "clawback": {"window_days": 90}}
+    )
+    months = pd.period_range("2026-01", periods=3, freq="M")
+    cube = pd.DataFrame({"period": months, "rep": "Wang", "actual": sales})
+    quotas = pd.DataFrame({"period": months, "rep": "Wang", "target": 1_000.0})
+    window = window_so_far(section, payout_statements(section, cube, quotas, months[1]).reps, "2026-03")
+    rules = rule_history(cube[cube["period"] < months[2]], REPS, section, window=window)
+    rules = dataclasses.replace(rules, returned=np.array([returned]))
+    sim = Simulation(reps=REPS, quota=np.array([1_000.0]), sales=np.array([[sales[2]]]), seed=0)
+    outcome = payout_cost(sim, section, month="2026-03", rules=rules)
+    march = payout_statements(section, cube, quotas, months[2]).reps.iloc[0]
+    rate = march["earned"] / march["sales"]
+    added = outcome.cost[0] - outcome.parts["clawback"][0]  # what March added to the commission
+    expected = min(returned * sales[2] * rate, max(added, 0.0))
+    assert -outcome.parts["clawback"][0] == pytest.approx(expected, rel=1e-9, abs=1e-6)
