@@ -13,13 +13,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from closed_workbooks import close, paid, write_workbook
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_measurement_by_rep import close, paid
 
 from salesplan_widgets.model.clawbacks import CLAWBACK, traced_by_plan
 from salesplan_widgets.schema.incentives import IncentivesSection
-from salesplan_widgets.workbook import open_workbook
 
 PLAN = """\
 name: Moved Co
@@ -56,15 +55,7 @@ MONTHS = ("2026-01", "2026-02", "2026-03", "2026-04")
 
 
 def make_workbook(folder, before: str, after: str):
-    (folder / "data").mkdir(parents=True)
-    pd.DataFrame(SALES, columns=["date", "amount", "rep", "deal"]).to_csv(
-        folder / "data" / "sales.csv", index=False
-    )
-    (folder / "plan.yaml").write_text(PLAN.format(before=before, after=after), encoding="utf-8")
-    months = pd.period_range("2026-01", periods=12, freq="M")
-    targets = pd.DataFrame([(m, "Wang", 1000.0) for m in months], columns=["period", "rep", "target"])
-    open_workbook(folder).write_table("targets", targets)
-    return folder
+    return write_workbook(folder, PLAN.format(before=before, after=after), SALES, ["Wang"])
 
 
 def lines(wb, kind: str) -> dict[str, float]:

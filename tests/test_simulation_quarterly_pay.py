@@ -12,15 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from closed_workbooks import close, paid, paid_in, simulate_month, write_workbook
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_measurement_by_rep import close, paid
 
 from salesplan_widgets.model.simulation import Simulation, payout_cost, rule_history, window_so_far
 from salesplan_widgets.model.statements import payout_statements
 from salesplan_widgets.schema.incentives import IncentivesSection
-from salesplan_widgets.workbook import open_workbook
-from salesplan_widgets.workbook.payouts import load_quotas, pay_cube
 
 REPS = pd.Index(["Li", "Wang"], name="rep")
 MONTHS = ("2026-01", "2026-02", "2026-03")
@@ -53,42 +51,13 @@ SALES = [
 
 
 def make_workbook(folder, holdback: str = ""):
-    (folder / "data").mkdir(parents=True)
-    pd.DataFrame(SALES, columns=["date", "amount", "rep", "deal"]).to_csv(
-        folder / "data" / "sales.csv", index=False
-    )
     plan = PLAN.replace("  plans:", holdback + "  plans:") if holdback else PLAN
-    (folder / "plan.yaml").write_text(plan, encoding="utf-8")
-    months = pd.period_range("2026-01", periods=12, freq="M")
-    targets = pd.DataFrame(
-        [(m, r, 1000.0) for m in months for r in REPS], columns=["period", "rep", "target"]
-    )
-    open_workbook(folder).write_table("targets", targets)
-    return folder
+    return write_workbook(folder, plan, SALES, REPS)
 
 
 def simulate(wb, month: str):
     """`month` on one draw of the sales the data holds for it, with the statements' window so far."""
-    book = open_workbook(wb)
-    section = book.plan.incentives
-    cube = pay_cube(book, section)
-    before = pd.Period(month, "M") - 1
-    window = None
-    if (cube["period"] == before).any():
-        window = window_so_far(
-            section, payout_statements(section, cube, load_quotas(book).table, before).reps, month
-        )
-    month_sales = cube[cube["period"] == pd.Period(month, "M")].groupby("rep")["actual"].sum()
-    rules = rule_history(cube[cube["period"] < pd.Period(month, "M")], REPS, section, window=window)
-    sim = Simulation(
-        reps=REPS, quota=np.full(2, 1_000.0), sales=month_sales.reindex(REPS).to_numpy()[None, :], seed=0
-    )
-    return payout_cost(sim, section, month=month, rules=rules)
-
-
-def paid_in(wb, month: str) -> float:
-    """What the close of `month` paid, all lines (money)."""
-    return sum(amount for _r, _k, period, _f, _d, amount in paid(wb) if period == month) / 100
+    return simulate_month(wb, month, REPS)
 
 
 def test_a_quarterly_rep_is_paid_nothing_mid_quarter_and_the_quarter_at_its_end_as_the_close_pays(tmp_path):

@@ -26,11 +26,15 @@ window so far, `earned_in_window`, and the draw's month). A rep measured by quar
 simulated on the window so far as their statement measures it (`window_so_far`): the tiers on the window's
 sales plus the draw's against the window's quota, the month costing what it adds to the window's commission;
 a close pays that commission only at the window's end, so before it is `deferred` and at it the window's
-earlier months are paid (`window_paid`), the holdback taken from the whole. Leavers: each rep leaves in the month with
-the history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
+earlier months are paid (`window_paid`), the holdback taken from the whole; a year-to-date plan's window
+is the year so far, and its end pays the year less what earlier windows paid. A rep moved between plans
+inside the month is paid each plan's share of its days at that plan's rate, in that plan's window; the
+draw, by the plan of the month's last day. A return is clawed back at the rate its window paid on its
+sales (the period's blend, as a close recovers it). Leavers: each rep leaves in the month with the
+history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
-they still owe is never recovered (a cost). Both are expected values per draw. Last, on a carry-forward
-plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays them: a commission result below
+they still owe is never recovered (a cost, once: in the month they leave). Both are expected values per
+draw. Last, on a carry-forward plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays them: a commission result below
 0 is paid 0 and carried, and the result the statements carried earlier this year is taken from the
 commission (`result_carried`: a cost saved); a total below 0 after clawbacks and draws is paid 0, and the
 negative balance the ledger carries is recovered from a positive pay (cash, not cost), by the close's own
@@ -199,6 +203,9 @@ class RuleHistory:
     # accelerators and caps are measured on the window so far plus the month, as a close measures them
     window_sales: np.ndarray | None = None
     window_quota: np.ndarray | None = None
+    # (reps,) of `window_earned`, what the close of the simulated month pays: the window of each plan that
+    # month ends (None: all of it where the rep's own window ends, `_pays`)
+    window_due: np.ndarray | None = None
 
     @property
     def monthly_leaving(self) -> float:
@@ -242,6 +249,7 @@ class RuleHistory:
             window_earned=None if self.window_earned is None else rows(self.window_earned),
             window_sales=None if self.window_sales is None else rows(self.window_sales),
             window_quota=None if self.window_quota is None else rows(self.window_quota),
+            window_due=None if self.window_due is None else rows(self.window_due),
         )  # fmt: skip
 
     def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
@@ -519,6 +527,7 @@ def rule_history(
         else None,
         window_sales=None if window is None else money(window.get("sales")),
         window_quota=None if window is None else money(window.get("quota")),
+        window_due=None if window is None or "due" not in window else money(window["due"]),
         reps=reps,
         team_sales=team_sales,
         team_returned=team_returned,
@@ -536,13 +545,19 @@ def rule_history(
 def window_so_far(
     section: IncentivesSection, statements: pd.DataFrame, month: str, fiscal_year_start: int = 1
 ) -> pd.DataFrame:
-    """Per rep (rows), what their statements measured and earned in the months of their own measurement
-    window before `month` (`earned`, `sales`, `quota`: money): a quarterly plan's statement of the month
-    before is the quarter so far (`statements`: a statements run's `reps`, period, rep, earned, sales,
-    quota). The simulated month adds to it: its tiers are measured on the window's sales against the
-    window's quota, the close of the window's last month pays the whole window and tops a draw up against
-    it (`model/ledger._draws`), and until then pays none of it. No rows where `month` starts the rep's
-    window (every month of a monthly plan)."""
+    """Per rep (rows), what their statements measured and earned in the months of their measurement windows
+    before `month` that run on into it (`earned`, `sales`, `quota`: money), and of `earned` what the close
+    of `month` pays (`due`: the windows it ends). A quarterly plan's statement of the month before is the
+    quarter so far (`statements`: a statements run's `reps`, period, rep, earned, sales, quota, and with
+    role plans plan; for a year-to-date plan paid_before and payout). The simulated month adds to it: its
+    tiers are measured on the window's sales against the window's quota, the close of the window's last
+    month pays the whole window and tops a draw up against it (`model/ledger._draws`), and until then pays
+    none of it. Each statement row is its plan's (a rep moved mid-month has one per plan): a plan's window
+    is paid at its own end, even after the rep moved to another plan. A year-to-date plan (`cumulative`)
+    measures the fiscal year so far, so every month but the year's first has a window, and its `earned` is
+    what the year so far earned less what the closes paid of it (the statement's true-up: a quarter's end
+    pays the year so far less the earlier quarters). No rows where `month` starts every window of the rep
+    (every month of a monthly plan)."""
     columns = [c for c in ("earned", "sales", "quota") if c in statements.columns]
     period = pd.Period(month, "M")
     rows = (
@@ -551,19 +566,34 @@ def window_so_far(
         else statements
     )
     if rows.empty:
-        return pd.DataFrame(columns=["earned", "sales", "quota"], dtype=float).rename_axis("rep")
-    per_rep = rows.groupby(rows["rep"].astype(str), observed=True)[columns].sum()  # over a rep's role plans
-    if section.plans or section.assignments:
-        from salesplan_widgets.model.role_plans import rules_by_rep
-
-        measurement = pd.Series(
-            {r: x.measurement for r, x in rules_by_rep(section, per_rep.index, period).items()}
-        )
-    else:
-        measurement = pd.Series(section.measurement, index=per_rep.index)
-    months = measurement.map(PERIOD_MONTHS).reindex(per_rep.index).to_numpy()
-    into = (period - fiscal_year_first(period, fiscal_year_start)).n % months  # months of the window before
-    return per_rep[into > 0].astype(float).rename_axis("rep")
+        return pd.DataFrame(columns=["earned", "sales", "quota", "due"], dtype=float).rename_axis("rep")
+    # each row's plan (by name; "" the section's own rules), in its version of `month` (else the month before)
+    plan_of = rows["plan"].astype(str).to_numpy() if "plan" in rows.columns else np.full(len(rows), "")
+    rules = {"": section}
+    for plan in section.plans:  # the workbook's few plans
+        if plan.name in set(plan_of):
+            rules[plan.name] = plan.in_force(str(period)) or plan.in_force(str(period - 1)) or section
+    names = pd.Index(list(rules))
+    at = names.get_indexer(plan_of)
+    at = np.where(at >= 0, at, 0)  # (a plan the section no longer names: the section's rules)
+    of = list(rules.values())  # per plan, then per row
+    since_year = (period - fiscal_year_first(period, fiscal_year_start)).n  # months of the year before
+    runs_on = ~np.array([_starts_a_window(r, month, fiscal_year_start) for r in of])[at]
+    ends_now = np.array([ends_a_measurement_period(period, r.measurement, fiscal_year_start) for r in of])[at]
+    ytd = np.array([r.cumulative for r in of], dtype=bool)[at]
+    if ytd.any() and "earned" in rows.columns:  # the year so far less what the closes paid of it
+        months = np.array([PERIOD_MONTHS[r.measurement] for r in of])[at]
+        closed = since_year % months == 0  # the month before ended a window: its payout was paid
+        paid = rows.get("paid_before", 0.0) + np.where(closed, rows.get("payout", 0.0), 0.0)
+        rows = rows.assign(earned=rows["earned"] - np.where(ytd, paid, 0.0))
+    rows = rows[runs_on]
+    if rows.empty:
+        return pd.DataFrame(columns=["earned", "sales", "quota", "due"], dtype=float).rename_axis("rep")
+    rows = rows.assign(
+        due=np.where(ends_now[runs_on], rows["earned"] if "earned" in rows.columns else 0.0, 0.0)
+    )
+    per_rep = rows.groupby(rows["rep"].astype(str), observed=True)[[*columns, "due"]].sum()  # over role plans
+    return per_rep.astype(float).rename_axis("rep")
 
 
 def earned_in_window(
@@ -608,24 +638,31 @@ class DesignOutcome:
 
 
 def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
-    """(rules, rep positions) for each plan the simulated reps are on in `month`: the plan a rep spends most
-    of the month on, under its version in force then. Without role plans (or a month), one group."""
+    """(rules, rep positions, share) for each plan the simulated reps are on in `month`, under its version in
+    force then: a rep moved between plans inside the month is in each, with the share of the month's days
+    spent on it (`role_plans.plan_shares`), as a close prorates their sales and quota between the two (share
+    None: every rep of the group wholly on it). Without role plans (or a month), one group."""
     if not section.plans or month is None:
-        return [(section.without_role_plans() if section.plans else section, np.arange(len(reps)))]
+        return [(section.without_role_plans() if section.plans else section, np.arange(len(reps)), None)]
     from salesplan_widgets.model.role_plans import EVERYONE, plan_shares
 
-    shares = plan_shares(section, [str(r) for r in reps], pd.PeriodIndex([month], freq="M"))
-    main = (
-        shares.sort_values("share", kind="stable")
-        .drop_duplicates("rep", keep="last")
-        .set_index("rep")["plan"]
+    names = [str(r) for r in reps]
+    shares = plan_shares(section, names, pd.PeriodIndex([month], freq="M"))
+    position = pd.Series(np.arange(len(reps)), index=names)
+    on_some_plan = position.index.isin(shares["rep"])
+    shares = pd.concat(  # (a rep no row names: the section's own rules, wholly)
+        [shares, pd.DataFrame({"plan": EVERYONE, "rep": position.index[~on_some_plan], "share": 1.0})],
+        ignore_index=True,
     )
-    plan_of = main.reindex([str(r) for r in reps]).fillna(EVERYONE).to_numpy()
     groups = []
-    for plan in pd.unique(plan_of):  # over the workbook's few plans
+    for plan, rows in shares.groupby("plan", sort=False):  # over the workbook's few plans
         rules = section.without_role_plans() if plan == EVERYONE else section.rules_in_force(plan, month)
-        if rules is not None:  # before a plan's first version its reps earn nothing from it
-            groups.append((rules, np.flatnonzero(plan_of == plan)))
+        if rules is None:  # before a plan's first version its reps earn nothing from it
+            continue
+        share = rows["share"].to_numpy(dtype=float)
+        groups.append(
+            (rules, position[rows["rep"].astype(str)].to_numpy(), None if (share == 1).all() else share)
+        )
     return groups
 
 
@@ -789,21 +826,74 @@ def _window_so_far(plan_rules, plan, measure: str, history: RuleHistory, cols: n
         with np.errstate(divide="ignore", invalid="ignore"):
             raw = np.nan_to_num(sales / (1.0 - history.cost_ratio[cols]))
     _measured, inputs = _rule_inputs(plan_rules, measure, history, cols, raw[None, :])
-    alone = earn(plan, sales[None, :], quota, team_sales=np.zeros((1, len(cols), 1)), **inputs)
+    alone = earn(plan, sales[None, :], quota, team_sales=np.zeros((1, len(sales), 1)), **inputs)
     extra = {k: np.where(inside, v.sum(-1), 0.0) for k, v in alone.extra.items() if np.ndim(v) == 3}
     return _Window(sales, quota, inputs, np.where(inside, alone.total, 0.0), extra)
 
 
-def _pays(groups, n: int, month: str | None, fiscal_year_start: int = 1) -> np.ndarray | bool:
-    """(reps,) whether closing `month` pays each rep's commission: it ends the measurement window of the
-    plan they are simulated on (`_plan_groups`), as a close pays a quarterly plan only at the quarter's end
-    (`model/ledger.mid_window_plans`). Without a month, every month pays."""
+def _pays(
+    section: IncentivesSection, reps: pd.Index, month: str | None, fiscal_year_start: int = 1
+) -> np.ndarray | bool:
+    """(reps,) whether closing `month` ends each rep's own measurement window, by the plan of the month's
+    last day (`role_plans.plans_on`), as a close settles their draw and the statements' window so far
+    follows it (`window_so_far`): where it does, the window's earlier months are paid now. Without a month,
+    every month pays."""
     if month is None:
         return True
-    pays = np.ones(n, bool)
-    for rules, _plan, cols in groups:  # the workbook's few plans
-        pays[cols] = ends_a_measurement_period(pd.Period(month, "M"), rules.measurement, fiscal_year_start)
+    period = pd.Period(month, "M")
+    pays = np.full(len(reps), ends_a_measurement_period(period, section.measurement, fiscal_year_start))
+    if section.assignments:
+        from salesplan_widgets.model.role_plans import EVERYONE, plans_on
+
+        on = pd.Series(plans_on(section, reps.astype(str), period)).reindex(reps.astype(str)).fillna(EVERYONE)
+        for plan in pd.unique(on.to_numpy()):  # the workbook's few plans
+            rules = section if plan == EVERYONE else section.rules_in_force(plan, month) or section
+            pays[(on == plan).to_numpy()] = ends_a_measurement_period(
+                period, rules.measurement, fiscal_year_start
+            )
     return pays
+
+
+def _on_sales_at_window_rate(
+    total: np.ndarray,
+    off: np.ndarray | float,
+    measured: np.ndarray,
+    window: _Window | None,
+    month: np.ndarray,
+) -> np.ndarray:
+    """(draws, reps) the month's pay on sales as a return of it is clawed back: at the rate the whole window
+    paid on its sales (its pay on sales ÷ its measured sales, `model/clawbacks.py`: the period's blend) on
+    the month's part of them, so a deal that lifted a quarter into its top tier comes back at the quarter's
+    rate, not the top tier's. Without a window, the month's own pay on sales (`month` less `off`)."""
+    if window is None:
+        return month - off
+    on_sales = np.clip(total - off, 0.0, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(measured > 0, on_sales / measured, 0.0)
+    return rate * (measured - window.measured)
+
+
+def _part(values: np.ndarray, share: np.ndarray | None) -> np.ndarray:
+    """A plan group's share of (…, reps) figures: all of them without a share (every rep wholly on it)."""
+    return values if share is None else values * share
+
+
+def _starts_a_window(rules, month: str | None, fiscal_year_start: int = 1) -> bool:
+    """Whether `month` starts the measurement window of `rules` (every month of a monthly plan; a year-to-date
+    plan's only at the fiscal year's start): its statement then measures the month alone."""
+    if month is None:
+        return False
+    period = pd.Period(month, "M")
+    into = (period - fiscal_year_first(period, fiscal_year_start)).n
+    return into == 0 if rules.cumulative else into % PERIOD_MONTHS[rules.measurement] == 0
+
+
+def _group_pays(rules, month: str | None, fiscal_year_start: int = 1) -> bool:
+    """Whether closing `month` pays a plan group's share of the month: it ends the window its rules measure
+    (a close pays a quarterly plan's share of a month at the quarter's end, `model/ledger.mid_window_plans`)."""
+    return month is None or ends_a_measurement_period(
+        pd.Period(month, "M"), rules.measurement, fiscal_year_start
+    )
 
 
 def _rule_inputs(
@@ -832,6 +922,7 @@ def clawed_back(
     off_sales: np.ndarray | float = 0.0,
     override_back: np.ndarray | float = 0.0,
     kicker_back: np.ndarray | float = 0.0,
+    on_sales: np.ndarray | None = None,
 ) -> np.ndarray:
     """(draws, reps) what returns within the window recover of each draw's pay (≥ 0), as the ledger's
     clawback lines do: the share `returned` (reps,) of the pay earned at a rate on sales (`earned` less
@@ -839,7 +930,7 @@ def clawed_back(
     capped total pays no negative commission), the override given back on the team's returns, and the
     kicker taken back deal by deal (already capped at the kicker paid); in all never more than the draw
     paid the person (`earned`), as the ledger caps a paid period across its returned deals (`first_come`)."""
-    on_sales = np.clip(earned - off_sales, 0.0, None)
+    on_sales = np.clip(earned - off_sales if on_sales is None else on_sales, 0.0, None)
     take = returned[None, :] * on_sales + override_back + kicker_back
     return np.minimum(take, np.clip(earned, 0.0, None))
 
@@ -861,6 +952,9 @@ def _settle(
     ends: np.ndarray | bool = True,
     forgive: np.ndarray | bool = False,
     pays: np.ndarray | bool = True,
+    gone: np.ndarray | bool = False,
+    later: np.ndarray | None = None,
+    clawable: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw, negative
     total (`carry`: (reps,) whether the plan carries one forward, `negative_balances.carries_negative`). A manager's
@@ -873,35 +967,42 @@ def _settle(
     close forgives what negative balance is still owed after it (`_forgives`). `pays` (reps,): whether the
     month ends the window of the plan the rep is simulated on (`_pays`): a close pays a window's commission
     at its end, so elsewhere the month's commission is earned (a cost) but paid later (`deferred`), and at
-    the end the window's earlier months are paid with it (`window_paid`)."""
-    clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back)
+    the end the window's earlier months are paid with it (`window_paid`). `gone` (reps,): who left before
+    the month (`_gone`): the draw balance they owed then was lost when they left, not again now. `later`
+    (draws, reps): what plans whose window runs on earned of the month (a rep moved mid-month from a monthly
+    plan to a quarterly one: the quarterly plan's share), paid at their window's end (`deferred`)."""
+    clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back, clawable)
     # the statements' own carry: a commission result below 0 is paid 0 where the plan carries it forward,
     # and a result carried earlier this year is taken from the commission (commission lines: cost); a
     # year-to-date plan's true-up is the whole year's, which one simulated month does not model
     # mid-window a month's earnings may fall (a quarter's tier measured on more quota): only the window's
     # result at its end is carried, as its statement carries it
     whole = earned
+    due = None  # the window so far the close pays now
     if history.window_earned is not None:
-        whole = earned + np.where(pays, history.window_earned, 0.0)[None, :]
+        due = history.window_due
+        if due is None:
+            due = np.where(pays, history.window_earned, 0.0)
+        whole = earned + due[None, :]
     carried, recovered = _carried(whole, None if section.cumulative else history.result_carried, carry & pays)
     results = {"result_carried": carried, "result_recovered": -recovered, "clawback": clawback}
     commission = earned + clawback
     if np.ndim(carried) or np.ndim(recovered):
         commission += carried - recovered
     pay = commission
-    if not np.all(pays):  # mid-window: a closed period's clawback is paid now, the month's earnings later
-        results["deferred"] = np.where(pays, 0.0, commission - clawback)
+    if later is not None or not np.all(pays):  # mid-window: a closed period's clawback is paid now, the
+        # month's earnings later (those of each plan whose own window runs on)
+        later = np.where(pays, 0.0, earned) if later is None else later
+        results["deferred"] = np.where(pays, 0.0, commission - clawback - earned) + later
         pay = commission - results["deferred"]
-    if history.window_earned is not None and np.any(pays):
-        results["window_paid"] = np.broadcast_to(
-            np.where(pays, history.window_earned, 0.0)[None, :], pay.shape
-        )
+    if due is not None and np.any(due):
+        results["window_paid"] = np.broadcast_to(due[None, :], pay.shape)
         pay = pay + results["window_paid"]
     terms = (draw, recoverable, in_force, cap, ends)
-    stays = _close(section, commission, history, terms, release_now, False, carry, forgive, pay)
+    stays = _close(section, commission, history, terms, release_now, False, carry, forgive, pay, gone)
     if not np.any(leaving):
         return {**results, **stays}
-    leaves = _close(section, commission, history, terms, release_now, True, carry, forgive, pay)
+    leaves = _close(section, commission, history, terms, release_now, True, carry, forgive, pay, gone)
     p = np.broadcast_to(np.asarray(leaving, dtype=float), commission.shape[-1:])[None, :]
     return {**results, **{k: stays[k] + p * (leaves[k] - stays[k]) for k in stays}}
 
@@ -920,7 +1021,16 @@ def _carried(total: np.ndarray, balance: np.ndarray | None, carry: np.ndarray | 
 
 
 def _close(
-    section, commission, history, terms, release_now, left: bool, carry=False, forgive=False, pay=None
+    section,
+    commission,
+    history,
+    terms,
+    release_now,
+    left: bool,
+    carry=False,
+    forgive=False,
+    pay=None,
+    gone=False,
 ):
     """Holdback, draw and negative total on a period's commission (after clawbacks) for reps who stay or
     (`left`) who leave in it, as `model/holdbacks.py`, `model/draws.py` and `model/negative_balances.py`
@@ -935,7 +1045,9 @@ def _close(
     forgiven: never recovered, so a cost (as a leaver's draw balance), where the ledger writes its
     `negative_forgiven` line; a leaver's balance, otherwise, the ledger keeps as owed, and so does this.
     `pay`: the commission the close pays now (`_settle`: the window's, at its end; None: `commission`), on
-    which the holdback is taken and the draw topped up; `commission` stays the cost, as it is earned."""
+    which the holdback is taken and the draw topped up; `commission` stays the cost, as it is earned. A
+    leaver's draw balance is lost once, in the month they leave: for those `gone` before it, only what this
+    close advances less what it recovers (the ledger still tops a leaver's draw up to its end date)."""
     draw, recoverable, in_force, cap, ends = terms
     rule = section.holdback
     before = np.broadcast_to(history.held[None, :], commission.shape)
@@ -955,7 +1067,7 @@ def _close(
     owed = np.clip(history.draw_balance, 0.0, None)[None, :]
     recovery = np.minimum(np.minimum(owed, cap[None, :]), room)
     advance = np.where(recoverable, top_up, 0.0)
-    written_off = owed + advance - recovery if left else nothing
+    written_off = np.where(gone, 0.0, owed) + advance - recovery if left else nothing
     total = paid + top_up - recovery
     carried, recovered = _carried(total, history.negative_balance, carry)
     forgiven = 0.0
@@ -987,6 +1099,16 @@ def _leaving(section: IncentivesSection, rules: RuleHistory, reps: pd.Index, mon
     if month is not None and section.relief:
         leaving[reps.astype(str).isin(list(leavers_by(section.relief, pd.Period(month, "M"))))] = 1.0
     return leaving
+
+
+def _gone(section: IncentivesSection, reps: pd.Index, month: str | None) -> np.ndarray | bool:
+    """(reps,) who the plan's relief says had left before `month` began, as the close of the month before
+    read it: their held commission and draw balance were settled in the month they left."""
+    from salesplan_widgets.model.holdbacks import leavers_by
+
+    if month is None or not section.relief:
+        return False
+    return reps.astype(str).isin(list(leavers_by(section.relief, pd.Period(month, "M") - 1)))
 
 
 def _carries(section: IncentivesSection, reps: pd.Index, month: str | None) -> np.ndarray:
@@ -1063,10 +1185,11 @@ def payout_cost(
 ) -> DesignOutcome:
     """Total payout per draw under `section` (base-rate slices only: no SPIFs or milestones).
 
-    With role plans and a `month` (YYYY-MM), each rep is paid under the version in force then of the plan
-    they spend most of that month on. With `rules` (see `rule_history`), the cost includes cash collected,
-    margin, deal kickers and new logos, clawbacks and guarantees, and `parts` says what each adds and what
-    is paid now or later (holdbacks, draws in force in `month`).
+    With role plans and a `month` (YYYY-MM), each rep is paid under the version in force then of each plan
+    they are on in that month, on its share of the month's days (sales and quota prorated, as a close
+    does), each plan's share paid in that plan's own window. With `rules` (see `rule_history`), the cost
+    includes cash collected, margin, deal kickers and new logos, clawbacks and guarantees, and `parts` says
+    what each adds and what is paid now or later (holdbacks, draws in force in `month`).
     """
     from salesplan_widgets.model.holdbacks import releases_in
 
@@ -1076,14 +1199,21 @@ def payout_cost(
     if rules is not None:
         rules = rules.for_reps(simulation.reps)
         simulation = _managers_who_do_not_sell(simulation, section, rules)
-    groups = [
-        (rules_, compile_plan(rules_), cols) for rules_, cols in _plan_groups(simulation.reps, section, month)
+    everyone = np.arange(len(simulation.reps))
+    groups = [  # (a group of every rep in order takes them as a slice: views, not copies, of each chunk)
+        (rules_, compile_plan(rules_), slice(None) if np.array_equal(cols, everyone) else cols, share)
+        for rules_, cols, share in _plan_groups(simulation.reps, section, month)
     ]
     if teamwork:  # overrides come in money per manager (`TeamCredit.override`): paid at rate 1,
         # so `earn` caps them like any line without a draws × reps × entries array
         groups = [
-            (r, dataclasses.replace(plan, extra={**plan.extra, "team_override_rate": np.ones(1)}), cols)
-            for r, plan, cols in groups
+            (
+                r,
+                dataclasses.replace(plan, extra={**plan.extra, "team_override_rate": np.ones(1)}),
+                cols,
+                share,
+            )
+            for r, plan, cols, share in groups
         ]
     cost = np.zeros(len(simulation.sales))
     parts = {p: np.zeros(len(cost)) for p in PARTS} if rules is not None else {}
@@ -1098,13 +1228,20 @@ def payout_cost(
             section, simulation.reps, month, fiscal_year_start, rules.draw_balance > 0
         )
         leaving = _leaving(section, rules, simulation.reps, month)
+        gone = _gone(section, simulation.reps, month)
         shares = TeamShares.of(section, rules, simulation.reps)
         kicker_unit = [  # per group: the kicker its returns take back per unit of sales (None: no kicker)
             None if (k := r.deal_kicker) is None else rules.kicker_back(k.at_least, k.rate, k.bonus)[cols]
-            for r, _plan, cols in groups
+            for r, _plan, cols, _share in groups
         ]
-        windows = [_window_so_far(r, plan, section.measure, rules, cols) for r, plan, cols in groups]
-        pays = _pays(groups, len(simulation.reps), month, fiscal_year_start)
+        windows = [  # a group whose window starts this month (a monthly plan's) measures the month alone
+            None if _starts_a_window(r, month, fiscal_year_start) else _window_so_far(r, plan, section.measure,
+                                                                                      rules, cols)
+            for r, plan, cols, _share in groups
+        ]  # fmt: skip
+        pays = _pays(section, simulation.reps, month, fiscal_year_start)
+        blended = any(w is not None for w in windows) and bool(np.any(rules.returned))
+        group_pays = [_group_pays(r, month, fiscal_year_start) for r, *_x in groups]
         release_now = (
             month is not None
             and section.holdback is not None
@@ -1114,10 +1251,12 @@ def payout_cost(
         chunk = simulation.sales[start : start + CHUNK]
         if rules is None:
             team = shares.credit(chunk, chunk, team) if shares is not None else None
-            for _rules, plan, cols in groups:  # the workbook's few plans
-                team_in = {} if team is None else {"team_sales": team.override[:, cols, None]}
+            for _rules, plan, cols, share in groups:  # the workbook's few plans
+                team_in = (
+                    {} if team is None else {"team_sales": _part(team.override[:, cols], share)[..., None]}
+                )
                 sales = chunk[:, cols] if team is None else chunk[:, cols] + team.own_plan[:, cols]
-                total = earn(plan, sales, simulation.quota[cols], **team_in).total
+                total = earn(plan, _part(sales, share), _part(simulation.quota[cols], share), **team_in).total
                 cost[start : start + CHUNK] += np.where(carry[cols], np.maximum(total, 0.0), total).sum(1)
             continue
         measured = chunk * (1.0 - rules.cost_ratio) if section.measure == "margin" else chunk
@@ -1126,32 +1265,51 @@ def payout_cost(
         override = np.zeros_like(chunk)
         off_sales = np.zeros_like(chunk)  # paid other than at a rate on sales (`model/ledger.OFF_SALES`)
         kicker_back = np.zeros_like(chunk)
-        for (plan_rules, plan, cols), unit, window in zip(groups, kicker_unit, windows, strict=True):
-            measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, chunk[:, cols])
-            quota = simulation.quota[cols]
+        later = None  # earned by a plan whose window runs on: paid at its end (`deferred`)
+        # the month's pay on sales at its window's blended rate, as a close claws a return back at the rate
+        # the period it was paid for paid (None: every group measures the month alone, its own pay)
+        clawable = np.zeros_like(chunk) if blended else None
+        for (plan_rules, plan, cols, share), unit, window, now in zip(groups, kicker_unit, windows, group_pays,
+                                                                      strict=True):  # fmt: skip
+            sales = _part(chunk[:, cols], share)
+            measured, inputs = _rule_inputs(plan_rules, section.measure, rules, cols, sales)
+            quota = _part(simulation.quota[cols], share)
             if window is not None:  # measured on the window so far plus the month: the month adds the rest
                 measured, quota = measured + window.measured, quota + window.quota
                 inputs = {k: v + window.inputs[k] for k, v in inputs.items()}
-            e = earn(plan, measured + team.own_plan[:, cols], quota,
-                     team_sales=team.override[:, cols, None], **inputs)  # fmt: skip
-            earned[:, cols] = e.total if window is None else e.total - window.total
+            e = earn(plan, measured + _part(team.own_plan[:, cols], share), quota,
+                     team_sales=_part(team.override[:, cols], share)[..., None], **inputs)  # fmt: skip
+            month_earned = e.total if window is None else e.total - window.total
+            earned[:, cols] += month_earned
+            if not now:
+                later = np.zeros_like(chunk) if later is None else later
+                later[:, cols] += month_earned
+            whole_off = 0.0  # the window's and month's pay other than at a rate on sales (`clawable`)
             if "team_override_amount" in e.extra:
-                override[:, cols] = e.extra["team_override_amount"].sum(-1)
+                override[:, cols] += e.extra["team_override_amount"].sum(-1)
+                if clawable is not None:
+                    whole_off = whole_off + e.extra["team_override_amount"].sum(-1)
             for part, key in (("collections", "collected_amount"), ("deal_kicker", "kicker_amount"),
                               ("new_logo", "new_logo_amount")):  # fmt: skip
                 if key in e.extra:
                     amount = e.extra[key].sum(-1)
+                    if clawable is not None:
+                        whole_off = whole_off + amount
                     if window is not None:
                         amount = amount - window.extra[key]
                     off_sales[:, cols] += amount
                     parts[part][start : start + CHUNK] += amount.sum(1)
+            if clawable is not None:
+                clawable[:, cols] += _on_sales_at_window_rate(
+                    e.total, whole_off, measured + _part(team.own_plan[:, cols], share), window, month_earned
+                )
             if unit is not None and "kicker_amount" in e.extra:  # deal by deal, never more than it paid
                 paid = np.clip(e.extra["kicker_amount"].sum(-1), 0.0, None)
-                kicker_back[:, cols] = np.minimum(chunk[:, cols] * unit, paid)
+                kicker_back[:, cols] += np.minimum(sales * unit, paid)
         parts["team_override"][start : start + CHUNK] = override.sum(1)
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
                           off_sales + override, team.override_back, leaving, kicker_back, carry, ends,
-                          forgive, pays)  # fmt: skip
+                          forgive, pays, gone, later, clawable)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():  # (a part 0 on every draw: the scalar 0.0, `_carried`)
             parts[part][start : start + CHUNK] = values.sum(1) if np.ndim(values) else 0.0

@@ -176,9 +176,10 @@ def simulation_part_labels() -> dict[str, str]:
 
 
 def _measured_beyond_a_month(section: IncentivesSection) -> bool:
-    """Whether anyone is measured by quarter or year: by the section's rules or a role plan's version."""
+    """Whether anyone is measured beyond a month, by quarter, year or the year to date: by the section's
+    rules or a role plan's version."""
     versions = [v for p in section.plans for v in p.versions]  # the workbook's few plans
-    return any(x.measurement != "monthly" for x in (section, *versions))
+    return any(x.measurement != "monthly" or x.cumulative for x in (section, *versions))
 
 
 class BandRow(widgets.HBox):
