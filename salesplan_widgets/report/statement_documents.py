@@ -669,13 +669,14 @@ def write_statement_documents(
                              lines["amount_minor"].astype("int64").tolist(), lines["kind"].astype(str).tolist(),
                              lines["cause"].astype(str).tolist()))  # fmt: skip
             teams = lines["team"].astype(str).tolist()
+            status = {state: statement_status(state, event) for state in set(states.values())}  # a few
             documents = []
             for rep, at in sorted(lines.groupby(lines["rep"].astype(str)).indices.items()):  # lines in order
                 documents.append(
                     RepDocuments(
                         rep=rep,
                         team=teams[at[0]],
-                        status=statement_status(states[rep], event),
+                        status=status[states[rep]],
                         lines=[shown[i] for i in at],
                         balances=carried.get(rep, []),
                         summary=facts_of.get(rep),
