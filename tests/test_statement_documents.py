@@ -174,3 +174,38 @@ def test_workers_are_not_forked_from_a_process_with_threads(tmp_path, monkeypatc
         written[name] = _documents(folder)
     assert len(written["one"]) == 8
     assert written["workers"] == written["one"]
+
+
+def test_a_notebook_kernel_writes_the_statements_through_workers(tmp_path):
+    """Finance approving from JupyterLab: the kernel (which has threads) hands the documents to workers,
+    and they write what one process writes."""
+    import nbformat
+    import papermill
+
+    source = make_workbook(tmp_path / "wb")
+    pay(source, "2026-01")
+    write_sales(source, [*SALES, ("2026-01-20", 500, "Li")])
+    alone = shutil.copytree(source, tmp_path / "one")
+    write_payouts(open_workbook(alone), "2026-02", by="analyst")
+    kernel = shutil.copytree(source, tmp_path / "kernel")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "import threading\n"
+            "import salesplan_widgets.report.statement_documents as documents\n"
+            "from salesplan_widgets.workbook import open_workbook\n"
+            "from salesplan_widgets.workbook.payouts import write_payouts\n"
+            "assert threading.active_count() > 1  # the kernel's own threads\n"
+            "documents.PARALLEL_FROM = 0  # workers for these few statements\n"
+            f"write_payouts(open_workbook({str(kernel)!r}), '2026-02', by='analyst')\n"
+        )
+    ]
+    nbformat.write(notebook, tmp_path / "approve.ipynb")
+    papermill.execute_notebook(
+        str(tmp_path / "approve.ipynb"),
+        str(tmp_path / "ran.ipynb"),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    assert len(_documents(alone)) == 8
+    assert _documents(kernel) == _documents(alone)
