@@ -558,7 +558,8 @@ def _workers_context():
     """Where workers come from: a fork server, which loads this module once and forks each worker from
     itself. Forking this process instead is unsafe once it has threads (a Jupyter kernel's, DuckDB's,
     BLAS's), which Python 3.12+ warns about and 3.14 stopped doing by default; the server costs about a
-    second once per process (benchmarks/README.md). As with any start method but fork, a script that
+    second once per process (benchmarks/README.md). As with any start method but fork, each worker
+    imports the program's main module again (the CLI's: 30 ms; a kernel's: nothing), and a script that
     runs a ledger step at import time needs `if __name__ == "__main__":`."""
     import multiprocessing
 
