@@ -1,7 +1,7 @@
 """The period's payout workbook for finance: one Excel file of every payment line, a summary sheet and one
 sheet per team (and the credit lines, where credit is split), each team's lines adding up to its total.
 
-Written with XlsxWriter in memory (the file is a few MB for 10,000 reps; openpyxl built a cell object
+Written with XlsxWriter in memory (about 1 MB for 10,000 reps; openpyxl built a cell object
 per value and took seconds on one core while the statements' workers waited). Texts are written as texts,
 never read as formulas: a rep called "=1+2" is shown, not computed. Rendering only: the sums here are
 totals of the lines given, no business arithmetic.
