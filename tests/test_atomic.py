@@ -85,3 +85,60 @@ def test_a_batch_that_fails_replaces_nothing_and_leaves_no_temporary_file(tmp_pa
         raise RuntimeError("rendering failed")
     assert old.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["statement.html"]
+
+
+def test_a_batch_flushes_its_own_filesystem_not_the_whole_machine_before_renaming(tmp_path, monkeypatch):
+    from salesplan_widgets.workbook import atomic
+
+    def whole_machine() -> None:
+        raise AssertionError("os.sync flushes every filesystem of the machine")
+
+    flushed = []
+    real = atomic._syncfs
+
+    def spy(fd: int) -> bool:
+        on_disk = sorted(p.read_text() for p in tmp_path.rglob("statement.*"))
+        flushed.append((os.fstat(fd).st_dev, on_disk, real(fd)))
+        return flushed[-1][2]
+
+    monkeypatch.setattr(os, "sync", whole_machine)
+    monkeypatch.setattr(atomic, "_syncfs", spy)
+    old = tmp_path / "a" / "statement.html"
+    old.parent.mkdir()
+    old.write_text("old")
+    with atomic.atomic_batch() as write:
+        for rep in ("a", "b", "c"):
+            write(tmp_path / rep / "statement.html", f"new {rep}".encode())
+    # one syncfs(2) for the three folders' one filesystem, made while the targets were still the old files
+    assert flushed == [(tmp_path.stat().st_dev, ["old"], True)]
+    assert [(tmp_path / rep / "statement.html").read_text() for rep in "abc"] == ["new a", "new b", "new c"]
+
+
+def test_a_batch_whose_flush_fails_replaces_nothing_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    from salesplan_widgets.workbook import atomic
+
+    def failing(fd: int) -> bool:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(atomic, "_syncfs", failing)
+    old = tmp_path / "statement.html"
+    old.write_text("old")
+    with pytest.raises(OSError, match="Input/output error"), atomic.atomic_batch() as write:
+        write(old, b"new")
+        write(tmp_path / "other.html", b"other")
+    assert old.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["statement.html"]
+
+
+def test_without_syncfs_a_batch_falls_back_to_flushing_everything(tmp_path, monkeypatch):
+    from salesplan_widgets.workbook import atomic
+
+    synced = []
+    monkeypatch.setattr(atomic, "_libc_syncfs", lambda: None)  # a system without syncfs(2)
+    monkeypatch.setattr(os, "sync", lambda: synced.append(sorted(p.name for p in tmp_path.iterdir())))
+    with atomic.atomic_batch() as write:
+        write(tmp_path / "statement.html", b"new")
+    assert len(synced) == 1 and synced[0][0].startswith(".statement.html.")  # flushed before the rename
+    assert (tmp_path / "statement.html").read_bytes() == b"new"

@@ -142,3 +142,70 @@ def test_worker_processes_write_the_same_documents_as_one_process(tmp_path, monk
     assert len(written["one"]) == 8  # Li and Wang, HTML and Excel, two languages
     assert len(pools) == 1  # the second preparation went through worker processes
     assert written["workers"] == written["one"]
+
+
+def test_workers_are_not_forked_from_a_process_with_threads(tmp_path, monkeypatch):
+    """A notebook's kernel has threads; forking it can deadlock a worker (Python 3.12+ warns): the step
+    never calls fork in its own process, and its workers write what one process writes."""
+    import os
+    import threading
+
+    source = make_workbook(tmp_path / "wb")
+    pay(source, "2026-01")
+    write_sales(source, [*SALES, ("2026-01-20", 500, "Li")])
+    written = {}
+    for name, parallel_from in (("one", 10**9), ("workers", 0)):
+        folder = shutil.copytree(source, tmp_path / name)
+        monkeypatch.setattr(documents, "PARALLEL_FROM", parallel_from)
+        stop = threading.Event()
+        busy = threading.Thread(target=stop.wait)  # a thread alive through the step, as in a kernel
+        busy.start()
+        with monkeypatch.context() as patch:
+
+            def fork():
+                raise AssertionError("the step forked a process that has threads")
+
+            patch.setattr(os, "fork", fork)
+            try:
+                write_payouts(open_workbook(folder), "2026-02", by="analyst")
+            finally:
+                stop.set()
+                busy.join()
+        written[name] = _documents(folder)
+    assert len(written["one"]) == 8
+    assert written["workers"] == written["one"]
+
+
+def test_a_notebook_kernel_writes_the_statements_through_workers(tmp_path):
+    """Finance approving from JupyterLab: the kernel (which has threads) hands the documents to workers,
+    and they write what one process writes."""
+    import nbformat
+    import papermill
+
+    source = make_workbook(tmp_path / "wb")
+    pay(source, "2026-01")
+    write_sales(source, [*SALES, ("2026-01-20", 500, "Li")])
+    alone = shutil.copytree(source, tmp_path / "one")
+    write_payouts(open_workbook(alone), "2026-02", by="analyst")
+    kernel = shutil.copytree(source, tmp_path / "kernel")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "import threading\n"
+            "import salesplan_widgets.report.statement_documents as documents\n"
+            "from salesplan_widgets.workbook import open_workbook\n"
+            "from salesplan_widgets.workbook.payouts import write_payouts\n"
+            "assert threading.active_count() > 1  # the kernel's own threads\n"
+            "documents.PARALLEL_FROM = 0  # workers for these few statements\n"
+            f"write_payouts(open_workbook({str(kernel)!r}), '2026-02', by='analyst')\n"
+        )
+    ]
+    nbformat.write(notebook, tmp_path / "approve.ipynb")
+    papermill.execute_notebook(
+        str(tmp_path / "approve.ipynb"),
+        str(tmp_path / "ran.ipynb"),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    assert len(_documents(alone)) == 8
+    assert _documents(kernel) == _documents(alone)

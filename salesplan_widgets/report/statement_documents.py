@@ -554,21 +554,34 @@ PARALLEL_FROM = 400  # statements (rep × language) from which worker processes 
 WORKERS = 2  # at most; never more than the cores this process may use
 
 
+def _workers_context():
+    """Where workers come from: a fork server, which loads this module once and forks each worker from
+    itself. Forking this process instead is unsafe once it has threads (a Jupyter kernel's, DuckDB's,
+    BLAS's), which Python 3.12+ warns about and 3.14 stopped doing by default; the server costs about a
+    second once per process (benchmarks/README.md). As with any start method but fork, each worker
+    imports the program's main module again (the CLI's: 30 ms; a kernel's: nothing), and a script that
+    runs a ledger step at import time needs `if __name__ == "__main__":`."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # (the server, once started, keeps what it preloaded)
+    return context
+
+
 def _write_all(jobs: list[tuple[Letterhead, list[RepDocuments]]]) -> list[Path]:
     """Write every (letterhead, reps) job; with many statements, in worker processes (one per core, up
     to `WORKERS`): rendering and writing thousands of files is CPU work that one core does alone.
-    Workers are forked, so they share the code and words already loaded; paths come back in job order."""
+    Workers come from a fork server (`_workers_context`), not forked from this process; paths come back
+    in job order."""
     count = sum(len(reps) for _head, reps in jobs)
     workers = min(WORKERS, len(os.sched_getaffinity(0)))
     if count < PARALLEL_FROM or workers < 2:
         return [path for head, reps in jobs for path in _write_rep_documents(head, reps)]
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _renderer()  # read once here, not in each worker
     size = max(1, -(-count // (workers * 8)))  # a few chunks a worker, so a slow one does not hold the end
     chunks = [(head, reps[i : i + size]) for head, reps in jobs for i in range(0, len(reps), size)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=_workers_context()) as pool:
         done = [pool.submit(_write_rep_documents, head, reps) for head, reps in chunks]
         return [path for future in done for path in future.result()]
 
@@ -657,13 +670,14 @@ def write_statement_documents(
                              lines["amount_minor"].astype("int64").tolist(), lines["kind"].astype(str).tolist(),
                              lines["cause"].astype(str).tolist()))  # fmt: skip
             teams = lines["team"].astype(str).tolist()
+            status = {state: statement_status(state, event) for state in set(states.values())}  # a few
             documents = []
             for rep, at in sorted(lines.groupby(lines["rep"].astype(str)).indices.items()):  # lines in order
                 documents.append(
                     RepDocuments(
                         rep=rep,
                         team=teams[at[0]],
-                        status=statement_status(states[rep], event),
+                        status=status[states[rep]],
                         lines=[shown[i] for i in at],
                         balances=carried.get(rep, []),
                         summary=facts_of.get(rep),

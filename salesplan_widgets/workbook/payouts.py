@@ -18,7 +18,6 @@ import pandas as pd
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, minor_unit
 from salesplan_widgets.model.calendar import FiscalCalendar
-from salesplan_widgets.model.estimator import plan_cost
 from salesplan_widgets.model.ledger import PeriodPayments
 from salesplan_widgets.model.quota_rules import quota_rules
 from salesplan_widgets.model.statements import Statements, no_quotas, payout_statements, provisional_quotas
@@ -260,17 +259,6 @@ def payment_table(payments: PeriodPayments) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _sheet_name(name: str, taken: set[str]) -> str:
-    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", str(name))[:31] or "_"
-    candidate, n = base, 2
-    while candidate.lower() in taken:
-        suffix = f" ({n})"
-        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
-    taken.add(candidate.lower())
-    return candidate
-
-
 def write_payouts(workbook: Workbook | str | Path, period: str, by: str | None = None) -> list[Path]:
     """Prepare the period's payouts: statements with prior-period adjustments as CSV and Excel under
     reports/<period>/payouts/, each rep's statement documents, a `prepared` entry in the ledger's journal
@@ -291,6 +279,7 @@ def write_payment_files(
 ) -> list[Path]:
     """The period's payout CSV and Excel, and every rep's statement documents (stating the journal `event`
     that approved or closed the period; None when only prepared); each file atomic."""
+    from salesplan_widgets.report.payout_workbook import write_payout_workbook
     from salesplan_widgets.report.statement_documents import write_statement_documents
 
     period = str(payments.period)
@@ -300,8 +289,9 @@ def write_payment_files(
     table = payment_table(payments)
     with atomic_path(csv_path) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8-sig")  # BOM: Excel opens Chinese names correctly
+    credit = credit_table(statements)
     with atomic_path(xlsx_path) as tmp:
-        _write_excel(statements, table, tmp, wb.plan.name, period)
+        write_payout_workbook(tmp, statements, table, credit, wb.plan.name, period, _columns())
     documents = write_statement_documents(wb, payments, statements, event=event)
     extra = []
     units = quantity_variance(wb, payments.period)
@@ -309,7 +299,6 @@ def write_payment_files(
         extra.append(folder / f"quantity-{period}.csv")
         with atomic_path(extra[-1]) as tmp:
             units.assign(period=units["period"].astype(str)).to_csv(tmp, index=False, encoding="utf-8-sig")
-    credit = credit_table(statements)
     if credit.empty:
         return [csv_path, xlsx_path, *documents, *extra]
     credit_path = folder / f"credit-{period}.csv"  # who was credited with what, beside what was paid
@@ -318,96 +307,3 @@ def write_payment_files(
             tmp, index=False, encoding="utf-8-sig"
         )
     return [csv_path, xlsx_path, *documents, *extra, credit_path]
-
-
-def _write_excel(
-    statements: Statements, table: pd.DataFrame, path: Path, plan_name: str, period: str
-) -> None:
-    from openpyxl import Workbook as ExcelBook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    digits = minor_unit(statements.currency)
-    money = "#,##0" + ("." + "0" * digits if digits else "")
-    bold = Font(bold=True)
-    book = ExcelBook()
-    summary = book.active
-    taken: set[str] = set()
-    summary.title = _sheet_name(_("Summary"), taken)
-    cost = plan_cost(statements)
-    latest = statements.reps[statements.reps["period"] == statements.reps["period"].max()]
-    teams = (
-        latest.assign(team=latest["team"].astype(str))
-        .groupby("team")
-        .agg(reps=("rep", "nunique"), sales=("period_sales", "sum"))
-        .join(table.groupby("team")["amount"].sum().rename("payout"), how="outer")  # adjustments included
-        .fillna(0)
-        .reset_index()
-    )
-    paid = round(float(teams["payout"].sum()), digits)
-    revenue = cost.revenue  # booked sales: overlay and team credit is credit, not more revenue
-    summary.append([plan_name])
-    summary["A1"].font = Font(bold=True, size=14)
-    summary.append(
-        [_("Payout statements, {period} ({currency})").format(period=period, currency=statements.currency)]
-    )
-    summary.append([])
-    header = [_("Team"), _("Reps"), _("Sales"), _("Payout"), _("Cost of sales")]
-    summary.append(header)
-    for cell in summary[4]:
-        cell.font = bold
-    for row in teams.itertuples(index=False):
-        summary.append([row.team, int(row.reps), float(row.sales), float(row.payout),
-                        float(row.payout / row.sales) if row.sales > 0 else None])  # fmt: skip
-    summary.append(
-        [_("Total"), int(teams["reps"].sum()), revenue, paid, paid / revenue if revenue > 0 else None]
-    )
-    for cell in summary[summary.max_row]:
-        cell.font = bold
-    summary.append([_("Non-cash rewards"), None, None, cost.non_cash])
-    total_cost = paid + cost.non_cash
-    summary.append([_("Total cost"), None, None, total_cost, total_cost / revenue if revenue > 0 else None])
-    if cost.credited is not None and cost.credited != cost.revenue:  # overlays or managers credited
-        summary.append([_("Credited sales (total credit ÷ booked sales)"), None, cost.credited, None,
-                        cost.credit_ratio])  # fmt: skip
-    for row in summary.iter_rows(min_row=5, max_row=summary.max_row):
-        for cell in row[2:4]:
-            cell.number_format = money
-        row[4].number_format = "0.0%"
-    for column, width in zip("ABCDE", (24, 8, 16, 16, 14), strict=True):
-        summary.column_dimensions[column].width = width
-
-    columns = _columns()
-    shown = ["rep", "component", "rule", "base", "rate", "amount"]
-    for team, lines in table.groupby("team", sort=True):
-        sheet = book.create_sheet(_sheet_name(team, taken))
-        sheet.append([columns[c] for c in shown])
-        for cell in sheet[1]:
-            cell.font = bold
-        for values in lines[shown].itertuples(index=False):  # rows of one sheet: openpyxl writes cell by cell
-            sheet.append([None if isinstance(v, float) and v != v else v for v in values])
-        for row in sheet.iter_rows(min_row=2):
-            row[3].number_format = money
-            row[4].number_format = "0.00%"
-            row[5].number_format = money
-        sheet.append([_("Total"), None, None, None, None, round(float(lines["amount"].sum()), digits)])
-        sheet.cell(sheet.max_row, 1).font = bold
-        sheet.cell(sheet.max_row, 6).font = bold
-        sheet.cell(sheet.max_row, 6).number_format = money
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:F{max(sheet.max_row - 1, 1)}"
-        for i, width in enumerate((18, 16, 56, 16, 10, 14), start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = width
-    credit = credit_table(statements)
-    if len(credit):  # split, overlay and team credit: paid through the lines above, shown here
-        sheet = book.create_sheet(_sheet_name(_("Credit"), taken))
-        sheet.append([columns["team"], columns["rep"], columns["rule"], _("Credited sales")])
-        for cell in sheet[1]:
-            cell.font = bold
-        for values in credit[["team", "rep", "rule", "base"]].itertuples(index=False):
-            sheet.append(list(values))
-        for row in sheet.iter_rows(min_row=2):
-            row[3].number_format = money
-        for i, width in enumerate((18, 18, 64, 16), start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = width
-    book.save(path)
