@@ -53,8 +53,8 @@ def test_a_note_saved_meanwhile_by_someone_else_is_not_overwritten(tmp_path, mon
 
     real_read = workbook.read_table
 
-    def read_while_someone_writes(name):
-        table = real_read(name)
+    def read_while_someone_writes(name, periods=True):
+        table = real_read(name, periods)
         path.write_text(
             path.read_text(encoding="utf-8") + "2026-10,Ann,Wang Fang,manager,2026-10-02,theirs\n",
             encoding="utf-8",

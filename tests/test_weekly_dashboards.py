@@ -3,6 +3,7 @@ tracker paces weeks, the goal wizard forecasts the goal's own weeks, and pay is 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +12,13 @@ import pytest
 from salesplan_widgets import open_workbook
 from salesplan_widgets.demo import create_demo
 from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.report.sales_tracking import feedback_section
 from salesplan_widgets.widgets.goal_wizard import GoalWizard
 from salesplan_widgets.widgets.incentive_calculator import IncentiveCalculator
 from salesplan_widgets.widgets.overview import SalesOverview
 from salesplan_widgets.widgets.task_splitter import MyTargets, TaskSplitter
 from salesplan_widgets.widgets.tracker import Tracker
+from salesplan_widgets.workbook.feedback import read_feedback
 
 WEEK_44 = "2026-10-26/2026-11-01"
 
@@ -35,6 +38,40 @@ def test_tracker_paces_the_weeks_of_the_year(weekly: Path) -> None:
     assert window.last == pd.Period("2027-01-03", freq="W-SUN")
     path = tracker.path
     assert path["period"].dtype == pd.PeriodDtype("W-SUN") and len(path) == 53
+
+
+def test_a_note_added_on_a_week_is_filed_under_the_month_it_counts_in(weekly: Path, tmp_path: Path) -> None:
+    """The feedback log is by month: the tracker of a weekly workbook files a note on W44 (26 Oct – 1 Nov,
+    Thursday 29 October) under October, instead of refusing the week as a period."""
+    folder = shutil.copytree(weekly, tmp_path / "wb")
+    older = (  # a September note, and one a task sheet filed under its first week (W40: Thursday 1 October)
+        "period,rep,author,source,date,text\n"
+        "2026-09,Li Na,mgr,manager,2026-09-30,September note\n"
+        "2026-09-28/2026-10-04,Li Na,Li Na,task sheet,2026-09-28,Week note\n"
+    )
+    (folder / "tables" / "feedback.csv").write_text(older, encoding="utf-8")
+    tracker = Tracker(folder)
+    assert tracker.period == WEEK_44
+    tracker.rep = tracker.choices["rep"][0]
+    tracker.note_text.value = "Two renewals slipped into November"
+    tracker.add_note()
+    assert "error" not in tracker.note_message.value
+    notes = pd.read_csv(folder / "tables" / "feedback.csv", dtype=str)
+    assert notes.iloc[-1][["period", "rep", "text"]].tolist() == [
+        "2026-10",
+        tracker.choices["rep"][0],
+        "Two renewals slipped into November",
+    ]
+    assert (
+        (folder / "tables" / "feedback.csv").read_text(encoding="utf-8").startswith(older)
+    )  # kept as written
+    october = read_feedback(open_workbook(folder), period="2026-10")
+    assert sorted(october["text"]) == ["Two renewals slipped into November", "Week note"]
+    assert read_feedback(open_workbook(folder), period="2026-09")["text"].tolist() == ["September note"]
+    assert "Two renewals slipped" in tracker.feedback_panel.value  # the week's view shows its month's notes
+    week = pd.Period(WEEK_44, freq="W-SUN")
+    assert "Two renewals slipped" in str(feedback_section(open_workbook(folder), week))
+    assert "Two renewals slipped" not in str(feedback_section(open_workbook(folder), week + 1))  # November's
 
 
 def test_overview_shows_the_week_and_the_same_week_last_year(weekly: Path) -> None:

@@ -38,8 +38,10 @@ TREND_PERIODS = 6
 
 
 def feedback_section(workbook: Workbook, period: pd.Period) -> blocks.Html:
-    """The feedback notes received for the period (the tracking pack's, with or without targets)."""
-    notes = read_feedback(workbook, period=period)
+    """The feedback notes received for the month the period counts in (the log is by month; a week counts
+    in the month holding its Thursday): the tracking pack's, with or without targets."""
+    month = FiscalCalendar.of(workbook.plan.calendar).months_of([period])[0]
+    notes = read_feedback(workbook, period=month)
     heading = _("Feedback received")
     if notes.empty:
         return blocks.section(heading, _("No feedback for this month yet."))

@@ -679,8 +679,13 @@ class Tracker(Dashboard, widgets.VBox):
             else html.escape(_("No feedback for this selection yet."))
         )
 
+    def _note_month(self) -> str:
+        """The month the selected period's notes are filed under: the feedback log is by month, and a week
+        counts in the month holding its Thursday (`FiscalCalendar.months_of`)."""
+        return str(self.calendar.months_of([self.calendar.period(self.period)])[0])
+
     def _notes(self) -> pd.DataFrame:
-        notes = self.feedback[self.feedback["period"].astype(str) == self.period]
+        notes = self.feedback[self.feedback["period"].astype(str) == self._note_month()]
         if self.rep:
             notes = notes[notes["rep"].astype(str) == self.rep]
         elif self.team:
@@ -692,12 +697,13 @@ class Tracker(Dashboard, widgets.VBox):
 
     # -- writing: notes and re-plans ----------------------------------------------------------------------
     def add_note(self) -> None:
-        """Append the typed note (for the selected rep and month) to the workbook's feedback log, as the
-        acting user (the OS login in JupyterLab)."""
+        """Append the typed note (for the selected rep, under the month the period counts in: the log is
+        by month, and a week's note goes to the month holding its Thursday) to the workbook's feedback log,
+        as the acting user (the OS login in JupyterLab)."""
         if not self.editable:
             return
         try:
-            self.feedback = add_note(self.workbook, self.period, self.rep, self.note_text.value)
+            self.feedback = add_note(self.workbook, self._note_month(), self.rep, self.note_text.value)
         except SalesplanError as exc:
             self.note_message.value = message_box([str(exc)], kind="error")
             return

@@ -26,19 +26,36 @@ def read_feedback(
     workbook: Workbook, period: pd.Period | str | None = None, rep: str | None = None
 ) -> pd.DataFrame:
     """The log (optionally one period and/or rep), newest first; empty with the right columns if none yet."""
-    table = workbook.read_table(FEEDBACK)
+    table = workbook.read_table(FEEDBACK, periods=False)
     if table is None:
         table = pd.DataFrame({c: pd.Series([], dtype=str) for c in COLUMNS})
-        table["period"] = pd.PeriodIndex([], freq="M")
     for column in COLUMNS:
         if column not in table.columns:
             table[column] = ""
+    table["period"] = note_months(workbook, table["period"])
     table = table[list(COLUMNS)].fillna({"rep": "", "author": "", "source": "", "date": "", "text": ""})
     if period is not None:
         table = table[table["period"] == pd.Period(period, freq="M")]
     if rep is not None:
         table = table[table["rep"].astype(str) == rep]
     return table.sort_values(["date", "period"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def note_months(workbook: Workbook, periods: pd.Series) -> pd.PeriodIndex:
+    """The month each note is filed under. The log is by month (2026-10); a note a weekly workbook filed
+    under its week (a task sheet's, or a log rewritten before this was so) counts in the month holding the
+    week's Thursday, as the plan calendar measures money (`FiscalCalendar.months_of`)."""
+    from salesplan_widgets.model.calendar import FiscalCalendar
+
+    text = periods.fillna("").astype(str).str.strip()
+    months = text.str.fullmatch(r"\d{4}-\d{2}")
+    weeks = ~months & (text != "")
+    result = pd.Series(pd.NaT, index=periods.index, dtype="period[M]")
+    result[months] = pd.PeriodIndex(text[months], freq="M")
+    if weeks.any():
+        calendar = FiscalCalendar.of(workbook.plan.calendar)
+        result[weeks] = calendar.months_of(calendar.periods_from_text(text[weeks]))
+    return pd.PeriodIndex(result)
 
 
 def add_note(
@@ -97,9 +114,7 @@ def add_note(
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path):
         read_version = file_version(path)
-        current = workbook.read_table(FEEDBACK)
-        if current is not None:
-            current = current.assign(period=current["period"].astype(str))
+        current = workbook.read_table(FEEDBACK, periods=False)  # the notes' months as written
         log = note if current is None or current.empty else pd.concat([current, note], ignore_index=True)
         if file_version(path) != read_version:  # a writer that ignored the lock
             raise ConflictError(

@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import LOCALES, _, translator
-from salesplan_widgets.model.calendar import period_labels
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.workbook.atomic import atomic_path
 
 SHEETS_DIR = "task_sheets"
@@ -407,7 +407,8 @@ def _store(
         table = pd.concat([keep, commits], ignore_index=True) if keep is not None else commits
         workbook.write_table("commits", table)
     if len(feedback):
-        first_period = str(pd.PeriodIndex(targets["period"]).min())
+        calendar = FiscalCalendar.of(workbook.plan.calendar)  # the feedback log is by month
+        first_period = str(calendar.months_of([pd.PeriodIndex(targets["period"]).min()])[0])
         rows = pd.DataFrame(
             {
                 "period": first_period,
@@ -418,8 +419,7 @@ def _store(
                 "text": feedback["segment"] + " / " + feedback["channel"] + ": " + feedback["text"],
             }
         )
-        old = workbook.read_table("feedback")
+        old = workbook.read_table("feedback", periods=False)  # the notes' months as written
         if old is not None:
-            old = old.assign(period=old["period"].astype(str)) if "period" in old else old
             rows = pd.concat([old, rows], ignore_index=True)
         workbook.write_table("feedback", rows)

@@ -253,8 +253,10 @@ class Workbook:
             raise ValueError(f"table names are letters, digits and underscores, not {name!r}")
         return self.path / TABLES_DIR / f"{name}.csv"
 
-    def read_table(self, name: str) -> pd.DataFrame | None:
-        """A computed table saved with `write_table`, or None if it was never written."""
+    def read_table(self, name: str, periods: bool = True) -> pd.DataFrame | None:
+        """A computed table saved with `write_table`, or None if it was never written. `periods`: its period
+        column read as the plan calendar's periods; else kept as written (a log kept by month, such as the
+        feedback, in a weekly workbook)."""
         path = self.table_path(name)
         if not path.exists():
             return None
@@ -270,7 +272,7 @@ class Workbook:
                 "account": str,
             },
         )
-        if "period" in table.columns:
+        if periods and "period" in table.columns:
             from salesplan_widgets.model.calendar import FiscalCalendar
 
             calendar = FiscalCalendar.of(self.plan.calendar)
