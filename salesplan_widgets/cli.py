@@ -105,7 +105,7 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
                     n=len(step.files), path=step.files[0].parent.parent
                 )
             )
-        return _extracts_refreshed(step.extracts, step.stale_extracts)
+        return _published(step)
     step = prepare_and_publish(workbook, args.period)  # the same step as write_payouts from a notebook
     for path in step.files[:2]:
         print(_("Payout statements written to {path}").format(path=path))
@@ -114,10 +114,10 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
         print(_("Prepared {period} so far; it does not end a measurement period, so finance approves at its "
                 "end with: salesplan payouts {workbook} --period {closing} --approve").format(
             period=args.period.strip(), workbook=args.workbook, closing=closing))  # fmt: skip
-        return _extracts_refreshed(step.extracts, step.stale_extracts)
+        return _published(step)
     print(_("Prepared; finance approves with: salesplan payouts {workbook} --period {period} --approve").format(
         workbook=args.workbook, period=args.period))  # fmt: skip
-    return _extracts_refreshed(step.extracts, step.stale_extracts)
+    return _published(step)
 
 
 def _closing_month(workbook, period: str) -> str:
@@ -195,14 +195,17 @@ def _cmd_dispute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _extracts_refreshed(refreshed: dict, error: str | None) -> int:
+def _published(step) -> int:
+    """Say where a ledger step's payouts now show: the report indexes that link them, the hub's users."""
     from salesplan_widgets.workbook.ledger import stale_extracts_message
 
-    if error is not None:
-        print(stale_extracts_message(error), file=sys.stderr)
+    for index in step.indexes:
+        print(_("Report index updated: {path}").format(path=index))
+    if step.stale_extracts is not None:
+        print(stale_extracts_message(step.stale_extracts), file=sys.stderr)
         return 1
-    if refreshed:
-        print(_("Statements published to {n} hub user(s).").format(n=len(refreshed)))
+    if step.extracts:
+        print(_("Statements published to {n} hub user(s).").format(n=len(step.extracts)))
     return 0
 
 

@@ -26,9 +26,10 @@ from salesplan_widgets.workbook.ledger import prepare_and_publish
 pytestmark = pytest.mark.slow
 
 
-def run(*args: str) -> None:
+def run(*args: str) -> str:
     result = salesplan(*args)
     assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
 
 
 def report_bodies(report: Path) -> dict[str, str]:
@@ -52,7 +53,8 @@ def test_payouts_prepared_approved_and_closed_after_the_run_appear_in_the_months
     assert payout_hrefs(index) == []  # nothing prepared yet
     bodies, page = report_bodies(report), index.read_text(encoding="utf-8")
 
-    run("payouts", str(folder), "--period", "2026-04")
+    said = run("payouts", str(folder), "--period", "2026-04")
+    assert f"Report index updated: {index}" in said  # the command says which page now links them
     hrefs = payout_hrefs(index)
     assert "payouts/payouts-2026-04.csv" in hrefs and "payouts/payouts-2026-04.xlsx" in hrefs
     assert [h for h in hrefs if h.startswith("statements/")] == [
