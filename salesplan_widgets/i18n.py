@@ -132,13 +132,13 @@ def fmt_compact(value: float, locale: str | None = None, fraction_digits: int = 
 
 def fmt_compact_ticks(values: Sequence[float], locale: str | None = None) -> list[str]:
     """An axis's tick labels in the short form of `fmt_compact`, with the fewest fraction digits (at least
-    one, at most six) that tell every tick apart: a waterfall from 2.28亿 to 2.33亿 reads 2.28亿, 2.29亿 …,
-    not 2.3亿 six times."""
-    for digits in range(1, 7):
-        labels = [fmt_compact(v, locale, digits) for v in values]
-        if len(set(labels)) == len(labels):
-            break
-    return _same_fraction_digits(labels, locale)
+    one, at most six) that tell every tick apart and name each as it is: a waterfall from 2.28亿 to 2.33亿
+    reads 2.28亿, 2.29亿 …, not 2.3亿 six times, and a tick at 2.25亿 reads 2.25亿, not 2.2亿. Ticks that
+    three digits do not name exactly (not round) get the fewest digits that tell them apart."""
+    labels = {digits: [fmt_compact(v, locale, digits) for v in values] for digits in range(1, 7)}
+    apart = [digits for digits, named in labels.items() if len(set(named)) == len(named)] or [6]
+    exact = next((digits for digits in apart if digits <= 3 and labels[digits] == labels[6]), apart[0])
+    return _same_fraction_digits(labels[exact], locale)
 
 
 def _same_fraction_digits(labels: list[str], locale: str | None) -> list[str]:

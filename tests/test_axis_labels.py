@@ -26,6 +26,12 @@ def test_wide_axes_keep_their_short_labels() -> None:
     assert fmt_compact_ticks([0.0, 2.5e6, 5e6], "en") == ["0", "2.5M", "5.0M"]
 
 
+def test_a_tick_is_named_as_it_is_not_rounded_to_a_neighbour() -> None:
+    """A quarter step (2.25亿) was named 2.2亿 when one digit told the ticks apart; 1/3 needs no six digits."""
+    assert fmt_compact_ticks([2.25e8, 2.5e8, 2.75e8], "zh_CN") == ["2.25亿", "2.50亿", "2.75亿"]
+    assert fmt_compact_ticks([1e6 / 3, 2e6 / 3], "en") == ["333.3K", "666.7K"]
+
+
 @pytest.mark.parametrize(
     ("locale", "ticks", "labels"),
     [

@@ -60,7 +60,7 @@ def test_the_value_axis_covers_every_point_of_the_cumulative_chart(tmp_path):
 def test_a_waterfall_axis_starts_at_its_floor_with_round_ticks_above_it():
     ticks = value_ticks([3.1e8], "zh_CN", low=2.05e8)
     assert min(ticks) >= 2.05e8 and max(ticks) >= 3.1e8
-    assert ticks[300_000_000] == "3亿"
+    assert ticks[300_000_000] == "3.00亿" and ticks[225_000_000] == "2.25亿"  # each named as it is, evenly
     assert value_ticks([3.1e8], "en")[300_000_000] == "300M"
 
 

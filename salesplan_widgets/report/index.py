@@ -61,13 +61,14 @@ def payouts_blocks(
     prepared = [(name, files, statements) for name, files, statements in months if files or statements]
     if len(prepared) <= 1:
         return payouts_block(*prepared[0]) if prepared else ""
+    month_heading = _("Payouts for {month}")  # outside the f-strings, where the catalogue finds them
     folds = "\n".join(
-        f'<details class="salesplan-payout-month"><summary>'
-        f"{escape(_('Payouts for {month}').format(month=name))}</summary>\n{_month_items(files, statements)}"
-        "</details>"
+        f'<details class="salesplan-payout-month"><summary>{escape(month_heading.format(month=name))}'
+        f"</summary>\n{_month_items(files, statements)}</details>"
         for name, files, statements in prepared
     )
-    return f"<h2>{escape(_('Payouts'))}</h2>\n{folds}\n"
+    heading = escape(_("Payouts"))
+    return f"<h2>{heading}</h2>\n{folds}\n"
 
 
 # the payouts block of a page `index_page` wrote: between the list of pages and the provenance line
