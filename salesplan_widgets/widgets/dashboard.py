@@ -14,7 +14,7 @@ from typing import ClassVar
 import ipywidgets as widgets
 import pandas as pd
 
-from salesplan_widgets.errors import SalesplanError
+from salesplan_widgets.errors import InputError, Problem, SalesplanError
 from salesplan_widgets.i18n import _
 from salesplan_widgets.widgets.charts import message_box
 from salesplan_widgets.widgets.query import ViewerAccess, parse_query, preheating, request_query_string
@@ -27,6 +27,20 @@ _ALL = "all"  # a dimension the plan does not map holds this value in the cube
 def address_choices(cube: pd.DataFrame, names: tuple[str, ...]) -> dict[str, set[str]]:
     """The values each address parameter may take: those the data holds (never the 'all' placeholder)."""
     return {name: set(cube[name].astype(str).unique()) - {_ALL} for name in names if name in cube.columns}
+
+
+def sold_cube(workbook: Workbook) -> pd.DataFrame:
+    """The workbook's cube, for a view that shows sales: a clear error, naming the source, when it holds none."""
+    cube = workbook.cube()
+    if cube.empty:
+        raise InputError(
+            Problem(
+                file=workbook.source("sales").path,
+                expected=_("at least one sale"),
+                fix=_("check the sales source's path and date range in plan.yaml"),
+            )
+        )
+    return cube
 
 
 def team_rosters(cube: pd.DataFrame) -> dict[str, set[str]]:

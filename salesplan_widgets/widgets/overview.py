@@ -14,7 +14,6 @@ import ipywidgets as widgets
 import pandas as pd
 from traitlets import Dict, Enum, Instance, TraitError, Tuple, Unicode, observe, validate
 
-from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import (
     _,
     dimension_labels,
@@ -41,7 +40,7 @@ from salesplan_widgets.widgets.charts import (
     thin_period_ticks,
     trend_figure,
 )
-from salesplan_widgets.widgets.dashboard import Dashboard
+from salesplan_widgets.widgets.dashboard import Dashboard, sold_cube
 from salesplan_widgets.workbook import Workbook, open_workbook
 
 MIX_DIMENSIONS = ("segment", "channel", "rep")
@@ -73,15 +72,7 @@ class SalesOverview(Dashboard, widgets.VBox):
         self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         self.locale = self.workbook.locale
         set_locale(self.locale)
-        self.cube = self.workbook.cube()
-        if self.cube.empty:
-            raise InputError(
-                Problem(
-                    file=self.workbook.source("sales").path,
-                    expected=_("at least one sale"),
-                    fix=_("check the sales source's path and date range in plan.yaml"),
-                )
-            )
+        self.cube = sold_cube(self.workbook)
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)  # months, weeks or quarters
         self.periods = tuple(str(p) for p in sorted(self.cube["period"].unique()))

@@ -17,11 +17,12 @@ import ipywidgets as widgets
 import pandas as pd
 from traitlets import Dict, Instance, TraitError, Unicode, observe, validate
 
-from salesplan_widgets.errors import InputError, Problem, SalesplanError
+from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.report.sales_tracking import SalesTrackingReport
 from salesplan_widgets.widgets.charts import message_box, page_heading, static_sections
+from salesplan_widgets.widgets.dashboard import sold_cube
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
 from salesplan_widgets.workbook.sample_data import sample_data_notice
@@ -82,15 +83,7 @@ class SalesTracker(widgets.VBox):
         self.locale = self.workbook.locale
         set_locale(self.locale)
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)
-        self.cube = self.workbook.cube()
-        if self.cube.empty:
-            raise InputError(
-                Problem(
-                    file=self.workbook.source("sales").path,
-                    expected=_("at least one sale"),
-                    fix=_("check the sales source's path and date range in plan.yaml"),
-                )
-            )
+        self.cube = sold_cube(self.workbook)
         known = sorted(self.cube["period"].unique())
         self.periods = tuple(self.calendar.key(p) for p in known)
         self._period_of = dict(zip(self.periods, known, strict=True))

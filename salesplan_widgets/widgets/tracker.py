@@ -20,7 +20,7 @@ import pandas as pd
 from bqplot import Axis, Bars, ColorScale, Figure, LinearScale, Lines, OrdinalScale, Tooltip
 from traitlets import Dict, Enum, Instance, TraitError, Unicode, observe, validate
 
-from salesplan_widgets.errors import InputError, Problem, SalesplanError
+from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_status, pace_window
@@ -54,7 +54,7 @@ from salesplan_widgets.widgets.charts import (
     static_sections,
     thin_period_ticks,
 )
-from salesplan_widgets.widgets.dashboard import Dashboard
+from salesplan_widgets.widgets.dashboard import Dashboard, sold_cube
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
 from salesplan_widgets.workbook.versions import (
@@ -148,15 +148,7 @@ class Tracker(Dashboard, widgets.VBox):
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)  # months, weeks or quarters
         self._as_of = as_of
-        self.cube = self.workbook.cube()
-        if self.cube.empty:
-            raise InputError(
-                Problem(
-                    file=self.workbook.source("sales").path,
-                    expected=_("at least one sale"),
-                    fix=_("check the sales source's path and date range in plan.yaml"),
-                )
-            )
+        self.cube = sold_cube(self.workbook)
         self.notices = list(notices)
         self._load_targets()
         if period and period not in self.periods:
