@@ -344,8 +344,20 @@ def test_split_notices_name_an_older_goal_other_months_and_a_finished_year():
     assert kept == []
     months = split_notices(100.0, year, pd.Period("2025-12", "M"), goal_target=100.0, goal_start="2027-01-01")
     assert len(months) == 1 and "2027-01" in months[0]
-    over = split_notices(100.0, year, pd.Period("2026-12", "M"), goal_target=100.0, kept_for=100.0)
+    over = split_notices(100.0, year, pd.Period("2027-01", "M"), goal_target=100.0, kept_for=100.0)
     assert len(over) == 1 and "2026-12" in over[0]  # keeping a split does not hide that its year is over
+    assert "2027-01" in over[0]
+
+
+@pytest.mark.parametrize("freq", ["M", "W-SUN", "Q-DEC"])
+def test_a_split_is_not_over_while_its_last_period_is_being_sold(freq):
+    """December's sales (or the year's last week or quarter) are tracked against this split: the year is over
+    only once the data reach the period after it."""
+    year = pd.period_range("2026-01-01", "2026-12-27", freq=freq)
+    last = year[-1]
+    assert split_notices(100.0, year, last, goal_target=100.0, goal_start="2026-01-01") == []
+    over = split_notices(100.0, year, last + 1, goal_target=100.0, goal_start="2026-01-01")
+    assert len(over) == 1 and str(last) in over[0]
 
 
 def test_data_dimensions_leave_out_what_the_cube_fills_with_all():

@@ -60,11 +60,16 @@ def test_a_saved_split_keeps_its_months_when_next_years_data_arrive(texas):
     assert splitter.save()
     assert open_workbook(texas).plan.split.start == "2026-01"
 
-    home_sales(last="2026-12").to_csv(texas / "data" / "sales.csv", index=False)  # a year later
+    home_sales(last="2026-12").to_csv(texas / "data" / "sales.csv", index=False)  # December being sold
+    december = TaskSplitter(texas)
+    assert str(december.periods[0]) == "2026-01" and str(december.periods[-1]) == "2026-12"
+    assert december.months_label.value == "Plan months: Jan 2026 – Dec 2026"
+    assert december.notices == []  # its last month is tracked against it: the year is not over yet
+
+    home_sales(last="2027-01").to_csv(texas / "data" / "sales.csv", index=False)  # the next year begins
     reopened = TaskSplitter(texas)
     assert str(reopened.periods[0]) == "2026-01" and str(reopened.periods[-1]) == "2026-12"
-    assert reopened.months_label.value == "Plan months: Jan 2026 – Dec 2026"
-    assert any("Dec 2026" in n and "over" in n for n in reopened.notices)
+    assert any("Jan 2027" in n and "Dec 2026" in n and "over" in n for n in reopened.notices)
     assert reopened.notice_panel.value  # shown, not silent
 
 

@@ -895,7 +895,8 @@ def split_notices(
 
     - it was made for another goal target (`made_for` ≠ the goal's target now), or it divides another total;
     - its months are not the goal's horizon;
-    - the data already reach past its last month (its year is over).
+    - the data already reach a period after its last one (its year is over; during the last period the
+      split is still the one being tracked).
 
     The first two are lifted when the analyst kept the split for the current target (`kept_for`).
     `money` and `month` format an amount and a period for the message.
@@ -929,7 +930,7 @@ def split_notices(
                     "again for the goal's months."
                 ).format(first=month(periods[0]), last=month(periods[-1]), start=month(goal_month))
             )
-    if len(periods) and history_end >= periods[-1]:
+    if len(periods) and history_end > periods[-1]:
         notices.append(
             _(
                 "The sales data already reach {end}, past the split's last month {last}: this split is for a "
