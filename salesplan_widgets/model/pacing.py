@@ -191,19 +191,37 @@ def pace_status(pace_index: pd.Series, at_risk_below: float = 0.9, ahead_at: flo
     return pd.Series(values, index=pace_index.index, name="status")
 
 
-def as_of_date(period: pd.Period, data_end: dt.date | None = None) -> dt.date:
-    """The day a month is paced at: its last day, or the data's last day when the data stops before it
-    (a month not yet started is paced at the data's end: nothing of it is expected yet)."""
-    end = (period if isinstance(period, pd.Period) else pd.Period(period, freq="M")).end_time.date()
-    return data_end if data_end is not None and data_end < end else end
+def today() -> dt.date:
+    """Today's date: whether the period asked for is over or still being sold (tests set it)."""
+    return dt.date.today()
+
+
+def as_of_date(
+    period: pd.Period, data_end: dt.date | None = None, sales_through: dt.date | None = None
+) -> dt.date:
+    """The day a period is paced at: its last day once it is over, or the data's last day when the data
+    stop before it (`data_end`, the calendar's end: a period not yet started is paced at the data's end,
+    nothing of it is expected yet). While the period is still being sold (today is not past its end) it is
+    paced at the last day its sales cover (`sales_through`): half of October is expected on 15 October."""
+    period = period if isinstance(period, pd.Period) else pd.Period(period, freq="M")
+    end = period.end_time.date()
+    day = data_end if data_end is not None and data_end < end else end
+    if sales_through is not None and sales_through < day and today() <= end:
+        return sales_through
+    return day
 
 
 def pace_window(
-    period: pd.Period, tracking: TrackingSection, calendar: Calendar, as_of: dt.date | None = None
+    period: pd.Period,
+    tracking: TrackingSection,
+    calendar: Calendar,
+    as_of: dt.date | None = None,
+    sales_through: dt.date | None = None,
 ) -> PaceWindow:
     """The window the tracker and the tracking report both pace: the fiscal month, quarter or year
     (`tracking.pace_window`) holding `period` on the plan's calendar, paced at `as_of` (default: the
-    period's last day, or the data's when it stops earlier), with the tracking country's working days."""
+    day `as_of_date` gives, from the calendar's end and `sales_through`, the last day the sales cover),
+    with the tracking country's working days."""
     first, last = window_bounds(period, tracking.pace_window, FiscalCalendar.of(calendar))
-    day = as_of or as_of_date(period, calendar.end)
+    day = as_of or as_of_date(period, calendar.end, sales_through)
     return PaceWindow(first, last, day, tracking.country or calendar.country)

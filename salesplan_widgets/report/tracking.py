@@ -45,6 +45,7 @@ from salesplan_widgets.report.sales_tracking import SalesTrackingReport, feedbac
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import read_feedback
+from salesplan_widgets.workbook.sales_through import sales_through
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.versions import NoTargetsError, list_versions, targets_for_tracking
 
@@ -97,7 +98,7 @@ class TrackingReport:
         except NoTargetsError:
             return SalesTrackingReport.open(wb, month)
         settings = wb.plan.tracking or TrackingSection()
-        window = pace_window(month, settings, wb.plan.calendar)
+        window = pace_window(month, settings, wb.plan.calendar, sales_through=sales_through(wb))
         frame = plan_vs_actual(targets, cube[cube["period"] <= month])
         # the one year-end projection (model/projection.py): the goal's pages show the same figure and range
         horizon = projection_horizon(wb.plan.goal, FiscalCalendar.of(wb.plan.calendar), month)

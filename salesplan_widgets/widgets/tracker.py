@@ -57,6 +57,7 @@ from salesplan_widgets.widgets.charts import (
 from salesplan_widgets.widgets.dashboard import Dashboard, sold_cube
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, read_feedback
+from salesplan_widgets.workbook.sales_through import sales_through
 from salesplan_widgets.workbook.versions import (
     save_version,
     targets_for_tracking,
@@ -148,6 +149,7 @@ class Tracker(Dashboard, widgets.VBox):
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)  # months, weeks or quarters
         self._as_of = as_of
+        self._sales_through = sales_through(self.workbook)  # the latest period is paced at its day
         self.cube = sold_cube(self.workbook)
         self.notices = list(notices)
         self._load_targets()
@@ -191,7 +193,8 @@ class Tracker(Dashboard, widgets.VBox):
 
     def _window(self) -> PaceWindow:
         plan = self.workbook.plan
-        return pace_window(self.calendar.period(self.period), self.settings, plan.calendar, self._as_of)
+        period = self.calendar.period(self.period)
+        return pace_window(period, self.settings, plan.calendar, self._as_of, self._sales_through)
 
     def _window_frame(self, window: PaceWindow) -> tuple[pd.DataFrame, dict]:
         """The window's rows, narrowed to what the view needs, with integer codes per filter (kept)."""
