@@ -142,3 +142,34 @@ def test_review_says_what_worked_and_what_fell_short(workbook):
     ann, bo = text.index("Ann"), text.index("Bo")
     assert "exceeded" in text[ann:] and "fell short" in text[bo:]
     assert "Segment" in text and "Channel" in text
+
+
+def test_the_years_last_pack_takes_the_year_into_the_next_instead_of_re_planning_it(tmp_path, monkeypatch):
+    """December's pack once December is over: no months are left to re-plan and nobody is at risk any
+    more. Each rep's year target is 312,000; Ann sold 120%, Bo 50%, Cy 95%: 826,800 of 936,000."""
+    from salesplan_widgets.model import pacing
+
+    folder = write_tracking_workbook(tmp_path / "year", ATTAINMENT, through="2026-12").path
+    monkeypatch.setattr(pacing, "today", lambda: pd.Timestamp("2027-01-04").date())
+    report = TrackingReport.open(folder, "2026-12")
+    assert report.horizon_over()
+    decisions = report.decision_list()
+    assert decisions[0].startswith("The year closed at 88.3% of its target, ")
+    assert report._money(936_000 - 826_800) in decisions[0]
+    assert "Review the year with the 1 reps who ended under 90.0% of target (largest gap: Bo)." in decisions
+    assert any("ended" in d and "weigh it in next year's split" in d for d in decisions)
+    assert not any("re-plan the remaining months" in d or "recovery plan" in d for d in decisions)
+    ended = str(report.at_risk())
+    assert "Ended the year under 90.0% of target" in ended and "Bo" in ended and "Cy" not in ended
+    assert "50.0%" in ended and report._money(156_000) in ended  # Bo: 156,000 of 312,000 short
+    assert "Needed per working day" not in ended and "At risk" not in ended
+
+    chinese = TrackingReport.open(folder, "2026-12", locale="zh_CN")
+    assert chinese.decision_list()[0].startswith("全年以目标的 88.3% 收官")
+    assert "全年低于目标 90.0%" in str(chinese.at_risk())
+
+    monkeypatch.setattr(pacing, "today", lambda: pd.Timestamp("2026-12-10").date())
+    running = TrackingReport.open(folder, "2026-12", locale="en")  # December still being sold
+    assert not running.horizon_over()
+    assert "At risk" in str(running.at_risk())
+    assert not any(d.startswith("The year closed") for d in running.decision_list())

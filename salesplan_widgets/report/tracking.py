@@ -257,37 +257,48 @@ class TrackingReport:
         return notes.drop_duplicates("rep").set_index("rep")["text"] if len(notes) else pd.Series(dtype=str)
 
     def at_risk(self) -> blocks.Html:
-        risky = self._at_risk()
+        risky = self._at_risk().head(AT_RISK_ROWS)
         notes = self._latest_notes()
-        rows = [
-            (
-                r.rep,
-                _pct(r.projected_attainment),
-                self._money(-r.projected_gap),  # at risk: projected under target, a positive shortfall
-                self._money(r.required_rate) if pd.notna(r.required_rate) else "–",
-                str(notes.get(r.rep, "")),
+        threshold = _pct(self.settings.at_risk_threshold)
+        if self.horizon_over():  # the year is over: nothing is at risk any more, some ended it short
+            heading = _("Ended the year under {threshold} of target").format(threshold=threshold)
+            header = [_("Rep"), _("Attainment"), _("Shortfall"), _("Feedback")]
+            rows = [
+                (
+                    r.rep,
+                    _pct(r.projected_attainment),
+                    self._money(-r.projected_gap),
+                    str(notes.get(r.rep, "")),
+                )
+                for r in risky.itertuples()
+            ]
+            empty = _("No rep ended the year under the threshold.")
+        else:
+            heading = _("At risk (year-end projection under {threshold} of target)").format(
+                threshold=threshold
             )
-            for r in risky.head(AT_RISK_ROWS).itertuples()
-        ]
-        heading = _("At risk (year-end projection under {threshold} of target)").format(
-            threshold=_pct(self.settings.at_risk_threshold)
-        )
+            header = [
+                _("Rep"),
+                _("Projected attainment"),
+                _("Projected shortfall"),
+                _("Needed per working day"),
+                _("Feedback"),
+            ]
+            rows = [
+                (
+                    r.rep,
+                    _pct(r.projected_attainment),
+                    self._money(-r.projected_gap),  # at risk: projected under target, a positive shortfall
+                    self._money(r.required_rate) if pd.notna(r.required_rate) else "–",
+                    str(notes.get(r.rep, "")),
+                )
+                for r in risky.itertuples()
+            ]
+            empty = _("No rep is projected under the threshold.")
         if not rows:
-            return blocks.section(heading, _("No rep is projected under the threshold."))
-        return blocks.section(
-            heading,
-            blocks.table(
-                [
-                    _("Rep"),
-                    _("Projected attainment"),
-                    _("Projected shortfall"),
-                    _("Needed per working day"),
-                    _("Feedback"),
-                ],
-                rows,
-                numeric=[False, True, True, True, False],
-            ),
-        )
+            return blocks.section(heading, empty)
+        numeric = [False, *[True] * (len(header) - 2), False]
+        return blocks.section(heading, blocks.table(header, rows, numeric=numeric))
 
     def _dimensions(self, wanted: tuple[str, ...]) -> list[str]:
         """The wanted dimensions this workbook's sales have (a minimal workbook has rep only)."""
@@ -374,8 +385,15 @@ class TrackingReport:
     def feedback(self) -> blocks.Html:
         return feedback_section(self.workbook, self.period)
 
+    def horizon_over(self) -> bool:
+        """Whether the projection's horizon (the goal's year) is over: its last period reported, to its end.
+        Nothing is left to re-plan or recover then; the meeting takes the year into the next one."""
+        return self.period >= self.projection.end and self.window.as_of >= self.period.end_time.date()
+
     def decision_list(self) -> list[str]:
         """The questions the meeting should settle, from the figures (each a plain sentence)."""
+        if self.horizon_over():
+            return self._year_end_decisions()
         items: list[str] = []
         shortfall = self.projection.standing(self.projection_target()).shortfall
         if shortfall > 0:
@@ -404,6 +422,45 @@ class TrackingReport:
             )
         if not items:
             items.append(_("On plan: confirm targets and recognise the champions."))
+        return items
+
+    def _year_end_decisions(self) -> list[str]:
+        """At the horizon's end: how the year closed, who ended short, what fell short, for the next goal."""
+        standing = self.projection.standing(self.projection_target())
+        closed = _pct(standing.actual_to_date / standing.target) if standing.target else "–"
+        if standing.shortfall > 0:
+            items = [
+                _(
+                    "The year closed at {attainment} of its target, {gap} short: take what fell short into "
+                    "next year's goal and split."
+                ).format(attainment=closed, gap=self._money(standing.shortfall))
+            ]
+        else:
+            items = [
+                _(
+                    "The year closed at {attainment} of its target: recognise the champions and set next year's goal."
+                ).format(attainment=closed)
+            ]
+        short = self._at_risk()
+        if len(short):
+            items.append(
+                _(
+                    "Review the year with the {n} reps who ended under {threshold} of target (largest gap: {rep})."
+                ).format(
+                    n=len(short), threshold=_pct(self.settings.at_risk_threshold), rep=short.iloc[0]["rep"]
+                )
+            )
+        worst = variance_drivers(self.to_date, self._dimensions(("segment", "channel")))
+        worst = worst[worst["contribution"] < 0].sort_values("contribution", kind="stable")
+        if len(worst):
+            w = worst.iloc[0]
+            items.append(
+                _("{member} ({dimension}) ended {gap} behind plan: weigh it in next year's split.").format(
+                    member=w["member"],
+                    dimension=dimension_labels()[w["dimension"]].lower(),
+                    gap=self._money(-w["contribution"]),
+                )
+            )
         return items
 
     def decisions(self) -> blocks.Html:
