@@ -20,13 +20,13 @@ from salesplan_widgets.workbook.sources import ident, normalised_sql, run_on_sou
 def sales_through(workbook) -> dt.date | None:
     """The last day the workbook's sales cover (see the module), None without a dated line. Counted once
     per data and kept in the workbook's cache beside the cube."""
-    frame = workbook.cached("sales_through", lambda: _count(workbook))
+    grain = workbook.plan.calendar.grain  # the buckets whose totals are told apart by it
+    frame = workbook.cached("sales_through", lambda: _count(workbook, grain), grain)
     return frame["through"].iloc[0].date() if len(frame) else None
 
 
-def _count(workbook) -> pd.DataFrame:
+def _count(workbook, grain: str) -> pd.DataFrame:
     """One row: the month of the last day (the cache keys tables by period) and the day."""
-    grain = workbook.plan.calendar.grain
     with workbook._conversions():
         source = workbook.source("sales")
 
