@@ -13,8 +13,9 @@ history's cost ratio, large deals and new logos are their value and count per un
 recover the share of sales returned within the plan's window at the rate paid on sales, each as credited (an
 overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it),
 the kicker deal by deal (the rate on the returned part of large deals, the bonus of each that fell under the
-size), never more than the draw paid the person (nor, of the kicker, than it paid in kicker), as the ledger
-caps a paid period. A `hierarchy` manager is credited with the draws of their team as a close credits the
+size), never more than the period the draw is paid in paid the person (a quarter's window so far with the
+month, not the month's part: `first_come`; nor, of the kicker, than it paid in kicker), as the ledger caps a
+paid period. A `hierarchy` manager is credited with the draws of their team as a close credits the
 month: each member's draw in the team of their latest month (a new hire in the team `rule_history(teams=)`
 names), paid at the override rate, quota or not, or under their own plan, as the ledger does; without a
 rule history too, on each rep's draws in their latest team (`Simulation.teams`).
@@ -31,7 +32,8 @@ is the year so far, and its end pays the year less what earlier windows paid. A 
 inside the month is paid each plan's share of its days at that plan's rate, in that plan's window; the
 draw, by the plan of the month's last day. A return is clawed back at the rate its window paid on its
 sales (the period's blend, as a close recovers it). Leavers: each rep leaves in the month with the
-history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
+history's yearly leaver rate (per rep-month of exposure, not estimated on a short history: `leaver_estimate`)
+spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
 they still owe is never recovered (a cost, once: in the month they leave). Both are expected values per
 draw. Last, on a carry-forward plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays them: a commission result below
@@ -436,26 +438,79 @@ def recent(history: pd.DataFrame, months: int = HISTORY_MONTHS) -> pd.DataFrame:
     return history[history["period"] > history["period"].max() - months]
 
 
-def leaver_rate(history: pd.DataFrame, section: IncentivesSection) -> float:
+# A history shorter than this says too little about leaving to be read as a yearly rate: one leaver among
+# three reps in two months would read as 100% a year. Below it the rate is not estimated (0: nobody leaves
+# but those the relief names), and the calculator says so; `leavers_per_year` states one instead.
+MIN_LEAVER_MONTHS = 6  # months of history
+MIN_LEAVER_REP_MONTHS = 36  # rep-months of exposure: three reps for a year, six for half of one
+LEAVER_CONFIDENCE = 0.9  # the interval the calculator shows beside the rate
+
+
+@dataclass(frozen=True)
+class LeaverEstimate:
+    """The history's leaver rate and what it rests on: `leavers` over `rep_months` of exposure (each rep
+    from the history's first month, or their first sale, to its last month or the month they left), × 12;
+    `estimated` False (rate 0) where the history is too short to say (`MIN_LEAVER_MONTHS`,
+    `MIN_LEAVER_REP_MONTHS`); `low`, `high` the exact Poisson interval of the yearly rate (statsmodels)."""
+
+    rate: float
+    leavers: int
+    reps: int
+    months: int
+    rep_months: float
+    estimated: bool
+    low: float = 0.0
+    high: float = 0.0
+
+    @property
+    def observed(self) -> float:
+        """Leavers per rep-month × 12, capped at 1, however short the history."""
+        return min(self.leavers / self.rep_months * 12.0, 1.0) if self.rep_months else 0.0
+
+
+def leaver_estimate(history: pd.DataFrame, section: IncentivesSection) -> LeaverEstimate:
     """Share of reps leaving per year over `history`'s months, as the ledger learns who left: the reps
-    whose `incentives.relief` entry has a `left` date in those months (and no later `joined`), divided by
-    the reps who sold in them or left in them, scaled to twelve months (attrition as HR states it)."""
+    whose `incentives.relief` entry has a `left` date in those months (and no later `joined`), per
+    rep-month of exposure × 12 (a rep counts from the history's first month, or their first sale, to its
+    last month or the month they left), capped at 1; not estimated on a history shorter than
+    `MIN_LEAVER_MONTHS` months or `MIN_LEAVER_REP_MONTHS` rep-months. On a long history of a steady team
+    it is the plain leavers ÷ headcount × 12 ÷ months (attrition as HR states it), counting a leaver's
+    months only until they left."""
+    from statsmodels.stats.rates import confint_poisson
+
     from salesplan_widgets.model.holdbacks import leavers_by
 
     if history.empty:
-        return 0.0
+        return LeaverEstimate(0.0, 0, 0, 0, 0.0, False)
     periods = pd.PeriodIndex(history["period"]).asfreq("M")
     first, last = periods.min(), periods.max()
     start = first.start_time.date()
-    left = {
-        rep
-        for rep in leavers_by(section.relief, last)
-        if any(e.rep == rep and e.left is not None and e.left >= start for e in section.relief)
-    }  # a handful of relief entries
-    sellers = set(history.loc[history["actual"].to_numpy(dtype=float) != 0, "rep"].astype(str))
-    headcount = len(sellers | left)
+    left_on = {}
+    for rep in leavers_by(section.relief, last):  # a handful of relief entries
+        dates = [e.left for e in section.relief if e.rep == rep and e.left is not None and e.left >= start]
+        if dates:
+            left_on[rep] = pd.Period(max(dates), "M")
+    selling = history[history["actual"].to_numpy(dtype=float) != 0]
+    joined = pd.PeriodIndex(selling["period"]).asfreq("M").to_series().groupby(
+        selling["rep"].astype(str).to_numpy()).min()  # fmt: skip
+    reps = sorted(set(joined.index) | set(left_on))
+    begin = np.array([(joined.get(r, first) - first).n for r in reps])
+    end = np.array([((min(left_on[r], last) if r in left_on else last) - first).n for r in reps])
+    rep_months = float(np.clip(end - begin + 1, 1, None).sum()) if reps else 0.0
     months = (last - first).n + 1
-    return min(len(left) / headcount * 12.0 / months, 1.0) if headcount else 0.0
+    leavers = len(left_on)
+    estimated = months >= MIN_LEAVER_MONTHS and rep_months >= MIN_LEAVER_REP_MONTHS
+    if not estimated:
+        return LeaverEstimate(0.0, leavers, len(reps), months, rep_months, False)
+    low, high = confint_poisson(leavers, rep_months, method="exact-c", alpha=1.0 - LEAVER_CONFIDENCE)
+    rate = min(leavers / rep_months * 12.0, 1.0)
+    return LeaverEstimate(rate, leavers, len(reps), months, rep_months, True,
+                          min(float(low) * 12.0, 1.0), min(float(high) * 12.0, 1.0))  # fmt: skip
+
+
+def leaver_rate(history: pd.DataFrame, section: IncentivesSection) -> float:
+    """The history's yearly leaver rate (`leaver_estimate`): 0 where the history is too short to say."""
+    return leaver_estimate(history, section).rate
 
 
 def rule_history(
