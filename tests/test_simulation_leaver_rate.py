@@ -110,9 +110,14 @@ def calculator(folder, locale: str, months: int, left: str) -> IncentiveCalculat
      ("zh_CN", "离职率：未估算：2 个月、3 名销售代表的销售历史（6 人·月，1 人离职）")],
 )  # fmt: skip
 def test_the_calculator_says_the_history_is_too_short_to_estimate_the_leaver_rate(tmp_path, locale, said):
+    """…and, with a rate typed in, that it is the one set, not "the history gives 0%"."""
     calc = calculator(tmp_path / "wb", locale, 2, "2026-02-10")
     assert calc.history_leaver_rate() == 0.0 and calc.leaver_rate_control.value == 0.0
     assert said in calc.simulation_panel.value
+    calc.leavers_per_year = 0.2  # typed: the table on show reruns
+    typed = {"en": "Leavers: 20.0% of reps a year, as set above (the history is too short to estimate one)",
+             "zh_CN": "离职率：每年 20.0% 的销售代表，按上方设定（历史数据太短，无法估算）"}  # fmt: skip
+    assert typed[locale] in calc.simulation_panel.value
 
 
 @pytest.mark.parametrize(

@@ -1219,9 +1219,12 @@ class IncentiveCalculator(widgets.VBox):
         )
         rate = lambda v: fmt_percent(v, self.locale, decimals=1)  # noqa: E731
         note = None  # the rate the leavers' columns rest on, where the analyst can check it
-        if self.leavers_per_year is not None:
+        if self.leavers_per_year is not None and self.history_leavers().estimated:
             note = _("Leavers: {rate} of reps a year, as set above (the history gives {history})").format(
                 rate=rate(rules.leaver_rate), history=rate(self.history_leaver_rate()))  # fmt: skip
+        elif self.leavers_per_year is not None:  # not "the history gives 0%": it gives nothing to go on
+            note = _("Leavers: {rate} of reps a year, as set above (the history is too short to estimate one)"
+                     ).format(rate=rate(rules.leaver_rate))  # fmt: skip
         elif (found := self.history_leavers()).leavers:  # the rate the history gives, and what it rests on
             count = lambda v: fmt_number(v, self.locale)  # noqa: E731
             figures = {"months": count(found.months), "reps": count(found.reps),
