@@ -69,8 +69,9 @@ def test_a_months_returns_are_clawed_back_at_the_rate_its_statement_paid_on_its_
 ):
     """Marginal tiers on any sales: March simulated with the statements' window so far, a share `returned` of
     its sales coming back, claws back that share of March's sales at the rate March's statement paid on its
-    sales (the quarter's on a quarterly plan, the month's on a monthly one), never more than March added (nor
-    below 0: a month that added less than nothing, its quota lifting the quarter's bar, gives nothing back)."""
+    sales (the quarter's on a quarterly plan, the month's on a monthly one), never more than the period it is
+    paid in paid (the quarter so far with March: a month that added less than nothing, its quota lifting
+    the quarter's bar, still gives its sales back from the quarter's pay, as a close's `first_come` caps it)."""
     tiers = {
         "mode": "marginal",
         "bands": [{"at_least": 0, "below": 1, "rate": 0.05}, {"at_least": 1, "rate": 0.2}],
@@ -88,6 +89,5 @@ def test_a_months_returns_are_clawed_back_at_the_rate_its_statement_paid_on_its_
     outcome = payout_cost(sim, section, month="2026-03", rules=rules)
     march = payout_statements(section, cube, quotas, months[2]).reps.iloc[0]
     rate = march["earned"] / march["sales"]
-    added = outcome.cost[0] - outcome.parts["clawback"][0]  # what March added to the commission
-    expected = min(returned * sales[2] * rate, max(added, 0.0))
+    expected = min(returned * sales[2] * rate, max(march["earned"], 0.0))  # the period's pay caps it
     assert -outcome.parts["clawback"][0] == pytest.approx(expected, rel=1e-9, abs=1e-6)

@@ -393,14 +393,16 @@ def test_a_leaver_takes_the_recoverable_draw_balance_not_yet_recovered_with_them
     assert outcome.cost[0] == pytest.approx(2_000.0 + 200.0 + 500.0)  # ignoring leavers: 2,200
 
 
-def test_the_leaver_rate_is_the_historys_share_of_reps_leaving_per_year():
+def test_a_yearly_leaver_rate_is_a_monthly_chance_of_leaving_and_two_reps_are_too_few_to_give_one():
+    """Wu leaves in February: two reps are 20 rep-months in the year (Wu's eight to February), too few to read
+    a yearly rate from (`tests/test_simulation_leaver_rate.py`): not estimated, on six months of history
+    neither (it read 50% and 100% before). A rate of 50% a year set by hand is a monthly chance of leaving."""
     section = plan(commission={"base_rate": 0.1}, relief=[{"rep": "Wu", "left": "2026-02-15"}],
                    holdback={"share": 0.3, "release": "quarter", "on_leaving": "forfeit"})  # fmt: skip
-    rules = rule_history(history(), REPS, section, held=pd.Series({"Li": 200.0}))
-    assert rules.leaver_rate == pytest.approx(0.5)  # one of the two reps who sold in the last 12 months
-    # on six months of history the same leaver is a yearly rate of 100%
+    assert rule_history(history(), REPS, section).leaver_rate == 0.0
     half = history()[history()["period"] >= pd.Period("2026-01", "M")]
-    assert rule_history(half, REPS, section).leaver_rate == pytest.approx(1.0)
+    assert rule_history(half, REPS, section).leaver_rate == 0.0
+    rules = rule_history(history(), REPS, section, held=pd.Series({"Li": 200.0}), leavers_per_year=0.5)
     outcome = payout_cost(fixed([5_000.0]), section, month="2026-05", rules=rules)
     # Li leaves in May with chance 1 − 0.5^(1/12): then his 200 is forfeited and his 150 not held
     p = 1 - 0.5 ** (1 / 12)

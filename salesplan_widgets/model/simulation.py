@@ -13,8 +13,9 @@ history's cost ratio, large deals and new logos are their value and count per un
 recover the share of sales returned within the plan's window at the rate paid on sales, each as credited (an
 overlay, a split owner, a winner and a manager's team credit expect their share back, as a close claws it),
 the kicker deal by deal (the rate on the returned part of large deals, the bonus of each that fell under the
-size), never more than the draw paid the person (nor, of the kicker, than it paid in kicker), as the ledger
-caps a paid period. A `hierarchy` manager is credited with the draws of their team as a close credits the
+size), never more than the period the draw is paid in paid the person (a quarter's window so far with the
+month, not the month's part: `first_come`; nor, of the kicker, than it paid in kicker), as the ledger caps a
+paid period. A `hierarchy` manager is credited with the draws of their team as a close credits the
 month: each member's draw in the team of their latest month (a new hire in the team `rule_history(teams=)`
 names), paid at the override rate, quota or not, or under their own plan, as the ledger does; without a
 rule history too, on each rep's draws in their latest team (`Simulation.teams`).
@@ -31,7 +32,8 @@ is the year so far, and its end pays the year less what earlier windows paid. A 
 inside the month is paid each plan's share of its days at that plan's rate, in that plan's window; the
 draw, by the plan of the month's last day. A return is clawed back at the rate its window paid on its
 sales (the period's blend, as a close recovers it). Leavers: each rep leaves in the month with the
-history's yearly leaver rate spread over twelve months (certainly, when the plan's relief says they leave,
+history's yearly leaver rate (per rep-month of exposure, not estimated on a short history: `leaver_estimate`)
+spread over twelve months (certainly, when the plan's relief says they leave,
 as a close reads it); a leaver's held commission is paid out or forfeited (a saving), and the draw balance
 they still owe is never recovered (a cost, once: in the month they leave). Both are expected values per
 draw. Last, on a carry-forward plan (`negative: carry_forward`) a draw pays no one below 0, as a close pays them: a commission result below
@@ -206,6 +208,9 @@ class RuleHistory:
     # (reps,) of `window_earned`, what the close of the simulated month pays: the window of each plan that
     # month ends (None: all of it where the rep's own window ends, `_pays`)
     window_due: np.ndarray | None = None
+    # reps × `sales:<plan id>`, `quota:<plan id>`: the window so far of each role plan the rep was on
+    # (`window_so_far`), the one a plan group's tiers are measured on (None: the sums above, for every plan)
+    window_plans: pd.DataFrame | None = None
 
     @property
     def monthly_leaving(self) -> float:
@@ -250,6 +255,7 @@ class RuleHistory:
             window_sales=None if self.window_sales is None else rows(self.window_sales),
             window_quota=None if self.window_quota is None else rows(self.window_quota),
             window_due=None if self.window_due is None else rows(self.window_due),
+            window_plans=frame(self.window_plans),
         )  # fmt: skip
 
     def team_matrix(self, section: IncentivesSection, returned: bool = False) -> np.ndarray:
@@ -432,26 +438,79 @@ def recent(history: pd.DataFrame, months: int = HISTORY_MONTHS) -> pd.DataFrame:
     return history[history["period"] > history["period"].max() - months]
 
 
-def leaver_rate(history: pd.DataFrame, section: IncentivesSection) -> float:
+# A history shorter than this says too little about leaving to be read as a yearly rate: one leaver among
+# three reps in two months would read as 100% a year. Below it the rate is not estimated (0: nobody leaves
+# but those the relief names), and the calculator says so; `leavers_per_year` states one instead.
+MIN_LEAVER_MONTHS = 6  # months of history
+MIN_LEAVER_REP_MONTHS = 36  # rep-months of exposure: three reps for a year, six for half of one
+LEAVER_CONFIDENCE = 0.9  # the interval the calculator shows beside the rate
+
+
+@dataclass(frozen=True)
+class LeaverEstimate:
+    """The history's leaver rate and what it rests on: `leavers` over `rep_months` of exposure (each rep
+    from the history's first month, or their first sale, to its last month or the month they left), × 12;
+    `estimated` False (rate 0) where the history is too short to say (`MIN_LEAVER_MONTHS`,
+    `MIN_LEAVER_REP_MONTHS`); `low`, `high` the exact Poisson interval of the yearly rate (statsmodels)."""
+
+    rate: float
+    leavers: int
+    reps: int
+    months: int
+    rep_months: float
+    estimated: bool
+    low: float = 0.0
+    high: float = 0.0
+
+    @property
+    def observed(self) -> float:
+        """Leavers per rep-month × 12, capped at 1, however short the history."""
+        return min(self.leavers / self.rep_months * 12.0, 1.0) if self.rep_months else 0.0
+
+
+def leaver_estimate(history: pd.DataFrame, section: IncentivesSection) -> LeaverEstimate:
     """Share of reps leaving per year over `history`'s months, as the ledger learns who left: the reps
-    whose `incentives.relief` entry has a `left` date in those months (and no later `joined`), divided by
-    the reps who sold in them or left in them, scaled to twelve months (attrition as HR states it)."""
+    whose `incentives.relief` entry has a `left` date in those months (and no later `joined`), per
+    rep-month of exposure × 12 (a rep counts from the history's first month, or their first sale, to its
+    last month or the month they left), capped at 1; not estimated on a history shorter than
+    `MIN_LEAVER_MONTHS` months or `MIN_LEAVER_REP_MONTHS` rep-months. On a long history of a steady team
+    it is the plain leavers ÷ headcount × 12 ÷ months (attrition as HR states it), counting a leaver's
+    months only until they left."""
+    from statsmodels.stats.rates import confint_poisson
+
     from salesplan_widgets.model.holdbacks import leavers_by
 
     if history.empty:
-        return 0.0
+        return LeaverEstimate(0.0, 0, 0, 0, 0.0, False)
     periods = pd.PeriodIndex(history["period"]).asfreq("M")
     first, last = periods.min(), periods.max()
     start = first.start_time.date()
-    left = {
-        rep
-        for rep in leavers_by(section.relief, last)
-        if any(e.rep == rep and e.left is not None and e.left >= start for e in section.relief)
-    }  # a handful of relief entries
-    sellers = set(history.loc[history["actual"].to_numpy(dtype=float) != 0, "rep"].astype(str))
-    headcount = len(sellers | left)
+    left_on = {}
+    for rep in leavers_by(section.relief, last):  # a handful of relief entries
+        dates = [e.left for e in section.relief if e.rep == rep and e.left is not None and e.left >= start]
+        if dates:
+            left_on[rep] = pd.Period(max(dates), "M")
+    selling = history[history["actual"].to_numpy(dtype=float) != 0]
+    joined = pd.PeriodIndex(selling["period"]).asfreq("M").to_series().groupby(
+        selling["rep"].astype(str).to_numpy()).min()  # fmt: skip
+    reps = sorted(set(joined.index) | set(left_on))
+    begin = np.array([(joined.get(r, first) - first).n for r in reps])
+    end = np.array([((min(left_on[r], last) if r in left_on else last) - first).n for r in reps])
+    rep_months = float(np.clip(end - begin + 1, 1, None).sum()) if reps else 0.0
     months = (last - first).n + 1
-    return min(len(left) / headcount * 12.0 / months, 1.0) if headcount else 0.0
+    leavers = len(left_on)
+    estimated = months >= MIN_LEAVER_MONTHS and rep_months >= MIN_LEAVER_REP_MONTHS
+    if not estimated:
+        return LeaverEstimate(0.0, leavers, len(reps), months, rep_months, False)
+    low, high = confint_poisson(leavers, rep_months, method="exact-c", alpha=1.0 - LEAVER_CONFIDENCE)
+    rate = min(leavers / rep_months * 12.0, 1.0)
+    return LeaverEstimate(rate, leavers, len(reps), months, rep_months, True,
+                          min(float(low) * 12.0, 1.0), min(float(high) * 12.0, 1.0))  # fmt: skip
+
+
+def leaver_rate(history: pd.DataFrame, section: IncentivesSection) -> float:
+    """The history's yearly leaver rate (`leaver_estimate`): 0 where the history is too short to say."""
+    return leaver_estimate(history, section).rate
 
 
 def rule_history(
@@ -528,6 +587,7 @@ def rule_history(
         window_sales=None if window is None else money(window.get("sales")),
         window_quota=None if window is None else money(window.get("quota")),
         window_due=None if window is None or "due" not in window else money(window["due"]),
+        window_plans=_window_plans(window, reps),
         reps=reps,
         team_sales=team_sales,
         team_returned=team_returned,
@@ -542,8 +602,22 @@ def rule_history(
     )
 
 
+def _window_plans(window: pd.DataFrame | None, reps: pd.Index) -> pd.DataFrame | None:
+    """reps × each role plan's window so far (`window_so_far`'s `sales:<plan id>`, `quota:<plan id>`)."""
+    if window is None:
+        return None
+    own = [c for c in window.columns if c.startswith(("sales:", "quota:"))]
+    if not own:
+        return None
+    return window[own].reindex(reps.astype(str)).fillna(0.0).set_axis(reps, axis=0).astype(float)
+
+
 def window_so_far(
-    section: IncentivesSection, statements: pd.DataFrame, month: str, fiscal_year_start: int = 1
+    section: IncentivesSection,
+    statements: pd.DataFrame,
+    month: str,
+    fiscal_year_start: int = 1,
+    by_plan: bool = False,
 ) -> pd.DataFrame:
     """Per rep (rows), what their statements measured and earned in the months of their measurement windows
     before `month` that run on into it (`earned`, `sales`, `quota`: money), and of `earned` what the close
@@ -557,7 +631,10 @@ def window_so_far(
     measures the fiscal year so far, so every month but the year's first has a window, and its `earned` is
     what the year so far earned less what the closes paid of it (the statement's true-up: a quarter's end
     pays the year so far less the earlier quarters). No rows where `month` starts every window of the rep
-    (every month of a monthly plan)."""
+    (every month of a monthly plan). With role plans, the rows sum the rep's plans, and beside them each
+    plan's own window (`sales:<plan id>`, `quota:<plan id>`; "" the section's own rules): a rep moved
+    between two plans that both run on is measured in each on that plan's days alone, as its statement
+    measures them. `by_plan`: rows per rep and plan id instead."""
     columns = [c for c in ("earned", "sales", "quota") if c in statements.columns]
     period = pd.Period(month, "M")
     rows = (
@@ -566,7 +643,7 @@ def window_so_far(
         else statements
     )
     if rows.empty:
-        return pd.DataFrame(columns=["earned", "sales", "quota", "due"], dtype=float).rename_axis("rep")
+        return _no_window(by_plan)
     # each row's plan (by name; "" the section's own rules), in its version of `month` (else the month before)
     plan_of = rows["plan"].astype(str).to_numpy() if "plan" in rows.columns else np.full(len(rows), "")
     rules = {"": section}
@@ -586,14 +663,34 @@ def window_so_far(
         closed = since_year % months == 0  # the month before ended a window: its payout was paid
         paid = rows.get("paid_before", 0.0) + np.where(closed, rows.get("payout", 0.0), 0.0)
         rows = rows.assign(earned=rows["earned"] - np.where(ytd, paid, 0.0))
+    ids = {p.name: p.id for p in section.plans}
+    plan_id = pd.Series(plan_of[runs_on]).map(lambda name: ids.get(name, "")).to_numpy()
     rows = rows[runs_on]
     if rows.empty:
-        return pd.DataFrame(columns=["earned", "sales", "quota", "due"], dtype=float).rename_axis("rep")
+        return _no_window(by_plan)
     rows = rows.assign(
         due=np.where(ends_now[runs_on], rows["earned"] if "earned" in rows.columns else 0.0, 0.0)
     )
-    per_rep = rows.groupby(rows["rep"].astype(str), observed=True)[[*columns, "due"]].sum()  # over role plans
-    return per_rep.astype(float).rename_axis("rep")
+    keys = [rows["rep"].astype(str).rename("rep"), pd.Series(plan_id, index=rows.index, name="plan")]
+    per_plan = rows.groupby(keys, observed=True)[[*columns, "due"]].sum().astype(float)
+    if by_plan:
+        return per_plan
+    per_rep = per_plan.groupby(level="rep").sum()  # over role plans
+    if "plan" in statements.columns:  # each plan's own window beside the sums (`RuleHistory.window_plans`)
+        own = per_plan[[c for c in ("sales", "quota") if c in per_plan.columns]].unstack(
+            "plan", fill_value=0.0
+        )
+        own.columns = [f"{measure}:{plan}" for measure, plan in own.columns]
+        per_rep = per_rep.join(own)
+    return per_rep.rename_axis("rep")
+
+
+def _no_window(by_plan: bool = False) -> pd.DataFrame:
+    """`window_so_far` where no window runs on into the month."""
+    empty = pd.DataFrame(columns=["earned", "sales", "quota", "due"], dtype=float)
+    if by_plan:
+        return empty.set_index(pd.MultiIndex.from_arrays([[], []], names=["rep", "plan"]))
+    return empty.rename_axis("rep")
 
 
 def earned_in_window(
@@ -638,12 +735,12 @@ class DesignOutcome:
 
 
 def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
-    """(rules, rep positions, share) for each plan the simulated reps are on in `month`, under its version in
+    """(rules, rep positions, share, plan id) for each plan the simulated reps are on in `month`, under its version in
     force then: a rep moved between plans inside the month is in each, with the share of the month's days
     spent on it (`role_plans.plan_shares`), as a close prorates their sales and quota between the two (share
     None: every rep of the group wholly on it). Without role plans (or a month), one group."""
     if not section.plans or month is None:
-        return [(section.without_role_plans() if section.plans else section, np.arange(len(reps)), None)]
+        return [(section.without_role_plans() if section.plans else section, np.arange(len(reps)), None, "")]
     from salesplan_widgets.model.role_plans import EVERYONE, plan_shares
 
     names = [str(r) for r in reps]
@@ -661,7 +758,7 @@ def _plan_groups(reps: pd.Index, section: IncentivesSection, month: str | None):
             continue
         share = rows["share"].to_numpy(dtype=float)
         groups.append(
-            (rules, position[rows["rep"].astype(str)].to_numpy(), None if (share == 1).all() else share)
+            (rules, position[rows["rep"].astype(str)].to_numpy(), None if (share == 1).all() else share, plan)
         )
     return groups
 
@@ -812,12 +909,19 @@ class _Window:
     extra: dict[str, np.ndarray]
 
 
-def _window_so_far(plan_rules, plan, measure: str, history: RuleHistory, cols: np.ndarray) -> _Window | None:
+def _window_so_far(
+    plan_rules, plan, measure: str, history: RuleHistory, cols: np.ndarray, plan_id: str = ""
+) -> _Window | None:
     """The window so far of the reps `cols` of a plan group (None where none of them is inside one: every
-    month of a monthly plan, a quarter's first month)."""
+    month of a monthly plan, a quarter's first month): the group's plan's own (`RuleHistory.window_plans`),
+    so a rep moved from one quarterly plan to another is measured in each on its own days, as a close does;
+    without it, the rep's window summed over plans."""
     if history.window_sales is None:
         return None
     sales, quota = history.window_sales[cols], history.window_quota[cols]
+    if history.window_plans is not None:
+        own = history.window_plans.reindex(columns=[f"sales:{plan_id}", f"quota:{plan_id}"], fill_value=0.0)
+        sales, quota = own.to_numpy().T[0][cols], own.to_numpy().T[1][cols]
     inside = (sales != 0) | (quota != 0)
     if not inside.any():
         return None
@@ -923,16 +1027,19 @@ def clawed_back(
     override_back: np.ndarray | float = 0.0,
     kicker_back: np.ndarray | float = 0.0,
     on_sales: np.ndarray | None = None,
+    period_paid: np.ndarray | None = None,
 ) -> np.ndarray:
     """(draws, reps) what returns within the window recover of each draw's pay (≥ 0), as the ledger's
     clawback lines do: the share `returned` (reps,) of the pay earned at a rate on sales (`earned` less
     what is not: the override, the kicker, cash collected and new logos, `off_sales`; never below 0: a
     capped total pays no negative commission), the override given back on the team's returns, and the
-    kicker taken back deal by deal (already capped at the kicker paid); in all never more than the draw
-    paid the person (`earned`), as the ledger caps a paid period across its returned deals (`first_come`)."""
+    kicker taken back deal by deal (already capped at the kicker paid); in all never more than the period
+    the draw is paid in paid the person (`period_paid`: a quarter's window so far with the month, which a
+    month that added less than nothing still leaves to recover from; None: `earned`), as the ledger caps a
+    paid period across its returned deals (`first_come`)."""
     on_sales = np.clip(earned - off_sales if on_sales is None else on_sales, 0.0, None)
     take = returned[None, :] * on_sales + override_back + kicker_back
-    return np.minimum(take, np.clip(earned, 0.0, None))
+    return np.minimum(take, np.clip(earned if period_paid is None else period_paid, 0.0, None))
 
 
 def _settle(
@@ -955,6 +1062,7 @@ def _settle(
     gone: np.ndarray | bool = False,
     later: np.ndarray | None = None,
     clawable: np.ndarray | None = None,
+    period_paid: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """A close's cash rules on (draws, reps) commission, in its order: clawback, holdback, draw, negative
     total (`carry`: (reps,) whether the plan carries one forward, `negative_balances.carries_negative`). A manager's
@@ -971,7 +1079,8 @@ def _settle(
     the month (`_gone`): the draw balance they owed then was lost when they left, not again now. `later`
     (draws, reps): what plans whose window runs on earned of the month (a rep moved mid-month from a monthly
     plan to a quarterly one: the quarterly plan's share), paid at their window's end (`deferred`)."""
-    clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back, clawable)
+    clawback = -clawed_back(earned, history.returned, off_sales, override_back, kicker_back, clawable,
+                            period_paid)  # fmt: skip
     # the statements' own carry: a commission result below 0 is paid 0 where the plan carries it forward,
     # and a result carried earlier this year is taken from the commission (commission lines: cost); a
     # year-to-date plan's true-up is the whole year's, which one simulated month does not model
@@ -1200,9 +1309,10 @@ def payout_cost(
         rules = rules.for_reps(simulation.reps)
         simulation = _managers_who_do_not_sell(simulation, section, rules)
     everyone = np.arange(len(simulation.reps))
+    plan_groups = _plan_groups(simulation.reps, section, month)
     groups = [  # (a group of every rep in order takes them as a slice: views, not copies, of each chunk)
         (rules_, compile_plan(rules_), slice(None) if np.array_equal(cols, everyone) else cols, share)
-        for rules_, cols, share in _plan_groups(simulation.reps, section, month)
+        for rules_, cols, share, _id in plan_groups
     ]
     if teamwork:  # overrides come in money per manager (`TeamCredit.override`): paid at rate 1,
         # so `earn` caps them like any line without a draws × reps × entries array
@@ -1236,8 +1346,8 @@ def payout_cost(
         ]
         windows = [  # a group whose window starts this month (a monthly plan's) measures the month alone
             None if _starts_a_window(r, month, fiscal_year_start) else _window_so_far(r, plan, section.measure,
-                                                                                      rules, cols)
-            for r, plan, cols, _share in groups
+                                                                                      rules, cols, plan_id)
+            for (r, plan, cols, _share), (*_x, plan_id) in zip(groups, plan_groups, strict=True)
         ]  # fmt: skip
         pays = _pays(section, simulation.reps, month, fiscal_year_start)
         blended = any(w is not None for w in windows) and bool(np.any(rules.returned))
@@ -1269,6 +1379,9 @@ def payout_cost(
         # the month's pay on sales at its window's blended rate, as a close claws a return back at the rate
         # the period it was paid for paid (None: every group measures the month alone, its own pay)
         clawable = np.zeros_like(chunk) if blended else None
+        # what the period each group's month is paid in pays, the cap on its clawback (`first_come`): the
+        # whole window so far with the month, not the month's part alone (None: the month's own pay)
+        window_pay = np.zeros_like(chunk) if blended else None
         for (plan_rules, plan, cols, share), unit, window, now in zip(groups, kicker_unit, windows, group_pays,
                                                                       strict=True):  # fmt: skip
             sales = _part(chunk[:, cols], share)
@@ -1299,6 +1412,8 @@ def payout_cost(
                         amount = amount - window.extra[key]
                     off_sales[:, cols] += amount
                     parts[part][start : start + CHUNK] += amount.sum(1)
+            if window_pay is not None:
+                window_pay[:, cols] += e.total if window is not None else month_earned
             if clawable is not None:
                 clawable[:, cols] += _on_sales_at_window_rate(
                     e.total, whole_off, measured + _part(team.own_plan[:, cols], share), window, month_earned
@@ -1309,7 +1424,7 @@ def payout_cost(
         parts["team_override"][start : start + CHUNK] = override.sum(1)
         settled = _settle(section, earned, rules, draw, recoverable, in_force, cap, release_now,
                           off_sales + override, team.override_back, leaving, kicker_back, carry, ends,
-                          forgive, pays, gone, later, clawable)  # fmt: skip
+                          forgive, pays, gone, later, clawable, window_pay)  # fmt: skip
         cost[start : start + CHUNK] = settled.pop("cost").sum(1)
         for part, values in settled.items():  # (a part 0 on every draw: the scalar 0.0, `_carried`)
             parts[part][start : start + CHUNK] = values.sum(1) if np.ndim(values) else 0.0

@@ -49,8 +49,10 @@ from salesplan_widgets.model.recognition import (
     rep_metrics,
 )
 from salesplan_widgets.model.simulation import (
+    MIN_LEAVER_MONTHS,
+    MIN_LEAVER_REP_MONTHS,
     compare_designs,
-    leaver_rate,
+    leaver_estimate,
     payout_cost,
     recent,
     rule_history,
@@ -1080,8 +1082,14 @@ class IncentiveCalculator(widgets.VBox):
 
     def history_leaver_rate(self) -> float:
         """The share of reps leaving per year that the history gives: the design's relief dates over the
-        simulation's history window (`leaver_rate`, as `rule_history` works it out). The default."""
-        return leaver_rate(recent(self._simulation_history()), self.section)
+        simulation's history window (`leaver_estimate`, as `rule_history` works it out; 0 where the history
+        is too short to say). The default."""
+        return self.history_leavers().rate
+
+    def history_leavers(self):
+        """The history's leaver rate with what it rests on (`leaver_estimate`: leavers, rep-months, months,
+        reps, whether the history is long enough to estimate it), for the note under the simulation."""
+        return leaver_estimate(recent(self._simulation_history()), self.section)
 
     def _show_leaver_rate(self) -> None:
         """The leavers' controls as the trait says: the history's rate (greyed) or the one typed."""
@@ -1211,13 +1219,30 @@ class IncentiveCalculator(widgets.VBox):
         )
         rate = lambda v: fmt_percent(v, self.locale, decimals=1)  # noqa: E731
         note = None  # the rate the leavers' columns rest on, where the analyst can check it
-        if self.leavers_per_year is not None:
+        if self.leavers_per_year is not None and self.history_leavers().estimated:
             note = _("Leavers: {rate} of reps a year, as set above (the history gives {history})").format(
                 rate=rate(rules.leaver_rate), history=rate(self.history_leaver_rate()))  # fmt: skip
-        elif rules.leaver_rate > 0:
-            note = _(
-                "Leavers: {rate} of reps a year, from the plan's relief dates over the sales history"
-            ).format(rate=rate(rules.leaver_rate))
+        elif self.leavers_per_year is not None:  # not "the history gives 0%": it gives nothing to go on
+            note = _("Leavers: {rate} of reps a year, as set above (the history is too short to estimate one)"
+                     ).format(rate=rate(rules.leaver_rate))  # fmt: skip
+        elif (found := self.history_leavers()).leavers:  # the rate the history gives, and what it rests on
+            count = lambda v: fmt_number(v, self.locale)  # noqa: E731
+            figures = {"months": count(found.months), "reps": count(found.reps),
+                       "rep_months": count(found.rep_months), "leavers": count(found.leavers)}  # fmt: skip
+            if found.estimated:
+                note = _(
+                    "Leavers: {rate} of reps a year, from the plan's relief dates over {months} months of sales "
+                    "history: {leavers} of {reps} reps left in {rep_months} rep-months (90% interval {low} to "
+                    "{high})"
+                ).format(rate=rate(rules.leaver_rate), low=rate(found.low), high=rate(found.high), **figures)
+            else:
+                note = _(
+                    "Leavers: not estimated: {months} months of sales history with {reps} reps ({rep_months} "
+                    "rep-months, {leavers} left) are too few to read a yearly rate from (at least "
+                    "{min_months} months and {min_rep_months} rep-months); only the reps the plan's relief "
+                    "names leave. Type a rate above to assume one."
+                ).format(min_months=count(MIN_LEAVER_MONTHS), min_rep_months=count(MIN_LEAVER_REP_MONTHS),
+                         **figures)  # fmt: skip
         if note:
             self.simulation_panel.value += f"<p>{html.escape(note)}</p>"
         return self.simulation_table
