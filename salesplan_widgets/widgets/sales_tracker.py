@@ -20,6 +20,7 @@ from traitlets import Dict, Instance, TraitError, Unicode, observe, validate
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
+from salesplan_widgets.model.replan import QuotaChange
 from salesplan_widgets.report.sales_tracking import SalesTrackingReport
 from salesplan_widgets.widgets.charts import message_box, page_heading, static_sections
 from salesplan_widgets.widgets.dashboard import sold_cube
@@ -206,6 +207,11 @@ class SalesTracker(widgets.VBox):
     def _render_feedback(self, report: SalesTrackingReport | None = None) -> None:
         self.feedback = read_feedback(self.workbook)
         self.feedback_panel.value = static_sections((report or self.report()).feedback())
+
+    def planned_changes(self) -> list[QuotaChange]:
+        """None: a market shock scales targets and there is none (the view's title says so, naming the
+        shocks the plan expects: `report.sales_tracking.shocks_notice`)."""
+        return []
 
     # -- writing: a note --------------------------------------------------------------------------------
     def _note_month(self) -> str:

@@ -23,6 +23,7 @@ from traitlets import Dict, Enum, Instance, TraitError, Unicode, observe, valida
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
+from salesplan_widgets.model.market_shocks import planned_shocks
 from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_status, pace_window
 from salesplan_widgets.model.projection import (
     SelectionProjections,
@@ -33,6 +34,7 @@ from salesplan_widgets.model.projection import (
 )
 from salesplan_widgets.model.replan import (
     MarketShock,
+    QuotaChange,
     QuotaMove,
     RepJoins,
     RepLeaves,
@@ -56,7 +58,7 @@ from salesplan_widgets.widgets.charts import (
 )
 from salesplan_widgets.widgets.dashboard import Dashboard, sold_cube
 from salesplan_widgets.workbook import Workbook, open_workbook
-from salesplan_widgets.workbook.feedback import add_note, read_feedback
+from salesplan_widgets.workbook.feedback import add_note, months_shown, read_feedback
 from salesplan_widgets.workbook.versions import (
     save_version,
     targets_for_tracking,
@@ -677,7 +679,9 @@ class Tracker(Dashboard, widgets.VBox):
         return str(self.calendar.months_of([self.calendar.period(self.period)])[0])
 
     def _notes(self) -> pd.DataFrame:
-        notes = self.feedback[self.feedback["period"].astype(str) == self._note_month()]
+        """The selection's notes for the period: its month's, or a quarter's three months' (`months_shown`)."""
+        months = months_shown(self.workbook, self.calendar.period(self.period))
+        notes = self.feedback[self.feedback["period"].isin(months)]
         if self.rep:
             notes = notes[notes["rep"].astype(str) == self.rep]
         elif self.team:
@@ -702,6 +706,11 @@ class Tracker(Dashboard, widgets.VBox):
         self.note_text.value = ""
         self.note_message.value = message_box([_("Note saved.")], kind="ok")
         self._render_text()
+
+    def planned_changes(self) -> list[QuotaChange]:
+        """The market shocks the plan expects (`tracking.market_shocks`), each applied on its own to the
+        targets in force (or the provisional ones): previews of their effect on every quota, nothing saved."""
+        return [apply_event(self.targets, shock) for shock in planned_shocks(self.settings, self.calendar)]
 
     def _last_closed(self) -> pd.Period:
         return last_closed(self.calendar.period(self.period), self._window().as_of)
