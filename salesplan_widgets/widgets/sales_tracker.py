@@ -11,6 +11,7 @@ only when the workbook is writable and the view is `editable`; served, it has no
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -36,16 +37,32 @@ _ALL = "all"  # a dimension the plan does not map holds this value in the cube
 AT_RISK_COLUMNS = ("rep", "attainment", "pace_index", "projected_attainment", "projected_gap")
 
 
+@dataclass(frozen=True)
+class TrackingRead:
+    """What deciding which tracker to build read, so the tracker built need not read it again: the cube,
+    and the provisional target with its notice (`targets_for_tracking`; None when there is none)."""
+
+    cube: pd.DataFrame
+    targets: tuple[pd.DataFrame, str] | None
+
+
+def read_for_tracking(workbook: Workbook) -> TrackingRead | None:
+    """None when a targets table (or a saved version) exists: nothing is read then, the tracker reads it.
+    Else the cube and the provisional target derived from a year of history (`targets` None without)."""
+    if workbook.table_path(TARGETS).exists() or workbook.table_path(TARGETS).with_name(INDEX).exists():
+        return None
+    cube = sold_cube(workbook)
+    try:
+        return TrackingRead(cube, targets_for_tracking(workbook, cube))
+    except NoTargetsError:
+        return TrackingRead(cube, None)
+
+
 def tracks_without_targets(workbook: Workbook) -> bool:
     """No targets table (nor saved version) and no year of history to derive a provisional target: the
     tracker can only show sales. Cheap when a table exists: nothing is read then."""
-    if workbook.table_path(TARGETS).exists() or workbook.table_path(TARGETS).with_name(INDEX).exists():
-        return False
-    try:
-        targets_for_tracking(workbook, workbook.cube())
-    except NoTargetsError:
-        return True
-    return False
+    read = read_for_tracking(workbook)
+    return read is not None and read.targets is None
 
 
 def step_notebook(template: str) -> str:

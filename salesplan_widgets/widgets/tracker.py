@@ -97,15 +97,17 @@ class Tracker(Dashboard, widgets.VBox):
         """`Tracker(workbook)` of a workbook without targets (nor a year of history to derive one) is the
         sales-only `SalesTracker`, in JupyterLab as on a served page: it cannot show attainment, and says
         how to set a target."""
-        from salesplan_widgets.widgets.sales_tracker import SalesTracker, tracks_without_targets
+        from salesplan_widgets.widgets.sales_tracker import SalesTracker, read_for_tracking
 
-        opened = None
+        opened = read = None
         if cls is Tracker and workbook is not None:
             opened = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
-            if tracks_without_targets(opened):
+            read = read_for_tracking(opened)
+            if read is not None and read.targets is None:
                 return SalesTracker(opened, *args, **kwargs)
         tracker = super().__new__(cls, workbook, *args, **kwargs)
         tracker._opened = opened  # __init__ gets the path again: the workbook is opened once
+        tracker._read = read  # and the cube and provisional target the decision read are not read again
         return tracker
 
     team = Unicode("", help="Team shown; empty means all.")
@@ -150,9 +152,10 @@ class Tracker(Dashboard, widgets.VBox):
         self.fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)  # months, weeks or quarters
         self._as_of = as_of
-        self.cube = sold_cube(self.workbook)
+        read = getattr(self, "_read", None)
+        self.cube = sold_cube(self.workbook) if read is None else read.cube
         self.notices = list(notices)
-        self._load_targets()
+        self._load_targets(read.targets if read is not None else None)
         if period and period not in self.periods:
             self.notices.append(_("The month asked for has no targets; the latest month is shown."))
             period = None
@@ -164,9 +167,11 @@ class Tracker(Dashboard, widgets.VBox):
         self.refresh()
 
     # -- data, prepared once ------------------------------------------------------------------------------
-    def _load_targets(self) -> None:
+    def _load_targets(self, read: tuple[pd.DataFrame, str] | None = None) -> None:
+        """The targets in force (or provisional) lined up with the cube; `read`: the ones the constructor's
+        decision already derived, used instead of deriving them again."""
         self.targets_read = targets_version(self.workbook)  # handed back on save: refused if stale
-        targets, notice = targets_for_tracking(self.workbook, self.cube)
+        targets, notice = read if read is not None else targets_for_tracking(self.workbook, self.cube)
         if notice and notice not in self.notices:
             self.notices.append(notice)
         self.targets = targets
