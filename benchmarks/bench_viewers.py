@@ -134,6 +134,7 @@ def sales_only_workbook(folder: Path, reps: int = 60, seed: int = 7) -> Path:
     return folder
 
 
+FAILURES: list[str] = []  # the first line of each failed page's error, this round
 KERNEL_ID = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
 
 
@@ -155,7 +156,8 @@ async def first_chart(
         with contextlib.suppress(Exception):
             kernel = await page.evaluate(KERNEL_ID)
         return seconds, kernel
-    except Exception:  # noqa: BLE001 - any failure of a page is a failed page, counted below
+    except Exception as error:  # noqa: BLE001 - any failure of a page is a failed page, counted below
+        FAILURES.append(str(error).splitlines()[0][:200])  # why, for the results' "failed_why"
         return None, kernel
     finally:
         await all_shown.wait()
@@ -269,7 +271,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(
-    name: str, url: str, voila: psutil.Process, counts: list[int], args, drawn: str = CHART_DRAWN
+    name: str, url: str, voila: psutil.Process, counts: list[int], args, shown_when: str = CHART_DRAWN
 ) -> list[dict]:
     rows = []
     pool = steady_kernels(voila, args.pool_wait)
@@ -277,14 +279,15 @@ def measure(
     try:
         # warm-up view, not reported: Voila's own process grows on its first render (templates, the
         # notebook, the widget manager), so the floor is the warm server with no kernel
-        asyncio.run(open_together(url, 1, args.page_timeout, drawn))
+        asyncio.run(open_together(url, 1, args.page_timeout, shown_when))
         for viewers in counts:
             # the closed pages have shut their kernels down and the pool refills from 20 s after use, one
             # kernel heating at a time: wait for the pages' kernels to go and the pool to be full and heated
             settled_pool(voila, pool, args.pool_wait)
             floor = tree_rss(voila)[0]
             watch.reset()
-            views, left = asyncio.run(open_together(url, viewers, args.page_timeout, drawn))
+            FAILURES.clear()
+            views, left = asyncio.run(open_together(url, viewers, args.page_timeout, shown_when))
             times = [seconds for seconds, _kernel in views]
             drawn = [t for t in times if isinstance(t, float)]
             busy = sum(t == BUSY for t in times)
@@ -303,6 +306,7 @@ def measure(
                 "pool": pool,
                 "back_to_floor_s": None if back is None else round(back, 1),
                 "kernels_gone_s": None if gone is None else round(gone, 1),
+                "failed_why": sorted(set(FAILURES)),
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
