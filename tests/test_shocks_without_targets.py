@@ -11,6 +11,7 @@ each shock's effect on it (by hand: Wang's and Li's provisional May–Dec 2026 a
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import nbformat
@@ -139,3 +140,26 @@ def test_the_step_notebook_previews_the_shocks_on_a_provisional_target(tmp_path)
     assert "Market shock from 2026-05: matching quotas × 0.9 — price war" in text
     assert "-7480" in text.replace(".0", "").replace(" ", "")  # Wang's and Li's change, as by hand
     assert not (folder / "tables" / "targets.csv").exists()  # a preview saves nothing
+
+
+PROVISIONAL = {
+    "en": "No targets saved yet: showing last year's sales + 10% as a provisional target.",
+    "zh_CN": "尚未保存目标：暂以去年销售额 + 10% 作为临时目标。",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_salesplan_run_tracks_a_provisional_target_whatever_shocks_the_plan_expects(tmp_path, locale):
+    """A guard (this ran on main too): the plan's shocks do not stop the period run, and the pack tracks the
+    provisional target it says it is using; the shocks are previewed in the tracking notebook only."""
+    folder = shop_with_shocks(tmp_path / "shop", locale, history=True)
+    result = salesplan("run", str(folder), "--period", PERIOD)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = folder / "reports" / PERIOD
+    text = html.unescape(page_text((report / "report_tracking.html").read_text("utf-8")))
+    assert PROVISIONAL[locale] in text and "Traceback" not in text
+    assert SAID[locale][1] not in text  # a target is tracked: the no-target word is not said
+    metrics = json.loads((report / "metrics.json").read_text(encoding="utf-8"))["report_tracking"]
+    assert metrics["tracking_target_year"] == pytest.approx(2 * 78_000 * 1.1)  # 2025: 1,000 × (1 + … + 12)
+    assert not (folder / "tables" / "targets.csv").exists()
