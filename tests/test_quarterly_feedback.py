@@ -130,3 +130,23 @@ def test_a_week_shows_the_notes_of_the_month_it_counts_in(tmp_path, grain):
     april = next(p for p in tracker.periods if tracker._period_of[p].start_time.strftime("%m-%d") >= "04-10")
     tracker.period = april
     assert notes_in(words(tracker.feedback_panel.value)) == {"April note"}
+
+
+def test_a_weeks_notes_read_from_the_log_are_those_of_the_month_holding_its_thursday(tmp_path):
+    """`read_feedback(period=week)` (the tracking pack's "latest feedback" beside each at-risk rep) read
+    the month holding the week's Sunday: W44 (26 Oct – 1 Nov) got November's notes. It counts in October."""
+    folder = write_shop(tmp_path / "shop")
+    plan = (folder / "plan.yaml").read_text(encoding="utf-8")
+    (folder / "plan.yaml").write_text(plan.replace("sources:", "calendar: {grain: week}\nsources:"))
+    (folder / "tables").mkdir()
+    (folder / "tables" / "feedback.csv").write_text(
+        "period,rep,author,source,date,text\n"
+        "2026-10,Li,mgr,manager,2026-10-20,October note\n"
+        "2026-11,Li,mgr,manager,2026-11-20,November note\n",
+        encoding="utf-8",
+    )
+    workbook = open_workbook(folder)
+    week_44 = pd.Period("2026-10-26", freq="W-SUN")
+    assert read_feedback(workbook, period=week_44)["text"].tolist() == ["October note"]
+    assert read_feedback(workbook, period=week_44 + 1)["text"].tolist() == ["November note"]
+    assert read_feedback(workbook, period="2026-10")["text"].tolist() == ["October note"]
