@@ -163,3 +163,12 @@ def test_salesplan_run_tracks_a_provisional_target_whatever_shocks_the_plan_expe
     metrics = json.loads((report / "metrics.json").read_text(encoding="utf-8"))["report_tracking"]
     assert metrics["tracking_target_year"] == pytest.approx(2 * 78_000 * 1.1)  # 2025: 1,000 × (1 + … + 12)
     assert not (folder / "tables" / "targets.csv").exists()
+
+
+def test_a_shock_period_the_calendar_cannot_read_is_said_where_the_shocks_would_be(tmp_path):
+    folder = write_shop(tmp_path / "shop")
+    with open(folder / "plan.yaml", "a", encoding="utf-8") as fh:
+        fh.write("tracking:\n  market_shocks:\n    - {factor: 0.9, start: Nov 2026}\n")
+    text = shown(Tracker(folder))  # the view still opens, with the sales
+    assert "tracking.market_shocks[0].start" in text and "Nov 2026" in text and "2026-11" in text
+    assert "$64,500" in text
