@@ -16,6 +16,12 @@ seconds counts as failed, and memory not back within `--settle` seconds is repor
 20 viewers <= 3x the single-viewer p50; memory back within 10% of the floor <= 90 s; no failed page.
 
     python benchmarks/bench_viewers.py [--viewers 1,5,20] [--workbook workbooks/demo] [--max-kernels N]
+
+`--sales-tracker` serves the sales-only tracker instead (`tracker` dashboard of a workbook without targets
+nor a year of history: 60 reps in 6 teams, January to October 2026, written by `sales_only_workbook`); a
+page counts as drawn when its trend chart (a static SVG in the tracker's panel) is shown.
+
+    python benchmarks/bench_viewers.py --sales-tracker --viewers 1,5,10 --no-bare --no-static
 """
 
 from __future__ import annotations
@@ -87,11 +93,53 @@ class MemoryWatch:
 BUSY = "busy"
 
 
+SALES_TRACKER_DRAWN = """() => {
+    const chart = document.querySelector('.salesplan-tracker-sales svg');
+    return !!chart && chart.getBoundingClientRect().height > 0;
+}"""
+SALES_ONLY_PLAN = """\
+name: Flat-commission shop
+currency: CNY
+sources:
+  sales:
+    path: data/sales.csv
+    columns: {date: date, amount: amount, rep: rep, team: team}
+incentives:
+  commission: {base_rate: 0.05}
+reports:
+  dashboards: [tracker]
+"""
+
+
+def sales_only_workbook(folder: Path, reps: int = 60, seed: int = 7) -> Path:
+    """A workbook without targets and with ten months of history (so no provisional target either): the
+    served tracker is the sales-only one. One sale per rep per working day, January to October 2026."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    days = pd.bdate_range("2026-01-01", "2026-10-31")
+    who = np.repeat(np.arange(reps), len(days))
+    sales = pd.DataFrame(
+        {
+            "date": np.tile(days.strftime("%Y-%m-%d"), reps),
+            "amount": np.round(rng.gamma(2.0, 800.0, len(who)), 2),
+            "rep": [f"Rep {i:02d}" for i in who],
+            "team": [f"Team {i % 6}" for i in who],
+        }
+    )
+    (folder / "data").mkdir(parents=True)
+    sales.to_csv(folder / "data" / "sales.csv", index=False)
+    (folder / "plan.yaml").write_text(SALES_ONLY_PLAN, encoding="utf-8")
+    return folder
+
+
+FAILURES: list[str] = []  # the first line of each failed page's error, this round
 KERNEL_ID = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
 
 
 async def first_chart(
-    browser, url: str, timeout_s: float, all_shown: Barrier
+    browser, url: str, timeout_s: float, all_shown: Barrier, drawn: str = CHART_DRAWN
 ) -> tuple[float | str | None, str]:
     """Seconds from navigation start to the first drawn chart (BUSY when the server turned the view away:
     kernel cap, HTTP 503; None if the page failed or timed out), and the page's kernel id. The page stays
@@ -103,12 +151,13 @@ async def first_chart(
         response = await page.goto(url, timeout=timeout_s * 1000)
         if response is not None and response.status == 503:
             return BUSY, kernel
-        await page.wait_for_function(CHART_DRAWN, timeout=timeout_s * 1000, polling=250)
+        await page.wait_for_function(drawn, timeout=timeout_s * 1000, polling=250)
         seconds = await page.evaluate("performance.now()") / 1000
         with contextlib.suppress(Exception):
             kernel = await page.evaluate(KERNEL_ID)
         return seconds, kernel
-    except Exception:  # noqa: BLE001 - any failure of a page is a failed page, counted below
+    except Exception as error:  # noqa: BLE001 - any failure of a page is a failed page, counted below
+        FAILURES.append(str(error).splitlines()[0][:200])  # why, for the results' "failed_why"
         return None, kernel
     finally:
         await all_shown.wait()
@@ -133,7 +182,7 @@ class Barrier:
 
 
 async def open_together(
-    url: str, viewers: int, timeout_s: float
+    url: str, viewers: int, timeout_s: float, drawn: str = CHART_DRAWN
 ) -> tuple[list[tuple[float | str | None, str]], float]:
     """Each viewer's `first_chart`, and when the pages were left (time.monotonic())."""
     from playwright.async_api import async_playwright
@@ -143,7 +192,7 @@ async def open_together(
         try:
             shown = Barrier(viewers)
             views = await asyncio.gather(
-                *(first_chart(browser, url, timeout_s, shown) for _ in range(viewers))
+                *(first_chart(browser, url, timeout_s, shown, drawn) for _ in range(viewers))
             )
             return views, shown.opened
         finally:
@@ -221,21 +270,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args) -> list[dict]:
+def measure(
+    name: str, url: str, voila: psutil.Process, counts: list[int], args, shown_when: str = CHART_DRAWN
+) -> list[dict]:
     rows = []
     pool = steady_kernels(voila, args.pool_wait)
     watch = MemoryWatch(voila)
     try:
         # warm-up view, not reported: Voila's own process grows on its first render (templates, the
         # notebook, the widget manager), so the floor is the warm server with no kernel
-        asyncio.run(open_together(url, 1, args.page_timeout))
+        asyncio.run(open_together(url, 1, args.page_timeout, shown_when))
         for viewers in counts:
             # the closed pages have shut their kernels down and the pool refills from 20 s after use, one
             # kernel heating at a time: wait for the pages' kernels to go and the pool to be full and heated
             settled_pool(voila, pool, args.pool_wait)
             floor = tree_rss(voila)[0]
             watch.reset()
-            views, left = asyncio.run(open_together(url, viewers, args.page_timeout))
+            FAILURES.clear()
+            views, left = asyncio.run(open_together(url, viewers, args.page_timeout, shown_when))
             times = [seconds for seconds, _kernel in views]
             drawn = [t for t in times if isinstance(t, float)]
             busy = sum(t == BUSY for t in times)
@@ -254,6 +306,7 @@ def measure(name: str, url: str, voila: psutil.Process, counts: list[int], args)
                 "pool": pool,
                 "back_to_floor_s": None if back is None else round(back, 1),
                 "kernels_gone_s": None if gone is None else round(gone, 1),
+                "failed_why": sorted(set(FAILURES)),
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -337,6 +390,11 @@ def main() -> None:
     parser.add_argument(
         "--page-timeout", type=float, default=240.0, help="seconds before a page counts as failed"
     )
+    parser.add_argument(
+        "--sales-tracker",
+        action="store_true",
+        help="serve the sales-only tracker (a workbook without targets)",
+    )
     parser.add_argument("--no-bare", action="store_true", help="leave out the bare Voila page")
     parser.add_argument("--no-static", action="store_true", help="leave out the static page (harness floor)")
     parser.add_argument("--settle", type=float, default=150.0, help="seconds to wait for memory to return")
@@ -349,13 +407,18 @@ def main() -> None:
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-viewers-") as tmp:
         workbook = Path(tmp) / "workbook"
-        shutil.copytree(args.workbook, workbook, ignore=shutil.ignore_patterns(".cache", "reports"))
+        if args.sales_tracker:
+            sales_only_workbook(workbook)
+            page, name, drawn = "tracker", "salesplan serve (sales-only tracker)", SALES_TRACKER_DRAWN
+        else:
+            shutil.copytree(args.workbook, workbook, ignore=shutil.ignore_patterns(".cache", "reports"))
+            page, name, drawn = "overview", "salesplan serve (overview)", CHART_DRAWN
         port = free_port()
         serve = start_serve(workbook, port, args.max_kernels, args.pool_size)
         try:
             voila = next(c for c in psutil.Process(serve.pid).children() if "voila" in " ".join(c.cmdline()))
-            url = f"http://127.0.0.1:{port}/voila/render/overview.ipynb"
-            rows += measure("salesplan serve (overview)", url, voila, counts, args)
+            url = f"http://127.0.0.1:{port}/voila/render/{page}.ipynb"
+            rows += measure(name, url, voila, counts, args, drawn)
         finally:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=120)
@@ -379,7 +442,7 @@ def main() -> None:
 
     print()
     header = (
-        "server                       viewers  p50 s  p95 s  busy  failed  floor MiB  peak MiB  kernels"
+        "server                                viewers  p50 s  p95 s  busy  failed  floor MiB  peak MiB  kernels"
         "  pool  back to floor  page kernels gone"
     )
     print(header)
@@ -389,7 +452,7 @@ def main() -> None:
         back = "not within limit" if r["back_to_floor_s"] is None else f"{r['back_to_floor_s']:.0f} s"
         gone = "not within limit" if r["kernels_gone_s"] is None else f"{r['kernels_gone_s']:.1f} s"
         print(
-            f"{r['server']:<28} {r['viewers']:>7} {p50:>6} {p95:>6} {r['busy']:>5} {r['failed']:>7}"
+            f"{r['server']:<37} {r['viewers']:>7} {p50:>6} {p95:>6} {r['busy']:>5} {r['failed']:>7}"
             f" {r['floor_mib']:>10}"
             f" {r['peak_mib']:>9} {r['peak_kernels']:>8} {r['pool']:>5}  {back:>13}  {gone}"
         )
@@ -400,7 +463,9 @@ def main() -> None:
             print(f"  {server:<28} {p50[max(counts)] / p50[1]:.2f}x")
     print(f"load average: {', '.join(f'{x:.1f}' for x in psutil.getloadavg())}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench_viewers.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    (RESULTS / f"bench_viewers{'-sales-tracker' * args.sales_tracker}.json").write_text(
+        json.dumps(rows, indent=2), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets.i18n import _, fmt_money, fmt_percent, set_locale
+from salesplan_widgets.errors import InputError
+from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
+from salesplan_widgets.model.market_shocks import planned_shocks
+from salesplan_widgets.model.replan import MarketShock
 from salesplan_widgets.model.sales_tracking import (
     SalesWindow,
     biggest_movers,
@@ -38,10 +41,10 @@ TREND_PERIODS = 6
 
 
 def feedback_section(workbook: Workbook, period: pd.Period) -> blocks.Html:
-    """The feedback notes received for the month the period counts in (the log is by month; a week counts
-    in the month holding its Thursday): the tracking pack's, with or without targets."""
-    month = FiscalCalendar.of(workbook.plan.calendar).months_of([period])[0]
-    notes = read_feedback(workbook, period=month)
+    """The feedback notes received for the period: the tracking pack's, with or without targets. The log
+    is by month: a week shows its month's notes (the month holding its Thursday), a quarter those filed
+    under any of its months (`workbook.feedback.months_shown`)."""
+    notes = read_feedback(workbook, period=period)
     heading = _("Feedback received")
     if notes.empty:
         return blocks.section(heading, _("No feedback for this month yet."))
@@ -59,6 +62,40 @@ def no_target_notice() -> str:
         "(goal_setting notebook) and split it with the task splitter (task_split notebook), which saves "
         "tables/targets.csv."
     )
+
+
+def _shock_words(shock: MarketShock, locale: str) -> str:
+    """One expected shock in a few words: '× 0.90 from May 2026 (Segment: C) — price war'."""
+    start, *end = period_labels([shock.effective_from, *([shock.through] if shock.through else [])], locale)
+    when = (
+        _("from {start} through {end}").format(start=start, end=end[0])
+        if end
+        else _("from {start}").format(start=start)
+    )
+    names = {"segment": _("Segment"), "channel": _("Channel"), "team": _("Team"), "territory": _("Territory")}
+    scope = ", ".join(
+        f"{label}: {value}" for name, label in names.items() if (value := getattr(shock, name)) is not None
+    )
+    words = f"× {fmt_number(shock.factor, locale, 2)} {when}" + (f" ({scope})" if scope else "")
+    return words + (f" — {shock.reason}" if shock.reason else "")
+
+
+def shocks_notice(workbook: Workbook) -> str:
+    """Why the market shocks the plan expects (`tracking.market_shocks`) change nothing on a page without
+    a target: a shock scales targets, and there is none. Empty when the plan expects no shock; a shock
+    period the calendar cannot read is said as the located plan problem it is."""
+    section = workbook.plan.tracking
+    if section is None or not section.market_shocks:
+        return ""
+    try:
+        shocks = planned_shocks(section, FiscalCalendar.of(workbook.plan.calendar))
+    except InputError as exc:
+        return str(exc)
+    return _(
+        "The plan expects market shocks: {shocks}. A shock scales targets, and no target is set, so it "
+        "changes nothing here. Once a target is set (goal_setting, then task_split notebook), the tracking "
+        "notebook previews each shock's effect on every quota."
+    ).format(shocks="; ".join(_shock_words(s, workbook.locale) for s in shocks))
 
 
 @dataclass
@@ -118,9 +155,14 @@ class SalesTrackingReport:
         head = blocks.title(
             _("Tracking: sales by period and rep"), subtitle, notice=sample_data_notice(self.workbook)
         )
+        shocks = shocks_notice(self.workbook)
         return blocks.Html(
             f'{head}<p class="salesplan-section salesplan-notice salesplan-no-target">'
             f"{escape(no_target_notice())}</p>"
+            + (
+                f'<p class="salesplan-section salesplan-notice salesplan-shocks">{escape(shocks)}</p>'
+                * bool(shocks)
+            )
         )
 
     def headline(self) -> blocks.Html:

@@ -11,6 +11,7 @@ only when the workbook is writable and the view is `editable`; served, it has no
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -20,6 +21,7 @@ from traitlets import Dict, Instance, TraitError, Unicode, observe, validate
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
+from salesplan_widgets.model.replan import QuotaChange
 from salesplan_widgets.report.sales_tracking import SalesTrackingReport
 from salesplan_widgets.widgets.charts import message_box, page_heading, static_sections
 from salesplan_widgets.widgets.dashboard import sold_cube
@@ -35,16 +37,32 @@ _ALL = "all"  # a dimension the plan does not map holds this value in the cube
 AT_RISK_COLUMNS = ("rep", "attainment", "pace_index", "projected_attainment", "projected_gap")
 
 
+@dataclass(frozen=True)
+class TrackingRead:
+    """What deciding which tracker to build read, so the tracker built need not read it again: the cube,
+    and the provisional target with its notice (`targets_for_tracking`; None when there is none)."""
+
+    cube: pd.DataFrame
+    targets: tuple[pd.DataFrame, str] | None
+
+
+def read_for_tracking(workbook: Workbook) -> TrackingRead | None:
+    """None when a targets table (or a saved version) exists: nothing is read then, the tracker reads it.
+    Else the cube and the provisional target derived from a year of history (`targets` None without)."""
+    if workbook.table_path(TARGETS).exists() or workbook.table_path(TARGETS).with_name(INDEX).exists():
+        return None
+    cube = sold_cube(workbook)
+    try:
+        return TrackingRead(cube, targets_for_tracking(workbook, cube))
+    except NoTargetsError:
+        return TrackingRead(cube, None)
+
+
 def tracks_without_targets(workbook: Workbook) -> bool:
     """No targets table (nor saved version) and no year of history to derive a provisional target: the
     tracker can only show sales. Cheap when a table exists: nothing is read then."""
-    if workbook.table_path(TARGETS).exists() or workbook.table_path(TARGETS).with_name(INDEX).exists():
-        return False
-    try:
-        targets_for_tracking(workbook, workbook.cube())
-    except NoTargetsError:
-        return True
-    return False
+    read = read_for_tracking(workbook)
+    return read is not None and read.targets is None
 
 
 def step_notebook(template: str) -> str:
@@ -206,6 +224,11 @@ class SalesTracker(widgets.VBox):
     def _render_feedback(self, report: SalesTrackingReport | None = None) -> None:
         self.feedback = read_feedback(self.workbook)
         self.feedback_panel.value = static_sections((report or self.report()).feedback())
+
+    def planned_changes(self) -> list[QuotaChange]:
+        """None: a market shock scales targets and there is none (the view's title says so, naming the
+        shocks the plan expects: `report.sales_tracking.shocks_notice`)."""
+        return []
 
     # -- writing: a note --------------------------------------------------------------------------------
     def _note_month(self) -> str:

@@ -23,6 +23,7 @@ from traitlets import Dict, Enum, Instance, TraitError, Unicode, observe, valida
 from salesplan_widgets.errors import SalesplanError
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
+from salesplan_widgets.model.market_shocks import planned_shocks
 from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pace_status, pace_window
 from salesplan_widgets.model.projection import (
     SelectionProjections,
@@ -33,6 +34,7 @@ from salesplan_widgets.model.projection import (
 )
 from salesplan_widgets.model.replan import (
     MarketShock,
+    QuotaChange,
     QuotaMove,
     RepJoins,
     RepLeaves,
@@ -56,7 +58,7 @@ from salesplan_widgets.widgets.charts import (
 )
 from salesplan_widgets.widgets.dashboard import Dashboard, sold_cube
 from salesplan_widgets.workbook import Workbook, open_workbook
-from salesplan_widgets.workbook.feedback import add_note, read_feedback
+from salesplan_widgets.workbook.feedback import add_note, months_shown, read_feedback
 from salesplan_widgets.workbook.sales_through import sales_through
 from salesplan_widgets.workbook.versions import (
     save_version,
@@ -96,15 +98,17 @@ class Tracker(Dashboard, widgets.VBox):
         """`Tracker(workbook)` of a workbook without targets (nor a year of history to derive one) is the
         sales-only `SalesTracker`, in JupyterLab as on a served page: it cannot show attainment, and says
         how to set a target."""
-        from salesplan_widgets.widgets.sales_tracker import SalesTracker, tracks_without_targets
+        from salesplan_widgets.widgets.sales_tracker import SalesTracker, read_for_tracking
 
-        opened = None
+        opened = read = None
         if cls is Tracker and workbook is not None:
             opened = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
-            if tracks_without_targets(opened):
+            read = read_for_tracking(opened)
+            if read is not None and read.targets is None:
                 return SalesTracker(opened, *args, **kwargs)
         tracker = super().__new__(cls, workbook, *args, **kwargs)
         tracker._opened = opened  # __init__ gets the path again: the workbook is opened once
+        tracker._read = read  # and the cube and provisional target the decision read are not read again
         return tracker
 
     team = Unicode("", help="Team shown; empty means all.")
@@ -150,9 +154,10 @@ class Tracker(Dashboard, widgets.VBox):
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)  # months, weeks or quarters
         self._as_of = as_of
         self._sales_through = sales_through(self.workbook)  # the latest period is paced at its day
-        self.cube = sold_cube(self.workbook)
+        read = getattr(self, "_read", None)
+        self.cube = sold_cube(self.workbook) if read is None else read.cube
         self.notices = list(notices)
-        self._load_targets()
+        self._load_targets(read.targets if read is not None else None)
         if period and period not in self.periods:
             self.notices.append(_("The month asked for has no targets; the latest month is shown."))
             period = None
@@ -164,9 +169,11 @@ class Tracker(Dashboard, widgets.VBox):
         self.refresh()
 
     # -- data, prepared once ------------------------------------------------------------------------------
-    def _load_targets(self) -> None:
+    def _load_targets(self, read: tuple[pd.DataFrame, str] | None = None) -> None:
+        """The targets in force (or provisional) lined up with the cube; `read`: the ones the constructor's
+        decision already derived, used instead of deriving them again."""
         self.targets_read = targets_version(self.workbook)  # handed back on save: refused if stale
-        targets, notice = targets_for_tracking(self.workbook, self.cube)
+        targets, notice = read if read is not None else targets_for_tracking(self.workbook, self.cube)
         if notice and notice not in self.notices:
             self.notices.append(notice)
         self.targets = targets
@@ -680,7 +687,9 @@ class Tracker(Dashboard, widgets.VBox):
         return str(self.calendar.months_of([self.calendar.period(self.period)])[0])
 
     def _notes(self) -> pd.DataFrame:
-        notes = self.feedback[self.feedback["period"].astype(str) == self._note_month()]
+        """The selection's notes for the period: its month's, or a quarter's three months' (`months_shown`)."""
+        months = months_shown(self.workbook, self.calendar.period(self.period))
+        notes = self.feedback[self.feedback["period"].isin(months)]
         if self.rep:
             notes = notes[notes["rep"].astype(str) == self.rep]
         elif self.team:
@@ -705,6 +714,11 @@ class Tracker(Dashboard, widgets.VBox):
         self.note_text.value = ""
         self.note_message.value = message_box([_("Note saved.")], kind="ok")
         self._render_text()
+
+    def planned_changes(self) -> list[QuotaChange]:
+        """The market shocks the plan expects (`tracking.market_shocks`), each applied on its own to the
+        targets in force (or the provisional ones): previews of their effect on every quota, nothing saved."""
+        return [apply_event(self.targets, shock) for shock in planned_shocks(self.settings, self.calendar)]
 
     def _last_closed(self) -> pd.Period:
         return last_closed(self.calendar.period(self.period), self._window().as_of)

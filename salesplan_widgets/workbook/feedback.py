@@ -25,7 +25,8 @@ COLUMNS = ("period", "rep", "author", "source", "date", "text")
 def read_feedback(
     workbook: Workbook, period: pd.Period | str | None = None, rep: str | None = None
 ) -> pd.DataFrame:
-    """The log (optionally one period and/or rep), newest first; empty with the right columns if none yet."""
+    """The log (optionally one period's — see `months_shown` — and/or one rep's), newest first; empty with
+    the right columns if none yet."""
     table = workbook.read_table(FEEDBACK, periods=False)
     if table is None:
         table = pd.DataFrame({c: pd.Series([], dtype=str) for c in COLUMNS})
@@ -35,10 +36,28 @@ def read_feedback(
     table["period"] = note_months(workbook, table["period"])
     table = table[list(COLUMNS)].fillna({"rep": "", "author": "", "source": "", "date": "", "text": ""})
     if period is not None:
-        table = table[table["period"] == pd.Period(period, freq="M")]
+        table = table[table["period"].isin(months_shown(workbook, period))]
     if rep is not None:
         table = table[table["rep"].astype(str) == rep]
     return table.sort_values(["date", "period"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def months_shown(workbook: Workbook, period: pd.Period | str) -> pd.PeriodIndex:
+    """The months whose notes a period's view shows: a month itself; a week the month it counts in (its
+    Thursday's, or the retail pattern's); a quarter all three of its months, so a note filed under its
+    first month (written while the workbook was monthly) shows beside those filed under its last (where
+    the quarter's own notes go, `FiscalCalendar.months_of`)."""
+    from salesplan_widgets.model.calendar import FiscalCalendar
+
+    if isinstance(period, str) and re.fullmatch(r"\d{4}-\d{2}", period.strip()):
+        return pd.PeriodIndex([pd.Period(period.strip(), freq="M")])
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    period = calendar.periods_from_text([period])[0] if isinstance(period, str) else pd.Period(period)
+    if period.freqstr == "M":
+        return pd.PeriodIndex([period])
+    if period.freqstr.startswith("Q"):
+        return pd.period_range(period.asfreq("M", how="start"), period.asfreq("M", how="end"), freq="M")
+    return calendar.months_of([period])
 
 
 def note_months(workbook: Workbook, periods: pd.Series) -> pd.PeriodIndex:
