@@ -281,3 +281,21 @@ def test_with_a_team_selected_the_replan_replans_that_team_only_and_is_audited(w
     east_closed = workbook.cube().query("team == 'East' and period <= '2026-09'")["actual"].sum()
     assert east == pytest.approx(700_000.0 - east_closed, abs=0.005)
     assert "targets.version" in set(read_audit(workbook)["action"])
+
+
+def test_once_the_year_is_over_its_reps_ended_short_rather_than_being_at_risk(tmp_path, monkeypatch):
+    """December shown after December: Bo sold 50% of his year and Cy 95%, under and over the 90% line."""
+    from salesplan_widgets.model import pacing
+
+    year = write_tracking_workbook(tmp_path / "year", ATTAINMENT, through="2026-12")
+    monkeypatch.setattr(pacing, "today", lambda: pd.Timestamp("2027-01-04").date())
+    view = Tracker(year, period="2026-12")
+    assert view.year_over()
+    panel = view.risk_panel.value
+    assert "Ended the year under 90.0% of target" in panel and "At risk" not in panel
+    assert "Bo" in panel and "Cy" not in panel and "50.0%" in panel and "Projected" not in panel
+
+    monkeypatch.setattr(pacing, "today", lambda: pd.Timestamp("2026-12-10").date())
+    running = Tracker(year, period="2026-12")  # December still being sold: reps are at risk
+    assert not running.year_over()
+    assert "At risk (year-end projection under 90.0% of target)" in running.risk_panel.value

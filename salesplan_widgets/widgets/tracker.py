@@ -233,6 +233,12 @@ class Tracker(Dashboard, widgets.VBox):
             )
         return self._projections[self.period]
 
+    def year_over(self) -> bool:
+        """Whether the projection's horizon (the goal's year) is over: its last period shown, to its end."""
+        period = self.calendar.period(self.period)
+        end = self._split_projection().forecast.end
+        return period >= end and self._window().as_of >= period.end_time.date()
+
     def projection(self) -> YearEndProjection:
         """The one year-end projection (model/projection.py) of the selection: with nothing selected, the
         goal's own figure and range, as on the goal's pages. One forecast per month; a filter is a mask."""
@@ -652,16 +658,19 @@ class Tracker(Dashboard, widgets.VBox):
             [r.rep, pct(r.projected_attainment), self._money(-r.projected_gap), str(latest.get(r.rep, ""))]
             for r in self.at_risk.head(25).itertuples()
         ]
-        heading = _("At risk (year-end projection under {threshold} of target)").format(
-            threshold=pct(self.settings.at_risk_threshold)
-        )
-        self.risk_panel.value = f"<h4>{html.escape(heading)}</h4>" + (
-            html_table(
-                [_("Rep"), _("Projected attainment"), _("Projected shortfall"), _("Latest feedback")],
-                risk_rows,
+        threshold = pct(self.settings.at_risk_threshold)
+        if self.year_over():  # nothing is at risk any more: some reps ended the year short
+            heading = _("Ended the year under {threshold} of target").format(threshold=threshold)
+            header = [_("Rep"), _("Attainment"), _("Shortfall"), _("Latest feedback")]
+            empty = _("No rep ended the year under the threshold.")
+        else:
+            heading = _("At risk (year-end projection under {threshold} of target)").format(
+                threshold=threshold
             )
-            if risk_rows
-            else html.escape(_("No rep is projected under the threshold."))
+            header = [_("Rep"), _("Projected attainment"), _("Projected shortfall"), _("Latest feedback")]
+            empty = _("No rep is projected under the threshold.")
+        self.risk_panel.value = f"<h4>{html.escape(heading)}</h4>" + (
+            html_table(header, risk_rows) if risk_rows else html.escape(empty)
         )
         leaders = self.rep_pace.sort_values(
             ["pace_index", "attainment"], ascending=False, kind="stable", na_position="last"
