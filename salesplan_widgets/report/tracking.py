@@ -409,16 +409,10 @@ class TrackingReport:
                     n=len(risky), rep=risky.iloc[0]["rep"]
                 )
             )
-        worst = variance_drivers(self.to_date, self._dimensions(("segment", "channel")))
-        worst = worst[worst["contribution"] < 0].sort_values("contribution", kind="stable")
-        if len(worst):
-            w = worst.iloc[0]
+        behind = self._furthest_behind()
+        if behind:
             items.append(
-                _("Decide how to recover {member} ({dimension}), {gap} behind plan.").format(
-                    member=w["member"],
-                    dimension=dimension_labels()[w["dimension"]].lower(),
-                    gap=self._money(-w["contribution"]),
-                )
+                _("Decide how to recover {member} ({dimension}), {gap} behind plan.").format(**behind)
             )
         if not items:
             items.append(_("On plan: confirm targets and recognise the champions."))
@@ -450,18 +444,27 @@ class TrackingReport:
                     n=len(short), threshold=_pct(self.settings.at_risk_threshold), rep=short.iloc[0]["rep"]
                 )
             )
-        worst = variance_drivers(self.to_date, self._dimensions(("segment", "channel")))
-        worst = worst[worst["contribution"] < 0].sort_values("contribution", kind="stable")
-        if len(worst):
-            w = worst.iloc[0]
+        behind = self._furthest_behind()
+        if behind:
             items.append(
                 _("{member} ({dimension}) ended {gap} behind plan: weigh it in next year's split.").format(
-                    member=w["member"],
-                    dimension=dimension_labels()[w["dimension"]].lower(),
-                    gap=self._money(-w["contribution"]),
+                    **behind
                 )
             )
         return items
+
+    def _furthest_behind(self) -> dict[str, str]:
+        """The segment or channel furthest behind plan to date, named for a sentence (empty: none behind)."""
+        worst = variance_drivers(self.to_date, self._dimensions(("segment", "channel")))
+        worst = worst[worst["contribution"] < 0].sort_values("contribution", kind="stable")
+        if worst.empty:
+            return {}
+        w = worst.iloc[0]
+        return {
+            "member": w["member"],
+            "dimension": dimension_labels()[w["dimension"]].lower(),
+            "gap": self._money(-w["contribution"]),
+        }
 
     def decisions(self) -> blocks.Html:
         versions = list_versions(self.workbook)
