@@ -115,3 +115,41 @@ def test_a_read_only_workbook_counts_the_day_without_writing(tmp_path):
     before = files()
     assert sales_through(open_workbook(folder, read_only=True)) == dt.date(2026, 10, 15)
     assert files() == before
+
+
+def test_the_year_end_projection_counts_a_month_being_sold_as_its_sales_so_far_and_the_rest_of_its_forecast(
+    tmp_path, monkeypatch
+):
+    """Mid-October the year end is what the whole October would give, not the first half of October taken
+    as all of it; every page shows that one figure, and a rep selling for the first time counts."""
+    from salesplan_widgets.model.projection import ProjectionHorizon, year_end_projection
+    from salesplan_widgets.report.goal import GoalReport
+    from salesplan_widgets.schema.goal import GoalSection
+
+    newcomer = pd.DataFrame(
+        {
+            "date": pd.date_range("2026-10-01", "2026-10-15").strftime("%Y-%m-%d"),
+            "volume": 1000.0,
+            "city": "Dee",
+        }
+    )
+    half = write_minimal_workbook(
+        tmp_path / "half", sales=pd.concat([daily_lines("2026-10-15"), newcomer], ignore_index=True)
+    )
+    whole = write_minimal_workbook(tmp_path / "whole", sales=daily_lines("2026-10-31"))
+    goal = GoalSection(name="Grow 2026", target=1_300_000.0, start="2026-01-01", end="2026-12-31")
+    open_workbook(half).save(goal=goal)  # the goal pages then project the same year as tracking
+    on(monkeypatch, "2026-10-16")
+    running = TrackingReport.open(half, "2026-10")
+    finished = TrackingReport.open(whole, "2026-10")
+    dee = 15 * 1000.0
+    assert running.projection.total == pytest.approx(finished.projection.total + dee, rel=0.01)
+    # counted as a finished month, the first half would have been taken for all of October
+    cube = open_workbook(half).cube()
+    year = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+    as_if_over = year_end_projection(cube, year, last_actual="2026-10").total
+    assert as_if_over < running.projection.total - 40_000  # half of October: 3 reps × 16 days × 1,000
+    # one figure on every page, and the newcomer's sales so far are in it
+    assert GoalReport.open(half, "2026-10").projection.total == pytest.approx(running.projection.total)
+    assert Tracker(half, period="2026-10").projection().total == pytest.approx(running.projection.total)
+    assert running.projections.select({"rep": "Dee"}).total == pytest.approx(dee)

@@ -55,6 +55,12 @@ class PaceWindow:
         """Per month of the window: working days, days elapsed, elapsed share (cached: a tracker asks often)."""
         return _window_calendar(self).copy()
 
+    def elapsed(self, period: pd.Period) -> float:
+        """The share of `period`'s working days gone at `as_of` (1 for a period outside the window): under 1
+        while it is still being sold, as the year-end projection counts it (`model/projection.py`)."""
+        share = self.calendar()["elapsed_share"]
+        return float(share[period]) if period in share.index else 1.0
+
     def days_left(self) -> int:
         """Working days after `as_of` up to the window's end."""
         cal = self.calendar()

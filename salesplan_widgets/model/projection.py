@@ -17,7 +17,7 @@ Pure functions on the cube and the plan's goal section: no files, no widgets.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.model.forecast import (
     INTERVAL_LEVEL,
     MAX_FITTED_SERIES,
+    METRICS,
     Forecast,
     backtest_error,
     baseline_forecast,
@@ -158,10 +159,55 @@ def _last_actual(cube: pd.DataFrame, last_actual: pd.Period | str | None) -> pd.
     return min(FiscalCalendar.of(None, cube["period"]).period(last_actual), last)
 
 
+def _fitted_through(cube: pd.DataFrame, last: pd.Period, elapsed: float) -> pd.Period:
+    """The last period the forecast counts as actual: `last`, or the one before while `last` is still being
+    sold (`elapsed` of its working days gone, < 1) and there is a period before it to fit on."""
+    return last - 1 if elapsed < 1 and (cube["period"] < last).any() else last
+
+
+def _in_progress(forecast: Forecast, scoped: pd.DataFrame, elapsed: float) -> Forecast:
+    """`forecast` (fitted to the period before the one being sold) with that period as what it has sold so
+    far (`scoped`: the cube within the forecast's scope) plus the forecast of the working days still to
+    come: sold + forecast × (1 − elapsed), σ × (1 − elapsed). Sales of a series the forecast does not hold
+    (a rep's first month) count as they are."""
+    period = forecast.last_actual + 1
+    if not forecast.start <= period <= forecast.end:
+        return forecast
+    by, rest = list(forecast.by), 1.0 - elapsed
+    here = scoped[scoped["period"] == period]
+    sold = here.groupby(by, observed=True)[METRICS.get(forecast.metric, forecast.metric)].sum()
+    sold.index = pd.MultiIndex.from_frame(sold.index.to_frame(index=False).astype(str))
+    monthly = forecast.monthly.copy()
+    rows = (monthly["period"] == period).to_numpy()
+    keys = pd.MultiIndex.from_frame(monthly.loc[rows, by].astype(str))
+    monthly.loc[rows, "forecast"] = sold.reindex(keys, fill_value=0.0).to_numpy() + rest * monthly.loc[
+        rows, "forecast"
+    ].to_numpy(dtype=float)
+    monthly.loc[rows, "sigma"] = rest * monthly.loc[rows, "sigma"].to_numpy(dtype=float)
+    new = sold[~sold.index.isin(keys) & (sold != 0)]
+    if len(new):
+        monthly = pd.concat(
+            [monthly, new.index.to_frame(index=False).assign(period=period, forecast=new.to_numpy(), sigma=0.0,
+                                                             closed=False)],
+            ignore_index=True,
+        )  # fmt: skip
+    half = z_value(forecast.level) * monthly["sigma"]
+    monthly["lower"], monthly["upper"] = monthly["forecast"] - half, monthly["forecast"] + half
+    fitted = forecast.fitted.copy()
+    running = (fitted["period"] == period).to_numpy()
+    fitted.loc[running, "sigma"] = rest * fitted.loc[running, "sigma"].to_numpy(dtype=float)
+    return replace(forecast, monthly=monthly[forecast.monthly.columns], fitted=fitted)
+
+
 def year_end_projection(
-    cube: pd.DataFrame, horizon: ProjectionHorizon, last_actual: pd.Period | str | None = None
+    cube: pd.DataFrame,
+    horizon: ProjectionHorizon,
+    last_actual: pd.Period | str | None = None,
+    elapsed: float = 1.0,
 ) -> YearEndProjection:
-    """Actual to date + forecast of the open periods of `horizon`, from the data up to `last_actual`."""
+    """Actual to date + forecast of the open periods of `horizon`, from the data up to `last_actual`. While
+    `last_actual` is still being sold (`elapsed`, the share of its working days gone, under 1) it counts as
+    its sales so far plus the forecast of the rest of it (`_in_progress`), not as a finished period."""
     last = _last_actual(cube, last_actual)
     forecast = baseline_forecast(
         cube,
@@ -170,9 +216,11 @@ def year_end_projection(
         SERIES,
         scope=dict(horizon.scope) or None,
         metric=horizon.metric,
-        last_actual=last,
+        last_actual=_fitted_through(cube, last, elapsed),
         level=horizon.level,
     )
+    if forecast.last_actual < last:
+        forecast = _in_progress(forecast, select_scope(cube, dict(horizon.scope) or None), elapsed)
     return YearEndProjection.of(forecast)
 
 
@@ -218,9 +266,11 @@ def selection_projections(
     horizon: ProjectionHorizon,
     detail: Sequence[str],
     last_actual: pd.Period | str | None = None,
+    elapsed: float = 1.0,
 ) -> SelectionProjections:
     """One forecast of `horizon` by segment × channel × `detail` (e.g. team, rep), fitted on segment ×
-    channel like `year_end_projection`, for `SelectionProjections.select`."""
+    channel like `year_end_projection` (a period still being sold, `elapsed` < 1, counted alike), for
+    `SelectionProjections.select`."""
     last = _last_actual(cube, last_actual)
     rows = select_scope(cube[cube["period"] <= last], dict(horizon.scope) or None)
     series = rows.groupby(list(SERIES), observed=True).ngroups if len(rows) else 1
@@ -232,10 +282,12 @@ def selection_projections(
         by,
         scope=dict(horizon.scope) or None,
         metric=horizon.metric,
-        last_actual=last,
+        last_actual=_fitted_through(cube, last, elapsed),
         level=horizon.level,
         max_fitted_series=min(series, MAX_FITTED_SERIES),  # coarsened to the series the total is fitted on
     )
+    if forecast.last_actual < last:  # `last` still being sold: its sales so far + the rest of its forecast
+        forecast = _in_progress(forecast, rows, elapsed)
     return SelectionProjections(forecast, dict(horizon.scope))
 
 

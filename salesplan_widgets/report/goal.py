@@ -34,6 +34,7 @@ from salesplan_widgets.report.overview import parse_period
 from salesplan_widgets.report.projection import projection_range, standing_cards
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.sales_through import share_gone
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 TARGET_COLOUR = "#c0392b"
@@ -74,7 +75,7 @@ class GoalReport:
             year = calendar.next_year_periods(month)  # the first fiscal year starting after the month
             horizon = ProjectionHorizon(year[0], year[-1])
         # the one year-end projection (model/projection.py): the tracking pages show the same figure
-        projection = year_end_projection(cube, horizon, last_actual=month)
+        projection = year_end_projection(cube, horizon, last_actual=month, elapsed=share_gone(wb, month))
         return cls(workbook=wb, period=month, goal=goal, projection=projection, cube=cube)
 
     @property

@@ -103,7 +103,9 @@ class TrackingReport:
         # the one year-end projection (model/projection.py): the goal's pages show the same figure and range
         horizon = projection_horizon(wb.plan.goal, FiscalCalendar.of(wb.plan.calendar), month)
         # split to team × rep, so the reps' projections add up to the headline (model/projection.py)
-        projections = selection_projections(cube, horizon, ("team", "rep"), last_actual=month)
+        projections = selection_projections(
+            cube, horizon, ("team", "rep"), last_actual=month, elapsed=window.elapsed(month)
+        )
         return cls(
             workbook=wb,
             period=month,

@@ -56,6 +56,7 @@ from salesplan_widgets.widgets.charts import (
     value_axis,
 )
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
+from salesplan_widgets.workbook.sales_through import share_gone
 
 HISTORY_MONTHS = 24
 HORIZON_CHOICES = 24  # months after the last actual the horizon may reach
@@ -156,6 +157,7 @@ class GoalWizard(widgets.VBox):
         set_locale(self.locale)
         self.cube = self.workbook.cube()
         self.last_actual: pd.Period = self.cube["period"].max()
+        self._gone = share_gone(self.workbook, self.last_actual)  # < 1: its last period is still being sold
         # the horizon is picked in months at any grain; the calendar turns them into weeks or quarters
         self.calendar = FiscalCalendar.of(self.workbook.plan.calendar)
         last_month = self.calendar.months_of([self.last_actual])[0]
@@ -512,7 +514,9 @@ class GoalWizard(widgets.VBox):
             horizon = ProjectionHorizon(
                 first, last, self.metric, self.settings.interval_level, self.scope().as_filter()
             )
-            self.forecast = year_end_projection(self.cube, horizon, last_actual=self.last_actual).forecast
+            self.forecast = year_end_projection(
+                self.cube, horizon, last_actual=self.last_actual, elapsed=self._gone
+            ).forecast
             self.error = ""
         except SalesplanError as exc:
             self.forecast, self.error = None, str(exc)

@@ -229,7 +229,11 @@ class Tracker(Dashboard, widgets.VBox):
             period = self.calendar.period(self.period)
             horizon = projection_horizon(self.workbook.plan.goal, self.calendar, period)
             self._projections[self.period] = selection_projections(
-                self.cube, horizon, ("team", "rep"), last_actual=period
+                self.cube,
+                horizon,
+                ("team", "rep"),
+                last_actual=period,
+                elapsed=self._window().elapsed(period),
             )
         return self._projections[self.period]
 

@@ -52,3 +52,14 @@ def _count(workbook, grain: str) -> pd.DataFrame:
         day = (start + pd.Timedelta(days=6) if week else start + pd.offsets.MonthEnd(0)).date()
     through = pd.Timestamp(day)
     return pd.DataFrame({"period": pd.PeriodIndex([through], freq="M"), "through": [through]})
+
+
+def share_gone(workbook, period: pd.Period) -> float:
+    """The share of `period`'s working days gone, as the tracker paces it (1 once it is over): what the
+    goal pages give the year-end projection, so they count a period still being sold as tracking does."""
+    from salesplan_widgets.model.pacing import pace_window
+    from salesplan_widgets.schema.tracking import TrackingSection
+
+    settings = workbook.plan.tracking or TrackingSection()
+    window = pace_window(period, settings, workbook.plan.calendar, sales_through=sales_through(workbook))
+    return window.elapsed(period)
