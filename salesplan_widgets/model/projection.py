@@ -10,6 +10,8 @@ forecast of the remaining periods, with that one interval; the goal (wizard and 
 and Tracker) and the dashboards all call `year_end_projection`, so they show one figure and one range.
 Each rep's and team's year end is their part of that same forecast (`selection_projections`), and their
 projected attainment and at-risk flag follow from it (`projected_attainment`): the rows add up to the headline.
+A period still being sold is neither actual nor open: its sales so far plus the forecast of its working days
+still to come (`_in_progress`), so the year end does not drop mid-month.
 
 Pure functions on the cube and the plan's goal section: no files, no widgets.
 """
