@@ -4,20 +4,16 @@ no KeyError, no error text, and the sections about a dimension the data lack say
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 
 import papermill
 import pytest
 from fixtures.kernel_traffic import KernelTraffic
 from fixtures.minimal_workbook import write_minimal_workbook
+from fixtures.serving import serving
 
 from salesplan_widgets.paths import templates_dir
-from salesplan_widgets.serve import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -99,35 +95,9 @@ def served(tmp_path_factory):
     folder = write_minimal_workbook(
         tmp_path_factory.mktemp("minimal") / "texas", dashboards=tuple(DASHBOARDS)
     )
-    port = free_port()
-    command = [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(folder), "--port", str(port)]
     # the default cap: each page below is left before the next opens, which shuts its kernel down at once
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.5)
+    with serving(folder) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)  # the CLI stops its Voila on Ctrl-C
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.mark.browser

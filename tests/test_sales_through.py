@@ -7,12 +7,12 @@ date is set through `pacing.today`."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import numpy as np
 import pandas as pd
 import pytest
 from fixtures.minimal_workbook import home_sales, write_minimal_workbook
+from test_read_only import tree_digest
 
 from salesplan_widgets.model import pacing
 from salesplan_widgets.report.tracking import TrackingReport
@@ -105,16 +105,9 @@ def test_weekly_totals_dated_on_monday_cover_their_week(tmp_path):
 def test_a_read_only_workbook_counts_the_day_without_writing(tmp_path):
     folder = write_minimal_workbook(tmp_path / "served", sales=daily_lines("2026-10-15"))
 
-    def files() -> dict[str, str]:
-        return {
-            str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file()
-        }
-
-    before = files()
+    before = tree_digest(folder)
     assert sales_through(open_workbook(folder, read_only=True)) == dt.date(2026, 10, 15)
-    assert files() == before
+    assert tree_digest(folder) == before
 
 
 def test_the_year_end_projection_counts_a_month_being_sold_as_its_sales_so_far_and_the_rest_of_its_forecast(

@@ -9,20 +9,13 @@ the workbook is byte-identical afterwards, and after the server has stopped.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
+from fixtures.serving import serving
 from test_read_only import tree_digest
 from test_shocks_without_targets import SAID, shop_with_shocks
 from test_tracking_without_targets import salesplan
-
-from salesplan_widgets.serve import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -38,35 +31,10 @@ def served(tmp_path_factory):
     folder = shop_with_shocks(tmp_path_factory.mktemp("viewers") / "shop")
     assert salesplan("validate", str(folder)).returncode == 0
     before = tree_digest(folder)
-    port = free_port()
-    command = [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(folder), "--port", str(port)]
-    command += ["--max-kernels", str(VIEWERS), "--pool-size", "2"]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.5)
+    with serving(
+        folder, "--max-kernels", str(VIEWERS), "--pool-size", "2", ready_within=180, stop_within=60
+    ) as base:
         yield folder, base, before
-    finally:
-        process.send_signal(signal.SIGINT)  # the CLI stops its Voila on Ctrl-C
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
     assert tree_digest(folder) == before  # and after the server has stopped
 
 

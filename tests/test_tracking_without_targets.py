@@ -20,19 +20,16 @@ Wang 34,000, Li 28,000.40, Zhao 2,500.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from fixtures.kernel_traffic import KernelTraffic
+from fixtures.serving import serving
 from test_read_only import tree_digest
 
 from salesplan_widgets.model.calendar import FiscalCalendar
@@ -43,7 +40,6 @@ from salesplan_widgets.model.sales_tracking import (
     sales_standing,
     sales_window,
 )
-from salesplan_widgets.serve import free_port
 
 PLAN = """\
 name: Flat shop
@@ -286,34 +282,8 @@ def served(tmp_path_factory):
     folder = write_shop(tmp_path_factory.mktemp("served") / "shop")
     assert salesplan("validate", str(folder)).returncode == 0
     before = tree_digest(folder)
-    port = free_port()
-    command = [sys.executable, "-m", "salesplan_widgets.cli", "serve", str(folder), "--port", str(port)]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.5)
+    with serving(folder) as base:
         yield folder, base, before
-    finally:
-        process.send_signal(signal.SIGINT)  # the CLI stops its Voila on Ctrl-C
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
     assert tree_digest(folder) == before  # and after the server has stopped
 
 
