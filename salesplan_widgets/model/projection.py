@@ -18,6 +18,7 @@ Pure functions on the cube and the plan's goal section: no files, no widgets.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -159,6 +160,12 @@ def _last_actual(cube: pd.DataFrame, last_actual: pd.Period | str | None) -> pd.
     if last_actual is None:
         return last
     return min(FiscalCalendar.of(None, cube["period"]).period(last_actual), last)
+
+
+def horizon_over(projection: YearEndProjection, period: pd.Period, as_of: dt.date) -> bool:
+    """Whether the projection's horizon (the goal's year) is over when `period` is shown, paced at `as_of`:
+    its last period, to its end. Nothing is left to re-plan or recover then, nor anyone at risk."""
+    return period >= projection.end and as_of >= period.end_time.date()
 
 
 def _fitted_through(cube: pd.DataFrame, last: pd.Period, elapsed: float) -> pd.Period:

@@ -30,6 +30,7 @@ from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pa
 from salesplan_widgets.model.projection import (
     SelectionProjections,
     YearEndProjection,
+    horizon_over,
     projected_attainment,
     projection_horizon,
     selection_projections,
@@ -388,9 +389,8 @@ class TrackingReport:
         return feedback_section(self.workbook, self.period)
 
     def horizon_over(self) -> bool:
-        """Whether the projection's horizon (the goal's year) is over: its last period reported, to its end.
-        Nothing is left to re-plan or recover then; the meeting takes the year into the next one."""
-        return self.period >= self.projection.end and self.window.as_of >= self.period.end_time.date()
+        """Whether the projection's horizon is over (`horizon_over`): the meeting takes the year into the next."""
+        return horizon_over(self.projection, self.period, self.window.as_of)
 
     def decision_list(self) -> list[str]:
         """The questions the meeting should settle, from the figures (each a plain sentence)."""

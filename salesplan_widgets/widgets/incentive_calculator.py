@@ -1219,13 +1219,14 @@ class IncentiveCalculator(widgets.VBox):
         )
         rate = lambda v: fmt_percent(v, self.locale, decimals=1)  # noqa: E731
         note = None  # the rate the leavers' columns rest on, where the analyst can check it
-        if self.leavers_per_year is not None and self.history_leavers().estimated:
+        found = self.history_leavers()  # the rate the history gives, and what it rests on
+        if self.leavers_per_year is not None and found.estimated:
             note = _("Leavers: {rate} of reps a year, as set above (the history gives {history})").format(
-                rate=rate(rules.leaver_rate), history=rate(self.history_leaver_rate()))  # fmt: skip
+                rate=rate(rules.leaver_rate), history=rate(found.rate))  # fmt: skip
         elif self.leavers_per_year is not None:  # not "the history gives 0%": it gives nothing to go on
             note = _("Leavers: {rate} of reps a year, as set above (the history is too short to estimate one)"
                      ).format(rate=rate(rules.leaver_rate))  # fmt: skip
-        elif (found := self.history_leavers()).leavers:  # the rate the history gives, and what it rests on
+        elif found.leavers:
             count = lambda v: fmt_number(v, self.locale)  # noqa: E731
             figures = {"months": count(found.months), "reps": count(found.reps),
                        "rep_months": count(found.rep_months), "leavers": count(found.leavers)}  # fmt: skip

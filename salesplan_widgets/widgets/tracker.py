@@ -28,6 +28,7 @@ from salesplan_widgets.model.pacing import PaceWindow, cumulative_pace, pace, pa
 from salesplan_widgets.model.projection import (
     SelectionProjections,
     YearEndProjection,
+    horizon_over,
     projected_attainment,
     projection_horizon,
     selection_projections,
@@ -238,10 +239,8 @@ class Tracker(Dashboard, widgets.VBox):
         return self._projections[self.period]
 
     def year_over(self) -> bool:
-        """Whether the projection's horizon (the goal's year) is over: its last period shown, to its end."""
-        period = self.calendar.period(self.period)
-        end = self._split_projection().forecast.end
-        return period >= end and self._window().as_of >= period.end_time.date()
+        """Whether the projection's horizon (the goal's year) is over for the period shown (`horizon_over`)."""
+        return horizon_over(self.projection(), self.calendar.period(self.period), self._window().as_of)
 
     def projection(self) -> YearEndProjection:
         """The one year-end projection (model/projection.py) of the selection: with nothing selected, the
