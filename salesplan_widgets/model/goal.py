@@ -352,3 +352,36 @@ def name_with_target(name: str, old: float | None, new: float) -> str:
         return text + space + unit
 
     return _FIGURE.sub(rewrite, name)
+
+
+def opening_horizon(
+    saved_start: pd.Period | None,
+    saved_end: pd.Period | None,
+    last_month: pd.Period,
+    fiscal_year_start: int = 1,
+) -> tuple[pd.Period, pd.Period, bool]:
+    """The months a goal is set for when the wizard opens, and whether the saved goal's year is over.
+
+    A saved goal is reopened on its own months while the data have not gone past its last month. Once they
+    have (1 January: the data reach January 2027, the goal was for 2026), the next goal is for the fiscal
+    year after the saved one, and no earlier than the fiscal year the data are in, as long as the saved one.
+    Without a saved goal: the first fiscal year that starts after the data.
+    """
+    if saved_start is not None and saved_end is not None and saved_start <= saved_end:
+        if saved_end >= last_month:
+            return saved_start, saved_end, False
+        start = max(
+            FiscalCalendar.of(fiscal_year_start, saved_end).year_start(saved_end + 1),
+            FiscalCalendar.of(fiscal_year_start, last_month).year_start(last_month),
+        )
+        return start, start + (saved_end - saved_start).n, True
+    first = FiscalCalendar.of(fiscal_year_start, last_month).year_start(last_month + 1)
+    if first <= last_month:
+        first += 12
+    return first, first + 11, False
+
+
+def name_for_year(name: str, old_year: int, new_year: int) -> str:
+    """A goal's name carried to the next year: each standalone `old_year` (FY2026, 2026) becomes `new_year`,
+    so 'Grow FY2026 net sales' opens as 'Grow FY2027 net sales' instead of naming the year that is over."""
+    return re.sub(rf"(?<!\d){old_year}(?!\d)", str(new_year), name or "")

@@ -37,11 +37,12 @@ from salesplan_widgets.model.goal import (
     bottom_up_target,
     growth_target,
     market_share_target,
+    name_for_year,
     name_with_target,
+    opening_horizon,
     stretch_target,
     target_for_probability,
 )
-from salesplan_widgets.model.history import fiscal_year_start_period
 from salesplan_widgets.model.projection import ProjectionHorizon, year_end_projection
 from salesplan_widgets.model.smart import SmartCheck, letter_names, metric_names, smart_check
 from salesplan_widgets.report.blocks import Card, cards
@@ -56,6 +57,7 @@ from salesplan_widgets.widgets.charts import (
     value_axis,
 )
 from salesplan_widgets.workbook import Workbook, open_read_only, open_workbook
+from salesplan_widgets.workbook.plan_history import HISTORY_DIR, keep_year
 from salesplan_widgets.workbook.sales_through import share_gone
 
 HISTORY_MONTHS = 24
@@ -178,17 +180,37 @@ class GoalWizard(widgets.VBox):
             return sorted(str(m) for m in self.cube[dim].unique() if str(m) != _ALL)
 
         self.choices = {"team": members("team"), "segment": members("segment"), "channel": members("channel")}
-        first = fiscal_year_start_period(last_month + 1, self.workbook.plan.calendar.fiscal_year_start)
-        if first <= last_month:
-            first += 12
         months = pd.period_range(last_month - 11, last_month + HORIZON_CHOICES, freq="M")
         self.months = tuple(str(m) for m in months)
+        # a saved horizon in the months its first and last periods count in (weeks may straddle months);
+        # once the data have gone past its end, the wizard opens on the next year (model.goal.opening_horizon)
+        saved_months = (
+            self.calendar.months_of([saved.start, saved.end]) if saved.start and saved.end else (None, None)
+        )
+        first, last, self.rolled_over = opening_horizon(
+            *saved_months, last_month, self.workbook.plan.calendar.fiscal_year_start
+        )
+        if self.rolled_over:  # the saved target, name and reviews were the year that is over
+            self._saved_target = None
+            self.previous_horizon = tuple(str(m) for m in saved_months)
 
         self._build_controls()
         self._build_chart()
+        self.year_notice = ""
+        if self.rolled_over:
+            old, new = (
+                period_labels(list(saved_months), self.locale),
+                period_labels([first, last], self.locale),
+            )
+            self.year_notice = _(
+                "The saved goal is for {old_first} – {old_last}, and the sales data have gone past it: the "
+                "wizard proposes the goal for {first} – {last}. Saving it keeps the plan of the year that is "
+                "over in {folder}/ and replaces the goal in the plan."
+            ).format(old_first=old[0], old_last=old[1], first=new[0], last=new[1], folder=HISTORY_DIR)
         super().__init__(
             children=[
                 widgets.HTML(page_heading(self.workbook.plan.name, _("Goal wizard"))),
+                widgets.HTML(message_box([self.year_notice]) if self.year_notice else ""),
                 self.step_title,
                 self.pages,
                 widgets.HBox([self.back_button, self.next_button]),
@@ -206,11 +228,7 @@ class GoalWizard(widgets.VBox):
             self.teams = tuple(t for t in saved.scope.teams if t in self.choices["team"])
             self.segments = tuple(s for s in saved.scope.segments if s in self.choices["segment"])
             self.channels = tuple(c for c in saved.scope.channels if c in self.choices["channel"])
-            # a saved horizon in the months its first and last periods count in (weeks may straddle months)
-            start = str(self.calendar.months_of([saved.start])[0]) if saved.start else str(first)
-            end = str(self.calendar.months_of([saved.end])[0]) if saved.end else str(first + 11)
-            self.start = start if start in self.months else str(first)
-            self.end = end if end in self.months else str(first + 11)
+            self.start, self.end = str(first), str(last)
             self.method = saved.method
             self.growth, self.stretch = saved.growth, saved.stretch
             self.market = {k: v.model_dump() for k, v in saved.market.items()}
@@ -220,6 +238,9 @@ class GoalWizard(widgets.VBox):
             self.review_dates = (
                 ", ".join(d.isoformat() for d in saved.review_dates) or self._default_reviews()
             )
+            if self.rolled_over:
+                self.name = name_for_year(saved.name, saved_months[1].year, last.year)
+                self.review_dates = self._default_reviews()
             self.override_reason = saved.override_reason
         for trait in ("growth", "stretch"):  # a value equal to the default fires no change: show it anyway
             self._percent_shown({"name": trait, "new": getattr(self, trait)})
@@ -700,6 +721,8 @@ class GoalWizard(widgets.VBox):
             ).format(checks=failed)
         else:
             try:
+                if self.rolled_over:  # the year that is over is kept as it stood before its goal goes
+                    keep_year(self.workbook, *self.previous_horizon)
                 self.workbook.save(goal=self.goal_section())
                 self.settings = self.workbook.plan.goal
                 self.status = _("Saved the goal to {file}.").format(file=self.workbook.plan_file.path.name)

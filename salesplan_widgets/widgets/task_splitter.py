@@ -35,7 +35,7 @@ from salesplan_widgets.model.allocation import (
     start_of,
     unit_decimals,
 )
-from salesplan_widgets.model.calendar import period_labels
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
 from salesplan_widgets.schema.split import SplitLevel, SplitLock, SplitSection
@@ -49,13 +49,16 @@ from salesplan_widgets.widgets.charts import (
 )
 from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.plan_history import keep_year
 from salesplan_widgets.workbook.targets import (
+    new_year_split,
     split_fit_notices,
     split_goal_total,
     split_periods,
     split_section,
 )
 from salesplan_widgets.workbook.task_sheets import SHEETS_DIR, export_task_sheets, import_uploaded_sheets
+from salesplan_widgets.workbook.versions import save_split_targets
 
 LEVEL_DIMENSIONS = ("segment", "channel", "territory", "team", "rep", "period")
 OVERRIDE_DEPTH = 2  # cells of the first two levels can be fixed by hand in the table
@@ -111,7 +114,7 @@ class TaskSplitter(widgets.VBox):
         set_locale(self.locale)
         self.cube = self.workbook.cube()
         self.potential = potential if potential is not None else self._account_potential()
-        section = split_section(self.workbook, self.cube)
+        section, self.new_year = self._section_for_goal()
         goal = split_goal_total(self.workbook, self.cube, section)
         value_label = _("Target ({currency})").format(currency=self.workbook.currency)
 
@@ -175,6 +178,17 @@ class TaskSplitter(widgets.VBox):
         self.recalculate()
 
     # -- settings ---------------------------------------------------------------------------------------
+    def _section_for_goal(self) -> tuple[SplitSection, tuple[str, str] | None]:
+        """The split to show: the saved one, or — when the goal is for a later year than the saved split —
+        a new split of the goal's months (workbook.targets.new_year_split), with the saved split's first and
+        last month (YYYY-MM), kept in the plan's history when the new one is saved."""
+        fresh = new_year_split(self.workbook, self.cube)
+        if fresh is None:
+            return split_section(self.workbook, self.cube), None
+        saved = split_periods(self.workbook, self.cube, split_section(self.workbook, self.cube))
+        months = FiscalCalendar.of(self.workbook.plan.calendar).months_of([saved[0], saved[-1]])
+        return fresh, (str(months[0]), str(months[1]))
+
     def _account_potential(self) -> pd.DataFrame | None:
         reader = getattr(self.workbook, "accounts", None)
         if not callable(reader) or self.workbook.plan.sources.accounts is None:
@@ -448,6 +462,8 @@ class TaskSplitter(widgets.VBox):
             }
         )
         try:
+            if self.new_year:  # the year that is over is kept as it stood before its split goes
+                keep_year(self.workbook, *self.new_year)
             self.workbook.save(split=section)
         except ConflictError:
             self._refused()  # the way out: read the plan as it is saved now
@@ -461,7 +477,8 @@ class TaskSplitter(widgets.VBox):
         table = targets.assign(
             **{c: targets[c].astype(str) for c in targets.columns if c not in ("period", "target")}
         )
-        self.workbook.write_table("targets", table)
+        save_split_targets(self.workbook, table)  # the years already planned keep their targets
+        self.new_year = None
         self.message = _("Saved the split and {rows} targets.").format(rows=len(table))
         self.message_panel.value = message_box([self.message], kind="ok")
         return True
@@ -507,7 +524,7 @@ class TaskSplitter(widgets.VBox):
         except SalesplanError as exc:
             self._show_error(exc)
             return
-        section = split_section(self.workbook, self.cube)
+        section, self.new_year = self._section_for_goal()
         self.goal = split_goal_total(self.workbook, self.cube, section)
         self.section = section.model_copy(update={"goal": self.goal})
         self.goal_control.unobserve(self._controls_changed, "value")

@@ -301,16 +301,23 @@ def compute_payments(
 
     `closing` (approve and close) refuses a month that does not end a measurement period.
     """
-    from salesplan_widgets.workbook.payouts import incentives_of, load_quotas, pay_cube
+    from salesplan_widgets.workbook.payouts import (
+        incentives_of,
+        load_quotas,
+        pay_cube,
+        require_quotas_through,
+    )
 
     period = _period(period)
     state = state or read_ledger(workbook, FACTS)
     _check_open(workbook, state, period, closing)
     section = incentives_of(workbook)
+    quotas = load_quotas(workbook)
+    require_quotas_through(workbook, quotas, period)  # 1 January: the new year is split before it is paid
     payments, statements = open_period_payments(
         section,
         pay_cube(workbook, section),  # issue 12: splits per account or deal
-        load_quotas(workbook).table,
+        quotas.table,
         state.lines,
         period,
         plan_version(workbook),

@@ -170,6 +170,35 @@ def load_quotas(workbook: Workbook, allow_provisional: bool = False) -> Quotas:
     )
 
 
+def require_quotas_through(workbook: Workbook, quotas: Quotas, period: pd.Period) -> None:
+    """Refuse to pay a month after the last month any quota covers, on a plan paying on attainment.
+
+    On 1 January the targets are still last year's: paying January on them would treat every rep as
+    having no quota (a threshold on attainment then pays nothing) instead of saying the year needs its split.
+    """
+    reading = quota_rules(incentives_of(workbook))
+    if quotas.provisional or not reading or quotas.table.empty:
+        return
+    months = FiscalCalendar.of(workbook.plan.calendar).in_months(quotas.table)["period"]
+    last = months.max()
+    if pd.Period(period, "M") <= last:
+        return
+    raise InputError(
+        Problem(
+            file=str(workbook.table_path(TARGETS)),
+            column="period",
+            expected=_("quotas for {period}: the plan pays on attainment ({keys})").format(
+                period=period, keys=", ".join(reading[:3])
+            ),
+            found=_("targets up to {last} only").format(last=last),
+            fix=_(
+                "set the goal for the year holding {period} with the goal wizard, split it with the task "
+                "splitter and save, then prepare the payouts again"
+            ).format(period=period),
+        )
+    )
+
+
 def period_statements(
     workbook: Workbook,
     period: str | pd.Period,

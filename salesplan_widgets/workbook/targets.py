@@ -109,3 +109,23 @@ def split_fit_notices(
         money=lambda amount: fmt_money(amount, workbook.currency, workbook.locale, digits=False),
         month=lambda period: period_labels([period], workbook.locale)[0],
     )
+
+
+def new_year_split(workbook: Workbook, cube: pd.DataFrame) -> SplitSection | None:
+    """The split to make when the goal is for a later year than the saved split (1 January: the goal is
+    2027's, the split 2026's), else None: the saved levels, methods, strategies and unit, from the goal's
+    first month and for the goal's target, without the old year's locks and its made-for and kept marks.
+
+    Without it the splitter would keep splitting the year that is over (a saved split keeps its months)."""
+    section = split_section(workbook, cube)
+    goal_start = _goal_start(workbook)
+    if section.start is None or goal_start is None:
+        return None
+    fiscal_year_start = workbook.plan.calendar.fiscal_year_start
+    saved_last = split_periods(workbook, cube, section)[-1]
+    goal_first = plan_months(cube, split_start(None, goal_start), 1, fiscal_year_start)[0]
+    if goal_first <= saved_last:
+        return None
+    return section.model_copy(
+        update={"start": None, "goal": None, "made_for": None, "kept_for": None, "locks": []}
+    )

@@ -294,3 +294,38 @@ def targets_for_tracking(
     return provisional, _(
         "No targets saved yet: showing last year's sales + {growth} as a provisional target."
     ).format(growth=f"{growth:.0%}")
+
+
+def save_split_targets(workbook: Workbook, targets: pd.DataFrame, user: str | None = None) -> None:
+    """Write the task splitter's targets without losing the years already planned.
+
+    Rows of the saved table for periods before the new split's first stay as they were: 2026's quotas are
+    what 2026's statements, tracking and re-plans keep reading after 2027 is split. After a re-plan (a
+    version index exists, and `targets_in_force` reads only the versions), a split of periods no version
+    covers yet is saved as a new version in force from its first period, so the new year is tracked and
+    paid on it; a re-split of periods already covered is written as before.
+    """
+    periods = FiscalCalendar.of(workbook.plan.calendar).periods(targets["period"].astype(str))
+    first = periods.min()
+    table = targets
+    saved = workbook.read_table(TARGETS)
+    if saved is not None and len(saved):
+        earlier = saved[pd.PeriodIndex(saved["period"]) < first]
+        if len(earlier):
+            earlier = earlier.assign(period=earlier["period"].astype(str))
+            table = pd.concat([earlier, targets.assign(period=targets["period"].astype(str))])
+            # a dimension one year was split by and the other not counts as the whole ("all")
+            dims = [c for c in table.columns if c not in ("period", "target")]
+            table = table.fillna(dict.fromkeys(dims, "all")).reset_index(drop=True)
+    versions, _read = _read_index(workbook)
+    covered = targets_in_force(workbook) if versions else None
+    workbook.write_table(TARGETS, table, user=user)
+    if covered is not None and (covered.empty or first > pd.PeriodIndex(covered["period"]).max()):
+        save_version(
+            workbook,
+            targets,
+            reason=_("the goal split from {first}").format(first=first),
+            author=None,
+            effective_from=first,
+            user=user,
+        )
