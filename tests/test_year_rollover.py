@@ -7,7 +7,11 @@ The analyst closes December, sets and splits the 2027 goal, pays January; 2026 s
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +21,7 @@ from fixtures.minimal_workbook import home_sales, write_minimal_workbook
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
+from salesplan_widgets.report.goal import GoalReport
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.widgets.goal_wizard import GoalWizard
 from salesplan_widgets.widgets.task_splitter import TaskSplitter
@@ -140,12 +145,20 @@ def test_the_splitter_splits_the_new_year_and_keeps_last_years_targets(workbook_
     assert (str(splitter.periods[0]), str(splitter.periods[-1])) == ("2027-01", "2027-12")
     assert splitter.goal == pytest.approx(goal)
     assert splitter.save()
-    after = _targets(workbook_dir)
-    kept = after[after["period"] < "2027-01"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(kept, before)
-    new = after[after["period"] >= "2027-01"]
+    new = _targets(workbook_dir)  # the table the splitter writes: the new year (task sheets, my targets)
     assert sorted(new["period"].unique()) == [str(p) for p in pd.period_range("2027-01", "2027-12", freq="M")]
     assert new["target"].sum() == pytest.approx(goal, abs=0.01)
+    in_force = targets_in_force(open_workbook(workbook_dir))  # what tracking and payouts read
+    last_year = in_force[in_force["period"] < pd.Period("2027-01", "M")]
+    order = ["period", "rep"]
+    pd.testing.assert_frame_equal(
+        last_year.assign(period=last_year["period"].astype(str))[before.columns].sort_values(
+            order, ignore_index=True
+        ),
+        before.sort_values(order, ignore_index=True),
+    )
+    this_year = in_force[in_force["period"] >= pd.Period("2027-01", "M")]
+    assert this_year["target"].sum() == pytest.approx(goal, abs=0.01)
     assert open_workbook(workbook_dir).plan.split.start == "2027-01"
     assert str(TaskSplitter(workbook_dir).periods[0]) == "2027-01"  # reopened: the year just split
 
@@ -198,3 +211,34 @@ def test_january_pays_on_its_own_quota_after_december_closed_to_the_cent(workboo
     assert own["amount_minor"].sum() == round(expected * 100)
     # December 2026 reads as it was closed, with the 2027 plan saved
     pd.testing.assert_frame_equal(period_statements(open_workbook(workbook_dir), "2026-12").lines, december)
+
+
+def test_the_goal_page_says_the_goals_year_is_over_and_what_to_do(workbook_dir: Path):
+    january = GoalReport.open(workbook_dir, "2027-01")
+    assert "ended in Dec 2026, before Jan 2027" in str(january.headline())
+    assert "goal wizard" in january.year_over_notice()
+    assert "ended in" not in str(GoalReport.open(workbook_dir, "2026-12").headline())  # its last month
+
+
+def test_the_january_run_tracks_against_the_new_years_split(workbook_dir: Path):
+    goal = save_next_goal(workbook_dir)
+    assert TaskSplitter(workbook_dir).save()
+    january = _targets(workbook_dir).query("period == '2027-01'")["target"].sum()
+    run = subprocess.run(
+        [sys.executable, "-m", "salesplan_widgets.cli", "run", str(workbook_dir), "--period", "2027-01"]
+        + ["--template", "report_tracking", "--template", "report_goal"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ,
+    )
+    assert run.returncode == 0, run.stderr
+    metrics = json.loads((workbook_dir / "reports" / "2027-01" / "metrics.json").read_text(encoding="utf-8"))
+    tracking, goal_page = metrics["report_tracking"], metrics["report_goal"]
+    assert tracking["tracking_expected_ytd"] == pytest.approx(january)  # January against January 2027
+    assert tracking["tracking_target_year"] == pytest.approx(goal, abs=0.01)
+    assert tracking["tracking_projection_end"] == "2027-12"
+    assert (goal_page["goal_start"], goal_page["goal_end"]) == ("2027-01", "2027-12")
+    assert goal_page["goal_target"] == pytest.approx(goal)
+    html = (workbook_dir / "reports" / "2027-01" / "report_tracking.html").read_text(encoding="utf-8")
+    assert "year that is over" not in html

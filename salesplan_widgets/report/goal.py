@@ -103,6 +103,13 @@ class GoalReport:
         """The saved target against the one year-end projection (None while no target is saved)."""
         return self.projection.standing(self.goal.target) if self.has_target else None
 
+    def year_over_notice(self) -> str:
+        """What to do when the data have gone past the goal's horizon (the report shows a later period)."""
+        return _(
+            "This goal's year ended in {end}, before {period}: set the next year's goal with the goal wizard "
+            "(goal_setting notebook) and split it with the task splitter."
+        ).format(end=period_labels([self.projection.end])[0], period=period_labels([self.period])[0])
+
     def headline(self) -> blocks.Html:
         if not self.has_target:
             return blocks.section(
@@ -125,9 +132,12 @@ class GoalReport:
                 ),  # fmt: skip
             )
         s = self.standing()
+        over = ""
+        if self.projection.end < self.period:  # 1 January: the saved goal is last year's
+            over = '<p class="salesplan-notice">' + escape(self.year_over_notice()) + "</p>"
         return blocks.section(
             _("Goal"),
-            blocks.Html(f"<p>{escape(self.goal.name or '')}</p>"),
+            blocks.Html(f"<p>{escape(self.goal.name or '')}</p>{over}"),
             blocks.cards(
                 [
                     blocks.Card(

@@ -296,32 +296,26 @@ def targets_for_tracking(
     ).format(growth=f"{growth:.0%}")
 
 
-def save_split_targets(workbook: Workbook, targets: pd.DataFrame, user: str | None = None) -> None:
-    """Write the task splitter's targets without losing the years already planned.
+def save_split_targets(
+    workbook: Workbook, targets: pd.DataFrame, user: str | None = None
+) -> PlanVersion | None:
+    """Write the task splitter's targets without losing the years already planned; the version it made.
 
-    Rows of the saved table for periods before the new split's first stay as they were: 2026's quotas are
-    what 2026's statements, tracking and re-plans keep reading after 2027 is split. After a re-plan (a
-    version index exists, and `targets_in_force` reads only the versions), a split of periods no version
-    covers yet is saved as a new version in force from its first period, so the new year is tracked and
-    paid on it; a re-split of periods already covered is written as before.
+    The targets table holds the split as the splitter wrote it, as before. A split of a later year than the
+    saved table's (1 January: 2027 split, the table holds 2026) is also saved as a plan version in force
+    from its first period, the saved table becoming version 1: 2026's quotas stay in force for 2026's
+    statements, tracking and adjustments, 2027's for 2027. Once versions exist, `targets_in_force` reads
+    only them, so every later split is saved as a version from its first period too (a re-plan in force
+    from a later period keeps its periods). Returns None when only the table was written.
     """
-    periods = FiscalCalendar.of(workbook.plan.calendar).periods(targets["period"].astype(str))
-    first = periods.min()
-    table = targets
+    calendar = FiscalCalendar.of(workbook.plan.calendar)
+    first = calendar.periods(targets["period"].astype(str)).min()
     saved = workbook.read_table(TARGETS)
-    if saved is not None and len(saved):
-        earlier = saved[pd.PeriodIndex(saved["period"]) < first]
-        if len(earlier):
-            earlier = earlier.assign(period=earlier["period"].astype(str))
-            table = pd.concat([earlier, targets.assign(period=targets["period"].astype(str))])
-            # a dimension one year was split by and the other not counts as the whole ("all")
-            dims = [c for c in table.columns if c not in ("period", "target")]
-            table = table.fillna(dict.fromkeys(dims, "all")).reset_index(drop=True)
     versions, _read = _read_index(workbook)
-    covered = targets_in_force(workbook) if versions else None
-    workbook.write_table(TARGETS, table, user=user)
-    if covered is not None and (covered.empty or first > pd.PeriodIndex(covered["period"]).max()):
-        save_version(
+    later_year = saved is not None and len(saved) and first > pd.PeriodIndex(saved["period"]).max()
+    version = None
+    if versions or later_year:  # before the table is replaced: its rows become version 1 if none exists
+        version = save_version(
             workbook,
             targets,
             reason=_("the goal split from {first}").format(first=first),
@@ -329,3 +323,5 @@ def save_split_targets(workbook: Workbook, targets: pd.DataFrame, user: str | No
             effective_from=first,
             user=user,
         )
+    workbook.write_table(TARGETS, targets, user=user)
+    return version
