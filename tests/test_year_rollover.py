@@ -23,6 +23,7 @@ from salesplan_widgets import open_workbook
 from salesplan_widgets.errors import InputError
 from salesplan_widgets.report.goal import GoalReport
 from salesplan_widgets.schema.goal import GoalSection
+from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.widgets.goal_wizard import GoalWizard
 from salesplan_widgets.widgets.task_splitter import TaskSplitter
 from salesplan_widgets.workbook.ledger import approve_payments, close_period, compute_payments
@@ -200,9 +201,7 @@ def test_january_pays_on_its_own_quota_after_december_closed_to_the_cent(workboo
     sales = _sales_to("2027-01")
     sold = round(sales[(sales["city"] == rep) & (sales["date"] >= "2027-01-01")]["volume"].sum(), 2)
     targets = _targets(workbook_dir)
-    quota = targets[
-        (targets["city" if "city" in targets else "rep"] == rep) & (targets["period"] == "2027-01")
-    ]
+    quota = targets[(targets["rep"] == rep) & (targets["period"] == "2027-01")]
     quota = float(quota["target"].sum())
     # year to date = January alone (the year restarted); nothing paid earlier in 2027: bands by hand
     expected = round(min(sold, quota) * 0.03, 2) + round(max(sold - quota, 0) * 0.05, 2)
@@ -242,3 +241,45 @@ def test_the_january_run_tracks_against_the_new_years_split(workbook_dir: Path):
     assert goal_page["goal_target"] == pytest.approx(goal)
     html = (workbook_dir / "reports" / "2027-01" / "report_tracking.html").read_text(encoding="utf-8")
     assert "year that is over" not in html
+
+
+def _bands(low: float, high: float) -> dict:
+    bands = [{"at_least": 0.0, "below": 1.0, "rate": low}, {"at_least": 1.0, "rate": high}]
+    return {"base_rate": low, "tiers": {"basis": "attainment", "mode": "marginal", "bands": bands}}
+
+
+def test_new_rates_in_a_2027_plan_version_leave_2026_as_it_was_paid(workbook_dir: Path):
+    reps = sorted(_sales_to("2026-12")["city"].unique())
+    rules = {
+        "measurement": "monthly",
+        "cumulative": True,
+        "plans": [{"id": "ae", "name": "Account executive", "versions": [
+            {"effective": "2026-01", "commission": _bands(0.03, 0.05)},
+        ]}],
+        "assignments": [{"rep": rep, "plan": "ae", "start": "2026-01-01"} for rep in reps],
+    }  # fmt: skip
+    workbook = open_workbook(workbook_dir)
+    workbook.save(incentives=IncentivesSection.model_validate(rules))
+    write_payouts(workbook, "2026-12")
+    approve_payments(workbook, "2026-12")
+    close_period(workbook, "2026-12")
+    december = period_statements(workbook, "2026-12").lines
+
+    save_next_goal(workbook_dir)
+    assert TaskSplitter(workbook_dir).save()
+    rules["plans"][0]["versions"].append(
+        {"effective": "2027-01", "commission": _bands(0.04, 0.06), "reason": "2027 rates"}
+    )
+    workbook = open_workbook(workbook_dir)
+    workbook.save(incentives=IncentivesSection.model_validate(rules))
+
+    pd.testing.assert_frame_equal(period_statements(open_workbook(workbook_dir), "2026-12").lines, december)
+    lines = compute_payments(open_workbook(workbook_dir), "2027-01").payments.lines
+    assert set(lines["for_period"].astype(str)) == {"2027-01"}  # nothing re-paid for 2026
+    rep = "Austin"
+    sales = _sales_to("2027-01")
+    sold = round(sales[(sales["city"] == rep) & (sales["date"] >= "2027-01-01")]["volume"].sum(), 2)
+    targets = _targets(workbook_dir)
+    quota = float(targets[(targets["rep"] == rep) & (targets["period"] == "2027-01")]["target"].sum())
+    expected = round(min(sold, quota) * 0.04, 2) + round(max(sold - quota, 0) * 0.06, 2)
+    assert lines[lines["rep"] == rep]["amount_minor"].sum() == round(expected * 100)
