@@ -283,3 +283,18 @@ def test_new_rates_in_a_2027_plan_version_leave_2026_as_it_was_paid(workbook_dir
     quota = float(targets[(targets["rep"] == rep) & (targets["period"] == "2027-01")]["target"].sum())
     expected = round(min(sold, quota) * 0.04, 2) + round(max(sold - quota, 0) * 0.06, 2)
     assert lines[lines["rep"] == rep]["amount_minor"].sum() == round(expected * 100)
+
+
+def test_re_running_december_after_the_2027_goal_is_saved_shows_2026s_goal(workbook_dir: Path):
+    before = GoalReport.open(workbook_dir, "2026-12").metrics()
+    set_next_goal(workbook_dir)
+    december = GoalReport.open(workbook_dir, "2026-12").metrics()
+    assert (december["goal_start"], december["goal_end"], december["goal_target"]) == (
+        "2026-01",
+        "2026-12",
+        120e6,
+    )
+    assert december == before
+    january = GoalReport.open(workbook_dir, "2027-01").metrics()
+    assert (january["goal_start"], january["goal_end"]) == ("2027-01", "2027-12")
+    assert january["goal_target"] == open_workbook(workbook_dir).plan.goal.target

@@ -34,6 +34,7 @@ from salesplan_widgets.report.overview import parse_period
 from salesplan_widgets.report.projection import projection_range, standing_cards
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.plan_history import goal_in_force
 from salesplan_widgets.workbook.sales_through import share_gone
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 
@@ -67,7 +68,7 @@ class GoalReport:
         calendar = FiscalCalendar.of(wb.plan.calendar)
         month = parse_period(period, wb.plan.calendar) if period is not None else cube["period"].max()
         cube = cube[cube["period"] <= month]
-        goal = wb.plan.goal
+        goal = goal_in_force(wb, calendar.months_of([month])[0])  # a kept year's goal for its months
         if goal is not None and goal.start and goal.end:
             horizon = projection_horizon(goal, calendar, month, for_goal=True)
         else:
