@@ -298,3 +298,31 @@ def test_re_running_december_after_the_2027_goal_is_saved_shows_2026s_goal(workb
     january = GoalReport.open(workbook_dir, "2027-01").metrics()
     assert (january["goal_start"], january["goal_end"]) == ("2027-01", "2027-12")
     assert january["goal_target"] == open_workbook(workbook_dir).plan.goal.target
+
+
+def test_a_yearly_holdback_is_released_when_an_april_year_closes_in_march(tmp_path: Path):
+    folder = planned_year(tmp_path / "april", fiscal_year_start=4)  # FY2026: April 2025 – March 2026
+    plan = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))
+    rules = {**plan["incentives"], "holdback": {"share": 0.3, "release": "year"}}
+    open_workbook(folder).save(incentives=IncentivesSection.model_validate(rules))
+    for month in pd.period_range("2025-04", "2026-03", freq="M").astype(str):
+        workbook = open_workbook(folder)
+        write_payouts(workbook, month)
+        approve_payments(workbook, month)
+        close_period(workbook, month)
+    paid = pd.concat(
+        pd.read_csv(path, dtype={"period": str, "for_period": str})
+        for path in sorted((folder / "reports").glob("*/payouts/payouts-*.csv"))
+    )
+    held = paid[paid["component"] == "holdback"]
+    released = paid[paid["component"] == "holdback_release"]
+    assert set(held["period"]) == {str(m) for m in pd.period_range("2025-04", "2026-02", freq="M")}
+    assert set(released["period"]) == {"2026-03"}  # the fiscal year's last month releases all it held
+    by_rep = held.groupby("rep")["amount"].sum().round(2)
+    pd.testing.assert_series_equal(released.groupby("rep")["amount"].sum().round(2), -by_rep)
+
+    set_next_goal(folder)  # FY2027 from April 2026
+    assert TaskSplitter(folder).save()
+    april = compute_payments(open_workbook(folder), "2026-04").payments.lines
+    assert (april["component"] == "holdback").any()  # the new year holds back again ...
+    assert not (april["component"] == "holdback_release").any()  # ... and has nothing left to release
