@@ -326,3 +326,34 @@ def test_a_yearly_holdback_is_released_when_an_april_year_closes_in_march(tmp_pa
     april = compute_payments(open_workbook(folder), "2026-04").payments.lines
     assert (april["component"] == "holdback").any()  # the new year holds back again ...
     assert not (april["component"] == "holdback_release").any()  # ... and has nothing left to release
+
+
+@pytest.mark.parametrize(
+    ("saved", "last_month", "fiscal_year_start", "expected"),
+    [
+        (
+            ("2026-01", "2026-12"),
+            "2026-12",
+            1,
+            ("2026-01", "2026-12", False),
+        ),  # its last month: still its year
+        (("2026-01", "2026-12"), "2027-01", 1, ("2027-01", "2027-12", True)),
+        (("2025-01", "2025-12"), "2027-02", 1, ("2027-01", "2027-12", True)),  # a year skipped: not one over
+        (("2025-04", "2026-03"), "2026-04", 4, ("2026-04", "2027-03", True)),
+        (
+            ("2026-01", "2026-06"),
+            "2026-08",
+            1,
+            ("2026-07", "2026-12", True),
+        ),  # a half-year goal: the next half
+        ((None, None), "2027-01", 1, ("2028-01", "2028-12", False)),  # no goal yet: the first year to start
+    ],
+)
+def test_the_goal_is_set_for_the_year_after_the_saved_ones_once_the_data_pass_it(
+    saved, last_month, fiscal_year_start, expected
+):
+    from salesplan_widgets.model.goal import opening_horizon
+
+    periods = [None if m is None else pd.Period(m, "M") for m in saved]
+    first, last, rolled = opening_horizon(*periods, pd.Period(last_month, "M"), fiscal_year_start)
+    assert (str(first), str(last), rolled) == expected

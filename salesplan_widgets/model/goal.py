@@ -363,18 +363,19 @@ def opening_horizon(
     """The months a goal is set for when the wizard opens, and whether the saved goal's year is over.
 
     A saved goal is reopened on its own months while the data have not gone past its last month. Once they
-    have (1 January: the data reach January 2027, the goal was for 2026), the next goal is for the fiscal
-    year after the saved one, and no earlier than the fiscal year the data are in, as long as the saved one.
+    have (1 January: the data reach January 2027, the goal was for 2026), the next goal starts the month
+    after the saved one and is as long (a fiscal year after a fiscal year); if that one is over too (a year
+    skipped), it starts with the fiscal year the data are in.
     Without a saved goal: the first fiscal year that starts after the data.
     """
     if saved_start is not None and saved_end is not None and saved_start <= saved_end:
         if saved_end >= last_month:
             return saved_start, saved_end, False
-        start = max(
-            FiscalCalendar.of(fiscal_year_start, saved_end).year_start(saved_end + 1),
-            FiscalCalendar.of(fiscal_year_start, last_month).year_start(last_month),
-        )
-        return start, start + (saved_end - saved_start).n, True
+        length = (saved_end - saved_start).n
+        start = saved_end + 1
+        if start + length < last_month:  # the next one is over too (a year skipped): the data's fiscal year
+            start = FiscalCalendar.of(fiscal_year_start, last_month).year_start(last_month)
+        return start, start + length, True
     first = FiscalCalendar.of(fiscal_year_start, last_month).year_start(last_month + 1)
     if first <= last_month:
         first += 12

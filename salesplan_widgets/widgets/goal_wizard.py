@@ -187,9 +187,10 @@ class GoalWizard(widgets.VBox):
         saved_months = (
             self.calendar.months_of([saved.start, saved.end]) if saved.start and saved.end else (None, None)
         )
-        first, last, self.rolled_over = opening_horizon(
-            *saved_months, last_month, self.workbook.plan.calendar.fiscal_year_start
-        )
+        fiscal_year_start = self.workbook.plan.calendar.fiscal_year_start
+        first, last, self.rolled_over = opening_horizon(*saved_months, last_month, fiscal_year_start)
+        if str(first) not in self.months or str(last) not in self.months:  # beyond what the wizard plans
+            first, last, self.rolled_over = opening_horizon(None, None, last_month, fiscal_year_start)
         if self.rolled_over:  # the saved target, name and reviews were the year that is over
             self._saved_target = None
             self.previous_horizon = tuple(str(m) for m in saved_months)
