@@ -225,3 +225,16 @@ def test_a_chinese_workbook_flags_the_older_goal_in_chinese(tmp_path):
     splitter = TaskSplitter(folder)
     assert len(splitter.notices) == 1 and splitter.notices[0].startswith("此分解是为此前的目标")
     assert splitter.keep_button.description == "保留此分解"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_the_split_warning_reads_as_one_sentence_with_its_reason_once(tmp_path, locale):
+    folder = write_minimal_workbook(tmp_path / "texas", locale=locale)
+    set_goal(folder, 1_000_000_000.0)
+    assert TaskSplitter(folder).save()
+    set_goal(folder, 1_200_000_000.0)
+    notice = TaskSplitter(folder).notices[0]
+    [warning] = [str(p) for p in plan_warnings(open_workbook(folder)) if p.column == "split"]
+    assert warning.count(notice.rstrip(".。")) == 1  # the reason, said once
+    assert "expected This" not in warning and "应为 此" not in warning  # not "expected <a whole sentence>"
+    assert ".." not in warning and "。。" not in warning and "。." not in warning

@@ -90,12 +90,10 @@ def split_warnings(workbook: Workbook) -> list[Problem]:
 
     if workbook.plan.split is None:
         return []
+    # each notice is a whole sentence that ends in what to do: it is the fix, after a short "expected"
     return [
         Problem(
-            file=PLAN_FILE,
-            column="split",
-            expected=text,
-            fix=_("open the task splitter: split the goal again and save, or keep this split"),
+            file=PLAN_FILE, column="split", expected=_("a split that fits the goal"), fix=text.rstrip(".。")
         )
         for text in split_fit_notices(workbook, workbook.cube())
     ]
