@@ -36,7 +36,7 @@ import pandas as pd
 from pandas.tseries.offsets import FY5253
 
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _, fmt_month, get_locale
+from salesplan_widgets.i18n import _, fmt_month, get_locale, period_name
 
 Grain = Literal["month", "week", "quarter", "4-4-5", "4-5-4", "5-4-4"]
 GRAINS: tuple[str, ...] = ("month", "week", "quarter", "4-4-5", "4-5-4", "5-4-4")
@@ -383,6 +383,10 @@ class FiscalCalendar:
 
     def label(self, period: Any, locale: str | None = None) -> str:
         return self.labels([period], locale)[0]
+
+    def period_name(self, locale: str | None = None) -> str:
+        """What one period is called at this grain ('Month', 'Week', 'Quarter'): controls and columns."""
+        return period_name(self.grain, locale)
 
     def fiscal_year_label(self, year: int, locale: str | None = None) -> str:
         return _("FY{year}", locale).format(year=int(year))
