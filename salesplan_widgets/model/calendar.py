@@ -513,14 +513,19 @@ def working_days_by_period(periods: Sequence[pd.Period], country: str = DEFAULT_
 
 
 def elapsed_share(periods: Sequence[pd.Period], as_of: dt.date, country: str = DEFAULT_COUNTRY) -> pd.Series:
-    """Share of each period's working days that have passed by the end of `as_of` (1 before, 0 after)."""
+    """Share of each period's working days that have passed by the end of `as_of` (1 before, 0 after).
+
+    A period without a working day (a week closed for Spring Festival) is over from its last day on, as a
+    period of working days is: 0 before that day, 1 on and after it."""
     index = _as_index(periods).unique().sort_values()
     days = working_days(index.min().start_time.date(), index.max().end_time.date(), country, index.freqstr)
     passed = days["working"] & (days["date"] <= pd.Timestamp(as_of))
     by_period = pd.DataFrame({"period": days["period"], "working": days["working"], "passed": passed})
     totals = by_period.groupby("period")[["working", "passed"]].sum()
     share = (totals["passed"] / totals["working"].where(totals["working"] > 0)).fillna(
-        pd.Series((totals.index.end_time < pd.Timestamp(as_of)).astype(float), index=totals.index)
+        pd.Series(
+            (totals.index.end_time.normalize() <= pd.Timestamp(as_of)).astype(float), index=totals.index
+        )
     )
     return share.reindex(index).rename("elapsed_share")
 
