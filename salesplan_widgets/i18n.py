@@ -78,11 +78,10 @@ def period_name(grain: str | None = "month", locale: str | None = None) -> str:
     """What one period of a calendar grain is called, for the period controls and columns: "Month",
     "Week" (ISO and retail 4-4-5 weeks alike: a retail period's rows are its weeks), "Quarter"; "Period"
     for a grain it does not know. The one place a page asks, so a weekly workbook never says "Month"."""
-    t = translator(locale) if locale else _
-    names = {"month": t("Month"), "week": t("Week"), "quarter": t("Quarter")}
+    names = {"month": _("Month", locale), "week": _("Week", locale), "quarter": _("Quarter", locale)}
     if grain in ("4-4-5", "4-5-4", "5-4-4"):
         return names["week"]
-    return names.get(grain or "month", t("Period"))
+    return names.get(grain or "month", _("Period", locale))
 
 
 def dimension_labels(grain: str | None = "month") -> dict[str, str]:
