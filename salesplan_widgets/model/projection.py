@@ -164,8 +164,9 @@ def _last_actual(cube: pd.DataFrame, last_actual: pd.Period | str | None) -> pd.
 
 
 def horizon_over(projection: YearEndProjection, period: pd.Period, as_of: dt.date) -> bool:
-    """Whether the projection's horizon (the goal's year) is over when `period` is shown, paced at `as_of`:
-    its last period, to its end. Nothing is left to re-plan or recover then, nor anyone at risk."""
+    """Whether the projection's horizon (the goal's year, half-year … `horizon_kind`) is over when `period`
+    is shown, paced at `as_of`: its last period, to its end. Nothing is left to re-plan or recover then,
+    nor anyone at risk."""
     return period >= projection.end and as_of >= period.end_time.date()
 
 

@@ -239,7 +239,8 @@ class Tracker(Dashboard, widgets.VBox):
         return self._projections[self.period]
 
     def year_over(self) -> bool:
-        """Whether the projection's horizon (the goal's year) is over for the period shown (`horizon_over`)."""
+        """Whether the projection's horizon (the goal's year, half-year …) is over for the period shown
+        (`horizon_over`); the risk panel then names the horizon that closed (`ended_short_heading`)."""
         return horizon_over(self.projection(), self.calendar.period(self.period), self._window().as_of)
 
     def projection(self) -> YearEndProjection:
