@@ -190,6 +190,8 @@ def sales_cubes(draw) -> tuple[pd.DataFrame, pd.Period, ProjectionHorizon]:
     keys = pd.MultiIndex.from_product([periods, segments, ["Ann", "Bo"]], names=["period", "segment", "rep"])
     cents = draw(st.lists(st.integers(0, 1_000_000), min_size=len(keys), max_size=len(keys)))
     amounts = np.asarray(cents, dtype=float) / 100  # money in cents, silent months included
+    netted = draw(st.lists(st.integers(0, len(keys) - 1), max_size=3))
+    amounts[netted] = 0.1 + 0.2 - 0.3  # a sale and its returns, summed in floating point: dust, not 0
     cube = keys.to_frame(index=False).assign(
         team="all", territory="all", channel="all", actual=amounts, quantity=0.0, lines=1
     )
@@ -268,3 +270,25 @@ def test_projection_of_a_spring_festival_week_counts_its_sales_once_it_is_over()
     finished = year_end_projection(cube, horizon, last_actual=week)
     assert shown.actual_to_date == pytest.approx(finished.actual_to_date)
     assert shown.total == pytest.approx(finished.total)
+
+
+def test_a_month_whose_returns_cancel_its_sales_projects_like_an_empty_month() -> None:
+    """January 2025's lines net to floating-point dust (0.1 + 0.2 − 0.3 = 5.5e-17, not 0): the year end is
+    the one an empty January gives (about 10,800 from 1,000 a month), not 2 × 10^11 from a multiplicative
+    season fitted on a "tiny positive" month."""
+    periods = pd.period_range("2024-01", "2025-12", freq="M")
+    horizon = ProjectionHorizon(pd.Period("2026-01", "M"), pd.Period("2026-12", "M"))
+
+    def year_end(january: float):
+        amounts = np.full(len(periods), 1_000.0)
+        amounts[12] = january
+        cube = pd.DataFrame(
+            {"period": periods, "rep": "Ann", "team": "all", "territory": "all", "segment": "all",
+             "channel": "all", "actual": amounts, "quantity": 0.0, "lines": 1}
+        )  # fmt: skip
+        return year_end_projection(cube, horizon, last_actual=periods[-1])
+
+    empty, netted = year_end(0.0), year_end(0.1 + 0.2 - 0.3)
+    assert netted.total == pytest.approx(empty.total)
+    assert netted.interval == pytest.approx(empty.interval)
+    assert 5_000 < netted.total < 20_000
