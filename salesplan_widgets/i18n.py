@@ -74,15 +74,26 @@ def translator(locale: str):
     return lambda message: gettext(message, locale)
 
 
-def dimension_labels() -> dict[str, str]:
-    """Names of the table vocabulary's dimensions (docs/architecture.md) in the active language, for titles and menus."""
+def period_name(grain: str | None = "month", locale: str | None = None) -> str:
+    """What one period of a calendar grain is called, for the period controls and columns: "Month",
+    "Week" (ISO and retail 4-4-5 weeks alike: a retail period's rows are its weeks), "Quarter"; "Period"
+    for a grain it does not know. The one place a page asks, so a weekly workbook never says "Month"."""
+    names = {"month": _("Month", locale), "week": _("Week", locale), "quarter": _("Quarter", locale)}
+    if grain in ("4-4-5", "4-5-4", "5-4-4"):
+        return names["week"]
+    return names.get(grain or "month", _("Period", locale))
+
+
+def dimension_labels(grain: str | None = "month") -> dict[str, str]:
+    """Names of the table vocabulary's dimensions (docs/architecture.md) in the active language, for titles
+    and menus; the period is named for the plan's calendar `grain` (`period_name`)."""
     return {
         "segment": _("Segment"),
         "channel": _("Channel"),
         "territory": _("Territory"),
         "team": _("Team"),
         "rep": _("Rep"),
-        "period": _("Month"),
+        "period": period_name(grain),
     }
 
 

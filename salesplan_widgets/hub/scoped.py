@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 import ipywidgets as widgets
 
 from salesplan_widgets.errors import SalesplanError
-from salesplan_widgets.i18n import _
+from salesplan_widgets.i18n import _, period_name
 from salesplan_widgets.widgets.charts import message_box
 from salesplan_widgets.widgets.query import PERIOD_PATTERN, request_query_string
 from salesplan_widgets.workbook import open_workbook
@@ -75,14 +75,16 @@ class SendPanel(widgets.VBox):
     """What a signed-in user's role lets them send to the analyst: a note on a rep of their scope, and for
     a manager a rep's year commit. It writes only into the user's own inbox; the analyst imports it."""
 
-    def __init__(self, inbox: str | Path, role: str, reps: list[str], periods: list[str]):
+    def __init__(
+        self, inbox: str | Path, role: str, reps: list[str], periods: list[str], grain: str = "month"
+    ):
         from salesplan_widgets.workbook.inbox import WRITE_ACTIONS
 
         self.inbox = Path(inbox)
         self.actions = WRITE_ACTIONS[role]
         self.rep = widgets.Dropdown(description=_("Rep"), options=reps, value=reps[0] if reps else None)
         self.period = widgets.Dropdown(
-            description=_("Month"), options=periods, value=periods[-1] if periods else None
+            description=period_name(grain), options=periods, value=periods[-1] if periods else None
         )
         self.note = widgets.Textarea(
             placeholder=_("A note for the analyst"), layout=widgets.Layout(width="420px")
@@ -165,7 +167,7 @@ def scoped_dashboard(
         if inbox and name == "my_targets":
             role = json.loads((book.path / SCOPE_FILE).read_text(encoding="utf-8"))["role"]
             periods = sorted({str(p) for p in book.cube()["period"].unique()})
-            parts.append(SendPanel(inbox, role, sorted(reps), periods))
+            parts.append(SendPanel(inbox, role, sorted(reps), periods, book.plan.calendar.grain))
     except SalesplanError as exc:
         return widgets.HTML(message_box([_("The dashboard cannot be shown."), str(exc)], kind="error"))
     if refused:

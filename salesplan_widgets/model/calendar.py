@@ -36,7 +36,7 @@ import pandas as pd
 from pandas.tseries.offsets import FY5253
 
 from salesplan_widgets.errors import InputError, Problem
-from salesplan_widgets.i18n import _, fmt_month, get_locale
+from salesplan_widgets.i18n import _, fmt_month, get_locale, period_name
 
 Grain = Literal["month", "week", "quarter", "4-4-5", "4-5-4", "5-4-4"]
 GRAINS: tuple[str, ...] = ("month", "week", "quarter", "4-4-5", "4-5-4", "5-4-4")
@@ -384,6 +384,10 @@ class FiscalCalendar:
     def label(self, period: Any, locale: str | None = None) -> str:
         return self.labels([period], locale)[0]
 
+    def period_name(self, locale: str | None = None) -> str:
+        """What one period is called at this grain ('Month', 'Week', 'Quarter'): controls and columns."""
+        return period_name(self.grain, locale)
+
     def fiscal_year_label(self, year: int, locale: str | None = None) -> str:
         return _("FY{year}", locale).format(year=int(year))
 
@@ -509,14 +513,19 @@ def working_days_by_period(periods: Sequence[pd.Period], country: str = DEFAULT_
 
 
 def elapsed_share(periods: Sequence[pd.Period], as_of: dt.date, country: str = DEFAULT_COUNTRY) -> pd.Series:
-    """Share of each period's working days that have passed by the end of `as_of` (1 before, 0 after)."""
+    """Share of each period's working days that have passed by the end of `as_of` (1 before, 0 after).
+
+    A period without a working day (a week closed for Spring Festival) is over from its last day on, as a
+    period of working days is: 0 before that day, 1 on and after it."""
     index = _as_index(periods).unique().sort_values()
     days = working_days(index.min().start_time.date(), index.max().end_time.date(), country, index.freqstr)
     passed = days["working"] & (days["date"] <= pd.Timestamp(as_of))
     by_period = pd.DataFrame({"period": days["period"], "working": days["working"], "passed": passed})
     totals = by_period.groupby("period")[["working", "passed"]].sum()
     share = (totals["passed"] / totals["working"].where(totals["working"] > 0)).fillna(
-        pd.Series((totals.index.end_time < pd.Timestamp(as_of)).astype(float), index=totals.index)
+        pd.Series(
+            (totals.index.end_time.normalize() <= pd.Timestamp(as_of)).astype(float), index=totals.index
+        )
     )
     return share.reindex(index).rename("elapsed_share")
 

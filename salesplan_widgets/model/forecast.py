@@ -46,6 +46,9 @@ MIN_ETS_MONTHS = 24  # two full seasonal cycles (of months; `_min_ets` at any gr
 MAX_EMPTY_SHARE = 0.25  # more empty months than this in the last two years makes a series sparse
 MAX_FITTED_SERIES = 60  # above this many series, fit their aggregates and split top-down
 GROWTH_LIMITS = (-0.5, 1.0)  # the fallback's trend is clipped: one odd year must not run away
+RESIDUE = (
+    1e-9  # a month under this share of its series' largest is floating-point dust from netting, not a sale
+)
 INTERVAL_LEVEL = 0.8
 SIMULATIONS = 1000  # paths behind the interval of a multiplicative-season ETS
 SEED = 20261127
@@ -274,9 +277,17 @@ def _history_matrix(
         wide = grouped.unstack("period").reindex(columns=months, fill_value=0.0).fillna(0.0)
         index = wide.index.to_frame(index=False)
         index = index.astype(str)
-        return index, wide.to_numpy(dtype=float)
+        return index, _without_residue(wide.to_numpy(dtype=float))
     grouped = cube.groupby("period", observed=True)[column].sum().reindex(months, fill_value=0.0)
-    return pd.DataFrame(index=[0]), grouped.to_numpy(dtype=float)[None, :]
+    return pd.DataFrame(index=[0]), _without_residue(grouped.to_numpy(dtype=float)[None, :])
+
+
+def _without_residue(values: np.ndarray) -> np.ndarray:
+    """Months that net to floating-point dust (a sale and its return summed as 5.5e-17, not 0) as zero, so
+    a month with nothing sold is not read as a tiny positive month: multiplicative seasonality fitted on it
+    sent a year end to 10^11. Dust is under 10^-9 of the series' largest month (a cent of 10 million)."""
+    scale = np.abs(values).max(axis=1, keepdims=True) if values.size else values
+    return np.where(np.abs(values) <= RESIDUE * scale, 0.0, values)
 
 
 def _first_active(values: np.ndarray) -> np.ndarray:

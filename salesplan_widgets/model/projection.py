@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -163,9 +164,24 @@ def _last_actual(cube: pd.DataFrame, last_actual: pd.Period | str | None) -> pd.
 
 
 def horizon_over(projection: YearEndProjection, period: pd.Period, as_of: dt.date) -> bool:
-    """Whether the projection's horizon (the goal's year) is over when `period` is shown, paced at `as_of`:
-    its last period, to its end. Nothing is left to re-plan or recover then, nor anyone at risk."""
+    """Whether the projection's horizon (the goal's year, half-year … `horizon_kind`) is over when `period`
+    is shown, paced at `as_of`: its last period, to its end. Nothing is left to re-plan or recover then,
+    nor anyone at risk."""
     return period >= projection.end and as_of >= period.end_time.date()
+
+
+HorizonKind = Literal["year", "half-year", "quarter", "period"]
+
+
+def horizon_kind(start: pd.Period, end: pd.Period, calendar: FiscalCalendar) -> HorizonKind:
+    """What span a horizon is, by its count of periods at the calendar's grain: a year (12 months, 4
+    quarters, 52 or 53 weeks), a half-year, a quarter, or another period (a goal of 8 months)."""
+    count = len(pd.period_range(start, end))
+    slack = 1 if calendar.is_weekly else 0  # a 53-week year, a half-year of 26 or 27 weeks
+    for kind, months in (("year", 12), ("half-year", 6), ("quarter", 3)):
+        if 0 <= count - calendar.periods_for_months(months) <= slack:
+            return kind
+    return "period"
 
 
 def _fitted_through(cube: pd.DataFrame, last: pd.Period, elapsed: float) -> pd.Period:

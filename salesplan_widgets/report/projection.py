@@ -12,14 +12,43 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from salesplan_widgets.i18n import _, fmt_percent
-from salesplan_widgets.model.calendar import period_labels
-from salesplan_widgets.model.projection import GoalStanding, YearEndProjection
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
+from salesplan_widgets.model.projection import GoalStanding, YearEndProjection, horizon_kind
 from salesplan_widgets.report.blocks import Card
 
 
 def projection_label(projection: YearEndProjection, locale: str | None = None) -> str:
     """'Projected by Dec 2026': the same words on every page."""
     return _("Projected by {end}").format(end=period_labels([projection.end], locale)[0])
+
+
+def horizon_name(projection: YearEndProjection, calendar: FiscalCalendar) -> str | None:
+    """The projection's horizon named for a sentence once it closed: None for a year (the pages keep their
+    "year" sentences), else the span and its dates, "half-year (Jan 2026 – Jun 2026)", so a six-month
+    goal does not read as a year."""
+    kind = horizon_kind(projection.start, projection.end, calendar)
+    if kind == "year":
+        return None
+    first, last = calendar.labels([projection.start, projection.end])
+    span = first if first == last else _("{first} – {last}").format(first=first, last=last)
+    noun = {"half-year": _("half-year"), "quarter": _("quarter")}.get(kind, _("goal's period"))
+    return _("{horizon} ({span})").format(horizon=noun, span=span)
+
+
+def ended_short_heading(
+    projection: YearEndProjection, calendar: FiscalCalendar, threshold: str
+) -> tuple[str, str]:
+    """Heading and empty-list line of the reps who ended the closed horizon under `threshold` of target."""
+    horizon = horizon_name(projection, calendar)
+    if horizon is None:
+        return (
+            _("Ended the year under {threshold} of target").format(threshold=threshold),
+            _("No rep ended the year under the threshold."),
+        )
+    return (
+        _("Ended the {horizon} under {threshold} of target").format(horizon=horizon, threshold=threshold),
+        _("No rep ended the {horizon} under the threshold.").format(horizon=horizon),
+    )
 
 
 def projection_range(projection: YearEndProjection, figure: Callable[[float], str]) -> str:

@@ -41,7 +41,7 @@ from salesplan_widgets.model.variance import variance_drivers, waterfall, waterf
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
-from salesplan_widgets.report.projection import projection_card
+from salesplan_widgets.report.projection import ended_short_heading, horizon_name, projection_card
 from salesplan_widgets.report.sales_tracking import SalesTrackingReport, feedback_section
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook import Workbook, open_workbook
@@ -263,8 +263,8 @@ class TrackingReport:
         risky = self._at_risk().head(AT_RISK_ROWS)
         notes = self._latest_notes()
         threshold = _pct(self.settings.at_risk_threshold)
-        if self.horizon_over():  # the year is over: nothing is at risk any more, some ended it short
-            heading = _("Ended the year under {threshold} of target").format(threshold=threshold)
+        if self.horizon_over():  # the horizon is over: nothing is at risk any more, some ended it short
+            heading, empty = ended_short_heading(self.projection, self._calendar, threshold)
             header = [_("Rep"), _("Attainment"), _("Shortfall"), _("Feedback")]
             rows = [
                 (
@@ -275,7 +275,6 @@ class TrackingReport:
                 )
                 for r in risky.itertuples()
             ]
-            empty = _("No rep ended the year under the threshold.")
         else:
             heading = _("At risk (year-end projection under {threshold} of target)").format(
                 threshold=threshold
@@ -389,7 +388,7 @@ class TrackingReport:
         return feedback_section(self.workbook, self.period)
 
     def horizon_over(self) -> bool:
-        """Whether the projection's horizon is over (`horizon_over`): the meeting takes the year into the next."""
+        """Whether the projection's horizon is over (`horizon_over`): the meeting takes it into the next goal."""
         return horizon_over(self.projection, self.period, self.window.as_of)
 
     def decision_list(self) -> list[str]:
@@ -420,8 +419,15 @@ class TrackingReport:
             items.append(_("On plan: confirm targets and recognise the champions."))
         return items
 
+    @property
+    def _calendar(self) -> FiscalCalendar:
+        return FiscalCalendar.of(self.workbook.plan.calendar)
+
     def _year_end_decisions(self) -> list[str]:
         """At the horizon's end: how the year closed, who ended short, what fell short, for the next goal."""
+        horizon = horizon_name(self.projection, self._calendar)
+        if horizon is not None:
+            return self._horizon_end_decisions(horizon)
         standing = self.projection.standing(self.projection_target())
         closed = _pct(standing.actual_to_date / standing.target) if standing.target else "–"
         if standing.shortfall > 0:
@@ -452,6 +458,47 @@ class TrackingReport:
                 _("{member} ({dimension}) ended {gap} behind plan: weigh it in next year's split.").format(
                     **behind
                 )
+            )
+        return items
+
+    def _horizon_end_decisions(self, horizon: str) -> list[str]:
+        """`_year_end_decisions` for a goal shorter (or longer) than a year, naming the `horizon` that closed:
+        the next goal, not next year's, takes what fell short."""
+        standing = self.projection.standing(self.projection_target())
+        closed = _pct(standing.actual_to_date / standing.target) if standing.target else "–"
+        if standing.shortfall > 0:
+            items = [
+                _(
+                    "The {horizon} closed at {attainment} of its target, {gap} short: take what fell short "
+                    "into the next goal and split."
+                ).format(horizon=horizon, attainment=closed, gap=self._money(standing.shortfall))
+            ]
+        else:
+            items = [
+                _(
+                    "The {horizon} closed at {attainment} of its target: recognise the champions and set "
+                    "the next goal."
+                ).format(horizon=horizon, attainment=closed)
+            ]
+        short = self._at_risk()
+        if len(short):
+            items.append(
+                _(
+                    "Review the {horizon} with the {n} reps who ended under {threshold} of target "
+                    "(largest gap: {rep})."
+                ).format(
+                    horizon=horizon,
+                    n=len(short),
+                    threshold=_pct(self.settings.at_risk_threshold),
+                    rep=short.iloc[0]["rep"],
+                )
+            )
+        behind = self._furthest_behind()
+        if behind:
+            items.append(
+                _(
+                    "{member} ({dimension}) ended {gap} behind plan: weigh it in the next goal's split."
+                ).format(**behind)
             )
         return items
 

@@ -94,7 +94,7 @@ class SalesOverview(Dashboard, widgets.VBox):
             value="",
         )
         self.period_control = widgets.Dropdown(
-            description=_("Month"),
+            description=self.calendar.period_name(),
             options=list(
                 zip(
                     period_labels(self.calendar.periods_from_text(self.periods[::-1]), self.locale),
@@ -104,7 +104,7 @@ class SalesOverview(Dashboard, widgets.VBox):
             ),
             value=self.periods[-1],
         )
-        labels = dimension_labels()
+        labels = dimension_labels(self.calendar.grain)
         self.mix_control = widgets.ToggleButtons(
             description=_("Mix by"),
             options=[(labels[d], d) for d in MIX_DIMENSIONS],
@@ -204,7 +204,7 @@ class SalesOverview(Dashboard, widgets.VBox):
 
         headline = [
             (
-                _("Month"),
+                self.calendar.period_name(),
                 fmt_money(h["actual"], currency, locale, digits=False),
                 _("vs last year"),
                 growth(h["yoy_growth"]),

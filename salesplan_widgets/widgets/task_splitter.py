@@ -256,7 +256,7 @@ class TaskSplitter(widgets.VBox):
 
     # -- level rows -------------------------------------------------------------------------------------
     def _build_level_rows(self) -> None:
-        dims, methods = dimension_labels(), _method_labels()
+        dims, methods = dimension_labels(self.workbook.plan.calendar.grain), _method_labels()
         rows = []
         for i, level in enumerate(self.section.levels):
             dim = widgets.Dropdown(
@@ -405,7 +405,9 @@ class TaskSplitter(widgets.VBox):
         cumulative = monthly["target"].cumsum().to_numpy()
         checkpoints = self.milestone_table.groupby("period")["cumulative_target"].sum()
         checkpoint_labels = period_labels(checkpoints.index, self.locale)
-        self.top_chart.title = _("Targets by {level}").format(level=dimension_labels().get(first, first))
+        self.top_chart.title = _("Targets by {level}").format(
+            level=dimension_labels(self.workbook.plan.calendar.grain).get(first, first)
+        )
         with self.top_bars.hold_sync():
             self.top_bars.x, self.top_bars.y = top[first].astype(str).to_numpy(), top["target"].to_numpy()
         with self.rep_bars.hold_sync():

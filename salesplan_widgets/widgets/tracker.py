@@ -47,7 +47,7 @@ from salesplan_widgets.model.replan import (
 from salesplan_widgets.model.tracking import plan_vs_actual
 from salesplan_widgets.model.variance import waterfall, waterfall_bars, waterfall_labels
 from salesplan_widgets.report.blocks import Card, cards
-from salesplan_widgets.report.projection import projection_card
+from salesplan_widgets.report.projection import ended_short_heading, projection_card
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.widgets.charts import (
     html_table,
@@ -239,7 +239,8 @@ class Tracker(Dashboard, widgets.VBox):
         return self._projections[self.period]
 
     def year_over(self) -> bool:
-        """Whether the projection's horizon (the goal's year) is over for the period shown (`horizon_over`)."""
+        """Whether the projection's horizon (the goal's year, half-year …) is over for the period shown
+        (`horizon_over`); the risk panel then names the horizon that closed (`ended_short_heading`)."""
         return horizon_over(self.projection(), self.calendar.period(self.period), self._window().as_of)
 
     def projection(self) -> YearEndProjection:
@@ -284,7 +285,7 @@ class Tracker(Dashboard, widgets.VBox):
             "channel": self._dropdown("channel", _("Channel"), _("All channels")),
         }
         self.controls["period"] = widgets.Dropdown(
-            description=_("Month"),
+            description=self.calendar.period_name(),
             options=list(
                 zip(self._period_names(reversed(self.periods)), reversed(self.periods), strict=True)
             ),
@@ -662,10 +663,9 @@ class Tracker(Dashboard, widgets.VBox):
             for r in self.at_risk.head(25).itertuples()
         ]
         threshold = pct(self.settings.at_risk_threshold)
-        if self.year_over():  # nothing is at risk any more: some reps ended the year short
-            heading = _("Ended the year under {threshold} of target").format(threshold=threshold)
+        if self.year_over():  # nothing is at risk any more: some reps ended the horizon short
+            heading, empty = ended_short_heading(self.projection(), self.calendar, threshold)
             header = [_("Rep"), _("Attainment"), _("Shortfall"), _("Latest feedback")]
-            empty = _("No rep ended the year under the threshold.")
         else:
             heading = _("At risk (year-end projection under {threshold} of target)").format(
                 threshold=threshold
@@ -686,6 +686,7 @@ class Tracker(Dashboard, widgets.VBox):
                 for r in leaders.itertuples()
             ],
         )
+        # notes are filed by month at every grain (`_note_month`): the column names the note's own month
         rows = [[str(n.period), n.rep, n.author, n.source, n.text] for n in notes.head(30).itertuples()]
         self.feedback_panel.value = heading(html.escape(_("Feedback"))) + (
             html_table([_("Month"), _("Rep"), _("Author"), _("Source"), _("Note")], rows)
