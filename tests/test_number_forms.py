@@ -234,6 +234,15 @@ def test_a_file_whose_every_decimal_figure_has_three_decimals_is_warned_about(tm
     assert totals(tmp_path) == {"Anna": 13.75, "Bert": 800.0}  # read as the plan says, only warned
 
 
+def test_the_three_decimals_warning_is_told_in_chinese(tmp_path, capsys):
+    write_csv(tmp_path, [("2026-03-02", "王伟", "￥12.500"), ("2026-03-03", "王伟", "25万")])
+    write_plan(tmp_path, "data/sales.csv", "date: 日期, rep: 销售员, amount: 金额", locale="zh_CN")
+    assert main(["validate", str(tmp_path)]) == 0
+    warning = next(x for x in capsys.readouterr().err.splitlines() if "12.500" in x)
+    assert "列 '金额'" in warning and "1 个类似 ￥12.500 的数字" in warning
+    assert "请在 plan.yaml 中为此数据源设置 decimal: ','" in warning
+
+
 def test_three_decimals_among_two_decimal_figures_are_decimals_and_not_warned_about(tmp_path, capsys):
     write_csv(tmp_path, [("2026-03-02", "Anna", "12.500"), ("2026-03-03", "Anna", "3.25")], "date,rep,amount")
     write_plan(tmp_path, "data/sales.csv", "date: date, rep: rep, amount: amount")

@@ -1172,7 +1172,7 @@ def discount_warnings(source: Source, base_dir: Path) -> list[Problem]:
 
 # A figure with a point followed by exactly three digits and no other point or comma (12.500, ￥1.250):
 # a decimal to the plan, thousands to a European export; and any figure with a decimal point.
-_THREE_DECIMALS = "^[^0-9.,]*[0-9]{1,3}\\.[0-9]{3}[^0-9.,]*$"
+_THREE_DECIMALS = "^[^0-9.,万亿]*[0-9]{1,3}\\.[0-9]{3}[^0-9.,万亿]*$"
 _DECIMAL_POINT = "[0-9]\\.[0-9]"
 
 
@@ -1196,11 +1196,14 @@ def figure_warnings(source: Source, base_dir: Path) -> list[Problem]:
                 continue  # numbers stored as numbers have no decimal mark to mistake
             text = f"translate(TRIM({column}), {literal(_WIDE)}, {literal(_NARROW)})"
             three = f"regexp_matches({text}, {literal(_THREE_DECIMALS)})"
-            [(n, pointed, example)] = con.sql(
-                f"SELECT count(*) FILTER (WHERE {three}), count(*) FILTER (WHERE regexp_matches({text}, "
-                f"{literal(_DECIMAL_POINT)})), min({text}) FILTER (WHERE {three}) FROM {scan.relation}"
+            pointed = f"regexp_matches({text}, {literal(_DECIMAL_POINT)})"
+            # one figure with other decimals settles it: most files stop at their first rows
+            if con.sql(f"SELECT 1 FROM {scan.relation} WHERE {pointed} AND NOT {three} LIMIT 1").fetchall():
+                continue
+            [(n, example)] = con.sql(
+                f"SELECT count(*) FILTER (WHERE {three}), min({text}) FILTER (WHERE {three}) FROM {scan.relation}"
             ).fetchall()
-            if n and n == pointed:
+            if n:
                 found.append((user_name, int(n), str(example)))
         return found
 
