@@ -585,10 +585,25 @@ def number_sql(column: str, sql_type: str, marks: Sequence[str] = (), decimal: s
     if not _is_text(sql_type):
         return "CAST(NULL AS DOUBLE)"
     text = f"TRIM({column})"
-    if decimal == ",":  # one translate per cell: then the figure is read as a decimal-point one
-        text = f"translate({text}, '.,', ',.')"
-    loose = f"translate({text}, {literal(_WIDE)}, {literal(_NARROW if decimal == '.' else _NARROW_SWAPPED)})"
-    return _figure_value_sql(text, _figure_sql(loose, marks))
+    if decimal == ",":
+        # a plain European figure (1.234,50, 12,5, 12.500) is read directly; any other form is read as a
+        # decimal-point one once its point and comma are swapped
+        swapped = f"translate({text}, '.,', ',.')"
+        return _european_value_sql(text, _figure_value_sql(swapped, marks, _NARROW_SWAPPED))
+    return _figure_value_sql(text, marks, _NARROW)
+
+
+def _european_value_sql(text: str, otherwise: str) -> str:
+    """SQL: `text` as a DOUBLE when it is a plain figure with a decimal comma (1.234,50, -80,5, 12.500),
+    else `otherwise`: the cheap reading first, so plain European figures cost what plain ones do."""
+    grouped = "[+-]?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]*)?"
+    plain = f"TRY_CAST(replace({text}, ',', '.') AS DOUBLE)"
+    return (
+        f"(CASE WHEN regexp_full_match({text}, '{grouped}') "
+        f"THEN TRY_CAST(replace(replace({text}, '.', ''), ',', '.') AS DOUBLE) "
+        f"WHEN contains({text}, '.') OR {plain} IS NULL THEN (CASE WHEN {text} <> '' THEN {otherwise} END) "
+        f"ELSE {plain} END)"
+    )
 
 
 def column_number_sql(scan: Scan, source: Source, name: str) -> str:
@@ -610,42 +625,51 @@ _LOOSE = (
 )
 
 
-def _figure_value_sql(text: str, figure: str | None = None) -> str:
-    """SQL: `text` as a DOUBLE: a plain or thousands-separated figure (-1,234.50), else, with `figure` (its
-    accounting form made plain, `_figure_sql`), that read in its loose forms (`_loose_value_sql`); NULL when
-    neither is a number. A CASE and not a COALESCE: DuckDB evaluates a CASE branch only on the rows that
-    reach it (and blank cells, often a tenth of a file, never reach the loose forms)."""
+def _figure_value_sql(text: str, marks: Sequence[str], narrow: str) -> str:
+    """SQL: `text`, a cell written with a decimal point, as a DOUBLE, each form tried only on the cells the
+    simpler ones did not read: a plain or comma-grouped figure (-1,234.50); else its accounting form made plain
+    (`_figure_sql`, with the currency `marks`) read the same way; else that in its loose forms
+    (`_loose_value_sql`: 12.5万, 12 500); else the same with its full-width characters made ASCII (`narrow`,
+    for `_WIDE`), which costs the most and is needed the least. NULL when none is a number, and for a blank."""
+    figure = _figure_sql(text, marks)
+    wide = _figure_sql(f"translate({text}, {literal(_WIDE)}, {literal(narrow)})", marks)
+    accounting = _grouped_value_sql(figure, _loose_value_sql(figure, _loose_value_sql(wide)))
+    return _grouped_value_sql(text, f"(CASE WHEN {text} <> '' THEN {accounting} END)")
+
+
+def _grouped_value_sql(text: str, otherwise: str) -> str:
+    """SQL: `text` as a plain or comma-grouped figure (-1,234.50), else `otherwise`. A CASE and not a COALESCE:
+    DuckDB evaluates a CASE branch only on the rows that reach it."""
     grouped = "[+-]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?"
     plain = f"TRY_CAST({text} AS DOUBLE)"
     return (
         f"(CASE WHEN regexp_full_match({text}, '{grouped}') THEN TRY_CAST(replace({text}, ',', '') AS DOUBLE) "
-        + (f"WHEN {plain} IS NULL AND {text} <> '' THEN {_loose_value_sql(figure)} " if figure else "")
-        + f"ELSE {plain} END)"
+        f"WHEN {plain} IS NULL THEN {otherwise} ELSE {plain} END)"
     )
 
 
-def _loose_value_sql(figure: str) -> str:
+def _loose_value_sql(figure: str, otherwise: str | None = None) -> str:
     """SQL: a plain-signed figure in a loose form (`_LOOSE`) as a DOUBLE: separators dropped and a unit made
-    an exponent (12.5万 reads as 12.5e4, exactly 125000, where 12.5 × 10000 could be off by a rounding)."""
+    an exponent (12.5万 reads as 12.5e4, exactly 125000, where 12.5 × 10000 could be off by a rounding); any
+    other text is `otherwise`, by default what DuckDB reads in it."""
     digits = f"regexp_replace({figure}, '[, '']', '', 'g')"
     exponent = f"replace(replace(replace({digits}, '万亿', 'e12'), '万', 'e4'), '亿', 'e8')"
     return (
         f"(CASE WHEN regexp_full_match({figure}, {literal(_LOOSE)}) THEN TRY_CAST({exponent} AS DOUBLE) "
-        f"ELSE TRY_CAST({figure} AS DOUBLE) END)"
+        f"ELSE {otherwise or f'TRY_CAST({figure} AS DOUBLE)'} END)"
     )
 
 
 def _figure_sql(text: str, marks: Sequence[str]) -> str:
     """SQL: the figure in `text` with its currency marks and spaces dropped and its sign in front: (1,234.50),
-    1,234.50- and -￥1,234.50 all read -1,234.50 (see `number_sql`); other text as it is."""
+    1,234.50- and -￥1,234.50 all read -1,234.50 (see `number_sql`); other text as it is. Two replacements in
+    a row and not a CASE, so `text` (itself an expression) is written, and evaluated, once: a negative form
+    made plain is left as it is by the second."""
     mark = f"(?:{'|'.join(re.escape(m) for m in marks)})?\\s*" if marks else ""
     figure = "([0-9](?:[0-9.,' ]*[0-9.,])?(?:\\s*(?:万亿|万|亿))?)\\s*"
     negative = literal(f"^{mark}(?:\\(\\s*{mark}{figure}{mark}\\)|{figure}-)\\s*{mark}$")
     signed = literal(f"^([+-]?)\\s*{mark}([+-]?)\\s*{figure}{mark}$")
-    return (
-        f"(CASE WHEN regexp_full_match({text}, {negative}) THEN regexp_replace({text}, {negative}, '-\\1\\2') "
-        f"ELSE regexp_replace({text}, {signed}, '\\1\\2\\3') END)"
-    )
+    return f"regexp_replace(regexp_replace({text}, {negative}, '-\\1\\2'), {signed}, '\\1\\2\\3')"
 
 
 def required_columns(source: Source, kind: str) -> tuple[str, ...]:
