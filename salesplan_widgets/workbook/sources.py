@@ -635,7 +635,9 @@ def _forms_value_sql(text: str, marks: Sequence[str], narrow: str) -> str:
     and not a chain of tries: each level of CASE costs on every row that reaches it."""
     figure = _figure_sql(text, marks)
     wide = _figure_sql(f"translate({text}, {literal(_WIDE)}, {literal(narrow)})", marks)
-    return _loose_value_sql(figure, _loose_value_sql(wide))
+    # only a cell with a character beyond ASCII can hold a full-width one: a bad 'n/a' skips the translate
+    wide_value = f"(CASE WHEN regexp_matches({text}, '[^\\x00-\\x7f]') THEN {_loose_value_sql(wide)} END)"
+    return _loose_value_sql(figure, wide_value)
 
 
 def _grouped_value_sql(text: str, otherwise: str) -> str:
@@ -1217,9 +1219,10 @@ def figure_warnings(source: Source, base_dir: Path) -> list[Problem]:
             column, sql_type = scan.sql_column(user_name)
             if not _is_text(sql_type):
                 continue  # numbers stored as numbers have no decimal mark to mistake
-            text = f"translate(TRIM({column}), {literal(_WIDE)}, {literal(_NARROW)})"
-            three = f"regexp_matches({text}, {literal(_THREE_DECIMALS)})"
-            pointed = f"regexp_matches({text}, {literal(_DECIMAL_POINT)})"
+            text = f"TRIM({column})"
+            # contains() first: a cell without a point is settled without a regex
+            three = f"(contains({text}, '.') AND regexp_matches({text}, {literal(_THREE_DECIMALS)}))"
+            pointed = f"(contains({text}, '.') AND regexp_matches({text}, {literal(_DECIMAL_POINT)}))"
             # one figure with other decimals settles it: most files stop at their first rows
             if con.sql(f"SELECT 1 FROM {scan.relation} WHERE {pointed} AND NOT {three} LIMIT 1").fetchall():
                 continue
