@@ -621,6 +621,8 @@ _NARROW = "0123456789.,()-+-    ''"
 _NARROW_SWAPPED = "0123456789,.()-+-    ''"  # decimal ',': the point and comma were swapped before
 # A figure in its loose forms, once its marks and sign are plain (`_figure_sql`): thousands grouped by commas,
 # spaces or apostrophes, a fraction, a Chinese unit (万 = 10⁴, 亿 = 10⁸, 万亿 = 10¹²).
+# A plain-signed figure, plain or comma-grouped: the accounting forms' figure once made plain.
+_ACCOUNTING = "[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\\.[0-9]*)?"
 _LOOSE = (
     "[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]{1,3}(?:'[0-9]{3})+|[0-9]+)"
     "(?:\\.[0-9]*)?(?: ?(?:万亿|万|亿))?"
@@ -629,15 +631,22 @@ _LOOSE = (
 
 def _forms_value_sql(text: str, marks: Sequence[str], narrow: str) -> str:
     """SQL: `text`, a cell written with a decimal point that is not a plain figure, as a DOUBLE: its accounting
-    form made plain (`_figure_sql`, with the currency `marks`) in one of the loose forms (`_loose_value_sql`:
-    1,234.50, 12.5万, 12 500); else the same with its full-width characters made ASCII (`narrow`, for `_WIDE`),
-    whose translate costs the most and is needed the least; NULL when neither is a number. One CASE per form
-    and not a chain of tries: each level of CASE costs on every row that reaches it."""
+    form made plain (`_figure_sql`, with the currency `marks`: ￥1,234.50, (1,234.50)); else that in one of the
+    loose forms (`_loose_value_sql`: 12.5万, 12 500, 12'500); else the same with its full-width characters made
+    ASCII (`narrow`, for `_WIDE`), whose translate costs the most and is needed the least; NULL when none is a
+    number. Few levels of CASE, each matched before it is replaced: every level and every copy of an
+    expression costs on each row that reaches it (measured in benchmarks/bench_number_forms.py)."""
+    accounting = _figure_sql(text, marks, loose=False)
     figure = _figure_sql(text, marks)
     wide = _figure_sql(f"translate({text}, {literal(_WIDE)}, {literal(narrow)})", marks)
     # only a cell with a character beyond ASCII can hold a full-width one: a bad 'n/a' skips the translate
     wide_value = f"(CASE WHEN regexp_matches({text}, '[^\\x00-\\x7f]') THEN {_loose_value_sql(wide)} END)"
-    return _loose_value_sql(figure, wide_value)
+    # the accounting forms (￥1,234.50, (1,234.50), 1,234.50-) first, with the simpler figure pattern they
+    # always had: a pattern that also admits spaces and units costs a third more on every marked cell
+    return (
+        f"(CASE WHEN regexp_full_match({accounting}, {literal(_ACCOUNTING)}) "
+        f"THEN TRY_CAST(replace({accounting}, ',', '') AS DOUBLE) ELSE {_loose_value_sql(figure, wide_value)} END)"
+    )
 
 
 def _grouped_value_sql(text: str, otherwise: str) -> str:
@@ -664,12 +673,13 @@ def _loose_value_sql(figure: str, otherwise: str | None = None) -> str:
     )
 
 
-def _figure_sql(text: str, marks: Sequence[str]) -> str:
+def _figure_sql(text: str, marks: Sequence[str], loose: bool = True) -> str:
     """SQL: the figure in `text` with its currency marks and spaces dropped and its sign in front: (1,234.50),
-    1,234.50- and -￥1,234.50 all read -1,234.50 (see `number_sql`); other text as it is. A match before the
+    1,234.50- and -￥1,234.50 all read -1,234.50 (see `number_sql`); other text as it is. With `loose`, the
+    figure may also hold spaces, apostrophes and a unit (12 500, 12'500, 12.5万). A match before the
     replacement: a replacement that finds nothing costs more than a match that fails."""
     mark = f"(?:{'|'.join(re.escape(m) for m in marks)})?\\s*" if marks else ""
-    figure = "([0-9](?:[0-9.,' ]*[0-9.,])?(?:\\s*(?:万亿|万|亿))?)\\s*"
+    figure = "([0-9](?:[0-9.,' ]*[0-9.,])?(?:\\s*(?:万亿|万|亿))?)\\s*" if loose else "([0-9][0-9.,]*)\\s*"
     negative = literal(f"^{mark}(?:\\(\\s*{mark}{figure}{mark}\\)|{figure}-)\\s*{mark}$")
     signed = literal(f"^([+-]?)\\s*{mark}([+-]?)\\s*{figure}{mark}$")
     return (
