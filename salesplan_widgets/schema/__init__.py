@@ -120,6 +120,13 @@ class Source(PlanModel):
         "auto",
         description="Text encoding of a CSV file; 'auto' tells UTF-8 (with or without BOM) from GB18030.",
     )
+    decimal: Literal[".", ","] = Field(
+        ".",
+        description="The decimal mark of the file's figures written as text. '.' (the default) reads 1,234.50 "
+        "and 12'500.00; ',' reads the European 1.234,50, 12.500 (twelve thousand five hundred) and 12 500,00. "
+        "Numbers stored as numbers (an Excel number cell, a Parquet or database number column) are read as "
+        "they are either way.",
+    )
     columns: dict[CanonicalColumn, str] = Field(
         description="Canonical column -> the column name in your file, e.g. {date: 下单日期, amount: 金额}. "
         "A file without an amount maps quantity and unit_price (and discount, a fraction): each line's amount "

@@ -1,7 +1,8 @@
 """Warnings about the incentive plan that need the data or the payout curve: `salesplan validate` lists them.
 
 The holiday country assumed when the plan names none and its currency is no one country's (EUR); a
-discount column that more likely holds the share paid than the share off (`sources.discount_warnings`); credit
+discount column that more likely holds the share paid than the share off (`sources.discount_warnings`); money
+figures that may be European thousands (12.500, `sources.figure_warnings`); credit
 splits that name reps nobody in the sales or the targets is called, and payout cliffs (payout that
 falls as attainment rises, from model/plan_checks.py). A warning does not stop a run: the plan is valid,
 but probably not what was meant. Storage code: reads the cube and the targets, no arithmetic of its own.
@@ -19,7 +20,7 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import incentives_of
 from salesplan_widgets.workbook.plan_checks import known_reps
 from salesplan_widgets.workbook.sample_data import sample_data_warnings
-from salesplan_widgets.workbook.sources import discount_warnings
+from salesplan_widgets.workbook.sources import discount_warnings, figure_warnings
 from salesplan_widgets.workbook.workbook import Workbook
 
 PLAN_FILE = "plan.yaml"
@@ -149,6 +150,9 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
         ]
     problems += clawback_warnings(workbook, section)
     problems += discount_warnings(workbook.plan.sources.sales, workbook.path)
+    sources = workbook.plan.sources
+    for source in (sources.sales, sources.accounts, sources.receipts):
+        problems += figure_warnings(source, workbook.path) if source is not None else []
     return problems + sample_data_warnings(workbook)
 
 

@@ -302,13 +302,23 @@ def excel_to_parquet(path: Path, source: Source, base_dir: Path) -> tuple[Path, 
     """The worksheet as a cached Parquet file of text columns c0..cN plus its sheet row numbers.
 
     The header is the sheet's row `source.header_row`; the rows above it are not data. The sheet's first
-    rows are kept in the file's metadata (`excel_leading_rows`), to find a header below title rows.
+    rows are kept in the file's metadata (`excel_leading_rows`), to find a header below title rows. A number
+    cell of a figure column is written with the source's decimal mark (12.5 as 12,5 under `decimal: ','`).
     """
     import openpyxl
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cache = _cache_file(base_dir, path, "xlsx", ".parquet", source.sheet or "", str(source.header_row))
+    figures = {user for canonical, user in source.columns.items() if canonical in NUMERIC_COLUMNS}
+    cache = _cache_file(
+        base_dir,
+        path,
+        "xlsx",
+        ".parquet",
+        source.sheet or "",
+        str(source.header_row),
+        *((source.decimal, *sorted(figures)) if source.decimal != "." else ()),
+    )
     if cache.exists():
         names = pq.read_schema(cache).metadata[b"salesplan.header"].decode().split("\x1f")
         return cache, tuple(names) if names != [""] else ()
@@ -348,11 +358,17 @@ def excel_to_parquet(path: Path, source: Source, base_dir: Path) -> tuple[Path, 
         while header and header[-1] == "":
             header.pop()
         columns: list[list[str | None]] = [[] for _h in header]
+        # a number cell is a number in any locale: written with the source's decimal mark, it reads back as
+        # itself where the figures are read with a decimal comma
+        swapped = {i for i, h in enumerate(header) if h in figures} if source.decimal != "." else set()
         row_numbers: list[int] = []
         for number, row in enumerate(rows, start=source.header_row + 1):
             if number <= LEADING_ROWS:
                 leading.append([_cell_text(v) or "" for v in row])
             cells = [_cell_text(v) for v in row[: len(header)]]
+            for i in swapped.intersection(range(len(cells))):
+                if isinstance(row[i], float | int) and not isinstance(row[i], bool) and cells[i]:
+                    cells[i] = cells[i].replace(".", ",")
             if not any(c is not None for c in cells):
                 continue  # blank rows (often trailing formatting) are not data
             cells += [None] * (len(header) - len(cells))
@@ -555,43 +571,115 @@ def date_sql(column: str, sql_type: str) -> str:
     )
 
 
-def number_sql(column: str, sql_type: str, marks: Sequence[str] = ()) -> str:
+def number_sql(column: str, sql_type: str, marks: Sequence[str] = (), decimal: str = ".") -> str:
     """The cell as a DOUBLE, NULL when it is not a number. Text is read as accounting exports write figures:
-    with thousands separators (1,234.50), a negative in parentheses ((1,234.50)) or with a trailing minus
-    (SAP's 1,234.50-), and with one of `marks` (the plan's currency, `i18n.currency_marks`: ￥1,234.50,
-    1,234.50元, CNY 80) before or after it. Another currency's mark is not a number here: nothing converts.
+    with thousands separators (1,234.50, 12 500.00, Swiss 12'500.00), a negative in parentheses ((1,234.50))
+    or with a trailing minus (SAP's 1,234.50-), with one of `marks` (the plan's currency,
+    `i18n.currency_marks`: ￥1,234.50, 1,234.50元, CNY 80) before or after it, with a Chinese unit (12.5万,
+    1.2亿, 3万元) and in the full-width characters a Chinese input method types (１２，３４５．００, （１，２００）).
+    With `decimal` ',' the figure's comma and point swap roles (1.234,50; 12.500 is twelve thousand five
+    hundred). Another currency's mark is not a number here: nothing converts.
     Each form is tried only on the cells the simpler ones did not read, so plain figures cost what they did."""
     if _is_number(sql_type):
         return f"CAST({column} AS DOUBLE)"
     if not _is_text(sql_type):
         return "CAST(NULL AS DOUBLE)"
-    return _figure_value_sql(f"TRIM({column})", _figure_sql(f"TRIM({column})", marks))
+    text = f"TRIM({column})"
+    if decimal == ",":
+        # a plain European figure (1.234,50, 12,5, 12.500) is read directly; any other form is read as a
+        # decimal-point one once its point and comma are swapped
+        swapped = f"translate({text}, '.,', ',.')"
+        return _european_value_sql(text, _forms_value_sql(swapped, marks, _NARROW_SWAPPED))
+    return _grouped_value_sql(
+        text, f"(CASE WHEN {text} <> '' THEN {_forms_value_sql(text, marks, _NARROW)} END)"
+    )
+
+
+def _european_value_sql(text: str, otherwise: str) -> str:
+    """SQL: `text` as a DOUBLE when it is a plain figure with a decimal comma (1.234,50, -80,5, 12.500),
+    else `otherwise`: the cheap reading first, so plain European figures cost what plain ones do."""
+    grouped = "[+-]?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]*)?"
+    plain = f"TRY_CAST(replace({text}, ',', '.') AS DOUBLE)"
+    return (
+        f"(CASE WHEN regexp_full_match({text}, '{grouped}') "
+        f"THEN TRY_CAST(replace(replace({text}, '.', ''), ',', '.') AS DOUBLE) "
+        f"WHEN contains({text}, '.') OR {plain} IS NULL THEN (CASE WHEN {text} <> '' THEN {otherwise} END) "
+        f"ELSE {plain} END)"
+    )
 
 
 def column_number_sql(scan: Scan, source: Source, name: str) -> str:
     """`number_sql` of the source's canonical column `name`; a money column may carry the plan currency's marks."""
     marks = currency_marks(source.currency) if name in MONEY_COLUMNS and source.currency else ()
-    return number_sql(*scan.sql_column(source.columns[name]), marks)
+    return number_sql(*scan.sql_column(source.columns[name]), marks, source.decimal)
 
 
-def _figure_value_sql(text: str, figure: str | None = None) -> str:
-    """SQL: `text` as a DOUBLE: a plain or thousands-separated figure (-1,234.50), else, with `figure` (its
-    accounting form made plain, `_figure_sql`), that read the same way; NULL when neither is a number. A CASE
-    and not a COALESCE: DuckDB evaluates a CASE branch only on the rows that reach it."""
+# Full-width digits and punctuation a Chinese input method types, the minus sign, and the spaces that group
+# thousands (no-break, narrow no-break, thin, ideographic), with their ASCII forms (`number_sql`).
+_WIDE = "０１２３４５６７８９．，（）－＋\u2212\u00a0\u202f\u2009\u3000’＇"
+_NARROW = "0123456789.,()-+-    ''"
+_NARROW_SWAPPED = "0123456789,.()-+-    ''"  # decimal ',': the point and comma were swapped before
+# A figure in its loose forms, once its marks and sign are plain (`_figure_sql`): thousands grouped by commas,
+# spaces or apostrophes, a fraction, a Chinese unit (万 = 10⁴, 亿 = 10⁸, 万亿 = 10¹²).
+# A plain-signed figure, plain or comma-grouped: the accounting forms' figure once made plain.
+_ACCOUNTING = "[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\\.[0-9]*)?"
+_LOOSE = (
+    "[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]{1,3}(?:'[0-9]{3})+|[0-9]+)"
+    "(?:\\.[0-9]*)?(?: ?(?:万亿|万|亿))?"
+)
+
+
+def _forms_value_sql(text: str, marks: Sequence[str], narrow: str) -> str:
+    """SQL: `text`, a cell written with a decimal point that is not a plain figure, as a DOUBLE: its accounting
+    form made plain (`_figure_sql`, with the currency `marks`: ￥1,234.50, (1,234.50)); else that in one of the
+    loose forms (`_loose_value_sql`: 12.5万, 12 500, 12'500); else the same with its full-width characters made
+    ASCII (`narrow`, for `_WIDE`), whose translate costs the most and is needed the least; NULL when none is a
+    number. Few levels of CASE, each matched before it is replaced: every level and every copy of an
+    expression costs on each row that reaches it (measured in benchmarks/bench_number_forms.py)."""
+    accounting = _figure_sql(text, marks, loose=False)
+    figure = _figure_sql(text, marks)
+    wide = _figure_sql(f"translate({text}, {literal(_WIDE)}, {literal(narrow)})", marks)
+    # only a cell with a character beyond ASCII can hold a full-width one: a bad 'n/a' skips the translate
+    wide_value = f"(CASE WHEN regexp_matches({text}, '[^\\x00-\\x7f]') THEN {_loose_value_sql(wide)} END)"
+    # the accounting forms (￥1,234.50, (1,234.50), 1,234.50-) first, with the simpler figure pattern they
+    # always had: a pattern that also admits spaces and units costs a third more on every marked cell
+    return (
+        f"(CASE WHEN regexp_full_match({accounting}, {literal(_ACCOUNTING)}) "
+        f"THEN TRY_CAST(replace({accounting}, ',', '') AS DOUBLE) ELSE {_loose_value_sql(figure, wide_value)} END)"
+    )
+
+
+def _grouped_value_sql(text: str, otherwise: str) -> str:
+    """SQL: `text` as a plain or comma-grouped figure (-1,234.50), else `otherwise` (`_forms_value_sql`): the
+    cheap reading first, so plain figures cost what they did. A CASE and not a COALESCE: DuckDB evaluates a
+    CASE branch only on the rows that reach it (and blank cells, often a tenth of a file, reach no form)."""
     grouped = "[+-]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?"
     plain = f"TRY_CAST({text} AS DOUBLE)"
     return (
         f"(CASE WHEN regexp_full_match({text}, '{grouped}') THEN TRY_CAST(replace({text}, ',', '') AS DOUBLE) "
-        + (f"WHEN {plain} IS NULL THEN {_figure_value_sql(figure)} " if figure else "")
-        + f"ELSE {plain} END)"
+        f"WHEN {plain} IS NULL THEN {otherwise} ELSE {plain} END)"
     )
 
 
-def _figure_sql(text: str, marks: Sequence[str]) -> str:
+def _loose_value_sql(figure: str, otherwise: str | None = None) -> str:
+    """SQL: a plain-signed figure in a loose form (`_LOOSE`) as a DOUBLE: separators dropped and a unit made
+    an exponent (12.5万 reads as 12.5e4, exactly 125000, where 12.5 × 10000 could be off by a rounding); any
+    other text is `otherwise`, by default what DuckDB reads in it."""
+    digits = f"regexp_replace({figure}, '[, '']', '', 'g')"
+    exponent = f"replace(replace(replace({digits}, '万亿', 'e12'), '万', 'e4'), '亿', 'e8')"
+    return (
+        f"(CASE WHEN regexp_full_match({figure}, {literal(_LOOSE)}) THEN TRY_CAST({exponent} AS DOUBLE) "
+        f"ELSE {otherwise or f'TRY_CAST({figure} AS DOUBLE)'} END)"
+    )
+
+
+def _figure_sql(text: str, marks: Sequence[str], loose: bool = True) -> str:
     """SQL: the figure in `text` with its currency marks and spaces dropped and its sign in front: (1,234.50),
-    1,234.50- and -￥1,234.50 all read -1,234.50 (see `number_sql`); other text as it is."""
+    1,234.50- and -￥1,234.50 all read -1,234.50 (see `number_sql`); other text as it is. With `loose`, the
+    figure may also hold spaces, apostrophes and a unit (12 500, 12'500, 12.5万). A match before the
+    replacement: a replacement that finds nothing costs more than a match that fails."""
     mark = f"(?:{'|'.join(re.escape(m) for m in marks)})?\\s*" if marks else ""
-    figure = "([0-9][0-9.,]*)\\s*"
+    figure = "([0-9](?:[0-9.,' ]*[0-9.,])?(?:\\s*(?:万亿|万|亿))?)\\s*" if loose else "([0-9][0-9.,]*)\\s*"
     negative = literal(f"^{mark}(?:\\(\\s*{mark}{figure}{mark}\\)|{figure}-)\\s*{mark}$")
     signed = literal(f"^([+-]?)\\s*{mark}([+-]?)\\s*{figure}{mark}$")
     return (
@@ -679,6 +767,8 @@ class Check:
     fix: str  # for a cell that holds something wrong
     per_value: bool = False  # `bad` reads only raw_<column>: it can be decided once per distinct value
     empty_fix: str = ""  # for an empty cell, when the rule refuses those (a required column)
+    # (expected, fix) for a shown value only the other decimal mark reads (`reads_the_other_way`)
+    other_way: tuple[str, str] | None = None
 
 
 def _empty_fix(name: str) -> str:
@@ -719,6 +809,7 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                     _("widen calendar.start / calendar.end in plan.yaml, or remove rows outside it"),
                 )
             )
+    other_way = _other_way_check(source)
     for name in NUMERIC_COLUMNS:
         if name in mapped:
             bad = f"val_{name} IS NULL OR NOT isfinite(val_{name})"
@@ -726,19 +817,30 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 # = raw IS NOT NULL AND (val IS NULL OR NOT isfinite(val)), as a parsed value always has
                 # text; has_<c> tells a filled cell without casting a typed column to text
                 bad = f"(val_{name} IS NULL AND has_{name}) OR NOT isfinite(val_{name})"
-            example = (
-                _("a number such as 1234.50 or -80 (returns are negative)")
-                if name == "amount"
-                else _("a number such as 12 or 1.5")
-            )
-            fix = (
-                _(
-                    "write a number in {currency}, such as 1234.50 or {example}; convert other currencies first"
-                ).format(currency=source.currency, example=fmt_money(1234.5, source.currency))
-                if name in MONEY_COLUMNS and source.currency
-                else _("write a plain number, without currency symbols or units")
-            )
-            checks.append(Check(name, bad, example, fix, empty_fix=_empty_fix(name)))
+            comma = source.decimal == ","
+            if name == "amount":
+                example = (
+                    _("a number such as 1234,50 or -80 (returns are negative)")
+                    if comma
+                    else _("a number such as 1234.50 or -80 (returns are negative)")
+                )
+            else:
+                example = _("a number such as 12 or 1,5") if comma else _("a number such as 12 or 1.5")
+            if name in MONEY_COLUMNS and source.currency:
+                money = fmt_money(1234.5, source.currency)
+                fix = (
+                    _(
+                        "write a number in {currency} with a decimal comma, such as 1234,50 or {example}; convert "
+                        "other currencies first"
+                    ).format(currency=source.currency, example=money.translate(_SWAP))
+                    if comma
+                    else _(
+                        "write a number in {currency}, such as 1234.50 or {example}; convert other currencies first"
+                    ).format(currency=source.currency, example=money)
+                )
+            else:
+                fix = _("write a plain number, without currency symbols or units")
+            checks.append(Check(name, bad, example, fix, empty_fix=_empty_fix(name), other_way=other_way))
     if "discount" in mapped:
         checks.append(
             Check(
@@ -788,6 +890,44 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
             )
         )
     return checks
+
+
+_SWAP = str.maketrans(".,", ",.")
+_WIDE_TO_NARROW = str.maketrans(_WIDE, _NARROW)
+# A figure that only a decimal comma reads: several points (1.234.567), a comma after a point group
+# (12.500,00), a comma with one or two digits after it (12,50), or space groups before a comma (12 500,00).
+_ONLY_DECIMAL_COMMA = (
+    "[0-9]\\.[0-9]{3}\\.[0-9]{3}|\\.[0-9]{3},|^[^0-9]*[0-9]+,[0-9]{1,2}[^0-9]*$|[0-9] [0-9]{3},[0-9]"
+)
+
+
+def reads_the_other_way(text: str, decimal: str) -> bool:
+    """True when `text` is a figure only the other decimal mark reads: a European 1.234,50 in a source read
+    with a decimal point, or 1,234.50 under `decimal: ','`. Asked of the few bad values a problem shows, not
+    in the scan, so that a valid file's figures cost nothing more."""
+    text = text.translate(_WIDE_TO_NARROW)
+    if decimal == ",":
+        text = text.translate(_SWAP)
+    return re.search(_ONLY_DECIMAL_COMMA, text) is not None
+
+
+def _other_way_check(source: Source) -> tuple[str, str]:
+    """(expected, fix) of a figure written with the other decimal mark than the source's."""
+    if source.decimal == ",":
+        return (
+            _("a figure with a decimal comma, as decimal: ',' reads this source (1.234,50)"),
+            _(
+                "the file writes figures with a decimal point (1,234.50): remove decimal: ',' from this source "
+                "in plan.yaml"
+            ),
+        )
+    return (
+        _("a figure with a decimal point, as this source is read (1,234.50)"),
+        _(
+            "the file writes figures the European way (1.234,50 or 1.234.567): set decimal: ',' on this source "
+            "in plan.yaml, to read all its figures that way"
+        ),
+    )
 
 
 def _filled_sql(column: str, sql_type: str) -> str:
@@ -992,6 +1132,9 @@ def located_problems(
         for value, n, ranges in _bad_groups(con, located, check):
             empty = value is None
             fix = check.empty_fix if empty and check.empty_fix else check.fix
+            expected = check.expected
+            if check.other_way and value and reads_the_other_way(value, source.decimal):
+                expected, fix = check.other_way
             if empty and n == total:
                 fix = _(
                     "the column is empty in every row: map another column to {canonical} under the source's "
@@ -1009,7 +1152,7 @@ def located_problems(
                     file=scan.file,
                     row=ranges[0][0] if single else None,
                     column=user_name,
-                    expected=check.expected,
+                    expected=expected,
                     found=found,
                     fix=fix,
                     count=None if single else n,
@@ -1031,7 +1174,7 @@ def discount_warnings(source: Source, base_dir: Path) -> list[Problem]:
     user_name = source.columns["discount"]
 
     def measure(con: duckdb.DuckDBPyConnection, scan: Scan) -> tuple[int, int, float | None]:
-        discount = number_sql(*scan.sql_column(user_name))
+        discount = number_sql(*scan.sql_column(user_name), decimal=source.decimal)
         [row] = con.sql(
             f"SELECT count(d) FILTER (WHERE d > {DEEP_DISCOUNT}), count(d), median(d) "
             f"FROM (SELECT {discount} AS d FROM {scan.relation}) AS lines"
@@ -1060,6 +1203,72 @@ def discount_warnings(source: Source, base_dir: Path) -> list[Problem]:
             count=deep,
         )
     ]
+
+
+# A figure with a point followed by exactly three digits and no other point or comma (12.500, ￥1.250):
+# a decimal to the plan, thousands to a European export; and any figure with a decimal point.
+_THREE_DECIMALS = "^[^0-9.,万亿]*[0-9]{1,3}\\.[0-9]{3}[^0-9.,万亿]*$"
+_DECIMAL_POINT = "[0-9]\\.[0-9]"
+
+
+def figure_warnings(source: Source, base_dir: Path) -> list[Problem]:
+    """Money columns of text whose every figure with a point has three digits after it (12.500): read as
+    decimals (12.5), as the plan says, but as likely a European export's thousands (twelve thousand five
+    hundred), 1000 times more. Said by `validate`, as a warning: amounts in thousandths of the currency happen
+    (a price per gram), so the figures are not refused; one figure with another number of decimals (12.50)
+    settles it and silences the warning."""
+    if source.decimal != ".":
+        return []
+    wanted = [(c, source.columns[c]) for c in MONEY_COLUMNS if c in source.columns]
+
+    def measure(con: duckdb.DuckDBPyConnection, scan: Scan) -> list[tuple[str, int, str]]:
+        found = []
+        for _canonical, user_name in wanted:
+            if user_name not in scan.header:
+                continue
+            column, sql_type = scan.sql_column(user_name)
+            if not _is_text(sql_type):
+                continue  # numbers stored as numbers have no decimal mark to mistake
+            text = f"TRIM({column})"
+            # contains() first: a cell without a point is settled without a regex
+            three = f"(contains({text}, '.') AND regexp_matches({text}, {literal(_THREE_DECIMALS)}))"
+            pointed = f"(contains({text}, '.') AND regexp_matches({text}, {literal(_DECIMAL_POINT)}))"
+            # one figure with other decimals settles it: most files stop at their first rows
+            if con.sql(f"SELECT 1 FROM {scan.relation} WHERE {pointed} AND NOT {three} LIMIT 1").fetchall():
+                continue
+            [(n, example)] = con.sql(
+                f"SELECT count(*) FILTER (WHERE {three}), min({text}) FILTER (WHERE {three}) FROM {scan.relation}"
+            ).fetchall()
+            if n:
+                found.append((user_name, int(n), str(example)))
+        return found
+
+    try:
+        columns = run_on_source(source, Path(base_dir), measure)
+    except InputError:
+        return []  # a file that cannot be read is validate's error already
+    problems = []
+    for user_name, n, example in columns:
+        figure = re.search("[0-9]{1,3}\\.[0-9]{3}", example)
+        decimal = figure.group() if figure else example
+        thousands = decimal.replace(".", "")
+        problems.append(
+            Problem(
+                file=source.path,
+                column=user_name,
+                expected=_(
+                    "figures with a decimal point; every figure with a point in this column has three digits "
+                    "after it, as European thousands do: {example} is read as {decimal}, not {thousands}"
+                ).format(example=example, decimal=f"{float(decimal):g}", thousands=int(thousands)),
+                found=_("{n} figures like {example}").format(n=n, example=example),
+                fix=_(
+                    "if {example} means {thousands}, set decimal: ',' on this source in plan.yaml; if it is a "
+                    "decimal, nothing needs to change"
+                ).format(example=example, thousands=int(thousands)),
+                count=n,
+            )
+        )
+    return problems
 
 
 def validate_source(source: Source, base_dir: Path, calendar: Calendar, kind: str = "sales") -> list[Problem]:
