@@ -424,82 +424,55 @@ class TrackingReport:
         return FiscalCalendar.of(self.workbook.plan.calendar)
 
     def _year_end_decisions(self) -> list[str]:
-        """At the horizon's end: how the year closed, who ended short, what fell short, for the next goal."""
+        """At the horizon's end: how it closed, who ended short, what fell short, for the next goal. A year
+        keeps its own sentences; a shorter goal names its `horizon_name` and hands over to the next goal."""
         horizon = horizon_name(self.projection, self._calendar)
-        if horizon is not None:
-            return self._horizon_end_decisions(horizon)
+        if horizon is None:
+            short_text = _(
+                "The year closed at {attainment} of its target, {gap} short: take what fell short into "
+                "next year's goal and split."
+            )
+            met_text = _(
+                "The year closed at {attainment} of its target: recognise the champions and set next year's goal."
+            )
+            review_text = _(
+                "Review the year with the {n} reps who ended under {threshold} of target (largest gap: {rep})."
+            )
+            behind_text = _("{member} ({dimension}) ended {gap} behind plan: weigh it in next year's split.")
+        else:
+            short_text = _(
+                "The {horizon} closed at {attainment} of its target, {gap} short: take what fell short "
+                "into the next goal and split."
+            )
+            met_text = _(
+                "The {horizon} closed at {attainment} of its target: recognise the champions and set "
+                "the next goal."
+            )
+            review_text = _(
+                "Review the {horizon} with the {n} reps who ended under {threshold} of target "
+                "(largest gap: {rep})."
+            )
+            behind_text = _(
+                "{member} ({dimension}) ended {gap} behind plan: weigh it in the next goal's split."
+            )
         standing = self.projection.standing(self.projection_target())
         closed = _pct(standing.actual_to_date / standing.target) if standing.target else "–"
         if standing.shortfall > 0:
-            items = [
-                _(
-                    "The year closed at {attainment} of its target, {gap} short: take what fell short into "
-                    "next year's goal and split."
-                ).format(attainment=closed, gap=self._money(standing.shortfall))
-            ]
+            gap = self._money(standing.shortfall)
+            items = [short_text.format(horizon=horizon, attainment=closed, gap=gap)]
         else:
-            items = [
-                _(
-                    "The year closed at {attainment} of its target: recognise the champions and set next year's goal."
-                ).format(attainment=closed)
-            ]
+            items = [met_text.format(horizon=horizon, attainment=closed)]
         short = self._at_risk()
         if len(short):
+            threshold = _pct(self.settings.at_risk_threshold)
             items.append(
-                _(
-                    "Review the year with the {n} reps who ended under {threshold} of target (largest gap: {rep})."
-                ).format(
-                    n=len(short), threshold=_pct(self.settings.at_risk_threshold), rep=short.iloc[0]["rep"]
+                review_text.format(
+                    horizon=horizon, n=len(short), threshold=threshold, rep=short.iloc[0]["rep"]
                 )
             )
         behind = self._furthest_behind()
         if behind:
-            items.append(
-                _("{member} ({dimension}) ended {gap} behind plan: weigh it in next year's split.").format(
-                    **behind
-                )
-            )
-        return items
-
-    def _horizon_end_decisions(self, horizon: str) -> list[str]:
-        """`_year_end_decisions` for a goal shorter (or longer) than a year, naming the `horizon` that closed:
-        the next goal, not next year's, takes what fell short."""
-        standing = self.projection.standing(self.projection_target())
-        closed = _pct(standing.actual_to_date / standing.target) if standing.target else "–"
-        if standing.shortfall > 0:
-            items = [
-                _(
-                    "The {horizon} closed at {attainment} of its target, {gap} short: take what fell short "
-                    "into the next goal and split."
-                ).format(horizon=horizon, attainment=closed, gap=self._money(standing.shortfall))
-            ]
-        else:
-            items = [
-                _(
-                    "The {horizon} closed at {attainment} of its target: recognise the champions and set "
-                    "the next goal."
-                ).format(horizon=horizon, attainment=closed)
-            ]
-        short = self._at_risk()
-        if len(short):
-            items.append(
-                _(
-                    "Review the {horizon} with the {n} reps who ended under {threshold} of target "
-                    "(largest gap: {rep})."
-                ).format(
-                    horizon=horizon,
-                    n=len(short),
-                    threshold=_pct(self.settings.at_risk_threshold),
-                    rep=short.iloc[0]["rep"],
-                )
-            )
-        behind = self._furthest_behind()
-        if behind:
-            items.append(
-                _(
-                    "{member} ({dimension}) ended {gap} behind plan: weigh it in the next goal's split."
-                ).format(**behind)
-            )
+            items.append(behind_text.format(**behind))
         return items
 
     def _furthest_behind(self) -> dict[str, str]:
