@@ -108,6 +108,14 @@ def save_next_goal(folder: Path) -> float:
     return target
 
 
+def close_december(workbook) -> pd.DataFrame:
+    """Prepare, approve and close December 2026 as finance does; its statement lines as closed."""
+    write_payouts(workbook, "2026-12")
+    approve_payments(workbook, "2026-12")
+    close_period(workbook, "2026-12")
+    return period_statements(workbook, "2026-12").lines
+
+
 def test_the_goal_wizard_opens_on_the_next_year_once_the_data_pass_the_saved_goal(workbook_dir: Path):
     wizard = GoalWizard(workbook_dir)
     assert (wizard.start, wizard.end) == ("2027-01", "2027-12")
@@ -187,10 +195,7 @@ def test_paying_january_before_the_year_is_split_is_refused_with_the_way_forward
 
 def test_january_pays_on_its_own_quota_after_december_closed_to_the_cent(workbook_dir: Path):
     workbook = open_workbook(workbook_dir)
-    write_payouts(workbook, "2026-12")
-    approve_payments(workbook, "2026-12")
-    close_period(workbook, "2026-12")
-    december = period_statements(workbook, "2026-12").lines
+    december = close_december(workbook)
     save_next_goal(workbook_dir)
     assert TaskSplitter(workbook_dir).save()
 
@@ -260,10 +265,7 @@ def test_new_rates_in_a_2027_plan_version_leave_2026_as_it_was_paid(workbook_dir
     }  # fmt: skip
     workbook = open_workbook(workbook_dir)
     workbook.save(incentives=IncentivesSection.model_validate(rules))
-    write_payouts(workbook, "2026-12")
-    approve_payments(workbook, "2026-12")
-    close_period(workbook, "2026-12")
-    december = period_statements(workbook, "2026-12").lines
+    december = close_december(workbook)
 
     save_next_goal(workbook_dir)
     assert TaskSplitter(workbook_dir).save()
