@@ -41,7 +41,9 @@ CanonicalColumn = Literal[
     "unit_price",  # with quantity, the amount of a file that has none: quantity × unit price × (1 − discount)
     "discount",  # a fraction of the price (0.05 = 5%), with unit_price
     "discount_amount",  # 折扣额: money taken off the line's amount (or quantity × unit price)
+    "currency",  # the line's currency (ISO code); blank: the source's, else the plan's
 ]
+RateColumn = Literal["month", "currency", "rate"]
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "amount", "rep")
 LANGUAGE_COUNTRY: dict[str, str] = {"en": "US", "zh_CN": "CN"}  # as `salesplan init` writes them
 PRICED_COLUMNS: tuple[str, ...] = ("date", "quantity", "unit_price", "rep")  # the same, amount from price
@@ -134,13 +136,44 @@ class Source(PlanModel):
         "maps discount_amount instead, which is subtracted from the amount (or quantity × unit_price)."
     )
 
-    _currency: str | None = PrivateAttr(None)
+    currency: str | None = Field(
+        None,
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 code of the currency the file's amounts are in, when not the plan's (a Hong Kong "
+        "arm's export: HKD). Its amounts are converted into the plan's currency at the plan's exchange_rates. A "
+        "currency column mapped under columns names each line's own currency; its blank cells are this one.",
+    )
+    _plan_currency: str | None = PrivateAttr(None)
+    _exchange_rates: dict[str, float] = PrivateAttr(default_factory=dict)
+    _rates_source: RatesSource | None = PrivateAttr(None)
 
     @property
-    def currency(self) -> str | None:
-        """The currency its amounts are in: the plan's (set when the plan is read), so that a cell may write
-        the plan's currency mark beside a figure (￥1,234.50). None for a source read outside a plan."""
-        return self._currency
+    def amount_currency(self) -> str | None:
+        """The currency its amounts are in unless a line says otherwise: its own `currency`, else the plan's
+        (set when the plan is read), so that a cell may write that currency's mark beside a figure
+        (￥1,234.50). None for a source read outside a plan that names no currency."""
+        return self.currency or self._plan_currency
+
+    @property
+    def plan_currency(self) -> str | None:
+        """The plan's currency, into which the amounts are converted (None outside a plan)."""
+        return self._plan_currency
+
+    @property
+    def exchange_rates(self) -> dict[str, float]:
+        """The plan's fixed rates: one unit of the currency in the plan's currency."""
+        return self._exchange_rates
+
+    @property
+    def rates_source(self) -> RatesSource | None:
+        """The plan's monthly rates file, if any."""
+        return self._rates_source
+
+    @field_validator("currency")
+    @classmethod
+    def _known_source_currency(cls, value: str | None) -> str | None:
+        return None if value is None else known_currency(value)
 
     @field_validator("path")
     @classmethod
@@ -213,6 +246,26 @@ class SalesSource(Source):
         return self
 
 
+class RatesSource(Source):
+    """Monthly exchange rates into the plan's currency: one row per month and currency."""
+
+    columns: dict[RateColumn, str] = Field(  # type: ignore[assignment]
+        description="month (2027-01, or any date in it), currency (ISO code) and rate (one unit of the currency "
+        "in the plan's currency, e.g. 7.10 for USD in a CNY plan) -> the column names in your file."
+    )
+
+    @model_validator(mode="after")
+    def _rate_columns(self) -> RatesSource:
+        missing = [c for c in ("month", "currency", "rate") if c not in self.columns]
+        if missing:
+            raise ValueError(
+                _("columns must map {columns} (required for exchange rates)").format(
+                    columns=", ".join(missing)
+                )
+            )
+        return self
+
+
 class Sources(PlanModel):
     sales: SalesSource = Field(description="Sales transactions: one row per invoice line, returns negative.")
     accounts: Source | None = Field(
@@ -222,6 +275,12 @@ class Sources(PlanModel):
         None,
         description="Optional receipts (回款): one row per payment received, with date, amount and invoice "
         "(and account, rep); the invoice's date and rep come from the sales lines with the same invoice.",
+    )
+    exchange_rates: RatesSource | None = Field(
+        None,
+        description="Optional monthly exchange rates: month, currency, rate (into the plan's currency). A line "
+        "in another currency is converted at its month's rate; a month the file lacks takes the plan's fixed "
+        "exchange_rates.",
     )
 
 
@@ -242,6 +301,12 @@ class Plan(PlanModel):
     schema_version: Literal[1] = Field(1, description="Version of this plan format.")
     name: str = Field(description="Company or plan name shown on reports.")
     currency: str = Field("CNY", min_length=3, max_length=3, description="ISO 4217 currency code.")
+    exchange_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="Fixed plan rates into the plan's currency, one unit of each other currency in the plan's "
+        "currency, e.g. {USD: 7.10, HKD: 0.91} in a CNY plan: the year's budget rates, so exchange moves do not "
+        "change attainment. A line's month rate in sources.exchange_rates, where given, wins over these.",
+    )
     locale: Literal["en", "zh_CN"] = Field("en", description="Language of labels and reports.")
     calendar: Calendar = Field(default_factory=Calendar)
     sources: Sources
@@ -265,12 +330,43 @@ class Plan(PlanModel):
 
     @model_validator(mode="after")
     def _sources_currency(self) -> Plan:
-        """Every source's amounts are in the plan's currency (`Source.currency`)."""
+        """Every source knows the plan's currency and rates, to convert its amounts into it; a source in a
+        currency with no rate anywhere is refused here."""
         for name in type(self.sources).model_fields:
             source = getattr(self.sources, name)
-            if source is not None:
-                source._currency = self.currency
+            if source is None:
+                continue
+            source._plan_currency = self.currency
+            source._exchange_rates = dict(self.exchange_rates)
+            source._rates_source = self.sources.exchange_rates
+            own = source.currency
+            if (
+                own
+                and own != self.currency
+                and own not in self.exchange_rates
+                and not self.sources.exchange_rates
+            ):
+                raise ValueError(
+                    _(
+                        "sources.{name}.currency: {currency} has no rate into {plan}; add {currency}: <rate> under "
+                        "exchange_rates in plan.yaml, or a rates file under sources.exchange_rates"
+                    ).format(name=name, currency=own, plan=self.currency)
+                )
         return self
+
+    @field_validator("exchange_rates")
+    @classmethod
+    def _known_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        rates = {}
+        for code, rate in value.items():
+            if not rate > 0 or rate != rate or rate == float("inf"):
+                raise ValueError(
+                    _(
+                        "exchange_rates.{code}: a rate is a positive number (one {code} in the plan's currency), not {rate}"
+                    ).format(code=code, rate=rate)
+                )
+            rates[known_currency(code)] = float(rate)
+        return rates
 
     @model_validator(mode="after")
     def _calendar_fits(self) -> Plan:
@@ -330,11 +426,16 @@ class Plan(PlanModel):
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, value: str) -> str:
-        from babel.numbers import is_currency
+        return known_currency(value)
 
-        if not is_currency(value.upper()):
-            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. CNY, USD, EUR)")
-        return value.upper()
+
+def known_currency(value: str) -> str:
+    """The ISO 4217 code, upper-cased; a ValueError for a code Babel (CLDR) does not know."""
+    from babel.numbers import is_currency
+
+    if not is_currency(str(value).upper()):
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. CNY, USD, EUR)")
+    return str(value).upper()
 
 
 def currency_country(currency: str) -> str | None:

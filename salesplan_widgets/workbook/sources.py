@@ -23,6 +23,7 @@ import codecs
 import contextlib
 import contextvars
 import csv
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -39,6 +40,7 @@ import duckdb
 from salesplan_widgets.errors import InputError, Problem
 from salesplan_widgets.i18n import _, currency_marks, fmt_money
 from salesplan_widgets.schema import Calendar, Source, priced_amount, required_sales_columns
+from salesplan_widgets.workbook import currencies
 from salesplan_widgets.workbook.atomic import atomic_path
 
 CACHE_DIR = ".cache"
@@ -52,6 +54,7 @@ NUMERIC_COLUMNS = ("amount", "quantity", "potential", "cost", "unit_price", "dis
 MONEY_COLUMNS = ("amount", "potential", "cost", "unit_price", "discount_amount")  # in the plan's currency
 REQUIRED = {
     "accounts": ("account",),
+    "exchange_rates": ("month", "currency", "rate"),
     "receipts": ("date", "amount", "invoice"),
 }
 _DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
@@ -84,6 +87,7 @@ class Scan:
     # the first rows of a CSV or sheet as text, from its row 1 (title rows, header, data): where the header is
     leading: tuple[tuple[str, ...], ...] = ()
     header_row: int | None = None  # the header's row number in a CSV or sheet (None: no header row)
+    base_dir: Path | None = None  # the workbook folder (a rates file beside the source is read from it)
 
     def sql_column(self, user_name: str) -> tuple[str, str]:
         """(quoted SQL name, DuckDB type) of the file's column `user_name`."""
@@ -443,6 +447,10 @@ def _open_duckdb_table(con: duckdb.DuckDBPyConnection, source: Source, path: Pat
 
 
 def _open(con: duckdb.DuckDBPyConnection, source: Source, base_dir: Path, encoding: str) -> Scan:
+    return dataclasses.replace(_open_file(con, source, base_dir, encoding), base_dir=Path(base_dir))
+
+
+def _open_file(con: duckdb.DuckDBPyConnection, source: Source, base_dir: Path, encoding: str) -> Scan:
     path = source_file(source, base_dir)
     fmt = source.resolved_format
     if fmt == "csv":
@@ -608,10 +616,36 @@ def _european_value_sql(text: str, otherwise: str) -> str:
     )
 
 
-def column_number_sql(scan: Scan, source: Source, name: str) -> str:
-    """`number_sql` of the source's canonical column `name`; a money column may carry the plan currency's marks."""
-    marks = currency_marks(source.currency) if name in MONEY_COLUMNS and source.currency else ()
-    return number_sql(*scan.sql_column(source.columns[name]), marks, source.decimal)
+def conversion_of(scan: Scan, source: Source, strict: bool = True) -> currencies.Conversion | None:
+    """How the source's money is converted into the plan's currency (`currencies.conversion`); None: it is
+    all in the plan's currency already."""
+    user = source.columns.get("currency")
+    cell = raw_text_sql(*scan.sql_column(user)) if user is not None and user in scan.header else None
+    return currencies.conversion(source, cell, scan.base_dir, strict)
+
+
+def line_date_sql(scan: Scan, source: Source) -> str | None:
+    """SQL: the line's date (for its month's exchange rate), None when the source maps none."""
+    user = source.columns.get("date")
+    return date_sql(*scan.sql_column(user)) if user is not None and user in scan.header else None
+
+
+def column_number_sql(scan: Scan, source: Source, name: str, converted: bool = True) -> str:
+    """`number_sql` of the source's canonical column `name`. A money column may carry its currency's marks
+    (the line's, `currencies`) and, `converted`, is in the plan's currency: the figure × the line's rate
+    (NULL when the line's currency has no rate, or its mark is another currency's)."""
+    column, sql_type = scan.sql_column(source.columns[name])
+    if name not in MONEY_COLUMNS:
+        return number_sql(column, sql_type, (), source.decimal)
+    fx = conversion_of(scan, source, strict=converted)
+    currency = source.amount_currency
+    marks = fx.marks() if fx else (currency_marks(currency) if currency else ())
+    figure = number_sql(column, sql_type, marks, source.decimal)
+    if fx is None or not converted:
+        return figure
+    if fx.column is not None and _is_text(sql_type):
+        figure = f"(CASE WHEN {fx.mark_ok_sql(f'TRIM({column})')} THEN {figure} END)"
+    return f"({figure} * {fx.rate_sql(line_date_sql(scan, source))})"
 
 
 # Full-width digits and punctuation a Chinese input method types, the minus sign, and the spaces that group
@@ -769,6 +803,8 @@ class Check:
     empty_fix: str = ""  # for an empty cell, when the rule refuses those (a required column)
     # (expected, fix) for a shown value only the other decimal mark reads (`reads_the_other_way`)
     other_way: tuple[str, str] | None = None
+    # its own problems from the checked relation, instead of grouping bad rows by value (lines with no rate)
+    located: Callable[[duckdb.DuckDBPyConnection, str], list[Problem]] | None = None
 
 
 def _empty_fix(name: str) -> str:
@@ -826,21 +862,28 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 )
             else:
                 example = _("a number such as 12 or 1,5") if comma else _("a number such as 12 or 1.5")
-            if name in MONEY_COLUMNS and source.currency:
-                money = fmt_money(1234.5, source.currency)
+            currency = source.amount_currency
+            if name in MONEY_COLUMNS and "currency" in mapped and source.plan_currency:
+                fix = _(
+                    "write a number in the line's currency (column {column}; blank: {currency}), such as 1234.50, "
+                    "with that currency's mark or none"
+                ).format(column=mapped["currency"], currency=currency)
+            elif name in MONEY_COLUMNS and currency:
+                money = fmt_money(1234.5, currency)
                 fix = (
                     _(
                         "write a number in {currency} with a decimal comma, such as 1234,50 or {example}; convert "
                         "other currencies first"
-                    ).format(currency=source.currency, example=money.translate(_SWAP))
+                    ).format(currency=currency, example=money.translate(_SWAP))
                     if comma
                     else _(
                         "write a number in {currency}, such as 1234.50 or {example}; convert other currencies first"
-                    ).format(currency=source.currency, example=money)
+                    ).format(currency=currency, example=money)
                 )
             else:
                 fix = _("write a plain number, without currency symbols or units")
             checks.append(Check(name, bad, example, fix, empty_fix=_empty_fix(name), other_way=other_way))
+    checks += currency_checks(source, kind)
     if "discount" in mapped:
         checks.append(
             Check(
@@ -887,6 +930,57 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 outside_name_expected(),
                 _("rename this rep in the sales data, for example without the parentheses"),
                 per_value=True,
+            )
+        )
+    return checks
+
+
+def currency_checks(source: Source, kind: str) -> list[Check]:
+    """The checks of a source whose lines may be in other currencies: a currency column's codes are ISO 4217
+    ones, a figure's mark is its line's currency's, and every line's currency has a rate (`currencies`)."""
+    mapped = source.columns
+    plan = source.plan_currency
+    if plan is None or ("currency" not in mapped and source.amount_currency == plan):
+        return []
+    checks = []
+    if "currency" in mapped:
+        checks.append(
+            Check(
+                "currency",
+                f"raw_currency IS NOT NULL AND NOT list_contains({currencies.known_codes_sql()}, upper(raw_currency))",
+                _("an ISO 4217 currency code such as CNY, USD, HKD or EUR"),
+                _(
+                    "write the line's currency as its three-letter ISO code; a blank cell is {currency}"
+                ).format(currency=source.amount_currency),
+                per_value=True,
+            )
+        )
+        for name in MONEY_COLUMNS:
+            if name in mapped:
+                checks.append(
+                    Check(
+                        name,
+                        f"val_{name} IS NOT NULL AND NOT fxmark_{name}",
+                        _("a figure in the line's currency (column {column}), with its mark or none").format(
+                            column=mapped["currency"]
+                        ),
+                        _(
+                            "write the figure without another currency's mark, or correct the line's currency in "
+                            "column {column}"
+                        ).format(column=mapped["currency"]),
+                    )
+                )
+    anchor = "date" if "date" in mapped else next((c for c in MONEY_COLUMNS if c in mapped), None)
+    if anchor is not None and any(c in mapped for c in MONEY_COLUMNS):
+        checks.append(
+            Check(
+                anchor,
+                "__fx_missing",
+                _("a rate for the line's currency"),
+                "",
+                located=lambda con, located: currencies.missing_rate_problems(
+                    con, located, source, source.path, "date" in mapped
+                ),
             )
         )
     return checks
@@ -943,15 +1037,33 @@ def check_columns_sql(scan: Scan, source: Source, checks: Sequence[Check]) -> li
     """The columns the `checks` conditions read: raw_<c> (trimmed text, NULL when blank), and for dates
     and numbers val_<c> (the parsed value) and has_<c> (the cell is filled)."""
     parts = []
+    fx = (
+        conversion_of(scan, source, strict=False)
+        if any(c.column == "currency" or c.located for c in checks)
+        else None
+    )
     for name in sorted({c.column for c in checks}):
         col, sql_type = scan.sql_column(source.columns[name])
         parts.append(f"{raw_text_sql(col, sql_type)} AS raw_{name}")
         if name == "date":
             parts.append(f"{date_sql(col, sql_type)} AS val_date")
         elif name in NUMERIC_COLUMNS:
-            parts.append(f"{column_number_sql(scan, source, name)} AS val_{name}")
+            # the figure as written: a line with no rate is its own problem, not a figure that is no number
+            parts.append(f"{column_number_sql(scan, source, name, converted=False)} AS val_{name}")
         if name == "date" or name in NUMERIC_COLUMNS:
             parts.append(f"{_filled_sql(col, sql_type)} AS has_{name}")
+        if name in MONEY_COLUMNS and any(c.bad.endswith(f"fxmark_{name}") for c in checks):
+            ok = fx.mark_ok_sql(f"TRIM({col})") if fx is not None and _is_text(sql_type) else "TRUE"
+            parts.append(f"{ok} AS fxmark_{name}")
+    if any(c.located for c in checks):
+        missing = "FALSE"
+        if fx is not None and fx.rates_readable:
+            date = line_date_sql(scan, source)
+            known = f"list_contains({currencies.known_codes_sql()}, {fx.currency_sql()})"
+            dated = f" AND {date} IS NOT NULL" if date else ""
+            missing = f"({fx.rate_sql(date)} IS NULL AND {known}{dated})"
+        parts.append(f"{fx.currency_sql() if fx else 'NULL'} AS __fx_currency")
+        parts.append(f"{missing} AS __fx_missing")
     return parts
 
 
@@ -1128,6 +1240,9 @@ def located_problems(
     for i, check in enumerate(checks):
         if not row[i + 1]:
             continue
+        if check.located is not None:
+            problems += check.located(con, located)
+            continue
         user_name = source.columns[check.column]
         for value, n, ranges in _bad_groups(con, located, check):
             empty = value is None
@@ -1282,6 +1397,9 @@ def validate_source(source: Source, base_dir: Path, calendar: Calendar, kind: st
     Negative amounts (returns, credit notes) are valid. Each check groups its bad rows by value, the first
     few values and a count of the rest. Row numbers: see the module docstring.
     """
+
+    if kind == "exchange_rates":
+        return currencies.rate_problems(source, Path(base_dir))
 
     def work(con: duckdb.DuckDBPyConnection, scan: Scan) -> tuple[int | None, list[Problem]]:
         return suggested_header_row(scan, source), located_problems(con, scan, source, calendar, kind)

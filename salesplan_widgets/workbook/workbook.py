@@ -171,6 +171,9 @@ class Workbook:
                 f"{name}|{source.model_dump_json()}|{stat and stat.st_size}|{stat and stat.st_mtime_ns}".encode()
             )
         h.update(self.plan.calendar.model_dump_json().encode())
+        h.update(
+            f"{self.plan.currency}|{sorted(self.plan.exchange_rates.items())}".encode()
+        )  # what amounts convert at
         return h.hexdigest()[:16]
 
     def cube(self, by_product: bool = False) -> pd.DataFrame:
@@ -203,8 +206,8 @@ class Workbook:
                         by_product=by_product,
                         validate=True,
                     )
-            except InputError as exc:
-                raise InputError([*exc.problems, *problems]) from None
+            except InputError as exc:  # a bad rates file is told once, not by each source it converts
+                raise InputError([*exc.problems, *(p for p in problems if p not in exc.problems)]) from None
             if problems:
                 raise InputError(problems)
             return cube

@@ -1,0 +1,330 @@
+"""Sales in several currencies, converted into the plan's currency at the plan's rates, in SQL, at the line.
+
+A source's amounts are in its own `currency` (a Hong Kong arm's whole file in HKD), else the plan's; a
+`currency` column names each line's own (blank: the source's). A line in another currency than the plan's is
+converted at its month's rate from the plan's rates file (`sources.exchange_rates`), else at the plan's fixed
+rate (`exchange_rates:`): one unit of the currency in the plan's currency. A line whose currency has no rate is
+never counted at 1:1: its converted amount is NULL, and validation names the currency, months and rows.
+
+`sources.normalised_sql` asks this module for the rate of each line (`Conversion.rate_sql`) and multiplies
+every money column by it, so sales, per-deal rules, cash collected and margin all agree. This module reads
+only the small rates file (into a dict, cached by the file's state); it never loads sales lines into pandas.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from babel.numbers import list_currencies
+
+from salesplan_widgets.errors import InputError, Problem
+from salesplan_widgets.i18n import _, currency_marks
+from salesplan_widgets.schema import RatesSource, Source
+
+MAX_SHOWN = 5  # bad rows named per problem of a rates file
+MONTH_FORMATS = ("%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月", "%Y%m")
+# what is left of a figure once its digits, separators, sign and unit are dropped: its currency mark
+_NOT_MARK = "[0-9.,()+\\-\\s'万亿０-９．，（）－＋’＇\u2212\u00a0\u202f\u2009\u3000]"
+
+
+def _literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _month_number(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How a source's lines are converted: their currency (a column or one for the file) and the rates."""
+
+    plan: str  # the plan's currency
+    default: str  # a line's currency when its currency cell is blank, or when there is no currency column
+    column: str | None  # SQL: the per-line currency cell as trimmed text, or None
+    fixed: dict[str, float] = field(default_factory=dict)
+    # currency -> (first month number, rates by month from it; None where the file has no rate)
+    monthly: dict[str, tuple[int, tuple[float | None, ...]]] = field(default_factory=dict)
+    rates_readable: bool = True  # False: the rates file has problems (reported on their own), read none
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        """Every currency a line may be counted in: the plan's, the file's and those with a rate."""
+        return tuple(dict.fromkeys((self.plan, self.default, *self.fixed, *self.monthly)))
+
+    def currency_sql(self) -> str:
+        """SQL: the line's currency code."""
+        if self.column is None:
+            return _literal(self.default)
+        return f"COALESCE(upper({self.column}), {_literal(self.default)})"
+
+    def _rate_of(self, currency: str, month: str | None) -> str:
+        """SQL: one unit of `currency` in the plan's currency, for the line's month number `month`."""
+        if currency == self.plan:
+            return "CAST(1 AS DOUBLE)"
+        fixed = self.fixed.get(currency)
+        fallback = "CAST(NULL AS DOUBLE)" if fixed is None else f"CAST({fixed!r} AS DOUBLE)"
+        if currency not in self.monthly or month is None:
+            return fallback
+        first, rates = self.monthly[currency]
+        values = ", ".join("NULL" if r is None else repr(r) for r in rates)
+        # a list indexed by the month's offset: no join, so the line keeps its place and row number
+        index = f"greatest({month} - {first} + 1, 0)"
+        return f"COALESCE(list_extract(CAST([{values}] AS DOUBLE[]), {index}), {fallback})"
+
+    def rate_sql(self, date: str | None) -> str:
+        """SQL: the line's rate into the plan's currency (NULL: no rate), from its `date` expression."""
+        month = f"(year({date}) * 12 + month({date}) - 1)" if date and self.monthly else None
+        if self.column is None:
+            return self._rate_of(self.default, month)
+        branches = " ".join(f"WHEN {_literal(c)} THEN {self._rate_of(c, month)}" for c in self.currencies)
+        return f"(CASE {self.currency_sql()} {branches} END)"
+
+    def marks(self) -> tuple[str, ...]:
+        """Every mark a figure of this source may carry: those of each currency a line may be in."""
+        marks = {m for c in self.currencies for m in currency_marks(c)} if self.column else set()
+        marks |= set(currency_marks(self.default))
+        return tuple(sorted(marks, key=lambda mark: (-len(mark), mark)))
+
+    def mark_ok_sql(self, text: str) -> str:
+        """SQL: TRUE when the figure in `text` carries no currency mark or its line's currency's; a line of an
+        unknown currency is not judged here (its code is the problem)."""
+        if self.column is None:
+            return "TRUE"  # the number reader knows only the file's currency's marks
+        mark = f"regexp_replace({text}, {_literal(_NOT_MARK)}, '', 'g')"
+        branches = " ".join(
+            f"WHEN {_literal(c)} THEN list_contains([{', '.join(_literal(m) for m in ('', *currency_marks(c)))}], "
+            f"{mark})"
+            for c in self.currencies
+        )
+        # a plain figure has no mark: settled without a regex; each branch runs only on its currency's lines
+        return (
+            f"({text} IS NULL OR TRY_CAST({text} AS DOUBLE) IS NOT NULL OR "
+            f"COALESCE(CASE {self.currency_sql()} {branches} END, TRUE))"
+        )
+
+
+def conversion(source: Source, currency_cell: str | None, base_dir: Path | None, strict: bool = True):
+    """The source's `Conversion`, or None when every line is in the plan's currency (nothing to convert).
+
+    `currency_cell` is the SQL of the mapped currency column as trimmed text (None: unmapped). With `strict`, a
+    rates file with problems raises them; without, the rates are left out (they are reported on their own)."""
+    plan = source.plan_currency
+    default = source.amount_currency
+    if plan is None or default is None or (default == plan and currency_cell is None):
+        return None
+    monthly: dict[str, tuple[int, tuple[float | None, ...]]] = {}
+    readable = True
+    if source.rates_source is not None and base_dir is not None:
+        try:
+            monthly = monthly_rates(source.rates_source, Path(base_dir), plan)
+        except InputError:
+            if strict:
+                raise
+            readable = False
+    return Conversion(plan, default, currency_cell, dict(source.exchange_rates), monthly, readable)
+
+
+# -- the rates file ----------------------------------------------------------------------------------------
+def monthly_rates(
+    source: RatesSource, base_dir: Path, plan: str
+) -> dict[str, tuple[int, tuple[float | None, ...]]]:
+    """The rates file as currency -> (first month number, the rate of each month from it), or an InputError
+    with every problem of the file (`rate_problems`)."""
+    from salesplan_widgets.workbook.sources import source_file
+
+    path = source_file(source, base_dir)
+    stat = path.stat()
+    return _monthly_rates(source.model_dump_json(), str(base_dir), plan, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _monthly_rates(source_json: str, base_dir: str, plan: str, _size: int, _mtime: int):
+    source = RatesSource.model_validate_json(source_json)
+    problems, rows = _read_rates(source, Path(base_dir))
+    if problems:
+        raise InputError(problems)
+    by_currency: dict[str, dict[int, float]] = {}
+    for month, currency, rate in rows:
+        if currency != plan:
+            by_currency.setdefault(currency, {})[month] = rate
+    out = {}
+    for currency, rates in by_currency.items():
+        first, last = min(rates), max(rates)
+        out[currency] = (first, tuple(rates.get(m) for m in range(first, last + 1)))
+    return out
+
+
+def rate_problems(source: RatesSource, base_dir: Path) -> list[Problem]:
+    """Every problem of a rates file (empty when clean): mapped columns missing, a month that is not one, an
+    unknown currency code, a rate that is not a positive number, two rates for one month and currency."""
+    try:
+        problems, _rows = _read_rates(source, Path(base_dir))
+    except InputError as exc:
+        return exc.problems
+    return problems
+
+
+def _month_sql(column: str, sql_type: str) -> str:
+    from salesplan_widgets.workbook.sources import _is_text, date_sql
+
+    if not _is_text(sql_type):
+        return f"date_trunc('month', {date_sql(column, sql_type)})"
+    formats = "[" + ", ".join(_literal(f) for f in MONTH_FORMATS) + "]"
+    text = f"TRIM({column})"
+    return (
+        f"date_trunc('month', COALESCE({date_sql(column, sql_type)}, "
+        f"TRY_CAST(TRY_STRPTIME({text}, {formats}) AS DATE)))"
+    )
+
+
+def _read_rates(source: RatesSource, base_dir: Path) -> tuple[list[Problem], list[tuple[int, str, float]]]:
+    from salesplan_widgets.workbook.sources import (
+        number_sql,
+        raw_text_sql,
+        run_on_source,
+        structure_problems,
+    )
+
+    def work(con: duckdb.DuckDBPyConnection, scan) -> tuple[list[Problem], list[tuple[int, str, float]]]:
+        problems = structure_problems(scan, source, "exchange_rates")
+        if problems:
+            return problems, []
+        month_col = scan.sql_column(source.columns["month"])
+        currency_col = scan.sql_column(source.columns["currency"])
+        rate_col = scan.sql_column(source.columns["rate"])
+        codes = "[" + ", ".join(_literal(c) for c in sorted(list_currencies())) + "]"
+        con.execute(
+            f"CREATE TEMP TABLE rates AS SELECT {scan.row_number} AS line, "
+            f"{raw_text_sql(*month_col)} AS raw_month, {_month_sql(*month_col)} AS month, "
+            f"{raw_text_sql(*currency_col)} AS raw_currency, upper({raw_text_sql(*currency_col)}) AS currency, "
+            f"{raw_text_sql(*rate_col)} AS raw_rate, {number_sql(*rate_col, decimal=source.decimal)} AS rate "
+            f"FROM {scan.relation}"
+        )
+        checks = (
+            (
+                "month",
+                "month IS NULL",
+                "raw_month",
+                _("a month such as 2027-01 (or any date in it)"),
+                _("write the month as 2027-01, or map the month column under sources.exchange_rates"),
+            ),
+            (
+                "currency",
+                f"currency IS NULL OR NOT list_contains({codes}, currency)",
+                "raw_currency",
+                _("an ISO 4217 currency code such as USD, HKD or EUR"),
+                _("write the currency as its three-letter ISO code"),
+            ),
+            (
+                "rate",
+                "rate IS NULL OR NOT isfinite(rate) OR rate <= 0",
+                "raw_rate",
+                _("a rate above 0: one unit of the currency in the plan's currency, such as 7.10"),
+                _("write the month's rate as a positive number"),
+            ),
+        )
+        for canonical, bad, raw, expected, fix in checks:
+            shown = con.sql(
+                f"SELECT line, {raw} FROM rates WHERE {bad} ORDER BY line LIMIT {MAX_SHOWN}"
+            ).fetchall()
+            [(n,)] = con.sql(f"SELECT count(*) FROM rates WHERE {bad}").fetchall()
+            for line, value in shown:
+                problems.append(
+                    Problem(
+                        file=source.path,
+                        row=int(line),
+                        column=source.columns[canonical],
+                        expected=expected,
+                        found=value if value is not None else _("an empty cell"),
+                        fix=fix,
+                    )
+                )
+            if n > len(shown):
+                problems.append(
+                    Problem(
+                        file=source.path,
+                        column=source.columns[canonical],
+                        expected=expected,
+                        found=_("{n} more rows like these").format(n=n - len(shown)),
+                        fix=fix,
+                        count=n - len(shown),
+                    )
+                )
+        twice = con.sql(
+            "SELECT strftime(month, '%Y-%m'), currency, min(line), max(line) FROM rates "
+            "WHERE month IS NOT NULL AND currency IS NOT NULL GROUP BY 1, 2 "
+            f"HAVING count(DISTINCT rate) > 1 ORDER BY 3 LIMIT {MAX_SHOWN}"
+        ).fetchall()
+        for month, currency, first, second in twice:
+            problems.append(
+                Problem(
+                    file=source.path,
+                    row=int(second),
+                    column=source.columns["rate"],
+                    expected=_("one rate for {currency} in {month}").format(currency=currency, month=month),
+                    found=_("another rate for it on row {row}").format(row=first),
+                    fix=_("keep one of the two rows"),
+                )
+            )
+        if problems:
+            return problems, []
+        rows = con.sql(
+            "SELECT DISTINCT year(month) * 12 + month(month) - 1, currency, rate FROM rates ORDER BY 1, 2"
+        ).fetchall()
+        return [], [(int(m), str(c), float(r)) for m, c, r in rows]
+
+    return run_on_source(source, base_dir, work)
+
+
+# -- checks on the lines -----------------------------------------------------------------------------------
+def known_codes_sql() -> str:
+    """SQL list of every ISO 4217 code Babel (CLDR) knows."""
+    return "[" + ", ".join(_literal(c) for c in sorted(list_currencies())) + "]"
+
+
+def missing_rate_problems(
+    con: duckdb.DuckDBPyConnection, located: str, source: Source, file: str, has_date: bool
+) -> list[Problem]:
+    """Lines whose currency has no rate, one problem per currency: its months, how many lines, the first."""
+    months = (
+        "list(DISTINCT strftime(val_date, '%Y-%m') ORDER BY strftime(val_date, '%Y-%m'))"
+        if has_date
+        else "[]"
+    )
+    rows = con.sql(
+        f"SELECT __fx_currency, {months}, count(*), min(__line) FROM ({located}) AS checked "
+        "WHERE __fx_missing GROUP BY 1 ORDER BY 4"
+    ).fetchall()
+    rates_file = source.rates_source.path if source.rates_source is not None else None
+    problems = []
+    for currency, in_months, n, first in rows:
+        shown = ", ".join(m for m in in_months if m)
+        fix = (
+            _(
+                "add {currency}: <rate> under exchange_rates in plan.yaml, or its rates for these months to {file}"
+            ).format(currency=currency, file=rates_file)
+            if rates_file
+            else _(
+                "add {currency}: <rate> under exchange_rates in plan.yaml (one {currency} in {plan})"
+            ).format(currency=currency, plan=source.plan_currency)
+        )
+        problems.append(
+            Problem(
+                file=file,
+                row=int(first),
+                column=source.columns.get("currency"),
+                expected=_("a rate from {currency} into {plan} for {months}").format(
+                    currency=currency, plan=source.plan_currency, months=shown or "–"
+                ),
+                found=_("{n} lines in {currency} with no rate (the first on row {row})").format(
+                    n=n, currency=currency, row=first
+                ),
+                fix=fix,
+                count=int(n),
+            )
+        )
+    return problems
