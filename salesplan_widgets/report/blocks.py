@@ -73,6 +73,11 @@ def title(text: str, subtitle: str = "", notice: str = "") -> Html:
     )
 
 
+def note(text: str) -> Html:
+    """A sentence under a section's figures that says how to read them (plain text, escaped)."""
+    return Html(f'<p class="salesplan-subtitle">{escape(text)}</p>')
+
+
 @dataclass(frozen=True)
 class Card:
     label: str

@@ -28,6 +28,7 @@ from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.workbook import Workbook, open_workbook
+from salesplan_widgets.workbook.currencies import conversion_note
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 TREND_MONTHS = 24
@@ -104,6 +105,7 @@ class OverviewReport:
                     blocks.Card(_("Reps selling this month"), fmt_number(h.active_reps)),
                 ]
             ),
+            *([blocks.note(note)] if (note := conversion_note(self.workbook.plan)) else []),
         )
 
     def trend(self) -> blocks.Html:

@@ -44,6 +44,7 @@ from salesplan_widgets.model.role_plans import EVERYONE, plan_shares, rules_by_r
 from salesplan_widgets.model.statements import Statements
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.atomic import atomic_batch
+from salesplan_widgets.workbook.currencies import conversion_note
 from salesplan_widgets.workbook.ledger import APPROVED, CLOSED, PREPARED
 from salesplan_widgets.workbook.sources import ALL
 from salesplan_widgets.workbook.workbook import Workbook
@@ -286,6 +287,7 @@ class Letterhead:
     currency: str
     digits: int
     locale: str
+    conversion: str = ""  # how amounts in other currencies were converted (`currencies.conversion_note`)
 
 
 def _blank(value) -> bool:
@@ -326,7 +328,7 @@ def _performance(summary: Mapping) -> list[tuple[str, float | str, str]]:
 def _render_html(
     plan_name: str, rep: str, team: str, period: pd.Period, summary: Mapping | None, lines: list[Line],
     currency: str, digits: int, status: str, locale: str, balances: list[Balance] | None = None,
-    measured: tuple[dt.date, dt.date] | None = None, plans: str = "",
+    measured: tuple[dt.date, dt.date] | None = None, plans: str = "", conversion: str = "",
 ) -> str:  # fmt: skip
     """One rep's statement page in the active language (lines' rule texts already in that language).
 
@@ -395,7 +397,10 @@ def _render_html(
     title = _("Commission statement")
     who = [(_("Rep"), rep)] + [(_("Team"), team)] * (team != ALL)  # an unmapped team says nothing
     meta = [plan_name, *(_("{label}: {value}").format(label=k, value=v) for k, v in who), month, currency]
-    plans_note = f"<p class='note'>{escape(plans)}</p>" if plans else ""  # a rep on two plans this month
+    plans_note = f"<p class='note'>{escape(plans)}</p>" if plans else ""
+    converted = (
+        f"<p class='note'>{escape(conversion)}</p>" if conversion else ""
+    )  # sales in other currencies  # a rep on two plans this month
     total_row = (
         f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
         f"<td class='num'>{escape(_money(total, currency, digits))}</td></tr>"
@@ -410,6 +415,7 @@ def _render_html(
         f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own)}</table>{adjust}"
         f"<table>{total_row}</table>{carried}"
         f"<p class='note'>{label['rounding_note']}</p>"
+        f"{converted}"
         "</body></html>\n"
     )  # fmt: skip
 
@@ -535,7 +541,7 @@ def _write_rep_documents(head: Letterhead, reps: list[RepDocuments]) -> list[Pat
             for r in reps:
                 html = _render_html(head.plan_name, r.rep, r.team, head.period, r.summary, r.lines,
                                     head.currency, head.digits, r.status, head.locale, r.balances, r.measured,
-                                    r.plans).encode("utf-8")  # fmt: skip
+                                    r.plans, head.conversion).encode("utf-8")  # fmt: skip
                 if _changed(r.html, html):  # the same bytes: the page on disk is this one
                     replace(r.html, html)
                 inputs = _excel_inputs(r.rep, head.currency, r.lines, r.status, head.locale, r.balances,
@@ -690,7 +696,17 @@ def write_statement_documents(
             return documents
 
         jobs.append(
-            (Letterhead(workbook.plan.name, period, currency, digits, locale), in_locale(locale, read))
+            (
+                Letterhead(
+                    workbook.plan.name,
+                    period,
+                    currency,
+                    digits,
+                    locale,
+                    in_locale(locale, lambda: conversion_note(workbook.plan)),
+                ),  # fmt: skip
+                in_locale(locale, read),
+            )
         )
     paths = _write_all(jobs)
     _remove_unpaid(workbook, str(period), {p.parent.name for p in paths})

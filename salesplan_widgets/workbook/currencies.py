@@ -128,6 +128,46 @@ def conversion(source: Source, currency_cell: str | None, base_dir: Path | None,
     return Conversion(plan, default, currency_cell, dict(source.exchange_rates), monthly, readable)
 
 
+def converts(plan) -> bool:
+    """True when the plan reads any amount in another currency than its own (a rate, a source's currency,
+    or a currency column): then its reports say how the figures were converted."""
+    sources = [getattr(plan.sources, name) for name in type(plan.sources).model_fields]
+    return bool(
+        plan.exchange_rates
+        or plan.sources.exchange_rates is not None
+        or any(
+            s is not None and (s.currency or "currency" in s.columns)
+            for s in sources
+            if s is not plan.sources.exchange_rates
+        )
+    )
+
+
+def conversion_note(plan) -> str:
+    """The sentence a report shows under its figures when the plan converts currencies (empty when not):
+    they are in the plan's currency, at which rates. In the active language."""
+    if not converts(plan):
+        return ""
+    rates = ", ".join(f"{code} {rate:g}" for code, rate in sorted(plan.exchange_rates.items()))
+    monthly = plan.sources.exchange_rates
+    if monthly is not None and rates:
+        text = _(
+            "All figures are in {currency}: sales in other currencies are converted into {currency} at each "
+            "month's rate in {file}, else at the plan's rates ({rates})."
+        )
+    elif monthly is not None:
+        text = _(
+            "All figures are in {currency}: sales in other currencies are converted into {currency} at each "
+            "month's rate in {file}."
+        )
+    else:
+        text = _(
+            "All figures are in {currency}: sales in other currencies are converted into {currency} at the "
+            "plan's rates ({rates})."
+        )
+    return text.format(currency=plan.currency, file=monthly.path if monthly else "", rates=rates)
+
+
 # -- the rates file ----------------------------------------------------------------------------------------
 def monthly_rates(
     source: RatesSource, base_dir: Path, plan: str
