@@ -29,7 +29,7 @@ from salesplan_widgets.report.overview import OverviewReport
 from salesplan_widgets.report.statement_documents import statement_path
 from salesplan_widgets.schema import Plan
 from salesplan_widgets.workbook import open_workbook
-from salesplan_widgets.workbook.cube import build_cube
+from salesplan_widgets.workbook.cube import build_cube, cost_cube
 from salesplan_widgets.workbook.payouts import period_statements
 
 USD, HKD, EUR = 7.10, 0.91, 7.80  # plan rates into yuan
@@ -181,6 +181,23 @@ def test_a_changed_plan_rate_changes_the_cached_cube(tmp_path):
     assert totals(open_workbook(tmp_path).cube()) == {("2027-01", "王伟"): round(1200 * 7.25, 6)}
 
 
+def test_price_times_quantity_and_the_cost_of_a_dollar_line_are_converted_so_margin_agrees(tmp_path):
+    (tmp_path / "data").mkdir()
+    text = (
+        "日期,销售,数量,单价,成本,币种\n"
+        "2027-01-05,Ann,3,US$100.00,US$180.00,USD\n"  # 300 dollars sold at a cost of 180
+        "2027-01-06,Ann,2,￥50,￥60,\n"  # 100 yuan at a cost of 60
+    )
+    (tmp_path / "data" / "sales.csv").write_text(text, encoding="utf-8")
+    columns = "{date: 日期, rep: 销售, quantity: 数量, unit_price: 单价, cost: 成本, currency: 币种}"
+    write_plan(tmp_path, f"    path: data/sales.csv\n    columns: {columns}\n")
+    book = open_workbook(tmp_path)
+    assert book.validate_sources() == []
+    assert book.cube()["actual"].sum() == pytest.approx(300 * USD + 100)
+    costs = cost_cube(book.source(), tmp_path, book.plan.calendar)
+    assert costs["cost"].sum() == pytest.approx(180 * USD + 60)
+
+
 DEALS = pd.DataFrame(
     {
         "日期": ["2027-01-10", "2027-01-20", "2027-01-25"],
@@ -318,7 +335,7 @@ def test_a_bad_rates_file_is_located_by_row_and_column(tmp_path, capsys, locale)
     [
         ("exchange_rates: {USD: 0}", "a rate is a positive number"),
         ("exchange_rates: {USD: -7.1}", "a rate is a positive number"),
-        ("exchange_rates: {USD: seven}", "exchange_rates"),
+        ("exchange_rates: {USD: seven}", "'exchange_rates.USD': a number"),
         ("exchange_rates: {USX: 7.1}", "'USX' is not an ISO 4217 currency code"),
     ],
 )
@@ -326,7 +343,7 @@ def test_a_bad_plan_rate_is_refused_with_its_line(tmp_path, capsys, rates, messa
     write_sales_csv(tmp_path)
     write_plan(tmp_path, CSV_SOURCE, rates=rates)
     code, out = validate(tmp_path, capsys)
-    assert code != 0 and message in out and "plan.yaml" in out
+    assert code != 0 and message in out and "plan.yaml, row 4" in out  # the exchange_rates line
 
 
 def test_a_file_in_a_currency_with_no_rate_anywhere_is_refused_in_both_languages(tmp_path, capsys):
