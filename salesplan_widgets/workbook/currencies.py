@@ -14,6 +14,7 @@ only the small rates file (into a dict, cached by the file's state); it never lo
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,9 +90,10 @@ class Conversion:
         marks |= set(currency_marks(self.default))
         return tuple(sorted(marks, key=lambda mark: (-len(mark), mark)))
 
-    def mark_ok_sql(self, text: str) -> str:
+    def mark_sql(self, text: str) -> str:
         """SQL: TRUE when the figure in `text` carries no currency mark or its line's currency's; a line of an
-        unknown currency is not judged here (its code is the problem)."""
+        unknown currency is not judged here (its code is the problem). Costs a regex: ask it of the cells that
+        are no plain figure (`sources.number_sql`'s guard)."""
         if self.column is None:
             return "TRUE"  # the number reader knows only the file's currency's marks
         mark = f"regexp_replace({text}, {_literal(_NOT_MARK)}, '', 'g')"
@@ -100,11 +102,8 @@ class Conversion:
             f"{mark})"
             for c in self.currencies
         )
-        # a plain figure has no mark: settled without a regex; each branch runs only on its currency's lines
-        return (
-            f"({text} IS NULL OR TRY_CAST({text} AS DOUBLE) IS NOT NULL OR "
-            f"COALESCE(CASE {self.currency_sql()} {branches} END, TRUE))"
-        )
+        # each branch runs only on its currency's lines
+        return f"COALESCE(CASE {self.currency_sql()} {branches} END, TRUE)"
 
 
 def conversion(source: Source, currency_cell: str | None, base_dir: Path | None, strict: bool = True):
@@ -182,9 +181,8 @@ def monthly_rates(
 
 
 @functools.lru_cache(maxsize=16)
-def _monthly_rates(source_json: str, base_dir: str, plan: str, _size: int, _mtime: int):
-    source = RatesSource.model_validate_json(source_json)
-    problems, rows = _read_rates(source, Path(base_dir))
+def _monthly_rates(source_json: str, base_dir: str, plan: str, size: int, mtime: int):
+    problems, rows = _read_rates_once(source_json, base_dir, size, mtime)
     if problems:
         raise InputError(problems)
     by_currency: dict[str, dict[int, float]] = {}
@@ -201,11 +199,22 @@ def _monthly_rates(source_json: str, base_dir: str, plan: str, _size: int, _mtim
 def rate_problems(source: RatesSource, base_dir: Path) -> list[Problem]:
     """Every problem of a rates file (empty when clean): mapped columns missing, a month that is not one, an
     unknown currency code, a rate that is not a positive number, two rates for one month and currency."""
+    from salesplan_widgets.workbook.sources import source_file
+
     try:
-        problems, _rows = _read_rates(source, Path(base_dir))
+        stat = source_file(source, Path(base_dir)).stat()
+        problems, _rows = _read_rates_once(
+            source.model_dump_json(), str(base_dir), stat.st_size, stat.st_mtime_ns
+        )
     except InputError as exc:
         return exc.problems
-    return problems
+    return list(problems)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_rates_once(source_json: str, base_dir: str, _size: int, _mtime: int):
+    """`_read_rates`, once per state of the file (validation and conversion both ask)."""
+    return _read_rates(RatesSource.model_validate_json(source_json), Path(base_dir))
 
 
 def _month_sql(column: str, sql_type: str) -> str:
@@ -236,94 +245,105 @@ def _read_rates(source: RatesSource, base_dir: Path) -> tuple[list[Problem], lis
         month_col = scan.sql_column(source.columns["month"])
         currency_col = scan.sql_column(source.columns["currency"])
         rate_col = scan.sql_column(source.columns["rate"])
-        codes = "[" + ", ".join(_literal(c) for c in sorted(list_currencies())) + "]"
-        con.execute(
-            f"CREATE TEMP TABLE rates AS SELECT {scan.row_number} AS line, "
-            f"{raw_text_sql(*month_col)} AS raw_month, {_month_sql(*month_col)} AS month, "
-            f"{raw_text_sql(*currency_col)} AS raw_currency, upper({raw_text_sql(*currency_col)}) AS currency, "
-            f"{raw_text_sql(*rate_col)} AS raw_rate, {number_sql(*rate_col, decimal=source.decimal)} AS rate "
-            f"FROM {scan.relation}"
-        )
+        codes = set(list_currencies())
+        # a rates file is small (months × currencies): read once, checked row by row here
+        rows = con.sql(
+            f"SELECT {scan.row_number} AS line, {raw_text_sql(*month_col)}, "
+            f"CAST(year({_month_sql(*month_col)}) * 12 + month({_month_sql(*month_col)}) - 1 AS BIGINT), "
+            f"{raw_text_sql(*currency_col)}, {raw_text_sql(*rate_col)}, "
+            f"{number_sql(*rate_col, decimal=source.decimal)} FROM {scan.relation}"
+        ).fetchall()
         checks = (
             (
                 "month",
-                "month IS NULL",
-                "raw_month",
+                lambda r: r[2] is None,
+                1,
                 _("a month such as 2027-01 (or any date in it)"),
                 _("write the month as 2027-01, or map the month column under sources.exchange_rates"),
             ),
             (
                 "currency",
-                f"currency IS NULL OR NOT list_contains({codes}, currency)",
-                "raw_currency",
+                lambda r: r[3] is None or r[3].upper() not in codes,
+                3,
                 _("an ISO 4217 currency code such as USD, HKD or EUR"),
                 _("write the currency as its three-letter ISO code"),
             ),
             (
                 "rate",
-                "rate IS NULL OR NOT isfinite(rate) OR rate <= 0",
-                "raw_rate",
+                lambda r: r[5] is None or not math.isfinite(r[5]) or r[5] <= 0,
+                4,
                 _("a rate above 0: one unit of the currency in the plan's currency, such as 7.10"),
                 _("write the month's rate as a positive number"),
             ),
         )
         for canonical, bad, raw, expected, fix in checks:
-            shown = con.sql(
-                f"SELECT line, {raw} FROM rates WHERE {bad} ORDER BY line LIMIT {MAX_SHOWN}"
-            ).fetchall()
-            [(n,)] = con.sql(f"SELECT count(*) FROM rates WHERE {bad}").fetchall()
-            for line, value in shown:
+            found = [r for r in rows if bad(r)]
+            for r in found[:MAX_SHOWN]:
+                problems.append(
+                    Problem(
+                        file=source.path,
+                        row=int(r[0]),
+                        column=source.columns[canonical],
+                        expected=expected,
+                        found=r[raw] if r[raw] is not None else _("an empty cell"),
+                        fix=fix,
+                    )
+                )
+            if len(found) > MAX_SHOWN:
+                problems.append(
+                    Problem(
+                        file=source.path,
+                        column=source.columns[canonical],
+                        expected=expected,
+                        found=_("{n} more rows like these").format(n=len(found) - MAX_SHOWN),
+                        fix=fix,
+                        count=len(found) - MAX_SHOWN,
+                    )
+                )
+        if problems:
+            return problems, []
+        seen: dict[tuple[int, str], tuple[int, float]] = {}
+        for line, _month_text, month, currency_text, _rate_text, rate in sorted(rows):
+            currency = currency_text.upper()
+            key = (month, currency)
+            if key in seen and seen[key][1] != rate and len(problems) < MAX_SHOWN:
+                label = f"{month // 12:04d}-{month % 12 + 1:02d}"
                 problems.append(
                     Problem(
                         file=source.path,
                         row=int(line),
-                        column=source.columns[canonical],
-                        expected=expected,
-                        found=value if value is not None else _("an empty cell"),
-                        fix=fix,
+                        column=source.columns["rate"],
+                        expected=_("one rate for {currency} in {month}").format(
+                            currency=currency, month=label
+                        ),
+                        found=_("another rate for it on row {row}").format(row=seen[key][0]),
+                        fix=_("keep one of the two rows"),
                     )
                 )
-            if n > len(shown):
-                problems.append(
-                    Problem(
-                        file=source.path,
-                        column=source.columns[canonical],
-                        expected=expected,
-                        found=_("{n} more rows like these").format(n=n - len(shown)),
-                        fix=fix,
-                        count=n - len(shown),
-                    )
-                )
-        twice = con.sql(
-            "SELECT strftime(month, '%Y-%m'), currency, min(line), max(line) FROM rates "
-            "WHERE month IS NOT NULL AND currency IS NOT NULL GROUP BY 1, 2 "
-            f"HAVING count(DISTINCT rate) > 1 ORDER BY 3 LIMIT {MAX_SHOWN}"
-        ).fetchall()
-        for month, currency, first, second in twice:
-            problems.append(
-                Problem(
-                    file=source.path,
-                    row=int(second),
-                    column=source.columns["rate"],
-                    expected=_("one rate for {currency} in {month}").format(currency=currency, month=month),
-                    found=_("another rate for it on row {row}").format(row=first),
-                    fix=_("keep one of the two rows"),
-                )
-            )
+            seen.setdefault(key, (int(line), float(rate)))
         if problems:
             return problems, []
-        rows = con.sql(
-            "SELECT DISTINCT year(month) * 12 + month(month) - 1, currency, rate FROM rates ORDER BY 1, 2"
-        ).fetchall()
-        return [], [(int(m), str(c), float(r)) for m, c, r in rows]
+        return [], sorted((month, currency, rate) for (month, currency), (_line, rate) in seen.items())
 
     return run_on_source(source, base_dir, work)
 
 
 # -- checks on the lines -----------------------------------------------------------------------------------
+@functools.cache
 def known_codes_sql() -> str:
     """SQL list of every ISO 4217 code Babel (CLDR) knows."""
     return "[" + ", ".join(_literal(c) for c in sorted(list_currencies())) + "]"
+
+
+def unknown_code_sql(cell: str, source: Source) -> str:
+    """SQL: TRUE when the currency `cell` (trimmed text, NULL when blank) is no ISO 4217 code. The source's
+    own currencies are settled first, so most lines never reach the list of every code."""
+    own = {c for c in (source.plan_currency, source.amount_currency, *source.exchange_rates) if c}
+    listed = ", ".join(_literal(c) for c in sorted(own))
+    return (
+        f"(CASE WHEN {cell} IS NULL OR upper({cell}) IN ({listed}) THEN FALSE "
+        f"ELSE NOT list_contains({known_codes_sql()}, upper({cell})) END)"
+    )
 
 
 def missing_rate_problems(

@@ -579,14 +579,17 @@ def date_sql(column: str, sql_type: str) -> str:
     )
 
 
-def number_sql(column: str, sql_type: str, marks: Sequence[str] = (), decimal: str = ".") -> str:
+def number_sql(
+    column: str, sql_type: str, marks: Sequence[str] = (), decimal: str = ".", guard: str | None = None
+) -> str:
     """The cell as a DOUBLE, NULL when it is not a number. Text is read as accounting exports write figures:
     with thousands separators (1,234.50, 12 500.00, Swiss 12'500.00), a negative in parentheses ((1,234.50))
     or with a trailing minus (SAP's 1,234.50-), with one of `marks` (the plan's currency,
     `i18n.currency_marks`: ￥1,234.50, 1,234.50元, CNY 80) before or after it, with a Chinese unit (12.5万,
     1.2亿, 3万元) and in the full-width characters a Chinese input method types (１２，３４５．００, （１，２００）).
     With `decimal` ',' the figure's comma and point swap roles (1.234,50; 12.500 is twelve thousand five
-    hundred). Another currency's mark is not a number here: nothing converts.
+    hundred). A figure in one of these forms reads only where `guard` (SQL) holds: a mark that is the
+    line's currency's (`currencies.Conversion.mark_sql`); a mark not in `marks` is no number at all.
     Each form is tried only on the cells the simpler ones did not read, so plain figures cost what they did."""
     if _is_number(sql_type):
         return f"CAST({column} AS DOUBLE)"
@@ -597,9 +600,11 @@ def number_sql(column: str, sql_type: str, marks: Sequence[str] = (), decimal: s
         # a plain European figure (1.234,50, 12,5, 12.500) is read directly; any other form is read as a
         # decimal-point one once its point and comma are swapped
         swapped = f"translate({text}, '.,', ',.')"
-        return _european_value_sql(text, _forms_value_sql(swapped, marks, _NARROW_SWAPPED))
+        forms = _forms_value_sql(swapped, marks, _NARROW_SWAPPED)
+        return _european_value_sql(text, f"(CASE WHEN {guard} THEN {forms} END)" if guard else forms)
+    given = f" AND {guard}" if guard else ""
     return _grouped_value_sql(
-        text, f"(CASE WHEN {text} <> '' THEN {_forms_value_sql(text, marks, _NARROW)} END)"
+        text, f"(CASE WHEN {text} <> ''{given} THEN {_forms_value_sql(text, marks, _NARROW)} END)"
     )
 
 
@@ -640,11 +645,12 @@ def column_number_sql(scan: Scan, source: Source, name: str, converted: bool = T
     fx = conversion_of(scan, source, strict=converted)
     currency = source.amount_currency
     marks = fx.marks() if fx else (currency_marks(currency) if currency else ())
-    figure = number_sql(column, sql_type, marks, source.decimal)
+    # a figure with a mark reads only when the mark is its line's currency's (the plain ones never ask): a
+    # dollar mark on a yuan line is no number, in the checks as in the read
+    guard = fx.mark_sql(f"TRIM({column})") if fx and fx.column is not None and _is_text(sql_type) else None
+    figure = number_sql(column, sql_type, marks, source.decimal, guard)
     if fx is None or not converted:
         return figure
-    if fx.column is not None and _is_text(sql_type):
-        figure = f"(CASE WHEN {fx.mark_ok_sql(f'TRIM({column})')} THEN {figure} END)"
     return f"({figure} * {fx.rate_sql(line_date_sql(scan, source))})"
 
 
@@ -864,6 +870,9 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 example = _("a number such as 12 or 1,5") if comma else _("a number such as 12 or 1.5")
             currency = source.amount_currency
             if name in MONEY_COLUMNS and "currency" in mapped and source.plan_currency:
+                example = _(
+                    "a figure in the line's currency (column {column}), with its mark or none"
+                ).format(column=mapped["currency"])
                 fix = _(
                     "write a number in the line's currency (column {column}; blank: {currency}), such as 1234.50, "
                     "with that currency's mark or none"
@@ -947,7 +956,7 @@ def currency_checks(source: Source, kind: str) -> list[Check]:
         checks.append(
             Check(
                 "currency",
-                f"raw_currency IS NOT NULL AND NOT list_contains({currencies.known_codes_sql()}, upper(raw_currency))",
+                currencies.unknown_code_sql("raw_currency", source),
                 _("an ISO 4217 currency code such as CNY, USD, HKD or EUR"),
                 _(
                     "write the line's currency as its three-letter ISO code; a blank cell is {currency}"
@@ -955,21 +964,6 @@ def currency_checks(source: Source, kind: str) -> list[Check]:
                 per_value=True,
             )
         )
-        for name in MONEY_COLUMNS:
-            if name in mapped:
-                checks.append(
-                    Check(
-                        name,
-                        f"val_{name} IS NOT NULL AND NOT fxmark_{name}",
-                        _("a figure in the line's currency (column {column}), with its mark or none").format(
-                            column=mapped["currency"]
-                        ),
-                        _(
-                            "write the figure without another currency's mark, or correct the line's currency in "
-                            "column {column}"
-                        ).format(column=mapped["currency"]),
-                    )
-                )
     anchor = "date" if "date" in mapped else next((c for c in MONEY_COLUMNS if c in mapped), None)
     if anchor is not None and any(c in mapped for c in MONEY_COLUMNS):
         checks.append(
@@ -1037,11 +1031,7 @@ def check_columns_sql(scan: Scan, source: Source, checks: Sequence[Check]) -> li
     """The columns the `checks` conditions read: raw_<c> (trimmed text, NULL when blank), and for dates
     and numbers val_<c> (the parsed value) and has_<c> (the cell is filled)."""
     parts = []
-    fx = (
-        conversion_of(scan, source, strict=False)
-        if any(c.column == "currency" or c.located for c in checks)
-        else None
-    )
+    fx = conversion_of(scan, source, strict=False) if any(c.located for c in checks) else None
     for name in sorted({c.column for c in checks}):
         col, sql_type = scan.sql_column(source.columns[name])
         parts.append(f"{raw_text_sql(col, sql_type)} AS raw_{name}")
@@ -1052,16 +1042,14 @@ def check_columns_sql(scan: Scan, source: Source, checks: Sequence[Check]) -> li
             parts.append(f"{column_number_sql(scan, source, name, converted=False)} AS val_{name}")
         if name == "date" or name in NUMERIC_COLUMNS:
             parts.append(f"{_filled_sql(col, sql_type)} AS has_{name}")
-        if name in MONEY_COLUMNS and any(c.bad.endswith(f"fxmark_{name}") for c in checks):
-            ok = fx.mark_ok_sql(f"TRIM({col})") if fx is not None and _is_text(sql_type) else "TRUE"
-            parts.append(f"{ok} AS fxmark_{name}")
     if any(c.located for c in checks):
         missing = "FALSE"
         if fx is not None and fx.rates_readable:
             date = line_date_sql(scan, source)
             known = f"list_contains({currencies.known_codes_sql()}, {fx.currency_sql()})"
             dated = f" AND {date} IS NOT NULL" if date else ""
-            missing = f"({fx.rate_sql(date)} IS NULL AND {known}{dated})"
+            # the code lookup and the date only for the few lines with no rate
+            missing = f"(CASE WHEN {fx.rate_sql(date)} IS NOT NULL THEN FALSE ELSE {known}{dated} END)"
         parts.append(f"{fx.currency_sql() if fx else 'NULL'} AS __fx_currency")
         parts.append(f"{missing} AS __fx_missing")
     return parts
