@@ -426,3 +426,28 @@ def test_the_plan_total_is_the_sum_of_each_amount_times_its_rate(tmp_path, lines
     assert cube["actual"].sum() == pytest.approx(
         math.fsum(converted), rel=1e-12, abs=1e-12 * math.fsum(map(abs, converted)) + 1e-9
     )
+
+
+def test_a_reps_published_extract_holds_their_sales_converted_once(tmp_path):
+    from test_publish import _two_rep_workbook
+
+    from salesplan_widgets.workbook.publish import publish
+
+    folder = _two_rep_workbook(
+        tmp_path / "wb",
+        "date,amount,rep,team,currency\n"
+        "2026-01-05,US$100.00,Li Na,East,USD\n"
+        "2026-01-06,200,Li Na,East,\n"
+        "2026-02-03,HK$1000,Zhao Lei,North,HKD\n",
+        "  commission: {base_rate: 0.05}\n",
+    )
+    plan = (folder / "plan.yaml").read_text(encoding="utf-8")
+    (folder / "plan.yaml").write_text(
+        plan.replace("currency: CNY\n", f"currency: CNY\nexchange_rates: {{USD: {USD}, HKD: {HKD}}}\n"),
+        encoding="utf-8",
+    )
+    whole = open_workbook(folder).cube()
+    extracts = publish(folder, tmp_path / "state")
+    li = open_workbook(extracts["li"], read_only=True).cube()
+    assert li["actual"].sum() == pytest.approx(100 * USD + 200)
+    assert li["actual"].sum() == pytest.approx(whole.loc[whole["rep"] == "Li Na", "actual"].sum())

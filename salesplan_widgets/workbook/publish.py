@@ -331,7 +331,7 @@ def _scoped_sales(book: Workbook, scope: Scope, target: Path) -> list[str]:
     from salesplan_widgets.workbook.sources import literal, normalised_sql, run_on_source
 
     source = book.source("sales")
-    columns = tuple(source.columns)
+    columns = tuple(c for c in source.columns if c != "currency")  # the amounts are copied converted
 
     def copy(con, scan):
         relation = normalised_sql(scan, source, tuple(dict.fromkeys((*columns, "rep", "team"))))
@@ -417,7 +417,9 @@ def _extract_plan(
         "sales": {"path": "data/sales.parquet", "format": "parquet", "columns": {c: c for c in sales_columns}}
     }
     if has_accounts:
-        accounts_columns = [c for c in plan.sources.accounts.columns]
+        accounts_columns = [
+            c for c in plan.sources.accounts.columns if c != "currency"
+        ]  # potential converted
         sources["accounts"] = {"path": "data/accounts.csv", "columns": {c: c for c in accounts_columns}}
     scoped = plan.model_copy(
         update={
@@ -497,7 +499,7 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         sales_columns = _scoped_sales(book, scope, version / "data" / "sales.parquet")
         accounts = whole.accounts
         if accounts is not None:
-            mapped = list(book.plan.sources.accounts.columns)
+            mapped = [c for c in book.plan.sources.accounts.columns if c != "currency"]
             accounts[scope.mask(accounts)][mapped].to_csv(version / "data" / "accounts.csv", index=False)
         targets = whole.targets
         scoped_targets = targets[scope.mask(targets)].assign(period=lambda t: t["period"].astype(str))
