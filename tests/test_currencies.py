@@ -451,3 +451,22 @@ def test_a_reps_published_extract_holds_their_sales_converted_once(tmp_path):
     li = open_workbook(extracts["li"], read_only=True).cube()
     assert li["actual"].sum() == pytest.approx(100 * USD + 200)
     assert li["actual"].sum() == pytest.approx(whole.loc[whole["rep"] == "Li Na", "actual"].sum())
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_a_dollar_mark_in_a_yuan_file_of_a_converting_plan_says_how_to_declare_it(tmp_path, capsys, locale):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sales.csv").write_text(
+        '日期,销售,金额\n2027-01-05,Ann,"1,000"\n2027-01-06,Ann,"US$1,200.00"\n', encoding="utf-8"
+    )
+    write_plan(
+        tmp_path,
+        "    path: data/sales.csv\n    columns: {date: 日期, amount: 金额, rep: 销售}\n",
+        locale=locale,
+    )
+    code, out = validate(tmp_path, capsys)
+    assert code != 0 and ("row 3" if locale == "en" else "第 3 行") in out
+    if locale == "en":
+        assert "for lines in another currency, map a currency column or set the source's currency" in out
+    else:
+        assert "其他币种的行请映射币种列，或在 plan.yaml 中设置数据源的 currency" in out

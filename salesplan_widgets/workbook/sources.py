@@ -877,6 +877,13 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                     "write a number in the line's currency (column {column}; blank: {currency}), such as 1234.50, "
                     "with that currency's mark or none"
                 ).format(column=mapped["currency"], currency=currency)
+            elif name in MONEY_COLUMNS and currency and (source.exchange_rates or source.rates_source):
+                # the plan converts: another currency is declared, not converted by hand
+                money = fmt_money(1234.5, currency)
+                fix = _(
+                    "write a number in {currency}, such as {example}; for lines in another currency, map a "
+                    "currency column or set the source's currency in plan.yaml"
+                ).format(currency=currency, example=money.translate(_SWAP) if comma else money)
             elif name in MONEY_COLUMNS and currency:
                 money = fmt_money(1234.5, currency)
                 fix = (
