@@ -470,3 +470,11 @@ def test_a_dollar_mark_in_a_yuan_file_of_a_converting_plan_says_how_to_declare_i
         assert "for lines in another currency, map a currency column or set the source's currency" in out
     else:
         assert "其他币种的行请映射币种列，或在 plan.yaml 中设置数据源的 currency" in out
+
+
+def test_a_plan_rate_below_zero_is_refused_in_chinese_too(tmp_path, capsys):
+    write_sales_csv(tmp_path)
+    write_plan(tmp_path, CSV_SOURCE, locale="zh_CN", rates="exchange_rates: {USD: -7.1}")
+    code, out = validate(tmp_path, capsys)
+    assert code != 0 and "plan.yaml，第 4 行" in out
+    assert "exchange_rates.USD：汇率应为正数（1 USD 折合多少计划币种），而不是 -7.1" in out
