@@ -9,6 +9,7 @@ Real CSV, Excel, Parquet and DuckDB files in tmp_path, the real `salesplan valid
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import subprocess
@@ -143,10 +144,18 @@ RATES_SOURCE = (
 )
 
 
-def test_monthly_rates_from_a_rates_file_win_and_a_month_it_lacks_takes_the_plan_rate(tmp_path):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_monthly_rates_from_a_rates_file_win_and_a_month_it_lacks_takes_the_plan_rate(tmp_path, fmt):
     write_sales_csv(tmp_path)
-    (tmp_path / "data" / "rates.csv").write_text(RATES, encoding="utf-8")
-    write_plan(tmp_path, CSV_SOURCE, RATES_SOURCE)
+    if fmt == "csv":
+        (tmp_path / "data" / "rates.csv").write_text(RATES, encoding="utf-8")
+    else:  # as finance keeps them: the month a date cell, the rate a number cell
+        book = openpyxl.Workbook()
+        book.active.append(["月份", "币种", "汇率"])
+        for month, currency, rate in (line.split(",") for line in RATES.splitlines()[1:]):
+            book.active.append([dt.datetime(int(month[:4]), int(month[5:]), 1), currency, float(rate)])
+        book.save(tmp_path / "data" / "rates.xlsx")
+    write_plan(tmp_path, CSV_SOURCE, RATES_SOURCE.replace("rates.csv", f"rates.{fmt}"))
     book = open_workbook(tmp_path)
     assert book.validate_sources() == []
     assert totals(book.cube()) == {
