@@ -43,9 +43,11 @@ from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.report.projection import ended_short_heading, horizon_name, projection_card
 from salesplan_widgets.report.sales_tracking import SalesTrackingReport, feedback_section
+from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import read_feedback
+from salesplan_widgets.workbook.plan_history import goal_in_force
 from salesplan_widgets.workbook.sales_through import sales_through
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.versions import NoTargetsError, list_versions, targets_for_tracking
@@ -77,6 +79,7 @@ class TrackingReport:
     settings: TrackingSection
     projection: YearEndProjection
     projections: SelectionProjections
+    goal: GoalSection | None = None  # the goal in force in `period` (a kept year's for its months)
     notice: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -101,8 +104,11 @@ class TrackingReport:
         settings = wb.plan.tracking or TrackingSection()
         window = pace_window(month, settings, wb.plan.calendar, sales_through=sales_through(wb))
         frame = plan_vs_actual(targets, cube[cube["period"] <= month])
-        # the one year-end projection (model/projection.py): the goal's pages show the same figure and range
-        horizon = projection_horizon(wb.plan.goal, FiscalCalendar.of(wb.plan.calendar), month)
+        # the one year-end projection (model/projection.py): the goal's pages show the same figure and range;
+        # a month of a year kept in the history is tracked against that year's goal, as it was issued
+        calendar = FiscalCalendar.of(wb.plan.calendar)
+        goal = goal_in_force(wb, calendar.months_of([month])[0])
+        horizon = projection_horizon(goal, calendar, month)
         # split to team × rep, so the reps' projections add up to the headline (model/projection.py)
         projections = selection_projections(
             cube, horizon, ("team", "rep"), last_actual=month, elapsed=window.elapsed(month)
@@ -115,13 +121,14 @@ class TrackingReport:
             settings=settings,
             projection=projections.select(),
             projections=projections,
+            goal=goal,
             notice=notice,
         )
 
     def projection_target(self) -> float:
         """The target the projection is measured against: the goal's when the projection is the goal's
         horizon and metric, else the targets in force over the horizon."""
-        goal, f = self.workbook.plan.goal, self.projection
+        goal, f = self.goal, self.projection
         if goal is not None and goal.target is not None and goal.start and goal.end:
             calendar = FiscalCalendar.of(self.workbook.plan.calendar)
             if (calendar.period(goal.start), calendar.period(goal.end), goal.metric or "revenue") == (
@@ -513,6 +520,7 @@ class TrackingReport:
                 "tracking_projection_low": self.projection.interval[0],
                 "tracking_projection_high": self.projection.interval[1],
                 "tracking_projection_end": str(self.projection.end),
+                "tracking_projection_target": self.projection_target(),
                 "tracking_reps_at_risk": len(self._at_risk()),
                 # each rep's part of the projection: they add up to tracking_projection
                 "tracking_rep_projections": dict(zip(outlook["rep"], outlook["projection"], strict=True)),

@@ -60,6 +60,7 @@ from salesplan_widgets.widgets.charts import (
 from salesplan_widgets.widgets.dashboard import Dashboard, sold_cube
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, months_shown, read_feedback
+from salesplan_widgets.workbook.plan_history import goal_in_force
 from salesplan_widgets.workbook.sales_through import sales_through
 from salesplan_widgets.workbook.versions import (
     save_version,
@@ -228,7 +229,9 @@ class Tracker(Dashboard, widgets.VBox):
         """The month's one forecast split to team × rep (computed once per month)."""
         if self.period not in self._projections:
             period = self.calendar.period(self.period)
-            horizon = projection_horizon(self.workbook.plan.goal, self.calendar, period)
+            # a month of a year kept in the history is tracked against that year's goal (its horizon, range)
+            goal = goal_in_force(self.workbook, self.calendar.months_of([period])[0])
+            horizon = projection_horizon(goal, self.calendar, period)
             self._projections[self.period] = selection_projections(
                 self.cube,
                 horizon,
