@@ -41,7 +41,14 @@ from salesplan_widgets.model.variance import variance_drivers, waterfall, waterf
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
-from salesplan_widgets.report.projection import ended_short_heading, horizon_name, projection_card
+from salesplan_widgets.report.projection import (
+    at_risk_heading,
+    ended_short_heading,
+    for_grain,
+    horizon_name,
+    projected_attainment_note,
+    projection_card,
+)
 from salesplan_widgets.report.sales_tracking import SalesTrackingReport, feedback_section
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.schema.tracking import TrackingSection
@@ -192,7 +199,12 @@ class TrackingReport:
             blocks.cards(
                 [
                     blocks.Card(
-                        _("Month attainment"),
+                        for_grain(
+                            self._calendar,
+                            month=_("Month attainment"),
+                            week=_("Week attainment"),
+                            quarter=_("Quarter attainment"),
+                        ),
                         _pct(month["attainment"]),
                         _("{actual} of {target}").format(
                             actual=self._money(month["actual"]), target=self._money(month["target"])
@@ -214,7 +226,7 @@ class TrackingReport:
                     blocks.Card(
                         _("Projected attainment"),
                         _pct(self.projection.total / target if target > 0 else None),
-                        _("year-end projection ÷ target {target}").format(target=self._money(target)),
+                        projected_attainment_note(self.projection, self._calendar, self._money(target)),
                     ),
                     blocks.Card(
                         _("Needed per working day"),
@@ -283,9 +295,7 @@ class TrackingReport:
                 for r in risky.itertuples()
             ]
         else:
-            heading = _("At risk (year-end projection under {threshold} of target)").format(
-                threshold=threshold
-            )
+            heading = at_risk_heading(self.projection, self._calendar, threshold)
             header = [
                 _("Rep"),
                 _("Projected attainment"),
@@ -405,11 +415,17 @@ class TrackingReport:
         items: list[str] = []
         shortfall = self.projection.standing(self.projection_target()).shortfall
         if shortfall > 0:
-            items.append(
-                _(
+            close = for_grain(
+                self._calendar,
+                month=_(
                     "Close a projected shortfall of {gap}: re-plan the remaining months or add pipeline."
-                ).format(gap=self._money(shortfall))
+                ),
+                week=_("Close a projected shortfall of {gap}: re-plan the remaining weeks or add pipeline."),
+                quarter=_(
+                    "Close a projected shortfall of {gap}: re-plan the remaining quarters or add pipeline."
+                ),
             )
+            items.append(close.format(gap=self._money(shortfall)))
         risky = self._at_risk()
         if len(risky):
             items.append(
