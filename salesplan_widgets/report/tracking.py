@@ -176,6 +176,18 @@ class TrackingReport:
     def _money(self, amount: float) -> str:
         return fmt_money(float(amount), self.workbook.currency, digits=False)
 
+    def _to_date_label(self) -> str:
+        """The pace window (`tracking.pace_window`) to date: the year's, a quarter's or a month's."""
+        return {"month": _("Month to date"), "quarter": _("Quarter to date")}.get(
+            self.settings.pace_window, _("Year to date")
+        )
+
+    def _window_share(self) -> str:
+        return {
+            "month": _("{share} of the month's target {target}"),
+            "quarter": _("{share} of the quarter's target {target}"),
+        }.get(self.settings.pace_window, _("{share} of the year's target {target}"))
+
     # -- parts ------------------------------------------------------------------------------------------
     def title(self) -> blocks.Html:
         subtitle = _("{plan} · {month} · as of {day}").format(
@@ -211,9 +223,9 @@ class TrackingReport:
                         ),
                     ),
                     blocks.Card(
-                        _("Year to date"),
+                        self._to_date_label(),
                         self._money(total["actual"]),
-                        _("{share} of the year's target {target}").format(
+                        self._window_share().format(
                             share=_pct(total["attainment"]), target=self._money(total["target"])
                         ),
                     ),
@@ -340,9 +352,11 @@ class TrackingReport:
         charts.money_axis(ax)
         ax.grid(axis="y", color=charts.GRID_COLOUR)
         ax.set_ylim(bottom=bars.floor)
-        ax.set_title(
-            _("From target to actual by {dimension}, year to date").format(dimension=names[by].lower())
-        )
+        title = {
+            "month": _("From target to actual by {dimension}, month to date"),
+            "quarter": _("From target to actual by {dimension}, quarter to date"),
+        }.get(self.settings.pace_window, _("From target to actual by {dimension}, year to date"))
+        ax.set_title(title.format(dimension=names[by].lower()))
         drivers = variance_drivers(to_date, self._dimensions(("segment", "channel", "rep")), top=5)
         rows = [
             (

@@ -410,7 +410,10 @@ class Tracker(Dashboard, widgets.VBox):
                     grid_lines="dashed",
                 ),
             ],
-            title=_("From target to actual, year to date"),
+            title={
+                "month": _("From target to actual, month to date"),
+                "quarter": _("From target to actual, quarter to date"),
+            }.get(self.settings.pace_window, _("From target to actual, year to date")),
             fig_margin=dict(_MARGIN),
             layout=dict(_LAYOUT),
             animation_duration=0,
