@@ -61,6 +61,7 @@ def _pack(folder: Path, period: str) -> dict:
         "decisions": report.decision_list(),
         "at_risk": str(report.at_risk()),
         "headline": str(report.headline()),
+        "decisions_section": str(report.decisions()),  # names the plan version in force
     }
 
 
@@ -104,6 +105,7 @@ def test_december_re_issued_after_the_2027_goal_is_saved_is_as_it_was_issued(rol
     # the year closed against 2026's goal of 120M, not the re-planned quotas' sum nor 2027's goal
     assert december["target"] == pytest.approx(120e6)
     assert metrics["tracking_projection_target"] == pytest.approx(120e6)
+    assert "Targets in force: plan version 2." in december["decisions_section"]  # the H2 re-plan, not 2027's
     for decision in (escape(d, quote=False) for d in december["decisions"]):
         assert decision in issued_page and decision in page
 

@@ -57,7 +57,12 @@ from salesplan_widgets.workbook.feedback import read_feedback
 from salesplan_widgets.workbook.plan_history import goal_in_force
 from salesplan_widgets.workbook.sales_through import sales_through
 from salesplan_widgets.workbook.sample_data import sample_data_notice
-from salesplan_widgets.workbook.versions import NoTargetsError, list_versions, targets_for_tracking
+from salesplan_widgets.workbook.versions import (
+    NoTargetsError,
+    list_versions,
+    targets_for_tracking,
+    targets_in_force,
+)
 
 TARGET_COLOUR = "#999999"
 EXPECTED_COLOUR = "#e08a2c"
@@ -525,12 +530,22 @@ class TrackingReport:
             "gap": self._money(-w["contribution"]),
         }
 
-    def decisions(self) -> blocks.Html:
+    def _version_in_force(self) -> int | None:
+        """The plan version whose targets hold for the period (None: no version saved, the original plan):
+        December 2026 re-run after 2027's split was saved as version 3 still says 2026's version."""
         versions = list_versions(self.workbook)
+        if not len(versions):
+            return None
+        in_force = targets_in_force(self.workbook)
+        here = in_force.loc[in_force["period"] == self.period, "version"] if in_force is not None else []
+        return int(here.max()) if len(here) else int(versions["version"].max())
+
+    def decisions(self) -> blocks.Html:
         text = "".join(f"<li>{escape(item)}</li>" for item in self.decision_list())
+        version = self._version_in_force()
         note = (
-            _("Targets in force: plan version {n}.").format(n=int(versions["version"].max()))
-            if len(versions)
+            _("Targets in force: plan version {n}.").format(n=version)
+            if version is not None
             else _("Targets in force: the original plan.")
         )
         return blocks.section(_("Decisions to take"), blocks.Html(f"<ol>{text}</ol><p>{escape(note)}</p>"))
