@@ -67,17 +67,17 @@ def test_a_series_without_a_tiny_month_is_still_fitted_with_ets():
     assert _next_year(cube).methods.iloc[0]["method"] == ETS
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)  # fixed examples: the same on every run
 @given(
     months=st.integers(24, 40),
     position=st.floats(0, 1, exclude_max=True),
-    share=st.floats(1e-6, 1.0),
+    digits=st.floats(0, 6),  # the month sold 10^-digits of a typical one: 1 down to a millionth
     seed=st.integers(0, 50),
 )
 def test_for_positive_sales_the_range_stays_within_a_sane_multiple_of_the_history(
-    months, position, share, seed
+    months, position, digits, seed
 ):
-    cube = monthly_sales(months, seed=seed, tiny_at=int(position * months), tiny=100_000 * share)
+    cube = monthly_sales(months, seed=seed, tiny_at=int(position * months), tiny=100_000 * 10**-digits)
     forecast = _next_year(cube)
     lower, upper = forecast.total_interval
     largest_year = float(cube["actual"].rolling(12).sum().max())
