@@ -348,7 +348,7 @@ def test_a_yearly_holdback_is_released_when_an_april_year_closes_in_march(tmp_pa
             1,
             ("2026-07", "2026-12", True),
         ),  # a half-year goal: the next half
-        ((None, None), "2027-01", 1, ("2028-01", "2028-12", False)),  # no goal yet: the first year to start
+        ((None, None), "2027-01", 1, ("2027-01", "2027-12", False)),  # no goal yet: the year just begun
     ],
 )
 def test_the_goal_is_set_for_the_year_after_the_saved_ones_once_the_data_pass_it(

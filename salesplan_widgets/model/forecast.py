@@ -3,8 +3,8 @@ the cube's grain — months, weeks or quarters; the calendar (model/calendar.py)
 the yearly seasonal cycle (12, 52, 4), and "month" below reads "period of the grain".
 
 Each series the user asked for is forecast with statsmodels' ETS (additive error, additive trend,
-multiplicative yearly seasonality, heuristic initial states) when it has at least two years of history and
-few empty months; otherwise with an explainable fallback, *the same month last year × the trailing
+multiplicative yearly seasonality, heuristic initial states) when it has at least two years of history,
+few empty months and no near-empty one (`NEAR_EMPTY_SHARE`); otherwise with an explainable fallback, *the same month last year × the trailing
 year-on-year trend*, computed for all such series at once on a numpy matrix. Every series says which
 method was used and why (`Forecast.methods`). When a request has more series than it is sensible to fit
 one by one (e.g. 500 reps × 3 segments × 3 channels), the forecast is fitted on their aggregates (segment ×
@@ -49,6 +49,12 @@ GROWTH_LIMITS = (-0.5, 1.0)  # the fallback's trend is clipped: one odd year mus
 RESIDUE = (
     1e-9  # a month under this share of its series' largest is floating-point dust from netting, not a sale
 )
+# a month under this share of its series' typical (median) month is near-empty: almost only returns, a new
+# rep's first days, a month with nothing sold. ETS's multiplicative season divides by such a month's index
+# and its additive season drags the level down through it: with two years of history one month of 1.0
+# among ~100,000 put next year at 10^10, a tiny last month took it to 0 with a range below zero. A series
+# with one is forecast by the fallback (same month last year × trend), whose range stays near its history.
+NEAR_EMPTY_SHARE = 0.1
 INTERVAL_LEVEL = 0.8
 SIMULATIONS = 1000  # paths behind the interval of a multiplicative-season ETS
 SEED = 20261127
@@ -290,6 +296,16 @@ def _without_residue(values: np.ndarray) -> np.ndarray:
     return np.where(np.abs(values) <= RESIDUE * scale, 0.0, values)
 
 
+def _near_empty_months(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per series, how many months from its first active one sold under `NEAR_EMPTY_SHARE` of its median
+    month (zero and net-negative months included)."""
+    seen = np.arange(values.shape[1])[None, :] >= first[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a series with no active month: its median is NaN, counted 0
+        typical = np.nanmedian(np.where(seen, values, np.nan), axis=1)
+    return (seen & (values < NEAR_EMPTY_SHARE * typical[:, None])).sum(axis=1)
+
+
 def _first_active(values: np.ndarray) -> np.ndarray:
     """Index of each series' first non-zero month (its length of history starts there)."""
     active = values != 0
@@ -428,6 +444,8 @@ def rolling_backtest(values: np.ndarray, window: int, cycle: int = 12) -> pd.Dat
         try:  # as in the baseline: ETS from two years, a failed fit means the fallback
             if n < _min_ets(cycle) or cycle > MAX_ETS_CYCLE:
                 raise ValueError("too short for ETS, or weeks (the baseline does not fit ETS on them)")
+            if _near_empty_months(history[None, :], np.zeros(1, dtype=int))[0]:
+                raise ValueError("a near-empty month (the baseline does not fit ETS on it)")
             forecast, method = _ets_mean(history, steps, cycle), ETS
         except Exception:  # noqa: BLE001
             forecast = _last_year_trend(history[None, :], np.zeros(1, dtype=int), steps, cycle)[0][0]
@@ -616,7 +634,8 @@ def baseline_forecast(
     # ETS keeps one seasonal state per period of the year: 12 months or 4 quarters fit; 52 weeks drift with
     # every 53-week year and overfit a few years of history, so weeks use the calendar-aligned fallback
     weekly = cycle > MAX_ETS_CYCLE
-    use_ets = (months_seen >= _min_ets(cycle)) & ~sparse & (not weekly)
+    near_empty = _near_empty_months(values, first)
+    use_ets = (months_seen >= _min_ets(cycle)) & ~sparse & (near_empty == 0) & (not weekly)
 
     mean = np.zeros((len(values), steps))
     sigma = np.zeros((len(values), steps))
@@ -650,10 +669,15 @@ def baseline_forecast(
             reasons[i] = _(
                 "same month last year × trend: only {n} months of history (ETS needs {needed})"
             ).format(n=int(months_seen[i]), needed=_min_ets(cycle))
-        else:
+        elif sparse[i]:
             reasons[i] = _(
                 "same month last year × trend: {empty} of the last {window} months had no sales"
             ).format(empty=int(empty_recent[i]), window=recent.shape[1])
+        else:
+            reasons[i] = _(
+                "same month last year × trend: {n} months sold under a tenth of a typical month (returns, "
+                "a first part-month), which makes ETS's seasonality unreliable"
+            ).format(n=int(near_empty[i]))
     if not steps:
         method[:] = ACTUALS
         reasons = [_("the horizon is closed: actuals only")] * len(values)

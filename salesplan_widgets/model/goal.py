@@ -366,7 +366,8 @@ def opening_horizon(
     have (1 January: the data reach January 2027, the goal was for 2026), the next goal starts the month
     after the saved one and is as long (a fiscal year after a fiscal year); if that one is over too (a year
     skipped), it starts with the fiscal year the data are in.
-    Without a saved goal: the first fiscal year that starts after the data.
+    Without a saved goal: `first_goal_year` (the year in progress while its first quarter has not passed,
+    else the next one).
     """
     if saved_start is not None and saved_end is not None and saved_start <= saved_end:
         if saved_end >= last_month:
@@ -376,10 +377,22 @@ def opening_horizon(
         if start + length < last_month:  # the next one is over too (a year skipped): the data's fiscal year
             start = FiscalCalendar.of(fiscal_year_start, last_month).year_start(last_month)
         return start, start + length, True
-    first = FiscalCalendar.of(fiscal_year_start, last_month).year_start(last_month + 1)
-    if first <= last_month:
-        first += 12
+    first = first_goal_year(last_month, fiscal_year_start)
     return first, first + 11, False
+
+
+EARLY_MONTHS = 3  # a fiscal year whose first quarter has not passed is still planned as the year in progress
+
+
+def first_goal_year(last_month: pd.Period, fiscal_year_start: int = 1) -> pd.Period:
+    """First month of the fiscal year a team without a goal plans: the one the data's last month is in
+    while at most its first `EARLY_MONTHS` months have passed (a team setting its first goal in January
+    2027 means FY2027, not FY2028), else the next one (data to November 2026: FY2027).
+
+    Why a quarter: the first quarter's sales are still small against the year, so the goal is set while
+    most of the year is ahead; past it, the year is too far gone to be the goal's year."""
+    first = FiscalCalendar.of(fiscal_year_start, last_month).year_start(last_month)
+    return first if (last_month - first).n < EARLY_MONTHS else first + 12
 
 
 def name_for_year(name: str, old_year: int, new_year: int) -> str:

@@ -23,7 +23,7 @@ def projection_label(projection: YearEndProjection, locale: str | None = None) -
 
 
 def horizon_name(projection: YearEndProjection, calendar: FiscalCalendar) -> str | None:
-    """The projection's horizon named for a sentence once it closed: None for a year (the pages keep their
+    """The projection's horizon named for a sentence: None for a year (the pages keep their
     "year" sentences), else the span and its dates, "half-year (Jan 2026 – Jun 2026)", so a six-month
     goal does not read as a year."""
     kind = horizon_kind(projection.start, projection.end, calendar)
@@ -49,6 +49,34 @@ def ended_short_heading(
         _("Ended the {horizon} under {threshold} of target").format(horizon=horizon, threshold=threshold),
         _("No rep ended the {horizon} under the threshold.").format(horizon=horizon),
     )
+
+
+def for_grain(calendar: FiscalCalendar, *, month: str, week: str, quarter: str) -> str:
+    """The sentence written for the calendar's grain (weekly and retail 4-4-5 calendars: the week's), so a
+    weekly workbook never reads "the remaining months". Whole sentences, not a spliced noun: each language
+    words its own."""
+    if calendar.is_weekly:
+        return week
+    return quarter if calendar.grain == "quarter" else month
+
+
+def at_risk_heading(projection: YearEndProjection, calendar: FiscalCalendar, threshold: str) -> str:
+    """Heading of the reps projected under `threshold` of target: the year-end projection for a year, the
+    projection for the named horizon (`horizon_name`) for a half-year, a quarter or another span."""
+    horizon = horizon_name(projection, calendar)
+    if horizon is None:
+        return _("At risk (year-end projection under {threshold} of target)").format(threshold=threshold)
+    return _("At risk (projection for the {horizon} under {threshold} of target)").format(
+        horizon=horizon, threshold=threshold
+    )
+
+
+def projected_attainment_note(projection: YearEndProjection, calendar: FiscalCalendar, target: str) -> str:
+    """How the projected attainment is computed, naming the horizon when it is not a year."""
+    horizon = horizon_name(projection, calendar)
+    if horizon is None:
+        return _("year-end projection ÷ target {target}").format(target=target)
+    return _("projection for the {horizon} ÷ target {target}").format(horizon=horizon, target=target)
 
 
 def projection_range(projection: YearEndProjection, figure: Callable[[float], str]) -> str:

@@ -41,14 +41,28 @@ from salesplan_widgets.model.variance import variance_drivers, waterfall, waterf
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
-from salesplan_widgets.report.projection import ended_short_heading, horizon_name, projection_card
+from salesplan_widgets.report.projection import (
+    at_risk_heading,
+    ended_short_heading,
+    for_grain,
+    horizon_name,
+    projected_attainment_note,
+    projection_card,
+)
 from salesplan_widgets.report.sales_tracking import SalesTrackingReport, feedback_section
+from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import read_feedback
+from salesplan_widgets.workbook.plan_history import goal_in_force
 from salesplan_widgets.workbook.sales_through import sales_through
 from salesplan_widgets.workbook.sample_data import sample_data_notice
-from salesplan_widgets.workbook.versions import NoTargetsError, list_versions, targets_for_tracking
+from salesplan_widgets.workbook.versions import (
+    NoTargetsError,
+    list_versions,
+    targets_for_tracking,
+    targets_in_force,
+)
 
 TARGET_COLOUR = "#999999"
 EXPECTED_COLOUR = "#e08a2c"
@@ -77,6 +91,7 @@ class TrackingReport:
     settings: TrackingSection
     projection: YearEndProjection
     projections: SelectionProjections
+    goal: GoalSection | None = None  # the goal in force in `period` (a kept year's for its months)
     notice: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -101,8 +116,11 @@ class TrackingReport:
         settings = wb.plan.tracking or TrackingSection()
         window = pace_window(month, settings, wb.plan.calendar, sales_through=sales_through(wb))
         frame = plan_vs_actual(targets, cube[cube["period"] <= month])
-        # the one year-end projection (model/projection.py): the goal's pages show the same figure and range
-        horizon = projection_horizon(wb.plan.goal, FiscalCalendar.of(wb.plan.calendar), month)
+        # the one year-end projection (model/projection.py): the goal's pages show the same figure and range;
+        # a month of a year kept in the history is tracked against that year's goal, as it was issued
+        calendar = FiscalCalendar.of(wb.plan.calendar)
+        goal = goal_in_force(wb, calendar.months_of([month])[0])
+        horizon = projection_horizon(goal, calendar, month)
         # split to team × rep, so the reps' projections add up to the headline (model/projection.py)
         projections = selection_projections(
             cube, horizon, ("team", "rep"), last_actual=month, elapsed=window.elapsed(month)
@@ -115,13 +133,14 @@ class TrackingReport:
             settings=settings,
             projection=projections.select(),
             projections=projections,
+            goal=goal,
             notice=notice,
         )
 
     def projection_target(self) -> float:
         """The target the projection is measured against: the goal's when the projection is the goal's
         horizon and metric, else the targets in force over the horizon."""
-        goal, f = self.workbook.plan.goal, self.projection
+        goal, f = self.goal, self.projection
         if goal is not None and goal.target is not None and goal.start and goal.end:
             calendar = FiscalCalendar.of(self.workbook.plan.calendar)
             if (calendar.period(goal.start), calendar.period(goal.end), goal.metric or "revenue") == (
@@ -162,6 +181,18 @@ class TrackingReport:
     def _money(self, amount: float) -> str:
         return fmt_money(float(amount), self.workbook.currency, digits=False)
 
+    def _to_date_label(self) -> str:
+        """The pace window (`tracking.pace_window`) to date: the year's, a quarter's or a month's."""
+        return {"month": _("Month to date"), "quarter": _("Quarter to date")}.get(
+            self.settings.pace_window, _("Year to date")
+        )
+
+    def _window_share(self) -> str:
+        return {
+            "month": _("{share} of the month's target {target}"),
+            "quarter": _("{share} of the quarter's target {target}"),
+        }.get(self.settings.pace_window, _("{share} of the year's target {target}"))
+
     # -- parts ------------------------------------------------------------------------------------------
     def title(self) -> blocks.Html:
         subtitle = _("{plan} · {month} · as of {day}").format(
@@ -185,16 +216,21 @@ class TrackingReport:
             blocks.cards(
                 [
                     blocks.Card(
-                        _("Month attainment"),
+                        for_grain(
+                            self._calendar,
+                            month=_("Month attainment"),
+                            week=_("Week attainment"),
+                            quarter=_("Quarter attainment"),
+                        ),
                         _pct(month["attainment"]),
                         _("{actual} of {target}").format(
                             actual=self._money(month["actual"]), target=self._money(month["target"])
                         ),
                     ),
                     blocks.Card(
-                        _("Year to date"),
+                        self._to_date_label(),
                         self._money(total["actual"]),
-                        _("{share} of the year's target {target}").format(
+                        self._window_share().format(
                             share=_pct(total["attainment"]), target=self._money(total["target"])
                         ),
                     ),
@@ -207,7 +243,7 @@ class TrackingReport:
                     blocks.Card(
                         _("Projected attainment"),
                         _pct(self.projection.total / target if target > 0 else None),
-                        _("year-end projection ÷ target {target}").format(target=self._money(target)),
+                        projected_attainment_note(self.projection, self._calendar, self._money(target)),
                     ),
                     blocks.Card(
                         _("Needed per working day"),
@@ -276,9 +312,7 @@ class TrackingReport:
                 for r in risky.itertuples()
             ]
         else:
-            heading = _("At risk (year-end projection under {threshold} of target)").format(
-                threshold=threshold
-            )
+            heading = at_risk_heading(self.projection, self._calendar, threshold)
             header = [
                 _("Rep"),
                 _("Projected attainment"),
@@ -323,9 +357,11 @@ class TrackingReport:
         charts.money_axis(ax)
         ax.grid(axis="y", color=charts.GRID_COLOUR)
         ax.set_ylim(bottom=bars.floor)
-        ax.set_title(
-            _("From target to actual by {dimension}, year to date").format(dimension=names[by].lower())
-        )
+        title = {
+            "month": _("From target to actual by {dimension}, month to date"),
+            "quarter": _("From target to actual by {dimension}, quarter to date"),
+        }.get(self.settings.pace_window, _("From target to actual by {dimension}, year to date"))
+        ax.set_title(title.format(dimension=names[by].lower()))
         drivers = variance_drivers(to_date, self._dimensions(("segment", "channel", "rep")), top=5)
         rows = [
             (
@@ -398,11 +434,17 @@ class TrackingReport:
         items: list[str] = []
         shortfall = self.projection.standing(self.projection_target()).shortfall
         if shortfall > 0:
-            items.append(
-                _(
+            close = for_grain(
+                self._calendar,
+                month=_(
                     "Close a projected shortfall of {gap}: re-plan the remaining months or add pipeline."
-                ).format(gap=self._money(shortfall))
+                ),
+                week=_("Close a projected shortfall of {gap}: re-plan the remaining weeks or add pipeline."),
+                quarter=_(
+                    "Close a projected shortfall of {gap}: re-plan the remaining quarters or add pipeline."
+                ),
             )
+            items.append(close.format(gap=self._money(shortfall)))
         risky = self._at_risk()
         if len(risky):
             items.append(
@@ -488,12 +530,22 @@ class TrackingReport:
             "gap": self._money(-w["contribution"]),
         }
 
-    def decisions(self) -> blocks.Html:
+    def _version_in_force(self) -> int | None:
+        """The plan version whose targets hold for the period (None: no version saved, the original plan):
+        December 2026 re-run after 2027's split was saved as version 3 still says 2026's version."""
         versions = list_versions(self.workbook)
+        if not len(versions):
+            return None
+        in_force = targets_in_force(self.workbook)
+        here = in_force.loc[in_force["period"] == self.period, "version"] if in_force is not None else []
+        return int(here.max()) if len(here) else int(versions["version"].max())
+
+    def decisions(self) -> blocks.Html:
         text = "".join(f"<li>{escape(item)}</li>" for item in self.decision_list())
+        version = self._version_in_force()
         note = (
-            _("Targets in force: plan version {n}.").format(n=int(versions["version"].max()))
-            if len(versions)
+            _("Targets in force: plan version {n}.").format(n=version)
+            if version is not None
             else _("Targets in force: the original plan.")
         )
         return blocks.section(_("Decisions to take"), blocks.Html(f"<ol>{text}</ol><p>{escape(note)}</p>"))
@@ -513,6 +565,7 @@ class TrackingReport:
                 "tracking_projection_low": self.projection.interval[0],
                 "tracking_projection_high": self.projection.interval[1],
                 "tracking_projection_end": str(self.projection.end),
+                "tracking_projection_target": self.projection_target(),
                 "tracking_reps_at_risk": len(self._at_risk()),
                 # each rep's part of the projection: they add up to tracking_projection
                 "tracking_rep_projections": dict(zip(outlook["rep"], outlook["projection"], strict=True)),

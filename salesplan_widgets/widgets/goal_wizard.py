@@ -208,10 +208,14 @@ class GoalWizard(widgets.VBox):
                 "wizard proposes the goal for {first} – {last}. Saving it keeps the plan of the year that is "
                 "over in {folder}/ and replaces the goal in the plan."
             ).format(old_first=old[0], old_last=old[1], first=new[0], last=new[1], folder=HISTORY_DIR)
+        self.opening_notice = (
+            "" if saved.start and saved.end else self._opening_notice(first, last, last_month)
+        )
+        notices = [n for n in (self.year_notice, self.opening_notice) if n]
         super().__init__(
             children=[
                 widgets.HTML(page_heading(self.workbook.plan.name, _("Goal wizard"))),
-                widgets.HTML(message_box([self.year_notice]) if self.year_notice else ""),
+                widgets.HTML(message_box(notices) if notices else ""),
                 self.step_title,
                 self.pages,
                 widgets.HBox([self.back_button, self.next_button]),
@@ -248,6 +252,22 @@ class GoalWizard(widgets.VBox):
         self._ready = True
         self.refresh_forecast()
         self._show_step(None)
+
+    def _opening_notice(self, first: pd.Period, last: pd.Period, last_month: pd.Period) -> str:
+        """Which year a first goal is proposed for, and why (model.goal.first_goal_year)."""
+        labels = period_labels([first, last, last_month], self.locale)
+        if first <= last_month:  # the year in progress, its first quarter not yet over
+            text = _(
+                "No goal is saved yet. The sales data reach {data}, early in the fiscal year {first} – {last}: "
+                "the wizard proposes the goal for that year, with the months already sold counted in. To plan "
+                "the next year instead, move the horizon."
+            )
+        else:
+            text = _(
+                "No goal is saved yet. The sales data reach {data}, past the first quarter of their fiscal "
+                "year: the wizard proposes the goal for the next fiscal year, {first} – {last}."
+            )
+        return text.format(data=labels[2], first=labels[0], last=labels[1])
 
     # -- controls -----------------------------------------------------------------------------------
     def _build_controls(self) -> None:

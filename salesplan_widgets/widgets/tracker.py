@@ -47,7 +47,13 @@ from salesplan_widgets.model.replan import (
 from salesplan_widgets.model.tracking import plan_vs_actual
 from salesplan_widgets.model.variance import waterfall, waterfall_bars, waterfall_labels
 from salesplan_widgets.report.blocks import Card, cards
-from salesplan_widgets.report.projection import ended_short_heading, projection_card
+from salesplan_widgets.report.projection import (
+    at_risk_heading,
+    ended_short_heading,
+    for_grain,
+    projected_attainment_note,
+    projection_card,
+)
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.widgets.charts import (
     html_table,
@@ -60,6 +66,7 @@ from salesplan_widgets.widgets.charts import (
 from salesplan_widgets.widgets.dashboard import Dashboard, sold_cube
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.feedback import add_note, months_shown, read_feedback
+from salesplan_widgets.workbook.plan_history import goal_in_force
 from salesplan_widgets.workbook.sales_through import sales_through
 from salesplan_widgets.workbook.versions import (
     save_version,
@@ -160,7 +167,14 @@ class Tracker(Dashboard, widgets.VBox):
         self.notices = list(notices)
         self._load_targets(read.targets if read is not None else None)
         if period and period not in self.periods:
-            self.notices.append(_("The month asked for has no targets; the latest month is shown."))
+            self.notices.append(
+                for_grain(
+                    self.calendar,
+                    month=_("The month asked for has no targets; the latest month is shown."),
+                    week=_("The week asked for has no targets; the latest week is shown."),
+                    quarter=_("The quarter asked for has no targets; the latest quarter is shown."),
+                )
+            )
             period = None
         self._build_view()
         with self.hold_trait_notifications():
@@ -228,7 +242,9 @@ class Tracker(Dashboard, widgets.VBox):
         """The month's one forecast split to team × rep (computed once per month)."""
         if self.period not in self._projections:
             period = self.calendar.period(self.period)
-            horizon = projection_horizon(self.workbook.plan.goal, self.calendar, period)
+            # a month of a year kept in the history is tracked against that year's goal (its horizon, range)
+            goal = goal_in_force(self.workbook, self.calendar.months_of([period])[0])
+            horizon = projection_horizon(goal, self.calendar, period)
             self._projections[self.period] = selection_projections(
                 self.cube,
                 horizon,
@@ -394,7 +410,10 @@ class Tracker(Dashboard, widgets.VBox):
                     grid_lines="dashed",
                 ),
             ],
-            title=_("From target to actual, year to date"),
+            title={
+                "month": _("From target to actual, month to date"),
+                "quarter": _("From target to actual, quarter to date"),
+            }.get(self.settings.pace_window, _("From target to actual, year to date")),
             fig_margin=dict(_MARGIN),
             layout=dict(_LAYOUT),
             animation_duration=0,
@@ -505,7 +524,13 @@ class Tracker(Dashboard, widgets.VBox):
     @validate("period")
     def _known_period(self, proposal):
         if proposal["value"] not in self.periods:
-            raise TraitError(_("{value!r} is not a month with targets").format(value=proposal["value"]))
+            refused = for_grain(
+                self.calendar,
+                month=_("{value!r} is not a month with targets"),
+                week=_("{value!r} is not a week with targets"),
+                quarter=_("{value!r} is not a quarter with targets"),
+            )
+            raise TraitError(refused.format(value=proposal["value"]))
         return proposal["value"]
 
     @validate("variance_by")
@@ -642,7 +667,9 @@ class Tracker(Dashboard, widgets.VBox):
             Card(
                 _("Projected attainment"),
                 pct(s["projected_attainment"]),
-                _("year-end projection ÷ target {target}").format(target=self._money(s["year_end_target"])),
+                projected_attainment_note(
+                    self.projection(), self.calendar, self._money(s["year_end_target"])
+                ),
             ),
             Card(
                 _("Needed per working day"),
@@ -667,9 +694,7 @@ class Tracker(Dashboard, widgets.VBox):
             heading, empty = ended_short_heading(self.projection(), self.calendar, threshold)
             header = [_("Rep"), _("Attainment"), _("Shortfall"), _("Latest feedback")]
         else:
-            heading = _("At risk (year-end projection under {threshold} of target)").format(
-                threshold=threshold
-            )
+            heading = at_risk_heading(self.projection(), self.calendar, threshold)
             header = [_("Rep"), _("Projected attainment"), _("Projected shortfall"), _("Latest feedback")]
             empty = _("No rep is projected under the threshold.")
         self.risk_panel.value = f"<h4>{html.escape(heading)}</h4>" + (
@@ -775,8 +800,18 @@ class Tracker(Dashboard, widgets.VBox):
         except SalesplanError as exc:
             self._refuse(exc)
             return
-        head = _(
-            "Goal {goal}; closed through {closed}: {actual} sold; {remaining} to spread over the months left."
+        head = for_grain(
+            self.calendar,
+            month=_(
+                "Goal {goal}; closed through {closed}: {actual} sold; {remaining} to spread over the months left."
+            ),
+            week=_(
+                "Goal {goal}; closed through {closed}: {actual} sold; {remaining} to spread over the weeks left."
+            ),
+            quarter=_(
+                "Goal {goal}; closed through {closed}: {actual} sold; {remaining} to spread over the quarters "
+                "left."
+            ),
         ).format(
             goal=self._money(result.goal),
             closed=self._last_closed(),
