@@ -102,3 +102,21 @@ def test_the_first_goal_year_holds_the_data_or_starts_right_after_their_year(fis
         passed = (last - first).n
         # the year in progress with at most a quarter gone, or the next year starting within nine months
         assert 0 <= passed < 3 or -9 <= passed < 0
+
+
+@pytest.mark.parametrize(
+    ("last", "grain"),
+    [("2027-01", "month"), ("2027-04", "month"), ("2027-01", "week"), ("2027-03", "quarter")],
+)
+def test_the_goal_page_without_a_goal_projects_the_year_the_wizard_proposes(tmp_path: Path, last, grain):
+    from salesplan_widgets.model.calendar import FiscalCalendar
+    from salesplan_widgets.report.goal import GoalReport
+
+    folder = _workbook(tmp_path / "wb", last, grain=grain)
+    wizard = GoalWizard(folder)
+    report = GoalReport.open(folder, None)
+    calendar = FiscalCalendar.of(report.workbook.plan.calendar)
+    year = calendar.year_periods(
+        calendar.fiscal_year(calendar.period(pd.Period(wizard.start, "M").start_time + pd.Timedelta(days=14)))
+    )
+    assert (report.forecast.start, report.forecast.end) == (year[0], year[-1])

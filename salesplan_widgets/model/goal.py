@@ -395,6 +395,16 @@ def first_goal_year(last_month: pd.Period, fiscal_year_start: int = 1) -> pd.Per
     return first if (last_month - first).n < EARLY_MONTHS else first + 12
 
 
+def first_goal_periods(calendar: FiscalCalendar, period: pd.Period, fiscal_year_start: int) -> pd.PeriodIndex:
+    """The periods of the year a workbook without a goal is projected for: the year the goal wizard
+    proposes (`first_goal_year`: the fiscal year in progress while its first quarter has not
+    passed, else the next one), so the goal page and the wizard name the same year."""
+    month = calendar.months_of([period])[0]
+    if first_goal_year(month, fiscal_year_start) <= month:
+        return calendar.year_periods(calendar.fiscal_year(period))
+    return calendar.next_year_periods(period)
+
+
 def name_for_year(name: str, old_year: int, new_year: int) -> str:
     """A goal's name carried to the next year: each standalone `old_year` (FY2026, 2026) becomes `new_year`,
     so 'Grow FY2026 net sales' opens as 'Grow FY2027 net sales' instead of naming the year that is over."""

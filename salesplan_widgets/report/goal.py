@@ -19,7 +19,7 @@ from matplotlib import rc_context
 from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.forecast import Forecast
-from salesplan_widgets.model.goal import implied_stretch, target_for_probability
+from salesplan_widgets.model.goal import first_goal_periods, implied_stretch, target_for_probability
 from salesplan_widgets.model.projection import (
     GoalStanding,
     ProjectionHorizon,
@@ -73,7 +73,7 @@ class GoalReport:
             horizon = projection_horizon(goal, calendar, month, for_goal=True)
         else:
             goal = goal if goal is not None and goal.target is not None else None
-            year = calendar.next_year_periods(month)  # the first fiscal year starting after the month
+            year = first_goal_periods(calendar, month, wb.plan.calendar.fiscal_year_start)
             horizon = ProjectionHorizon(year[0], year[-1])
         # the one year-end projection (model/projection.py): the tracking pages show the same figure
         projection = year_end_projection(cube, horizon, last_actual=month, elapsed=share_gone(wb, month))
