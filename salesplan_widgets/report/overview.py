@@ -28,7 +28,7 @@ from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
 from salesplan_widgets.workbook import Workbook, open_workbook
-from salesplan_widgets.workbook.currencies import conversion_note
+from salesplan_widgets.workbook.currencies import conversion_note, sales_by_currency
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 TREND_MONTHS = 24
@@ -105,8 +105,29 @@ class OverviewReport:
                     blocks.Card(_("Reps selling this month"), fmt_number(h.active_reps)),
                 ]
             ),
-            *([blocks.note(note)] if (note := conversion_note(self.workbook.plan)) else []),
+            *(
+                [blocks.note(note), self._by_currency()]
+                if (note := conversion_note(self.workbook.plan))
+                else []
+            ),
         )
+
+    def _by_currency(self) -> blocks.Html:
+        """The month's sales by the currency they were sold in, and the rate each went at (nothing when the
+        sales are all in the plan's currency, or were converted before, as in a published extract)."""
+        start, end = self.period.start_time.date(), self.period.end_time.date()
+        sold = sales_by_currency(self.workbook.source(), self.workbook.path, start, end)
+        if sold.empty or set(sold["currency"]) == {self.workbook.currency}:
+            return blocks.Html("")
+        currency = self.workbook.currency
+        rows = [
+            (code, fmt_money(amount, code, digits=False), fmt_number(converted / amount, decimals=4) if amount
+             else "–", self._money(converted))
+            for code, amount, converted in zip(sold["currency"], sold["sold"], sold["converted"], strict=True)
+        ]  # fmt: skip
+        header = [_("Currency"), _("Sold in the currency"), _("Rate into {currency}").format(currency=currency),
+                  _("Sales in {currency}").format(currency=currency)]  # fmt: skip
+        return blocks.table(header, rows, numeric=[False, True, True, True])
 
     def trend(self) -> blocks.Html:
         monthly = trend(self.cube)

@@ -397,10 +397,8 @@ def _render_html(
     title = _("Commission statement")
     who = [(_("Rep"), rep)] + [(_("Team"), team)] * (team != ALL)  # an unmapped team says nothing
     meta = [plan_name, *(_("{label}: {value}").format(label=k, value=v) for k, v in who), month, currency]
-    plans_note = f"<p class='note'>{escape(plans)}</p>" if plans else ""
-    converted = (
-        f"<p class='note'>{escape(conversion)}</p>" if conversion else ""
-    )  # sales in other currencies  # a rep on two plans this month
+    plans_note = f"<p class='note'>{escape(plans)}</p>" if plans else ""  # a rep on two plans this month
+    converted = f"<p class='note'>{escape(conversion)}</p>" if conversion else ""  # sales in other currencies
     total_row = (
         f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
         f"<td class='num'>{escape(_money(total, currency, digits))}</td></tr>"
@@ -424,9 +422,12 @@ def _excel_bytes(
     rep: str, period: pd.Period, lines: list[Line], currency: str, digits: int, status: str,
     balances: list[Balance] | None = None, summary: Mapping | None = None,
     measured: tuple[dt.date, dt.date] | None = None, inputs: str | None = None, plans: str = "",
+    conversion: str = "",
 ) -> bytes:  # fmt: skip
     """A rep's Excel statement, written with XlsxWriter (a fifth of openpyxl's time a file: thousands of
-    reps are rewritten at each ledger step). Texts are written as texts, never read as formulas."""
+    reps are rewritten at each ledger step). Texts are written as texts, never read as formulas. How sales
+    in other currencies were converted (`conversion`) stands in the heading row, beside the currency code it
+    explains: a row of its own would move the table readers find under the third row."""
     import xlsxwriter
 
     out = io.BytesIO()
@@ -449,7 +450,7 @@ def _excel_bytes(
             else:
                 sheet.write_number(row, column, value, style)
 
-    put(0, [_("Commission statement"), rep, str(period), currency],
+    put(0, [_("Commission statement"), rep, str(period), currency, conversion or None],
         {0: book.add_format({"bold": True, "font_size": 13})})  # fmt: skip
     put(1, [status])  # the ledger state the file was written in, as on the HTML page
     put(2, [_("Period"), _("Rule"), _("Base"), _("Rate"), _("Amount")], dict.fromkeys(range(5), bold))
@@ -504,13 +505,15 @@ def _excel_bytes(
 
 def _excel_inputs(
     rep: str, currency: str, lines: list[Line], status: str, locale: str, balances: list[Balance],
-    summary: Mapping | None, measured: tuple[dt.date, dt.date], plans: str = "",
+    summary: Mapping | None, measured: tuple[dt.date, dt.date], plans: str = "", conversion: str = "",
 ) -> str:  # fmt: skip
     """A digest of everything a rep's Excel statement is written from (its lines, state, language,
-    balances, performance, the days counted, the rendering code): the same digest, the same file."""
+    balances, performance, the days counted, the currency conversion, the rendering code): the same
+    digest, the same file."""
     shown = [(line.for_period, line.rule, line.base, line.rate, line.amount_minor) for line in lines]
     facts = None if summary is None else dict(summary)
-    read = (_renderer(), rep, currency, status, locale, measured, plans, shown, list(balances), facts)
+    written_by = (_renderer(), rep, currency, status, locale, measured, plans, conversion)
+    read = (*written_by, shown, list(balances), facts)
     return hashlib.sha256(repr(read).encode()).hexdigest()  # repr: floats to the last bit
 
 
@@ -545,10 +548,11 @@ def _write_rep_documents(head: Letterhead, reps: list[RepDocuments]) -> list[Pat
                 if _changed(r.html, html):  # the same bytes: the page on disk is this one
                     replace(r.html, html)
                 inputs = _excel_inputs(r.rep, head.currency, r.lines, r.status, head.locale, r.balances,
-                                       r.summary, r.measured, r.plans)  # fmt: skip
+                                       r.summary, r.measured, r.plans, head.conversion)  # fmt: skip
                 if not _written_from(r.xlsx, inputs):  # the same inputs: the file on disk is this one
                     replace(r.xlsx, _excel_bytes(r.rep, head.period, r.lines, head.currency, head.digits,
-                                                 r.status, r.balances, r.summary, r.measured, inputs, r.plans))  # fmt: skip
+                                                 r.status, r.balances, r.summary, r.measured, inputs, r.plans,
+                                                 head.conversion))  # fmt: skip
                 written += [r.html, r.xlsx]
         return written
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from babel.numbers import list_currencies
 
 from salesplan_widgets.errors import InputError, Problem
@@ -194,6 +195,18 @@ def _monthly_rates(source_json: str, base_dir: str, plan: str, size: int, mtime:
         first, last = min(rates), max(rates)
         out[currency] = (first, tuple(rates.get(m) for m in range(first, last + 1)))
     return out
+
+
+def rates_rows(source: RatesSource, base_dir: Path, plan: str) -> list[tuple[str, str, float]]:
+    """The rates file's rates as (month as 2027-01, currency, rate) rows: what a published extract keeps of
+    it, so its reports say at which rates its (already converted) sales were converted."""
+    rows = []
+    for currency, (first, rates) in sorted(monthly_rates(source, base_dir, plan).items()):
+        for offset, rate in enumerate(rates):
+            if rate is not None:
+                month = first + offset
+                rows.append((f"{month // 12:04d}-{month % 12 + 1:02d}", currency, rate))
+    return rows
 
 
 def rate_problems(source: RatesSource, base_dir: Path) -> list[Problem]:
@@ -388,3 +401,31 @@ def missing_rate_problems(
             )
         )
     return problems
+
+
+# -- what was sold in each currency ------------------------------------------------------------------------
+def sales_by_currency(source: Source, base_dir: Path, start, end) -> pd.DataFrame:
+    """The sales between `start` and `end` (dates, inclusive) by the currency they were sold in: currency,
+    sold (in it), converted (in the plan's), lines, largest converted first; empty when the source is all
+    in the plan's currency. The rate a currency went at is converted / sold (its month's, or the plan's)."""
+    from salesplan_widgets.workbook.cube import _date_filter
+    from salesplan_widgets.workbook.sources import conversion_of, line_date_sql, normalised_sql, run_on_source
+
+    def query(con: duckdb.DuckDBPyConnection, scan) -> pd.DataFrame | None:
+        fx = conversion_of(scan, source)
+        if fx is None:
+            return None
+        rate = f"{fx.rate_sql(line_date_sql(scan, source))} AS __rate"
+        relation = normalised_sql(
+            scan, source, ("date", "amount"), extra=(f"{fx.currency_sql()} AS __currency", rate)
+        )
+        return con.sql(
+            f"SELECT __currency AS currency, SUM(amount / __rate) AS sold, SUM(amount) AS converted, "
+            f"COUNT(*) AS lines FROM ({relation}) AS sales WHERE {_date_filter(start, end)} "
+            "GROUP BY __currency ORDER BY converted DESC, currency"
+        ).df()
+
+    frame = run_on_source(source, Path(base_dir), query)
+    if frame is None:
+        return pd.DataFrame({"currency": [], "sold": [], "converted": [], "lines": []})
+    return frame.astype({"currency": str, "sold": float, "converted": float, "lines": "int64"})

@@ -57,6 +57,7 @@ STATEMENTS_DASHBOARD = "statements"  # staged whenever the plan pays incentives,
 # returned deal's sale, and the rep on that deal's first sale line
 PEOPLE = (("won_by", "won_team"), ("sale_won_by", "sale_won_team"), ("sold_rep", "sold_team"))
 NOT_WON_TEXT = "all"  # a text dimension the rows do not have (as the cube says it)
+RATES_FILE = "data/exchange_rates.csv"  # an extract's monthly rates, as the whole workbook's file holds them
 _KEEP_VERSIONS = 2  # the live extract and the one before it, which an open page may still be reading
 
 
@@ -421,6 +422,11 @@ def _extract_plan(
             c for c in plan.sources.accounts.columns if c != "currency"
         ]  # potential converted
         sources["accounts"] = {"path": "data/accounts.csv", "columns": {c: c for c in accounts_columns}}
+    if plan.sources.exchange_rates is not None:  # the sales are converted already: the rates say how
+        sources["exchange_rates"] = {
+            "path": RATES_FILE,
+            "columns": {c: c for c in ("month", "currency", "rate")},
+        }
     scoped = plan.model_copy(
         update={
             "access": None,
@@ -458,6 +464,7 @@ class Whole:
     counted: list  # `counted_facts`
     recognition: str | None  # `public_recognition`
     pay: pd.DataFrame | None  # the pay cube, when the plan splits credit (`others_split_credit`)
+    rates: pd.DataFrame | None = None  # the monthly rates the sales were converted at (`monthly_rates`)
 
 
 def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
@@ -474,6 +481,20 @@ def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
         counted=counted_facts(book),
         recognition=public_recognition(book, cube),
         pay=_split_pay_cube(book),
+        rates=_monthly_rates(book),
+    )
+
+
+def _monthly_rates(book: Workbook) -> pd.DataFrame | None:
+    """The plan's monthly rates (month, currency, rate), when it converts at a rates file: every extract
+    copies them, not the file, which may be a database holding every rep's sales too."""
+    source = book.plan.sources.exchange_rates
+    if source is None:
+        return None
+    from salesplan_widgets.workbook.currencies import rates_rows
+
+    return pd.DataFrame(
+        rates_rows(source, book.path, book.plan.currency), columns=["month", "currency", "rate"]
     )
 
 
@@ -501,6 +522,8 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         if accounts is not None:
             mapped = [c for c in book.plan.sources.accounts.columns if c != "currency"]
             accounts[scope.mask(accounts)][mapped].to_csv(version / "data" / "accounts.csv", index=False)
+        if whole.rates is not None:  # company-wide, like the plan's fixed rates
+            whole.rates.to_csv(version / RATES_FILE, index=False)
         targets = whole.targets
         scoped_targets = targets[scope.mask(targets)].assign(period=lambda t: t["period"].astype(str))
         (version / TABLES_DIR).mkdir()
