@@ -45,10 +45,10 @@ def span_noun(start: pd.Period, end: pd.Period, calendar: FiscalCalendar) -> str
     return {"half-year": _("half-year"), "quarter": _("quarter")}.get(kind, _("goal's period"))
 
 
-def for_horizon(periods: pd.Series, calendar: FiscalCalendar, *, year: str, other: str) -> str:
-    """`year` when `periods` (e.g. a split's targets' period column) span a year, else `other` with its
-    {horizon} named (`span_noun`): a six-month split reads "Share of the half-year", not "of the year"."""
-    named = [calendar.period(p) for p in pd.unique(periods.astype(str))]
+def for_horizon(periods: pd.Index, calendar: FiscalCalendar, *, year: str, other: str) -> str:
+    """`year` when `periods` (e.g. the months a split plans) span a year, else `other` with its {horizon}
+    named (`span_noun`): a six-month split reads "Share of the half-year", not "of the year"."""
+    named = [calendar.period(p) for p in pd.Index(periods).astype(str).unique()]
     noun = span_noun(min(named), max(named), calendar) if named else None
     return year if noun is None else other.format(horizon=noun)
 

@@ -43,7 +43,7 @@ from salesplan_widgets.report.projection import for_horizon
 from salesplan_widgets.schema.split import SplitSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.sample_data import sample_data_notice
-from salesplan_widgets.workbook.targets import plan_targets, split_fit_notices
+from salesplan_widgets.workbook.targets import plan_targets, split_fit_notices, split_periods
 
 
 @dataclass
@@ -88,9 +88,8 @@ class SplitReport:
 
     def _for_horizon(self, year: str, other: str) -> str:
         """The year's words for a year's split, else the words naming its horizon (half-year, quarter)."""
-        return for_horizon(
-            self.targets["period"], FiscalCalendar.of(self.workbook.plan.calendar), year=year, other=other
-        )
+        planned = split_periods(self.workbook, self.cube, self.section)  # the split's months, not the table's
+        return for_horizon(planned, FiscalCalendar.of(self.workbook.plan.calendar), year=year, other=other)
 
     def _month(self, period: pd.Period) -> str:
         return period_labels([period])[0]

@@ -621,6 +621,7 @@ class MyTargets(Dashboard, widgets.VBox):
         table, saved = plan_targets(self.workbook, cube)
         self.all_targets = table.assign(rep=table["rep"].astype(str), team=table["team"].astype(str))
         self.section = self.workbook.plan.split or SplitSection()
+        self.planned = split_periods(self.workbook, cube, self.section)  # the months the split plans
         notes = (
             list(notices)
             + ([] if saved else [_("No split has been saved yet: these targets are a preview.")])
@@ -666,7 +667,7 @@ class MyTargets(Dashboard, widgets.VBox):
     def _for_horizon(self, year: str, other: str) -> str:
         """The year's words for a year's split, else the words naming its horizon (half-year, quarter)."""
         calendar = FiscalCalendar.of(self.workbook.plan.calendar)
-        return for_horizon(self.all_targets["period"], calendar, year=year, other=other)
+        return for_horizon(self.planned, calendar, year=year, other=other)
 
     def _set_rep_options(self) -> None:
         rows = self.all_targets if not self.team else self.all_targets[self.all_targets["team"] == self.team]
