@@ -170,6 +170,27 @@ def horizon_over(projection: YearEndProjection, period: pd.Period, as_of: dt.dat
     return period >= projection.end and as_of >= period.end_time.date()
 
 
+def projection_target(
+    projection: YearEndProjection,
+    goal: GoalSection | None,
+    calendar: FiscalCalendar,
+    targets_in_horizon: float,
+    *,
+    selected: bool = False,
+) -> float:
+    """The target a projected attainment divides by, on every page (Tracker, pack, dashboards).
+
+    The goal's own target when the projection is the goal's (its horizon and metric) and nothing is
+    selected: a re-plan moves the remaining periods' quotas, not the goal, so the year end is still measured
+    against what was promised. Otherwise (a team or a rep selected, no saved goal, a month outside the
+    goal) `targets_in_horizon`: the sum of the selection's targets in force over the projection's horizon."""
+    if not selected and goal is not None and goal.target is not None and goal.start and goal.end:
+        horizon = (calendar.period(goal.start), calendar.period(goal.end), goal.metric or "revenue")
+        if horizon == (projection.start, projection.end, projection.metric):
+            return float(goal.target)
+    return float(targets_in_horizon)
+
+
 HorizonKind = Literal["year", "half-year", "quarter", "period"]
 
 

@@ -116,7 +116,7 @@ class OverviewReport:
         """The month's sales by the currency they were sold in, and the rate each went at (nothing when the
         sales are all in the plan's currency, or were converted before, as in a published extract)."""
         start, end = self.period.start_time.date(), self.period.end_time.date()
-        sold = sales_by_currency(self.workbook.source(), self.workbook.path, start, end)
+        sold = sales_by_currency(self.workbook, start, end)  # from the cache beside the cube
         if sold.empty or set(sold["currency"]) == {self.workbook.currency}:
             return blocks.Html("")
         currency = self.workbook.currency

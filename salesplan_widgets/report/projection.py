@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
+
 from salesplan_widgets.i18n import _, fmt_percent
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.projection import GoalStanding, YearEndProjection, horizon_kind
@@ -26,13 +28,29 @@ def horizon_name(projection: YearEndProjection, calendar: FiscalCalendar) -> str
     """The projection's horizon named for a sentence: None for a year (the pages keep their
     "year" sentences), else the span and its dates, "half-year (Jan 2026 – Jun 2026)", so a six-month
     goal does not read as a year."""
-    kind = horizon_kind(projection.start, projection.end, calendar)
-    if kind == "year":
+    noun = span_noun(projection.start, projection.end, calendar)
+    if noun is None:
         return None
     first, last = calendar.labels([projection.start, projection.end])
     span = first if first == last else _("{first} – {last}").format(first=first, last=last)
-    noun = {"half-year": _("half-year"), "quarter": _("quarter")}.get(kind, _("goal's period"))
     return _("{horizon} ({span})").format(horizon=noun, span=span)
+
+
+def span_noun(start: pd.Period, end: pd.Period, calendar: FiscalCalendar) -> str | None:
+    """Periods start..end named by their length (`horizon_kind`): None for a year, else "half-year",
+    "quarter" or "goal's period"."""
+    kind = horizon_kind(start, end, calendar)
+    if kind == "year":
+        return None
+    return {"half-year": _("half-year"), "quarter": _("quarter")}.get(kind, _("goal's period"))
+
+
+def for_horizon(periods: pd.Index, calendar: FiscalCalendar, *, year: str, other: str) -> str:
+    """`year` when `periods` (e.g. the months a split plans) span a year, else `other` with its {horizon}
+    named (`span_noun`): a six-month split reads "Share of the half-year", not "of the year"."""
+    named = [calendar.period(p) for p in pd.Index(periods).astype(str).unique()]
+    noun = span_noun(min(named), max(named), calendar) if named else None
+    return year if noun is None else other.format(horizon=noun)
 
 
 def ended_short_heading(

@@ -27,7 +27,7 @@ from salesplan_widgets.i18n import (
     set_locale,
 )
 from salesplan_widgets.model.allocation import last_year_sales
-from salesplan_widgets.model.calendar import period_labels
+from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
 from salesplan_widgets.model.segmentation import (
@@ -39,10 +39,11 @@ from salesplan_widgets.model.segmentation import (
 from salesplan_widgets.report import blocks, charts
 from salesplan_widgets.report.metrics import publish_metrics
 from salesplan_widgets.report.period import parse_period
+from salesplan_widgets.report.projection import for_horizon
 from salesplan_widgets.schema.split import SplitSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.sample_data import sample_data_notice
-from salesplan_widgets.workbook.targets import plan_targets, split_fit_notices
+from salesplan_widgets.workbook.targets import plan_targets, split_fit_notices, split_periods
 
 
 @dataclass
@@ -85,6 +86,11 @@ class SplitReport:
     def _money(self, amount: float) -> str:
         return fmt_money(amount, self.workbook.currency, digits=False)
 
+    def _for_horizon(self, year: str, other: str) -> str:
+        """The year's words for a year's split, else the words naming its horizon (half-year, quarter)."""
+        planned = split_periods(self.workbook, self.cube, self.section)  # the split's months, not the table's
+        return for_horizon(planned, FiscalCalendar.of(self.workbook.plan.calendar), year=year, other=other)
+
     def _month(self, period: pd.Period) -> str:
         return period_labels([period])[0]
 
@@ -110,7 +116,11 @@ class SplitReport:
             notices,
             blocks.cards(
                 [
-                    blocks.Card(_("Year's target"), self._money(self.targets["target"].sum()), note),
+                    blocks.Card(
+                        self._for_horizon(_("Year's target"), _("Target for the {horizon}")),
+                        self._money(self.targets["target"].sum()),
+                        note,
+                    ),
                     blocks.Card(
                         _("Plan months"), f"{self._month(periods.min())} – {self._month(periods.max())}"
                     ),
@@ -152,7 +162,9 @@ class SplitReport:
             numeric=[False, True, True],
         )
         mix = pd.DataFrame({by: totals.index.astype(str), "share": shares.to_numpy()})
-        svg = charts.share_chart(mix, by, _("Share of the year's target"))
+        svg = charts.share_chart(
+            mix, by, self._for_horizon(_("Share of the year's target"), _("Share of the {horizon}'s target"))
+        )
         name = dimension_labels().get(by, by)
         return blocks.section(
             _("Targets by {dimension}").format(dimension=name.lower()), blocks.row(table, svg)
@@ -164,7 +176,12 @@ class SplitReport:
             self.targets.assign(company="all"), every=self.section.milestones, by=("company",)
         )
         table = blocks.table(
-            [_("Checkpoint"), _("Due"), _("Cumulative target"), _("Share of year")],
+            [
+                _("Checkpoint"),
+                _("Due"),
+                _("Cumulative target"),
+                self._for_horizon(_("Share of year"), _("Share of the {horizon}")),
+            ],
             [
                 (str(r.number), fmt_date(r.due), self._money(r.cumulative_target), fmt_percent(r.share))
                 for r in company.itertuples()

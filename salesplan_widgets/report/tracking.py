@@ -33,6 +33,7 @@ from salesplan_widgets.model.projection import (
     horizon_over,
     projected_attainment,
     projection_horizon,
+    projection_target,
     selection_projections,
 )
 from salesplan_widgets.model.replan import period_review
@@ -138,18 +139,12 @@ class TrackingReport:
         )
 
     def projection_target(self) -> float:
-        """The target the projection is measured against: the goal's when the projection is the goal's
-        horizon and metric, else the targets in force over the horizon."""
-        goal, f = self.goal, self.projection
-        if goal is not None and goal.target is not None and goal.start and goal.end:
-            calendar = FiscalCalendar.of(self.workbook.plan.calendar)
-            if (calendar.period(goal.start), calendar.period(goal.end), goal.metric or "revenue") == (
-                f.start,
-                f.end,
-                f.metric,
-            ):
-                return float(goal.target)
-        return float(self.frame.loc[self.frame["period"].between(f.start, f.end), "target"].sum())
+        """The target the projection is measured against (`model.projection.projection_target`, as the
+        Tracker): the goal's when the projection is the goal's horizon and metric, else the targets in force
+        over the horizon."""
+        f = self.projection
+        inside = self.frame["period"].between(f.start, f.end)
+        return projection_target(f, self.goal, self._calendar, float(self.frame.loc[inside, "target"].sum()))
 
     # -- figures (from the model) ---------------------------------------------------------------------
     def _pace(self, by: tuple[str, ...] = ()) -> pd.DataFrame:

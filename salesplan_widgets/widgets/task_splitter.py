@@ -38,6 +38,7 @@ from salesplan_widgets.model.allocation import (
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.fairness import fairness
 from salesplan_widgets.model.milestones import milestones
+from salesplan_widgets.report.projection import for_horizon
 from salesplan_widgets.schema.split import SplitLevel, SplitLock, SplitSection
 from salesplan_widgets.widgets.charts import (
     bar_figure,
@@ -620,6 +621,7 @@ class MyTargets(Dashboard, widgets.VBox):
         table, saved = plan_targets(self.workbook, cube)
         self.all_targets = table.assign(rep=table["rep"].astype(str), team=table["team"].astype(str))
         self.section = self.workbook.plan.split or SplitSection()
+        self.planned = split_periods(self.workbook, cube, self.section)  # the months the split plans
         notes = (
             list(notices)
             + ([] if saved else [_("No split has been saved yet: these targets are a preview.")])
@@ -662,6 +664,11 @@ class MyTargets(Dashboard, widgets.VBox):
         self.rep = rep or ""
         self.refresh()
 
+    def _for_horizon(self, year: str, other: str) -> str:
+        """The year's words for a year's split, else the words naming its horizon (half-year, quarter)."""
+        calendar = FiscalCalendar.of(self.workbook.plan.calendar)
+        return for_horizon(self.planned, calendar, year=year, other=other)
+
     def _set_rep_options(self) -> None:
         rows = self.all_targets if not self.team else self.all_targets[self.all_targets["team"] == self.team]
         reps = sorted(r for r in rows["rep"].unique() if r != "all")
@@ -698,13 +705,13 @@ class MyTargets(Dashboard, widgets.VBox):
         mix_rows = [[html.escape(str(s)), html.escape(str(c)), money(v)] for (s, c), v in mix.items()]
         self.summary_panel.value = (
             "<p><b>"
-            + html.escape(_("Year target"))
+            + html.escape(self._for_horizon(_("Year target"), _("Target for the {horizon}")))
             + f":</b> {money(rows['target'].sum())}</p>"
             + _figure_table([_("Segment"), _("Channel"), _("Target")], mix_rows, figures_from=2)
         )
         checkpoints = milestones(rows.assign(scope="all"), every=self.section.milestones, by=("scope",))
         self.milestone_panel.value = "<p><b>" + html.escape(_("Milestones")) + "</b></p>" + _figure_table(
-            [_("Due"), _("Cumulative target"), _("Share of the year")],
+            [_("Due"), _("Cumulative target"), self._for_horizon(_("Share of the year"), _("Share of the {horizon}"))],
             [[html.escape(fmt_date(r.due)), money(r.cumulative_target), html.escape(fmt_percent(r.share))]
              for r in checkpoints.itertuples()],
             figures_from=1,

@@ -31,6 +31,7 @@ from salesplan_widgets.model.projection import (
     horizon_over,
     projected_attainment,
     projection_horizon,
+    projection_target,
     selection_projections,
 )
 from salesplan_widgets.model.replan import (
@@ -54,6 +55,7 @@ from salesplan_widgets.report.projection import (
     projected_attainment_note,
     projection_card,
 )
+from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.schema.tracking import TrackingSection
 from salesplan_widgets.widgets.charts import (
     html_table,
@@ -193,6 +195,7 @@ class Tracker(Dashboard, widgets.VBox):
             self.notices.append(notice)
         self.targets = targets
         self._projections: dict[str, SelectionProjections] = {}
+        self._goals: dict[str, GoalSection | None] = {}  # the goal each month's projection is the goal's of
         frame = plan_vs_actual(self.targets, self.cube)
         for name in FILTERS:
             if name in frame.columns:
@@ -244,6 +247,7 @@ class Tracker(Dashboard, widgets.VBox):
             period = self.calendar.period(self.period)
             # a month of a year kept in the history is tracked against that year's goal (its horizon, range)
             goal = goal_in_force(self.workbook, self.calendar.months_of([period])[0])
+            self._goals[self.period] = goal
             horizon = projection_horizon(goal, self.calendar, period)
             self._projections[self.period] = selection_projections(
                 self.cube,
@@ -616,7 +620,15 @@ class Tracker(Dashboard, widgets.VBox):
         risky = risky.merge(pace_so_far, on="rep", how="left")  # pace beside the projection, for the list
         self.at_risk = risky.sort_values("projected_gap", kind="stable").reset_index(drop=True)
         projection = self.projection()
-        horizon_target = float(outlook["target"].sum())
+        filters = {n: getattr(self, n) for n in FILTERS}
+        # the goal's target for the whole company, the selection's targets for a team or rep (as the pack)
+        horizon_target = projection_target(
+            projection,
+            self._goals[self.period],
+            self.calendar,
+            float(outlook["target"].sum()),
+            selected=any(filters.values()),
+        )
         # one year-end figure, the projection's: pace's window-end extrapolations stay out of the summary
         pace_only = total.iloc[0].drop(list(PACE_WINDOW_END), errors="ignore")
         self.summary = {

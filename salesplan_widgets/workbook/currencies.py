@@ -13,6 +13,7 @@ only the small rates file (into a dict, cached by the file's state); it never lo
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from dataclasses import dataclass, field
@@ -404,12 +405,31 @@ def missing_rate_problems(
 
 
 # -- what was sold in each currency ------------------------------------------------------------------------
-def sales_by_currency(source: Source, base_dir: Path, start, end) -> pd.DataFrame:
+def sales_by_currency(workbook, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The sales between `start` and `end` (dates, inclusive) by the currency they were sold in: currency,
     sold (in it), converted (in the plan's), lines, largest converted first; empty when the source is all
-    in the plan's currency. The rate a currency went at is converted / sold (its month's, or the plan's)."""
-    from salesplan_widgets.workbook.cube import _date_filter
+    in the plan's currency. The rate a currency went at is converted / sold (its month's, or the plan's).
+
+    Read from the day × currency totals kept in the workbook's cache beside the cube (`Workbook.cached`,
+    keyed by the data's fingerprint: files, mapping, rates), so each headline does not scan the sales again."""
+    daily = workbook.cached("sales-by-currency", lambda: _daily_by_currency(workbook), ["day", "currency"])
+    days = daily["period"]
+    inside = daily[(days >= pd.Period(start, "D")) & (days <= pd.Period(end, "D"))]
+    frame = (
+        inside.groupby("currency", as_index=False)[["sold", "converted", "lines"]]
+        .sum()
+        .sort_values(["converted", "currency"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
+    return frame.astype({"currency": str, "sold": float, "converted": float, "lines": "int64"})
+
+
+def _daily_by_currency(workbook) -> pd.DataFrame:
+    """One scan of the sales source: per day (as `period`, the cache's key) and currency sold, the sold
+    amount, the converted amount and the line count; empty when the source converts nothing."""
     from salesplan_widgets.workbook.sources import conversion_of, line_date_sql, normalised_sql, run_on_source
+
+    source = workbook.source()
 
     def query(con: duckdb.DuckDBPyConnection, scan) -> pd.DataFrame | None:
         fx = conversion_of(scan, source)
@@ -420,12 +440,22 @@ def sales_by_currency(source: Source, base_dir: Path, start, end) -> pd.DataFram
             scan, source, ("date", "amount"), extra=(f"{fx.currency_sql()} AS __currency", rate)
         )
         return con.sql(
-            f"SELECT __currency AS currency, SUM(amount / __rate) AS sold, SUM(amount) AS converted, "
-            f"COUNT(*) AS lines FROM ({relation}) AS sales WHERE {_date_filter(start, end)} "
-            "GROUP BY __currency ORDER BY converted DESC, currency"
+            'SELECT CAST("date" AS DATE) AS day, __currency AS currency, SUM(amount / __rate) AS sold, '
+            f'SUM(amount) AS converted, COUNT(*) AS lines FROM ({relation}) AS sales WHERE "date" IS NOT NULL '
+            "GROUP BY ALL ORDER BY day, currency"
         ).df()
 
-    frame = run_on_source(source, Path(base_dir), query)
-    if frame is None:
-        return pd.DataFrame({"currency": [], "sold": [], "converted": [], "lines": []})
-    return frame.astype({"currency": str, "sold": float, "converted": float, "lines": "int64"})
+    frame = run_on_source(source, Path(workbook.path), query)
+    if frame is None or frame.empty:
+        return pd.DataFrame(
+            {
+                "period": pd.PeriodIndex([], freq="D"),
+                "currency": pd.Series([], dtype=str),
+                "sold": pd.Series([], dtype=float),
+                "converted": pd.Series([], dtype=float),
+                "lines": pd.Series([], dtype="int64"),
+            }
+        )
+    days = pd.PeriodIndex(pd.to_datetime(frame.pop("day")), freq="D")
+    frame = frame.astype({"currency": str, "sold": float, "converted": float, "lines": "int64"})
+    return frame.assign(period=days)[["period", "currency", "sold", "converted", "lines"]]
