@@ -130,3 +130,52 @@ def test_a_process_inside_hub_accounts_keeps_every_other_process_out() -> None:
     # free again (this waits if someone else's hub test took it meanwhile); its holder re-enters at once
     with hub_lock(), hub_lock(blocking=False):
         pass
+
+
+ORDER_RECORDER = """
+import json, os
+
+def pytest_collection_finish(session):
+    order = [[item.nodeid, item.get_closest_marker("xdist_group").args[0]] for item in session.items]
+    reorder = session.config.getoption("loadscopereorder")  # xdist's own reordering by number of tests
+    with open(os.environ["WORKER_ORDER"], "w", encoding="utf-8") as out:
+        json.dump({"order": order, "xdist_reorders": reorder}, out)
+"""
+
+
+def test_the_slowest_groups_are_handed_out_first_each_group_in_its_own_order(tmp_path: Path) -> None:
+    """`--dist loadgroup` gives the workers the groups in collection order (xdist's reordering by number of
+    tests is off): the groups of tests/group_seconds.txt come first, slowest first, then the others by their
+    number of tests, so a long file of one test (test_notebook_rerun.py) does not start last."""
+    from group_seconds import read_table
+
+    (tmp_path / "worker_order_recorder.py").write_text(ORDER_RECORDER, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+        "WORKER_ORDER": str(tmp_path / "order.json"),
+    }
+    paths = ("tests/test_access.py", "tests/test_notebook_rerun.py", "tests/test_rounding.py",
+             "tests/test_serve.py", *SCREENSHOTS)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "worker_order_recorder",
+         "-p", "no:cacheprovider", *paths],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    recorded = json.loads((tmp_path / "order.json").read_text(encoding="utf-8"))
+    assert recorded["xdist_reorders"] is False
+    groups = list(dict.fromkeys(group for _nodeid, group in recorded["order"]))
+    seconds = read_table()
+    listed = [g for g in groups if g in seconds]
+    assert {"tests/test_serve.py", "screenshots", "tests/test_notebook_rerun.py"} <= set(listed)
+    assert listed == sorted(listed, key=lambda g: -seconds[g])  # slowest first
+    assert groups[: len(listed)] == listed  # before every group the table does not list
+    rest = [g for g in groups if g not in seconds]
+    count = {g: sum(group == g for _nodeid, group in recorded["order"]) for g in rest}
+    assert rest == sorted(rest, key=lambda g: -count[g])
+    # a group's tests run one after another: together, in file order (the screenshots are checked last)
+    shots = [nodeid.split("::")[0] for nodeid, group in recorded["order"] if group == "screenshots"]
+    assert list(dict.fromkeys(shots)) == list(SCREENSHOTS)
+    positions = [i for i, (_nodeid, group) in enumerate(recorded["order"]) if group == "screenshots"]
+    assert positions == list(range(positions[0], positions[0] + len(positions)))
