@@ -32,7 +32,9 @@ def pytest_collection_finish(session):
         item.nodeid: [mark.args[0] for mark in item.iter_markers("xdist_group")] for item in session.items
     }
     with open(os.environ["WORKER_GROUPS"], "w", encoding="utf-8") as out:
-        json.dump(groups, out)
+        json.dump(groups, out)  # in the order of session.items: the order xdist hands the groups out
+    with open(os.environ["WORKER_GROUPS"] + ".reorder", "w", encoding="utf-8") as out:
+        json.dump(session.config.getoption("loadscopereorder"), out)  # xdist's reordering by test count
 """
 
 
@@ -132,50 +134,29 @@ def test_a_process_inside_hub_accounts_keeps_every_other_process_out() -> None:
         pass
 
 
-ORDER_RECORDER = """
-import json, os
-
-def pytest_collection_finish(session):
-    order = [[item.nodeid, item.get_closest_marker("xdist_group").args[0]] for item in session.items]
-    reorder = session.config.getoption("loadscopereorder")  # xdist's own reordering by number of tests
-    with open(os.environ["WORKER_ORDER"], "w", encoding="utf-8") as out:
-        json.dump({"order": order, "xdist_reorders": reorder}, out)
-"""
-
-
-def test_the_slowest_groups_are_handed_out_first_each_group_in_its_own_order(tmp_path: Path) -> None:
+def test_the_slowest_groups_are_handed_out_first_each_group_in_its_own_order(
+    groups: dict[str, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """`--dist loadgroup` gives the workers the groups in collection order (xdist's reordering by number of
     tests is off): the groups of tests/group_seconds.txt come first, slowest first, then the others by their
-    number of tests, so a long file of one test (test_notebook_rerun.py) does not start last."""
+    number of tests, so a long file of few tests does not start last on one worker."""
     from group_seconds import read_table
 
-    (tmp_path / "worker_order_recorder.py").write_text(ORDER_RECORDER, encoding="utf-8")
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
-        "WORKER_ORDER": str(tmp_path / "order.json"),
-    }
-    paths = ("tests/test_access.py", "tests/test_notebook_rerun.py", "tests/test_rounding.py",
-             "tests/test_serve.py", *SCREENSHOTS)  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "worker_order_recorder",
-         "-p", "no:cacheprovider", *paths],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    recorded = json.loads((tmp_path / "order.json").read_text(encoding="utf-8"))
-    assert recorded["xdist_reorders"] is False
-    groups = list(dict.fromkeys(group for _nodeid, group in recorded["order"]))
+    (reorder,) = {p.resolve() for p in tmp_path_factory.getbasetemp().glob("groups*/groups.json.reorder")}
+    assert json.loads(reorder.read_text(encoding="utf-8")) is False
+    order = [(nodeid, marks[0]) for nodeid, marks in groups.items()]
+    named = list(dict.fromkeys(group for _nodeid, group in order))
     seconds = read_table()
-    listed = [g for g in groups if g in seconds]
-    assert {"tests/test_serve.py", "screenshots", "tests/test_notebook_rerun.py"} <= set(listed)
+    listed = [g for g in named if g in seconds]
+    assert {"hub", "screenshots", "templates"} <= set(listed)
     assert listed == sorted(listed, key=lambda g: -seconds[g])  # slowest first
-    assert groups[: len(listed)] == listed  # before every group the table does not list
-    rest = [g for g in groups if g not in seconds]
-    count = {g: sum(group == g for _nodeid, group in recorded["order"]) for g in rest}
+    assert named[: len(listed)] == listed  # before every group the table does not list
+    rest = [g for g in named if g not in seconds]
+    assert set(rest) == {"tests/test_access.py", "tests/test_rounding.py"}
+    count = {g: sum(group == g for _nodeid, group in order) for g in rest}
     assert rest == sorted(rest, key=lambda g: -count[g])
     # a group's tests run one after another: together, in file order (the screenshots are checked last)
-    shots = [nodeid.split("::")[0] for nodeid, group in recorded["order"] if group == "screenshots"]
+    shots = [nodeid.split("::")[0] for nodeid, group in order if group == "screenshots"]
     assert list(dict.fromkeys(shots)) == list(SCREENSHOTS)
-    positions = [i for i, (_nodeid, group) in enumerate(recorded["order"]) if group == "screenshots"]
+    positions = [i for i, (_nodeid, group) in enumerate(order) if group == "screenshots"]
     assert positions == list(range(positions[0], positions[0] + len(positions)))
