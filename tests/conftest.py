@@ -94,8 +94,27 @@ def worker_group(item: pytest.Item) -> str:
     return path
 
 
+def slowest_groups_first(items: list[pytest.Item], seconds: dict[str, float]) -> list[pytest.Item]:
+    """`items` with whole groups moved: the groups of `seconds` slowest first, then the others by their
+    number of tests (xdist's own order); a group's tests keep their order (the screenshots' file order).
+
+    With `--no-loadscope-reorder` (pyproject.toml) xdist hands groups out in this order, so the longest
+    start first and the two workers finish together, instead of a long one-test file starting last."""
+    groups = [item.get_closest_marker("xdist_group").args[0] for item in items]
+    count = {group: groups.count(group) for group in set(groups)}
+
+    def rank(index: int) -> tuple[int, float]:
+        group = groups[index]
+        return (0, -seconds[group]) if group in seconds else (1, -count[group])
+
+    return [items[i] for i in sorted(range(len(items)), key=rank)]  # sorted is stable: groups stay in order
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from group_seconds import read_table
+
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(worker_group(item)))
+    items[:] = slowest_groups_first(items, read_table())

@@ -32,7 +32,9 @@ def pytest_collection_finish(session):
         item.nodeid: [mark.args[0] for mark in item.iter_markers("xdist_group")] for item in session.items
     }
     with open(os.environ["WORKER_GROUPS"], "w", encoding="utf-8") as out:
-        json.dump(groups, out)
+        json.dump(groups, out)  # in the order of session.items: the order xdist hands the groups out
+    with open(os.environ["WORKER_GROUPS"] + ".reorder", "w", encoding="utf-8") as out:
+        json.dump(session.config.getoption("loadscopereorder"), out)  # xdist's reordering by test count
 """
 
 
@@ -130,3 +132,31 @@ def test_a_process_inside_hub_accounts_keeps_every_other_process_out() -> None:
     # free again (this waits if someone else's hub test took it meanwhile); its holder re-enters at once
     with hub_lock(), hub_lock(blocking=False):
         pass
+
+
+def test_the_slowest_groups_are_handed_out_first_each_group_in_its_own_order(
+    groups: dict[str, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`--dist loadgroup` gives the workers the groups in collection order (xdist's reordering by number of
+    tests is off): the groups of tests/group_seconds.txt come first, slowest first, then the others by their
+    number of tests, so a long file of few tests does not start last on one worker."""
+    from group_seconds import read_table
+
+    (reorder,) = {p.resolve() for p in tmp_path_factory.getbasetemp().glob("groups*/groups.json.reorder")}
+    assert json.loads(reorder.read_text(encoding="utf-8")) is False
+    order = [(nodeid, marks[0]) for nodeid, marks in groups.items()]
+    named = list(dict.fromkeys(group for _nodeid, group in order))
+    seconds = read_table()
+    listed = [g for g in named if g in seconds]
+    assert {"hub", "screenshots", "templates"} <= set(listed)
+    assert listed == sorted(listed, key=lambda g: -seconds[g])  # slowest first
+    assert named[: len(listed)] == listed  # before every group the table does not list
+    rest = [g for g in named if g not in seconds]
+    assert set(rest) == {"tests/test_access.py", "tests/test_rounding.py"}
+    count = {g: sum(group == g for _nodeid, group in order) for g in rest}
+    assert rest == sorted(rest, key=lambda g: -count[g])
+    # a group's tests run one after another: together, in file order (the screenshots are checked last)
+    shots = [nodeid.split("::")[0] for nodeid, group in order if group == "screenshots"]
+    assert list(dict.fromkeys(shots)) == list(SCREENSHOTS)
+    positions = [i for i, (_nodeid, group) in enumerate(order) if group == "screenshots"]
+    assert positions == list(range(positions[0], positions[0] + len(positions)))
