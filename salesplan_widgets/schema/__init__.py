@@ -359,7 +359,7 @@ class Plan(PlanModel):
     def _known_rates(cls, value: dict[str, float]) -> dict[str, float]:
         rates = {}
         for code, rate in value.items():
-            if not rate > 0 or rate != rate or rate == float("inf"):
+            if not 0 < rate < float("inf"):  # NaN fails this too
                 raise ValueError(
                     _(
                         "exchange_rates.{code}: a rate is a positive number (one {code} in the plan's currency), not {rate}"

@@ -418,9 +418,8 @@ def _extract_plan(
         "sales": {"path": "data/sales.parquet", "format": "parquet", "columns": {c: c for c in sales_columns}}
     }
     if has_accounts:
-        accounts_columns = [
-            c for c in plan.sources.accounts.columns if c != "currency"
-        ]  # potential converted
+        # the potential is copied converted: no currency column
+        accounts_columns = [c for c in plan.sources.accounts.columns if c != "currency"]
         sources["accounts"] = {"path": "data/accounts.csv", "columns": {c: c for c in accounts_columns}}
     if plan.sources.exchange_rates is not None:  # the sales are converted already: the rates say how
         sources["exchange_rates"] = {

@@ -171,9 +171,8 @@ class Workbook:
                 f"{name}|{source.model_dump_json()}|{stat and stat.st_size}|{stat and stat.st_mtime_ns}".encode()
             )
         h.update(self.plan.calendar.model_dump_json().encode())
-        h.update(
-            f"{self.plan.currency}|{sorted(self.plan.exchange_rates.items())}".encode()
-        )  # what amounts convert at
+        # what the amounts are converted at (a rates file counts among the sources above)
+        h.update(f"{self.plan.currency}|{sorted(self.plan.exchange_rates.items())}".encode())
         return h.hexdigest()[:16]
 
     def cube(self, by_product: bool = False) -> pd.DataFrame:
