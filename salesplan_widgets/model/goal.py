@@ -395,12 +395,12 @@ def first_goal_year(last_month: pd.Period, fiscal_year_start: int = 1) -> pd.Per
     return first if (last_month - first).n < EARLY_MONTHS else first + 12
 
 
-def first_goal_periods(calendar: FiscalCalendar, period: pd.Period, fiscal_year_start: int) -> pd.PeriodIndex:
+def first_goal_periods(calendar: FiscalCalendar, period: pd.Period) -> pd.PeriodIndex:
     """The periods of the year a workbook without a goal is projected for: the year the goal wizard
     proposes (`first_goal_year`: the fiscal year in progress while its first quarter has not
     passed, else the next one), so the goal page and the wizard name the same year."""
     month = calendar.months_of([period])[0]
-    if first_goal_year(month, fiscal_year_start) <= month:
+    if first_goal_year(month, calendar.fiscal_year_start) <= month:
         return calendar.year_periods(calendar.fiscal_year(period))
     return calendar.next_year_periods(period)
 

@@ -73,7 +73,7 @@ class GoalReport:
             horizon = projection_horizon(goal, calendar, month, for_goal=True)
         else:
             goal = goal if goal is not None and goal.target is not None else None
-            year = first_goal_periods(calendar, month, wb.plan.calendar.fiscal_year_start)
+            year = first_goal_periods(calendar, month)  # the year the goal wizard proposes
             horizon = ProjectionHorizon(year[0], year[-1])
         # the one year-end projection (model/projection.py): the tracking pages show the same figure
         projection = year_end_projection(cube, horizon, last_actual=month, elapsed=share_gone(wb, month))

@@ -78,6 +78,12 @@ def for_grain(calendar: FiscalCalendar, *, month: str, week: str, quarter: str) 
     return quarter if calendar.grain == "quarter" else month
 
 
+def for_window(window: str, *, year: str, quarter: str, month: str) -> str:
+    """The sentence written for the pace window (`tracking.pace_window`) the to-date figures add up: the
+    year's, a quarter's or a month's. Whole sentences, as `for_grain`."""
+    return {"month": month, "quarter": quarter}.get(window, year)
+
+
 def at_risk_heading(projection: YearEndProjection, calendar: FiscalCalendar, threshold: str) -> str:
     """Heading of the reps projected under `threshold` of target: the year-end projection for a year, the
     projection for the named horizon (`horizon_name`) for a half-year, a quarter or another span."""

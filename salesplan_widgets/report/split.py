@@ -10,6 +10,7 @@ arranges, formats and draws them, and never writes anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from pathlib import Path
 
@@ -86,10 +87,16 @@ class SplitReport:
     def _money(self, amount: float) -> str:
         return fmt_money(amount, self.workbook.currency, digits=False)
 
+    @cached_property
+    def planned(self) -> pd.PeriodIndex:
+        """The months the split plans (not the targets table's, which may keep other years)."""
+        return split_periods(self.workbook, self.cube, self.section)
+
     def _for_horizon(self, year: str, other: str) -> str:
         """The year's words for a year's split, else the words naming its horizon (half-year, quarter)."""
-        planned = split_periods(self.workbook, self.cube, self.section)  # the split's months, not the table's
-        return for_horizon(planned, FiscalCalendar.of(self.workbook.plan.calendar), year=year, other=other)
+        return for_horizon(
+            self.planned, FiscalCalendar.of(self.workbook.plan.calendar), year=year, other=other
+        )
 
     def _month(self, period: pd.Period) -> str:
         return period_labels([period])[0]

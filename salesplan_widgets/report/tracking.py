@@ -46,6 +46,7 @@ from salesplan_widgets.report.projection import (
     at_risk_heading,
     ended_short_heading,
     for_grain,
+    for_window,
     horizon_name,
     projected_attainment_note,
     projection_card,
@@ -178,15 +179,20 @@ class TrackingReport:
 
     def _to_date_label(self) -> str:
         """The pace window (`tracking.pace_window`) to date: the year's, a quarter's or a month's."""
-        return {"month": _("Month to date"), "quarter": _("Quarter to date")}.get(
-            self.settings.pace_window, _("Year to date")
+        return for_window(
+            self.settings.pace_window,
+            year=_("Year to date"),
+            quarter=_("Quarter to date"),
+            month=_("Month to date"),
         )
 
     def _window_share(self) -> str:
-        return {
-            "month": _("{share} of the month's target {target}"),
-            "quarter": _("{share} of the quarter's target {target}"),
-        }.get(self.settings.pace_window, _("{share} of the year's target {target}"))
+        return for_window(
+            self.settings.pace_window,
+            year=_("{share} of the year's target {target}"),
+            quarter=_("{share} of the quarter's target {target}"),
+            month=_("{share} of the month's target {target}"),
+        )
 
     # -- parts ------------------------------------------------------------------------------------------
     def title(self) -> blocks.Html:
@@ -352,10 +358,12 @@ class TrackingReport:
         charts.money_axis(ax)
         ax.grid(axis="y", color=charts.GRID_COLOUR)
         ax.set_ylim(bottom=bars.floor)
-        title = {
-            "month": _("From target to actual by {dimension}, month to date"),
-            "quarter": _("From target to actual by {dimension}, quarter to date"),
-        }.get(self.settings.pace_window, _("From target to actual by {dimension}, year to date"))
+        title = for_window(
+            self.settings.pace_window,
+            year=_("From target to actual by {dimension}, year to date"),
+            quarter=_("From target to actual by {dimension}, quarter to date"),
+            month=_("From target to actual by {dimension}, month to date"),
+        )
         ax.set_title(title.format(dimension=names[by].lower()))
         drivers = variance_drivers(to_date, self._dimensions(("segment", "channel", "rep")), top=5)
         rows = [

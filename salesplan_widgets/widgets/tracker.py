@@ -52,6 +52,7 @@ from salesplan_widgets.report.projection import (
     at_risk_heading,
     ended_short_heading,
     for_grain,
+    for_window,
     projected_attainment_note,
     projection_card,
 )
@@ -414,10 +415,12 @@ class Tracker(Dashboard, widgets.VBox):
                     grid_lines="dashed",
                 ),
             ],
-            title={
-                "month": _("From target to actual, month to date"),
-                "quarter": _("From target to actual, quarter to date"),
-            }.get(self.settings.pace_window, _("From target to actual, year to date")),
+            title=for_window(
+                self.settings.pace_window,
+                year=_("From target to actual, year to date"),
+                quarter=_("From target to actual, quarter to date"),
+                month=_("From target to actual, month to date"),
+            ),
             fig_margin=dict(_MARGIN),
             layout=dict(_LAYOUT),
             animation_duration=0,
