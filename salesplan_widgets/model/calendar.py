@@ -401,6 +401,15 @@ class FiscalCalendar:
         return elapsed_share(self.periods(periods), as_of, self.country)
 
 
+def pay_months(dates: pd.Series, calendar: FiscalCalendar | None = None) -> pd.PeriodIndex:
+    """The month each date is paid in: its own month, or at a weekly grain the month its week counts in
+    (a return on Sunday 1 March 2026 is in February's last ISO week)."""
+    days = pd.DatetimeIndex(pd.to_datetime(dates))
+    if calendar is None or calendar.grain == "month":
+        return days.to_period("M")
+    return calendar.months_of(days.to_period(calendar.freq))
+
+
 def _freq_of(periods: Any) -> str | None:
     if periods is None:
         return None

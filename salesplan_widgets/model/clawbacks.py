@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan_widgets.i18n import _, fmt_percent, minor_unit
-from salesplan_widgets.model.calendar import FiscalCalendar
+from salesplan_widgets.model.calendar import FiscalCalendar, pay_months
 from salesplan_widgets.model.credit import credit_sales
 from salesplan_widgets.model.ledger_lines import ledger_lines, no_lines
 from salesplan_widgets.model.role_plans import paid_for_periods
@@ -48,15 +48,6 @@ def clawback_rule(deal: str, period: str, days: int, rate: float) -> str:
         "Clawback of deal {deal}: returned within {days} days of the sale, commission paid for {period} at "
         "{rate} recovered"
     ).format(deal=deal, days=days, period=period, rate=fmt_percent(rate, decimals=2))
-
-
-def pay_months(dates: pd.Series, calendar: FiscalCalendar | None = None) -> pd.PeriodIndex:
-    """The month each date is paid in: its own month, or at a weekly grain the month its week counts in
-    (a return on Sunday 1 March 2026 is in February's last ISO week)."""
-    days = pd.DatetimeIndex(pd.to_datetime(dates))
-    if calendar is None or calendar.grain == "month":
-        return days.to_period("M")
-    return calendar.months_of(days.to_period(calendar.freq))
 
 
 def later_returns(returns: pd.DataFrame, calendar: FiscalCalendar | None = None) -> pd.DataFrame:

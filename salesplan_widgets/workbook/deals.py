@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets.model.calendar import FiscalCalendar
-from salesplan_widgets.model.clawbacks import pay_months
+from salesplan_widgets.model.calendar import FiscalCalendar, pay_months
 from salesplan_widgets.schema import Calendar, Source
 from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.cube import (
@@ -110,7 +109,7 @@ def first_line_parts(first: str) -> tuple[str, str]:
 
 def later_paid_sql(day: str, sold_on: str, pay_days: str | None) -> str:
     """SQL: `day` is paid in a later month than `sold_on`. Calendar months, or with `pay_days` (a relation of
-    day, pay_month) the month each day is paid in, as the clawback rule judges it (`clawbacks.pay_months`)."""
+    day, pay_month) the month each day is paid in, as the clawback rule judges it (`calendar.pay_months`)."""
     if pay_days is None:
         return f"date_trunc('month', {day}) > date_trunc('month', {sold_on})"
     pay = f"(SELECT pay_month FROM {pay_days} WHERE day = {{}})"
@@ -293,7 +292,7 @@ def deal_facts(
 
 def pay_days_table(con, lines: str, calendar: Calendar) -> str:
     """A temporary table (day, pay_month) over the dated lines' days: the month each day is paid in, from the
-    plan calendar as the clawback rule reckons it (`clawbacks.pay_months`: a week in the month holding its
+    plan calendar as the clawback rule reckons it (`calendar.pay_months`: a week in the month holding its
     Thursday, a 4-4-5 week in its pattern's period, a quarter in its last month). One row per day that has
     a line: a few thousand, whatever the dates' span."""
     found = con.sql(f"SELECT DISTINCT {ident('date')} AS day FROM ({lines}) AS l").fetchall()
