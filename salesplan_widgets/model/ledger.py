@@ -420,7 +420,9 @@ def _draws(
     ))  # fmt: skip
 
 
-RUNS_KEPT = 4  # statements runs kept per process: a period's prepare, approve and close share one
+# statements runs kept per process (~40 MB each for 10,000 reps × 12 months): one close asks for its year's run,
+# a run on the ledger's paid-to-date when the two disagree and one per earlier fiscal year the ledger spans
+RUNS_KEPT = 3
 
 
 _runs: OrderedDict[str, Statements] = OrderedDict()
