@@ -107,3 +107,19 @@ def test_a_quota_changed_after_preparing_is_computed_again_and_the_approval_refu
     with pytest.raises(ConflictError, match="changed since they were prepared"):
         approve_payments(open_workbook(wb), "2026-01", by="finance")
     assert len(engine_runs) == prepared + 1
+
+
+def test_inputs_pandas_cannot_hash_are_paid_without_keeping_the_run(
+    tmp_path: Path, engine_runs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wb = make_workbook(tmp_path / "wb")
+    kept = compute_payments(open_workbook(wb), "2026-01")
+
+    def unhashable(frame):
+        raise TypeError("unhashable type: 'list'")
+
+    monkeypatch.setattr(ledger_model, "_content_key", unhashable)
+    first = compute_payments(open_workbook(wb), "2026-01")
+    second = compute_payments(open_workbook(wb), "2026-01")
+    assert len(engine_runs) == 3  # each computed, none kept
+    assert first.figures == second.figures == kept.figures

@@ -4,7 +4,8 @@ A closed period's payments are facts. The statements engine says what every peri
 quotas and plan as they are now; for each closed period and rep, owed-now minus paid-so-far becomes a
 prior-period adjustment line in the open period, with its cause found by comparing the facts the period was
 last paid on (measured sales, quota, plan version) with today's. Money is integer minor units (cents), so
-"paid = owed" holds exactly. Pure: frames in, frames out; no files, no clock, no user names.
+"paid = owed" holds exactly. Pure: frames in, frames out; no files, no clock, no user names (a statements run
+is kept per process by the content of its inputs, `statements_run`, which changes no result).
 """
 
 from __future__ import annotations
@@ -460,19 +461,22 @@ def statements_run(
     values, the period, what was paid to date): preparing, approving and closing a period in one notebook
     ask for the same run (~0.4 s for 10,000 reps) three times. Keyed by content, so any change of data,
     quota, plan or ledger runs it again; each caller gets its own copy of the tables."""
-    key = "|".join(
-        [
-            section.model_dump_json(),
-            _content_key(cube),
-            _content_key(quotas),
-            str(period),
-            currency,
-            repr(calendar),
-            str(all_periods),
-            _content_key(paid_to_date),
-        ]
-    )
-    run = _runs.get(key)
+    try:
+        key = "|".join(
+            [
+                section.model_dump_json(),
+                _content_key(cube),
+                _content_key(quotas),
+                str(period),
+                currency,
+                repr(calendar),
+                str(all_periods),
+                _content_key(paid_to_date),
+            ]
+        )
+    except TypeError:  # a column pandas cannot hash (mixed objects): run it, keep nothing
+        key = None
+    run = _runs.get(key) if key is not None else None
     if run is None:
         run = payout_statements(
             section,
@@ -484,6 +488,8 @@ def statements_run(
             all_periods=all_periods,
             paid_to_date=paid_to_date,
         )
+        if key is None:
+            return run
         _runs[key] = run
         while len(_runs) > RUNS_KEPT:
             _runs.popitem(last=False)
