@@ -12,8 +12,9 @@ channel) and split top-down by each series' share of the parent's last 12 months
 
 The width of the scope's intervals is checked against what past forecasts actually missed by
 (`calibrate_interval`): the scope's total series is forecast again from each of its last months (a
-rolling-origin backtest, one aggregated series, so it stays cheap), and where those forecasts missed by
-more than the model's own interval allows, the interval is widened to match — never narrowed.
+rolling-origin backtest, one aggregated series, so it stays cheap; each origin forecast by the method the
+baseline would choose from that origin's history alone, `_method_choice`), and where those forecasts missed
+by more than the model's own interval allows, the interval is widened to match — never narrowed.
 `Forecast.interval_reason` says which set the width and why.
 
 Pure functions on the cube: no files, no widgets. The only Python loop is over the fitted series
@@ -22,6 +23,7 @@ Pure functions on the cube: no files, no widgets. The only Python loop is over t
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -306,6 +308,39 @@ def _near_empty_months(values: np.ndarray, first: np.ndarray) -> np.ndarray:
     return (seen & (values < NEAR_EMPTY_SHARE * typical[:, None])).sum(axis=1)
 
 
+@dataclass(frozen=True)
+class MethodChoice:
+    """Which series of a history matrix ETS forecasts (`use_ets`) and, for the others, why not: the one rule
+    the baseline and each backtest origin follow, so a backtest measures the method the forecast uses."""
+
+    first: np.ndarray  # index of each series' first active month
+    months_seen: np.ndarray  # months from it to the end of the history
+    empty_recent: np.ndarray  # empty months among the last two years (`window` months)
+    window: int
+    sparse: np.ndarray  # more than MAX_EMPTY_SHARE of them empty
+    near_empty: np.ndarray  # months under NEAR_EMPTY_SHARE of the series' median month
+    weekly: bool  # weeks are never fitted with ETS
+    use_ets: np.ndarray
+
+
+def _method_choice(values: np.ndarray, cycle: int) -> MethodChoice:
+    """ETS where a series has two seasonal cycles from its first sale, few empty months in the last two
+    years, no near-empty month, and the grain is not weeks; the fallback otherwise (`baseline_forecast`)."""
+    first = _first_active(values)
+    months_seen = values.shape[1] - first
+    recent = values[:, -min(2 * cycle, values.shape[1]) :]
+    empty_recent = (recent <= 0).sum(axis=1)
+    sparse = empty_recent > MAX_EMPTY_SHARE * recent.shape[1]
+    # ETS keeps one seasonal state per period of the year: 12 months or 4 quarters fit; 52 weeks drift with
+    # every 53-week year and overfit a few years of history, so weeks use the calendar-aligned fallback
+    weekly = cycle > MAX_ETS_CYCLE
+    near_empty = _near_empty_months(values, first)
+    use_ets = (months_seen >= _min_ets(cycle)) & ~sparse & (near_empty == 0) & (not weekly)
+    return MethodChoice(
+        first, months_seen, empty_recent, recent.shape[1], sparse, near_empty, weekly, use_ets
+    )
+
+
 def _first_active(values: np.ndarray) -> np.ndarray:
     """Index of each series' first non-zero month (its length of history starts there)."""
     active = values != 0
@@ -363,10 +398,27 @@ def _last_year_trend(
     return np.maximum(forecast, 0.0), sigma
 
 
+FIT_CACHE_SIZE = 256  # fitted series kept per process (~40 kB each, 10 MB at most): a few scopes of a page
+
+
 def _ets_model(values: np.ndarray, cycle: int = 12):
-    """ETS(A,A,M) (ETS(A,A,A) if a month is not positive) on one series, fitted by maximum likelihood."""
+    """ETS(A,A,M) (ETS(A,A,A) if a month is not positive) on one series, fitted by maximum likelihood.
+
+    Fitted once per process for each distinct series: the goal, tracking and Tracker ask for the same
+    series again (another horizon, a scope picked and dropped), and a fit depends only on the values and
+    the cycle (the model sees a plain range index, and its options follow from the values), so those are
+    the key (`_fitted_ets`). The fit is deterministic: a kept one gives the same forecast as a new one.
+    """
+    values = np.ascontiguousarray(values, dtype=float)
+    return _fitted_ets(values.tobytes(), len(values), int(cycle))
+
+
+@functools.lru_cache(maxsize=FIT_CACHE_SIZE)
+def _fitted_ets(key: bytes, length: int, cycle: int):
+    """The fit behind `_ets_model`, keyed by the series' bytes (float64), its length and the cycle."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+    values = np.frombuffer(key, dtype=float, count=length).copy()
     model = ETSModel(
         pd.Series(values),  # a Series: get_prediction needs an index
         error="add",
@@ -431,25 +483,30 @@ def backtest_origins(months: int, window: int, cycle: int = 12) -> list[int]:
 
 
 def rolling_backtest(values: np.ndarray, window: int, cycle: int = 12) -> pd.DataFrame:
-    """Forecast one series' next `window` months from each origin of `backtest_origins`, as the baseline would.
+    """Forecast one series' next `window` months from each origin of `backtest_origins`, as the baseline would
+    from that origin's history alone.
 
-    ETS from two years of history (the fallback if its fit fails), the fallback rule before that. Returns
-    one row per backtest month: origin (months of history), lead, method, forecast, actual.
+    Each origin's history is cleaned and judged by the baseline's own rule (`_method_choice`): ETS where it
+    has two seasonal cycles from its first sale, few empty months in its last two years and no near-empty
+    month, and the grain is not weeks; the fallback otherwise, or where the ETS fit fails. So an origin may
+    use ETS although the whole history would not (its near-empty month came later), and the other way
+    round. Returns one row per backtest month: origin (months of history), lead, method, forecast, actual.
     """
     values = np.asarray(values, dtype=float)
     frames = []
     for n in backtest_origins(len(values), window, cycle):  # ≤ BACKTEST_ORIGINS fits of one series
         steps = min(window, len(values) - n)
-        history = values[:n]
-        try:  # as in the baseline: ETS from two years, a failed fit means the fallback
-            if n < _min_ets(cycle) or cycle > MAX_ETS_CYCLE:
-                raise ValueError("too short for ETS, or weeks (the baseline does not fit ETS on them)")
-            if _near_empty_months(history[None, :], np.zeros(1, dtype=int))[0]:
-                raise ValueError("a near-empty month (the baseline does not fit ETS on it)")
-            forecast, method = _ets_mean(history, steps, cycle), ETS
-        except Exception:  # noqa: BLE001
-            forecast = _last_year_trend(history[None, :], np.zeros(1, dtype=int), steps, cycle)[0][0]
-            method = LAST_YEAR_TREND
+        history = _without_residue(values[None, :n])
+        choice = _method_choice(history, cycle)
+        first = choice.first
+        method = ETS if choice.use_ets[0] else LAST_YEAR_TREND
+        if method == ETS:
+            try:  # as in the baseline: a failed fit means the fallback
+                forecast = _ets_mean(history[0, first[0] :], steps, cycle)
+            except Exception:  # noqa: BLE001
+                method = LAST_YEAR_TREND
+        if method == LAST_YEAR_TREND:
+            forecast = _last_year_trend(history, first, steps, cycle)[0][0]
         frames.append(
             pd.DataFrame(
                 {
@@ -626,16 +683,10 @@ def baseline_forecast(
 
     fit_by = _fit_level(rows, by, max_fitted_series)
     fit_keys, values = _history_matrix(rows, fit_by, column, months)
-    first = _first_active(values)
-    months_seen = len(months) - first
-    recent = values[:, -min(2 * cycle, len(months)) :]
-    empty_recent = (recent <= 0).sum(axis=1)
-    sparse = empty_recent > MAX_EMPTY_SHARE * recent.shape[1]
-    # ETS keeps one seasonal state per period of the year: 12 months or 4 quarters fit; 52 weeks drift with
-    # every 53-week year and overfit a few years of history, so weeks use the calendar-aligned fallback
-    weekly = cycle > MAX_ETS_CYCLE
-    near_empty = _near_empty_months(values, first)
-    use_ets = (months_seen >= _min_ets(cycle)) & ~sparse & (near_empty == 0) & (not weekly)
+    choice = _method_choice(values, cycle)
+    first, months_seen, weekly = choice.first, choice.months_seen, choice.weekly
+    empty_recent, sparse, near_empty = choice.empty_recent, choice.sparse, choice.near_empty
+    use_ets, window = choice.use_ets, choice.window
 
     mean = np.zeros((len(values), steps))
     sigma = np.zeros((len(values), steps))
@@ -672,7 +723,7 @@ def baseline_forecast(
         elif sparse[i]:
             reasons[i] = _(
                 "same month last year × trend: {empty} of the last {window} months had no sales"
-            ).format(empty=int(empty_recent[i]), window=recent.shape[1])
+            ).format(empty=int(empty_recent[i]), window=window)
         else:
             reasons[i] = _(
                 "same month last year × trend: {n} months sold under a tenth of a typical month (returns, "
