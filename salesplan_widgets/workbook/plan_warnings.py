@@ -2,7 +2,8 @@
 
 The holiday country assumed when the plan names none and its currency is no one country's (EUR); a
 discount column that more likely holds the share paid than the share off (`sources.discount_warnings`); money
-figures that may be European thousands (12.500, `sources.figure_warnings`); credit
+figures that may be European thousands (12.500, `sources.figure_warnings`); a hierarchy manager who
+neither sells nor has a target (paid on the team alone); credit
 splits that name reps nobody in the sales or the targets is called, and payout cliffs (payout that
 falls as attainment rises, from model/plan_checks.py). A warning does not stop a run: the plan is valid,
 but probably not what was meant. Storage code: reads the cube and the targets, no arithmetic of its own.
@@ -47,6 +48,28 @@ def cliff_warnings(section: IncentivesSection, column: str = "incentives.commiss
             ),
         )
         for cliff in payout_cliffs(section)
+    ]
+
+
+def manager_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]:
+    """A `hierarchy` manager in neither the sales nor the targets is paid on the team alone; said once, in
+    case the name was meant to be a rep's (one like a rep's name is refused: `plan_checks.misspelt_rep`)."""
+    return [
+        Problem(
+            file=PLAN_FILE,
+            row=row,
+            column="incentives.hierarchy.manager",
+            expected=_(
+                "a manager paid on team {team}'s sales only: {manager} sells nothing and has no target, "
+                "so is measured against no quota"
+            ).format(team=entry.team, manager=entry.manager),
+            found=entry.manager,
+            fix=_(
+                "if {manager} sells, check the spelling against the sales data; otherwise nothing to do"
+            ).format(manager=entry.manager),
+        )
+        for row, entry in enumerate(section.hierarchy, start=1)
+        if entry.manager not in reps
     ]
 
 
@@ -130,6 +153,8 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
         for j, version in enumerate(plan.versions):
             rules = section.rules_in_force(plan.id, version.effective)
             problems += cliff_warnings(rules, f"incentives.plans[{i}].versions[{j}].commission")
+    if section.hierarchy:
+        problems += manager_warnings(section, known_reps(workbook, workbook.cube()))
     if section.crediting or section.assignments:
         reps = known_reps(workbook, workbook.cube())
         problems += credit_warnings(section, reps)
