@@ -58,6 +58,24 @@ REQUIRED = {
     "receipts": ("date", "amount", "invoice"),
 }
 _DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+# dates written with the year last, read only when the source says which comes first (`Source.date_order`):
+# 12/1/2010 8:26 is 1 December in a US export and 12 January in a British one
+
+
+def _year_last(first: str, second: str) -> tuple[str, ...]:
+    return tuple(
+        f"{first}{sep}{second}{sep}{year}{time}"
+        for sep in ("/", "-", ".")
+        for year in ("%Y", "%y")
+        for time in (" %H:%M:%S", " %H:%M", "")
+    )
+
+
+_DATE_ORDERS = {
+    "YMD": _DATE_FORMATS,
+    "MDY": _DATE_FORMATS + _year_last("%m", "%d"),
+    "DMY": _DATE_FORMATS + _year_last("%d", "%m"),
+}
 _SAMPLE_BYTES = 1 << 16
 _DELIMITERS = (",", ";", "\t", "|")
 _CHUNK_BYTES = 1 << 20
@@ -562,8 +580,9 @@ def raw_text_sql(column: str, sql_type: str) -> str:
     return f"NULLIF(TRIM({text}), '')"
 
 
-def date_sql(column: str, sql_type: str) -> str:
-    """The cell as a DATE, NULL when it is not a recognisable date (ISO, 2026/10/03, 2026年10月3日 ...)."""
+def date_sql(column: str, sql_type: str, order: str = "YMD") -> str:
+    """The cell as a DATE, NULL when it is not a recognisable date (ISO, 2026/10/03, 2026年10月3日 ...; with
+    `order` MDY or DMY also the year last, month or day first: 12/1/2010 8:26)."""
     t = sql_type.upper()
     if t == "DATE":
         return column
@@ -572,7 +591,7 @@ def date_sql(column: str, sql_type: str) -> str:
     if not _is_text(t):
         return "CAST(NULL AS DATE)"
     text = f"TRIM({column})"
-    formats = "[" + ", ".join(literal(f) for f in _DATE_FORMATS) + "]"
+    formats = "[" + ", ".join(literal(f) for f in _DATE_ORDERS[order]) + "]"
     return (
         f"COALESCE(TRY_CAST({text} AS DATE), TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), "
         f"TRY_CAST(TRY_STRPTIME({text}, {formats}) AS DATE))"
@@ -632,7 +651,11 @@ def conversion_of(scan: Scan, source: Source, strict: bool = True) -> currencies
 def line_date_sql(scan: Scan, source: Source) -> str | None:
     """SQL: the line's date (for its month's exchange rate), None when the source maps none."""
     user = source.columns.get("date")
-    return date_sql(*scan.sql_column(user)) if user is not None and user in scan.header else None
+    return (
+        date_sql(*scan.sql_column(user), source.date_order)
+        if user is not None and user in scan.header
+        else None
+    )
 
 
 def column_number_sql(scan: Scan, source: Source, name: str, converted: bool = True) -> str:
@@ -785,7 +808,7 @@ def normalised_sql(
         else:
             col, sql_type = scan.sql_column(user_name)
             if name == "date":
-                expr = date_sql(col, sql_type)
+                expr = date_sql(col, sql_type, source.date_order)
             elif name in NUMERIC_COLUMNS:
                 expr = column_number_sql(scan, source, name)
             elif clean_dimensions:
@@ -831,7 +854,15 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 "date",
                 bad,
                 _("a date such as 2026-10-03 or 2026/10/03"),
-                _("correct the date, or map another column to 'date' in plan.yaml"),
+                _("correct the date, or map another column to 'date' in plan.yaml")
+                + (
+                    _(
+                        "; dates written with the year last (12/1/2010) are read with date_order: MDY (month "
+                        "first) or DMY (day first) on the source"
+                    )
+                    if source.date_order == "YMD"
+                    else ""
+                ),
                 empty_fix=_empty_fix("date"),
             )
         )
@@ -1043,7 +1074,7 @@ def check_columns_sql(scan: Scan, source: Source, checks: Sequence[Check]) -> li
         col, sql_type = scan.sql_column(source.columns[name])
         parts.append(f"{raw_text_sql(col, sql_type)} AS raw_{name}")
         if name == "date":
-            parts.append(f"{date_sql(col, sql_type)} AS val_date")
+            parts.append(f"{date_sql(col, sql_type, source.date_order)} AS val_date")
         elif name in NUMERIC_COLUMNS:
             # the figure as written: a line with no rate is its own problem, not a figure that is no number
             parts.append(f"{column_number_sql(scan, source, name, converted=False)} AS val_{name}")
