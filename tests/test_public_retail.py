@@ -200,6 +200,29 @@ def test_two_months_are_paid_and_closed_as_computed_by_hand(retail):
     assert (months["Quantity"] < 0).any()
 
 
+def test_a_clawback_on_returns_numbered_on_their_own_is_warned_about_and_returns_net(
+    retail, tmp_path, capsys
+):
+    """A return here is a credit note with its own number (C569981), never its sale's: a clawback rule can
+    trace none of them. Validate says so; the returns reduce the month they are dated in."""
+    folder = tmp_path / "wb"
+    shutil.copytree(retail, folder, ignore=shutil.ignore_patterns("reports", "ledger", ".cache"))
+    plan = (folder / "plan.yaml").read_text(encoding="utf-8")
+    (folder / "plan.yaml").write_text(plan + "  clawback: {window_days: 90}\n", encoding="utf-8")
+    assert main(["validate", str(folder)]) == 0
+    said = capsys.readouterr().err
+    assert "column 'incentives.clawback'" in said and "none of the 59 return lines does" in said
+    assert main(["payouts", str(folder), "--period", "2011-10"]) == 0
+    statement = pd.read_csv(folder / "reports" / "2011-10" / "payouts" / "payouts-2011-10.csv")
+    lines = hand_lines()
+    october = lines[lines["month"] == pd.Period("2011-10", "M")]
+    home = october[october["rep"] == HOME]
+    assert (home["amount"] < 0).any()  # October has returns on the home desk
+    base = statement.loc[(statement["rep"] == HOME) & (statement["component"] == "band"), "base"]
+    assert base.tolist() == [pytest.approx(home["amount"].sum(), abs=0.005)]
+    assert "clawback" not in set(statement["component"])
+
+
 def test_a_goal_from_the_history_is_split_over_countries_and_months(retail, tmp_path):
     """The goal wizard forecasts 2012 from the thirteen months; a 5% stretch is saved and the task splitter
     shares it over the countries by their sales in the last twelve months, and over the months."""

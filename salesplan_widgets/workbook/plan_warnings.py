@@ -21,7 +21,14 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import incentives_of
 from salesplan_widgets.workbook.plan_checks import known_reps
 from salesplan_widgets.workbook.sample_data import sample_data_warnings
-from salesplan_widgets.workbook.sources import discount_warnings, figure_warnings
+from salesplan_widgets.workbook.sources import (
+    UNKNOWN,
+    discount_warnings,
+    figure_warnings,
+    literal,
+    normalised_sql,
+    run_on_source,
+)
 from salesplan_widgets.workbook.workbook import Workbook
 
 PLAN_FILE = "plan.yaml"
@@ -181,10 +188,47 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
     return problems + sample_data_warnings(workbook)
 
 
+def _untraced_returns(workbook: Workbook) -> int:
+    """How many return lines there are when none of them shares its deal id with a sale (0 otherwise)."""
+    source = workbook.plan.sources.sales
+
+    def query(con, scan):
+        lines = normalised_sql(scan, source, ("amount", "deal"))
+        return con.sql(
+            f"WITH l AS (SELECT deal, amount FROM ({lines}) AS l WHERE deal <> {literal(UNKNOWN)}) "
+            "SELECT count(*) FILTER (WHERE amount < 0), "
+            "count(*) FILTER (WHERE amount < 0 AND deal IN (SELECT deal FROM l WHERE amount > 0)) FROM l"
+        ).fetchall()[0]
+
+    with workbook._conversions():
+        returns, traced = run_on_source(source, workbook.path, query)
+    return returns if traced == 0 else 0
+
+
 def clawback_warnings(workbook: Workbook, section: IncentivesSection) -> list[Problem]:
-    """A clawback rule without a deal column cannot tell deals apart: returns then net as sales."""
-    if section.clawback is None or "deal" in workbook.plan.sources.sales.columns:
+    """A clawback rule without a deal column cannot tell deals apart, nor one whose returns never share a
+    deal id with a sale (credit notes numbered on their own, as UCI's Online Retail's C536379): returns then
+    net as sales in the month they are dated."""
+    if section.clawback is None:
         return []
+    if "deal" in workbook.plan.sources.sales.columns:
+        if not (returns := _untraced_returns(workbook)):
+            return []
+        return [
+            Problem(
+                file=PLAN_FILE,
+                column="incentives.clawback",
+                expected=_(
+                    "returns that share their deal id with the sale they return; none of the {n} return lines "
+                    "does (a credit note numbered on its own), so they reduce the month they are dated in and "
+                    "nothing is clawed back by deal"
+                ).format(n=fmt_number(returns)),
+                fix=_(
+                    "map as deal a column a return shares with its sale (the original invoice or order), or "
+                    "remove the clawback rule"
+                ),
+            )
+        ]
     return [
         Problem(
             file=PLAN_FILE,
