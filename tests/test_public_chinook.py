@@ -149,7 +149,11 @@ def test_the_period_report_is_written_by_papermill_from_the_real_data(chinook):
     lines = hand_lines()
     month = lines[lines["month"] == pd.Period("2025-06", "M")]
     assert overview["actual"] == pytest.approx(month["amount"].sum(), abs=0.005)
-    assert overview["active_reps"] == month["rep"].nunique() == 2  # Margaret Park sold nothing in June
+    assert overview["active_reps"] == month["rep"].nunique() == 2
+    # June sold exactly what June 2024 did, 37.62 in twenty-odd 0.99 lines: flat, not a decline of 2e-16
+    last_june = lines[lines["month"] == pd.Period("2024-06", "M")]["amount"].sum()
+    assert round(last_june, 2) == round(month["amount"].sum(), 2) == overview["actual_last_year"] == 37.62
+    assert overview["yoy_growth"] == 0  # Margaret Park sold nothing in June
 
 
 def test_the_tracking_page_measures_the_reps_against_their_quotas_not_the_manager(chinook):
