@@ -197,6 +197,8 @@ def test_two_months_are_paid_and_closed_as_computed_by_hand(retail):
     invoices = months.groupby("InvoiceNo")["amount"].sum()
     assert bonuses["deal_kicker"] == INVOICE_BONUS * int((invoices >= BIG_INVOICE).sum()) > 0
     assert bonuses["new_logo"] > 0 and (paid["component"] == "team_override").sum() == 2
+    # the manager, who sells nothing, is counted in the team she manages, not in a team called "all"
+    assert set(paid.loc[paid["rep"] == MANAGER, "team"]) == {"Export"}
     assert (months["Quantity"] < 0).any()
 
 
