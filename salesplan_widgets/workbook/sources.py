@@ -59,23 +59,21 @@ REQUIRED = {
 }
 _DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 # dates written with the year last, read only when the source says which comes first (`Source.date_order`):
-# 12/1/2010 8:26 is 1 December in a US export and 12 January in a British one
+# 12/1/2010 8:26 is 1 December in a US export and 12 January in a British one. The year's digits pick the
+# formats: DuckDB's %Y reads "11" as the year 11 and its date cast reads "12/1/10" as 10 January of year 12
 
 
-def _year_last(first: str, second: str) -> tuple[str, ...]:
+def _year_last(first: str, second: str, year: str) -> tuple[str, ...]:
     return tuple(
         f"{first}{sep}{second}{sep}{year}{time}"
         for sep in ("/", "-", ".")
-        for year in ("%Y", "%y")
         for time in (" %H:%M:%S", " %H:%M", "")
     )
 
 
-_DATE_ORDERS = {
-    "YMD": _DATE_FORMATS,
-    "MDY": _DATE_FORMATS + _year_last("%m", "%d"),
-    "DMY": _DATE_FORMATS + _year_last("%d", "%m"),
-}
+_DAY_AND_MONTH = {"MDY": ("%m", "%d"), "DMY": ("%d", "%m")}
+_YEAR_FIRST = "'^[0-9]{4}'"  # 2026-10-03, 2026/10/03, 2026年10月3日, 20261003
+_YEAR_LAST = "'^[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{{digits}}}( .*)?$'"
 _SAMPLE_BYTES = 1 << 16
 _DELIMITERS = (",", ";", "\t", "|")
 _CHUNK_BYTES = 1 << 20
@@ -591,11 +589,19 @@ def date_sql(column: str, sql_type: str, order: str = "YMD") -> str:
     if not _is_text(t):
         return "CAST(NULL AS DATE)"
     text = f"TRIM({column})"
-    formats = "[" + ", ".join(literal(f) for f in _DATE_ORDERS[order]) + "]"
-    return (
-        f"COALESCE(TRY_CAST({text} AS DATE), TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), "
-        f"TRY_CAST(TRY_STRPTIME({text}, {formats}) AS DATE))"
-    )
+    formats = "[" + ", ".join(literal(f) for f in _DATE_FORMATS) + "]"
+    branches = [
+        f"WHEN regexp_matches({text}, {_YEAR_FIRST}) THEN COALESCE(TRY_CAST({text} AS DATE), "
+        f"TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), TRY_CAST(TRY_STRPTIME({text}, {formats}) AS DATE))"
+    ]
+    if order in _DAY_AND_MONTH:
+        for digits, year in ((4, "%Y"), (2, "%y")):
+            written = "[" + ", ".join(literal(f) for f in _year_last(*_DAY_AND_MONTH[order], year)) + "]"
+            branches.append(
+                f"WHEN regexp_full_match({text}, {_YEAR_LAST.format(digits=digits)}) "
+                f"THEN TRY_CAST(TRY_STRPTIME({text}, {written}) AS DATE)"
+            )
+    return f"(CASE {' '.join(branches)} END)"
 
 
 def number_sql(
