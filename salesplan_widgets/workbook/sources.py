@@ -72,7 +72,7 @@ def _year_last(first: str, second: str, year: str) -> tuple[str, ...]:
 
 
 _DAY_AND_MONTH = {"MDY": ("%m", "%d"), "DMY": ("%d", "%m")}
-_YEAR_FIRST = "'^[0-9]{4}'"  # 2026-10-03, 2026/10/03, 2026年10月3日, 20261003
+_YEAR_FIRST = "'[0-9][0-9][0-9][0-9]*'"  # GLOB: 2026-10-03, 2026/10/03, 2026年10月3日, 20261003
 _YEAR_LAST = "'^[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{{digits}}}( .*)?$'"
 _SAMPLE_BYTES = 1 << 16
 _DELIMITERS = (",", ";", "\t", "|")
@@ -591,7 +591,7 @@ def date_sql(column: str, sql_type: str, order: str = "YMD") -> str:
     text = f"TRIM({column})"
     formats = "[" + ", ".join(literal(f) for f in _DATE_FORMATS) + "]"
     branches = [
-        f"WHEN regexp_matches({text}, {_YEAR_FIRST}) THEN COALESCE(TRY_CAST({text} AS DATE), "
+        f"WHEN {text} GLOB {_YEAR_FIRST} THEN COALESCE(TRY_CAST({text} AS DATE), "
         f"TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), TRY_CAST(TRY_STRPTIME({text}, {formats}) AS DATE))"
     ]
     if order in _DAY_AND_MONTH:
