@@ -92,7 +92,7 @@ def test_headline_and_mix_follow_the_selected_team_and_month(overview: SalesOver
     cube = open_workbook(overview.workbook.path).cube()
     east = filter_cube(cube, team="East")
     march = pd.Period("2026-03", freq="M")
-    assert overview.headline == headline(east, march).as_dict()
+    assert overview.headline == headline(east, march, digits=2).as_dict()  # in the currency's minor unit
     expected_mix = mix(east, "segment", start=fiscal_year_start_period(march), end=march)
     assert list(overview.mix_bars.x) == expected_mix["segment"].tolist()
     np.testing.assert_allclose(overview.mix_bars.y, expected_mix["actual"].to_numpy())

@@ -96,6 +96,16 @@ def test_a_hierarchy_naming_an_unknown_manager_is_refused_with_its_fix(tmp_path,
     assert "1 problem(s) found." in text
 
 
+def test_a_manager_who_sells_nothing_and_has_no_target_is_valid_with_a_warning(tmp_path, capsys):
+    """A sales manager paid only an override on her team is in neither the sales nor the targets; a name
+    like nobody's there is not a misspelling: validate passes and says she is measured against no quota."""
+    code, text = validate(write_workbook(tmp_path / "wb", manager="Zhang Min"), capsys)
+    assert code == 0 and "Plan and data are valid." in text
+    assert "- warning: plan.yaml, row 1, column 'incentives.hierarchy.manager'" in text
+    assert "paid on team East's sales only: Zhang Min sells nothing and has no target" in text
+    assert "1 warning(s)" in text
+
+
 def test_a_hierarchy_naming_a_team_not_in_the_sales_is_refused_with_the_teams_there(tmp_path, capsys):
     code, text = validate(write_workbook(tmp_path / "wb", team="Eats"), capsys)
     assert code == 1

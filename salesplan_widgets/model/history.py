@@ -137,14 +137,22 @@ def fiscal_year_start_period(period: pd.Period, fiscal_year_start: int | FiscalC
     return FiscalCalendar.of(fiscal_year_start, period).year_start(period)
 
 
-def headline(cube: pd.DataFrame, period: pd.Period, fiscal_year_start: int | FiscalCalendar = 1) -> Headline:
-    """The period's and the year-to-date actuals for `period`, each beside the same span a year earlier."""
+def headline(
+    cube: pd.DataFrame,
+    period: pd.Period,
+    fiscal_year_start: int | FiscalCalendar = 1,
+    digits: int | None = None,
+) -> Headline:
+    """The period's and the year-to-date actuals for `period`, each beside the same span a year earlier.
+    With `digits` (the currency's minor unit) each figure is rounded to it, so that a month equal to last
+    year's is 0% growth, not the −0.0000000000000002 two float sums in another order differ by."""
     period = period_like(period, cube["period"])
     calendar = FiscalCalendar.of(fiscal_year_start, period)
     by_period = cube.groupby("period", observed=True)["actual"].sum()
 
     def span(first: pd.Period, last: pd.Period) -> float:
-        return float(by_period[(by_period.index >= first) & (by_period.index <= last)].sum())
+        total = float(by_period[(by_period.index >= first) & (by_period.index <= last)].sum())
+        return total if digits is None else round(total, digits)
 
     fy_start = calendar.year_start(period)
     year_ago = calendar.same_period_years_ago([period])[0]

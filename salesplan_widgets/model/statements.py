@@ -204,7 +204,7 @@ def payout_statements(
         name="rep",
     )
     n_reps = len(reps)
-    team = _teams(reps, sales, quotas)
+    team = _teams(reps, sales, quotas, {h.manager: h.team for h in section.hierarchy})
 
     def monthly(frame: pd.DataFrame, values: np.ndarray, n_rules: int = 0, rule: np.ndarray | None = None):
         rows = reps.get_indexer(frame["rep"]) * 12 + _month_index(frame["period"], first)
@@ -451,9 +451,13 @@ def _codes(rules: list[str], line: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return lookup[line], categories
 
 
-def _teams(reps: pd.Index, sales: pd.DataFrame, quotas: pd.DataFrame) -> np.ndarray:
-    """Each rep's team: from the quota table when it has one, else their latest sales."""
+def _teams(
+    reps: pd.Index, sales: pd.DataFrame, quotas: pd.DataFrame, managed: dict[str, str] | None = None
+) -> np.ndarray:
+    """Each rep's team: from the quota table when it has one, else their latest sales, else (a manager who
+    sells nothing and has no quota, paid on the team) the team they manage in `hierarchy`."""
     team = pd.Series("all", index=reps, dtype=object)
+    team.update(pd.Series(managed or {}, dtype=object).reindex(reps).dropna())
     if "credit" in sales.columns:  # a rep's team is where they book, not where they are credited
         sales = sales[sales["credit"].isin(("booked", "split"))]
     if "team" in sales.columns and not sales.empty:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, minor_unit, set_locale
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.history import (
     Headline,
@@ -63,7 +63,7 @@ class OverviewReport:
 
     @property
     def headline_figures(self) -> Headline:
-        return headline(self.cube, self.period, self.fiscal_year_start)
+        return headline(self.cube, self.period, self.fiscal_year_start, minor_unit(self.workbook.currency))
 
     @property
     def ytd_start(self) -> pd.Period:

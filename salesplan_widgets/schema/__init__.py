@@ -129,6 +129,13 @@ class Source(PlanModel):
         "Numbers stored as numbers (an Excel number cell, a Parquet or database number column) are read as "
         "they are either way.",
     )
+    date_order: Literal["YMD", "MDY", "DMY"] = Field(
+        "YMD",
+        description="How dates written as text with the year last are read. 'YMD' (the default) reads only "
+        "year-first dates (2026-10-03, 2026/10/03, 2026年10月3日) and refuses 12/1/2010 as ambiguous; 'MDY' "
+        "reads 12/1/2010 8:26 as 1 December 2010 (US exports); 'DMY' reads it as 12 January 2010 (British "
+        "and European exports, 01.12.2010). Dates stored as dates are read as they are either way.",
+    )
     columns: dict[CanonicalColumn, str] = Field(
         description="Canonical column -> the column name in your file, e.g. {date: 下单日期, amount: 金额}. "
         "A file without an amount maps quantity and unit_price (and discount, a fraction): each line's amount "

@@ -20,6 +20,7 @@ from salesplan_widgets.i18n import (
     fmt_money,
     fmt_number,
     fmt_percent,
+    minor_unit,
     set_locale,
 )
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
@@ -171,7 +172,7 @@ class SalesOverview(Dashboard, widgets.VBox):
         months = months[(months["period"] > period - span) & (months["period"] <= period)]
         fy_start = fiscal_year_start_period(period, self.calendar)
         breakdown = mix(selected, self.mix_by, start=fy_start, end=period)
-        figures = headline(selected, period, self.calendar)
+        figures = headline(selected, period, self.calendar, minor_unit(self.workbook.currency))
 
         labels = period_labels(months["period"], self.locale)
         with self.trend_bars.hold_sync():

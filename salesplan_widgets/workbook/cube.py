@@ -246,14 +246,16 @@ def _date_filter(start: dt.date | None, end: dt.date | None) -> str:
 def top_accounts(
     source: Source, base_dir: Path, n: int = 10, start: dt.date | None = None, end: dt.date | None = None
 ) -> pd.DataFrame:
-    """The `n` accounts with the highest sales between `start` and `end` (inclusive): account, actual, lines."""
+    """The `n` accounts with the highest sales between `start` and `end` (inclusive): account, actual, lines.
+    Lines with no account (a till sale, a guest order) are no account: they are left out, not one more."""
     _require_account(source)
 
     def query(con, scan):
         relation = normalised_sql(scan, source, ("date", "amount", "account"))
         return con.sql(
             f"SELECT account, SUM(amount) AS actual, COUNT(*) AS lines FROM ({relation}) AS sales "
-            f"WHERE {_date_filter(start, end)} GROUP BY account ORDER BY actual DESC, account LIMIT {int(n)}"
+            f"WHERE {_date_filter(start, end)} AND account <> {literal(UNKNOWN)} "
+            f"GROUP BY account ORDER BY actual DESC, account LIMIT {int(n)}"
         ).df()
 
     frame = run_on_source(source, Path(base_dir), query)

@@ -14,6 +14,7 @@ plan, the cube and the template folder; never writes.
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import re
 from dataclasses import dataclass, replace
@@ -194,6 +195,13 @@ def known_reps(workbook: Workbook, cube: pd.DataFrame) -> set[str]:
     return reps
 
 
+def misspelt_rep(name: str, reps: set[str]) -> bool:
+    """Whether `name`, in neither the sales nor the targets, reads like a misspelling of someone who is
+    (difflib's ratio of 0.8 or more: 'Bos' for 'Boss'). A sales manager paid only an override on her team
+    sells nothing and has no quota: her name is like nobody's, and she is warned about, not refused."""
+    return bool(difflib.get_close_matches(name, sorted(reps), n=1, cutoff=0.8))
+
+
 def _unknown_rep(column: str, row: int, rep: str, file: str = PLAN_FILE) -> Problem:
     return Problem(
         file,
@@ -233,7 +241,7 @@ def _hierarchy_problems(workbook: Workbook, cube: pd.DataFrame, reps: set[str]) 
     teams = set(cube["team"].astype(str)) if "team" in cube.columns else set()
     problems = []
     for row, entry in enumerate(section.hierarchy, start=1):
-        if entry.manager not in reps:
+        if entry.manager not in reps and misspelt_rep(entry.manager, reps):
             problems.append(_unknown_rep("incentives.hierarchy.manager", row, entry.manager))
         if entry.team not in teams:
             shown = ", ".join(sorted(teams - {"all"})) or "–"

@@ -2,7 +2,8 @@
 
 The holiday country assumed when the plan names none and its currency is no one country's (EUR); a
 discount column that more likely holds the share paid than the share off (`sources.discount_warnings`); money
-figures that may be European thousands (12.500, `sources.figure_warnings`); credit
+figures that may be European thousands (12.500, `sources.figure_warnings`); a hierarchy manager who
+neither sells nor has a target (paid on the team alone); credit
 splits that name reps nobody in the sales or the targets is called, and payout cliffs (payout that
 falls as attainment rises, from model/plan_checks.py). A warning does not stop a run: the plan is valid,
 but probably not what was meant. Storage code: reads the cube and the targets, no arithmetic of its own.
@@ -20,7 +21,14 @@ from salesplan_widgets.schema.incentives import IncentivesSection
 from salesplan_widgets.workbook.payouts import incentives_of
 from salesplan_widgets.workbook.plan_checks import known_reps
 from salesplan_widgets.workbook.sample_data import sample_data_warnings
-from salesplan_widgets.workbook.sources import discount_warnings, figure_warnings
+from salesplan_widgets.workbook.sources import (
+    UNKNOWN,
+    discount_warnings,
+    figure_warnings,
+    literal,
+    normalised_sql,
+    run_on_source,
+)
 from salesplan_widgets.workbook.workbook import Workbook
 
 PLAN_FILE = "plan.yaml"
@@ -47,6 +55,28 @@ def cliff_warnings(section: IncentivesSection, column: str = "incentives.commiss
             ),
         )
         for cliff in payout_cliffs(section)
+    ]
+
+
+def manager_warnings(section: IncentivesSection, reps: set[str]) -> list[Problem]:
+    """A `hierarchy` manager in neither the sales nor the targets is paid on the team alone; said once, in
+    case the name was meant to be a rep's (one like a rep's name is refused: `plan_checks.misspelt_rep`)."""
+    return [
+        Problem(
+            file=PLAN_FILE,
+            row=row,
+            column="incentives.hierarchy.manager",
+            expected=_(
+                "a manager paid on team {team}'s sales only: {manager} sells nothing and has no target, "
+                "so is measured against no quota"
+            ).format(team=entry.team, manager=entry.manager),
+            found=entry.manager,
+            fix=_(
+                "if {manager} sells, check the spelling against the sales data; otherwise nothing to do"
+            ).format(manager=entry.manager),
+        )
+        for row, entry in enumerate(section.hierarchy, start=1)
+        if entry.manager not in reps
     ]
 
 
@@ -130,6 +160,8 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
         for j, version in enumerate(plan.versions):
             rules = section.rules_in_force(plan.id, version.effective)
             problems += cliff_warnings(rules, f"incentives.plans[{i}].versions[{j}].commission")
+    if section.hierarchy:
+        problems += manager_warnings(section, known_reps(workbook, workbook.cube()))
     if section.crediting or section.assignments:
         reps = known_reps(workbook, workbook.cube())
         problems += credit_warnings(section, reps)
@@ -156,10 +188,47 @@ def plan_warnings(workbook: Workbook) -> list[Problem]:
     return problems + sample_data_warnings(workbook)
 
 
+def _untraced_returns(workbook: Workbook) -> int:
+    """How many return lines there are when none of them shares its deal id with a sale (0 otherwise)."""
+    source = workbook.plan.sources.sales
+
+    def query(con, scan):
+        lines = normalised_sql(scan, source, ("amount", "deal"))
+        return con.sql(
+            f"WITH l AS (SELECT deal, amount FROM ({lines}) AS l WHERE deal <> {literal(UNKNOWN)}) "
+            "SELECT count(*) FILTER (WHERE amount < 0), "
+            "count(*) FILTER (WHERE amount < 0 AND deal IN (SELECT deal FROM l WHERE amount > 0)) FROM l"
+        ).fetchall()[0]
+
+    with workbook._conversions():
+        returns, traced = run_on_source(source, workbook.path, query)
+    return returns if traced == 0 else 0
+
+
 def clawback_warnings(workbook: Workbook, section: IncentivesSection) -> list[Problem]:
-    """A clawback rule without a deal column cannot tell deals apart: returns then net as sales."""
-    if section.clawback is None or "deal" in workbook.plan.sources.sales.columns:
+    """A clawback rule without a deal column cannot tell deals apart, nor one whose returns never share a
+    deal id with a sale (credit notes numbered on their own, as UCI's Online Retail's C536379): returns then
+    net as sales in the month they are dated."""
+    if section.clawback is None:
         return []
+    if "deal" in workbook.plan.sources.sales.columns:
+        if not (returns := _untraced_returns(workbook)):
+            return []
+        return [
+            Problem(
+                file=PLAN_FILE,
+                column="incentives.clawback",
+                expected=_(
+                    "returns that share their deal id with the sale they return; none of the {n} return lines "
+                    "does (a credit note numbered on its own), so they reduce the month they are dated in and "
+                    "nothing is clawed back by deal"
+                ).format(n=fmt_number(returns)),
+                fix=_(
+                    "map as deal a column a return shares with its sale (the original invoice or order), or "
+                    "remove the clawback rule"
+                ),
+            )
+        ]
     return [
         Problem(
             file=PLAN_FILE,

@@ -58,6 +58,22 @@ REQUIRED = {
     "receipts": ("date", "amount", "invoice"),
 }
 _DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+# dates written with the year last, read only when the source says which comes first (`Source.date_order`):
+# 12/1/2010 8:26 is 1 December in a US export and 12 January in a British one. The year's digits pick the
+# formats: DuckDB's %Y reads "11" as the year 11 and its date cast reads "12/1/10" as 10 January of year 12
+
+
+def _year_last(first: str, second: str, year: str) -> tuple[str, ...]:
+    return tuple(
+        f"{first}{sep}{second}{sep}{year}{time}"
+        for sep in ("/", "-", ".")
+        for time in (" %H:%M:%S", " %H:%M", "")
+    )
+
+
+_DAY_AND_MONTH = {"MDY": ("%m", "%d"), "DMY": ("%d", "%m")}
+_YEAR_FIRST = "'[0-9][0-9][0-9][0-9]*'"  # GLOB: 2026-10-03, 2026/10/03, 2026年10月3日, 20261003
+_YEAR_LAST = "'^[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{{digits}}}( .*)?$'"
 _SAMPLE_BYTES = 1 << 16
 _DELIMITERS = (",", ";", "\t", "|")
 _CHUNK_BYTES = 1 << 20
@@ -562,8 +578,9 @@ def raw_text_sql(column: str, sql_type: str) -> str:
     return f"NULLIF(TRIM({text}), '')"
 
 
-def date_sql(column: str, sql_type: str) -> str:
-    """The cell as a DATE, NULL when it is not a recognisable date (ISO, 2026/10/03, 2026年10月3日 ...)."""
+def date_sql(column: str, sql_type: str, order: str = "YMD") -> str:
+    """The cell as a DATE, NULL when it is not a recognisable date (ISO, 2026/10/03, 2026年10月3日 ...; with
+    `order` MDY or DMY also the year last, month or day first: 12/1/2010 8:26)."""
     t = sql_type.upper()
     if t == "DATE":
         return column
@@ -573,10 +590,18 @@ def date_sql(column: str, sql_type: str) -> str:
         return "CAST(NULL AS DATE)"
     text = f"TRIM({column})"
     formats = "[" + ", ".join(literal(f) for f in _DATE_FORMATS) + "]"
-    return (
-        f"COALESCE(TRY_CAST({text} AS DATE), TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), "
-        f"TRY_CAST(TRY_STRPTIME({text}, {formats}) AS DATE))"
-    )
+    branches = [
+        f"WHEN {text} GLOB {_YEAR_FIRST} THEN COALESCE(TRY_CAST({text} AS DATE), "
+        f"TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), TRY_CAST(TRY_STRPTIME({text}, {formats}) AS DATE))"
+    ]
+    if order in _DAY_AND_MONTH:
+        for digits, year in ((4, "%Y"), (2, "%y")):
+            written = "[" + ", ".join(literal(f) for f in _year_last(*_DAY_AND_MONTH[order], year)) + "]"
+            branches.append(
+                f"WHEN regexp_full_match({text}, {_YEAR_LAST.format(digits=digits)}) "
+                f"THEN TRY_CAST(TRY_STRPTIME({text}, {written}) AS DATE)"
+            )
+    return f"(CASE {' '.join(branches)} END)"
 
 
 def number_sql(
@@ -632,7 +657,11 @@ def conversion_of(scan: Scan, source: Source, strict: bool = True) -> currencies
 def line_date_sql(scan: Scan, source: Source) -> str | None:
     """SQL: the line's date (for its month's exchange rate), None when the source maps none."""
     user = source.columns.get("date")
-    return date_sql(*scan.sql_column(user)) if user is not None and user in scan.header else None
+    return (
+        date_sql(*scan.sql_column(user), source.date_order)
+        if user is not None and user in scan.header
+        else None
+    )
 
 
 def column_number_sql(scan: Scan, source: Source, name: str, converted: bool = True) -> str:
@@ -785,7 +814,7 @@ def normalised_sql(
         else:
             col, sql_type = scan.sql_column(user_name)
             if name == "date":
-                expr = date_sql(col, sql_type)
+                expr = date_sql(col, sql_type, source.date_order)
             elif name in NUMERIC_COLUMNS:
                 expr = column_number_sql(scan, source, name)
             elif clean_dimensions:
@@ -831,7 +860,15 @@ def checks_for(source: Source, calendar: Calendar, kind: str = "sales") -> list[
                 "date",
                 bad,
                 _("a date such as 2026-10-03 or 2026/10/03"),
-                _("correct the date, or map another column to 'date' in plan.yaml"),
+                _("correct the date, or map another column to 'date' in plan.yaml")
+                + (
+                    _(
+                        "; dates written with the year last (12/1/2010) are read with date_order: MDY (month "
+                        "first) or DMY (day first) on the source"
+                    )
+                    if source.date_order == "YMD"
+                    else ""
+                ),
                 empty_fix=_empty_fix("date"),
             )
         )
@@ -1043,7 +1080,7 @@ def check_columns_sql(scan: Scan, source: Source, checks: Sequence[Check]) -> li
         col, sql_type = scan.sql_column(source.columns[name])
         parts.append(f"{raw_text_sql(col, sql_type)} AS raw_{name}")
         if name == "date":
-            parts.append(f"{date_sql(col, sql_type)} AS val_date")
+            parts.append(f"{date_sql(col, sql_type, source.date_order)} AS val_date")
         elif name in NUMERIC_COLUMNS:
             # the figure as written: a line with no rate is its own problem, not a figure that is no number
             parts.append(f"{column_number_sql(scan, source, name, converted=False)} AS val_{name}")
