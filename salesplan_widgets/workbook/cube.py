@@ -234,9 +234,15 @@ def _build(
     raw = run_on_source(source, Path(base_dir), aggregate).reset_index(drop=True)
     daily = None
     if counted and counted[-1]:
-        by_day = raw[raw["currency_row"] == 1]
-        daily = daily_by_currency_frame(by_day[by_day["day"].notna()][["day", "currency", "sold", "actual", "lines"]]
-                                        .rename(columns={"actual": "converted"}))  # fmt: skip
+        by_day = raw[(raw["currency_row"] == 1) & raw["day"].notna()]  # lines without a date: no day
+        columns = {
+            "day": "day",
+            "currency": "currency",
+            "sold": "sold",
+            "actual": "converted",
+            "lines": "lines",
+        }
+        daily = daily_by_currency_frame(by_day[list(columns)].rename(columns=columns))
         raw = raw[raw["currency_row"] == 0].reset_index(drop=True)
     if raw.empty:
         return _empty_cube(dimensions, freq), daily

@@ -179,7 +179,8 @@ class Workbook:
         """The sales cube (period × rep × team × territory × segment × channel [× product]), cached on disk.
 
         Checks every source (the sales file inside the cube's own scan), so a bad file raises InputError and
-        nothing is cached.
+        nothing is cached. A plan that converts currencies also gets, from that scan, the sales by day and
+        currency sold that the overview's table reads (`currencies.sales_by_currency`), cached beside it.
         """
         from salesplan_widgets.workbook.cube import build_checked_cube
         from salesplan_widgets.workbook.currencies import keep_daily_by_currency
