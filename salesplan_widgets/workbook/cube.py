@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -73,10 +74,11 @@ def cube_sql(
     over `relation`) adds a column check<i> counting the group's rows where it holds; rows without a date
     are then kept (in a group whose period_start is NULL), so a check can count them.
 
-    `by_currency` (the relation also has __currency and __rate): the same lines are grouped a second way,
-    by day × currency (GROUPING SETS: one scan), for the overview's table by currency; those rows have
-    `currency_row` = 1, their `day`, `currency` and `sold` (in the currency sold in); their check counts
-    repeat the cube rows' and are not read.
+    `by_currency` (the relation also has __cell, each line's currency cell as read): the same lines are
+    grouped a second way, by day × currency cell (GROUPING SETS: one scan), for the overview's table by
+    currency; those rows have `currency_row` = 1, their `day` and `currency_cell`; their check counts repeat
+    the cube rows' and are not read. The cell is grouped as read: its code and rate are found per group
+    (`_by_currency`), not on each line.
     """
     period = period_start_sql(grain, ident("date"))
     dims = [ident(d) for d in group_by]
@@ -98,11 +100,10 @@ def cube_sql(
     day = f"CAST({ident('date')} AS DATE)"
     select += [
         f"{day} AS day",
-        "__currency AS currency",
-        f"SUM(CAST({ident('amount')} AS DOUBLE) / __rate) AS sold",
+        "__cell AS currency_cell",
         f"1 - GROUPING({day}) AS currency_row",  # GROUPING: 1 where day is not grouped (the cube's set)
     ]
-    sets = f"GROUPING SETS (({group}), ({day}, __currency))"
+    sets = f"GROUPING SETS (({group}), ({day}, __cell))"
     return f"SELECT {', '.join(select)} FROM ({relation}) AS sales{where} GROUP BY {sets}"
 
 
@@ -131,7 +132,7 @@ def _checked_cube_sql(
 
     A check that reads only a dimension's own value (a required rep left blank) is decided once per
     group, on the grouped value, rather than on every row: the trimming is then done ~10k times, not 10M.
-    `currency_columns` (each line's __currency and __rate): the day × currency totals too (`cube_sql`).
+    `currency_columns` (each line's currency cell as __cell): the day × currency totals too (`cube_sql`).
     """
     by_value = [c for c in checks if c.per_value and c.column in mapped]
     by_row = [c for c in checks if c not in by_value]
@@ -191,8 +192,7 @@ def build_checked_cube(
 def _build(
     source: Source, base_dir: Path, calendar: Calendar, by_product: bool, validate: bool, by_currency: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    from salesplan_widgets.workbook.currencies import daily_by_currency_frame
-    from salesplan_widgets.workbook.sources import conversion_of, line_date_sql
+    from salesplan_widgets.workbook.sources import conversion_of
 
     dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
     mapped = [d for d in dimensions if d in source.columns]
@@ -200,7 +200,7 @@ def _build(
     has_quantity = "quantity" in source.columns
     measures = ["date", "amount", *(["quantity"] if has_quantity else []), *mapped]
     freq = period_freq(calendar)
-    counted: list[bool] = []  # whether the scan also counted the day × currency totals
+    counted: list[pd.DataFrame] = []  # the day × currency totals, when the scan counted them
 
     def aggregate(con, scan):
         if not validate:
@@ -210,15 +210,8 @@ def _build(
             raise InputError(located_problems(con, scan, source, calendar, "sales"))
         checks = checks_for(source, calendar, "sales")
         fx = conversion_of(scan, source) if by_currency else None
-        currency = (
-            ()
-            if fx is None
-            else (
-                f"{fx.currency_sql()} AS __currency",
-                f"{fx.rate_sql(line_date_sql(scan, source))} AS __rate",
-            )
-        )
-        counted.append(bool(currency))
+        cell = _currency_cell(scan, source) if fx is not None else None
+        currency = () if fx is None else (f"{'NULL' if cell is None else cell[0]} AS __cell",)
         raw = con.sql(
             _checked_cube_sql(
                 scan, source, calendar, measures, mapped, constants, has_quantity, checks, currency
@@ -229,21 +222,12 @@ def _build(
             problems = located_problems(con, scan, source, calendar, "sales")
             if problems:
                 raise InputError(problems)
-        return raw[raw["period_start"].notna() | (raw["currency_row"] == 1 if currency else False)]
+        if currency:  # lines without a date have no day
+            counted.append(_by_currency(con, fx, cell, raw[(raw["currency_row"] == 1) & raw["day"].notna()]))
+        return cube_rows[cube_rows["period_start"].notna()]
 
     raw = run_on_source(source, Path(base_dir), aggregate).reset_index(drop=True)
-    daily = None
-    if counted and counted[-1]:
-        by_day = raw[(raw["currency_row"] == 1) & raw["day"].notna()]  # lines without a date: no day
-        columns = {
-            "day": "day",
-            "currency": "currency",
-            "sold": "sold",
-            "actual": "converted",
-            "lines": "lines",
-        }
-        daily = daily_by_currency_frame(by_day[list(columns)].rename(columns=columns))
-        raw = raw[raw["currency_row"] == 0].reset_index(drop=True)
+    daily = counted[-1] if counted else None
     if raw.empty:
         return _empty_cube(dimensions, freq), daily
     cube = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
@@ -255,6 +239,34 @@ def _build(
     cube["lines"] = raw["lines"].astype("int64").to_numpy()
     cube = cube.groupby(["period", *dimensions], sort=True, as_index=False)[list(MEASURES)].sum()
     return cube.astype({"actual": float, "quantity": float, "lines": "int64"}), daily
+
+
+def _currency_cell(scan: Scan, source: Source) -> tuple[str, str] | None:
+    """The mapped currency column as the scan reads it (SQL, type), None when the file has one currency."""
+    user = source.columns.get("currency")
+    return scan.sql_column(user) if user is not None and user in scan.header else None
+
+
+def _by_currency(con, fx, cell: tuple[str, str] | None, by_cell: pd.DataFrame) -> pd.DataFrame:
+    """The day × currency totals from the cube scan's day × currency-cell rows: each cell's code and its
+    day's rate found once per group by the same SQL that converts the lines (`currencies.Conversion`), the
+    amount sold in the currency being what the group came to over that rate; cells naming one code merged."""
+    from salesplan_widgets.workbook.currencies import daily_by_currency_frame
+
+    if by_cell.empty:
+        return daily_by_currency_frame(None)
+    groups = by_cell[["day", "currency_cell", "actual", "lines"]]
+    fx = replace(fx, column=None if cell is None else raw_text_sql("currency_cell", cell[1]))
+    con.register("__by_cell", groups)
+    try:
+        rated = con.sql(
+            f"SELECT day, {fx.currency_sql()} AS currency, actual / {fx.rate_sql('day')} AS sold, "
+            "actual AS converted, lines FROM __by_cell"
+        ).df()
+    finally:
+        con.unregister("__by_cell")
+    summed = rated.groupby(["day", "currency"], as_index=False)[["sold", "converted", "lines"]].sum()
+    return daily_by_currency_frame(summed)
 
 
 def write_cube(df: pd.DataFrame, path: Path) -> None:
