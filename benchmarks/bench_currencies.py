@@ -13,6 +13,11 @@ Target: conversion costs ≤ 1.3× the unconverted read. Results go to benchmark
 a markdown table is printed.
 
     python benchmarks/bench_currencies.py [--rows 1000000] [--repeats 5] [--regenerate] [--headline-only]
+                                          [--after-change]
+
+--after-change: what new data cost before the overview's first headline shows, each round a process that
+drops the workbook's cache, times `Workbook.cube()` (which, with a currency column, now also counts the day ×
+currency totals in the same scan), then a first headline with its table by currency.
 """
 
 from __future__ import annotations
@@ -99,6 +104,52 @@ print(json.dumps(timed | {{"table": "Rate into CNY" in html}}))
 """
 
 
+# new data: the cube and the table by currency both counted again, then the first headline shows the table
+AFTER_CHANGE = """\
+import json, shutil, time
+from pathlib import Path
+from salesplan_widgets.report.overview import OverviewReport
+from salesplan_widgets.workbook import open_workbook
+shutil.rmtree(Path('{folder}', '.cache'), ignore_errors=True)
+timed = {{}}
+start, cpu = time.perf_counter(), time.process_time()
+open_workbook('{folder}').cube()
+timed["cube"] = {{"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu}}
+report = OverviewReport.open('{folder}', '2026-12', locale='en')
+start, cpu = time.perf_counter(), time.process_time()
+html = str(report.headline())
+timed["headline"] = {{"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu}}
+print(json.dumps(timed | {{"table": "Rate into CNY" in html}}))
+"""
+
+
+def after_change(books: dict[tuple[str, str], Path], repeats: int) -> dict:
+    """Median cube and first-headline times after a data change (the cache dropped), per workbook."""
+    measured: dict[tuple[str, str], list] = {key: [] for key in books}
+    for round_ in range(repeats):
+        for key in list(books) if round_ % 2 == 0 else list(reversed(books)):
+            run = run_python(AFTER_CHANGE.format(folder=books[key]))
+            if run.returncode:
+                raise SystemExit(f"{key} after a change failed:\n{run.stderr}")
+            measured[key].append(json.loads(run.stdout.strip().splitlines()[-1]))
+    rows, results = [], {}
+    for (ext, name), runs in measured.items():
+        figures = {"table": runs[-1]["table"]}
+        cells = []
+        for part in ("cube", "headline"):
+            wall, cpu = median([m[part]["wall"] for m in runs]), median([m[part]["cpu"] for m in runs])
+            figures[part] = {"wall_s": wall, "cpu_s": cpu}
+            cells.append(f"{wall:.3f} ({cpu:.3f})")
+        total = median([m["cube"]["cpu"] + m["headline"]["cpu"] for m in runs])
+        figures["cpu_total_s"] = total
+        results[f"{ext}: {name}"] = figures
+        rows.append([ext, name, *cells, f"{total:.3f}", "yes" if figures["table"] else "no"])
+    header = ["file", "sales read as", "cube s (CPU)", "first headline s (CPU)", "CPU total s", "table"]
+    print(markdown_table(header, rows))
+    print(f"load average: {os.getloadavg()}")
+    return results
+
+
 def workbooks(rows: int, regenerate: bool) -> dict[tuple[str, str], Path]:
     """One workbook folder per (format, case), each with hard links to the generated files (a source must lie
     inside its workbook, and a symbolic link resolves outside)."""
@@ -135,8 +186,20 @@ def main() -> None:
         action="store_true",
         help="only the overview headline (the cube built once, not timed)",
     )
+    parser.add_argument(
+        "--after-change",
+        action="store_true",
+        help="only the cube and the first headline after a data change (the cache dropped)",
+    )
     args = parser.parse_args()
     books = workbooks(args.rows, args.regenerate)
+    if args.after_change:
+        results = after_change(books, args.repeats)
+        write_results(
+            "currencies-after-change",
+            {"rows": args.rows, "repeats": args.repeats, "machine": machine(), "results": results},
+        )
+        return
     runs: dict[tuple[str, str], list] = {key: [] for key in books}
     for round_ in range(
         0 if args.headline_only else args.repeats

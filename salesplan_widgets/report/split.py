@@ -44,7 +44,12 @@ from salesplan_widgets.report.projection import for_horizon
 from salesplan_widgets.schema.split import SplitSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.sample_data import sample_data_notice
-from salesplan_widgets.workbook.targets import plan_targets, split_fit_notices, split_periods
+from salesplan_widgets.workbook.targets import (
+    goal_months_targets,
+    plan_targets,
+    split_fit_notices,
+    split_periods,
+)
 
 
 @dataclass
@@ -78,11 +83,11 @@ class SplitReport:
 
     @property
     def checkpoints(self) -> pd.DataFrame:
-        return milestones(self.targets, every=self.section.milestones)
+        return milestones(self.goal_targets, every=self.section.milestones)
 
     @property
     def fairness_table(self) -> pd.DataFrame:
-        return fairness(self.targets, last_year_sales(self.cube, self.section.basis_months))
+        return fairness(self.goal_targets, last_year_sales(self.cube, self.section.basis_months))
 
     def _money(self, amount: float) -> str:
         return fmt_money(amount, self.workbook.currency, digits=False)
@@ -91,6 +96,12 @@ class SplitReport:
     def planned(self) -> pd.PeriodIndex:
         """The months the split plans (not the targets table's, which may keep other years)."""
         return split_periods(self.workbook, self.cube, self.section)
+
+    @cached_property
+    def goal_targets(self) -> pd.DataFrame:
+        """The targets of the split goal's months, which every total of the page sums (not another year the
+        table may keep)."""
+        return goal_months_targets(self.targets, self.planned)
 
     def _for_horizon(self, year: str, other: str) -> str:
         """The year's words for a year's split, else the words naming its horizon (half-year, quarter)."""
@@ -109,9 +120,16 @@ class SplitReport:
             notice=sample_data_notice(self.workbook),
         )
 
-    def headline(self) -> blocks.Html:
+    def _month_target(self) -> float | None:
+        """The report month's target from the whole table (its year may be another than the goal's)."""
         periods = pd.PeriodIndex(self.targets["period"])
-        month_target = float(self.targets.loc[periods == self.period, "target"].sum())
+        if self.period not in set(periods):
+            return None
+        return float(self.targets.loc[periods == self.period, "target"].sum())
+
+    def headline(self) -> blocks.Html:
+        month_target = self._month_target()
+        goal_periods = pd.PeriodIndex(self.goal_targets["period"])
         flagged = int((self.fairness_table["flag"] != "").sum())
         note = "" if self.saved else _("Not saved yet: computed from the plan's split settings.")
         notices = "".join(  # a split made for an older goal is flagged here too
@@ -125,17 +143,18 @@ class SplitReport:
                 [
                     blocks.Card(
                         self._for_horizon(_("Year's target"), _("Target for the {horizon}")),
-                        self._money(self.targets["target"].sum()),
+                        self._money(self.goal_targets["target"].sum()),
                         note,
                     ),
                     blocks.Card(
-                        _("Plan months"), f"{self._month(periods.min())} – {self._month(periods.max())}"
+                        _("Plan months"),
+                        f"{self._month(goal_periods.min())} – {self._month(goal_periods.max())}",
                     ),
                     blocks.Card(
                         _("Target in {month}").format(month=self._month(self.period)),
-                        self._money(month_target) if self.period in set(periods) else "–",
+                        "–" if month_target is None else self._money(month_target),
                     ),
-                    blocks.Card(_("Reps with a target"), fmt_number(self.targets["rep"].nunique())),
+                    blocks.Card(_("Reps with a target"), fmt_number(self.goal_targets["rep"].nunique())),
                     blocks.Card(_("Quotas flagged as unfair"), fmt_number(flagged)),
                 ]
             ),
@@ -158,7 +177,7 @@ class SplitReport:
         """Targets and share by one dimension, as a table and a share chart (a note when the data lack it)."""
         if by not in self.targets.columns or not self._in_sales(by):
             return self._absent(by)
-        totals = self.targets.groupby(by, observed=True)["target"].sum().sort_values(ascending=False)
+        totals = self.goal_targets.groupby(by, observed=True)["target"].sum().sort_values(ascending=False)
         shares = totals / totals.sum() if totals.sum() else totals * 0.0
         table = blocks.table(
             [dimension_labels().get(by, by), _("Target"), _("Share")],
@@ -180,7 +199,7 @@ class SplitReport:
     def milestones(self) -> blocks.Html:
         """The company's cumulative target at each checkpoint, with due dates and the monthly shape."""
         company = milestones(
-            self.targets.assign(company="all"), every=self.section.milestones, by=("company",)
+            self.goal_targets.assign(company="all"), every=self.section.milestones, by=("company",)
         )
         table = blocks.table(
             [
@@ -195,7 +214,7 @@ class SplitReport:
             ],
             numeric=[False, False, True, True],
         )
-        monthly = self.targets.groupby("period", observed=True)["target"].sum().sort_index()
+        monthly = self.goal_targets.groupby("period", observed=True)["target"].sum().sort_index()
         fig = charts.new_figure()
         ax = fig.axes[0]
         x = np.arange(len(monthly))
@@ -297,12 +316,11 @@ class SplitReport:
         return blocks.section(_("Customer segments"), blocks.row(*parts))
 
     def publish_metrics(self) -> None:
-        periods = pd.PeriodIndex(self.targets["period"])
         publish_metrics(
             {
-                "split_target_year": float(self.targets["target"].sum()),
-                "split_target_month": float(self.targets.loc[periods == self.period, "target"].sum()),
-                "split_reps": int(self.targets["rep"].nunique()),
+                "split_target_year": float(self.goal_targets["target"].sum()),
+                "split_target_month": self._month_target() or 0.0,
+                "split_reps": int(self.goal_targets["rep"].nunique()),
                 "split_flagged_reps": int((self.fairness_table["flag"] != "").sum()),
                 "split_saved": bool(self.saved),
             }

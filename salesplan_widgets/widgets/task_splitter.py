@@ -612,16 +612,17 @@ class MyTargets(Dashboard, widgets.VBox):
 
     def __init__(self, workbook: Workbook | str | Path, team: str | None = None, rep: str | None = None,
                  notices: tuple[str, ...] = ()):  # fmt: skip
-        from salesplan_widgets.workbook.targets import plan_targets
+        from salesplan_widgets.workbook.targets import goal_months_targets, plan_targets
 
         self.workbook = workbook if isinstance(workbook, Workbook) else open_workbook(workbook)
         self.locale = self.workbook.locale
         set_locale(self.locale)
         cube = self.workbook.cube()
         table, saved = plan_targets(self.workbook, cube)
-        self.all_targets = table.assign(rep=table["rep"].astype(str), team=table["team"].astype(str))
         self.section = self.workbook.plan.split or SplitSection()
         self.planned = split_periods(self.workbook, cube, self.section)  # the months the split plans
+        table = goal_months_targets(table, self.planned)  # not another year the table keeps
+        self.all_targets = table.assign(rep=table["rep"].astype(str), team=table["team"].astype(str))
         notes = (
             list(notices)
             + ([] if saved else [_("No split has been saved yet: these targets are a preview.")])

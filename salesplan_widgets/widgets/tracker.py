@@ -196,7 +196,7 @@ class Tracker(Dashboard, widgets.VBox):
             self.notices.append(notice)
         self.targets = targets
         self._projections: dict[str, SelectionProjections] = {}
-        self._goals: dict[str, GoalSection | None] = {}  # the goal each month's projection is the goal's of
+        self._goals: dict[str, GoalSection | None] = {}  # each period's goal in force, read once (`goal`)
         frame = plan_vs_actual(self.targets, self.cube)
         for name in FILTERS:
             if name in frame.columns:
@@ -242,14 +242,19 @@ class Tracker(Dashboard, widgets.VBox):
                 mask = hit if mask is None else mask & hit
         return rows if mask is None else rows[mask]
 
+    def goal(self) -> GoalSection | None:
+        """The goal in force for the period shown: a month of a year kept in the history is tracked against
+        that year's goal (its horizon, target and range). Read when asked, whatever was asked before."""
+        if self.period not in self._goals:
+            month = self.calendar.months_of([self.calendar.period(self.period)])[0]
+            self._goals[self.period] = goal_in_force(self.workbook, month)
+        return self._goals[self.period]
+
     def _split_projection(self) -> SelectionProjections:
         """The month's one forecast split to team × rep (computed once per month)."""
         if self.period not in self._projections:
             period = self.calendar.period(self.period)
-            # a month of a year kept in the history is tracked against that year's goal (its horizon, range)
-            goal = goal_in_force(self.workbook, self.calendar.months_of([period])[0])
-            self._goals[self.period] = goal
-            horizon = projection_horizon(goal, self.calendar, period)
+            horizon = projection_horizon(self.goal(), self.calendar, period)
             self._projections[self.period] = selection_projections(
                 self.cube,
                 horizon,
@@ -627,7 +632,7 @@ class Tracker(Dashboard, widgets.VBox):
         # the goal's target for the whole company, the selection's targets for a team or rep (as the pack)
         horizon_target = projection_target(
             projection,
-            self._goals[self.period],
+            self.goal(),
             self.calendar,
             float(outlook["target"].sum()),
             selected=any(filters.values()),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,7 @@ def cube_sql(
     quantity: bool = True,
     checks: Sequence[str] = (),
     sums: Sequence[str] = (),
+    by_currency: bool = False,
 ) -> str:
     """The cube query over `relation` (columns date, amount, [quantity] and the `group_by` dimensions).
 
@@ -71,6 +73,12 @@ def cube_sql(
     not map, returned as 'all'; without `quantity` the quantity column is 0. Each of `checks` (a condition
     over `relation`) adds a column check<i> counting the group's rows where it holds; rows without a date
     are then kept (in a group whose period_start is NULL), so a check can count them.
+
+    `by_currency` (the relation also has __cell, each line's currency cell as read): the same lines are
+    grouped a second way, by day × currency cell (GROUPING SETS: one scan), for the overview's table by
+    currency; those rows have `currency_row` = 1, their `day` and `currency_cell`; their check counts repeat
+    the cube rows' and are not read. The cell is grouped as read: its code and rate are found per group
+    (`_by_currency`), not on each line.
     """
     period = period_start_sql(grain, ident("date"))
     dims = [ident(d) for d in group_by]
@@ -86,9 +94,17 @@ def cube_sql(
     select += [f"SUM(CAST({ident(c)} AS DOUBLE)) AS {ident(c)}" for c in sums]  # further measures (cost)
     select += [f"COUNT(*) FILTER (WHERE {bad}) AS check{i}" for i, bad in enumerate(checks)]
     where = "" if checks else f" WHERE {ident('date')} IS NOT NULL"
-    return (
-        f"SELECT {', '.join(select)} FROM ({relation}) AS sales{where} GROUP BY {', '.join([period, *dims])}"
-    )
+    group = ", ".join([period, *dims])
+    if not by_currency:
+        return f"SELECT {', '.join(select)} FROM ({relation}) AS sales{where} GROUP BY {group}"
+    day = f"CAST({ident('date')} AS DATE)"
+    select += [
+        f"{day} AS day",
+        "__cell AS currency_cell",
+        f"1 - GROUPING({day}) AS currency_row",  # GROUPING: 1 where day is not grouped (the cube's set)
+    ]
+    sets = f"GROUPING SETS (({group}), ({day}, __cell))"
+    return f"SELECT {', '.join(select)} FROM ({relation}) AS sales{where} GROUP BY {sets}"
 
 
 def _empty_cube(dimensions: Sequence[str], freq: str) -> pd.DataFrame:
@@ -110,18 +126,27 @@ def _checked_cube_sql(
     constants: Sequence[str],
     has_quantity: bool,
     checks: Sequence[Check],
+    currency_columns: Sequence[str] = (),
 ) -> str:
     """The cube query with `validate_source`'s checks counted in the same scan.
 
     A check that reads only a dimension's own value (a required rep left blank) is decided once per
     group, on the grouped value, rather than on every row: the trimming is then done ~10k times, not 10M.
+    `currency_columns` (each line's currency cell as __cell): the day × currency totals too (`cube_sql`).
     """
     by_value = [c for c in checks if c.per_value and c.column in mapped]
     by_row = [c for c in checks if c not in by_value]
-    relation = normalised_sql(
-        scan, source, tuple(measures), clean_dimensions=False, extra=check_columns_sql(scan, source, by_row)
+    extra = [*check_columns_sql(scan, source, by_row), *currency_columns]
+    relation = normalised_sql(scan, source, tuple(measures), clean_dimensions=False, extra=extra)
+    grouped = cube_sql(
+        relation,
+        calendar.grain,
+        mapped,
+        constants,
+        has_quantity,
+        [c.bad for c in by_row],
+        by_currency=bool(currency_columns),
     )
-    grouped = cube_sql(relation, calendar.grain, mapped, constants, has_quantity, [c.bad for c in by_row])
     if not by_value:
         return grouped
     # the group's value as text, trimmed, NULL when blank: the raw_<c> a row of this group would have
@@ -152,12 +177,30 @@ def build_cube(
     rows, only the `header_row` to set: validate_source also checks the rows as if it were set). Only a
     bad file is read a second time, to locate its bad rows.
     """
+    return _build(source, base_dir, calendar, by_product, validate, by_currency=False)[0]
+
+
+def build_checked_cube(
+    source: Source, base_dir: Path, calendar: Calendar, by_product: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """`build_cube(validate=True)`, and from the same scan, when the source converts currencies, the sales
+    per day and currency sold (`currencies.daily_by_currency`'s table), else None: after new data the
+    overview's table by currency then costs no second scan of the sales."""
+    return _build(source, base_dir, calendar, by_product, validate=True, by_currency=True)
+
+
+def _build(
+    source: Source, base_dir: Path, calendar: Calendar, by_product: bool, validate: bool, by_currency: bool
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    from salesplan_widgets.workbook.sources import conversion_of
+
     dimensions = [*CUBE_DIMENSIONS, *(["product"] if by_product else [])]
     mapped = [d for d in dimensions if d in source.columns]
     constants = [d for d in dimensions if d not in source.columns]
     has_quantity = "quantity" in source.columns
     measures = ["date", "amount", *(["quantity"] if has_quantity else []), *mapped]
     freq = period_freq(calendar)
+    counted: list[pd.DataFrame] = []  # the day × currency totals, when the scan counted them
 
     def aggregate(con, scan):
         if not validate:
@@ -166,18 +209,27 @@ def build_cube(
         if structure_problems(scan, source, "sales"):  # every problem at once, the rows' as well
             raise InputError(located_problems(con, scan, source, calendar, "sales"))
         checks = checks_for(source, calendar, "sales")
+        fx = conversion_of(scan, source) if by_currency else None
+        cell = _currency_cell(scan, source) if fx is not None else None
+        currency = () if fx is None else (f"{'NULL' if cell is None else cell[0]} AS __cell",)
         raw = con.sql(
-            _checked_cube_sql(scan, source, calendar, measures, mapped, constants, has_quantity, checks)
+            _checked_cube_sql(
+                scan, source, calendar, measures, mapped, constants, has_quantity, checks, currency
+            )
         ).df()
-        if raw.empty or _bad_rows(raw):
+        cube_rows = raw if not currency else raw[raw["currency_row"] == 0]
+        if cube_rows.empty or _bad_rows(cube_rows):
             problems = located_problems(con, scan, source, calendar, "sales")
             if problems:
                 raise InputError(problems)
-        return raw[raw["period_start"].notna()].reset_index(drop=True)
+        if currency:  # lines without a date have no day
+            counted.append(_by_currency(con, fx, cell, raw[(raw["currency_row"] == 1) & raw["day"].notna()]))
+        return cube_rows[cube_rows["period_start"].notna()]
 
-    raw = run_on_source(source, Path(base_dir), aggregate)
+    raw = run_on_source(source, Path(base_dir), aggregate).reset_index(drop=True)
+    daily = counted[-1] if counted else None
     if raw.empty:
-        return _empty_cube(dimensions, freq)
+        return _empty_cube(dimensions, freq), daily
     cube = pd.DataFrame({"period": pd.PeriodIndex(pd.to_datetime(raw["period_start"]), freq=freq)})
     for d in dimensions:
         values = raw[d].astype(str).where(raw[d].notna(), "").str.strip()
@@ -186,7 +238,35 @@ def build_cube(
     cube["quantity"] = raw["quantity"].astype(float).fillna(0.0).to_numpy()
     cube["lines"] = raw["lines"].astype("int64").to_numpy()
     cube = cube.groupby(["period", *dimensions], sort=True, as_index=False)[list(MEASURES)].sum()
-    return cube.astype({"actual": float, "quantity": float, "lines": "int64"})
+    return cube.astype({"actual": float, "quantity": float, "lines": "int64"}), daily
+
+
+def _currency_cell(scan: Scan, source: Source) -> tuple[str, str] | None:
+    """The mapped currency column as the scan reads it (SQL, type), None when the file has one currency."""
+    user = source.columns.get("currency")
+    return scan.sql_column(user) if user is not None and user in scan.header else None
+
+
+def _by_currency(con, fx, cell: tuple[str, str] | None, by_cell: pd.DataFrame) -> pd.DataFrame:
+    """The day × currency totals from the cube scan's day × currency-cell rows: each cell's code and its
+    day's rate found once per group by the same SQL that converts the lines (`currencies.Conversion`), the
+    amount sold in the currency being what the group came to over that rate; cells naming one code merged."""
+    from salesplan_widgets.workbook.currencies import daily_by_currency_frame
+
+    if by_cell.empty:
+        return daily_by_currency_frame(None)
+    groups = by_cell[["day", "currency_cell", "actual", "lines"]]
+    fx = replace(fx, column=None if cell is None else raw_text_sql("currency_cell", cell[1]))
+    con.register("__by_cell", groups)
+    try:
+        rated = con.sql(
+            f"SELECT day, {fx.currency_sql()} AS currency, actual / {fx.rate_sql('day')} AS sold, "
+            "actual AS converted, lines FROM __by_cell"
+        ).df()
+    finally:
+        con.unregister("__by_cell")
+    summed = rated.groupby(["day", "currency"], as_index=False)[["sold", "converted", "lines"]].sum()
+    return daily_by_currency_frame(summed)
 
 
 def write_cube(df: pd.DataFrame, path: Path) -> None:

@@ -405,14 +405,20 @@ def missing_rate_problems(
 
 
 # -- what was sold in each currency ------------------------------------------------------------------------
+# the workbook's cache entry of the day × currency totals (`Workbook.cached`: name and what was asked)
+DAILY_CACHE = ("sales-by-currency", ["day", "currency"])
+
+
 def sales_by_currency(workbook, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The sales between `start` and `end` (dates, inclusive) by the currency they were sold in: currency,
     sold (in it), converted (in the plan's), lines, largest converted first; empty when the source is all
     in the plan's currency. The rate a currency went at is converted / sold (its month's, or the plan's).
 
     Read from the day × currency totals kept in the workbook's cache beside the cube (`Workbook.cached`,
-    keyed by the data's fingerprint: files, mapping, rates), so each headline does not scan the sales again."""
-    daily = workbook.cached("sales-by-currency", lambda: _daily_by_currency(workbook), ["day", "currency"])
+    keyed by the data's fingerprint: files, mapping, rates), counted in the cube's own scan
+    (`cube.build_checked_cube`); scanned here only when the cube was read from an older cache."""
+    name, asked = DAILY_CACHE
+    daily = workbook.cached(name, lambda: _daily_by_currency(workbook), asked)
     days = daily["period"]
     inside = daily[(days >= pd.Period(start, "D")) & (days <= pd.Period(end, "D"))]
     frame = (
@@ -424,10 +430,44 @@ def sales_by_currency(workbook, start: dt.date, end: dt.date) -> pd.DataFrame:
     return frame.astype({"currency": str, "sold": float, "converted": float, "lines": "int64"})
 
 
-def _daily_by_currency(workbook) -> pd.DataFrame:
-    """One scan of the sales source: per day (as `period`, the cache's key) and currency sold, the sold
-    amount, the converted amount and the line count; empty when the source converts nothing."""
-    from salesplan_widgets.workbook.sources import conversion_of, line_date_sql, normalised_sql, run_on_source
+def keep_daily_by_currency(workbook, daily: pd.DataFrame) -> None:
+    """Keep the day × currency totals the cube's scan counted in the workbook's cache, for `sales_by_currency`."""
+    name, asked = DAILY_CACHE
+    workbook.cached(name, lambda: daily, asked)
+
+
+def daily_by_currency_frame(frame: pd.DataFrame | None, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The cached table's shape from query rows (day, currency, sold, converted, lines, and the `by`
+    columns): the day as a daily `period` (the cache's key), the others typed; empty when there are none."""
+    if frame is None or frame.empty:
+        return pd.DataFrame(
+            {
+                "period": pd.PeriodIndex([], freq="D"),
+                **{name: pd.Series([], dtype=str) for name in by},
+                "currency": pd.Series([], dtype=str),
+                "sold": pd.Series([], dtype=float),
+                "converted": pd.Series([], dtype=float),
+                "lines": pd.Series([], dtype="int64"),
+            }
+        )
+    frame = frame.sort_values(["day", *by, "currency"], kind="stable").reset_index(drop=True)
+    days = pd.PeriodIndex(pd.to_datetime(frame["day"]), freq="D")
+    types = {name: str for name in ("currency", *by)}
+    frame = frame.astype(types | {"sold": float, "converted": float, "lines": "int64"})
+    return frame.assign(period=days)[["period", *by, "currency", "sold", "converted", "lines"]]
+
+
+def _daily_by_currency(workbook, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One scan of the sales source: per day (as `period`, the cache's key), `by` dimensions (trimmed,
+    blanks 'unknown', as a published extract's lines are) and currency sold, the sold amount, the converted
+    amount and the line count; empty when the source converts nothing."""
+    from salesplan_widgets.workbook.sources import (
+        conversion_of,
+        ident,
+        line_date_sql,
+        normalised_sql,
+        run_on_source,
+    )
 
     source = workbook.source()
 
@@ -437,25 +477,20 @@ def _daily_by_currency(workbook) -> pd.DataFrame:
             return None
         rate = f"{fx.rate_sql(line_date_sql(scan, source))} AS __rate"
         relation = normalised_sql(
-            scan, source, ("date", "amount"), extra=(f"{fx.currency_sql()} AS __currency", rate)
+            scan, source, ("date", "amount", *by), extra=(f"{fx.currency_sql()} AS __currency", rate)
         )
+        dims = "".join(f"{ident(name)}, " for name in by)
         return con.sql(
-            'SELECT CAST("date" AS DATE) AS day, __currency AS currency, SUM(amount / __rate) AS sold, '
+            f'SELECT CAST("date" AS DATE) AS day, {dims}__currency AS currency, SUM(amount / __rate) AS sold, '
             f'SUM(amount) AS converted, COUNT(*) AS lines FROM ({relation}) AS sales WHERE "date" IS NOT NULL '
-            "GROUP BY ALL ORDER BY day, currency"
+            "GROUP BY ALL"
         ).df()
 
-    frame = run_on_source(source, Path(workbook.path), query)
-    if frame is None or frame.empty:
-        return pd.DataFrame(
-            {
-                "period": pd.PeriodIndex([], freq="D"),
-                "currency": pd.Series([], dtype=str),
-                "sold": pd.Series([], dtype=float),
-                "converted": pd.Series([], dtype=float),
-                "lines": pd.Series([], dtype="int64"),
-            }
-        )
-    days = pd.PeriodIndex(pd.to_datetime(frame.pop("day")), freq="D")
-    frame = frame.astype({"currency": str, "sold": float, "converted": float, "lines": "int64"})
-    return frame.assign(period=days)[["period", "currency", "sold", "converted", "lines"]]
+    return daily_by_currency_frame(run_on_source(source, Path(workbook.path), query), by)
+
+
+def daily_by_currency_of_people(workbook) -> pd.DataFrame | None:
+    """The day × currency totals per rep and team, for published extracts to cut each scope's from (one
+    scan for every extract); None when the sales are all in the plan's currency."""
+    frame = _daily_by_currency(workbook, ("rep", "team"))
+    return None if frame.empty else frame

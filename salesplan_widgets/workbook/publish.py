@@ -31,6 +31,7 @@ from salesplan_widgets.errors import PlanError, Problem
 from salesplan_widgets.i18n import _
 from salesplan_widgets.schema import Plan, Reports, Sources
 from salesplan_widgets.schema.incentives import CreditSplit, IncentivesSection
+from salesplan_widgets.workbook.currencies import daily_by_currency_of_people, keep_daily_by_currency
 from salesplan_widgets.workbook.plan import PLAN_FILE
 from salesplan_widgets.workbook.statement_extracts import (
     WholeStatements,
@@ -464,6 +465,8 @@ class Whole:
     recognition: str | None  # `public_recognition`
     pay: pd.DataFrame | None  # the pay cube, when the plan splits credit (`others_split_credit`)
     rates: pd.DataFrame | None = None  # the monthly rates the sales were converted at (`monthly_rates`)
+    # the sales by day, rep, team and the currency sold in, when the plan converts (each extract's table)
+    by_currency: pd.DataFrame | None = None
 
 
 def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
@@ -481,6 +484,7 @@ def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
         recognition=public_recognition(book, cube),
         pay=_split_pay_cube(book),
         rates=_monthly_rates(book),
+        by_currency=daily_by_currency_of_people(book),
     )
 
 
@@ -543,6 +547,8 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
         _keep_counted_facts(extract, scope, whole.counted, people, section)
         if whole.pay is not None:  # what others' splits credit its people (`within_extract`)
             _cached_split_credit(extract, others_split_credit(scope, people, section, whole.pay))
+        if whole.by_currency is not None:  # its lines are copied converted: what they were sold in
+            _keep_scope_by_currency(extract, scope, whole.by_currency)
         _restrict(version, _private_group(scope.user))
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -554,6 +560,16 @@ def write_extract(book: Workbook, scope: Scope, extracts: Path, whole: Whole | N
     os.replace(swap, link)  # atomic: readers see the old extract or the new one
     _drop_old_versions(extracts, scope.user, keep=version)
     return link
+
+
+def _keep_scope_by_currency(extract: Workbook, scope: Scope, by_currency: pd.DataFrame) -> None:
+    """Keep in the extract's cache the scope's own sales by day and currency sold (the lines it was cut
+    from, as `sales_by_currency` reads them), so its overview shows the table the analyst sees for them."""
+    own = by_currency[scope.mask(by_currency)]
+    daily = own.groupby(["period", "currency"], as_index=False, sort=True)[
+        ["sold", "converted", "lines"]
+    ].sum()
+    keep_daily_by_currency(extract, daily.astype({"sold": float, "converted": float, "lines": "int64"}))
 
 
 def counted_facts(book: Workbook) -> list[tuple[Callable, Callable, pd.DataFrame]]:

@@ -80,6 +80,14 @@ def plan_targets(workbook: Workbook, cube: pd.DataFrame) -> tuple[pd.DataFrame, 
     return split_from_plan(workbook, cube).targets, False
 
 
+def goal_months_targets(targets: pd.DataFrame, periods: pd.PeriodIndex) -> pd.DataFrame:
+    """The rows of the split goal's own months: a targets table may also keep another year (made by hand,
+    or the year before a rollover) that is not this goal's. The whole table when it holds none of them (the
+    split then does not fit the goal, and `split_fit_notices` says so)."""
+    own = pd.PeriodIndex(targets["period"]).isin(periods)
+    return targets[own] if own.any() else targets
+
+
 def split_fit_notices(
     workbook: Workbook,
     cube: pd.DataFrame,

@@ -179,9 +179,11 @@ class Workbook:
         """The sales cube (period × rep × team × territory × segment × channel [× product]), cached on disk.
 
         Checks every source (the sales file inside the cube's own scan), so a bad file raises InputError and
-        nothing is cached.
+        nothing is cached. A plan that converts currencies also gets, from that scan, the sales by day and
+        currency sold that the overview's table reads (`currencies.sales_by_currency`), cached beside it.
         """
-        from salesplan_widgets.workbook.cube import build_cube
+        from salesplan_widgets.workbook.cube import build_checked_cube
+        from salesplan_widgets.workbook.currencies import keep_daily_by_currency
         from salesplan_widgets.workbook.sources import validate_source
 
         def build() -> pd.DataFrame:
@@ -198,17 +200,15 @@ class Workbook:
                 ]
             try:
                 with self._conversions():
-                    cube = build_cube(
-                        self.source("sales"),
-                        self.path,
-                        self.plan.calendar,
-                        by_product=by_product,
-                        validate=True,
+                    cube, by_currency = build_checked_cube(
+                        self.source("sales"), self.path, self.plan.calendar, by_product=by_product
                     )
             except InputError as exc:  # a bad rates file is told once, not by each source it converts
                 raise InputError([*exc.problems, *(p for p in problems if p not in exc.problems)]) from None
             if problems:
                 raise InputError(problems)
+            if by_currency is not None:  # counted in the same scan: the overview's table needs no other
+                keep_daily_by_currency(self, by_currency)
             return cube
 
         return self.cached(f"cube{'-product' if by_product else ''}", build)
