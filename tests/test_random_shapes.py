@@ -266,6 +266,11 @@ def close_months(folder: Path) -> None:
     shape={"columns": ("team", "segment", "account", "deal"), "grain": "month", "start": 1, "scale": 0.01,
            "share": 0.1, "release": "quarter", "cash": False, "per_deal": True, "seed": 1641}
 )  # fmt: skip
+@example(  # found by hypothesis: a 4-5-4 month with nothing due back and no clawback settled before: the
+    # clawback's two empty frames failed to merge on their text keys (pandas 3, Arrow-backed strings)
+    shape={"columns": ("deal",), "grain": "4-5-4", "start": 1, "scale": 0.01, "share": 0.1,
+           "release": "quarter", "cash": False, "per_deal": False, "seed": 63}
+)  # fmt: skip
 def test_draws_holdbacks_clawbacks_cash_and_per_deal_rules_keep_the_ledger_whole_on_any_shape(
     tmp_path_factory, shape
 ):

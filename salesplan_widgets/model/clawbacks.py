@@ -351,8 +351,10 @@ def clawback_lines(
         due_now["owed_minor"] = -np.round(take).astype(np.int64)
     else:
         due_now = due_now.drop(columns="paid_minor")
-    if not settled.empty and "deal" in settled.columns:
-        before = settled[settled["kind"] == CLAWBACK].assign(deal=lambda f: f["deal"].astype(str))
+    before = settled[settled["kind"] == CLAWBACK] if "deal" in settled.columns else settled.iloc[:0]
+    if not before.empty:  # none settled: nothing to take off (and pandas 3 cannot merge two empty frames
+        # on Arrow-backed text keys)
+        before = before.assign(deal=lambda f: f["deal"].astype(str))
         before = before.groupby(keys, as_index=False)["amount_minor"].sum()
         due_now = due_now.merge(before, on=keys, how="outer").fillna({"amount_minor": 0, "owed_minor": 0})
         due_now["owed_minor"] = due_now["owed_minor"].astype(np.int64) - due_now["amount_minor"].astype(
