@@ -15,9 +15,9 @@ alternating in order, medians of --repeats rounds:
   reads the deal and account columns (the Parquet statistics say they hold no NULLs, so DuckDB answers
   both counts as count(*)), so it is not an aggregation of the same columns; its ratio is still printed;
 - bare DuckDB, the same per-deal facts: the shortest SQL computing what salesplan computes (deals per deal
-  id with their first line, each account's first line), written by hand and checked to agree on the counts;
+  id with their first line, each account's first sale), written by hand and checked to agree on the counts;
 - salesplan per-deal facts: open the workbook and run `workbook.deals.deal_facts` with a deal-size kicker
-  and a new-logo bonus (deals summed per deal id, new accounts from each account's first line ever), i.e.
+  and a new-logo bonus (deals summed per deal id, new accounts from each account's first sale), i.e.
   what `pay_cube` adds for those two components, counted on the lines (a process on new data);
 - salesplan per-deal facts, a later process on the same data: the same through `deals.with_deal_facts`, as
   `pay_cube` calls it, which reads the facts the first process kept in the workbook's cache
@@ -97,7 +97,7 @@ first = "min(struct_pack(d := date, r := rep, t := team))"
 rows = duckdb.sql(
     "WITH lines AS (SELECT date, amount, rep, team, deal, account FROM read_parquet('{path}')), "
     f"deals AS (SELECT {{first}} AS f, sum(amount) AS size FROM lines GROUP BY deal HAVING sum(amount) >= 5000), "
-    f"firsts AS (SELECT {{first}} AS f FROM lines WHERE account IS NOT NULL GROUP BY account) "
+    f"firsts AS (SELECT {{first}} AS f FROM lines WHERE account IS NOT NULL AND amount > 0 GROUP BY account) "
     "SELECT date_trunc('month', f.d) AS m, f.r AS rep, f.t AS team, count(*) AS deals, sum(size) AS deal_sales, "
     "0 AS new_logos FROM deals GROUP BY ALL "
     "UNION ALL SELECT date_trunc('month', f.d), f.r, f.t, 0, 0, count(*) FROM firsts GROUP BY ALL"

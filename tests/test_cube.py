@@ -500,8 +500,9 @@ def test_an_account_is_new_once_in_the_period_of_its_first_ever_sale(tmp_path: P
         ["2025-03-05", "100", "张伟", "华东", "A", "online", "P1", "C1", "1"],  # C1 first bought in March
         ["2025-04-10", "100", "张伟", "华东", "A", "online", "P1", "C1", "1"],  # ... not new again in April
         ["2025-04-12", "100", "王芳", "华东", "A", "online", "P1", "C1", "1"],  # nor for another rep
-        ["2025-04-02", "-20", "李娜", "华北", "B", "online", "P1", "C2", "1"],  # a return is a first contact
-        ["2025-05-02", "60", "张伟", "华东", "B", "online", "P1", "C2", "1"],
+        ["2025-04-02", "-20", "李娜", "华北", "B", "online", "P1", "C2", "1"],  # a return wins nothing
+        ["2025-05-02", "60", "张伟", "华东", "B", "online", "P1", "C2", "1"],  # C2 is won by its first sale
+        ["2025-05-03", "-30", "李娜", "华北", "B", "online", "P1", "C4", "1"],  # returns only: nobody's
         ["2025-04-20", "70", "张伟", "华东", "B", "online", "P1", "C3", "1"],
         ["2025-04-21", "70", "张伟", "华东", "B", "online", "P1", "", "1"],  # no account: not counted
     ]
@@ -513,11 +514,11 @@ def test_an_account_is_new_once_in_the_period_of_its_first_ever_sale(tmp_path: P
     assert got == {
         ("2024-11", "王芳"): 1,
         ("2025-03", "张伟"): 1,
-        ("2025-04", "李娜"): 1,
         ("2025-04", "张伟"): 1,
+        ("2025-05", "张伟"): 1,
     }
-    accounts = {line[7] for line in lines if line[7]}
-    assert won["new_accounts"].sum() == len(accounts)  # every account is new exactly once
+    accounts = {line[7] for line in lines if line[7] and float(line[1]) > 0}
+    assert won["new_accounts"].sum() == len(accounts)  # every account that buys is new exactly once
 
 
 def test_new_accounts_follow_a_weekly_grain(tmp_path: Path) -> None:
@@ -549,7 +550,7 @@ def test_workbook_new_accounts_match_each_accounts_first_sale_in_the_demo(tmp_pa
     raw = pd.read_parquet(tmp_path / "demo" / "data" / "sales.parquet")
     columns = wb.source("sales").columns
     date, account, rep = columns["date"], columns["account"], columns["rep"]
-    firsts = raw.sort_values([date, rep]).drop_duplicates(account)
+    firsts = raw[raw[columns["amount"]] > 0].sort_values([date, rep]).drop_duplicates(account)
     by_hand = firsts.groupby([pd.PeriodIndex(pd.to_datetime(firsts[date]), freq="M"), rep]).size()
     assert won.set_index(["period", "rep"])["new_accounts"].sort_index().to_dict() == by_hand.to_dict()
 

@@ -42,14 +42,15 @@ def sales_file(folder: Path, lines: pd.DataFrame) -> SalesSource:
 
 
 def expected_won(lines: pd.DataFrame) -> dict[tuple[str, str], float]:
-    """Sales booked on an account by a rep other than its winner (within years of its first line), per
-    winner and the winner's team."""
+    """Sales booked on an account by a rep other than its winner (the rep on its first sale), from that sale
+    on (within years of it), per winner and the winner's team."""
     known = lines.assign(account=lines["account"].str.strip().replace("", None)).dropna(
         subset=["date", "account"]
     )
     known = known.assign(date=pd.to_datetime(known["date"]))
-    winners = first_lines(known, "account")
+    winners = first_lines(known[known["amount"].astype(float) > 0], "account")  # won by the first sale
     booked = known.merge(winners, left_on="account", right_index=True, suffixes=("", "_won"))
+    booked = booked[booked["date"] >= booked["date_won"]]  # a return before the win stays its booker's
     others = booked[as_named(booked["rep"]) != booked["rep_won"]]
     return others.groupby(["rep_won", "team_won"])["amount"].sum().round(2).to_dict()
 

@@ -190,8 +190,8 @@ def expected_facts(
     lines: pd.DataFrame, freq: str, key: str | None, deal_edges: list[float], logo_edges: list[float] | None
 ) -> pd.DataFrame:
     """The per-deal facts the plain way: sort the lines by (date, rep, team) as names read (trimmed, blanks
-    last), take each deal's (each line's, without a `key`) and each account's first row, sum their amounts,
-    band them and count per period, rep and team."""
+    last), take each deal's (each line's, without a `key`) first row and each account's first row above 0
+    (its first sale), sum their amounts (an account's: of that sale's day), band them and count per period, rep and team."""
     ids = {c: lines[c].str.strip().replace("", None) for c in ("deal", "account")}  # as typed, less spaces
     dated = lines.assign(**ids).dropna(subset=["date"]).assign(date=lambda f: pd.to_datetime(f["date"]))
     names = dated.assign(rep=dated["rep"].str.strip(), team=dated["team"].str.strip())
@@ -207,7 +207,8 @@ def expected_facts(
                                   new_logos=0.0))  # fmt: skip
     if logo_edges is not None:
         with_account = ordered.dropna(subset=["account"])
-        firsts = with_account.drop_duplicates("account").set_index("account")[["date", "rep", "team"]]
+        sales = with_account[with_account["amount"].astype(float) > 0]  # an account is won by its first sale
+        firsts = sales.drop_duplicates("account").set_index("account")[["date", "rep", "team"]]
         first_days = with_account.merge(firsts["date"].rename("first"), left_on="account", right_index=True)
         first_order = first_days[first_days["date"] == first_days["first"]].groupby("account")["amount"].sum()
         # without a smallest first order every new account counts; with one, its first day's value is banded
@@ -284,9 +285,8 @@ def test_a_deals_first_line_on_a_shared_day_is_the_alphabetically_first_rep_and_
         facts = deal_facts(source, tmp_path, Calendar(), [10_000.0], [0.0])
         table = facts.astype({"period": str}).groupby(["period", "rep", "team"], as_index=False)
         assert table[["deals", "deal_sales", "new_logos"]].sum().values.tolist() == [
-            ["2026-02", "Zhou", "East", 0.0, 0.0, 1.0],  # Beta's first line is a return: still its first line
             ["2026-03", "Li", "East", 1.0, 18_000.0, 1.0],  # D-1 and ACME, both on Li/East's line
-        ]
+        ]  # Beta, a return only, is nobody's new account (D-2's return is a deal below 10,000 either way)
 
 
 # -- the kicker's "later month" is the clawback rule's own: pay months, not calendar months ---------------

@@ -95,7 +95,8 @@ def hand_pay(lines: pd.DataFrame, month: str) -> dict[str, float]:
     )
     big = invoices[(invoices["size"] >= BIG_INVOICE) & (invoices["month"] == period)]
     pay = pay.add(big.groupby("rep").size() * INVOICE_BONUS, fill_value=0)
-    firsts = lines.dropna(subset=["CustomerID"]).sort_values(["date", "rep"]).groupby("CustomerID").first()
+    sales = lines[lines["amount"] > 0].dropna(subset=["CustomerID"])  # a customer is won by its first sale
+    firsts = sales.sort_values(["date", "rep"]).groupby("CustomerID").first()
     new = firsts[firsts["month"] == period]
     pay = pay.add(new.groupby("rep").size() * NEW_CUSTOMER_BONUS, fill_value=0)
     pay.loc[MANAGER] = round(own.loc[own["team"] == "Export", "amount"].sum() * OVERRIDE, 2)

@@ -479,8 +479,8 @@ class TeamCredit(PlanModel):
 
 
 class AccountWinner(PlanModel):
-    """A new account credited to the rep who won it (the rep on its first line ever, as the new-logo bonus
-    defines it): for `months` after the win, the account's sales booked by others are the winner's credit,
+    """A new account credited to the rep who won it (the rep on its first sale, its first line above 0, as
+    the new-logo bonus defines it): for `months` after the win, the account's sales booked by others are the winner's credit,
     instead of the booker's, or beside the booker's as an overlay."""
 
     months: int = Field(
@@ -570,14 +570,14 @@ class DealKicker(PlanModel):
 
 
 class NewLogo(PlanModel):
-    """A bonus for every new account won: an account whose first line ever falls in the period, paid to
-    the rep on that first line."""
+    """A bonus for every new account won: an account whose first sale (its first line above 0; a return
+    wins nothing) falls in the period, paid to the rep on that sale."""
 
     bonus: float = Field(gt=0, description="Bonus per new account, e.g. 500.")
     min_first_order: float = Field(
         0.0,
         ge=0,
-        description="Smallest first order (that day's lines of the account) that counts, e.g. 5000.",
+        description="Smallest first order (the account's lines on its first sale's day) that counts, e.g. 5000.",
     )
 
 

@@ -384,11 +384,12 @@ def account_summary(
 
 
 def new_accounts(source: Source, base_dir: Path, calendar: Calendar) -> pd.DataFrame:
-    """Per period and rep, the accounts won: those whose first ever line (over the whole file, not the
-    plan's window) falls in the period, credited to the rep on that first line.
+    """Per period and rep, the accounts won: those whose first sale (their first line above 0, over the
+    whole file, not the plan's window) falls in the period, credited to the rep on that sale.
 
-    Any dated line counts as the account's first contact, a return too, so an account that only shows a
-    return before the window is not new when it buys again. Lines without an account are left out; reps
+    A return or a zero line wins no account, as for the new-logo bonus (`deals.deal_facts`): an account
+    with returns only is nobody's, and one whose return came first is won when it first buys. Lines
+    without an account are left out; reps
     on the same first day are tied alphabetically so reruns agree. Counted in DuckDB; only the small
     result (period, rep, new_accounts) comes to pandas.
     """
@@ -396,11 +397,11 @@ def new_accounts(source: Source, base_dir: Path, calendar: Calendar) -> pd.DataF
     date = ident("date")
 
     def query(con, scan):
-        relation = normalised_sql(scan, source, ("date", "account", "rep"))
+        relation = normalised_sql(scan, source, ("date", "amount", "account", "rep"))
         return con.sql(
             f"WITH firsts AS (SELECT account, rep, {date} AS first_date, ROW_NUMBER() OVER (PARTITION BY "
             f"account ORDER BY {date}, rep) AS pick FROM ({relation}) AS sales WHERE {date} IS NOT NULL "
-            f"AND account <> {literal(UNKNOWN)}) "
+            f"AND account <> {literal(UNKNOWN)} AND {ident('amount')} > 0) "
             f"SELECT CAST({period_start_sql(calendar.grain, 'first_date')} AS DATE) AS period_start, rep, "
             f"COUNT(*) AS new_accounts FROM firsts WHERE pick = 1 GROUP BY period_start, rep "
             f"ORDER BY period_start, rep"

@@ -3,8 +3,8 @@ on the transactions in DuckDB (`deal_facts`), and the pay cube with them beside 
 (`with_deal_facts`). Storage only: the rates live in model/components/deal_kicker.py and new_logo.py. Raw
 lines never enter pandas; only the small result (one row per period × rep × team × band) does.
 
-Why the query is shaped as it is: a deal and an account are each dated and credited by their first line,
-the earliest (date, rep, team). Taking that minimum as a struct or as text for 2.5M deals over 10M lines
+Why the query is shaped as it is: a deal is dated and credited by its first line and an account by its first
+sale (its first line above 0), the earliest (date, rep, team). Taking that minimum as a struct or as text for 2.5M deals over 10M lines
 cost more than grouping the lines itself (strings in aggregate states), so each line carries one integer
 that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep, team) among the
 file's distinct pairs, which are few and ranked once. Grouping by deal and by account then keeps plain
@@ -157,16 +157,22 @@ def _deals_sql(
 
 
 def _new_accounts_sql(first_order: bool, trimmed: bool = False) -> str:
-    """Each account's first line ever (first), with `first_order` the value of its first day (size), and
-    whether trimming would regroup its id (padded)."""
-    account, padded = _id_sql("account", trimmed), _padded_sql(trimmed)
+    """Each account's first sale (first: its first line with an amount above 0, so a return or a zero line
+    wins no account, and an account with returns only is won by nobody), with `first_order` the value of
+    that sale's day (size: the account's lines of the day, net), and whether trimming would regroup its id
+    (padded). Its first sale is the least `line_order` among its sales, found in the same grouping."""
+    account, padded, amount = _id_sql("account", trimmed), _padded_sql(trimmed), ident("amount")
     lines = f"(SELECT *, {account} AS id FROM ordered) AS o WHERE id IS NOT NULL"
     if not first_order:
-        return f"SELECT min(line_order) AS first, 0 AS size, {padded} AS padded FROM {lines} GROUP BY id"
-    days = f"SELECT id, min(line_order) AS first, SUM({ident('amount')}) AS size FROM {lines} GROUP BY id, {ident('date')}"
+        return (
+            f"SELECT min(line_order) AS first, 0 AS size, {padded} AS padded FROM {lines} AND {amount} > 0 "
+            "GROUP BY id"
+        )
+    sale = f"min(CASE WHEN {amount} > 0 THEN line_order END)"  # NULL on a day of returns only
+    days = f"SELECT id, {sale} AS first, SUM({amount}) AS size FROM {lines} GROUP BY id, {ident('date')}"
     return (
         f"SELECT min(first) AS first, arg_min(size, first) AS size, {padded} AS padded FROM ({days}) AS days "
-        "GROUP BY id"
+        "WHERE first IS NOT NULL GROUP BY id"
     )
 
 
@@ -232,9 +238,10 @@ def deal_facts(
       band (`deal_from`, the largest edge the deal reaches), their count (`deals`) and value (`deal_sales`).
       With `clawed` (a clawback rule and a deal column) a return paid in a later month than the deal's
       first sale (by the plan calendar, as the clawback rule judges it) does not shrink the deal.
-    - With `logo_edges`, new accounts: an account's first line ever (over the whole file), credited to the
-      rep and team on it; per period, rep, team and first-order band (`logo_from`, the account's first day's
-      value), their count (`new_logos`). Lines without an account are left out.
+    - With `logo_edges`, new accounts: an account's first sale (its first line above 0 over the whole file:
+      a return or a zero line wins no account), credited to the rep and team on it; per period, rep, team
+      and first-order band (`logo_from`, the value of the account's lines on that sale's day), their count
+      (`new_logos`). Lines without an account, and accounts with returns only, are left out.
 
     "First line" is the earliest (date, rep, team) by the trimmed names, blanks last, so two lines on the
     same day go to the alphabetically first rep and reruns agree. Names are trimmed on the few distinct

@@ -99,7 +99,7 @@ def _winner_sql(
     over all the dated sales lines (`deals.ranked_sellers`), shared with the invoices' first lines."""
     date = ident("date")
     lines = (
-        f"SELECT * FROM ({normalised_sql(scan, sales, ('date', 'rep', 'team', 'account'))}) AS l "
+        f"SELECT * FROM ({normalised_sql(scan, sales, ('date', 'amount', 'rep', 'team', 'account'))}) AS l "
         f"WHERE {date} IS NOT NULL AND account <> {literal(UNKNOWN)}"
     )
     deals = skip_deals if "deal" in sales.columns else ()

@@ -1,9 +1,10 @@
 """Sales of new accounts booked by someone other than the rep who won them, counted in DuckDB, for the plan's
 `incentives.account_winner` rule (`model/credit.py` moves their credit to the winner).
 
-An account's winner is the rep on its first line ever, over the whole file (the earliest date, then rep,
-then team, by trimmed names, blanks last: found by the machinery the new-logo bonus in `deals.deal_facts`
-uses, so that both name the same line). Only the small grouped result comes to pandas; storage only, the
+An account's winner is the rep on its first sale, over the whole file: its first line with an amount above
+0 (the earliest date, then rep, then team, by trimmed names, blanks last: found by the machinery the
+new-logo bonus in `deals.deal_facts` uses, so that both name the same line). A return or a zero line wins
+no account; an account with returns only has no winner, and its lines before the win stay their booker's. Only the small grouped result comes to pandas; storage only, the
 crediting rule itself lives in the model.
 """
 
@@ -32,8 +33,9 @@ WON = ("won_by", "won_team")
 
 
 def winners_sql(lines: str, sellers: tuple[str, bool] | None = None) -> str:
-    """Each account's winner: `f`, the date, rep and team of its first line among `lines` (the earliest
-    date, then rep, then team, blanks last).
+    """Each account's winner: `f`, the date, rep and team of its first sale among `lines` (its first line
+    with an amount above 0: the earliest date, then rep, then team, blanks last). Accounts with no sale
+    (returns only) have no row.
 
     The first line is found as `deals.deal_facts` finds the new logo's, by the integer `line_order` of
     `deals.ordered_lines_sql` over the sellers ranked once (`sellers`, from `deals.ranked_sellers`, joined on
@@ -43,7 +45,8 @@ def winners_sql(lines: str, sellers: tuple[str, bool] | None = None) -> str:
     seller, day = first_line_parts("w.first")
     return (
         f"WITH {', '.join(ordered_lines_sql(lines, *(sellers or ())))}, "
-        "firsts AS (SELECT account, min(line_order) AS first FROM ordered GROUP BY account) "
+        f"firsts AS (SELECT account, min(line_order) AS first FROM ordered WHERE {ident('amount')} > 0 "
+        "GROUP BY account) "
         f"SELECT w.account, struct_pack(d := {day}, r := s.rep, t := s.team) AS f "
         f"FROM firsts AS w JOIN seller_names AS s ON s.seller = {seller}"
     )
@@ -53,10 +56,11 @@ def credited_to_winner_sql(
     line: str, on: str, months: int, skip_accounts: Sequence[str] = (), skip_deals: Sequence[str] = ()
 ) -> str:
     """SQL: the line `line` (an alias with rep and account [, deal]), dated `on`, is credited to its account's
-    winner `w.f` (from `winners_sql`, joined as `w`): dated less than `months` after the account's first
-    line, booked by someone else, and on no account or deal an explicit split names (`skip_accounts`,
+    winner `w.f` (from `winners_sql`, joined as `w`): dated on or after the account's first sale and less
+    than `months` after it (a return booked before the win stays its booker's), booked by someone else, and on no account or deal an explicit split names (`skip_accounts`,
     `skip_deals`: their split says who is credited). One rule for the sales, their returns and their cash."""
-    won = [f"w.f.r IS NOT NULL AND {on} < w.f.d + INTERVAL {int(months)} MONTH AND {line}.rep <> w.f.r"]
+    window = f"{on} >= w.f.d AND {on} < w.f.d + INTERVAL {int(months)} MONTH"
+    won = [f"w.f.r IS NOT NULL AND {window} AND {line}.rep <> w.f.r"]
     if skip_accounts:
         won.append(f"{line}.account NOT IN ({', '.join(literal(a) for a in skip_accounts)})")
     if skip_deals:
@@ -73,9 +77,9 @@ def won_account_sales(
     skip_accounts: Sequence[str] = (),
     skip_deals: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """The cube's rows (booking rep, team … as booked) of the lines dated less than `months` after their
-    account's first line and booked by a rep other than its winner, with `won_by` and `won_team` (the
-    winner and the team on that first line).
+    """The cube's rows (booking rep, team … as booked) of the lines dated from their account's first sale
+    to less than `months` after it and booked by a rep other than its winner, with `won_by` and `won_team` (the
+    winner and the team on that first sale).
 
     Accounts and deals an explicit credit split names (`skip_accounts`, `skip_deals`) are left out: their
     split says who is credited. Lines without an account have no winner.

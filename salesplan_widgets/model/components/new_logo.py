@@ -1,5 +1,5 @@
 """New-logo bonus (`incentives.new_logo`): a bonus for every new account won, paid to the rep on the
-account's first line ever, in that line's month; counted on the transactions in DuckDB
+account's first sale (its first line above 0: a return wins nothing), in that line's month; counted on the transactions in DuckDB
 (`workbook/deals.deal_facts`), with an optional smallest first order."""
 
 from __future__ import annotations
