@@ -211,7 +211,10 @@ class GoalWizard(widgets.VBox):
         self.opening_notice = (
             "" if saved.start and saved.end else self._opening_notice(first, last, last_month)
         )
-        notices = [n for n in (self.year_notice, self.opening_notice) if n]
+        from salesplan_widgets.report.goal import in_progress_notice  # the goal page says it alike
+
+        self.in_progress_notice = in_progress_notice(self.workbook, self.last_actual)
+        notices = [n for n in (self.year_notice, self.opening_notice, self.in_progress_notice) if n]
         super().__init__(
             children=[
                 widgets.HTML(page_heading(self.workbook.plan.name, _("Goal wizard"))),
