@@ -52,26 +52,20 @@ def _count(workbook, grain: str, country: str) -> pd.DataFrame:
         def query(con, scan):
             lines = normalised_sql(scan, source, ("date",), clean_dimensions=False)
             day, bucket = ident("date"), f"CAST({period_start_sql(grain, ident('date'))} AS DATE)"
-            with_days = (
+            return con.sql(
                 f"WITH d AS (SELECT {day} AS day, {bucket} AS bucket FROM ({lines}) AS l WHERE {day} IS NOT NULL), "
                 "last AS (SELECT max(day) AS day, max(bucket) AS bucket FROM d) "
-            )
-            last = con.sql(
-                with_days + "SELECT last.day, last.bucket, bool_and(d.day = d.bucket) AS totals "
-                "FROM d JOIN last ON d.bucket = last.bucket GROUP BY ALL"
+                "SELECT last.day, last.bucket, bool_and(d.day = d.bucket) FILTER (d.bucket = last.bucket), "
+                "list(DISTINCT CAST(d.day AS DATE)) FILTER (CAST(d.day AS DATE) > CAST(last.day AS DATE) - 92) "
+                "FROM d, last GROUP BY ALL"
             ).fetchall()
-            recent = con.sql(
-                with_days + "SELECT DISTINCT CAST(d.day AS DATE) FROM d, last "
-                "WHERE CAST(d.day AS DATE) > CAST(last.day AS DATE) - INTERVAL 92 DAY"
-            ).fetchall()
-            return last, [row[0] for row in recent]
 
-        found, recent = run_on_source(source, Path(workbook.path), query)
+        found = run_on_source(source, Path(workbook.path), query)
     if not found:
         return pd.DataFrame(
             {"period": pd.PeriodIndex([], freq="M"), "through": pd.Series([], dtype="datetime64[s]")}
         )
-    [(day, bucket, totals)] = found
+    [(day, bucket, totals, recent)] = found
     if totals:  # period totals dated on the bucket's first day: they cover the whole bucket
         start = pd.Timestamp(bucket)
         week = grain not in ("month", "quarter")
