@@ -157,6 +157,7 @@ def test_a_minimal_workbook_whose_data_stop_mid_june_paces_june_at_its_last_day(
     assert share_gone(wb, pd.Period("2025-06", "M")) == pytest.approx(10 / 20)
     wizard = GoalWizard(wb)
     assert "has sales up to" in wizard.in_progress_notice
+    assert wizard.backtest().end == pd.Period("2025-05", "M")  # the last twelve complete months
     stated = write_minimal_workbook(tmp_path / "stated", sales=daily_lines("2023-01-01", "2025-06-13"))
     with_calendar_end(stated, "2025-06-13")
     assert GoalWizard(open_workbook(stated)).result["baseline"] == pytest.approx(
