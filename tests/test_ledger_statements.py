@@ -137,7 +137,16 @@ def test_preparing_again_removes_the_statement_of_a_rep_the_period_no_longer_pay
     (wang / "notes.txt").write_text("kept", encoding="utf-8")  # not a statement: left alone
     moved = [(day, amount, "Li" if day.startswith("2026-01") else rep) for day, amount, rep in SALES]
     write_sales(wb, moved)  # Wang's January sale was Li's: January pays Wang nothing now
-    write_payouts(open_workbook(wb), "2026-01", by="analyst")
+    write_payouts(open_workbook(wb), "2026-01", by="analyst")  # his quota stands: a statement of zeros
+    assert "Nothing earned this period" in statement_path(
+        open_workbook(wb), "2026-01", "Wang", "en"
+    ).read_text(encoding="utf-8")
+    book = open_workbook(wb)
+    targets = book.read_table("targets")
+    book.write_table(
+        "targets", targets[~((targets["rep"] == "Wang") & (targets["period"].astype(str) == "2026-01"))]
+    )
+    write_payouts(open_workbook(wb), "2026-01", by="analyst")  # and his January quota went with the sale
     assert list(wang.glob("statement-*")) == [] and (wang / "notes.txt").exists()
     li = statement_path(open_workbook(wb), "2026-01", "Li", "en").read_text(encoding="utf-8")
     assert "Rep: Li" in li

@@ -21,7 +21,7 @@ from salesplan_widgets.model import calendar as calendar_module
 from salesplan_widgets.model import forecast as forecast_module
 from salesplan_widgets.model import pacing
 from salesplan_widgets.model.calendar import FiscalCalendar, elapsed_share
-from salesplan_widgets.model.pacing import PaceWindow, as_of_date, pace, pace_window
+from salesplan_widgets.model.pacing import PaceWindow, as_of_date, pace, pace_window, period_in_progress
 from salesplan_widgets.model.projection import (
     ProjectionHorizon,
     YearEndProjection,
@@ -93,7 +93,8 @@ def days_around(period: pd.Period, margin: int = 15) -> st.SearchStrategy[dt.dat
 @given(st.data())
 def test_the_pacing_day_stays_inside_what_the_data_and_the_period_allow(data: st.DataObject) -> None:
     """Never past the period's end nor the data's end; never before the day the sales cover inside the
-    period; the period's last day once the period is over and the data reach it."""
+    period; the period's last day once the period is over and the data reach it (its last working day, or
+    a calendar end at or past it); the sales' last day when, without a calendar end, they stop before."""
     calendar, period, _country = data.draw(paced_periods())
     start, end = period.start_time.date(), period.end_time.date()
     today = data.draw(days_around(period, 40), "today")
@@ -111,8 +112,11 @@ def test_the_pacing_day_stays_inside_what_the_data_and_the_period_allow(data: st
         and (data_end is None or sales_through <= data_end)
     ):
         assert day >= sales_through
-    if today > end and (data_end is None or data_end >= end):
+    stopped = sales_through is not None and period_in_progress(period, sales_through)
+    if today > end and (data_end is None or data_end >= end) and not (data_end is None and stopped):
         assert day == end
+    if today > end and data_end is None and stopped:
+        assert day == sales_through
 
 
 @EXAMPLES

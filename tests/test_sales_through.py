@@ -65,14 +65,19 @@ def test_a_month_being_sold_is_paced_at_the_last_day_of_its_data(tmp_path, monke
     assert tracker._window().as_of == dt.date(2026, 10, 15)
 
 
-def test_a_month_that_is_over_is_paced_at_its_end_whatever_day_its_last_sale_was(tmp_path, monkeypatch):
+def test_a_month_that_is_over_is_paced_at_its_end_and_one_whose_data_stop_at_their_last_day(
+    tmp_path, monkeypatch
+):
+    """A month sold to its end is paced at its end; October, over on 2 November with data to the 15th
+    only, is still a month in progress (the data stop before its last working day: tests/test_partial_month.py)."""
     folder = write_minimal_workbook(tmp_path / "half", sales=daily_lines("2026-10-15"))
     on(monkeypatch, "2026-10-16")
     day, _, index = pace_of(folder, "2026-09")
     assert day == dt.date(2026, 9, 30)
     assert index == pytest.approx(1 / 1.1, rel=0.03)
-    on(monkeypatch, "2026-11-02")  # October is over: nothing was sold after the 15th
-    assert pace_of(folder, "2026-10")[0] == dt.date(2026, 10, 31)
+    on(monkeypatch, "2026-11-02")
+    assert pace_of(folder, "2026-09")[0] == dt.date(2026, 9, 30)
+    assert pace_of(folder, "2026-10")[0] == dt.date(2026, 10, 15)
 
 
 def test_monthly_totals_dated_on_the_first_cover_their_whole_month(tmp_path, monkeypatch):

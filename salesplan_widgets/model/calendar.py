@@ -504,7 +504,7 @@ def working_days(
     holiday_days, makeup, weekend = _country_calendar(country, dates[0].year, dates[-1].year)
     is_holiday = dates.isin(pd.DatetimeIndex(sorted(holiday_days)))
     is_makeup = dates.isin(pd.DatetimeIndex(sorted(makeup)))
-    working = (~np.isin(dates.weekday, list(weekend)) & ~is_holiday) | is_makeup
+    working = (~np.isin(dates.day_of_week, list(weekend)) & ~is_holiday) | is_makeup
     return pd.DataFrame({"date": dates, "period": dates.to_period(freq), "working": working})
 
 

@@ -202,17 +202,57 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def period_in_progress(
+    period: pd.Period, sales_through: dt.date | None, country: str = DEFAULT_COUNTRY, rhythm: int = 1
+) -> bool:
+    """Whether the data stop before `period` is over: `rhythm` or more of its working days (the plan's
+    calendar: weekends, public holidays and make-up days) come after `sales_through`. Data ending on 8
+    December 2011 leave December in progress; data ending on Friday 30 December 2011 (the 31st a
+    Saturday) leave it complete; so do data selling every fifth day (`sale_rhythm` 4 or 5) that end three
+    working days before the month does: the next sale would have fallen in the next month."""
+    period = period if isinstance(period, pd.Period) else pd.Period(period, freq="M")
+    end = period.end_time.date()
+    if sales_through is None or sales_through >= end:
+        return False
+    start = max(sales_through + dt.timedelta(days=1), period.start_time.date())
+    return int(working_days(start, end, country)["working"].sum()) >= max(rhythm, 1)
+
+
+def sale_rhythm(days: Sequence[dt.date], country: str = DEFAULT_COUNTRY) -> int:
+    """How many working days the data usually go from one day with sales to the next: the 90th
+    percentile of the steps (working days in between, the later day counted), at least 1. Daily sales
+    give 1 (a weekend is no step); a sale every fifth day gives 4 or 5. Why the percentile: one closed week
+    (Spring Festival) does not make a daily seller look sparse."""
+    sold = pd.DatetimeIndex(sorted(set(pd.to_datetime(list(days)))))
+    if len(sold) < 2:
+        return 1
+    calendar = working_days(sold[0].date(), sold[-1].date(), country)
+    counted = pd.Series(calendar["working"].cumsum().to_numpy(), index=pd.DatetimeIndex(calendar["date"]))
+    steps = np.diff(counted.reindex(sold).to_numpy())
+    steps = steps[steps > 0]
+    return max(1, int(np.quantile(steps, 0.9, method="inverted_cdf"))) if len(steps) else 1
+
+
 def as_of_date(
-    period: pd.Period, data_end: dt.date | None = None, sales_through: dt.date | None = None
+    period: pd.Period,
+    data_end: dt.date | None = None,
+    sales_through: dt.date | None = None,
+    country: str = DEFAULT_COUNTRY,
 ) -> dt.date:
     """The day a period is paced at: its last day once it is over, or the data's last day when the data
     stop before it (`data_end`, the calendar's end: a period not yet started is paced at the data's end,
     nothing of it is expected yet). While the period is still being sold (today is not past its end) it is
-    paced at the last day its sales cover (`sales_through`): half of October is expected on 15 October."""
+    paced at the last day its sales cover (`sales_through`): half of October is expected on 15 October.
+    Without a calendar end, a period whose data stop before its last working day (`period_in_progress`:
+    Online Retail ends on 9 December 2011) is paced at that day too, however long ago it was: data that
+    stop are a period in progress, not a finished one. A calendar end on or after the period's end says
+    it is complete."""
     period = period if isinstance(period, pd.Period) else pd.Period(period, freq="M")
     end = period.end_time.date()
     day = data_end if data_end is not None and data_end < end else end
-    if sales_through is not None and sales_through < day and today() <= end:
+    if sales_through is None or sales_through >= day:
+        return day
+    if today() <= end or (data_end is None and period_in_progress(period, sales_through, country)):
         return sales_through
     return day
 
@@ -229,5 +269,6 @@ def pace_window(
     day `as_of_date` gives, from the calendar's end and `sales_through`, the last day the sales cover),
     with the tracking country's working days."""
     first, last = window_bounds(period, tracking.pace_window, FiscalCalendar.of(calendar))
-    day = as_of or as_of_date(period, calendar.end, sales_through)
-    return PaceWindow(first, last, day, tracking.country or calendar.country)
+    country = tracking.country or calendar.country
+    day = as_of or as_of_date(period, calendar.end, sales_through, country)
+    return PaceWindow(first, last, day, country)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib import rc_context
 
-from salesplan_widgets.i18n import _, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.i18n import _, fmt_date, fmt_money, fmt_number, fmt_percent, set_locale
+from salesplan_widgets.model import pacing
 from salesplan_widgets.model.calendar import FiscalCalendar, period_labels
 from salesplan_widgets.model.forecast import Forecast
 from salesplan_widgets.model.goal import first_goal_periods, implied_stretch, target_for_probability
@@ -35,8 +36,32 @@ from salesplan_widgets.report.projection import projection_range, standing_cards
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.plan_history import goal_in_force
-from salesplan_widgets.workbook.sales_through import share_gone
+from salesplan_widgets.workbook.sales_through import sales_through, share_gone
 from salesplan_widgets.workbook.sample_data import sample_data_notice
+
+
+def in_progress_notice(workbook: Workbook, period: pd.Period) -> str:
+    """What the goal wizard and the goal page tell the user when the data stop before `period`'s last
+    working day although it is over (model.pacing.period_in_progress): the period counts as one still
+    being sold, its sales so far plus the forecast of the rest. Empty while it is really being sold (that
+    is plain), when it is complete, or when `calendar.end` says where the data end."""
+    plan = workbook.plan
+    through = sales_through(workbook)
+    country = (plan.tracking.country if plan.tracking else None) or plan.calendar.country
+    if plan.calendar.end is not None or pacing.today() <= period.end_time.date():
+        return ""
+    if not pacing.period_in_progress(period, through, country) or through < period.start_time.date():
+        return ""
+    text = {
+        "week": _("{period} has sales up to {day} only: it is treated as a week in progress."),
+        "quarter": _("{period} has sales up to {day} only: it is treated as a quarter in progress."),
+    }.get(
+        "week" if FiscalCalendar.of(plan.calendar).is_weekly else plan.calendar.grain,
+        _("{period} has sales up to {day} only: it is treated as a month in progress."),
+    )
+    hint = _("If the data are complete, set calendar.end in plan.yaml to the period's last day.")
+    return text.format(period=period_labels([period])[0], day=fmt_date(through)) + " " + hint
+
 
 TARGET_COLOUR = "#c0392b"
 FORECAST_COLOUR = "#7a7a7a"
@@ -111,6 +136,14 @@ class GoalReport:
             "(goal_setting notebook) and split it with the task splitter."
         ).format(end=period_labels([self.projection.end])[0], period=period_labels([self.period])[0])
 
+    def in_progress_notice(self) -> str:
+        """Why the period shown counts as still being sold although it is over (`in_progress_notice`)."""
+        return in_progress_notice(self.workbook, self.period)
+
+    def _in_progress_html(self) -> str:
+        notice = self.in_progress_notice()
+        return f'<p class="salesplan-notice">{escape(notice)}</p>' if notice else ""
+
     def headline(self) -> blocks.Html:
         if not self.has_target:
             return blocks.section(
@@ -121,6 +154,7 @@ class GoalReport:
                         _("No goal in the plan yet: set one with the goal wizard (goal_setting notebook).")
                     )
                     + "</p>"
+                    + self._in_progress_html()
                 ),
                 blocks.cards(
                     [
@@ -138,7 +172,7 @@ class GoalReport:
             over = '<p class="salesplan-notice">' + escape(self.year_over_notice()) + "</p>"
         return blocks.section(
             _("Goal"),
-            blocks.Html(f"<p>{escape(self.goal.name or '')}</p>{over}"),
+            blocks.Html(f"<p>{escape(self.goal.name or '')}</p>{over}{self._in_progress_html()}"),
             blocks.cards(
                 [
                     blocks.Card(

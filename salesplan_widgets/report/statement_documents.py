@@ -227,6 +227,7 @@ def _labels() -> dict[str, str]:
         ),
         "total": _("Total for this period"),
         "this_period": _("This period"),
+        "nothing_earned": _("Nothing earned this period"),
         "rounding_note": _(
             "Amounts are rounded to the currency unit; the lines add up exactly to the total."
         ),
@@ -399,6 +400,10 @@ def _render_html(
     meta = [plan_name, *(_("{label}: {value}").format(label=k, value=v) for k, v in who), month, currency]
     plans_note = f"<p class='note'>{escape(plans)}</p>" if plans else ""  # a rep on two plans this month
     converted = f"<p class='note'>{escape(conversion)}</p>" if conversion else ""  # sales in other currencies
+    nothing = (
+        f"<tr><td>{label['nothing_earned']}</td><td></td><td></td>"
+        f"<td class='num'>{escape(_money(0, currency, digits))}</td></tr>"
+    )  # a rep with a quota who earned nothing: said, not an empty table
     total_row = (
         f"<tr class='total'><td>{label['total']}</td><td></td><td></td>"
         f"<td class='num'>{escape(_money(total, currency, digits))}</td></tr>"
@@ -410,7 +415,7 @@ def _render_html(
         f"<p class='meta'>{' · '.join(escape(part) for part in meta)}</p>"
         f"<p class='status'>{escape(status)}</p>"
         f"{plans_note}"
-        f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own)}</table>{adjust}"
+        f"{facts}<h2>{label['this_period']}</h2><table>{head}{rows(own) or nothing}</table>{adjust}"
         f"<table>{total_row}</table>{carried}"
         f"<p class='note'>{label['rounding_note']}</p>"
         f"{converted}"
@@ -455,6 +460,9 @@ def _excel_bytes(
     put(1, [status])  # the ledger state the file was written in, as on the HTML page
     put(2, [_("Period"), _("Rule"), _("Base"), _("Rate"), _("Amount")], dict.fromkeys(range(5), bold))
     row = 3
+    if all(line.kind == ADJUSTMENT for line in lines):  # nothing earned this period: said, as on the page
+        put(row, [str(period), _("Nothing earned this period"), None, None, 0.0])
+        row += 1
     for line in lines:
         put(row, [
             str(line.for_period), str(line.rule),
@@ -608,9 +616,10 @@ def write_statement_documents(
     statements: Statements,
     event: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Every paid rep's statement, HTML and Excel, in each language; returns their paths. A document
-    that would come out the same is left as it is (`_changed`, `_written_from`); those of reps
-    the period no longer pays are removed (`_remove_unpaid`).
+    """Every rep's statement (`stated_reps`: paid, with a quota in force, or carrying a balance), HTML and
+    Excel, in each language; returns their paths. A document that would come out the same is left as it
+    is (`_changed`, `_written_from`); those of reps the period no longer states are removed
+    (`_remove_unpaid`).
 
     `event` is the ledger journal's row that put the period in its state (approved or closed), which the
     documents then state; None while the figures are only prepared (or interim, `statement_state`).
@@ -640,8 +649,10 @@ def write_statement_documents(
         carried.setdefault(rep, []).append(Balance(str(account), int(before), int(after)))
     calendar = FiscalCalendar.of(workbook.plan.calendar)
     start = calendar.fiscal_year_start
+    stated = stated_reps(payments, statements)
+    team_of = dict(zip(reps["rep"], reps["team"].astype(str), strict=True))
     # each rep's own measurement: their role plan's version on the period's last day, else the section's
-    rules = rules_by_rep(section, pd.unique(payments.lines["rep"].astype(str)), period)
+    rules = rules_by_rep(section, stated, period)
     windows = {
         key: measured_days(calendar, *measured_months(period, *key, start))
         for key in {(r.measurement, r.cumulative) for r in rules.values()}
@@ -682,11 +693,13 @@ def write_statement_documents(
             teams = lines["team"].astype(str).tolist()
             status = {state: statement_status(state, event) for state in set(states.values())}  # a few
             documents = []
-            for rep, at in sorted(lines.groupby(lines["rep"].astype(str)).indices.items()):  # lines in order
+            indices = lines.groupby(lines["rep"].astype(str)).indices
+            for rep in stated:  # a rep with a quota and nothing paid has no lines: a statement of zeros
+                at = indices.get(rep, [])
                 documents.append(
                     RepDocuments(
                         rep=rep,
-                        team=teams[at[0]],
+                        team=teams[at[0]] if len(at) else team_of.get(rep, ALL),
                         status=status[states[rep]],
                         lines=[shown[i] for i in at],
                         balances=carried.get(rep, []),
@@ -717,9 +730,23 @@ def write_statement_documents(
     return paths
 
 
+def stated_reps(payments: PeriodPayments, statements: Statements) -> list[str]:
+    """The reps who get a statement of the period, in name order: those it pays (any ledger line), those
+    with a quota in force for it (a rep who sold nothing is told so: 0 sold, 0% attainment, nothing
+    earned), and those carrying a balance in the ledger (a draw to recover, commission held back)."""
+    reps = statements.reps[statements.reps["period"] == payments.period]
+    quota = reps.loc[reps["quota"].to_numpy(dtype=float) > 0, "rep"].astype(str)
+    balances = payments.balances
+    carrying = balances.loc[
+        (balances["before_minor"].to_numpy() != 0) | (balances["after_minor"].to_numpy() != 0), "rep"
+    ].astype(str)
+    paid = payments.lines["rep"].astype(str)
+    return sorted({*paid, *quota, *carrying})
+
+
 def _remove_unpaid(workbook: Workbook, period: str, paid: set[str]) -> None:
-    """Remove the statements of `period` left by an earlier step for reps it no longer pays (their sales
-    moved to others, say): a statement on disk is one the hub publishes. Only this module's own files go;
+    """Remove the statements of `period` left by an earlier step for reps it no longer states (their sales
+    and quota moved to others, say): a statement on disk is one the hub publishes. Only this module's own files go;
     anything else in a folder, and links, stay."""
     folder = workbook.reports_dir(period) / STATEMENTS_DIR
     if not folder.is_dir():

@@ -211,7 +211,10 @@ class GoalWizard(widgets.VBox):
         self.opening_notice = (
             "" if saved.start and saved.end else self._opening_notice(first, last, last_month)
         )
-        notices = [n for n in (self.year_notice, self.opening_notice) if n]
+        from salesplan_widgets.report.goal import in_progress_notice  # the goal page says it alike
+
+        self.in_progress_notice = in_progress_notice(self.workbook, self.last_actual)
+        notices = [n for n in (self.year_notice, self.opening_notice, self.in_progress_notice) if n]
         super().__init__(
             children=[
                 widgets.HTML(page_heading(self.workbook.plan.name, _("Goal wizard"))),
@@ -674,12 +677,14 @@ class GoalWizard(widgets.VBox):
                 self._renaming = False
 
     def backtest(self) -> Backtest | None:
-        """The baseline's error over the last complete 12 months, for this scope (computed once per scope)."""
+        """The baseline's error over the last complete 12 months, for this scope (computed once per scope):
+        a last period still being sold (`_gone` < 1) is not one of them, as the baseline is not fitted on it."""
         key = (self.metric, self.teams, self.segments, self.channels)
         if self._backtest is None or self._backtest_key != key:
+            complete = self.last_actual - 1 if self._gone < 1 else self.last_actual
             try:
                 self._backtest = backtest(self.cube, scope=self.scope().as_filter(), metric=self.metric,
-                                          last_actual=self.last_actual)  # fmt: skip
+                                          last_actual=complete)  # fmt: skip
             except SalesplanError:
                 self._backtest = None
             self._backtest_key = key

@@ -13,20 +13,39 @@ from pathlib import Path
 
 import pandas as pd
 
+from salesplan_widgets.model import pacing
+from salesplan_widgets.model.calendar import FiscalCalendar
 from salesplan_widgets.workbook.cube import period_start_sql
 from salesplan_widgets.workbook.sources import ident, normalised_sql, run_on_source
 
 
 def sales_through(workbook) -> dt.date | None:
     """The last day the workbook's sales cover (see the module), None without a dated line. Counted once
-    per data and kept in the workbook's cache beside the cube."""
+    per data and kept in the workbook's cache beside the cube. Data that sell every few days and stop
+    closer to their period's end than their rhythm (`pacing.period_in_progress`) cover the period once it
+    is over: a sale every fifth day, the last on 27 October, is October sold to its end."""
     grain = workbook.plan.calendar.grain  # the buckets whose totals are told apart by it
-    frame = workbook.cached("sales_through", lambda: _count(workbook, grain), grain)
-    return frame["through"].iloc[0].date() if len(frame) else None
+    country = _country(workbook)
+    frame = workbook.cached("sales_through", lambda: _count(workbook, grain, country), (grain, country))
+    if not len(frame):
+        return None
+    day, rhythm = frame["through"].iloc[0].date(), int(frame["rhythm"].iloc[0])
+    # a sale every few days whose next one would fall after its period's end, once that is over: complete
+    bucket = FiscalCalendar.of(workbook.plan.calendar).period(pd.Timestamp(day))
+    end = bucket.end_time.date()
+    if rhythm > 1 and pacing.today() > end and not pacing.period_in_progress(bucket, day, country, rhythm):
+        return end
+    return day
 
 
-def _count(workbook, grain: str) -> pd.DataFrame:
-    """One row: the month of the last day (the cache keys tables by period) and the day."""
+def _country(workbook) -> str:
+    plan = workbook.plan
+    return (plan.tracking.country if plan.tracking else None) or plan.calendar.country
+
+
+def _count(workbook, grain: str, country: str) -> pd.DataFrame:
+    """One row: the month of the last day (the cache keys tables by period), the day, and the working days
+    the data usually go between sales (`pacing.sale_rhythm`, over the last 92 days' sale days)."""
     with workbook._conversions():
         source = workbook.source("sales")
 
@@ -36,8 +55,9 @@ def _count(workbook, grain: str) -> pd.DataFrame:
             return con.sql(
                 f"WITH d AS (SELECT {day} AS day, {bucket} AS bucket FROM ({lines}) AS l WHERE {day} IS NOT NULL), "
                 "last AS (SELECT max(day) AS day, max(bucket) AS bucket FROM d) "
-                "SELECT last.day, last.bucket, bool_and(d.day = d.bucket) AS totals "
-                "FROM d JOIN last ON d.bucket = last.bucket GROUP BY ALL"
+                "SELECT last.day, last.bucket, bool_and(d.day = d.bucket) FILTER (d.bucket = last.bucket), "
+                "list(DISTINCT CAST(d.day AS DATE)) FILTER (CAST(d.day AS DATE) > CAST(last.day AS DATE) - 92) "
+                "FROM d, last GROUP BY ALL"
             ).fetchall()
 
         found = run_on_source(source, Path(workbook.path), query)
@@ -45,13 +65,16 @@ def _count(workbook, grain: str) -> pd.DataFrame:
         return pd.DataFrame(
             {"period": pd.PeriodIndex([], freq="M"), "through": pd.Series([], dtype="datetime64[s]")}
         )
-    [(day, bucket, totals)] = found
+    [(day, bucket, totals, recent)] = found
     if totals:  # period totals dated on the bucket's first day: they cover the whole bucket
         start = pd.Timestamp(bucket)
         week = grain not in ("month", "quarter")
         day = (start + pd.Timedelta(days=6) if week else start + pd.offsets.MonthEnd(0)).date()
     through = pd.Timestamp(day)
-    return pd.DataFrame({"period": pd.PeriodIndex([through], freq="M"), "through": [through]})
+    rhythm = 1 if totals else pacing.sale_rhythm(recent, country)
+    return pd.DataFrame(
+        {"period": pd.PeriodIndex([through], freq="M"), "through": [through], "rhythm": [rhythm]}
+    )
 
 
 def share_gone(workbook, period: pd.Period) -> float:
