@@ -459,10 +459,10 @@ def statements_run(
     earned_to_date: pd.Series | None = None,
     since: pd.Period | None = None,
 ) -> Statements:
-    """`payout_statements`, run once per process for the same inputs (the plan, the cube's and quotas'
-    values, the period, what was paid and earned to date and from when): preparing, approving and closing a
-    period in one notebook ask for the same run (~0.4 s for 10,000 reps) three times. Keyed by content, so any change of data,
-    quota, plan or ledger runs it again; each caller gets its own copy of the tables."""
+    """`payout_statements`, run once per process for the same inputs (the plan, the cube's and quotas' values,
+    the period, what was paid and earned to date and from when): preparing, approving and closing a period in
+    one notebook ask for the same run (~0.4 s for 10,000 reps) three times. Keyed by content, so any change of
+    data, quota, plan or ledger runs it again; each caller gets its own copy of the tables."""
     try:
         key = "|".join(
             [

@@ -4,12 +4,12 @@ on the transactions in DuckDB (`deal_facts`), and the pay cube with them beside 
 lines never enter pandas; only the small result (one row per period × rep × team × band) does.
 
 Why the query is shaped as it is: a deal is dated and credited by its first line and an account by its first
-sale (its first line above 0), the earliest (date, rep, team). Taking that minimum as a struct or as text for 2.5M deals over 10M lines
-cost more than grouping the lines itself (strings in aggregate states), so each line carries one integer
-that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep, team) among the
-file's distinct pairs, which are few and ranked once. Grouping by deal and by account then keeps plain
-integer minimums, and the ranks are turned back into names on the small result. Where each rep as typed
-sells for one team (the usual file), a line finds its rank by the rep alone, and its team is never read.
+sale (its first line above 0), the earliest (date, rep, team). Taking that minimum as a struct or as text for
+2.5M deals over 10M lines cost more than grouping the lines itself (strings in aggregate states), so each line
+carries one integer that sorts the same way, its `line_order`: the day times 2^32 plus the rank of its (rep,
+team) among the file's distinct pairs, which are few and ranked once. Grouping by deal and by account then
+keeps plain integer minimums, and the ranks are turned back into names on the small result. Where each rep as
+typed sells for one team (the usual file), a line finds its rank by the rep alone, and its team is never read.
 Ids are not trimmed on every line either (that doubles the query): the groups say whether any id is padded.
 Deals and accounts are grouped from the lines separately: a grouping costs per group, not per line, so
 grouping once by (deal, account) and regrouping its 2.5M groups by deal costs as much again

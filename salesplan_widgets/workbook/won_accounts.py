@@ -1,11 +1,11 @@
 """Sales of new accounts booked by someone other than the rep who won them, counted in DuckDB, for the plan's
 `incentives.account_winner` rule (`model/credit.py` moves their credit to the winner).
 
-An account's winner is the rep on its first sale, over the whole file: its first line with an amount above
-0 (the earliest date, then rep, then team, by trimmed names, blanks last: found by the machinery the
-new-logo bonus in `deals.deal_facts` uses, so that both name the same line). A return or a zero line wins
-no account; an account with returns only has no winner, and its lines before the win stay their booker's. Only the small grouped result comes to pandas; storage only, the
-crediting rule itself lives in the model.
+An account's winner is the rep on its first sale, over the whole file: its first line with an amount above 0
+(the earliest date, then rep, then team, by trimmed names, blanks last: found by the machinery the new-logo
+bonus in `deals.deal_facts` uses, so that both name the same line). A return or a zero line wins no account;
+an account with returns only has no winner, and its lines before the win stay their booker's. Only the small
+grouped result comes to pandas; storage only, the crediting rule itself lives in the model.
 """
 
 from __future__ import annotations
@@ -56,9 +56,10 @@ def credited_to_winner_sql(
     line: str, on: str, months: int, skip_accounts: Sequence[str] = (), skip_deals: Sequence[str] = ()
 ) -> str:
     """SQL: the line `line` (an alias with rep and account [, deal]), dated `on`, is credited to its account's
-    winner `w.f` (from `winners_sql`, joined as `w`): dated on or after the account's first sale and less
-    than `months` after it (a return booked before the win stays its booker's), booked by someone else, and on no account or deal an explicit split names (`skip_accounts`,
-    `skip_deals`: their split says who is credited). One rule for the sales, their returns and their cash."""
+    winner `w.f` (from `winners_sql`, joined as `w`): dated on or after the account's first sale and less than
+    `months` after it (a return booked before the win stays its booker's), booked by someone else, and on no
+    account or deal an explicit split names (`skip_accounts`, `skip_deals`: their split says who is credited).
+    One rule for the sales, their returns and their cash."""
     window = f"{on} >= w.f.d AND {on} < w.f.d + INTERVAL {int(months)} MONTH"
     won = [f"w.f.r IS NOT NULL AND {window} AND {line}.rep <> w.f.r"]
     if skip_accounts:
