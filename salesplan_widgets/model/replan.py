@@ -103,6 +103,7 @@ def replan(
     locks: pd.DataFrame | None = None,
     digits: int = 2,
     scope: Mapping[str, str] | None = None,
+    periods: Sequence[pd.Period] | pd.PeriodIndex | None = None,
 ) -> Replan:
     """Redistribute what is still needed over the months after `last_closed`::
 
@@ -115,7 +116,15 @@ def replan(
 
     `scope` (e.g. {"team": "North"}) re-plans only the cells it names: the goal, the closed actual and the
     spread are that team's, and every other cell keeps its target to the cent.
+
+    `periods` (the goal in force's own periods) re-plans that goal only: a targets table may also hold
+    another year (the one before a rollover, or one made by hand). Its goal defaults to those periods'
+    targets, only their closed actual counts, and every period outside keeps its targets to the cent.
     """
+    if periods is not None:
+        return _replan_periods(
+            targets, actuals, last_closed, goal, seasonality, rep_weights, locks, digits, scope, periods
+        )
     if scope:
         return _replan_scope(
             targets, actuals, last_closed, goal, seasonality, rep_weights, locks, digits, scope
@@ -215,6 +224,37 @@ def _replan_scope(
     outside = targets[~inside].groupby(_cell(targets), observed=True, as_index=False)["target"].sum()
     revised = pd.concat([outside, part.targets], ignore_index=True)
     revised = revised.sort_values(_cell(targets), kind="stable").reset_index(drop=True)
+    return Replan(
+        targets=revised,
+        goal=part.goal,
+        closed_actual=part.closed_actual,
+        remaining_goal=part.remaining_goal,
+        locked=part.locked,
+        effect=part.effect,
+    )
+
+
+def _replan_periods(
+    targets, actuals, last_closed, goal, seasonality, rep_weights, locks, digits, scope, periods
+) -> Replan:
+    """`replan` of the goal's own periods only; the periods outside are returned unchanged."""
+    own = pd.PeriodIndex(targets["period"]).isin(pd.PeriodIndex(periods))
+    if not own.any():
+        raise InputError(
+            Problem(
+                file="tables/targets.csv",
+                column="period",
+                expected=_("targets for the goal's periods ({first} – {last})").format(
+                    first=min(periods), last=max(periods)
+                ),
+                fix=_("split the goal into targets with the task splitter, then re-plan"),
+            )
+        )
+    part = replan(targets[own], actuals, last_closed, goal, seasonality, rep_weights, locks, digits, scope)
+    cell = _cell(targets)
+    outside = targets[~own].groupby(cell, observed=True, as_index=False)["target"].sum()
+    revised = pd.concat([outside, part.targets], ignore_index=True)
+    revised = revised.sort_values(cell, kind="stable").reset_index(drop=True)
     return Replan(
         targets=revised,
         goal=part.goal,

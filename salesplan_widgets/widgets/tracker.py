@@ -653,10 +653,11 @@ class Tracker(Dashboard, widgets.VBox):
             "reps_at_risk": int(len(self.at_risk)),
             "reps_ahead": int(by_rep["ahead"].sum()),
         }
-        if self.editable and not self.goal_input.value:
-            self.goal_input.value = round(
-                float(self.targets["target"].sum()), minor_unit(self.workbook.currency)
-            )
+        if self.editable:  # the goal in force's target (the selection's targets over it), unless typed
+            default = round(float(horizon_target), minor_unit(self.workbook.currency))
+            if not self.goal_input.value or self.goal_input.value == getattr(self, "_goal_default", None):
+                self.goal_input.value = default
+            self._goal_default = default
         self._render_text()
 
     def _money(self, amount: float) -> str:
@@ -781,6 +782,13 @@ class Tracker(Dashboard, widgets.VBox):
     def _last_closed(self) -> pd.Period:
         return last_closed(self.calendar.period(self.period), self._window().as_of)
 
+    def _goal_periods(self) -> pd.PeriodIndex:
+        """The periods of the goal in force for the period shown (`goal`; the fiscal year holding it without
+        one): a re-plan moves only these, as the targets table may also hold another year."""
+        horizon = projection_horizon(self.goal(), self.calendar, self.calendar.period(self.period))
+        periods = pd.PeriodIndex(self.targets["period"].unique()).sort_values()
+        return periods[(periods >= horizon.start) & (periods <= horizon.end)]
+
     def _show_pending(self, head: str, effect: pd.DataFrame) -> None:
         self.preview = effect
         rows = [
@@ -816,10 +824,13 @@ class Tracker(Dashboard, widgets.VBox):
                 goal=self.goal_input.value or None,
                 rep_weights=weights,
                 scope=scope,
+                periods=self._goal_periods(),
             )
         except SalesplanError as exc:
             self._refuse(exc)
             return
+        own = self._goal_periods()
+        months = period_labels([own[0], own[-1]], self.locale)
         head = for_grain(
             self.calendar,
             month=_(
@@ -837,6 +848,9 @@ class Tracker(Dashboard, widgets.VBox):
             closed=self._last_closed(),
             actual=self._money(result.closed_actual),
             remaining=self._money(result.remaining_goal),
+        )
+        head = _("{head} Only the goal's {first} – {last} are re-planned; other targets are kept.").format(
+            head=head, first=months[0], last=months[1]
         )
         if scope:
             head = _("Re-plan of {scope} only: {head}").format(scope=" / ".join(scope.values()), head=head)
