@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fixtures.tracking_data import PLAN, REPS, targets_table
-from test_year_rollover import planned_year, save_next_goal
+from test_year_rollover import planned_year, set_next_goal
 
 from salesplan_widgets import open_workbook
 from salesplan_widgets.model.replan import replan
@@ -40,7 +40,7 @@ def _goal(first: str, last: str, target: float) -> GoalSection:
     )
 
 
-def two_year_workbook(folder: Path, through: str = "2027-06"):
+def two_year_workbook(folder: Path, through: str = "2027-06", locale: str = "en"):
     """A targets table made by hand holding 2026 and 2027, sales (target × attainment, one line a cell and
     month) up to `through`, and the 2027 goal saved (its target: the 2027 targets' total)."""
     targets = pd.concat([targets_table(2026), targets_table(2027, per_cell=1100.0)], ignore_index=True)
@@ -53,7 +53,7 @@ def two_year_workbook(folder: Path, through: str = "2027-06"):
         folder / "data" / "sales.csv", index=False
     )
     end = pd.Period(through, "M").end_time.date().isoformat()
-    (folder / "plan.yaml").write_text(PLAN.format(locale="en", end=end), encoding="utf-8")
+    (folder / "plan.yaml").write_text(PLAN.format(locale=locale, end=end), encoding="utf-8")
     workbook = open_workbook(folder)
     workbook.write_table("targets", targets)
     goal = float(targets.loc[targets["period"].dt.year == 2027, "target"].sum())
@@ -96,7 +96,7 @@ def test_the_replan_of_a_two_year_table_moves_only_the_goals_months_left(tmp_pat
 
 def test_a_replan_shown_in_the_first_year_leaves_the_second_as_it_is(tmp_path: Path):
     """2026 shown (its goal kept in the history after the 2027 goal was saved): 2027 does not move."""
-    workbook, targets, _sold = two_year_workbook(tmp_path / "wb", through="2026-12")
+    workbook, targets, _sold = two_year_workbook(tmp_path / "wb", through="2026-09")
     history = workbook.path / "history" / "2026-01_2026-12"
     history.mkdir(parents=True)
     goal_2026 = float(targets.loc[targets["period"].dt.year == 2026, "target"].sum())
@@ -114,6 +114,13 @@ def test_a_replan_shown_in_the_first_year_leaves_the_second_as_it_is(tmp_path: P
     before = _cells(targets)
     pd.testing.assert_frame_equal(pending[later].reset_index(drop=True), before[later].reset_index(drop=True))
     assert set(view.preview["rep"]) == set(REPS)
+
+
+def test_the_preview_names_the_goals_periods_in_chinese(tmp_path: Path):
+    workbook, _targets, _sold = two_year_workbook(tmp_path / "wb", locale="zh_CN")
+    view = Tracker(workbook, period="2027-06", as_of=dt.date(2027, 7, 3))
+    view.preview_button.click()
+    assert "仅重新规划该目标的 2027年1月 – 2027年12月；其他指标保持不变。" in view.replan_panel.value
 
 
 def test_a_stale_replan_of_the_goal_is_refused(tmp_path: Path):
@@ -149,7 +156,7 @@ def test_the_model_replans_only_the_periods_it_is_given():
 def rolled_over(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real rollover: 2026 planned and split, January 2027 sold, the 2027 goal saved and split."""
     folder = planned_year(tmp_path_factory.mktemp("rollover") / "workbook")
-    save_next_goal(folder)
+    set_next_goal(folder)  # as the goal wizard saves it: 2026's plan kept in the history
     assert TaskSplitter(folder).save()
     return folder
 
@@ -180,3 +187,15 @@ def test_after_a_rollover_the_replan_is_the_new_years(rolled_over: Path, tmp_pat
     after = targets_in_force(open_workbook(folder)).assign(period=lambda t: t["period"].astype(str))
     pd.testing.assert_series_equal(kept(after), kept(old), check_exact=False, rtol=0, atol=0.001)
     assert after.loc[after["period"] > "2027-01", "target"].sum() == pytest.approx(rest, abs=0.01)
+
+
+def test_after_a_rollover_a_month_of_the_year_over_re_plans_nothing(rolled_over: Path, tmp_path: Path):
+    """September 2026 shown once January 2027 is sold: 2026's goal is in force for it, and every one of its
+    months is sold (and paid), so nothing of it — nor of 2027 — is moved."""
+    folder = Path(shutil.copytree(rolled_over, tmp_path / "workbook"))
+    view = Tracker(open_workbook(folder), period="2026-09")
+    assert view.goal().start == dt.date(2026, 1, 1)
+    assert view.goal_input.value == pytest.approx(120_000_000.0, abs=0.01)  # 2026's goal, as it was
+    view.preview_button.click()
+    assert view.save_button.disabled and view._pending is None
+    assert "already sold" in view.replan_panel.value and "Jan 2026 – Dec 2026" in view.replan_panel.value

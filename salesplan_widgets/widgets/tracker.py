@@ -780,7 +780,12 @@ class Tracker(Dashboard, widgets.VBox):
         return [apply_event(self.targets, shock) for shock in planned_shocks(self.settings, self.calendar)]
 
     def _last_closed(self) -> pd.Period:
-        return last_closed(self.calendar.period(self.period), self._window().as_of)
+        """The last period a re-plan keeps: the period shown once it is over (else the one before), or the
+        last one the sales are final for when that is later: a period already sold is never re-planned."""
+        shown = last_closed(self.calendar.period(self.period), self._window().as_of)
+        if self._sales_through is None:
+            return shown
+        return max(shown, last_closed(self.calendar.period(self._sales_through), self._sales_through))
 
     def _goal_periods(self) -> pd.PeriodIndex:
         """The periods of the goal in force for the period shown (`goal`; the fiscal year holding it without
@@ -811,6 +816,21 @@ class Tracker(Dashboard, widgets.VBox):
         if not self.editable:
             return
         scope = {name: getattr(self, name) for name in ("team", "rep") if getattr(self, name)}
+        own = self._goal_periods()
+        if len(own) and own[-1] <= self._last_closed():
+            self._refuse(
+                SalesplanError(
+                    _(
+                        "Every period of the goal in force for {period} ({first} – {last}) is already sold: "
+                        "nothing is left to re-plan. Show a period of the goal in force now to re-plan it."
+                    ).format(
+                        period=period_labels([self.calendar.period(self.period)], self.locale)[0],
+                        first=period_labels([own[0]], self.locale)[0],
+                        last=period_labels([own[-1]], self.locale)[0],
+                    )
+                )
+            )
+            return
         try:
             weights = (
                 recent_sales_weights(self.cube, self._last_closed())
@@ -829,7 +849,6 @@ class Tracker(Dashboard, widgets.VBox):
         except SalesplanError as exc:
             self._refuse(exc)
             return
-        own = self._goal_periods()
         months = period_labels([own[0], own[-1]], self.locale)
         head = for_grain(
             self.calendar,
