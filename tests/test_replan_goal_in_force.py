@@ -199,3 +199,20 @@ def test_after_a_rollover_a_month_of_the_year_over_re_plans_nothing(rolled_over:
     view.preview_button.click()
     assert view.save_button.disabled and view._pending is None
     assert "already sold" in view.replan_panel.value and "Jan 2026 – Dec 2026" in view.replan_panel.value
+
+
+def test_with_a_team_selected_the_default_is_its_targets_over_the_goal(tmp_path: Path):
+    workbook, targets, _sold = two_year_workbook(tmp_path / "wb")
+    view = Tracker(workbook, period="2027-06", as_of=dt.date(2027, 7, 3))
+    view.team = "West"
+    west = targets[(targets["team"] == "West") & (targets["period"].dt.year == 2027)]["target"].sum()
+    assert view.goal_input.value == pytest.approx(west, abs=0.005)  # not both years', not the company's
+    view.preview_button.click()
+    pending = _cells(view._pending[0])
+    before = _cells(targets)
+    moved = (pending["target"] - before["target"]).abs() > 0.001
+    assert moved.any()  # West sold 95% so far: its months left carry the rest
+    assert set(pending.loc[moved, "period"]) <= {
+        str(p) for p in pd.period_range("2027-07", "2027-12", freq="M")
+    }
+    assert set(pending.loc[moved, "team"]) <= {"West"}
