@@ -367,6 +367,7 @@ def split_goal(
     roster: pd.DataFrame | None = None,
     basis_months: int = 12,
     ramp_months: int = 3,
+    in_progress: pd.Period | None = None,
 ) -> Split:
     """Split `goal` over `levels` into one target per cell and plan month, every level summing to its parent.
 
@@ -375,8 +376,16 @@ def split_goal(
     dimension columns and `potential`. `roster` (rep, team, territory, hired, left) sets who may get a
     target and their ramped capacity; without it, it is read off the history. A month weight is also scaled
     by its rep's capacity, so nobody carries quota before they are hired.
+
+    `in_progress`: the history's period still being sold (`pacing.period_in_progress`: data ending on 8
+    December leave December so), left out of the seasonal shape and of the last `basis_months` months, which
+    then end on the period before it. Left out, not scaled up by its share of working days gone: its first
+    days say little of how the period ends (December's last week sells least), and every other season is
+    learnt from whole periods only.
     """
     levels = [_level(lv) for lv in levels]
+    if in_progress is not None:
+        history = history[(history["period"] != in_progress).to_numpy()]
     _check_levels(levels, history)
     if not np.isfinite(goal) or goal < 0:
         raise InputError(Problem(_("split goal"), _("a goal of zero or more"), found=str(goal)))

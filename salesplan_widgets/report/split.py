@@ -46,6 +46,7 @@ from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 from salesplan_widgets.workbook.targets import (
     goal_months_targets,
+    in_progress_split_notice,
     plan_targets,
     split_fit_notices,
     split_periods,
@@ -134,7 +135,10 @@ class SplitReport:
         note = "" if self.saved else _("Not saved yet: computed from the plan's split settings.")
         notices = "".join(  # a split made for an older goal is flagged here too
             f'<p class="salesplan-notice">{escape(text)}</p>'
-            for text in split_fit_notices(self.workbook, self.cube)
+            for text in [
+                *split_fit_notices(self.workbook, self.cube),
+                *filter(None, [in_progress_split_notice(self.workbook, self.cube)]),  # as the goal page's
+            ]
         )
         return blocks.section(
             _("The split"),

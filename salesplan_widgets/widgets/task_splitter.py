@@ -52,6 +52,8 @@ from salesplan_widgets.widgets.dashboard import Dashboard
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.plan_history import keep_year
 from salesplan_widgets.workbook.targets import (
+    history_in_progress,
+    in_progress_split_notice,
     new_year_split,
     split_fit_notices,
     split_goal_total,
@@ -114,6 +116,7 @@ class TaskSplitter(widgets.VBox):
         self.locale = self.workbook.locale
         set_locale(self.locale)
         self.cube = self.workbook.cube()
+        self.in_progress = history_in_progress(self.workbook, self.cube)  # left out of the split's history
         self.potential = potential if potential is not None else self._account_potential()
         section, self.new_year = self._section_for_goal()
         goal = split_goal_total(self.workbook, self.cube, section)
@@ -314,6 +317,7 @@ class TaskSplitter(widgets.VBox):
                 potential=self.potential,
                 basis_months=section.basis_months,
                 ramp_months=section.ramp_months,
+                in_progress=self.in_progress,
             )
         except SalesplanError as exc:
             self._show_error(exc)
@@ -342,7 +346,8 @@ class TaskSplitter(widgets.VBox):
         months = _("{label}: {value}").format(label=_("Plan months"), value=f"{first} – {last}")
         self.months_label.value = html.escape(months)
         self.notices = split_fit_notices(self.workbook, self.cube, self.section, self.goal, self.periods)
-        self.notice_panel.value = message_box(self.notices) if self.notices else ""
+        shown = [*self.notices, *filter(None, [in_progress_split_notice(self.workbook, self.cube)])]
+        self.notice_panel.value = message_box(shown) if shown else ""
         can_keep = bool(self.notices) and self._goal_target() is not None
         self.keep_button.layout.display = None if can_keep else "none"
 

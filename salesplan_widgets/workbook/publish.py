@@ -479,7 +479,7 @@ def read_whole(book: Workbook, cube: pd.DataFrame | None = None) -> Whole:
     return Whole(
         targets=targets.assign(**as_text),  # a saved table may have no team: only rep is required
         accounts=book.accounts(),
-        statements=whole_statements(book, cube),
+        statements=whole_statements(book, cube, targets),
         counted=counted_facts(book),
         recognition=public_recognition(book, cube),
         pay=_split_pay_cube(book),

@@ -35,8 +35,20 @@ DISPUTES_INDEX = Path(STATEMENTS_DIR) / "disputes.json"
 _DOCUMENT_SUFFIXES = (".html", ".xlsx")
 
 
+def quota_holders(targets: pd.DataFrame | None) -> pd.DataFrame:
+    """Each (rep, team) of the targets with a quota above zero, as text: a rep with a quota and no sales
+    gets a statement of zeros (`stated_reps`), so his team's manager and he himself must be able to read it.
+    A targets table without a team names the rep only ('all', as the cube words a missing dimension)."""
+    if targets is None or not len(targets):
+        return pd.DataFrame({"rep": pd.Series(dtype=str), "team": pd.Series(dtype=str)})
+    held = targets[pd.to_numeric(targets["target"], errors="coerce").to_numpy() > 0]
+    team = held["team"].astype(str) if "team" in held.columns else "all"
+    return pd.DataFrame({"rep": held["rep"].astype(str), "team": team}).drop_duplicates()
+
+
 def readable_reps(scope, cube: pd.DataFrame) -> set[str] | None:
-    """The reps whose statements `scope` may read; None means every rep (finance)."""
+    """The reps whose statements `scope` may read; None means every rep (finance). `cube`: each rep and team
+    of the sales, and of the quotas (`WholeStatements.sellers`)."""
     if scope.teams is None and scope.reps is None:
         return None
     return set(cube.loc[scope.mask(cube), "rep"].astype(str)) - {"all"} | set(scope.reps or ())
@@ -60,7 +72,7 @@ def _documents(folder: Path, period: str) -> dict[str, dict[str, str]]:
 class WholeStatements:
     """The whole workbook's statement inputs, read once and cut for each scope by `copy_statements`."""
 
-    sellers: pd.DataFrame  # each (rep, team) of the cube: whose statements a scope may read
+    sellers: pd.DataFrame  # each (rep, team) of the cube and the quotas: whose statements a scope may read
     last: dict[str, str]  # period -> the ledger journal's last event for it
     section: IncentivesSection  # the plan's rules: whose statement of a month is interim (`state`)
     fiscal_year_start: int
@@ -79,17 +91,24 @@ class WholeStatements:
         )[rep]
 
 
-def whole_statements(book: Workbook, cube: pd.DataFrame) -> WholeStatements:
-    """Read the cube's reps, the ledger and the disputes once, for every scope's statements."""
+def whole_statements(
+    book: Workbook, cube: pd.DataFrame, targets: pd.DataFrame | None = None
+) -> WholeStatements:
+    """Read the cube's reps, the ledger and the disputes once, for every scope's statements. `targets`: the
+    targets in force (`plan_targets`), whose reps with a quota are readable even without a sale."""
     from salesplan_widgets.workbook.adjustments import read_adjustments
     from salesplan_widgets.workbook.ledger import CLOSED, LEDGER_DIR, read_ledger
     from salesplan_widgets.workbook.payouts import incentives_of
+    from salesplan_widgets.workbook.targets import plan_targets
 
+    targets = plan_targets(book, cube)[0] if targets is None else targets
     journal = read_ledger(book, ["rep"]).journal  # verifies the chain and every payment file's checksum
     files = journal.loc[journal["event"] == CLOSED, "file"]
     last = dict(zip(journal["period"].astype(str), journal["event"].astype(str), strict=True))
     return WholeStatements(
-        sellers=cube[["rep", "team"]].astype(str).drop_duplicates().reset_index(drop=True),
+        sellers=pd.concat([cube[["rep", "team"]].astype(str), quota_holders(targets)])
+        .drop_duplicates()
+        .reset_index(drop=True),
         last=last,
         section=incentives_of(book),
         fiscal_year_start=book.plan.calendar.fiscal_year_start,

@@ -57,6 +57,41 @@ def split_goal_total(workbook: Workbook, cube: pd.DataFrame, section: SplitSecti
     return float(goal)
 
 
+def history_in_progress(workbook: Workbook, cube: pd.DataFrame) -> pd.Period | None:
+    """The history's last period when its data stop before its last working day (`period_in_progress`, the
+    plan's calendar), which the split leaves out (`split_goal`'s `in_progress`); None when it is complete,
+    or when `calendar.end` says where the data end (the analyst has said they are whole)."""
+    from salesplan_widgets.model.pacing import period_in_progress
+    from salesplan_widgets.workbook.sales_through import sales_through
+
+    plan = workbook.plan
+    if not len(cube) or plan.calendar.end is not None:
+        return None
+    last = cube["period"].max()
+    country = (plan.tracking.country if plan.tracking else None) or plan.calendar.country
+    return last if period_in_progress(last, sales_through(workbook), country) else None
+
+
+def in_progress_split_notice(workbook: Workbook, cube: pd.DataFrame) -> str:
+    """What the splitter and the split page tell the user when the split leaves the history's last period
+    out (`history_in_progress`), as the goal page says it counts it as still being sold; empty otherwise."""
+    from salesplan_widgets.i18n import _, fmt_date
+    from salesplan_widgets.workbook.sales_through import sales_through
+
+    period = history_in_progress(workbook, cube)
+    if period is None:
+        return ""
+    text = _(
+        "{period} has sales up to {day} only: the split leaves it out of the seasonal shape and of the last "
+        "{months} months' shares, as a period still being sold."
+    ).format(
+        period=period_labels([period])[0],
+        day=fmt_date(sales_through(workbook)),
+        months=split_section(workbook, cube).basis_months,
+    )
+    return text + " " + _("If the data are complete, set calendar.end in plan.yaml to the period's last day.")
+
+
 def split_from_plan(workbook: Workbook, cube: pd.DataFrame) -> Split:
     """The plan's split as the plan says it (goal: split.goal, else the goal's target, else last year)."""
     section = split_section(workbook, cube)
@@ -69,6 +104,7 @@ def split_from_plan(workbook: Workbook, cube: pd.DataFrame) -> Split:
         locks=section.locks_for_model(),
         basis_months=section.basis_months,
         ramp_months=section.ramp_months,
+        in_progress=history_in_progress(workbook, cube),
     )
 
 
