@@ -71,11 +71,13 @@ def test_preparing_approving_and_closing_in_one_process_runs_the_statements_once
 def test_a_kept_run_pays_exactly_what_a_new_run_pays(tmp_path: Path, engine_runs: list[str]) -> None:
     wb = make_workbook(tmp_path / "wb")
     new = compute_payments(open_workbook(wb), "2026-03")
+    ran = len(engine_runs)  # a first close mid-year also runs the year from that close (ledger_year_run)
+    assert ran >= 1
     kept = compute_payments(open_workbook(wb), "2026-03")
-    assert len(engine_runs) == 1
+    assert len(engine_runs) == ran
     forget_runs()
     again = compute_payments(open_workbook(wb), "2026-03")
-    assert len(engine_runs) == 2
+    assert len(engine_runs) == 2 * ran
     for other in (kept, again):
         assert other.figures == new.figures
         pd.testing.assert_frame_equal(other.payments.lines, new.payments.lines, check_exact=True)
