@@ -48,6 +48,7 @@ MIN_ETS_MONTHS = 24  # two full seasonal cycles (of months; `_min_ets` at any gr
 MAX_EMPTY_SHARE = 0.25  # more empty months than this in the last two years makes a series sparse
 MAX_FITTED_SERIES = 60  # above this many series, fit their aggregates and split top-down
 GROWTH_LIMITS = (-0.5, 1.0)  # the fallback's trend is clipped: one odd year must not run away
+TREND_Z = 2.0  # a fallback growth within this many standard errors of zero is noise (`_trend_kept`)
 RESIDUE = (
     1e-9  # a month under this share of its series' largest is floating-point dust from netting, not a sale
 )
@@ -370,6 +371,8 @@ def _last_year_trend(
     two_years = (months_seen >= 2 * c) & (prior12 > 0)
     growth = np.where(two_years, last12 / np.where(prior12 > 0, prior12, 1.0) - 1, 0.0)
     growth = np.clip(growth, *GROWTH_LIMITS)
+    if t >= 2 * c:
+        growth = growth * _trend_kept(values[:, t - c :], values[:, t - 2 * c : t - c], growth, prior12)
 
     h = np.arange(1, steps + 1)
     if seasons is None:
@@ -398,6 +401,23 @@ def _last_year_trend(
     return np.maximum(forecast, 0.0), sigma
 
 
+def _trend_kept(last: np.ndarray, prior: np.ndarray, growth: np.ndarray, prior12: np.ndarray) -> np.ndarray:
+    """Share of the trailing year-on-year growth the fallback keeps: max(0, 1 − (z·se / growth)²), z = 2.
+
+    One year-on-year change of a flat, noisy series is mostly noise: Chinook's five flat years (449–481)
+    fell 6% in the last, and that fall, carried forward per rep, put the next year under every year seen;
+    per country (sparse, noisier) the clipped changes added up to +20%. se is the growth's standard error
+    from the months' own scatter around the rule (√cycle × their RMS error / last year but one), so a
+    growth within two of them is noise and dropped, and a steady one (20% a year, exact) is kept whole.
+    """
+    residual = last - prior * (1 + growth[:, None])
+    rmse = np.sqrt((residual**2).mean(axis=1))
+    se = np.sqrt(last.shape[1]) * rmse / np.where(prior12 > 0, prior12, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kept = 1 - (TREND_Z * se / np.abs(growth)) ** 2
+    return np.where(np.abs(growth) > 0, np.clip(np.nan_to_num(kept, nan=0.0), 0.0, 1.0), 0.0)
+
+
 FIT_CACHE_SIZE = 256  # fitted series kept per process (~40 kB each, 10 MB at most): a few scopes of a page
 
 
@@ -423,7 +443,7 @@ def _fitted_ets(key: bytes, length: int, cycle: int):
         pd.Series(values),  # a Series: get_prediction needs an index
         error="add",
         trend="add",
-        damped_trend=False,
+        damped_trend=True,  # a flat noisy history's last dip is not carried on year after year
         seasonal="mul" if (values > 0).all() else "add",
         seasonal_periods=cycle,
         initialization_method="heuristic",
