@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_public_chinook import hand_lines
 
@@ -58,38 +58,44 @@ def test_chinooks_flat_years_give_a_baseline_inside_their_range_at_every_level(c
             assert lower <= other.total <= upper
 
 
-def flat_cube(months: int, level: float, noise: float, seed: int) -> pd.DataFrame:
-    """Three series of one flat level with multiplicative noise; the last month ends December 2025."""
+def flat_cube(months: int, level: float, noise: float, empty: float, seed: int) -> pd.DataFrame:
+    """Three series of one flat level with multiplicative noise, a share `empty` of their months without
+    sales (sparse series take the fallback); the last month is December 2025."""
     rng = np.random.default_rng(seed)
     periods = pd.period_range(end="2025-12", periods=months, freq="M")
     grid = pd.MultiIndex.from_product([periods, ["A", "B", "C"]], names=["period", "segment"]).to_frame(
         index=False
     )
     amount = level * np.maximum(1 + noise * rng.standard_normal(len(grid)), 0.3)
+    amount = np.where(rng.random(len(grid)) < empty, 0.0, amount)
     return grid.assign(channel="direct", actual=amount, quantity=1.0, lines=1)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomized: the same examples on every run, so the property neither flickers nor hides a failure
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(
     months=st.integers(min_value=13, max_value=60),
     level=st.floats(min_value=10.0, max_value=1e6),
     noise=st.floats(min_value=0.0, max_value=0.3),
+    empty=st.sampled_from([0.0, 0.0, 0.2, 0.5]),
     seed=st.integers(min_value=0, max_value=2**16),
 )
-def test_a_flat_noisy_history_gets_a_baseline_within_its_yearly_range(months, level, noise, seed):
-    cube = flat_cube(months, level, noise, seed)
-    forecast = baseline_forecast(cube, "2026-01", "2026-12", ("segment", "channel"), calibrate=False)
+def test_a_flat_noisy_history_gets_a_baseline_within_its_yearly_range(months, level, noise, empty, seed):
+    cube = flat_cube(months, level, noise, empty, seed)
     monthly = cube.groupby("period")["actual"].sum()
+    assume(monthly.iloc[-12:].sum() > 0)
+    forecast = baseline_forecast(cube, "2026-01", "2026-12", ("segment", "channel"), calibrate=False)
     # the complete twelve-month years back from the last month
     years = [monthly.iloc[end - 12 : end].sum() for end in range(len(monthly), 11, -12)]
-    # two standard deviations of a year's total (and floating-point dust where there is no noise)
-    widened = 2 * np.sqrt(12) * monthly.std() + 1e-9 * max(years)
+    # widened by its noise: a year whose every month is one standard deviation of a month off (and
+    # floating-point dust where there is no noise)
+    widened = 12 * monthly.std() + 1e-9 * max(years)
     assert min(years) - widened <= forecast.total <= max(years) + widened
 
 
 def test_a_steady_growth_is_still_carried_by_the_fallback():
     """The guard on the other side: a growth that stands out of the noise is kept whole."""
-    cube = flat_cube(36, 1000.0, 0.0, 0)
+    cube = flat_cube(36, 1000.0, 0.0, 0.0, 0)
     age = np.asarray([(p - cube["period"].min()).n // 12 for p in cube["period"]])
     cube = cube.assign(actual=cube["actual"] * 1.2**age)
     cube = cube[cube["period"].dt.month % 3 != 0]  # sparse: the fallback forecasts it
