@@ -2,10 +2,11 @@
 the cube's grain — months, weeks or quarters; the calendar (model/calendar.py) says how many periods make
 the yearly seasonal cycle (12, 52, 4), and "month" below reads "period of the grain".
 
-Each series the user asked for is forecast with statsmodels' ETS (additive error, additive trend,
-multiplicative yearly seasonality, heuristic initial states) when it has at least two years of history,
+Each series the user asked for is forecast with statsmodels' ETS (additive error, a damped additive trend
+only where the last year's change stands out of the months' noise, multiplicative yearly seasonality,
+heuristic initial states) when it has at least two years of history,
 few empty months and no near-empty one (`NEAR_EMPTY_SHARE`); otherwise with an explainable fallback, *the same month last year × the trailing
-year-on-year trend*, computed for all such series at once on a numpy matrix. Every series says which
+year-on-year trend* (kept only as far as it stands out of the months' noise, `_trend_kept`), computed for all such series at once on a numpy matrix. Every series says which
 method was used and why (`Forecast.methods`). When a request has more series than it is sensible to fit
 one by one (e.g. 500 reps × 3 segments × 3 channels), the forecast is fitted on their aggregates (segment ×
 channel) and split top-down by each series' share of the parent's last 12 months.
@@ -48,6 +49,7 @@ MIN_ETS_MONTHS = 24  # two full seasonal cycles (of months; `_min_ets` at any gr
 MAX_EMPTY_SHARE = 0.25  # more empty months than this in the last two years makes a series sparse
 MAX_FITTED_SERIES = 60  # above this many series, fit their aggregates and split top-down
 GROWTH_LIMITS = (-0.5, 1.0)  # the fallback's trend is clipped: one odd year must not run away
+TREND_Z = 2.0  # a fallback growth within this many standard errors of zero is noise (`_trend_kept`)
 RESIDUE = (
     1e-9  # a month under this share of its series' largest is floating-point dust from netting, not a sale
 )
@@ -370,6 +372,8 @@ def _last_year_trend(
     two_years = (months_seen >= 2 * c) & (prior12 > 0)
     growth = np.where(two_years, last12 / np.where(prior12 > 0, prior12, 1.0) - 1, 0.0)
     growth = np.clip(growth, *GROWTH_LIMITS)
+    if t >= 2 * c:
+        growth = growth * _trend_kept(values[:, t - c :], values[:, t - 2 * c : t - c], growth, prior12)
 
     h = np.arange(1, steps + 1)
     if seasons is None:
@@ -398,11 +402,42 @@ def _last_year_trend(
     return np.maximum(forecast, 0.0), sigma
 
 
+def _trend_kept(last: np.ndarray, prior: np.ndarray, growth: np.ndarray, prior12: np.ndarray) -> np.ndarray:
+    """Share of the trailing year-on-year growth the fallback keeps: max(0, 1 − (z·se / growth)²), z = 2.
+
+    One year-on-year change of a flat, noisy series is mostly noise: Chinook's five flat years (449–481)
+    fell 6% in the last, and that fall, carried forward per rep, put the next year under every year seen;
+    per country (sparse, noisier) the clipped changes added up to +20%. se is the growth's standard error
+    from the months' own scatter around the rule (√cycle × their RMS error / last year but one), so a
+    growth within two of them is noise and dropped, and a steady one (20% a year, exact) is kept whole.
+    """
+    residual = last - prior * (1 + growth[:, None])
+    rmse = np.sqrt((residual**2).mean(axis=1))
+    se = np.sqrt(last.shape[1]) * rmse / np.where(prior12 > 0, prior12, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kept = 1 - (TREND_Z * se / np.abs(growth)) ** 2
+    return np.where(np.abs(growth) > 0, np.clip(np.nan_to_num(kept, nan=0.0), 0.0, 1.0), 0.0)
+
+
+def ets_has_trend(values: np.ndarray, cycle: int = 12) -> bool:
+    """Whether ETS fits a (damped) trend on this series: only where its last year's change on the year
+    before stands out of its months' noise (`_trend_kept`, the fallback's own rule). On a flat noisy history
+    an ETS trend fitted on noise ran away (+13% on a series whose years moved ±2%)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2 * cycle:
+        return False
+    last, prior = values[None, -cycle:], values[None, -2 * cycle : -cycle]
+    prior12 = prior.sum(axis=1)
+    growth = np.where(prior12 > 0, last.sum(axis=1) / np.where(prior12 > 0, prior12, 1.0) - 1, 0.0)
+    return bool(_trend_kept(last, prior, growth, prior12)[0] > 0)
+
+
 FIT_CACHE_SIZE = 256  # fitted series kept per process (~40 kB each, 10 MB at most): a few scopes of a page
 
 
 def _ets_model(values: np.ndarray, cycle: int = 12):
-    """ETS(A,A,M) (ETS(A,A,A) if a month is not positive) on one series, fitted by maximum likelihood.
+    """ETS(A,Ad,M) (additive season if a month is not positive; no trend where the last year's change is
+    noise, `ets_has_trend`) on one series, fitted by maximum likelihood.
 
     Fitted once per process for each distinct series: the goal, tracking and Tracker ask for the same
     series again (another horizon, a scope picked and dropped), and a fit depends only on the values and
@@ -419,11 +454,12 @@ def _fitted_ets(key: bytes, length: int, cycle: int):
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     values = np.frombuffer(key, dtype=float, count=length).copy()
+    trend = ets_has_trend(values, cycle)
     model = ETSModel(
         pd.Series(values),  # a Series: get_prediction needs an index
         error="add",
-        trend="add",
-        damped_trend=False,
+        trend="add" if trend else None,
+        damped_trend=trend,  # a trend that stands out is damped: one year's change is not carried on forever
         seasonal="mul" if (values > 0).all() else "add",
         seasonal_periods=cycle,
         initialization_method="heuristic",
@@ -432,7 +468,7 @@ def _fitted_ets(key: bytes, length: int, cycle: int):
 
 
 def _ets(values: np.ndarray, steps: int, level: float, cycle: int = 12) -> tuple[np.ndarray, np.ndarray]:
-    """ETS(A,A,M) fitted by maximum likelihood (ETS(A,A,A) if a month is not positive); next months' mean, σ.
+    """ETS fitted by maximum likelihood (`_ets_model`); next months' mean, σ.
 
     Multiplicative seasonality fits growing sales best; its intervals are simulated (fixed seed, so the
     same data always gives the same forecast).
@@ -700,9 +736,15 @@ def baseline_forecast(
         for i in np.flatnonzero(use_ets):  # one fit per fitted series (≤ max_fitted_series)
             try:
                 mean[i], sigma[i] = _ets(values[i, first[i] :], steps, level, cycle)
-                reasons[i] = _("ETS (trend and yearly seasonality) on {n} months of history").format(
-                    n=int(months_seen[i])
-                )
+                if ets_has_trend(values[i, first[i] :], cycle):
+                    reasons[i] = _("ETS (trend and yearly seasonality) on {n} months of history").format(
+                        n=int(months_seen[i])
+                    )
+                else:
+                    reasons[i] = _(
+                        "ETS (yearly seasonality, no trend: the last year's change is within the months' "
+                        "noise) on {n} months of history"
+                    ).format(n=int(months_seen[i]))
             except Exception as exc:  # noqa: BLE001 - any numerical failure means: use the fallback
                 method[i] = LAST_YEAR_TREND
                 reasons[i] = _("same month last year × trend: the ETS fit failed ({error})").format(
