@@ -128,24 +128,3 @@ def test_the_estimator_on_a_ledger_never_closed_pays_june_as_its_first_close_wou
                                  calendar.in_months(load_quotas(workbook).table), ledger, "2026-06", "Li",
                                  500.0, currency="CNY")  # fmt: skip
     assert (estimate.paid_now, estimate.paid_then) == (pytest.approx(100.0), pytest.approx(150.0))
-
-
-def test_the_next_fiscal_year_restates_nothing_of_a_year_first_closed_mid_way(tmp_path):
-    """Closed first in June, then July and on into January 2027: January's close compares 2026's closed
-    months with what they are owed from June on (not from January, with May's −50), so it pays no
-    prior-period adjustment, and Li's January is January's own 100."""
-    folder = make_workbook(tmp_path / "wb")
-    rows = [*SALES, *((f"2026-{m:02d}-15", 1_000, r) for m in range(8, 13) for r in ("Li", "Wang"))]
-    rows += [("2027-01-15", 1_000, "Li"), ("2027-01-15", 1_000, "Wang")]
-    pd.DataFrame(rows, columns=["date", "amount", "rep"]).to_csv(folder / "data" / "sales.csv", index=False)
-    months = pd.period_range("2026-01", "2027-12", freq="M")
-    targets = pd.DataFrame(
-        [(m, r, 1_000.0) for m in months for r in ("Li", "Wang")], columns=["period", "rep", "target"]
-    )
-    open_workbook(folder).write_table("targets", targets)
-    for month in pd.period_range("2026-06", "2027-01", freq="M"):
-        close(folder, str(month))
-    lines = read_ledger(open_workbook(folder)).lines
-    assert (lines["kind"] == "adjustment").sum() == 0
-    assert paid(folder, "2027-01") == {"Li": 100.0, "Wang": 100.0}
-    assert (lines.groupby("rep")["amount_minor"].sum() / 100).to_dict() == {"Li": 800.0, "Wang": 800.0}
