@@ -456,13 +456,11 @@ def statements_run(
     *,
     all_periods: bool = False,
     paid_to_date: pd.Series | None = None,
-    earned_to_date: pd.Series | None = None,
-    since: pd.Period | None = None,
 ) -> Statements:
-    """`payout_statements`, run once per process for the same inputs (the plan, the cube's and quotas' values,
-    the period, what was paid and earned to date and from when): preparing, approving and closing a period in
-    one notebook ask for the same run (~0.4 s for 10,000 reps) three times. Keyed by content, so any change of
-    data, quota, plan or ledger runs it again; each caller gets its own copy of the tables."""
+    """`payout_statements`, run once per process for the same inputs (the plan, the cube's and quotas'
+    values, the period, what was paid to date): preparing, approving and closing a period in one notebook
+    ask for the same run (~0.4 s for 10,000 reps) three times. Keyed by content, so any change of data,
+    quota, plan or ledger runs it again; each caller gets its own copy of the tables."""
     try:
         key = "|".join(
             [
@@ -474,8 +472,6 @@ def statements_run(
                 repr(calendar),
                 str(all_periods),
                 _content_key(paid_to_date),
-                _content_key(earned_to_date),
-                str(since),
             ]
         )
     except TypeError:  # a column pandas cannot hash (mixed objects): run it, keep nothing
@@ -491,8 +487,6 @@ def statements_run(
             fiscal_year_start=calendar,
             all_periods=all_periods,
             paid_to_date=paid_to_date,
-            earned_to_date=earned_to_date,
-            since=since,
         )
         if key is None:
             return run
@@ -518,10 +512,8 @@ def owed_schedule(
     plan_version: str,
     currency: str,
     fiscal_year_start: int | FiscalCalendar = 1,
-    first_close: pd.Period | None = None,
 ) -> pd.DataFrame:
-    """`owed_by_period` for every period in `periods` (closed ones), one engine run per fiscal year (from the
-    ledger's `first_close` in its year: `ledger_year_run`)."""
+    """`owed_by_period` for every period in `periods` (closed ones), one engine run per fiscal year."""
     if not periods:
         return owed_by_period_empty()
     calendar = FiscalCalendar.of(fiscal_year_start, cube["period"])
@@ -532,7 +524,7 @@ def owed_schedule(
         first = fiscal_year_first(period, fiscal_year_start)
         by_year[first] = max(by_year.get(first, period), period)
     for last in by_year.values():
-        run, _unpaid = ledger_year_run(section, cube, quotas, last, currency, calendar, first_close)
+        run = statements_run(section, cube, quotas, last, currency, calendar, all_periods=True)
         frames.append(owed_by_period(run, plan_version))
     owed = pd.concat(frames, ignore_index=True)
     return owed[owed["for_period"].isin(pd.PeriodIndex(periods, freq="M"))].reset_index(drop=True)
@@ -586,26 +578,22 @@ def open_period_payments(
     _same_measurement(section, [p for p in closed if p >= first], ledger, fiscal_year_start)
     before = [first + i for i in range((open_period - first).n) if first + i not in set(closed)]
     # One run for the open period's fiscal year gives this year's owed months and the open statement;
-    # closed periods of earlier years get a run per year. Each starts at the ledger's first close.
-    first_close = closed[0] if closed else open_period
-    run, unpaid = ledger_year_run(section, cube, quotas, open_period, currency, calendar, first_close)
+    # closed periods of earlier years get a run per year.
+    run = statements_run(section, cube, quotas, open_period, currency, calendar, all_periods=True)
     this_year = owed_by_period(run, plan_version)
     this_year = this_year[this_year["for_period"] < open_period]
     earlier = [p for p in closed if p < first]
     if earlier:
-        earlier_years = owed_schedule(
-            section, cube, quotas, earlier, plan_version, currency, calendar, first_close
-        )
+        earlier_years = owed_schedule(section, cube, quotas, earlier, plan_version, currency, calendar)
         owed = pd.concat([earlier_years, this_year], ignore_index=True)
     else:
         owed = this_year
     adjustments = prior_period_adjustments(owed, ledger, open_period, currency, closed)
-    # "Paid earlier" is the ledger (paid and adjusted); the year's months before the ledger's first close as
-    # they earned (`ledger_year_run`); months inside a window closed since at its end as the plan owed them.
+    # "Paid earlier" is the ledger (paid and adjusted); months of the year before the ledger began were paid
+    # outside it, as the plan says they were owed.
     pre_ledger = owed[owed["for_period"].isin(pd.PeriodIndex(before, freq="M"))].rename(
         columns={"owed_minor": "amount_minor"}
     )
-    pre_ledger = pd.concat([f for f in (pre_ledger, unpaid) if len(f)] or [unpaid], ignore_index=True)
     parts = [f[["for_period", "rep", "amount_minor"]] for f in (ledger, adjustments, pre_ledger) if len(f)]
     statements = _period_only(run, open_period)
     if section.plans:  # a plan measured by quarter (or year) pays at its end, not on account each month
@@ -626,70 +614,6 @@ def open_period_payments(
                                    currency, PERIOD_MONTHS[section.measurement], calendar, section)  # fmt: skip
     payments = period_payments(statements, adjustments, plan_version, open_period)
     return settle(section, payments, settled, clawbacks, manual, fiscal_year_start), statements
-
-
-def ledger_year_run(
-    section: IncentivesSection,
-    cube: pd.DataFrame,
-    quotas: pd.DataFrame,
-    last: pd.Period,
-    currency: str,
-    calendar: FiscalCalendar,
-    first_close: pd.Period | None,
-) -> tuple[Statements, pd.DataFrame]:
-    """The all-periods statements of `last`'s fiscal year through `last`, as the ledger pays them, and the
-    months before the ledger's first close as paid (for_period, rep, amount_minor).
-
-    Months before `first_close` were never closed, so the ledger paid nothing for them and carries nothing
-    in from them: when the first close falls in this fiscal year after its first month, they count as paid
-    exactly what they earned (`paid_as_earned`) and the year is computed from the first close on top of
-    that (`since`): a negative month before it is not carried, a shortfall is not made up. Role plans are
-    paid per plan on their own schedule and are left as they are."""
-    run = statements_run(section, cube, quotas, last, currency, calendar, all_periods=True)
-    none = pd.DataFrame(columns=["for_period", "rep", "amount_minor"])
-    first = fiscal_year_first(last, calendar.fiscal_year_start)
-    if first_close is None or not first < first_close <= last or section.plans or section.assignments:
-        return run, none
-    months = [first + i for i in range((first_close - first).n)]
-    unpaid = paid_as_earned(owed_by_period(run, ""), months, currency, section.cumulative)
-    if unpaid.empty:  # no period of the plan's ends before the first close (a quarter's first months)
-        return run, none
-    scale = 10 ** minor_unit(currency)
-    paid = unpaid.groupby("rep")["amount_minor"].sum() / scale
-    earned = None if section.cumulative else paid  # a year-to-date plan's earnings are its year to date
-    since = pd.Period(first_close, "M")
-    run = statements_run(section, cube, quotas, last, currency, calendar, all_periods=True,
-                         paid_to_date=paid, earned_to_date=earned, since=since)  # fmt: skip
-    return run, unpaid
-
-
-def paid_as_earned(
-    owed: pd.DataFrame, months: list[pd.Period], currency: str, cumulative: bool
-) -> pd.DataFrame:
-    """Per rep and month of `months` (the fiscal year's first months, never closed): what it earned, as paid
-    (for_period, rep, amount_minor). A month's earnings are rounded to the minor unit as the statements round
-    them (`round_rows`: the reps add up to the month's rounded total), so "paid before" then equals "earned
-    before" to the cent and the open period carries in nothing. On a year-to-date plan (`cumulative`) a
-    month earned its rise in the year to date."""
-    from salesplan_widgets.model.rounding import round_rows
-
-    rows = owed[owed["for_period"].isin(pd.PeriodIndex(months, freq="M"))]
-    if rows.empty:
-        return pd.DataFrame(columns=["for_period", "rep", "amount_minor"])
-    reps = pd.unique(rows["rep"])  # the statements' order, for the rounding's ties
-    earned = rows.pivot_table(index="for_period", columns="rep", values="earned", aggfunc="sum", sort=True)
-    earned = earned.reindex(columns=reps).fillna(0.0)
-    scale = 10 ** minor_unit(currency)
-    minor = round_rows(earned.to_numpy() * scale, np.round(earned.to_numpy().sum(1) * scale)).astype(np.int64)
-    if cumulative:  # year to date: each month's rise (the months run from the fiscal year's first)
-        minor = np.diff(minor, axis=0, prepend=np.zeros((1, minor.shape[1]), dtype=np.int64))
-    return pd.DataFrame(
-        {
-            "for_period": np.repeat(earned.index.to_numpy(), len(reps)),
-            "rep": np.tile(np.asarray(reps, dtype=object), len(earned)),
-            "amount_minor": minor.ravel(),
-        }
-    )
 
 
 def mid_window_plans(section: IncentivesSection, period: pd.Period, fiscal_year_start: int = 1) -> list[str]:
