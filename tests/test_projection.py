@@ -156,7 +156,8 @@ def test_a_period_run_of_the_goal_and_tracking_pages_shows_one_year_end_range(de
         assert shown in text, page
         assert "Projected by Dec 2026" in text, page
     goal_page = html.unescape((folder / "report_goal.html").read_text(encoding="utf-8"))
-    assert "Remaining to target" in goal_page and "Forecast shortfall vs target" in goal_page
+    versus = "Forecast shortfall vs target" if goal["goal_shortfall"] >= 0 else "Forecast above target"
+    assert "Remaining to target" in goal_page and versus in goal_page  # the card for the page's own figures
     assert "Gap to target" not in goal_page
 
 
@@ -188,11 +189,15 @@ def test_the_goal_page_in_chinese_names_remaining_and_shortfall_apart(demo_copy:
     from salesplan_widgets.i18n import set_locale
 
     try:
-        page = html.unescape(str(GoalReport.open(demo_copy, "2026-10", locale="zh_CN").headline()))
+        report = GoalReport.open(demo_copy, "2026-10", locale="zh_CN")
+        page = html.unescape(str(report.headline()))
+        versus = (
+            "预测较目标缺口" if report.standing().shortfall >= 0 else "预测超出目标"
+        )  # shortfall or above
     finally:
         set_locale("en")
     assert "至今实际" in page
-    assert "距目标尚需" in page and "预测较目标缺口" in page and "预计至" in page
+    assert "距目标尚需" in page and versus in page and "预计至" in page
     assert "Remaining to target" not in page
 
 

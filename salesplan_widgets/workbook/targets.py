@@ -60,7 +60,8 @@ def split_goal_total(workbook: Workbook, cube: pd.DataFrame, section: SplitSecti
 def history_in_progress(workbook: Workbook, cube: pd.DataFrame) -> pd.Period | None:
     """The history's last period when its data stop before its last working day (`period_in_progress`, the
     plan's calendar), which the split leaves out (`split_goal`'s `in_progress`); None when it is complete,
-    or when `calendar.end` says where the data end (the analyst has said they are whole)."""
+    or when `calendar.end` says where the data end (the analyst has said they are whole), and when it is the
+    history's only period (a new workbook's first weeks: left out, nothing would be left to split by)."""
     from salesplan_widgets.model.pacing import period_in_progress
     from salesplan_widgets.workbook.sales_through import sales_through
 
@@ -68,6 +69,8 @@ def history_in_progress(workbook: Workbook, cube: pd.DataFrame) -> pd.Period | N
     if not len(cube) or plan.calendar.end is not None:
         return None
     last = cube["period"].max()
+    if not (cube["period"] != last).any():
+        return None
     country = (plan.tracking.country if plan.tracking else None) or plan.calendar.country
     return last if period_in_progress(last, sales_through(workbook), country) else None
 
