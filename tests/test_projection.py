@@ -217,6 +217,31 @@ def test_a_goal_overtaken_by_the_projection_is_judged_against_the_baseline_it_wa
     assert "Forecast above target" in str(report.headline())
 
 
+def test_a_goal_above_the_projection_shows_its_forecast_shortfall_in_both_languages(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    import html
+
+    from salesplan_widgets.i18n import set_locale
+
+    folder = Path(shutil.copytree(demo_copy, tmp_path / "behind", ignore=shutil.ignore_patterns("reports")))
+    workbook = open_workbook(folder)
+    projection = GoalReport.open(workbook, "2026-10").projection.total
+    target = round(projection * 1.05, 2)  # a stretch goal today's projection falls short of
+    workbook.save(goal=workbook.plan.goal.model_copy(update={"target": target}))
+    try:
+        for locale, shortfall, above in (
+            ("en", "Forecast shortfall vs target", "Forecast above target"),
+            ("zh_CN", "预测较目标缺口", "预测超出目标"),
+        ):
+            report = GoalReport.open(folder, "2026-10", locale=locale)
+            assert report.standing().shortfall == pytest.approx(target - report.projection.total)
+            page = html.unescape(str(report.headline()))
+            assert shortfall in page and above not in page, locale
+    finally:
+        set_locale("en")
+
+
 @pytest.fixture
 def minimal_copy(tmp_path: Path) -> Path:
     """A workbook with only date, amount and rep (46 Texas cities as reps), sales to June 2026, no targets."""
