@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -221,17 +221,15 @@ def _replan_scope(
     actual_columns = [c for c in scope if c in actuals.columns]
     own_actuals = actuals[_in_scope(actuals, {c: scope[c] for c in actual_columns})]
     part = replan(targets[inside], own_actuals, last_closed, goal, seasonality, rep_weights, locks, digits)
-    outside = targets[~inside].groupby(_cell(targets), observed=True, as_index=False)["target"].sum()
+    return _beside_the_rest(targets, inside, part)
+
+
+def _beside_the_rest(targets: pd.DataFrame, inside: np.ndarray, part: Replan) -> Replan:
+    """`part` (the re-plan of `targets[inside]`) with every other cell's targets kept to the cent."""
+    cell = _cell(targets)
+    outside = targets[~inside].groupby(cell, observed=True, as_index=False)["target"].sum()
     revised = pd.concat([outside, part.targets], ignore_index=True)
-    revised = revised.sort_values(_cell(targets), kind="stable").reset_index(drop=True)
-    return Replan(
-        targets=revised,
-        goal=part.goal,
-        closed_actual=part.closed_actual,
-        remaining_goal=part.remaining_goal,
-        locked=part.locked,
-        effect=part.effect,
-    )
+    return replace(part, targets=revised.sort_values(cell, kind="stable").reset_index(drop=True))
 
 
 def _replan_periods(
@@ -251,18 +249,7 @@ def _replan_periods(
             )
         )
     part = replan(targets[own], actuals, last_closed, goal, seasonality, rep_weights, locks, digits, scope)
-    cell = _cell(targets)
-    outside = targets[~own].groupby(cell, observed=True, as_index=False)["target"].sum()
-    revised = pd.concat([outside, part.targets], ignore_index=True)
-    revised = revised.sort_values(cell, kind="stable").reset_index(drop=True)
-    return Replan(
-        targets=revised,
-        goal=part.goal,
-        closed_actual=part.closed_actual,
-        remaining_goal=part.remaining_goal,
-        locked=part.locked,
-        effect=part.effect,
-    )
+    return _beside_the_rest(targets, own, part)
 
 
 def last_closed(period: pd.Period, as_of: dt.date) -> pd.Period:

@@ -36,7 +36,7 @@ from salesplan_widgets.report.projection import projection_range, standing_cards
 from salesplan_widgets.schema.goal import GoalSection
 from salesplan_widgets.workbook import Workbook, open_workbook
 from salesplan_widgets.workbook.plan_history import goal_in_force
-from salesplan_widgets.workbook.sales_through import sales_through, share_gone
+from salesplan_widgets.workbook.sales_through import pacing_country, sales_through, share_gone
 from salesplan_widgets.workbook.sample_data import sample_data_notice
 
 
@@ -47,7 +47,7 @@ def in_progress_notice(workbook: Workbook, period: pd.Period) -> str:
     is plain), when it is complete, or when `calendar.end` says where the data end."""
     plan = workbook.plan
     through = sales_through(workbook)
-    country = (plan.tracking.country if plan.tracking else None) or plan.calendar.country
+    country = pacing_country(workbook)
     if plan.calendar.end is not None or pacing.today() <= period.end_time.date():
         return ""
     if not pacing.period_in_progress(period, through, country) or through < period.start_time.date():

@@ -25,7 +25,7 @@ def sales_through(workbook) -> dt.date | None:
     closer to their period's end than their rhythm (`pacing.period_in_progress`) cover the period once it
     is over: a sale every fifth day, the last on 27 October, is October sold to its end."""
     grain = workbook.plan.calendar.grain  # the buckets whose totals are told apart by it
-    country = _country(workbook)
+    country = pacing_country(workbook)
     frame = workbook.cached("sales_through", lambda: _count(workbook, grain, country), (grain, country))
     if not len(frame):
         return None
@@ -38,7 +38,8 @@ def sales_through(workbook) -> dt.date | None:
     return day
 
 
-def _country(workbook) -> str:
+def pacing_country(workbook) -> str:
+    """The country whose working days pace the sales: the tracking section's, else the calendar's."""
     plan = workbook.plan
     return (plan.tracking.country if plan.tracking else None) or plan.calendar.country
 

@@ -63,7 +63,7 @@ def history_in_progress(workbook: Workbook, cube: pd.DataFrame) -> pd.Period | N
     or when `calendar.end` says where the data end (the analyst has said they are whole), and when it is the
     history's only period (a new workbook's first weeks: left out, nothing would be left to split by)."""
     from salesplan_widgets.model.pacing import period_in_progress
-    from salesplan_widgets.workbook.sales_through import sales_through
+    from salesplan_widgets.workbook.sales_through import pacing_country, sales_through
 
     plan = workbook.plan
     if not len(cube) or plan.calendar.end is not None:
@@ -71,7 +71,7 @@ def history_in_progress(workbook: Workbook, cube: pd.DataFrame) -> pd.Period | N
     last = cube["period"].max()
     if not (cube["period"] != last).any():
         return None
-    country = (plan.tracking.country if plan.tracking else None) or plan.calendar.country
+    country = pacing_country(workbook)
     return last if period_in_progress(last, sales_through(workbook), country) else None
 
 
